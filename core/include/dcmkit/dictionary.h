@@ -1,0 +1,88 @@
+// dcmkit — the PS3.6 data dictionary, UID registry and transfer syntax properties, generated at
+// build time from core/standard/*.tsv.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "dcmkit/tag.h"
+
+namespace dcmkit {
+
+/// One row of PS3.6 Table 6-1 (or 7-1/E.1-1). Strings are static and NUL-terminated.
+struct DictEntry {
+    uint32_t tag;      ///< tag with the repeating digits set to zero (e.g. 0x60000010 for 60xx,0010)
+    uint32_t mask;     ///< bits of `tag` that are fixed (0xFFFFFFFF for a plain entry)
+    VR vr;             ///< first VR given by PS3.6 ("OB or OW" -> OB), VR::None for items
+    VR vr_alt;         ///< second VR when PS3.6 gives a choice ("OB or OW" -> OW), else VR::None
+    const char *vm;    ///< value multiplicity, e.g. "1", "1-n", "2-2n"
+    const char *keyword;
+    const char *name;
+    bool retired;
+};
+
+/// Looks up a tag: exact entries, then repeating groups (50xx, 60xx, …), then the generic rules for
+/// group lengths (gggg,0000 → UL) and private creators (gggg,0010-00FF → LO). Returns nullptr for
+/// private data elements and unknown tags.
+const DictEntry *dict_find(Tag tag) noexcept;
+/// Looks up a keyword (e.g. "PatientName"). Returns nullptr when unknown.
+const DictEntry *dict_find(std::string_view keyword) noexcept;
+/// The VR to use in implicit VR for `tag`: the dictionary's first choice, UN when unknown.
+VR dict_vr(Tag tag) noexcept;
+/// Keyword for a tag, "" when unknown.
+const char *dict_keyword(Tag tag) noexcept;
+
+/// Transfer syntax property flags (PS3.5 Section 10 and Annex A).
+enum TsFlags : uint32_t {
+    kTsIsTransferSyntax = 1u << 0,
+    kTsExplicitVr = 1u << 1,
+    kTsBigEndian = 1u << 2,
+    kTsDeflated = 1u << 3,
+    kTsEncapsulated = 1u << 4,
+    kTsLossy = 1u << 5,
+};
+
+/// One row of PS3.6 Table A-1.
+struct UidEntry {
+    const char *uid;
+    const char *keyword;
+    const char *name;
+    const char *type;   ///< "SOP Class", "Transfer Syntax", "Well-known SOP Instance", …
+    const char *info;   ///< e.g. "Default Transfer Syntax for DICOM"
+    bool retired;
+    uint32_t flags;     ///< TsFlags for transfer syntaxes, 0 otherwise
+};
+
+const UidEntry *uid_find(std::string_view uid) noexcept;
+const UidEntry *uid_find_keyword(std::string_view keyword) noexcept;
+/// Every registry row, in UID order; `count` receives the number of rows.
+const UidEntry *uid_table(size_t &count) noexcept;
+
+/// Properties of a transfer syntax, as the reader and writer need them.
+struct TransferSyntax {
+    std::string_view uid;
+    std::string_view name;
+    bool explicit_vr = true;
+    bool big_endian = false;
+    bool deflated = false;
+    bool encapsulated = false;
+    bool lossy = false;
+    bool retired = false;
+    bool known = false;   ///< found in the registry
+
+    /// Looks up a UID; an unknown UID is assumed to be explicit VR little endian encapsulated
+    /// (PS3.5 10.1: every transfer syntax other than the native ones encapsulates pixel data).
+    static TransferSyntax from_uid(std::string_view uid) noexcept;
+    /// Accepts a UID, a registry keyword ("ExplicitVRLittleEndian") or a short alias
+    /// ("implicit", "explicit", "big", "deflate"). Throws Error(invalid_argument) when unknown.
+    static TransferSyntax parse(std::string_view name_or_uid);
+};
+
+namespace uids {
+constexpr const char *ImplicitVRLittleEndian = "1.2.840.10008.1.2";
+constexpr const char *ExplicitVRLittleEndian = "1.2.840.10008.1.2.1";
+constexpr const char *DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99";
+constexpr const char *ExplicitVRBigEndian = "1.2.840.10008.1.2.2";
+}  // namespace uids
+
+}  // namespace dcmkit

@@ -1,0 +1,144 @@
+#include "dcmkit/dictionary.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dcmkit/error.h"
+#include "dictionary_tables.h"
+
+namespace dcmkit {
+
+using detail::kDictExact;
+using detail::kDictExactCount;
+using detail::kDictRepeating;
+using detail::kDictRepeatingCount;
+using detail::kUids;
+using detail::kUidCount;
+
+namespace {
+
+// Generic entries for tags PS3.6 describes by rule rather than by row.
+constexpr DictEntry kGroupLength{0x00000000u, 0x0000FFFFu, VR::UL, VR::None, "1", "GenericGroupLength",
+                                 "Generic Group Length", true};
+constexpr DictEntry kPrivateCreator{0x00010010u, 0x000100F0u, VR::LO, VR::None, "1", "PrivateCreator",
+                                    "Private Creator", false};
+
+struct KeywordIndex {
+    std::vector<const DictEntry *> entries;  // sorted by keyword
+    KeywordIndex() {
+        entries.reserve(kDictExactCount + kDictRepeatingCount);
+        for (size_t i = 0; i < kDictExactCount; ++i)
+            if (kDictExact[i].keyword[0]) entries.push_back(&kDictExact[i]);
+        for (size_t i = 0; i < kDictRepeatingCount; ++i)
+            if (kDictRepeating[i].keyword[0]) entries.push_back(&kDictRepeating[i]);
+        std::sort(entries.begin(), entries.end(),
+                  [](const DictEntry *a, const DictEntry *b) { return std::strcmp(a->keyword, b->keyword) < 0; });
+    }
+};
+
+const KeywordIndex &keyword_index() {
+    static const KeywordIndex index;  // built once, thread-safe (C++11 magic statics)
+    return index;
+}
+
+}  // namespace
+
+const DictEntry *dict_find(Tag tag) noexcept {
+    const uint32_t t = tag.value;
+    const DictEntry *end = kDictExact + kDictExactCount;
+    const DictEntry *it = std::lower_bound(kDictExact, end, t,
+                                           [](const DictEntry &e, uint32_t v) { return e.tag < v; });
+    if (it != end && it->tag == t) return it;
+    const bool private_group = tag.is_private();
+    if (!private_group) {
+        // PS3.5 7.6: repeating groups (50xx, 60xx) use even groups only.
+        for (size_t i = 0; i < kDictRepeatingCount; ++i) {
+            const DictEntry &e = kDictRepeating[i];
+            if ((t & e.mask) == e.tag) return &e;
+        }
+    }
+    if (tag.is_group_length()) return &kGroupLength;
+    if (tag.is_private_creator()) return &kPrivateCreator;
+    return nullptr;
+}
+
+const DictEntry *dict_find(std::string_view keyword) noexcept {
+    const auto &idx = keyword_index().entries;
+    auto it = std::lower_bound(idx.begin(), idx.end(), keyword,
+                               [](const DictEntry *e, std::string_view k) { return std::string_view(e->keyword) < k; });
+    if (it != idx.end() && std::string_view((*it)->keyword) == keyword) return *it;
+    return nullptr;
+}
+
+VR dict_vr(Tag tag) noexcept {
+    const DictEntry *e = dict_find(tag);
+    return (e && e->vr != VR::None) ? e->vr : VR::UN;
+}
+
+const char *dict_keyword(Tag tag) noexcept {
+    const DictEntry *e = dict_find(tag);
+    return e ? e->keyword : "";
+}
+
+const UidEntry *uid_find(std::string_view uid) noexcept {
+    const UidEntry *end = kUids + kUidCount;
+    const UidEntry *it = std::lower_bound(kUids, end, uid,
+                                          [](const UidEntry &e, std::string_view u) { return std::string_view(e.uid) < u; });
+    if (it != end && std::string_view(it->uid) == uid) return it;
+    return nullptr;
+}
+
+const UidEntry *uid_find_keyword(std::string_view keyword) noexcept {
+    for (size_t i = 0; i < kUidCount; ++i)
+        if (keyword == kUids[i].keyword) return &kUids[i];
+    return nullptr;
+}
+
+const UidEntry *uid_table(size_t &count) noexcept {
+    count = kUidCount;
+    return kUids;
+}
+
+static TransferSyntax from_entry(const UidEntry &e) {
+    TransferSyntax ts;
+    ts.uid = e.uid;
+    ts.name = e.name;
+    ts.explicit_vr = e.flags & kTsExplicitVr;
+    ts.big_endian = e.flags & kTsBigEndian;
+    ts.deflated = e.flags & kTsDeflated;
+    ts.encapsulated = e.flags & kTsEncapsulated;
+    ts.lossy = e.flags & kTsLossy;
+    ts.retired = e.retired;
+    ts.known = true;
+    return ts;
+}
+
+TransferSyntax TransferSyntax::from_uid(std::string_view uid) noexcept {
+    const UidEntry *e = uid_find(uid);
+    if (e && (e->flags & kTsIsTransferSyntax)) return from_entry(*e);
+    TransferSyntax ts;
+    ts.uid = uid;
+    ts.name = "unknown transfer syntax";
+    ts.encapsulated = true;
+    return ts;
+}
+
+TransferSyntax TransferSyntax::parse(std::string_view s) {
+    std::string lower(s);
+    for (char &c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    static const struct { const char *alias; const char *uid; } kAliases[] = {
+        {"implicit", uids::ImplicitVRLittleEndian}, {"little", uids::ExplicitVRLittleEndian},
+        {"explicit", uids::ExplicitVRLittleEndian}, {"big", uids::ExplicitVRBigEndian},
+        {"deflate", uids::DeflatedExplicitVRLittleEndian}, {"deflated", uids::DeflatedExplicitVRLittleEndian},
+    };
+    for (const auto &a : kAliases)
+        if (lower == a.alias) return from_entry(*uid_find(a.uid));
+    const UidEntry *e = uid_find(s);
+    if (!e) e = uid_find_keyword(s);
+    if (e && (e->flags & kTsIsTransferSyntax)) return from_entry(*e);
+    throw Error(Errc::invalid_argument, "unknown transfer syntax '" + std::string(s) + "'");
+}
+
+}  // namespace dcmkit
