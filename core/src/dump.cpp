@@ -136,6 +136,7 @@ std::string value_text(const Dataset &ds, const Element &e, size_t max_chars) {
 
 void dump_dataset(std::string &out, const Dataset &ds, const DumpOptions &opt, int indent) {
     char lenbuf[24];
+    const TransferSyntax ts = TransferSyntax::from_uid(opt.transfer_syntax);
     for (const Element &e : ds) {
         const size_t line_start = out.size();
         out.append(size_t(indent), ' ');
@@ -145,7 +146,9 @@ void dump_dataset(std::string &out, const Dataset &ds, const DumpOptions &opt, i
             out += e.undefined_length ? "(Sequence with undefined length #=" : "(Sequence with explicit length #=";
             append_number(out, e.items.size());
             out += ')';
-            comment(out, line_start, indent, e.undefined_length ? "u/l" : "-", 1, kw);
+            if (!e.undefined_length)
+                std::snprintf(lenbuf, sizeof lenbuf, "%llu", (unsigned long long)encoded_value_length(e, ts));
+            comment(out, line_start, indent, e.undefined_length ? "u/l" : lenbuf, 1, kw);
             for (const Dataset &item : e.items) {
                 size_t ls = out.size();
                 out.append(size_t(indent) + 2, ' ');
@@ -153,7 +156,9 @@ void dump_dataset(std::string &out, const Dataset &ds, const DumpOptions &opt, i
                 out += e.undefined_length ? "(Item with undefined length #=" : "(Item with explicit length #=";
                 append_number(out, item.size());
                 out += ')';
-                comment(out, ls, indent + 2, e.undefined_length ? "u/l" : "-", 1, "Item");
+                if (!e.undefined_length)
+                    std::snprintf(lenbuf, sizeof lenbuf, "%llu", (unsigned long long)encoded_size(item, ts));
+                comment(out, ls, indent + 2, e.undefined_length ? "u/l" : lenbuf, 1, "Item");
                 dump_dataset(out, item, opt, indent + 4);
                 if (e.undefined_length) {
                     ls = out.size();
@@ -229,7 +234,9 @@ void dump(std::string &out, const DicomFile &file, const DumpOptions &opt) {
     out += "\n# Dicom-Data-Set\n# Used TransferSyntax: ";
     out += ts.known ? std::string(ts.name) : file.transfer_syntax;
     out += '\n';
-    dump_dataset(out, file.dataset, opt, 0);
+    DumpOptions data_opt = opt;
+    data_opt.transfer_syntax = file.transfer_syntax;
+    dump_dataset(out, file.dataset, data_opt, 0);
 }
 
 }  // namespace dcmkit

@@ -274,39 +274,39 @@ bool infer_syntax(const uint8_t *p, size_t n, std::string &uid) {
 }
 
 std::shared_ptr<const Source> inflate_rest(const uint8_t *p, size_t n, uint64_t limit, size_t offset) {
+    // PS3.5 A.5: the dataset after the meta is a raw deflate stream (RFC 1951, no zlib header).
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw Error(Errc::io, "zlib initialisation failed");
-    std::vector<uint8_t> out;
-    out.resize(std::min<uint64_t>(std::max<uint64_t>(n * 4, 65536), limit));
-    zs.next_in = const_cast<Bytef *>(p);
-    zs.avail_in = uInt(std::min<size_t>(n, 0x7FFFFFFF));
-    size_t produced = 0;
-    int rc = Z_OK;
+    struct End {
+        z_stream *z;
+        ~End() { inflateEnd(z); }
+    } end{&zs};
+    constexpr size_t kChunk = size_t(1) << 30;  // zlib counts in uInt
+    std::vector<uint8_t> out(size_t(std::min<uint64_t>(std::max<uint64_t>(uint64_t(n) * 4, 65536), limit)));
+    size_t consumed = 0, produced = 0;
     for (;;) {
+        if (zs.avail_in == 0 && consumed < n) {
+            zs.next_in = const_cast<Bytef *>(p + consumed);
+            zs.avail_in = uInt(std::min(n - consumed, kChunk));
+            consumed += zs.avail_in;
+        }
         if (produced == out.size()) {
-            if (out.size() >= limit) {
-                inflateEnd(&zs);
-                throw Error(Errc::bad_length, "deflated dataset inflates past the limit of " + std::to_string(limit) + " bytes", int64_t(offset));
-            }
-            out.resize(std::min<uint64_t>(out.size() * 2, limit));
+            if (out.size() >= limit)
+                throw Error(Errc::bad_length, "deflated dataset inflates past the limit of " + std::to_string(limit) + " bytes",
+                            int64_t(offset));
+            out.resize(size_t(std::min<uint64_t>(uint64_t(out.size()) * 2, limit)));
         }
         zs.next_out = out.data() + produced;
-        zs.avail_out = uInt(std::min<size_t>(out.size() - produced, 0x7FFFFFFF));
-        rc = inflate(&zs, Z_NO_FLUSH);
+        zs.avail_out = uInt(std::min(out.size() - produced, kChunk));
+        const int rc = inflate(&zs, Z_NO_FLUSH);
         produced = size_t(zs.next_out - out.data());
         if (rc == Z_STREAM_END) break;
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
-            inflateEnd(&zs);
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && consumed == n)
             throw Error(Errc::truncated, "deflated dataset ends before its deflate stream does", int64_t(offset + n));
-        }
-        if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            std::string msg = zs.msg ? zs.msg : "corrupt data";
-            size_t at = offset + size_t(zs.next_in - p);
-            inflateEnd(&zs);
-            throw Error(Errc::malformed, "deflate stream: " + msg, int64_t(at));
-        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+            throw Error(Errc::malformed, std::string("deflate stream: ") + (zs.msg ? zs.msg : "corrupt data"),
+                        int64_t(offset + consumed - zs.avail_in));
     }
-    inflateEnd(&zs);
     out.resize(produced);
     out.shrink_to_fit();
     return Source::from_vector(std::move(out));

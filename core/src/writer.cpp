@@ -276,6 +276,10 @@ void write_part10(Sink &sink, const DicomFile &file, const std::string &ts_uid, 
 
 uint64_t encoded_size(const Dataset &dataset, const TransferSyntax &ts) { return dataset_size(dataset, ts.explicit_vr); }
 
+uint64_t encoded_value_length(const Element &element, const TransferSyntax &ts) {
+    return value_size(element, ts.explicit_vr);
+}
+
 void write_dataset(Sink &sink, const Dataset &dataset, const std::string &ts_uid, int deflate_level) {
     const TransferSyntax ts = TransferSyntax::from_uid(ts_uid);
     if (!ts.known) throw Error(Errc::unsupported, "cannot encode in unknown transfer syntax " + ts_uid);
@@ -340,10 +344,15 @@ void write_file(const std::string &path, const DicomFile &file, const WriteOptio
     }
     if (fd < 0) throw Error(Errc::io, "cannot create '" + path + "': " + std::strerror(errno));
     const std::string &written = opt.atomic ? tmp : target;
+    // A non-atomic write may target a device or a pipe (/dev/stdout, /dev/full): such a path must
+    // never be unlinked on failure, and cannot be fsync'ed.
+    struct stat st {};
+    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     try {
         FdSink sink(fd, path);
         write_part10(sink, file, ts, opt);
-        if (opt.fsync && ::fsync(fd) != 0) throw Error(Errc::io, "cannot sync '" + path + "': " + std::strerror(errno));
+        if (opt.fsync && regular && ::fsync(fd) != 0)
+            throw Error(Errc::io, "cannot sync '" + path + "': " + std::strerror(errno));
         if (::close(fd) != 0) {
             fd = -1;
             throw Error(Errc::io, "cannot close '" + path + "': " + std::strerror(errno));
@@ -353,7 +362,7 @@ void write_file(const std::string &path, const DicomFile &file, const WriteOptio
             throw Error(Errc::io, "cannot rename into '" + path + "': " + std::strerror(errno));
     } catch (...) {
         if (fd >= 0) ::close(fd);
-        ::unlink(written.c_str());
+        if (regular) ::unlink(written.c_str());
         throw;
     }
     if (opt.atomic && opt.fsync) {

@@ -12,6 +12,9 @@ struct DumpOptions {
     size_t max_value_chars = 64;
     /// Print the meta information header.
     bool meta = true;
+    /// The transfer syntax the dataset is encoded in, for the lengths of explicit-length sequences
+    /// and items (dump() sets it from the file).
+    std::string transfer_syntax = "1.2.840.10008.1.2.1";
 };
 
 /// Appends one line per element: tag, VR, value, length, VM and keyword; items indented.

@@ -91,6 +91,9 @@ std::vector<uint8_t> write_memory(const DicomFile &file, const WriteOptions &opt
 void write_dataset(Sink &sink, const Dataset &dataset, const std::string &transfer_syntax, int deflate_level = -1);
 /// Encoded size of a dataset in a non-deflated transfer syntax, without encoding it.
 uint64_t encoded_size(const Dataset &dataset, const TransferSyntax &ts);
+/// Length of an element's value field as the writer encodes it (an explicit-length sequence's
+/// length, say), without encoding it.
+uint64_t encoded_value_length(const Element &element, const TransferSyntax &ts);
 
 /// Our implementation identity (PS3.7 D.3.3.2), written into the meta of files we encode.
 extern const char *const kImplementationClassUID;

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse]
+# Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
+# Debian 12 machine (as root).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Debian packages: toolchain, libraries, and the peers the tests run against.
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config python3
+  zlib1g-dev nlohmann-json3-dev
+  libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  dcmtk python3-pydicom python3-pytest python3-numpy
+  time
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+setup() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  log "installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# configure DIR [cmake args...] — configure once, then just rebuild.
+configure() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+}
+
+build() {
+  configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_WERROR=ON
+  log "building (build/)"
+  cmake --build build -j"$JOBS"
+}
+
+# The unit suite under ASan+UBSan, and the fuzz targets under libFuzzer (clang).
+build_checked() {
+  configure build-asan -DCMAKE_BUILD_TYPE=Debug -DDCMKIT_SANITIZE=ON -DDCMKIT_WERROR=ON -DDCMKIT_BUILD_BENCH=OFF
+  log "building the sanitized unit suite (build-asan/)"
+  cmake --build build-asan -j"$JOBS"
+  configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+  log "building the libFuzzer targets (build-fuzz/)"
+  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer
+}
+
+cmd_test() {
+  setup
+  build_checked
+  # The main build runs everything, the sanitized suite and a short fuzz run included, so that the
+  # output ends with one ctest summary over all of it.
+  cmake -S "$ROOT" -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_WERROR=ON \
+    -DDCMKIT_ASAN_BUILD_DIR="$ROOT/build-asan" -DDCMKIT_FUZZ_BUILD_DIR="$ROOT/build-fuzz" >/dev/null
+  build
+  log "running the tests"
+  ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1200
+}
+
+cmd_demo() {
+  setup
+  build
+  local dir=build/demo
+  rm -rf "$dir" && mkdir -p "$dir"
+  log "making a CT image with DCMTK's dump2dcm"
+  cat >"$dir/ct.txt" <<'DUMP'
+(0002,0001) OB 00\01
+(0002,0002) UI 1.2.840.10008.5.1.4.1.1.2
+(0002,0003) UI 1.2.826.0.1.3680043.2.1125.1.1
+(0002,0010) UI 1.2.840.10008.1.2.1
+(0008,0005) CS [ISO_IR 192]
+(0008,0016) UI 1.2.840.10008.5.1.4.1.1.2
+(0008,0018) UI 1.2.826.0.1.3680043.2.1125.1.1
+(0008,0020) DA [20261126]
+(0008,0060) CS [CT]
+(0008,1115) SQ (Sequence with undefined length)
+  (fffe,e000) na (Item with undefined length)
+    (0020,000e) UI 1.2.826.0.1.3680043.2.1125.1.2
+  (fffe,e00d) na (ItemDelimitationItem)
+(fffe,e0dd) na (SequenceDelimitationItem)
+(0010,0010) PN [Müller^Jürgen=ミュラー^ユルゲン]
+(0010,0020) LO [DEMO-001]
+(0018,0050) DS [1.25]
+(0020,000d) UI 1.2.826.0.1.3680043.2.1125.1.3
+(0020,0032) DS [-125.0\-125.0\42.5]
+(0028,0002) US 1
+(0028,0004) CS [MONOCHROME2]
+(0028,0010) US 2
+(0028,0011) US 2
+(0028,0100) US 16
+(0028,0101) US 12
+(0028,0102) US 11
+(0028,0103) US 0
+(7fe0,0010) OW 0000\0400\0800\0fff
+DUMP
+  dump2dcm "$dir/ct.txt" "$dir/ct.dcm"
+  log "dcmkit dump $dir/ct.dcm"
+  build/bin/dcmkit dump "$dir/ct.dcm"
+  log "dcmkit convert to deflated, then to big endian, then back to explicit VR little endian"
+  build/bin/dcmkit convert "$dir/ct.dcm" "$dir/ct-deflated.dcm" --ts deflate
+  build/bin/dcmkit convert "$dir/ct-deflated.dcm" "$dir/ct-big.dcm" --ts big
+  build/bin/dcmkit convert "$dir/ct-big.dcm" "$dir/ct-back.dcm" --ts explicit
+  ls -l "$dir"/*.dcm
+  log "DCMTK reads our deflated file"
+  dcmdump +U8 "$dir/ct-deflated.dcm" | sed -n '/Dicom-Data-Set/,$p'
+  log "back-converted file equals the original byte for byte: $(cmp -s "$dir/ct.dcm" "$dir/ct-back.dcm" && echo yes || echo no)"
+  log "DICOM JSON"
+  build/bin/dcmkit dump --json "$dir/ct.dcm"
+  log "a damaged file gives a clear error"
+  head -c 300 "$dir/ct.dcm" >"$dir/truncated.dcm"
+  build/bin/dcmkit dump "$dir/truncated.dcm" >/dev/null || true
+}
+
+cmd_bench() {
+  setup
+  configure build-release -DCMAKE_BUILD_TYPE=Release -DDCMKIT_BUILD_TESTS=OFF
+  log "building (build-release/)"
+  cmake --build build-release -j"$JOBS"
+  local what=${1:-all}
+  case "$what" in
+    parse|all) bench/parse.sh build-release ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse)" >&2; exit 2 ;;
+  esac
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  build) setup; build ;;
+  test) cmd_test ;;
+  demo) cmd_demo ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Makes a seed corpus for the reader fuzzer with DCMTK: small files in every uncompressed transfer
+# syntax, with sequences, private tags and encapsulated pixel data. Usage: make_seeds.sh OUT_DIR
+set -euo pipefail
+out=$1
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/a.txt" <<'DUMP'
+(0002,0001) OB 00\01
+(0002,0002) UI 1.2.840.10008.5.1.4.1.1.7
+(0002,0003) UI 1.2.3.4
+(0002,0010) UI 1.2.840.10008.1.2.1
+(0008,0005) CS [ISO 2022 IR 6\ISO 2022 IR 87]
+(0008,0016) UI 1.2.840.10008.5.1.4.1.1.7
+(0008,0018) UI 1.2.3.4
+(0008,1115) SQ (Sequence with undefined length)
+  (fffe,e000) na (Item with undefined length)
+    (0008,1140) SQ (Sequence with undefined length)
+      (fffe,e000) na (Item with undefined length)
+        (0008,1155) UI 1.2.3.5
+        (0018,1310) US 1\2\3\4
+      (fffe,e00d) na (ItemDelimitationItem)
+    (fffe,e0dd) na (SequenceDelimitationItem)
+  (fffe,e00d) na (ItemDelimitationItem)
+(fffe,e0dd) na (SequenceDelimitationItem)
+(0009,0010) LO [ACME 1.0]
+(0009,1001) LO [private]
+(0009,1002) UN 01\02\03\04
+(0010,0010) PN [Yamada^Tarou]
+(0018,0050) DS [0.5]
+(0020,0013) IS [7]
+(0028,0002) US 1
+(0028,0004) CS [MONOCHROME2]
+(0028,0008) IS [2]
+(0028,0010) US 2
+(0028,0011) US 2
+(0028,0100) US 8
+(0028,0101) US 8
+(0028,0102) US 7
+(0028,0103) US 0
+(7fe0,0010) OB 01\02\03\04\05\06\07\08
+DUMP
+dump2dcm "$tmp/a.txt" "$out/explicit.dcm"
+dcmconv +ti "$out/explicit.dcm" "$out/implicit.dcm"
+dcmconv +tb "$out/explicit.dcm" "$out/big.dcm"
+dcmconv +td "$out/explicit.dcm" "$out/deflated.dcm"
+dcmconv -e +g "$out/explicit.dcm" "$out/explicit-lengths.dcm"
+dcmconv -F +ti "$out/explicit.dcm" "$out/raw-implicit.dcm"
+if command -v dcmcrle >/dev/null; then dcmcrle "$out/explicit.dcm" "$out/rle.dcm"; fi
