@@ -125,7 +125,7 @@ std::string value_text(const Dataset &ds, const Element &e, size_t max_chars) {
     std::string out;
     if (vr_is_string(e.vr)) {
         std::string_view raw = e.value.str();
-        while (!raw.empty() && (raw.back() == '\0' || (raw.back() == ' ' && e.vr != VR::UR))) raw.remove_suffix(1);
+        while (!raw.empty() && (raw.back() == '\0' || raw.back() == ' ')) raw.remove_suffix(1);
         out = ds.decode_text(raw, e.vr);
         if (max_chars && out.size() > max_chars) out.resize(max_chars);
         return out;

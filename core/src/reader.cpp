@@ -64,11 +64,20 @@ public:
 
     /// Reads group 0002 (always explicit VR little endian, PS3.10 7.1).
     void parse_meta(Dataset &meta) {
+        uint64_t meta_end = 0;  // where (0002,0000) says the group ends, when present
         while (pos + 8 <= size_ && load_u16le(base_ + pos) == 0x0002) {
             Header h = read_header(size_);
             if (h.length == kUndefined) fail(Errc::malformed, "undefined length in the meta information", h.start);
             read_value(meta, h, size_, 0);
+            if (h.tag == tags::FileMetaInformationGroupLength && h.length == 4)
+                meta_end = uint64_t(pos) + load_u32le(base_ + pos - 4);
         }
+        // The input ends inside the meta information: what is left is the start of a group 0002
+        // element too short for its header, or nothing is left although the group length promised
+        // more (PS3.10 7.1). (A few bytes of something else may be a tiny deflate stream.)
+        const size_t left = size_ - pos;
+        if (left < 8 && ((left > 0 && (left < 2 || load_u16le(base_ + pos) == 0x0002)) || meta_end > size_))
+            fail(Errc::truncated, "file ends inside the file meta information", size_);
     }
 
     [[noreturn]] void fail(Errc code, const std::string &msg, size_t at, Tag tag = Tag(0xFFFFFFFFu)) const {
@@ -120,7 +129,13 @@ private:
         if (!e || e->vr == VR::None) return VR::UN;
         if (e->vr_alt == VR::None) return e->vr;
         // PS3.5 A.1 (c): "US or SS" follows Pixel Representation; "OB or OW" pixel data is OW.
-        if (e->vr == VR::US && e->vr_alt == VR::SS) return pixel_rep_signed_ ? VR::SS : VR::US;
+        // LUT descriptors are the exception: PS3.3 C.11.1.1.1 makes their entry count and bit depth
+        // unsigned whatever the pixel representation, so they are read as US.
+        if (e->vr == VR::US && e->vr_alt == VR::SS) {
+            if (std::strstr(e->keyword, "LookupTableDescriptor") || std::strcmp(e->keyword, "LUTDescriptor") == 0)
+                return VR::US;
+            return pixel_rep_signed_ ? VR::SS : VR::US;
+        }
         if (e->vr == VR::OB && e->vr_alt == VR::OW) return VR::OW;
         return e->vr;
     }
@@ -335,6 +350,8 @@ DicomFile read_source(std::shared_ptr<const Source> source, const ReadOptions &o
         pos = meta.pos;
         has_meta = true;
     } else if (file.has_preamble) {
+        if (n - pos < 8)
+            throw Error(Errc::truncated, "file ends before the file meta information that follows DICM", int64_t(pos));
         throw Error(Errc::not_dicom, "no file meta information after the DICM prefix", int64_t(pos));
     }
 

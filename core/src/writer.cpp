@@ -95,7 +95,7 @@ public:
     void element(const Element &e) {
         if (e.vr == VR::SQ) {
             const uint64_t len = e.undefined_length ? kUndefined : value_size(e, explicit_);
-            if (len > 0xFFFFFFFEu) throw Error(Errc::bad_length, "sequence too long to encode with a defined length", -1, e.tag.value);
+            if (!e.undefined_length && len > 0xFFFFFFFEu) throw Error(Errc::bad_length, "sequence too long to encode with a defined length", -1, e.tag.value);
             header(e.tag, VR::SQ, uint32_t(len));
             for (const Dataset &item : e.items) {
                 tag_and_length(tags::Item, e.undefined_length ? kUndefined : uint32_t(dataset_size(item, explicit_)));

@@ -26,8 +26,10 @@ public:
 
     Tag tag;
     VR vr = VR::UN;
-    /// The value was (or will be) encoded with undefined length: sequences, encapsulated pixel
-    /// data, UN of undefined length. The writer keeps it, so files round-trip unchanged.
+    /// The value was (or will be) encoded with undefined length: sequences (their items follow the
+    /// sequence) and encapsulated pixel data. The writer keeps it, so that files round-trip unchanged;
+    /// the exception is UN of undefined length, which is read as the SQ it holds (PS3.5 6.2.2) and
+    /// written back as SQ.
     bool undefined_length = false;
     /// The raw value (empty for sequences and encapsulated pixel data).
     Bytes value;
