@@ -128,6 +128,14 @@ static bool digits(std::string_view s, size_t pos, size_t n, int &out) {
     return true;
 }
 
+/// Days in a month of the Gregorian calendar (PS3.5 6.2 DA: "a valid date").
+static int days_in_month(int year, int month) {
+    static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12) return 0;
+    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
+    return kDays[month - 1];
+}
+
 Date Date::parse(std::string_view s) {
     s = trim_value(s, VR::DA);
     Date d;
@@ -137,7 +145,7 @@ Date Date::parse(std::string_view s) {
     } else if (s.size() == 10 && s[4] == '.' && s[7] == '.') {  // ACR-NEMA 300 form, PS3.5 6.2 note
         ok = digits(s, 0, 4, d.year) && digits(s, 5, 2, d.month) && digits(s, 8, 2, d.day);
     }
-    if (!ok || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31)
+    if (!ok || d.month < 1 || d.month > 12 || d.day < 1 || d.day > days_in_month(d.year, d.month))
         throw Error(Errc::bad_value, "not a DA value: '" + std::string(s) + "'");
     return d;
 }
@@ -211,18 +219,22 @@ DateTime DateTime::parse(std::string_view s) {
     if (off != std::string_view::npos) {
         std::string_view z = s.substr(off);
         int hh = 0, mm = 0;
-        if (z.size() != 5 || !digits(z, 1, 2, hh) || !digits(z, 3, 2, mm)) bad();
+        if (z.size() != 5 || !digits(z, 1, 2, hh) || !digits(z, 3, 2, mm) || mm > 59) bad();
         dt.has_offset = true;
         dt.offset_minutes = (z[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+        // PS3.5 6.2 DT: the offset from UTC ranges from -1200 to +1400.
+        if (dt.offset_minutes < -12 * 60 || dt.offset_minutes > 14 * 60) bad();
     }
     if (!digits(body, 0, 4, dt.date.year)) bad();
     size_t pos = 4;
     if (body.size() > pos) {
-        if (!digits(body, pos, 2, dt.date.month)) bad();
+        if (!digits(body, pos, 2, dt.date.month) || dt.date.month < 1 || dt.date.month > 12) bad();
         pos += 2;
     }
     if (body.size() > pos) {
-        if (!digits(body, pos, 2, dt.date.day)) bad();
+        if (!digits(body, pos, 2, dt.date.day) || dt.date.day < 1 ||
+            dt.date.day > days_in_month(dt.date.year, dt.date.month))
+            bad();
         pos += 2;
     }
     if (body.size() > pos) {

@@ -51,6 +51,9 @@ const DictEntry *dict_find(Tag tag) noexcept {
     const DictEntry *it = std::lower_bound(kDictExact, end, t,
                                            [](const DictEntry &e, uint32_t v) { return e.tag < v; });
     if (it != end && it->tag == t) return it;
+    // PS3.5 7.2: element 0000 is the group length in every group, even where a repeating pattern
+    // such as (1000,xxx0) or (1010,xxxx) would otherwise cover it.
+    if (tag.is_group_length()) return &kGroupLength;
     const bool private_group = tag.is_private();
     if (!private_group) {
         // PS3.5 7.6: repeating groups (50xx, 60xx) use even groups only.
@@ -59,7 +62,6 @@ const DictEntry *dict_find(Tag tag) noexcept {
             if ((t & e.mask) == e.tag) return &e;
         }
     }
-    if (tag.is_group_length()) return &kGroupLength;
     if (tag.is_private_creator()) return &kPrivateCreator;
     return nullptr;
 }

@@ -281,6 +281,8 @@ bool infer_syntax(const uint8_t *p, size_t n, std::string &uid) {
         if (big) return false;  // implicit VR big endian does not exist
         uint32_t len = load_u32le(p + 4);
         if (len != 0xFFFFFFFFu && len > n - 8) return false;
+        // A group length is a UL of 4 bytes (PS3.5 7.2): zero-filled bytes are not a dataset.
+        if (load_u16le(p + 2) == 0x0000 && len != 4) return false;
         uid = uids::ImplicitVRLittleEndian;
         return true;
     }
