@@ -56,7 +56,7 @@ build_checked() {
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
-  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer
+  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer
 }
 
 cmd_test() {

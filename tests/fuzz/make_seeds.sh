@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Makes a seed corpus for the reader fuzzer with DCMTK: small files in every uncompressed transfer
-# syntax, with sequences, private tags and encapsulated pixel data. Usage: make_seeds.sh OUT_DIR
+# Makes a seed corpus with DCMTK: for the reader fuzzer, small files in every uncompressed transfer
+# syntax with sequences, private tags and encapsulated pixel data; with --json, their DICOM JSON
+# (dcm2json) for the JSON fuzzer. Usage: make_seeds.sh [--json] OUT_DIR
 set -euo pipefail
+json=0
+if [ "$1" = --json ]; then json=1; shift; fi
 out=$1
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -41,6 +44,14 @@ cat >"$tmp/a.txt" <<'DUMP'
 (0028,0103) US 0
 (7fe0,0010) OB 01\02\03\04\05\06\07\08
 DUMP
+if [ $json = 1 ]; then
+  # dcm2json converts through iconv, which lacks ISO 2022 IR 87: use Latin-1 for the JSON seeds.
+  sed -i 's/ISO 2022 IR 6.ISO 2022 IR 87/ISO_IR 100/' "$tmp/a.txt"
+  dump2dcm "$tmp/a.txt" "$tmp/a.dcm"
+  dcm2json "$tmp/a.dcm" "$out/a.json"
+  dcmconv +ti "$tmp/a.dcm" "$tmp/b.dcm" && dcm2json +fc "$tmp/b.dcm" "$out/b.json" || true
+  exit 0
+fi
 dump2dcm "$tmp/a.txt" "$out/explicit.dcm"
 dcmconv +ti "$out/explicit.dcm" "$out/implicit.dcm"
 dcmconv +tb "$out/explicit.dcm" "$out/big.dcm"

@@ -1,0 +1,1578 @@
+// dcmkit — the DICOM JSON Model (PS3.18 Annex F). See dcmkit/json.h for the rules and decisions.
+//
+// The reader is a strict RFC 8259 recursive-descent parser that builds the Dataset directly (no JSON
+// tree in between, so a hostile array of a million nulls costs what the dataset costs). Text of the
+// VRs affected by Specific Character Set is first stored as UTF-8; once the whole document is read
+// (the (0008,0005) of a dataset may come after its text, JSON members being unordered), a second
+// pass encodes it into the character set in force.
+#include "dcmkit/json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include "dcmkit/charset.h"
+#include "dcmkit/error.h"
+
+namespace dcmkit {
+
+namespace {
+
+constexpr uint32_t kNoTag = 0xFFFFFFFFu;
+// Recursion guard: each sequence level costs a few stack frames in the reader and writer.
+constexpr unsigned kMaxDepthCap = 256;
+
+// -- small helpers ------------------------------------------------------------------------------------
+
+bool is_ascii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 section 4), 0 when ill-formed.
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const size_t n = s.size();
+    const unsigned c = b(i);
+    if (c < 0x80) return 1;
+    const auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
+        return k < n && b(k) >= lo && b(k) <= hi;
+    };
+    if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+    if (c == 0xE0) return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
+    if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;  // no UTF-16 surrogates
+    if (c == 0xF0) return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    return 0;
+}
+
+bool is_valid_utf8(std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+        size_t len = utf8_sequence_length(s, i);
+        if (!len) return false;
+        i += len;
+    }
+    return true;
+}
+
+void append_utf8(std::string &out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xC0 | (cp >> 6));
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | (cp >> 12));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | (cp >> 18));
+        out += char(0x80 | ((cp >> 12) & 0x3F));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
+}
+
+/// RFC 8259 section 6: number = [ minus ] int [ frac ] [ exp ].
+bool is_json_number(std::string_view s) {
+    size_t i = 0;
+    const size_t n = s.size();
+    if (i < n && s[i] == '-') ++i;
+    if (i >= n) return false;
+    if (s[i] == '0') {
+        ++i;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && is_digit(s[i])) ++i;
+    } else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && is_digit(s[i])) ++i;
+        if (i == start) return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+        size_t start = i;
+        while (i < n && is_digit(s[i])) ++i;
+        if (i == start) return false;
+    }
+    return i == n;
+}
+
+bool has_fraction_or_exponent(std::string_view number) {
+    return number.find_first_of(".eE") != std::string_view::npos;
+}
+
+// Locale-independent conversions: std::to_chars / from_chars where the library has them for floating
+// point, else the C functions in the classic locale.
+// (DCMKIT_JSON_NO_FLOAT_CHARCONV forces the fallback, to test it.)
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(DCMKIT_JSON_NO_FLOAT_CHARCONV)
+#define DK_FLOAT_CHARCONV 1
+#endif
+
+template <typename T>
+bool parse_float(std::string_view s, T &out) {
+#ifdef DK_FLOAT_CHARCONV
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(out);
+#else
+    std::istringstream in{std::string(s)};
+    in.imbue(std::locale::classic());
+    in >> out;
+    return !in.fail() && in.peek() == std::char_traits<char>::eof() && std::isfinite(out);
+#endif
+}
+
+/// Shortest text that reads back to the same float (single) or double.
+std::string format_float(double v, bool single) {
+#ifdef DK_FLOAT_CHARCONV
+    char buf[64];
+    auto r = single ? std::to_chars(buf, buf + sizeof buf, float(v)) : std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+#else
+    std::string s;
+    for (int prec = 1; prec <= 17; ++prec) {
+        std::ostringstream o;
+        o.imbue(std::locale::classic());
+        o.precision(prec);
+        o << v;
+        s = o.str();
+        double back = 0;
+        if (single) {
+            float f = 0;
+            if (parse_float(s, f) && f == float(v)) break;
+        } else if (parse_float(s, back) && back == v) {
+            break;
+        }
+    }
+    return s;
+#endif
+}
+
+/// %.{prec}g in the classic locale.
+std::string format_general(double v, int prec) {
+#ifdef DK_FLOAT_CHARCONV
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, prec);
+    return std::string(buf, r.ptr);
+#else
+    std::ostringstream o;
+    o.imbue(std::locale::classic());
+    o.precision(prec);
+    o << v;
+    return o.str();
+#endif
+}
+
+template <typename T>
+T load_le(const uint8_t *p) {
+    // Values are held little endian (dataset.h); assemble them byte by byte, whatever the host order.
+    using U = std::conditional_t<sizeof(T) == 8, uint64_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint16_t>>;
+    U u = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) u |= U(p[i]) << (8 * i);
+    T v;
+    std::memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+template <typename T>
+void store_le(std::string &out, T v) {
+    using U = std::conditional_t<sizeof(T) == 8, uint64_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint16_t>>;
+    U u;
+    std::memcpy(&u, &v, sizeof u);
+    for (size_t i = 0; i < sizeof(T); ++i) out += char(uint8_t(u >> (8 * i)));
+}
+
+void pad_even(std::string &raw, VR vr) {
+    if (raw.size() & 1) raw += vr_padding(vr);
+}
+
+bool is_bulk_binary_vr(VR vr) {
+    switch (vr) {
+    case VR::OB: case VR::OD: case VR::OF: case VR::OL: case VR::OV: case VR::OW: case VR::UN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_number_vr(VR vr) {
+    switch (vr) {
+    case VR::US: case VR::SS: case VR::UL: case VR::SL: case VR::UV: case VR::SV: case VR::FL: case VR::FD:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// PS3.18 F.2.2: the VRs whose Value Field may be replaced by a BulkDataURI.
+bool bulk_uri_allowed(VR vr) {
+    switch (vr) {
+    case VR::DS: case VR::FL: case VR::FD: case VR::IS: case VR::LT: case VR::OB: case VR::OD: case VR::OF:
+    case VR::OL: case VR::OV: case VR::OW: case VR::SL: case VR::SS: case VR::ST: case VR::SV: case VR::UC:
+    case VR::UL: case VR::UN: case VR::US: case VR::UT: case VR::UV:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// -- base64 (RFC 4648 section 4) ------------------------------------------------------------------------
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void append_base64(std::string &out, const uint8_t *p, size_t n) {
+    const size_t at = out.size();
+    out.resize(at + (n + 2) / 3 * 4);
+    char *o = &out[at];
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        const uint32_t v = (uint32_t(p[i]) << 16) | (uint32_t(p[i + 1]) << 8) | p[i + 2];
+        o[0] = kB64[v >> 18];
+        o[1] = kB64[(v >> 12) & 63];
+        o[2] = kB64[(v >> 6) & 63];
+        o[3] = kB64[v & 63];
+        o += 4;
+    }
+    if (n - i == 1) {
+        const uint32_t v = uint32_t(p[i]) << 16;
+        o[0] = kB64[v >> 18];
+        o[1] = kB64[(v >> 12) & 63];
+        o[2] = '=';
+        o[3] = '=';
+    } else if (n - i == 2) {
+        const uint32_t v = (uint32_t(p[i]) << 16) | (uint32_t(p[i + 1]) << 8);
+        o[0] = kB64[v >> 18];
+        o[1] = kB64[(v >> 12) & 63];
+        o[2] = kB64[(v >> 6) & 63];
+        o[3] = '=';
+    }
+}
+
+/// Sextet of each byte: 0-63 for the base64 alphabet, else 0xFF.
+struct Base64Table {
+    uint8_t v[256];
+    constexpr Base64Table() : v() {
+        for (int i = 0; i < 256; ++i) v[i] = 0xFF;
+        for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kB64[i])] = uint8_t(i);
+    }
+};
+constexpr Base64Table kB64Values;
+
+/// Decodes base64; line breaks and spaces are skipped, padding may be omitted. Returns the index of
+/// the first bad character, or npos on success.
+size_t decode_base64(std::string_view s, std::vector<uint8_t> &out) {
+    out.clear();
+    out.reserve(s.size() / 4 * 3 + 3);
+    const auto *u = reinterpret_cast<const unsigned char *>(s.data());
+    const size_t n = s.size();
+    size_t i = 0;
+    // Fast path: whole quanta of four alphabet characters.
+    while (i + 4 <= n) {
+        const uint8_t a = kB64Values.v[u[i]], b = kB64Values.v[u[i + 1]], c = kB64Values.v[u[i + 2]],
+                      d = kB64Values.v[u[i + 3]];
+        if ((a | b | c | d) & 0xC0) break;
+        const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | d;
+        out.push_back(uint8_t(v >> 16));
+        out.push_back(uint8_t(v >> 8));
+        out.push_back(uint8_t(v));
+        i += 4;
+    }
+    // The rest, one character at a time: whitespace, padding, a last partial quantum.
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t pad = 0, digits = i;
+    for (; i < n; ++i) {
+        const char c = s[i];
+        if (c == ' ' || c == '\r' || c == '\n' || c == '\t') continue;
+        if (c == '=') {
+            if (++pad > 2) return i;
+            continue;
+        }
+        const uint8_t v = kB64Values.v[u[i]];
+        if (v == 0xFF || pad) return i;  // nothing but '=' may follow '='
+        ++digits;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(uint8_t(acc >> bits));
+        }
+    }
+    if (digits % 4 == 1) return n;               // a lone sextet cannot hold a byte
+    if (pad && (digits + pad) % 4 != 0) return n;  // padding, when given, completes the quantum
+    return std::string_view::npos;
+}
+
+// -- encapsulated pixel data (PS3.5 A.4) ----------------------------------------------------------------
+
+void append_item_header(std::string &out, uint16_t element, uint32_t length) {
+    store_le<uint16_t>(out, 0xFFFE);
+    store_le<uint16_t>(out, element);
+    store_le<uint32_t>(out, length);
+}
+
+/// The Value Field of encapsulated pixel data: an item per fragment (BOT first), then the Sequence
+/// Delimitation Item.
+std::string encapsulated_value_field(const Element &e) {
+    std::string out;
+    for (const Bytes &f : e.fragments) {
+        if (f.size() > 0xFFFFFFFEu) throw Error(Errc::bad_length, "fragment too long", -1, e.tag.value);
+        append_item_header(out, 0xE000, uint32_t(f.size() + (f.size() & 1)));
+        out.append(f.str());
+        if (f.size() & 1) out += '\0';
+    }
+    append_item_header(out, 0xE0DD, 0);
+    return out;
+}
+
+/// Splits a PS3.5 A.4 item sequence into fragments; false when the bytes are not one (then they are
+/// native pixel data). A missing final Sequence Delimitation Item is tolerated.
+bool split_encapsulated(const std::vector<uint8_t> &b, std::vector<Bytes> &fragments) {
+    fragments.clear();
+    const size_t n = b.size();
+    size_t p = 0;
+    while (p + 8 <= n) {
+        const uint16_t group = load_le<uint16_t>(&b[p]);
+        const uint16_t element = load_le<uint16_t>(&b[p + 2]);
+        const uint32_t length = load_le<uint32_t>(&b[p + 4]);
+        if (group != 0xFFFE) return false;
+        if (element == 0xE0DD) return length == 0 && p + 8 == n && !fragments.empty();
+        if (element != 0xE000 || length == 0xFFFFFFFFu || length > n - p - 8) return false;
+        fragments.push_back(Bytes::copy(&b[p + 8], length));
+        p += 8 + size_t(length);
+    }
+    return p == n && !fragments.empty();
+}
+
+// -- character sets -----------------------------------------------------------------------------------
+
+/// Parsed character sets by (0008,0005) value, for one to_json/from_json call.
+class CharsetCache {
+public:
+    /// Throws Error(charset) for an unknown defined term.
+    const CharacterSet &get(const std::string &value) {
+        auto it = sets_.find(value);
+        if (it == sets_.end()) it = sets_.emplace(value, CharacterSet::from_value(value)).first;
+        return it->second;
+    }
+    /// For writing: an unknown term decodes as the default repertoire (which never throws).
+    const CharacterSet &get_lenient(const std::string &value) {
+        try {
+            return get(value);
+        } catch (const Error &) {
+            return sets_.emplace(value, CharacterSet()).first->second;
+        }
+    }
+
+private:
+    std::map<std::string, CharacterSet> sets_;
+};
+
+std::string own_charset(const Dataset &ds, const std::string &inherited) {
+    if (const Element *e = ds.find(tags::SpecificCharacterSet)) return std::string(e->value.str());
+    return inherited;
+}
+
+// =====================================================================================================
+// Writer
+// =====================================================================================================
+
+class JsonWriter {
+public:
+    explicit JsonWriter(const JsonWriteOptions &opt) : opt_(opt) {}
+
+    std::string take() { return std::move(out_); }
+
+    void dataset(const Dataset &ds, const std::string &inherited_cs, int level) {
+        const std::string cs = own_charset(ds, inherited_cs);
+        out_ += '{';
+        bool first = true;
+        for (const Element &e : ds) {
+            // PS3.18 F.2.2: Group Length (gggg,0000) attributes shall not be included.
+            if (e.tag.is_group_length()) continue;
+            if (!first) out_ += ',';
+            first = false;
+            newline(level + 1);
+            tag_string(e.tag);
+            colon();
+            element(e, cs, level + 1);
+        }
+        if (!first) newline(level);
+        out_ += '}';
+    }
+
+private:
+    void newline(int level) {
+        if (!opt_.pretty) return;
+        out_ += '\n';
+        out_.append(size_t(level) * 2, ' ');
+    }
+    void colon() { out_ += opt_.pretty ? ": " : ":"; }
+
+    void tag_string(Tag t) {
+        static const char hex[] = "0123456789ABCDEF";
+        out_ += '"';
+        for (int shift = 28; shift >= 0; shift -= 4) out_ += hex[(t.value >> shift) & 0xF];
+        out_ += '"';
+    }
+
+    /// A JSON string; bytes that are not UTF-8 (a non-charset VR holding 8-bit text) are read as
+    /// ISO 8859-1, like CharacterSet's default-repertoire fallback, so the output is always valid JSON.
+    void quoted(std::string_view s) {
+        static const char hex[] = "0123456789abcdef";
+        out_ += '"';
+        size_t i = 0;
+        while (i < s.size()) {
+            size_t run = i;
+            while (i < s.size()) {
+                unsigned char c = static_cast<unsigned char>(s[i]);
+                if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+                ++i;
+            }
+            out_.append(s.data() + run, i - run);
+            if (i >= s.size()) break;
+            unsigned char c = static_cast<unsigned char>(s[i]);
+            if (c >= 0x80) {
+                size_t len = utf8_sequence_length(s, i);
+                if (len) {
+                    out_.append(s.data() + i, len);
+                    i += len;
+                } else {
+                    append_utf8(out_, c);
+                    ++i;
+                }
+                continue;
+            }
+            switch (c) {
+            case '"': out_ += "\\\""; break;
+            case '\\': out_ += "\\\\"; break;
+            case '\b': out_ += "\\b"; break;
+            case '\f': out_ += "\\f"; break;
+            case '\n': out_ += "\\n"; break;
+            case '\r': out_ += "\\r"; break;
+            case '\t': out_ += "\\t"; break;
+            default:
+                out_ += "\\u00";
+                out_ += hex[c >> 4];
+                out_ += hex[c & 0xF];
+            }
+            ++i;
+        }
+        out_ += '"';
+    }
+
+    void member(const char *name, int level) {
+        out_ += ',';
+        newline(level);
+        out_ += '"';
+        out_ += name;
+        out_ += '"';
+        colon();
+    }
+
+    /// Writes `"Value": [ ... ]` with `n` entries, calling `each(i)` to write entry i.
+    template <typename F>
+    void value_array(size_t n, int level, F &&each) {
+        member("Value", level);
+        out_ += '[';
+        for (size_t i = 0; i < n; ++i) {
+            if (i) out_ += ',';
+            newline(level + 1);
+            each(i);
+        }
+        newline(level);
+        out_ += ']';
+    }
+
+    void element(const Element &e, const std::string &cs, int level) {
+        const VR vr = e.vr == VR::None ? VR::UN : e.vr;
+        out_ += '{';
+        newline(level + 1);
+        out_ += "\"vr\"";
+        colon();
+        out_ += '"';
+        out_ += vr_name(vr);
+        out_ += '"';
+        if (vr == VR::SQ) {
+            sequence(e, cs, level + 1);
+        } else if (e.is_encapsulated()) {
+            binary(e, encapsulated_value_field(e), level + 1);
+        } else if (is_bulk_binary_vr(vr)) {
+            if (!e.value.empty()) binary(e, e.value.str(), level + 1);
+        } else if (!e.value.empty()) {
+            if (vr == VR::PN) person_names(e, cs, level + 1);
+            else if (vr == VR::AT) tags_value(e, level + 1);
+            else if (is_number_vr(vr)) numbers(e, vr, level + 1);
+            else text(e, vr, cs, level + 1);
+        }
+        newline(level);
+        out_ += '}';
+    }
+
+    void sequence(const Element &e, const std::string &cs, int level) {
+        // PS3.18 F.2.5: an empty sequence has no "Value"; an empty item is {}.
+        if (e.items.empty()) return;
+        if (path_.size() >= kMaxDepthCap)
+            throw Error(Errc::too_deep, "sequences nest deeper than " + std::to_string(kMaxDepthCap) + " levels", -1,
+                        e.tag.value);
+        path_.push_back(e.tag);
+        value_array(e.items.size(), level, [&](size_t i) { dataset(e.items[i], cs, level + 1); });
+        path_.pop_back();
+    }
+
+    /// PS3.18 F.2.7 InlineBinary (base64 of the whole Value Field), or F.2.6 BulkDataURI.
+    void binary(const Element &e, std::string_view bytes, int level) {
+        if (opt_.bulk_uri && bytes.size() > opt_.bulk_data_threshold) {
+            std::string uri = opt_.bulk_uri(e, path_);
+            if (!uri.empty()) {
+                member("BulkDataURI", level);
+                quoted(uri);
+                return;
+            }
+        }
+        member("InlineBinary", level);
+        out_ += '"';
+        append_base64(out_, reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+        out_ += '"';
+    }
+
+    std::string decoded(const Element &e, VR vr, const std::string &cs) {
+        if (!vr_uses_charset(vr)) return std::string(e.value.str());
+        if (cs.empty() && is_ascii(e.value.str())) return std::string(e.value.str());
+        return charsets_.get_lenient(cs).decode(e.value.str(), vr);
+    }
+
+    void text(const Element &e, VR vr, const std::string &cs, int level) {
+        // Decode first: in ISO 2022 multi-byte text a 0x5C byte may be half of a character.
+        const std::string utf8 = decoded(e, vr, cs);
+        const std::vector<std::string_view> values = split_values(utf8, vr);
+        // A value of padding only is an empty element (F.2.5: no "Value").
+        if (values.size() == 1 && values[0].empty()) return;
+        value_array(values.size(), level, [&](size_t i) {
+            std::string_view v = values[i];
+            if (v.empty()) {
+                out_ += "null";  // F.2.5: an empty value of a multi-valued attribute
+            } else if (json_number_for(vr, v)) {
+                out_.append(v.data(), v.size());  // F.2.3: Number, verbatim so no digit is lost
+            } else {
+                quoted(v);  // F.2.3 note: a String keeps a DS/IS that is no JSON number as it was
+            }
+        });
+    }
+
+    /// Whether a DS or IS value is written as a JSON number: when its text already is one, and is a
+    /// value PS3.5 6.2 allows (DS: at most 16 characters; IS: an integer of at most 12), so that
+    /// from_json reads it back unchanged.
+    static bool json_number_for(VR vr, std::string_view v) {
+        if (vr == VR::DS) return v.size() <= 16 && is_json_number(v);
+        if (vr == VR::IS) return v.size() <= 12 && is_json_number(v) && !has_fraction_or_exponent(v);
+        return false;
+    }
+
+    void person_names(const Element &e, const std::string &cs, int level) {
+        const std::string utf8 = decoded(e, VR::PN, cs);
+        const std::vector<std::string_view> values = split_values(utf8, VR::PN);
+        // One value without any name ("" or "==") is an empty element (F.2.5: no "Value").
+        if (values.size() == 1 && values[0].find_first_not_of('=') == std::string_view::npos) return;
+        static const char *const kGroups[3] = {"Alphabetic", "Ideographic", "Phonetic"};
+        value_array(values.size(), level, [&](size_t i) {
+            std::string_view groups[3];
+            std::string_view v = values[i];
+            for (int g = 0; g < 3; ++g) {
+                size_t eq = g < 2 ? v.find('=') : std::string_view::npos;
+                groups[g] = trim_value(v.substr(0, eq), VR::PN);
+                v = eq == std::string_view::npos ? std::string_view() : v.substr(eq + 1);
+            }
+            if (groups[0].empty() && groups[1].empty() && groups[2].empty()) {
+                out_ += "null";
+                return;
+            }
+            // PS3.18 F.2.2: the non-empty component groups, as strings named Alphabetic, Ideographic, Phonetic.
+            out_ += '{';
+            bool first = true;
+            for (int g = 0; g < 3; ++g) {
+                if (groups[g].empty()) continue;
+                if (!first) out_ += ',';
+                first = false;
+                newline(level + 2);
+                out_ += '"';
+                out_ += kGroups[g];
+                out_ += '"';
+                colon();
+                quoted(groups[g]);
+            }
+            newline(level + 1);
+            out_ += '}';
+        });
+    }
+
+    void check_multiple(const Element &e, unsigned unit) {
+        if (e.value.size() % unit)
+            throw Error(Errc::bad_length,
+                        std::string("value of ") + std::to_string(e.value.size()) + " bytes is not a multiple of " +
+                            std::to_string(unit) + " for VR " + vr_name(e.vr),
+                        -1, e.tag.value);
+    }
+
+    void tags_value(const Element &e, int level) {
+        // PS3.18 F.2.3: AT as the eight character uppercase hexadecimal representation of the tag.
+        check_multiple(e, 4);
+        const uint8_t *p = e.value.data();
+        value_array(e.value.size() / 4, level, [&](size_t i) {
+            tag_string(Tag(load_le<uint16_t>(p + 4 * i), load_le<uint16_t>(p + 4 * i + 2)));
+        });
+    }
+
+    void integer(int64_t v) {
+        char buf[32];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        out_.append(buf, r.ptr);
+    }
+
+    void float_value(double v, bool single) {
+        if (std::isnan(v)) {
+            out_ += "\"NaN\"";  // JSON has no NaN or infinity (RFC 8259 section 6)
+        } else if (std::isinf(v)) {
+            out_ += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+        } else {
+            out_ += format_float(v, single);
+        }
+    }
+
+    void numbers(const Element &e, VR vr, int level) {
+        const unsigned unit = vr_value_size(vr);
+        check_multiple(e, unit);
+        const uint8_t *p = e.value.data();
+        // PS3.18 F.2.3 note: beyond 2^53 a JSON number read as a double loses digits; use a string.
+        constexpr uint64_t kExact = uint64_t(1) << 53;
+        value_array(e.value.size() / unit, level, [&](size_t i) {
+            const uint8_t *q = p + i * unit;
+            switch (vr) {
+            case VR::US: integer(load_le<uint16_t>(q)); break;
+            case VR::SS: integer(load_le<int16_t>(q)); break;
+            case VR::UL: integer(load_le<uint32_t>(q)); break;
+            case VR::SL: integer(load_le<int32_t>(q)); break;
+            case VR::FL: float_value(load_le<float>(q), true); break;
+            case VR::FD: float_value(load_le<double>(q), false); break;
+            case VR::UV: {
+                uint64_t v = load_le<uint64_t>(q);
+                char buf[32];
+                auto r = std::to_chars(buf, buf + sizeof buf, v);
+                if (v > kExact) out_ += '"';
+                out_.append(buf, r.ptr);
+                if (v > kExact) out_ += '"';
+                break;
+            }
+            case VR::SV: {
+                int64_t v = load_le<int64_t>(q);
+                const bool exact = v >= -int64_t(kExact) && v <= int64_t(kExact);
+                if (!exact) out_ += '"';
+                integer(v);
+                if (!exact) out_ += '"';
+                break;
+            }
+            default: break;
+            }
+        });
+    }
+
+    const JsonWriteOptions &opt_;
+    std::string out_;
+    std::vector<Tag> path_;
+    CharsetCache charsets_;
+};
+
+// =====================================================================================================
+// Reader
+// =====================================================================================================
+
+bool has_scheme(std::string_view uri, std::string_view &scheme) {
+    // RFC 3986 section 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". One letter is taken
+    // as a drive letter ("C:\..."), i.e. a path.
+    size_t colon = uri.find(':');
+    if (colon == std::string_view::npos || colon < 2) return false;
+    for (size_t i = 0; i < colon; ++i) {
+        char c = uri[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!(alpha || (i > 0 && (is_digit(c) || c == '+' || c == '-' || c == '.')))) return false;
+    }
+    scheme = uri.substr(0, colon);
+    return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+bool parse_u64(std::string_view s, uint64_t &v) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+/// The default bulk loader: "file:" URIs (RFC 8089, with an optional "?offset=N&length=M" byte range)
+/// and plain paths.
+Bytes load_bulk_file(std::string_view uri, Tag tag) {
+    std::string path;
+    uint64_t offset = 0, length = 0;
+    bool ranged = false;
+    std::string_view scheme;
+    if (has_scheme(uri, scheme)) {
+        if (!iequals(scheme, "file"))
+            throw Error(Errc::unsupported,
+                        "BulkDataURI scheme '" + std::string(scheme) + "' needs a JsonReadOptions::bulk_loader", -1,
+                        tag.value);
+        std::string_view rest = uri.substr(scheme.size() + 1);
+        size_t q = rest.find('?');
+        std::string_view query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);
+        rest = rest.substr(0, q);
+        if (size_t h = rest.find('#'); h != std::string_view::npos) rest = rest.substr(0, h);
+        if (rest.substr(0, 2) == "//") {  // file://host/path: only the local host
+            size_t slash = rest.find('/', 2);
+            std::string_view host = rest.substr(2, slash == std::string_view::npos ? std::string_view::npos : slash - 2);
+            if (!host.empty() && !iequals(host, "localhost"))
+                throw Error(Errc::unsupported, "BulkDataURI names a remote host '" + std::string(host) + "'", -1,
+                            tag.value);
+            rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+        }
+        for (size_t i = 0; i < rest.size(); ++i) {  // percent-decoding (RFC 3986 section 2.1)
+            if (rest[i] == '%' && i + 2 < rest.size() && hex_value(rest[i + 1]) >= 0 && hex_value(rest[i + 2]) >= 0) {
+                path += char(hex_value(rest[i + 1]) * 16 + hex_value(rest[i + 2]));
+                i += 2;
+            } else {
+                path += rest[i];
+            }
+        }
+        while (!query.empty()) {
+            size_t amp = query.find('&');
+            std::string_view kv = query.substr(0, amp);
+            query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+            size_t eq = kv.find('=');
+            if (eq == std::string_view::npos) continue;
+            std::string_view k = kv.substr(0, eq), v = kv.substr(eq + 1);
+            if (k == "offset" || k == "length") {
+                uint64_t n = 0;
+                if (!parse_u64(v, n))
+                    throw Error(Errc::bad_value, "BulkDataURI " + std::string(k) + " is not a number", -1, tag.value);
+                (k == "offset" ? offset : length) = n;
+                if (k == "length") ranged = true;
+            }
+        }
+    } else {
+        path = std::string(uri);
+    }
+    if (path.empty()) throw Error(Errc::bad_value, "BulkDataURI names no file", -1, tag.value);
+    auto src = Source::open_file(path, true);
+    if (!ranged) length = offset <= src->size() ? src->size() - offset : 0;
+    if (offset > src->size() || length > src->size() - offset)
+        throw Error(Errc::truncated, "BulkDataURI range runs past the end of '" + path + "'", -1, tag.value);
+    return Bytes::copy(src->data() + offset, size_t(length));
+}
+
+class JsonReader {
+public:
+    JsonReader(std::string_view text, const JsonReadOptions &opt)
+        : s_(text), opt_(opt), max_depth_(std::min(opt.max_depth, kMaxDepthCap)) {}
+
+    Dataset read() {
+        if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // RFC 8259 section 8.1: a BOM may be ignored
+        Dataset ds;
+        char c = peek();
+        if (c == '{') {
+            ds = parse_dataset(0);
+        } else if (c == '[') {
+            // PS3.18 F.2.1: multiple results are an array of objects; we read one dataset.
+            size_t start = pos_++;
+            if (peek() != '{') unexpected("a dataset object");
+            ds = parse_dataset(0);
+            if (peek() != ']')
+                fail(Errc::malformed, "a JSON array of several datasets (PS3.18 F.2.1); from_json reads one", start);
+            ++pos_;
+        } else {
+            unexpected("a DICOM JSON object");
+        }
+        ws();
+        if (pos_ != s_.size()) fail(Errc::malformed, "unexpected data after the JSON value", pos_);
+        finish_text(ds);
+        return ds;
+    }
+
+private:
+    // -- lexer --------------------------------------------------------------------------------------
+
+    [[noreturn]] void fail(Errc code, const std::string &msg, size_t at, Tag tag = Tag(kNoTag)) const {
+        throw Error(code, msg, int64_t(at), tag.value);
+    }
+
+    [[noreturn]] void unexpected(const char *expected, Tag tag = Tag(kNoTag)) const {
+        if (pos_ >= s_.size()) fail(Errc::truncated, std::string("the JSON text ends where ") + expected + " was expected", pos_, tag);
+        const unsigned char c = static_cast<unsigned char>(s_[pos_]);
+        char what[32];
+        if (c >= 0x20 && c < 0x7F) std::snprintf(what, sizeof what, "'%c'", c);
+        else std::snprintf(what, sizeof what, "byte 0x%02X", c);
+        fail(Errc::malformed, std::string("unexpected ") + what + ", expected " + expected, pos_, tag);
+    }
+
+    void ws() {
+        while (pos_ < s_.size()) {
+            char c = s_[pos_];
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+            ++pos_;
+        }
+    }
+
+    /// Next significant character, or '\0' at the end (a NUL byte is never valid JSON either).
+    char peek() {
+        ws();
+        return pos_ < s_.size() ? s_[pos_] : '\0';
+    }
+
+    void expect(char c, const char *what, Tag tag = Tag(kNoTag)) {
+        if (peek() != c) unexpected(what, tag);
+        ++pos_;
+    }
+
+    unsigned hex4(size_t at) {
+        if (at + 4 > s_.size()) fail(Errc::truncated, "the JSON text ends inside a \\u escape", at);
+        unsigned v = 0;
+        for (size_t i = at; i < at + 4; ++i) {
+            int h = hex_value(s_[i]);
+            if (h < 0) fail(Errc::malformed, "\\u must be followed by 4 hexadecimal digits", at);
+            v = (v << 4) | unsigned(h);
+        }
+        return v;
+    }
+
+    /// A JSON string at pos_ (which holds '"'), decoded to UTF-8; invalid UTF-8 and lone surrogates throw.
+    std::string parse_string() {
+        if (peek() != '"') unexpected("a string");
+        const size_t start = pos_++;
+        std::string out;
+        for (;;) {
+            const size_t run = pos_;
+            while (pos_ < s_.size()) {
+                unsigned char c = static_cast<unsigned char>(s_[pos_]);
+                if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+                ++pos_;
+            }
+            out.append(s_.data() + run, pos_ - run);
+            if (pos_ >= s_.size()) fail(Errc::truncated, "unterminated string", start);
+            const unsigned char c = static_cast<unsigned char>(s_[pos_]);
+            if (c == '"') {
+                ++pos_;
+                return out;
+            }
+            if (c >= 0x80) {
+                size_t len = utf8_sequence_length(s_, pos_);
+                if (!len) fail(Errc::malformed, "invalid UTF-8 in a string (RFC 8259 section 8.1)", pos_);
+                out.append(s_.data() + pos_, len);
+                pos_ += len;
+                continue;
+            }
+            if (c < 0x20) fail(Errc::malformed, "control character in a string must be escaped", pos_);
+            // An escape (RFC 8259 section 7).
+            const size_t esc = pos_++;
+            if (pos_ >= s_.size()) fail(Errc::truncated, "unterminated string", start);
+            switch (s_[pos_++]) {
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                uint32_t cp = hex4(pos_);
+                pos_ += 4;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) fail(Errc::malformed, "lone low surrogate in a \\u escape", esc);
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (s_.substr(pos_, 2) != "\\u") fail(Errc::malformed, "high surrogate without its low surrogate", esc);
+                    uint32_t lo = hex4(pos_ + 2);
+                    if (lo < 0xDC00 || lo > 0xDFFF) fail(Errc::malformed, "high surrogate without its low surrogate", esc);
+                    pos_ += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default: fail(Errc::malformed, "invalid escape in a string", esc);
+            }
+        }
+    }
+
+    /// The lexeme of a JSON number at pos_.
+    std::string_view parse_number() {
+        const size_t start = pos_;
+        const size_t n = s_.size();
+        auto digits = [&] {
+            size_t d = pos_;
+            while (pos_ < n && is_digit(s_[pos_])) ++pos_;
+            return pos_ - d;
+        };
+        if (pos_ < n && s_[pos_] == '-') ++pos_;
+        if (pos_ < n && s_[pos_] == '0') {
+            ++pos_;
+        } else if (digits() == 0) {
+            fail(pos_ >= n ? Errc::truncated : Errc::malformed, "invalid number", start);
+        }
+        if (pos_ < n && s_[pos_] == '.') {
+            ++pos_;
+            if (digits() == 0) fail(Errc::malformed, "invalid number: no digit after '.'", start);
+        }
+        if (pos_ < n && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            ++pos_;
+            if (pos_ < n && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+            if (digits() == 0) fail(Errc::malformed, "invalid number: no digit in the exponent", start);
+        }
+        return s_.substr(start, pos_ - start);
+    }
+
+    void literal(std::string_view word) {
+        if (s_.substr(pos_, word.size()) != word) {
+            if (s_.size() - pos_ < word.size() && word.substr(0, s_.size() - pos_) == s_.substr(pos_))
+                fail(Errc::truncated, "the JSON text ends inside a literal", pos_);
+            unexpected("a JSON value");
+        }
+        pos_ += word.size();
+    }
+
+    /// Validates and skips any JSON value; `budget` bounds its nesting.
+    void skip_value(unsigned budget) {
+        const char c = peek();
+        switch (c) {
+        case '"': parse_string(); return;
+        case 't': literal("true"); return;
+        case 'f': literal("false"); return;
+        case 'n': literal("null"); return;
+        case '{':
+        case '[': {
+            if (budget == 0) fail(Errc::too_deep, "JSON nesting too deep", pos_);
+            const char close = c == '{' ? '}' : ']';
+            ++pos_;
+            if (peek() == close) {
+                ++pos_;
+                return;
+            }
+            for (;;) {
+                if (c == '{') {
+                    if (peek() != '"') unexpected("a member name");
+                    parse_string();
+                    expect(':', "':'");
+                }
+                skip_value(budget - 1);
+                const char d = peek();
+                if (d == ',') {
+                    ++pos_;
+                } else if (d == close) {
+                    ++pos_;
+                    return;
+                } else {
+                    unexpected(c == '{' ? "',' or '}'" : "',' or ']'");
+                }
+            }
+        }
+        default:
+            if (c == '-' || is_digit(c)) {
+                parse_number();
+                return;
+            }
+            unexpected("a JSON value");
+        }
+    }
+
+    /// Calls f() for each entry of the array at pos_ (which holds '[').
+    template <typename F>
+    void array_entries(Tag tag, F &&f) {
+        ++pos_;
+        if (peek() == ']') {
+            ++pos_;
+            return;
+        }
+        for (size_t i = 0;; ++i) {
+            ws();
+            f(i);
+            const char c = peek();
+            if (c == ',') {
+                ++pos_;
+                if (peek() == ']') fail(Errc::malformed, "trailing comma in an array", pos_, tag);
+            } else if (c == ']') {
+                ++pos_;
+                return;
+            } else {
+                unexpected("',' or ']'", tag);
+            }
+        }
+    }
+
+    // -- the DICOM JSON Model -------------------------------------------------------------------------
+
+    Tag parse_tag_text(std::string_view key, size_t at, const char *what, Errc code, Tag owner = Tag(kNoTag)) const {
+        // PS3.18 F.2.2: the eight character uppercase hexadecimal representation of a DICOM Tag
+        // (lowercase digits are accepted).
+        uint32_t v = 0;
+        bool ok = key.size() == 8;
+        for (size_t i = 0; ok && i < 8; ++i) {
+            int h = hex_value(key[i]);
+            ok = h >= 0;
+            v = (v << 4) | uint32_t(h < 0 ? 0 : h);
+        }
+        if (!ok) {
+            std::string shown(key.substr(0, 40));
+            fail(code, std::string(what) + " '" + shown + "' is not a tag of 8 hexadecimal digits (PS3.18 F.2.2)", at,
+                 owner);
+        }
+        return Tag(v);
+    }
+
+    Dataset parse_dataset(unsigned depth) {
+        // at '{'
+        ++pos_;
+        std::vector<Element> elements;
+        std::vector<size_t> offsets;
+        bool sorted = true;
+        if (peek() == '}') {
+            ++pos_;
+            return Dataset();
+        }
+        for (;;) {
+            if (peek() != '"') unexpected("a tag key");
+            const size_t key_at = pos_;
+            const std::string key = parse_string();
+            const Tag tag = parse_tag_text(key, key_at, "key", Errc::malformed);
+            if (tag.group() == 0xFFFE)
+                fail(Errc::malformed, "item and delimitation tags are not attributes", key_at, tag);
+            expect(':', "':'", tag);
+            Element e = parse_attribute(tag, depth);
+            // PS3.18 F.2.2: group lengths "shall not be included"; one that is, is ignored.
+            if (!tag.is_group_length()) {
+                if (!elements.empty() && !(elements.back().tag < tag)) sorted = false;
+                elements.push_back(std::move(e));
+                offsets.push_back(key_at);
+            }
+            const char c = peek();
+            if (c == ',') {
+                ++pos_;
+            } else if (c == '}') {
+                ++pos_;
+                break;
+            } else {
+                unexpected("',' or '}'");
+            }
+        }
+        Dataset ds;
+        if (sorted) {
+            for (Element &e : elements) ds.append(std::move(e));
+            return ds;
+        }
+        // F.2.2 asks for ascending order, but JSON objects are unordered: sort, and refuse duplicates.
+        std::vector<size_t> order(elements.size());
+        std::iota(order.begin(), order.end(), size_t(0));
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return elements[a].tag < elements[b].tag; });
+        for (size_t k = 1; k < order.size(); ++k) {
+            if (elements[order[k]].tag == elements[order[k - 1]].tag)
+                fail(Errc::malformed, "duplicate key", std::max(offsets[order[k]], offsets[order[k - 1]]),
+                     elements[order[k]].tag);
+        }
+        for (size_t k : order) ds.append(std::move(elements[k]));
+        return ds;
+    }
+
+    /// The "vr" of the attribute object at pos_, found without consuming it (it may follow "Value").
+    VR find_vr(Tag tag, unsigned depth) {
+        const size_t start = pos_;
+        ++pos_;
+        VR vr = VR::None;
+        if (peek() != '}') {
+            for (;;) {
+                if (peek() != '"') unexpected("a member name", tag);
+                const std::string name = parse_string();
+                expect(':', "':'", tag);
+                if (name == "vr") {
+                    if (peek() != '"') fail(Errc::malformed, "\"vr\" must be a string", pos_, tag);
+                    const size_t at = pos_;
+                    const std::string text = parse_string();
+                    vr = vr_from_string(text);
+                    if (vr == VR::None) fail(Errc::bad_vr, "unknown VR '" + text.substr(0, 16) + "'", at, tag);
+                    break;
+                }
+                skip_value(3 * (max_depth_ - depth) + 4);
+                const char c = peek();
+                if (c == ',') {
+                    ++pos_;
+                } else if (c == '}') {
+                    break;
+                } else {
+                    unexpected("',' or '}'", tag);
+                }
+            }
+        }
+        if (vr == VR::None) fail(Errc::malformed, "attribute has no \"vr\" (PS3.18 F.2.2)", start, tag);
+        pos_ = start;
+        return vr;
+    }
+
+    Element parse_attribute(Tag tag, unsigned depth) {
+        if (peek() != '{') fail(Errc::malformed, "an attribute must be a JSON object (PS3.18 F.2.2)", pos_, tag);
+        const VR vr = find_vr(tag, depth);
+        Element el(tag, vr);
+        ++pos_;  // '{' (find_vr proved the object has at least the "vr" member)
+        bool have_vr = false, have_value = false;
+        for (;;) {
+            if (peek() != '"') unexpected("a member name", tag);
+            const size_t name_at = pos_;
+            const std::string name = parse_string();
+            expect(':', "':'", tag);
+            if (name == "vr") {
+                if (have_vr) fail(Errc::malformed, "duplicate \"vr\"", name_at, tag);
+                have_vr = true;
+                peek();
+                parse_string();  // validated by find_vr
+            } else if (name == "Value" || name == "InlineBinary" || name == "BulkDataURI") {
+                // PS3.18 F.2.2: at most one of Value, BulkDataURI, InlineBinary.
+                if (have_value)
+                    fail(Errc::malformed, "more than one of \"Value\", \"InlineBinary\", \"BulkDataURI\"", name_at, tag);
+                have_value = true;
+                if (name == "Value") parse_value(el, depth);
+                else if (name == "InlineBinary") parse_inline_binary(el);
+                else parse_bulk_data_uri(el);
+            } else {
+                fail(Errc::malformed, "unknown member \"" + name.substr(0, 40) + "\" in an attribute", name_at, tag);
+            }
+            const char c = peek();
+            if (c == ',') {
+                ++pos_;
+            } else if (c == '}') {
+                ++pos_;
+                return el;
+            } else {
+                unexpected("',' or '}'", tag);
+            }
+        }
+    }
+
+    [[noreturn]] void wrong_type(const Element &el, const char *expected) const {
+        fail(Errc::bad_value, std::string("a value of VR ") + vr_name(el.vr) + " must be " + expected + " (PS3.18 F.2.3)",
+             pos_, el.tag);
+    }
+
+    void parse_value(Element &el, unsigned depth) {
+        const VR vr = el.vr;
+        if (peek() != '[') fail(Errc::malformed, "\"Value\" must be an array (PS3.18 F.2.4)", pos_, el.tag);
+        if (is_bulk_binary_vr(vr))
+            fail(Errc::malformed,
+                 std::string("VR ") + vr_name(vr) + " has no \"Value\"; use \"InlineBinary\" or \"BulkDataURI\" (PS3.18 F.2.2)",
+                 pos_, el.tag);
+        if (vr == VR::SQ) {
+            array_entries(el.tag, [&](size_t) {
+                if (peek() != '{')
+                    fail(Errc::malformed, "a sequence item must be an object; an empty item is {} (PS3.18 F.2.5)", pos_,
+                         el.tag);
+                if (depth + 1 > max_depth_)
+                    fail(Errc::too_deep, "sequences nest deeper than " + std::to_string(max_depth_) + " levels", pos_,
+                         el.tag);
+                el.items.push_back(parse_dataset(depth + 1));
+            });
+            return;
+        }
+        std::string raw;
+        if (is_number_vr(vr)) {
+            array_entries(el.tag, [&](size_t) { binary_number(el, raw); });
+        } else if (vr == VR::AT) {
+            array_entries(el.tag, [&](size_t) {
+                if (peek() != '"') wrong_type(el, "a \"GGGGEEEE\" string");
+                const size_t at = pos_;
+                const Tag t = parse_tag_text(parse_string(), at, "AT value", Errc::bad_value, el.tag);
+                store_le<uint16_t>(raw, t.group());
+                store_le<uint16_t>(raw, t.element());
+            });
+        } else {
+            // Text: the values joined with the DICOM delimiter (F.2.4), null being an empty value (F.2.5).
+            array_entries(el.tag, [&](size_t i) {
+                if (i) {
+                    if (vr_is_single_valued_text(vr))
+                        fail(Errc::bad_value, std::string("VR ") + vr_name(vr) + " holds a single value", pos_, el.tag);
+                    raw += '\\';
+                }
+                text_value(el, raw);
+            });
+        }
+        if (vr_uses_charset(vr)) {
+            if (!is_ascii(raw)) non_ascii_ = true;  // padded once encoded (finish_text)
+        } else {
+            pad_even(raw, vr);
+        }
+        el.value = Bytes::copy(raw);
+    }
+
+    void check_no_delimiter(const Element &el, std::string_view v, size_t at, const char *delims) const {
+        for (const char *d = delims; *d; ++d) {
+            if (v.find(*d) != std::string_view::npos)
+                fail(Errc::bad_value,
+                     std::string("a value of VR ") + vr_name(el.vr) + " holds '" + *d +
+                         "', a DICOM delimiter (PS3.18 F.2.4)",
+                     at, el.tag);
+        }
+    }
+
+    void text_value(const Element &el, std::string &raw) {
+        const VR vr = el.vr;
+        const size_t at = pos_;
+        const char c = peek();
+        if (c == 'n') {
+            literal("null");
+            return;
+        }
+        if (c == '"') {
+            std::string v = parse_string();
+            if (!vr_is_single_valued_text(vr)) check_no_delimiter(el, v, at, "\\");
+            raw += v;
+            return;
+        }
+        if (vr == VR::PN && c == '{') {
+            person_name(el, raw);
+            return;
+        }
+        if ((vr == VR::DS || vr == VR::IS) && (c == '-' || is_digit(c))) {
+            raw += numeric_string(el, parse_number(), at);
+            return;
+        }
+        wrong_type(el, vr == VR::PN ? "an object of name groups" : (vr == VR::DS || vr == VR::IS) ? "a number" : "a string");
+    }
+
+    /// A DS or IS value from a JSON number, kept as written where PS3.5 6.2 allows it.
+    std::string numeric_string(const Element &el, std::string_view number, size_t at) const {
+        if (el.vr == VR::DS) {
+            if (number.size() <= 16) return std::string(number);
+            double d = 0;
+            if (!parse_float(number, d)) fail(Errc::bad_value, "DS value out of range", at, el.tag);
+            // PS3.5 6.2: at most 16 bytes.
+            std::string s;
+            for (int prec = 16; prec > 0; --prec) {
+                s = format_general(d, prec);
+                if (s.size() <= 16) break;
+            }
+            return s;
+        }
+        if (!has_fraction_or_exponent(number) && number.size() <= 12) return std::string(number);
+        double d = 0;
+        if (!parse_float(number, d) || d != std::floor(d) || std::fabs(d) > 2147483648.0)
+            fail(Errc::bad_value, "IS value is not an integer in range (PS3.5 6.2)", at, el.tag);
+        return std::to_string(int64_t(d));
+    }
+
+    void person_name(const Element &el, std::string &raw) {
+        // PS3.18 F.2.2: the component groups Alphabetic, Ideographic, Phonetic.
+        std::string groups[3];
+        bool seen[3] = {false, false, false};
+        ++pos_;
+        if (peek() != '}') {
+            for (;;) {
+                if (peek() != '"') unexpected("a name group", el.tag);
+                const size_t name_at = pos_;
+                const std::string name = parse_string();
+                int g = name == "Alphabetic" ? 0 : name == "Ideographic" ? 1 : name == "Phonetic" ? 2 : -1;
+                if (g < 0)
+                    fail(Errc::malformed, "unknown person name group \"" + name.substr(0, 40) + "\" (PS3.18 F.2.2)",
+                         name_at, el.tag);
+                if (seen[g]) fail(Errc::malformed, "duplicate person name group", name_at, el.tag);
+                seen[g] = true;
+                expect(':', "':'", el.tag);
+                const size_t at = pos_;
+                const char c = peek();
+                if (c == '"') {
+                    groups[g] = parse_string();
+                    check_no_delimiter(el, groups[g], at, "\\=");
+                } else if (c == 'n') {
+                    literal("null");
+                } else {
+                    wrong_type(el, "an object of name group strings");
+                }
+                const char d = peek();
+                if (d == ',') {
+                    ++pos_;
+                } else if (d == '}') {
+                    break;
+                } else {
+                    unexpected("',' or '}'", el.tag);
+                }
+            }
+        }
+        ++pos_;  // '}'
+        int last = 2;
+        while (last > 0 && groups[last].empty()) --last;
+        for (int g = 0; g <= last; ++g) {
+            if (g) raw += '=';
+            raw += groups[g];
+        }
+    }
+
+    template <typename T>
+    bool integer_from(std::string_view number, T &out) {
+        if (!has_fraction_or_exponent(number)) {
+            auto r = std::from_chars(number.data(), number.data() + number.size(), out);
+            return r.ec == std::errc() && r.ptr == number.data() + number.size();
+        }
+        double d = 0;
+        if (!parse_float(number, d) || d != std::floor(d)) return false;
+        // Exclusive upper bound: max()+1 is a power of two, exact as a double.
+        const double hi = double(std::numeric_limits<T>::max()) + 1.0;
+        const double lo = double(std::numeric_limits<T>::lowest());
+        if (d < lo || d >= hi) return false;
+        out = T(d);
+        return true;
+    }
+
+    template <typename T>
+    void integer_value(const Element &el, std::string_view text, size_t at, std::string &raw) {
+        T v{};
+        if (!integer_from(text, v))
+            fail(Errc::bad_value, std::string("not an integer in the range of VR ") + vr_name(el.vr), at, el.tag);
+        store_le<T>(raw, v);
+    }
+
+    void binary_number(const Element &el, std::string &raw) {
+        const VR vr = el.vr;
+        const size_t at = pos_;
+        const char c = peek();
+        if (c == 'n') wrong_type(el, "a number, not null (a binary value cannot be empty)");
+        if (c == '"') {
+            const std::string text = parse_string();
+            if (vr == VR::UV || vr == VR::SV) {
+                // PS3.18 F.2.3 note: a String for 64-bit values beyond what a double holds exactly.
+                if (!is_json_number(text) || has_fraction_or_exponent(text))
+                    fail(Errc::bad_value, std::string("not a decimal integer for VR ") + vr_name(vr), at, el.tag);
+                if (vr == VR::UV) integer_value<uint64_t>(el, text, at, raw);
+                else integer_value<int64_t>(el, text, at, raw);
+                return;
+            }
+            if (vr == VR::FL || vr == VR::FD) {
+                const double special = text == "NaN"         ? std::numeric_limits<double>::quiet_NaN()
+                                       : text == "Infinity"  ? std::numeric_limits<double>::infinity()
+                                       : text == "-Infinity" ? -std::numeric_limits<double>::infinity()
+                                                             : 0.0;
+                if (special == 0.0) wrong_type(el, "a number (or \"NaN\", \"Infinity\", \"-Infinity\")");
+                if (vr == VR::FL) store_le<float>(raw, float(special));
+                else store_le<double>(raw, special);
+                return;
+            }
+            pos_ = at;
+            wrong_type(el, "a number");
+        }
+        if (c != '-' && !is_digit(c)) wrong_type(el, "a number");
+        const std::string_view number = parse_number();
+        switch (vr) {
+        case VR::US: integer_value<uint16_t>(el, number, at, raw); break;
+        case VR::SS: integer_value<int16_t>(el, number, at, raw); break;
+        case VR::UL: integer_value<uint32_t>(el, number, at, raw); break;
+        case VR::SL: integer_value<int32_t>(el, number, at, raw); break;
+        case VR::UV: integer_value<uint64_t>(el, number, at, raw); break;
+        case VR::SV: integer_value<int64_t>(el, number, at, raw); break;
+        case VR::FL: {
+            float f = 0;
+            if (!parse_float(number, f)) fail(Errc::bad_value, "number out of the range of VR FL", at, el.tag);
+            store_le<float>(raw, f);
+            break;
+        }
+        case VR::FD: {
+            double d = 0;
+            if (!parse_float(number, d)) fail(Errc::bad_value, "number out of the range of VR FD", at, el.tag);
+            store_le<double>(raw, d);
+            break;
+        }
+        default: break;
+        }
+    }
+
+    /// Binary bytes of OB, OW… (InlineBinary or bulk data); Pixel Data holding a PS3.5 A.4 item
+    /// sequence becomes encapsulated.
+    void set_binary(Element &el, std::vector<uint8_t> bytes) {
+        if (el.tag == tags::PixelData && (el.vr == VR::OB || el.vr == VR::OW || el.vr == VR::UN) &&
+            split_encapsulated(bytes, el.fragments)) {
+            el.undefined_length = true;
+            if (el.vr == VR::UN) el.vr = VR::OB;
+            return;
+        }
+        el.fragments.clear();
+        el.value = Bytes(std::move(bytes));
+    }
+
+    void parse_inline_binary(Element &el) {
+        // PS3.18 F.2.7: InlineBinary for OB, OD, OF, OL, OV, OW and UN.
+        if (!is_bulk_binary_vr(el.vr))
+            fail(Errc::malformed, std::string("\"InlineBinary\" is not allowed for VR ") + vr_name(el.vr) + " (PS3.18 F.2.2)",
+                 pos_, el.tag);
+        const char c = peek();
+        size_t at = pos_;
+        std::string text;
+        if (c == '"') {
+            text = parse_string();
+        } else if (c == '[') {
+            // The example of PS3.18 F.4 writes InlineBinary as an array of one string.
+            ++pos_;
+            if (peek() != '"') fail(Errc::malformed, "\"InlineBinary\" must be a base64 string (PS3.18 F.2.7)", pos_, el.tag);
+            at = pos_;
+            text = parse_string();
+            if (peek() != ']') fail(Errc::malformed, "\"InlineBinary\" must be a single base64 string (PS3.18 F.2.7)", pos_, el.tag);
+            ++pos_;
+        } else {
+            fail(Errc::malformed, "\"InlineBinary\" must be a base64 string (PS3.18 F.2.7)", pos_, el.tag);
+        }
+        std::vector<uint8_t> bytes;
+        const size_t bad = decode_base64(text, bytes);
+        if (bad != std::string_view::npos)
+            fail(Errc::bad_value, "\"InlineBinary\" is not valid base64", at + 1 + std::min(bad, text.size()), el.tag);
+        set_binary(el, std::move(bytes));
+    }
+
+    void parse_bulk_data_uri(Element &el) {
+        // PS3.18 F.2.6.
+        if (!bulk_uri_allowed(el.vr))
+            fail(Errc::malformed, std::string("\"BulkDataURI\" is not allowed for VR ") + vr_name(el.vr) + " (PS3.18 F.2.2)",
+                 pos_, el.tag);
+        if (peek() != '"') fail(Errc::malformed, "\"BulkDataURI\" must be a string (PS3.18 F.2.6)", pos_, el.tag);
+        const size_t at = pos_;
+        const std::string uri = parse_string();
+        Bytes bytes;
+        try {
+            bytes = opt_.bulk_loader ? opt_.bulk_loader(uri, el.tag, el.vr) : load_bulk_file(uri, el.tag);
+        } catch (const Error &e) {
+            throw Error(e.code(), e.message(), int64_t(at), el.tag.value);
+        }
+        const VR vr = el.vr;
+        if (is_bulk_binary_vr(vr)) {
+            set_binary(el, std::vector<uint8_t>(bytes.data(), bytes.data() + bytes.size()));
+            return;
+        }
+        if (const unsigned unit = vr_value_size(vr); unit > 1 && bytes.size() % unit)
+            fail(Errc::bad_value,
+                 "bulk data of " + std::to_string(bytes.size()) + " bytes is not a multiple of " + std::to_string(unit) +
+                     " for VR " + vr_name(vr),
+                 at, el.tag);
+        std::string raw(bytes.str());
+        if (vr_uses_charset(vr)) {
+            // PS3.18 F.2.2 Note 4: bulk data of the character set dependent VRs is UTF-8.
+            if (!is_valid_utf8(raw)) fail(Errc::charset, std::string("bulk data of VR ") + vr_name(vr) + " is not UTF-8", at, el.tag);
+            if (!is_ascii(raw)) non_ascii_ = true;
+        } else if (vr_is_string(vr)) {
+            pad_even(raw, vr);
+        }
+        el.value = Bytes(std::vector<uint8_t>(raw.begin(), raw.end()));
+    }
+
+    // -- character sets (second pass) ---------------------------------------------------------------
+
+    /// Whether some text that is not ASCII sits where no Specific Character Set is in force.
+    static bool needs_utf8(const Dataset &ds, bool charset_in_force) {
+        if (const Element *cs = ds.find(tags::SpecificCharacterSet))
+            charset_in_force = !trim_value(cs->value.str(), VR::CS).empty();
+        for (const Element &e : ds) {
+            if (!charset_in_force && vr_uses_charset(e.vr) && !is_ascii(e.value.str())) return true;
+            for (const Dataset &item : e.items)
+                if (needs_utf8(item, charset_in_force)) return true;
+        }
+        return false;
+    }
+
+    struct Encoded {
+        Element *element;
+        std::string raw;
+    };
+
+    /// Encodes the UTF-8 text of `ds` into the character set in force (into `out`, not yet stored), and
+    /// gives items the character set they inherit. `utf8` stores the text as it is.
+    void encode_text(Dataset &ds, const std::string &inherited, bool utf8, std::vector<Encoded> &out) {
+        const std::string cs = own_charset(ds, inherited);
+        for (Element &e : ds) {
+            if (vr_uses_charset(e.vr)) {
+                std::string_view text = e.value.str();
+                std::string raw;
+                if (utf8 || (cs.empty() && is_ascii(text))) {
+                    raw = std::string(text);
+                } else {
+                    raw = charsets_.get(cs).encode(text, e.vr);  // throws Error(charset)
+                }
+                pad_even(raw, e.vr);
+                out.push_back({&e, std::move(raw)});
+            }
+            for (Dataset &item : e.items) {
+                if (!cs.empty()) item.set_inherited_character_set(cs);
+                encode_text(item, cs, utf8, out);
+            }
+        }
+    }
+
+    static void force_utf8(Dataset &ds) {
+        if (Element *cs = ds.find(tags::SpecificCharacterSet)) *cs = Element(cs->tag, VR::CS, Bytes::copy("ISO_IR 192"));
+        for (Element &e : ds)
+            for (Dataset &item : e.items) force_utf8(item);
+    }
+
+    void finish_text(Dataset &ds) {
+        // PS3.18 F.2: the JSON is UTF-8. Text where no character set is in force gets ISO_IR 192.
+        if (non_ascii_ && !ds.contains(tags::SpecificCharacterSet) && needs_utf8(ds, false))
+            ds.set(Element(tags::SpecificCharacterSet, VR::CS, Bytes::copy("ISO_IR 192")));
+        std::vector<Encoded> encoded;
+        try {
+            encode_text(ds, ds.specific_character_set(), false, encoded);
+        } catch (const Error &e) {
+            if (e.code() != Errc::charset) throw;
+            // Text the declared character set cannot hold (or an unknown set): keep every character by
+            // storing all text as UTF-8 (PS3.18 F.2.2 Note 3 makes (0008,0005) metadata of the source).
+            encoded.clear();
+            force_utf8(ds);
+            if (!ds.contains(tags::SpecificCharacterSet) && needs_utf8(ds, false))
+                ds.set(Element(tags::SpecificCharacterSet, VR::CS, Bytes::copy("ISO_IR 192")));
+            encode_text(ds, ds.specific_character_set(), true, encoded);
+        }
+        for (Encoded &x : encoded) x.element->value = Bytes(std::vector<uint8_t>(x.raw.begin(), x.raw.end()));
+    }
+
+    std::string_view s_;
+    size_t pos_ = 0;
+    const JsonReadOptions &opt_;
+    const unsigned max_depth_;
+    bool non_ascii_ = false;
+    CharsetCache charsets_;
+};
+
+}  // namespace
+
+std::string to_json(const Dataset &ds, const JsonWriteOptions &opt) {
+    JsonWriter w(opt);
+    w.dataset(ds, ds.specific_character_set(), 0);
+    return w.take();
+}
+
+Dataset from_json(std::string_view json, const JsonReadOptions &opt) {
+    JsonReader r(json, opt);
+    return r.read();
+}
+
+}  // namespace dcmkit
