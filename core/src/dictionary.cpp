@@ -103,6 +103,17 @@ const UidEntry *uid_table(size_t &count) noexcept {
     return kUids;
 }
 
+const char *const *storage_sop_class_table(size_t &count) noexcept {
+    count = detail::kStorageSopClassCount;
+    return detail::kStorageSopClasses;
+}
+
+bool is_storage_sop_class(std::string_view uid) noexcept {
+    const char *const *begin = detail::kStorageSopClasses, *const *end = begin + detail::kStorageSopClassCount;
+    auto it = std::lower_bound(begin, end, uid, [](const char *a, std::string_view u) { return std::string_view(a) < u; });
+    return it != end && std::string_view(*it) == uid;
+}
+
 static TransferSyntax from_entry(const UidEntry &e) {
     TransferSyntax ts;
     ts.uid = e.uid;

@@ -12,4 +12,6 @@ extern const DictEntry kDictRepeating[];
 extern const size_t kDictRepeatingCount;
 extern const UidEntry kUids[];
 extern const size_t kUidCount;
+extern const char *const kStorageSopClasses[];
+extern const size_t kStorageSopClassCount;
 }  // namespace dcmkit::detail

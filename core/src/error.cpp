@@ -19,6 +19,12 @@ const char *errc_name(Errc code) noexcept {
     case Errc::unsupported: return "unsupported";
     case Errc::charset: return "character set";
     case Errc::bad_value: return "bad value";
+    case Errc::network: return "network error";
+    case Errc::timeout: return "timeout";
+    case Errc::rejected: return "association rejected";
+    case Errc::aborted: return "association aborted";
+    case Errc::protocol: return "protocol error";
+    case Errc::refused: return "refused";
     }
     return "unknown";
 }

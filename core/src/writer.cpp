@@ -77,7 +77,7 @@ public:
 
     void dataset(const Dataset &ds) {
         for (auto it = ds.begin(); it != ds.end(); ++it) {
-            if (it->tag.is_group_length() && it->tag.group() != 0x0000 && it->vr == VR::UL) {
+            if (it->tag.is_group_length() && it->vr == VR::UL) {
                 // Recompute group lengths (PS3.5 7.2) from what follows in the same group.
                 uint64_t len = 0;
                 for (auto jt = it + 1; jt != ds.end() && jt->tag.group() == it->tag.group(); ++jt)
@@ -257,22 +257,24 @@ private:
     std::string path_;
 };
 
-void write_part10(Sink &sink, const DicomFile &file, const std::string &ts_uid, const WriteOptions &opt) {
-    if (opt.part10) {
-        uint8_t head[132];
-        if (file.has_preamble) std::memcpy(head, file.preamble.data(), 128);
-        else std::memset(head, 0, 128);
-        std::memcpy(head + 128, "DICM", 4);
-        sink.write(head, sizeof head);
-        Dataset meta = make_meta(file, ts_uid);
-        Encoder enc(sink, true, false);
-        enc.dataset(meta);
-        enc.flush();
-    }
-    write_dataset(sink, file.dataset, ts_uid, opt.deflate_level);
+}  // namespace
+
+void write_part10_header(Sink &sink, const DicomFile &file, const std::string &ts_uid) {
+    uint8_t head[132];
+    if (file.has_preamble) std::memcpy(head, file.preamble.data(), 128);
+    else std::memset(head, 0, 128);
+    std::memcpy(head + 128, "DICM", 4);
+    sink.write(head, sizeof head);
+    Dataset meta = make_meta(file, ts_uid);
+    Encoder enc(sink, true, false);  // PS3.10 7.1: the meta is always explicit VR little endian
+    enc.dataset(meta);
+    enc.flush();
 }
 
-}  // namespace
+static void write_part10(Sink &sink, const DicomFile &file, const std::string &ts_uid, const WriteOptions &opt) {
+    if (opt.part10) write_part10_header(sink, file, ts_uid);
+    write_dataset(sink, file.dataset, ts_uid, opt.deflate_level);
+}
 
 uint64_t encoded_size(const Dataset &dataset, const TransferSyntax &ts) { return dataset_size(dataset, ts.explicit_vr); }
 

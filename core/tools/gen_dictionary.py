@@ -6,6 +6,7 @@ Output: one C++ source with sorted constant tables, compiled into dcmkit_data.
 Run by CMake at build time; stdlib only.
 """
 import csv
+import json
 import sys
 
 VRS = ["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD", "OF", "OL",
@@ -109,6 +110,17 @@ def main(std_dir, out_path):
                    f"{' | '.join(flags) if flags else '0'}}},")
     out.append("};")
     out.append(f"const size_t kUidCount = {len(uids)};")
+
+    # Storage SOP classes: PS3.4 Table B.5-1, plus the retired ones still in the registry under
+    # 1.2.840.10008.5.1.4.1.1 (old modalities still send them).
+    with open(f"{std_dir}/sops.json", encoding="utf-8") as f:
+        storage = {row["id"] for row in json.load(f)}
+    storage |= {r["uid"] for r in uids
+                if r["type"] == "SOP Class" and r["uid"].startswith("1.2.840.10008.5.1.4.1.1.")}
+    out.append("const char *const kStorageSopClasses[] = {")
+    out += [f"    {cstr(u)}," for u in sorted(storage)]
+    out.append("};")
+    out.append(f"const size_t kStorageSopClassCount = {len(storage)};")
     out += ["", "}  // namespace dcmkit::detail", ""]
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))

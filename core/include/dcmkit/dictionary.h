@@ -58,6 +58,10 @@ const UidEntry *uid_find_keyword(std::string_view keyword) noexcept;
 /// Every registry row, in UID order; `count` receives the number of rows.
 const UidEntry *uid_table(size_t &count) noexcept;
 
+/// Storage SOP class UIDs (PS3.4 Table B.5-1 and retired storage classes), in UID order.
+const char *const *storage_sop_class_table(size_t &count) noexcept;
+bool is_storage_sop_class(std::string_view uid) noexcept;
+
 /// Properties of a transfer syntax, as the reader and writer need them.
 struct TransferSyntax {
     std::string_view uid;

@@ -22,6 +22,12 @@ enum class Errc : int {
     unsupported,        ///< a valid feature this build does not handle (e.g. an unknown transfer syntax)
     charset,            ///< text cannot be converted to or from the character set
     bad_value,          ///< a value does not parse as its VR (e.g. "1.2.3a" as DS)
+    network,            ///< a connection failed, was reset or closed by the peer
+    timeout,            ///< a connect, read, write or DIMSE timer expired
+    rejected,           ///< the peer rejected the association (A-ASSOCIATE-RJ)
+    aborted,            ///< the association was aborted (A-ABORT, by either side)
+    protocol,           ///< the peer broke the upper layer or DIMSE protocol
+    refused,            ///< the peer refused a request (no accepted presentation context, a failure status)
 };
 
 /// Name of an error kind, e.g. "truncated".

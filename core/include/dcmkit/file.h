@@ -82,6 +82,10 @@ public:
 /// re-encoded, or no meta was read) our implementation class UID and version name.
 Dataset make_meta(const DicomFile &file, const std::string &transfer_syntax);
 
+/// Writes the preamble, "DICM" and the meta information (make_meta) of `file` for a dataset
+/// that follows in `transfer_syntax` (used to stream a received dataset straight into a file).
+void write_part10_header(Sink &sink, const DicomFile &file, const std::string &transfer_syntax);
+
 /// Writes a Part 10 file. Throws Error(io) on any write failure (disk full included) and leaves no
 /// partial file behind.
 void write_file(const std::string &path, const DicomFile &file, const WriteOptions &options = {});

@@ -1,0 +1,106 @@
+// dcmkit — an Application Entity's configuration: the one object that drives association
+// negotiation (and, later, the generated Conformance Statement).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dcmkit/net/pdu.h"
+
+namespace dcmkit::net {
+
+/// What this AE supports for one SOP class (abstract syntax).
+struct SopClassSupport {
+    std::string sop_class_uid;
+    /// Transfer syntaxes in order of preference: as SCP the first one the peer also proposed is
+    /// accepted; as SCU they are proposed in this order.
+    std::vector<std::string> transfer_syntaxes;
+    bool scp = true;   ///< this AE performs the SCP role (the peer may be SCU)
+    bool scu = false;  ///< this AE performs the SCU role (as SCP of C-GET sub-operations, say)
+    /// SOP Class Extended Negotiation (PS3.7 D.3.3.5) this AE supports as SCP: the reply is the
+    /// byte-wise AND of the request and these flags (empty: no extended negotiation).
+    std::vector<uint8_t> extended_negotiation;
+};
+
+struct Timeouts {
+    int connect_ms = 10000;
+    int artim_ms = 30000;   ///< PS3.8 9.1.5: association request, release and abort timer
+    int dimse_ms = 60000;   ///< waiting for a DIMSE response or the next fragment of a message
+    int idle_ms = 300000;   ///< an SCP's wait for the next request on an idle association
+};
+
+enum class LogLevel : uint8_t { error = 0, warning, info, debug, trace };
+const char *log_level_name(LogLevel level) noexcept;
+/// Receives log lines (already filtered by level). Must be thread-safe: servers log from workers.
+using LogSink = std::function<void(LogLevel level, const std::string &message)>;
+
+/// Verifies a user identity (PS3.7 D.3.3.7). Returns true to accept; may set a server response
+/// that is sent when the requestor asked for a positive response.
+using UserIdentityCheck = std::function<bool(const UserIdentityRq &identity, std::string &server_response)>;
+
+struct AeConfig {
+    std::string ae_title = "DCMKIT";
+    /// Largest P-DATA-TF this AE receives (PS3.8 D.1); 0 = no limit. 256 KB keeps per-PDU
+    /// overhead negligible without large buffers.
+    uint32_t max_pdu_length = 262144;
+    std::vector<SopClassSupport> sop_classes;
+    /// Calling AE titles allowed to associate (empty: any).
+    std::vector<std::string> allowed_calling_aes;
+    /// Reject requests whose Called AE Title is not ours.
+    bool check_called_ae = true;
+    unsigned max_associations = 32;
+    /// Asynchronous Operations Window offered (PS3.7 D.3.3.3); 1/1 = synchronous.
+    uint16_t max_ops_invoked = 1, max_ops_performed = 1;
+    /// User identity types accepted (1 username, 2 username+passcode, …); empty = identity ignored.
+    std::vector<uint8_t> user_identity_types;
+    UserIdentityCheck user_identity_check;
+    Timeouts timeouts;
+    LogLevel log_level = LogLevel::warning;
+    LogSink log;  ///< empty = stderr
+    std::string implementation_class_uid;      ///< empty = dcmkit's
+    std::string implementation_version_name;   ///< empty = dcmkit's
+
+    // -- building the configuration ---------------------------------------------------------------
+    /// Adds (or extends) support for a SOP class. Empty `transfer_syntaxes` = the uncompressed ones
+    /// (explicit VR LE, implicit VR LE, deflated, explicit VR BE).
+    SopClassSupport &add(const std::string &sop_class_uid, std::vector<std::string> transfer_syntaxes = {},
+                         bool scp = true, bool scu = false);
+    /// Verification SOP Class as SCP and SCU.
+    AeConfig &add_verification();
+    /// Every Storage SOP class of the registry (PS3.4 Annex B), with `transfer_syntaxes`
+    /// (empty = uncompressed ones, plus every encapsulated syntax the registry knows, accepted as is).
+    AeConfig &add_all_storage(std::vector<std::string> transfer_syntaxes = {}, bool scp = true, bool scu = false);
+    const SopClassSupport *find(const std::string &sop_class_uid) const;
+
+    /// Logs through `log` when `level` is at or above `log_level`.
+    void emit(LogLevel level, const std::string &message) const;
+    bool logs(LogLevel level) const { return level <= log_level; }
+
+    std::string impl_class_uid() const;
+    std::string impl_version_name() const;
+};
+
+/// The uncompressed transfer syntaxes in dcmkit's preference order.
+const std::vector<std::string> &uncompressed_transfer_syntaxes();
+/// Every Storage SOP class UID of the registry (PS3.4 B.5).
+std::vector<std::string> storage_sop_classes();
+
+/// What an acceptor decides about an A-ASSOCIATE-RQ: accept (with per-context results) or reject.
+struct Negotiation {
+    bool accepted = false;
+    AAssociateAc ac;  ///< when accepted
+    AAssociateRj rj;  ///< when rejected
+    std::string reason;  ///< human-readable, for logs
+};
+
+/// PS3.8 and PS3.7 Annex D negotiation as a pure function of the configuration and the request.
+Negotiation negotiate(const AeConfig &config, const AAssociateRq &rq);
+
+/// The presentation contexts an SCU proposes for `config` (one per SOP class, all its syntaxes),
+/// with its role selection and extended negotiation items, as an A-ASSOCIATE-RQ.
+AAssociateRq make_request(const AeConfig &config, const std::string &called_ae);
+
+}  // namespace dcmkit::net

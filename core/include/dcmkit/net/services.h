@@ -1,0 +1,129 @@
+// dcmkit — Verification and Storage service classes (PS3.4 Annexes A and B), SCU and SCP, and the
+// server that runs SCPs.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dcmkit/file.h"
+#include "dcmkit/net/association.h"
+#include "dcmkit/net/dimse.h"
+
+namespace dcmkit::net {
+
+// -- SCU ------------------------------------------------------------------------------------------
+
+/// C-ECHO (PS3.4 A.4). Returns the response status. Throws Error(refused) when no Verification
+/// context was accepted, Error(timeout/aborted/protocol) on failures of the association.
+uint16_t echo(Association &assoc);
+
+/// Result of one C-STORE.
+struct StoreResult {
+    uint16_t status = 0;
+    std::string sop_class_uid, sop_instance_uid;
+    std::string transfer_syntax;  ///< the syntax it was sent in
+    uint64_t bytes = 0;           ///< dataset bytes sent
+    bool transcoded = false;      ///< re-encoded because the file's syntax was not accepted
+};
+
+/// C-STORE of a file (PS3.4 B.2). When the file's transfer syntax was accepted, the dataset is sent
+/// straight from the (memory-mapped) file; otherwise it is re-encoded in an accepted syntax of the
+/// same SOP class. Throws Error(refused) when no context can carry it.
+StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority = 0);
+/// C-STORE of a dataset in memory.
+StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority = 0);
+
+/// Adds to `config` the storage contexts needed to send `paths` (reading headers only): each
+/// file's SOP class with its own transfer syntax and, as a fallback, the uncompressed syntaxes.
+/// Returns the files that are DICOM (unreadable ones are reported in `errors`).
+std::vector<std::string> add_storage_contexts(AeConfig &config, const std::vector<std::string> &paths,
+                                              std::vector<std::string> *errors = nullptr);
+
+// -- SCP ------------------------------------------------------------------------------------------
+
+/// What a C-STORE handler learns about an incoming instance.
+struct StoreRequest {
+    Association &assoc;
+    const Command &command;
+    std::string sop_class_uid, sop_instance_uid, transfer_syntax;
+};
+
+/// Stores received instances as Part 10 files under a folder, streaming each dataset to disk
+/// (memory does not grow with its size). A file is only reported Success after it is complete,
+/// fsynced and atomically renamed; its name comes from the validated SOP Instance UID, never
+/// from a path on the wire. Thread-safe.
+class StorageFolder {
+public:
+    explicit StorageFolder(std::string folder, bool fsync = true);
+    /// Receives the dataset of `rq` and returns the C-STORE status (PS3.4 B.2.3).
+    uint16_t receive(StoreRequest &rq);
+    const std::string &folder() const { return folder_; }
+
+private:
+    std::string folder_;
+    bool fsync_;
+};
+
+/// The SCP side's behaviour. Unset handlers get defaults: echo answers Success; store writes into
+/// `storage` (or refuses with Out of Resources when none is set).
+struct ServiceHandlers {
+    std::function<uint16_t(Association &, const Command &)> on_echo;
+    /// Must consume the dataset (assoc.receive_dataset) and return the status.
+    std::function<uint16_t(StoreRequest &)> on_store;
+    std::shared_ptr<StorageFolder> storage;
+    /// Sees each request before negotiation (e.g. to reject); the server already enforces
+    /// max_associations.
+    AcceptHook on_associate;
+};
+
+/// Runs one accepted association until it is released or fails: reads commands and dispatches them.
+void serve_association(Association &assoc, ServiceHandlers &handlers);
+
+/// A DICOM server: a listener and a bounded pool of workers, one association each.
+class Server {
+public:
+    Server(AeConfig config, ServiceHandlers handlers);
+    ~Server();
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+
+    /// Binds and starts accepting (address "" = every address; port 0 = a free one).
+    void start(const std::string &address, uint16_t port);
+    uint16_t port() const noexcept;
+    /// Stops accepting and waits for running associations to end (each within its timeouts).
+    void stop();
+    /// Blocks until stop() is called from another thread (or a signal handler calls request_stop()).
+    void wait();
+    /// Async-signal-safe request to stop; wait() then returns and the caller calls stop().
+    void request_stop() noexcept;
+
+    unsigned active_associations() const noexcept { return active_.load(); }
+    uint64_t associations_served() const noexcept { return served_.load(); }
+
+private:
+    void accept_loop();
+    void worker_loop();
+
+    AeConfig config_;
+    ServiceHandlers handlers_;
+    std::unique_ptr<TcpListener> listener_;
+    std::thread acceptor_;
+    std::vector<std::thread> workers_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<Transport>> queue_;
+    bool stopping_ = false;
+    std::atomic<unsigned> active_{0};
+    std::atomic<uint64_t> served_{0};
+    std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace dcmkit::net

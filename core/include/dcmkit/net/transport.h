@@ -1,0 +1,50 @@
+// dcmkit — the byte transport under the upper layer: TCP today, TLS later, behind one interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace dcmkit::net {
+
+/// A connected byte stream. Timeouts are in milliseconds; 0 means wait forever. Errors throw
+/// dcmkit::Error(network) or Error(timeout).
+class Transport {
+public:
+    virtual ~Transport() = default;
+    /// Reads at least 1 and at most `size` bytes; returns 0 when the peer closed the connection.
+    virtual size_t read_some(uint8_t *data, size_t size, int timeout_ms) = 0;
+    virtual void write_all(const uint8_t *data, size_t size, int timeout_ms) = 0;
+    /// Closes the connection (idempotent).
+    virtual void close() noexcept = 0;
+    /// "host:port" of the peer, for logs.
+    virtual std::string peer() const = 0;
+};
+
+/// Opens a TCP connection (IPv4 or IPv6, whatever `host` resolves to first that answers) with
+/// TCP_NODELAY set. Throws Error(network) with the reason, or Error(timeout).
+std::unique_ptr<Transport> tcp_connect(const std::string &host, uint16_t port, int timeout_ms);
+
+/// A listening TCP socket.
+class TcpListener {
+public:
+    /// Binds `address` ("" = every IPv6 and IPv4 address, "127.0.0.1", "::1", …) and `port`
+    /// (0 = a free port, see port()). Throws Error(network) naming the address and the reason.
+    TcpListener(const std::string &address, uint16_t port, int backlog = 128);
+    ~TcpListener();
+    TcpListener(const TcpListener &) = delete;
+    TcpListener &operator=(const TcpListener &) = delete;
+
+    uint16_t port() const noexcept { return port_; }
+    /// Waits up to `timeout_ms` (0 = forever) for a connection; nullptr on timeout or after close().
+    std::unique_ptr<Transport> accept(int timeout_ms);
+    /// Stops accepting; a thread blocked in accept() returns nullptr. Thread-safe.
+    void close() noexcept;
+
+private:
+    int fd_ = -1;
+    int wake_[2] = {-1, -1};  // self-pipe that wakes accept() on close()
+    uint16_t port_ = 0;
+};
+
+}  // namespace dcmkit::net

@@ -1,0 +1,509 @@
+#include "dcmkit/net/association.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dcmkit/dictionary.h"
+#include "dcmkit/error.h"
+#include "dcmkit/file.h"
+
+namespace dcmkit::net {
+
+namespace {
+
+constexpr uint32_t kSendCap = 4u << 20;          // never build PDUs larger than this
+constexpr size_t kMaxControlPdu = 4u << 20;      // A-ASSOCIATE-RQ/AC with every item at its limit fit
+constexpr uint32_t kNoLimitReceive = 64u << 20;  // our max is 0 (unlimited): still refuse absurd PDUs
+constexpr const char *kCommandTs = "1.2.840.10008.1.2";  // PS3.7 6.3.1: commands are implicit VR LE
+
+class VectorSink final : public Sink {
+public:
+    explicit VectorSink(std::vector<uint8_t> &out) : out_(out) {}
+    void write(const uint8_t *d, size_t n) override { out_.insert(out_.end(), d, d + n); }
+
+private:
+    std::vector<uint8_t> &out_;
+};
+
+/// Streams an encoded dataset into P-DATA-TF PDUs as the encoder produces it.
+class PduSink final : public Sink {
+public:
+    PduSink(std::function<void(const uint8_t *, size_t, bool)> emit, size_t chunk) : emit_(std::move(emit)), chunk_(chunk) {
+        buf_.reserve(chunk_);
+    }
+    void write(const uint8_t *d, size_t n) override {
+        while (n > 0) {
+            if (buf_.size() == chunk_) {
+                emit_(buf_.data(), buf_.size(), false);
+                buf_.clear();
+            }
+            size_t take = std::min(n, chunk_ - buf_.size());
+            buf_.insert(buf_.end(), d, d + take);
+            d += take;
+            n -= take;
+        }
+    }
+    void finish() { emit_(buf_.data(), buf_.size(), true); }
+
+private:
+    std::function<void(const uint8_t *, size_t, bool)> emit_;
+    size_t chunk_;
+    std::vector<uint8_t> buf_;
+};
+
+}  // namespace
+
+Association::Association(const AeConfig &config, std::unique_ptr<Transport> transport, bool requestor)
+    : config_(config), transport_(std::move(transport)), requestor_(requestor) {}
+
+Association::~Association() {
+    if (state_ != State::Sta1 && state_ != State::Sta13) abort();
+    close_transport();
+}
+
+void Association::log(LogLevel level, const std::string &message) const {
+    if (config_.logs(level)) config_.emit(level, config_.ae_title + " <-> " + peer() + ": " + message);
+}
+
+std::string Association::peer() const { return transport_ ? transport_->peer() : std::string("(closed)"); }
+
+void Association::close_transport() noexcept {
+    if (transport_) transport_->close();
+}
+
+void Association::fire(Event e) {
+    const Transition t = transition(state_, e);
+    if (t.action == Action::None)
+        throw Error(Errc::invalid_argument, std::string(event_name(e)) + " is not valid in state " + state_name(state_));
+    if (config_.logs(LogLevel::trace))
+        log(LogLevel::trace, std::string(state_name(state_)) + " " + event_name(e) + " -> " + action_name(t.action) +
+                                 " -> " + state_name(t.next));
+    state_ = t.next;
+}
+
+void Association::send_pdu(const Pdu &pdu) {
+    std::vector<uint8_t> bytes = encode_pdu(pdu);
+    transport_->write_all(bytes.data(), bytes.size(), config_.timeouts.dimse_ms);
+}
+
+bool Association::read_pdu(int timeout_ms, size_t max_length) {
+    rbuf_.resize(6);
+    size_t have = 0;
+    while (have < 6) {
+        size_t n = transport_->read_some(rbuf_.data() + have, 6 - have, timeout_ms);
+        if (n == 0) {
+            if (have == 0) return false;
+            throw Error(Errc::network, "connection to " + peer() + " closed inside a PDU header");
+        }
+        have += n;
+    }
+    const auto h = peek_pdu_header(rbuf_.data(), 6);
+    if (h->type < 0x01 || h->type > 0x07) protocol_abort(1, "unrecognized PDU type " + std::to_string(h->type));
+    const size_t limit = h->type == 0x04 ? max_length : kMaxControlPdu;
+    if (h->length > limit)
+        protocol_abort(6, "PDU of " + std::to_string(h->length) + " bytes exceeds the limit of " + std::to_string(limit));
+    rbuf_.resize(6 + size_t(h->length));
+    while (have < rbuf_.size()) {
+        size_t n = transport_->read_some(rbuf_.data() + have, rbuf_.size() - have, timeout_ms);
+        if (n == 0) throw Error(Errc::network, "connection to " + peer() + " closed inside a PDU");
+        have += n;
+    }
+    return true;
+}
+
+void Association::protocol_abort(uint8_t reason, const std::string &why) {
+    // AA-8: send A-ABORT (service-provider), issue A-P-ABORT, then wait for close (Sta13).
+    log(LogLevel::error, "protocol error, aborting: " + why);
+    if (state_ != State::Sta1 && state_ != State::Sta13) {
+        try {
+            send_pdu(AAbort{2, reason});
+        } catch (const Error &) {
+        }
+    }
+    state_ = State::Sta13;
+    close_transport();
+    state_ = State::Sta1;
+    throw Error(Errc::protocol, why);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// establishment
+
+std::unique_ptr<Association> Association::connect(const AeConfig &config, const std::string &host, uint16_t port,
+                                                  const std::string &called_ae) {
+    auto t = tcp_connect(host, port, config.timeouts.connect_ms);
+    return connect(config, std::move(t), make_request(config, called_ae));
+}
+
+std::unique_ptr<Association> Association::connect(const AeConfig &config, std::unique_ptr<Transport> transport,
+                                                  const AAssociateRq &rq) {
+    std::unique_ptr<Association> a(new Association(config, std::move(transport), true));
+    a->fire(Event::Evt1);  // AE-1: the transport is connected by the caller
+    a->fire(Event::Evt2);  // AE-2
+    a->rq_ = rq;
+    a->send_pdu(rq);
+    if (!a->read_pdu(config.timeouts.artim_ms, kMaxControlPdu)) {
+        a->fire(Event::Evt17);
+        throw Error(Errc::network, "the peer closed the connection instead of answering the association request");
+    }
+    PduError err;
+    auto pdu = decode_pdu(a->rbuf_.data(), a->rbuf_.size(), err);
+    if (!pdu) {
+        a->fire(Event::Evt19);
+        a->protocol_abort(err.abort_reason, "invalid answer to the association request: " + err.message);
+    }
+    if (auto *rj = std::get_if<AAssociateRj>(&*pdu)) {
+        a->fire(Event::Evt4);  // AE-4
+        a->close_transport();
+        throw Error(Errc::rejected, "association rejected by " + a->peer() + ": " + rj_reason_text(*rj));
+    }
+    if (auto *ab = std::get_if<AAbort>(&*pdu)) {
+        a->fire(Event::Evt16);
+        a->close_transport();
+        throw Error(Errc::aborted, "association aborted by " + a->peer() + ": " + abort_reason_text(*ab));
+    }
+    auto *ac = std::get_if<AAssociateAc>(&*pdu);
+    if (!ac) {
+        a->fire(Event::Evt19);
+        a->protocol_abort(2, "unexpected PDU in answer to the association request");
+    }
+    a->fire(Event::Evt3);  // AE-3
+    a->ac_ = *ac;
+    for (const auto &pc : rq.contexts) {
+        PresentationContext p;
+        p.id = pc.id;
+        p.abstract_syntax = pc.abstract_syntax;
+        for (const auto &r : ac->contexts) {
+            if (r.id != pc.id) continue;
+            p.result = r.result;
+            // PS3.8 9.3.3.2: the accepted syntax must be one we proposed.
+            if (r.result == PcResult::Acceptance &&
+                std::find(pc.transfer_syntaxes.begin(), pc.transfer_syntaxes.end(), r.transfer_syntax) == pc.transfer_syntaxes.end()) {
+                a->abort(2, 6);
+                throw Error(Errc::protocol, "peer accepted context " + std::to_string(pc.id) + " with transfer syntax " +
+                                                r.transfer_syntax + ", which was not proposed");
+            }
+            p.transfer_syntax = r.transfer_syntax;
+        }
+        a->contexts_.push_back(p);
+    }
+    const uint32_t peer_max = ac->user.max_pdu_length;
+    a->send_max_ = (peer_max == 0 || peer_max > kSendCap) ? kSendCap : std::max<uint32_t>(peer_max, 8);
+    a->log(LogLevel::info, "association accepted, " + std::to_string(
+        std::count_if(a->contexts_.begin(), a->contexts_.end(), [](const PresentationContext &c) { return c.accepted(); })) +
+        " of " + std::to_string(a->contexts_.size()) + " contexts, max PDU " + std::to_string(a->send_max_));
+    return a;
+}
+
+std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> transport, const AeConfig &config,
+                                                 const AcceptHook &hook) {
+    std::unique_ptr<Association> a(new Association(config, std::move(transport), false));
+    a->fire(Event::Evt5);  // AE-5: ARTIM runs while we wait for the request
+    bool got = false;
+    try {
+        got = a->read_pdu(config.timeouts.artim_ms, kMaxControlPdu);
+    } catch (const Error &e) {
+        if (e.code() == Errc::timeout) {
+            a->fire(Event::Evt18);  // AA-2
+            a->close_transport();
+            throw Error(Errc::timeout, "no association request from " + a->peer() + " within " +
+                                           std::to_string(config.timeouts.artim_ms) + " ms (ARTIM)");
+        }
+        throw;
+    }
+    if (!got) {
+        a->fire(Event::Evt17);
+        throw Error(Errc::network, a->peer() + " closed the connection before requesting an association");
+    }
+    PduError err;
+    auto pdu = decode_pdu(a->rbuf_.data(), a->rbuf_.size(), err);
+    auto *rq = pdu ? std::get_if<AAssociateRq>(&*pdu) : nullptr;
+    if (!rq) {
+        a->fire(pdu ? Event::Evt10 : Event::Evt19);  // AA-1: A-ABORT, then wait for close
+        try {
+            a->send_pdu(AAbort{2, pdu ? uint8_t(2) : err.abort_reason});
+        } catch (const Error &) {
+        }
+        a->close_transport();
+        a->state_ = State::Sta1;
+        throw Error(Errc::protocol, "expected an A-ASSOCIATE-RQ from " + a->peer() +
+                                        (pdu ? std::string(", got another PDU") : ": " + err.message));
+    }
+    a->rq_ = *rq;
+    std::optional<AAssociateRj> hooked = hook ? hook(*rq) : std::nullopt;
+    Negotiation n = hooked ? Negotiation{false, {}, *hooked, "refused by the server"} : negotiate(config, *rq);
+    a->fire(Event::Evt6);  // AE-6: acceptable by the provider → Sta3
+    if (!n.accepted) {
+        a->fire(Event::Evt8);  // AE-8
+        try {
+            a->send_pdu(n.rj);
+        } catch (const Error &) {
+        }
+        a->close_transport();
+        a->state_ = State::Sta1;
+        a->log(LogLevel::warning, "association from '" + rq->calling_ae + "' rejected: " + n.reason);
+        throw Error(Errc::rejected, "association from '" + rq->calling_ae + "' rejected: " + n.reason);
+    }
+    a->ac_ = n.ac;
+    a->fire(Event::Evt7);  // AE-7
+    a->send_pdu(a->ac_);
+    for (const auto &pc : rq->contexts) {
+        PresentationContext p;
+        p.id = pc.id;
+        p.abstract_syntax = pc.abstract_syntax;
+        for (const auto &r : a->ac_.contexts)
+            if (r.id == pc.id) {
+                p.result = r.result;
+                if (r.result == PcResult::Acceptance) p.transfer_syntax = r.transfer_syntax;
+            }
+        a->contexts_.push_back(p);
+    }
+    const uint32_t peer_max = rq->user.max_pdu_length;
+    a->send_max_ = (peer_max == 0 || peer_max > kSendCap) ? kSendCap : std::max<uint32_t>(peer_max, 8);
+    a->log(LogLevel::info, "association from '" + rq->calling_ae + "' accepted");
+    return a;
+}
+
+const PresentationContext *Association::context(uint8_t id) const noexcept {
+    for (const auto &c : contexts_)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+const PresentationContext *Association::find_accepted(const std::string &as, const std::string &ts) const noexcept {
+    for (const auto &c : contexts_)
+        if (c.accepted() && c.abstract_syntax == as && (ts.empty() || c.transfer_syntax == ts)) return &c;
+    return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// data transfer
+
+void Association::send_pdv(uint8_t context_id, bool command, bool last, const uint8_t *data, size_t n) {
+    // PS3.8 9.3.5 and E.2: one PDV per P-DATA-TF, as large as the peer accepts.
+    fire(Event::Evt9);  // DT-1 (or AR-7 while a release is pending)
+    wbuf_.resize(12 + n);
+    uint8_t *p = wbuf_.data();
+    const uint32_t pdu_len = uint32_t(6 + n), item_len = uint32_t(2 + n);
+    p[0] = 0x04;
+    p[1] = 0;
+    p[2] = uint8_t(pdu_len >> 24); p[3] = uint8_t(pdu_len >> 16); p[4] = uint8_t(pdu_len >> 8); p[5] = uint8_t(pdu_len);
+    p[6] = uint8_t(item_len >> 24); p[7] = uint8_t(item_len >> 16); p[8] = uint8_t(item_len >> 8); p[9] = uint8_t(item_len);
+    p[10] = context_id;
+    p[11] = uint8_t((command ? 0x01 : 0x00) | (last ? 0x02 : 0x00));  // message control header
+    if (n) std::memcpy(p + 12, data, n);
+    transport_->write_all(wbuf_.data(), wbuf_.size(), config_.timeouts.dimse_ms);
+}
+
+void Association::send_pdvs(uint8_t context_id, bool command, const uint8_t *data, size_t size) {
+    const size_t chunk = send_max_ - 6;
+    size_t off = 0;
+    do {
+        const size_t n = std::min(chunk, size - off);
+        send_pdv(context_id, command, off + n == size, data + off, n);
+        off += n;
+    } while (off < size);
+}
+
+void Association::send_command(uint8_t context_id, Dataset command) {
+    if (!context(context_id)) throw Error(Errc::invalid_argument, "no presentation context " + std::to_string(context_id));
+    command.set_bytes(Tag(0x0000, 0x0000), VR::UL, Bytes(std::vector<uint8_t>(4, 0)));  // the encoder fills it in
+    std::vector<uint8_t> bytes;
+    VectorSink sink(bytes);
+    write_dataset(sink, command, kCommandTs);
+    send_pdvs(context_id, true, bytes.data(), bytes.size());
+}
+
+void Association::send_dataset(uint8_t context_id, const Dataset &dataset) {
+    const PresentationContext *pc = context(context_id);
+    if (!pc || !pc->accepted()) throw Error(Errc::invalid_argument, "presentation context " + std::to_string(context_id) + " is not accepted");
+    PduSink sink([&](const uint8_t *d, size_t n, bool last) { send_pdv(context_id, false, last, d, n); }, send_max_ - 6);
+    write_dataset(sink, dataset, pc->transfer_syntax);
+    sink.finish();
+}
+
+void Association::send_dataset_bytes(uint8_t context_id, const uint8_t *data, size_t size) {
+    const PresentationContext *pc = context(context_id);
+    if (!pc || !pc->accepted()) throw Error(Errc::invalid_argument, "presentation context " + std::to_string(context_id) + " is not accepted");
+    send_pdvs(context_id, false, data, size);
+}
+
+void Association::on_foreign_pdu(int timeout_ms) {
+    // rbuf_ holds a PDU that is not P-DATA-TF.
+    const uint8_t type = rbuf_[0];
+    PduError err;
+    auto pdu = decode_pdu(rbuf_.data(), rbuf_.size(), err);
+    if (!pdu) {
+        fire(Event::Evt19);
+        state_ = State::Sta6;  // protocol_abort sends the A-ABORT from a live state
+        protocol_abort(err.abort_reason, "invalid PDU from " + peer() + ": " + err.message);
+    }
+    if (type == 0x07) {
+        fire(Event::Evt16);  // AA-3
+        close_transport();
+        throw Error(Errc::aborted, "association aborted by " + peer() + ": " + abort_reason_text(std::get<AAbort>(*pdu)));
+    }
+    (void)timeout_ms;
+    protocol_abort(2, std::string("unexpected ") +
+                          (type == 1 ? "A-ASSOCIATE-RQ" : type == 2 ? "A-ASSOCIATE-AC" : type == 3 ? "A-ASSOCIATE-RJ"
+                                                                                                 : "A-RELEASE-RP") +
+                          " during data transfer");
+}
+
+std::optional<PdvView> Association::next_pdv(int timeout_ms) {
+    while (pending_pos_ >= pending_.size()) {
+        pending_.clear();
+        pending_pos_ = 0;
+        const uint32_t our_max = config_.max_pdu_length ? config_.max_pdu_length : kNoLimitReceive;
+        bool got;
+        try {
+            got = read_pdu(timeout_ms, our_max);
+        } catch (const Error &e) {
+            if (e.code() == Errc::network) {
+                fire(Event::Evt17);  // AA-4: A-P-ABORT
+                close_transport();
+            }
+            throw;
+        }
+        if (!got) {
+            fire(Event::Evt17);
+            close_transport();
+            throw Error(Errc::aborted, peer() + " closed the connection without releasing the association");
+        }
+        const uint8_t type = rbuf_[0];
+        if (type == 0x05) {  // A-RELEASE-RQ
+            fire(Event::Evt12);  // AR-2 (or AR-8 on a collision)
+            if (state_ == State::Sta8) {
+                fire(Event::Evt14);  // AR-4: answer and wait for the close
+                send_pdu(AReleaseRp{});
+                close_transport();
+                state_ = State::Sta1;
+                log(LogLevel::info, "association released by the peer");
+                return std::nullopt;
+            }
+            continue;
+        }
+        if (type != 0x04) on_foreign_pdu(timeout_ms);
+        fire(Event::Evt10);  // DT-2
+        PduError err;
+        if (!split_pdvs(rbuf_.data() + 6, rbuf_.size() - 6, pending_, err)) {
+            state_ = State::Sta6;
+            protocol_abort(err.abort_reason, "invalid P-DATA-TF from " + peer() + ": " + err.message);
+        }
+    }
+    const PdvView v = pending_[pending_pos_++];
+    const PresentationContext *pc = context(v.context_id);
+    if (!pc || !pc->accepted())
+        protocol_abort(6, "P-DATA on presentation context " + std::to_string(v.context_id) + ", which is not accepted");
+    return v;
+}
+
+std::optional<Command> Association::receive_command(int timeout_ms) {
+    std::vector<uint8_t> bytes;
+    uint8_t context_id = 0;
+    for (;;) {
+        auto v = next_pdv(timeout_ms);
+        if (!v) return std::nullopt;
+        if (!v->command) protocol_abort(5, "dataset fragment where a command was expected");
+        if (!bytes.empty() && v->context_id != context_id) protocol_abort(5, "command fragments on different contexts");
+        context_id = v->context_id;
+        if (bytes.size() + v->size > (1u << 20)) protocol_abort(6, "command set larger than 1 MB");
+        bytes.insert(bytes.end(), v->data, v->data + v->size);
+        if (v->last) break;
+    }
+    Command c;
+    c.context_id = context_id;
+    try {
+        c.fields = read_dataset(Source::from_vector(std::move(bytes)), kCommandTs);
+        c.command_field = uint16_t(c.fields.get_int(Tag(0x0000, 0x0100)));
+        c.has_dataset = c.fields.get_int_opt(Tag(0x0000, 0x0800)).value_or(0x0101) != 0x0101;
+    } catch (const Error &e) {
+        protocol_abort(6, std::string("undecodable command set: ") + e.what());
+    }
+    return c;
+}
+
+void Association::receive_dataset(const std::function<void(const uint8_t *, size_t)> &sink, int timeout_ms) {
+    for (;;) {
+        auto v = next_pdv(timeout_ms);
+        if (!v) throw Error(Errc::protocol, "peer released the association in the middle of a dataset");
+        if (v->command) protocol_abort(5, "command fragment where dataset fragments were expected");
+        try {
+            sink(v->data, v->size);
+        } catch (...) {
+            abort(2, 0);
+            throw;
+        }
+        if (v->last) return;
+    }
+}
+
+Dataset Association::receive_dataset(int timeout_ms) {
+    std::vector<uint8_t> bytes;
+    uint8_t context_id = 0;
+    receive_dataset([&](const uint8_t *d, size_t n) { bytes.insert(bytes.end(), d, d + n); }, timeout_ms);
+    context_id = pending_.empty() ? 0 : pending_[pending_pos_ - 1].context_id;
+    const PresentationContext *pc = context(context_id);
+    return read_dataset(Source::from_vector(std::move(bytes)), pc ? pc->transfer_syntax : kCommandTs);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// release and abort
+
+void Association::release() {
+    if (state_ != State::Sta6) throw Error(Errc::invalid_argument, std::string("cannot release in state ") + state_name(state_));
+    fire(Event::Evt11);  // AR-1
+    send_pdu(AReleaseRq{});
+    for (;;) {
+        bool got;
+        try {
+            got = read_pdu(config_.timeouts.artim_ms, config_.max_pdu_length ? config_.max_pdu_length : kNoLimitReceive);
+        } catch (const Error &e) {
+            abort();
+            throw Error(e.code(), std::string("waiting for the release answer: ") + e.message());
+        }
+        if (!got) {
+            fire(Event::Evt17);
+            close_transport();
+            throw Error(Errc::network, peer() + " closed the connection instead of answering the release request");
+        }
+        switch (rbuf_[0]) {
+        case 0x06:  // A-RELEASE-RP
+            fire(Event::Evt13);  // AR-3 (Sta7) or AR-10 (Sta10)
+            if (state_ == State::Sta12) {
+                fire(Event::Evt14);  // AR-4
+                send_pdu(AReleaseRp{});
+            }
+            close_transport();
+            state_ = State::Sta1;
+            return;
+        case 0x05:  // A-RELEASE-RQ: a release collision (PS3.8 7.2.2, AR-8)
+            fire(Event::Evt12);
+            if (requestor_) {
+                state_ = State::Sta9;
+                fire(Event::Evt14);  // AR-9: send RP, then wait for theirs
+                send_pdu(AReleaseRp{});
+            } else {
+                state_ = State::Sta10;
+            }
+            continue;
+        case 0x04:  // P-DATA arriving while releasing (AR-6): not ours to read, dropped
+            fire(Event::Evt10);
+            continue;
+        default:
+            on_foreign_pdu(config_.timeouts.artim_ms);
+        }
+    }
+}
+
+void Association::abort(uint8_t source, uint8_t reason) noexcept {
+    if (state_ == State::Sta1) return;
+    try {
+        if (transport_ && state_ != State::Sta13) send_pdu(AAbort{source, reason});
+    } catch (...) {
+    }
+    close_transport();
+    state_ = State::Sta1;
+}
+
+}  // namespace dcmkit::net

@@ -1,0 +1,412 @@
+#include "dcmkit/net/services.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "dcmkit/dictionary.h"
+#include "dcmkit/error.h"
+#include "dcmkit/uid.h"
+
+namespace dcmkit::net {
+
+namespace {
+
+constexpr const char *kVerification = "1.2.840.10008.1.1";
+
+std::string uid_value(const Dataset &ds, Tag t) {
+    const Element *e = ds.find(t);
+    return e ? std::string(trim_value(e->value.str(), VR::UI)) : std::string();
+}
+
+/// Waits for the response to message `id`; returns its status.
+uint16_t await_response(Association &assoc, uint16_t expected_field, uint16_t id) {
+    for (;;) {
+        auto rsp = assoc.receive_command(assoc.config().timeouts.dimse_ms);
+        if (!rsp) throw Error(Errc::aborted, "the peer released the association while a response was awaited");
+        if (rsp->command_field != expected_field ||
+            rsp->fields.get_int_opt(dimse::tag::MessageIDBeingRespondedTo).value_or(-1) != id) {
+            assoc.abort(2, 5);
+            throw Error(Errc::protocol, std::string("expected ") + dimse::command_name(expected_field) + " for message " +
+                                            std::to_string(id) + ", got " + dimse::command_name(rsp->command_field));
+        }
+        if (rsp->has_dataset) (void)assoc.receive_dataset(assoc.config().timeouts.dimse_ms);
+        return uint16_t(rsp->fields.get_int_opt(dimse::tag::Status).value_or(0xFFFF));
+    }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+// SCU
+
+uint16_t echo(Association &assoc) {
+    const PresentationContext *pc = assoc.find_accepted(kVerification);
+    if (!pc) throw Error(Errc::refused, "the peer accepted no Verification presentation context");
+    const uint16_t id = assoc.next_message_id();
+    assoc.send_command(pc->id, dimse::request(dimse::C_ECHO_RQ, id, kVerification, false));
+    return await_response(assoc, dimse::C_ECHO_RSP, id);
+}
+
+static StoreResult send_store(Association &assoc, const PresentationContext &pc, const std::string &sop_class,
+                              const std::string &sop_instance, uint16_t priority,
+                              const std::function<uint64_t()> &send_data) {
+    StoreResult r;
+    r.sop_class_uid = sop_class;
+    r.sop_instance_uid = sop_instance;
+    r.transfer_syntax = pc.transfer_syntax;
+    const uint16_t id = assoc.next_message_id();
+    Dataset cmd = dimse::request(dimse::C_STORE_RQ, id, sop_class, true);
+    cmd.set_string(dimse::tag::AffectedSOPInstanceUID, sop_instance, VR::UI);
+    cmd.set_int(dimse::tag::Priority, priority, VR::US);
+    assoc.send_command(pc.id, std::move(cmd));
+    r.bytes = send_data();
+    r.status = await_response(assoc, dimse::C_STORE_RSP, id);
+    return r;
+}
+
+/// The accepted context to send `sop_class` in, preferring `ts`, else an uncompressed one we can
+/// re-encode into (when `ts` is itself uncompressed).
+static const PresentationContext *choose_context(Association &assoc, const std::string &sop_class,
+                                                 const std::string &ts) {
+    if (const PresentationContext *pc = assoc.find_accepted(sop_class, ts)) return pc;
+    if (TransferSyntax::from_uid(ts).encapsulated) return nullptr;  // needs a codec (not yet)
+    for (const auto &u : uncompressed_transfer_syntaxes())
+        if (const PresentationContext *pc = assoc.find_accepted(sop_class, u)) return pc;
+    return nullptr;
+}
+
+StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority) {
+    ReadOptions opt;
+    opt.stop_before_pixels = true;
+    DicomFile head = read_file(path, opt);
+    const std::string sop_class = uid_value(head.dataset, tags::SOPClassUID);
+    const std::string sop_instance = uid_value(head.dataset, tags::SOPInstanceUID);
+    if (sop_class.empty() || sop_instance.empty())
+        throw Error(Errc::bad_value, "'" + path + "' has no SOP Class UID or SOP Instance UID");
+    const PresentationContext *pc = choose_context(assoc, sop_class, head.transfer_syntax);
+    if (!pc)
+        throw Error(Errc::refused, "no accepted presentation context can carry " +
+                                       std::string(uid_find(sop_class) ? uid_find(sop_class)->name : sop_class.c_str()) +
+                                       " in " + std::string(head.syntax().name) + " ('" + path + "')");
+    if (pc->transfer_syntax == head.transfer_syntax && head.meta.source()) {
+        // Straight from the mapped file: no decode, no re-encode.
+        const auto &src = head.meta.source();
+        const uint8_t *p = src->data() + head.dataset_offset;
+        const size_t n = src->size() - size_t(head.dataset_offset);
+        return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
+            assoc.send_dataset_bytes(pc->id, p, n);
+            return uint64_t(n);
+        });
+    }
+    DicomFile full = read_file(path);
+    StoreResult r = send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
+        assoc.send_dataset(pc->id, full.dataset);
+        return encoded_size(full.dataset, TransferSyntax::from_uid(pc->transfer_syntax));
+    });
+    r.transcoded = pc->transfer_syntax != head.transfer_syntax;
+    return r;
+}
+
+StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority) {
+    const std::string sop_class = uid_value(file.dataset, tags::SOPClassUID);
+    const std::string sop_instance = uid_value(file.dataset, tags::SOPInstanceUID);
+    if (sop_class.empty() || sop_instance.empty()) throw Error(Errc::bad_value, "dataset has no SOP Class UID or SOP Instance UID");
+    const std::string ts = file.transfer_syntax.empty() ? uids::ExplicitVRLittleEndian : file.transfer_syntax;
+    const PresentationContext *pc = choose_context(assoc, sop_class, ts);
+    if (!pc) throw Error(Errc::refused, "no accepted presentation context for SOP class " + sop_class);
+    StoreResult r = send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
+        assoc.send_dataset(pc->id, file.dataset);
+        return encoded_size(file.dataset, TransferSyntax::from_uid(pc->transfer_syntax));
+    });
+    r.transcoded = pc->transfer_syntax != ts;
+    return r;
+}
+
+std::vector<std::string> add_storage_contexts(AeConfig &config, const std::vector<std::string> &paths,
+                                              std::vector<std::string> *errors) {
+    std::vector<std::string> ok;
+    std::set<std::pair<std::string, std::string>> seen;
+    ReadOptions opt;
+    opt.stop_before_pixels = true;
+    for (const auto &p : paths) {
+        try {
+            DicomFile f = read_file(p, opt);
+            const std::string sop_class = uid_value(f.dataset, tags::SOPClassUID);
+            if (sop_class.empty()) throw Error(Errc::bad_value, "no SOP Class UID in '" + p + "'");
+            if (seen.insert({sop_class, f.transfer_syntax}).second) {
+                std::vector<std::string> ts = {f.transfer_syntax};
+                // Fallbacks the file can be re-encoded into, in dcmkit's preference order.
+                if (!f.syntax().encapsulated)
+                    for (const auto &u : uncompressed_transfer_syntaxes())
+                        if (u != f.transfer_syntax) ts.push_back(u);
+                config.add(sop_class, ts, false, true);
+            }
+            ok.push_back(p);
+        } catch (const Error &e) {
+            if (errors) errors->push_back(e.what());
+        }
+    }
+    return ok;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SCP
+
+StorageFolder::StorageFolder(std::string folder, bool fsync) : folder_(std::move(folder)), fsync_(fsync) {
+    if (folder_.empty()) folder_ = ".";
+    if (::mkdir(folder_.c_str(), 0755) != 0 && errno != EEXIST)
+        throw Error(Errc::io, "cannot create folder '" + folder_ + "': " + std::strerror(errno));
+}
+
+namespace {
+
+class FdSink final : public Sink {
+public:
+    explicit FdSink(int fd) : fd_(fd) {}
+    void write(const uint8_t *d, size_t n) override {
+        while (n > 0 && !failed) {
+            ssize_t w = ::write(fd_, d, n);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                failed = true;
+                error = errno;
+                return;
+            }
+            d += w;
+            n -= size_t(w);
+        }
+    }
+    bool failed = false;
+    int error = 0;
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+uint16_t StorageFolder::receive(StoreRequest &rq) {
+    std::string tmp = folder_ + "/.incoming-XXXXXX";
+    int fd = ::mkstemp(tmp.data());
+    if (fd < 0) {
+        // Still consume the dataset, then refuse (PS3.4 B.2.3: A7xx Refused: Out of Resources).
+        rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, rq.assoc.config().timeouts.dimse_ms);
+        return dimse::status::OutOfResources;
+    }
+    ::fchmod(fd, 0644);
+    FdSink sink(fd);
+    bool done = false;
+    struct Cleanup {
+        int &fd;
+        std::string &path;
+        bool &done;
+        ~Cleanup() {
+            if (fd >= 0) ::close(fd);
+            if (!done) ::unlink(path.c_str());  // an abort mid-transfer leaves no partial file
+        }
+    } cleanup{fd, tmp, done};
+
+    DicomFile header;
+    header.meta.set_string(tags::MediaStorageSOPClassUID, rq.sop_class_uid, VR::UI);
+    header.meta.set_string(tags::MediaStorageSOPInstanceUID, rq.sop_instance_uid, VR::UI);
+    if (!rq.assoc.calling_ae().empty())
+        header.meta.set_string(tags::SourceApplicationEntityTitle, rq.assoc.calling_ae(), VR::AE);
+    write_part10_header(sink, header, rq.transfer_syntax);
+    rq.assoc.receive_dataset([&](const uint8_t *d, size_t n) { sink.write(d, n); }, rq.assoc.config().timeouts.dimse_ms);
+    if (sink.failed || (fsync_ && ::fsync(fd) != 0) || ::close(fd) != 0) {
+        rq.assoc.config().emit(LogLevel::error, "cannot store " + rq.sop_instance_uid + ": " +
+                                                    std::strerror(sink.failed ? sink.error : errno));
+        fd = -1;
+        return dimse::status::OutOfResources;
+    }
+    fd = -1;
+    // The dataset must be DICOM and be the instance the command announced (PS3.4 B.2.3).
+    try {
+        ReadOptions opt;
+        opt.stop_before_pixels = true;
+        DicomFile f = read_file(tmp, opt);
+        if (uid_value(f.dataset, tags::SOPClassUID) != rq.sop_class_uid ||
+            uid_value(f.dataset, tags::SOPInstanceUID) != rq.sop_instance_uid)
+            return dimse::status::DataSetDoesNotMatchSOPClass;
+    } catch (const Error &e) {
+        rq.assoc.config().emit(LogLevel::warning, "cannot understand " + rq.sop_instance_uid + ": " + e.what());
+        return dimse::status::CannotUnderstand;
+    }
+    // The file name comes from a validated UID only: digits and dots cannot leave the folder.
+    std::string name = is_valid_uid(rq.sop_instance_uid) ? rq.sop_instance_uid : "invalid-uid-" + generate_uid();
+    const std::string final_path = folder_ + "/" + name + ".dcm";
+    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+        rq.assoc.config().emit(LogLevel::error, "cannot store " + final_path + ": " + std::strerror(errno));
+        return dimse::status::OutOfResources;
+    }
+    done = true;
+    if (fsync_) {
+        int dfd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            ::fsync(dfd);
+            ::close(dfd);
+        }
+    }
+    return dimse::status::Success;
+}
+
+void serve_association(Association &assoc, ServiceHandlers &h) {
+    const AeConfig &cfg = assoc.config();
+    for (;;) {
+        std::optional<Command> cmd = assoc.receive_command(cfg.timeouts.idle_ms);
+        if (!cmd) return;  // released
+        const PresentationContext *pc = assoc.context(cmd->context_id);
+        const uint16_t field = cmd->command_field;
+        if (cfg.logs(LogLevel::debug))
+            cfg.emit(LogLevel::debug, std::string("received ") + dimse::command_name(field) + " on context " +
+                                          std::to_string(cmd->context_id));
+        switch (field) {
+        case dimse::C_ECHO_RQ: {
+            if (cmd->has_dataset) (void)assoc.receive_dataset(cfg.timeouts.dimse_ms);
+            uint16_t st = h.on_echo ? h.on_echo(assoc, *cmd) : dimse::status::Success;
+            assoc.send_command(cmd->context_id, dimse::response(cmd->fields, dimse::C_ECHO_RSP, st));
+            break;
+        }
+        case dimse::C_STORE_RQ: {
+            StoreRequest rq{assoc, *cmd, uid_value(cmd->fields, dimse::tag::AffectedSOPClassUID),
+                            uid_value(cmd->fields, dimse::tag::AffectedSOPInstanceUID), pc->transfer_syntax};
+            uint16_t st;
+            if (!cmd->has_dataset) {
+                st = dimse::status::CannotUnderstand;
+            } else if (rq.sop_class_uid != pc->abstract_syntax) {
+                // The command's SOP class must be the context's abstract syntax (PS3.7 9.1.1.1).
+                assoc.receive_dataset([](const uint8_t *, size_t) {}, cfg.timeouts.dimse_ms);
+                st = dimse::status::DataSetDoesNotMatchSOPClass;
+            } else if (h.on_store) {
+                st = h.on_store(rq);
+            } else if (h.storage) {
+                st = h.storage->receive(rq);
+            } else {
+                assoc.receive_dataset([](const uint8_t *, size_t) {}, cfg.timeouts.dimse_ms);
+                st = dimse::status::OutOfResources;
+            }
+            if (cfg.logs(LogLevel::info))
+                cfg.emit(LogLevel::info, "C-STORE " + rq.sop_instance_uid + " from " + assoc.calling_ae() + ": " +
+                                             dimse::status_text(st));
+            assoc.send_command(cmd->context_id, dimse::response(cmd->fields, dimse::C_STORE_RSP, st));
+            break;
+        }
+        default: {
+            // PS3.7 C.5.10: an operation this SCP does not perform.
+            if (cmd->has_dataset) assoc.receive_dataset([](const uint8_t *, size_t) {}, cfg.timeouts.dimse_ms);
+            if (field & 0x8000) {  // a response nobody asked for
+                assoc.abort(2, 5);
+                throw Error(Errc::protocol, std::string("unexpected ") + dimse::command_name(field));
+            }
+            if (field == dimse::C_CANCEL_RQ) break;  // nothing to cancel
+            assoc.send_command(cmd->context_id, dimse::response(cmd->fields, uint16_t(field | 0x8000),
+                                                                dimse::status::UnrecognizedOperation));
+        }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Server
+
+Server::Server(AeConfig config, ServiceHandlers handlers) : config_(std::move(config)), handlers_(std::move(handlers)) {}
+
+Server::~Server() { stop(); }
+
+void Server::start(const std::string &address, uint16_t port) {
+    listener_ = std::make_unique<TcpListener>(address, port);
+    const unsigned n = std::max(1u, config_.max_associations);
+    for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
+    acceptor_ = std::thread([this] { accept_loop(); });
+    config_.emit(LogLevel::info, config_.ae_title + " listening on port " + std::to_string(listener_->port()));
+}
+
+uint16_t Server::port() const noexcept { return listener_ ? listener_->port() : 0; }
+
+void Server::accept_loop() {
+    for (;;) {
+        std::unique_ptr<Transport> t;
+        try {
+            t = listener_->accept(0);
+        } catch (const Error &e) {
+            config_.emit(LogLevel::error, e.what());
+            continue;
+        }
+        if (!t) return;  // closed
+        std::unique_lock<std::mutex> lock(mu_);
+        if (stopping_) return;
+        if (active_.load() + queue_.size() >= std::max(1u, config_.max_associations)) {
+            lock.unlock();
+            // PS3.8 Table 9-21: rejected-transient, service-provider (presentation), local-limit-exceeded.
+            try {
+                AeConfig quick = config_;
+                quick.timeouts.artim_ms = 2000;
+                Association::accept(std::move(t), quick, [](const AAssociateRq &) {
+                    return std::optional<AAssociateRj>(AAssociateRj{2, 3, 2});
+                });
+            } catch (const Error &e) {
+                config_.emit(LogLevel::warning, std::string("refused an association: ") + e.what());
+            }
+            continue;
+        }
+        queue_.push_back(std::move(t));
+        cv_.notify_one();
+    }
+}
+
+void Server::worker_loop() {
+    for (;;) {
+        std::unique_ptr<Transport> t;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping
+            t = std::move(queue_.front());
+            queue_.pop_front();
+            ++active_;
+        }
+        try {
+            auto assoc = Association::accept(std::move(t), config_, handlers_.on_associate);
+            serve_association(*assoc, handlers_);
+        } catch (const Error &e) {
+            config_.emit(e.code() == Errc::rejected ? LogLevel::warning : LogLevel::error, e.what());
+        } catch (const std::exception &e) {
+            config_.emit(LogLevel::error, std::string("association failed: ") + e.what());
+        }
+        --active_;
+        ++served_;
+    }
+}
+
+void Server::stop() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_ && workers_.empty()) return;
+        stopping_ = true;
+    }
+    if (listener_) listener_->close();
+    if (acceptor_.joinable()) acceptor_.join();
+    cv_.notify_all();
+    for (auto &w : workers_)
+        if (w.joinable()) w.join();
+    workers_.clear();
+    queue_.clear();
+}
+
+void Server::wait() {
+    while (!stop_requested_.load()) {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (stopping_) return;
+        cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+}
+
+void Server::request_stop() noexcept { stop_requested_.store(true); }
+
+}  // namespace dcmkit::net
