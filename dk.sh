@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse]
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store]
 # Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
 # Debian 12 machine (as root).
 set -euo pipefail
@@ -123,6 +123,21 @@ DUMP
   log "a damaged file gives a clear error"
   head -c 300 "$dir/ct.dcm" >"$dir/truncated.dcm"
   build/bin/dcmkit dump "$dir/truncated.dcm" >/dev/null || true
+
+  log "networking: dcmkit recv on a free port, then echo and send the study to it"
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  build/bin/dcmkit recv "$port" --out "$dir/received" -aet DEMO-SCP &
+  local scp=$!
+  for _ in $(seq 50); do build/bin/dcmkit echo 127.0.0.1 "$port" -aec DEMO-SCP 2>/dev/null && break; sleep 0.1; done
+  build/bin/dcmkit echo 127.0.0.1 "$port" -aec DEMO-SCP -v
+  build/bin/dcmkit send 127.0.0.1 "$port" "$dir/ct.dcm" "$dir/ct-deflated.dcm" "$dir/ct-big.dcm" -aec DEMO-SCP -v
+  log "DCMTK's echoscu and storescu talk to dcmkit recv too"
+  TCP_NODELAY=1 echoscu -aec DEMO-SCP 127.0.0.1 "$port" && echo "echoscu: success"
+  TCP_NODELAY=1 storescu -aec DEMO-SCP 127.0.0.1 "$port" "$dir/ct.dcm" && echo "storescu: success"
+  kill -INT "$scp"
+  wait "$scp" || true
+  ls -l "$dir/received"
 }
 
 cmd_bench() {
@@ -132,8 +147,10 @@ cmd_bench() {
   cmake --build build-release -j"$JOBS"
   local what=${1:-all}
   case "$what" in
-    parse|all) bench/parse.sh build-release ;;
-    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse)" >&2; exit 2 ;;
+    parse) bench/parse.sh build-release ;;
+    store) bench/store.sh build-release ;;
+    all) bench/parse.sh build-release && bench/store.sh build-release ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store)" >&2; exit 2 ;;
   esac
 }
 
@@ -143,5 +160,5 @@ case "${1:-}" in
   test) cmd_test ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse]" >&2; exit 2 ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store]" >&2; exit 2 ;;
 esac

@@ -393,6 +393,7 @@ void Server::stop() {
     if (listener_) listener_->close();
     if (acceptor_.joinable()) acceptor_.join();
     cv_.notify_all();
+    stop_cv_.notify_all();
     for (auto &w : workers_)
         if (w.joinable()) w.join();
     workers_.clear();
@@ -403,7 +404,8 @@ void Server::wait() {
     while (!stop_requested_.load()) {
         std::unique_lock<std::mutex> lock(mu_);
         if (stopping_) return;
-        cv_.wait_for(lock, std::chrono::milliseconds(200));
+        // Polls the flag: request_stop() runs in a signal handler and cannot notify.
+        stop_cv_.wait_for(lock, std::chrono::milliseconds(200));
     }
 }
 

@@ -118,7 +118,8 @@ private:
     std::thread acceptor_;
     std::vector<std::thread> workers_;
     std::mutex mu_;
-    std::condition_variable cv_;
+    std::condition_variable cv_;       // workers: a connection is queued, or stopping
+    std::condition_variable stop_cv_;  // wait(): stopping
     std::deque<std::unique_ptr<Transport>> queue_;
     bool stopping_ = false;
     std::atomic<unsigned> active_{0};
