@@ -48,6 +48,7 @@ const char *kUsage =
     "  --max-pdu N, -pdu N          largest PDU we receive (default 262144)\n"
     "  -to SECONDS                  connection and ARTIM timeout (default 30)\n"
     "  -ta SECONDS                  DIMSE timeout (default 60)\n"
+    "  --user NAME [--password PW]  user identity negotiation (PS3.7 D.3.3.7)\n"
     "  -v, --verbose                progress and association details\n"
     "  -d, --debug                  everything, the state machine included\n"
     "\n"
@@ -150,7 +151,7 @@ namespace net = dcmkit::net;
 
 /// Options shared by the network commands; the rest land in `rest`.
 struct NetOptions {
-    std::string aet = "DCMKIT", aec = "ANY-SCP";
+    std::string aet = "DCMKIT", aec = "ANY-SCP", user, password;
     uint32_t max_pdu = 262144;
     int timeout_s = 30, dimse_s = 60;
     net::LogLevel level = net::LogLevel::warning;
@@ -179,6 +180,8 @@ struct NetOptions {
                     return false;
                 }
             }
+            else if (a == "--user") { if (!value(user)) return false; }
+            else if (a == "--password") { if (!value(password)) return false; }
             else if (a == "-to") { if (!value(v)) return false; timeout_s = std::atoi(v.c_str()); }
             else if (a == "-ta") { if (!value(v)) return false; dimse_s = std::atoi(v.c_str()); }
             else if (a == "-v" || a == "--verbose") level = std::max(level, net::LogLevel::info);
@@ -203,6 +206,13 @@ struct NetOptions {
         c.log_level = level;
         c.timeouts.connect_ms = c.timeouts.artim_ms = timeout_s * 1000;
         c.timeouts.dimse_ms = dimse_s * 1000;
+        if (!user.empty()) {
+            net::UserIdentityRq id;
+            id.type = password.empty() ? 1 : 2;  // username, or username and passcode
+            id.primary = user;
+            id.secondary = password;
+            c.user_identity = id;
+        }
         return c;
     }
 };

@@ -207,6 +207,7 @@ AAssociateRq make_request(const AeConfig &cfg, const std::string &called_ae) {
     rq.user.implementation_version_name = cfg.impl_version_name();
     if (cfg.max_ops_invoked != 1 || cfg.max_ops_performed != 1)
         rq.user.async_ops = std::make_pair(cfg.max_ops_invoked, cfg.max_ops_performed);
+    rq.user.user_identity_rq = cfg.user_identity;
     int next_id = 1;
     auto add_pc = [&](const std::string &as, std::vector<std::string> ts) {
         if (next_id > 255) return;  // PS3.8 9.3.2.2: odd IDs 1-255, so at most 128 contexts

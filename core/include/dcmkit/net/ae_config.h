@@ -57,6 +57,8 @@ struct AeConfig {
     /// User identity types accepted (1 username, 2 username+passcode, …); empty = identity ignored.
     std::vector<uint8_t> user_identity_types;
     UserIdentityCheck user_identity_check;
+    /// As requestor: the user identity to send (PS3.7 D.3.3.7), if any.
+    std::optional<UserIdentityRq> user_identity;
     Timeouts timeouts;
     LogLevel log_level = LogLevel::warning;
     LogSink log;  ///< empty = stderr
