@@ -113,6 +113,17 @@ void tag_vr(std::string &out, Tag t, const char *vr) {
     out += ' ';
 }
 
+/// A "(fffe,e00d) na (ItemDelimitationItem)" style line.
+void delimiter_line(std::string &out, int indent, Tag t, const char *name) {
+    const size_t ls = out.size();
+    out.append(size_t(indent), ' ');
+    tag_vr(out, t, "na");
+    out += '(';
+    out += name;
+    out += ')';
+    comment(out, ls, indent, "0", 0, name);
+}
+
 const char *keyword_of(Tag t) {
     const char *k = dict_keyword(t);
     if (*k) return k;
@@ -160,21 +171,9 @@ void dump_dataset(std::string &out, const Dataset &ds, const DumpOptions &opt, i
                     std::snprintf(lenbuf, sizeof lenbuf, "%llu", (unsigned long long)encoded_size(item, ts));
                 comment(out, ls, indent + 2, e.undefined_length ? "u/l" : lenbuf, 1, "Item");
                 dump_dataset(out, item, opt, indent + 4);
-                if (e.undefined_length) {
-                    ls = out.size();
-                    out.append(size_t(indent) + 2, ' ');
-                    tag_vr(out, tags::ItemDelimitationItem, "na");
-                    out += "(ItemDelimitationItem)";
-                    comment(out, ls, indent + 2, "0", 0, "ItemDelimitationItem");
-                }
+                if (e.undefined_length) delimiter_line(out, indent + 2, tags::ItemDelimitationItem, "ItemDelimitationItem");
             }
-            if (e.undefined_length) {
-                size_t ls = out.size();
-                out.append(size_t(indent), ' ');
-                tag_vr(out, tags::SequenceDelimitationItem, "na");
-                out += "(SequenceDelimitationItem)";
-                comment(out, ls, indent, "0", 0, "SequenceDelimitationItem");
-            }
+            if (e.undefined_length) delimiter_line(out, indent, tags::SequenceDelimitationItem, "SequenceDelimitationItem");
             continue;
         }
         if (e.is_encapsulated()) {
@@ -193,11 +192,7 @@ void dump_dataset(std::string &out, const Dataset &ds, const DumpOptions &opt, i
                 std::snprintf(lenbuf, sizeof lenbuf, "%zu", f.size());
                 comment(out, ls, indent + 2, lenbuf, 1, "Item");
             }
-            size_t ls = out.size();
-            out.append(size_t(indent), ' ');
-            tag_vr(out, tags::SequenceDelimitationItem, "na");
-            out += "(SequenceDelimitationItem)";
-            comment(out, ls, indent, "0", 0, "SequenceDelimitationItem");
+            delimiter_line(out, indent, tags::SequenceDelimitationItem, "SequenceDelimitationItem");
             continue;
         }
         tag_vr(out, e.tag, vr_name(e.vr == VR::None ? VR::UN : e.vr));

@@ -77,4 +77,7 @@ private:
     std::vector<CodeElement> available_;  ///< sets the encoder may use, in term order
 };
 
+/// Appends code point `cp` to `out` as UTF-8 (RFC 3629); the caller passes valid scalar values.
+void append_utf8(std::string &out, char32_t cp);
+
 }  // namespace dcmkit
