@@ -12,7 +12,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
   zlib1g-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev abigail-tools
   dcmtk python3-pydicom python3-pytest python3-numpy
   time
 )
@@ -56,7 +56,7 @@ build_checked() {
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
-  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer
+  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer
 }
 
 cmd_test() {

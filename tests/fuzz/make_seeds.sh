@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Makes a seed corpus with DCMTK: for the reader fuzzer, small files in every uncompressed transfer
 # syntax with sequences, private tags and encapsulated pixel data; with --json, their DICOM JSON
-# (dcm2json) for the JSON fuzzer. Usage: make_seeds.sh [--json] OUT_DIR
+# (dcm2json) for the JSON fuzzer; with --pdu, upper layer PDUs for the PDU fuzzer.
+# Usage: make_seeds.sh [--json|--pdu] OUT_DIR
 set -euo pipefail
+if [ "$1" = --pdu ]; then exec "$(dirname "$0")/make_pdu_seeds.sh" "$2"; fi
 json=0
 if [ "$1" = --json ]; then json=1; shift; fi
 out=$1

@@ -22,8 +22,6 @@
 //   when well formed and otherwise ignored.
 #include "dcmkit/net/pdu.h"
 
-#include <cstring>
-#include <limits>
 #include <type_traits>
 
 #include "dcmkit/error.h"
@@ -478,7 +476,6 @@ public:
         return true;
     }
 
-    std::string text(size_t pos, size_t n) const { return std::string(reinterpret_cast<const char *>(d_ + pos), n); }
     std::string uid(size_t pos, size_t n) const {
         return std::string(trim_uid(std::string_view(reinterpret_cast<const char *>(d_ + pos), n)));
     }
