@@ -10,9 +10,10 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian packages: toolchain, libraries, and the peers the tests run against.
 PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
-  zlib1g-dev nlohmann-json3-dev
+  zlib1g-dev
   libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev abigail-tools
+  pybind11-dev python3-dev
   dcmtk python3-pydicom python3-pytest python3-numpy
   time
 )
