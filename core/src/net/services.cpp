@@ -373,6 +373,18 @@ void Server::worker_loop() {
         }
         try {
             auto assoc = Association::accept(std::move(t), config_, handlers_.on_associate);
+            struct Registration {
+                Server &s;
+                Association *a;
+                Registration(Server &server, Association *assoc) : s(server), a(assoc) {
+                    std::lock_guard<std::mutex> lock(s.mu_);
+                    s.running_.push_back(a);
+                }
+                ~Registration() {
+                    std::lock_guard<std::mutex> lock(s.mu_);
+                    s.running_.erase(std::find(s.running_.begin(), s.running_.end(), a));
+                }
+            } registration(*this, assoc.get());
             serve_association(*assoc, handlers_);
         } catch (const Error &e) {
             config_.emit(e.code() == Errc::rejected ? LogLevel::warning : LogLevel::error, e.what());
@@ -384,7 +396,7 @@ void Server::worker_loop() {
     }
 }
 
-void Server::stop() {
+void Server::stop(int grace_ms) {
     {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_ && workers_.empty()) return;
@@ -394,6 +406,20 @@ void Server::stop() {
     if (acceptor_.joinable()) acceptor_.join();
     cv_.notify_all();
     stop_cv_.notify_all();
+    // Let running associations finish, then interrupt what is left (an idle peer would otherwise
+    // hold the stop for the whole idle timeout).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    for (;;) {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (running_.empty() && queue_.empty()) break;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            config_.emit(LogLevel::warning, "stopping: interrupting " + std::to_string(running_.size()) + " association(s)");
+            for (Association *a : running_) a->interrupt();
+            break;
+        }
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     for (auto &w : workers_)
         if (w.joinable()) w.join();
     workers_.clear();

@@ -107,6 +107,11 @@ public:
         }
     }
 
+    void interrupt() noexcept override {
+        const int fd = fd_;
+        if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    }
+
     std::string peer() const override { return peer_; }
 
 private:

@@ -99,6 +99,11 @@ public:
     void release();
     /// Aborts: sends A-ABORT (source 0 service-user, or 2 service-provider with `reason`) and closes.
     void abort(uint8_t source = 0, uint8_t reason = 0) noexcept;
+    /// From another thread: makes the association's blocked I/O fail at once (it then ends with
+    /// Error(network)). Used by a stopping server.
+    void interrupt() noexcept {
+        if (transport_) transport_->interrupt();
+    }
 
 private:
     Association(const AeConfig &config, std::unique_ptr<Transport> transport, bool requestor);

@@ -98,8 +98,9 @@ public:
     /// Binds and starts accepting (address "" = every address; port 0 = a free one).
     void start(const std::string &address, uint16_t port);
     uint16_t port() const noexcept;
-    /// Stops accepting and waits for running associations to end (each within its timeouts).
-    void stop();
+    /// Stops accepting, lets running associations finish for up to `grace_ms`, then interrupts
+    /// the rest, and waits for the workers.
+    void stop(int grace_ms = 10000);
     /// Blocks until stop() is called from another thread (or a signal handler calls request_stop()).
     void wait();
     /// Async-signal-safe request to stop; wait() then returns and the caller calls stop().
@@ -121,6 +122,7 @@ private:
     std::condition_variable cv_;       // workers: a connection is queued, or stopping
     std::condition_variable stop_cv_;  // wait(): stopping
     std::deque<std::unique_ptr<Transport>> queue_;
+    std::vector<Association *> running_;  // guarded by mu_, for interrupt() on stop
     bool stopping_ = false;
     std::atomic<unsigned> active_{0};
     std::atomic<uint64_t> served_{0};

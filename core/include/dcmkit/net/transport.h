@@ -15,8 +15,11 @@ public:
     /// Reads at least 1 and at most `size` bytes; returns 0 when the peer closed the connection.
     virtual size_t read_some(uint8_t *data, size_t size, int timeout_ms) = 0;
     virtual void write_all(const uint8_t *data, size_t size, int timeout_ms) = 0;
-    /// Closes the connection (idempotent).
+    /// Closes the connection (idempotent). Not thread-safe: call from the thread that uses it.
     virtual void close() noexcept = 0;
+    /// Makes blocked and later reads and writes fail at once (shutdown of both directions), from
+    /// any thread; used to end associations when a server stops.
+    virtual void interrupt() noexcept {}
     /// "host:port" of the peer, for logs.
     virtual std::string peer() const = 0;
 };
