@@ -1,6 +1,7 @@
 #include "dcmkit/net/association.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "dcmkit/dictionary.h"
@@ -51,6 +52,10 @@ private:
     std::vector<uint8_t> buf_;
 };
 
+/// Largest even fragment that fits a P-DATA-TF of `max_pdu` (PDV header: 4-byte length, context
+/// ID, control header); even so that only a message's last fragment can have an odd length.
+size_t even_chunk(uint32_t max_pdu) { return size_t(max_pdu - 6) & ~size_t(1); }
+
 }  // namespace
 
 Association::Association(const AeConfig &config, std::unique_ptr<Transport> transport, bool requestor)
@@ -88,9 +93,21 @@ void Association::send_pdu(const Pdu &pdu) {
 
 bool Association::read_pdu(int timeout_ms, size_t max_length) {
     rbuf_.resize(6);
+    // The timeout bounds the whole PDU, not each read: ARTIM runs from the connection to the
+    // complete A-ASSOCIATE-RQ (PS3.8 9.1.5), and a peer trickling a byte at a time must not hold a
+    // worker past it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto left = [&]() -> int {
+        if (timeout_ms <= 0) return 0;  // wait forever
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (ms <= 0)
+            throw Error(Errc::timeout, "no complete PDU from " + peer() + " within " + std::to_string(timeout_ms) + " ms");
+        return int(ms);
+    };
     size_t have = 0;
     while (have < 6) {
-        size_t n = transport_->read_some(rbuf_.data() + have, 6 - have, timeout_ms);
+        size_t n = transport_->read_some(rbuf_.data() + have, 6 - have, left());
         if (n == 0) {
             if (have == 0) return false;
             throw Error(Errc::network, "connection to " + peer() + " closed inside a PDU header");
@@ -104,7 +121,7 @@ bool Association::read_pdu(int timeout_ms, size_t max_length) {
         protocol_abort(6, "PDU of " + std::to_string(h->length) + " bytes exceeds the limit of " + std::to_string(limit));
     rbuf_.resize(6 + size_t(h->length));
     while (have < rbuf_.size()) {
-        size_t n = transport_->read_some(rbuf_.data() + have, rbuf_.size() - have, timeout_ms);
+        size_t n = transport_->read_some(rbuf_.data() + have, rbuf_.size() - have, left());
         if (n == 0) throw Error(Errc::network, "connection to " + peer() + " closed inside a PDU");
         have += n;
     }
@@ -142,7 +159,17 @@ std::unique_ptr<Association> Association::connect(const AeConfig &config, std::u
     a->fire(Event::Evt2);  // AE-2
     a->rq_ = rq;
     a->send_pdu(rq);
-    if (!a->read_pdu(config.timeouts.artim_ms, kMaxControlPdu)) {
+    bool got = false;
+    try {
+        got = a->read_pdu(config.timeouts.artim_ms, kMaxControlPdu);
+    } catch (const Error &e) {
+        if (e.code() == Errc::network) {  // Evt17 in Sta5: AA-4, no A-ABORT on a dead connection
+            a->fire(Event::Evt17);
+            a->close_transport();
+        }
+        throw;
+    }
+    if (!got) {
         a->fire(Event::Evt17);
         throw Error(Errc::network, "the peer closed the connection instead of answering the association request");
     }
@@ -209,6 +236,10 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
             throw Error(Errc::timeout, "no association request from " + a->peer() + " within " +
                                            std::to_string(config.timeouts.artim_ms) + " ms (ARTIM)");
         }
+        if (e.code() == Errc::network) {  // closed inside the request: Evt17 in Sta2, AA-5
+            a->fire(Event::Evt17);
+            a->close_transport();
+        }
         throw;
     }
     if (!got) {
@@ -218,6 +249,11 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
     PduError err;
     auto pdu = decode_pdu(a->rbuf_.data(), a->rbuf_.size(), err);
     auto *rq = pdu ? std::get_if<AAssociateRq>(&*pdu) : nullptr;
+    if (pdu && std::holds_alternative<AAbort>(*pdu)) {
+        a->fire(Event::Evt16);  // AA-2: close, nothing sent
+        a->close_transport();
+        throw Error(Errc::aborted, a->peer() + " aborted before requesting an association");
+    }
     if (!rq) {
         a->fire(pdu ? Event::Evt10 : Event::Evt19);  // AA-1: A-ABORT, then wait for close
         try {
@@ -282,9 +318,13 @@ const PresentationContext *Association::find_accepted(const std::string &as, con
 void Association::send_pdv(uint8_t context_id, bool command, bool last, const uint8_t *data, size_t n) {
     // PS3.8 9.3.5 and E.2: one PDV per P-DATA-TF, as large as the peer accepts.
     fire(Event::Evt9);  // DT-1 (or AR-7 while a release is pending)
-    wbuf_.resize(12 + n);
+    // Message fragments have even lengths (DCMTK aborts on an odd one): a message of odd length,
+    // i.e. a deflated data set whose bit stream is odd, ends with a zero pad byte, as DCMTK sends it.
+    // Every other fragment is a multiple of 2 (see even_chunk), so only the last can be odd.
+    const size_t pad = (last && (n & 1)) ? 1 : 0;
+    wbuf_.resize(12 + n + pad);
     uint8_t *p = wbuf_.data();
-    const uint32_t pdu_len = uint32_t(6 + n), item_len = uint32_t(2 + n);
+    const uint32_t pdu_len = uint32_t(6 + n + pad), item_len = uint32_t(2 + n + pad);
     p[0] = 0x04;
     p[1] = 0;
     p[2] = uint8_t(pdu_len >> 24); p[3] = uint8_t(pdu_len >> 16); p[4] = uint8_t(pdu_len >> 8); p[5] = uint8_t(pdu_len);
@@ -292,11 +332,12 @@ void Association::send_pdv(uint8_t context_id, bool command, bool last, const ui
     p[10] = context_id;
     p[11] = uint8_t((command ? 0x01 : 0x00) | (last ? 0x02 : 0x00));  // message control header
     if (n) std::memcpy(p + 12, data, n);
+    if (pad) p[12 + n] = 0;
     transport_->write_all(wbuf_.data(), wbuf_.size(), config_.timeouts.dimse_ms);
 }
 
 void Association::send_pdvs(uint8_t context_id, bool command, const uint8_t *data, size_t size) {
-    const size_t chunk = send_max_ - 6;
+    const size_t chunk = even_chunk(send_max_);
     size_t off = 0;
     do {
         const size_t n = std::min(chunk, size - off);
@@ -317,7 +358,7 @@ void Association::send_command(uint8_t context_id, Dataset command) {
 void Association::send_dataset(uint8_t context_id, const Dataset &dataset) {
     const PresentationContext *pc = context(context_id);
     if (!pc || !pc->accepted()) throw Error(Errc::invalid_argument, "presentation context " + std::to_string(context_id) + " is not accepted");
-    PduSink sink([&](const uint8_t *d, size_t n, bool last) { send_pdv(context_id, false, last, d, n); }, send_max_ - 6);
+    PduSink sink([&](const uint8_t *d, size_t n, bool last) { send_pdv(context_id, false, last, d, n); }, even_chunk(send_max_));
     write_dataset(sink, dataset, pc->transfer_syntax);
     sink.finish();
 }
@@ -371,6 +412,9 @@ std::optional<PdvView> Association::next_pdv(int timeout_ms) {
             throw Error(Errc::aborted, peer() + " closed the connection without releasing the association");
         }
         const uint8_t type = rbuf_[0];
+        // A-RELEASE-RQ/RP have a PDU-length of 4 (PS3.8 Tables 9-24, 9-25); otherwise the PDU is
+        // invalid (Evt19): on_foreign_pdu fails to decode it and aborts.
+        if ((type == 0x05 || type == 0x06) && rbuf_.size() != 10) on_foreign_pdu(timeout_ms);
         if (type == 0x05) {  // A-RELEASE-RQ
             fire(Event::Evt12);  // AR-2 (or AR-8 on a collision)
             if (state_ == State::Sta8) {
@@ -467,6 +511,7 @@ void Association::release() {
             close_transport();
             throw Error(Errc::network, peer() + " closed the connection instead of answering the release request");
         }
+        if ((rbuf_[0] == 0x05 || rbuf_[0] == 0x06) && rbuf_.size() != 10) on_foreign_pdu(config_.timeouts.artim_ms);
         switch (rbuf_[0]) {
         case 0x06:  // A-RELEASE-RP
             fire(Event::Evt13);  // AR-3 (Sta7) or AR-10 (Sta10)
