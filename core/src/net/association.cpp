@@ -92,7 +92,9 @@ void Association::send_pdu(const Pdu &pdu) {
 }
 
 bool Association::read_pdu(int timeout_ms, size_t max_length) {
-    rbuf_.resize(6);
+    // rbuf_ only grows: resizing it per PDU would zero-fill every received byte once more.
+    if (rbuf_.size() < 6) rbuf_.resize(6);
+    rlen_ = 0;
     // The timeout bounds the whole PDU, not each read: ARTIM runs from the connection to the
     // complete A-ASSOCIATE-RQ (PS3.8 9.1.5), and a peer trickling a byte at a time must not hold a
     // worker past it.
@@ -119,12 +121,14 @@ bool Association::read_pdu(int timeout_ms, size_t max_length) {
     const size_t limit = h->type == 0x04 ? max_length : kMaxControlPdu;
     if (h->length > limit)
         protocol_abort(6, "PDU of " + std::to_string(h->length) + " bytes exceeds the limit of " + std::to_string(limit));
-    rbuf_.resize(6 + size_t(h->length));
-    while (have < rbuf_.size()) {
-        size_t n = transport_->read_some(rbuf_.data() + have, rbuf_.size() - have, left());
+    const size_t total = 6 + size_t(h->length);
+    if (rbuf_.size() < total) rbuf_.resize(total);
+    while (have < total) {
+        size_t n = transport_->read_some(rbuf_.data() + have, total - have, left());
         if (n == 0) throw Error(Errc::network, "connection to " + peer() + " closed inside a PDU");
         have += n;
     }
+    rlen_ = total;
     return true;
 }
 
@@ -174,7 +178,7 @@ std::unique_ptr<Association> Association::connect(const AeConfig &config, std::u
         throw Error(Errc::network, "the peer closed the connection instead of answering the association request");
     }
     PduError err;
-    auto pdu = decode_pdu(a->rbuf_.data(), a->rbuf_.size(), err);
+    auto pdu = decode_pdu(a->rbuf_.data(), a->rlen_, err);
     if (!pdu) {
         a->fire(Event::Evt19);
         a->protocol_abort(err.abort_reason, "invalid answer to the association request: " + err.message);
@@ -247,7 +251,7 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
         throw Error(Errc::network, a->peer() + " closed the connection before requesting an association");
     }
     PduError err;
-    auto pdu = decode_pdu(a->rbuf_.data(), a->rbuf_.size(), err);
+    auto pdu = decode_pdu(a->rbuf_.data(), a->rlen_, err);
     auto *rq = pdu ? std::get_if<AAssociateRq>(&*pdu) : nullptr;
     if (pdu && std::holds_alternative<AAbort>(*pdu)) {
         a->fire(Event::Evt16);  // AA-2: close, nothing sent
@@ -322,18 +326,22 @@ void Association::send_pdv(uint8_t context_id, bool command, bool last, const ui
     // i.e. a deflated data set whose bit stream is odd, ends with a zero pad byte, as DCMTK sends it.
     // Every other fragment is a multiple of 2 (see even_chunk), so only the last can be odd.
     const size_t pad = (last && (n & 1)) ? 1 : 0;
-    wbuf_.resize(12 + n + pad);
-    uint8_t *p = wbuf_.data();
+    uint8_t h[12];
     const uint32_t pdu_len = uint32_t(6 + n + pad), item_len = uint32_t(2 + n + pad);
-    p[0] = 0x04;
-    p[1] = 0;
-    p[2] = uint8_t(pdu_len >> 24); p[3] = uint8_t(pdu_len >> 16); p[4] = uint8_t(pdu_len >> 8); p[5] = uint8_t(pdu_len);
-    p[6] = uint8_t(item_len >> 24); p[7] = uint8_t(item_len >> 16); p[8] = uint8_t(item_len >> 8); p[9] = uint8_t(item_len);
-    p[10] = context_id;
-    p[11] = uint8_t((command ? 0x01 : 0x00) | (last ? 0x02 : 0x00));  // message control header
-    if (n) std::memcpy(p + 12, data, n);
-    if (pad) p[12 + n] = 0;
-    transport_->write_all(wbuf_.data(), wbuf_.size(), config_.timeouts.dimse_ms);
+    h[0] = 0x04;
+    h[1] = 0;
+    h[2] = uint8_t(pdu_len >> 24); h[3] = uint8_t(pdu_len >> 16); h[4] = uint8_t(pdu_len >> 8); h[5] = uint8_t(pdu_len);
+    h[6] = uint8_t(item_len >> 24); h[7] = uint8_t(item_len >> 16); h[8] = uint8_t(item_len >> 8); h[9] = uint8_t(item_len);
+    h[10] = context_id;
+    h[11] = uint8_t((command ? 0x01 : 0x00) | (last ? 0x02 : 0x00));  // message control header
+    if (!pad) {
+        // Header and payload in one system call, the payload straight from the caller (a mapped file).
+        transport_->write_all2(h, sizeof h, data, n, config_.timeouts.dimse_ms);
+        return;
+    }
+    wbuf_.assign(data, data + n);
+    wbuf_.push_back(0);
+    transport_->write_all2(h, sizeof h, wbuf_.data(), wbuf_.size(), config_.timeouts.dimse_ms);
 }
 
 void Association::send_pdvs(uint8_t context_id, bool command, const uint8_t *data, size_t size) {
@@ -373,7 +381,7 @@ void Association::on_foreign_pdu(int timeout_ms) {
     // rbuf_ holds a PDU that is not P-DATA-TF.
     const uint8_t type = rbuf_[0];
     PduError err;
-    auto pdu = decode_pdu(rbuf_.data(), rbuf_.size(), err);
+    auto pdu = decode_pdu(rbuf_.data(), rlen_, err);
     if (!pdu) {
         fire(Event::Evt19);
         state_ = State::Sta6;  // protocol_abort sends the A-ABORT from a live state
@@ -414,7 +422,7 @@ std::optional<PdvView> Association::next_pdv(int timeout_ms) {
         const uint8_t type = rbuf_[0];
         // A-RELEASE-RQ/RP have a PDU-length of 4 (PS3.8 Tables 9-24, 9-25); otherwise the PDU is
         // invalid (Evt19): on_foreign_pdu fails to decode it and aborts.
-        if ((type == 0x05 || type == 0x06) && rbuf_.size() != 10) on_foreign_pdu(timeout_ms);
+        if ((type == 0x05 || type == 0x06) && rlen_ != 10) on_foreign_pdu(timeout_ms);
         if (type == 0x05) {  // A-RELEASE-RQ
             fire(Event::Evt12);  // AR-2 (or AR-8 on a collision)
             if (state_ == State::Sta8) {
@@ -430,7 +438,7 @@ std::optional<PdvView> Association::next_pdv(int timeout_ms) {
         if (type != 0x04) on_foreign_pdu(timeout_ms);
         fire(Event::Evt10);  // DT-2
         PduError err;
-        if (!split_pdvs(rbuf_.data() + 6, rbuf_.size() - 6, pending_, err)) {
+        if (!split_pdvs(rbuf_.data() + 6, rlen_ - 6, pending_, err)) {
             state_ = State::Sta6;
             protocol_abort(err.abort_reason, "invalid P-DATA-TF from " + peer() + ": " + err.message);
         }
@@ -511,7 +519,7 @@ void Association::release() {
             close_transport();
             throw Error(Errc::network, peer() + " closed the connection instead of answering the release request");
         }
-        if ((rbuf_[0] == 0x05 || rbuf_[0] == 0x06) && rbuf_.size() != 10) on_foreign_pdu(config_.timeouts.artim_ms);
+        if ((rbuf_[0] == 0x05 || rbuf_[0] == 0x06) && rlen_ != 10) on_foreign_pdu(config_.timeouts.artim_ms);
         switch (rbuf_[0]) {
         case 0x06:  // A-RELEASE-RP
             fire(Event::Evt13);  // AR-3 (Sta7) or AR-10 (Sta10)

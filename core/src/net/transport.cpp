@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -74,29 +75,48 @@ public:
     ~TcpTransport() override { close(); }
 
     size_t read_some(uint8_t *data, size_t size, int timeout_ms) override {
+        // Try first, poll only when nothing is there: on a busy association data is usually waiting.
+        bool waited = false;
         for (;;) {
             if (fd_ < 0) throw Error(Errc::network, "connection to " + peer_ + " is closed");
-            if (timeout_ms > 0 && !wait_fd(fd_, POLLIN, timeout_ms))
-                throw Error(Errc::timeout, "no data from " + peer_ + " for " + std::to_string(timeout_ms) + " ms");
-            ssize_t n = ::recv(fd_, data, size, 0);
+            ssize_t n = ::recv(fd_, data, size, (timeout_ms > 0 && !waited) ? MSG_DONTWAIT : 0);
             if (n >= 0) return size_t(n);
             if (errno == EINTR) continue;
-            net_fail("receiving from " + peer_);
+            if (errno != EAGAIN && errno != EWOULDBLOCK) net_fail("receiving from " + peer_);
+            if (!wait_fd(fd_, POLLIN, timeout_ms))
+                throw Error(Errc::timeout, "no data from " + peer_ + " for " + std::to_string(timeout_ms) + " ms");
+            waited = true;
         }
     }
 
-    void write_all(const uint8_t *data, size_t size, int timeout_ms) override {
-        while (size > 0) {
+    void write_all(const uint8_t *data, size_t size, int timeout_ms) override { write_all2(data, size, nullptr, 0, timeout_ms); }
+
+    void write_all2(const uint8_t *head, size_t head_size, const uint8_t *body, size_t body_size, int timeout_ms) override {
+        iovec iov[2] = {{const_cast<uint8_t *>(head), head_size}, {const_cast<uint8_t *>(body), body_size}};
+        int first = 0;
+        const int count = body_size ? 2 : 1;
+        while (first < count) {
             if (fd_ < 0) throw Error(Errc::network, "connection to " + peer_ + " is closed");
-            if (timeout_ms > 0 && !wait_fd(fd_, POLLOUT, timeout_ms))
-                throw Error(Errc::timeout, peer_ + " accepted no data for " + std::to_string(timeout_ms) + " ms");
-            ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+            msghdr msg{};
+            msg.msg_iov = iov + first;
+            msg.msg_iovlen = size_t(count - first);
+            ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | (timeout_ms > 0 ? MSG_DONTWAIT : 0));
             if (n < 0) {
                 if (errno == EINTR) continue;
-                net_fail("sending to " + peer_);
+                if (errno != EAGAIN && errno != EWOULDBLOCK) net_fail("sending to " + peer_);
+                if (!wait_fd(fd_, POLLOUT, timeout_ms))
+                    throw Error(Errc::timeout, peer_ + " accepted no data for " + std::to_string(timeout_ms) + " ms");
+                continue;
             }
-            data += n;
-            size -= size_t(n);
+            size_t left = size_t(n);
+            while (first < count && left >= iov[first].iov_len) {
+                left -= iov[first].iov_len;
+                ++first;
+            }
+            if (first < count) {
+                iov[first].iov_base = static_cast<uint8_t *>(iov[first].iov_base) + left;
+                iov[first].iov_len -= left;
+            }
         }
     }
 

@@ -130,7 +130,8 @@ private:
     std::vector<PresentationContext> contexts_;
     uint32_t send_max_ = 16384;
     uint16_t message_id_ = 0;
-    std::vector<uint8_t> rbuf_;
+    std::vector<uint8_t> rbuf_;  // receive buffer; the current PDU is its first rlen_ bytes
+    size_t rlen_ = 0;
     std::vector<PdvView> pending_;  // PDVs of rbuf_ not consumed yet
     size_t pending_pos_ = 0;
     std::vector<uint8_t> wbuf_;

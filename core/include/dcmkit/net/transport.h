@@ -15,6 +15,12 @@ public:
     /// Reads at least 1 and at most `size` bytes; returns 0 when the peer closed the connection.
     virtual size_t read_some(uint8_t *data, size_t size, int timeout_ms) = 0;
     virtual void write_all(const uint8_t *data, size_t size, int timeout_ms) = 0;
+    /// Writes `head` then `body` (a PDU header and its payload) without copying them together;
+    /// TCP sends them in one system call.
+    virtual void write_all2(const uint8_t *head, size_t head_size, const uint8_t *body, size_t body_size, int timeout_ms) {
+        write_all(head, head_size, timeout_ms);
+        if (body_size) write_all(body, body_size, timeout_ms);
+    }
     /// Closes the connection (idempotent). Not thread-safe: call from the thread that uses it.
     virtual void close() noexcept = 0;
     /// Makes blocked and later reads and writes fail at once (shutdown of both directions), from
