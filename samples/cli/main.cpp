@@ -40,6 +40,7 @@ const char *kUsage =
     "  recv PORT --out DIR          receive C-STOREs into DIR until interrupted (Storage SCP)\n"
     "      --max-associations N     concurrent associations (default 32)\n"
     "      --allow AE               accept only these calling AE titles (repeatable)\n"
+    "      --no-fsync               reply Success without waiting for the disk (not durable)\n"
     "  version                      print the version\n"
     "\n"
     "network options (DCMTK style):\n"
@@ -298,6 +299,7 @@ int cmd_send(const std::vector<std::string> &args) {
     std::vector<std::string> files;
     for (size_t i = 2; i < pos.size(); ++i) collect_files(pos[i], recursive, true, files);
     net::AeConfig cfg = o.config();
+    cfg.max_ops_invoked = 16;  // asynchronous operations window, when the peer grants it (PS3.7 D.3.3.3)
     std::vector<std::string> errors;
     files = net::add_storage_contexts(cfg, files, &errors);
     for (const auto &e : errors) std::fprintf(stderr, "dcmkit: skipped: %s\n", e.c_str());
@@ -330,28 +332,21 @@ int cmd_send(const std::vector<std::string> &args) {
     };
     try {
         auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
-        for (const auto &f : files) {
-            try {
-                net::StoreResult r = net::store_file(*assoc, f);
-                if (net::dimse::status_kind(r.status) == net::dimse::StatusKind::Failure) {
-                    ++failed;
-                    if (tty) std::fputs("\r\033[K", stderr);
-                    std::fprintf(stderr, "dcmkit: %s: %s\n", f.c_str(), net::dimse::status_text(r.status).c_str());
-                } else {
-                    ++sent;
-                    bytes += r.bytes;
-                    if (o.level >= net::LogLevel::info)
-                        std::fprintf(stderr, "%s%s: %s%s\n", tty ? "\r\033[K" : "", f.c_str(), net::dimse::status_text(r.status).c_str(),
-                                     r.transcoded ? " (re-encoded)" : "");
-                }
-            } catch (const dcmkit::Error &e) {
-                if (!assoc->established()) throw;
+        net::store_files(*assoc, files, [&](size_t i, const net::StoreResult *r, const dcmkit::Error *e) {
+            const std::string &f = files[i];
+            if (e || net::dimse::status_kind(r->status) == net::dimse::StatusKind::Failure) {
                 ++failed;
                 if (tty) std::fputs("\r\033[K", stderr);
-                std::fprintf(stderr, "dcmkit: %s: %s\n", f.c_str(), e.what());
+                std::fprintf(stderr, "dcmkit: %s: %s\n", f.c_str(), e ? e->what() : net::dimse::status_text(r->status).c_str());
+            } else {
+                ++sent;
+                bytes += r->bytes;
+                if (o.level >= net::LogLevel::info)
+                    std::fprintf(stderr, "%s%s: %s%s\n", tty ? "\r\033[K" : "", f.c_str(),
+                                 net::dimse::status_text(r->status).c_str(), r->transcoded ? " (re-encoded)" : "");
             }
             progress(false);
-        }
+        });
         assoc->release();
     } catch (const dcmkit::Error &e) {
         if (tty) std::fputs("\r\033[K", stderr);
@@ -377,9 +372,11 @@ int cmd_recv(const std::vector<std::string> &args) {
     std::string out, bind;
     std::vector<std::string> pos, allow;
     unsigned max_assoc = 32;
+    bool fsync = true;
     for (size_t i = 0; i < o.rest.size(); ++i) {
         const std::string &a = o.rest[i];
-        if (a == "--out" || a == "-od") out = o.rest[++i];
+        if (a == "--no-fsync") fsync = false;
+        else if (a == "--out" || a == "-od") out = o.rest[++i];
         else if (a == "--max-associations") max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
         else if (a == "--allow") allow.push_back(o.rest[++i]);
         else if (a == "--bind") bind = o.rest[++i];
@@ -393,12 +390,13 @@ int cmd_recv(const std::vector<std::string> &args) {
     cfg.add_verification();
     cfg.add_all_storage();
     cfg.max_associations = max_assoc;
+    cfg.max_ops_performed = 16;  // C-STOREs finished (fsync) while the next ones arrive
     cfg.allowed_calling_aes = allow;
     cfg.check_called_ae = false;  // like storescp: answer to any called AE title unless told otherwise
     if (cfg.log_level < net::LogLevel::info) cfg.log_level = net::LogLevel::warning;
     try {
         net::ServiceHandlers h;
-        h.storage = std::make_shared<net::StorageFolder>(out);
+        h.storage = std::make_shared<net::StorageFolder>(out, fsync);
         net::Server server(cfg, h);
         server.start(bind, port);
         g_server = &server;

@@ -354,8 +354,24 @@ void Association::send_pdvs(uint8_t context_id, bool command, const uint8_t *dat
     } while (off < size);
 }
 
+unsigned Association::max_operations_invoked() const noexcept {
+    // PS3.7 D.3.3.3: in the A-ASSOCIATE-AC, "invoked" is what the requestor may invoke.
+    const auto &w = ac_.user.async_ops;
+    if (!w) return 1;
+    const unsigned v = requestor_ ? w->first : w->second;
+    return v == 0 ? 64 : std::min(v, 64u);
+}
+
+unsigned Association::max_operations_performed() const noexcept {
+    const auto &w = ac_.user.async_ops;
+    if (!w) return 1;
+    const unsigned v = requestor_ ? w->second : w->first;
+    return v == 0 ? 64 : std::min(v, 64u);
+}
+
 void Association::send_command(uint8_t context_id, Dataset command) {
     if (!context(context_id)) throw Error(Errc::invalid_argument, "no presentation context " + std::to_string(context_id));
+    std::lock_guard<std::mutex> lock(send_mu_);
     command.set_bytes(Tag(0x0000, 0x0000), VR::UL, Bytes(std::vector<uint8_t>(4, 0)));  // the encoder fills it in
     std::vector<uint8_t> bytes;
     VectorSink sink(bytes);
@@ -366,6 +382,7 @@ void Association::send_command(uint8_t context_id, Dataset command) {
 void Association::send_dataset(uint8_t context_id, const Dataset &dataset) {
     const PresentationContext *pc = context(context_id);
     if (!pc || !pc->accepted()) throw Error(Errc::invalid_argument, "presentation context " + std::to_string(context_id) + " is not accepted");
+    std::lock_guard<std::mutex> lock(send_mu_);
     PduSink sink([&](const uint8_t *d, size_t n, bool last) { send_pdv(context_id, false, last, d, n); }, even_chunk(send_max_));
     write_dataset(sink, dataset, pc->transfer_syntax);
     sink.finish();
@@ -374,6 +391,7 @@ void Association::send_dataset(uint8_t context_id, const Dataset &dataset) {
 void Association::send_dataset_bytes(uint8_t context_id, const uint8_t *data, size_t size) {
     const PresentationContext *pc = context(context_id);
     if (!pc || !pc->accepted()) throw Error(Errc::invalid_argument, "presentation context " + std::to_string(context_id) + " is not accepted");
+    std::lock_guard<std::mutex> lock(send_mu_);
     send_pdvs(context_id, false, data, size);
 }
 

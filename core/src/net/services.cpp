@@ -53,10 +53,10 @@ uint16_t echo(Association &assoc) {
     return await_response(assoc, dimse::C_ECHO_RSP, id);
 }
 
-static StoreResult send_store(Association &assoc, const PresentationContext &pc, const std::string &sop_class,
-                              const std::string &sop_instance, uint16_t priority,
-                              const std::function<uint64_t()> &send_data) {
-    StoreResult r;
+/// Sends C-STORE-RQ and its dataset (PS3.7 9.1.1); returns the message ID to await.
+static uint16_t send_store(Association &assoc, const PresentationContext &pc, const std::string &sop_class,
+                           const std::string &sop_instance, uint16_t priority,
+                           const std::function<uint64_t()> &send_data, StoreResult &r) {
     r.sop_class_uid = sop_class;
     r.sop_instance_uid = sop_instance;
     r.transfer_syntax = pc.transfer_syntax;
@@ -66,8 +66,7 @@ static StoreResult send_store(Association &assoc, const PresentationContext &pc,
     cmd.set_int(dimse::tag::Priority, priority, VR::US);
     assoc.send_command(pc.id, std::move(cmd));
     r.bytes = send_data();
-    r.status = await_response(assoc, dimse::C_STORE_RSP, id);
-    return r;
+    return id;
 }
 
 /// The accepted context to send `sop_class` in, preferring `ts`, else an uncompressed one we can
@@ -81,7 +80,8 @@ static const PresentationContext *choose_context(Association &assoc, const std::
     return nullptr;
 }
 
-StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority) {
+/// Starts the C-STORE of a file: everything but waiting for the response.
+static uint16_t begin_store_file(Association &assoc, const std::string &path, uint16_t priority, StoreResult &r) {
     ReadOptions opt;
     opt.stop_before_pixels = true;
     DicomFile head = read_file(path, opt);
@@ -102,15 +102,64 @@ StoreResult store_file(Association &assoc, const std::string &path, uint16_t pri
         return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
             assoc.send_dataset_bytes(pc->id, p, n);
             return uint64_t(n);
-        });
+        }, r);
     }
     DicomFile full = read_file(path);
-    StoreResult r = send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
+    r.transcoded = pc->transfer_syntax != head.transfer_syntax;
+    return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
         assoc.send_dataset(pc->id, full.dataset);
         return encoded_size(full.dataset, TransferSyntax::from_uid(pc->transfer_syntax));
-    });
-    r.transcoded = pc->transfer_syntax != head.transfer_syntax;
+    }, r);
+}
+
+StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority) {
+    StoreResult r;
+    const uint16_t id = begin_store_file(assoc, path, priority, r);
+    r.status = await_response(assoc, dimse::C_STORE_RSP, id);
     return r;
+}
+
+void store_files(Association &assoc, const std::vector<std::string> &paths,
+                 const std::function<void(size_t index, const StoreResult *result, const Error *error)> &done,
+                 uint16_t priority) {
+    // PS3.7 D.3.3.3: up to the negotiated number of C-STOREs are outstanding at once, so that the
+    // transfer of one overlaps the peer's storing of the previous ones.
+    const size_t window = std::max(1u, assoc.max_operations_invoked());
+    struct Pending {
+        size_t index;
+        StoreResult result;
+    };
+    std::vector<std::pair<uint16_t, Pending>> outstanding;
+    auto collect_one = [&] {
+        auto rsp = assoc.receive_command(assoc.config().timeouts.dimse_ms);
+        if (!rsp) throw Error(Errc::aborted, "the peer released the association while responses were awaited");
+        const int64_t id = rsp->fields.get_int_opt(dimse::tag::MessageIDBeingRespondedTo).value_or(-1);
+        auto it = std::find_if(outstanding.begin(), outstanding.end(), [&](const auto &o) { return o.first == id; });
+        if (rsp->command_field != dimse::C_STORE_RSP || it == outstanding.end()) {
+            assoc.abort(2, 5);
+            throw Error(Errc::protocol, std::string("unexpected ") + dimse::command_name(rsp->command_field) +
+                                            " for message " + std::to_string(id));
+        }
+        if (rsp->has_dataset) (void)assoc.receive_dataset(assoc.config().timeouts.dimse_ms);
+        Pending p = std::move(it->second);
+        outstanding.erase(it);
+        p.result.status = uint16_t(rsp->fields.get_int_opt(dimse::tag::Status).value_or(0xFFFF));
+        done(p.index, &p.result, nullptr);
+    };
+    for (size_t i = 0; i < paths.size(); ++i) {
+        while (outstanding.size() >= window) collect_one();
+        Pending p{i, {}};
+        uint16_t id;
+        try {
+            id = begin_store_file(assoc, paths[i], priority, p.result);
+        } catch (const Error &e) {
+            if (!assoc.established()) throw;
+            done(i, nullptr, &e);  // this file could not be sent; the association goes on
+            continue;
+        }
+        outstanding.emplace_back(id, std::move(p));
+    }
+    while (!outstanding.empty()) collect_one();
 }
 
 StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority) {
@@ -120,11 +169,13 @@ StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority) 
     const std::string ts = file.transfer_syntax.empty() ? uids::ExplicitVRLittleEndian : file.transfer_syntax;
     const PresentationContext *pc = choose_context(assoc, sop_class, ts);
     if (!pc) throw Error(Errc::refused, "no accepted presentation context for SOP class " + sop_class);
-    StoreResult r = send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
+    StoreResult r;
+    r.transcoded = pc->transfer_syntax != ts;
+    const uint16_t id = send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
         assoc.send_dataset(pc->id, file.dataset);
         return encoded_size(file.dataset, TransferSyntax::from_uid(pc->transfer_syntax));
-    });
-    r.transcoded = pc->transfer_syntax != ts;
+    }, r);
+    r.status = await_response(assoc, dimse::C_STORE_RSP, id);
     return r;
 }
 
@@ -191,73 +242,180 @@ private:
 
 }  // namespace
 
-uint16_t StorageFolder::receive(StoreRequest &rq) {
+StorageFolder::Incoming::~Incoming() {
+    if (fd >= 0) ::close(fd);
+    if (!tmp.empty()) ::unlink(tmp.c_str());  // an abort mid-transfer leaves no partial file
+}
+
+StorageFolder::Incoming::Incoming(Incoming &&o) noexcept
+    : fd(o.fd), tmp(std::move(o.tmp)), sop_class_uid(std::move(o.sop_class_uid)),
+      sop_instance_uid(std::move(o.sop_instance_uid)), status(o.status), log(o.log) {
+    o.fd = -1;
+    o.tmp.clear();
+}
+
+StorageFolder::Incoming StorageFolder::receive_to_temp(StoreRequest &rq) {
+    Incoming in;
+    in.sop_class_uid = rq.sop_class_uid;
+    in.sop_instance_uid = rq.sop_instance_uid;
+    in.log = &rq.assoc.config();
     std::string tmp = folder_ + "/.incoming-XXXXXX";
-    int fd = ::mkstemp(tmp.data());
-    if (fd < 0) {
+    in.fd = ::mkstemp(tmp.data());
+    if (in.fd < 0) {
         // Still consume the dataset, then refuse (PS3.4 B.2.3: A7xx Refused: Out of Resources).
         rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, rq.assoc.config().timeouts.dimse_ms);
-        return dimse::status::OutOfResources;
+        in.log->emit(LogLevel::error, "cannot create a file in '" + folder_ + "': " + std::strerror(errno));
+        in.status = dimse::status::OutOfResources;
+        return in;
     }
-    ::fchmod(fd, 0644);
-    FdSink sink(fd);
-    bool done = false;
-    struct Cleanup {
-        int &fd;
-        std::string &path;
-        bool &done;
-        ~Cleanup() {
-            if (fd >= 0) ::close(fd);
-            if (!done) ::unlink(path.c_str());  // an abort mid-transfer leaves no partial file
-        }
-    } cleanup{fd, tmp, done};
-
+    in.tmp = tmp;
+    ::fchmod(in.fd, 0644);
+    FdSink sink(in.fd);
     DicomFile header;
     header.meta.set_string(tags::MediaStorageSOPClassUID, rq.sop_class_uid, VR::UI);
     header.meta.set_string(tags::MediaStorageSOPInstanceUID, rq.sop_instance_uid, VR::UI);
     if (!rq.assoc.calling_ae().empty())
         header.meta.set_string(tags::SourceApplicationEntityTitle, rq.assoc.calling_ae(), VR::AE);
     write_part10_header(sink, header, rq.transfer_syntax);
+    // A write error (a full disk) is remembered, and the rest of the dataset still drained.
     rq.assoc.receive_dataset([&](const uint8_t *d, size_t n) { sink.write(d, n); }, rq.assoc.config().timeouts.dimse_ms);
-    if (sink.failed || (fsync_ && ::fsync(fd) != 0) || ::close(fd) != 0) {
-        rq.assoc.config().emit(LogLevel::error, "cannot store " + rq.sop_instance_uid + ": " +
-                                                    std::strerror(sink.failed ? sink.error : errno));
-        fd = -1;
+    if (sink.failed) {
+        in.log->emit(LogLevel::error, "cannot store " + rq.sop_instance_uid + ": " + std::strerror(sink.error));
+        in.status = dimse::status::OutOfResources;
+    }
+    return in;
+}
+
+uint16_t StorageFolder::complete(Incoming &in) {
+    if (in.status != dimse::status::Success) return in.status;
+    const int fd = in.fd;
+    in.fd = -1;
+    if ((fsync_ && ::fsync(fd) != 0) || ::close(fd) != 0) {
+        in.log->emit(LogLevel::error, "cannot store " + in.sop_instance_uid + ": " + std::strerror(errno));
         return dimse::status::OutOfResources;
     }
-    fd = -1;
     // The dataset must be DICOM and be the instance the command announced (PS3.4 B.2.3).
     try {
         ReadOptions opt;
         opt.stop_before_pixels = true;
-        DicomFile f = read_file(tmp, opt);
-        if (uid_value(f.dataset, tags::SOPClassUID) != rq.sop_class_uid ||
-            uid_value(f.dataset, tags::SOPInstanceUID) != rq.sop_instance_uid)
+        DicomFile f = read_file(in.tmp, opt);
+        if (uid_value(f.dataset, tags::SOPClassUID) != in.sop_class_uid ||
+            uid_value(f.dataset, tags::SOPInstanceUID) != in.sop_instance_uid)
             return dimse::status::DataSetDoesNotMatchSOPClass;
     } catch (const Error &e) {
-        rq.assoc.config().emit(LogLevel::warning, "cannot understand " + rq.sop_instance_uid + ": " + e.what());
+        in.log->emit(LogLevel::warning, "cannot understand " + in.sop_instance_uid + ": " + e.what());
         return dimse::status::CannotUnderstand;
     }
     // The file name comes from a validated UID only: digits and dots cannot leave the folder.
-    std::string name = is_valid_uid(rq.sop_instance_uid) ? rq.sop_instance_uid : "invalid-uid-" + generate_uid();
+    const std::string name = is_valid_uid(in.sop_instance_uid) ? in.sop_instance_uid : "invalid-uid-" + generate_uid();
     const std::string final_path = folder_ + "/" + name + ".dcm";
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-        rq.assoc.config().emit(LogLevel::error, "cannot store " + final_path + ": " + std::strerror(errno));
+    if (::rename(in.tmp.c_str(), final_path.c_str()) != 0) {
+        in.log->emit(LogLevel::error, "cannot store " + final_path + ": " + std::strerror(errno));
         return dimse::status::OutOfResources;
     }
-    done = true;
-    if (fsync_) {
-        int dfd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            ::fsync(dfd);
-            ::close(dfd);
-        }
-    }
+    in.tmp.clear();  // committed
     return dimse::status::Success;
 }
 
+void StorageFolder::sync_folder() {
+    // Makes the renames durable (a power cut after Success must not lose the name).
+    if (!fsync_) return;
+    int dfd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+uint16_t StorageFolder::receive(StoreRequest &rq) {
+    Incoming in = receive_to_temp(rq);
+    const uint16_t st = complete(in);
+    if (st == dimse::status::Success) sync_folder();
+    return st;
+}
+
+namespace {
+
+/// With an asynchronous operations window, C-STOREs into a StorageFolder are finished (fsync,
+/// check, rename, folder fsync) and answered on this thread while the association's thread
+/// receives the next ones; finishing in batches lets one folder fsync cover several files.
+class StoreFinisher {
+public:
+    StoreFinisher(Association &assoc, StorageFolder &folder, size_t window)
+        : assoc_(assoc), folder_(folder), window_(window), thread_([this] { run(); }) {}
+    ~StoreFinisher() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            closing_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+    void push(uint8_t context_id, Dataset rq, StorageFolder::Incoming in) {
+        std::unique_lock<std::mutex> lock(mu_);
+        // A peer keeps at most `window` outstanding; a hostile one is held back here.
+        space_.wait(lock, [&] { return jobs_.size() < window_ || failed_; });
+        if (failed_) throw Error(Errc::network, "the association failed while answering a C-STORE");
+        jobs_.push_back(Job{context_id, std::move(rq), std::move(in)});
+        cv_.notify_one();
+    }
+
+private:
+    struct Job {
+        uint8_t context_id;
+        Dataset rq;
+        StorageFolder::Incoming in;
+    };
+
+    void run() {
+        for (;;) {
+            std::deque<Job> batch;
+            {
+                std::unique_lock<std::mutex> lock(mu_);
+                cv_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
+                if (jobs_.empty()) return;
+                batch.swap(jobs_);
+            }
+            space_.notify_all();
+            std::vector<uint16_t> status;
+            bool any_success = false;
+            for (Job &j : batch) {
+                status.push_back(folder_.complete(j.in));
+                any_success |= status.back() == dimse::status::Success;
+            }
+            if (any_success) folder_.sync_folder();
+            for (size_t i = 0; i < batch.size(); ++i) {
+                try {
+                    assoc_.send_command(batch[i].context_id,
+                                        dimse::response(batch[i].rq, dimse::C_STORE_RSP, status[i]));
+                } catch (const std::exception &e) {
+                    std::lock_guard<std::mutex> lock(mu_);
+                    failed_ = true;
+                    space_.notify_all();
+                    break;
+                }
+            }
+        }
+    }
+
+    Association &assoc_;
+    StorageFolder &folder_;
+    size_t window_;
+    std::mutex mu_;
+    std::condition_variable cv_, space_;
+    std::deque<Job> jobs_;
+    bool closing_ = false, failed_ = false;
+    std::thread thread_;
+};
+
+}  // namespace
+
 void serve_association(Association &assoc, ServiceHandlers &h) {
     const AeConfig &cfg = assoc.config();
+    std::unique_ptr<StoreFinisher> finisher;
+    if (h.storage && !h.on_store && assoc.max_operations_performed() > 1)
+        finisher = std::make_unique<StoreFinisher>(assoc, *h.storage, assoc.max_operations_performed());
     for (;;) {
         std::optional<Command> cmd = assoc.receive_command(cfg.timeouts.idle_ms);
         if (!cmd) return;  // released
@@ -285,6 +443,9 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
                 st = dimse::status::DataSetDoesNotMatchSOPClass;
             } else if (h.on_store) {
                 st = h.on_store(rq);
+            } else if (finisher) {
+                finisher->push(cmd->context_id, cmd->fields, h.storage->receive_to_temp(rq));
+                break;  // answered by the finisher
             } else if (h.storage) {
                 st = h.storage->receive(rq);
             } else {

@@ -2,8 +2,10 @@
 // transport on top of it (PS3.8, PS3.7 Section 9).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +73,11 @@ public:
                                              const std::string &transfer_syntax = "") const noexcept;
     /// Largest P-DATA-TF this side may send (the peer's maximum, capped for memory).
     uint32_t send_max_pdu() const noexcept { return send_max_; }
+    /// Operations this side may have outstanding as invoker, and may perform at once as performer,
+    /// from the negotiated asynchronous operations window (PS3.7 D.3.3.3; 1 without it; an
+    /// unlimited 0 is capped at 64).
+    unsigned max_operations_invoked() const noexcept;
+    unsigned max_operations_performed() const noexcept;
     const AeConfig &config() const noexcept { return config_; }
     std::string peer() const;
     std::string calling_ae() const { return rq_.calling_ae; }
@@ -79,6 +86,8 @@ public:
     // -- DIMSE messages -----------------------------------------------------------------------------
     uint16_t next_message_id() noexcept { return ++message_id_ == 0 ? ++message_id_ : message_id_; }
     /// Sends a command set (implicit VR little endian with its group length, PS3.7 6.3.1).
+    /// The send calls are thread-safe with respect to each other (a whole message at a time), so a
+    /// response may be sent from another thread while this one receives.
     void send_command(uint8_t context_id, Dataset command);
     /// Sends a dataset encoded in the context's transfer syntax, streamed PDU by PDU.
     void send_dataset(uint8_t context_id, const Dataset &dataset);
@@ -124,7 +133,10 @@ private:
     AeConfig config_;
     std::unique_ptr<Transport> transport_;
     bool requestor_;
-    State state_ = State::Sta1;
+    // Atomic: with an asynchronous operations window, responses are sent from a second thread
+    // while this one reads (both stay in Sta6).
+    std::atomic<State> state_{State::Sta1};
+    std::mutex send_mu_;  // one message at a time on the wire
     AAssociateRq rq_;
     AAssociateAc ac_;
     std::vector<PresentationContext> contexts_;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
@@ -38,6 +39,13 @@ struct StoreResult {
 /// straight from the (memory-mapped) file; otherwise it is re-encoded in an accepted syntax of the
 /// same SOP class. Throws Error(refused) when no context can carry it.
 StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority = 0);
+/// C-STOREs many files on one association, keeping up to the negotiated asynchronous operations
+/// window outstanding (PS3.7 D.3.3.3; one at a time without it). `done` is called once per file, in
+/// the order responses arrive, with the result or with the error that kept that file from being
+/// sent (the association goes on). Throws when the association itself fails.
+void store_files(Association &assoc, const std::vector<std::string> &paths,
+                 const std::function<void(size_t index, const StoreResult *result, const Error *error)> &done,
+                 uint16_t priority = 0);
 /// C-STORE of a dataset in memory.
 StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority = 0);
 
@@ -65,6 +73,25 @@ public:
     explicit StorageFolder(std::string folder, bool fsync = true);
     /// Receives the dataset of `rq` and returns the C-STORE status (PS3.4 B.2.3).
     uint16_t receive(StoreRequest &rq);
+
+    /// receive() in its two steps, so that finishing can overlap the next transfer: the dataset
+    /// streamed into a temporary file, then completed (fsync, checked against the command, renamed).
+    /// A dropped Incoming removes its temporary file.
+    struct Incoming {
+        int fd = -1;
+        std::string tmp;
+        std::string sop_class_uid, sop_instance_uid;
+        uint16_t status = 0;  ///< a failure already known (out of resources), else 0
+        const AeConfig *log = nullptr;
+        Incoming() = default;
+        Incoming(Incoming &&o) noexcept;
+        Incoming &operator=(Incoming &&) = delete;
+        ~Incoming();
+    };
+    Incoming receive_to_temp(StoreRequest &rq);
+    uint16_t complete(Incoming &in);
+    /// fsyncs the folder, making completed renames durable.
+    void sync_folder();
     const std::string &folder() const { return folder_; }
 
 private:
