@@ -1,0 +1,9 @@
+/* dcmkit — the umbrella header of the stable C ABI. */
+#ifndef DCMKIT_DCMKIT_H
+#define DCMKIT_DCMKIT_H
+
+#include "dcmkit/dk_common.h"
+#include "dcmkit/dk_dataset.h"
+#include "dcmkit/dk_dictionary.h"
+
+#endif /* DCMKIT_DCMKIT_H */

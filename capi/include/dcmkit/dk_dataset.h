@@ -1,0 +1,150 @@
+/* dcmkit — datasets: reading, writing, elements, sequences, DICOM JSON. */
+#ifndef DCMKIT_DK_DATASET_H
+#define DCMKIT_DK_DATASET_H
+
+#include "dcmkit/dk_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A dataset with its file meta information and transfer syntax (a Part 10 file), or a sequence
+ *  item. Opaque. A top-level handle is freed with dk_dataset_free(); an item handle too: it keeps
+ *  the top-level dataset alive and addresses its item by position, so it stays valid while that
+ *  item exists (DK_ENOTFOUND once the item or its sequence is removed). Not thread-safe: use one
+ *  dataset from one thread at a time (distinct datasets are independent).
+ *  On a top-level handle, tags of group 0002 address the file meta information (get, set, remove,
+ *  contains); dk_dataset_count, dk_dataset_element_at and dk_dataset_to_json cover the dataset only.
+ *  Group 0002 meta elements are completed by the writer (transfer syntax, SOP class and instance,
+ *  implementation). */
+typedef struct dk_dataset dk_dataset;
+
+/* -- reading ------------------------------------------------------------------------------------- */
+
+typedef struct dk_read_options {
+    uint32_t version;           /**< DK_READ_OPTIONS_VERSION */
+    int stop_before_pixels;     /**< do not read Pixel Data nor anything after it (default 0) */
+    int map_file;               /**< borrow values from a memory map: large files open in a few MB (default 1) */
+    uint32_t max_depth;         /**< deepest sequence nesting accepted (default 64) */
+} dk_read_options;
+#define DK_READ_OPTIONS_VERSION 1
+#define DK_READ_OPTIONS_INIT {DK_READ_OPTIONS_VERSION, 0, 1, 64}
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+DK_EXTERN(dk_result) dk_read_options_init(dk_read_options *opts, uint32_t version);
+
+/** A new empty dataset (explicit VR little endian). Caller frees with dk_dataset_free(). */
+DK_EXTERN(dk_result) dk_dataset_new(dk_dataset **out);
+/** Reads a Part 10 file or a raw dataset. `opts` may be NULL (defaults). Caller frees *out. */
+DK_EXTERN(dk_result) dk_dataset_read_file(dk_dataset **out, const char *path, const dk_read_options *opts);
+/** Reads from memory; the bytes are copied (`data` must not be NULL, even when `size` is 0).
+ *  `opts` may be NULL. Caller frees *out. */
+DK_EXTERN(dk_result) dk_dataset_read_memory(dk_dataset **out, const void *data, size_t size, const dk_read_options *opts);
+/** Frees a dataset or item handle (NULL is ignored). */
+DK_EXTERN(void) dk_dataset_free(dk_dataset *ds);
+
+/* -- writing ------------------------------------------------------------------------------------- */
+
+typedef struct dk_write_options {
+    uint32_t version;             /**< DK_WRITE_OPTIONS_VERSION */
+    const char *transfer_syntax;  /**< UID, keyword or alias (implicit, explicit, big, deflate); NULL = as read */
+    int part10;                   /**< preamble, DICM and meta (default 1); 0 = the bare dataset */
+    int atomic;                   /**< temporary file, fsync, rename (default 1) */
+    int fsync;                    /**< fsync before returning (default 1) */
+    int deflate_level;            /**< 1-9, -1 = zlib default */
+} dk_write_options;
+#define DK_WRITE_OPTIONS_VERSION 1
+#define DK_WRITE_OPTIONS_INIT {DK_WRITE_OPTIONS_VERSION, NULL, 1, 1, 1, -1}
+DK_EXTERN(dk_result) dk_write_options_init(dk_write_options *opts, uint32_t version);
+
+/** Writes a top-level dataset as a file. `opts` may be NULL. DK_EINVAL for an item handle, and
+ *  with atomic = 0 when `path` is the file the dataset was read from with map_file (truncating it
+ *  would pull its values away). DK_EUNSUPPORTED when the pixel data would need a codec: native
+ *  pixel data in a compressed syntax, compressed pixel data in a native or another compressed one. */
+DK_EXTERN(dk_result) dk_dataset_write_file(const dk_dataset *ds, const char *path, const dk_write_options *opts);
+/** Encodes into a library-allocated buffer: *out (free with dk_free) and *size. Errors as for
+ *  dk_dataset_write_file. */
+DK_EXTERN(dk_result) dk_dataset_write_memory(const dk_dataset *ds, void **out, size_t *size, const dk_write_options *opts);
+
+/** The transfer syntax UID the dataset was read in (or will be written in by default). Copies into
+ *  `buf` of `*size` bytes (NUL included); DK_EBUFS sets *size to the size needed. */
+DK_EXTERN(dk_result) dk_dataset_transfer_syntax(const dk_dataset *ds, char *buf, size_t *size);
+/** Sets the default transfer syntax for writing (UID, keyword or alias). DK_EINVAL for an unknown
+ *  syntax or an item handle; DK_EUNSUPPORTED when the pixel data would need a codec. */
+DK_EXTERN(dk_result) dk_dataset_set_transfer_syntax(dk_dataset *ds, const char *transfer_syntax);
+
+/* -- elements ------------------------------------------------------------------------------------ */
+
+/** Number of elements (top level of this dataset or item). */
+DK_EXTERN(dk_result) dk_dataset_count(const dk_dataset *ds, size_t *count);
+/** The tag and VR ("PN", NUL-terminated in vr[3]) of the element at `index` in tag order
+ *  (DK_ENOTFOUND past the end). */
+DK_EXTERN(dk_result) dk_dataset_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]);
+/** 1 when present, 0 when not (also 0 for a NULL handle). */
+DK_EXTERN(int) dk_dataset_contains(const dk_dataset *ds, uint32_t tag);
+/** The element's VR as two letters in vr[3]. */
+DK_EXTERN(dk_result) dk_dataset_vr(const dk_dataset *ds, uint32_t tag, char vr[3]);
+/** Number of values (strings split on '\', binary values by size, items for SQ). */
+DK_EXTERN(dk_result) dk_dataset_value_count(const dk_dataset *ds, uint32_t tag, size_t *count);
+/** Removes an element; DK_ENOTFOUND when absent. */
+DK_EXTERN(dk_result) dk_dataset_remove(dk_dataset *ds, uint32_t tag);
+
+/** The whole string value decoded to UTF-8 (values joined by '\'), padding removed. DK_EBADVALUE
+ *  for a binary VR or a sequence. */
+DK_EXTERN(dk_result) dk_dataset_get_string(const dk_dataset *ds, uint32_t tag, char *buf, size_t *size);
+/** Value `index` of a multi-valued string, decoded to UTF-8 (DK_ENOTFOUND past the last value). */
+DK_EXTERN(dk_result) dk_dataset_get_string_at(const dk_dataset *ds, uint32_t tag, size_t index, char *buf, size_t *size);
+/** Integer value `index` (IS, or US SS UL SL UV SV). DK_EBADVALUE for other VRs, unparsable text
+ *  or a UV over INT64_MAX; DK_ENOTFOUND past the last value. */
+DK_EXTERN(dk_result) dk_dataset_get_int(const dk_dataset *ds, uint32_t tag, size_t index, int64_t *out);
+/** Numeric value `index` (DS, IS, or a binary number VR: US SS UL SL UV SV FL FD). DK_EBADVALUE for
+ *  other VRs or unparsable text; DK_ENOTFOUND past the last value. */
+DK_EXTERN(dk_result) dk_dataset_get_double(const dk_dataset *ds, uint32_t tag, size_t index, double *out);
+/** The raw value bytes (binary values little endian, text as encoded with its padding). DK_EBUFS
+ *  sets *size to the size needed. DK_EBADVALUE for a sequence, DK_EUNSUPPORTED for compressed
+ *  (encapsulated) pixel data. */
+DK_EXTERN(dk_result) dk_dataset_get_bytes(const dk_dataset *ds, uint32_t tag, void *buf, size_t *size);
+
+/** Sets a string element from UTF-8, encoded in the dataset's Specific Character Set. `vr` NULL =
+ *  the dictionary's (DK_EINVAL for a tag the dictionary lacks, such as a private one). Multiple
+ *  values are separated by '\'. DK_EBADVALUE when the VR is not a string VR, DK_ECHARSET when the
+ *  text cannot be encoded (non-ASCII text needs a Specific Character Set (0008,0005)). Setters
+ *  replace an element of the same tag; DK_EINVAL for item and delimitation tags (FFFE,xxxx). */
+DK_EXTERN(dk_result) dk_dataset_set_string(dk_dataset *ds, uint32_t tag, const char *vr, const char *utf8);
+/** Sets `count` numbers (IS DS US SS UL SL UV SV FL FD; `vr` NULL = the dictionary's). `values` may
+ *  be NULL when `count` is 0. DK_EBADVALUE for another VR or a value out of the VR's range (IS is
+ *  32-bit, DS at most 16 characters); integer VRs take only integral doubles. */
+DK_EXTERN(dk_result) dk_dataset_set_ints(dk_dataset *ds, uint32_t tag, const char *vr, const int64_t *values, size_t count);
+DK_EXTERN(dk_result) dk_dataset_set_doubles(dk_dataset *ds, uint32_t tag, const char *vr, const double *values, size_t count);
+/** Sets raw bytes (binary values little endian); `vr` is required. `data` may be NULL when `size` is
+ *  0. DK_EBADLENGTH when `size` is not a multiple of the VR's value size (2 for US…). */
+DK_EXTERN(dk_result) dk_dataset_set_bytes(dk_dataset *ds, uint32_t tag, const char *vr, const void *data, size_t size);
+
+/* -- sequences ----------------------------------------------------------------------------------- */
+
+/** Number of items of a sequence element (DK_ENOTFOUND when absent, DK_EBADVALUE when not SQ). */
+DK_EXTERN(dk_result) dk_dataset_item_count(const dk_dataset *ds, uint32_t tag, size_t *count);
+/** A handle on item `index` of a sequence. Caller frees *out with dk_dataset_free(). */
+DK_EXTERN(dk_result) dk_dataset_get_item(dk_dataset *ds, uint32_t tag, size_t index, dk_dataset **out);
+/** Appends an empty item (creating the sequence if absent) and returns a handle on it. DK_EBADVALUE
+ *  when the element exists and is not SQ, or the dictionary gives the tag another VR. */
+DK_EXTERN(dk_result) dk_dataset_add_item(dk_dataset *ds, uint32_t tag, dk_dataset **out);
+
+/* -- DICOM JSON (PS3.18 Annex F) ----------------------------------------------------------------- */
+
+/** The dataset as DICOM JSON in a library-allocated string: free *out with dk_free(). */
+DK_EXTERN(dk_result) dk_dataset_to_json(const dk_dataset *ds, int pretty, char **out);
+/** A dataset from DICOM JSON (`size` bytes of UTF-8, no NUL needed). Caller frees *out. Errors carry
+ *  the byte offset in the text (dk_last_error_offset). BulkDataURI values are not resolved
+ *  (DK_EUNSUPPORTED): JSON often comes from a peer, and resolving would read files on its behalf.
+ *  Group 0002 elements become the file meta information; its (0002,0010), when given and known, is
+ *  the default transfer syntax, else explicit VR little endian. */
+DK_EXTERN(dk_result) dk_dataset_from_json(dk_dataset **out, const char *json, size_t size);
+
+/** Frees memory the library allocated for the caller (NULL is ignored). */
+DK_EXTERN(void) dk_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCMKIT_DK_DATASET_H */

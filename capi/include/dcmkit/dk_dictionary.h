@@ -1,0 +1,34 @@
+/* dcmkit — the PS3.6 data dictionary, the UID registry, UID generation. */
+#ifndef DCMKIT_DK_DICTIONARY_H
+#define DCMKIT_DK_DICTIONARY_H
+
+#include "dcmkit/dk_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Tag of a keyword ("PatientName") or of "(0010,0010)" / "0010,0010" / "00100010" text. */
+DK_EXTERN(dk_result) dk_tag_from_keyword(const char *keyword, uint32_t *tag);
+/** Keyword of a tag ("" for private data elements and unknown tags: DK_ENOTFOUND; private creators
+ *  are "PrivateCreator"). Static string, never freed. */
+DK_EXTERN(dk_result) dk_tag_keyword(uint32_t tag, const char **keyword);
+/** Name of a tag ("Patient's Name"). Static string; "" and DK_ENOTFOUND as for dk_tag_keyword. */
+DK_EXTERN(dk_result) dk_tag_name(uint32_t tag, const char **name);
+/** The dictionary VR of a tag in vr[3] ("UN" when unknown). */
+DK_EXTERN(dk_result) dk_tag_vr(uint32_t tag, char vr[3]);
+
+/** Registry entry of a UID: name ("CT Image Storage"), keyword and type ("SOP Class", "Transfer
+ *  Syntax", …); each out pointer may be NULL. Static strings. DK_ENOTFOUND when not registered. */
+DK_EXTERN(dk_result) dk_uid_lookup(const char *uid, const char **name, const char **keyword, const char **type);
+/** A new UID under 2.25 from a random UUID, into `buf` (at least 65 bytes: DK_EBUFS when `size` is
+ *  smaller). */
+DK_EXTERN(dk_result) dk_uid_generate(char *buf, size_t size);
+/** 1 when `uid` is a valid UID (PS3.5 9.1), else 0. */
+DK_EXTERN(int) dk_uid_is_valid(const char *uid);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCMKIT_DK_DICTIONARY_H */

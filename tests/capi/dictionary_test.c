@@ -1,0 +1,126 @@
+/* C ABI: the data dictionary, the UID registry, UID generation. */
+#include "dk_test.h"
+
+DK_TEST(tag_from_keyword_and_text) {
+    uint32_t tag = 0;
+    CHECK_OK(dk_tag_from_keyword("PatientName", &tag));
+    CHECK_INT(tag, DK_TAG(0x0010, 0x0010));
+    CHECK_OK(dk_tag_from_keyword("(0028,0010)", &tag));
+    CHECK_INT(tag, DK_TAG(0x0028, 0x0010));
+    CHECK_OK(dk_tag_from_keyword("0020,000D", &tag));
+    CHECK_INT(tag, DK_TAG(0x0020, 0x000D));
+    CHECK_OK(dk_tag_from_keyword("7FE00010", &tag));
+    CHECK_INT(tag, DK_TAG(0x7FE0, 0x0010));
+    CHECK_OK(dk_tag_from_keyword("(0009,1001)", &tag)); /* private tags by number */
+    CHECK_INT(tag, DK_TAG(0x0009, 0x1001));
+}
+
+DK_TEST(tag_from_keyword_misuse) {
+    uint32_t tag = 0;
+    CHECK_ERR(dk_tag_from_keyword("PatientNam", &tag), DK_ENOTFOUND, "PatientNam");
+    CHECK_ERR(dk_tag_from_keyword("", &tag), DK_ENOTFOUND, "unknown keyword");
+    CHECK_ERR(dk_tag_from_keyword("(0010,001G)", &tag), DK_ENOTFOUND, "unknown keyword");
+    /* A keyword of a repeating group (60xx,3000) names no single tag. */
+    CHECK_ERR(dk_tag_from_keyword("OverlayData", &tag), DK_EINVAL, "repeating group");
+    CHECK_ERR(dk_tag_from_keyword(NULL, &tag), DK_EINVAL, "keyword is NULL");
+    CHECK_ERR(dk_tag_from_keyword("PatientName", NULL), DK_EINVAL, "tag is NULL");
+}
+
+DK_TEST(tag_keyword_and_name) {
+    const char *s = NULL;
+    CHECK_OK(dk_tag_keyword(DK_TAG(0x0010, 0x0010), &s));
+    CHECK_STR(s, "PatientName");
+    CHECK_OK(dk_tag_name(DK_TAG(0x0010, 0x0010), &s));
+    CHECK_STR(s, "Patient's Name");
+    CHECK_OK(dk_tag_keyword(DK_TAG(0x6002, 0x3000), &s)); /* repeating group 60xx */
+    CHECK_STR(s, "OverlayData");
+    CHECK_OK(dk_tag_keyword(DK_TAG(0x0009, 0x0010), &s)); /* a private creator */
+    CHECK_STR(s, "PrivateCreator");
+    /* Private data elements and unknown tags: "" and DK_ENOTFOUND. */
+    s = NULL;
+    CHECK_ERR(dk_tag_keyword(DK_TAG(0x0009, 0x1001), &s), DK_ENOTFOUND, "(0009,1001)");
+    CHECK_STR(s, "");
+    s = NULL;
+    CHECK_ERR(dk_tag_name(DK_TAG(0x0010, 0x9999), &s), DK_ENOTFOUND, "not in the data dictionary");
+    CHECK_STR(s, "");
+    CHECK_ERR(dk_tag_keyword(DK_TAG(0x0010, 0x0010), NULL), DK_EINVAL, "keyword is NULL");
+    CHECK_ERR(dk_tag_name(DK_TAG(0x0010, 0x0010), NULL), DK_EINVAL, "name is NULL");
+}
+
+DK_TEST(tag_vr) {
+    char vr[3] = "xx";
+    CHECK_OK(dk_tag_vr(DK_TAG(0x0010, 0x0010), vr));
+    CHECK_STR(vr, "PN");
+    CHECK_OK(dk_tag_vr(DK_TAG(0x0028, 0x0010), vr));
+    CHECK_STR(vr, "US");
+    CHECK_OK(dk_tag_vr(DK_TAG(0x0008, 0x1115), vr));
+    CHECK_STR(vr, "SQ");
+    CHECK_OK(dk_tag_vr(DK_TAG(0x0009, 0x1001), vr));
+    CHECK_STR(vr, "UN");
+    CHECK_OK(dk_tag_vr(DK_TAG(0xFFFE, 0xE000), vr)); /* an item: no VR */
+    CHECK_INT(strlen(vr), 2);
+    CHECK_ERR(dk_tag_vr(DK_TAG(0x0010, 0x0010), NULL), DK_EINVAL, "vr is NULL");
+}
+
+DK_TEST(uid_lookup) {
+    const char *name = NULL, *keyword = NULL, *type = NULL;
+    CHECK_OK(dk_uid_lookup("1.2.840.10008.5.1.4.1.1.2", &name, &keyword, &type));
+    CHECK_STR(name, "CT Image Storage");
+    CHECK_STR(keyword, "CTImageStorage");
+    CHECK_STR(type, "SOP Class");
+    CHECK_OK(dk_uid_lookup("1.2.840.10008.1.2.1", NULL, &keyword, NULL));
+    CHECK_STR(keyword, "ExplicitVRLittleEndian");
+    CHECK_OK(dk_uid_lookup("1.2.840.10008.1.2", &name, NULL, &type));
+    CHECK_STR(type, "Transfer Syntax");
+    CHECK_OK(dk_uid_lookup("1.2.840.10008.1.2", NULL, NULL, NULL));
+
+    name = keyword = type = NULL;
+    CHECK_ERR(dk_uid_lookup("1.2.3.4", &name, &keyword, &type), DK_ENOTFOUND, "not in the UID registry");
+    CHECK_STR(name, "");
+    CHECK_STR(keyword, "");
+    CHECK_STR(type, "");
+    CHECK_ERR(dk_uid_lookup(NULL, &name, NULL, NULL), DK_EINVAL, "uid is NULL");
+}
+
+DK_TEST(uid_generate) {
+    char a[65], b[80];
+    CHECK_OK(dk_uid_generate(a, sizeof a));
+    CHECK_OK(dk_uid_generate(b, sizeof b));
+    CHECK(strncmp(a, "2.25.", 5) == 0);
+    CHECK(strlen(a) <= 64);
+    CHECK(dk_uid_is_valid(a) == 1);
+    CHECK(dk_uid_is_valid(b) == 1);
+    CHECK(strcmp(a, b) != 0);
+    CHECK_ERR(dk_uid_generate(b, 64), DK_EBUFS, "65");
+    CHECK_ERR(dk_uid_generate(b, 0), DK_EBUFS, "too small");
+    CHECK_ERR(dk_uid_generate(NULL, 65), DK_EINVAL, "buf is NULL");
+}
+
+DK_TEST(uid_is_valid) {
+    char longest[66];
+    CHECK(dk_uid_is_valid("1.2.840.10008.1.2.1") == 1);
+    CHECK(dk_uid_is_valid("0") == 1);
+    CHECK(dk_uid_is_valid("1.02") == 0);  /* leading zero */
+    CHECK(dk_uid_is_valid("1..2") == 0);  /* empty component */
+    CHECK(dk_uid_is_valid("1.2.") == 0);
+    CHECK(dk_uid_is_valid("1.2a") == 0);
+    CHECK(dk_uid_is_valid("") == 0);
+    CHECK(dk_uid_is_valid(NULL) == 0);
+    memset(longest, '1', 64);
+    longest[64] = '\0';
+    CHECK(dk_uid_is_valid(longest) == 1);
+    longest[64] = '1';
+    longest[65] = '\0';
+    CHECK(dk_uid_is_valid(longest) == 0); /* 65 characters */
+}
+
+static const dk_test_case dk_tests[] = {
+    DK_CASE(tag_from_keyword_and_text),
+    DK_CASE(tag_from_keyword_misuse),
+    DK_CASE(tag_keyword_and_name),
+    DK_CASE(tag_vr),
+    DK_CASE(uid_lookup),
+    DK_CASE(uid_generate),
+    DK_CASE(uid_is_valid),
+};
+DK_TEST_MAIN(dk_tests)
