@@ -307,11 +307,6 @@ int cmd_send(const std::vector<std::string> &args) {
         std::fprintf(stderr, "dcmkit: error: send: no DICOM files to send\n");
         return 1;
     }
-    if (cfg.sop_classes.size() > 128) {
-        std::fprintf(stderr, "dcmkit: error: send: %zu SOP class/transfer syntax pairs need more than the 128 "
-                             "presentation contexts of one association\n", cfg.sop_classes.size());
-        return 1;
-    }
     const bool tty = ::isatty(2);
     size_t sent = 0, failed = static_cast<size_t>(errors.size());
     uint64_t bytes = 0;

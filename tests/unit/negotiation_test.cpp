@@ -450,6 +450,21 @@ TEST(Negotiate, UserIdentity) {
 // make_request
 // =================================================================================================
 
+TEST(MakeRequest, SharesUncompressedContextsOnlyBeyond128) {
+    // 40 SOP classes x 4 uncompressed syntaxes = 160 single-syntax contexts: more than the 128 of
+    // PS3.8 9.3.2.2, so each class's uncompressed syntaxes share one context (40 in all).
+    AeConfig c;
+    const auto storage = storage_sop_classes();
+    for (size_t i = 0; i < 40; ++i) c.add(storage[i], {}, false, true);
+    AAssociateRq rq = make_request(c, "PEER");
+    ASSERT_EQ(rq.contexts.size(), 40u);
+    for (const auto &pc : rq.contexts) EXPECT_EQ(pc.transfer_syntaxes.size(), 4u);
+    EXPECT_EQ(rq.contexts.back().id, 79);
+    // 130 classes cannot fit even then: a clear error, not silently dropped contexts.
+    for (size_t i = 40; i < 130; ++i) c.add(storage[i], {}, false, true);
+    EXPECT_THROW(make_request(c, "PEER"), dcmkit::Error);
+}
+
 TEST(MakeRequest, ContextsAndFields) {
     AeConfig c;
     c.ae_title = " MYSCU ";
@@ -465,8 +480,9 @@ TEST(MakeRequest, ContextsAndFields) {
     EXPECT_FALSE(rq.user.implementation_class_uid.empty());
     EXPECT_FALSE(rq.user.async_ops.has_value());  // 1/1 is the default: no sub-item
     EXPECT_TRUE(rq.user.roles.empty());           // SCU only: default roles, no item
-    // Verification; CT's encapsulated syntaxes one context each, the native ones together.
-    ASSERT_EQ(rq.contexts.size(), 4u);
+    // Verification, then one context per CT syntax (as storescu proposes them), so that the peer
+    // can accept each file's own syntax.
+    ASSERT_EQ(rq.contexts.size(), 5u);
     std::set<uint8_t> ids;
     for (const auto &pc : rq.contexts) {
         EXPECT_EQ(pc.id % 2, 1) << "PS3.8 9.3.2.2: odd IDs";
@@ -478,10 +494,9 @@ TEST(MakeRequest, ContextsAndFields) {
     std::vector<std::vector<std::string>> ct;
     for (const auto &pc : rq.contexts)
         if (pc.abstract_syntax == kCtImage) ct.push_back(pc.transfer_syntaxes);
-    ASSERT_EQ(ct.size(), 3u);
-    EXPECT_NE(std::find(ct.begin(), ct.end(), std::vector<std::string>{kRle}), ct.end());
-    EXPECT_NE(std::find(ct.begin(), ct.end(), std::vector<std::string>{kJpegBaseline}), ct.end());
-    EXPECT_NE(std::find(ct.begin(), ct.end(), (std::vector<std::string>{kExplicitLE, kImplicit})), ct.end());
+    ASSERT_EQ(ct.size(), 4u);
+    for (const char *ts : {kExplicitLE, kRle, kImplicit, kJpegBaseline})
+        EXPECT_NE(std::find(ct.begin(), ct.end(), std::vector<std::string>{ts}), ct.end()) << ts;
 
     // It encodes, decodes to itself, and a matching SCP accepts every context.
     PduError err;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "dcmkit/dictionary.h"
+#include "dcmkit/error.h"
 #include "dcmkit/file.h"
 
 namespace dcmkit::net {
@@ -115,8 +116,8 @@ Negotiation negotiate(const AeConfig &cfg, const AAssociateRq &rq) {
     if (cfg.check_called_ae && trim_ae(rq.called_ae) != trim_ae(cfg.ae_title))
         return reject(1, 1, 7, "called AE title '" + rq.called_ae + "' is not '" + cfg.ae_title + "'");
     if (!cfg.allowed_calling_aes.empty() &&
-        std::find(cfg.allowed_calling_aes.begin(), cfg.allowed_calling_aes.end(), trim_ae(rq.calling_ae)) ==
-            cfg.allowed_calling_aes.end())
+        std::none_of(cfg.allowed_calling_aes.begin(), cfg.allowed_calling_aes.end(),
+                     [&](const std::string &ae) { return trim_ae(ae) == trim_ae(rq.calling_ae); }))
         return reject(1, 1, 3, "calling AE title '" + rq.calling_ae + "' is not allowed");
 
     AAssociateAc &ac = n.ac;
@@ -208,22 +209,30 @@ AAssociateRq make_request(const AeConfig &cfg, const std::string &called_ae) {
     if (cfg.max_ops_invoked != 1 || cfg.max_ops_performed != 1)
         rq.user.async_ops = std::make_pair(cfg.max_ops_invoked, cfg.max_ops_performed);
     rq.user.user_identity_rq = cfg.user_identity;
-    int next_id = 1;
-    auto add_pc = [&](const std::string &as, std::vector<std::string> ts) {
-        if (next_id > 255) return;  // PS3.8 9.3.2.2: odd IDs 1-255, so at most 128 contexts
-        rq.contexts.push_back(PresentationContextRq{uint8_t(next_id), as, std::move(ts)});
-        next_id += 2;
+    // One context per SOP class and syntax, as storescu proposes them, so that the peer can accept
+    // each file's own syntax and nothing is re-encoded needlessly; when that needs more than the
+    // 128 contexts of PS3.8 9.3.2.2 (odd IDs 1-255), the uncompressed syntaxes of a class share one.
+    auto contexts_for = [&](bool split) {
+        std::vector<PresentationContextRq> out;
+        for (const auto &s : cfg.sop_classes) {
+            if (!s.scu && !s.scp) continue;
+            std::vector<std::string> native;
+            for (const auto &ts : s.transfer_syntaxes) {
+                if (split || TransferSyntax::from_uid(ts).encapsulated) out.push_back({0, s.sop_class_uid, {ts}});
+                else native.push_back(ts);
+            }
+            if (!native.empty()) out.push_back({0, s.sop_class_uid, native});
+        }
+        return out;
     };
+    rq.contexts = contexts_for(true);
+    if (rq.contexts.size() > 128) rq.contexts = contexts_for(false);
+    if (rq.contexts.size() > 128)
+        throw Error(Errc::invalid_argument, std::to_string(rq.contexts.size()) +
+                                                " presentation contexts are needed, more than the 128 an association can carry");
+    for (size_t i = 0; i < rq.contexts.size(); ++i) rq.contexts[i].id = uint8_t(2 * i + 1);
     for (const auto &s : cfg.sop_classes) {
         if (!s.scu && !s.scp) continue;
-        // Encapsulated syntaxes each get a context of their own, so that accepting one does not
-        // hide another; the uncompressed ones share one context.
-        std::vector<std::string> native;
-        for (const auto &ts : s.transfer_syntaxes) {
-            if (TransferSyntax::from_uid(ts).encapsulated) add_pc(s.sop_class_uid, {ts});
-            else native.push_back(ts);
-        }
-        if (!native.empty()) add_pc(s.sop_class_uid, native);
         // PS3.7 D.3.3.4: without a role selection item the requestor is the SCU; propose one only
         // when this AE would (also) be the SCP, as for C-GET's storage sub-operations.
         if (s.scp) rq.user.roles.push_back(RoleSelection{s.sop_class_uid, s.scu, true});

@@ -261,7 +261,7 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
     if (!rq) {
         a->fire(pdu ? Event::Evt10 : Event::Evt19);  // AA-1: A-ABORT, then wait for close
         try {
-            a->send_pdu(AAbort{2, pdu ? uint8_t(2) : err.abort_reason});
+            a->send_pdu(AAbort{0, 0});  // PS3.8 AA-1: service-user source, reason not significant
         } catch (const Error &) {
         }
         a->close_transport();

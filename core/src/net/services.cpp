@@ -503,17 +503,25 @@ void Server::accept_loop() {
         std::unique_lock<std::mutex> lock(mu_);
         if (stopping_) return;
         if (active_.load() + queue_.size() >= std::max(1u, config_.max_associations)) {
+            // PS3.8 Table 9-21: rejected-transient, service-provider (presentation), local-limit-
+            // exceeded. Answered on a thread of its own, so that a silent connection cannot hold up
+            // accepting (its ARTIM is short).
+            ++rejecting_;
             lock.unlock();
-            // PS3.8 Table 9-21: rejected-transient, service-provider (presentation), local-limit-exceeded.
-            try {
-                AeConfig quick = config_;
-                quick.timeouts.artim_ms = 2000;
-                Association::accept(std::move(t), quick, [](const AAssociateRq &) {
-                    return std::optional<AAssociateRj>(AAssociateRj{2, 3, 2});
-                });
-            } catch (const Error &e) {
-                config_.emit(LogLevel::warning, std::string("refused an association: ") + e.what());
-            }
+            std::thread([this, tr = std::move(t)]() mutable {
+                try {
+                    AeConfig quick = config_;
+                    quick.timeouts.artim_ms = 2000;
+                    Association::accept(std::move(tr), quick, [](const AAssociateRq &) {
+                        return std::optional<AAssociateRj>(AAssociateRj{2, 3, 2});
+                    });
+                } catch (const Error &e) {
+                    config_.emit(LogLevel::warning, std::string("refused an association: ") + e.what());
+                }
+                std::lock_guard<std::mutex> guard(mu_);
+                --rejecting_;
+                stop_cv_.notify_all();
+            }).detach();
             continue;
         }
         queue_.push_back(std::move(t));
@@ -584,6 +592,11 @@ void Server::stop(int grace_ms) {
     for (auto &w : workers_)
         if (w.joinable()) w.join();
     workers_.clear();
+    {
+        // Rejections in flight end within their short ARTIM.
+        std::unique_lock<std::mutex> lock(mu_);
+        stop_cv_.wait(lock, [&] { return rejecting_ == 0; });
+    }
     queue_.clear();
 }
 

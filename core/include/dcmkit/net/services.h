@@ -151,6 +151,7 @@ private:
     std::deque<std::unique_ptr<Transport>> queue_;
     std::vector<Association *> running_;  // guarded by mu_, for interrupt() on stop
     bool stopping_ = false;
+    unsigned rejecting_ = 0;  // detached threads answering over-limit requests, guarded by mu_
     std::atomic<unsigned> active_{0};
     std::atomic<uint64_t> served_{0};
     std::atomic<bool> stop_requested_{false};
