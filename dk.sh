@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store]
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python]
 # Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
 # Debian 12 machine (as root).
 set -euo pipefail
@@ -150,8 +150,9 @@ cmd_bench() {
   case "$what" in
     parse) bench/parse.sh build-release ;;
     store) bench/store.sh build-release ;;
-    all) bench/parse.sh build-release && bench/store.sh build-release ;;
-    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store)" >&2; exit 2 ;;
+    python) bench/python.sh build-release ;;
+    all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python)" >&2; exit 2 ;;
   esac
 }
 
@@ -161,5 +162,5 @@ case "${1:-}" in
   test) cmd_test ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store]" >&2; exit 2 ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,803 @@
+// dcmkit — a header-only C++17 wrapper over the stable C ABI (dcmkit.h).
+//
+// It includes only the C headers, so a program built against it depends on the ABI of the shared
+// library `dcmkit` alone (never on the core's C++ classes, which make no ABI promise). It is also the
+// one layer every language binding sits on: what a binding lacks is added here first, so that Python,
+// C# and Java share the logic (which getter a VR needs, buffer loops, deep copies of items).
+//
+//   dk::Dataset ds = dk::Dataset::read_file("ct.dcm", {/*stop_before_pixels=*/true});
+//   std::string name = ds.get_string(dk::tag("PatientName"));
+//   for (size_t i = 0; i < ds.size(); ++i) { dk::ElementInfo e = ds.element_at(i); ... }
+//   ds.set_string(dk::tag("PatientID"), "ANON");
+//   ds.write_file("out.dcm", {"explicit"});
+//
+// Errors: every failing call throws a subclass of dk::Error chosen by its dk_result (dk::check).
+// Thread safety: as the C ABI's — one dataset from one thread at a time.
+#ifndef DCMKIT_DCMKIT_HPP
+#define DCMKIT_DCMKIT_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dcmkit/dcmkit.h"
+
+namespace dk {
+
+// -- errors ---------------------------------------------------------------------------------------
+
+/// Base of every exception the wrapper throws. code() is the C ABI's result, message() the text of
+/// dk_last_error(), offset() the byte offset in the input where the problem was found (or -1).
+class Error : public std::runtime_error {
+public:
+    Error(dk_result code, const std::string &message, int64_t offset = -1)
+        : std::runtime_error(message), code_(code), offset_(offset) {}
+    dk_result code() const noexcept { return code_; }
+    int64_t offset() const noexcept { return offset_; }
+    std::string message() const { return what(); }
+    /// Short name of the code ("truncated"), from dk_result_name().
+    const char *kind() const noexcept { return dk_result_name(code_); }
+
+private:
+    dk_result code_;
+    int64_t offset_;
+};
+
+/// The input is not (valid) DICOM: not-dicom, truncated, bad-length, bad-vr, too-deep, malformed.
+class ParseError : public Error { public: using Error::Error; };
+/// No such element, keyword, UID, item or file.
+class NotFoundError : public Error { public: using Error::Error; };
+/// The operating system refused a read or a write.
+class IoError : public Error { public: using Error::Error; };
+/// A value does not parse as its VR, has the wrong type for the call, or cannot be converted to or
+/// from the character set.
+class ValueError : public Error { public: using Error::Error; };
+/// Network: connection failure, timeout, rejected or aborted association, protocol error, refusal.
+class NetworkError : public Error { public: using Error::Error; };
+/// Valid, but not supported by this build (an unknown transfer syntax, say).
+class UnsupportedError : public Error { public: using Error::Error; };
+/// The caller passed an argument the call cannot use.
+class InvalidArgument : public Error { public: using Error::Error; };
+
+/// Throws the exception that matches `code` (a negative dk_result) with `message` and `offset`.
+[[noreturn]] inline void throw_error(dk_result code, const std::string &message, int64_t offset = -1) {
+    switch (code) {
+    case DK_ENOTDICOM:
+    case DK_ETRUNCATED:
+    case DK_EBADLENGTH:
+    case DK_EBADVR:
+    case DK_ETOODEEP:
+    case DK_EMALFORMED: throw ParseError(code, message, offset);
+    case DK_ENOTFOUND: throw NotFoundError(code, message, offset);
+    case DK_EIO: throw IoError(code, message, offset);
+    case DK_EBADVALUE:
+    case DK_ECHARSET: throw ValueError(code, message, offset);
+    case DK_ENETWORK:
+    case DK_ETIMEOUT:
+    case DK_EREJECTED:
+    case DK_EABORTED:
+    case DK_EPROTOCOL:
+    case DK_EREFUSED: throw NetworkError(code, message, offset);
+    case DK_EUNSUPPORTED: throw UnsupportedError(code, message, offset);
+    case DK_EINVAL: throw InvalidArgument(code, message, offset);
+    default: throw Error(code, message, offset);  // DK_ENOMEM, DK_EINTERNAL, DK_EBUFS, unknown codes
+    }
+}
+
+/// Returns `r` when it is not an error; otherwise throws with this thread's dk_last_error().
+inline dk_result check(dk_result r) {
+    if (r >= 0) return r;
+    throw_error(r, dk_last_error(), dk_last_error_offset());
+}
+
+// -- versions -------------------------------------------------------------------------------------
+
+/// Version of the loaded library ("0.1.0"); DK_VERSION_STRING is the one compiled against.
+inline std::string version() { return dk_version(); }
+inline uint32_t version_number() { return dk_version_number(); }
+
+// -- tags and the dictionary ---------------------------------------------------------------------
+
+/// A tag, 0xGGGGEEEE. Converts from and to uint32_t, so `dk::Tag t = 0x00100010;` works.
+struct Tag {
+    uint32_t value = 0;
+    constexpr Tag() = default;
+    constexpr Tag(uint32_t v) : value(v) {}  // NOLINT: implicit by design
+    constexpr Tag(uint16_t group, uint16_t element) : value(DK_TAG(group, element)) {}
+    constexpr operator uint32_t() const { return value; }  // NOLINT
+    constexpr uint16_t group() const { return uint16_t(value >> 16); }
+    constexpr uint16_t element() const { return uint16_t(value & 0xFFFFu); }
+    constexpr bool is_private() const { return (group() & 1u) != 0; }
+    /// "(0010,0010)", lower-case hexadecimal as DCMTK prints it.
+    std::string str() const {
+        static const char hex[] = "0123456789abcdef";
+        char s[12] = "(gggg,eeee)";
+        for (int i = 0; i < 4; ++i) {
+            s[1 + i] = hex[(value >> (28 - 4 * i)) & 0xF];
+            s[6 + i] = hex[(value >> (12 - 4 * i)) & 0xF];
+        }
+        return s;
+    }
+};
+
+/// The tag of a keyword ("PatientName") or of "(0010,0010)", "0010,0010", "00100010" text.
+/// Throws NotFoundError for an unknown keyword.
+inline Tag tag(const std::string &keyword) {
+    uint32_t t = 0;
+    check(dk_tag_from_keyword(keyword.c_str(), &t));
+    return Tag(t);
+}
+/// Like tag(), but returns false instead of throwing when the keyword is unknown.
+inline bool find_tag(const std::string &keyword, Tag &out) noexcept {
+    uint32_t t = 0;
+    if (dk_tag_from_keyword(keyword.c_str(), &t) != DK_OK) return false;
+    out = Tag(t);
+    return true;
+}
+/// The keyword of a tag ("PatientName"); "" for private and unknown tags (no exception).
+inline std::string keyword(Tag t) {
+    const char *k = nullptr;
+    return dk_tag_keyword(t, &k) == DK_OK && k ? k : "";
+}
+/// The name of a tag ("Patient's Name"); "" for private and unknown tags (no exception).
+inline std::string tag_name(Tag t) {
+    const char *n = nullptr;
+    return dk_tag_name(t, &n) == DK_OK && n ? n : "";
+}
+/// The dictionary VR of a tag ("PN"; "UN" when unknown).
+inline std::string dictionary_vr(Tag t) {
+    char vr[3] = {0, 0, 0};
+    check(dk_tag_vr(t, vr));
+    return vr;
+}
+
+/// A registered UID (PS3.6 Annex A).
+struct UidInfo {
+    std::string name;     ///< "CT Image Storage"
+    std::string keyword;  ///< "CTImageStorage"
+    std::string type;     ///< "SOP Class", "Transfer Syntax", …
+};
+/// The registry entry of `uid`. Throws NotFoundError when it is not registered.
+inline UidInfo uid_info(const std::string &uid) {
+    const char *name = nullptr, *kw = nullptr, *type = nullptr;
+    check(dk_uid_lookup(uid.c_str(), &name, &kw, &type));
+    return UidInfo{name ? name : "", kw ? kw : "", type ? type : ""};
+}
+/// The name of a registered UID, or "" (no exception).
+inline std::string uid_name(const std::string &uid) {
+    const char *name = nullptr;
+    return dk_uid_lookup(uid.c_str(), &name, nullptr, nullptr) == DK_OK && name ? name : "";
+}
+/// A new UID under 2.25 (from a random UUID).
+inline std::string generate_uid() {
+    char buf[80] = {0};
+    check(dk_uid_generate(buf, sizeof buf));
+    return buf;
+}
+/// True when `uid` is a syntactically valid UID (PS3.5 9.1).
+inline bool is_valid_uid(const std::string &uid) { return dk_uid_is_valid(uid.c_str()) == 1; }
+
+// -- value kinds ----------------------------------------------------------------------------------
+
+/// How a VR's value is best read: the one table every binding uses to pick a getter.
+enum class ValueKind {
+    Text,           ///< AE AS CS DA DT LO LT PN SH ST TM UC UI UR UT: get_string / get_strings
+    Decimal,        ///< DS: get_double / get_doubles
+    IntegerString,  ///< IS: get_int / get_ints
+    Int,            ///< US SS UL SL UV SV: get_int / get_ints
+    Float,          ///< FL FD: get_double / get_doubles
+    AttributeTag,   ///< AT: get_tags
+    Bytes,          ///< OB OD OF OL OV OW UN (and unknown VRs): get_bytes
+    Sequence,       ///< SQ: item_count / item
+};
+
+inline ValueKind value_kind(std::string_view vr) noexcept {
+    if (vr.size() != 2) return ValueKind::Bytes;
+    const int k = (vr[0] << 8) | vr[1];
+    switch (k) {
+#define DK_VR_(a, b) (((a) << 8) | (b))
+    case DK_VR_('A', 'E'): case DK_VR_('A', 'S'): case DK_VR_('C', 'S'): case DK_VR_('D', 'A'):
+    case DK_VR_('D', 'T'): case DK_VR_('L', 'O'): case DK_VR_('L', 'T'): case DK_VR_('P', 'N'):
+    case DK_VR_('S', 'H'): case DK_VR_('S', 'T'): case DK_VR_('T', 'M'): case DK_VR_('U', 'C'):
+    case DK_VR_('U', 'I'): case DK_VR_('U', 'R'): case DK_VR_('U', 'T'): return ValueKind::Text;
+    case DK_VR_('D', 'S'): return ValueKind::Decimal;
+    case DK_VR_('I', 'S'): return ValueKind::IntegerString;
+    case DK_VR_('U', 'S'): case DK_VR_('S', 'S'): case DK_VR_('U', 'L'): case DK_VR_('S', 'L'):
+    case DK_VR_('U', 'V'): case DK_VR_('S', 'V'): return ValueKind::Int;
+    case DK_VR_('F', 'L'): case DK_VR_('F', 'D'): return ValueKind::Float;
+    case DK_VR_('A', 'T'): return ValueKind::AttributeTag;
+    case DK_VR_('S', 'Q'): return ValueKind::Sequence;
+#undef DK_VR_
+    default: return ValueKind::Bytes;
+    }
+}
+
+/// Size in bytes of one binary value of `vr` (US 2, UL 4, FD 8, AT 4…), 0 for others.
+inline size_t binary_value_size(std::string_view vr) noexcept {
+    if (vr == "US" || vr == "SS" || vr == "OW") return 2;
+    if (vr == "UL" || vr == "SL" || vr == "FL" || vr == "AT" || vr == "OF" || vr == "OL") return 4;
+    if (vr == "UV" || vr == "SV" || vr == "FD" || vr == "OD" || vr == "OV") return 8;
+    return 0;
+}
+
+// -- options --------------------------------------------------------------------------------------
+
+struct ReadOptions {
+    bool stop_before_pixels = false;  ///< skip Pixel Data and whatever follows it
+    bool map_file = true;             ///< borrow values from a memory map of the file
+    uint32_t max_depth = 64;          ///< deepest sequence nesting accepted
+
+    dk_read_options to_c() const {
+        dk_read_options o = DK_READ_OPTIONS_INIT;
+        o.stop_before_pixels = stop_before_pixels ? 1 : 0;
+        o.map_file = map_file ? 1 : 0;
+        o.max_depth = max_depth;
+        return o;
+    }
+};
+
+struct WriteOptions {
+    std::string transfer_syntax;  ///< UID, keyword or alias (implicit, explicit, big, deflate); "" = as read
+    bool part10 = true;           ///< preamble, "DICM" and meta; false = the bare dataset
+    bool atomic = true;           ///< temporary file, fsync, rename
+    bool fsync = true;            ///< fsync before returning
+    int deflate_level = -1;       ///< 1-9, -1 = zlib's default
+
+    /// The C struct; it points into this object's transfer_syntax, so keep this object alive.
+    dk_write_options to_c() const {
+        dk_write_options o = DK_WRITE_OPTIONS_INIT;
+        o.transfer_syntax = transfer_syntax.empty() ? nullptr : transfer_syntax.c_str();
+        o.part10 = part10 ? 1 : 0;
+        o.atomic = atomic ? 1 : 0;
+        o.fsync = fsync ? 1 : 0;
+        o.deflate_level = deflate_level;
+        return o;
+    }
+};
+
+/// Memory the library allocated (dk_dataset_write_memory): freed with dk_free. Move-only.
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(void *data, size_t size) noexcept : data_(data), size_(size) {}
+    Buffer(Buffer &&o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    Buffer &operator=(Buffer &&o) noexcept {
+        if (this != &o) {
+            dk_free(data_);
+            data_ = std::exchange(o.data_, nullptr);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    Buffer(const Buffer &) = delete;
+    Buffer &operator=(const Buffer &) = delete;
+    ~Buffer() { dk_free(data_); }
+
+    const uint8_t *data() const noexcept { return static_cast<const uint8_t *>(data_); }
+    size_t size() const noexcept { return size_; }
+    std::vector<uint8_t> to_vector() const { return {data(), data() + size_}; }
+
+private:
+    void *data_ = nullptr;
+    size_t size_ = 0;
+};
+
+/// One element as element_at() reports it.
+struct ElementInfo {
+    Tag tag;
+    std::string vr;  ///< two letters ("PN")
+};
+
+namespace detail {
+/// Calls `call(buf, &size)` with a stack buffer first, then with a buffer of the reported size
+/// while it answers DK_EBUFS. Returns the NUL-terminated text.
+template <class F>
+std::string string_call(F &&call) {
+    char stack[256];
+    size_t n = sizeof stack;
+    dk_result r = call(stack, &n);
+    if (r == DK_OK) return std::string(stack, strnlen(stack, sizeof stack));
+    std::string s;
+    while (r == DK_EBUFS) {
+        if (n <= s.size()) n = s.size() * 2 + 1;  // a library that does not say: grow anyway
+        s.resize(n);
+        r = call(&s[0], &n);
+    }
+    check(r);
+    s.resize(strnlen(s.data(), s.size()));
+    return s;
+}
+
+inline uint16_t le16(const uint8_t *p) { return uint16_t(p[0] | (p[1] << 8)); }
+inline uint32_t le32(const uint8_t *p) { return uint32_t(le16(p)) | (uint32_t(le16(p + 2)) << 16); }
+inline uint64_t le64(const uint8_t *p) { return uint64_t(le32(p)) | (uint64_t(le32(p + 4)) << 32); }
+inline void put16(uint8_t *p, uint16_t v) { p[0] = uint8_t(v); p[1] = uint8_t(v >> 8); }
+}  // namespace detail
+
+// -- datasets -------------------------------------------------------------------------------------
+
+/// A dataset (with its meta information and transfer syntax) or a sequence item. Owns one
+/// dk_dataset handle; move-only. An item handle keeps its top-level dataset alive and addresses the
+/// item by position (calls on it throw NotFoundError once the item is removed).
+class Dataset {
+public:
+    /// A new, empty dataset (explicit VR little endian).
+    Dataset() { check(dk_dataset_new(&h_)); }
+    /// Adopts a handle (the caller gives up freeing it).
+    explicit Dataset(dk_dataset *adopt) noexcept : h_(adopt) {}
+    Dataset(Dataset &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    Dataset &operator=(Dataset &&o) noexcept {
+        if (this != &o) {
+            dk_dataset_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    Dataset(const Dataset &) = delete;
+    Dataset &operator=(const Dataset &) = delete;
+    ~Dataset() { dk_dataset_free(h_); }
+
+    dk_dataset *handle() const noexcept { return h_; }
+    /// Gives up ownership of the handle.
+    dk_dataset *release() noexcept { return std::exchange(h_, nullptr); }
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+
+    // -- reading and writing ----------------------------------------------------------------------
+
+    /// Reads a Part 10 file or a raw dataset.
+    static Dataset read_file(const std::string &path, const ReadOptions &opts = {}) {
+        const dk_read_options o = opts.to_c();
+        dk_dataset *out = nullptr;
+        check(dk_dataset_read_file(&out, path.c_str(), &o));
+        return Dataset(out);
+    }
+    /// Reads from memory (the bytes are copied).
+    static Dataset read_memory(const void *data, size_t size, const ReadOptions &opts = {}) {
+        const dk_read_options o = opts.to_c();
+        dk_dataset *out = nullptr;
+        check(dk_dataset_read_memory(&out, data, size, &o));
+        return Dataset(out);
+    }
+    /// A dataset from DICOM JSON (PS3.18 Annex F).
+    static Dataset from_json(std::string_view json) {
+        dk_dataset *out = nullptr;
+        check(dk_dataset_from_json(&out, json.data(), json.size()));
+        return Dataset(out);
+    }
+
+    /// Writes a top-level dataset as a file (atomically by default).
+    void write_file(const std::string &path, const WriteOptions &opts = {}) const {
+        const dk_write_options o = opts.to_c();
+        check(dk_dataset_write_file(h_, path.c_str(), &o));
+    }
+    /// Encodes a top-level dataset into memory.
+    Buffer write_memory(const WriteOptions &opts = {}) const {
+        const dk_write_options o = opts.to_c();
+        void *out = nullptr;
+        size_t size = 0;
+        check(dk_dataset_write_memory(h_, &out, &size, &o));
+        return Buffer(out, size);
+    }
+    /// DICOM JSON (PS3.18 Annex F).
+    std::string to_json(bool pretty = false) const {
+        char *out = nullptr;
+        check(dk_dataset_to_json(h_, pretty ? 1 : 0, &out));
+        std::string s(out ? out : "");
+        dk_free(out);
+        return s;
+    }
+
+    /// The transfer syntax UID the dataset was read in (or will be written in by default).
+    std::string transfer_syntax() const {
+        return detail::string_call([&](char *b, size_t *n) { return dk_dataset_transfer_syntax(h_, b, n); });
+    }
+    /// Sets the default transfer syntax for writing (UID, keyword or alias).
+    void set_transfer_syntax(const std::string &ts) { check(dk_dataset_set_transfer_syntax(h_, ts.c_str())); }
+
+    // -- elements ---------------------------------------------------------------------------------
+
+    /// Number of elements at this level.
+    size_t size() const {
+        size_t n = 0;
+        check(dk_dataset_count(h_, &n));
+        return n;
+    }
+    bool empty() const { return size() == 0; }
+    /// Tag and VR of the element at `index` in tag order.
+    ElementInfo element_at(size_t index) const {
+        uint32_t t = 0;
+        char vr[3] = {0, 0, 0};
+        check(dk_dataset_element_at(h_, index, &t, vr));
+        return ElementInfo{Tag(t), vr};
+    }
+    /// Every element's tag and VR, in tag order.
+    std::vector<ElementInfo> elements() const {
+        const size_t n = size();
+        std::vector<ElementInfo> out;
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) out.push_back(element_at(i));
+        return out;
+    }
+    bool contains(Tag t) const noexcept { return dk_dataset_contains(h_, t) == 1; }
+    /// The element's VR ("PN"). NotFoundError when absent.
+    std::string vr(Tag t) const {
+        char v[3] = {0, 0, 0};
+        check(dk_dataset_vr(h_, t, v));
+        return v;
+    }
+    /// Number of values (strings split on '\', binary values by size, items for SQ).
+    size_t value_count(Tag t) const {
+        size_t n = 0;
+        check(dk_dataset_value_count(h_, t, &n));
+        return n;
+    }
+    /// Removes an element. NotFoundError when absent.
+    void remove(Tag t) { check(dk_dataset_remove(h_, t)); }
+    /// Removes an element if present; returns whether it was.
+    bool discard(Tag t) {
+        if (!contains(t)) return false;
+        remove(t);
+        return true;
+    }
+
+    // -- typed reading ----------------------------------------------------------------------------
+
+    /// The whole string value in UTF-8 (values joined by '\'), padding removed.
+    std::string get_string(Tag t) const {
+        return detail::string_call([&](char *b, size_t *n) { return dk_dataset_get_string(h_, t, b, n); });
+    }
+    /// Value `index` of a multi-valued string, in UTF-8.
+    std::string get_string(Tag t, size_t index) const {
+        return detail::string_call(
+            [&](char *b, size_t *n) { return dk_dataset_get_string_at(h_, t, index, b, n); });
+    }
+    /// The string value, or `fallback` when the element is absent.
+    std::string get_string_or(Tag t, const std::string &fallback) const {
+        return contains(t) ? get_string(t) : fallback;
+    }
+    /// Every value of a string element.
+    std::vector<std::string> get_strings(Tag t) const {
+        const size_t n = value_count(t);
+        std::vector<std::string> out;
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) out.push_back(get_string(t, i));
+        return out;
+    }
+    /// Integer value `index` (IS, US, SS, UL, SL, UV, SV). ValueError for other VRs.
+    int64_t get_int(Tag t, size_t index = 0) const {
+        int64_t v = 0;
+        check(dk_dataset_get_int(h_, t, index, &v));
+        return v;
+    }
+    /// Every integer value. Binary VRs are decoded from one get_bytes call (a LUT of 4096 values
+    /// costs one call, not 4096). UV values above INT64_MAX wrap: read them with get_uints.
+    std::vector<int64_t> get_ints(Tag t) const {
+        const std::string v = vr(t);
+        const size_t width = binary_value_size(v);
+        std::vector<int64_t> out;
+        if (value_kind(v) == ValueKind::Int && width) {
+            const std::vector<uint8_t> b = get_bytes(t);
+            out.reserve(b.size() / width);
+            for (size_t i = 0; i + width <= b.size(); i += width) {
+                const uint8_t *p = b.data() + i;
+                if (v == "US") out.push_back(detail::le16(p));
+                else if (v == "SS") out.push_back(int16_t(detail::le16(p)));
+                else if (v == "UL") out.push_back(detail::le32(p));
+                else if (v == "SL") out.push_back(int32_t(detail::le32(p)));
+                else out.push_back(int64_t(detail::le64(p)));  // UV (two's complement), SV
+            }
+            return out;
+        }
+        const size_t n = value_count(t);
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) out.push_back(get_int(t, i));
+        return out;
+    }
+    /// Every value of a UV element (or of any integer VR) as unsigned 64-bit numbers.
+    std::vector<uint64_t> get_uints(Tag t) const {
+        std::vector<uint64_t> out;
+        if (vr(t) == "UV") {
+            const std::vector<uint8_t> b = get_bytes(t);
+            for (size_t i = 0; i + 8 <= b.size(); i += 8) out.push_back(detail::le64(b.data() + i));
+            return out;
+        }
+        for (int64_t v : get_ints(t)) out.push_back(uint64_t(v));
+        return out;
+    }
+    /// Numeric value `index` (DS, IS, or a binary number VR).
+    double get_double(Tag t, size_t index = 0) const {
+        double v = 0;
+        check(dk_dataset_get_double(h_, t, index, &v));
+        return v;
+    }
+    /// Every numeric value. FL and FD are decoded from one get_bytes call.
+    std::vector<double> get_doubles(Tag t) const {
+        const std::string v = vr(t);
+        std::vector<double> out;
+        if (v == "FL" || v == "FD" || v == "OF" || v == "OD") {
+            const std::vector<uint8_t> b = get_bytes(t);
+            const size_t width = binary_value_size(v);
+            out.reserve(b.size() / width);
+            for (size_t i = 0; i + width <= b.size(); i += width) {
+                if (width == 4) {
+                    const uint32_t u = detail::le32(b.data() + i);
+                    float f;
+                    std::memcpy(&f, &u, 4);
+                    out.push_back(f);
+                } else {
+                    const uint64_t u = detail::le64(b.data() + i);
+                    double d;
+                    std::memcpy(&d, &u, 8);
+                    out.push_back(d);
+                }
+            }
+            return out;
+        }
+        const size_t n = value_count(t);
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) out.push_back(get_double(t, i));
+        return out;
+    }
+    /// Size in bytes of the raw value (what get_bytes returns).
+    size_t byte_size(Tag t) const {
+        uint8_t dummy = 0;
+        size_t n = 0;
+        const dk_result r = dk_dataset_get_bytes(h_, t, &dummy, &n);
+        if (r == DK_EBUFS || r == DK_OK) return n;
+        check(r);
+        return 0;
+    }
+    /// Copies the raw value into `buf` of `size` bytes (at least byte_size()); returns the size
+    /// written. For bindings that fill memory they own (a Python bytes object, a pinned array).
+    size_t get_bytes_into(Tag t, void *buf, size_t size) const {
+        size_t n = size;
+        check(dk_dataset_get_bytes(h_, t, buf, &n));
+        return n;
+    }
+    /// The raw value bytes (binary values little endian, strings in the dataset's character set).
+    std::vector<uint8_t> get_bytes(Tag t) const {
+        uint8_t stack[256];
+        size_t n = sizeof stack;
+        dk_result r = dk_dataset_get_bytes(h_, t, stack, &n);
+        if (r == DK_OK) return std::vector<uint8_t>(stack, stack + n);
+        std::vector<uint8_t> out;
+        while (r == DK_EBUFS) {
+            if (n <= out.size()) n = out.size() * 2 + 1;
+            out.resize(n);
+            r = dk_dataset_get_bytes(h_, t, out.data(), &n);
+        }
+        check(r);
+        out.resize(n);
+        return out;
+    }
+    /// AT values.
+    std::vector<Tag> get_tags(Tag t) const {
+        const std::vector<uint8_t> b = get_bytes(t);
+        std::vector<Tag> out;
+        out.reserve(b.size() / 4);
+        for (size_t i = 0; i + 4 <= b.size(); i += 4)  // PS3.5 6.2: group, then element, each 16-bit
+            out.push_back(Tag(detail::le16(&b[i]), detail::le16(&b[i + 2])));
+        return out;
+    }
+
+    // -- typed writing (vr nullptr = the element's dictionary VR) -----------------------------------
+
+    /// A string value from UTF-8, encoded in the dataset's Specific Character Set; '\' separates values.
+    void set_string(Tag t, const std::string &utf8, const char *vr = nullptr) {
+        check(dk_dataset_set_string(h_, t, vr, utf8.c_str()));
+    }
+    /// Several string values (joined with '\').
+    void set_strings(Tag t, const std::vector<std::string> &utf8, const char *vr = nullptr) {
+        std::string joined;
+        for (size_t i = 0; i < utf8.size(); ++i) {
+            if (i) joined += '\\';
+            joined += utf8[i];
+        }
+        set_string(t, joined, vr);
+    }
+    void set_int(Tag t, int64_t value, const char *vr = nullptr) { set_ints(t, &value, 1, vr); }
+    void set_ints(Tag t, const int64_t *values, size_t count, const char *vr = nullptr) {
+        check(dk_dataset_set_ints(h_, t, vr, values, count));
+    }
+    void set_ints(Tag t, const std::vector<int64_t> &values, const char *vr = nullptr) {
+        set_ints(t, values.data(), values.size(), vr);
+    }
+    /// UV values: 0 … 2^64-1 (dk_dataset_set_ints takes int64 and refuses negative UV values).
+    void set_uints(Tag t, const std::vector<uint64_t> &values) {
+        std::vector<uint8_t> b(values.size() * 8);
+        for (size_t i = 0; i < values.size(); ++i)
+            for (size_t k = 0; k < 8; ++k) b[8 * i + k] = uint8_t(values[i] >> (8 * k));
+        set_bytes(t, "UV", b);
+    }
+    void set_double(Tag t, double value, const char *vr = nullptr) { set_doubles(t, &value, 1, vr); }
+    void set_doubles(Tag t, const double *values, size_t count, const char *vr = nullptr) {
+        check(dk_dataset_set_doubles(h_, t, vr, values, count));
+    }
+    void set_doubles(Tag t, const std::vector<double> &values, const char *vr = nullptr) {
+        set_doubles(t, values.data(), values.size(), vr);
+    }
+    /// Raw bytes (binary values little endian); `vr` is required.
+    void set_bytes(Tag t, const char *vr, const void *data, size_t size) {
+        check(dk_dataset_set_bytes(h_, t, vr, data, size));
+    }
+    void set_bytes(Tag t, const char *vr, const std::vector<uint8_t> &data) {
+        set_bytes(t, vr, data.data(), data.size());
+    }
+    /// AT values.
+    void set_tags(Tag t, const std::vector<Tag> &tags) {
+        std::vector<uint8_t> b(tags.size() * 4);
+        for (size_t i = 0; i < tags.size(); ++i) {
+            detail::put16(&b[4 * i], tags[i].group());
+            detail::put16(&b[4 * i + 2], tags[i].element());
+        }
+        set_bytes(t, "AT", b);
+    }
+
+    // -- sequences --------------------------------------------------------------------------------
+
+    /// Number of items of a sequence. ValueError when the element is not SQ.
+    size_t item_count(Tag t) const {
+        size_t n = 0;
+        check(dk_dataset_item_count(h_, t, &n));
+        return n;
+    }
+    /// A handle on item `index` of a sequence (it keeps this dataset's top level alive).
+    Dataset item(Tag t, size_t index) {
+        dk_dataset *out = nullptr;
+        check(dk_dataset_get_item(h_, t, index, &out));
+        return Dataset(out);
+    }
+    /// Handles on every item of a sequence.
+    std::vector<Dataset> items(Tag t) {
+        const size_t n = item_count(t);
+        std::vector<Dataset> out;
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) out.push_back(item(t, i));
+        return out;
+    }
+    /// Appends an empty item (creating the sequence when absent); returns a handle on it.
+    Dataset add_item(Tag t) {
+        dk_dataset *out = nullptr;
+        check(dk_dataset_add_item(h_, t, &out));
+        return Dataset(out);
+    }
+
+    // -- copies -----------------------------------------------------------------------------------
+
+    /// A deep copy of the elements, detached from every handle: text in UTF-8 (so that the copy can
+    /// be applied to a dataset in another Specific Character Set), other values as raw bytes.
+    struct Snapshot {
+        struct Element {
+            Tag tag;
+            std::string vr;
+            bool utf8 = false;           ///< `value` is decoded text, else raw bytes
+            std::string value;
+            std::vector<Snapshot> items;  ///< SQ
+        };
+        std::vector<Element> elements;
+
+        /// Whether this level has its own Specific Character Set.
+        bool has_charset() const {
+            for (const Element &e : elements)
+                if (e.tag == Tag(0x0008, 0x0005)) return true;
+            return false;
+        }
+        /// Whether some text at this level or in an item without a character set of its own
+        /// needs more than ASCII.
+        bool has_non_ascii_text() const {
+            for (const Element &e : elements) {
+                if (e.utf8) {
+                    for (char ch : e.value)
+                        if (static_cast<unsigned char>(ch) >= 0x80) return true;
+                }
+                for (const Snapshot &item : e.items) {
+                    if (!item.has_charset() && item.has_non_ascii_text()) return true;
+                }
+            }
+            return false;
+        }
+    };
+
+    Snapshot snapshot() const {
+        Snapshot s;
+        const size_t n = size();
+        s.elements.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            const ElementInfo e = element_at(i);
+            Snapshot::Element out;
+            out.tag = e.tag;
+            out.vr = e.vr;
+            const ValueKind kind = value_kind(e.vr);
+            if (kind == ValueKind::Sequence) {
+                const size_t items = item_count(e.tag);
+                for (size_t k = 0; k < items; ++k) out.items.push_back(item_of(e.tag, k).snapshot());
+            } else if (kind == ValueKind::Text && e.tag != Tag(0x0008, 0x0005)) {
+                out.utf8 = true;
+                out.value = get_string(e.tag);
+            } else {  // numbers as encoded, binary values, and the character set itself as written
+                const std::vector<uint8_t> b = get_bytes(e.tag);
+                out.value.assign(b.begin(), b.end());
+            }
+            s.elements.push_back(std::move(out));
+        }
+        return s;
+    }
+    /// Sets every element of `s` (in tag order, so that a Specific Character Set comes first),
+    /// replacing those with the same tag.
+    void apply(const Snapshot &s) {
+        for (const Snapshot::Element &e : s.elements) {
+            if (value_kind(e.vr) == ValueKind::Sequence) {
+                set_items(e.tag, e.items);
+            } else if (e.utf8) {
+                set_string(e.tag, e.value, e.vr.c_str());
+            } else {
+                set_bytes(e.tag, e.vr.c_str(), e.value.data(), e.value.size());
+            }
+        }
+    }
+    /// A deep copy, as a new top-level dataset. A top-level dataset is encoded and read back (exact:
+    /// meta information and transfer syntax included); an item handle is copied element by element.
+    Dataset clone() const {
+        const dk_write_options o = WriteOptions{}.to_c();
+        void *out = nullptr;
+        size_t size = 0;
+        const dk_result r = dk_dataset_write_memory(h_, &out, &size, &o);
+        if (r == DK_OK) {
+            const Buffer encoded(out, size);
+            return read_memory(encoded.data(), encoded.size());
+        }
+        if (r != DK_EINVAL) check(r);  // DK_EINVAL: an item handle, which cannot be written alone
+        // An item may hold text in the character set it inherits from its dataset, which the C ABI
+        // does not report: a copy without a Specific Character Set of its own gets UTF-8 when it
+        // needs more than ASCII.
+        const Snapshot s = snapshot();
+        Dataset c;
+        if (!s.has_charset() && s.has_non_ascii_text()) c.set_string(Tag(0x0008, 0x0005), "ISO_IR 192", "CS");
+        c.apply(s);
+        return c;
+    }
+    /// Copies every element of `src` into this dataset, replacing those with the same tag; sequences
+    /// are copied deeply.
+    void update(const Dataset &src) { apply(src.snapshot()); }
+    /// Replaces sequence `t` with deep copies of `items` (which may be items of this very dataset).
+    void set_items(Tag t, const std::vector<const Dataset *> &items) {
+        std::vector<Snapshot> copies;  // first: removing `t` would invalidate handles on its items
+        copies.reserve(items.size());
+        for (const Dataset *it : items) copies.push_back(it->snapshot());
+        set_items(t, copies);
+    }
+    /// Replaces sequence `t` with one item per snapshot (none: an empty sequence).
+    void set_items(Tag t, const std::vector<Snapshot> &items) {
+        if (items.empty()) {
+            if (contains(t) && vr(t) == "SQ" && item_count(t) == 0) return;
+            // An empty sequence: dk_dataset_set_bytes with VR SQ and no data, which this version of
+            // the C ABI refuses (DK_EBADVALUE) and has no other call for.
+            const dk_result r = dk_dataset_set_bytes(h_, t, "SQ", nullptr, 0);
+            if (r == DK_EBADVALUE)
+                throw UnsupportedError(DK_EUNSUPPORTED, "an empty sequence cannot be created through this "
+                                                        "version of the C ABI (" + Tag(t).str() + ")");
+            check(r);
+            return;
+        }
+        discard(t);
+        for (const Snapshot &s : items) add_item(t).apply(s);
+    }
+
+private:
+    Dataset item_of(Tag t, size_t index) const {  // the handle is not const in the C ABI
+        dk_dataset *out = nullptr;
+        check(dk_dataset_get_item(h_, t, index, &out));
+        return Dataset(out);
+    }
+
+    dk_dataset *h_ = nullptr;
+};
+
+}  // namespace dk
+
+#endif  // DCMKIT_DCMKIT_HPP

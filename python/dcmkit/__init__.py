@@ -1,0 +1,426 @@
+"""dcmkit — read, edit and write DICOM files from Python.
+
+    import dcmkit
+    ds = dcmkit.read("ct.dcm", stop_before_pixels=True)
+    print(ds.PatientName, ds.Rows, ds.ImagePositionPatient)
+    ds.PatientName = "Anonymous"
+    del ds.PatientBirthDate
+    for elem in ds:                      # DataElements in tag order
+        print(elem.tag, elem.vr, elem.keyword, elem.value)
+    ds[0x0010, 0x0020].value             # by tag: (group, element) or 0xGGGGEEEE
+    ds.save("out.dcm", transfer_syntax="explicit")
+    text = ds.to_json()                  # DICOM JSON (PS3.18 Annex F)
+
+Values are typed as pydicom types them: str for text VRs (a list of str when multi-valued), int for
+IS, US, SS, UL, SL, UV, SV and AT, float for DS, FL, FD, bytes for OB, OW, OD, OF, OL, OV, UN, a list
+of Dataset for SQ; an empty value is "" for text VRs, [] for SQ and None otherwise.
+
+Errors are dcmkit.DicomError subclasses chosen by kind: ParseError, NotFoundError (also a KeyError
+and an AttributeError), IoError, ValueError, NetworkError, UnsupportedError, InvalidArgumentError.
+Each has .kind ("truncated"), .code and .offset (byte offset in the input, or None).
+
+Not yet available: decoded pixels (pixel_array), which the C ABI does not offer yet; ds.PixelData
+gives the raw bytes.
+
+The module is a thin layer over the C ABI (libdcmkit) through dcmkit.hpp; the extension _dcmkit
+releases the GIL while reading, writing and converting to JSON.
+"""
+
+import json as _json
+import os as _os
+from functools import lru_cache as _lru_cache
+
+from . import _dcmkit
+from ._dcmkit import (  # noqa: F401  (re-exported)
+    DicomError,
+    InvalidArgumentError,
+    IoError,
+    NetworkError,
+    NotFoundError,
+    ParseError,
+    UnsupportedError,
+    ValueError,
+    dictionary_vr,
+    generate_uid,
+    is_valid_uid,
+    uid_name,
+)
+
+__all__ = [
+    "Dataset", "DataElement", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
+    "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version",
+    "DicomError", "ParseError", "NotFoundError", "IoError", "NetworkError",
+    "UnsupportedError", "InvalidArgumentError",
+]
+
+__version__ = _dcmkit.HEADER_VERSION
+
+
+def version():
+    """Version of the loaded dcmkit library ("0.1.0")."""
+    return _dcmkit.version()
+
+
+# -- tags --------------------------------------------------------------------------------------------
+
+class Tag(int):
+    """A tag as an int 0xGGGGEEEE, printed "(gggg,eeee)"."""
+
+    __slots__ = ()
+
+    def __new__(cls, value, element=None):
+        if element is not None:
+            value = (int(value) << 16) | int(element)
+        elif isinstance(value, tuple):
+            value = (int(value[0]) << 16) | int(value[1])
+        elif isinstance(value, str):
+            value = _dcmkit.tag(value)
+        value = int(value)
+        if not 0 <= value <= 0xFFFFFFFF:
+            raise OverflowError("a tag is 32 bits: %r" % value)
+        return int.__new__(cls, value)
+
+    @property
+    def group(self):
+        return self >> 16
+
+    @property
+    def element(self):
+        return self & 0xFFFF
+
+    @property
+    def is_private(self):
+        return bool(self.group & 1)
+
+    @property
+    def keyword(self):
+        return _dcmkit.keyword(self)
+
+    def __str__(self):
+        return "(%04x,%04x)" % (self >> 16, self & 0xFFFF)
+
+    __repr__ = __str__
+
+
+def tag(keyword):
+    """The Tag of a keyword ("PatientName") or of "(0010,0010)" text. NotFoundError when unknown."""
+    return Tag(_dcmkit.tag(keyword))
+
+
+def keyword(tag):
+    """The keyword of a tag; "" for private and unknown tags."""
+    return _dcmkit.keyword(_as_tag(tag))
+
+
+def tag_name(tag):
+    """The name of a tag ("Patient's Name"); "" for private and unknown tags."""
+    return _dcmkit.tag_name(_as_tag(tag))
+
+
+def uid_info(uid):
+    """(name, keyword, type) of a registered UID; NotFoundError when it is not registered."""
+    return _dcmkit.uid_info(uid)
+
+
+@_lru_cache(maxsize=4096)
+def _keyword_tag(name):
+    """The tag of a keyword, or None (only for names that look like keywords)."""
+    if not name[:1].isupper():
+        return None
+    return _dcmkit.find_tag(name)
+
+
+def _as_tag(key):
+    """A tag from an int, a (group, element) pair, a Tag or a keyword."""
+    if isinstance(key, int):
+        return int(key)
+    if isinstance(key, tuple) and len(key) == 2:
+        return (int(key[0]) << 16) | int(key[1])
+    if isinstance(key, str):
+        t = _keyword_tag(key)
+        return t if t is not None else _dcmkit.tag(key)  # "(0010,0010)" text, or NotFoundError
+    raise TypeError("a tag is an int, a (group, element) pair or a keyword, not %s" % type(key).__name__)
+
+
+# -- elements and datasets ---------------------------------------------------------------------------
+
+_UNSET = object()
+
+
+def _value_repr(element):
+    try:
+        return _short_repr(element.value)
+    except DicomError as e:  # e.g. compressed pixel data, which the C ABI does not expose yet
+        return "<%s>" % e.kind
+
+
+def _short_repr(v):
+    if isinstance(v, list) and v and isinstance(v[0], Dataset):
+        return "<%d item%s>" % (len(v), "" if len(v) == 1 else "s")
+    if isinstance(v, bytes) and len(v) > 32:
+        return "<%d bytes>" % len(v)
+    return repr(v)
+
+
+class DataElement:
+    """One element of a dataset: .tag, .vr (also .VR), .keyword, .name and .value.
+
+    The value is read from the dataset on first use and then kept.
+    """
+
+    __slots__ = ("tag", "vr", "_ds", "_value")
+
+    def __init__(self, tag, vr, value=_UNSET, _dataset=None):
+        self.tag = Tag(tag)
+        self.vr = vr
+        self._ds = _dataset
+        self._value = value
+
+    @property
+    def VR(self):  # noqa: N802  (pydicom's spelling)
+        return self.vr
+
+    @property
+    def keyword(self):
+        return _dcmkit.keyword(self.tag)
+
+    @property
+    def name(self):
+        return _dcmkit.tag_name(self.tag)
+
+    @property
+    def value(self):
+        if self._value is _UNSET:
+            self._value = self._ds._get(self.tag)
+        return self._value
+
+    @property
+    def VM(self):  # noqa: N802
+        v = self.value
+        if v is None or v == "":
+            return 0
+        return len(v) if isinstance(v, list) else 1
+
+    def __repr__(self):
+        return "%s %s %s: %s" % (self.tag, self.vr, self.keyword or "(unknown)", _value_repr(self))
+
+    def __eq__(self, other):
+        if not isinstance(other, DataElement):
+            return NotImplemented
+        return (self.tag, self.vr, self.value) == (other.tag, other.vr, other.value)
+
+    __hash__ = None
+
+
+class Dataset:
+    """A DICOM dataset (or a sequence item).
+
+    Attribute access by keyword (ds.PatientName), item access by tag (ds[0x00100010],
+    ds[0x0010, 0x0010], ds["PatientName"]) returning a DataElement, `in`, `del`, len() and
+    iteration over DataElements in tag order. An item of a sequence is a handle on part of its
+    top-level dataset: changes to it are changes to that dataset.
+    """
+
+    __slots__ = ("_ds",)
+
+    def __init__(self, _handle=None):
+        object.__setattr__(self, "_ds", _handle if _handle is not None else _dcmkit.Dataset())
+
+    @classmethod
+    def _wrap(cls, handle):
+        ds = object.__new__(cls)
+        object.__setattr__(ds, "_ds", handle)
+        return ds
+
+    # -- values --------------------------------------------------------------------------------
+
+    def _get(self, t):
+        vr, value = self._ds.get_element(t)
+        if vr == "SQ":
+            return [Dataset._wrap(h) for h in value]
+        if vr == "AT" and value is not None:
+            return [Tag(v) for v in value] if isinstance(value, list) else Tag(value)
+        return value
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: keywords.
+        t = _keyword_tag(name)
+        if t is None:
+            raise AttributeError("'Dataset' object has no attribute %r" % name)
+        if not self._ds.contains(t):
+            raise NotFoundError("no element %s (%s) in the dataset" % (name, Tag(t)))
+        return self._get(t)
+
+    def __setattr__(self, name, value):
+        t = _keyword_tag(name)
+        if t is None:
+            raise AttributeError("%r is not a DICOM keyword (Dataset only has DICOM attributes)" % name)
+        self._set(t, value)
+
+    def __delattr__(self, name):
+        t = _keyword_tag(name)
+        if t is None:
+            raise AttributeError("%r is not a DICOM keyword" % name)
+        self._ds.remove(t)
+
+    def _set(self, t, value, vr=None):
+        if isinstance(value, DataElement):
+            value, vr = value.value, value.vr
+        if isinstance(value, Dataset):
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            value = [v._ds if isinstance(v, Dataset) else v for v in value]
+        self._ds.set_value(t, value, vr)
+
+    def get(self, key, default=None):
+        """The value of an element (by keyword or tag), or `default` when absent."""
+        try:
+            t = _as_tag(key)
+        except NotFoundError:
+            return default
+        if not self._ds.contains(t):
+            return default
+        return self._get(t)
+
+    def set(self, key, value, vr=None):
+        """Sets an element by keyword or tag, with an explicit VR when given (needed for private tags)."""
+        self._set(_as_tag(key), value, vr)
+
+    # -- mapping protocol ----------------------------------------------------------------------
+
+    def __getitem__(self, key):
+        t = _as_tag(key)
+        vr = self._ds.vr(t)  # NotFoundError (a KeyError) when absent
+        return DataElement(t, vr, _dataset=self)
+
+    def __setitem__(self, key, value):
+        self._set(_as_tag(key), value)
+
+    def __delitem__(self, key):
+        self._ds.remove(_as_tag(key))
+
+    def __contains__(self, key):
+        try:
+            t = _as_tag(key)
+        except (NotFoundError, TypeError):
+            return False
+        return self._ds.contains(t)
+
+    def __len__(self):
+        return len(self._ds)
+
+    def __iter__(self):
+        for t, vr in self._ds.elements():
+            yield DataElement(t, vr, _dataset=self)
+
+    def tags(self):
+        """The tags present, in order."""
+        return [Tag(t) for t, _ in self._ds.elements()]
+
+    def keys(self):
+        return self.tags()
+
+    def values(self):
+        return list(self)
+
+    def items(self):
+        return [(e.tag, e) for e in self]
+
+    def __dir__(self):
+        kws = [_dcmkit.keyword(t) for t, _ in self._ds.elements()]
+        return sorted(set(object.__dir__(self)) | {k for k in kws if k})
+
+    def __repr__(self):
+        return "\n".join("%s %s %-32s %s" % (e.tag, e.vr, e.keyword, _value_repr(e)) for e in self)
+
+    def __eq__(self, other):
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None
+
+    # -- sequences -----------------------------------------------------------------------------
+
+    def add_item(self, key):
+        """Appends an empty item to a sequence (created when absent) and returns it."""
+        return Dataset._wrap(self._ds.add_item(_as_tag(key)))
+
+    def update(self, other):
+        """Copies every element of `other` (a Dataset, deeply) into this one."""
+        self._ds.update(other._ds)
+
+    def copy(self):
+        """A deep copy (a new top-level dataset with the same transfer syntax)."""
+        return Dataset._wrap(self._ds.clone())
+
+    __copy__ = copy
+
+    def __reduce__(self):
+        # Pickled as its encoding (top-level datasets; an item is copied first), e.g. for multiprocessing.
+        return (read_bytes, (self.copy().to_bytes(),))
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    # -- encoding ------------------------------------------------------------------------------
+
+    @property
+    def transfer_syntax(self):
+        """UID of the transfer syntax the dataset was read in (and is written in by default)."""
+        return self._ds.transfer_syntax
+
+    @transfer_syntax.setter
+    def transfer_syntax(self, value):
+        self._ds.transfer_syntax = value
+
+    def save(self, path, transfer_syntax=None, *, part10=True, atomic=True, fsync=True, deflate_level=-1):
+        """Writes the dataset to `path` (atomically: temporary file, fsync, rename).
+
+        transfer_syntax: a UID, a keyword or an alias ("implicit", "explicit", "big", "deflate");
+        None keeps the one the dataset was read in.
+        """
+        self._ds.write_file(_os.fspath(path), transfer_syntax, part10, atomic, fsync, deflate_level)
+
+    save_as = save
+
+    def to_bytes(self, transfer_syntax=None, *, part10=True, deflate_level=-1):
+        """The encoded file (Part 10 unless part10=False) as bytes."""
+        return self._ds.write_memory(transfer_syntax, part10, deflate_level)
+
+    def to_json(self, pretty=False):
+        """DICOM JSON (PS3.18 Annex F) text."""
+        return self._ds.to_json(pretty)
+
+    def to_json_dict(self):
+        """DICOM JSON as parsed Python structures (pydicom's method name)."""
+        return _json.loads(self._ds.to_json(False))
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+def read(path, stop_before_pixels=False, *, map_file=True, max_depth=64):
+    """Reads a DICOM file (Part 10, or a raw dataset whose transfer syntax is inferred).
+
+    stop_before_pixels: leave out Pixel Data and whatever follows it.
+    map_file: borrow values from a memory map (large files open in a few MB).
+    Raises ParseError (not DICOM, truncated…), NotFoundError or IoError.
+    """
+    return Dataset._wrap(_dcmkit.read_file(_os.fspath(path), stop_before_pixels, map_file, max_depth))
+
+
+dcmread = read
+
+
+def read_bytes(data, stop_before_pixels=False, *, max_depth=64):
+    """Reads a DICOM file from bytes (or any bytes-like object); the bytes are copied."""
+    return Dataset._wrap(_dcmkit.read_memory(data, stop_before_pixels, max_depth))
+
+
+def from_json(text):
+    """A Dataset from DICOM JSON text (str or UTF-8 bytes) or from its parsed form (a dict)."""
+    if isinstance(text, dict):
+        text = _json.dumps(text)
+    elif isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8")
+    return Dataset._wrap(_dcmkit.from_json(text))
