@@ -1,5 +1,8 @@
 #include "dcmkit/net/association.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -386,6 +389,39 @@ void Association::send_dataset(uint8_t context_id, const Dataset &dataset) {
     PduSink sink([&](const uint8_t *d, size_t n, bool last) { send_pdv(context_id, false, last, d, n); }, even_chunk(send_max_));
     write_dataset(sink, dataset, pc->transfer_syntax);
     sink.finish();
+}
+
+void Association::send_dataset_file(uint8_t context_id, const std::string &path, uint64_t offset, uint64_t size) {
+    const PresentationContext *pc = context(context_id);
+    if (!pc || !pc->accepted()) throw Error(Errc::invalid_argument, "presentation context " + std::to_string(context_id) + " is not accepted");
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(Errc::io, "cannot open '" + path + "': " + std::strerror(errno));
+    struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+    } closer{fd};
+    ::posix_fadvise(fd, off_t(offset), off_t(size), POSIX_FADV_SEQUENTIAL);
+    std::lock_guard<std::mutex> lock(send_mu_);
+    std::vector<uint8_t> buf(even_chunk(send_max_));
+    uint64_t sent = 0;
+    do {
+        const size_t want = size_t(std::min<uint64_t>(buf.size(), size - sent));
+        size_t got = 0;
+        while (got < want) {
+            const ssize_t n = ::pread(fd, buf.data() + got, want - got, off_t(offset + sent + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                // The message is half sent: the association cannot carry on (PS3.7 has no way to
+                // take back a fragment), so it is aborted.
+                const std::string why = n < 0 ? std::strerror(errno) : "the file shrank";
+                abort();
+                throw Error(Errc::io, "cannot read '" + path + "': " + why);
+            }
+            got += size_t(n);
+        }
+        sent += want;
+        send_pdv(context_id, false, sent == size, buf.data(), want);
+    } while (sent < size);
 }
 
 void Association::send_dataset_bytes(uint8_t context_id, const uint8_t *data, size_t size) {

@@ -95,13 +95,11 @@ static uint16_t begin_store_file(Association &assoc, const std::string &path, ui
                                        std::string(uid_find(sop_class) ? uid_find(sop_class)->name : sop_class.c_str()) +
                                        " in " + std::string(head.syntax().name) + " ('" + path + "')");
     if (pc->transfer_syntax == head.transfer_syntax && head.meta.source()) {
-        // Straight from the mapped file: no decode, no re-encode.
-        const auto &src = head.meta.source();
-        const uint8_t *p = src->data() + head.dataset_offset;
-        const size_t n = src->size() - size_t(head.dataset_offset);
+        // Straight from the file, a PDU at a time: no decode, no re-encode, flat memory.
+        const uint64_t n = head.meta.source()->size() - head.dataset_offset;
         return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
-            assoc.send_dataset_bytes(pc->id, p, n);
-            return uint64_t(n);
+            assoc.send_dataset_file(pc->id, path, head.dataset_offset, n);
+            return n;
         }, r);
     }
     DicomFile full = read_file(path);

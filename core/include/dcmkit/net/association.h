@@ -93,6 +93,9 @@ public:
     void send_dataset(uint8_t context_id, const Dataset &dataset);
     /// Sends an already encoded dataset (e.g. straight from a file), split into PDUs.
     void send_dataset_bytes(uint8_t context_id, const uint8_t *data, size_t size);
+    /// Sends `size` encoded bytes read from `path` at `offset`, a PDU's worth at a time, so that
+    /// memory stays flat however large the file (a 2 GB instance is sent in a few hundred KB).
+    void send_dataset_file(uint8_t context_id, const std::string &path, uint64_t offset, uint64_t size);
 
     /// Waits up to `timeout_ms` for the next command. Returns nullopt when the peer released the
     /// association (the A-RELEASE-RP has then been sent). Throws Error(aborted) on A-ABORT,
