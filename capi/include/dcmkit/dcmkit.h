@@ -5,5 +5,6 @@
 #include "dcmkit/dk_common.h"
 #include "dcmkit/dk_dataset.h"
 #include "dcmkit/dk_dictionary.h"
+#include "dcmkit/dk_net.h"
 
 #endif /* DCMKIT_DCMKIT_H */

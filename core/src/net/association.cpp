@@ -273,7 +273,7 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
                                         (pdu ? std::string(", got another PDU") : ": " + err.message));
     }
     a->rq_ = *rq;
-    std::optional<AAssociateRj> hooked = hook ? hook(*rq) : std::nullopt;
+    std::optional<AAssociateRj> hooked = hook ? hook(*rq, a->peer()) : std::nullopt;
     Negotiation n = hooked ? Negotiation{false, {}, *hooked, "refused by the server"} : negotiate(config, *rq);
     a->fire(Event::Evt6);  // AE-6: acceptable by the provider → Sta3
     if (!n.accepted) {

@@ -207,7 +207,7 @@ std::vector<std::string> add_storage_contexts(AeConfig &config, const std::vecto
 // ---------------------------------------------------------------------------------------------------
 // SCP
 
-StorageFolder::StorageFolder(std::string folder, bool fsync) : folder_(std::move(folder)), fsync_(fsync) {
+StorageFolder::StorageFolder(std::string folder, bool fsync, bool keep) : folder_(std::move(folder)), fsync_(fsync), keep_(keep) {
     if (folder_.empty()) folder_ = ".";
     if (::mkdir(folder_.c_str(), 0755) != 0 && errno != EEXIST)
         throw Error(Errc::io, "cannot create folder '" + folder_ + "': " + std::strerror(errno));
@@ -284,7 +284,7 @@ StorageFolder::Incoming StorageFolder::receive_to_temp(StoreRequest &rq) {
     return in;
 }
 
-uint16_t StorageFolder::complete(Incoming &in) {
+uint16_t StorageFolder::complete(Incoming &in, const std::function<uint16_t(const std::string &path)> &approve) {
     if (in.status != dimse::status::Success) return in.status;
     const int fd = in.fd;
     in.fd = -1;
@@ -304,6 +304,15 @@ uint16_t StorageFolder::complete(Incoming &in) {
         in.log->emit(LogLevel::warning, "cannot understand " + in.sop_instance_uid + ": " + e.what());
         return dimse::status::CannotUnderstand;
     }
+    uint16_t status = dimse::status::Success;
+    if (approve) {
+        // The application sees the complete, checked file before it is kept; a failure status
+        // drops it (~Incoming removes the temporary file).
+        status = approve(in.tmp);
+        const dimse::StatusKind kind = dimse::status_kind(status);
+        if (kind != dimse::StatusKind::Success && kind != dimse::StatusKind::Warning) return status;
+        if (!keep_) return status;
+    }
     // The file name comes from a validated UID only: digits and dots cannot leave the folder.
     const std::string name = is_valid_uid(in.sop_instance_uid) ? in.sop_instance_uid : "invalid-uid-" + generate_uid();
     const std::string final_path = folder_ + "/" + name + ".dcm";
@@ -312,7 +321,7 @@ uint16_t StorageFolder::complete(Incoming &in) {
         return dimse::status::OutOfResources;
     }
     in.tmp.clear();  // committed
-    return dimse::status::Success;
+    return status;
 }
 
 void StorageFolder::sync_folder() {
@@ -510,7 +519,7 @@ void Server::accept_loop() {
                 try {
                     AeConfig quick = config_;
                     quick.timeouts.artim_ms = 2000;
-                    Association::accept(std::move(tr), quick, [](const AAssociateRq &) {
+                    Association::accept(std::move(tr), quick, [](const AAssociateRq &, const std::string &) {
                         return std::optional<AAssociateRj>(AAssociateRj{2, 3, 2});
                     });
                 } catch (const Error &e) {

@@ -28,9 +28,9 @@ struct PresentationContext {
     bool accepted() const { return result == PcResult::Acceptance; }
 };
 
-/// Called by an acceptor with the request before negotiation; return a rejection to refuse it
-/// (e.g. too many associations), or nullopt to negotiate with the configuration.
-using AcceptHook = std::function<std::optional<AAssociateRj>(const AAssociateRq &rq)>;
+/// Called by an acceptor with the request (and the peer's "host:port") before negotiation; return
+/// a rejection to refuse it, or nullopt to negotiate with the configuration.
+using AcceptHook = std::function<std::optional<AAssociateRj>(const AAssociateRq &rq, const std::string &peer)>;
 
 /// A received DIMSE command (PS3.7 9.3, 10.3).
 struct Command {

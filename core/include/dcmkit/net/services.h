@@ -70,7 +70,9 @@ struct StoreRequest {
 /// from a path on the wire. Thread-safe.
 class StorageFolder {
 public:
-    explicit StorageFolder(std::string folder, bool fsync = true);
+    /// `keep` false makes it a scratch folder: files an `approve` callback of complete() has seen
+    /// are removed afterwards instead of renamed.
+    explicit StorageFolder(std::string folder, bool fsync = true, bool keep = true);
     /// Receives the dataset of `rq` and returns the C-STORE status (PS3.4 B.2.3).
     uint16_t receive(StoreRequest &rq);
 
@@ -89,7 +91,9 @@ public:
         ~Incoming();
     };
     Incoming receive_to_temp(StoreRequest &rq);
-    uint16_t complete(Incoming &in);
+    /// `approve`, when set, is called with the complete, checked temporary file and returns the
+    /// status: Success or a warning keeps the file (renamed into place), a failure drops it.
+    uint16_t complete(Incoming &in, const std::function<uint16_t(const std::string &path)> &approve = {});
     /// fsyncs the folder, making completed renames durable.
     void sync_folder();
     const std::string &folder() const { return folder_; }
@@ -97,6 +101,7 @@ public:
 private:
     std::string folder_;
     bool fsync_;
+    bool keep_;
 };
 
 /// The SCP side's behaviour. Unset handlers get defaults: echo answers Success; store writes into

@@ -1,0 +1,453 @@
+// dcmkit C ABI — networking: the AE configuration, associations as SCU, a server with C callbacks.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "dcmkit/dictionary.h"
+#include "dcmkit/dk_net.h"
+#include "dcmkit/net/association.h"
+#include "dcmkit/net/dimse.h"
+#include "dcmkit/net/services.h"
+#include "dcmkit/net/transport.h"
+#include "dcmkit/uid.h"
+#include "internal.h"
+
+namespace net = dcmkit::net;
+namespace dimse = dcmkit::net::dimse;
+using dk::fail;
+using dk::need;
+
+struct dk_ae {
+    net::AeConfig cfg;
+};
+
+struct dk_assoc {
+    std::unique_ptr<net::Association> a;
+};
+
+namespace {
+
+void check_version(uint32_t version, uint32_t current, const char *what) {
+    if (version == 0 || version > current)
+        fail(DK_EINVAL, std::string("unsupported ") + what + " version " + std::to_string(version) +
+                            " (this library knows 1 to " + std::to_string(current) + ")");
+}
+
+/// PS3.5 Table 6.2-1 (AE): 1 to 16 characters of the default repertoire, no backslash nor control
+/// character, not only spaces.
+std::string ae_title(const char *title, const char *what) {
+    need(title, what);
+    std::string s(title);
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    size_t lead = 0;
+    while (lead < s.size() && s[lead] == ' ') ++lead;
+    s.erase(0, lead);
+    if (s.empty() || s.size() > 16)
+        fail(DK_EINVAL, std::string(what) + " '" + title + "' must have 1 to 16 characters");
+    for (unsigned char c : s)
+        if (c < 0x20 || c >= 0x7F || c == '\\')
+            fail(DK_EINVAL, std::string(what) + " '" + title + "' has a character an AE title cannot have");
+    return s;
+}
+
+const net::Association &established(const dk_assoc *h) {
+    need(h, "assoc");
+    if (!h->a || !h->a->established())
+        fail(DK_EINVAL, "the association is no longer established (released or aborted)");
+    return *h->a;
+}
+
+net::Association &established(dk_assoc *h) {
+    return const_cast<net::Association &>(established(static_cast<const dk_assoc *>(h)));
+}
+
+}  // namespace
+
+extern "C" {
+
+// -- the AE ---------------------------------------------------------------------------------------
+
+dk_result dk_ae_options_init(dk_ae_options *opts, uint32_t version) {
+    return dk::guard([&] {
+        need(opts, "opts");
+        check_version(version, DK_AE_OPTIONS_VERSION, "dk_ae_options");
+        // Only the fields `version` has: the caller's struct may be an older, shorter one.
+        const dk_ae_options d = DK_AE_OPTIONS_INIT;
+        *opts = d;
+        opts->version = version;
+    });
+}
+
+dk_result dk_ae_new(dk_ae **out, const char *title, const dk_ae_options *opts) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        std::string t = ae_title(title, "ae_title");
+        dk_ae_options o = DK_AE_OPTIONS_INIT;
+        if (opts) {
+            check_version(opts->version, DK_AE_OPTIONS_VERSION, "dk_ae_options");
+            o = *opts;  // version 1 has every field of this struct
+        }
+        auto check_ms = [](int32_t v, const char *name) {
+            if (v < 0) fail(DK_EINVAL, std::string(name) + " is negative (" + std::to_string(v) + ")");
+            return int(v);
+        };
+        auto ae = std::make_unique<dk_ae>();
+        net::AeConfig &c = ae->cfg;
+        c.ae_title = t;
+        c.max_pdu_length = o.max_pdu;
+        c.timeouts.connect_ms = check_ms(o.connect_timeout_ms, "connect_timeout_ms");
+        c.timeouts.artim_ms = check_ms(o.artim_timeout_ms, "artim_timeout_ms");
+        c.timeouts.dimse_ms = check_ms(o.dimse_timeout_ms, "dimse_timeout_ms");
+        c.timeouts.idle_ms = check_ms(o.idle_timeout_ms, "idle_timeout_ms");
+        c.max_ops_invoked = o.max_ops_invoked;
+        c.max_ops_performed = o.max_ops_performed;
+        if (o.max_associations == 0) fail(DK_EINVAL, "max_associations is 0");
+        c.max_associations = o.max_associations;
+        c.check_called_ae = o.check_called_ae != 0;
+        if (o.log_level < DK_LOG_ERROR || o.log_level > DK_LOG_TRACE)
+            fail(DK_EINVAL, "log_level " + std::to_string(o.log_level) + " is not a dk_log_level");
+        c.log_level = static_cast<net::LogLevel>(o.log_level);
+        *out = ae.release();
+    });
+}
+
+void dk_ae_free(dk_ae *ae) { delete ae; }
+
+dk_result dk_ae_add_sop_class(dk_ae *ae, const char *sop_class_uid, const char *const *transfer_syntaxes, size_t n,
+                              uint32_t roles) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        need(sop_class_uid, "sop_class_uid");
+        std::string why;
+        if (!dcmkit::is_valid_uid(sop_class_uid, &why))
+            fail(DK_EINVAL, std::string("sop_class_uid '") + sop_class_uid + "' is not a UID: " + why);
+        if (roles == 0 || (roles & ~(DK_ROLE_SCU | DK_ROLE_SCP)) != 0)
+            fail(DK_EINVAL, "roles must be DK_ROLE_SCU, DK_ROLE_SCP or both, not " + std::to_string(roles));
+        if (n && !transfer_syntaxes) fail(DK_EINVAL, "transfer_syntaxes is NULL but n is " + std::to_string(n));
+        std::vector<std::string> ts;
+        for (size_t i = 0; i < n; ++i)
+            ts.emplace_back(dcmkit::TransferSyntax::parse(need(transfer_syntaxes[i], "transfer_syntaxes[i]")).uid);
+        ae->cfg.add(sop_class_uid, std::move(ts), (roles & DK_ROLE_SCP) != 0, (roles & DK_ROLE_SCU) != 0);
+    });
+}
+
+dk_result dk_ae_add_verification(dk_ae *ae) {
+    return dk::guard([&] { need(ae, "ae")->cfg.add_verification(); });
+}
+
+dk_result dk_ae_add_all_storage(dk_ae *ae) {
+    return dk::guard([&] { need(ae, "ae")->cfg.add_all_storage(); });
+}
+
+dk_result dk_ae_add_storage_for_files(dk_ae *ae, const char *const *paths, size_t n) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        if (n && !paths) fail(DK_EINVAL, "paths is NULL but n is " + std::to_string(n));
+        net::AeConfig cfg = ae->cfg;  // all or nothing
+        for (size_t i = 0; i < n; ++i) {
+            const std::string path = need(paths[i], "paths[i]");
+            std::vector<std::string> errors;
+            if (net::add_storage_contexts(cfg, {path}, &errors).empty()) {
+                // Reads the header again for the precise error (its code and message).
+                dcmkit::ReadOptions ro;
+                ro.stop_before_pixels = true;
+                (void)dcmkit::read_file(path, ro);
+                fail(DK_ENOTDICOM, errors.empty() ? path + ": cannot be sent" : errors.front());
+            }
+        }
+        if (cfg.sop_classes.size() > 128)
+            fail(DK_EINVAL, std::to_string(cfg.sop_classes.size()) +
+                                " SOP classes need more than the 128 presentation contexts of one association");
+        ae->cfg = std::move(cfg);
+    });
+}
+
+dk_result dk_ae_set_log(dk_ae *ae, dk_log_fn fn, void *user_data) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        if (!fn) {
+            ae->cfg.log = nullptr;
+            return;
+        }
+        ae->cfg.log = [fn, user_data](net::LogLevel level, const std::string &message) {
+            fn(static_cast<dk_log_level>(level), message.c_str(), user_data);
+        };
+    });
+}
+
+// -- associations -----------------------------------------------------------------------------------
+
+dk_result dk_assoc_connect(dk_assoc **out, const dk_ae *ae, const char *host, uint16_t port, const char *called_ae) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        need(ae, "ae");
+        need(host, "host");
+        const std::string called = ae_title(called_ae, "called_ae");
+        if (port == 0) fail(DK_EINVAL, "port is 0");
+        if (ae->cfg.sop_classes.empty())
+            fail(DK_EINVAL, "the AE has no SOP class to propose (dk_ae_add_verification, dk_ae_add_sop_class…)");
+        auto h = std::make_unique<dk_assoc>();
+        try {
+            h->a = net::Association::connect(ae->cfg, host, port, called);
+        } catch (const dcmkit::Error &e) {
+            // Name the peer: "network: connection refused" alone does not say where.
+            const std::string where = std::string(host) + ":" + std::to_string(port);
+            std::string msg = std::string(e.what()) + " (requesting an association with " + called;
+            if (msg.find(where) == std::string::npos) msg += " at " + where;
+            throw dk::Failure{dk::to_result(e.code()), msg + ")"};
+        }
+        *out = h.release();
+    });
+}
+
+dk_result dk_assoc_echo(dk_assoc *assoc, uint16_t *status) {
+    return dk::guard([&] {
+        need(status, "status");
+        *status = 0;
+        net::Association &a = established(assoc);
+        *status = net::echo(a);
+    });
+}
+
+dk_result dk_assoc_store_file(dk_assoc *assoc, const char *path, uint16_t *status) {
+    return dk::guard([&] {
+        need(status, "status");
+        *status = 0;
+        net::Association &a = established(assoc);
+        need(path, "path");
+        *status = net::store_file(a, path).status;
+    });
+}
+
+dk_result dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *ds, uint16_t *status) {
+    return dk::guard([&] {
+        need(status, "status");
+        *status = 0;
+        net::Association &a = established(assoc);
+        need(ds, "ds");
+        if (!ds->path.empty()) fail(DK_EINVAL, "ds is a sequence item: only a top-level dataset can be stored");
+        *status = net::store(a, ds->root->file).status;
+    });
+}
+
+dk_result dk_assoc_context_count(const dk_assoc *assoc, size_t *count) {
+    return dk::guard([&] {
+        need(count, "count");
+        *count = 0;
+        need(assoc, "assoc");
+        if (assoc->a) *count = assoc->a->contexts().size();
+    });
+}
+
+dk_result dk_assoc_context(const dk_assoc *assoc, size_t index, uint8_t *id, const char **abstract_syntax,
+                           const char **transfer_syntax, int *result) {
+    return dk::guard([&] {
+        need(assoc, "assoc");
+        const size_t n = assoc->a ? assoc->a->contexts().size() : 0;
+        if (index >= n)
+            fail(DK_ENOTFOUND, "no presentation context " + std::to_string(index) + " (there are " +
+                                   std::to_string(n) + ")");
+        const net::PresentationContext &pc = assoc->a->contexts()[index];
+        if (id) *id = pc.id;
+        if (abstract_syntax) *abstract_syntax = pc.abstract_syntax.c_str();
+        if (transfer_syntax) *transfer_syntax = pc.accepted() ? pc.transfer_syntax.c_str() : "";
+        if (result) *result = static_cast<int>(pc.result);
+    });
+}
+
+dk_result dk_assoc_release(dk_assoc *assoc) {
+    return dk::guard([&] { established(assoc).release(); });
+}
+
+dk_result dk_assoc_abort(dk_assoc *assoc) {
+    return dk::guard([&] {
+        need(assoc, "assoc");
+        if (assoc->a) assoc->a->abort();
+    });
+}
+
+void dk_assoc_free(dk_assoc *assoc) {
+    delete assoc;  // ~Association aborts an established association; never throws
+}
+
+dk_result dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t version) {
+    return dk::guard([&] {
+        need(callbacks, "callbacks");
+        check_version(version, DK_SERVER_CALLBACKS_VERSION, "dk_server_callbacks");
+        const dk_server_callbacks d = DK_SERVER_CALLBACKS_INIT;
+        *callbacks = d;
+        callbacks->version = version;
+    });
+}
+
+}  // extern "C"
+
+// -- the server ---------------------------------------------------------------------------------------
+
+struct dk_server {
+    net::AeConfig cfg;
+    dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
+    std::shared_ptr<net::StorageFolder> storage;  // the caller's folder, or a scratch one for on_store
+    bool scratch = false;                         // storage is a private temporary folder
+    std::unique_ptr<net::Server> server;          // the core's server: pool, limits, stop
+    bool started = false;
+
+    ~dk_server() {
+        if (server) server->stop(10000);
+        if (scratch && storage) ::rmdir(storage->folder().c_str());
+    }
+
+    void start(const std::string &address, uint16_t port);
+};
+
+namespace {
+
+/// A callback's answer: its status, or `failure` when it returns an error code.
+uint16_t status_of(dk_result r, uint16_t status, uint16_t failure) { return r == DK_OK ? status : failure; }
+
+/// The strings dk_assoc_info points to, for one callback.
+struct AssocInfo {
+    std::string calling, called, peer;
+    dk_assoc_info info;
+    AssocInfo(std::string calling_ae, std::string called_ae, std::string peer_address)
+        : calling(std::move(calling_ae)), called(std::move(called_ae)), peer(std::move(peer_address)),
+          info{calling.c_str(), called.c_str(), peer.c_str()} {}
+    explicit AssocInfo(const net::Association &a) : AssocInfo(a.calling_ae(), a.called_ae(), a.peer()) {}
+};
+
+/// Calls a C callback; a C++ caller's callback that throws anyway counts as an internal error.
+template <typename F>
+dk_result call_back(F &&f) noexcept {
+    try {
+        return f();
+    } catch (...) {
+        return DK_EINTERNAL;
+    }
+}
+
+}  // namespace
+
+void dk_server::start(const std::string &address, uint16_t port) {
+    if (cb.on_store && !storage) {
+        // Incoming instances go to scratch files, removed after the callback.
+        const char *tmp = std::getenv("TMPDIR");
+        std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/dcmkit-scp-XXXXXX";
+        if (!::mkdtemp(dir.data())) fail(DK_EIO, "cannot create a scratch folder in " + dir + ": " + std::strerror(errno));
+        storage = std::make_shared<net::StorageFolder>(dir, false, false);
+        scratch = true;
+    }
+    net::ServiceHandlers h;
+    if (cb.on_associate) {
+        h.on_associate = [this](const net::AAssociateRq &rq, const std::string &peer) -> std::optional<net::AAssociateRj> {
+            AssocInfo ai(rq.calling_ae, rq.called_ae, peer);
+            const dk_result r = call_back([&] { return cb.on_associate(&ai.info, cb.user_data); });
+            if (r == DK_OK) return std::nullopt;
+            cfg.emit(net::LogLevel::info, "on_associate rejected " + rq.calling_ae + " from " + peer + " (" +
+                                              dk_result_name(r) + ")");
+            return net::AAssociateRj{1, 1, 1};  // rejected-permanent, service-user, no reason given
+        };
+    }
+    if (cb.on_echo) {
+        h.on_echo = [this](net::Association &a, const net::Command &) -> uint16_t {
+            AssocInfo ai(a);
+            uint16_t st = dimse::status::Success;
+            const dk_result r = call_back([&] { return cb.on_echo(&st, &ai.info, cb.user_data); });
+            return status_of(r, st, dimse::status::ProcessingFailure);
+        };
+    }
+    if (cb.on_store) {
+        // Streamed to a temporary file, fsynced and checked; the callback sees it before it is kept.
+        h.on_store = [this](net::StoreRequest &rq) -> uint16_t {
+            AssocInfo ai(rq.assoc);
+            net::StorageFolder::Incoming in = storage->receive_to_temp(rq);
+            return storage->complete(in, [&](const std::string &path) {
+                const dk_store_info si{&ai.info, rq.sop_class_uid.c_str(), rq.sop_instance_uid.c_str(),
+                                       rq.transfer_syntax.c_str(), path.c_str()};
+                uint16_t status = dimse::status::Success;
+                const dk_result r = call_back([&] { return cb.on_store(&status, &si, cb.user_data); });
+                return status_of(r, status, dimse::status::OutOfResources);
+            });
+        };
+    } else {
+        h.storage = storage;  // the core's default: stored in the folder, or refused without one
+    }
+    server = std::make_unique<net::Server>(cfg, std::move(h));
+    server->start(address, port);
+    started = true;
+}
+
+extern "C" {
+
+dk_result dk_server_new(dk_server **out, const dk_ae *ae, const dk_server_callbacks *callbacks) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        need(ae, "ae");
+        auto s = std::make_unique<dk_server>();
+        if (callbacks) {
+            check_version(callbacks->version, DK_SERVER_CALLBACKS_VERSION, "dk_server_callbacks");
+            s->cb = *callbacks;  // version 1 has every field of this struct
+        }
+        s->cfg = ae->cfg;
+        if (s->cfg.sop_classes.empty())
+            fail(DK_EINVAL, "the AE has no SOP class to accept (dk_ae_add_verification, dk_ae_add_all_storage…)");
+        *out = s.release();
+    });
+}
+
+dk_result dk_server_set_storage_folder(dk_server *srv, const char *folder, int fsync) {
+    return dk::guard([&] {
+        need(srv, "srv");
+        need(folder, "folder");
+        if (srv->started) fail(DK_EINVAL, "the server is already started");
+        struct stat st {};
+        if (::stat(folder, &st) != 0) fail(DK_ENOTFOUND, std::string(folder) + ": " + std::strerror(errno));
+        if (!S_ISDIR(st.st_mode)) fail(DK_EINVAL, std::string(folder) + " is not a folder");
+        if (::access(folder, W_OK | X_OK) != 0)
+            fail(DK_EIO, std::string("cannot write in ") + folder + ": " + std::strerror(errno));
+        srv->storage = std::make_shared<net::StorageFolder>(folder, fsync != 0);
+        srv->scratch = false;
+    });
+}
+
+dk_result dk_server_start(dk_server *srv, const char *address, uint16_t port) {
+    return dk::guard([&] {
+        need(srv, "srv");
+        if (srv->started) fail(DK_EINVAL, "the server is already started (a stopped server cannot be restarted)");
+        srv->start(address ? address : "", port);
+    });
+}
+
+dk_result dk_server_port(const dk_server *srv, uint16_t *port) {
+    return dk::guard([&] {
+        need(port, "port");
+        *port = 0;
+        need(srv, "srv");
+        if (!srv->server) fail(DK_EINVAL, "the server is not started");
+        *port = srv->server->port();
+    });
+}
+
+dk_result dk_server_stop(dk_server *srv, int32_t grace_ms) {
+    return dk::guard([&] {
+        need(srv, "srv");
+        if (srv->server) srv->server->stop(std::max<int32_t>(0, grace_ms));
+    });
+}
+
+void dk_server_free(dk_server *srv) { delete srv; }
+
+}  // extern "C"

@@ -1,0 +1,725 @@
+/* C ABI: networking. dcmkit as SCU against DCMTK's storescp and against its own dk_server;
+ * DCMTK's echoscu/storescu against a dk_server with callbacks; misuse. The DCMTK cases skip when
+ * DCMTK is not installed. Every peer listens on 127.0.0.1 on a free port; DCMTK tools are started
+ * with fork/exec, waited for with a bound, and killed by PID. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dk_test.h"
+
+#define SC_STORAGE "1.2.840.10008.5.1.4.1.1.7" /* Secondary Capture Image Storage */
+
+/* -- helpers ------------------------------------------------------------------------------------- */
+
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* 1 when `name` is an executable in PATH (its full path in `out`). */
+static int find_tool(const char *name, char *out, size_t size) {
+    const char *path = getenv("PATH");
+    char dir[1024];
+    while (path && *path) {
+        const char *end = strchr(path, ':');
+        size_t n = end ? (size_t)(end - path) : strlen(path);
+        if (n > 0 && n < sizeof dir) {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+            snprintf(out, size, "%s/%s", dir, name);
+            if (access(out, X_OK) == 0) return 1;
+        }
+        path = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+static int have_dcmtk(void) {
+    char p[1100];
+    return find_tool("storescp", p, sizeof p) && find_tool("storescu", p, sizeof p) && find_tool("echoscu", p, sizeof p);
+}
+
+/* A port nobody listens on now (bound to 0, then closed). */
+static uint16_t free_port(void) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    uint16_t port = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* 1 once something accepts TCP connections on 127.0.0.1:port (within timeout_ms). */
+static int wait_listening(uint16_t port, long timeout_ms) {
+    long waited = 0;
+    for (;;) {
+        struct sockaddr_in a;
+        int ok, fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) return 0;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(port);
+        ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) return 1;
+        if (waited >= timeout_ms) return 0;
+        sleep_ms(50);
+        waited += 50;
+    }
+}
+
+/* Starts argv[0] (found in PATH) with TCP_NODELAY=1, its output appended to `log`. */
+static pid_t spawn(char *const argv[], const char *log) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        setenv("TCP_NODELAY", "1", 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits up to timeout_ms for `pid`, killing it after; its exit code, or -1 when killed or failed. */
+static int wait_exit(pid_t pid, long timeout_ms) {
+    long waited = 0;
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        if (r < 0) return -1;
+        if (waited >= timeout_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        sleep_ms(20);
+        waited += 20;
+    }
+}
+
+/* Runs a tool to completion (60 s at most); its exit code. */
+static int run(char *const argv[], const char *log) {
+    pid_t pid = spawn(argv, log);
+    return pid > 0 ? wait_exit(pid, 60000) : -1;
+}
+
+static void stop_process(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    if (wait_exit(pid, 5000) == -1) kill(pid, SIGKILL);
+}
+
+/* 1 when the text file `path` contains `needle`. */
+static int file_contains(const char *path, const char *needle) {
+    static char buf[1 << 16];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+static int count_files(const char *dir) {
+    int n = 0;
+    struct dirent *e;
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') ++n;
+    closedir(d);
+    return n;
+}
+
+static int exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A fresh empty folder for this case. */
+static const char *fresh_dir(char *buf, size_t size, const char *suffix) {
+    char cmd[1200];
+    dk_test_path(buf, size, suffix);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
+    if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", buf);
+    return buf;
+}
+
+/* A small Secondary Capture instance, written to `path`; its SOP Instance UID in uid[65]. */
+static int make_instance(dk_dataset **out, char uid[65]) {
+    dk_dataset *ds = NULL;
+    static const int64_t rows = 2, bits = 8;
+    const unsigned char px[4] = {1, 2, 3, 4};
+    if (dk_dataset_new(&ds) != DK_OK || dk_uid_generate(uid, 65) != DK_OK) return 0;
+    if (dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0016), NULL, SC_STORAGE) != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0018), NULL, uid) != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0060), NULL, "OT") != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0010), NULL, "Test^Net") != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000D), NULL, "1.2.826.0.1.3680043.2.1125.77.1") != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0028, 0x0004), NULL, "MONOCHROME2") != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0002), NULL, &(int64_t){1}, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0010), NULL, &rows, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0011), NULL, &rows, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0100), NULL, &bits, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0101), NULL, &bits, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0102), NULL, &(int64_t){7}, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0103), NULL, &(int64_t){0}, 1) != DK_OK ||
+        dk_dataset_set_bytes(ds, DK_TAG(0x7FE0, 0x0010), "OB", px, sizeof px) != DK_OK) {
+        dk_dataset_free(ds);
+        return 0;
+    }
+    *out = ds;
+    return 1;
+}
+
+static int make_file(const char *path, char uid[65]) {
+    dk_dataset *ds = NULL;
+    int ok;
+    if (!make_instance(&ds, uid)) return 0;
+    ok = dk_dataset_write_file(ds, path, NULL) == DK_OK;
+    dk_dataset_free(ds);
+    return ok;
+}
+
+/* Starts DCMTK's storescp (AE STORESCP) on a free port, storing into `dir`. */
+static pid_t start_storescp(uint16_t *port, const char *dir, const char *log) {
+    char portbuf[16];
+    char *argv[] = {"storescp", "-aet", "STORESCP", "-od", NULL, NULL, NULL};
+    pid_t pid;
+    *port = free_port();
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)*port);
+    argv[4] = (char *)dir;
+    argv[5] = portbuf;
+    pid = spawn(argv, log);
+    if (pid > 0 && !wait_listening(*port, 10000)) {
+        stop_process(pid);
+        return -1;
+    }
+    return pid;
+}
+
+/* An SCU AE proposing Verification and the storage of `file`. */
+static dk_ae *scu_ae(const char *file) {
+    dk_ae *ae = NULL;
+    dk_ae_options o;
+    if (dk_ae_options_init(&o, DK_AE_OPTIONS_VERSION) != DK_OK) return NULL;
+    o.dimse_timeout_ms = 20000;
+    o.artim_timeout_ms = 10000;
+    if (dk_ae_new(&ae, "DKSCU", &o) != DK_OK) return NULL;
+    if (dk_ae_add_verification(ae) != DK_OK || (file && dk_ae_add_storage_for_files(ae, &file, 1) != DK_OK)) {
+        dk_ae_free(ae);
+        return NULL;
+    }
+    return ae;
+}
+
+/* Echo, store a file and a dataset over one association to 127.0.0.1:port. */
+static void echo_and_store(uint16_t port, const char *called, const char *file) {
+    dk_ae *ae = scu_ae(file);
+    dk_assoc *a = NULL;
+    dk_dataset *ds = NULL;
+    uint16_t status = 0xFFFF;
+    size_t n = 0, i;
+    int verification = 0, storage = 0;
+    char uid[65];
+    REQUIRE(ae != NULL);
+    CHECK_OK(dk_assoc_connect(&a, ae, "127.0.0.1", port, called));
+    dk_ae_free(ae); /* the association has its copy */
+    REQUIRE(a != NULL);
+    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_INT(status, 0);
+    CHECK_OK(dk_assoc_context_count(a, &n));
+    CHECK(n >= 2);
+    for (i = 0; i < n; ++i) {
+        uint8_t id = 0;
+        const char *as = NULL, *ts = NULL;
+        int result = -1;
+        CHECK_OK(dk_assoc_context(a, i, &id, &as, &ts, &result));
+        CHECK(id % 2 == 1);
+        if (result == 0 && strcmp(as, "1.2.840.10008.1.1") == 0) verification = 1;
+        if (result == 0 && strcmp(as, SC_STORAGE) == 0 && ts[0] != '\0') storage = 1;
+    }
+    CHECK(verification);
+    CHECK(storage);
+    CHECK_RC(dk_assoc_context(a, n, NULL, NULL, NULL, NULL), DK_ENOTFOUND);
+    status = 0xFFFF;
+    CHECK_OK(dk_assoc_store_file(a, file, &status));
+    CHECK_INT(status, 0);
+    if (make_instance(&ds, uid)) {
+        status = 0xFFFF;
+        CHECK_OK(dk_assoc_store_dataset(a, ds, &status));
+        CHECK_INT(status, 0);
+        dk_dataset_free(ds);
+    } else {
+        CHECK(!"cannot make a dataset");
+    }
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+}
+
+/* -- dcmkit SCU -> DCMTK storescp ------------------------------------------------------------------ */
+
+DK_TEST(scu_echo_and_store_to_storescp) {
+    char dir[512], log[512], file[512], uid[65];
+    uint16_t port;
+    pid_t pid;
+    if (!have_dcmtk()) DK_SKIP("DCMTK (storescp) not installed");
+    fresh_dir(dir, sizeof dir, "in");
+    dk_test_path(log, sizeof log, "storescp.log");
+    dk_test_path(file, sizeof file, "sc.dcm");
+    REQUIRE(make_file(file, uid));
+    pid = start_storescp(&port, dir, log);
+    REQUIRE(pid > 0);
+    echo_and_store(port, "STORESCP", file);
+    stop_process(pid);
+    CHECK_INT(count_files(dir), 2); /* the file and the dataset */
+}
+
+/* -- dcmkit SCU -> dk_server (in process) ---------------------------------------------------------- */
+
+DK_TEST(scu_echo_and_store_to_own_server) {
+    char dir[512], file[512], stored[700], uid[65];
+    dk_ae *ae = NULL;
+    dk_server *srv = NULL;
+    uint16_t port = 0;
+    fresh_dir(dir, sizeof dir, "in");
+    dk_test_path(file, sizeof file, "sc.dcm");
+    REQUIRE(make_file(file, uid));
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCP", NULL));
+    CHECK_OK(dk_ae_add_verification(ae));
+    CHECK_OK(dk_ae_add_all_storage(ae));
+    REQUIRE_OK(dk_server_new(&srv, ae, NULL)); /* no callbacks: the defaults */
+    dk_ae_free(ae);
+    CHECK_OK(dk_server_set_storage_folder(srv, dir, 0));
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(srv, &port));
+    CHECK(port != 0);
+    CHECK_RC(dk_server_start(srv, "127.0.0.1", 0), DK_EINVAL);
+    CHECK_RC(dk_server_set_storage_folder(srv, dir, 0), DK_EINVAL);
+    echo_and_store(port, "DKSCP", file);
+    CHECK_OK(dk_server_stop(srv, 5000));
+    CHECK_OK(dk_server_stop(srv, 5000)); /* idempotent */
+    dk_server_free(srv);
+    snprintf(stored, sizeof stored, "%s/%s.dcm", dir, uid);
+    CHECK(exists(stored));
+    CHECK_INT(count_files(dir), 2);
+}
+
+/* -- DCMTK echoscu/storescu -> dk_server with callbacks -------------------------------------------- */
+
+typedef struct counts {
+    pthread_mutex_t mu;
+    int associate, echo, store, rejected, info_ok, dataset_ok, log_lines;
+    int fail_store; /* on_store answers a failure */
+    char instance[65];
+} counts;
+
+static int starts_with(const char *s, const char *prefix) {
+    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static dk_result on_associate(const dk_assoc_info *info, void *user_data) {
+    counts *c = (counts *)user_data;
+    int reject = strcmp(info->calling_ae, "BADGUY") == 0;
+    pthread_mutex_lock(&c->mu);
+    ++c->associate;
+    if (reject) ++c->rejected;
+    if (strcmp(info->called_ae, "DKSCP") == 0 && starts_with(info->peer_address, "127.0.0.1:")) ++c->info_ok;
+    pthread_mutex_unlock(&c->mu);
+    return reject ? DK_EREJECTED : DK_OK;
+}
+
+static dk_result on_echo(uint16_t *status, const dk_assoc_info *info, void *user_data) {
+    counts *c = (counts *)user_data;
+    pthread_mutex_lock(&c->mu);
+    ++c->echo;
+    if (*status == 0 && strcmp(info->calling_ae, "ECHOSCU") == 0) ++c->info_ok;
+    pthread_mutex_unlock(&c->mu);
+    return DK_OK;
+}
+
+static dk_result on_store(uint16_t *status, const dk_store_info *info, void *user_data) {
+    counts *c = (counts *)user_data;
+    dk_dataset *ds = NULL;
+    char buf[128];
+    size_t size = sizeof buf;
+    int ok = 0, fail;
+    /* The file is complete: read it back. */
+    if (dk_dataset_read_file(&ds, info->path, NULL) == DK_OK &&
+        dk_dataset_get_string(ds, DK_TAG(0x0008, 0x0018), buf, &size) == DK_OK)
+        ok = strcmp(buf, info->sop_instance_uid) == 0;
+    dk_dataset_free(ds);
+    pthread_mutex_lock(&c->mu);
+    ++c->store;
+    if (ok) ++c->dataset_ok;
+    if (strcmp(info->sop_class_uid, SC_STORAGE) == 0 && info->transfer_syntax[0] != '\0' &&
+        strcmp(info->assoc->calling_ae, "STORESCU") == 0 && strcmp(info->assoc->called_ae, "DKSCP") == 0 &&
+        starts_with(info->assoc->peer_address, "127.0.0.1:"))
+        ++c->info_ok;
+    snprintf(c->instance, sizeof c->instance, "%s", info->sop_instance_uid);
+    fail = c->fail_store;
+    pthread_mutex_unlock(&c->mu);
+    if (fail > 0) *status = 0xA700; /* a failure status */
+    return fail < 0 ? DK_EIO : DK_OK; /* a failed callback */
+}
+
+static void set_fail_store(counts *c, int fail) {
+    pthread_mutex_lock(&c->mu);
+    c->fail_store = fail;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void print_file(const char *path) {
+    char buf[4096];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    fprintf(stderr, "--- %s ---\n", path);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, stderr);
+    fclose(f);
+}
+
+static void on_log(dk_log_level level, const char *message, void *user_data) {
+    counts *c = (counts *)user_data;
+    (void)level;
+    (void)message;
+    pthread_mutex_lock(&c->mu);
+    ++c->log_lines;
+    pthread_mutex_unlock(&c->mu);
+}
+
+DK_TEST(dcmtk_tools_to_server_with_callbacks) {
+    char dir[512], log[512], log2[512], log3[512], file[512], file2[512], file3[512], stored[700], uid[65], uid2[65], uid3[65];
+    char portbuf[16];
+    dk_ae *ae = NULL;
+    dk_ae_options o = DK_AE_OPTIONS_INIT;
+    dk_server_callbacks cb;
+    dk_server *srv = NULL;
+    uint16_t port = 0;
+    counts c;
+    if (!have_dcmtk()) DK_SKIP("DCMTK (echoscu, storescu) not installed");
+    memset(&c, 0, sizeof c);
+    pthread_mutex_init(&c.mu, NULL);
+    fresh_dir(dir, sizeof dir, "in");
+    remove(dk_test_path(log, sizeof log, "tools.log"));
+    remove(dk_test_path(log2, sizeof log2, "store-fail.log"));
+    remove(dk_test_path(log3, sizeof log3, "store-error.log"));
+    dk_test_path(file, sizeof file, "a.dcm");
+    dk_test_path(file2, sizeof file2, "b.dcm");
+    dk_test_path(file3, sizeof file3, "c.dcm");
+    REQUIRE(make_file(file, uid) && make_file(file2, uid2) && make_file(file3, uid3));
+
+    o.log_level = DK_LOG_INFO;
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCP", &o));
+    CHECK_OK(dk_ae_add_verification(ae));
+    CHECK_OK(dk_ae_add_all_storage(ae));
+    CHECK_OK(dk_ae_set_log(ae, on_log, &c));
+    CHECK_OK(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION));
+    cb.on_associate = on_associate;
+    cb.on_echo = on_echo;
+    cb.on_store = on_store;
+    cb.user_data = &c;
+    REQUIRE_OK(dk_server_new(&srv, ae, &cb));
+    dk_ae_free(ae);
+    CHECK_OK(dk_server_set_storage_folder(srv, dir, 1));
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(srv, &port));
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    {
+        char *echo_ok[] = {"echoscu", "-aet", "ECHOSCU", "-aec", "DKSCP", "127.0.0.1", portbuf, NULL};
+        char *echo_bad[] = {"echoscu", "-aet", "BADGUY", "-aec", "DKSCP", "127.0.0.1", portbuf, NULL};
+        char *store_ok[] = {"storescu", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file, NULL};
+        char *store_fail[] = {"storescu", "-v", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file2, NULL};
+        char *store_err[] = {"storescu", "-v", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file3, NULL};
+        CHECK_INT(run(echo_ok, log), 0);
+        CHECK(run(echo_bad, log) != 0); /* rejected by on_associate */
+        CHECK(file_contains(log, "Association Rejected"));
+        CHECK_INT(run(store_ok, log), 0);
+        /* storescu reports the failure status on_store answers, and that of a failed callback. */
+        set_fail_store(&c, 1);
+        run(store_fail, log2);
+        CHECK(file_contains(log2, "Received Store Response (Refused: OutOfResources)"));
+        set_fail_store(&c, -1);
+        run(store_err, log3);
+        CHECK(file_contains(log3, "Received Store Response (Refused: OutOfResources)"));
+    }
+    CHECK_OK(dk_server_stop(srv, 5000));
+    dk_server_free(srv);
+
+    pthread_mutex_lock(&c.mu);
+    CHECK_INT(c.associate, 5);
+    CHECK_INT(c.rejected, 1);
+    CHECK_INT(c.echo, 1);
+    CHECK_INT(c.store, 3);
+    CHECK_INT(c.dataset_ok, 3);
+    /* on_associate: called AE and peer of all 5; on_echo: 1; on_store: 3 */
+    CHECK_INT(c.info_ok, 5 + 1 + 3);
+    CHECK(c.log_lines > 0);
+    pthread_mutex_unlock(&c.mu);
+    pthread_mutex_destroy(&c.mu);
+    /* Only the accepted instance is kept, under its UID. */
+    snprintf(stored, sizeof stored, "%s/%s.dcm", dir, uid);
+    CHECK(exists(stored));
+    CHECK_INT(count_files(dir), 1);
+    if (dk_test_failed_checks) {
+        print_file(log);
+        print_file(log2);
+        print_file(log3);
+    }
+}
+
+/* -- misuse -------------------------------------------------------------------------------------- */
+
+DK_TEST(null_handles_and_bad_options) {
+    dk_ae *ae = NULL;
+    dk_ae_options o;
+    dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
+    dk_server *srv = NULL;
+    dk_assoc *a = NULL;
+    uint16_t status = 1, port = 1;
+    size_t n = 1;
+    const char *ts[] = {"explicit", "implicit"};
+    const char *bad_ts[] = {"no-such-syntax"};
+
+    CHECK_ERR(dk_ae_options_init(&o, 0), DK_EINVAL, "version 0");
+    CHECK_ERR(dk_ae_options_init(&o, DK_AE_OPTIONS_VERSION + 1), DK_EINVAL, "dk_ae_options");
+    CHECK_RC(dk_ae_options_init(NULL, DK_AE_OPTIONS_VERSION), DK_EINVAL);
+    REQUIRE_OK(dk_ae_options_init(&o, DK_AE_OPTIONS_VERSION));
+    CHECK_INT(o.max_pdu, 262144);
+    o.version = 99;
+    ae = (dk_ae *)&o; /* must be reset to NULL */
+    CHECK_ERR(dk_ae_new(&ae, "DKSCU", &o), DK_EINVAL, "version 99");
+    CHECK(ae == NULL);
+    CHECK_RC(dk_ae_new(NULL, "DKSCU", NULL), DK_EINVAL);
+    CHECK_ERR(dk_ae_new(&ae, NULL, NULL), DK_EINVAL, "ae_title is NULL");
+    CHECK_ERR(dk_ae_new(&ae, "", NULL), DK_EINVAL, "1 to 16");
+    CHECK_ERR(dk_ae_new(&ae, "SEVENTEEN_LETTERS", NULL), DK_EINVAL, "1 to 16");
+    CHECK_ERR(dk_ae_new(&ae, "BACK\\SLASH", NULL), DK_EINVAL, "character");
+    o.version = DK_AE_OPTIONS_VERSION;
+    o.dimse_timeout_ms = -1;
+    CHECK_ERR(dk_ae_new(&ae, "DKSCU", &o), DK_EINVAL, "dimse_timeout_ms");
+
+    CHECK_RC(dk_ae_add_verification(NULL), DK_EINVAL);
+    CHECK_RC(dk_ae_add_all_storage(NULL), DK_EINVAL);
+    CHECK_RC(dk_ae_add_sop_class(NULL, SC_STORAGE, NULL, 0, DK_ROLE_SCU), DK_EINVAL);
+    CHECK_RC(dk_ae_add_storage_for_files(NULL, NULL, 0), DK_EINVAL);
+    CHECK_RC(dk_ae_set_log(NULL, NULL, NULL), DK_EINVAL);
+    dk_ae_free(NULL);
+
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCU", NULL));
+    CHECK_ERR(dk_assoc_connect(&a, ae, "127.0.0.1", 104, "PEER"), DK_EINVAL, "no SOP class");
+    CHECK_OK(dk_ae_add_sop_class(ae, "1.2.840.10008.1.1", ts, 2, DK_ROLE_SCU));
+    CHECK_ERR(dk_ae_add_sop_class(ae, "not a uid", ts, 2, DK_ROLE_SCU), DK_EINVAL, "not a UID");
+    CHECK_RC(dk_ae_add_sop_class(ae, SC_STORAGE, bad_ts, 1, DK_ROLE_SCU), DK_EINVAL);
+    CHECK_ERR(dk_ae_add_sop_class(ae, SC_STORAGE, NULL, 0, 0), DK_EINVAL, "roles");
+    CHECK_ERR(dk_ae_add_sop_class(ae, SC_STORAGE, NULL, 3, DK_ROLE_SCU), DK_EINVAL, "transfer_syntaxes is NULL");
+    CHECK_OK(dk_ae_set_log(ae, NULL, NULL));
+
+    CHECK_RC(dk_assoc_connect(NULL, ae, "127.0.0.1", 104, "PEER"), DK_EINVAL);
+    CHECK_RC(dk_assoc_connect(&a, NULL, "127.0.0.1", 104, "PEER"), DK_EINVAL);
+    CHECK_RC(dk_assoc_connect(&a, ae, NULL, 104, "PEER"), DK_EINVAL);
+    CHECK_ERR(dk_assoc_connect(&a, ae, "127.0.0.1", 104, NULL), DK_EINVAL, "called_ae is NULL");
+    CHECK_ERR(dk_assoc_connect(&a, ae, "127.0.0.1", 0, "PEER"), DK_EINVAL, "port");
+    CHECK(a == NULL);
+    CHECK_RC(dk_assoc_echo(NULL, &status), DK_EINVAL);
+    CHECK_RC(dk_assoc_store_file(NULL, "x.dcm", &status), DK_EINVAL);
+    CHECK_RC(dk_assoc_store_dataset(NULL, NULL, &status), DK_EINVAL);
+    CHECK_RC(dk_assoc_context_count(NULL, &n), DK_EINVAL);
+    CHECK_RC(dk_assoc_context(NULL, 0, NULL, NULL, NULL, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_release(NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_abort(NULL), DK_EINVAL);
+    dk_assoc_free(NULL);
+
+    cb.version = 0;
+    CHECK_ERR(dk_server_new(&srv, ae, &cb), DK_EINVAL, "dk_server_callbacks version 0");
+    CHECK_ERR(dk_server_callbacks_init(&cb, 2), DK_EINVAL, "version 2");
+    CHECK_RC(dk_server_new(&srv, NULL, NULL), DK_EINVAL);
+    CHECK(srv == NULL);
+    REQUIRE_OK(dk_server_new(&srv, ae, NULL));
+    CHECK_ERR(dk_server_port(srv, &port), DK_EINVAL, "not started");
+    CHECK_INT(port, 0);
+    CHECK_ERR(dk_server_set_storage_folder(srv, DK_TEST_TMPDIR "/no/such/folder", 0), DK_ENOTFOUND, "no/such/folder");
+    CHECK_OK(dk_server_stop(srv, 0)); /* never started: nothing to stop */
+    dk_server_free(srv);
+    CHECK_RC(dk_server_start(NULL, NULL, 0), DK_EINVAL);
+    CHECK_RC(dk_server_port(NULL, &port), DK_EINVAL);
+    CHECK_RC(dk_server_stop(NULL, 0), DK_EINVAL);
+    CHECK_RC(dk_server_set_storage_folder(NULL, "/tmp", 0), DK_EINVAL);
+    dk_server_free(NULL);
+    dk_ae_free(ae);
+}
+
+DK_TEST(connect_to_a_closed_port) {
+    dk_ae *ae = scu_ae(NULL);
+    dk_assoc *a = (dk_assoc *)&ae;
+    uint16_t port = free_port();
+    REQUIRE(ae != NULL);
+    REQUIRE(port != 0);
+    CHECK_ERR(dk_assoc_connect(&a, ae, "127.0.0.1", port, "NOBODY"), DK_ENETWORK, "refused");
+    CHECK(a == NULL);
+    printf("message: %s\n", dk_last_error());
+    CHECK(strstr(dk_last_error(), "127.0.0.1") != NULL);
+    dk_ae_free(ae);
+}
+
+/* A non-DICOM file, a rejected request, an abort: the association goes on where it should. */
+DK_TEST(failures_on_an_association) {
+    char dir[512], file[512], junk[512], uid[65];
+    dk_ae *ae = NULL, *scu = NULL;
+    dk_server *srv = NULL;
+    dk_assoc *a = NULL;
+    dk_dataset *ds = NULL, *item = NULL;
+    uint16_t port = 0, status = 0xFFFF;
+    const char *junk_path;
+    FILE *f;
+    fresh_dir(dir, sizeof dir, "in");
+    dk_test_path(file, sizeof file, "sc.dcm");
+    junk_path = dk_test_path(junk, sizeof junk, "junk.txt");
+    REQUIRE(make_file(file, uid));
+    f = fopen(junk, "wb");
+    REQUIRE(f != NULL);
+    fputs("this is not a DICOM file, only some text long enough to be read as one\n", f);
+    fclose(f);
+
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCP", NULL));
+    CHECK_OK(dk_ae_add_verification(ae));
+    CHECK_OK(dk_ae_add_all_storage(ae));
+    REQUIRE_OK(dk_server_new(&srv, ae, NULL));
+    dk_ae_free(ae);
+    CHECK_OK(dk_server_set_storage_folder(srv, dir, 0));
+    REQUIRE_OK(dk_server_start(srv, NULL, 0));
+    CHECK_OK(dk_server_port(srv, &port));
+
+    /* Verification only: the storage of a file is refused by the AE's own negotiation. */
+    scu = scu_ae(NULL);
+    REQUIRE(scu != NULL);
+    CHECK_RC(dk_ae_add_storage_for_files(scu, &junk_path, 1), DK_ENOTDICOM);
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
+    CHECK_RC(dk_assoc_store_file(a, junk, &status), DK_ENOTDICOM);
+    printf("message: %s\n", dk_last_error());
+    CHECK_RC(dk_assoc_store_file(a, DK_TEST_TMPDIR "/no-such-file.dcm", &status), DK_ENOTFOUND);
+    CHECK_ERR(dk_assoc_store_file(a, file, &status), DK_EREFUSED, "");
+    CHECK_RC(dk_assoc_store_file(a, NULL, &status), DK_EINVAL);
+    CHECK_RC(dk_assoc_echo(a, NULL), DK_EINVAL);
+    if (make_instance(&ds, uid)) {
+        CHECK_RC(dk_assoc_store_dataset(a, NULL, &status), DK_EINVAL);
+        CHECK_RC(dk_assoc_store_dataset(a, ds, &status), DK_EREFUSED);
+        if (dk_dataset_add_item(ds, DK_TAG(0x0008, 0x1115), &item) == DK_OK) {
+            CHECK_ERR(dk_assoc_store_dataset(a, item, &status), DK_EINVAL, "item");
+            dk_dataset_free(item);
+        }
+        dk_dataset_free(ds);
+    }
+    /* Still usable. */
+    status = 0xFFFF;
+    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_INT(status, 0);
+    CHECK_OK(dk_assoc_release(a));
+    CHECK_ERR(dk_assoc_release(a), DK_EINVAL, "no longer established");
+    CHECK_ERR(dk_assoc_echo(a, &status), DK_EINVAL, "no longer established");
+    dk_assoc_free(a);
+    a = NULL;
+
+    /* Aborted: unusable, abort idempotent, free fine. */
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
+    CHECK_OK(dk_assoc_abort(a));
+    CHECK_OK(dk_assoc_abort(a));
+    CHECK_ERR(dk_assoc_echo(a, &status), DK_EINVAL, "no longer established");
+    dk_assoc_free(a);
+
+    /* Freed while established: aborted, the server goes on. */
+    a = NULL;
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
+    dk_assoc_free(a);
+    a = NULL;
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
+    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+
+    dk_ae_free(scu);
+    dk_server_free(srv); /* stops */
+    CHECK_INT(count_files(dir), 0);
+}
+
+/* A server whose on_store callback runs with scratch files (no storage folder), stopped while an
+ * association is still open. */
+DK_TEST(server_scratch_files_and_stop_with_open_association) {
+    char file[512], uid[65];
+    dk_ae *ae = NULL, *scu = NULL;
+    dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
+    dk_server *srv = NULL;
+    dk_assoc *a = NULL;
+    uint16_t port = 0, status = 0xFFFF;
+    counts c;
+    memset(&c, 0, sizeof c);
+    pthread_mutex_init(&c.mu, NULL);
+    dk_test_path(file, sizeof file, "sc.dcm");
+    REQUIRE(make_file(file, uid));
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCP", NULL));
+    CHECK_OK(dk_ae_add_verification(ae));
+    CHECK_OK(dk_ae_add_all_storage(ae));
+    cb.on_store = on_store;
+    cb.user_data = &c;
+    REQUIRE_OK(dk_server_new(&srv, ae, &cb));
+    dk_ae_free(ae);
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(srv, &port));
+    scu = scu_ae(file);
+    REQUIRE(scu != NULL);
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
+    CHECK_OK(dk_assoc_store_file(a, file, &status));
+    CHECK_INT(status, 0);
+    set_fail_store(&c, -1); /* the callback fails: Out of Resources */
+    CHECK_OK(dk_assoc_store_file(a, file, &status));
+    CHECK_INT(status, 0xA700);
+    CHECK_OK(dk_server_stop(srv, 100)); /* interrupts the open association */
+    CHECK(dk_assoc_echo(a, &status) < 0);
+    dk_assoc_free(a);
+    dk_server_free(srv);
+    dk_ae_free(scu);
+    CHECK_INT(c.store, 2);
+    CHECK_INT(c.dataset_ok, 2);
+    CHECK(strcmp(c.instance, uid) == 0);
+    pthread_mutex_destroy(&c.mu);
+}
+
+static const dk_test_case dk_tests[] = {
+    DK_CASE(scu_echo_and_store_to_storescp),
+    DK_CASE(scu_echo_and_store_to_own_server),
+    DK_CASE(dcmtk_tools_to_server_with_callbacks),
+    DK_CASE(null_handles_and_bad_options),
+    DK_CASE(connect_to_a_closed_port),
+    DK_CASE(failures_on_an_association),
+    DK_CASE(server_scratch_files_and_stop_with_open_association),
+};
+DK_TEST_MAIN(dk_tests)
