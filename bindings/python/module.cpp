@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dcmkit/dcmkit.hpp"
+#include "pydataset.hpp"
 
 namespace py = pybind11;
 
@@ -97,15 +98,8 @@ void raise(const dk::Error &e) {
 
 // -- datasets -------------------------------------------------------------------------------------
 
-/// A dk::Dataset and the mutex of its top-level dataset.
-struct PyDataset {
-    dk::Dataset ds;
-    std::shared_ptr<std::mutex> mu;
-
-    PyDataset() : mu(std::make_shared<std::mutex>()) {}
-    explicit PyDataset(dk::Dataset d) : ds(std::move(d)), mu(std::make_shared<std::mutex>()) {}
-    PyDataset(dk::Dataset d, std::shared_ptr<std::mutex> m) : ds(std::move(d)), mu(std::move(m)) {}
-};
+/// A dk::Dataset and the mutex of its top-level dataset (pydataset.hpp: net.cpp uses it too).
+using dkpy::PyDataset;
 
 /// Locks a dataset from a thread that holds the GIL: when another thread is busy with the dataset
 /// (GIL released), wait without the GIL so that the other thread can finish.
@@ -311,6 +305,8 @@ dk::WriteOptions write_options(const std::optional<std::string> &ts, bool part10
 
 }  // namespace
 
+void register_net(py::module_ &m);  // net.cpp
+
 PYBIND11_MODULE(_dcmkit, m) {
     m.doc() = "dcmkit's C ABI for Python (the low level under the dcmkit package)";
     define_exceptions(m);
@@ -485,4 +481,6 @@ PYBIND11_MODULE(_dcmkit, m) {
         }, nogil(), "A deep copy, as a new top-level dataset.")
         .def("same_root", [](const PyDataset &s, const PyDataset &o) { return s.mu == o.mu; }, "other"_a,
              "Whether both handles address the same top-level dataset.");
+
+    register_net(m);  // AE, Association, Server (net.cpp)
 }

@@ -15,6 +15,10 @@ Values are typed as pydicom types them: str for text VRs (a list of str when mul
 IS, US, SS, UL, SL, UV, SV and AT, float for DS, FL, FD, bytes for OB, OW, OD, OF, OL, OV, UN, a list
 of Dataset for SQ; an empty value is "" for text VRs, [] for SQ and None otherwise.
 
+Networking (dcmkit.net): dcmkit.connect(host, port, calling=..., called=...) as a context manager
+(assoc.echo(), assoc.store(ds_or_path) return the peer's status), dcmkit.AE with pynetdicom's
+add_requested_context / associate / start_server, SOP class UIDs in dcmkit.sop.
+
 Errors are dcmkit.DicomError subclasses chosen by kind: ParseError, NotFoundError (also a KeyError
 and an AttributeError), IoError, ValueError, NetworkError, UnsupportedError, InvalidArgumentError.
 Each has .kind ("truncated"), .code and .offset (byte offset in the input, or None).
@@ -424,3 +428,14 @@ def from_json(text):
     elif isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8")
     return Dataset._wrap(_dcmkit.from_json(text))
+
+
+# -- networking (net.py): AE, associations, servers; SOP class UIDs (sop.py) ---------------------------
+
+from . import sop  # noqa: E402
+from .net import (  # noqa: E402
+    AE, Association, AssociationEvent, PresentationContext, Server, StoreEvent, connect, evt,
+)
+
+__all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Server", "StoreEvent", "connect",
+            "evt"]

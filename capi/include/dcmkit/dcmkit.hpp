@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -796,6 +798,304 @@ private:
     }
 
     dk_dataset *h_ = nullptr;
+};
+
+// -- network --------------------------------------------------------------------------------------
+
+/// Options of an Application Entity (dk_ae_options); the defaults are the C ABI's.
+struct AeOptions {
+    uint32_t max_pdu = 262144;           ///< largest P-DATA-TF received (0 = no limit)
+    int32_t connect_timeout_ms = 10000;  ///< TCP connection
+    int32_t artim_timeout_ms = 30000;    ///< association request, release and abort
+    int32_t dimse_timeout_ms = 60000;    ///< waiting for a DIMSE response
+    int32_t idle_timeout_ms = 300000;    ///< an SCP's wait for the next request
+    uint16_t max_ops_invoked = 1;
+    uint16_t max_ops_performed = 1;
+    uint32_t max_associations = 32;      ///< a server's concurrent associations
+    bool check_called_ae = false;        ///< a server rejects a Called AE Title that is not its own
+    int log_level = DK_LOG_WARNING;
+
+    dk_ae_options to_c() const {
+        dk_ae_options o = DK_AE_OPTIONS_INIT;
+        o.max_pdu = max_pdu;
+        o.connect_timeout_ms = connect_timeout_ms;
+        o.artim_timeout_ms = artim_timeout_ms;
+        o.dimse_timeout_ms = dimse_timeout_ms;
+        o.idle_timeout_ms = idle_timeout_ms;
+        o.max_ops_invoked = max_ops_invoked;
+        o.max_ops_performed = max_ops_performed;
+        o.max_associations = max_associations;
+        o.check_called_ae = check_called_ae ? 1 : 0;
+        o.log_level = log_level;
+        return o;
+    }
+};
+
+/// An Application Entity's configuration (dk_ae): title, SOP classes, options. Move-only.
+/// Association::connect and Server copy it, so it may change or go away afterwards.
+class AE {
+public:
+    explicit AE(const std::string &title, const AeOptions &options = {}) {
+        const dk_ae_options o = options.to_c();
+        check(dk_ae_new(&h_, title.c_str(), &o));
+    }
+    AE(AE &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    AE &operator=(AE &&o) noexcept {
+        if (this != &o) {
+            dk_ae_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    AE(const AE &) = delete;
+    AE &operator=(const AE &) = delete;
+    ~AE() { dk_ae_free(h_); }
+
+    dk_ae *handle() const noexcept { return h_; }
+
+    /// Adds (or extends) a SOP class with its transfer syntaxes in order of preference (UIDs,
+    /// keywords or aliases; none = the uncompressed ones), as SCU and/or SCP (DK_ROLE_SCU|DK_ROLE_SCP).
+    AE &add_sop_class(const std::string &sop_class_uid, const std::vector<std::string> &transfer_syntaxes = {},
+                      uint32_t roles = DK_ROLE_SCU | DK_ROLE_SCP) {
+        std::vector<const char *> ts;
+        ts.reserve(transfer_syntaxes.size());
+        for (const std::string &s : transfer_syntaxes) ts.push_back(s.c_str());
+        check(dk_ae_add_sop_class(h_, sop_class_uid.c_str(), ts.empty() ? nullptr : ts.data(), ts.size(), roles));
+        return *this;
+    }
+    /// Verification (C-ECHO) as SCU and SCP.
+    AE &add_verification() {
+        check(dk_ae_add_verification(h_));
+        return *this;
+    }
+    /// Every Storage SOP class as SCP, uncompressed and encapsulated syntaxes (a storage server).
+    AE &add_all_storage() {
+        check(dk_ae_add_all_storage(h_));
+        return *this;
+    }
+    /// The storage contexts (as SCU) needed to send these files. All or nothing.
+    AE &add_storage_for_files(const std::vector<std::string> &paths) {
+        std::vector<const char *> p;
+        p.reserve(paths.size());
+        for (const std::string &s : paths) p.push_back(s.c_str());
+        check(dk_ae_add_storage_for_files(h_, p.empty() ? nullptr : p.data(), p.size()));
+        return *this;
+    }
+
+private:
+    dk_ae *h_ = nullptr;
+};
+
+/// A negotiated presentation context.
+struct PresentationContext {
+    uint8_t id = 0;
+    std::string abstract_syntax;  ///< SOP class UID
+    std::string transfer_syntax;  ///< accepted syntax, "" when not accepted
+    int result = 0;               ///< 0 acceptance, 1 user rejection, 2 no reason, 3/4 not supported
+    bool accepted() const noexcept { return result == 0; }
+};
+
+/// An association requested by this AE (dk_assoc). Move-only; use it from one thread at a time.
+/// A failed call (NetworkError other than "refused") ends it; the destructor aborts it when it is
+/// still established.
+class Association {
+public:
+    Association() = default;
+    Association(Association &&o) noexcept
+        : h_(std::exchange(o.h_, nullptr)), established_(std::exchange(o.established_, false)) {}
+    Association &operator=(Association &&o) noexcept {
+        if (this != &o) {
+            dk_assoc_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+            established_ = std::exchange(o.established_, false);
+        }
+        return *this;
+    }
+    Association(const Association &) = delete;
+    Association &operator=(const Association &) = delete;
+    ~Association() { dk_assoc_free(h_); }
+
+    /// Connects to host:port and requests an association with `called_ae`, proposing the AE's SOP
+    /// classes. NetworkError (kind "network", "timeout", "rejected", "aborted"…) on failure.
+    static Association connect(const AE &ae, const std::string &host, uint16_t port, const std::string &called_ae) {
+        Association a;
+        check(dk_assoc_connect(&a.h_, ae.handle(), host.c_str(), port, called_ae.c_str()));
+        a.established_ = true;
+        return a;
+    }
+
+    dk_assoc *handle() const noexcept { return h_; }
+    bool established() const noexcept { return h_ != nullptr && established_; }
+
+    /// C-ECHO; the peer's DIMSE status (0x0000 Success).
+    uint16_t echo() {
+        uint16_t status = 0xFFFF;
+        track(dk_assoc_echo(h_, &status));
+        return status;
+    }
+    /// C-STORE of a Part 10 file; the peer's status (0x0000 Success, 0xBxxx warning, else failure).
+    uint16_t store_file(const std::string &path) {
+        uint16_t status = 0xFFFF;
+        track(dk_assoc_store_file(h_, path.c_str(), &status));
+        return status;
+    }
+    /// C-STORE of a top-level dataset in memory.
+    uint16_t store_dataset(const Dataset &ds) {
+        uint16_t status = 0xFFFF;
+        track(dk_assoc_store_dataset(h_, ds.handle(), &status));
+        return status;
+    }
+    /// The negotiated presentation contexts, accepted or not.
+    std::vector<PresentationContext> contexts() const {
+        size_t n = 0;
+        check(dk_assoc_context_count(h_, &n));
+        std::vector<PresentationContext> out;
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            PresentationContext c;
+            const char *as = nullptr, *ts = nullptr;
+            check(dk_assoc_context(h_, i, &c.id, &as, &ts, &c.result));
+            c.abstract_syntax = as ? as : "";
+            c.transfer_syntax = ts ? ts : "";
+            out.push_back(std::move(c));
+        }
+        return out;
+    }
+    /// A-RELEASE. InvalidArgument when no longer established.
+    void release() {
+        const dk_result r = dk_assoc_release(h_);
+        established_ = false;
+        check(r);
+    }
+    /// A-ABORT. Idempotent.
+    void abort() {
+        established_ = false;
+        if (h_) check(dk_assoc_abort(h_));
+    }
+
+private:
+    void track(dk_result r) {
+        if (r == DK_ENETWORK || r == DK_ETIMEOUT || r == DK_EABORTED || r == DK_EPROTOCOL) established_ = false;
+        check(r);
+    }
+
+    dk_assoc *h_ = nullptr;
+    bool established_ = false;
+};
+
+/// What a server knows about an association (copied out of the C callback's dk_assoc_info).
+struct AssocInfo {
+    std::string calling_ae, called_ae, peer_address;
+};
+/// An instance received by C-STORE. `path` is a complete Part 10 file, valid during the handler only
+/// (unless the server has a storage folder, where it stays when the handler answers success).
+struct StoreInfo {
+    AssocInfo assoc;
+    std::string sop_class_uid, sop_instance_uid, transfer_syntax, path;
+};
+
+/// A DICOM server (dk_server) whose handlers are std::functions, called from its worker threads
+/// (several at once: they must be thread-safe). A handler that throws fails its request: the
+/// association is rejected, or the status is 0x0110 (C-ECHO) / 0xA700 (C-STORE). Move-only; the
+/// destructor stops the server (waiting for running handlers) before the handlers go away.
+class Server {
+public:
+    /// true accepts the association, false rejects it (rejected-permanent, service-user).
+    using AssociateHandler = std::function<bool(const AssocInfo &)>;
+    /// Returns the C-ECHO response status.
+    using EchoHandler = std::function<uint16_t(const AssocInfo &)>;
+    /// Returns the C-STORE response status.
+    using StoreHandler = std::function<uint16_t(const StoreInfo &)>;
+    struct Handlers {
+        AssociateHandler on_associate;  ///< empty: accept every association
+        EchoHandler on_echo;            ///< empty: Success
+        StoreHandler on_store;          ///< empty: store in the storage folder, or refuse without one
+    };
+
+    /// A server for `ae` (give it add_verification(), add_all_storage()…).
+    explicit Server(const AE &ae, Handlers handlers = {}) : hs_(new Handlers(std::move(handlers))) {
+        dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
+        if (hs_->on_associate) cb.on_associate = &Server::associate_cb;
+        if (hs_->on_echo) cb.on_echo = &Server::echo_cb;
+        if (hs_->on_store) cb.on_store = &Server::store_cb;
+        cb.user_data = hs_.get();
+        check(dk_server_new(&h_, ae.handle(), &cb));
+    }
+    Server(Server &&o) noexcept : hs_(std::move(o.hs_)), h_(std::exchange(o.h_, nullptr)) {}
+    Server &operator=(Server &&o) noexcept {
+        if (this != &o) {
+            dk_server_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+            hs_ = std::move(o.hs_);
+        }
+        return *this;
+    }
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+    ~Server() { dk_server_free(h_); }  // stops first: no handler runs after this line
+
+    dk_server *handle() const noexcept { return h_; }
+
+    /// Stores received instances as <SOP Instance UID>.dcm in `folder` (which must exist). Before start().
+    void set_storage_folder(const std::string &folder, bool fsync = true) {
+        check(dk_server_set_storage_folder(h_, folder.c_str(), fsync ? 1 : 0));
+    }
+    /// Binds `address` ("" = every address) and `port` (0 = a free one) and serves in the background.
+    void start(const std::string &address = "", uint16_t port = 0) {
+        check(dk_server_start(h_, address.empty() ? nullptr : address.c_str(), port));
+    }
+    /// The port listened on (after start()).
+    uint16_t port() const {
+        uint16_t p = 0;
+        check(dk_server_port(h_, &p));
+        return p;
+    }
+    /// Stops accepting, lets running associations finish for up to `grace_ms`, interrupts the rest
+    /// and waits for the workers. Idempotent.
+    void stop(int32_t grace_ms = 10000) { check(dk_server_stop(h_, grace_ms)); }
+
+private:
+    static AssocInfo info_of(const dk_assoc_info *i) {
+        AssocInfo a;
+        if (i) {
+            a.calling_ae = i->calling_ae ? i->calling_ae : "";
+            a.called_ae = i->called_ae ? i->called_ae : "";
+            a.peer_address = i->peer_address ? i->peer_address : "";
+        }
+        return a;
+    }
+    static dk_result associate_cb(const dk_assoc_info *info, void *user_data) noexcept {
+        try {
+            return static_cast<Handlers *>(user_data)->on_associate(info_of(info)) ? DK_OK : DK_EREJECTED;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+    static dk_result echo_cb(uint16_t *status, const dk_assoc_info *info, void *user_data) noexcept {
+        try {
+            *status = static_cast<Handlers *>(user_data)->on_echo(info_of(info));
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+    static dk_result store_cb(uint16_t *status, const dk_store_info *info, void *user_data) noexcept {
+        try {
+            StoreInfo s;
+            s.assoc = info_of(info->assoc);
+            s.sop_class_uid = info->sop_class_uid ? info->sop_class_uid : "";
+            s.sop_instance_uid = info->sop_instance_uid ? info->sop_instance_uid : "";
+            s.transfer_syntax = info->transfer_syntax ? info->transfer_syntax : "";
+            s.path = info->path ? info->path : "";
+            *status = static_cast<Handlers *>(user_data)->on_store(s);
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+
+    std::unique_ptr<Handlers> hs_;  // at a stable address: the C callbacks' user_data
+    dk_server *h_ = nullptr;
 };
 
 }  // namespace dk

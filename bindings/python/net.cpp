@@ -1,0 +1,190 @@
+// _dcmkit networking: dk::AE, dk::Association and dk::Server (dcmkit.hpp) for Python. The Pythonic
+// surface (dcmkit.connect, dcmkit.AE.associate/start_server, events) is in python/dcmkit/net.py.
+//
+// Threads: every blocking call (connect, echo, store, release, start, stop) releases the GIL. The
+// server's handlers run on its worker threads: they take the GIL, and a Python exception they raise
+// is reported (sys.unraisablehook) and fails the request (the association is rejected, the status
+// becomes 0x0110 for C-ECHO and 0xA700 for C-STORE); it never leaves the thread.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "dcmkit/dcmkit.hpp"
+#include "pydataset.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+/// A handler's answer as a DIMSE status: None is Success, an int must fit 16 bits.
+uint16_t status_of(const py::object &r) {
+    if (r.is_none()) return 0x0000;
+    const long v = r.cast<long>();  // a non-int raises (cast_error), which fails the request
+    if (v < 0 || v > 0xFFFF) throw py::value_error("a DIMSE status is 0 to 0xFFFF, not " + std::to_string(v));
+    return uint16_t(v);
+}
+
+/// Calls a Python handler from a server worker thread (without the GIL on entry). A Python error is
+/// reported as unraisable, then turned into a C++ exception that dk::Server answers as a failure.
+template <class Result, class Arg, class Convert>
+Result call_handler(const py::object &fn, const char *what, const Arg &arg, Convert convert) {
+    py::gil_scoped_acquire gil;
+    try {
+        py::object r = fn(arg);
+        return convert(r);
+    } catch (py::error_already_set &e) {
+        e.discard_as_unraisable(what);
+    } catch (const std::exception &e) {  // a cast error, say
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        py::error_already_set err;
+        err.discard_as_unraisable(what);
+    }
+    throw std::runtime_error(what);
+}
+
+/// A dk::Server and the Python callables its handlers call.
+struct PyServer {
+    std::unique_ptr<dk::Server> srv;
+
+    ~PyServer() { close(); }
+
+    /// Stops the server (GIL released: running handlers need it) and frees it. Idempotent.
+    void close(int32_t grace_ms = 2000) {
+        if (!srv) return;
+        {
+            py::gil_scoped_release nogil;
+            try {
+                srv->stop(grace_ms);
+            } catch (...) {  // best effort: dk_server_free stops again
+            }
+        }
+        srv.reset();  // with the GIL: the handlers hold Python objects
+    }
+};
+
+dk::AeOptions ae_options(uint32_t max_pdu, int32_t connect_ms, int32_t artim_ms, int32_t dimse_ms, int32_t idle_ms,
+                         uint16_t ops_invoked, uint16_t ops_performed, uint32_t max_assoc, bool check_called,
+                         int log_level) {
+    dk::AeOptions o;
+    o.max_pdu = max_pdu;
+    o.connect_timeout_ms = connect_ms;
+    o.artim_timeout_ms = artim_ms;
+    o.dimse_timeout_ms = dimse_ms;
+    o.idle_timeout_ms = idle_ms;
+    o.max_ops_invoked = ops_invoked;
+    o.max_ops_performed = ops_performed;
+    o.max_associations = max_assoc;
+    o.check_called_ae = check_called;
+    o.log_level = log_level;
+    return o;
+}
+
+}  // namespace
+
+void register_net(py::module_ &m) {
+    using namespace pybind11::literals;
+    using nogil = py::call_guard<py::gil_scoped_release>;
+
+    m.attr("ROLE_SCU") = DK_ROLE_SCU;
+    m.attr("ROLE_SCP") = DK_ROLE_SCP;
+
+    const dk::AeOptions d;
+    py::class_<dk::AE>(m, "AE", "An Application Entity's configuration (dk_ae): title, SOP classes, options.")
+        .def(py::init([](const std::string &title, uint32_t max_pdu, int32_t connect_ms, int32_t artim_ms,
+                         int32_t dimse_ms, int32_t idle_ms, uint16_t ops_invoked, uint16_t ops_performed,
+                         uint32_t max_assoc, bool check_called, int log_level) {
+                 return dk::AE(title, ae_options(max_pdu, connect_ms, artim_ms, dimse_ms, idle_ms, ops_invoked,
+                                                 ops_performed, max_assoc, check_called, log_level));
+             }),
+             "title"_a, "max_pdu"_a = d.max_pdu, "connect_timeout_ms"_a = d.connect_timeout_ms,
+             "artim_timeout_ms"_a = d.artim_timeout_ms, "dimse_timeout_ms"_a = d.dimse_timeout_ms,
+             "idle_timeout_ms"_a = d.idle_timeout_ms, "max_ops_invoked"_a = d.max_ops_invoked,
+             "max_ops_performed"_a = d.max_ops_performed, "max_associations"_a = d.max_associations,
+             "check_called_ae"_a = d.check_called_ae, "log_level"_a = d.log_level)
+        .def("add_sop_class", [](dk::AE &ae, const std::string &uid, const std::vector<std::string> &ts,
+                                 uint32_t roles) { ae.add_sop_class(uid, ts, roles); },
+             "sop_class_uid"_a, "transfer_syntaxes"_a = std::vector<std::string>{},
+             "roles"_a = DK_ROLE_SCU | DK_ROLE_SCP)
+        .def("add_verification", [](dk::AE &ae) { ae.add_verification(); })
+        .def("add_all_storage", [](dk::AE &ae) { ae.add_all_storage(); })
+        .def("add_storage_for_files", [](dk::AE &ae, const std::vector<std::string> &paths) {
+            ae.add_storage_for_files(paths);
+        }, "paths"_a, nogil());
+
+    py::class_<dk::Association>(m, "Association", "An association requested by this AE (dk_assoc).")
+        .def_static("connect", &dk::Association::connect, "ae"_a, "host"_a, "port"_a, "called_ae"_a, nogil())
+        .def_property_readonly("established", &dk::Association::established)
+        .def("echo", &dk::Association::echo, nogil())
+        .def("store_file", &dk::Association::store_file, "path"_a, nogil())
+        .def("store_dataset", [](dk::Association &a, const dkpy::PyDataset &ds) {
+            py::gil_scoped_release unlocked;
+            std::lock_guard<std::mutex> l(*ds.mu);
+            return a.store_dataset(ds.ds);
+        }, "dataset"_a)
+        .def("contexts", [](const dk::Association &a) {
+            std::vector<std::tuple<int, std::string, std::string, int>> out;
+            for (const dk::PresentationContext &c : a.contexts())
+                out.emplace_back(c.id, c.abstract_syntax, c.transfer_syntax, c.result);
+            return out;
+        }, "[(id, abstract syntax, accepted transfer syntax or \"\", result)]")
+        .def("release", &dk::Association::release, nogil())
+        .def("abort", &dk::Association::abort, nogil());
+
+    py::class_<dk::AssocInfo>(m, "AssocInfo", "What a server knows about an association.")
+        .def_readonly("calling_ae", &dk::AssocInfo::calling_ae)
+        .def_readonly("called_ae", &dk::AssocInfo::called_ae)
+        .def_readonly("peer_address", &dk::AssocInfo::peer_address);
+    py::class_<dk::StoreInfo>(m, "StoreInfo", "An instance received by C-STORE (path valid during the handler).")
+        .def_readonly("assoc", &dk::StoreInfo::assoc)
+        .def_readonly("sop_class_uid", &dk::StoreInfo::sop_class_uid)
+        .def_readonly("sop_instance_uid", &dk::StoreInfo::sop_instance_uid)
+        .def_readonly("transfer_syntax", &dk::StoreInfo::transfer_syntax)
+        .def_readonly("path", &dk::StoreInfo::path);
+
+    py::class_<PyServer>(m, "Server", "A DICOM server (dk_server) whose handlers are Python callables.")
+        .def(py::init([](const dk::AE &ae, py::object on_associate, py::object on_echo, py::object on_store) {
+                 dk::Server::Handlers h;
+                 // The lambdas own references to the callables; they are copied and destroyed with
+                 // the GIL held (here, and in PyServer::close).
+                 if (!on_associate.is_none())
+                     h.on_associate = [fn = on_associate](const dk::AssocInfo &i) {
+                         return call_handler<bool>(fn, "dcmkit server: on_associate handler", i,
+                                                   [](const py::object &r) { return r.is_none() || r.cast<bool>(); });
+                     };
+                 if (!on_echo.is_none())
+                     h.on_echo = [fn = on_echo](const dk::AssocInfo &i) {
+                         return call_handler<uint16_t>(fn, "dcmkit server: on_echo handler", i, status_of);
+                     };
+                 if (!on_store.is_none())
+                     h.on_store = [fn = on_store](const dk::StoreInfo &i) {
+                         return call_handler<uint16_t>(fn, "dcmkit server: on_store handler", i, status_of);
+                     };
+                 auto s = std::make_unique<PyServer>();
+                 s->srv = std::make_unique<dk::Server>(ae, std::move(h));
+                 return s;
+             }),
+             "ae"_a, "on_associate"_a = py::none(), "on_echo"_a = py::none(), "on_store"_a = py::none())
+        .def("set_storage_folder", [](PyServer &s, const std::string &folder, bool fsync) {
+            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            s.srv->set_storage_folder(folder, fsync);
+        }, "folder"_a, "fsync"_a = true)
+        .def("start", [](PyServer &s, const std::string &address, uint16_t port) {
+            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            py::gil_scoped_release unlocked;
+            s.srv->start(address, port);
+        }, "address"_a = "", "port"_a = 0)
+        .def_property_readonly("port", [](const PyServer &s) {
+            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            return s.srv->port();
+        })
+        .def_property_readonly("closed", [](const PyServer &s) { return !s.srv; })
+        .def("stop", [](PyServer &s, int32_t grace_ms) { s.close(grace_ms); }, "grace_ms"_a = 2000,
+             "Stops (running associations get grace_ms to finish) and frees the server. Idempotent.");
+}

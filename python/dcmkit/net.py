@@ -1,0 +1,425 @@
+"""DICOM networking: associations as SCU (C-ECHO, C-STORE) and servers whose handlers are Python callables.
+
+    with dcmkit.connect("pacs", 104, calling="MODALITY", called="PACS", files=paths) as assoc:
+        assoc.echo()                          # 0x0000
+        for p in paths:
+            assoc.store(p)                    # the peer's status (0x0000 Success)
+
+    ae = dcmkit.AE("MODALITY")                # pynetdicom's idioms
+    ae.add_requested_context(dcmkit.sop.CTImageStorage)
+    with ae.associate("pacs", 104, ae_title="PACS") as assoc:
+        assoc.store(ds)
+
+    def on_store(event):                      # from a server thread; return the status
+        event.save_to(dest / (event.sop_instance_uid + ".dcm"))
+        return 0x0000
+    ae = dcmkit.AE("STORESCP")
+    ae.add_all_storage()
+    server = ae.start_server(("127.0.0.1", 11112), evt_handlers=[(dcmkit.evt.EVT_C_STORE, on_store)])
+    ...
+    server.shutdown()
+
+A failed call raises dcmkit.NetworkError (also an OSError), whose .kind says why: "network error"
+(connection refused, unknown host), "timeout", "association rejected", "association aborted",
+"protocol error", or "refused" (no accepted presentation context can carry the request: the
+association stays usable). A DIMSE status that is not Success is no exception: echo() and store()
+return it.
+
+Handlers run on the server's worker threads, several at once when several associations are served,
+with the GIL held. An exception in a handler is reported through sys.unraisablehook and fails the
+request: the association is rejected, or the status is 0x0110 (C-ECHO) or 0xA700 (C-STORE); the
+server keeps running.
+"""
+
+import atexit as _atexit
+import os as _os
+import shutil as _shutil
+import threading as _threading
+import weakref as _weakref
+
+from . import _dcmkit
+from . import sop as _sop
+
+__all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
+           "evt"]
+
+_LOG_LEVELS = {"error": 0, "warning": 1, "info": 2, "debug": 3, "trace": 4}
+
+
+class evt:  # noqa: N801  (a namespace, as pynetdicom's module)
+    """Event names for AE.start_server(evt_handlers=[(evt.EVT_C_STORE, handler)])."""
+
+    EVT_REQUESTED = "on_associate"  #: an association request: return False (or raise) to reject it
+    EVT_C_ECHO = "on_echo"          #: a C-ECHO: return the status (None = Success)
+    EVT_C_STORE = "on_store"        #: a C-STORE: return the status (None = Success)
+
+
+_HANDLER_NAMES = {
+    "on_associate": "on_associate", "associate": "on_associate", "requested": "on_associate",
+    "on_echo": "on_echo", "echo": "on_echo", "c_echo": "on_echo",
+    "on_store": "on_store", "store": "on_store", "c_store": "on_store",
+}
+
+
+def _uid(sop_class):
+    """A SOP class UID from a UID or a keyword of dcmkit.sop ("CTImageStorage")."""
+    if not sop_class[:1].isdigit():
+        uid = getattr(_sop, sop_class, None)
+        if isinstance(uid, str):
+            return uid
+    return sop_class
+
+
+def _ms(seconds):
+    return None if seconds is None else int(round(float(seconds) * 1000))
+
+
+class PresentationContext(tuple):
+    """A negotiated presentation context: (context_id, abstract_syntax, transfer_syntax, result)."""
+
+    __slots__ = ()
+
+    def __new__(cls, context_id, abstract_syntax, transfer_syntax, result):
+        return tuple.__new__(cls, (context_id, abstract_syntax, transfer_syntax, result))
+
+    context_id = property(lambda self: self[0])
+    abstract_syntax = property(lambda self: self[1])   #: the SOP class UID
+    transfer_syntax = property(lambda self: self[2])   #: the accepted syntax, "" when not accepted
+    result = property(lambda self: self[3])            #: 0 accepted, 1-4 rejected (PS3.8 9.3.3.2)
+
+    @property
+    def accepted(self):
+        return self[3] == 0
+
+    def __repr__(self):
+        return "PresentationContext(id=%d, %s, %r, result=%d)" % self
+
+
+# -- associations (SCU) --------------------------------------------------------------------------
+
+class Association:
+    """An established association (made by dcmkit.connect or AE.associate). A context manager: it
+    is released on a normal exit, aborted when the block raises. Use it from one thread at a time."""
+
+    def __init__(self, _assoc, host=None, port=None, called=None):
+        self._a = _assoc
+        self.host, self.port, self.called_ae = host, port, called
+
+    @property
+    def is_established(self):
+        return self._a.established
+
+    def echo(self):
+        """C-ECHO; returns the peer's status (0x0000 Success)."""
+        return self._a.echo()
+
+    def store(self, dataset):
+        """C-STORE of a Dataset or of a file (path); returns the peer's status (0x0000 Success,
+        0xBxxx warnings, others failures). NetworkError kind "refused" when no accepted context can
+        carry it (the association stays usable)."""
+        handle = getattr(dataset, "_ds", None)
+        if handle is not None:
+            return self._a.store_dataset(handle)
+        return self._a.store_file(_os.fspath(dataset))
+
+    send_c_echo = echo
+    send_c_store = store
+
+    @property
+    def contexts(self):
+        """Every negotiated PresentationContext, accepted or not."""
+        return [PresentationContext(*c) for c in self._a.contexts()]
+
+    @property
+    def accepted_contexts(self):
+        return [c for c in self.contexts if c.accepted]
+
+    def release(self):
+        """A-RELEASE (no-op when no longer established)."""
+        if self._a.established:
+            self._a.release()
+
+    def abort(self):
+        """A-ABORT. Idempotent."""
+        self._a.abort()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.release()
+        else:
+            self.abort()
+        return False
+
+    def __repr__(self):
+        state = "established" if self.is_established else "closed"
+        return "<dcmkit.Association %s:%s %s (%s)>" % (self.host, self.port, self.called_ae, state)
+
+
+# -- server (SCP) -------------------------------------------------------------------------------
+
+class AssociationEvent:
+    """What a handler learns about an association: calling_ae, called_ae, peer_address ("host:port")."""
+
+    __slots__ = ("calling_ae", "called_ae", "peer_address")
+
+    def __init__(self, info):
+        self.calling_ae = info.calling_ae
+        self.called_ae = info.called_ae
+        self.peer_address = info.peer_address
+
+    def __repr__(self):
+        return "<%s %s -> %s from %s>" % (type(self).__name__, self.calling_ae, self.called_ae, self.peer_address)
+
+
+class StoreEvent(AssociationEvent):
+    """A received C-STORE: path (a complete Part 10 file, valid during the handler unless the server
+    has a storage folder), sop_class_uid, sop_instance_uid, transfer_syntax, and the association's
+    calling_ae, called_ae, peer_address. .dataset reads the file on first use."""
+
+    __slots__ = ("path", "sop_class_uid", "sop_instance_uid", "transfer_syntax", "_dataset")
+
+    def __init__(self, info):
+        AssociationEvent.__init__(self, info.assoc)
+        self.path = info.path
+        self.sop_class_uid = info.sop_class_uid
+        self.sop_instance_uid = info.sop_instance_uid
+        self.transfer_syntax = info.transfer_syntax
+        self._dataset = None
+
+    @property
+    def dataset(self):
+        """The received instance as a dcmkit.Dataset (read in full, independent of the file)."""
+        if self._dataset is None:
+            from . import read
+            self._dataset = read(self.path, map_file=False)
+        return self._dataset
+
+    def encoded_dataset(self):
+        """The received file's bytes (Part 10)."""
+        with open(self.path, "rb") as f:
+            return f.read()
+
+    def save_to(self, dest):
+        """Copies the received file to `dest` (a path)."""
+        _shutil.copyfile(self.path, _os.fspath(dest))
+
+
+_running = _weakref.WeakSet()
+
+
+@_atexit.register
+def _shutdown_all():
+    # Before the interpreter goes: a worker thread must not call a handler during finalization.
+    for server in list(_running):
+        server.shutdown(grace=0.5)
+
+
+class Server:
+    """A running server (AE.start_server). .port is the port listened on; shutdown() stops it
+    (running associations get `grace` seconds). A context manager that shuts down on exit."""
+
+    def __init__(self, _server, address, ae_title):
+        self._s = _server
+        self.address = address
+        self.ae_title = ae_title
+        self.port = _server.port
+        self._stopped = _threading.Event()
+        _running.add(self)
+
+    @property
+    def is_running(self):
+        return not self._s.closed
+
+    def shutdown(self, grace=2.0):
+        """Stops accepting, waits up to `grace` seconds for running associations, then interrupts
+        them and waits for the handlers. Idempotent."""
+        self._s.stop(_ms(grace))
+        self._stopped.set()
+        _running.discard(self)
+
+    def serve_forever(self):
+        """Blocks until shutdown() (from another thread) or KeyboardInterrupt, then shuts down."""
+        try:
+            while not self._stopped.wait(0.5):
+                pass
+        finally:
+            self.shutdown()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        return False
+
+    def __repr__(self):
+        return "<dcmkit.Server %s on %s:%s (%s)>" % (self.ae_title, self.address or "*", self.port,
+                                                    "running" if self.is_running else "stopped")
+
+
+def _wrap_associate(fn, args):
+    return lambda info: fn(AssociationEvent(info), *args)
+
+
+def _wrap_echo(fn, args):
+    return lambda info: fn(AssociationEvent(info), *args)
+
+
+def _wrap_store(fn, args):
+    return lambda info: fn(StoreEvent(info), *args)
+
+
+_WRAPPERS = {"on_associate": _wrap_associate, "on_echo": _wrap_echo, "on_store": _wrap_store}
+
+
+# -- the Application Entity ---------------------------------------------------------------------
+
+class AE:
+    """An Application Entity: its title, the SOP classes it requests (SCU) and supports (SCP), and
+    its limits. Times are in seconds."""
+
+    def __init__(self, ae_title="DCMKIT", *, max_pdu=262144, connect_timeout=10.0, acse_timeout=30.0,
+                 dimse_timeout=60.0, idle_timeout=300.0, max_associations=32, require_called_aet=False,
+                 log_level="warning"):
+        self.ae_title = ae_title
+        self.maximum_pdu_size = max_pdu
+        self.connect_timeout = connect_timeout
+        self.acse_timeout = acse_timeout
+        self.dimse_timeout = dimse_timeout
+        self.idle_timeout = idle_timeout
+        self.maximum_associations = max_associations
+        self.require_called_aet = require_called_aet
+        self.log_level = log_level
+        self._contexts = []   # (uid, [transfer syntaxes], roles)
+        self._files = []      # add_storage_for_files
+        self._all_storage = False
+
+    # -- contexts ---------------------------------------------------------------------------
+
+    def _add(self, sop_class, transfer_syntax, role):
+        if transfer_syntax is None:
+            ts = []
+        elif isinstance(transfer_syntax, str):
+            ts = [transfer_syntax]
+        else:
+            ts = list(transfer_syntax)
+        self._contexts.append((_uid(sop_class), ts, role))
+
+    def add_requested_context(self, abstract_syntax, transfer_syntax=None):
+        """Proposes `abstract_syntax` (a SOP class UID, or a keyword of dcmkit.sop) as SCU, with
+        these transfer syntaxes (UIDs, keywords, aliases such as "explicit"; None = uncompressed)."""
+        self._add(abstract_syntax, transfer_syntax, _dcmkit.ROLE_SCU)
+
+    def add_supported_context(self, abstract_syntax, transfer_syntax=None):
+        """Accepts `abstract_syntax` as SCP with these transfer syntaxes (None = uncompressed)."""
+        self._add(abstract_syntax, transfer_syntax, _dcmkit.ROLE_SCP)
+
+    def add_verification(self):
+        """Verification (C-ECHO) as SCU and SCP."""
+        self._add(_sop.Verification, None, _dcmkit.ROLE_SCU | _dcmkit.ROLE_SCP)
+
+    def add_all_storage(self):
+        """Every Storage SOP class as SCP, uncompressed and encapsulated syntaxes (received as is)."""
+        self._all_storage = True
+
+    def add_storage_for_files(self, paths):
+        """Proposes, as SCU, the contexts needed to send these files (their headers are read when
+        associating: each file's SOP class in its own transfer syntax, uncompressed as fallback)."""
+        if isinstance(paths, (str, bytes, _os.PathLike)):
+            paths = [paths]
+        self._files.extend(_os.fspath(p) for p in paths)
+
+    @property
+    def requested_contexts(self):
+        return [(uid, ts) for uid, ts, role in self._contexts if role & _dcmkit.ROLE_SCU]
+
+    @property
+    def supported_contexts(self):
+        return [(uid, ts) for uid, ts, role in self._contexts if role & _dcmkit.ROLE_SCP]
+
+    def _native(self):
+        level = self.log_level
+        if isinstance(level, str):
+            level = _LOG_LEVELS[level.lower()]
+        ae = _dcmkit.AE(self.ae_title, max_pdu=self.maximum_pdu_size,
+                        connect_timeout_ms=_ms(self.connect_timeout), artim_timeout_ms=_ms(self.acse_timeout),
+                        dimse_timeout_ms=_ms(self.dimse_timeout), idle_timeout_ms=_ms(self.idle_timeout),
+                        max_associations=self.maximum_associations, check_called_ae=self.require_called_aet,
+                        log_level=level)
+        for uid, ts, role in self._contexts:
+            ae.add_sop_class(uid, ts, role)
+        if self._all_storage:
+            ae.add_all_storage()
+        if self._files:
+            ae.add_storage_for_files(self._files)
+        return ae
+
+    # -- SCU --------------------------------------------------------------------------------
+
+    def associate(self, addr, port, ae_title="ANY-SCP"):
+        """Requests an association with `ae_title` at addr:port proposing the requested contexts.
+        Returns an established Association (a context manager); raises NetworkError otherwise."""
+        a = _dcmkit.Association.connect(self._native(), addr, int(port), ae_title)
+        return Association(a, addr, int(port), ae_title)
+
+    # -- SCP --------------------------------------------------------------------------------
+
+    def start_server(self, address, block=False, evt_handlers=None, handlers=None, storage=None, fsync=True):
+        """Starts a server on `address` = (host, port) ("" = every address, port 0 = a free one).
+
+        handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn}; evt_handlers: pynetdicom's
+        [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]. on_associate(event) returns False
+        (or raises) to reject; on_echo(event) and on_store(event) return the status (None = 0x0000).
+        storage: a folder where received instances are stored as <SOP Instance UID>.dcm (kept when
+        on_store answers success; without on_store, every one is stored). Without storage nor
+        on_store, C-STOREs are refused. block=True serves until KeyboardInterrupt.
+        """
+        table = {}
+        for key, fn in (handlers or {}).items():
+            table[_HANDLER_NAMES[key]] = (fn, ())
+        for entry in evt_handlers or ():
+            name, fn, args = entry[0], entry[1], tuple(entry[2]) if len(entry) > 2 else ()
+            table[_HANDLER_NAMES[name]] = (fn, args)
+        callbacks = {name: _WRAPPERS[name](fn, args) for name, (fn, args) in table.items()}
+        host, port = address
+        native = _dcmkit.Server(self._native(), **callbacks)
+        if storage is not None:
+            native.set_storage_folder(_os.fspath(storage), fsync)
+        native.start(host or "", int(port))
+        server = Server(native, host, self.ae_title)
+        if block:
+            server.serve_forever()
+        return server
+
+
+# -- the one-line form --------------------------------------------------------------------------
+
+def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files=None, max_pdu=262144,
+            timeout=None):
+    """An association from `calling` to `called` at host:port, proposing Verification and:
+    `contexts` (SOP class UIDs or keywords, or (sop_class, [transfer syntaxes]) pairs), the storage
+    of `files` (paths), or, when both are None, the common storage SOP classes
+    (dcmkit.sop.COMMON_STORAGE, uncompressed). `timeout` (seconds) bounds the connection, the
+    association negotiation and each DIMSE response. Use it as a context manager:
+
+        with dcmkit.connect("pacs", 104, called="PACS") as assoc:
+            assoc.echo(); assoc.store(ds)
+    """
+    kw = {}
+    if timeout is not None:
+        kw = dict(connect_timeout=timeout, acse_timeout=timeout, dimse_timeout=timeout)
+    ae = AE(calling, max_pdu=max_pdu, **kw)
+    ae.add_verification()
+    if contexts is None and files is None:
+        contexts = _sop.COMMON_STORAGE
+    for c in contexts or ():
+        if isinstance(c, str):
+            ae.add_requested_context(c)
+        else:
+            ae.add_requested_context(c[0], c[1] if len(c) > 1 else None)
+    if files is not None:
+        ae.add_storage_for_files(files)
+    return ae.associate(host, port, ae_title=called)
