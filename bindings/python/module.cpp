@@ -306,6 +306,7 @@ dk::WriteOptions write_options(const std::optional<std::string> &ts, bool part10
 }  // namespace
 
 void register_net(py::module_ &m);  // net.cpp
+void register_pixel(py::module_ &m);  // pixel.cpp
 
 PYBIND11_MODULE(_dcmkit, m) {
     m.doc() = "dcmkit's C ABI for Python (the low level under the dcmkit package)";
@@ -483,4 +484,5 @@ PYBIND11_MODULE(_dcmkit, m) {
              "Whether both handles address the same top-level dataset.");
 
     register_net(m);  // AE, Association, Server (net.cpp)
+    register_pixel(m);  // pixel_info, pixel_array (pixel.cpp)
 }

@@ -217,6 +217,9 @@ void check_int_range(VR v, long double x, Tag tag) {
 
 }  // namespace
 
+// For the other dk_* files (internal.h).
+dcmkit::Dataset &dk::resolve_dataset(const dk_dataset *h) { return resolve(h); }
+
 extern "C" {
 
 // -- reading ------------------------------------------------------------------------------------------

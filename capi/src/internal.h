@@ -95,6 +95,8 @@ struct Step {
     size_t index;
 };
 
+/// The dataset or item a handle addresses (DK_EINVAL for a bad handle, DK_ENOTFOUND for a removed item).
+dcmkit::Dataset &resolve_dataset(const dk_dataset *h);
 /// Copies `s` and its NUL into buf/*size (DK_EBUFS with *size = size needed).
 dk_result copy_string(std::string_view s, char *buf, size_t *size);
 /// Copies two letters and a NUL into vr[3].

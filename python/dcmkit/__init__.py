@@ -248,6 +248,9 @@ class Dataset:
 
     def __getattr__(self, name):
         # Only called when normal lookup fails: keywords.
+        if name in ("pixel_array", "pixel_info"):
+            # The property raised NotFoundError (an AttributeError too): raise it again, not ours.
+            return getattr(type(self), name).fget(self)
         t = _keyword_tag(name)
         if t is None:
             raise AttributeError("'Dataset' object has no attribute %r" % name)
@@ -366,6 +369,31 @@ class Dataset:
 
     def __deepcopy__(self, memo):
         return self.copy()
+
+    # -- pixel data ----------------------------------------------------------------------------
+
+    @property
+    def pixel_array(self):
+        """The native pixel data as a numpy array, as pydicom shapes it: (rows, columns) for one
+        frame of one sample, (frames, rows, columns) for several frames, and a last axis of samples
+        for color (planar configuration 1 included). dtype from Bits Allocated and Pixel
+        Representation (uint8 … int32, float32 / float64 for Float / Double Float Pixel Data);
+        samples as stored (no rescale, no masking of the bits above Bits Stored). 1-bit data is
+        unpacked to a new uint8 array of 0 and 1. Otherwise the array is a read-only view of the
+        dataset's memory (no copy; it keeps the dataset alive): copy it before replacing or removing
+        the Pixel Data. Compressed pixel data raises UnsupportedError (no codec yet)."""
+        return _dcmkit.pixel_array(self._ds)
+
+    @property
+    def pixel_info(self):
+        """The pixel data's layout: a dict of rows, columns, samples_per_pixel, bits_allocated,
+        bits_stored, high_bit, pixel_representation, planar_configuration, pixel_data_tag,
+        number_of_frames, frame_size, encapsulated, photometric_interpretation."""
+        return _dcmkit.pixel_info(self._ds)
+
+    def read_frame(self, index):
+        """Native frame `index` as stored, as bytes (little endian; 1-bit data packed)."""
+        return _dcmkit.read_frame(self._ds, index)
 
     # -- encoding ------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 #include "dcmkit/dk_common.h"
 #include "dcmkit/dk_dataset.h"
 #include "dcmkit/dk_dictionary.h"
+#include "dcmkit/dk_pixel.h"
 #include "dcmkit/dk_net.h"
 
 #endif /* DCMKIT_DCMKIT_H */

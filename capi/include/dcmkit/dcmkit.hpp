@@ -800,6 +800,72 @@ private:
     dk_dataset *h_ = nullptr;
 };
 
+// -- pixel data -----------------------------------------------------------------------------------
+
+/// The layout of a dataset's pixel data (dk_pixel_info).
+struct PixelInfo {
+    uint32_t rows = 0, columns = 0, samples_per_pixel = 1;
+    uint32_t bits_allocated = 0, bits_stored = 0, high_bit = 0;
+    uint32_t pixel_representation = 0, planar_configuration = 0;
+    Tag pixel_data_tag;            ///< Pixel Data, Float Pixel Data or Double Float Pixel Data
+    uint64_t number_of_frames = 0;
+    uint64_t frame_size = 0;       ///< bytes of one native frame (read_frame's size)
+    bool encapsulated = false;     ///< compressed: read_frame and pixel_data_view throw UnsupportedError
+    std::string photometric_interpretation;
+};
+
+/// The pixel data's layout. NotFoundError without pixel data, ValueError for missing attributes.
+inline PixelInfo pixel_info(const Dataset &ds) {
+    dk_pixel_info c = DK_PIXEL_INFO_INIT;
+    check(dk_dataset_pixel_info(ds.handle(), &c));
+    PixelInfo p;
+    p.rows = c.rows;
+    p.columns = c.columns;
+    p.samples_per_pixel = c.samples_per_pixel;
+    p.bits_allocated = c.bits_allocated;
+    p.bits_stored = c.bits_stored;
+    p.high_bit = c.high_bit;
+    p.pixel_representation = c.pixel_representation;
+    p.planar_configuration = c.planar_configuration;
+    p.pixel_data_tag = Tag(c.pixel_data_tag);
+    p.number_of_frames = c.number_of_frames;
+    p.frame_size = c.frame_size;
+    p.encapsulated = c.encapsulated != 0;
+    p.photometric_interpretation = c.photometric_interpretation;
+    return p;
+}
+
+/// Number of Frames, else 1 with pixel data, else 0.
+inline uint64_t frame_count(const Dataset &ds) {
+    uint64_t n = 0;
+    check(dk_dataset_frame_count(ds.handle(), &n));
+    return n;
+}
+
+/// Native frame `index` as stored (little endian; 1-bit data packed). UnsupportedError when compressed.
+inline std::vector<uint8_t> read_frame(const Dataset &ds, uint64_t index) {
+    size_t n = 0;
+    const dk_result r = dk_dataset_read_frame(ds.handle(), index, nullptr, &n);
+    if (r != DK_EBUFS) check(r);
+    std::vector<uint8_t> out(n);
+    if (n) check(dk_dataset_read_frame(ds.handle(), index, out.data(), &n));
+    out.resize(n);
+    return out;
+}
+
+/// All the native frames, borrowed from the dataset (no copy): valid until its pixel data is replaced
+/// or removed, or the dataset destroyed. UnsupportedError when compressed.
+struct PixelView {
+    const uint8_t *data = nullptr;
+    size_t size = 0;
+};
+inline PixelView pixel_data_view(const Dataset &ds) {
+    const void *p = nullptr;
+    size_t n = 0;
+    check(dk_dataset_pixel_data_view(ds.handle(), &p, &n));
+    return PixelView{static_cast<const uint8_t *>(p), n};
+}
+
 // -- network --------------------------------------------------------------------------------------
 
 /// Options of an Application Entity (dk_ae_options); the defaults are the C ABI's.

@@ -1,0 +1,179 @@
+// The Python extension's pixel data: _dcmkit.pixel_info(ds) and _dcmkit.pixel_array(ds), a numpy
+// array over the native pixel data (dcmkit.Dataset.pixel_array in the package).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pydataset.hpp"
+
+namespace py = pybind11;
+using dkpy::PyDataset;
+
+namespace {
+
+/// The dataset's mutex, waited for without the GIL (as module.cpp's HeldLock).
+class Lock {
+public:
+    explicit Lock(const PyDataset &d) : l_(*d.mu, std::try_to_lock) {
+        if (!l_.owns_lock()) {
+            py::gil_scoped_release nogil;
+            l_.lock();
+        }
+    }
+
+private:
+    std::unique_lock<std::mutex> l_;
+};
+
+constexpr uint32_t kFloatPixelData = DK_TAG(0x7FE0, 0x0008);
+constexpr uint32_t kDoubleFloatPixelData = DK_TAG(0x7FE0, 0x0009);
+
+/// The numpy type of one sample, little endian as the C ABI gives them.
+py::dtype sample_dtype(const dk::PixelInfo &p) {
+    if (p.pixel_data_tag.value == kFloatPixelData) return py::dtype("<f4");
+    if (p.pixel_data_tag.value == kDoubleFloatPixelData) return py::dtype("<f8");
+    const bool s = p.pixel_representation == 1;
+    switch (p.bits_allocated) {
+    case 1:
+    case 8: return py::dtype(s && p.bits_allocated == 8 ? "i1" : "u1");
+    case 16: return py::dtype(s ? "<i2" : "<u2");
+    case 32: return py::dtype(s ? "<i4" : "<u4");
+    case 64: return py::dtype(s ? "<i8" : "<u8");
+    default:
+        throw dk::UnsupportedError(DK_EUNSUPPORTED, "Bits Allocated " + std::to_string(p.bits_allocated) +
+                                                        " has no numpy type (1, 8, 16, 32 and 64 do)");
+    }
+}
+
+py::dict info_dict(const dk::PixelInfo &p) {
+    py::dict d;
+    d["rows"] = p.rows;
+    d["columns"] = p.columns;
+    d["samples_per_pixel"] = p.samples_per_pixel;
+    d["bits_allocated"] = p.bits_allocated;
+    d["bits_stored"] = p.bits_stored;
+    d["high_bit"] = p.high_bit;
+    d["pixel_representation"] = p.pixel_representation;
+    d["planar_configuration"] = p.planar_configuration;
+    d["pixel_data_tag"] = p.pixel_data_tag.value;
+    d["number_of_frames"] = p.number_of_frames;
+    d["frame_size"] = p.frame_size;
+    d["encapsulated"] = p.encapsulated;
+    d["photometric_interpretation"] = p.photometric_interpretation;
+    return d;
+}
+
+/// frames × rows × columns × samples, without the frame axis for one frame and the sample axis for
+/// one sample (pydicom's shapes). A read-only view of the dataset's memory (kept alive by `obj`)
+/// when the samples are whole bytes; a new array for 1-bit data (unpacked to 0 / 1).
+py::array pixel_array(py::object obj) {
+    const PyDataset &s = obj.cast<const PyDataset &>();
+    Lock l(s);
+    const dk::PixelInfo p = dk::pixel_info(s.ds);
+    if (p.encapsulated) (void)dk::pixel_data_view(s.ds);  // raises UnsupportedError naming the syntax
+    // A view of the file's memory when the dataset was read; else (pixel data set in code, or
+    // byte-swapped from big endian) a copy that the array owns, so no array can outlive its pixels.
+    py::object base = obj;
+    dk::PixelView v{nullptr, 0};
+    try {
+        v = dk::pixel_data_view(s.ds);
+    } catch (const dk::UnsupportedError &) {
+        std::vector<uint8_t> all;
+        if (p.bits_allocated == 1) {
+            // Frames come re-aligned to bit 0; pack them back to back as the stored layout is.
+            const uint64_t per_frame = uint64_t(p.rows) * p.columns * p.samples_per_pixel;
+            all.assign(size_t((per_frame * p.number_of_frames + 7) / 8), 0);
+            for (uint64_t f = 0; f < p.number_of_frames; ++f) {
+                const std::vector<uint8_t> frame = dk::read_frame(s.ds, f);
+                for (uint64_t b = 0; b < per_frame; ++b)
+                    if ((frame[size_t(b / 8)] >> (b % 8)) & 1u) {
+                        const uint64_t o = f * per_frame + b;
+                        all[size_t(o / 8)] = uint8_t(all[size_t(o / 8)] | (1u << (o % 8)));
+                    }
+            }
+        } else {
+            for (uint64_t f = 0; f < p.number_of_frames; ++f) {
+                const std::vector<uint8_t> frame = dk::read_frame(s.ds, f);
+                all.insert(all.end(), frame.begin(), frame.end());
+            }
+        }
+        py::bytes owned(reinterpret_cast<const char *>(all.data()), all.size());
+        base = owned;
+        char *buf = nullptr;
+        py::ssize_t len = 0;
+        PyBytes_AsStringAndSize(owned.ptr(), &buf, &len);
+        v = dk::PixelView{reinterpret_cast<const uint8_t *>(buf), size_t(len)};
+    }
+    const py::dtype dt = sample_dtype(p);
+    const bool multi = p.number_of_frames > 1, color = p.samples_per_pixel > 1;
+    std::vector<py::ssize_t> shape;
+    if (multi) shape.push_back(py::ssize_t(p.number_of_frames));
+    shape.push_back(py::ssize_t(p.rows));
+    shape.push_back(py::ssize_t(p.columns));
+    if (color) shape.push_back(py::ssize_t(p.samples_per_pixel));
+
+    if (p.bits_allocated == 1) {
+        py::array_t<uint8_t> out(shape);
+        uint8_t *dst = out.mutable_data();
+        const uint64_t per_frame = uint64_t(p.rows) * p.columns * p.samples_per_pixel;
+        const uint64_t total = per_frame * p.number_of_frames;
+        // Stored order is frame, (plane,) row, column, sample; the output is frame, row, column, sample.
+        for (uint64_t b = 0; b < total; ++b) {
+            const uint8_t bit = (v.data[b / 8] >> (b % 8)) & 1u;
+            uint64_t o = b;
+            if (color && p.planar_configuration == 1) {
+                const uint64_t f = b / per_frame, r = b % per_frame, plane = uint64_t(p.rows) * p.columns;
+                o = f * per_frame + (r % plane) * p.samples_per_pixel + r / plane;
+            }
+            dst[o] = bit;
+        }
+        return std::move(out);
+    }
+
+    const py::ssize_t item = py::ssize_t(p.bits_allocated / 8);
+    const py::ssize_t spp = py::ssize_t(p.samples_per_pixel), cols = py::ssize_t(p.columns);
+    std::vector<py::ssize_t> strides;
+    if (multi) strides.push_back(py::ssize_t(p.frame_size));
+    if (color && p.planar_configuration == 1) {  // one plane per sample: samples last by strides
+        strides.push_back(cols * item);
+        strides.push_back(item);
+        strides.push_back(py::ssize_t(p.rows) * cols * item);
+    } else {
+        strides.push_back(cols * spp * item);
+        strides.push_back(spp * item);
+        if (color) strides.push_back(item);
+    }
+    if (v.size == 0) return py::array(dt, shape);  // no pixels (0 rows or columns)
+    py::array out(dt, shape, strides, v.data, base);  // a view: the dataset (or the copy) is its base
+    out.attr("setflags")(py::arg("write") = false);
+    return out;
+}
+
+}  // namespace
+
+void register_pixel(py::module_ &m) {
+    using namespace pybind11::literals;
+    m.def("pixel_info", [](const PyDataset &s) {
+        Lock l(s);
+        return info_dict(dk::pixel_info(s.ds));
+    }, "dataset"_a, "The pixel data's layout as a dict (NotFoundError without pixel data).");
+    m.def("frame_count", [](const PyDataset &s) {
+        Lock l(s);
+        return dk::frame_count(s.ds);
+    }, "dataset"_a, "Number of Frames, else 1 with pixel data, else 0.");
+    m.def("read_frame", [](const PyDataset &s, uint64_t index) {
+        std::vector<uint8_t> b;
+        {
+            Lock l(s);
+            b = dk::read_frame(s.ds, index);
+        }
+        return py::bytes(reinterpret_cast<const char *>(b.data()), b.size());
+    }, "dataset"_a, "index"_a, "Native frame `index` as stored (little endian; 1-bit data packed).");
+    m.def("pixel_array", &pixel_array, "dataset"_a,
+          "The native pixel data as a numpy array: (frames,) rows, columns(, samples). A read-only view "
+          "of the dataset's memory when the samples are whole bytes (valid while the dataset lives and "
+          "its pixel data is not replaced); UnsupportedError for compressed data.");
+}
