@@ -478,14 +478,21 @@ dk_result dk_dataset_set_string(dk_dataset *ds, uint32_t tag, const char *vr, co
     });
 }
 
+/// The checks dk_dataset_set_ints and _set_doubles share: a settable tag, values when a count is
+/// given, and a VR that holds numbers.
+static VR numeric_target(uint32_t tag, const char *vr, const void *values, size_t count) {
+    check_element_tag(Tag(tag));
+    if (count) need(values, "values");
+    const VR v = parse_vr(vr, Tag(tag));
+    if (!is_one_of(v, {VR::IS, VR::DS, VR::US, VR::SS, VR::UL, VR::SL, VR::UV, VR::SV, VR::FL, VR::FD}))
+        fail(DK_EBADVALUE, "VR " + vr_text(v) + " of " + describe(Tag(tag)) + " does not hold numbers");
+    return v;
+}
+
 dk_result dk_dataset_set_ints(dk_dataset *ds, uint32_t tag, const char *vr, const int64_t *values, size_t count) {
     return dk::guard([&] {
         Dataset &d = container(ds, Tag(tag));
-        check_element_tag(Tag(tag));
-        if (count) need(values, "values");
-        const VR v = parse_vr(vr, Tag(tag));
-        if (!is_one_of(v, {VR::IS, VR::DS, VR::US, VR::SS, VR::UL, VR::SL, VR::UV, VR::SV, VR::FL, VR::FD}))
-            fail(DK_EBADVALUE, "VR " + vr_text(v) + " of " + describe(Tag(tag)) + " does not hold numbers");
+        const VR v = numeric_target(tag, vr, values, count);
         std::vector<int64_t> vals(values, values + count);
         for (int64_t x : vals) {
             check_int_range(v, static_cast<long double>(x), Tag(tag));
@@ -499,11 +506,7 @@ dk_result dk_dataset_set_ints(dk_dataset *ds, uint32_t tag, const char *vr, cons
 dk_result dk_dataset_set_doubles(dk_dataset *ds, uint32_t tag, const char *vr, const double *values, size_t count) {
     return dk::guard([&] {
         Dataset &d = container(ds, Tag(tag));
-        check_element_tag(Tag(tag));
-        if (count) need(values, "values");
-        const VR v = parse_vr(vr, Tag(tag));
-        if (!is_one_of(v, {VR::IS, VR::DS, VR::US, VR::SS, VR::UL, VR::SL, VR::UV, VR::SV, VR::FL, VR::FD}))
-            fail(DK_EBADVALUE, "VR " + vr_text(v) + " of " + describe(Tag(tag)) + " does not hold numbers");
+        const VR v = numeric_target(tag, vr, values, count);
         std::vector<double> vals(values, values + count);
         for (double x : vals) {
             if (v == VR::FD) continue;  // any double, NaN and infinities included
