@@ -520,7 +520,15 @@ void Server::accept_loop() {
         if (!t) return;  // closed
         std::unique_lock<std::mutex> lock(mu_);
         if (stopping_) return;
-        if (active_.load() + queue_.size() >= std::max(1u, config_.max_associations)) {
+        // An association whose release is under way (its A-RELEASE-RP is being or has been sent)
+        // no longer holds its slot: a peer that reconnects as soon as its release completes is
+        // not turned away while the worker tidies up.
+        unsigned finishing = 0;
+        for (const Association *a : running_) {
+            const State st = a->state();
+            if (st == State::Sta8 || st == State::Sta13 || st == State::Sta1) ++finishing;
+        }
+        if (active_.load() - finishing + queue_.size() >= std::max(1u, config_.max_associations)) {
             // PS3.8 Table 9-21: rejected-transient, service-provider (presentation), local-limit-
             // exceeded. Answered on a thread of its own, so that a silent connection cannot hold up
             // accepting (its ARTIM is short).
@@ -558,6 +566,7 @@ void Server::worker_loop() {
             queue_.pop_front();
             ++active_;
         }
+        bool slot_held = true;  // until the registration takes it over
         try {
             auto assoc = Association::accept(std::move(t), config_, handlers_.on_associate);
             struct Registration {
@@ -570,16 +579,22 @@ void Server::worker_loop() {
                 ~Registration() {
                     std::lock_guard<std::mutex> lock(s.mu_);
                     s.running_.erase(std::find(s.running_.begin(), s.running_.end(), a));
+                    ++s.served_;
+                    --s.active_;  // in the same step, so that the admission count never sees it twice
                 }
             } registration(*this, assoc.get());
+            slot_held = false;
             serve_association(*assoc, handlers_);
         } catch (const Error &e) {
             config_.emit(e.code() == Errc::rejected ? LogLevel::warning : LogLevel::error, e.what());
         } catch (const std::exception &e) {
             config_.emit(LogLevel::error, std::string("association failed: ") + e.what());
         }
-        --active_;
-        ++served_;
+        if (slot_held) {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++served_;
+            --active_;
+        }
     }
 }
 
