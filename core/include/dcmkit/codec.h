@@ -1,0 +1,78 @@
+// dcmkit — pixel data codecs (PS3.5 8.2 and A.4): one per compressed transfer syntax, found by UID.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dcmkit/pixel.h"
+
+namespace dcmkit {
+
+/// Choices for encoders; each codec reads the ones that apply to it.
+struct EncodeOptions {
+    /// JPEG Baseline / Extended: IJG quality, 1..100.
+    int quality = 90;
+    /// JPEG 2000 and HTJ2K lossy syntaxes: target compression ratio (e.g. 10 for 10:1); 0 picks the
+    /// codec's default. Ignored by the lossless-only syntaxes.
+    double ratio = 0;
+    /// JPEG-LS near-lossless (.81): NEAR, the largest error allowed per sample; 0 = lossless.
+    int near_lossless = 2;
+    /// JPEG Lossless Process 14 (.57): selection value (predictor) 1..7; .70 always uses 1.
+    int predictor = 1;
+    /// Point transform Pt for JPEG lossless (0 = lossless); kept 0 unless asked for.
+    int point_transform = 0;
+    /// Threads one frame may use inside a codec that can split its work (OpenJPEG); 0 = all cores.
+    unsigned threads = 0;
+};
+
+/// How a frame a codec produced is laid out, when that differs from what went in.
+struct FrameLayout {
+    /// Photometric Interpretation of the result: decoding JPEG Baseline YBR_FULL_422 gives RGB;
+    /// encoding RGB as lossless JPEG 2000 gives YBR_RCT. Empty means unchanged.
+    std::string photometric;
+    /// Encoders: whether information was lost, and the Lossy Image Compression Method
+    /// (0028,2114) term for it (PS3.3 C.7.6.1.1.5.1: ISO_10918_1, ISO_14495_1, ISO_15444_1, ISO_15444_15).
+    bool lossy = false;
+    std::string lossy_method;
+};
+
+/// A codec for one transfer syntax. Codecs are stateless and may be used from several threads at once.
+///
+/// Native frames, in and out, are what an Explicit VR Little Endian file would hold for the frame:
+/// little-endian samples of Bits Allocated bits (8, 16 or 32), colour samples interleaved (Planar
+/// Configuration 0). Decoders write signed samples sign-extended to Bits Allocated.
+class Codec {
+public:
+    virtual ~Codec() = default;
+
+    /// The transfer syntax UID this codec reads and writes, e.g. "1.2.840.10008.1.2.5".
+    virtual std::string_view transfer_syntax() const noexcept = 0;
+    /// Whether the syntax keeps every bit (RLE, JPEG lossless, JPEG-LS .80, J2K .90, HTJ2K .201/.202).
+    virtual bool lossless_only() const noexcept = 0;
+    /// Whether frames of this layout can be encoded; when not, and `why` is given, says why.
+    virtual bool can_encode(const PixelInfo &info, const EncodeOptions &options, std::string *why) const = 0;
+
+    /// Decodes one frame's bitstream into `out`, `out_size` == info.frame_bytes() bytes. `info` is
+    /// the dataset's description of the pixels (Photometric Interpretation as the file states it).
+    /// Throws Error: truncated or malformed for a corrupt bitstream, unsupported for a valid one this
+    /// codec cannot decode, bad_value when the bitstream disagrees with `info` (size, bit depth,
+    /// components). Never writes outside `out`.
+    virtual FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out,
+                               size_t out_size) const = 0;
+
+    /// Encodes one native frame (`size` == info.frame_bytes(), interleaved) into a bitstream for one
+    /// fragment (even length is the caller's business). Throws Error(unsupported) when can_encode
+    /// is false, Error(invalid_argument) for a wrong size.
+    virtual std::vector<uint8_t> encode(const PixelInfo &info, const uint8_t *frame, size_t size,
+                                        const EncodeOptions &options, FrameLayout &layout) const = 0;
+};
+
+/// The codec for a transfer syntax UID, or nullptr when it has none (native syntaxes have none).
+const Codec *find_codec(std::string_view transfer_syntax_uid) noexcept;
+/// Every codec of this build, in a stable order.
+const std::vector<const Codec *> &all_codecs() noexcept;
+
+}  // namespace dcmkit
