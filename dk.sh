@@ -14,7 +14,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev abigail-tools
   pybind11-dev python3-dev
-  dcmtk libgdcm-tools python3-pydicom python3-pytest python3-numpy
+  dcmtk libgdcm-tools libopenjp2-tools openjph-tools python3-pydicom python3-pytest python3-numpy
   time
 )
 
