@@ -145,6 +145,17 @@ TransferSyntax TransferSyntax::parse(std::string_view s) {
         {"implicit", uids::ImplicitVRLittleEndian}, {"little", uids::ExplicitVRLittleEndian},
         {"explicit", uids::ExplicitVRLittleEndian}, {"big", uids::ExplicitVRBigEndian},
         {"deflate", uids::DeflatedExplicitVRLittleEndian}, {"deflated", uids::DeflatedExplicitVRLittleEndian},
+        {"rle", "1.2.840.10008.1.2.5"},
+        {"jpeg", "1.2.840.10008.1.2.4.50"}, {"jpeg-baseline", "1.2.840.10008.1.2.4.50"},
+        {"jpeg-extended", "1.2.840.10008.1.2.4.51"},
+        {"jpeg-lossless", "1.2.840.10008.1.2.4.70"}, {"jpeg-lossless-sv1", "1.2.840.10008.1.2.4.70"},
+        {"jpeg-lossless-14", "1.2.840.10008.1.2.4.57"},
+        {"jpegls", "1.2.840.10008.1.2.4.80"}, {"jpeg-ls", "1.2.840.10008.1.2.4.80"},
+        {"jpegls-near", "1.2.840.10008.1.2.4.81"}, {"jpeg-ls-near", "1.2.840.10008.1.2.4.81"},
+        {"j2k-lossless", "1.2.840.10008.1.2.4.90"}, {"jpeg2000-lossless", "1.2.840.10008.1.2.4.90"},
+        {"j2k", "1.2.840.10008.1.2.4.91"}, {"jpeg2000", "1.2.840.10008.1.2.4.91"},
+        {"htj2k-lossless", "1.2.840.10008.1.2.4.201"}, {"htj2k-rpcl", "1.2.840.10008.1.2.4.202"},
+        {"htj2k", "1.2.840.10008.1.2.4.203"},
     };
     for (const auto &a : kAliases)
         if (lower == a.alias) return from_entry(*uid_find(a.uid));

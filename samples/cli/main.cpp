@@ -13,12 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "dcmkit/codec.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/dump.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/json.h"
 #include "dcmkit/net/services.h"
+#include "dcmkit/render.h"
 
 namespace {
 
@@ -31,8 +33,24 @@ const char *kUsage =
     "      -L, --print-all          print long values in full\n"
     "      --no-meta                do not print the meta information header\n"
     "      --stop-before-pixels     do not read pixel data\n"
-    "  convert IN OUT --ts SYNTAX   re-encode IN as OUT in another transfer syntax\n"
-    "                               (implicit, explicit, big, deflate, or a UID or keyword)\n"
+    "  transcode IN OUT --ts SYNTAX re-encode IN as OUT in another transfer syntax: implicit,\n"
+    "                               explicit, big, deflate, rle, jpeg, jpeg-extended, jpeg-lossless,\n"
+    "                               jpeg-lossless-14, jpegls, jpegls-near, j2k-lossless, j2k,\n"
+    "                               htj2k-lossless, htj2k-rpcl, htj2k, or a UID or keyword\n"
+    "      -q, --quality Q          JPEG quality 1..100 (default 90)\n"
+    "      --ratio R                JPEG 2000 / HTJ2K lossy compression ratio (e.g. 10)\n"
+    "      --near N                 JPEG-LS near-lossless error bound (default 2)\n"
+    "      --predictor SV           JPEG lossless selection value 1..7 (jpeg-lossless-14)\n"
+    "      --lossy-to-lossless      allow re-encoding lossy pixel data in a lossless syntax\n"
+    "      --extended-offset-table  write an Extended Offset Table\n"
+    "      --keep-uid               keep the SOP Instance UID after lossy compression\n"
+    "      --threads N              frames coded at once (default: one per core)\n"
+    "  convert                      the same as transcode\n"
+    "  export IN OUT.png            render a frame to PNG (Modality LUT, VOI LUT, palettes)\n"
+    "      --frame N                frame number, from 0 (default 0)\n"
+    "      --window C W             window centre and width (default: the file's, else min-max)\n"
+    "      --voi N                  use the file's Nth window or VOI LUT (default 1)\n"
+    "      --min-max                stretch the frame's minimum..maximum\n"
     "  echo HOST PORT               C-ECHO a peer (Verification SCU)\n"
     "      --repeat N               send N echoes on the association\n"
     "  send HOST PORT FILE|DIR...   C-STORE files to a peer (Storage SCU)\n"
@@ -108,41 +126,138 @@ int cmd_dump(const std::vector<std::string> &args) {
     return rc;
 }
 
-int cmd_convert(const std::vector<std::string> &args) {
+/// Parses a number option's value; false (and a message) when it is not a number in [lo, hi].
+bool number_arg(const std::string &opt, const std::string &v, double lo, double hi, double &out, std::string &err) {
+    char *end = nullptr;
+    out = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !(out >= lo && out <= hi)) {
+        err = opt + " takes a number from " + std::to_string(int(lo)) + " to " + std::to_string(int(hi)) + ", not '" + v + "'";
+        return false;
+    }
+    return true;
+}
+
+int cmd_transcode(const std::string &name, const std::vector<std::string> &args) {
     std::vector<std::string> pos;
-    std::string ts;
+    std::string ts, err;
+    dcmkit::TranscodeOptions topt;
+    bool verbose = false;
     for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--ts" || args[i] == "-t") {
-            if (i + 1 >= args.size()) return usage_error("convert: --ts needs a transfer syntax");
+        const std::string &a = args[i];
+        auto value = [&](double lo, double hi, double &out) {
+            if (i + 1 >= args.size()) {
+                err = a + " needs a value";
+                return false;
+            }
+            return number_arg(a, args[++i], lo, hi, out, err);
+        };
+        double v = 0;
+        if (a == "--ts" || a == "-t") {
+            if (i + 1 >= args.size()) return usage_error(name + ": --ts needs a transfer syntax");
             ts = args[++i];
-        } else if (args[i].size() > 1 && args[i][0] == '-') {
-            return usage_error("convert: unknown option '" + args[i] + "'");
+        } else if (a == "--quality" || a == "-q") {
+            if (!value(1, 100, v)) return usage_error(name + ": " + err);
+            topt.encode.quality = int(v);
+        } else if (a == "--ratio") {
+            if (!value(1, 1000, v)) return usage_error(name + ": " + err);
+            topt.encode.ratio = v;
+        } else if (a == "--near") {
+            if (!value(0, 255, v)) return usage_error(name + ": " + err);
+            topt.encode.near_lossless = int(v);
+        } else if (a == "--predictor" || a == "--sv") {
+            if (!value(1, 7, v)) return usage_error(name + ": " + err);
+            topt.encode.predictor = int(v);
+        } else if (a == "--threads") {
+            if (!value(0, 1024, v)) return usage_error(name + ": " + err);
+            topt.threads = unsigned(v);
+        } else if (a == "--lossy-to-lossless") {
+            topt.lossy_to_lossless = true;
+        } else if (a == "--extended-offset-table") {
+            topt.extended_offset_table = true;
+        } else if (a == "--keep-uid") {
+            topt.new_uid_when_lossy = false;
+        } else if (a == "-v" || a == "--verbose") {
+            verbose = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            return usage_error(name + ": unknown option '" + a + "'");
         } else {
-            pos.push_back(args[i]);
+            pos.push_back(a);
         }
     }
-    if (pos.size() != 2) return usage_error("convert: needs IN and OUT");
-    if (ts.empty()) return usage_error("convert: --ts is required");
+    if (pos.size() != 2) return usage_error(name + ": needs IN and OUT");
+    if (ts.empty()) return usage_error(name + ": --ts is required");
     dcmkit::TransferSyntax target;
     try {
         target = dcmkit::TransferSyntax::parse(ts);
     } catch (const dcmkit::Error &e) {
-        return usage_error(std::string("convert: ") + e.message());
+        return usage_error(name + ": " + e.message());
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (verbose && ::isatty(2)) {
+        topt.progress = [](uint64_t done, uint64_t total) {
+            std::fprintf(stderr, "\r  frame %llu/%llu", static_cast<unsigned long long>(done),
+                         static_cast<unsigned long long>(total));
+            if (done == total) std::fputc('\n', stderr);
+        };
     }
     try {
         dcmkit::DicomFile f = dcmkit::read_file(pos[0]);
-        const dcmkit::TransferSyntax from = f.syntax();
-        if (from.encapsulated != target.encapsulated) {
-            std::fprintf(stderr,
-                         "dcmkit: error: %s: converting %s to %s needs a pixel data codec; use 'dcmkit transcode'\n",
-                         pos[0].c_str(), std::string(from.name).c_str(), std::string(target.name).c_str());
-            return 1;
+        const std::string from(f.syntax().name);
+        dcmkit::transcode(f, target.uid, topt);
+        dcmkit::write_file(pos[1], f);
+        if (verbose) {
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::fprintf(stderr, "dcmkit: %s: %s -> %s in %.3f s\n", pos[0].c_str(), from.c_str(),
+                         std::string(target.name).c_str(), s);
         }
-        dcmkit::WriteOptions wopt;
-        wopt.transfer_syntax = std::string(target.uid);
-        dcmkit::write_file(pos[1], f, wopt);
     } catch (const dcmkit::Error &e) {
-        std::fprintf(stderr, "dcmkit: error: %s\n", e.what());
+        std::fprintf(stderr, "dcmkit: error: %s: %s\n", pos[0].c_str(), e.what());
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_export(const std::vector<std::string> &args) {
+    std::vector<std::string> pos;
+    dcmkit::RenderOptions ropt;
+    uint64_t frame = 0;
+    std::string err;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        double v = 0;
+        if (a == "--frame" || a == "-f") {
+            if (i + 1 >= args.size() || !number_arg(a, args[++i], 0, 1e9, v, err)) return usage_error("export: " + (err.empty() ? a + " needs a value" : err));
+            frame = uint64_t(v);
+        } else if (a == "--window" || a == "-w") {
+            double c = 0, w = 0;
+            if (i + 2 >= args.size() || !number_arg(a, args[i + 1], -1e9, 1e9, c, err) ||
+                !number_arg(a, args[i + 2], 0, 1e9, w, err))
+                return usage_error("export: " + (err.empty() ? "--window needs CENTER and WIDTH" : err));
+            i += 2;
+            ropt.window_center = c;
+            ropt.window_width = w;
+        } else if (a == "--voi") {
+            if (i + 1 >= args.size() || !number_arg(a, args[++i], 1, 1000, v, err)) return usage_error("export: " + (err.empty() ? a + " needs a value" : err));
+            ropt.voi_index = unsigned(v) - 1;
+        } else if (a == "--min-max") {
+            ropt.min_max = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            return usage_error("export: unknown option '" + a + "'");
+        } else {
+            pos.push_back(a);
+        }
+    }
+    if (pos.size() != 2) return usage_error("export: needs IN and OUT.png");
+    try {
+        const dcmkit::DicomFile f = dcmkit::read_file(pos[0]);
+        const uint64_t frames = dcmkit::frame_count(f.dataset);
+        if (frames == 0) throw dcmkit::Error(dcmkit::Errc::not_found, "the file has no pixel data");
+        if (frame >= frames)
+            throw dcmkit::Error(dcmkit::Errc::invalid_argument, "--frame " + std::to_string(frame) + ": the file has " +
+                                                                    std::to_string(frames) + " frame(s), numbered from 0");
+        dcmkit::write_png(pos[1], dcmkit::render_frame(f, frame, ropt));
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: %s: %s\n", pos[0].c_str(), e.what());
         return 1;
     }
     return 0;
@@ -431,7 +546,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (cmd == "dump") return cmd_dump(args);
-    if (cmd == "convert") return cmd_convert(args);
+    if (cmd == "transcode" || cmd == "convert") return cmd_transcode(cmd, args);
+    if (cmd == "export") return cmd_export(args);
     if (cmd == "echo") return cmd_echo(args);
     if (cmd == "send") return cmd_send(args);
     if (cmd == "recv") return cmd_recv(args);

@@ -3,10 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
 
 namespace dcmkit {
@@ -69,6 +71,39 @@ public:
     virtual std::vector<uint8_t> encode(const PixelInfo &info, const uint8_t *frame, size_t size,
                                         const EncodeOptions &options, FrameLayout &layout) const = 0;
 };
+
+/// Decodes frame `index` of `dataset`, whose pixel data is encoded in `transfer_syntax`, to a
+/// native frame as described above (interleaved, little-endian); native syntaxes give a copy of the
+/// frame, re-interleaved when Planar Configuration is 1. `layout`, when given, receives the
+/// Photometric Interpretation of the result. Errors name the frame: "frame 3: truncated: …".
+std::vector<uint8_t> decode_frame(const Dataset &dataset, std::string_view transfer_syntax, uint64_t index,
+                                  FrameLayout *layout = nullptr);
+
+/// Choices for transcode().
+struct TranscodeOptions {
+    EncodeOptions encode;
+    /// Re-encoding pixel data that was lossy compressed (Lossy Image Compression "01", or a syntax
+    /// that is always lossy) in a lossless encapsulated syntax is refused unless this is set.
+    /// Decompressing to a native syntax is always allowed.
+    bool lossy_to_lossless = false;
+    /// Write an Extended Offset Table (7FE0,0001/0002) and an empty Basic Offset Table; otherwise a
+    /// Basic Offset Table (the Extended one is used anyway past 4 GiB of fragments).
+    bool extended_offset_table = false;
+    /// Lossy compression makes a new image: a new SOP Instance UID, Image Type DERIVED (as DCMTK does).
+    bool new_uid_when_lossy = true;
+    /// Frames decoded and encoded at once; 0 = one per core.
+    unsigned threads = 0;
+    /// Called after each frame is encoded or decoded, from any thread (not concurrently).
+    std::function<void(uint64_t frames_done, uint64_t frames_total)> progress;
+};
+
+/// Re-encodes the pixel data of `file` in `transfer_syntax` (any pair of native and compressed
+/// syntaxes with a codec) and updates what the standard ties to it: Photometric Interpretation,
+/// Planar Configuration, Lossy Image Compression, its Ratio and Method (PS3.3 C.7.6.1.1.5), the
+/// offset tables, and file.transfer_syntax. Files without pixel data just change syntax. Throws
+/// Error(unsupported) when no codec can encode the image, Error(invalid_argument) for a refused
+/// lossy-to-lossless re-encoding; the file is unchanged when it throws.
+void transcode(DicomFile &file, std::string_view transfer_syntax, const TranscodeOptions &options = {});
 
 /// The codec for a transfer syntax UID, or nullptr when it has none (native syntaxes have none).
 const Codec *find_codec(std::string_view transfer_syntax_uid) noexcept;

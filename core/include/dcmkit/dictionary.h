@@ -78,7 +78,9 @@ struct TransferSyntax {
     /// (PS3.5 10.1: every transfer syntax other than the native ones encapsulates pixel data).
     static TransferSyntax from_uid(std::string_view uid) noexcept;
     /// Accepts a UID, a registry keyword ("ExplicitVRLittleEndian") or a short alias
-    /// ("implicit", "explicit", "big", "deflate"). Throws Error(invalid_argument) when unknown.
+    /// ("implicit", "explicit", "big", "deflate", "rle", "jpeg", "jpeg-extended", "jpeg-lossless",
+    /// "jpeg-lossless-14", "jpegls", "jpegls-near", "j2k-lossless", "j2k", "htj2k-lossless",
+    /// "htj2k-rpcl", "htj2k"). Throws Error(invalid_argument) when unknown.
     static TransferSyntax parse(std::string_view name_or_uid);
 };
 

@@ -1,0 +1,40 @@
+// dcmkit — rendering a frame to 8-bit display values (PS3.3 C.11 grayscale pipeline) and PNG export.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dcmkit/file.h"
+
+namespace dcmkit {
+
+/// An 8-bit image: `channels` 1 (grayscale) or 3 (RGB), rows of width * channels bytes.
+struct Image8 {
+    uint32_t width = 0, height = 0, channels = 1;
+    std::vector<uint8_t> pixels;
+};
+
+/// How to turn stored values into display values.
+struct RenderOptions {
+    /// An explicit window (centre, width), applied with the file's VOI LUT Function (LINEAR when absent).
+    std::optional<double> window_center, window_width;
+    /// Which of the file's windows / VOI LUTs to use when no explicit window is given.
+    unsigned voi_index = 0;
+    /// Ignore the file's windows and VOI LUTs and stretch the frame's minimum..maximum.
+    bool min_max = false;
+};
+
+/// Renders frame `index` of `file`: decodes it (any syntax with a codec), then for grayscale applies
+/// the Modality LUT (Rescale Slope/Intercept or Modality LUT Sequence), the VOI LUT (the window,
+/// the VOI LUT Sequence, else the frame's min..max), MONOCHROME1 and Presentation LUT Shape INVERSE
+/// inversion; per-frame and shared functional groups of enhanced images are honoured. Colour: RGB
+/// and YBR_FULL (converted, PS3.3 C.7.6.3.1.2) scaled to 8 bits, PALETTE COLOR through its LUTs.
+/// Throws Error(unsupported) for what it cannot render (segmented palettes, 1-bit data).
+Image8 render_frame(const DicomFile &file, uint64_t index, const RenderOptions &options = {});
+
+/// Writes an image as PNG (8-bit grayscale or RGB). Throws Error(io) when the file cannot be written.
+void write_png(const std::string &path, const Image8 &image);
+
+}  // namespace dcmkit
