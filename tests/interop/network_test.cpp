@@ -420,7 +420,7 @@ struct Corpus {
     std::string not_dicom;
 };
 
-const char *kDcmtkTools[] = {"echoscu", "storescu", "storescp", "dump2dcm", "dcmconv", "dcmcrle", "dcmdump"};
+const char *kDcmtkTools[] = {"echoscu", "storescu", "storescp", "dump2dcm", "dcmconv", "dcmcrle", "dcmdrle", "dcmdump"};
 
 bool have_dcmtk() {
     for (const char *t : kDcmtkTools)
@@ -953,7 +953,9 @@ struct Storescp {
         port = start_server(
             child,
             [&](uint16_t p) {
-                std::vector<std::string> a = {"storescp", "-aet", "STORESCP", "+B", "+xa", "-od", folder, "-ta", "5", "-td", "10"};
+                std::vector<std::string> a = {"storescp", "-aet", "STORESCP", "+B", "-od", folder, "-ta", "5", "-td", "10"};
+                // Every syntax DCMTK knows, unless a configuration file says which.
+                if (std::find(extra.begin(), extra.end(), "-xf") == extra.end()) a.push_back("+xa");
                 a.insert(a.end(), extra.begin(), extra.end());
                 a.push_back(std::to_string(p));
                 return a;
@@ -1022,6 +1024,66 @@ TEST(OurScuToDcmtk, MakeRequestContextsTranscodeWhenNeeded) {
     assoc->release();
     EXPECT_TRUE(wait_until([&] { return list_dir(scp.folder).size() == corpus().syntaxes.size(); }, 5000));
     expect_stored_equal(scp.folder, corpus().syntaxes, /*same_syntax=*/false);
+}
+
+/// The native pixel data DCMTK makes of a file (dcmdrle / dcmconv to explicit VR little endian).
+std::vector<uint8_t> dcmtk_native_pixels(const TempDir &tmp, const std::string &path, bool rle) {
+    const std::string out = tmp.path() + "/native-" + std::to_string(std::hash<std::string>()(path)) + ".dcm";
+    ProcResult r = rle ? run({"dcmdrle", path, out}) : run({"dcmconv", "+te", path, out});
+    EXPECT_EQ(r.status, 0) << r.all();
+    const DicomFile f = read_file(out);
+    const Element *e = f.dataset.find(tags::PixelData);
+    return e ? std::vector<uint8_t>(e->value.data(), e->value.data() + e->value.size()) : std::vector<uint8_t>();
+}
+
+TEST(OurScuToDcmtk, CompressedFileDecodedForAPeerThatTakesOnlyUncompressed) {
+    // storescp +xi accepts implicit VR little endian only; the RLE file (made by dcmcrle) is decoded
+    // on the way, and what storescp stores has DCMTK's own decompression of it as pixel data.
+    REQUIRE_DCMTK();
+    TempDir tmp;
+    Storescp scp(tmp, "scp", {"+xi"});
+    ASSERT_NE(scp.port, 0) << scp.child.log();
+    const auto rle = std::find_if(corpus().syntaxes.begin(), corpus().syntaxes.end(), [](const Sample &s) { return s.ts == kRle; });
+    ASSERT_NE(rle, corpus().syntaxes.end());
+    net::AeConfig c = scu_config();
+    ASSERT_EQ(net::add_storage_contexts(c, {rle->path}).size(), 1u);
+    auto assoc = net::Association::connect(c, "127.0.0.1", scp.port, "STORESCP");
+    net::StoreResult r = net::store_file(*assoc, rle->path);
+    EXPECT_EQ(r.status, 0) << net::dimse::status_text(r.status);
+    EXPECT_TRUE(r.transcoded);
+    EXPECT_EQ(r.transfer_syntax, kImplicit);
+    assoc->release();
+    ASSERT_TRUE(wait_until([&] { return list_dir(scp.folder).size() == 1; }, 5000));
+    const std::string stored = scp.folder + "/" + list_dir(scp.folder)[0];
+    EXPECT_EQ(read_file(stored).transfer_syntax, kImplicit);
+    EXPECT_EQ(dcmtk_native_pixels(tmp, stored, false), dcmtk_native_pixels(tmp, rle->path, true));
+}
+
+TEST(OurScuToDcmtk, NativeFileEncodedForAPeerThatTakesOnlyRle) {
+    // A storescp profile that accepts CT Image Storage in RLE Lossless only: the explicit VR file is
+    // RLE-encoded on the way, and DCMTK's decompression of what it stored gives the original pixels.
+    REQUIRE_DCMTK();
+    TempDir tmp;
+    const std::string cfg = tmp.path() + "/rle-only.cfg";
+    write_text(cfg, "[[TransferSyntaxes]]\n[RleOnly]\nTransferSyntax1 = RLELossless\n"
+                    "[[PresentationContexts]]\n[Contexts]\nPresentationContext1 = CTImageStorage\\RleOnly\n"
+                    "[[Profiles]]\n[RleOnly]\nPresentationContexts = Contexts\n");
+    Storescp scp(tmp, "scp", {"-xf", cfg, "RleOnly"});
+    ASSERT_NE(scp.port, 0) << scp.child.log();
+    const auto le = std::find_if(corpus().syntaxes.begin(), corpus().syntaxes.end(), [](const Sample &s) { return s.ts == kExplicitLE; });
+    ASSERT_NE(le, corpus().syntaxes.end());
+    net::AeConfig c = scu_config();
+    c.add(kCtImage, {kExplicitLE, kRle}, false, true);
+    auto assoc = net::Association::connect(c, "127.0.0.1", scp.port, "STORESCP");
+    net::StoreResult r = net::store_file(*assoc, le->path);
+    EXPECT_EQ(r.status, 0) << net::dimse::status_text(r.status) << scp.child.log();
+    EXPECT_TRUE(r.transcoded);
+    EXPECT_EQ(r.transfer_syntax, kRle);
+    assoc->release();
+    ASSERT_TRUE(wait_until([&] { return list_dir(scp.folder).size() == 1; }, 5000));
+    const std::string stored = scp.folder + "/" + list_dir(scp.folder)[0];
+    EXPECT_EQ(read_file(stored).transfer_syntax, kRle);
+    EXPECT_EQ(dcmtk_native_pixels(tmp, stored, true), dcmtk_native_pixels(tmp, le->path, false));
 }
 
 TEST(OurScuToDcmtk, CliEchoAndSend) {

@@ -45,7 +45,9 @@ struct FrameLayout {
 ///
 /// Native frames, in and out, are what an Explicit VR Little Endian file would hold for the frame:
 /// little-endian samples of Bits Allocated bits (8, 16 or 32), colour samples interleaved (Planar
-/// Configuration 0). Decoders write signed samples sign-extended to Bits Allocated.
+/// Configuration 0). RLE, which codes bytes, gives back the bytes it was given, bits above High Bit
+/// included; the other decoders carry Bits Stored bits per sample and write signed samples
+/// sign-extended to Bits Allocated.
 class Codec {
 public:
     virtual ~Codec() = default;

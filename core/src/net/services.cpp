@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
 
+#include "dcmkit/codec.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/uid.h"
@@ -69,15 +71,27 @@ static uint16_t send_store(Association &assoc, const PresentationContext &pc, co
     return id;
 }
 
-/// The accepted context to send `sop_class` in, preferring `ts`, else an uncompressed one we can
-/// re-encode into (when `ts` is itself uncompressed).
+/// The accepted context to send `sop_class` in: the one for `ts` itself, else an uncompressed one
+/// (compressed pixel data is decoded on the way), else a lossless compressed one we can encode.
+/// Nothing is ever lossy compressed on the way.
 static const PresentationContext *choose_context(Association &assoc, const std::string &sop_class,
                                                  const std::string &ts) {
     if (const PresentationContext *pc = assoc.find_accepted(sop_class, ts)) return pc;
-    if (TransferSyntax::from_uid(ts).encapsulated) return nullptr;  // needs a codec (not yet)
+    if (TransferSyntax::from_uid(ts).encapsulated && !find_codec(ts)) return nullptr;
     for (const auto &u : uncompressed_transfer_syntaxes())
         if (const PresentationContext *pc = assoc.find_accepted(sop_class, u)) return pc;
+    for (const Codec *c : all_codecs())
+        if (c->lossless_only())
+            if (const PresentationContext *pc = assoc.find_accepted(sop_class, std::string(c->transfer_syntax())))
+                return pc;
     return nullptr;
+}
+
+/// The dataset re-encoded for `pc` when its pixel data must change form (compressed <-> native).
+static const Dataset &for_context(DicomFile &file, const PresentationContext &pc) {
+    const TransferSyntax from = file.syntax(), to = TransferSyntax::from_uid(pc.transfer_syntax);
+    if (from.encapsulated || to.encapsulated) transcode(file, pc.transfer_syntax);
+    return file.dataset;
 }
 
 /// Starts the C-STORE of a file: everything but waiting for the response.
@@ -104,9 +118,10 @@ static uint16_t begin_store_file(Association &assoc, const std::string &path, ui
     }
     DicomFile full = read_file(path);
     r.transcoded = pc->transfer_syntax != head.transfer_syntax;
+    const Dataset &ds = for_context(full, *pc);
     return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
-        assoc.send_dataset(pc->id, full.dataset);
-        return encoded_size(full.dataset, TransferSyntax::from_uid(pc->transfer_syntax));
+        assoc.send_dataset(pc->id, ds);
+        return encoded_size(ds, TransferSyntax::from_uid(pc->transfer_syntax));
     }, r);
 }
 
@@ -169,9 +184,16 @@ StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority) 
     if (!pc) throw Error(Errc::refused, "no accepted presentation context for SOP class " + sop_class);
     StoreResult r;
     r.transcoded = pc->transfer_syntax != ts;
+    std::optional<DicomFile> copy;
+    const Dataset *ds = &file.dataset;
+    if (TransferSyntax::from_uid(ts).encapsulated || TransferSyntax::from_uid(pc->transfer_syntax).encapsulated) {
+        copy = file;
+        copy->transfer_syntax = ts;
+        ds = &for_context(*copy, *pc);
+    }
     const uint16_t id = send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
-        assoc.send_dataset(pc->id, file.dataset);
-        return encoded_size(file.dataset, TransferSyntax::from_uid(pc->transfer_syntax));
+        assoc.send_dataset(pc->id, *ds);
+        return encoded_size(*ds, TransferSyntax::from_uid(pc->transfer_syntax));
     }, r);
     r.status = await_response(assoc, dimse::C_STORE_RSP, id);
     return r;
@@ -190,8 +212,9 @@ std::vector<std::string> add_storage_contexts(AeConfig &config, const std::vecto
             if (sop_class.empty()) throw Error(Errc::bad_value, "no SOP Class UID in '" + p + "'");
             if (seen.insert({sop_class, f.transfer_syntax}).second) {
                 std::vector<std::string> ts = {f.transfer_syntax};
-                // Fallbacks the file can be re-encoded into, in dcmkit's preference order.
-                if (!f.syntax().encapsulated)
+                // Fallbacks the file can be re-encoded into, in dcmkit's preference order: compressed
+                // pixel data is decoded when the peer takes only uncompressed syntaxes.
+                if (!f.syntax().encapsulated || find_codec(f.transfer_syntax))
                     for (const auto &u : uncompressed_transfer_syntaxes())
                         if (u != f.transfer_syntax) ts.push_back(u);
                 config.add(sop_class, ts, false, true);

@@ -1,0 +1,277 @@
+// Rendering frames to 8-bit display values and PNG, compared with DCMTK's dcmj2pnm on the same file
+// and the same VOI choice: grayscale 8/12/16-bit, signed, rescaled, windows, VOI LUT and Modality
+// LUT sequences, MONOCHROME1, Presentation LUT Shape INVERSE, RGB, YBR_FULL, PALETTE COLOR,
+// multi-frame. The PNG written is read back with libpng.
+#include <png.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "dcmkit/codec.h"
+#include "dcmkit/error.h"
+#include "dcmkit/file.h"
+#include "dcmkit/render.h"
+#include "images.h"
+#include "peer.h"
+
+using namespace dcmkit;
+using namespace dk_test;
+
+namespace {
+
+struct Pnm {
+    uint32_t width = 0, height = 0, channels = 0;
+    std::vector<uint8_t> pixels;
+};
+
+/// Reads a binary PGM (P5) or PPM (P6) with maxval 255, as dcmj2pnm +op writes.
+Pnm read_pnm(const std::string &path) {
+    const std::string s = read_bytes(path);
+    Pnm p;
+    size_t pos = 0;
+    auto token = [&] {
+        while (pos < s.size()) {
+            if (s[pos] == '#') {
+                while (pos < s.size() && s[pos] != '\n') ++pos;
+            } else if (std::isspace(static_cast<unsigned char>(s[pos]))) {
+                ++pos;
+            } else {
+                break;
+            }
+        }
+        const size_t start = pos;
+        while (pos < s.size() && !std::isspace(static_cast<unsigned char>(s[pos]))) ++pos;
+        return s.substr(start, pos - start);
+    };
+    const std::string magic = token();
+    if (magic != "P5" && magic != "P6") throw std::runtime_error(path + ": not a binary PNM");
+    p.channels = magic == "P5" ? 1 : 3;
+    p.width = uint32_t(std::stoul(token()));
+    p.height = uint32_t(std::stoul(token()));
+    if (token() != "255") throw std::runtime_error(path + ": maxval is not 255");
+    ++pos;  // the single whitespace after maxval
+    p.pixels.assign(s.begin() + long(pos), s.end());
+    if (p.pixels.size() != size_t(p.width) * p.height * p.channels) throw std::runtime_error(path + ": short PNM");
+    return p;
+}
+
+/// Reads an 8-bit PNG with libpng.
+Image8 read_png(const std::string &path) {
+    Image8 img;
+    png_image pi{};
+    pi.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&pi, path.c_str())) throw std::runtime_error(path + ": " + pi.message);
+    img.channels = (pi.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
+    pi.format = img.channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+    img.width = pi.width;
+    img.height = pi.height;
+    img.pixels.resize(PNG_IMAGE_SIZE(pi));
+    if (!png_image_finish_read(&pi, nullptr, img.pixels.data(), 0, nullptr)) throw std::runtime_error(path + ": " + pi.message);
+    return img;
+}
+
+/// Renders with dcmj2pnm (frame counted from 0 here, from 1 there).
+Pnm dcmtk_render(const TempDir &tmp, const std::string &in, uint64_t frame, const std::vector<std::string> &voi) {
+    const std::string out = tmp / "dcmtk.pnm";
+    std::vector<std::string> argv = {"dcmj2pnm", "+op", "+F", std::to_string(frame + 1)};
+    argv.insert(argv.end(), voi.begin(), voi.end());
+    argv.push_back(in);
+    argv.push_back(out);
+    tool(argv);
+    return read_pnm(out);
+}
+
+/// Compares our rendering with DCMTK's: same size and channels, every value within `tolerance`
+/// (rounding of the window function differs by one in places).
+void expect_same_rendering(const Image8 &ours, const Pnm &theirs, int tolerance, const std::string &what) {
+    ASSERT_EQ(ours.width, theirs.width) << what;
+    ASSERT_EQ(ours.height, theirs.height) << what;
+    ASSERT_EQ(ours.channels, theirs.channels) << what;
+    int worst = 0;
+    size_t at = 0, off_by_one = 0;
+    for (size_t i = 0; i < ours.pixels.size(); ++i) {
+        const int d = std::abs(int(ours.pixels[i]) - int(theirs.pixels[i]));
+        if (d > 0) ++off_by_one;
+        if (d > worst) worst = d, at = i;
+    }
+    EXPECT_LE(worst, tolerance) << what << ": value " << at << " is " << int(ours.pixels[at]) << ", DCMTK says "
+                                << int(theirs.pixels[at]) << " (" << off_by_one << " values differ)";
+}
+
+struct Case {
+    std::string name;
+    std::vector<std::string> dcmtk_voi;
+    RenderOptions ours;
+};
+
+void set_window(Dataset &d, double c, double w, const char *function = nullptr) {
+    d.set_number(Tag(0x0028, 0x1050), c, VR::DS);
+    d.set_number(Tag(0x0028, 0x1051), w, VR::DS);
+    if (function) d.set_string(Tag(0x0028, 0x1056), function, VR::CS);
+}
+
+/// A LUT item: descriptor [entries, first, bits] (US) and data (OW), for Modality/VOI LUT Sequences.
+Dataset lut_item(uint16_t entries, int first, uint16_t bits, const std::vector<uint16_t> &data) {
+    Dataset item;
+    item.set_ints(Tag(0x0028, 0x3002), {entries, first < 0 ? first + 65536 : first, bits}, VR::US);
+    std::vector<uint8_t> bytes;
+    for (uint16_t v : data) bytes.push_back(uint8_t(v)), bytes.push_back(uint8_t(v >> 8));
+    item.set_bytes(Tag(0x0028, 0x3006), VR::OW, Bytes(std::move(bytes)));
+    return item;
+}
+
+class Render : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!have_tools({"dcmj2pnm"})) GTEST_SKIP() << "dcmj2pnm (DCMTK) not installed";
+    }
+    TempDir tmp{"dcmkit-render"};
+
+    void check(const DicomFile &f, const std::string &name, const std::vector<Case> &cases, int tolerance = 1) {
+        const std::string path = tmp / (name + ".dcm");
+        write_file(path, f);
+        const DicomFile back = read_file(path);
+        const uint64_t frames = frame_count(back.dataset);
+        for (const Case &c : cases) {
+            for (uint64_t fr = 0; fr < frames; ++fr) {
+                const Image8 ours = render_frame(back, fr, c.ours);
+                expect_same_rendering(ours, dcmtk_render(tmp, path, fr, c.dcmtk_voi), tolerance,
+                                      name + "/" + c.name + " frame " + std::to_string(fr));
+            }
+        }
+    }
+};
+
+const std::vector<Case> kWindowCases = {
+    {"min-max", {"+Wm"}, [] { RenderOptions o; o.min_max = true; return o; }()},
+    {"window 1", {"+Wi", "1"}, {}},
+    {"window 2", {"+Wi", "2"}, [] { RenderOptions o; o.voi_index = 1; return o; }()},
+    {"explicit", {"+Ww", "300", "1200"}, [] { RenderOptions o; o.window_center = 300; o.window_width = 1200; return o; }()},
+};
+
+TEST_F(Render, GrayscaleWithRescaleAndWindows) {
+    for (const char *name : {"mono8", "mono12", "mono12s", "mono16", "mono16s", "mf16"}) {
+        for (const auto &spec : standard_specs()) {
+            if (spec.name != name) continue;
+            DicomFile f = make_image(spec);
+            f.dataset.set_number(Tag(0x0028, 0x1052), spec.is_signed ? -100 : -1024, VR::DS);
+            f.dataset.set_number(Tag(0x0028, 0x1053), spec.bits_stored > 8 ? 0.5 : 2, VR::DS);
+            f.dataset.set_strings(Tag(0x0028, 0x1050), {"40", "-200"}, VR::DS);
+            f.dataset.set_strings(Tag(0x0028, 0x1051), {"400", "1500"}, VR::DS);
+            check(f, name, kWindowCases);
+        }
+    }
+}
+
+TEST_F(Render, Monochrome1AndInversePresentationShape) {
+    DicomFile f = make_image(standard_specs()[1]);  // mono12
+    f.dataset.set_string(Tag(0x0028, 0x0004), "MONOCHROME1", VR::CS);
+    set_window(f.dataset, 2048, 3000);
+    check(f, "mono1", {{"window", {"+Wi", "1"}, {}}, {"min-max", {"+Wm"}, [] { RenderOptions o; o.min_max = true; return o; }()}});
+    DicomFile g = make_image(standard_specs()[0]);
+    g.dataset.set_string(Tag(0x2050, 0x0020), "INVERSE", VR::CS);
+    check(g, "inverse", {{"min-max", {"+Wm"}, [] { RenderOptions o; o.min_max = true; return o; }()}});
+}
+
+TEST_F(Render, VoiLutFunctionSigmoidAndLinearExact) {
+    for (const char *fn : {"SIGMOID", "LINEAR_EXACT"}) {
+        DicomFile f = make_image(standard_specs()[3]);  // mono16
+        set_window(f.dataset, 30000, 20000, fn);
+        check(f, fn, {{"window", {"+Wi", "1"}, {}}});
+    }
+}
+
+TEST_F(Render, VoiLutSequenceAndModalityLutSequence) {
+    DicomFile f = make_image(standard_specs()[1]);  // mono12: 0..4095
+    std::vector<uint16_t> voi(4096);
+    for (size_t i = 0; i < voi.size(); ++i) voi[i] = uint16_t(std::sqrt(double(i) / 4095.0) * 4095.0);
+    f.dataset.set_sequence(Tag(0x0028, 0x3010), {lut_item(4096, 0, 12, voi)});
+    check(f, "voilut", {{"voi lut 1", {"+Wl", "1"}, {}}});
+
+    DicomFile g = make_image(standard_specs()[1]);
+    std::vector<uint16_t> modality(4096);
+    for (size_t i = 0; i < modality.size(); ++i) modality[i] = uint16_t(4095 - i / 2);
+    g.dataset.set_sequence(Tag(0x0028, 0x3000), {lut_item(4096, 0, 12, modality)});
+    check(g, "modlut", {{"min-max", {"+Wm"}, [] { RenderOptions o; o.min_max = true; return o; }()}});
+}
+
+TEST_F(Render, ColourRgbYbrAndPalette) {
+    for (size_t k : {5u, 6u}) check(make_image(standard_specs()[k]), standard_specs()[k].name, {{"rgb", {}, {}}});
+
+    DicomFile ybr = make_image(standard_specs()[5]);
+    ybr.dataset.set_string(Tag(0x0028, 0x0004), "YBR_FULL", VR::CS);
+    // DCMTK converts YBR with truncation where we round (PS3.3 C.7.6.3.1.2 gives the real-valued
+    // equations): two apart at most.
+    check(ybr, "ybr_full", {{"ybr", {}, {}}}, 2);
+
+    DicomFile pal = make_image(standard_specs()[0]);  // mono8 indices
+    pal.dataset.set_string(Tag(0x0028, 0x0004), "PALETTE COLOR", VR::CS);
+    for (int k = 0; k < 3; ++k) {
+        std::vector<uint8_t> data;
+        for (int i = 0; i < 256; ++i) {
+            const uint16_t v = uint16_t(k == 0 ? i * 257 : k == 1 ? (255 - i) * 257 : (i * 7 % 256) * 257);
+            data.push_back(uint8_t(v));
+            data.push_back(uint8_t(v >> 8));
+        }
+        pal.dataset.set_ints(Tag(0x0028, uint16_t(0x1101 + k)), {256, 0, 16}, VR::US);
+        pal.dataset.set_bytes(Tag(0x0028, uint16_t(0x1201 + k)), VR::OW, Bytes(std::move(data)));
+    }
+    check(pal, "palette", {{"palette", {}, {}}});
+}
+
+TEST_F(Render, CompressedFramesRenderLikeNative) {
+    // The same image, RLE-compressed by DCMTK: rendering goes through our decoder.
+    if (!have_tools({"dcmcrle"})) GTEST_SKIP() << "dcmcrle not installed";
+    DicomFile f = make_image(standard_specs()[8]);  // mf16
+    set_window(f.dataset, 30000, 40000);
+    const std::string native = tmp / "mf16.dcm", rle = tmp / "mf16-rle.dcm";
+    write_file(native, f);
+    tool({"dcmcrle", native, rle});
+    const DicomFile back = read_file(rle);
+    ASSERT_EQ(back.transfer_syntax, "1.2.840.10008.1.2.5");
+    for (uint64_t fr = 0; fr < 3; ++fr)
+        expect_same_rendering(render_frame(back, fr), dcmtk_render(tmp, rle, fr, {"+Wi", "1"}), 1, "rle frame " + std::to_string(fr));
+}
+
+TEST_F(Render, PngReadsBackAndCliExports) {
+    DicomFile f = make_image(standard_specs()[5]);  // rgb8
+    const Image8 ours = render_frame(f, 0);
+    write_png(tmp / "a.png", ours);
+    const Image8 back = read_png(tmp / "a.png");
+    EXPECT_EQ(back.width, ours.width);
+    EXPECT_EQ(back.height, ours.height);
+    EXPECT_EQ(back.channels, 3u);
+    EXPECT_EQ(back.pixels, ours.pixels);
+
+    // The CLI: a window, a frame, errors a person can act on.
+    DicomFile mf = make_image(standard_specs()[8]);
+    write_file(tmp / "mf.dcm", mf);
+    ProcResult r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "mf.png", "--frame", "2", "--window", "30000", "40000"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    RenderOptions o;
+    o.window_center = 30000;
+    o.window_width = 40000;
+    EXPECT_EQ(read_png(tmp / "mf.png").pixels, render_frame(mf, 2, o).pixels);
+    expect_same_rendering(read_png(tmp / "mf.png"), dcmtk_render(tmp, tmp / "mf.dcm", 2, {"+Ww", "30000", "40000"}), 1, "cli");
+    r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "x.png", "--frame", "3"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("3 frame(s)"), std::string::npos) << r.err;
+    r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", "/nonexistent-dir/x.png"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("cannot create"), std::string::npos) << r.err;
+}
+
+TEST(RenderErrors, FullDiskIsAnIoError) {
+    DicomFile f = make_image(standard_specs()[3]);
+    try {
+        write_png("/dev/full", render_frame(f, 0));
+        ADD_FAILURE() << "writing to /dev/full succeeded";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::io) << e.what();
+    }
+}
+
+}  // namespace
