@@ -68,7 +68,14 @@ inline dcmkit::DicomFile make_image(const ImageSpec &s) {
     f.transfer_syntax = "1.2.840.10008.1.2.1";
     Dataset &d = f.dataset;
     const bool color = s.samples == 3;
-    d.set_string(tags::SOPClassUID, "1.2.840.10008.5.1.4.1.1.7", VR::UI);  // Secondary Capture
+    // Secondary Capture; multi-frame images take the multi-frame SC classes (GDCM insists).
+    const char *sop = "1.2.840.10008.5.1.4.1.1.7";
+    if (s.frames > 1) {
+        sop = color ? "1.2.840.10008.5.1.4.1.1.7.4"                           // True Color
+                    : s.bits_allocated == 8 ? "1.2.840.10008.5.1.4.1.1.7.2"   // Grayscale Byte
+                                            : "1.2.840.10008.5.1.4.1.1.7.3";  // Grayscale Word
+    }
+    d.set_string(tags::SOPClassUID, sop, VR::UI);
     d.set_string(tags::SOPInstanceUID, generate_uid(), VR::UI);
     d.set_string(Tag(0x0008, 0x0060), "OT", VR::CS);
     d.set_string(Tag(0x0010, 0x0010), "Codec^" + s.name, VR::PN);
