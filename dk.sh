@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python]
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs]
 # Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
 # Debian 12 machine (as root).
 set -euo pipefail
@@ -57,7 +57,8 @@ build_checked() {
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
-  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer
+  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer rle_fuzzer jpeg_baseline_fuzzer \
+    jpeg_extended_fuzzer jpeg_lossless_fuzzer jpegls_fuzzer j2k_fuzzer htj2k_fuzzer
 }
 
 cmd_test() {
@@ -125,6 +126,33 @@ DUMP
   head -c 300 "$dir/ct.dcm" >"$dir/truncated.dcm"
   build/bin/dcmkit dump "$dir/truncated.dcm" >/dev/null || true
 
+  log "codecs: a 256x256 12-bit phantom, transcoded to compressed syntaxes, decoded by DCMTK, exported to PNG"
+  python3 - "$dir/phantom.raw" <<'PY'
+import math, struct, sys
+w = h = 256
+px = []
+for y in range(h):
+    for x in range(w):
+        r = math.hypot(x - 128, y - 128)
+        v = 1000 + 8 * x if r < 100 else 200 + 2 * y
+        if math.hypot(x - 150, y - 100) < 25: v = 3800
+        px.append(min(4095, v + (x * 7 + y * 13) % 23))
+open(sys.argv[1], "wb").write(struct.pack("<%dH" % len(px), *px))
+PY
+  sed -e 's/^(0028,0010) US 2$/(0028,0010) US 256/' -e 's/^(0028,0011) US 2$/(0028,0011) US 256/' \
+      -e "s|^(7fe0,0010) OW .*|(7fe0,0010) OW =$dir/phantom.raw|" "$dir/ct.txt" >"$dir/phantom.txt"
+  dump2dcm "$dir/phantom.txt" "$dir/phantom.dcm"
+  build/bin/dcmkit transcode "$dir/phantom.dcm" "$dir/phantom-rle.dcm" --ts rle -v
+  build/bin/dcmkit transcode "$dir/phantom.dcm" "$dir/phantom-jls.dcm" --ts jpegls -v
+  build/bin/dcmkit transcode "$dir/phantom-jls.dcm" "$dir/phantom-j2k.dcm" --ts j2k-lossless -v
+  build/bin/dcmkit transcode "$dir/phantom.dcm" "$dir/phantom-j2k-lossy.dcm" --ts j2k --ratio 20 -v
+  ls -l "$dir"/phantom*.dcm
+  dcmdjpls "$dir/phantom-jls.dcm" "$dir/phantom-jls-dcmtk.dcm"
+  pixels() { dcmdump +L +P 7fe0,0010 "$1"; }
+  log "DCMTK decodes our JPEG-LS bit-exactly: $(cmp -s <(pixels "$dir/phantom.dcm") <(pixels "$dir/phantom-jls-dcmtk.dcm") && echo yes || echo no)"
+  build/bin/dcmkit export "$dir/phantom-j2k.dcm" "$dir/phantom.png" --window 2000 4000
+  log "PNG export: $(file -b "$dir/phantom.png" 2>/dev/null || ls -l "$dir/phantom.png")"
+
   log "networking: dcmkit recv on a free port, then echo and send the study to it"
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -151,8 +179,10 @@ cmd_bench() {
     parse) bench/parse.sh build-release ;;
     store) bench/store.sh build-release ;;
     python) bench/python.sh build-release ;;
-    all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release ;;
-    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python)" >&2; exit 2 ;;
+    codecs) bench/codecs.sh build-release ;;
+    all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release &&
+      bench/codecs.sh build-release ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs)" >&2; exit 2 ;;
   esac
 }
 
@@ -162,5 +192,5 @@ case "${1:-}" in
   test) cmd_test ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python]" >&2; exit 2 ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs]" >&2; exit 2 ;;
 esac

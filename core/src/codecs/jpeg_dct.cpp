@@ -1,7 +1,670 @@
-// PLACEHOLDER until the codec lands.
+// dcmkit — our own sequential DCT JPEG decoder (ITU-T T.81 Annex F, Huffman coding; Processes 1, 2
+// and 4), for the 12-bit frames of .51 that Debian's 8-bit libjpeg-turbo cannot decode.
+//
+// It reproduces what DCMTK's IJG 6b based decoder gives with its defaults: the accurate integer
+// IDCT of jidctint.c with its output range limiting, "fancy" (triangle filter) h2v1 and h2v2
+// upsampling of jdsample.c, and the YCbCr to RGB tables of jdcolor.c.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "codecs.h"
+
 namespace dcmkit::codecs {
-FrameLayout jpeg_dct_decode(const PixelInfo &, const uint8_t *, size_t, uint8_t *, size_t) {
-    throw Error(Errc::unsupported, "12-bit JPEG is not built yet");
+
+namespace {
+
+[[noreturn]] void fail(Errc code, const std::string &what, int64_t offset = -1) {
+    throw Error(code, "JPEG DCT: " + what, offset);
 }
+
+// Marker codes (T.81 Table B.1).
+constexpr uint8_t kSOF0 = 0xC0, kSOF1 = 0xC1, kDHT = 0xC4, kJPG = 0xC8, kDAC = 0xCC, kSOF15 = 0xCF, kRST0 = 0xD0,
+                  kRST7 = 0xD7, kSOI = 0xD8, kEOI = 0xD9, kSOS = 0xDA, kDQT = 0xDB, kDNL = 0xDC, kDRI = 0xDD,
+                  kAPP0 = 0xE0, kAPP14 = 0xEE;
+
+std::string hex_marker(uint8_t m) {
+    const char *hex = "0123456789ABCDEF";
+    return std::string("0xFF") + hex[m >> 4] + hex[m & 15];
+}
+
+/// Zig-zag index to natural (row-major) index (T.81 Figure A.6).
+constexpr uint8_t kNatural[64] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,
+                                  12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6,  7,  14, 21, 28,
+                                  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+                                  58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
+
+// ---------------------------------------------------------------------------------------------------
+// Huffman decoding (T.81 C.2 and F.2.2.3): a lookahead table for short codes, MAXCODE/VALPTR for the rest.
+
+struct HuffTable {
+    static constexpr int kLookBits = 9;
+    /// For each kLookBits-bit prefix: (code length << 8) | value, or 0 when the code is longer.
+    std::array<uint16_t, 1 << kLookBits> fast{};
+    /// MAXCODE(l) (-1 when no code has length l) and VALPTR(l) - MINCODE(l), by code length l.
+    std::array<int32_t, 17> maxcode{}, valoffset{};
+    std::array<uint8_t, 256> values{};
+    bool defined = false;
+
+    /// Builds the table from a DHT's BITS and HUFFVAL lists (Figures C.1, C.2 and F.15).
+    void build(const uint8_t *bits, const uint8_t *vals, size_t nvals, int64_t offset) {
+        fast.fill(0);
+        std::copy(vals, vals + nvals, values.begin());
+        int32_t code = 0;
+        size_t k = 0;
+        for (int len = 1; len <= 16; ++len) {
+            const int n = bits[len - 1];
+            valoffset[len] = int32_t(k) - code;
+            for (int i = 0; i < n; ++i, ++k, ++code) {
+                if (len <= kLookBits) {
+                    const int shift = kLookBits - len;
+                    for (int fill = 0; fill < (1 << shift); ++fill)
+                        fast[size_t((code << shift) | fill)] = uint16_t((len << 8) | vals[k]);
+                }
+            }
+            maxcode[len] = n ? code - 1 : -1;
+            // Codes of `len` bits must fit in `len` bits (C.2): otherwise BITS over-subscribes the tree.
+            if (code > (1 << len)) fail(Errc::malformed, "Huffman table has too many codes of length " + std::to_string(len), offset);
+            code <<= 1;
+        }
+        defined = true;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Reading entropy-coded data (T.81 F.2.2.5 and B.1.1.5): bytes 0xFF 0x00 stand for 0xFF; any other
+// 0xFF xx is a marker, which ends the segment. The buffer is refilled up to 64 bits at a time; past a
+// marker or the end of the input it is fed zero bits, counted, so that a decoder that consumed them is
+// caught (truncated data) while lookahead past the last code stays harmless.
+
+inline uint64_t load_be64(const uint8_t *p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+inline bool has_ff_byte(uint64_t w) {
+    const uint64_t x = ~w;  // an 0xFF byte of w is a zero byte of x
+    return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
+class BitReader {
+public:
+    BitReader(const uint8_t *begin, const uint8_t *p, const uint8_t *end) : begin_(begin), p_(p), end_(end) {}
+
+    /// Makes at least 32 bits available to peek.
+    void fill() {
+        if (bits_ < 32) refill();
+    }
+    uint32_t peek(int n) const { return uint32_t(buf_ >> (64 - n)); }
+    void skip(int n) {
+        buf_ <<= n;
+        bits_ -= n;
+    }
+    /// RECEIVE(s) then EXTEND (F.2.2.1, Figure F.12): s (<= 15, after fill()) bits as a signed value.
+    int32_t receive_extend(int s) {
+        if (s == 0) return 0;
+        const int32_t v = int32_t(peek(s));
+        skip(s);
+        return v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
+    }
+    /// Whether bits past the end of the entropy-coded data were consumed.
+    bool overrun() const { return bits_ < padded_; }
+    int64_t offset() const { return p_ - begin_; }
+
+    /// Decodes one Huffman-coded value (T.81 F.2.2.3). Needs 16 bits after fill().
+    int decode(const HuffTable &t) {
+        const uint16_t e = t.fast[peek(HuffTable::kLookBits)];
+        if (e) {
+            skip(e >> 8);
+            return e & 0xFF;
+        }
+        for (int len = HuffTable::kLookBits + 1; len <= 16; ++len) {
+            const int32_t code = int32_t(peek(len));
+            if (code <= t.maxcode[len]) {
+                skip(len);
+                return t.values[size_t(code + t.valoffset[len])];
+            }
+        }
+        fail(Errc::malformed, "invalid Huffman code", offset());
+    }
+
+    /// At the end of a restart interval: drops the padding bits and reads the RSTn marker that
+    /// must follow (F.2.2.5), `expected` = n.
+    void restart(int expected) {
+        if (overrun()) fail(Errc::truncated, "entropy-coded data ends inside a restart interval", offset());
+        buf_ = 0;
+        bits_ = padded_ = 0;
+        while (p_ < end_ && *p_ == 0xFF && p_ + 1 < end_ && p_[1] == 0xFF) ++p_;  // fill bytes (B.1.1.2)
+        if (end_ - p_ < 2) fail(Errc::truncated, "data ends before restart marker RST" + std::to_string(expected), offset());
+        if (p_[0] != 0xFF || p_[1] != kRST0 + expected)
+            fail(Errc::malformed, "expected restart marker RST" + std::to_string(expected), offset());
+        p_ += 2;
+    }
+
+    /// Where parsing resumes after the scan: the first marker that is not RSTn at or after the
+    /// bytes read so far.
+    const uint8_t *scan_end() const {
+        const uint8_t *q = p_;
+        while (q + 1 < end_) {
+            if (q[0] == 0xFF && q[1] != 0x00 && q[1] != 0xFF && (q[1] < kRST0 || q[1] > kRST7)) return q;
+            ++q;
+        }
+        return end_;
+    }
+
+private:
+    void refill() {
+        while (bits_ <= 56) {
+            if (padded_ == 0) {
+                if (end_ - p_ >= 8) {
+                    const uint64_t w = load_be64(p_);
+                    if (!has_ff_byte(w)) {  // fast path: whole bytes, no stuffing or marker among them
+                        const int n = (64 - bits_) >> 3;
+                        buf_ |= (w >> (64 - 8 * n)) << (64 - bits_ - 8 * n);
+                        p_ += n;
+                        bits_ += 8 * n;
+                        return;
+                    }
+                }
+                if (p_ < end_) {
+                    const uint8_t b = *p_;
+                    if (b != 0xFF) {
+                        buf_ |= uint64_t(b) << (56 - bits_);
+                        ++p_;
+                        bits_ += 8;
+                        continue;
+                    }
+                    if (p_ + 1 < end_ && p_[1] == 0x00) {  // stuffed 0xFF (F.1.2.3)
+                        buf_ |= uint64_t(0xFF) << (56 - bits_);
+                        p_ += 2;
+                        bits_ += 8;
+                        continue;
+                    }
+                }
+            }
+            // A marker or the end of the input: zero bits from here on.
+            if (overrun()) fail(Errc::truncated, "entropy-coded data ends early", offset());
+            bits_ += 8;
+            padded_ += 8;
+        }
+    }
+
+    const uint8_t *begin_, *p_, *end_;
+    uint64_t buf_ = 0;  ///< bits, most significant first
+    int bits_ = 0;      ///< valid bits in buf_ (real and padding)
+    int padded_ = 0;    ///< zero bits fed past the end of the data
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Inverse DCT: IJG's jpeg_idct_islow (jidctint.c, the Loeffler-Ligtenberg-Moschytz algorithm in
+// 13-bit fixed point), with its PASS1_BITS of 2 (8-bit) or 1 (12-bit) and its output range limit.
+// Arithmetic is 64-bit as IJG's INT32 is on LP64 systems, so that corrupt coefficients cannot overflow.
+
+/// IJG's IDCT_range_limit table (jdmaster.c prepare_range_limit_table) for MAXJSAMPLE `max`,
+/// indexed by the descaled value & (4 * (max + 1) - 1): values near the range are clamped, wild
+/// ones wrap as IJG's do.
+std::vector<uint16_t> make_range_limit(int max) {
+    const int center = (max + 1) / 2, n = 4 * (max + 1);
+    std::vector<uint16_t> t(size_t(n), 0);
+    for (int i = 0; i < n; ++i) {
+        if (i < center) t[size_t(i)] = uint16_t(i + center);
+        else if (i < 2 * (max + 1)) t[size_t(i)] = uint16_t(max);
+        else if (i >= n - center) t[size_t(i)] = uint16_t(i - (n - center));
+    }
+    return t;
+}
+
+struct Idct {
+    int pass1_bits;
+    int mask;  ///< RANGE_MASK = 4 * (MAXJSAMPLE + 1) - 1
+    const uint16_t *limit;
+
+    explicit Idct(int precision) {
+        static const std::vector<uint16_t> limit8 = make_range_limit(255), limit12 = make_range_limit(4095);
+        pass1_bits = precision == 8 ? 2 : 1;
+        mask = precision == 8 ? 1023 : 16383;
+        limit = precision == 8 ? limit8.data() : limit12.data();
+    }
+
+    /// Dequantizes `coef` (natural order) with `q` and writes the 8x8 samples at `out` (row stride `stride`).
+    void operator()(const int16_t *coef, const uint16_t *q, uint16_t *out, size_t stride) const {
+        constexpr int kConstBits = 13;
+        constexpr int64_t F0_298 = 2446, F0_390 = 3196, F0_541 = 4433, F0_765 = 6270, F0_899 = 7373, F1_175 = 9633,
+                          F1_501 = 12299, F1_847 = 15137, F1_961 = 16069, F2_053 = 16819, F2_562 = 20995, F3_072 = 25172;
+        auto descale = [](int64_t x, int n) { return (x + (int64_t(1) << (n - 1))) >> n; };
+        int ws[64];
+        // Pass 1: columns, from the dequantized input into the work array, scaled up by PASS1_BITS.
+        for (int c = 0; c < 8; ++c) {
+            auto in = [&](int r) { return int64_t(coef[r * 8 + c]) * q[r * 8 + c]; };
+            if (!coef[8 + c] && !coef[16 + c] && !coef[24 + c] && !coef[32 + c] && !coef[40 + c] && !coef[48 + c] &&
+                !coef[56 + c]) {
+                const int dc = int(in(0) * (int64_t(1) << pass1_bits));  // AC terms all zero: a flat column
+                for (int r = 0; r < 8; ++r) ws[r * 8 + c] = dc;
+                continue;
+            }
+            int64_t z2 = in(2), z3 = in(6);
+            int64_t z1 = (z2 + z3) * F0_541;
+            int64_t tmp2 = z1 + z3 * -F1_847, tmp3 = z1 + z2 * F0_765;
+            z2 = in(0);
+            z3 = in(4);
+            int64_t tmp0 = (z2 + z3) * (int64_t(1) << kConstBits), tmp1 = (z2 - z3) * (int64_t(1) << kConstBits);
+            const int64_t tmp10 = tmp0 + tmp3, tmp13 = tmp0 - tmp3, tmp11 = tmp1 + tmp2, tmp12 = tmp1 - tmp2;
+            tmp0 = in(7), tmp1 = in(5), tmp2 = in(3), tmp3 = in(1);
+            z1 = tmp0 + tmp3;
+            z2 = tmp1 + tmp2;
+            z3 = tmp0 + tmp2;
+            int64_t z4 = tmp1 + tmp3;
+            const int64_t z5 = (z3 + z4) * F1_175;
+            tmp0 *= F0_298, tmp1 *= F2_053, tmp2 *= F3_072, tmp3 *= F1_501;
+            z1 *= -F0_899, z2 *= -F2_562, z3 *= -F1_961, z4 *= -F0_390;
+            z3 += z5, z4 += z5;
+            tmp0 += z1 + z3, tmp1 += z2 + z4, tmp2 += z2 + z3, tmp3 += z1 + z4;
+            const int sh = kConstBits - pass1_bits;
+            ws[0 * 8 + c] = int(descale(tmp10 + tmp3, sh));
+            ws[7 * 8 + c] = int(descale(tmp10 - tmp3, sh));
+            ws[1 * 8 + c] = int(descale(tmp11 + tmp2, sh));
+            ws[6 * 8 + c] = int(descale(tmp11 - tmp2, sh));
+            ws[2 * 8 + c] = int(descale(tmp12 + tmp1, sh));
+            ws[5 * 8 + c] = int(descale(tmp12 - tmp1, sh));
+            ws[3 * 8 + c] = int(descale(tmp13 + tmp0, sh));
+            ws[4 * 8 + c] = int(descale(tmp13 - tmp0, sh));
+        }
+        // Pass 2: rows, from the work array to range-limited samples (descaled by PASS1_BITS + 3).
+        const int sh = kConstBits + pass1_bits + 3;
+        auto put = [&](uint16_t *o, int64_t v) { *o = limit[int(descale(v, sh)) & mask]; };
+        for (int r = 0; r < 8; ++r) {
+            const int *w = ws + r * 8;
+            uint16_t *o = out + size_t(r) * stride;
+            int64_t z2 = w[2], z3 = w[6];
+            int64_t z1 = (z2 + z3) * F0_541;
+            int64_t tmp2 = z1 + z3 * -F1_847, tmp3 = z1 + z2 * F0_765;
+            int64_t tmp0 = (int64_t(w[0]) + w[4]) * (int64_t(1) << kConstBits);
+            int64_t tmp1 = (int64_t(w[0]) - w[4]) * (int64_t(1) << kConstBits);
+            const int64_t tmp10 = tmp0 + tmp3, tmp13 = tmp0 - tmp3, tmp11 = tmp1 + tmp2, tmp12 = tmp1 - tmp2;
+            tmp0 = w[7], tmp1 = w[5], tmp2 = w[3], tmp3 = w[1];
+            z1 = tmp0 + tmp3;
+            z2 = tmp1 + tmp2;
+            z3 = tmp0 + tmp2;
+            int64_t z4 = tmp1 + tmp3;
+            const int64_t z5 = (z3 + z4) * F1_175;
+            tmp0 *= F0_298, tmp1 *= F2_053, tmp2 *= F3_072, tmp3 *= F1_501;
+            z1 *= -F0_899, z2 *= -F2_562, z3 *= -F1_961, z4 *= -F0_390;
+            z3 += z5, z4 += z5;
+            tmp0 += z1 + z3, tmp1 += z2 + z4, tmp2 += z2 + z3, tmp3 += z1 + z4;
+            put(o + 0, tmp10 + tmp3);
+            put(o + 7, tmp10 - tmp3);
+            put(o + 1, tmp11 + tmp2);
+            put(o + 6, tmp11 - tmp2);
+            put(o + 2, tmp12 + tmp1);
+            put(o + 5, tmp12 - tmp1);
+            put(o + 3, tmp13 + tmp0);
+            put(o + 4, tmp13 - tmp0);
+        }
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Frame and scans (T.81 B.2.2, B.2.3, A.2).
+
+struct Component {
+    uint8_t id = 0, h = 1, v = 1, tq = 0;
+    uint32_t width = 0, height = 0;  ///< samples: ceil(X * h / Hmax) by ceil(Y * v / Vmax) (A.1.1)
+    size_t stride = 0;               ///< plane row length: whole MCUs' worth of blocks
+    std::vector<uint16_t> plane;     ///< reconstructed samples, padded to whole MCUs
+    std::array<uint16_t, 64> q{};    ///< quantization table, natural order, latched at its first scan
+    int32_t pred = 0;                ///< DC prediction (F.2.1.3.1)
+    bool decoded = false;
+};
+
+struct Frame {
+    int precision = 0;
+    uint32_t width = 0, height = 0, hmax = 1, vmax = 1, mcus_x = 0, mcus_y = 0;
+    std::vector<Component> comps;
+};
+
+struct ScanComponent {
+    Component *comp;
+    const HuffTable *dc, *ac;
+};
+
+/// Decodes one 8x8 block's coefficients (F.2.2.1 and F.2.2.2, Figure F.13) into `coef`, natural order.
+void decode_block(BitReader &br, const ScanComponent &sc, int16_t *coef) {
+    std::memset(coef, 0, 64 * sizeof(int16_t));
+    br.fill();
+    const int t = br.decode(*sc.dc);
+    if (t > 15) fail(Errc::malformed, "DC difference category " + std::to_string(t) + " out of range", br.offset());
+    // IJG keeps the prediction in an int and the coefficient in a 16-bit JCOEF.
+    sc.comp->pred = int32_t(uint32_t(sc.comp->pred) + uint32_t(br.receive_extend(t)));
+    coef[0] = int16_t(sc.comp->pred);
+    for (int k = 1; k < 64;) {
+        br.fill();
+        const int rs = br.decode(*sc.ac), r = rs >> 4, s = rs & 15;
+        if (s == 0) {
+            if (r != 15) break;  // EOB
+            k += 16;             // ZRL
+            continue;
+        }
+        k += r;
+        if (k > 63) fail(Errc::malformed, "AC coefficients run past the end of a block", br.offset());
+        coef[kNatural[k++]] = int16_t(br.receive_extend(s));
+    }
+}
+
+/// Decodes the entropy-coded data of one scan (F.2.2, A.2.2 / A.2.3 for the MCU order) and returns
+/// where it ends.
+const uint8_t *decode_scan(const Frame &frame, std::vector<ScanComponent> &scomps, uint32_t restart_interval,
+                           const uint8_t *begin, const uint8_t *p, const uint8_t *end) {
+    BitReader br(begin, p, end);
+    const Idct idct(frame.precision);
+    int16_t coef[64];
+    for (auto &sc : scomps) sc.comp->pred = 0;
+    // Non-interleaved (one component): an MCU is one block, over the component's own blocks.
+    const bool single = scomps.size() == 1;
+    const uint32_t across = single ? (scomps[0].comp->width + 7) / 8 : frame.mcus_x;
+    const uint32_t down = single ? (scomps[0].comp->height + 7) / 8 : frame.mcus_y;
+    const uint64_t total = uint64_t(across) * down;
+    int next_rst = 0;
+    for (uint64_t mcu = 0; mcu < total; ++mcu) {
+        if (restart_interval && mcu && mcu % restart_interval == 0) {
+            br.restart(next_rst);
+            next_rst = (next_rst + 1) & 7;
+            for (auto &sc : scomps) sc.comp->pred = 0;
+        }
+        const uint32_t mx = uint32_t(mcu % across), my = uint32_t(mcu / across);
+        for (const auto &sc : scomps) {
+            Component &c = *sc.comp;
+            const uint32_t bh = single ? 1 : c.h, bv = single ? 1 : c.v;
+            for (uint32_t j = 0; j < bv; ++j)
+                for (uint32_t i = 0; i < bh; ++i) {
+                    decode_block(br, sc, coef);
+                    const size_t x = size_t(mx * bh + i) * 8, y = size_t(my * bv + j) * 8;
+                    idct(coef, c.q.data(), c.plane.data() + y * c.stride + x, c.stride);
+                }
+        }
+    }
+    if (br.overrun()) fail(Errc::truncated, "entropy-coded data ends before the last block", br.offset());
+    for (auto &sc : scomps) sc.comp->decoded = true;
+    return br.scan_end();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Upsampling to full resolution (IJG jdsample.c with do_fancy_upsampling, its default).
+
+/// Component `c` at full resolution (frame width x height), row-major.
+std::vector<uint16_t> upsample(const Frame &frame, const Component &c) {
+    const uint32_t w = frame.width, h = frame.height, hx = frame.hmax / c.h, vy = frame.vmax / c.v;
+    const uint32_t dw = c.width, dh = c.height;
+    std::vector<uint16_t> out(size_t(w) * h);
+    auto in_row = [&](int64_t r) { return c.plane.data() + size_t(std::clamp<int64_t>(r, 0, dh - 1)) * c.stride; };
+    std::vector<uint16_t> row(size_t(dw) * 2);
+    if (hx == 2 && (vy == 1 || vy == 2) && dw > 2) {
+        for (uint32_t y = 0; y < h; ++y) {
+            if (vy == 1) {
+                // h2v1_fancy_upsample: each output sample is 3/4 of the nearer input sample and 1/4
+                // of the further one, rounding alternately down and up.
+                const uint16_t *s = in_row(y);
+                row[0] = s[0];
+                row[1] = uint16_t((s[0] * 3 + s[1] + 2) >> 2);
+                for (uint32_t x = 1; x + 1 < dw; ++x) {
+                    const int v3 = s[x] * 3;
+                    row[2 * x] = uint16_t((v3 + s[x - 1] + 1) >> 2);
+                    row[2 * x + 1] = uint16_t((v3 + s[x + 1] + 2) >> 2);
+                }
+                row[2 * dw - 2] = uint16_t((s[dw - 1] * 3 + s[dw - 2] + 1) >> 2);
+                row[2 * dw - 1] = s[dw - 1];
+            } else {
+                // h2v2_fancy_upsample: the same triangle filter vertically (3/4 nearer row, 1/4 the
+                // row above for even output rows, below for odd ones; edge rows repeated), then
+                // horizontally on the column sums.
+                const int64_t r = y / 2;
+                const uint16_t *s0 = in_row(r), *s1 = in_row(y % 2 ? r + 1 : r - 1);
+                auto sum = [&](uint32_t x) { return int(s0[x]) * 3 + s1[x]; };
+                int last = sum(0), self = sum(0), next = sum(1);
+                row[0] = uint16_t((self * 4 + 8) >> 4);
+                row[1] = uint16_t((self * 3 + next + 7) >> 4);
+                for (uint32_t x = 1; x + 1 < dw; ++x) {
+                    last = self;
+                    self = next;
+                    next = sum(x + 1);
+                    row[2 * x] = uint16_t((self * 3 + last + 8) >> 4);
+                    row[2 * x + 1] = uint16_t((self * 3 + next + 7) >> 4);
+                }
+                last = self;
+                self = next;
+                row[2 * dw - 2] = uint16_t((self * 3 + last + 8) >> 4);
+                row[2 * dw - 1] = uint16_t((self * 4 + 7) >> 4);
+            }
+            std::copy(row.begin(), row.begin() + w, out.begin() + size_t(y) * w);
+        }
+        return out;
+    }
+    // Full size, or replication for the other integral factors (fullsize_, h2v1_, h2v2_, int_upsample).
+    for (uint32_t y = 0; y < h; ++y) {
+        const uint16_t *s = in_row(y / vy);
+        uint16_t *o = out.data() + size_t(y) * w;
+        for (uint32_t x = 0; x < w; ++x) o[x] = s[x / hx];
+    }
+    return out;
+}
+
+FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size) {
+    check_frame_size(info, out_size, "JPEG DCT decode");
+    if (info.bits_allocated != 8 && info.bits_allocated != 16)
+        fail(Errc::unsupported, "Bits Allocated " + std::to_string(info.bits_allocated) + " (8 or 16 only)");
+    if (info.samples_per_pixel != 1 && info.samples_per_pixel != 3)
+        fail(Errc::unsupported, std::to_string(info.samples_per_pixel) + " samples per pixel (1 or 3 only)");
+
+    const uint8_t *const begin = in, *const end = in + in_size, *p = in;
+    auto u16 = [](const uint8_t *q) { return uint32_t(q[0]) << 8 | q[1]; };
+    if (in_size < 2 || p[0] != 0xFF || p[1] != kSOI) fail(Errc::malformed, "no SOI marker at the start", 0);
+    p += 2;
+
+    Frame frame;
+    std::array<HuffTable, 4> dc_tables, ac_tables;
+    std::array<std::array<uint16_t, 64>, 4> qtables{};
+    std::array<bool, 4> qdefined{};
+    uint32_t restart_interval = 0;
+    bool jfif = false, adobe = false, seen_eoi = false;
+    int adobe_transform = 0;
+    while (!seen_eoi) {
+        // Markers may be preceded by any number of 0xFF fill bytes (B.1.1.2).
+        if (p >= end) break;
+        if (*p != 0xFF) fail(Errc::malformed, "expected a marker", p - begin);
+        while (p < end && *p == 0xFF) ++p;
+        if (p >= end) fail(Errc::truncated, "data ends inside a marker", p - begin);
+        const uint8_t m = *p++;
+        const int64_t at = p - 2 - begin;
+        if (m == kEOI) {
+            seen_eoi = true;
+            continue;
+        }
+        if (m == 0x01 || (m >= kRST0 && m <= kRST7)) continue;  // TEM and stray RSTn have no segment
+        if (end - p < 2) fail(Errc::truncated, "data ends inside a marker segment", at);
+        const uint32_t len = u16(p);
+        if (len < 2) fail(Errc::malformed, "marker segment length below 2", at);
+        if (uint64_t(end - p) < len) fail(Errc::truncated, "marker segment runs past the end of the data", at);
+        const uint8_t *seg = p + 2, *const seg_end = p + len;
+        p = seg_end;
+
+        if (m == kSOF0 || m == kSOF1) {  // B.2.2 frame header
+            if (!frame.comps.empty()) fail(Errc::malformed, "more than one SOF marker", at);
+            if (len < 8) fail(Errc::malformed, "SOF segment too short", at);
+            frame.precision = seg[0];
+            frame.height = u16(seg + 1);
+            frame.width = u16(seg + 3);
+            const uint32_t nf = seg[5];
+            if (len != 8 + 3 * nf || nf == 0) fail(Errc::malformed, "SOF length does not match its component count", at);
+            if (frame.precision != 8 && frame.precision != 12)
+                fail(Errc::malformed, "sample precision " + std::to_string(frame.precision) + " (8 or 12 for DCT)", at);
+            if (frame.height == 0) fail(Errc::unsupported, "number of lines defined by DNL", at);
+            if (frame.width == 0) fail(Errc::malformed, "zero samples per line", at);
+            if (frame.width != info.columns || frame.height != info.rows || nf != info.samples_per_pixel)
+                fail(Errc::bad_value, "frame is " + std::to_string(frame.width) + "x" + std::to_string(frame.height) + "x" +
+                                          std::to_string(nf) + ", the dataset says " + std::to_string(info.columns) + "x" +
+                                          std::to_string(info.rows) + "x" + std::to_string(info.samples_per_pixel), at);
+            if (uint32_t(frame.precision) > info.bits_allocated)
+                fail(Errc::bad_value, "precision " + std::to_string(frame.precision) + " exceeds Bits Allocated " +
+                                          std::to_string(info.bits_allocated), at);
+            frame.comps.resize(nf);
+            for (uint32_t i = 0; i < nf; ++i) {
+                Component &c = frame.comps[i];
+                c.id = seg[6 + 3 * i];
+                c.h = seg[7 + 3 * i] >> 4;
+                c.v = seg[7 + 3 * i] & 15;
+                c.tq = seg[8 + 3 * i];
+                for (uint32_t j = 0; j < i; ++j)
+                    if (frame.comps[j].id == c.id) fail(Errc::malformed, "two components with the same identifier", at);
+                if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4) fail(Errc::malformed, "sampling factor out of range", at);
+                if (c.tq > 3) fail(Errc::malformed, "quantization table identifier out of range", at);
+                frame.hmax = std::max<uint32_t>(frame.hmax, c.h);
+                frame.vmax = std::max<uint32_t>(frame.vmax, c.v);
+            }
+            // A.2.4: MCUs cover the image in units of Hmax x Vmax blocks.
+            frame.mcus_x = (frame.width + 8 * frame.hmax - 1) / (8 * frame.hmax);
+            frame.mcus_y = (frame.height + 8 * frame.vmax - 1) / (8 * frame.vmax);
+            for (auto &c : frame.comps) {
+                if (frame.hmax % c.h || frame.vmax % c.v)
+                    fail(Errc::unsupported, "sampling factors that are not integral ratios", at);
+                c.width = uint32_t((uint64_t(frame.width) * c.h + frame.hmax - 1) / frame.hmax);
+                c.height = uint32_t((uint64_t(frame.height) * c.v + frame.vmax - 1) / frame.vmax);
+                c.stride = size_t(frame.mcus_x) * c.h * 8;
+                c.plane.assign(c.stride * frame.mcus_y * c.v * 8, 0);
+            }
+        } else if ((m >= kSOF0 && m <= kSOF15 && m != kDHT && m != kJPG) || m == kDAC) {
+            // Progressive, lossless, hierarchical and arithmetic-coded processes.
+            fail(Errc::unsupported, "not a sequential Huffman DCT JPEG: marker " + hex_marker(m), at);
+        } else if (m == kDHT) {  // B.2.4.2
+            while (seg < seg_end) {
+                if (seg_end - seg < 17) fail(Errc::malformed, "DHT segment too short", at);
+                const int tc = seg[0] >> 4, th = seg[0] & 15;
+                if (tc > 1 || th > 3) fail(Errc::malformed, "bad Huffman table class or identifier", at);
+                size_t n = 0;
+                for (int i = 1; i <= 16; ++i) n += seg[i];
+                if (n > 256 || size_t(seg_end - seg - 17) < n) fail(Errc::malformed, "DHT segment too short for its codes", at);
+                (tc ? ac_tables : dc_tables)[size_t(th)].build(seg + 1, seg + 17, n, at);
+                seg += 17 + n;
+            }
+        } else if (m == kDQT) {  // B.2.4.1
+            while (seg < seg_end) {
+                const int pq = seg[0] >> 4, tq = seg[0] & 15;
+                if (pq > 1 || tq > 3) fail(Errc::malformed, "bad quantization table precision or identifier", at);
+                if (seg_end - seg < 1 + 64 * (pq + 1)) fail(Errc::malformed, "DQT segment too short", at);
+                for (int k = 0; k < 64; ++k)
+                    qtables[size_t(tq)][kNatural[k]] = uint16_t(pq ? u16(seg + 1 + 2 * k) : seg[1 + k]);
+                qdefined[size_t(tq)] = true;
+                seg += 1 + 64 * (pq + 1);
+            }
+        } else if (m == kDRI) {  // B.2.4.4
+            if (len != 4) fail(Errc::malformed, "DRI segment length is not 4", at);
+            restart_interval = u16(seg);
+        } else if (m == kDNL) {
+            fail(Errc::unsupported, "DNL marker", at);
+        } else if (m == kAPP0) {
+            jfif = jfif || (len >= 7 && std::memcmp(seg, "JFIF\0", 5) == 0);
+        } else if (m == kAPP14) {  // Adobe: the colour transform flag (0 = none, 1 = YCbCr)
+            if (len >= 14 && std::memcmp(seg, "Adobe", 5) == 0) {
+                adobe = true;
+                adobe_transform = seg[11];
+            }
+        } else if (m == kSOS) {  // B.2.3 scan header
+            if (frame.comps.empty()) fail(Errc::malformed, "SOS before SOF", at);
+            const uint32_t ns = len >= 3 ? seg[0] : 0;
+            if (ns < 1 || ns > 4 || len != 6 + 2 * ns) fail(Errc::malformed, "SOS length does not match its component count", at);
+            std::vector<ScanComponent> scomps;
+            uint32_t blocks = 0;
+            for (uint32_t i = 0; i < ns; ++i) {
+                const uint8_t id = seg[1 + 2 * i], td = seg[2 + 2 * i] >> 4, ta = seg[2 + 2 * i] & 15;
+                auto it = std::find_if(frame.comps.begin(), frame.comps.end(), [&](const Component &c) { return c.id == id; });
+                if (it == frame.comps.end()) fail(Errc::malformed, "scan names a component not in the frame", at);
+                for (const auto &sc : scomps)
+                    if (sc.comp == &*it) fail(Errc::malformed, "scan names a component twice", at);
+                if (td > 3 || ta > 3 || !dc_tables[td].defined || !ac_tables[ta].defined)
+                    fail(Errc::malformed, "scan uses an undefined Huffman table", at);
+                if (!qdefined[it->tq]) fail(Errc::malformed, "component uses an undefined quantization table", at);
+                it->q = qtables[it->tq];
+                blocks += uint32_t(it->h) * it->v;
+                scomps.push_back({&*it, &dc_tables[td], &ac_tables[ta]});
+            }
+            if (ns > 1 && blocks > 10) fail(Errc::malformed, "more than 10 blocks in an MCU", at);
+            const int ss = seg[1 + 2 * ns], se = seg[2 + 2 * ns], ahal = seg[3 + 2 * ns];
+            if (ss != 0 || se != 63 || ahal != 0) fail(Errc::malformed, "spectral selection or approximation in a sequential scan", at);
+            p = decode_scan(frame, scomps, restart_interval, begin, p, end);
+        } else if (m < 0xC0) {
+            fail(Errc::malformed, "invalid marker " + hex_marker(m), at);
+        }
+        // Other APPn, COM, EXP and the like carry nothing this decoder needs.
+    }
+    if (frame.comps.empty()) fail(Errc::truncated, "no SOF frame header", int64_t(in_size));
+    for (const auto &c : frame.comps)
+        if (!c.decoded) fail(Errc::truncated, "no scan for component " + std::to_string(c.id), int64_t(in_size));
+
+    const size_t count = size_t(frame.width) * frame.height;
+    const uint32_t nc = uint32_t(frame.comps.size());
+    std::vector<std::vector<uint16_t>> full;
+    for (const auto &c : frame.comps) full.push_back(upsample(frame, c));
+
+    // Colour: YCbCr to RGB when the dataset says YBR_FULL(_422); with another or no photometric
+    // interpretation, as IJG guesses (Adobe transform flag, else JFIF or component ids 1, 2, 3).
+    FrameLayout layout;
+    bool ycc = false;
+    if (nc == 3) {
+        const std::string &pi = info.photometric_interpretation;
+        if (pi.rfind("YBR_FULL", 0) == 0) ycc = true;
+        else if (pi == "RGB" || pi.rfind("YBR", 0) == 0) ycc = false;
+        else if (adobe) ycc = adobe_transform != 0;
+        else ycc = jfif || (frame.comps[0].id == 1 && frame.comps[1].id == 2 && frame.comps[2].id == 3);
+    }
+    if (ycc) {
+        // jdcolor.c: R = Y + 1.402 Cr, G = Y - 0.34414 Cb - 0.71414 Cr, B = Y + 1.772 Cb, in 16-bit fixed point.
+        const int max = (1 << frame.precision) - 1, center = 1 << (frame.precision - 1);
+        constexpr int kScale = 16;
+        constexpr int64_t kHalf = int64_t(1) << (kScale - 1);
+        auto fix = [](double x) { return int64_t(x * (1 << kScale) + 0.5); };
+        std::vector<int> cr_r(size_t(max) + 1), cb_b(size_t(max) + 1);
+        std::vector<int64_t> cr_g(size_t(max) + 1), cb_g(size_t(max) + 1);
+        for (int i = 0; i <= max; ++i) {
+            const int64_t x = i - center;
+            cr_r[size_t(i)] = int((fix(1.40200) * x + kHalf) >> kScale);
+            cb_b[size_t(i)] = int((fix(1.77200) * x + kHalf) >> kScale);
+            cr_g[size_t(i)] = -fix(0.71414) * x;
+            cb_g[size_t(i)] = -fix(0.34414) * x + kHalf;
+        }
+        auto clamp = [max](int v) { return uint16_t(std::clamp(v, 0, max)); };
+        for (size_t i = 0; i < count; ++i) {
+            const int y = full[0][i];
+            const uint16_t cb = full[1][i], cr = full[2][i];
+            full[0][i] = clamp(y + cr_r[cr]);
+            full[1][i] = clamp(y + int((cb_g[cb] + cr_g[cr]) >> kScale));
+            full[2][i] = clamp(y + cb_b[cb]);
+        }
+        layout.photometric = "RGB";
+    }
+
+    // Output: little-endian samples of Bits Allocated, interleaved; signed samples sign-extended
+    // from Bits Stored.
+    const uint32_t bs = std::min(std::max(info.bits_stored, 1u), info.bits_allocated);
+    const bool sign = info.pixel_representation == 1 && bs < info.bits_allocated;
+    const uint32_t sbit = 1u << (bs - 1), smask = (1u << bs) - 1;
+    const size_t bps = info.bits_allocated / 8;
+    for (uint32_t k = 0; k < nc; ++k) {
+        const uint16_t *src = full[k].data();
+        uint8_t *dst = out + k * bps;
+        for (size_t i = 0; i < count; ++i, dst += nc * bps) {
+            uint32_t v = src[i];
+            if (sign) v = (v & smask) | ((v & sbit) ? ~smask : 0);
+            dst[0] = uint8_t(v);
+            if (bps == 2) dst[1] = uint8_t(v >> 8);
+        }
+    }
+    return layout;
+}
+
+}  // namespace
+
+FrameLayout jpeg_dct_decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size) {
+    return decode_frame(info, in, in_size, out, out_size);
+}
+
 }  // namespace dcmkit::codecs
