@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Makes a seed corpus with DCMTK: for the reader fuzzer, small files in every uncompressed transfer
 # syntax with sequences, private tags and encapsulated pixel data; with --json, their DICOM JSON
-# (dcm2json) for the JSON fuzzer; with --pdu, upper layer PDUs for the PDU fuzzer.
-# Usage: make_seeds.sh [--json|--pdu] OUT_DIR
+# (dcm2json) for the JSON fuzzer; with --pdu, upper layer PDUs for the PDU fuzzer; with
+# --codec=FAMILY, peer-compressed frames for that codec's fuzzer (make_codec_seeds.sh).
+# Usage: make_seeds.sh [--json|--pdu|--codec=FAMILY] OUT_DIR
 set -euo pipefail
 if [ "$1" = --pdu ]; then exec "$(dirname "$0")/make_pdu_seeds.sh" "$2"; fi
+case $1 in --codec=*) exec "$(dirname "$0")/make_codec_seeds.sh" "${1#--codec=}" "$2" ;; esac
 json=0
 if [ "$1" = --json ]; then json=1; shift; fi
 out=$1
