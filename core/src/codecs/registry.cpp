@@ -25,8 +25,7 @@ struct Registry {
         owned.push_back(codecs::make_htj2k(codecs::kHtj2kLossless));
         owned.push_back(codecs::make_htj2k(codecs::kHtj2kLosslessRpcl));
         owned.push_back(codecs::make_htj2k(codecs::kHtj2k));
-        for (auto &c : owned)
-            if (c) list.push_back(c.get());
+        for (auto &c : owned) list.push_back(c.get());
     }
 };
 
