@@ -1,10 +1,15 @@
 // The Python extension's pixel data: _dcmkit.pixel_info(ds) and _dcmkit.pixel_array(ds), a numpy
-// array over the native pixel data (dcmkit.Dataset.pixel_array in the package).
+// array over the native pixel data or of the decoded frames (dcmkit.Dataset.pixel_array in the
+// package); decode_frame, codec_support, transcode, render and export_png over the C ABI's codecs.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pydataset.hpp"
@@ -66,14 +71,43 @@ py::dict info_dict(const dk::PixelInfo &p) {
     return d;
 }
 
+/// (frames,) rows, columns(, samples): pydicom's shapes.
+std::vector<py::ssize_t> array_shape(const dk::PixelInfo &p, bool with_frames) {
+    std::vector<py::ssize_t> shape;
+    if (with_frames) shape.push_back(py::ssize_t(p.number_of_frames));
+    shape.push_back(py::ssize_t(p.rows));
+    shape.push_back(py::ssize_t(p.columns));
+    if (p.samples_per_pixel > 1) shape.push_back(py::ssize_t(p.samples_per_pixel));
+    return shape;
+}
+
+/// Decodes frames [first, first + count) into a new array (interleaved samples), with the GIL
+/// released while decoding. Returns the array and the photometric interpretation of the result.
+std::pair<py::array, std::string> decode_frames(const PyDataset &s, const dk::PixelInfo &p, uint64_t first,
+                                                uint64_t count, bool with_frames) {
+    if (p.bits_allocated % 8)
+        throw dk::UnsupportedError(DK_EUNSUPPORTED, "compressed 1-bit pixel data cannot be decoded");
+    py::array out(sample_dtype(p), array_shape(p, with_frames));
+    auto *dst = static_cast<uint8_t *>(out.mutable_data());
+    const size_t frame = size_t(p.frame_size);
+    std::string photometric = p.photometric_interpretation;
+    {
+        py::gil_scoped_release nogil;
+        for (uint64_t f = 0; f < count; ++f)
+            dk::decode_frame_into(s.ds, first + f, dst + size_t(f) * frame, frame, &photometric);
+    }
+    return {std::move(out), photometric};
+}
+
 /// frames × rows × columns × samples, without the frame axis for one frame and the sample axis for
 /// one sample (pydicom's shapes). A read-only view of the dataset's memory (kept alive by `obj`)
-/// when the samples are whole bytes; a new array for 1-bit data (unpacked to 0 / 1).
+/// when the samples are whole bytes; a new array for 1-bit data (unpacked to 0 / 1) and for
+/// compressed data (decoded, samples interleaved).
 py::array pixel_array(py::object obj) {
     const PyDataset &s = obj.cast<const PyDataset &>();
     Lock l(s);
     const dk::PixelInfo p = dk::pixel_info(s.ds);
-    if (p.encapsulated) (void)dk::pixel_data_view(s.ds);  // raises UnsupportedError naming the syntax
+    if (p.encapsulated) return decode_frames(s, p, 0, p.number_of_frames, p.number_of_frames > 1).first;
     // A view of the file's memory when the dataset was read; else (pixel data set in code, or
     // byte-swapped from big endian) a copy that the array owns, so no array can outlive its pixels.
     py::object base = obj;
@@ -152,6 +186,30 @@ py::array pixel_array(py::object obj) {
     return out;
 }
 
+dk::TranscodeOptions transcode_options(std::optional<int> quality, std::optional<double> ratio,
+                                       std::optional<int> near, std::optional<int> predictor, bool lossy_to_lossless,
+                                       bool extended_offset_table, bool keep_uid, uint32_t threads) {
+    dk::TranscodeOptions o;
+    if (quality) o.quality = *quality;
+    if (ratio) o.ratio = *ratio;
+    if (near) o.near_lossless = *near;
+    if (predictor) o.predictor = *predictor;
+    o.lossy_to_lossless = lossy_to_lossless;
+    o.extended_offset_table = extended_offset_table;
+    o.keep_uid = keep_uid;
+    o.threads = threads;
+    return o;
+}
+
+/// Render options from Python: window = (center, width) or None.
+dk::RenderOptions render_options(std::optional<std::pair<double, double>> window, uint32_t voi_index, bool min_max) {
+    dk::RenderOptions o;
+    if (window) o = dk::RenderOptions::window(window->first, window->second);
+    o.voi_index = voi_index;
+    o.min_max = min_max;
+    return o;
+}
+
 }  // namespace
 
 void register_pixel(py::module_ &m) {
@@ -168,12 +226,75 @@ void register_pixel(py::module_ &m) {
         std::vector<uint8_t> b;
         {
             Lock l(s);
+            py::gil_scoped_release nogil;
             b = dk::read_frame(s.ds, index);
         }
         return py::bytes(reinterpret_cast<const char *>(b.data()), b.size());
-    }, "dataset"_a, "index"_a, "Native frame `index` as stored (little endian; 1-bit data packed).");
+    }, "dataset"_a, "index"_a,
+       "Frame `index`: native data as stored (little endian; 1-bit data packed), compressed data decoded "
+       "(samples interleaved).");
     m.def("pixel_array", &pixel_array, "dataset"_a,
-          "The native pixel data as a numpy array: (frames,) rows, columns(, samples). A read-only view "
-          "of the dataset's memory when the samples are whole bytes (valid while the dataset lives and "
-          "its pixel data is not replaced); UnsupportedError for compressed data.");
+          "The pixel data as a numpy array: (frames,) rows, columns(, samples). Native data: a read-only "
+          "view of the dataset's memory when the samples are whole bytes (valid while the dataset lives and "
+          "its pixel data is not replaced). Compressed data: decoded into a new array, samples interleaved "
+          "(UnsupportedError when this build has no codec for its transfer syntax).");
+    m.def("decode_frame", [](const PyDataset &s, uint64_t index) {
+        Lock l(s);
+        const dk::PixelInfo p = dk::pixel_info(s.ds);
+        if (index >= p.number_of_frames)
+            throw dk::InvalidArgument(DK_EINVAL, "frame " + std::to_string(index) + " of " +
+                                                     std::to_string(p.number_of_frames) + " does not exist");
+        if (p.bits_allocated % 8 && !p.encapsulated) {
+            // 1-bit native frames: unpacked to 0 / 1, as pixel_array unpacks them.
+            const std::vector<uint8_t> packed = dk::read_frame(s.ds, index);
+            py::array_t<uint8_t> out(array_shape(p, false));
+            uint8_t *dst = out.mutable_data();
+            const size_t n = size_t(p.rows) * p.columns * p.samples_per_pixel;
+            for (size_t b = 0; b < n; ++b) dst[b] = (packed[b / 8] >> (b % 8)) & 1u;
+            return py::make_tuple(std::move(out), p.photometric_interpretation);
+        }
+        auto r = decode_frames(s, p, index, 1, false);
+        return py::make_tuple(std::move(r.first), r.second);
+    }, "dataset"_a, "index"_a,
+       "(array, photometric): frame `index` decoded, samples interleaved, and the Photometric "
+       "Interpretation of the result.");
+    m.def("codec_support", [](const std::string &ts) { return dk::codec_support(ts); }, "transfer_syntax"_a,
+          "DK_CODEC_DECODE (1) | DK_CODEC_ENCODE (2) for a transfer syntax (UID, keyword or alias); 0 when "
+          "unknown or without codec.");
+    m.def("transcode", [](PyDataset &s, const std::string &ts, std::optional<int> quality, std::optional<double> ratio,
+                          std::optional<int> near, std::optional<int> predictor, bool lossy_to_lossless,
+                          bool extended_offset_table, bool keep_uid, uint32_t threads) {
+        const dk::TranscodeOptions o = transcode_options(quality, ratio, near, predictor, lossy_to_lossless,
+                                                         extended_offset_table, keep_uid, threads);
+        Lock l(s);
+        py::gil_scoped_release nogil;
+        dk::transcode(s.ds, ts, o);
+    }, "dataset"_a, "transfer_syntax"_a, "quality"_a = std::nullopt, "ratio"_a = std::nullopt, "near"_a = std::nullopt,
+       "predictor"_a = std::nullopt, "lossy_to_lossless"_a = false, "extended_offset_table"_a = false,
+       "keep_uid"_a = false, "threads"_a = 0,
+       "Re-encodes the pixel data in `transfer_syntax`, which becomes the dataset's (dk_dataset_transcode).");
+    m.def("render", [](const PyDataset &s, uint64_t index, std::optional<std::pair<double, double>> window,
+                       uint32_t voi_index, bool min_max) {
+        const dk::RenderOptions o = render_options(window, voi_index, min_max);
+        dk::Image8 img;
+        {
+            Lock l(s);
+            py::gil_scoped_release nogil;
+            img = dk::render_frame(s.ds, index, o);
+        }
+        std::vector<py::ssize_t> shape{py::ssize_t(img.height), py::ssize_t(img.width)};
+        if (img.channels > 1) shape.push_back(py::ssize_t(img.channels));
+        py::array_t<uint8_t> out(shape);
+        if (!img.pixels.empty()) std::memcpy(out.mutable_data(), img.pixels.data(), img.pixels.size());
+        return out;
+    }, "dataset"_a, "index"_a = 0, "window"_a = std::nullopt, "voi_index"_a = 0, "min_max"_a = false,
+       "Frame `index` rendered to 8-bit display values: a uint8 array (rows, columns) or (rows, columns, 3).");
+    m.def("export_png", [](const PyDataset &s, const std::string &path, uint64_t index,
+                           std::optional<std::pair<double, double>> window, uint32_t voi_index, bool min_max) {
+        const dk::RenderOptions o = render_options(window, voi_index, min_max);
+        Lock l(s);
+        py::gil_scoped_release nogil;
+        dk::export_png(s.ds, path, index, o);
+    }, "dataset"_a, "path"_a, "index"_a = 0, "window"_a = std::nullopt, "voi_index"_a = 0, "min_max"_a = false,
+       "Renders frame `index` and writes it as a PNG file.");
 }

@@ -144,23 +144,31 @@ bool has_encapsulated_pixels(const Dataset &ds) {
 }
 
 /// The core writes elements as they are: compressed fragments in a native syntax (or the reverse)
-/// would make a file no one can decode. Converting pixel data needs a codec, which this build lacks.
+/// would make a file no one can decode. Converting pixel data is dk_dataset_transcode's job (it
+/// decodes and encodes with the codecs); writing and set_transfer_syntax never do it implicitly.
 void check_pixel_syntax(const dk::Root &root, const std::string &ts_uid) {
     const TransferSyntax ts = TransferSyntax::from_uid(ts_uid);
     if (!ts.known) return;  // the writer refuses it with its own message
     const Element *px = root.file.dataset.find(tags::PixelData);
     if (!px) return;
+    const std::string name(ts.name);
     if (px->is_encapsulated()) {
-        if (!ts.encapsulated)
-            fail(DK_EUNSUPPORTED, "the Pixel Data is compressed; writing it as " + std::string(ts.name) +
-                                      " needs a codec, which this build does not have");
+        if (!ts.encapsulated) {
+            if (root.pixel_syntax.empty())
+                fail(DK_EUNSUPPORTED, "the Pixel Data is compressed in a transfer syntax the dataset does not record; "
+                                      "writing it as " + name + " needs it decoded by its codec: set its syntax, then "
+                                      "call dk_dataset_transcode");
+            fail(DK_EUNSUPPORTED, "the Pixel Data is compressed as " +
+                                      std::string(TransferSyntax::from_uid(root.pixel_syntax).name) + "; writing it as " +
+                                      name + " needs it decoded by its codec first: call dk_dataset_transcode");
+        }
         if (!root.pixel_syntax.empty() && root.pixel_syntax != ts_uid)
             fail(DK_EUNSUPPORTED, "the Pixel Data is compressed as " +
                                       std::string(TransferSyntax::from_uid(root.pixel_syntax).name) + "; writing it as " +
-                                      std::string(ts.name) + " needs a codec, which this build does not have");
+                                      name + " needs it re-encoded by a codec first: call dk_dataset_transcode");
     } else if (ts.encapsulated && !px->value.empty()) {
-        fail(DK_EUNSUPPORTED, "native Pixel Data cannot be written as " + std::string(ts.name) +
-                                  ": that needs a codec, which this build does not have");
+        fail(DK_EUNSUPPORTED, "native Pixel Data cannot be written as " + name +
+                                  " as it is: it needs encoding by that syntax's codec first: call dk_dataset_transcode");
     }
 }
 

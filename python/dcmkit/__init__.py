@@ -23,8 +23,10 @@ Errors are dcmkit.DicomError subclasses chosen by kind: ParseError, NotFoundErro
 and an AttributeError), IoError, ValueError, NetworkError, UnsupportedError, InvalidArgumentError.
 Each has .kind ("truncated"), .code and .offset (byte offset in the input, or None).
 
-Not yet available: decoded pixels (pixel_array), which the C ABI does not offer yet; ds.PixelData
-gives the raw bytes.
+Pixels: ds.pixel_array as pydicom shapes it, for native and compressed data alike (RLE, JPEG, JPEG-LS,
+JPEG 2000, HTJ2K: see codec_support()); ds.decoded_photometric is its Photometric Interpretation
+(JPEG YBR_FULL_422 decodes to RGB). ds.transcode("jpegls") re-encodes the pixel data (and sets the
+transfer syntax ds.save() writes); ds.render() and ds.save_png() give 8-bit display images.
 
 The module is a thin layer over the C ABI (libdcmkit) through dcmkit.hpp; the extension _dcmkit
 releases the GIL while reading, writing and converting to JSON.
@@ -32,6 +34,7 @@ releases the GIL while reading, writing and converting to JSON.
 
 import json as _json
 import os as _os
+from collections import namedtuple as _namedtuple
 from functools import lru_cache as _lru_cache
 
 from . import _dcmkit
@@ -52,7 +55,8 @@ from ._dcmkit import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "Dataset", "DataElement", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
-    "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version",
+    "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version", "codec_support",
+    "CodecSupport",
     "DicomError", "ParseError", "NotFoundError", "IoError", "NetworkError",
     "UnsupportedError", "InvalidArgumentError",
 ]
@@ -63,6 +67,19 @@ __version__ = _dcmkit.HEADER_VERSION
 def version():
     """Version of the loaded dcmkit library ("0.1.0")."""
     return _dcmkit.version()
+
+
+CodecSupport = _namedtuple("CodecSupport", ["decode", "encode"])
+CodecSupport.__doc__ = """What this build can do with pixel data in a transfer syntax (codec_support())."""
+
+
+def codec_support(transfer_syntax):
+    """CodecSupport(decode, encode): whether this build decodes pixel data in `transfer_syntax` (a UID,
+    keyword or alias such as "jpegls", "rle", "j2k-lossless") and can encode it. Native syntaxes give
+    (True, True); a syntax without codec, or an unknown one, (False, False). Whether a given image
+    can be encoded also depends on its layout: Dataset.transcode() says why not."""
+    bits = _dcmkit.codec_support(transfer_syntax)
+    return CodecSupport(bool(bits & 1), bool(bits & 2))
 
 
 # -- tags --------------------------------------------------------------------------------------------
@@ -248,7 +265,7 @@ class Dataset:
 
     def __getattr__(self, name):
         # Only called when normal lookup fails: keywords.
-        if name in ("pixel_array", "pixel_info"):
+        if name in ("pixel_array", "pixel_info", "decoded_photometric"):
             # The property raised NotFoundError (an AttributeError too): raise it again, not ours.
             return getattr(type(self), name).fget(self)
         t = _keyword_tag(name)
@@ -259,6 +276,9 @@ class Dataset:
         return self._get(t)
 
     def __setattr__(self, name, value):
+        if isinstance(getattr(type(self), name, None), property):  # ds.transfer_syntax = "explicit"
+            object.__setattr__(self, name, value)
+            return
         t = _keyword_tag(name)
         if t is None:
             raise AttributeError("%r is not a DICOM keyword (Dataset only has DICOM attributes)" % name)
@@ -374,15 +394,37 @@ class Dataset:
 
     @property
     def pixel_array(self):
-        """The native pixel data as a numpy array, as pydicom shapes it: (rows, columns) for one
-        frame of one sample, (frames, rows, columns) for several frames, and a last axis of samples
-        for color (planar configuration 1 included). dtype from Bits Allocated and Pixel
-        Representation (uint8 … int32, float32 / float64 for Float / Double Float Pixel Data);
-        samples as stored (no rescale, no masking of the bits above Bits Stored). 1-bit data is
-        unpacked to a new uint8 array of 0 and 1. Otherwise the array is a read-only view of the
-        dataset's memory (no copy; it keeps the dataset alive): copy it before replacing or removing
-        the Pixel Data. Compressed pixel data raises UnsupportedError (no codec yet)."""
+        """The pixel data as a numpy array, as pydicom shapes it: (rows, columns) for one frame of
+        one sample, (frames, rows, columns) for several frames, and a last axis of samples for
+        color (planar configuration 1 included). dtype from Bits Allocated and Pixel Representation
+        (uint8 … int32, float32 / float64 for Float / Double Float Pixel Data).
+
+        Native pixel data: samples as stored (no rescale, no masking of the bits above Bits Stored).
+        1-bit data is unpacked to a new uint8 array of 0 and 1. Otherwise the array is a read-only
+        view of the dataset's memory (no copy; it keeps the dataset alive): copy it before replacing
+        or removing the Pixel Data.
+
+        Compressed pixel data is decoded into a new array with the codec of the dataset's transfer
+        syntax (UnsupportedError when this build has none; ParseError naming the frame for a
+        corrupt one). Decoding may change the Photometric Interpretation: JPEG Baseline
+        YBR_FULL_422 decodes to RGB, as pydicom's pixel_array converts it; decoded_photometric says
+        which applies (the PhotometricInterpretation element is left as it is)."""
         return _dcmkit.pixel_array(self._ds)
+
+    @property
+    def decoded_photometric(self):
+        """The Photometric Interpretation of pixel_array and decode_frame(): the dataset's
+        PhotometricInterpretation, or what decoding made of it ("RGB" for JPEG YBR_FULL_422).
+        Decodes frame 0 of compressed pixel data to find out."""
+        info = _dcmkit.pixel_info(self._ds)
+        if not info["encapsulated"]:
+            return info["photometric_interpretation"]
+        return _dcmkit.decode_frame(self._ds, 0)[1]
+
+    def decode_frame(self, index=0):
+        """(array, photometric): frame `index` decoded as a numpy array (rows, columns[, samples]),
+        samples interleaved, and the Photometric Interpretation of the result."""
+        return _dcmkit.decode_frame(self._ds, index)
 
     @property
     def pixel_info(self):
@@ -392,8 +434,47 @@ class Dataset:
         return _dcmkit.pixel_info(self._ds)
 
     def read_frame(self, index):
-        """Native frame `index` as stored, as bytes (little endian; 1-bit data packed)."""
+        """Frame `index` as bytes: native data as stored (little endian; 1-bit data packed),
+        compressed data decoded (samples interleaved)."""
         return _dcmkit.read_frame(self._ds, index)
+
+    def transcode(self, transfer_syntax, *, quality=None, ratio=None, near=None, predictor=None,
+                  lossy_to_lossless=False, extended_offset_table=False, keep_uid=False, threads=0):
+        """Re-encodes the pixel data in `transfer_syntax` (a UID, keyword or alias: "explicit",
+        "rle", "jpeg", "jpeg-lossless", "jpegls", "jpegls-near", "j2k-lossless", "j2k", "htj2k"…),
+        which becomes the syntax save() and to_bytes() write. Compressed frames are decoded, native
+        ones encoded; Photometric Interpretation, Planar Configuration, Lossy Image Compression
+        (and its Ratio and Method) and the offset tables follow. Only top-level datasets.
+
+        quality: JPEG Baseline / Extended, 1..100 (default 90). ratio: JPEG 2000 / HTJ2K lossy
+        target compression ratio (default: the codec's). near: JPEG-LS near-lossless NEAR (default
+        2). predictor: JPEG Lossless Process 14 selection value 1..7 (default 1).
+        lossy_to_lossless: re-encode pixel data that was lossy compressed in a lossless syntax
+        anyway (refused by default with InvalidArgumentError). extended_offset_table: write an
+        Extended Offset Table. keep_uid: keep the SOP Instance UID and Image Type after lossy
+        compression (by default a new UID and DERIVED, as DCMTK does). threads: 0 = one per core.
+
+        Raises InvalidArgumentError (unknown syntax, bad option, refused lossy-to-lossless),
+        UnsupportedError (no codec, or the codec cannot encode this image: the message says why),
+        ParseError for a corrupt frame. The dataset is unchanged when it raises."""
+        _dcmkit.transcode(self._ds, transfer_syntax, quality, ratio, near, predictor, bool(lossy_to_lossless),
+                          bool(extended_offset_table), bool(keep_uid), int(threads))
+
+    def render(self, frame=0, *, window=None, voi_index=0, min_max=False):
+        """Frame `frame` rendered to 8-bit display values: a numpy uint8 array (rows, columns) for
+        grayscale, (rows, columns, 3) for color.
+
+        Grayscale goes through the Modality LUT (Rescale Slope / Intercept or the Modality LUT
+        Sequence), the VOI LUT, and MONOCHROME1 / Presentation LUT Shape INVERSE inversion. The VOI
+        LUT is `window` = (center, width) when given, else the dataset's window or VOI LUT number
+        `voi_index`, else the frame's minimum..maximum (min_max=True forces that). Color: RGB and
+        YBR_FULL scaled to 8 bits, PALETTE COLOR through its LUTs."""
+        return _dcmkit.render(self._ds, frame, _window(window), voi_index, bool(min_max))
+
+    def save_png(self, path, frame=0, *, window=None, voi_index=0, min_max=False):
+        """Renders frame `frame` as render() does and writes it to `path` as a PNG file (8-bit
+        grayscale or RGB). IoError when the file cannot be written."""
+        _dcmkit.export_png(self._ds, _os.fspath(path), frame, _window(window), voi_index, bool(min_max))
 
     # -- encoding ------------------------------------------------------------------------------
 
@@ -404,7 +485,10 @@ class Dataset:
 
     @transfer_syntax.setter
     def transfer_syntax(self, value):
-        self._ds.transfer_syntax = value
+        try:
+            self._ds.transfer_syntax = value
+        except UnsupportedError as e:
+            raise _in_python_terms(e) from None
 
     def save(self, path, transfer_syntax=None, *, part10=True, atomic=True, fsync=True, deflate_level=-1):
         """Writes the dataset to `path` (atomically: temporary file, fsync, rename).
@@ -412,13 +496,19 @@ class Dataset:
         transfer_syntax: a UID, a keyword or an alias ("implicit", "explicit", "big", "deflate");
         None keeps the one the dataset was read in.
         """
-        self._ds.write_file(_os.fspath(path), transfer_syntax, part10, atomic, fsync, deflate_level)
+        try:
+            self._ds.write_file(_os.fspath(path), transfer_syntax, part10, atomic, fsync, deflate_level)
+        except UnsupportedError as e:
+            raise _in_python_terms(e) from None
 
     save_as = save
 
     def to_bytes(self, transfer_syntax=None, *, part10=True, deflate_level=-1):
         """The encoded file (Part 10 unless part10=False) as bytes."""
-        return self._ds.write_memory(transfer_syntax, part10, deflate_level)
+        try:
+            return self._ds.write_memory(transfer_syntax, part10, deflate_level)
+        except UnsupportedError as e:
+            raise _in_python_terms(e) from None
 
     def to_json(self, pretty=False):
         """DICOM JSON (PS3.18 Annex F) text."""
@@ -427,6 +517,28 @@ class Dataset:
     def to_json_dict(self):
         """DICOM JSON as parsed Python structures (pydicom's method name)."""
         return _json.loads(self._ds.to_json(False))
+
+
+def _in_python_terms(e):
+    """The same error, its message naming the Python methods instead of the C functions."""
+    text = str(e).replace("dk_dataset_transcode", "Dataset.transcode()").replace(
+        "dk_dataset_set_transfer_syntax", "Dataset.transfer_syntax")
+    if text == str(e):
+        return e
+    out = type(e)(text)
+    out.code, out.kind, out.offset = e.code, e.kind, e.offset
+    return out
+
+
+def _window(window):
+    """(center, width) as floats, or None."""
+    if window is None:
+        return None
+    try:
+        center, width = window
+    except (TypeError, ValueError):
+        raise TypeError("window is (center, width), not %r" % (window,)) from None
+    return (float(center), float(width))
 
 
 # -- reading -----------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # Type stubs of the dcmkit package (python/dcmkit/__init__.py).
 import builtins
 import os
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import numpy
 
@@ -48,6 +48,15 @@ def uid_name(uid: str) -> str: ...
 def generate_uid() -> str: ...
 def is_valid_uid(uid: str) -> bool: ...
 
+class CodecSupport(NamedTuple):
+    """What this build can do with pixel data in a transfer syntax."""
+    decode: bool
+    encode: bool
+
+# (True, True) for native syntaxes and compressed ones with a codec; (False, False) for a syntax
+# without codec or an unknown one. transfer_syntax: a UID, keyword or alias ("jpegls", "rle"…).
+def codec_support(transfer_syntax: str) -> CodecSupport: ...
+
 class DataElement:
     tag: Tag
     vr: str
@@ -87,11 +96,29 @@ class Dataset:
     def __copy__(self) -> "Dataset": ...
     def __deepcopy__(self, memo: Dict[int, Any]) -> "Dataset": ...
     def __reduce__(self) -> Tuple[Any, Tuple[bytes]]: ...
+    # Native pixel data: a read-only view as stored; compressed pixel data: decoded into a new array
+    # (samples interleaved), whose Photometric Interpretation is decoded_photometric.
     @property
     def pixel_array(self) -> "numpy.ndarray[Any, Any]": ...
+    # The Photometric Interpretation of pixel_array: "RGB" for JPEG YBR_FULL_422, else the dataset's.
+    @property
+    def decoded_photometric(self) -> str: ...
+    # (frame as an array (rows, columns[, samples]), its Photometric Interpretation)
+    def decode_frame(self, index: int = ...) -> Tuple["numpy.ndarray[Any, Any]", str]: ...
     @property
     def pixel_info(self) -> Dict[str, Any]: ...
+    # Native frames as stored, compressed ones decoded.
     def read_frame(self, index: int) -> bytes: ...
+    # Re-encodes the pixel data (and sets transfer_syntax). InvalidArgumentError for a refused
+    # lossy-to-lossless re-encoding or a bad option, UnsupportedError when no codec can do it.
+    def transcode(self, transfer_syntax: str, *, quality: Optional[int] = ..., ratio: Optional[float] = ...,
+                  near: Optional[int] = ..., predictor: Optional[int] = ..., lossy_to_lossless: bool = ...,
+                  extended_offset_table: bool = ..., keep_uid: bool = ..., threads: int = ...) -> None: ...
+    # 8-bit display values: uint8 (rows, columns) or (rows, columns, 3). window = (center, width).
+    def render(self, frame: int = ..., *, window: Optional[Tuple[float, float]] = ..., voi_index: int = ...,
+               min_max: bool = ...) -> "numpy.ndarray[Any, Any]": ...
+    def save_png(self, path: _Path, frame: int = ..., *, window: Optional[Tuple[float, float]] = ...,
+                 voi_index: int = ..., min_max: bool = ...) -> None: ...
     @property
     def transfer_syntax(self) -> str: ...
     @transfer_syntax.setter

@@ -218,13 +218,17 @@ def test_missing_and_compressed():
     with pytest.raises(dcmkit.ValueError, match="Rows"):
         ds.pixel_array
     encapsulated = (
-        '{"00020010":{"vr":"UI","Value":["1.2.840.10008.1.2.4.50"]},'
+        '{"00020010":{"vr":"UI","Value":["%s"]},'
         '"00280010":{"vr":"US","Value":[2]},"00280011":{"vr":"US","Value":[2]},'
         '"00280100":{"vr":"US","Value":[8]},'
         '"7FE00010":{"vr":"OB","InlineBinary":"/v8A4AAAAAD+/wDgBAAAAGFiY2T+/93gAAAAAA=="}}')
-    jpeg = dcmkit.from_json(encapsulated)
-    assert jpeg.pixel_info["encapsulated"]
-    with pytest.raises(dcmkit.UnsupportedError, match=r"JPEG Baseline.*1\.2\.840\.10008\.1\.2\.4\.50"):
-        jpeg.pixel_array
+    # MPEG2 has no codec (decoding the others: test_codecs.py).
+    mpeg = dcmkit.from_json(encapsulated % "1.2.840.10008.1.2.4.100")
+    assert mpeg.pixel_info["encapsulated"]
+    with pytest.raises(dcmkit.UnsupportedError, match=r"MPEG2.*1\.2\.840\.10008\.1\.2\.4\.100"):
+        mpeg.pixel_array
     with pytest.raises(NotImplementedError):
-        jpeg.read_frame(0)
+        mpeg.read_frame(0)
+    # "abcd" is no JPEG: the codec says so, naming the frame.
+    with pytest.raises(dcmkit.ParseError, match="frame 0"):
+        dcmkit.from_json(encapsulated % "1.2.840.10008.1.2.4.50").pixel_array

@@ -58,8 +58,9 @@ DK_EXTERN(dk_result) dk_write_options_init(dk_write_options *opts, uint32_t vers
 
 /** Writes a top-level dataset as a file. `opts` may be NULL. DK_EINVAL for an item handle, and
  *  with atomic = 0 when `path` is the file the dataset was read from with map_file (truncating it
- *  would pull its values away). DK_EUNSUPPORTED when the pixel data would need a codec: native
- *  pixel data in a compressed syntax, compressed pixel data in a native or another compressed one. */
+ *  would pull its values away). DK_EUNSUPPORTED when the pixel data would need re-encoding: native
+ *  pixel data in a compressed syntax, compressed pixel data in a native or another compressed one
+ *  (writing never converts pixel data: dk_dataset_transcode does, dk_pixel.h). */
 DK_EXTERN(dk_result) dk_dataset_write_file(const dk_dataset *ds, const char *path, const dk_write_options *opts);
 /** Encodes into a library-allocated buffer: *out (free with dk_free) and *size. Errors as for
  *  dk_dataset_write_file. */
@@ -69,7 +70,9 @@ DK_EXTERN(dk_result) dk_dataset_write_memory(const dk_dataset *ds, void **out, s
  *  `buf` of `*size` bytes (NUL included); DK_EBUFS sets *size to the size needed. */
 DK_EXTERN(dk_result) dk_dataset_transfer_syntax(const dk_dataset *ds, char *buf, size_t *size);
 /** Sets the default transfer syntax for writing (UID, keyword or alias). DK_EINVAL for an unknown
- *  syntax or an item handle; DK_EUNSUPPORTED when the pixel data would need a codec. */
+ *  syntax or an item handle; DK_EUNSUPPORTED when the pixel data would need re-encoding (between
+ *  native and compressed, or two compressed syntaxes): dk_dataset_transcode converts the pixel data
+ *  and sets the syntax (dk_pixel.h). */
 DK_EXTERN(dk_result) dk_dataset_set_transfer_syntax(dk_dataset *ds, const char *transfer_syntax);
 
 /* -- elements ------------------------------------------------------------------------------------ */

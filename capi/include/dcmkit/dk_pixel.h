@@ -1,4 +1,4 @@
-/* dcmkit — pixel data: its layout, and native (uncompressed) frames. */
+/* dcmkit — pixel data: its layout, frames (native or decoded), codecs, transcoding and rendering. */
 #ifndef DCMKIT_DK_PIXEL_H
 #define DCMKIT_DK_PIXEL_H
 
@@ -48,16 +48,25 @@ DK_EXTERN(dk_result) dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *
  *  (a dataset without pixel data is not an error here). */
 DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count);
 
-/** Copies native frame `index` (from 0) into `buf` of `*size` bytes; *size is then the frame's size
+/** Copies frame `index` (from 0) into `buf` of `*size` bytes; *size is then the frame's size
  *  (dk_pixel_info.frame_size). DK_EBUFS sets *size to the size needed (`buf` may be NULL with
- *  *size 0 to ask for it). Samples are as stored, little endian: no scaling, no masking of the bits
+ *  *size 0 to ask for it); the size is known without decoding, so asking costs nothing.
+ *  Native pixel data: samples are as stored, little endian: no scaling, no masking of the bits
  *  above bits_stored, no sign extension; with planar configuration 1 the frame holds one plane per
  *  sample. 1-bit data stays packed (8 pixels a byte, the first in the least significant bit), the
  *  frame re-aligned to start at bit 0 of the buffer.
+ *  Encapsulated (compressed) pixel data is decoded with the codec of the transfer syntax it was
+ *  read in (dk_codec_support): the frame is then what an Explicit VR Little Endian file would hold,
+ *  except that colour samples are always interleaved (as with planar configuration 0, whatever
+ *  the dataset's says) and that the Photometric Interpretation may differ from the dataset's (JPEG
+ *  Baseline YBR_FULL_422 decodes to RGB): dk_dataset_decode_frame tells which. Decoders other than
+ *  RLE's keep bits_stored bits per sample and sign-extend signed samples.
  *  Errors: DK_ENOTFOUND without pixel data; DK_EINVAL when `index` is not below the frame count;
- *  DK_ETRUNCATED when the pixel data is shorter than the frames it must hold; DK_EUNSUPPORTED for
- *  encapsulated (compressed) data, naming its transfer syntax (no codec in this version); the
- *  errors of dk_dataset_pixel_info for the attributes. */
+ *  DK_ETRUNCATED when the pixel data is shorter than the frames it must hold; for compressed data,
+ *  DK_EUNSUPPORTED when this build has no codec for its transfer syntax (naming it) or the dataset
+ *  does not record which syntax encodes it, and DK_ETRUNCATED, DK_EMALFORMED or DK_EBADVALUE for a
+ *  corrupt frame or one that disagrees with the attributes, the message starting "frame N: ";
+ *  the errors of dk_dataset_pixel_info for the attributes. */
 DK_EXTERN(dk_result) dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size);
 
 /** A borrowed pointer to all the native pixel data, without a copy: *data and *size cover the
@@ -68,10 +77,124 @@ DK_EXTERN(dk_result) dk_dataset_read_frame(const dk_dataset *ds, uint64_t index,
  *  read from (the mapped file or the buffer): the pointer then stays valid until the dataset is
  *  freed, even if its pixel data element is replaced or removed; never write through it. *data is
  *  NULL when *size is 0.
- *  Errors as for dk_dataset_read_frame: DK_EUNSUPPORTED for encapsulated data, and for pixel data
- *  held in memory of its own (set by the caller, or byte-swapped from big endian) — copy frames
+ *  Errors as for dk_dataset_read_frame: DK_EUNSUPPORTED for encapsulated data (there are no native
+ *  frames to lend: decode them with dk_dataset_read_frame or dk_dataset_decode_frame, or convert
+ *  the dataset with dk_dataset_transcode), and for pixel data held in memory of its own (set by the caller, or byte-swapped from big endian) — copy frames
  *  with dk_dataset_read_frame then; DK_ETRUNCATED when the value is shorter than the frames need. */
 DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const dk_dataset *ds, const void **data, size_t *size);
+
+/** Decodes frame `index` (from 0) into `buf` of `*size` bytes, like dk_dataset_read_frame, but
+ *  always interleaved: colour samples come pixel by pixel (R G B R G B…) for native pixel data of
+ *  planar configuration 1 too, and `photometric` (when not NULL) receives the Photometric
+ *  Interpretation of the result, NUL-terminated: the dataset's, or what decoding made of it ("RGB"
+ *  for JPEG Baseline YBR_FULL_422). Native 1-bit and float data are copied as dk_dataset_read_frame
+ *  copies them. The same size protocol and errors as dk_dataset_read_frame. */
+DK_EXTERN(dk_result) dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size,
+                                             char photometric[20]);
+
+/* -- codecs and transcoding ---------------------------------------------------------------------- */
+
+#define DK_CODEC_DECODE 1 /**< dk_codec_support: frames in this syntax can be decoded */
+#define DK_CODEC_ENCODE 2 /**< dk_codec_support: frames can be encoded in this syntax */
+
+/** What this build can do with pixel data in `transfer_syntax` (a UID, keyword or alias such as
+ *  "jpegls"): DK_CODEC_DECODE | DK_CODEC_ENCODE for the native syntaxes (implicit, explicit, big
+ *  endian, deflate) and for each compressed syntax with a codec (whether a given image can be
+ *  encoded also depends on its layout: dk_dataset_transcode says why not); 0 for a compressed
+ *  syntax without codec, an unknown syntax, and NULL. Never fails. */
+DK_EXTERN(int) dk_codec_support(const char *transfer_syntax);
+
+/** Choices for dk_dataset_transcode. Initialise with DK_TRANSCODE_OPTIONS_INIT or
+ *  dk_transcode_options_init(); each codec reads the fields that apply to it. */
+typedef struct dk_transcode_options {
+    uint32_t version;          /**< DK_TRANSCODE_OPTIONS_VERSION */
+    int quality;               /**< JPEG Baseline / Extended: IJG quality 1..100 (default 90) */
+    double ratio;              /**< JPEG 2000 / HTJ2K lossy: target compression ratio (10 = 10:1), >= 0;
+                                    0 = the codec's default (default 0) */
+    int near_lossless;         /**< JPEG-LS near-lossless (.81): NEAR, the largest error per sample,
+                                    0..255 (default 2) */
+    int predictor;             /**< JPEG Lossless Process 14 (.57): selection value 1..7 (default 1) */
+    int lossy_to_lossless;     /**< 1: re-encode pixel data that was lossy compressed (Lossy Image
+                                    Compression "01", or JPEG Baseline / Extended) in a lossless
+                                    compressed syntax anyway; 0 (default): refused with DK_EINVAL, as
+                                    it would present lossy pixels as lossless. Decoding to a native
+                                    syntax is always allowed. */
+    int extended_offset_table; /**< 1: an Extended Offset Table (7FE0,0001/0002) and an empty Basic
+                                    Offset Table; 0 (default): a Basic Offset Table (the Extended one
+                                    is used anyway past 4 GiB of fragments) */
+    int keep_uid;              /**< 0 (default): lossy compression makes a new image, as DCMTK does —
+                                    a new SOP Instance UID and Image Type (0008,0008) value 1 DERIVED;
+                                    1: keep both */
+    uint32_t threads;          /**< threads used: frames are decoded and encoded in parallel, and the
+                                    frame of a single-frame image may be split inside the codec
+                                    (JPEG 2000); 0 = one per core (default 0) */
+} dk_transcode_options;
+#define DK_TRANSCODE_OPTIONS_VERSION 1
+#define DK_TRANSCODE_OPTIONS_INIT {DK_TRANSCODE_OPTIONS_VERSION, 90, 0.0, 2, 1, 0, 0, 0, 0}
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+DK_EXTERN(dk_result) dk_transcode_options_init(dk_transcode_options *opts, uint32_t version);
+
+/** Re-encodes the pixel data of a top-level dataset in `transfer_syntax` (a UID, keyword or alias:
+ *  "explicit", "rle", "jpegls", "j2k-lossless"…), which also becomes its transfer syntax for
+ *  writing (dk_dataset_transfer_syntax). Any pair of native and compressed syntaxes with a codec:
+ *  compressed frames are decoded, native ones encoded. What the standard ties to the encoding is
+ *  updated: Photometric Interpretation (JPEG YBR_FULL_422 decodes to RGB, lossless JPEG 2000 of
+ *  RGB encodes as YBR_RCT), Planar Configuration (0), Lossy Image Compression (0028,2110), its
+ *  Ratio (0028,2112) and Method (0028,2114), the offset tables; a new SOP Instance UID after lossy
+ *  compression unless keep_uid. Between native syntaxes, or to the syntax the pixels are already
+ *  in, and for a dataset without Pixel Data, only the transfer syntax changes. `opts` may be NULL
+ *  (defaults).
+ *  Errors: DK_EINVAL for an item handle, an unknown syntax, a bad `opts` (version, or a field out
+ *  of range: the message names it), and for re-encoding lossy pixel data in a lossless syntax
+ *  without lossy_to_lossless; DK_EUNSUPPORTED when the syntax has no codec, the codec cannot encode
+ *  this image (the message says why: bit depth, photometric interpretation…), 1-bit or float pixel
+ *  data would need to be compressed, or the dataset does not record the syntax its compressed
+ *  pixel data is in; the decoding errors of dk_dataset_read_frame ("frame N: …"). On failure the
+ *  dataset is unchanged. */
+DK_EXTERN(dk_result) dk_dataset_transcode(dk_dataset *ds, const char *transfer_syntax,
+                                          const dk_transcode_options *opts);
+
+/* -- rendering ----------------------------------------------------------------------------------- */
+
+/** How stored values become 8-bit display values. Initialise with DK_RENDER_OPTIONS_INIT or
+ *  dk_render_options_init(). */
+typedef struct dk_render_options {
+    uint32_t version;     /**< DK_RENDER_OPTIONS_VERSION */
+    int use_window;       /**< 1: the window below, applied with the dataset's VOI LUT Function
+                               (LINEAR when absent); 0 (default): the dataset's */
+    double window_center; /**< with use_window (default 0) */
+    double window_width;  /**< with use_window: > 0 (default 0) */
+    uint32_t voi_index;   /**< which of the dataset's windows / VOI LUTs when use_window is 0 (default 0) */
+    int min_max;          /**< 1: ignore the dataset's windows and VOI LUTs and stretch the frame's
+                               minimum..maximum (default 0) */
+} dk_render_options;
+#define DK_RENDER_OPTIONS_VERSION 1
+#define DK_RENDER_OPTIONS_INIT {DK_RENDER_OPTIONS_VERSION, 0, 0.0, 0.0, 0, 0}
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+DK_EXTERN(dk_result) dk_render_options_init(dk_render_options *opts, uint32_t version);
+
+/** Renders frame `index` (any syntax dk_dataset_read_frame decodes) to 8-bit display values in
+ *  `buf` of `*size` bytes: *height rows of *width × *channels bytes, top to bottom, `channels` 1
+ *  (grayscale) or 3 (RGB, interleaved). Grayscale goes through the Modality LUT (Rescale Slope /
+ *  Intercept or the Modality LUT Sequence), the VOI LUT (the window of `opts`, else the dataset's
+ *  window or VOI LUT Sequence number voi_index, else the frame's minimum..maximum), and
+ *  MONOCHROME1 / Presentation LUT Shape INVERSE inversion; per-frame and shared functional groups
+ *  of enhanced images are honoured. Colour: RGB and YBR_FULL scaled to 8 bits, PALETTE COLOR
+ *  through its LUTs. `opts` may be NULL (defaults); `width`, `height` and `channels` may be NULL,
+ *  and are set on success and on DK_EBUFS. DK_EBUFS sets *size to the size needed, rows × columns
+ *  × channels (`buf` may be NULL with *size 0 to ask for it, which does not decode the frame).
+ *  Errors: those of dk_dataset_read_frame; DK_EINVAL for a bad `opts` (version, window width not
+ *  above 0); DK_EUNSUPPORTED for what cannot be rendered (segmented palettes, 1-bit or float data,
+ *  other photometric interpretations); DK_EBADVALUE for inconsistent LUTs or attributes. */
+DK_EXTERN(dk_result) dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk_render_options *opts,
+                                             void *buf, size_t *size, uint32_t *width, uint32_t *height,
+                                             uint32_t *channels);
+
+/** Renders frame `index` as dk_dataset_render_frame does and writes it to `path` as a PNG file
+ *  (8-bit grayscale or RGB). `opts` may be NULL. The errors of dk_dataset_render_frame, and DK_EIO
+ *  when the file cannot be written. */
+DK_EXTERN(dk_result) dk_dataset_export_png(const dk_dataset *ds, uint64_t index, const dk_render_options *opts,
+                                           const char *path);
 
 #ifdef __cplusplus
 }
