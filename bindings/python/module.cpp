@@ -31,7 +31,8 @@ namespace {
 
 struct Exceptions {
     PyObject *base = nullptr, *parse = nullptr, *not_found = nullptr, *io = nullptr, *value = nullptr,
-             *network = nullptr, *unsupported = nullptr, *invalid = nullptr;
+             *network = nullptr, *rejected = nullptr, *aborted = nullptr, *timeout = nullptr,
+             *unsupported = nullptr, *invalid = nullptr;
 };
 Exceptions g_exc;  // created once at import; kept for the interpreter's lifetime
 
@@ -70,6 +71,15 @@ void define_exceptions(py::module_ &m) {
     g_exc.network = make_exception(m, "NetworkError", py::make_tuple(base, b("OSError")),
                                    "A network failure: connection, timeout, rejected or aborted "
                                    "association, protocol error, refused request.");
+    py::handle network(g_exc.network);
+    g_exc.rejected = make_exception(m, "AssociationRejectedError", py::make_tuple(network),
+                                    "The peer rejected the association (A-ASSOCIATE-RJ); the message gives "
+                                    "the result, source and reason of PS3.8 Table 9-21.");
+    g_exc.aborted = make_exception(m, "AssociationAbortedError", py::make_tuple(network),
+                                   "The association was aborted (A-ABORT, by either side).");
+    g_exc.timeout = make_exception(m, "TimeoutError", py::make_tuple(network, b("TimeoutError")),
+                                   "A connect, ARTIM, DIMSE or idle timer expired. Also the built-in "
+                                   "TimeoutError.");
     g_exc.unsupported = make_exception(m, "UnsupportedError", py::make_tuple(base, b("NotImplementedError")),
                                        "Valid, but not supported by this build.");
     g_exc.invalid = make_exception(m, "InvalidArgumentError", py::make_tuple(base, b("ValueError")),
@@ -81,7 +91,14 @@ PyObject *class_of(const dk::Error &e) {
     if (dynamic_cast<const dk::NotFoundError *>(&e)) return g_exc.not_found;
     if (dynamic_cast<const dk::IoError *>(&e)) return g_exc.io;
     if (dynamic_cast<const dk::ValueError *>(&e)) return g_exc.value;
-    if (dynamic_cast<const dk::NetworkError *>(&e)) return g_exc.network;
+    if (dynamic_cast<const dk::NetworkError *>(&e)) {
+        switch (e.code()) {
+        case DK_EREJECTED: return g_exc.rejected;
+        case DK_EABORTED: return g_exc.aborted;
+        case DK_ETIMEOUT: return g_exc.timeout;
+        default: return g_exc.network;
+        }
+    }
     if (dynamic_cast<const dk::UnsupportedError *>(&e)) return g_exc.unsupported;
     if (dynamic_cast<const dk::InvalidArgument *>(&e)) return g_exc.invalid;
     return g_exc.base;

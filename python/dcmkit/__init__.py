@@ -20,7 +20,8 @@ Networking (dcmkit.net): dcmkit.connect(host, port, calling=..., called=...) as 
 add_requested_context / associate / start_server, SOP class UIDs in dcmkit.sop.
 
 Errors are dcmkit.DicomError subclasses chosen by kind: ParseError, NotFoundError (also a KeyError
-and an AttributeError), IoError, ValueError, NetworkError, UnsupportedError, InvalidArgumentError.
+and an AttributeError), IoError, ValueError, NetworkError (subclasses AssociationRejectedError, AssociationAbortedError,
+TimeoutError), UnsupportedError, InvalidArgumentError.
 Each has .kind ("truncated"), .code and .offset (byte offset in the input, or None).
 
 Pixels: ds.pixel_array as pydicom shapes it, for native and compressed data alike (RLE, JPEG, JPEG-LS,
@@ -43,6 +44,9 @@ from ._dcmkit import (  # noqa: F401  (re-exported)
     InvalidArgumentError,
     IoError,
     NetworkError,
+    AssociationRejectedError,
+    AssociationAbortedError,
+    TimeoutError,
     NotFoundError,
     ParseError,
     UnsupportedError,
@@ -58,6 +62,7 @@ __all__ = [
     "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version", "codec_support",
     "CodecSupport",
     "DicomError", "ParseError", "NotFoundError", "IoError", "NetworkError",
+    "AssociationRejectedError", "AssociationAbortedError", "TimeoutError",
     "UnsupportedError", "InvalidArgumentError",
 ]
 

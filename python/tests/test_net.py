@@ -315,10 +315,11 @@ def test_rejected_association_raises(tmp_path):
 
     ae = scp_ae()
     with ae.start_server(("127.0.0.1", 0), evt_handlers=[(dcmkit.evt.EVT_REQUESTED, reject)]) as server:
-        with pytest.raises(dcmkit.NetworkError) as e:
+        with pytest.raises(dcmkit.AssociationRejectedError) as e:
             dcmkit.connect("127.0.0.1", server.port, calling="INTRUDER", called="DKSCP", contexts=[], timeout=10)
         assert e.value.kind == "association rejected"
-        assert isinstance(e.value, OSError)
+        assert isinstance(e.value, dcmkit.NetworkError) and isinstance(e.value, OSError)
+        assert "rejected" in str(e.value)
         # An on_associate handler that raises rejects as well; other callers still get in.
         with dcmkit.connect("127.0.0.1", server.port, calling="FRIEND", called="DKSCP", contexts=[]) as assoc:
             assert assoc.echo() == 0
@@ -374,3 +375,17 @@ def test_server_errors():
             ae.start_server(("127.0.0.1", server.port))
     with pytest.raises(KeyError):
         ae.start_server(("127.0.0.1", 0), handlers={"on_find": print})
+
+
+def test_silent_peer_is_a_timeout():
+    # A listener that never answers the A-ASSOCIATE-RQ: the ARTIM timer expires, and the error is
+    # dcmkit.TimeoutError, a NetworkError and the built-in TimeoutError.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        with pytest.raises(dcmkit.TimeoutError) as e:
+            dcmkit.connect("127.0.0.1", port, called="SILENT", contexts=[], timeout=1)
+        assert isinstance(e.value, dcmkit.NetworkError)
+        assert isinstance(e.value, TimeoutError)
+        assert e.value.kind == "timeout"
