@@ -69,6 +69,21 @@ struct PyServer {
     }
 };
 
+/// The Python function log lines go to (dcmkit.net._log): set once, never freed (log lines may
+/// come from server threads until the process ends).
+py::object *g_log_sink = nullptr;
+
+/// dk_log_fn for every AE made from Python: takes the GIL and hands the line to Python's logging.
+void log_to_python(dk_log_level level, const char *message, void *) {
+    if (!g_log_sink || !Py_IsInitialized() || _Py_IsFinalizing()) return;
+    py::gil_scoped_acquire gil;
+    try {
+        (*g_log_sink)(int(level), message);
+    } catch (py::error_already_set &e) {
+        e.discard_as_unraisable("dcmkit log handler");
+    }
+}
+
 dk::AeOptions ae_options(uint32_t max_pdu, int32_t connect_ms, int32_t artim_ms, int32_t dimse_ms, int32_t idle_ms,
                          uint16_t ops_invoked, uint16_t ops_performed, uint32_t max_assoc, bool check_called,
                          int log_level) {
@@ -112,11 +127,18 @@ void register_net(py::module_ &m) {
                                  uint32_t roles) { ae.add_sop_class(uid, ts, roles); },
              "sop_class_uid"_a, "transfer_syntaxes"_a = std::vector<std::string>{},
              "roles"_a = DK_ROLE_SCU | DK_ROLE_SCP)
+        .def("log_to_python", [](dk::AE &ae) { ae.set_log(log_to_python); },
+             "Sends this AE's log lines to the function given to set_log_sink().")
         .def("add_verification", [](dk::AE &ae) { ae.add_verification(); })
         .def("add_all_storage", [](dk::AE &ae) { ae.add_all_storage(); })
         .def("add_storage_for_files", [](dk::AE &ae, const std::vector<std::string> &paths) {
             ae.add_storage_for_files(paths);
         }, "paths"_a, nogil());
+
+    m.def("set_log_sink", [](py::object fn) {
+        if (!g_log_sink) g_log_sink = new py::object();
+        *g_log_sink = std::move(fn);
+    }, "fn"_a, "fn(level: int, message: str) receives the log lines of AEs that log_to_python().");
 
     py::class_<dk::Association>(m, "Association", "An association requested by this AE (dk_assoc).")
         .def_static("connect", &dk::Association::connect, "ae"_a, "host"_a, "port"_a, "called_ae"_a, nogil())

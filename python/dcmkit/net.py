@@ -32,6 +32,7 @@ server keeps running.
 """
 
 import atexit as _atexit
+import logging as _logging
 import os as _os
 import shutil as _shutil
 import threading as _threading
@@ -44,6 +45,16 @@ __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "Pre
            "evt"]
 
 _LOG_LEVELS = {"error": 0, "warning": 1, "info": 2, "debug": 3, "trace": 4}
+# dcmkit's levels as the logging module's (trace is finer than DEBUG).
+_TO_LOGGING = {0: _logging.ERROR, 1: _logging.WARNING, 2: _logging.INFO, 3: _logging.DEBUG, 4: 5}
+logger = _logging.getLogger("dcmkit.net")
+
+
+def _log(level, message):
+    logger.log(_TO_LOGGING.get(level, _logging.INFO), "%s", message)
+
+
+_dcmkit.set_log_sink(_log)
 
 
 class evt:  # noqa: N801  (a namespace, as pynetdicom's module)
@@ -279,7 +290,8 @@ _WRAPPERS = {"on_associate": _wrap_associate, "on_echo": _wrap_echo, "on_store":
 
 class AE:
     """An Application Entity: its title, the SOP classes it requests (SCU) and supports (SCP), and
-    its limits. Times are in seconds."""
+    its limits. Times are in seconds. Log lines at log_level and above ("error", "warning", "info",
+    "debug", "trace") go to the logging module's "dcmkit.net" logger."""
 
     def __init__(self, ae_title="DCMKIT", *, max_pdu=262144, connect_timeout=10.0, acse_timeout=30.0,
                  dimse_timeout=60.0, idle_timeout=300.0, max_associations=32, require_called_aet=False,
@@ -349,6 +361,7 @@ class AE:
                         dimse_timeout_ms=_ms(self.dimse_timeout), idle_timeout_ms=_ms(self.idle_timeout),
                         max_associations=self.maximum_associations, check_called_ae=self.require_called_aet,
                         log_level=level)
+        ae.log_to_python()
         for uid, ts, role in self._contexts:
             ae.add_sop_class(uid, ts, role)
         if self._all_storage:

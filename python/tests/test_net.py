@@ -389,3 +389,20 @@ def test_silent_peer_is_a_timeout():
         assert isinstance(e.value, dcmkit.NetworkError)
         assert isinstance(e.value, TimeoutError)
         assert e.value.kind == "timeout"
+
+
+def test_log_lines_go_to_the_logging_module(caplog):
+    # The server's and the association's log lines (from dcmkit's threads) reach logging's
+    # "dcmkit.net" logger at the level the AE asks for.
+    import logging
+    caplog.set_level(logging.DEBUG, logger="dcmkit.net")
+    ae = dcmkit.AE("DKSCP", log_level="info")
+    ae.add_verification()
+    with ae.start_server(("127.0.0.1", 0)) as server:
+        scu = dcmkit.AE("LOGSCU", log_level="info")
+        scu.add_verification()
+        with scu.associate("127.0.0.1", server.port, ae_title="DKSCP") as assoc:
+            assert assoc.echo() == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "dcmkit.net"]
+    assert any("LOGSCU" in m for m in messages), messages
+    assert all(r.levelno >= logging.INFO for r in caplog.records if r.name == "dcmkit.net")

@@ -1075,6 +1075,12 @@ public:
         check(dk_ae_add_all_storage(h_));
         return *this;
     }
+    /// Sends the AE's log lines to `fn` (from any thread, possibly several at once; `user_data`
+    /// must outlive every association and server made from this AE); nullptr: standard error.
+    AE &set_log(dk_log_fn fn, void *user_data = nullptr) {
+        check(dk_ae_set_log(h_, fn, user_data));
+        return *this;
+    }
     /// The storage contexts (as SCU) needed to send these files. All or nothing.
     AE &add_storage_for_files(const std::vector<std::string> &paths) {
         std::vector<const char *> p;
