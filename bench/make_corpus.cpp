@@ -2,12 +2,14 @@
 //   DIR/ct/ct_0000.dcm … ct_NNNN.dcm   CT images, 512x512x16-bit, ~80 attributes, one nested sequence
 //                                      and a private block, explicit VR little endian, unique UIDs
 //   DIR/multiframe.dcm                 one multi-frame 16-bit image (550 frames of 512x512: 288 MB)
+//   DIR/ct8/ct8_0000.dcm … ct8_NNNN.dcm  the same phantom windowed to 8 bits (512x512x8-bit secondary
+//                                      captures; for the codec benchmark's JPEG baseline row)
 //   DIR/corpus.ok                      written last: what was generated (the cache key)
 //
 // An existing corpus whose corpus.ok matches the requested parameters (and whose files are all
 // present) is reused; anything else is removed and generated again.
 //
-// usage: make_corpus DIR [--count N] [--frames N] [--force]
+// usage: make_corpus DIR [--count N] [--frames N] [--count8 N] [--force]
 #include <sys/stat.h>
 
 #include <chrono>
@@ -33,9 +35,10 @@ using dcmkit::VR;
 namespace {
 
 constexpr int kRows = 512, kColumns = 512;
-constexpr const char *kCorpusVersion = "dcmkit-bench-corpus 2";
+constexpr const char *kCorpusVersion = "dcmkit-bench-corpus 3";
 constexpr const char *kCtImageStorage = "1.2.840.10008.5.1.4.1.1.2";
 constexpr const char *kMultiFrameGrayscaleWordSC = "1.2.840.10008.5.1.4.1.1.7.3";
+constexpr const char *kSecondaryCapture = "1.2.840.10008.5.1.4.1.1.7";
 
 Tag kw(const char *keyword) { return dcmkit::tag_from_keyword(keyword); }
 
@@ -80,6 +83,16 @@ void noisy_frame(const std::vector<uint16_t> &phantom, uint64_t seed, uint16_t *
             int v = int(phantom[i + k]) + int((r >> (16 * k)) & 31) - 16;
             out[i + k] = uint16_t(v < 0 ? 0 : (v > 4095 ? 4095 : v));
         }
+    }
+}
+
+/// An 8-bit frame: the noisy 12-bit frame through a window of centre 40 HU, width 1000 HU (as an
+/// 8-bit export of the CT would be), so the noise stays visible (about +-4 grey levels).
+void window_to_8bit(const uint16_t *in, size_t n, uint8_t *out) {
+    constexpr int lo = 1024 + 40 - 500, width = 1000;
+    for (size_t i = 0; i < n; ++i) {
+        const int v = (int(in[i]) - lo) * 255 / width;
+        out[i] = uint8_t(v < 0 ? 0 : (v > 255 ? 255 : v));
     }
 }
 
@@ -221,24 +234,34 @@ std::string ct_name(int i) {
     return buf;
 }
 
-std::string manifest_text(int count, int frames) {
+std::string ct8_name(int i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "ct8_%04d.dcm", i);
+    return buf;
+}
+
+std::string manifest_text(int count, int frames, int count8) {
     std::ostringstream m;
-    m << kCorpusVersion << "\ncount " << count << "\nframes " << frames << "\nrows " << kRows << "\ncolumns "
-      << kColumns << "\n";
+    m << kCorpusVersion << "\ncount " << count << "\nframes " << frames << "\ncount8 " << count8 << "\nrows "
+      << kRows << "\ncolumns " << kColumns << "\n";
     return m.str();
 }
 
-bool corpus_complete(const fs::path &dir, int count, int frames) {
+bool corpus_complete(const fs::path &dir, int count, int frames, int count8) {
     std::ifstream in(dir / "corpus.ok");
     if (!in) return false;
     std::stringstream text;
     text << in.rdbuf();
-    if (text.str() != manifest_text(count, frames)) return false;
+    if (text.str() != manifest_text(count, frames, count8)) return false;
     std::error_code ec;
     const uint64_t frame_size = uint64_t(kRows) * kColumns * 2;
     for (int i = 0; i < count; ++i) {
         auto sz = fs::file_size(dir / "ct" / ct_name(i), ec);
         if (ec || sz < frame_size) return false;
+    }
+    for (int i = 0; i < count8; ++i) {
+        auto sz = fs::file_size(dir / "ct8" / ct8_name(i), ec);
+        if (ec || sz < frame_size / 2) return false;
     }
     auto sz = fs::file_size(dir / "multiframe.dcm", ec);
     return !ec && sz >= frame_size * uint64_t(frames);
@@ -251,7 +274,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 int usage() {
-    std::fputs("usage: make_corpus DIR [--count N] [--frames N] [--force]\n", stderr);
+    std::fputs("usage: make_corpus DIR [--count N] [--frames N] [--count8 N] [--force]\n", stderr);
     return 2;
 }
 
@@ -259,32 +282,37 @@ int usage() {
 
 int main(int argc, char **argv) {
     std::string dir_arg;
-    int count = 500, frames = 550;
+    int count = 500, frames = 550, count8 = 100;
     bool force = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--count" && i + 1 < argc) count = std::atoi(argv[++i]);
         else if (a == "--frames" && i + 1 < argc) frames = std::atoi(argv[++i]);
+        else if (a == "--count8" && i + 1 < argc) count8 = std::atoi(argv[++i]);
         else if (a == "--force") force = true;
         else if (!a.empty() && a[0] != '-' && dir_arg.empty()) dir_arg = a;
         else return usage();
     }
-    if (dir_arg.empty() || count < 1 || frames < 1) return usage();
+    if (dir_arg.empty() || count < 1 || frames < 1 || count8 < 0) return usage();
     const fs::path dir(dir_arg);
 
     try {
-        if (!force && corpus_complete(dir, count, frames)) {
-            std::printf("corpus: reusing %s (%d CT files, %d-frame file)\n", dir.c_str(), count, frames);
+        if (!force && corpus_complete(dir, count, frames, count8)) {
+            std::printf("corpus: reusing %s (%d CT files, %d-frame file, %d 8-bit files)\n", dir.c_str(), count,
+                        frames, count8);
             return 0;
         }
         const auto t0 = std::chrono::steady_clock::now();
-        std::printf("corpus: generating %s (%d CT files, %d-frame file) ...\n", dir.c_str(), count, frames);
+        std::printf("corpus: generating %s (%d CT files, %d-frame file, %d 8-bit files) ...\n", dir.c_str(), count,
+                    frames, count8);
         std::fflush(stdout);
         fs::create_directories(dir);
         fs::remove(dir / "corpus.ok");
         fs::remove_all(dir / "ct");
+        fs::remove_all(dir / "ct8");
         fs::remove(dir / "multiframe.dcm");
         fs::create_directories(dir / "ct");
+        if (count8 > 0) fs::create_directories(dir / "ct8");
 
         const std::vector<uint16_t> phantom = make_phantom();
         const size_t frame_bytes = phantom.size() * 2;
@@ -325,8 +353,36 @@ int main(int argc, char **argv) {
                         double(fs::file_size(dir / "multiframe.dcm")) / 1e6, seconds_since(t1));
         }
 
+        // The 8-bit set: same phantom and noise as the first CT files, windowed to 8 bits; secondary
+        // captures (the CT IOD requires 16 bits allocated), one series.
+        if (count8 > 0) {
+            const auto t2 = std::chrono::steady_clock::now();
+            const std::string study8 = dcmkit::generate_uid(), series8 = dcmkit::generate_uid(),
+                              frame_of_ref8 = dcmkit::generate_uid();
+            std::vector<uint16_t> frame16(phantom.size());
+            for (int i = 0; i < count8; ++i) {
+                Dataset ds = ct_header(study8, series8, frame_of_ref8, 888, i, kSecondaryCapture);
+                ds.set_string(kw("ConversionType"), "WSD");
+                ds.set_int(kw("BitsAllocated"), 8);
+                ds.set_int(kw("BitsStored"), 8);
+                ds.set_int(kw("HighBit"), 7);
+                ds.remove(kw("RescaleIntercept"));
+                ds.remove(kw("RescaleSlope"));
+                ds.remove(kw("RescaleType"));
+                ds.remove(kw("WindowCenterWidthExplanation"));
+                ds.set_numbers(kw("WindowCenter"), {128});
+                ds.set_numbers(kw("WindowWidth"), {256});
+                noisy_frame(phantom, uint64_t(i) + 1, frame16.data());
+                std::vector<uint8_t> px(frame16.size());
+                window_to_8bit(frame16.data(), frame16.size(), px.data());
+                ds.set_bytes(dcmkit::tags::PixelData, VR::OB, dcmkit::Bytes(std::move(px)));
+                write((dir / "ct8" / ct8_name(i)).string(), std::move(ds));
+            }
+            std::printf("corpus: %d 8-bit files in %.1f s\n", count8, seconds_since(t2));
+        }
+
         std::ofstream ok(dir / "corpus.ok", std::ios::trunc);
-        ok << manifest_text(count, frames);
+        ok << manifest_text(count, frames, count8);
         ok.close();
         if (!ok) throw dcmkit::Error(dcmkit::Errc::io, "cannot write " + (dir / "corpus.ok").string());
         std::printf("corpus: done in %.1f s\n", seconds_since(t0));
