@@ -228,6 +228,35 @@ TEST_F(Transcode, CorruptFrameIsNamedAndTheFileIsUnchanged) {
     EXPECT_TRUE(f.dataset.find(tags::PixelData)->is_encapsulated());
 }
 
+TEST_F(Transcode, FramesSplitOverSeveralFragments) {
+    // dcmcjpeg/dcmcjpls +fs 1 cut every frame into 1 KB fragments: frames are found through the
+    // Basic Offset Table (multi-frame), or all fragments make the one frame (no table needed).
+    if (!have_tools({"dcmcjpeg", "dcmdjpeg", "dcmcjpls"})) GTEST_SKIP() << "DCMTK codec tools missing";
+    const std::vector<ImageSpec> specs = {{"mf16", 64, 64, 3, 1, 16, 16, false, "MONOCHROME2", 0},
+                                          {"mono16", 80, 70, 1, 1, 16, 16, false, "MONOCHROME2", 0}};
+    for (const auto &spec : specs) {
+        const std::string src = tmp / (spec.name + ".dcm");
+        write_file(src, make_image(spec));
+        const std::vector<int64_t> want = peer_samples(tmp, src);
+        for (const std::vector<std::string> &argv :
+             {std::vector<std::string>{"dcmcjpeg", "+e1", "+fs", "1"}, {"dcmcjpls", "+fs", "1"},
+              {"dcmcjpeg", "+e1", "+fs", "1", "-ot"}}) {
+            if (spec.frames > 1 && argv.back() == "-ot") continue;  // without a table, frames of several fragments are ambiguous
+            SCOPED_TRACE(spec.name + " " + shell_words(argv));
+            const std::string out = tmp / (spec.name + "-frag.dcm");
+            std::vector<std::string> a = argv;
+            a.push_back(src);
+            a.push_back(out);
+            tool(a);
+            const DicomFile f = read_file(out);
+            const Element *pd = f.dataset.find(tags::PixelData);
+            ASSERT_TRUE(pd && pd->is_encapsulated());
+            EXPECT_GT(pd->fragments.size() - 1, size_t(spec.frames)) << "expected several fragments per frame";
+            EXPECT_EQ(our_samples(f), want);
+        }
+    }
+}
+
 TEST_F(Transcode, CommandLine) {
     if (!have_tools({"dcmdjpls"})) GTEST_SKIP() << "dcmdjpls not installed";
     const ImageSpec spec{"mono16s", 64, 40, 1, 1, 16, 16, true, "MONOCHROME2", 0};
