@@ -10,8 +10,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian packages: toolchain, libraries, and the peers the tests run against.
 PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
-  zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libopenjph-dev libpng-dev
-  libgtest-dev libbenchmark-dev
+  zlib1g-dev libssl-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libopenjph-dev libpng-dev
+  libgtest-dev libbenchmark-dev libsqlite3-dev
   clang libclang-rt-14-dev abigail-tools
   pybind11-dev python3-dev
   dcmtk libgdcm-tools libopenjp2-tools openjph-tools python3-pydicom python3-pytest python3-numpy
