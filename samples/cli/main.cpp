@@ -19,6 +19,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/json.h"
+#include "dcmkit/net/query.h"
 #include "dcmkit/net/services.h"
 #include "dcmkit/render.h"
 
@@ -59,6 +60,17 @@ const char *kUsage =
     "      --max-associations N     concurrent associations (default 32)\n"
     "      --allow AE               accept only these calling AE titles (repeatable)\n"
     "      --no-fsync               reply Success without waiting for the disk (not durable)\n"
+    "  find HOST PORT -k KEY...     C-FIND (Query/Retrieve FIND SCU), one row per match\n"
+    "      -S | -P | -W             study root (default), patient root, modality worklist\n"
+    "      -k KEY[=VALUE]           a key: 0010,0010=DOE*, PatientName=DOE*, StudyDate=2024-,\n"
+    "                               0020,000D (return key), Seq[0].Keyword=VALUE; the level is\n"
+    "                               QueryRetrieveLevel / 0008,0052 (default STUDY)\n"
+    "      --json                   print the matches as a DICOM JSON array\n"
+    "      --cancel N               send C-CANCEL after N matches\n"
+    "  move HOST PORT --dest AE -k KEY...  C-MOVE what the keys select to AE (-aem AE also works)\n"
+    "      -S | -P                  study root (default) or patient root\n"
+    "  get HOST PORT --out DIR -k KEY...   C-GET into DIR (-od DIR also works), streamed to disk\n"
+    "      -S | -P                  study root (default) or patient root\n"
     "  version                      print the version\n"
     "\n"
     "network options (DCMTK style):\n"
@@ -469,6 +481,251 @@ int cmd_send(const std::vector<std::string> &args) {
     return failed ? 1 : 0;
 }
 
+/// Adds one -k key to `ds`: "gggg,eeee=value", "Keyword=value", "key" alone (a return key), or
+/// "Sequence[n].Keyword=value" (nested, any depth).
+bool add_key(dcmkit::Dataset &ds, const std::string &spec, std::vector<dcmkit::Tag> *columns, std::string &err) {
+    const size_t eq = spec.find('=');
+    const std::string path = spec.substr(0, eq);
+    const bool has_value = eq != std::string::npos;
+    const std::string value = has_value ? spec.substr(eq + 1) : std::string();
+    dcmkit::Dataset *cur = &ds;
+    size_t pos = 0;
+    for (;;) {
+        const size_t dot = path.find('.', pos);
+        std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+        int index = -1;
+        const size_t br = part.find('[');
+        if (br != std::string::npos) {
+            if (part.back() != ']') {
+                err = "bad key '" + spec + "'";
+                return false;
+            }
+            index = std::atoi(part.substr(br + 1).c_str());
+            part = part.substr(0, br);
+        }
+        dcmkit::Tag tag;
+        try {
+            tag = dcmkit::tag_from_keyword(part);
+        } catch (const dcmkit::Error &) {
+            err = "unknown key '" + part + "' in '" + spec + "'";
+            return false;
+        }
+        const dcmkit::DictEntry *d = dcmkit::dict_find(tag);
+        dcmkit::VR vr = d && d->vr != dcmkit::VR::None ? d->vr : dcmkit::VR::LO;
+        if (dot == std::string::npos && index < 0) {
+            if (columns && cur == &ds) columns->push_back(tag);
+            if (vr == dcmkit::VR::SQ) {
+                cur->set_sequence(tag);
+            } else if (!has_value || value.empty()) {
+                cur->set(dcmkit::Element(tag, vr));
+            } else if (vr == dcmkit::VR::US || vr == dcmkit::VR::UL || vr == dcmkit::VR::SS || vr == dcmkit::VR::SL) {
+                cur->set_int(tag, std::atoll(value.c_str()), vr);
+            } else {
+                try {
+                    cur->set_string(tag, value, vr);
+                } catch (const dcmkit::Error &e) {
+                    err = "bad value in '" + spec + "': " + e.what();
+                    return false;
+                }
+            }
+            return true;
+        }
+        // A sequence step: item `index` (default 0), made as needed.
+        if (vr != dcmkit::VR::SQ) {
+            err = "'" + part + "' is not a sequence in '" + spec + "'";
+            return false;
+        }
+        if (columns && cur == &ds && !cur->contains(tag)) columns->push_back(tag);
+        dcmkit::Element *e = cur->find(tag);
+        if (!e || !e->is_sequence()) e = &cur->set_sequence(tag);
+        const size_t want = size_t(std::max(0, index)) + 1;
+        while (e->items.size() < want) e->items.emplace_back();
+        cur = &e->items[want - 1];
+        if (dot == std::string::npos) return true;  // "Seq[0]" alone: an empty item (universal)
+        pos = dot + 1;
+    }
+}
+
+/// Options shared by find, move and get.
+struct QueryOptions {
+    char model = 'S';
+    dcmkit::Dataset identifier;
+    std::vector<dcmkit::Tag> columns;
+    std::vector<std::string> pos;
+    std::string dest, out;
+    bool json = false;
+    long cancel_after = -1;
+
+    /// Parses what NetOptions left; `name` for messages.
+    bool parse(const std::string &name, const std::vector<std::string> &rest, std::string &err) {
+        for (size_t i = 0; i < rest.size(); ++i) {
+            const std::string &a = rest[i];
+            if (a == "-S" || a == "-P" || a == "-W") model = a[1];
+            else if (a == "-k" || a == "--key") {
+                if (!add_key(identifier, rest[++i], &columns, err)) return false;
+            } else if (a == "--json") json = true;
+            else if (a == "--dest" || a == "-aem" || a == "--move") dest = rest[++i];
+            else if (a == "--out" || a == "-od") out = rest[++i];
+            else if (a == "--cancel") cancel_after = std::max(0L, std::atol(rest[++i].c_str()));
+            else if (a.size() > 1 && a[0] == '-') {
+                err = name + ": unknown option '" + a + "'";
+                return false;
+            } else pos.push_back(a);
+        }
+        const dcmkit::Tag level(0x0008, 0x0052);
+        if (model != 'W' && !identifier.contains(level)) identifier.set_string(level, "STUDY", dcmkit::VR::CS);
+        return true;
+    }
+};
+
+const std::vector<std::string> kQueryValueOpts = {"-k", "--key", "--dest", "-aem", "--move", "--out", "-od", "--cancel"};
+
+std::string cell(const dcmkit::Dataset &ds, dcmkit::Tag t) {
+    const dcmkit::Element *e = ds.find(t);
+    if (!e) return "";
+    if (e->is_sequence()) return "(" + std::to_string(e->items.size()) + " item(s))";
+    try {
+        if (dcmkit::vr_is_string(e->vr)) return ds.get_string(t);
+        std::string s;
+        for (double v : ds.get_numbers(t)) s += (s.empty() ? "" : "\\") + std::to_string(int64_t(v));
+        return s;
+    } catch (const dcmkit::Error &) {
+        return "?";
+    }
+}
+
+int cmd_find(const std::vector<std::string> &args) {
+    NetOptions o;
+    if (!o.parse(args, kQueryValueOpts)) return usage_error("find: " + o.error);
+    QueryOptions q;
+    std::string err;
+    if (!q.parse("find", o.rest, err)) return usage_error(err);
+    uint16_t port = 0;
+    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error("find: needs HOST PORT");
+    const std::string sop = q.model == 'W' ? net::qr_uids::ModalityWorklistFind
+                            : q.model == 'P' ? net::qr_uids::PatientRootFind
+                                             : net::qr_uids::StudyRootFind;
+    net::AeConfig cfg = o.config();
+    cfg.add(sop, {}, false, true);
+    std::vector<dcmkit::Dataset> json_rows;
+    std::string table;
+    auto row = [&](const dcmkit::Dataset &ds) {
+        std::string line;
+        for (size_t i = 0; i < q.columns.size(); ++i) line += (i ? "\t" : "") + cell(ds, q.columns[i]);
+        return line + "\n";
+    };
+    try {
+        auto assoc = net::Association::connect(cfg, q.pos[0], port, o.aec);
+        if (!q.json) {
+            std::string head;
+            for (size_t i = 0; i < q.columns.size(); ++i) {
+                const char *kw = dcmkit::dict_keyword(q.columns[i]);
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "(%04X,%04X)", q.columns[i].group(), q.columns[i].element());
+                head += (i ? "\t" : "") + std::string(*kw ? kw : buf);
+            }
+            write_all(head + "\n");
+        }
+        long n = 0;
+        net::FindResult r = net::find(*assoc, sop, q.identifier, [&](const dcmkit::Dataset &m) {
+            ++n;
+            if (q.json) json_rows.push_back(m);
+            else write_all(row(m));
+            return q.cancel_after < 0 || n < q.cancel_after;
+        });
+        assoc->release();
+        if (q.json) {
+            dcmkit::JsonWriteOptions jopt;
+            jopt.pretty = true;
+            std::string out = "[";
+            for (size_t i = 0; i < json_rows.size(); ++i) out += (i ? ",\n" : "\n") + dcmkit::to_json(json_rows[i], jopt);
+            out += "\n]\n";
+            write_all(out);
+        }
+        const bool ok = r.status == 0 || (r.cancelled && r.status == net::dimse::status::Cancel);
+        if (o.level >= net::LogLevel::info || !ok)
+            std::fprintf(stderr, "%zu match(es), %s%s%s\n", r.matches,
+                         net::qr_status_text(net::dimse::C_FIND_RSP, r.status).c_str(),
+                         r.error_comment.empty() ? "" : ": ", r.error_comment.c_str());
+        return ok ? 0 : 1;
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: find %s:%u: %s\n", q.pos[0].c_str(), port, e.what());
+        return 1;
+    }
+}
+
+/// move and get: the progress line and the final counts.
+int report_retrieve(const char *what, const net::RetrieveResult &r, double seconds) {
+    if (::isatty(2)) std::fputs("\r\033[K", stderr);
+    std::fprintf(stderr, "%s: %s; completed %u, failed %u, warning %u in %.2f s\n", what,
+                 net::qr_status_text(net::dimse::C_MOVE_RSP, r.status).c_str(), r.completed, r.failed, r.warning, seconds);
+    if (!r.error_comment.empty()) std::fprintf(stderr, "  %s\n", r.error_comment.c_str());
+    for (const auto &uid : r.failed_sop_instances) std::fprintf(stderr, "  failed: %s\n", uid.c_str());
+    return r.status == 0 ? 0 : 1;
+}
+
+net::RetrieveProgressFn progress_line() {
+    const bool tty = ::isatty(2);
+    return [tty](const net::RetrieveProgress &p) {
+        if (tty && p.status >= 0xFF00)
+            std::fprintf(stderr, "\r\033[Kremaining %u, completed %u, failed %u, warning %u",
+                         p.remaining ? unsigned(*p.remaining) : 0u, p.completed, p.failed, p.warning);
+        return true;
+    };
+}
+
+int cmd_move(const std::vector<std::string> &args) {
+    NetOptions o;
+    if (!o.parse(args, kQueryValueOpts)) return usage_error("move: " + o.error);
+    QueryOptions q;
+    std::string err;
+    if (!q.parse("move", o.rest, err)) return usage_error(err);
+    uint16_t port = 0;
+    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error("move: needs HOST PORT");
+    if (q.dest.empty() || q.dest.size() > 16) return usage_error("move: --dest AE (1 to 16 characters) is required");
+    if (q.model == 'W') return usage_error("move: the worklist has no C-MOVE");
+    const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootMove : net::qr_uids::StudyRootMove;
+    net::AeConfig cfg = o.config();
+    cfg.add(sop, {}, false, true);
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        auto assoc = net::Association::connect(cfg, q.pos[0], port, o.aec);
+        net::RetrieveResult r = net::move(*assoc, sop, q.dest, q.identifier, progress_line());
+        assoc->release();
+        return report_retrieve("move", r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: move %s:%u: %s\n", q.pos[0].c_str(), port, e.what());
+        return 1;
+    }
+}
+
+int cmd_get(const std::vector<std::string> &args) {
+    NetOptions o;
+    if (!o.parse(args, kQueryValueOpts)) return usage_error("get: " + o.error);
+    QueryOptions q;
+    std::string err;
+    if (!q.parse("get", o.rest, err)) return usage_error(err);
+    uint16_t port = 0;
+    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error("get: needs HOST PORT");
+    if (q.out.empty()) return usage_error("get: --out DIR is required");
+    if (q.model == 'W') return usage_error("get: the worklist has no C-GET");
+    const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootGet : net::qr_uids::StudyRootGet;
+    net::AeConfig cfg = o.config();
+    cfg.add(sop, {}, false, true);
+    cfg.add_get_storage();  // the C-STORE sub-operations come back with us as SCP (PS3.7 D.3.3.4)
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        net::StorageFolder folder(q.out);
+        auto assoc = net::Association::connect(cfg, q.pos[0], port, o.aec);
+        net::RetrieveResult r = net::get(*assoc, sop, q.identifier, folder, progress_line());
+        assoc->release();
+        return report_retrieve("get", r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: get %s:%u: %s\n", q.pos[0].c_str(), port, e.what());
+        return 1;
+    }
+}
+
 net::Server *g_server = nullptr;
 extern "C" void on_signal(int) {
     if (g_server) g_server->request_stop();
@@ -551,5 +808,8 @@ int main(int argc, char **argv) {
     if (cmd == "echo") return cmd_echo(args);
     if (cmd == "send") return cmd_send(args);
     if (cmd == "recv") return cmd_recv(args);
+    if (cmd == "find") return cmd_find(args);
+    if (cmd == "move") return cmd_move(args);
+    if (cmd == "get") return cmd_get(args);
     return usage_error("unknown command '" + cmd + "'");
 }

@@ -65,6 +65,28 @@ AeConfig &AeConfig::add_all_storage(std::vector<std::string> ts, bool scp, bool 
     return *this;
 }
 
+const std::vector<std::string> &common_storage_sop_classes() {
+    static const std::vector<std::string> kList = [] {
+        std::vector<std::string> v;
+        for (const char *s : {"1", "1.1", "1.1.1", "1.2", "1.2.1", "1.3", "2", "2.1", "3.1", "4", "4.1", "6.1", "7",
+                              "7.2", "7.3", "7.4", "9.1.1", "11.1", "12.1", "12.2", "20", "66", "66.4", "77.1.4",
+                              "88.11", "88.22", "88.33", "88.59", "104.1", "128", "130", "481.1", "481.2", "481.3",
+                              "481.5"})
+            v.push_back(std::string("1.2.840.10008.5.1.4.1.1.") + s);
+        return v;
+    }();
+    return kList;
+}
+
+AeConfig &AeConfig::add_get_storage(std::vector<std::string> ts, std::vector<std::string> classes, bool as_get_scu) {
+    if (classes.empty()) classes = common_storage_sop_classes();
+    // PS3.7 D.3.3.4: the C-GET SCU is the SCP of the C-STORE sub-operations (and proposes that role
+    // with a role selection item, which make_request() adds for classes with `scp`); the C-GET SCP
+    // is their SCU, and accepts the requestor's SCP role only for classes with `scu`.
+    for (const auto &uid : classes) add(uid, ts, as_get_scu, !as_get_scu);
+    return *this;
+}
+
 const SopClassSupport *AeConfig::find(const std::string &uid) const {
     for (const auto &s : sop_classes)
         if (s.sop_class_uid == uid) return &s;

@@ -14,6 +14,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/uid.h"
+#include "query_scp.h"
 
 namespace dcmkit::net {
 
@@ -457,6 +458,8 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
     std::unique_ptr<StoreFinisher> finisher;
     if (h.storage && !h.on_store && assoc.max_operations_performed() > 1)
         finisher = std::make_unique<StoreFinisher>(assoc, *h.storage, assoc.max_operations_performed());
+    // C-FIND, C-MOVE, C-GET and C-CANCEL (query.cpp); waits for its operation when this returns.
+    QueryScp queries(assoc, h);
     for (;;) {
         std::optional<Command> cmd = assoc.receive_command(cfg.timeouts.idle_ms);
         if (!cmd) return;  // released
@@ -499,6 +502,22 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
             assoc.send_command(cmd->context_id, dimse::response(cmd->fields, dimse::C_STORE_RSP, st));
             break;
         }
+        case dimse::C_FIND_RQ:
+        case dimse::C_MOVE_RQ:
+        case dimse::C_GET_RQ:
+            queries.request(*cmd);
+            break;
+        case dimse::N_EVENT_REPORT_RQ:
+        case dimse::N_GET_RQ:
+        case dimse::N_SET_RQ:
+        case dimse::N_ACTION_RQ:
+        case dimse::N_CREATE_RQ:
+        case dimse::N_DELETE_RQ: {
+            // DIMSE-N (normalized.h): the handler registered for the context's SOP class.
+            auto it = pc ? h.n_handlers.find(pc->abstract_syntax) : h.n_handlers.end();
+            serve_n_request(assoc, *cmd, it != h.n_handlers.end() ? it->second : NHandler{});
+            break;
+        }
         default: {
             // PS3.7 C.5.10: an operation this SCP does not perform.
             if (cmd->has_dataset) assoc.receive_dataset([](const uint8_t *, size_t) {}, cfg.timeouts.dimse_ms);
@@ -506,7 +525,10 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
                 assoc.abort(2, 5);
                 throw Error(Errc::protocol, std::string("unexpected ") + dimse::command_name(field));
             }
-            if (field == dimse::C_CANCEL_RQ) break;  // nothing to cancel
+            if (field == dimse::C_CANCEL_RQ) {
+                queries.cancel(*cmd);
+                break;
+            }
             assoc.send_command(cmd->context_id, dimse::response(cmd->fields, uint16_t(field | 0x8000),
                                                                 dimse::status::UnrecognizedOperation));
         }

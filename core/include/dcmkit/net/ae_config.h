@@ -75,6 +75,15 @@ struct AeConfig {
     /// Every Storage SOP class of the registry (PS3.4 Annex B), with `transfer_syntaxes`
     /// (empty = uncompressed ones, plus every encapsulated syntax the registry knows, accepted as is).
     AeConfig &add_all_storage(std::vector<std::string> transfer_syntaxes = {}, bool scp = true, bool scu = false);
+    /// For C-GET (PS3.4 C.4.3): storage SOP classes on which this AE takes the roles a C-GET
+    /// needs, proposed or accepted through SCP/SCU Role Selection (PS3.7 D.3.3.4). As the C-GET
+    /// SCU (`as_get_scu` true) this AE receives the C-STORE sub-operations, so it is their SCP
+    /// (role item SCU=0, SCP=1); as the C-GET SCP it sends them and is their SCU. `sop_classes`
+    /// empty = a list of common image storage classes that fits the 128 presentation contexts of
+    /// an association with the query contexts (every storage class would not); `transfer_syntaxes`
+    /// empty = the uncompressed ones.
+    AeConfig &add_get_storage(std::vector<std::string> transfer_syntaxes = {}, std::vector<std::string> sop_classes = {},
+                              bool as_get_scu = true);
     const SopClassSupport *find(const std::string &sop_class_uid) const;
 
     /// Logs through `log` when `level` is at or above `log_level`.
@@ -89,6 +98,9 @@ struct AeConfig {
 const std::vector<std::string> &uncompressed_transfer_syntaxes();
 /// Every Storage SOP class UID of the registry (PS3.4 B.5).
 std::vector<std::string> storage_sop_classes();
+/// The storage SOP classes add_get_storage() uses by default (CT, MR, CR, DX, MG, US, SC, NM, PET,
+/// XA, RF, RT, SR, encapsulated PDF, enhanced CT/MR, VL photographic…).
+const std::vector<std::string> &common_storage_sop_classes();
 
 /// What an acceptor decides about an A-ASSOCIATE-RQ: accept (with per-context results) or reject.
 struct Negotiation {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,6 +18,8 @@
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
+#include "dcmkit/net/normalized.h"
+#include "dcmkit/net/query.h"
 
 namespace dcmkit::net {
 
@@ -111,6 +114,14 @@ struct ServiceHandlers {
     /// Must consume the dataset (assoc.receive_dataset) and return the status.
     std::function<uint16_t(StoreRequest &)> on_store;
     std::shared_ptr<StorageFolder> storage;
+    /// Query/Retrieve SCP (query.h, PS3.4 Annex C). An unset handler answers 0122 Refused: SOP
+    /// Class not supported.
+    FindHandler on_find;
+    RetrieveHandler on_move;
+    RetrieveHandler on_get;
+    /// DIMSE-N performers by SOP class UID (normalized.h, workflow.h: MPPS, Storage Commitment).
+    /// A class without one answers 0118 No Such SOP Class.
+    std::map<std::string, NHandler> n_handlers;
     /// Sees each request before negotiation (e.g. to reject); the server already enforces
     /// max_associations.
     AcceptHook on_associate;

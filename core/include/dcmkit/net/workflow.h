@@ -1,0 +1,81 @@
+// dcmkit — Modality Performed Procedure Step (PS3.4 Annex F) and Storage Commitment Push Model
+// (PS3.4 Annex J), on the DIMSE-N layer.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dcmkit/dataset.h"
+#include "dcmkit/net/normalized.h"
+
+namespace dcmkit::net {
+
+// -- Modality Performed Procedure Step ---------------------------------------------------------------
+
+/// PS3.7 C / PS3.4 F.7.2 statuses the MPPS performer answers with.
+namespace mpps_status {
+constexpr uint16_t NoSuchObjectInstance = 0x0112;
+constexpr uint16_t DuplicateSOPInstance = 0x0111;
+constexpr uint16_t MissingAttribute = 0x0120;
+constexpr uint16_t InvalidAttributeValue = 0x0106;
+}  // namespace mpps_status
+
+/// The MPPS performer (SCP): keeps each instance as a DICOM JSON file in a folder and enforces
+/// PS3.4 F.7.2: N-CREATE needs the attributes the SCU must send and status IN PROGRESS; N-SET may
+/// move it to COMPLETED or DISCONTINUED (with the end date and time), after which the instance may
+/// no longer be updated (Processing Failure, Error ID A710). Thread-safe.
+class MppsStore {
+public:
+    explicit MppsStore(std::string folder);
+    /// The N-CREATE / N-SET handler to register for the MPPS SOP class.
+    NHandler handler();
+    /// The instance as last stored, if any.
+    std::optional<Dataset> get(const std::string &sop_instance_uid) const;
+    /// Called (from the association's thread) after each accepted N-CREATE / N-SET with the whole
+    /// instance: a worklist can update its scheduled step from it.
+    std::function<void(const std::string &sop_instance_uid, const Dataset &mpps)> on_change;
+
+private:
+    NResponse create(NRequest &rq);
+    NResponse set(NRequest &rq);
+    std::string path_of(const std::string &uid) const;
+    void save(const std::string &uid, const Dataset &ds) const;
+
+    std::string folder_;
+    mutable std::mutex mu_;
+};
+
+// -- Storage Commitment Push Model ----------------------------------------------------------------
+
+/// One referenced instance, and when it could not be committed, why (PS3.4 J.3.2.1.1.1: 0110H
+/// Processing failure, 0112H No such object instance, 0119H Class-instance conflict, 0122H
+/// Referenced SOP Class not supported, 0131H Duplicate transaction UID).
+struct CommitItem {
+    std::string sop_class_uid, sop_instance_uid;
+    uint16_t failure_reason = 0;
+};
+
+struct CommitResult {
+    uint16_t action_status = 0xFFFF;  ///< status of the N-ACTION response
+    std::string transaction_uid;
+    bool report_received = false;     ///< the N-EVENT-REPORT came on this association in time
+    uint16_t event_type = 0;          ///< 1: all committed, 2: some failed
+    std::vector<CommitItem> committed, failed;
+};
+
+/// Storage Commitment SCU: sends the N-ACTION (Request Storage Commitment, action type 1) for the
+/// instances, then waits up to `report_wait_ms` for the performer's N-EVENT-REPORT on the same
+/// association (answering it). When it does not come (the performer may send it on an association
+/// of its own), report_received is false.
+CommitResult request_commitment(Association &assoc, const std::vector<CommitItem> &instances, int report_wait_ms);
+
+/// Storage Commitment SCP: answers the N-ACTION, then checks each instance with `verify` (0 when
+/// it is held and intact, else the failure reason) and sends the N-EVENT-REPORT on the same
+/// association (event type 1, or 2 with the Failed SOP Sequence).
+NHandler storage_commitment_handler(std::function<uint16_t(const std::string &sop_class, const std::string &sop_instance)> verify);
+
+}  // namespace dcmkit::net
