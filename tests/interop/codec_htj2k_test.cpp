@@ -25,8 +25,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -45,36 +44,7 @@ protected:
     dk_test::TempDir tmp_{"dcmkit-htj2k"};
 };
 
-const Codec &codec(const char *uid) {
-    const Codec *c = find_codec(uid);
-    if (!c) throw std::runtime_error(std::string("no codec for ") + uid);
-    return *c;
-}
-
-/// A spec's frames as codec input (interleaved) with their PixelInfo (planar configuration 0).
-struct Image {
-    PixelInfo info;
-    std::vector<std::vector<uint8_t>> frames;
-};
-
-Image image_of(const dk_test::ImageSpec &spec) {
-    const DicomFile f = dk_test::make_image(spec);
-    Image im;
-    im.info = PixelInfo::from(f.dataset);
-    const size_t bytes = im.info.bits_allocated / 8, spp = im.info.samples_per_pixel;
-    const size_t plane = size_t(im.info.rows) * im.info.columns;
-    for (uint64_t i = 0; i < im.info.frames; ++i) {
-        Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> v(b.data(), b.data() + b.size());
-        if (im.info.planar_configuration == 1)
-            for (size_t p = 0; p < plane; ++p)
-                for (size_t k = 0; k < spp; ++k)
-                    std::copy_n(b.data() + (k * plane + p) * bytes, bytes, &v[(p * spp + k) * bytes]);
-        im.frames.push_back(std::move(v));
-    }
-    im.info.planar_configuration = 0;
-    return im;
-}
+using dk_test::codec_for;
 
 std::vector<int64_t> samples(const PixelInfo &info, const std::vector<uint8_t> &frame) {
     return dk_test::samples_of(info, frame.data(), frame.size(), false);
@@ -82,43 +52,14 @@ std::vector<int64_t> samples(const PixelInfo &info, const std::vector<uint8_t> &
 
 std::vector<int64_t> our_decode(const char *uid, const PixelInfo &info, const std::vector<uint8_t> &cs) {
     std::vector<uint8_t> out(info.frame_bytes());
-    codec(uid).decode(info, cs.data(), cs.size(), out.data(), out.size());
+    codec_for(uid).decode(info, cs.data(), cs.size(), out.data(), out.size());
     return samples(info, out);
 }
 
-/// opj_decompress of a codestream to RAWL (components one after another, 1 or 2 bytes a sample
-/// little-endian, with the precision and signedness it prints per component), interleaved.
+/// opj_decompress of a codestream (dk_test::opj_decompress_samples).
 std::vector<int64_t> opj_decode(const dk_test::TempDir &tmp, const std::string &name, const std::vector<uint8_t> &cs,
                                 const PixelInfo &info) {
-    const std::string in = tmp / (name + ".j2k"), out = tmp / (name + ".rawl");
-    dk_test::write_bytes(in, cs.data(), cs.size());
-    const std::string log = dk_test::tool({"opj_decompress", "-i", in, "-o", out});
-    std::vector<std::pair<int, bool>> comps;
-    for (size_t at = log.find("characteristics: "); at != std::string::npos; at = log.find("characteristics: ", at + 1)) {
-        unsigned w = 0, h = 0, prec = 0;
-        char sign[16] = {};
-        if (std::sscanf(log.c_str() + at, "characteristics: %ux%ux%u %15s", &w, &h, &prec, sign) == 4)
-            comps.emplace_back(int(prec), std::string(sign) == "signed");
-    }
-    const size_t plane = size_t(info.rows) * info.columns, spp = info.samples_per_pixel;
-    if (comps.size() != spp) throw std::runtime_error("opj_decompress: cannot tell the components of " + name + ": " + log);
-    const std::string raw = dk_test::read_bytes(out);
-    std::vector<int64_t> v(plane * spp);
-    size_t offset = 0;
-    for (size_t k = 0; k < spp; ++k) {
-        const int prec = comps[k].first;
-        const size_t bytes = prec <= 8 ? 1 : 2;
-        if (offset + plane * bytes > raw.size()) throw std::runtime_error("opj_decompress wrote too little for " + name);
-        const auto *s = reinterpret_cast<const uint8_t *>(raw.data()) + offset;
-        for (size_t p = 0; p < plane; ++p) {
-            int64_t x = bytes == 1 ? s[p] : int64_t(s[2 * p] | s[2 * p + 1] << 8);
-            x &= (int64_t(1) << prec) - 1;
-            if (comps[k].second && (x >> (prec - 1)) & 1) x -= int64_t(1) << prec;
-            v[p * spp + k] = x;
-        }
-        offset += plane * bytes;
-    }
-    return v;
+    return dk_test::opj_decompress_samples(tmp, name, cs.data(), cs.size(), info);
 }
 
 /// A binary PGM (one sample) or PPM (three) of an unsigned frame: maxval 2^Bits Stored - 1,
@@ -151,12 +92,6 @@ std::vector<int64_t> read_pnm(const std::string &path) {
     return v;
 }
 
-double rms(const std::vector<int64_t> &a, const std::vector<int64_t> &b) {
-    double s = 0;
-    for (size_t i = 0; i < a.size(); ++i) s += double(a[i] - b[i]) * double(a[i] - b[i]);
-    return std::sqrt(s / double(a.size()));
-}
-
 // ---- We encode, OpenJPEG decodes ------------------------------------------------------------------
 
 TEST_F(Htj2kPeers, OurCodestreamsOpjDecompressDecodes) {
@@ -166,10 +101,10 @@ TEST_F(Htj2kPeers, OurCodestreamsOpjDecompressDecodes) {
         const bool lossy = std::string(uid) == kHtj2k;
         for (const auto &spec : dk_test::standard_specs()) {
             SCOPED_TRACE(std::string(uid) + " " + spec.name);
-            const Image im = image_of(spec);
+            const dk_test::CodecInput im = dk_test::codec_input(spec);
             for (size_t f = 0; f < im.frames.size(); ++f) {
                 FrameLayout layout;
-                const auto cs = codec(uid).encode(im.info, im.frames[f].data(), im.frames[f].size(), options, layout);
+                const auto cs = codec_for(uid).encode(im.info, im.frames[f].data(), im.frames[f].size(), options, layout);
                 const auto peer = opj_decode(tmp_, spec.name + std::to_string(f), cs, im.info);
                 const auto original = samples(im.info, im.frames[f]);
                 if (!lossy) {
@@ -178,7 +113,7 @@ TEST_F(Htj2kPeers, OurCodestreamsOpjDecompressDecodes) {
                     PixelInfo stored = im.info;
                     if (!layout.photometric.empty()) stored.photometric_interpretation = layout.photometric;
                     EXPECT_EQ(dk_test::max_abs_diff(peer, our_decode(uid, stored, cs)), 0) << "frame " << f;
-                    EXPECT_LT(rms(peer, original), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << f;
+                    EXPECT_LT(dk_test::rms_diff(peer, original), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << f;
                 }
             }
         }
@@ -191,7 +126,7 @@ TEST_F(Htj2kPeers, OjphCompressWeDecode) {
     for (const auto &spec : dk_test::standard_specs()) {
         if (spec.is_signed) continue;  // ojph_compress 0.9 reads unsigned samples only
         SCOPED_TRACE(spec.name);
-        const Image im = image_of(spec);
+        const dk_test::CodecInput im = dk_test::codec_input(spec);
         const std::string ext = spec.samples == 3 ? ".ppm" : ".pgm";
         for (size_t f = 0; f < im.frames.size(); ++f) {
             const auto original = samples(im.info, im.frames[f]);
@@ -222,7 +157,7 @@ TEST_F(Htj2kPeers, OjphCompressWeDecode) {
                     dk_test::tool({"ojph_expand", "-i", j2c, "-o", back});
                     const int64_t tolerance = spec.bits_stored > 12 ? 4 : 2;
                     EXPECT_LE(dk_test::max_abs_diff(ours, read_pnm(back)), tolerance) << "frame " << f << " vs ojph_expand";
-                    EXPECT_LT(rms(ours, original), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << f;
+                    EXPECT_LT(dk_test::rms_diff(ours, original), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << f;
                 }
             }
         }
@@ -230,7 +165,7 @@ TEST_F(Htj2kPeers, OjphCompressWeDecode) {
 }
 
 TEST_F(Htj2kPeers, CutOjphCodestreamThrows) {
-    const Image im = image_of(dk_test::standard_specs()[3]);  // mono16
+    const dk_test::CodecInput im = dk_test::codec_input(dk_test::standard_specs()[3]);  // mono16
     const std::string pnm = tmp_ / "cut.pgm", j2c = tmp_ / "cut.j2c";
     write_pnm(pnm, im.info, samples(im.info, im.frames[0]));
     dk_test::tool({"ojph_compress", "-i", pnm, "-o", j2c, "-reversible", "true"});
@@ -238,7 +173,7 @@ TEST_F(Htj2kPeers, CutOjphCodestreamThrows) {
     std::vector<uint8_t> out(im.info.frame_bytes());
     for (size_t n : {size_t(0), size_t(3), size_t(60), s.size() / 3, s.size() / 2, s.size() - 5}) {
         try {
-            codec(kHtj2kLossless).decode(im.info, reinterpret_cast<const uint8_t *>(s.data()), n, out.data(), out.size());
+            codec_for(kHtj2kLossless).decode(im.info, reinterpret_cast<const uint8_t *>(s.data()), n, out.data(), out.size());
             ADD_FAILURE() << "decoded " << n << " of " << s.size() << " bytes";
         } catch (const Error &e) {
             EXPECT_TRUE(e.code() == Errc::truncated || e.code() == Errc::malformed) << n << ": " << e.what();
@@ -249,23 +184,15 @@ TEST_F(Htj2kPeers, CutOjphCodestreamThrows) {
 // ---- Speed -------------------------------------------------------------------------------------------
 
 TEST_F(Htj2kPeers, SpeedAgainstTools512x512x16) {
-    const Image im = image_of({"speed16", 512, 512, 1, 1, 16, 16, false, "MONOCHROME2", 0});
-    auto best_of = [](int n, auto &&fn) {
-        double best = 1e18;
-        for (int i = 0; i < n; ++i) {
-            const auto t0 = dk_test::Clock::now();
-            fn();
-            best = std::min(best, dk_test::ms_since(t0));
-        }
-        return best;
-    };
+    const dk_test::CodecInput im = dk_test::codec_input(dk_test::ImageSpec{"speed16", 512, 512, 1, 1, 16, 16, false, "MONOCHROME2", 0});
     std::vector<uint8_t> cs;
     FrameLayout layout;
-    const double enc_ms = best_of(5, [&] {
-        cs = codec(kHtj2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, layout);
+    const double enc_ms = dk_test::best_ms_of(5, [&] {
+        cs = codec_for(kHtj2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, layout);
     });
     std::vector<uint8_t> out(im.info.frame_bytes());
-    const double dec_ms = best_of(5, [&] { codec(kHtj2kLossless).decode(im.info, cs.data(), cs.size(), out.data(), out.size()); });
+    const double dec_ms = dk_test::best_ms_of(
+        5, [&] { codec_for(kHtj2kLossless).decode(im.info, cs.data(), cs.size(), out.data(), out.size()); });
     EXPECT_EQ(out, im.frames[0]);
     const std::string pgm = tmp_ / "speed.pgm", j2c = tmp_ / "speed.j2c", back = tmp_ / "speed.back.pgm",
                       rawl = tmp_ / "speed.rawl";

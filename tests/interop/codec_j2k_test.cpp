@@ -22,8 +22,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -41,11 +40,7 @@ protected:
     dk_test::TempDir tmp_{"dcmkit-j2k"};
 };
 
-const Codec &codec(const char *uid) {
-    const Codec *c = find_codec(uid);
-    if (!c) throw std::runtime_error(std::string("no codec for ") + uid);
-    return *c;
-}
+using dk_test::codec_for;
 
 /// Clamps a sample into the range Bits Stored allows, as our decoder does for codestreams of a
 /// higher precision (GDCM codes 12-bit data as 16-bit components and leaves lossy overshoot, e.g.
@@ -76,101 +71,25 @@ std::vector<std::vector<int64_t>> native_frames(const DicomFile &f, const PixelI
 
 /// Decodes frame `i` of an encapsulated file with our codec for its transfer syntax.
 std::vector<int64_t> our_decode(const DicomFile &f, uint64_t i, FrameLayout *layout = nullptr) {
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Bytes cs = frame_bytes(f.dataset, i);
-    std::vector<uint8_t> out(info.frame_bytes());
-    FrameLayout l = codec(f.transfer_syntax.c_str()).decode(info, cs.data(), cs.size(), out.data(), out.size());
-    if (layout) *layout = l;
-    return dk_test::samples_of(info, out.data(), out.size(), false);
+    return dk_test::our_frame_samples(codec_for(f.transfer_syntax), PixelInfo::from(f.dataset), f, i, layout);
 }
 
-/// opj_decompress of one codestream to RAWL: the components one after another, samples of 1 byte
-/// (precision <= 8) or 2 bytes little-endian, with the precision and signedness it prints for
-/// each component. Returned interleaved, clamped into the Bits Stored range.
+/// opj_decompress of one codestream (dk_test::opj_decompress_samples), clamped into the Bits
+/// Stored range.
 std::vector<int64_t> opj_decode(const dk_test::TempDir &tmp, const std::string &name, const uint8_t *cs, size_t n,
                                 const PixelInfo &info) {
-    const std::string in = tmp / (name + ".j2k"), out = tmp / (name + ".rawl");
-    dk_test::write_bytes(in, cs, n);
-    const std::string log = dk_test::tool({"opj_decompress", "-i", in, "-o", out});
-    const size_t plane = size_t(info.rows) * info.columns, spp = info.samples_per_pixel;
-    std::vector<std::pair<int, bool>> comps;  // precision, signed
-    for (size_t at = log.find("characteristics: "); at != std::string::npos; at = log.find("characteristics: ", at + 1)) {
-        unsigned w = 0, h = 0, prec = 0;
-        char sign[16] = {};
-        if (std::sscanf(log.c_str() + at, "characteristics: %ux%ux%u %15s", &w, &h, &prec, sign) == 4)
-            comps.emplace_back(int(prec), std::string(sign) == "signed");
-    }
-    const std::string raw = dk_test::read_bytes(out);
-    if (comps.size() != spp) throw std::runtime_error("opj_decompress: cannot tell the components of " + name + ": " + log);
-    std::vector<int64_t> v(plane * spp);
-    size_t offset = 0;
-    for (size_t k = 0; k < spp; ++k) {
-        const int prec = comps[k].first;
-        const size_t bytes = prec <= 8 ? 1 : 2;
-        if (offset + plane * bytes > raw.size()) throw std::runtime_error("opj_decompress wrote too little for " + name);
-        const auto *s = reinterpret_cast<const uint8_t *>(raw.data()) + offset;
-        for (size_t p = 0; p < plane; ++p) {
-            int64_t x = bytes == 1 ? s[p] : int64_t(s[2 * p] | s[2 * p + 1] << 8);
-            x &= (int64_t(1) << prec) - 1;
-            if (comps[k].second && (x >> (prec - 1)) & 1) x -= int64_t(1) << prec;
-            v[p * spp + k] = clamp_stored(info, x);
-        }
-        offset += plane * bytes;
-    }
+    std::vector<int64_t> v = dk_test::opj_decompress_samples(tmp, name, cs, n, info);
+    for (auto &x : v) x = clamp_stored(info, x);
     return v;
 }
 
-/// The native frames of `spec` as codec input: interleaved even when the spec is planar.
-std::vector<std::vector<uint8_t>> interleaved_frames(const DicomFile &f, PixelInfo &info) {
-    info = PixelInfo::from(f.dataset);
-    const size_t bytes = info.bits_allocated / 8, spp = info.samples_per_pixel;
-    const size_t plane = size_t(info.rows) * info.columns;
-    std::vector<std::vector<uint8_t>> frames;
-    for (uint64_t i = 0; i < info.frames; ++i) {
-        Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> v(b.data(), b.data() + b.size());
-        if (info.planar_configuration == 1)
-            for (size_t p = 0; p < plane; ++p)
-                for (size_t k = 0; k < spp; ++k)
-                    std::copy_n(b.data() + (k * plane + p) * bytes, bytes, &v[(p * spp + k) * bytes]);
-        frames.push_back(std::move(v));
-    }
-    info.planar_configuration = 0;
-    return frames;
-}
-
-/// Encodes every frame of a native file with our codec into an encapsulated file (PS3.5 A.4: an
-/// empty Basic Offset Table, one fragment per frame, padded to even length).
+/// Our encoding of every frame of a native file (dk_test::our_encoding); `codestreams` gets them
+/// as the codec wrote them.
 DicomFile our_encode(const DicomFile &native, const char *uid, const EncodeOptions &options,
                      std::vector<std::vector<uint8_t>> *codestreams = nullptr) {
-    PixelInfo info;
-    const auto frames = interleaved_frames(native, info);
-    DicomFile out = native;
-    out.transfer_syntax = uid;
-    Element px(tags::PixelData, VR::OB);
-    px.undefined_length = true;
-    px.fragments.emplace_back();
-    FrameLayout layout;
-    for (const auto &fr : frames) {
-        std::vector<uint8_t> cs = codec(uid).encode(info, fr.data(), fr.size(), options, layout);
-        if (codestreams) codestreams->push_back(cs);
-        if (cs.size() % 2) cs.push_back(0);
-        px.fragments.emplace_back(std::move(cs));
-    }
-    out.dataset.set(std::move(px));
-    if (info.samples_per_pixel == 3) out.dataset.set_int(Tag(0x0028, 0x0006), 0, VR::US);
-    if (!layout.photometric.empty()) out.dataset.set_string(Tag(0x0028, 0x0004), layout.photometric, VR::CS);
-    if (layout.lossy) {
-        out.dataset.set_string(Tag(0x0028, 0x2110), "01", VR::CS);
-        out.dataset.set_string(Tag(0x0028, 0x2114), layout.lossy_method, VR::CS);
-    }
-    return out;
-}
-
-double rms(const std::vector<int64_t> &a, const std::vector<int64_t> &b) {
-    double s = 0;
-    for (size_t i = 0; i < a.size(); ++i) s += double(a[i] - b[i]) * double(a[i] - b[i]);
-    return std::sqrt(s / double(a.size()));
+    dk_test::OurEncoding enc = dk_test::our_encoding(native, uid, options);
+    if (codestreams) *codestreams = std::move(enc.codestreams);
+    return enc.file;
 }
 
 // ---- GDCM encodes, we decode ------------------------------------------------------------------
@@ -254,7 +173,7 @@ TEST_F(J2kPeers, OurLossyPeersDecodeAsWeDo) {
             EXPECT_EQ(dk_test::max_abs_diff(ours, opj_decode(tmp_, spec.name + std::to_string(i), cs[i].data(), cs[i].size(), info)), 0)
                 << "frame " << i << " vs opj_decompress";
             // 5:1 on these small images: RMS error under 2% of the range (the peers' decode).
-            EXPECT_LT(rms(golden[i], original[i]), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << i;
+            EXPECT_LT(dk_test::rms_diff(golden[i], original[i]), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << i;
         }
     }
 }
@@ -273,7 +192,7 @@ TEST_F(J2kPeers, CutOrCorruptGdcmCodestreamsThrow) {
     std::vector<uint8_t> out(info.frame_bytes());
     for (size_t n : {size_t(0), size_t(2), size_t(50), cs.size() / 3, cs.size() / 2, cs.size() - 10}) {
         try {
-            codec(kJ2kLossless).decode(info, cs.data(), n, out.data(), out.size());
+            codec_for(kJ2kLossless).decode(info, cs.data(), n, out.data(), out.size());
             ADD_FAILURE() << "decoded " << n << " of " << cs.size() << " bytes";
         } catch (const Error &e) {
             EXPECT_TRUE(e.code() == Errc::truncated || e.code() == Errc::malformed) << n << ": " << e.what();
@@ -283,7 +202,7 @@ TEST_F(J2kPeers, CutOrCorruptGdcmCodestreamsThrow) {
         std::vector<uint8_t> bad = cs;
         bad[at] ^= 0x5A;
         try {
-            codec(kJ2kLossless).decode(info, bad.data(), bad.size(), out.data(), out.size());
+            codec_for(kJ2kLossless).decode(info, bad.data(), bad.size(), out.data(), out.size());
         } catch (const Error &) {
         }
     }
@@ -296,22 +215,16 @@ TEST_F(J2kPeers, SpeedAgainstGdcmconv512x512x16) {
     const DicomFile orig = dk_test::make_image(spec);
     const std::string native = tmp_ / "speed.dcm", j2k = tmp_ / "speed.j2k.dcm", raw = tmp_ / "speed.raw.dcm";
     write_file(native, orig);
-    PixelInfo info;
-    const auto frames = interleaved_frames(orig, info);
-    auto best_of = [](int n, auto &&fn) {
-        double best = 1e18;
-        for (int i = 0; i < n; ++i) {
-            const auto t0 = dk_test::Clock::now();
-            fn();
-            best = std::min(best, dk_test::ms_since(t0));
-        }
-        return best;
-    };
+    const dk_test::CodecInput input = dk_test::codec_input(orig);
+    const PixelInfo &info = input.info;
+    const auto &frames = input.frames;
     std::vector<uint8_t> cs;
     FrameLayout layout;
-    const double enc_ms = best_of(5, [&] { cs = codec(kJ2kLossless).encode(info, frames[0].data(), frames[0].size(), {}, layout); });
+    const double enc_ms =
+        dk_test::best_ms_of(5, [&] { cs = codec_for(kJ2kLossless).encode(info, frames[0].data(), frames[0].size(), {}, layout); });
     std::vector<uint8_t> out(info.frame_bytes());
-    const double dec_ms = best_of(5, [&] { codec(kJ2kLossless).decode(info, cs.data(), cs.size(), out.data(), out.size()); });
+    const double dec_ms =
+        dk_test::best_ms_of(5, [&] { codec_for(kJ2kLossless).decode(info, cs.data(), cs.size(), out.data(), out.size()); });
     EXPECT_EQ(out, frames[0]);
     double gdcm_enc = 1e18, gdcm_dec = 1e18;
     for (int i = 0; i < 3; ++i) {

@@ -20,8 +20,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -32,82 +31,22 @@ constexpr const char *kLosslessSv1 = "1.2.840.10008.1.2.4.70";
 constexpr const char *kExtended = "1.2.840.10008.1.2.4.51";
 constexpr const char *kBaseline = "1.2.840.10008.1.2.4.50";
 
-using Frames = std::vector<std::vector<int64_t>>;
+using dk_test::expect_same_samples;
+using dk_test::Frames;
+using dk_test::native_samples;
+using dk_test::our_decoding;
 
-/// Samples of every frame of a native file, interleaved, as dk_test::samples_of gives them.
-Frames native_samples(const DicomFile &f) {
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Frames frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        frames.push_back(dk_test::samples_of(info, b.data(), b.size(), info.samples_per_pixel > 1 && info.planar_configuration == 1));
-    }
-    return frames;
-}
-
-/// Every frame of a JPEG lossless file decoded by our codec for the file's transfer syntax.
-Frames our_decoding(const DicomFile &f) {
-    const Codec *codec = find_codec(f.transfer_syntax);
-    EXPECT_NE(codec, nullptr) << f.transfer_syntax;
-    if (!codec) return {};
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Frames frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> out(info.frame_bytes());
-        const FrameLayout fl = codec->decode(info, b.data(), b.size(), out.data(), out.size());
-        EXPECT_TRUE(fl.photometric.empty());
-        frames.push_back(dk_test::samples_of(info, out.data(), out.size(), false));
-    }
-    return frames;
-}
-
-void expect_same(const Frames &ours, const Frames &golden, const std::string &what) {
-    ASSERT_EQ(ours.size(), golden.size()) << what << ": frame count";
-    for (size_t i = 0; i < ours.size(); ++i) {
-        ASSERT_EQ(ours[i].size(), golden[i].size()) << what << ": frame " << i << " sample count";
-        size_t bad = 0;
-        while (bad < ours[i].size() && ours[i][bad] == golden[i][bad]) ++bad;
-        EXPECT_EQ(bad, ours[i].size()) << what << ": frame " << i << " differs first at sample " << bad << " ("
-                                       << ours[i][bad] << " vs " << golden[i][bad] << ")";
-    }
-}
-
-/// A native frame in the interleaved layout codecs take (Planar Configuration 0).
-std::vector<uint8_t> interleaved(const PixelInfo &info, const Bytes &frame) {
-    std::vector<uint8_t> out(frame.data(), frame.data() + info.frame_bytes());
-    if (info.samples_per_pixel == 1 || info.planar_configuration == 0) return out;
-    const size_t bps = info.bits_allocated / 8, plane = size_t(info.rows) * info.columns, spp = info.samples_per_pixel;
-    for (size_t s = 0; s < spp; ++s)
-        for (size_t p = 0; p < plane; ++p)
-            for (size_t b = 0; b < bps; ++b) out[(p * spp + s) * bps + b] = frame[(s * plane + p) * bps + b];
-    return out;
-}
-
-/// Our encoding of a native file in `ts`: one fragment per frame, padded to even length (PS3.5 A.4),
-/// after an empty Basic Offset Table; Planar Configuration 0 (PS3.5 8.2.1).
+/// Our encoding of a native file in `ts` (dk_test::our_encoding: Planar Configuration 0);
+/// `fragments` gets the frames' fragments.
 DicomFile our_encoding(const DicomFile &native, const char *ts, const EncodeOptions &options,
                        std::vector<std::vector<uint8_t>> *fragments = nullptr) {
-    const Codec *codec = find_codec(ts);
-    const PixelInfo info = PixelInfo::from(native.dataset);
-    DicomFile f = native;
-    f.transfer_syntax = ts;
-    Element px(tags::PixelData, VR::OB);
-    px.undefined_length = true;
-    px.fragments.emplace_back();
-    for (uint64_t i = 0; i < frame_count(native.dataset); ++i) {
-        const std::vector<uint8_t> frame = interleaved(info, frame_bytes(native.dataset, i));
-        FrameLayout fl;
-        std::vector<uint8_t> bits = codec->encode(info, frame.data(), frame.size(), options, fl);
-        EXPECT_TRUE(fl.photometric.empty());
-        EXPECT_EQ(fl.lossy, options.point_transform > 0);
-        if (bits.size() % 2) bits.push_back(0);
-        if (fragments) fragments->push_back(bits);
-        px.fragments.push_back(Bytes(std::move(bits)));
+    const dk_test::OurEncoding enc = dk_test::our_encoding(native, ts, options);
+    for (size_t i = 0; i < enc.codestreams.size(); ++i) {
+        EXPECT_TRUE(enc.layouts[i].photometric.empty());
+        EXPECT_EQ(enc.layouts[i].lossy, options.point_transform > 0);
+        if (fragments) fragments->push_back(dk_test::padded_to_even(enc.codestreams[i]));
     }
-    f.dataset.set(std::move(px));
-    if (info.samples_per_pixel > 1) f.dataset.set_int(Tag(0x0028, 0x0006), 0, VR::US);
-    return f;
+    return enc.file;
 }
 
 class LosslessPeers : public ::testing::TestWithParam<dk_test::ImageSpec> {
@@ -135,22 +74,21 @@ TEST_P(LosslessPeers, DecodesWhatPeersEncode) {
         argv.insert(argv.end(), opts.begin(), opts.end());
         argv.insert(argv.end(), {native, jpg});
         dk_test::tool(argv);
-        dk_test::tool({"dcmdjpeg", jpg, raw});
         const DicomFile compressed = read_file(jpg);
         EXPECT_EQ(compressed.transfer_syntax, label == "e1" ? kLosslessSv1 : kLossless);
         const Frames ours = our_decoding(compressed);
-        expect_same(ours, native_samples(read_file(raw)), spec.name + " dcmcjpeg +" + label);
-        expect_same(ours, original, spec.name + " dcmcjpeg +" + label + " vs original");
+        expect_same_samples(ours, dk_test::decompressed_by({"dcmdjpeg"}, jpg, raw), spec.name + " dcmcjpeg +" + label);
+        expect_same_samples(ours, original, spec.name + " dcmcjpeg +" + label + " vs original");
     }
 
     // GDCM's lossless JPEG (gdcmconv --jpeg is lossless unless --lossy is given).
     dk_test::tool({"gdcmconv", "--jpeg", native, tmp / "gdcm.dcm"});
-    dk_test::tool({"gdcmconv", "--raw", tmp / "gdcm.dcm", tmp / "gdcm-raw.dcm"});
     const DicomFile gdcm = read_file(tmp / "gdcm.dcm");
     EXPECT_TRUE(gdcm.transfer_syntax == kLossless || gdcm.transfer_syntax == kLosslessSv1) << gdcm.transfer_syntax;
     const Frames ours = our_decoding(gdcm);
-    expect_same(ours, native_samples(read_file(tmp / "gdcm-raw.dcm")), spec.name + " gdcmconv --jpeg");
-    expect_same(ours, original, spec.name + " gdcmconv --jpeg vs original");
+    expect_same_samples(ours, dk_test::decompressed_by({"gdcmconv", "--raw"}, tmp / "gdcm.dcm", tmp / "gdcm-raw.dcm"),
+                        spec.name + " gdcmconv --jpeg");
+    expect_same_samples(ours, original, spec.name + " gdcmconv --jpeg vs original");
 }
 
 TEST_P(LosslessPeers, PeersDecodeWhatWeEncode) {
@@ -169,11 +107,11 @@ TEST_P(LosslessPeers, PeersDecodeWhatWeEncode) {
         const std::string ours = tmp / ("ours-" + std::to_string(sv) + ".dcm");
         const DicomFile encoded = our_encoding(source, ts, options);
         write_file(ours, encoded);
-        expect_same(our_decoding(read_file(ours)), original, label + " by our decoder");
-        dk_test::tool({"dcmdjpeg", ours, tmp / "ours-dcmtk-raw.dcm"});
-        expect_same(native_samples(read_file(tmp / "ours-dcmtk-raw.dcm")), original, label + " by dcmdjpeg");
-        dk_test::tool({"gdcmconv", "--raw", ours, tmp / "ours-gdcm-raw.dcm"});
-        expect_same(native_samples(read_file(tmp / "ours-gdcm-raw.dcm")), original, label + " by gdcmconv --raw");
+        expect_same_samples(our_decoding(read_file(ours)), original, label + " by our decoder");
+        expect_same_samples(dk_test::decompressed_by({"dcmdjpeg"}, ours, tmp / "ours-dcmtk-raw.dcm"), original,
+                            label + " by dcmdjpeg");
+        expect_same_samples(dk_test::decompressed_by({"gdcmconv", "--raw"}, ours, tmp / "ours-gdcm-raw.dcm"), original,
+                            label + " by gdcmconv --raw");
     }
 }
 

@@ -22,8 +22,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -44,18 +43,10 @@ constexpr int64_t kVsGdcmYbr = 2;
 // colour, chroma halved horizontally [17] ([42]).
 constexpr int64_t kLossyMono90 = 18, kLossyMono75 = 46, kLossyColour90 = 22, kLossyColour75 = 50;
 
-using Frames = std::vector<std::vector<int64_t>>;
-
-/// Samples of every frame of a native file, interleaved.
-Frames native_samples(const DicomFile &f) {
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Frames frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        frames.push_back(dk_test::samples_of(info, b.data(), b.size(), info.samples_per_pixel > 1 && info.planar_configuration == 1));
-    }
-    return frames;
-}
+using dk_test::Frames;
+using dk_test::max_abs_diff;
+using dk_test::native_samples;
+using dk_test::report_measure;
 
 /// JFIF YCbCr to RGB (T.871 7), for GDCM's output that stays YBR_FULL.
 void ybr_to_rgb(Frames &frames) {
@@ -69,87 +60,30 @@ void ybr_to_rgb(Frames &frames) {
         }
 }
 
-/// A peer's decompression of a compressed file, as RGB when it left YCbCr.
-Frames peer_samples(const std::string &path) {
-    const DicomFile f = read_file(path);
-    Frames frames = native_samples(f);
-    const std::string pi = f.dataset.get_string_or(Tag(0x0028, 0x0004), "");
+/// gdcmconv --raw's decompression of `in` (written to `out`), as RGB when it left YCbCr.
+Frames gdcm_samples(const std::string &in, const std::string &out) {
+    Frames frames = dk_test::decompressed_by({"gdcmconv", "--raw"}, in, out);
+    const std::string pi = read_file(out).dataset.get_string_or(Tag(0x0028, 0x0004), "");
     if (pi == "YBR_FULL" || pi == "YBR_FULL_422") ybr_to_rgb(frames);
     return frames;
 }
 
-/// Every frame of a JPEG file decoded by our codec.
+/// Every frame of a JPEG file decoded by our codec (which may turn YCbCr into RGB).
 Frames our_decoding(const DicomFile &f, std::string *photometric = nullptr) {
-    const Codec *codec = find_codec(f.transfer_syntax);
-    EXPECT_NE(codec, nullptr) << f.transfer_syntax;
-    if (!codec) return {};
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Frames frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> out(info.frame_bytes());
-        const FrameLayout fl = codec->decode(info, b.data(), b.size(), out.data(), out.size());
-        if (photometric) *photometric = fl.photometric.empty() ? info.photometric_interpretation : fl.photometric;
-        frames.push_back(dk_test::samples_of(info, out.data(), out.size(), false));
-    }
-    return frames;
+    return dk_test::our_decoding(f, dk_test::Photometric::any, photometric);
 }
 
-/// Largest difference over all frames (-1 when the shapes differ).
-int64_t max_diff(const Frames &a, const Frames &b) {
-    if (a.size() != b.size()) return -1;
-    int64_t m = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        const int64_t d = dk_test::max_abs_diff(a[i], b[i]);
-        if (d < 0) return -1;
-        m = std::max(m, d);
-    }
-    return m;
-}
-
-void report(const std::string &what, int64_t diff) { std::printf("[ measure  ] %-48s max |diff| %lld\n", what.c_str(), (long long)diff); }
-
-/// A native frame in the interleaved layout codecs take.
-std::vector<uint8_t> interleaved(const PixelInfo &info, const Bytes &frame) {
-    std::vector<uint8_t> out(frame.data(), frame.data() + info.frame_bytes());
-    if (info.samples_per_pixel == 1 || info.planar_configuration == 0) return out;
-    const size_t bps = info.bits_allocated / 8, plane = size_t(info.rows) * info.columns, spp = info.samples_per_pixel;
-    for (size_t s = 0; s < spp; ++s)
-        for (size_t p = 0; p < plane; ++p)
-            for (size_t b = 0; b < bps; ++b) out[(p * spp + s) * bps + b] = frame[(s * plane + p) * bps + b];
-    return out;
-}
-
-/// Our encoding of a native file: an empty Basic Offset Table, one fragment per frame padded to
-/// even length (PS3.5 A.4); Photometric Interpretation and Planar Configuration from the codec's
-/// layout (PS3.5 8.2.1), and the lossy compression attributes (PS3.3 C.7.6.1.1.5).
+/// Our encoding of a native file (dk_test::our_encoding): Photometric Interpretation and Planar
+/// Configuration from the codec's layout (PS3.5 8.2.1), and the lossy compression attributes.
 DicomFile our_encoding(const DicomFile &native, const char *uid, int quality) {
-    const Codec *codec = find_codec(uid);
-    const PixelInfo info = PixelInfo::from(native.dataset);
     EncodeOptions options;
     options.quality = quality;
     std::string why;
-    EXPECT_TRUE(codec->can_encode(info, options, &why)) << why;
-    DicomFile f = native;
-    f.transfer_syntax = uid;
-    Element px(tags::PixelData, VR::OB);
-    px.undefined_length = true;
-    px.fragments.emplace_back();
-    FrameLayout fl;
-    for (uint64_t i = 0; i < frame_count(native.dataset); ++i) {
-        const std::vector<uint8_t> frame = interleaved(info, frame_bytes(native.dataset, i));
-        std::vector<uint8_t> bits = codec->encode(info, frame.data(), frame.size(), options, fl);
-        if (bits.size() % 2) bits.push_back(0);
-        px.fragments.push_back(Bytes(std::move(bits)));
-    }
-    f.dataset.set(std::move(px));
-    EXPECT_TRUE(fl.lossy);
-    EXPECT_EQ(fl.lossy_method, "ISO_10918_1");
-    if (!fl.photometric.empty()) f.dataset.set_string(Tag(0x0028, 0x0004), fl.photometric, VR::CS);
-    if (info.samples_per_pixel > 1) f.dataset.set_int(Tag(0x0028, 0x0006), 0, VR::US);
-    f.dataset.set_string(Tag(0x0028, 0x2110), "01", VR::CS);
-    f.dataset.set_string(Tag(0x0028, 0x2114), fl.lossy_method, VR::CS);
-    return f;
+    EXPECT_TRUE(find_codec(uid)->can_encode(PixelInfo::from(native.dataset), options, &why)) << why;
+    const dk_test::OurEncoding enc = dk_test::our_encoding(native, uid, options);
+    EXPECT_TRUE(enc.layouts.back().lossy);
+    EXPECT_EQ(enc.layouts.back().lossy_method, "ISO_10918_1");
+    return enc.file;
 }
 
 std::vector<dk_test::ImageSpec> eight_bit_specs() {
@@ -201,9 +135,6 @@ TEST_P(JpegPeers, DecodesWhatPeersEncode) {
         dk_test::tool(argv);
         const DicomFile compressed = read_file(enc);
         ASSERT_EQ(compressed.transfer_syntax, c.uid) << what;
-        dk_test::tool({"dcmdjpeg", enc, dd});
-        dk_test::tool({"gdcmconv", "--raw", enc, gd});
-
         std::string photometric;
         const Frames ours = our_decoding(compressed, &photometric);
         const std::string stated = compressed.dataset.get_string(Tag(0x0028, 0x0004));
@@ -212,21 +143,21 @@ TEST_P(JpegPeers, DecodesWhatPeersEncode) {
         const bool gdcm_rgb = colour && stated == "RGB";
         EXPECT_EQ(photometric, colour ? "RGB" : spec.photometric) << what;
 
-        const Frames by_dcmtk = native_samples(read_file(dd));
-        const int64_t vs_dcmtk = max_diff(ours, by_dcmtk);
-        report(what + " vs dcmdjpeg", vs_dcmtk);
+        const Frames by_dcmtk = dk_test::decompressed_by({"dcmdjpeg"}, enc, dd);
+        const int64_t vs_dcmtk = max_abs_diff(ours, by_dcmtk);
+        report_measure(what + " vs dcmdjpeg", vs_dcmtk);
         EXPECT_GE(vs_dcmtk, 0) << what;
         EXPECT_LE(vs_dcmtk, kVsPeerDecoder) << what;
 
-        const Frames by_gdcm = peer_samples(gd);
-        const int64_t vs_gdcm = max_diff(ours, by_gdcm);
-        report(what + " vs gdcmconv --raw", vs_gdcm);
+        const Frames by_gdcm = gdcm_samples(enc, gd);
+        const int64_t vs_gdcm = max_abs_diff(ours, by_gdcm);
+        report_measure(what + " vs gdcmconv --raw", vs_gdcm);
         EXPECT_GE(vs_gdcm, 0) << what;
         EXPECT_LE(vs_gdcm, colour && !gdcm_rgb ? kVsGdcmYbr : kVsPeerDecoder) << what;
 
         if (gdcm_rgb) continue;  // the samples are YCbCr, not comparable with the RGB original
-        const int64_t vs_original = max_diff(ours, original);
-        report(what + " vs original", vs_original);
+        const int64_t vs_original = max_abs_diff(ours, original);
+        report_measure(what + " vs original", vs_original);
         EXPECT_GE(vs_original, 0) << what;
         EXPECT_LE(vs_original, colour ? (c.quality == 75 ? kLossyColour75 : kLossyColour90)
                                       : (c.quality == 75 ? kLossyMono75 : kLossyMono90))
@@ -249,21 +180,19 @@ TEST_P(JpegPeers, PeersDecodeWhatWeEncode) {
             write_file(ours_path, our_encoding(read_file(tmp / "native.dcm"), uid, quality));
             const DicomFile ours_file = read_file(ours_path);
             EXPECT_EQ(ours_file.dataset.get_string(Tag(0x0028, 0x0004)), colour ? "YBR_FULL_422" : spec.photometric);
-            dk_test::tool({"dcmdjpeg", ours_path, tmp / "dd.dcm"});
-            dk_test::tool({"gdcmconv", "--raw", ours_path, tmp / "gd.dcm"});
             const Frames ours = our_decoding(ours_file);
-            const Frames by_dcmtk = native_samples(read_file(tmp / "dd.dcm"));
-            const Frames by_gdcm = peer_samples(tmp / "gd.dcm");
+            const Frames by_dcmtk = dk_test::decompressed_by({"dcmdjpeg"}, ours_path, tmp / "dd.dcm");
+            const Frames by_gdcm = gdcm_samples(ours_path, tmp / "gd.dcm");
             const int64_t bound = colour ? (quality == 75 ? kLossyColour75 : kLossyColour90)
                                          : (quality == 75 ? kLossyMono75 : kLossyMono90);
-            const int64_t d_dcmtk = max_diff(by_dcmtk, original), d_gdcm = max_diff(by_gdcm, original);
-            report(what + " by dcmdjpeg vs original", d_dcmtk);
-            report(what + " by gdcmconv vs original", d_gdcm);
+            const int64_t d_dcmtk = max_abs_diff(by_dcmtk, original), d_gdcm = max_abs_diff(by_gdcm, original);
+            report_measure(what + " by dcmdjpeg vs original", d_dcmtk);
+            report_measure(what + " by gdcmconv vs original", d_gdcm);
             EXPECT_GE(d_dcmtk, 0) << what;
             EXPECT_LE(d_dcmtk, bound) << what;
             EXPECT_GE(d_gdcm, 0) << what;
             EXPECT_LE(d_gdcm, bound) << what;
-            EXPECT_LE(max_diff(ours, by_dcmtk), kVsPeerDecoder) << what;
+            EXPECT_LE(max_abs_diff(ours, by_dcmtk), kVsPeerDecoder) << what;
         }
     }
 }
@@ -289,8 +218,8 @@ TEST(JpegPeers12, DecodesDcmtkExtended12Bit) {
             if (e.code() == Errc::unsupported) GTEST_SKIP() << "12-bit DCT decoder not available yet: " << e.what();
             throw;
         }
-        const int64_t d = max_diff(ours, native_samples(read_file(tmp / "dd.dcm")));
-        report(spec.name + " dcmcjpeg +ee (12-bit) vs dcmdjpeg", d);
+        const int64_t d = max_abs_diff(ours, native_samples(read_file(tmp / "dd.dcm")));
+        report_measure(spec.name + " dcmcjpeg +ee (12-bit) vs dcmdjpeg", d);
         EXPECT_GE(d, 0);
         EXPECT_LE(d, kVsPeerDecoder) << spec.name;
     }

@@ -23,8 +23,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -41,53 +40,13 @@ std::vector<dk_test::ImageSpec> jpegls_specs() {
     return specs;
 }
 
-using Frames = std::vector<std::vector<int64_t>>;
-
-Frames native_samples(const DicomFile &f) {
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Frames frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        frames.push_back(dk_test::samples_of(info, b.data(), b.size(), info.samples_per_pixel > 1 && info.planar_configuration == 1));
-    }
-    return frames;
-}
+using dk_test::Frames;
+using dk_test::max_abs_diff;
+using dk_test::native_samples;
 
 /// Every frame decoded by our codec; `raw` gets the bytes as decoded (to check sign extension).
 Frames our_decoding(const DicomFile &f, std::vector<std::vector<uint8_t>> *raw = nullptr) {
-    const Codec *codec = find_codec(f.transfer_syntax);
-    EXPECT_NE(codec, nullptr) << f.transfer_syntax;
-    if (!codec) return {};
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    Frames frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> out(info.frame_bytes());
-        const FrameLayout fl = codec->decode(info, b.data(), b.size(), out.data(), out.size());
-        EXPECT_TRUE(fl.photometric.empty());
-        frames.push_back(dk_test::samples_of(info, out.data(), out.size(), false));
-        if (raw) raw->push_back(std::move(out));
-    }
-    return frames;
-}
-
-/// Largest difference over all frames (-1 when the shapes differ); with `modulo` (2^bits), the
-/// difference of the unsigned patterns, as near-lossless coding of two's complement bounds it.
-int64_t max_diff(const Frames &a, const Frames &b, int64_t modulo = 0) {
-    if (a.size() != b.size()) return -1;
-    int64_t m = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (a[i].size() != b[i].size()) return -1;
-        for (size_t k = 0; k < a[i].size(); ++k) {
-            int64_t d = a[i][k] - b[i][k];
-            if (modulo) {
-                d = ((d % modulo) + modulo) % modulo;
-                d = std::min(d, modulo - d);
-            }
-            m = std::max(m, d < 0 ? -d : d);
-        }
-    }
-    return m;
+    return dk_test::our_decoding(f, dk_test::Photometric::kept, nullptr, raw);
 }
 
 /// T.87 C.2.2 frame header of the first fragment: P, and the interleave mode of the first scan.
@@ -112,48 +71,18 @@ StreamHeader header_of(const DicomFile &f) {
     return h;
 }
 
-void report(const std::string &what, int64_t diff) { std::printf("[ measure  ] %-52s max |diff| %lld\n", what.c_str(), (long long)diff); }
+void report(const std::string &what, int64_t diff) { dk_test::report_measure(what, diff, 52); }
 
-std::vector<uint8_t> interleaved(const PixelInfo &info, const Bytes &frame) {
-    std::vector<uint8_t> out(frame.data(), frame.data() + info.frame_bytes());
-    if (info.samples_per_pixel == 1 || info.planar_configuration == 0) return out;
-    const size_t bps = info.bits_allocated / 8, plane = size_t(info.rows) * info.columns, spp = info.samples_per_pixel;
-    for (size_t s = 0; s < spp; ++s)
-        for (size_t p = 0; p < plane; ++p)
-            for (size_t b = 0; b < bps; ++b) out[(p * spp + s) * bps + b] = frame[(s * plane + p) * bps + b];
-    return out;
-}
-
-/// Our encoding: empty Basic Offset Table, one even-length fragment per frame (PS3.5 A.4),
-/// Planar Configuration 0; the lossy attributes (PS3.3 C.7.6.1.1.5) when NEAR > 0.
+/// Our encoding (dk_test::our_encoding: Planar Configuration 0); the lossy attributes when NEAR > 0.
 DicomFile our_encoding(const DicomFile &native, const char *uid, int near) {
-    const Codec *codec = find_codec(uid);
-    const PixelInfo info = PixelInfo::from(native.dataset);
     EncodeOptions options;
     options.near_lossless = near;
     std::string why;
-    EXPECT_TRUE(codec->can_encode(info, options, &why)) << why;
-    DicomFile f = native;
-    f.transfer_syntax = uid;
-    Element px(tags::PixelData, VR::OB);
-    px.undefined_length = true;
-    px.fragments.emplace_back();
-    FrameLayout fl;
-    for (uint64_t i = 0; i < frame_count(native.dataset); ++i) {
-        const std::vector<uint8_t> frame = interleaved(info, frame_bytes(native.dataset, i));
-        std::vector<uint8_t> bits = codec->encode(info, frame.data(), frame.size(), options, fl);
-        if (bits.size() % 2) bits.push_back(0);
-        px.fragments.push_back(Bytes(std::move(bits)));
-    }
-    f.dataset.set(std::move(px));
-    EXPECT_TRUE(fl.photometric.empty());
-    EXPECT_EQ(fl.lossy, near > 0 && std::string(uid) == kNear);
-    if (info.samples_per_pixel > 1) f.dataset.set_int(Tag(0x0028, 0x0006), 0, VR::US);
-    if (fl.lossy) {
-        f.dataset.set_string(Tag(0x0028, 0x2110), "01", VR::CS);
-        f.dataset.set_string(Tag(0x0028, 0x2114), fl.lossy_method, VR::CS);
-    }
-    return f;
+    EXPECT_TRUE(find_codec(uid)->can_encode(PixelInfo::from(native.dataset), options, &why)) << why;
+    const dk_test::OurEncoding enc = dk_test::our_encoding(native, uid, options);
+    EXPECT_TRUE(enc.layouts.back().photometric.empty());
+    EXPECT_EQ(enc.layouts.back().lossy, near > 0 && std::string(uid) == kNear);
+    return enc.file;
 }
 
 /// GDCM 3.0.21 neither compresses nor decompresses multi-frame JPEG-LS with 8 bits in 16-bit
@@ -162,13 +91,6 @@ bool gdcm_cannot(const dk_test::ImageSpec &spec) {
     const bool known = spec.frames > 1 && spec.bits_allocated == 16 && (spec.bits_stored <= 8 || spec.samples == 3);
     if (known) std::printf("[ gdcm     ] %s: gdcmconv cannot handle this layout, not compared\n", spec.name.c_str());
     return known;
-}
-
-/// gdcmconv --raw, unless GDCM is known not to handle the layout.
-bool gdcm_raw(const dk_test::ImageSpec &spec, const std::string &in, const std::string &out) {
-    if (gdcm_cannot(spec)) return false;
-    dk_test::tool({"gdcmconv", "--raw", in, out});
-    return true;
 }
 
 bool have_peers() { return dk_test::have_tools({"dcmcjpls", "dcmdjpls", "gdcmconv"}); }
@@ -227,7 +149,7 @@ TEST_P(JpegLsPeers, DecodesWhatPeersEncode) {
         const Frames ours = our_decoding(compressed, &raw);
         const dk_test::ProcResult djpls = dk_test::run({"dcmdjpls", enc, dd});
         if (djpls.status == 0) {
-            EXPECT_EQ(max_diff(ours, native_samples(read_file(dd))), 0) << what << " vs dcmdjpls";
+            EXPECT_EQ(max_abs_diff(ours, native_samples(read_file(dd))), 0) << what << " vs dcmdjpls";
         } else if (spec.samples == 3 && spec.bits_allocated == 16 && h.ilv == 0) {
             // dcmdjpls 3.6.7 rejects its own 16-bit colour, non-interleaved output ("Invalid
             // compressed image data"); only the comparison with the original below applies.
@@ -235,10 +157,10 @@ TEST_P(JpegLsPeers, DecodesWhatPeersEncode) {
         } else {
             ADD_FAILURE() << "dcmdjpls " << enc << " failed: " << djpls.all();
         }
-        if (gdcm_raw(spec, enc, gd)) {
-            EXPECT_EQ(max_diff(ours, native_samples(read_file(gd))), 0) << what << " vs gdcmconv --raw";
+        if (!gdcm_cannot(spec)) {
+            EXPECT_EQ(max_abs_diff(ours, dk_test::decompressed_by({"gdcmconv", "--raw"}, enc, gd)), 0) << what << " vs gdcmconv --raw";
         }
-        const int64_t vs_original = max_diff(ours, original, c.near ? modulo : 0);
+        const int64_t vs_original = max_abs_diff(ours, original, c.near ? modulo : 0);
         report(what + " vs original", vs_original);
         EXPECT_GE(vs_original, 0) << what;
         EXPECT_LE(vs_original, c.near) << what;
@@ -246,7 +168,7 @@ TEST_P(JpegLsPeers, DecodesWhatPeersEncode) {
             // Lossless: the decoded cells are the original's, signed samples sign-extended.
             for (uint64_t i = 0; i < raw.size(); ++i) {
                 const Bytes b = frame_bytes(image.dataset, i);
-                const std::vector<uint8_t> expected = interleaved(PixelInfo::from(image.dataset), b);
+                const std::vector<uint8_t> expected = dk_test::interleaved(PixelInfo::from(image.dataset), b);
                 EXPECT_TRUE(raw[i] == expected) << what << " frame " << i << " cells";
             }
         }
@@ -277,11 +199,10 @@ TEST_P(JpegLsPeers, PeersDecodeWhatWeEncode) {
         if (spec.samples == 3) {
             EXPECT_EQ(h.ilv, 2) << what;
         }
-        dk_test::tool({"dcmdjpls", ours_path, tmp / "dd.dcm"});
-        const int64_t d_dcmtk = max_diff(native_samples(read_file(tmp / "dd.dcm")), original);
+        const int64_t d_dcmtk = max_abs_diff(dk_test::decompressed_by({"dcmdjpls"}, ours_path, tmp / "dd.dcm"), original);
         const int64_t d_gdcm =
-            gdcm_raw(spec, ours_path, tmp / "gd.dcm") ? max_diff(native_samples(read_file(tmp / "gd.dcm")), original) : 0;
-        const int64_t d_ours = max_diff(our_decoding(ours_file), original);
+            gdcm_cannot(spec) ? 0 : max_abs_diff(dk_test::decompressed_by({"gdcmconv", "--raw"}, ours_path, tmp / "gd.dcm"), original);
+        const int64_t d_ours = max_abs_diff(our_decoding(ours_file), original);
         report(what + " by dcmdjpls", d_dcmtk);
         report(what + " by gdcmconv", d_gdcm);
         for (int64_t d : {d_dcmtk, d_gdcm, d_ours}) {
@@ -308,7 +229,7 @@ TEST(JpegLsSpeed, Rough512x512) {
     t0 = dk_test::Clock::now();
     const Frames decoded = our_decoding(ours);
     const double dec_ms = dk_test::ms_since(t0);
-    EXPECT_EQ(max_diff(decoded, native_samples(native)), 0);
+    EXPECT_EQ(max_abs_diff(decoded, native_samples(native)), 0);
     const auto c = dk_test::run({"dcmcjpls", tmp / "native.dcm", tmp / "enc.dcm"});
     const auto d = dk_test::run({"dcmdjpls", tmp / "enc.dcm", tmp / "dec.dcm"});
     ASSERT_EQ(c.status, 0) << c.all();

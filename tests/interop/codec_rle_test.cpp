@@ -16,8 +16,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -32,81 +31,28 @@ std::vector<dk_test::ImageSpec> rle_specs() {
     return specs;
 }
 
-/// Samples of every frame of a native file, interleaved, as dk_test::samples_of gives them.
-std::vector<std::vector<int64_t>> native_samples(const DicomFile &f) {
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    std::vector<std::vector<int64_t>> frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        frames.push_back(dk_test::samples_of(info, b.data(), b.size(), info.samples_per_pixel > 1 && info.planar_configuration == 1));
-    }
-    return frames;
-}
+using dk_test::expect_same_samples;
+using dk_test::Frames;
+using dk_test::native_samples;
 
 /// Every frame of an RLE file decoded by our codec, as samples.
-std::vector<std::vector<int64_t>> our_decoding(const DicomFile &f) {
+Frames our_decoding(const DicomFile &f) {
     EXPECT_EQ(f.transfer_syntax, kRle);
-    const Codec *codec = find_codec(kRle);
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    std::vector<std::vector<int64_t>> frames;
-    for (uint64_t i = 0; i < frame_count(f.dataset); ++i) {
-        const Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> out(info.frame_bytes());
-        const FrameLayout fl = codec->decode(info, b.data(), b.size(), out.data(), out.size());
-        EXPECT_TRUE(fl.photometric.empty());
-        frames.push_back(dk_test::samples_of(info, out.data(), out.size(), false));
-    }
-    return frames;
+    return dk_test::our_decoding(f);
 }
 
-void expect_same(const std::vector<std::vector<int64_t>> &ours, const std::vector<std::vector<int64_t>> &golden,
-                 const std::string &what) {
-    ASSERT_EQ(ours.size(), golden.size()) << what << ": frame count";
-    for (size_t i = 0; i < ours.size(); ++i) {
-        ASSERT_EQ(ours[i].size(), golden[i].size()) << what << ": frame " << i << " sample count";
-        size_t bad = 0;
-        while (bad < ours[i].size() && ours[i][bad] == golden[i][bad]) ++bad;
-        EXPECT_EQ(bad, ours[i].size()) << what << ": frame " << i << " differs first at sample " << bad << " ("
-                                       << ours[i][bad] << " vs " << golden[i][bad] << ")";
-    }
-}
-
-/// A native frame in the interleaved layout codecs take (Planar Configuration 0).
-std::vector<uint8_t> interleaved(const PixelInfo &info, const Bytes &frame) {
-    std::vector<uint8_t> out(frame.data(), frame.data() + info.frame_bytes());
-    if (info.samples_per_pixel == 1 || info.planar_configuration == 0) return out;
-    const size_t bps = info.bits_allocated / 8, plane = size_t(info.rows) * info.columns, spp = info.samples_per_pixel;
-    for (size_t s = 0; s < spp; ++s)
-        for (size_t p = 0; p < plane; ++p)
-            for (size_t b = 0; b < bps; ++b) out[(p * spp + s) * bps + b] = frame[(s * plane + p) * bps + b];
-    return out;
-}
-
-/// Our RLE encoding of a native file: one fragment per frame, padded to even length (PS3.5 A.4.2),
-/// after an empty Basic Offset Table. RLE is always colour-by-plane, so colour images get Planar
-/// Configuration 1 as the note to PS3.5 G.2 asks (what gdcmconv --rle writes; DCMTK issue #819);
-/// both peers decode the segments the same whatever the value.
+/// Our RLE encoding of a native file (dk_test::our_encoding); `frames` gets its fragments. RLE is
+/// always colour-by-plane, so colour images get Planar Configuration 1 as the note to PS3.5 G.2
+/// asks (what gdcmconv --rle writes; DCMTK issue #819); both peers decode the segments the same
+/// whatever the value.
 DicomFile our_encoding(const DicomFile &native, std::vector<std::vector<uint8_t>> &frames) {
-    const Codec *codec = find_codec(kRle);
-    const PixelInfo info = PixelInfo::from(native.dataset);
-    DicomFile f = native;
-    f.transfer_syntax = kRle;
-    Element px(tags::PixelData, VR::OB);
-    px.undefined_length = true;
-    px.fragments.emplace_back();
-    for (uint64_t i = 0; i < frame_count(native.dataset); ++i) {
-        const std::vector<uint8_t> frame = interleaved(info, frame_bytes(native.dataset, i));
-        FrameLayout fl;
-        std::vector<uint8_t> bits = codec->encode(info, frame.data(), frame.size(), EncodeOptions{}, fl);
-        EXPECT_TRUE(fl.photometric.empty());
-        EXPECT_FALSE(fl.lossy);
-        if (bits.size() % 2) bits.push_back(0);
-        frames.push_back(bits);
-        px.fragments.push_back(Bytes(std::move(bits)));
+    const dk_test::OurEncoding enc = dk_test::our_encoding(native, kRle, EncodeOptions{}, 1);
+    for (size_t i = 0; i < enc.codestreams.size(); ++i) {
+        EXPECT_TRUE(enc.layouts[i].photometric.empty());
+        EXPECT_FALSE(enc.layouts[i].lossy);
+        frames.push_back(dk_test::padded_to_even(enc.codestreams[i]));
     }
-    f.dataset.set(std::move(px));
-    if (info.samples_per_pixel > 1) f.dataset.set_int(Tag(0x0028, 0x0006), 1, VR::US);
-    return f;
+    return enc.file;
 }
 
 /// Where GDCM 3.0 cannot serve as a peer: gdcmconv --rle aborts on an assertion for planar RGB, and
@@ -133,10 +79,10 @@ TEST_P(RlePeers, DecodesWhatPeersEncodeAndPeersDecodeOurs) {
 
     // Peers compress; our decoder must match the same peer's decompression bit for bit.
     dk_test::tool({"dcmcrle", native, tmp / "dcmtk.dcm"});
-    dk_test::tool({"dcmdrle", tmp / "dcmtk.dcm", tmp / "dcmtk-raw.dcm"});
     const DicomFile dcmtk = read_file(tmp / "dcmtk.dcm");
-    expect_same(our_decoding(dcmtk), native_samples(read_file(tmp / "dcmtk-raw.dcm")), spec.name + " dcmcrle");
-    expect_same(our_decoding(dcmtk), original, spec.name + " dcmcrle vs original");
+    expect_same_samples(our_decoding(dcmtk), dk_test::decompressed_by({"dcmdrle"}, tmp / "dcmtk.dcm", tmp / "dcmtk-raw.dcm"),
+                        spec.name + " dcmcrle");
+    expect_same_samples(our_decoding(dcmtk), original, spec.name + " dcmcrle vs original");
     if (gdcm_cannot_encode(spec.name)) {
         std::printf("[ note     ] %s: gdcmconv --rle cannot encode this layout, GDCM-compressed input skipped\n",
                     spec.name.c_str());
@@ -144,23 +90,23 @@ TEST_P(RlePeers, DecodesWhatPeersEncodeAndPeersDecodeOurs) {
         dk_test::tool({"gdcmconv", "--rle", native, tmp / "gdcm.dcm"});
         const auto ours = our_decoding(read_file(tmp / "gdcm.dcm"));
         if (gdcm_cannot_decode(spec.name)) {
-            expect_same(ours, original, spec.name + " gdcmconv --rle vs original");
+            expect_same_samples(ours, original, spec.name + " gdcmconv --rle vs original");
         } else {
-            dk_test::tool({"gdcmconv", "--raw", tmp / "gdcm.dcm", tmp / "gdcm-raw.dcm"});
-            expect_same(ours, native_samples(read_file(tmp / "gdcm-raw.dcm")), spec.name + " gdcmconv --rle");
+            expect_same_samples(ours, dk_test::decompressed_by({"gdcmconv", "--raw"}, tmp / "gdcm.dcm", tmp / "gdcm-raw.dcm"),
+                                spec.name + " gdcmconv --rle");
         }
     }
 
     // We compress; both peers must decompress our file to the original samples.
     std::vector<std::vector<uint8_t>> ours;
     write_file(tmp / "ours.dcm", our_encoding(source, ours));
-    dk_test::tool({"dcmdrle", tmp / "ours.dcm", tmp / "ours-dcmtk-raw.dcm"});
-    expect_same(native_samples(read_file(tmp / "ours-dcmtk-raw.dcm")), original, spec.name + " ours by dcmdrle");
+    expect_same_samples(dk_test::decompressed_by({"dcmdrle"}, tmp / "ours.dcm", tmp / "ours-dcmtk-raw.dcm"), original,
+                        spec.name + " ours by dcmdrle");
     if (gdcm_cannot_decode(spec.name)) {
         std::printf("[ note     ] %s: gdcmconv --raw garbles this layout, not used\n", spec.name.c_str());
     } else {
-        dk_test::tool({"gdcmconv", "--raw", tmp / "ours.dcm", tmp / "ours-gdcm-raw.dcm"});
-        expect_same(native_samples(read_file(tmp / "ours-gdcm-raw.dcm")), original, spec.name + " ours by gdcmconv --raw");
+        expect_same_samples(dk_test::decompressed_by({"gdcmconv", "--raw"}, tmp / "ours.dcm", tmp / "ours-gdcm-raw.dcm"),
+                            original, spec.name + " ours by gdcmconv --raw");
     }
 
     // Our runs are the ones dcmcrle picks: the same bytes, frame for frame.

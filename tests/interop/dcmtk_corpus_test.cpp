@@ -9,12 +9,7 @@
 //
 // Where DCMTK prints something dcmkit represents differently, the difference is handled explicitly
 // below with the reason; everything else must match exactly.
-#include <fcntl.h>
-#include <ftw.h>
-#include <poll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -27,7 +22,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
@@ -40,6 +34,7 @@
 #include "dcmkit/dump.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "peer.h"
 
 using namespace dcmkit;
 
@@ -49,136 +44,20 @@ namespace {
 // Processes, files and folders
 // ================================================================================================
 
-struct ProcResult {
-    int status = -1;  ///< exit status, or 128 + signal number
-    std::string out, err;
-};
+using dk_test::find_on_path;
+using dk_test::ProcResult;
+using dk_test::read_bytes;
+using dk_test::shell_words;
+using dk_test::TempDir;
+using dk_test::write_bytes;
+
+/// DCMTK's tools get as long as the whole test may take (its ctest TIMEOUT), not peer.h's minute.
+constexpr int kToolTimeoutMs = 600 * 1000;
 
 /// Runs argv (no shell involved) with stdin from /dev/null, capturing stdout and stderr.
 ProcResult run(const std::vector<std::string> &argv, const std::string &cwd = {}) {
-    ProcResult r;
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return r;
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        return r;
-    }
-    std::vector<char *> args;
-    for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0) ::dup2(devnull, 0);
-        ::dup2(out_pipe[1], 1);
-        ::dup2(err_pipe[1], 2);
-        if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(126);
-        ::execvp(args[0], args.data());
-        _exit(127);
-    }
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (pid < 0) {
-        ::close(out_pipe[0]);
-        ::close(err_pipe[0]);
-        return r;
-    }
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    std::string *sinks[2] = {&r.out, &r.err};
-    int open_fds = 2;
-    char buf[65536];
-    while (open_fds > 0) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                sinks[i]->append(buf, size_t(n));
-            } else if (n == 0 || errno != EINTR) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return r;
+    return dk_test::run(argv, kToolTimeoutMs, cwd);
 }
-
-/// A command line as a shell would need it, for failure messages only.
-std::string shell_words(const std::vector<std::string> &argv) {
-    std::string s;
-    for (const auto &a : argv) {
-        if (!s.empty()) s += ' ';
-        if (!a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-_=/.,:") ==
-                              std::string::npos) {
-            s += a;
-        } else {
-            s += '\'';
-            for (char c : a) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
-            s += '\'';
-        }
-    }
-    return s;
-}
-
-std::string find_on_path(const std::string &name) {
-    const char *path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    std::string dir;
-    while (std::getline(ss, dir, ':')) {
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return {};
-}
-
-void write_bytes(const std::string &path, const std::string &bytes) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!f) throw std::runtime_error("cannot write " + path);
-}
-
-std::string read_bytes(const std::string &path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-int remove_entry(const char *path, const struct stat *, int, struct FTW *) { return ::remove(path); }
-
-/// A folder made with mkdtemp and removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        char tmpl[] = "/tmp/dcmkit-corpus-XXXXXX";
-        if (::mkdtemp(tmpl)) path_ = tmpl;
-    }
-    ~TempDir() {
-        if (path_.empty()) return;
-        if (std::getenv("DCMKIT_KEEP_CORPUS")) {  // for looking at the files after a failure
-            std::printf("[ corpus   ] kept in %s\n", path_.c_str());
-            return;
-        }
-        ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    const std::string &path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 /// UTF-8 text (code points below U+0100 only) to ISO 8859-1 bytes.
 std::string utf8_to_latin1(const std::string &s) {
@@ -491,12 +370,13 @@ Corpus *build_corpus() {
         }
     }
     const auto t0 = std::chrono::steady_clock::now();
-    c->dir = std::make_unique<TempDir>();
-    const std::string d = c->dir->path();
-    if (d.empty()) {
-        c->error = std::string("mkdtemp failed: ") + std::strerror(errno);
+    try {
+        c->dir = std::make_unique<TempDir>("dcmkit-corpus");
+    } catch (const std::exception &e) {
+        c->error = std::string(e.what()) + ": " + std::strerror(errno);
         return c;
     }
+    const std::string d = c->dir->path();
     std::string err;
     auto check = [&](const std::string &e) {
         if (!e.empty() && err.empty()) err = e;

@@ -11,8 +11,7 @@
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
-#include "images.h"
-#include "peer.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 using namespace dk_test;
@@ -52,20 +51,11 @@ std::vector<int64_t> our_samples(const DicomFile &f) {
 /// All samples as a peer decodes them: gdcmconv --raw to a native file (dcmdjpeg for JPEG, which
 /// converts YBR_FULL_422 to RGB as we do, where GDCM keeps YCbCr), read back.
 std::vector<int64_t> peer_samples(const TempDir &tmp, const std::string &path) {
-    const std::string out = path + ".raw.dcm";
     const std::string ts = read_file(path).transfer_syntax;
-    if (ts == kBaseline || ts == kExtended) tool({"dcmdjpeg", path, out});
-    else tool({"gdcmconv", "--raw", path, out});
-    const DicomFile f = read_file(out);
-    const PixelInfo info = PixelInfo::from(f.dataset);
-    const Element *e = f.dataset.find(tags::PixelData);
-    if (!e) throw std::runtime_error("no pixel data in " + out);
+    const bool jpeg = ts == kBaseline || ts == kExtended;
+    const std::vector<std::string> peer = jpeg ? std::vector<std::string>{"dcmdjpeg"} : std::vector<std::string>{"gdcmconv", "--raw"};
     std::vector<int64_t> all;
-    const size_t frame = size_t(info.frame_bytes());
-    for (uint64_t i = 0; i < info.frames; ++i) {
-        const auto s = samples_of(info, e->value.data() + i * frame, frame, info.planar_configuration == 1);
-        all.insert(all.end(), s.begin(), s.end());
-    }
+    for (const auto &frame : decompressed_by(peer, path, path + ".raw.dcm")) all.insert(all.end(), frame.begin(), frame.end());
     (void)tmp;
     return all;
 }

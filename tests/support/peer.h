@@ -46,10 +46,21 @@ inline std::string find_on_path(const std::string &name) {
     return {};
 }
 
-/// A command line for failure messages.
+/// A command line as a shell would need it (words with other than plain characters in single
+/// quotes), for failure messages only.
 inline std::string shell_words(const std::vector<std::string> &argv) {
     std::string s;
-    for (const auto &a : argv) s += (s.empty() ? "" : " ") + a;
+    for (const auto &a : argv) {
+        if (!s.empty()) s += ' ';
+        if (!a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-_=/.,:") ==
+                              std::string::npos) {
+            s += a;
+        } else {
+            s += '\'';
+            for (char c : a) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            s += '\'';
+        }
+    }
     return s;
 }
 

@@ -15,7 +15,7 @@
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -31,48 +31,11 @@ const char *const kAll[] = {kJ2kLossless, kJ2k, kHtj2kLossless, kHtj2kRpcl, kHtj
 bool is_lossy(const std::string &uid) { return uid == kJ2k || uid == kHtj2k; }
 bool is_htj2k(const std::string &uid) { return uid == kHtj2kLossless || uid == kHtj2kRpcl || uid == kHtj2k; }
 
-const Codec &codec(const char *uid) {
-    const Codec *c = find_codec(uid);
-    if (!c) throw std::runtime_error(std::string("no codec for ") + uid);
-    return *c;
-}
-
-/// A spec's image as codec input: PixelInfo with planar configuration 0 and each frame's samples
-/// interleaved (images of planar configuration 1 are reordered).
-struct Image {
-    PixelInfo info;
-    std::vector<std::vector<uint8_t>> frames;
-};
-
-Image image_of(const dk_test::ImageSpec &spec) {
-    DicomFile f = dk_test::make_image(spec);
-    Image im;
-    im.info = PixelInfo::from(f.dataset);
-    const size_t bytes = im.info.bits_allocated / 8, spp = im.info.samples_per_pixel;
-    const size_t plane = size_t(im.info.rows) * im.info.columns;
-    for (uint64_t i = 0; i < im.info.frames; ++i) {
-        Bytes b = frame_bytes(f.dataset, i);
-        std::vector<uint8_t> v(b.data(), b.data() + b.size());
-        if (im.info.planar_configuration == 1) {
-            for (size_t p = 0; p < plane; ++p)
-                for (size_t k = 0; k < spp; ++k)
-                    std::memcpy(&v[(p * spp + k) * bytes], b.data() + (k * plane + p) * bytes, bytes);
-        }
-        im.frames.push_back(std::move(v));
-    }
-    im.info.planar_configuration = 0;
-    return im;
-}
+using dk_test::codec_for;
+using dk_test::rms_diff;
 
 std::vector<int64_t> samples(const PixelInfo &info, const std::vector<uint8_t> &frame) {
     return dk_test::samples_of(info, frame.data(), frame.size(), false);
-}
-
-/// Root-mean-square difference of two sample arrays of equal length.
-double rms_diff(const std::vector<int64_t> &a, const std::vector<int64_t> &b) {
-    double s = 0;
-    for (size_t i = 0; i < a.size(); ++i) s += double(a[i] - b[i]) * double(a[i] - b[i]);
-    return std::sqrt(s / double(a.size()));
 }
 
 /// Decodes into a buffer of exactly the frame's size, so ASan sees any write past it.
@@ -98,7 +61,7 @@ size_t find_main_header_marker(const std::vector<uint8_t> &cs, uint16_t marker) 
 }
 
 /// 16-bit 512x512 frame of the "mono16" kind, for the larger-image checks.
-Image big_image() { return image_of({"big16", 512, 512, 1, 1, 16, 16, false, "MONOCHROME2", 0}); }
+dk_test::CodecInput big_image() { return dk_test::codec_input(dk_test::ImageSpec{"big16", 512, 512, 1, 1, 16, 16, false, "MONOCHROME2", 0}); }
 
 // ---- Registry and options -----------------------------------------------------------------------
 
@@ -119,7 +82,7 @@ TEST(J2kCodecs, CanEncodeRefusesLayoutsTheyDoNotHandle) {
     ok.high_bit = 11;
     ok.photometric_interpretation = "MONOCHROME2";
     for (const char *uid : kAll) {
-        const Codec &c = codec(uid);
+        const Codec &c = codec_for(uid);
         std::string why;
         EXPECT_TRUE(c.can_encode(ok, {}, &why)) << uid << ": " << why;
         PixelInfo bad = ok;
@@ -168,13 +131,13 @@ class RoundTrip : public ::testing::TestWithParam<const char *> {};
 
 TEST_P(RoundTrip, EveryStandardImage) {
     const std::string uid = GetParam();
-    const Codec &c = codec(GetParam());
+    const Codec &c = codec_for(GetParam());
     // Lossy at 4:1: these images are small, so at higher ratios the headers take most of the bytes.
     EncodeOptions options;
     options.ratio = 4;
     for (const auto &spec : dk_test::standard_specs()) {
         SCOPED_TRACE(spec.name);
-        const Image im = image_of(spec);
+        const dk_test::CodecInput im = dk_test::codec_input(spec);
         const bool rgb = im.info.samples_per_pixel == 3;
         for (size_t f = 0; f < im.frames.size(); ++f) {
             FrameLayout enc;
@@ -211,10 +174,10 @@ INSTANTIATE_TEST_SUITE_P(Codecs, RoundTrip, ::testing::ValuesIn(kAll), [](const 
 });
 
 TEST(J2kCodecs, LossyRatioControlsSize) {
-    const Image im = big_image();
+    const dk_test::CodecInput im = big_image();
     for (const char *uid : {kJ2k, kHtj2k}) {
         SCOPED_TRACE(uid);
-        const Codec &c = codec(uid);
+        const Codec &c = codec_for(uid);
         std::vector<size_t> sizes;
         for (double ratio : {5.0, 10.0, 20.0, 50.0}) {
             EncodeOptions o;
@@ -245,9 +208,9 @@ TEST(J2kCodecs, LossyRatioControlsSize) {
 }
 
 TEST(J2kCodecs, ThreadCountDoesNotChangeTheCodestream) {
-    const Image im = big_image();
+    const dk_test::CodecInput im = big_image();
     for (const char *uid : {kJ2kLossless, kJ2k}) {
-        const Codec &c = codec(uid);
+        const Codec &c = codec_for(uid);
         EncodeOptions one, two;
         one.threads = 1;
         two.threads = 2;
@@ -265,9 +228,10 @@ TEST(J2kCodecs, OneRowAndOneColumnImages) {
     for (const char *uid : kAll) {
         for (auto dims : {std::pair<uint32_t, uint32_t>{1, 1}, {1, 37}, {29, 1}, {2, 3}}) {
             SCOPED_TRACE(std::string(uid) + " " + std::to_string(dims.first) + "x" + std::to_string(dims.second));
-            const Image im = image_of({"tiny", dims.first, dims.second, 1, 1, 16, 12, false, "MONOCHROME2", 0});
+            const dk_test::CodecInput im =
+                dk_test::codec_input(dk_test::ImageSpec{"tiny", dims.first, dims.second, 1, 1, 16, 12, false, "MONOCHROME2", 0});
             FrameLayout l;
-            const Codec &c = codec(uid);
+            const Codec &c = codec_for(uid);
             const auto cs = c.encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
             const auto out = decode(c, im.info, cs);
             if (!is_lossy(uid)) {
@@ -280,9 +244,9 @@ TEST(J2kCodecs, OneRowAndOneColumnImages) {
 // ---- Codestream options PS3.5 asks for ---------------------------------------------------------
 
 TEST(J2kCodecs, RpclSyntaxHasRpclProgressionAndTlm) {
-    const Image im = image_of(dk_test::standard_specs()[3]);
+    const dk_test::CodecInput im = dk_test::codec_input(dk_test::standard_specs()[3]);
     FrameLayout l;
-    const auto cs = codec(kHtj2kRpcl).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
+    const auto cs = codec_for(kHtj2kRpcl).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
     const size_t cod = find_main_header_marker(cs, 0xFF52);
     ASSERT_NE(cod, std::string::npos);
     EXPECT_EQ(cs[cod + 5], 2) << "SGcod progression order 2 = RPCL (15444-1 Table A.16)";
@@ -300,24 +264,24 @@ TEST(J2kCodecs, RpclSyntaxHasRpclProgressionAndTlm) {
     EXPECT_EQ(uint64_t(pos) + (uint64_t(cs[pos + 6]) << 24 | cs[pos + 7] << 16 | cs[pos + 8] << 8 | cs[pos + 9]) + 2,
               cs.size())
         << "one tile-part, then EOC";
-    EXPECT_EQ(decode(codec(kHtj2kRpcl), im.info, cs), im.frames[0]);
+    EXPECT_EQ(decode(codec_for(kHtj2kRpcl), im.info, cs), im.frames[0]);
     // HTJ2K codestreams announce Part 15 with a CAP marker segment (15444-15 A.3).
     EXPECT_NE(find_main_header_marker(cs, 0xFF50), std::string::npos);
-    EXPECT_EQ(find_main_header_marker(codec(kHtj2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l),
+    EXPECT_EQ(find_main_header_marker(codec_for(kHtj2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l),
                                       0xFF55),
               std::string::npos)
         << ".201 needs no TLM";
 }
 
 TEST(J2kCodecs, LosslessJ2kIsReversibleWithMctForRgb) {
-    const Image im = image_of(dk_test::standard_specs()[5]);  // rgb8
+    const dk_test::CodecInput im = dk_test::codec_input(dk_test::standard_specs()[5]);  // rgb8
     FrameLayout l;
-    const auto cs = codec(kJ2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
+    const auto cs = codec_for(kJ2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
     const size_t cod = find_main_header_marker(cs, 0xFF52);
     ASSERT_NE(cod, std::string::npos);
     EXPECT_EQ(cs[cod + 8], 1) << "SGcod multiple component transform on";
     EXPECT_EQ(cs[cod + 13], 1) << "SPcod transformation 1 = 5/3 reversible";
-    const auto lossy = codec(kJ2k).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
+    const auto lossy = codec_for(kJ2k).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
     const size_t cod2 = find_main_header_marker(lossy, 0xFF52);
     ASSERT_NE(cod2, std::string::npos);
     EXPECT_EQ(lossy[cod2 + 13], 0) << "SPcod transformation 0 = 9/7 irreversible";
@@ -325,9 +289,9 @@ TEST(J2kCodecs, LosslessJ2kIsReversibleWithMctForRgb) {
 
 TEST(J2kCodecs, DecodesAJp2Wrapper) {
     for (size_t which : {3u, 5u}) {  // mono16, rgb8
-        const Image im = image_of(dk_test::standard_specs()[which]);
+        const dk_test::CodecInput im = dk_test::codec_input(dk_test::standard_specs()[which]);
         FrameLayout l;
-        const auto cs = codec(kJ2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
+        const auto cs = codec_for(kJ2kLossless).encode(im.info, im.frames[0].data(), im.frames[0].size(), {}, l);
         // ISO/IEC 15444-1 Annex I: signature, file type, header (image header, colour) and codestream boxes.
         std::vector<uint8_t> jp2;
         auto u32 = [&](uint32_t v) { for (int s = 24; s >= 0; s -= 8) jp2.push_back(uint8_t(v >> s)); };
@@ -344,8 +308,8 @@ TEST(J2kCodecs, DecodesAJp2Wrapper) {
         jp2.insert(jp2.end(), cs.begin(), cs.end());
         PixelInfo stored = im.info;
         if (!l.photometric.empty()) stored.photometric_interpretation = l.photometric;
-        EXPECT_EQ(decode(codec(kJ2kLossless), stored, jp2), im.frames[0]) << which;
-        EXPECT_EQ(decode(codec(kJ2k), stored, jp2), im.frames[0]) << ".91 decodes lossless codestreams too";
+        EXPECT_EQ(decode(codec_for(kJ2kLossless), stored, jp2), im.frames[0]) << which;
+        EXPECT_EQ(decode(codec_for(kJ2k), stored, jp2), im.frames[0]) << ".91 decodes lossless codestreams too";
     }
 }
 
@@ -365,17 +329,17 @@ void decode_any(const Codec &c, const PixelInfo &info, const std::vector<uint8_t
 class Hostile : public ::testing::TestWithParam<const char *> {
 protected:
     void SetUp() override {
-        im_ = image_of(dk_test::standard_specs()[GetParam() == std::string(kJ2k) ? 5 : 2]);  // rgb8 / mono12s
+        im_ = dk_test::codec_input(dk_test::standard_specs()[GetParam() == std::string(kJ2k) ? 5 : 2]);  // rgb8 / mono12s
         FrameLayout l;
-        cs_ = codec(GetParam()).encode(im_.info, im_.frames[0].data(), im_.frames[0].size(), {}, l);
+        cs_ = codec_for(GetParam()).encode(im_.info, im_.frames[0].data(), im_.frames[0].size(), {}, l);
         if (!l.photometric.empty()) im_.info.photometric_interpretation = l.photometric;
     }
-    Image im_;
+    dk_test::CodecInput im_;
     std::vector<uint8_t> cs_;
 };
 
 TEST_P(Hostile, TruncatedCodestreamsThrow) {
-    const Codec &c = codec(GetParam());
+    const Codec &c = codec_for(GetParam());
     // Every cut in the headers, then every 7th byte. A codestream cut inside its last two bytes
     // (EOC) may still decode in full; any other cut is an error.
     for (size_t n = 0; n + 2 < cs_.size(); n += (n < 200 ? 1 : 7)) {
@@ -395,7 +359,7 @@ TEST_P(Hostile, TruncatedCodestreamsThrow) {
 }
 
 TEST_P(Hostile, CorruptedCodestreamsNeverCrash) {
-    const Codec &c = codec(GetParam());
+    const Codec &c = codec_for(GetParam());
     uint32_t rng = 12345;
     auto next = [&] {
         rng ^= rng << 13;
@@ -424,7 +388,7 @@ TEST_P(Hostile, CorruptedCodestreamsNeverCrash) {
 }
 
 TEST_P(Hostile, CodestreamThatDisagreesWithTheDatasetIsBadValue) {
-    const Codec &c = codec(GetParam());
+    const Codec &c = codec_for(GetParam());
     auto expect_bad_value = [&](PixelInfo info, const char *what) {
         std::vector<uint8_t> out(info.frame_bytes());
         try {
@@ -469,15 +433,15 @@ INSTANTIATE_TEST_SUITE_P(Codecs, Hostile, ::testing::ValuesIn(kAll), [](const au
 TEST(J2kCodecs, PrecisionBelowBitsStoredDecodesIntoTheSample) {
     // An 8-bit codestream in a dataset that says 16 allocated, 12 stored: precision differs from
     // Bits Stored but fits Bits Allocated, so the samples come back as coded.
-    const Image im8 = image_of(dk_test::standard_specs()[0]);  // mono8
+    const dk_test::CodecInput im8 = dk_test::codec_input(dk_test::standard_specs()[0]);  // mono8
     for (const char *uid : {kJ2kLossless, kHtj2kLossless}) {
         FrameLayout l;
-        const auto cs = codec(uid).encode(im8.info, im8.frames[0].data(), im8.frames[0].size(), {}, l);
+        const auto cs = codec_for(uid).encode(im8.info, im8.frames[0].data(), im8.frames[0].size(), {}, l);
         PixelInfo wide = im8.info;
         wide.bits_allocated = 16;
         wide.bits_stored = 12;
         wide.high_bit = 11;
-        const auto out = decode(codec(uid), wide, cs);
+        const auto out = decode(codec_for(uid), wide, cs);
         for (size_t i = 0; i < im8.frames[0].size(); ++i) {
             ASSERT_EQ(out[2 * i], im8.frames[0][i]) << uid << " sample " << i;
             ASSERT_EQ(out[2 * i + 1], 0) << uid << " sample " << i;

@@ -15,7 +15,7 @@
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -24,31 +24,8 @@ namespace {
 constexpr const char *kBaseline = "1.2.840.10008.1.2.4.50";
 constexpr const char *kExtended = "1.2.840.10008.1.2.4.51";
 
-PixelInfo info_of(const dk_test::ImageSpec &s) {
-    PixelInfo info;
-    info.rows = s.rows;
-    info.columns = s.columns;
-    info.samples_per_pixel = s.samples;
-    info.bits_allocated = s.bits_allocated;
-    info.bits_stored = s.bits_stored;
-    info.high_bit = s.bits_stored - 1;
-    info.pixel_representation = s.is_signed ? 1 : 0;
-    info.photometric_interpretation = s.photometric;
-    return info;
-}
-
-/// Frame 0 of a spec, interleaved, as codecs take it.
-std::vector<uint8_t> frame_of(const dk_test::ImageSpec &s) {
-    const size_t bps = s.bits_allocated / 8;
-    std::vector<uint8_t> out;
-    for (uint32_t r = 0; r < s.rows; ++r)
-        for (uint32_t c = 0; c < s.columns; ++c)
-            for (uint32_t k = 0; k < s.samples; ++k) {
-                const uint64_t v = uint64_t(dk_test::sample_value(s, 0, r, c, k));
-                for (size_t b = 0; b < bps; ++b) out.push_back(uint8_t(v >> (8 * b)));
-            }
-    return out;
-}
+using dk_test::first_frame;
+using dk_test::pixel_info;
 
 const dk_test::ImageSpec kMono8{"mono8", 64, 48, 1, 1, 8, 8, false, "MONOCHROME2", 0};
 const dk_test::ImageSpec kRgb8{"rgb8", 37, 53, 1, 3, 8, 8, false, "RGB", 0};
@@ -57,8 +34,8 @@ std::vector<uint8_t> encode(const char *uid, const dk_test::ImageSpec &s, int qu
     const Codec *codec = find_codec(uid);
     EncodeOptions options;
     options.quality = quality;
-    const std::vector<uint8_t> frame = frame_of(s);
-    return codec->encode(info_of(s), frame.data(), frame.size(), options, layout);
+    const std::vector<uint8_t> frame = first_frame(s);
+    return codec->encode(pixel_info(s), frame.data(), frame.size(), options, layout);
 }
 
 /// Decodes with the photometric the encoder reported, as a file carrying the result would say.
@@ -69,8 +46,8 @@ std::vector<uint8_t> decode(const char *uid, PixelInfo info, const std::vector<u
 }
 
 int64_t max_diff(const dk_test::ImageSpec &s, const std::vector<uint8_t> &decoded) {
-    const PixelInfo info = info_of(s);
-    const std::vector<uint8_t> original = frame_of(s);
+    const PixelInfo info = pixel_info(s);
+    const std::vector<uint8_t> original = first_frame(s);
     return dk_test::max_abs_diff(dk_test::samples_of(info, original.data(), original.size(), false),
                                  dk_test::samples_of(info, decoded.data(), decoded.size(), false));
 }
@@ -94,14 +71,14 @@ TEST(CodecJpeg, MonochromeRoundTrip) {
         ASSERT_GE(bits.size(), 4u);
         EXPECT_EQ(bits[0], 0xFF);
         EXPECT_EQ(bits[1], 0xD8);
-        const std::vector<uint8_t> out = decode(uid, info_of(kMono8), bits, dec);
+        const std::vector<uint8_t> out = decode(uid, pixel_info(kMono8), bits, dec);
         EXPECT_TRUE(dec.photometric.empty());
         // Measured: 14 at quality 90 on this image (its low bits are noise and it has hard edges).
         EXPECT_LE(max_diff(kMono8, out), 16) << uid;
     }
     FrameLayout enc, dec;
     const std::vector<uint8_t> bits = encode(kBaseline, kMono8, 100, enc);
-    EXPECT_LE(max_diff(kMono8, decode(kBaseline, info_of(kMono8), bits, dec)), 2);
+    EXPECT_LE(max_diff(kMono8, decode(kBaseline, pixel_info(kMono8), bits, dec)), 2);
 }
 
 TEST(CodecJpeg, ColourIsCodedAsYbrFull422) {
@@ -118,14 +95,14 @@ TEST(CodecJpeg, ColourIsCodedAsYbrFull422) {
     EXPECT_EQ(bits[sof + 14], 0x11);
     EXPECT_EQ(bits[sof + 17], 0x11);
 
-    PixelInfo info = info_of(kRgb8);
+    PixelInfo info = pixel_info(kRgb8);
     info.photometric_interpretation = enc.photometric;
     const std::vector<uint8_t> out = decode(kBaseline, info, bits, dec);
     EXPECT_EQ(dec.photometric, "RGB");
     // Measured: 18 at quality 90 (chroma halved across the disc's edge and the noise).
     EXPECT_LE(max_diff(kRgb8, out), 30);
     // Mean error stays small.
-    const std::vector<uint8_t> orig = frame_of(kRgb8);
+    const std::vector<uint8_t> orig = first_frame(kRgb8);
     double sum = 0;
     for (size_t i = 0; i < orig.size(); ++i) sum += std::abs(int(orig[i]) - int(out[i]));
     EXPECT_LT(sum / double(orig.size()), 3.0);
@@ -141,21 +118,21 @@ TEST(CodecJpeg, YbrFullInputAndNarrowSamples) {
     // Bits Stored 6: the bits above are not part of the sample and are cleared before coding.
     dk_test::ImageSpec six = kMono8;
     six.bits_stored = 6;
-    std::vector<uint8_t> frame = frame_of(six);
+    std::vector<uint8_t> frame = first_frame(six);
     for (auto &b : frame) b |= 0xC0;
     const std::vector<uint8_t> coded =
-        find_codec(kBaseline)->encode(info_of(six), frame.data(), frame.size(), EncodeOptions{}, enc);
+        find_codec(kBaseline)->encode(pixel_info(six), frame.data(), frame.size(), EncodeOptions{}, enc);
     // Measured: 15 (the quantisation tables are scaled for 8-bit samples, these span 0..63).
-    EXPECT_LE(max_diff(six, decode(kBaseline, info_of(six), coded, dec)), 20);
+    EXPECT_LE(max_diff(six, decode(kBaseline, pixel_info(six), coded, dec)), 20);
 }
 
 TEST(CodecJpeg, EightBitsInSixteenBitCells) {
     FrameLayout enc, dec;
     const std::vector<uint8_t> bits = encode(kBaseline, kMono8, 100, enc);
-    PixelInfo wide = info_of(kMono8);
+    PixelInfo wide = pixel_info(kMono8);
     wide.bits_allocated = 16;
     const std::vector<uint8_t> out = decode(kBaseline, wide, bits, dec);
-    const std::vector<uint8_t> narrow = decode(kBaseline, info_of(kMono8), bits, dec);
+    const std::vector<uint8_t> narrow = decode(kBaseline, pixel_info(kMono8), bits, dec);
     for (size_t i = 0; i < narrow.size(); ++i) {
         ASSERT_EQ(out[2 * i], narrow[i]) << i;
         ASSERT_EQ(out[2 * i + 1], 0) << i;
@@ -165,8 +142,8 @@ TEST(CodecJpeg, EightBitsInSixteenBitCells) {
 TEST(CodecJpeg, CanEncodeExplainsRefusals) {
     const Codec *baseline = find_codec(kBaseline), *extended = find_codec(kExtended);
     std::string why;
-    EXPECT_TRUE(baseline->can_encode(info_of(kMono8), EncodeOptions{}, &why)) << why;
-    EXPECT_TRUE(extended->can_encode(info_of(kRgb8), EncodeOptions{}, &why)) << why;
+    EXPECT_TRUE(baseline->can_encode(pixel_info(kMono8), EncodeOptions{}, &why)) << why;
+    EXPECT_TRUE(extended->can_encode(pixel_info(kRgb8), EncodeOptions{}, &why)) << why;
 
     auto refused = [&](const Codec *c, PixelInfo info, EncodeOptions opts = {}) {
         why.clear();
@@ -182,32 +159,32 @@ TEST(CodecJpeg, CanEncodeExplainsRefusals) {
             EXPECT_EQ(e.code(), Errc::unsupported) << e.what();
         }
     };
-    PixelInfo twelve = info_of({"m12", 8, 8, 1, 1, 16, 12, false, "MONOCHROME2", 0});
+    PixelInfo twelve = pixel_info({"m12", 8, 8, 1, 1, 16, 12, false, "MONOCHROME2", 0});
     refused(baseline, twelve);
     refused(extended, twelve);  // 12-bit encoding is not built (libjpeg-turbo here is 8-bit only)
-    PixelInfo s = info_of(kMono8);
+    PixelInfo s = pixel_info(kMono8);
     s.pixel_representation = 1;
     refused(baseline, s);
-    PixelInfo two = info_of(kMono8);
+    PixelInfo two = pixel_info(kMono8);
     two.samples_per_pixel = 2;
     refused(baseline, two);
-    PixelInfo palette = info_of(kMono8);
+    PixelInfo palette = pixel_info(kMono8);
     palette.photometric_interpretation = "PALETTE COLOR";
     refused(baseline, palette);
-    PixelInfo sub = info_of(kRgb8);
+    PixelInfo sub = pixel_info(kRgb8);
     sub.photometric_interpretation = "YBR_FULL_422";
     refused(baseline, sub);
     EncodeOptions q0;
     q0.quality = 0;
-    refused(baseline, info_of(kMono8), q0);
+    refused(baseline, pixel_info(kMono8), q0);
     q0.quality = 101;
-    refused(baseline, info_of(kMono8), q0);
+    refused(baseline, pixel_info(kMono8), q0);
 
     // A buffer of the wrong size.
-    std::vector<uint8_t> frame = frame_of(kMono8);
+    std::vector<uint8_t> frame = first_frame(kMono8);
     FrameLayout layout;
     try {
-        baseline->encode(info_of(kMono8), frame.data(), frame.size() - 1, EncodeOptions{}, layout);
+        baseline->encode(pixel_info(kMono8), frame.data(), frame.size() - 1, EncodeOptions{}, layout);
         ADD_FAILURE() << "encode did not throw";
     } catch (const Error &e) {
         EXPECT_EQ(e.code(), Errc::invalid_argument);
@@ -215,19 +192,13 @@ TEST(CodecJpeg, CanEncodeExplainsRefusals) {
 }
 
 Errc decode_error(const char *uid, const PixelInfo &info, const uint8_t *bits, size_t n, size_t out_size) {
-    std::vector<uint8_t> out(out_size);
-    try {
-        find_codec(uid)->decode(info, bits, n, out.data(), out.size());
-    } catch (const Error &e) {
-        return e.code();
-    }
-    return Errc::ok;
+    return dk_test::decode_error(dk_test::codec_for(uid), info, bits, n, out_size);
 }
 
 TEST(CodecJpeg, SizesThatDisagreeWithTheDataset) {
     FrameLayout enc;
     const std::vector<uint8_t> bits = encode(kBaseline, kRgb8, 90, enc);
-    PixelInfo info = info_of(kRgb8);
+    PixelInfo info = pixel_info(kRgb8);
     info.photometric_interpretation = "YBR_FULL_422";
     EXPECT_EQ(decode_error(kBaseline, info, bits.data(), bits.size(), info.frame_bytes()), Errc::ok);
     EXPECT_EQ(decode_error(kBaseline, info, bits.data(), bits.size(), info.frame_bytes() - 1), Errc::invalid_argument);
@@ -251,7 +222,7 @@ TEST(CodecJpeg, EveryTruncationThrows) {
     for (const dk_test::ImageSpec &s : {kMono8, kRgb8}) {
         FrameLayout enc;
         const std::vector<uint8_t> bits = encode(kBaseline, s, 90, enc);
-        PixelInfo info = info_of(s);
+        PixelInfo info = pixel_info(s);
         if (!enc.photometric.empty()) info.photometric_interpretation = enc.photometric;
         for (size_t n = 0; n < bits.size(); ++n) {
             // A copy of exactly n bytes, so that ASan sees any read past the end.
@@ -266,7 +237,7 @@ TEST(CodecJpeg, EveryTruncationThrows) {
 TEST(CodecJpeg, FlippedBytesNeverCrash) {
     FrameLayout enc;
     const std::vector<uint8_t> bits = encode(kBaseline, kRgb8, 80, enc);
-    PixelInfo info = info_of(kRgb8);
+    PixelInfo info = pixel_info(kRgb8);
     info.photometric_interpretation = enc.photometric;
     size_t threw = 0, tried = 0;
     for (size_t i = 0; i < bits.size(); i += (i < 700 ? 1 : 7)) {
@@ -287,7 +258,7 @@ TEST(CodecJpeg, FlippedBytesNeverCrash) {
 }
 
 TEST(CodecJpeg, NotJpegAtAll) {
-    const PixelInfo info = info_of(kMono8);
+    const PixelInfo info = pixel_info(kMono8);
     const std::vector<uint8_t> zeros(1000, 0), text{'h', 'e', 'l', 'l', 'o'};
     EXPECT_NE(decode_error(kBaseline, info, zeros.data(), zeros.size(), info.frame_bytes()), Errc::ok);
     EXPECT_NE(decode_error(kBaseline, info, text.data(), text.size(), info.frame_bytes()), Errc::ok);
@@ -303,7 +274,7 @@ TEST(CodecJpeg, TwelveBitFramesGoToTheDctDecoder) {
     // jpeg_dct_decode, which must answer with an Error whatever it makes of a frame without data.
     const std::vector<uint8_t> sof1{0xFF, 0xD8, 0xFF, 0xC1, 0x00, 0x0B, 0x0C, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11,
                                     0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0xFF, 0xD9};
-    PixelInfo info = info_of({"m12", 8, 8, 1, 1, 16, 12, false, "MONOCHROME2", 0});
+    PixelInfo info = pixel_info({"m12", 8, 8, 1, 1, 16, 12, false, "MONOCHROME2", 0});
     EXPECT_NE(decode_error(kExtended, info, sof1.data(), sof1.size(), info.frame_bytes()), Errc::ok);
 }
 
@@ -311,14 +282,14 @@ TEST(CodecJpeg, ThreadsShareTheCodec) {
     FrameLayout enc;
     const std::vector<uint8_t> bits = encode(kBaseline, kMono8, 90, enc);
     FrameLayout dec;
-    const std::vector<uint8_t> expected = decode(kBaseline, info_of(kMono8), bits, dec);
+    const std::vector<uint8_t> expected = decode(kBaseline, pixel_info(kMono8), bits, dec);
     std::vector<std::thread> threads;
     std::vector<int> same(4, 0);
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&, t] {
             for (int i = 0; i < 20; ++i) {
                 FrameLayout l;
-                same[size_t(t)] += decode(kBaseline, info_of(kMono8), bits, l) == expected;
+                same[size_t(t)] += decode(kBaseline, pixel_info(kMono8), bits, l) == expected;
                 same[size_t(t)] += encode(kBaseline, kMono8, 90, l) == bits;
             }
         });

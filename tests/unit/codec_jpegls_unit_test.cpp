@@ -12,7 +12,7 @@
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
 #include "dcmkit/pixel.h"
-#include "images.h"
+#include "codec_support.h"
 
 using namespace dcmkit;
 
@@ -21,31 +21,8 @@ namespace {
 constexpr const char *kLossless = "1.2.840.10008.1.2.4.80";
 constexpr const char *kNear = "1.2.840.10008.1.2.4.81";
 
-PixelInfo info_of(const dk_test::ImageSpec &s) {
-    PixelInfo info;
-    info.rows = s.rows;
-    info.columns = s.columns;
-    info.samples_per_pixel = s.samples;
-    info.bits_allocated = s.bits_allocated;
-    info.bits_stored = s.bits_stored;
-    info.high_bit = s.bits_stored - 1;
-    info.pixel_representation = s.is_signed ? 1 : 0;
-    info.photometric_interpretation = s.photometric;
-    return info;
-}
-
-/// Frame 0 of a spec, interleaved and sign-extended to Bits Allocated, as codecs take and give it.
-std::vector<uint8_t> frame_of(const dk_test::ImageSpec &s) {
-    const size_t bps = s.bits_allocated / 8;
-    std::vector<uint8_t> out;
-    for (uint32_t r = 0; r < s.rows; ++r)
-        for (uint32_t c = 0; c < s.columns; ++c)
-            for (uint32_t k = 0; k < s.samples; ++k) {
-                const uint64_t v = uint64_t(dk_test::sample_value(s, 0, r, c, k));
-                for (size_t b = 0; b < bps; ++b) out.push_back(uint8_t(v >> (8 * b)));
-            }
-    return out;
-}
+using dk_test::first_frame;
+using dk_test::pixel_info;
 
 std::vector<dk_test::ImageSpec> specs() {
     return {
@@ -67,8 +44,8 @@ std::vector<dk_test::ImageSpec> specs() {
 std::vector<uint8_t> encode(const char *uid, const dk_test::ImageSpec &s, int near, FrameLayout &layout) {
     EncodeOptions options;
     options.near_lossless = near;
-    const std::vector<uint8_t> frame = frame_of(s);
-    return find_codec(uid)->encode(info_of(s), frame.data(), frame.size(), options, layout);
+    const std::vector<uint8_t> frame = first_frame(s);
+    return find_codec(uid)->encode(pixel_info(s), frame.data(), frame.size(), options, layout);
 }
 
 std::vector<uint8_t> decode(const char *uid, const PixelInfo &info, const std::vector<uint8_t> &bits) {
@@ -79,13 +56,7 @@ std::vector<uint8_t> decode(const char *uid, const PixelInfo &info, const std::v
 }
 
 Errc decode_error(const char *uid, const PixelInfo &info, const uint8_t *bits, size_t n, size_t out_size) {
-    std::vector<uint8_t> out(out_size);
-    try {
-        find_codec(uid)->decode(info, bits, n, out.data(), out.size());
-    } catch (const Error &e) {
-        return e.code();
-    }
-    return Errc::ok;
+    return dk_test::decode_error(dk_test::codec_for(uid), info, bits, n, out_size);
 }
 
 TEST(CodecJpegLs, Registered) {
@@ -111,7 +82,7 @@ TEST(CodecJpegLs, LosslessRoundTripIsBitExact) {
             ASSERT_LT(sof + 4, bits.size()) << s.name;
             EXPECT_EQ(bits[sof + 4], s.bits_allocated == 16 && s.bits_stored <= 8 ? 16u : s.bits_stored) << s.name;
             // Byte for byte: signed samples come back sign-extended to Bits Allocated.
-            EXPECT_EQ(decode(uid, info_of(s), bits), frame_of(s)) << s.name << " " << uid;
+            EXPECT_EQ(decode(uid, pixel_info(s), bits), first_frame(s)) << s.name << " " << uid;
         }
     }
 }
@@ -119,11 +90,11 @@ TEST(CodecJpegLs, LosslessRoundTripIsBitExact) {
 TEST(CodecJpegLs, StoredBitsOnlyAreCoded) {
     // Bits above Bits Stored are not part of the sample (PS3.5 8.1.1): garbage there is dropped.
     const dk_test::ImageSpec s{"mono12", 30, 20, 1, 1, 16, 12, false, "MONOCHROME2", 0};
-    std::vector<uint8_t> frame = frame_of(s);
+    std::vector<uint8_t> frame = first_frame(s);
     for (size_t i = 1; i < frame.size(); i += 2) frame[i] |= 0xA0;
     FrameLayout layout;
-    const auto bits = find_codec(kLossless)->encode(info_of(s), frame.data(), frame.size(), EncodeOptions{}, layout);
-    EXPECT_EQ(decode(kLossless, info_of(s), bits), frame_of(s));
+    const auto bits = find_codec(kLossless)->encode(pixel_info(s), frame.data(), frame.size(), EncodeOptions{}, layout);
+    EXPECT_EQ(decode(kLossless, pixel_info(s), bits), first_frame(s));
 }
 
 TEST(CodecJpegLs, NearLosslessKeepsTheBound) {
@@ -135,8 +106,8 @@ TEST(CodecJpegLs, NearLosslessKeepsTheBound) {
             const std::vector<uint8_t> bits = encode(kNear, s, near, layout);
             EXPECT_TRUE(layout.lossy);
             EXPECT_EQ(layout.lossy_method, "ISO_14495_1");
-            const PixelInfo info = info_of(s);
-            const std::vector<uint8_t> orig = frame_of(s), out = decode(kNear, info, bits);
+            const PixelInfo info = pixel_info(s);
+            const std::vector<uint8_t> orig = first_frame(s), out = decode(kNear, info, bits);
             const int64_t diff = dk_test::max_abs_diff(dk_test::samples_of(info, orig.data(), orig.size(), false),
                                                        dk_test::samples_of(info, out.data(), out.size(), false));
             EXPECT_GE(diff, 0) << s.name;
@@ -167,25 +138,25 @@ TEST(CodecJpegLs, CanEncodeExplainsRefusals) {
             EXPECT_EQ(e.code(), Errc::unsupported) << e.what();
         }
     };
-    const PixelInfo s16 = info_of({"s", 8, 8, 1, 1, 16, 16, true, "MONOCHROME2", 0});
+    const PixelInfo s16 = pixel_info({"s", 8, 8, 1, 1, 16, 16, true, "MONOCHROME2", 0});
     EXPECT_TRUE(lossless->can_encode(s16, EncodeOptions{}, &why)) << why;
     refused(nearc, s16, 2);  // signed near-lossless, as dcmcjpls refuses
     EncodeOptions zero;
     zero.near_lossless = 0;
     EXPECT_TRUE(nearc->can_encode(s16, zero, &why)) << why;
-    refused(lossless, info_of({"m32", 8, 8, 1, 1, 32, 32, false, "MONOCHROME2", 0}), 0);
-    refused(lossless, info_of({"m1", 8, 8, 1, 1, 8, 1, false, "MONOCHROME2", 0}), 0);
-    refused(lossless, info_of({"two", 8, 8, 1, 2, 8, 8, false, "MONOCHROME2", 0}), 0);
-    refused(lossless, info_of({"sub", 8, 8, 1, 3, 8, 8, false, "YBR_FULL_422", 0}), 0);
-    refused(nearc, info_of({"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0}), 128);  // T.87: NEAR <= MAXVAL/2
-    refused(nearc, info_of({"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0}), -1);
-    refused(nearc, info_of({"pal", 8, 8, 1, 1, 8, 8, false, "PALETTE COLOR", 0}), 2);
+    refused(lossless, pixel_info({"m32", 8, 8, 1, 1, 32, 32, false, "MONOCHROME2", 0}), 0);
+    refused(lossless, pixel_info({"m1", 8, 8, 1, 1, 8, 1, false, "MONOCHROME2", 0}), 0);
+    refused(lossless, pixel_info({"two", 8, 8, 1, 2, 8, 8, false, "MONOCHROME2", 0}), 0);
+    refused(lossless, pixel_info({"sub", 8, 8, 1, 3, 8, 8, false, "YBR_FULL_422", 0}), 0);
+    refused(nearc, pixel_info({"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0}), 128);  // T.87: NEAR <= MAXVAL/2
+    refused(nearc, pixel_info({"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0}), -1);
+    refused(nearc, pixel_info({"pal", 8, 8, 1, 1, 8, 8, false, "PALETTE COLOR", 0}), 2);
 
     const dk_test::ImageSpec m8{"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0};
-    std::vector<uint8_t> frame = frame_of(m8);
+    std::vector<uint8_t> frame = first_frame(m8);
     FrameLayout layout;
     try {
-        lossless->encode(info_of(m8), frame.data(), frame.size() + 1 - 2, EncodeOptions{}, layout);
+        lossless->encode(pixel_info(m8), frame.data(), frame.size() + 1 - 2, EncodeOptions{}, layout);
         ADD_FAILURE() << "encode did not throw";
     } catch (const Error &e) {
         EXPECT_EQ(e.code(), Errc::invalid_argument);
@@ -196,7 +167,7 @@ TEST(CodecJpegLs, SizesThatDisagreeWithTheDataset) {
     const dk_test::ImageSpec s{"rgb8", 21, 13, 1, 3, 8, 8, false, "RGB", 0};
     FrameLayout layout;
     const std::vector<uint8_t> bits = encode(kLossless, s, 0, layout);
-    const PixelInfo info = info_of(s);
+    const PixelInfo info = pixel_info(s);
     EXPECT_EQ(decode_error(kLossless, info, bits.data(), bits.size(), info.frame_bytes()), Errc::ok);
     EXPECT_EQ(decode_error(kLossless, info, bits.data(), bits.size(), info.frame_bytes() + 1), Errc::invalid_argument);
     PixelInfo rows = info;
@@ -208,7 +179,7 @@ TEST(CodecJpegLs, SizesThatDisagreeWithTheDataset) {
     // A 12-bit stream for an 8-bit dataset.
     const dk_test::ImageSpec m12{"m12", 21, 13, 1, 1, 16, 12, false, "MONOCHROME2", 0};
     const std::vector<uint8_t> deep = encode(kLossless, m12, 0, layout);
-    PixelInfo narrow = info_of(m12);
+    PixelInfo narrow = pixel_info(m12);
     narrow.bits_allocated = narrow.bits_stored = 8;
     EXPECT_EQ(decode_error(kLossless, narrow, deep.data(), deep.size(), narrow.frame_bytes()), Errc::bad_value);
 }
@@ -218,7 +189,7 @@ TEST(CodecJpegLs, EveryTruncationThrows) {
                           dk_test::ImageSpec{"rgb8", 24, 16, 1, 3, 8, 8, false, "RGB", 0}}) {
         FrameLayout layout;
         const std::vector<uint8_t> bits = encode(kLossless, s, 0, layout);
-        const PixelInfo info = info_of(s);
+        const PixelInfo info = pixel_info(s);
         for (size_t n = 0; n < bits.size(); ++n) {
             const std::vector<uint8_t> cut(bits.begin(), bits.begin() + long(n));
             const Errc code = decode_error(kLossless, info, cut.data(), cut.size(), info.frame_bytes());
@@ -240,7 +211,7 @@ TEST(CodecJpegLs, FlippedBytesNeverCrash) {
     const dk_test::ImageSpec s{"mono16", 32, 24, 1, 1, 16, 16, false, "MONOCHROME2", 0};
     FrameLayout layout;
     const std::vector<uint8_t> bits = encode(kNear, s, 2, layout);
-    const PixelInfo info = info_of(s);
+    const PixelInfo info = pixel_info(s);
     size_t threw = 0, tried = 0;
     for (size_t i = 0; i < bits.size(); ++i) {
         for (uint8_t x : {uint8_t(0xFF), uint8_t(0x01), uint8_t(0x80)}) {
@@ -262,12 +233,12 @@ TEST(CodecJpegLs, BytesAfterTheEoi) {
     for (uint8_t pad : {uint8_t(0x00), uint8_t(0x69)}) {
         std::vector<uint8_t> padded = bits;
         padded.push_back(pad);
-        EXPECT_EQ(decode(kLossless, info_of(s), padded), frame_of(s));
+        EXPECT_EQ(decode(kLossless, pixel_info(s), padded), first_frame(s));
     }
 }
 
 TEST(CodecJpegLs, NotJpegLsAtAll) {
-    const PixelInfo info = info_of({"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0});
+    const PixelInfo info = pixel_info({"m8", 8, 8, 1, 1, 8, 8, false, "MONOCHROME2", 0});
     const std::vector<uint8_t> zeros(100, 0);
     EXPECT_NE(decode_error(kLossless, info, zeros.data(), zeros.size(), info.frame_bytes()), Errc::ok);
     EXPECT_NE(decode_error(kLossless, info, nullptr, 0, info.frame_bytes()), Errc::ok);

@@ -46,6 +46,7 @@
 #pragma GCC diagnostic pop
 
 #include "codecs.h"
+#include "j2k_common.h"
 
 namespace dcmkit::codecs {
 
@@ -99,24 +100,7 @@ std::string take_message() {
 
 // ---- Codestream checks and markers (ISO/IEC 15444-1 Annex A) ---------------------------------
 
-constexpr uint16_t kSoc = 0xFF4F, kSiz = 0xFF51, kCod = 0xFF52, kSot = 0xFF90, kSod = 0xFF93, kEoc = 0xFFD9, kTlm = 0xFF55;
-
-/// SOC then SIZ start every codestream; checks SIZ's image size and component count against
-/// `info` before OpenJPH allocates anything for them.
-void check_siz(const PixelInfo &info, const uint8_t *in, size_t n) {
-    if (n < 4 || load_u16be(in) != kSoc || load_u16be(in + 2) != kSiz)
-        throw Error(Errc::malformed, "HTJ2K: no SOC and SIZ markers at the start of the codestream", 0);
-    if (n < 4 + 38) throw Error(Errc::truncated, "HTJ2K: codestream ends inside the SIZ marker segment", int64_t(n));
-    const uint8_t *p = in + 4;  // Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, XTsiz, YTsiz, XTOsiz, YTOsiz, Csiz
-    const uint32_t x1 = load_u32be(p + 4), y1 = load_u32be(p + 8), x0 = load_u32be(p + 12), y0 = load_u32be(p + 16);
-    const uint16_t comps = load_u16be(p + 36);
-    if (x1 <= x0 || y1 <= y0) throw Error(Errc::malformed, "HTJ2K: SIZ gives an empty image", 4);
-    if (x1 - x0 != info.columns || y1 - y0 != info.rows || comps != info.samples_per_pixel)
-        throw Error(Errc::bad_value, "HTJ2K: codestream holds " + std::to_string(x1 - x0) + "x" +
-                                         std::to_string(y1 - y0) + " pixels of " + std::to_string(comps) +
-                                         " components; the dataset says " + std::to_string(info.columns) + "x" +
-                                         std::to_string(info.rows) + " of " + std::to_string(info.samples_per_pixel));
-}
+constexpr uint16_t kCod = 0xFF52, kSot = 0xFF90, kSod = 0xFF93, kEoc = 0xFFD9, kTlm = 0xFF55;
 
 /// Refuses a codestream whose packet data holds a marker code (0xFF then a byte above 0x8F, other
 /// than the in-band SOP and EPH markers where the COD allows them): encoders never emit one there (15444-1 A.1.1, D.1;
@@ -217,34 +201,13 @@ public:
     bool lossless_only() const noexcept override { return lossless_; }
 
     bool can_encode(const PixelInfo &info, const EncodeOptions &options, std::string *why) const override {
-        auto no = [&](const std::string &reason) {
-            if (why) *why = "HTJ2K: " + reason;
-            return false;
-        };
-        if (info.rows == 0 || info.columns == 0) return no("empty frame");
-        if (info.bits_allocated != 8 && info.bits_allocated != 16) return no("Bits Allocated must be 8 or 16");
-        if (info.bits_stored < 1 || info.bits_stored > info.bits_allocated) return no("Bits Stored out of range");
-        if (info.high_bit != info.bits_stored - 1) return no("High Bit must be Bits Stored - 1");
-        if (info.pixel_representation > 1) return no("bad Pixel Representation");
-        const std::string &pi = info.photometric_interpretation;
-        if (info.samples_per_pixel == 1) {
-            if (pi != "MONOCHROME1" && pi != "MONOCHROME2" && pi != "PALETTE COLOR")
-                return no("Photometric Interpretation " + pi + " with one sample");
-            if (pi == "PALETTE COLOR" && !lossless_) return no("lossy coding of palette indices");
-        } else if (info.samples_per_pixel == 3) {
-            if (pi != "RGB" && pi != "YBR_FULL") return no("Photometric Interpretation " + pi + " with three samples");
-        } else {
-            return no("Samples per Pixel must be 1 or 3");
-        }
-        if (!lossless_ && !(options.ratio == 0 || (std::isfinite(options.ratio) && options.ratio >= 1)))
-            return no("compression ratio must be 0 (default) or at least 1");
-        return true;
+        return jpeg2000::can_encode(info, options, lossless_, "HTJ2K", why);
     }
 
     FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out,
                        size_t out_size) const override {
         check_frame_size(info, out_size, "HTJ2K decode");
-        check_siz(info, in, in_size);
+        jpeg2000::check_siz(info, in, in_size, "HTJ2K");
         check_packet_data(in, in_size);
         const Codec *j2k = find_codec(kJ2kLossless);
         if (!j2k) throw Error(Errc::unsupported, "HTJ2K: no JPEG 2000 decoder in this build");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "codecs.h"
+#include "j2k_common.h"
 
 namespace dcmkit::codecs {
 
@@ -147,24 +148,6 @@ int thread_count(unsigned requested, const PixelInfo &info) {
 /// The JP2 signature box (ISO/IEC 15444-1 I.5.1) that starts a JP2 file.
 constexpr uint8_t kJp2Signature[12] = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A};
 
-/// A raw codestream starts with SOC (FF4F) then SIZ (FF51) (15444-1 A.4.1, A.5.1). Reads SIZ and
-/// checks the image size and component count against `info` before OpenJPEG allocates anything
-/// for them.
-void check_siz(const PixelInfo &info, const uint8_t *in, size_t n) {
-    if (n < 4 || in[0] != 0xFF || in[1] != 0x4F || in[2] != 0xFF || in[3] != 0x51)
-        throw Error(Errc::malformed, "JPEG 2000: no SOC and SIZ markers at the start of the codestream", 0);
-    if (n < 4 + 38) throw Error(Errc::truncated, "JPEG 2000: codestream ends inside the SIZ marker segment", int64_t(n));
-    const uint8_t *p = in + 4;  // Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, XTsiz, YTsiz, XTOsiz, YTOsiz, Csiz
-    const uint32_t x1 = load_u32be(p + 4), y1 = load_u32be(p + 8), x0 = load_u32be(p + 12), y0 = load_u32be(p + 16);
-    const uint16_t comps = load_u16be(p + 36);
-    if (x1 <= x0 || y1 <= y0) throw Error(Errc::malformed, "JPEG 2000: SIZ gives an empty image", 4);
-    if (x1 - x0 != info.columns || y1 - y0 != info.rows || comps != info.samples_per_pixel)
-        throw Error(Errc::bad_value, "JPEG 2000: codestream holds " + std::to_string(x1 - x0) + "x" +
-                                         std::to_string(y1 - y0) + " pixels of " + std::to_string(comps) +
-                                         " components; the dataset says " + std::to_string(info.columns) + "x" +
-                                         std::to_string(info.rows) + " of " + std::to_string(info.samples_per_pixel));
-}
-
 /// Checks the decoded image against `info`: size, components, no subsampling, precision that fits
 /// Bits Allocated (it may differ from Bits Stored, as real-world files show).
 void check_image(const PixelInfo &info, const opj_image_t *img) {
@@ -211,28 +194,7 @@ public:
     bool lossless_only() const noexcept override { return lossless_only_; }
 
     bool can_encode(const PixelInfo &info, const EncodeOptions &options, std::string *why) const override {
-        auto no = [&](const std::string &reason) {
-            if (why) *why = "JPEG 2000: " + reason;
-            return false;
-        };
-        if (info.rows == 0 || info.columns == 0) return no("empty frame");
-        if (info.bits_allocated != 8 && info.bits_allocated != 16) return no("Bits Allocated must be 8 or 16");
-        if (info.bits_stored < 1 || info.bits_stored > info.bits_allocated) return no("Bits Stored out of range");
-        if (info.high_bit != info.bits_stored - 1) return no("High Bit must be Bits Stored - 1");
-        if (info.pixel_representation > 1) return no("bad Pixel Representation");
-        const std::string &pi = info.photometric_interpretation;
-        if (info.samples_per_pixel == 1) {
-            if (pi != "MONOCHROME1" && pi != "MONOCHROME2" && pi != "PALETTE COLOR")
-                return no("Photometric Interpretation " + pi + " with one sample");
-            if (pi == "PALETTE COLOR" && !lossless_only_) return no("lossy coding of palette indices");
-        } else if (info.samples_per_pixel == 3) {
-            if (pi != "RGB" && pi != "YBR_FULL") return no("Photometric Interpretation " + pi + " with three samples");
-        } else {
-            return no("Samples per Pixel must be 1 or 3");
-        }
-        if (!lossless_only_ && !(options.ratio == 0 || (std::isfinite(options.ratio) && options.ratio >= 1)))
-            return no("compression ratio must be 0 (default) or at least 1");
-        return true;
+        return jpeg2000::can_encode(info, options, lossless_only_, "JPEG 2000", why);
     }
 
     FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out,
@@ -243,7 +205,7 @@ public:
         if (info.samples_per_pixel != 1 && info.samples_per_pixel != 3)
             throw Error(Errc::unsupported, "JPEG 2000: Samples per Pixel " + std::to_string(info.samples_per_pixel));
         const bool jp2 = in_size >= sizeof kJp2Signature && std::memcmp(in, kJp2Signature, sizeof kJp2Signature) == 0;
-        if (!jp2) check_siz(info, in, in_size);
+        if (!jp2) jpeg2000::check_siz(info, in, in_size, "JPEG 2000");
 
         Handles h;
         InStream src{in, in_size, 0, false};

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "codecs.h"
-#include "jpeg_huffman.h"
+#include "jpeg_common.h"
 
 namespace dcmkit::codecs {
 
@@ -19,20 +19,11 @@ namespace {
 
 using jpeg::BitReader;
 using jpeg::HuffTable;
+using namespace jpeg;  // marker codes and segment readers
 
-[[noreturn]] void fail(Errc code, const std::string &what, int64_t offset = -1) {
-    throw Error(code, "JPEG DCT: " + what, offset);
-}
+constexpr const char *kWho = "JPEG DCT";
 
-// Marker codes (T.81 Table B.1).
-constexpr uint8_t kSOF0 = 0xC0, kSOF1 = 0xC1, kDHT = 0xC4, kJPG = 0xC8, kDAC = 0xCC, kSOF15 = 0xCF, kRST0 = 0xD0,
-                  kRST7 = 0xD7, kSOI = 0xD8, kEOI = 0xD9, kSOS = 0xDA, kDQT = 0xDB, kDNL = 0xDC, kDRI = 0xDD,
-                  kAPP0 = 0xE0, kAPP14 = 0xEE;
-
-std::string hex_marker(uint8_t m) {
-    const char *hex = "0123456789ABCDEF";
-    return std::string("0xFF") + hex[m >> 4] + hex[m & 15];
-}
+[[noreturn]] void fail(Errc code, const std::string &what, int64_t offset = -1) { jpeg::fail(kWho, code, what, offset); }
 
 /// Zig-zag index to natural (row-major) index (T.81 Figure A.6).
 constexpr uint8_t kNatural[64] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,
@@ -209,11 +200,9 @@ const uint8_t *decode_scan(const Frame &frame, std::vector<ScanComponent> &scomp
     const uint32_t across = single ? (scomps[0].comp->width + 7) / 8 : frame.mcus_x;
     const uint32_t down = single ? (scomps[0].comp->height + 7) / 8 : frame.mcus_y;
     const uint64_t total = uint64_t(across) * down;
-    int next_rst = 0;
     for (uint64_t mcu = 0; mcu < total; ++mcu) {
         if (restart_interval && mcu && mcu % restart_interval == 0) {
-            br.restart(next_rst);
-            next_rst = (next_rst + 1) & 7;
+            br.restart();
             for (auto &sc : scomps) sc.comp->pred = 0;
         }
         const uint32_t mx = uint32_t(mcu % across), my = uint32_t(mcu / across);
@@ -295,73 +284,38 @@ std::vector<uint16_t> upsample(const Frame &frame, const Component &c) {
 
 FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size) {
     check_frame_size(info, out_size, "JPEG DCT decode");
-    if (info.bits_allocated != 8 && info.bits_allocated != 16)
-        fail(Errc::unsupported, "Bits Allocated " + std::to_string(info.bits_allocated) + " (8 or 16 only)");
-    if (info.samples_per_pixel != 1 && info.samples_per_pixel != 3)
-        fail(Errc::unsupported, std::to_string(info.samples_per_pixel) + " samples per pixel (1 or 3 only)");
+    check_output_layout(info, kWho);
 
-    const uint8_t *const begin = in, *const end = in + in_size, *p = in;
-    auto u16 = [](const uint8_t *q) { return uint32_t(q[0]) << 8 | q[1]; };
-    if (in_size < 2 || p[0] != 0xFF || p[1] != kSOI) fail(Errc::malformed, "no SOI marker at the start", 0);
-    p += 2;
-
+    MarkerReader markers(kWho, in, in_size);
     Frame frame;
     std::array<HuffTable, 4> dc_tables, ac_tables;
     std::array<std::array<uint16_t, 64>, 4> qtables{};
     std::array<bool, 4> qdefined{};
     uint32_t restart_interval = 0;
-    bool jfif = false, adobe = false, seen_eoi = false;
+    bool jfif = false, adobe = false;
     int adobe_transform = 0;
-    while (!seen_eoi) {
-        // Markers may be preceded by any number of 0xFF fill bytes (B.1.1.2).
-        if (p >= end) break;
-        if (*p != 0xFF) fail(Errc::malformed, "expected a marker", p - begin);
-        while (p < end && *p == 0xFF) ++p;
-        if (p >= end) fail(Errc::truncated, "data ends inside a marker", p - begin);
-        const uint8_t m = *p++;
-        const int64_t at = p - 2 - begin;
-        if (m == kEOI) {
-            seen_eoi = true;
-            continue;
-        }
-        if (m == 0x01 || (m >= kRST0 && m <= kRST7)) continue;  // TEM and stray RSTn have no segment
-        if (end - p < 2) fail(Errc::truncated, "data ends inside a marker segment", at);
-        const uint32_t len = u16(p);
-        if (len < 2) fail(Errc::malformed, "marker segment length below 2", at);
-        if (uint64_t(end - p) < len) fail(Errc::truncated, "marker segment runs past the end of the data", at);
-        const uint8_t *seg = p + 2, *const seg_end = p + len;
-        p = seg_end;
-
+    Segment s;
+    while (markers.next(s)) {
+        const uint8_t m = s.marker, *seg = s.data, *const seg_end = s.end;
+        const uint32_t len = s.length;
+        const int64_t at = s.at;
         if (m == kSOF0 || m == kSOF1) {  // B.2.2 frame header
             if (!frame.comps.empty()) fail(Errc::malformed, "more than one SOF marker", at);
-            if (len < 8) fail(Errc::malformed, "SOF segment too short", at);
-            frame.precision = seg[0];
-            frame.height = u16(seg + 1);
-            frame.width = u16(seg + 3);
-            const uint32_t nf = seg[5];
-            if (len != 8 + 3 * nf || nf == 0) fail(Errc::malformed, "SOF length does not match its component count", at);
-            if (frame.precision != 8 && frame.precision != 12)
-                fail(Errc::malformed, "sample precision " + std::to_string(frame.precision) + " (8 or 12 for DCT)", at);
-            if (frame.height == 0) fail(Errc::unsupported, "number of lines defined by DNL", at);
-            if (frame.width == 0) fail(Errc::malformed, "zero samples per line", at);
-            if (frame.width != info.columns || frame.height != info.rows || nf != info.samples_per_pixel)
-                fail(Errc::bad_value, "frame is " + std::to_string(frame.width) + "x" + std::to_string(frame.height) + "x" +
-                                          std::to_string(nf) + ", the dataset says " + std::to_string(info.columns) + "x" +
-                                          std::to_string(info.rows) + "x" + std::to_string(info.samples_per_pixel), at);
-            if (uint32_t(frame.precision) > info.bits_allocated)
-                fail(Errc::bad_value, "precision " + std::to_string(frame.precision) + " exceeds Bits Allocated " +
-                                          std::to_string(info.bits_allocated), at);
-            frame.comps.resize(nf);
-            for (uint32_t i = 0; i < nf; ++i) {
+            const FrameHeader h = read_frame_header(
+                s, info, kWho, "SOF", [](int p) { return p == 8 || p == 12; }, "8 or 12 for DCT",
+                [&](const FrameHeader &f, uint32_t i) {
+                    if (f.comps[i].tq > 3) fail(Errc::malformed, "quantization table identifier out of range", at);
+                });
+            frame.precision = h.precision;
+            frame.width = h.width;
+            frame.height = h.height;
+            frame.comps.resize(h.comps.size());
+            for (size_t i = 0; i < h.comps.size(); ++i) {
                 Component &c = frame.comps[i];
-                c.id = seg[6 + 3 * i];
-                c.h = seg[7 + 3 * i] >> 4;
-                c.v = seg[7 + 3 * i] & 15;
-                c.tq = seg[8 + 3 * i];
-                for (uint32_t j = 0; j < i; ++j)
-                    if (frame.comps[j].id == c.id) fail(Errc::malformed, "two components with the same identifier", at);
-                if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4) fail(Errc::malformed, "sampling factor out of range", at);
-                if (c.tq > 3) fail(Errc::malformed, "quantization table identifier out of range", at);
+                c.id = h.comps[i].id;
+                c.h = h.comps[i].h;
+                c.v = h.comps[i].v;
+                c.tq = h.comps[i].tq;
                 frame.hmax = std::max<uint32_t>(frame.hmax, c.h);
                 frame.vmax = std::max<uint32_t>(frame.vmax, c.v);
             }
@@ -379,17 +333,8 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
         } else if ((m >= kSOF0 && m <= kSOF15 && m != kDHT && m != kJPG) || m == kDAC) {
             // Progressive, lossless, hierarchical and arithmetic-coded processes.
             fail(Errc::unsupported, "not a sequential Huffman DCT JPEG: marker " + hex_marker(m), at);
-        } else if (m == kDHT) {  // B.2.4.2
-            while (seg < seg_end) {
-                if (seg_end - seg < 17) fail(Errc::malformed, "DHT segment too short", at);
-                const int tc = seg[0] >> 4, th = seg[0] & 15;
-                if (tc > 1 || th > 3) fail(Errc::malformed, "bad Huffman table class or identifier", at);
-                size_t n = 0;
-                for (int i = 1; i <= 16; ++i) n += seg[i];
-                if (n > 256 || size_t(seg_end - seg - 17) < n) fail(Errc::malformed, "DHT segment too short for its codes", at);
-                (tc ? ac_tables : dc_tables)[size_t(th)].build(seg + 1, seg + 17, n, at);
-                seg += 17 + n;
-            }
+        } else if (m == kDHT) {
+            read_huffman_tables(s, kWho, dc_tables, &ac_tables);
         } else if (m == kDQT) {  // B.2.4.1
             while (seg < seg_end) {
                 const int pq = seg[0] >> 4, tq = seg[0] & 15;
@@ -400,9 +345,8 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
                 qdefined[size_t(tq)] = true;
                 seg += 1 + 64 * (pq + 1);
             }
-        } else if (m == kDRI) {  // B.2.4.4
-            if (len != 4) fail(Errc::malformed, "DRI segment length is not 4", at);
-            restart_interval = u16(seg);
+        } else if (m == kDRI) {
+            restart_interval = read_restart_interval(s, kWho);
         } else if (m == kDNL) {
             fail(Errc::unsupported, "DNL marker", at);
         } else if (m == kAPP0) {
@@ -414,27 +358,23 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
             }
         } else if (m == kSOS) {  // B.2.3 scan header
             if (frame.comps.empty()) fail(Errc::malformed, "SOS before SOF", at);
-            const uint32_t ns = len >= 3 ? seg[0] : 0;
-            if (ns < 1 || ns > 4 || len != 6 + 2 * ns) fail(Errc::malformed, "SOS length does not match its component count", at);
+            const uint32_t ns = scan_component_count(s, kWho);
             std::vector<ScanComponent> scomps;
             uint32_t blocks = 0;
             for (uint32_t i = 0; i < ns; ++i) {
                 const uint8_t id = seg[1 + 2 * i], td = seg[2 + 2 * i] >> 4, ta = seg[2 + 2 * i] & 15;
-                auto it = std::find_if(frame.comps.begin(), frame.comps.end(), [&](const Component &c) { return c.id == id; });
-                if (it == frame.comps.end()) fail(Errc::malformed, "scan names a component not in the frame", at);
-                for (const auto &sc : scomps)
-                    if (sc.comp == &*it) fail(Errc::malformed, "scan names a component twice", at);
+                Component &c = scan_component(frame.comps, id, scomps, s, kWho);
                 if (td > 3 || ta > 3 || !dc_tables[td].defined || !ac_tables[ta].defined)
                     fail(Errc::malformed, "scan uses an undefined Huffman table", at);
-                if (!qdefined[it->tq]) fail(Errc::malformed, "component uses an undefined quantization table", at);
-                it->q = qtables[it->tq];
-                blocks += uint32_t(it->h) * it->v;
-                scomps.push_back({&*it, &dc_tables[td], &ac_tables[ta]});
+                if (!qdefined[c.tq]) fail(Errc::malformed, "component uses an undefined quantization table", at);
+                c.q = qtables[c.tq];
+                blocks += uint32_t(c.h) * c.v;
+                scomps.push_back({&c, &dc_tables[td], &ac_tables[ta]});
             }
             if (ns > 1 && blocks > 10) fail(Errc::malformed, "more than 10 blocks in an MCU", at);
             const int ss = seg[1 + 2 * ns], se = seg[2 + 2 * ns], ahal = seg[3 + 2 * ns];
             if (ss != 0 || se != 63 || ahal != 0) fail(Errc::malformed, "spectral selection or approximation in a sequential scan", at);
-            p = decode_scan(frame, scomps, restart_interval, begin, p, end);
+            markers.resume(decode_scan(frame, scomps, restart_interval, markers.begin(), markers.pos(), markers.end()));
         } else if (m < 0xC0) {
             fail(Errc::malformed, "invalid marker " + hex_marker(m), at);
         }
