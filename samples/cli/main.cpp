@@ -4,15 +4,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "dcmkit/archive.h"
 #include "dcmkit/codec.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/dump.h"
@@ -21,6 +27,7 @@
 #include "dcmkit/json.h"
 #include "dcmkit/net/query.h"
 #include "dcmkit/net/services.h"
+#include "dcmkit/net/workflow.h"
 #include "dcmkit/render.h"
 
 namespace {
@@ -71,6 +78,12 @@ const char *kUsage =
     "      -S | -P                  study root (default) or patient root\n"
     "  get HOST PORT --out DIR -k KEY...   C-GET into DIR (-od DIR also works), streamed to disk\n"
     "      -S | -P                  study root (default) or patient root\n"
+    "  serve PORT --storage DIR     the embedded archive: Verification, Storage, Q/R FIND/MOVE/GET\n"
+    "                               (study and patient root), Modality Worklist, MPPS and Storage\n"
+    "                               Commitment, files and a SQLite index under DIR\n"
+    "      --dest AE=HOST:PORT      a C-MOVE destination (repeatable)\n"
+    "      --max-associations N     concurrent associations (default 32)\n"
+    "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
     "  version                      print the version\n"
     "\n"
     "network options (DCMTK style):\n"
@@ -785,6 +798,260 @@ int cmd_recv(const std::vector<std::string> &args) {
     return 0;
 }
 
+namespace archive = dcmkit::archive;
+
+/// Creates a folder (and its parents); false with errno when it cannot.
+bool make_dirs(const std::string &path) {
+    std::string p;
+    for (size_t i = 0; i <= path.size(); ++i) {
+        if (i == path.size() || (path[i] == '/' && i > 0)) {
+            p = path.substr(0, i);
+            if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return false;
+        }
+    }
+    return true;
+}
+
+/// The archive's index and its folders, under --storage DIR: DIR/index.sqlite, DIR/files, DIR/mpps.
+std::shared_ptr<archive::SqliteIndex> open_archive(const std::string &dir) {
+    if (!make_dirs(dir + "/files"))
+        throw dcmkit::Error(dcmkit::Errc::io, "cannot create " + dir + "/files: " + std::strerror(errno));
+    return std::make_shared<archive::SqliteIndex>(dir);
+}
+
+/// Storage Commitment failure reasons (PS3.4 J.3.2.1.1.1) for what the index says of an instance.
+uint16_t failure_reason(archive::Verification v) {
+    switch (v) {
+    case archive::Verification::ok: return 0;
+    case archive::Verification::not_found: return 0x0112;           // No such object instance
+    case archive::Verification::sop_class_mismatch: return 0x0119;  // Class-instance conflict
+    default: return 0x0110;                                         // Processing failure (changed, gone)
+    }
+}
+
+/// Indexes a stored Part 10 file (header only, plus size and SHA-256).
+void index_file(archive::Index &index, const std::string &path) {
+    dcmkit::ReadOptions ro;
+    ro.stop_before_pixels = true;
+    dcmkit::DicomFile f = dcmkit::read_file(path, ro);
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) != 0) throw dcmkit::Error(dcmkit::Errc::io, "cannot stat " + path);
+    archive::InstanceRecord r{std::move(f.dataset), path, uint64_t(sb.st_size), f.transfer_syntax, archive::sha256_file(path)};
+    index.add(r);
+}
+
+/// Indexes the files of `folder` that the index does not hold; returns how many.
+size_t reindex_orphans(archive::Index &index, const std::string &folder) {
+    size_t n = 0;
+    DIR *d = ::opendir(folder.c_str());
+    if (!d) return 0;
+    while (dirent *e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.size() < 5 || name.compare(name.size() - 4, 4, ".dcm") != 0) continue;
+        const std::string path = folder + "/" + name;
+        try {
+            dcmkit::ReadOptions ro;
+            ro.stop_before_pixels = true;
+            const dcmkit::DicomFile f = dcmkit::read_file(path, ro);
+            if (index.verify(f.dataset.get_string_or(dcmkit::tags::SOPClassUID, ""),
+                             f.dataset.get_string_or(dcmkit::tags::SOPInstanceUID, "")) != archive::Verification::not_found)
+                continue;
+            index_file(index, path);
+            ++n;
+        } catch (const dcmkit::Error &err) {
+            std::fprintf(stderr, "dcmkit: warning: %s is not indexed: %s\n", path.c_str(), err.what());
+        }
+    }
+    ::closedir(d);
+    return n;
+}
+
+int cmd_serve(const std::vector<std::string> &args) {
+    NetOptions o;
+    o.aet = "DCMKIT";
+    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind"})) return usage_error("serve: " + o.error);
+    std::string storage, bind;
+    std::vector<std::string> pos;
+    std::map<std::string, std::pair<std::string, uint16_t>> destinations;
+    unsigned max_assoc = 32;
+    for (size_t i = 0; i < o.rest.size(); ++i) {
+        const std::string &a = o.rest[i];
+        if (a == "--storage") {
+            storage = o.rest[++i];
+        } else if (a == "--dest") {
+            // AE=HOST:PORT, as a C-MOVE destination.
+            const std::string &d = o.rest[++i];
+            const size_t eq = d.find('='), colon = d.rfind(':');
+            uint16_t port = 0;
+            if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || eq > 16 ||
+                !parse_port(d.substr(colon + 1), port))
+                return usage_error("serve: --dest takes AE=HOST:PORT, not '" + d + "'");
+            destinations[d.substr(0, eq)] = {d.substr(eq + 1, colon - eq - 1), port};
+        } else if (a == "--max-associations") {
+            max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
+        } else if (a == "--bind") {
+            bind = o.rest[++i];
+        } else if (a.size() > 1 && a[0] == '-') {
+            return usage_error("serve: unknown option '" + a + "'");
+        } else {
+            pos.push_back(a);
+        }
+    }
+    uint16_t port = 0;
+    if (pos.size() != 1 || !parse_port(pos[0], port)) return usage_error("serve: needs PORT");
+    if (storage.empty()) return usage_error("serve: --storage DIR is required");
+
+    net::AeConfig cfg = o.config();
+    cfg.add_verification();
+    cfg.add_all_storage({}, /*scp=*/true, /*scu=*/true);  // C-STORE in; C-GET sub-operations out
+    for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
+                            net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet,
+                            net::qr_uids::ModalityWorklistFind, net::sop::ModalityPerformedProcedureStep,
+                            net::sop::StorageCommitmentPushModel})
+        cfg.add(uid, {}, true, false);
+    cfg.max_associations = max_assoc;
+    cfg.check_called_ae = false;
+    try {
+        auto index = open_archive(storage);
+        auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
+        auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
+        // A stop between a file's rename and its indexing (a crash, kill -9) leaves a file the index
+        // does not know: index those again before serving.
+        const size_t recovered = reindex_orphans(*index, storage + "/files");
+        if (recovered) std::fprintf(stderr, "dcmkit: indexed %zu file(s) stored before an interruption\n", recovered);
+        net::ServiceHandlers h;
+        h.on_store = [index, folder, &cfg](net::StoreRequest &rq) -> uint16_t {
+            const uint16_t st = folder->receive(rq);
+            const auto kind = net::dimse::status_kind(st);
+            if (kind != net::dimse::StatusKind::Success && kind != net::dimse::StatusKind::Warning) return st;
+            const std::string path = folder->folder() + "/" + rq.sop_instance_uid + ".dcm";
+            try {
+                index_file(*index, path);
+            } catch (const dcmkit::Error &e) {
+                cfg.emit(net::LogLevel::error, "cannot index " + path + ": " + e.what());
+                std::remove(path.c_str());
+                return net::dimse::status::OutOfResources;
+            }
+            return st;
+        };
+        auto root_of = [](net::QueryModel m) {
+            return m == net::QueryModel::PatientRoot ? archive::Root::patient_root : archive::Root::study_root;
+        };
+        h.on_find = [index, root_of](net::QueryRequest &rq) -> uint16_t {
+            try {
+                auto emit = [&](dcmkit::Dataset &&match) { return rq.emit(match); };
+                if (rq.model == net::QueryModel::Worklist) {
+                    index->find_worklist(rq.identifier, emit);
+                } else {
+                    archive::Level level;
+                    if (!archive::parse_level(rq.level, level)) return net::dimse::status::IdentifierDoesNotMatchSOPClass;
+                    index->find(level, rq.identifier, root_of(rq.model), emit);
+                }
+                return net::dimse::status::Success;
+            } catch (const archive::QueryError &e) {
+                return e.status();
+            }
+        };
+        auto retrieve = [index, root_of, destinations](net::QueryRequest &rq) -> net::RetrievePlan {
+            net::RetrievePlan plan;
+            if (rq.command_field == net::dimse::C_MOVE_RQ) {
+                auto it = destinations.find(rq.move_destination);
+                if (it == destinations.end()) {
+                    plan.status = net::dimse::status::MoveDestinationUnknown;
+                    plan.error_comment = "unknown move destination " + rq.move_destination;
+                    return plan;
+                }
+                plan.host = it->second.first;
+                plan.port = it->second.second;
+            }
+            try {
+                archive::Level level;
+                if (!archive::parse_level(rq.level, level)) {
+                    plan.status = net::dimse::status::IdentifierDoesNotMatchSOPClass;
+                    return plan;
+                }
+                for (auto &f : index->files_for(level, rq.identifier, root_of(rq.model))) plan.files.push_back(f.path);
+            } catch (const archive::QueryError &e) {
+                plan.status = e.status();
+                plan.error_comment = e.message();
+            }
+            return plan;
+        };
+        h.on_move = retrieve;
+        h.on_get = retrieve;
+        mpps->on_change = [index](const std::string &, const dcmkit::Dataset &ds) {
+            // The worklist follows the procedure step: IN PROGRESS, COMPLETED or DISCONTINUED.
+            const std::string status = ds.get_string_or(dcmkit::Tag(0x0040, 0x0252), "");
+            for (const dcmkit::Dataset &step : ds.get_items(dcmkit::Tag(0x0040, 0x0270))) {
+                const std::string sps = step.get_string_or(dcmkit::Tag(0x0040, 0x0009), "");
+                if (!sps.empty()) index->set_procedure_step_status(sps, status);
+            }
+        };
+        h.n_handlers[net::sop::ModalityPerformedProcedureStep] = mpps->handler();
+        h.n_handlers[net::sop::StorageCommitmentPushModel] =
+            net::storage_commitment_handler([index](const std::string &cls, const std::string &inst) {
+                return failure_reason(index->verify(cls, inst));
+            });
+        net::Server server(cfg, h);
+        server.start(bind, port);
+        g_server = &server;
+        struct sigaction sa {};
+        sa.sa_handler = on_signal;
+        ::sigaction(SIGINT, &sa, nullptr);
+        ::sigaction(SIGTERM, &sa, nullptr);
+        const auto stats = index->stats();
+        std::fprintf(stderr,
+                     "dcmkit: %s serving on port %u from %s (%llu instances): Verification, Storage, Q/R FIND/MOVE/GET, "
+                     "Worklist, MPPS, Storage Commitment (Ctrl-C stops)\n",
+                     cfg.ae_title.c_str(), server.port(), storage.c_str(), static_cast<unsigned long long>(stats.instances));
+        server.wait();
+        server.stop();
+        g_server = nullptr;
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: serve: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_worklist(const std::vector<std::string> &args) {
+    if (args.empty() || args[0] != "add") return usage_error("worklist: the command is 'worklist add --storage DIR ITEM.json...'");
+    std::string storage;
+    std::vector<std::string> items;
+    for (size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--storage") {
+            if (i + 1 >= args.size()) return usage_error("worklist: --storage needs a folder");
+            storage = args[++i];
+        } else if (args[i].size() > 1 && args[i][0] == '-') {
+            return usage_error("worklist: unknown option '" + args[i] + "'");
+        } else {
+            items.push_back(args[i]);
+        }
+    }
+    if (storage.empty() || items.empty()) return usage_error("worklist add: needs --storage DIR and ITEM.json");
+    int rc = 0;
+    try {
+        auto index = open_archive(storage);
+        for (const auto &path : items) {
+            try {
+                std::ifstream f(path, std::ios::binary);
+                if (!f) throw dcmkit::Error(dcmkit::Errc::not_found, "cannot read " + path);
+                std::stringstream ss;
+                ss << f.rdbuf();
+                const int64_t id = index->add_worklist_item(dcmkit::from_json(ss.str()));
+                std::printf("%s: worklist item %lld\n", path.c_str(), static_cast<long long>(id));
+            } catch (const dcmkit::Error &e) {
+                std::fprintf(stderr, "dcmkit: error: %s: %s\n", path.c_str(), e.what());
+                rc = 1;
+            }
+        }
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: worklist: %s\n", e.what());
+        return 1;
+    }
+    return rc;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -808,6 +1075,8 @@ int main(int argc, char **argv) {
     if (cmd == "echo") return cmd_echo(args);
     if (cmd == "send") return cmd_send(args);
     if (cmd == "recv") return cmd_recv(args);
+    if (cmd == "serve") return cmd_serve(args);
+    if (cmd == "worklist") return cmd_worklist(args);
     if (cmd == "find") return cmd_find(args);
     if (cmd == "move") return cmd_move(args);
     if (cmd == "get") return cmd_get(args);

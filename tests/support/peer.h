@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -169,6 +172,137 @@ inline bool have_tools(std::initializer_list<const char *> names) {
     for (const char *n : names)
         if (find_on_path(n).empty()) return false;
     return true;
+}
+
+/// Polls `done` every 5 ms until it holds or `timeout_ms` passes.
+template <class F>
+bool wait_until(F &&done, int timeout_ms) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        if (done()) return true;
+        if (Clock::now() >= deadline) return false;
+        ::usleep(5000);
+    }
+}
+
+/// A long-running child (a server) with its output in a log file, started with TCP_NODELAY=1. The
+/// destructor kills it (by its PID) if it still runs.
+class Child {
+public:
+    Child() = default;
+    Child(const Child &) = delete;
+    Child &operator=(const Child &) = delete;
+    ~Child() {
+        if (pid_ > 0) stop(SIGKILL, 5000);
+    }
+    bool start(const std::vector<std::string> &argv, const std::string &log_path) {
+        const std::string path = find_on_path(argv.at(0));
+        if (path.empty()) return false;
+        std::vector<std::string> args(argv), env;
+        for (char **e = environ; e && *e; ++e)
+            if (std::strncmp(*e, "TCP_NODELAY=", 12) != 0) env.emplace_back(*e);
+        env.emplace_back("TCP_NODELAY=1");
+        std::vector<char *> cargv, cenvp;
+        for (auto &a : args) cargv.push_back(a.data());
+        cargv.push_back(nullptr);
+        for (auto &e : env) cenvp.push_back(e.data());
+        cenvp.push_back(nullptr);
+        const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (log < 0) return false;
+        log_ = log_path;
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int devnull = ::open("/dev/null", O_RDONLY);
+            if (devnull >= 0) ::dup2(devnull, 0);
+            ::dup2(log, 1);
+            ::dup2(log, 2);
+            ::execve(path.c_str(), cargv.data(), cenvp.data());
+            _exit(127);
+        }
+        ::close(log);
+        return pid_ > 0;
+    }
+    /// Still running (reaps it when it has exited).
+    bool running() {
+        if (pid_ <= 0) return false;
+        int st = 0;
+        const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+        if (r == pid_) {
+            status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+            pid_ = -1;
+            return false;
+        }
+        return r == 0;
+    }
+    /// Sends `sig` and waits up to `wait_ms` for the exit (then SIGKILL). Returns the exit status.
+    int stop(int sig = SIGTERM, int wait_ms = 5000) {
+        if (pid_ > 0 && running()) {
+            ::kill(pid_, sig);
+            if (!wait_until([&] { return !running(); }, wait_ms) && pid_ > 0) {
+                ::kill(pid_, SIGKILL);
+                wait_until([&] { return !running(); }, 5000);
+            }
+        }
+        return status_;
+    }
+    std::string log() const {
+        std::ifstream f(log_);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        return ss.str();
+    }
+
+private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+    std::string log_;
+};
+
+/// A port the kernel just handed out on 127.0.0.1 (for servers that cannot be told to use port 0).
+inline uint16_t pick_free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    uint16_t port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) {
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+/// Whether a socket listens on `port`, from /proc/net/tcp{,6} (no connection is made).
+inline bool port_listening(uint16_t port) {
+    char want[8];
+    std::snprintf(want, sizeof want, ":%04X", port);
+    for (const char *table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream f(table);
+        std::string line;
+        std::getline(f, line);  // header
+        while (std::getline(f, line)) {
+            std::istringstream ls(line);
+            std::string sl, local, remote, st;
+            ls >> sl >> local >> remote >> st;
+            if (st == "0A" && local.size() > 5 && local.compare(local.size() - 5, 5, want) == 0) return true;
+        }
+    }
+    return false;
+}
+
+/// Starts a server child on a free port (argv_for(port) is its command line), retrying with another
+/// port when the child dies (the port taken meanwhile). Returns the port, 0 on failure.
+template <class ArgvFor>
+uint16_t start_server(Child &child, ArgvFor &&argv_for, const std::string &log_path) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const uint16_t port = pick_free_port();
+        if (!port || !child.start(argv_for(port), log_path)) continue;
+        if (wait_until([&] { return port_listening(port) || !child.running(); }, 10000) && child.running()) return port;
+        child.stop(SIGKILL);
+    }
+    return 0;
 }
 
 inline int remove_entry(const char *path, const struct stat *, int, struct FTW *) { return ::remove(path); }
