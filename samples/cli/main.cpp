@@ -29,6 +29,7 @@
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/workflow.h"
 #include "dcmkit/render.h"
+#include "dcmkit/uid.h"
 
 namespace {
 
@@ -78,6 +79,10 @@ const char *kUsage =
     "      -S | -P                  study root (default) or patient root\n"
     "  get HOST PORT --out DIR -k KEY...   C-GET into DIR (-od DIR also works), streamed to disk\n"
     "      -S | -P                  study root (default) or patient root\n"
+    "  mwl HOST PORT -k KEY...      Modality Worklist C-FIND (find -W)\n"
+    "  mpps HOST PORT create|set ATTRS.json [--uid UID]  MPPS N-CREATE / N-SET (prints the UID)\n"
+    "  commit HOST PORT FILE...     Storage Commitment of the files' instances (report awaited\n"
+    "                               on the association, --wait SECONDS, default 30)\n"
     "  serve PORT --storage DIR     the embedded archive: Verification, Storage, Q/R FIND/MOVE/GET\n"
     "                               (study and patient root), Modality Worklist, MPPS and Storage\n"
     "                               Commitment, files and a SQLite index under DIR\n"
@@ -798,6 +803,102 @@ int cmd_recv(const std::vector<std::string> &args) {
     return 0;
 }
 
+/// `dcmkit commit HOST PORT FILE...`: Storage Commitment of the instances in the files (PS3.4 J).
+int cmd_commit(const std::vector<std::string> &args) {
+    NetOptions o;
+    if (!o.parse(args, {"--wait"})) return usage_error("commit: " + o.error);
+    std::vector<std::string> pos;
+    int wait_s = 30;
+    for (size_t i = 0; i < o.rest.size(); ++i) {
+        if (o.rest[i] == "--wait") wait_s = std::max(1, std::atoi(o.rest[++i].c_str()));
+        else if (o.rest[i].size() > 1 && o.rest[i][0] == '-') return usage_error("commit: unknown option '" + o.rest[i] + "'");
+        else pos.push_back(o.rest[i]);
+    }
+    uint16_t port = 0;
+    if (pos.size() < 3 || !parse_port(pos[1], port)) return usage_error("commit: needs HOST PORT FILE...");
+    std::vector<net::CommitItem> items;
+    for (size_t i = 2; i < pos.size(); ++i) {
+        try {
+            dcmkit::ReadOptions ro;
+            ro.stop_before_pixels = true;
+            const dcmkit::DicomFile f = dcmkit::read_file(pos[i], ro);
+            items.push_back({f.dataset.get_string(dcmkit::tags::SOPClassUID), f.dataset.get_string(dcmkit::tags::SOPInstanceUID), 0});
+        } catch (const dcmkit::Error &e) {
+            std::fprintf(stderr, "dcmkit: error: %s: %s\n", pos[i].c_str(), e.what());
+            return 1;
+        }
+    }
+    net::AeConfig cfg = o.config();
+    cfg.add(net::sop::StorageCommitmentPushModel, {}, false, true);
+    try {
+        auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
+        const net::CommitResult r = net::request_commitment(*assoc, items, wait_s * 1000);
+        if (assoc->established()) assoc->release();
+        if (net::dimse::status_kind(r.action_status) == net::dimse::StatusKind::Failure) {
+            std::fprintf(stderr, "dcmkit: error: commit: %s\n", net::dimse::status_text(r.action_status).c_str());
+            return 1;
+        }
+        if (!r.report_received) {
+            std::fprintf(stderr, "dcmkit: commit: requested (transaction %s); the report did not come on this association\n",
+                         r.transaction_uid.c_str());
+            return 1;
+        }
+        for (const auto &c : r.committed) std::printf("committed\t%s\n", c.sop_instance_uid.c_str());
+        for (const auto &c : r.failed)
+            std::printf("failed\t%s\t%04XH %s\n", c.sop_instance_uid.c_str(), c.failure_reason,
+                        c.failure_reason == 0x0112 ? "no such object instance"
+                        : c.failure_reason == 0x0119 ? "class-instance conflict"
+                                                     : "processing failure");
+        std::fprintf(stderr, "dcmkit: commit: %zu committed, %zu failed\n", r.committed.size(), r.failed.size());
+        return r.failed.empty() ? 0 : 1;
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: commit: %s\n", e.what());
+        return 1;
+    }
+}
+
+/// `dcmkit mpps HOST PORT create|set ATTRS.json [--uid UID]`: an MPPS N-CREATE or N-SET (PS3.4 F).
+int cmd_mpps(const std::vector<std::string> &args) {
+    NetOptions o;
+    if (!o.parse(args, {"--uid"})) return usage_error("mpps: " + o.error);
+    std::vector<std::string> pos;
+    std::string uid;
+    for (size_t i = 0; i < o.rest.size(); ++i) {
+        if (o.rest[i] == "--uid") uid = o.rest[++i];
+        else if (o.rest[i].size() > 1 && o.rest[i][0] == '-') return usage_error("mpps: unknown option '" + o.rest[i] + "'");
+        else pos.push_back(o.rest[i]);
+    }
+    uint16_t port = 0;
+    if (pos.size() != 4 || !parse_port(pos[1], port) || (pos[2] != "create" && pos[2] != "set"))
+        return usage_error("mpps: needs HOST PORT create|set ATTRIBUTES.json");
+    if (pos[2] == "set" && uid.empty()) return usage_error("mpps set: --uid is required");
+    try {
+        std::ifstream f(pos[3], std::ios::binary);
+        if (!f) throw dcmkit::Error(dcmkit::Errc::not_found, "cannot read " + pos[3]);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        const dcmkit::Dataset attrs = dcmkit::from_json(ss.str());
+        net::AeConfig cfg = o.config();
+        cfg.add(net::sop::ModalityPerformedProcedureStep, {}, false, true);
+        auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
+        if (pos[2] == "create" && uid.empty()) uid = dcmkit::generate_uid();
+        const net::NResult r = pos[2] == "create"
+                                   ? net::n_create(*assoc, net::sop::ModalityPerformedProcedureStep, uid, attrs)
+                                   : net::n_set(*assoc, net::sop::ModalityPerformedProcedureStep, uid, attrs);
+        assoc->release();
+        if (net::dimse::status_kind(r.status) == net::dimse::StatusKind::Failure) {
+            std::fprintf(stderr, "dcmkit: error: mpps %s: %s%s%s\n", pos[2].c_str(), net::dimse::status_text(r.status).c_str(),
+                         r.error_comment.empty() ? "" : ": ", r.error_comment.c_str());
+            return 1;
+        }
+        std::printf("%s\n", r.sop_instance_uid.c_str());
+        return 0;
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: mpps: %s\n", e.what());
+        return 1;
+    }
+}
+
 namespace archive = dcmkit::archive;
 
 /// Creates a folder (and its parents); false with errno when it cannot.
@@ -1078,6 +1179,13 @@ int main(int argc, char **argv) {
     if (cmd == "serve") return cmd_serve(args);
     if (cmd == "worklist") return cmd_worklist(args);
     if (cmd == "find") return cmd_find(args);
+    if (cmd == "mwl") {  // find -W: the Modality Worklist
+        std::vector<std::string> a = args;
+        a.insert(a.begin(), "-W");
+        return cmd_find(a);
+    }
+    if (cmd == "commit") return cmd_commit(args);
+    if (cmd == "mpps") return cmd_mpps(args);
     if (cmd == "move") return cmd_move(args);
     if (cmd == "get") return cmd_get(args);
     return usage_error("unknown command '" + cmd + "'");

@@ -319,4 +319,85 @@ TEST_F(Serve, SurvivesKillDashNineDuringIngest) {
     a->release();
 }
 
+TEST_F(Serve, CommandLineCommitMppsAndMwl) {
+    std::vector<std::string> argv = {DCMKIT_CLI, "commit", "127.0.0.1", std::to_string(port), "-aec", "ARCH"};
+    for (const auto &i : instances) argv.push_back(i.path);
+    dk_test::ProcResult r = dk_test::run(argv);
+    EXPECT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.err.find(std::to_string(instances.size()) + " committed, 0 failed"), std::string::npos) << r.all();
+
+    const std::string pps = tmp / "pps.json";
+    dk_test::write_bytes(pps, R"({
+      "00400270": {"vr": "SQ", "Value": [{"00400009": {"vr": "SH", "Value": ["SPS-1"]}}]},
+      "00400253": {"vr": "SH", "Value": ["PPS-1"]}, "00400241": {"vr": "AE", "Value": ["CT01"]},
+      "00400244": {"vr": "DA", "Value": ["20261126"]}, "00400245": {"vr": "TM", "Value": ["0915"]},
+      "00400252": {"vr": "CS", "Value": ["IN PROGRESS"]}, "00080060": {"vr": "CS", "Value": ["CT"]}})");
+    r = dk_test::run({DCMKIT_CLI, "mpps", "127.0.0.1", std::to_string(port), "create", pps, "-aec", "ARCH"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    const std::string uid = r.out.substr(0, r.out.find('\n'));
+    EXPECT_TRUE(is_valid_uid(uid)) << r.out;
+    // Completing without the end date and time: the performer refuses, with its reason.
+    const std::string done = tmp / "done.json";
+    dk_test::write_bytes(done, R"({"00400252": {"vr": "CS", "Value": ["COMPLETED"]}})");
+    r = dk_test::run({DCMKIT_CLI, "mpps", "127.0.0.1", std::to_string(port), "set", done, "--uid", uid, "-aec", "ARCH"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("End Date"), std::string::npos) << r.err;
+
+    r = dk_test::run({DCMKIT_CLI, "mwl", "127.0.0.1", std::to_string(port), "-aec", "ARCH", "-k", "PatientName"});
+    EXPECT_EQ(r.status, 0) << r.all();
+}
+
+TEST(WorklistScu, AgainstWlmscpfs) {
+    // Our Modality Worklist SCU against DCMTK's wlmscpfs, serving worklist files made by dump2dcm.
+    if (!dk_test::have_tools({"wlmscpfs", "dump2dcm"})) GTEST_SKIP() << "wlmscpfs not installed";
+    TempDir tmp("dcmkit-wlm");
+    const std::string db = tmp.sub("db"), ae = tmp.sub("db/WLM");
+    dk_test::write_bytes(ae + "/lockfile", "");
+    const char *items[][4] = {{"DOE^JOHN", "CT", "20261126", "SPS-1"}, {"ROE^JANE", "MR", "20261126", "SPS-2"},
+                              {"DOE^JIM", "CT", "20261127", "SPS-3"}};
+    int n = 0;
+    for (const auto &it : items) {
+        // The attributes wlmscpfs requires of a worklist file (as its example wlistdb has them).
+        const std::string nn = std::to_string(n);
+        const std::string dump = std::string("(0008,0005) CS [ISO_IR 100]\n(0008,0050) SH [ACC") + nn +
+                                 "]\n(0010,0010) PN [" + it[0] + "]\n(0010,0020) LO [P" + nn +
+                                 "]\n(0010,0030) DA [19700101]\n(0010,0040) CS [M]\n(0020,000d) UI [1.2.826.0.1.3680043.10.545." +
+                                 nn + "]\n(0032,1032) PN [SMITH]\n(0032,1060) LO [EXAM]\n(0040,0100) SQ\n(fffe,e000) -\n"
+                                 "(0008,0060) CS [" + it[1] + "]\n(0040,0001) AE [CT01]\n(0040,0002) DA [" + it[2] +
+                                 "]\n(0040,0003) TM [0900]\n(0040,0006) PN [JOHNSON]\n(0040,0007) LO [STEP]\n"
+                                 "(0040,0009) SH [" + it[3] + "]\n(0040,0010) SH [STN1]\n(0040,0011) SH [ROOM1]\n"
+                                 "(fffe,e00d) -\n(fffe,e0dd) -\n(0040,1001) SH [RP" + nn + "]\n(0040,1003) SH [LOW]\n";
+        const std::string txt = tmp / ("w" + std::to_string(n) + ".txt");
+        dk_test::write_bytes(txt, dump);
+        dk_test::tool({"dump2dcm", "-g", txt, ae + "/w" + std::to_string(n++) + ".wl"});
+    }
+    Child wlm;
+    const uint16_t port = dk_test::start_server(wlm, [&](uint16_t p) {
+        return std::vector<std::string>{"wlmscpfs", "-dfp", db, std::to_string(p)};
+    }, tmp / "wlm.log");
+    ASSERT_NE(port, 0) << wlm.log();
+    net::AeConfig c;
+    c.ae_title = "DKSCU";
+    c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 10000;
+    c.add(net::qr_uids::ModalityWorklistFind, {}, false, true);
+    auto a = net::Association::connect(c, "127.0.0.1", port, "WLM");
+    Dataset q;
+    q.set_string(Tag(0x0010, 0x0010), "", VR::PN);
+    Dataset sps;
+    sps.set_string(Tag(0x0008, 0x0060), "CT", VR::CS);
+    sps.set_string(Tag(0x0040, 0x0002), "20261126", VR::DA);
+    sps.set_string(Tag(0x0040, 0x0009), "", VR::SH);
+    q.set_sequence(Tag(0x0040, 0x0100), {sps});
+    std::vector<Dataset> rows;
+    const net::FindResult r = net::find(*a, net::qr_uids::ModalityWorklistFind, q, [&](const Dataset &m) {
+        rows.push_back(m);
+        return true;
+    });
+    EXPECT_EQ(r.status, 0x0000) << wlm.log();
+    ASSERT_EQ(rows.size(), 1u) << wlm.log();
+    EXPECT_EQ(rows[0].get_string(Tag(0x0010, 0x0010)), "DOE^JOHN");
+    EXPECT_EQ(rows[0].get_items(Tag(0x0040, 0x0100)).at(0).get_string(Tag(0x0040, 0x0009)), "SPS-1");
+    a->release();
+}
+
 }  // namespace
