@@ -319,6 +319,36 @@ TEST_F(Serve, SurvivesKillDashNineDuringIngest) {
     a->release();
 }
 
+TEST_F(Serve, APeerThatVanishesMidRetrieveLeavesTheArchiveServing) {
+    // 200 more instances in one study; getscu is killed after its first files arrive. The archive
+    // goes on serving, and a later retrieval of the same study is complete.
+    const std::string many = tmp.sub("more");
+    std::vector<std::string> argv = {"storescu", "-aec", "ARCH", "-to", "10", "127.0.0.1", std::to_string(port)};
+    for (int i = 0; i < 200; ++i) {
+        DicomFile f = read_file(instances[0].path);
+        f.dataset.set_string(tags::SOPInstanceUID, "1.2.826.0.1.3680043.10.546." + std::to_string(i + 1), VR::UI);
+        const std::string p = many + "/m" + std::to_string(i) + ".dcm";
+        write_file(p, f);
+        argv.push_back(p);
+    }
+    ASSERT_EQ(dk_test::run(argv).status, 0);
+    const std::string got = tmp.sub("partial"), all = tmp.sub("all");
+    const std::vector<std::string> get = {"getscu", "-S", "-aec", "ARCH", "-to", "10", "-k", "QueryRetrieveLevel=STUDY",
+                                          "-k", "StudyInstanceUID=" + instances[0].study, "127.0.0.1", std::to_string(port)};
+    std::vector<std::string> partial = get;
+    partial.insert(partial.begin() + 1, {"-od", got});
+    Child getter;
+    ASSERT_TRUE(getter.start(partial, tmp / "getscu.log"));
+    dk_test::wait_until([&] { return sops_in(got).size() >= 5 || !getter.running(); }, 20000);
+    getter.stop(SIGKILL);
+    EXPECT_TRUE(server.running()) << server.log();
+    std::vector<std::string> complete = get;
+    complete.insert(complete.begin() + 1, {"-od", all});
+    const dk_test::ProcResult r = dk_test::run(complete);
+    EXPECT_EQ(r.status, 0) << r.all() << server.log();
+    EXPECT_EQ(sops_in(all).size(), 203u);  // the study's 3 instances and the 200
+}
+
 TEST_F(Serve, CommandLineCommitMppsAndMwl) {
     std::vector<std::string> argv = {DCMKIT_CLI, "commit", "127.0.0.1", std::to_string(port), "-aec", "ARCH"};
     for (const auto &i : instances) argv.push_back(i.path);
