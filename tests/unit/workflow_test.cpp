@@ -2,7 +2,9 @@
 // and our SCP over loopback, and the DIMSE-N layer's answers to misuse.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "dcmkit/net/ae_config.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/normalized.h"
+#include "dcmkit/net/query.h"
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/workflow.h"
 #include "dcmkit/uid.h"
@@ -211,6 +214,35 @@ TEST(StorageCommitment, MisuseGetsTheStatusesOfPs37) {
     r = net::n_get(*b, "1.2.840.10008.5.1.1.40", "1.2.840.10008.5.1.1.17", {});
     EXPECT_EQ(r.status, 0x0118);
     b->release();
+}
+
+TEST(QueryScp, AnOperationLongerThanTheIdleTimeoutCompletes) {
+    // The association's idle timer must not end it while a C-FIND runs on the SCP's worker thread
+    // (the peer waits for responses, it is not idle).
+    net::AeConfig c = config("PERFORMER");
+    c.add(net::qr_uids::StudyRootFind, {kImplicit}, true, true);
+    c.timeouts.idle_ms = 200;
+    net::ServiceHandlers h;
+    h.on_find = [](net::QueryRequest &rq) -> uint16_t {
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        Dataset m;
+        m.set_string(Tag(0x0020, 0x000D), "1.2.3", VR::UI);
+        rq.emit(m);
+        return 0;
+    };
+    net::Server s(c, std::move(h));
+    s.start("127.0.0.1", 0);
+    net::AeConfig scu = config("MODALITY");
+    scu.add(net::qr_uids::StudyRootFind, {kImplicit}, true, true);
+    auto a = net::Association::connect(scu, "127.0.0.1", s.port(), "PERFORMER");
+    Dataset q;
+    q.set_string(Tag(0x0008, 0x0052), "STUDY", VR::CS);
+    q.set_string(Tag(0x0020, 0x000D), "", VR::UI);
+    size_t matches = 0;
+    const net::FindResult r = net::find(*a, net::qr_uids::StudyRootFind, q, [&](const Dataset &) { return ++matches, true; });
+    EXPECT_EQ(r.status, 0x0000);
+    EXPECT_EQ(matches, 1u);
+    a->release();
 }
 
 }  // namespace

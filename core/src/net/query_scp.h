@@ -29,6 +29,8 @@ public:
     void request(const Command &cmd);
     /// A C-CANCEL-RQ (PS3.7 9.3.2.3): flags the operation it names, if it still runs.
     void cancel(const Command &cmd);
+    /// An operation runs: the association is not idle, whatever the peer sends meanwhile.
+    bool busy() const noexcept { return active_id_.load() >= 0; }
 
 private:
     void wait_idle();

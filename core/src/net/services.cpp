@@ -461,7 +461,15 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
     // C-FIND, C-MOVE, C-GET and C-CANCEL (query.cpp); waits for its operation when this returns.
     QueryScp queries(assoc, h);
     for (;;) {
-        std::optional<Command> cmd = assoc.receive_command(cfg.timeouts.idle_ms);
+        std::optional<Command> cmd;
+        try {
+            cmd = assoc.receive_command(cfg.timeouts.idle_ms);
+        } catch (const Error &e) {
+            // A C-MOVE or C-FIND running on its own thread keeps the association busy: the peer is
+            // waiting for its responses, not idle (it may still send a C-CANCEL).
+            if (e.code() == Errc::timeout && queries.busy()) continue;
+            throw;
+        }
         if (!cmd) return;  // released
         const PresentationContext *pc = assoc.context(cmd->context_id);
         const uint16_t field = cmd->command_field;
