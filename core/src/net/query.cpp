@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "dcmkit/archive.h"
 #include "dcmkit/codec.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
@@ -163,59 +164,6 @@ uint16_t final_retrieve_status(bool cancelled, unsigned completed, unsigned fail
     if (failed == 0 && warning == 0) return st::Success;
     if (completed == 0 && warning == 0) return st::UnableToPerformSuboperations;  // all failed
     return st::SuboperationsCompleteWithFailures;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// matching (PS3.4 C.2.2.2)
-
-/// '*' any run, '?' one character.
-bool wildcard_match(const std::string &pattern, const std::string &s, bool fold) {
-    size_t p = 0, i = 0, star = std::string::npos, mark = 0;
-    auto eq = [&](char a, char b) {
-        return fold ? std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b)) : a == b;
-    };
-    while (i < s.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || (pattern[p] != '*' && eq(pattern[p], s[i])))) {
-            ++p;
-            ++i;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            mark = i;
-        } else if (star != std::string::npos) {
-            p = star + 1;
-            i = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
-}
-
-std::string strip_colons(std::string s) {
-    s.erase(std::remove(s.begin(), s.end(), ':'), s.end());
-    return s;
-}
-
-/// One key value against one record value.
-bool value_matches(const std::string &key, const std::string &value, VR vr) {
-    if (vr == VR::DA || vr == VR::TM || vr == VR::DT) {
-        const std::string k = vr == VR::TM ? strip_colons(key) : key;
-        const std::string v = vr == VR::TM ? strip_colons(value) : value;
-        const size_t dash = k.find('-');
-        if (dash == std::string::npos) return v == k || (vr != VR::DA && v.compare(0, k.size(), k) == 0 && !k.empty());
-        // Range matching (C.2.2.2.5), inclusive; a bound may be absent. The upper bound is compared
-        // at its own precision, so that "-1200" takes 12:00:59.
-        const std::string lo = k.substr(0, dash), hi = k.substr(dash + 1);
-        if (v.empty()) return false;
-        if (!lo.empty() && v < lo) return false;
-        if (!hi.empty() && v.compare(0, hi.size(), hi) > 0) return false;
-        return true;
-    }
-    const bool wild = vr != VR::UI && (key.find('*') != std::string::npos || key.find('?') != std::string::npos);
-    const bool fold = vr == VR::PN;
-    if (wild) return wildcard_match(key, value, fold);
-    return fold ? upper(key) == upper(value) : key == value;
 }
 
 }  // namespace
@@ -393,43 +341,8 @@ RetrieveResult get(Association &assoc, const std::string &sop_class, const Datas
 // matching helpers
 
 bool matches_identifier(const Dataset &identifier, const Dataset &record) {
-    for (const Element &k : identifier) {
-        if (k.tag.group() == 0x0000 || k.tag.is_group_length() || k.tag == tags::SpecificCharacterSet ||
-            k.tag == tg::QueryRetrieveLevel)
-            continue;
-        const Element *r = record.find(k.tag);
-        if (k.is_sequence()) {
-            // Sequence matching (C.2.2.2.6): an empty sequence or item is universal.
-            if (k.items.empty() || k.items[0].empty()) continue;
-            if (!r || !r->is_sequence()) return false;
-            if (std::none_of(r->items.begin(), r->items.end(),
-                             [&](const Dataset &item) { return matches_identifier(k.items[0], item); }))
-                return false;
-            continue;
-        }
-        const std::string key = identifier.decode_text(trim_value(k.value.str(), k.vr), k.vr);
-        if (key.empty() || key == "*") continue;  // universal matching (C.2.2.2.3)
-        if (!r || r->is_sequence()) return false;
-        if (!vr_is_string(k.vr) && k.vr != VR::UN) {
-            if (k.value.str() != r->value.str()) return false;  // binary: exact
-            continue;
-        }
-        // A key with several values is a list (List of UID matching, C.2.2.2.2, and the like); a
-        // multi-valued record value matches when one of its values does.
-        const std::vector<std::string> keys = identifier.get_strings(k.tag);
-        const std::vector<std::string> values = record.get_strings(k.tag);
-        bool any = false;
-        for (const auto &kv : keys) {
-            for (const auto &rv : values)
-                if (value_matches(kv, rv, k.vr)) {
-                    any = true;
-                    break;
-                }
-            if (any) break;
-        }
-        if (!any) return false;
-    }
-    return true;
+    // One implementation of PS3.4 C.2.2.2 for the whole SDK: the archive's.
+    return archive::match_dataset(record, identifier);
 }
 
 Dataset project_identifier(const Dataset &identifier, const Dataset &record) {
