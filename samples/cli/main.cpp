@@ -25,6 +25,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/json.h"
+#include "dcmkit/net/conformance.h"
 #include "dcmkit/net/query.h"
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/workflow.h"
@@ -89,6 +90,8 @@ const char *kUsage =
     "      --dest AE=HOST:PORT      a C-MOVE destination (repeatable)\n"
     "      --max-associations N     concurrent associations (default 32)\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
+    "  conformance serve [-aet T]   print the DICOM Conformance Statement of dcmkit serve (Markdown),\n"
+    "                               generated from the configuration it negotiates with\n"
     "  version                      print the version\n"
     "\n"
     "network options (DCMTK style):\n"
@@ -967,6 +970,47 @@ size_t reindex_orphans(archive::Index &index, const std::string &folder) {
     return n;
 }
 
+/// What `dcmkit serve` negotiates: the one configuration its conformance statement is made from.
+net::AeConfig serve_config(const NetOptions &o, unsigned max_associations) {
+    net::AeConfig cfg = o.config();
+    cfg.add_verification();
+    cfg.add_all_storage({}, /*scp=*/true, /*scu=*/true);  // C-STORE in; C-GET sub-operations out
+    for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
+                            net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet,
+                            net::qr_uids::ModalityWorklistFind, net::sop::ModalityPerformedProcedureStep,
+                            net::sop::StorageCommitmentPushModel})
+        cfg.add(uid, {}, true, false);
+    cfg.max_associations = max_associations;
+    cfg.check_called_ae = false;
+    return cfg;
+}
+
+/// `dcmkit conformance [serve] [-aet T] [--max-associations N]`: the DICOM Conformance Statement of
+/// `dcmkit serve` with these options, generated from the configuration it negotiates with.
+int cmd_conformance(const std::vector<std::string> &args) {
+    NetOptions o;
+    o.aet = "DCMKIT";
+    if (!o.parse(args, {"--max-associations", "--port"})) return usage_error("conformance: " + o.error);
+    unsigned max_assoc = 32;
+    uint16_t port = 0;
+    for (size_t i = 0; i < o.rest.size(); ++i) {
+        const std::string &a = o.rest[i];
+        if (a == "--max-associations") max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
+        else if (a == "--port") {
+            if (!parse_port(o.rest[++i], port)) return usage_error("conformance: bad --port");
+        } else if (a != "serve") return usage_error("conformance: unknown argument '" + a + "' (the application is 'serve')");
+    }
+    net::ConformanceProduct p;
+    p.application = "dcmkit serve";
+    p.port = port;
+    p.version = DCMKIT_VERSION_STRING;
+    p.description = "`dcmkit serve` is an embedded archive: it stores the instances it receives, indexes them, "
+                    "answers queries and retrievals of them, serves a modality worklist, records performed "
+                    "procedure steps and commits storage.";
+    write_all(net::conformance_statement_md(serve_config(o, max_assoc), p));
+    return 0;
+}
+
 int cmd_serve(const std::vector<std::string> &args) {
     NetOptions o;
     o.aet = "DCMKIT";
@@ -1002,16 +1046,7 @@ int cmd_serve(const std::vector<std::string> &args) {
     if (pos.size() != 1 || !parse_port(pos[0], port)) return usage_error("serve: needs PORT");
     if (storage.empty()) return usage_error("serve: --storage DIR is required");
 
-    net::AeConfig cfg = o.config();
-    cfg.add_verification();
-    cfg.add_all_storage({}, /*scp=*/true, /*scu=*/true);  // C-STORE in; C-GET sub-operations out
-    for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
-                            net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet,
-                            net::qr_uids::ModalityWorklistFind, net::sop::ModalityPerformedProcedureStep,
-                            net::sop::StorageCommitmentPushModel})
-        cfg.add(uid, {}, true, false);
-    cfg.max_associations = max_assoc;
-    cfg.check_called_ae = false;
+    net::AeConfig cfg = serve_config(o, max_assoc);
     try {
         auto index = open_archive(storage);
         auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
@@ -1177,6 +1212,7 @@ int main(int argc, char **argv) {
     if (cmd == "send") return cmd_send(args);
     if (cmd == "recv") return cmd_recv(args);
     if (cmd == "serve") return cmd_serve(args);
+    if (cmd == "conformance") return cmd_conformance(args);
     if (cmd == "worklist") return cmd_worklist(args);
     if (cmd == "find") return cmd_find(args);
     if (cmd == "mwl") {  // find -W: the Modality Worklist

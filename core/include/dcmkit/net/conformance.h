@@ -1,0 +1,39 @@
+// dcmkit — a DICOM Conformance Statement (PS3.2) generated from the AeConfig that drives
+// negotiation, so that what the statement says is what the application does.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dcmkit/net/ae_config.h"
+
+namespace dcmkit::net {
+
+/// What the statement says of the product around the configuration.
+struct ConformanceProduct {
+    std::string name = "dcmkit";
+    std::string version;           ///< empty: dcmkit's version name
+    std::string manufacturer = "the dcmkit project";
+    std::string application;       ///< e.g. "dcmkit serve"
+    std::string description;       ///< a paragraph on what the application does
+    uint16_t port = 0;             ///< the listening port, 0 = configurable
+};
+
+/// One row of the statement's presentation context tables (PS3.2 A.4.2.x): what an association
+/// proposing this abstract syntax, transfer syntax and role gets accepted.
+struct ConformanceRow {
+    std::string sop_class_uid, transfer_syntax_uid;
+    bool scu = false, scp = false;  ///< the roles this AE takes
+};
+
+/// The rows `config` accepts, in the statement's order (its SOP classes, their syntaxes).
+std::vector<ConformanceRow> conformance_rows(const AeConfig &config);
+
+/// The statement in Markdown, following PS3.2 Annex A's outline: overview, networking (implementation
+/// model, AE specification, SOP classes and roles, association policies — application context, max
+/// PDU, number of associations, asynchronous window, implementation identification — presentation
+/// contexts, extended negotiation, user identity), network interfaces, configuration, media (none),
+/// character sets, security. Deterministic: the same configuration gives the same text.
+std::string conformance_statement_md(const AeConfig &config, const ConformanceProduct &product);
+
+}  // namespace dcmkit::net

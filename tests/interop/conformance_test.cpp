@@ -1,0 +1,110 @@
+// The generated DICOM Conformance Statement of `dcmkit serve` is proven true: every (SOP class,
+// transfer syntax) row of its presentation context table is proposed to the running server and
+// accepted with that syntax, and rows it does not list are refused. The statement kept in
+// conformance/ must be what the generator makes today.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dcmkit/net/ae_config.h"
+#include "dcmkit/net/association.h"
+#include "dcmkit/net/transport.h"
+#include "peer.h"
+
+using namespace dcmkit;
+namespace net = dcmkit::net;
+
+namespace {
+
+const std::string kProject = std::string(DCMKIT_STANDARD_DIR) + "/../..";
+
+struct Row {
+    std::string abstract_syntax, transfer_syntax;
+};
+
+/// The rows of section 4.2.3's table: the first `uid` is the abstract syntax, the others its
+/// transfer syntaxes.
+std::vector<Row> rows_of(const std::string &md) {
+    std::vector<Row> rows;
+    const size_t start = md.find("#### 4.2.3 Presentation contexts");
+    const size_t end = md.find("####", start + 10);
+    std::istringstream in(md.substr(start, end - start));
+    std::string line;
+    const std::regex uid("`([0-9.]+)`");
+    while (std::getline(in, line)) {
+        if (line.rfind("| ", 0) != 0) continue;
+        std::vector<std::string> uids;
+        for (auto it = std::sregex_iterator(line.begin(), line.end(), uid); it != std::sregex_iterator(); ++it)
+            uids.push_back((*it)[1]);
+        for (size_t i = 1; i < uids.size(); ++i) rows.push_back({uids[0], uids[i]});
+    }
+    return rows;
+}
+
+/// Proposes each row in a presentation context of its own (127 per association) and returns the
+/// rows accepted with exactly their transfer syntax.
+std::set<std::pair<std::string, std::string>> accepted(uint16_t port, const std::vector<Row> &rows) {
+    std::set<std::pair<std::string, std::string>> ok;
+    net::AeConfig c;
+    c.ae_title = "PROBE";
+    c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 10000;
+    for (size_t first = 0; first < rows.size(); first += 127) {
+        net::AAssociateRq rq = net::make_request(c, "ARCH");
+        rq.contexts.clear();
+        uint8_t id = 1;
+        for (size_t i = first; i < rows.size() && i < first + 127; ++i, id += 2)
+            rq.contexts.push_back({id, rows[i].abstract_syntax, {rows[i].transfer_syntax}});
+        auto a = net::Association::connect(c, net::tcp_connect("127.0.0.1", port, 10000), rq);
+        for (const auto &pc : a->contexts())
+            if (pc.accepted()) ok.insert({pc.abstract_syntax, pc.transfer_syntax});
+        a->release();
+    }
+    return ok;
+}
+
+TEST(Conformance, TheStatementInTheRepositoryIsCurrent) {
+    const dk_test::ProcResult r = dk_test::run({DCMKIT_CLI, "conformance", "serve", "-aet", "ARCH"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string kept = dk_test::read_bytes(kProject + "/conformance/dcmkit-serve.md");
+    EXPECT_TRUE(r.out == kept) << "conformance/dcmkit-serve.md is stale: regenerate it with\n"
+                                  "  dcmkit conformance serve -aet ARCH > conformance/dcmkit-serve.md";
+}
+
+TEST(Conformance, EveryRowIsAcceptedByTheRunningServerAndOthersAreNot) {
+    dk_test::TempDir tmp("dcmkit-conformance");
+    const dk_test::ProcResult gen = dk_test::run({DCMKIT_CLI, "conformance", "serve", "-aet", "ARCH"});
+    ASSERT_EQ(gen.status, 0) << gen.err;
+    const std::vector<Row> rows = rows_of(gen.out);
+    ASSERT_GT(rows.size(), 1000u) << "the table was not found or parsed";
+
+    dk_test::Child server;
+    const uint16_t port = dk_test::start_server(server, [&](uint16_t p) {
+        return std::vector<std::string>{DCMKIT_CLI, "serve", std::to_string(p), "--storage", tmp.sub("archive"), "-aet", "ARCH"};
+    }, tmp / "serve.log");
+    ASSERT_NE(port, 0) << server.log();
+
+    const auto ok = accepted(port, rows);
+    size_t missing = 0;
+    for (const Row &r : rows)
+        if (!ok.count({r.abstract_syntax, r.transfer_syntax}) && ++missing <= 5)
+            ADD_FAILURE() << "the statement lists " << r.abstract_syntax << " with " << r.transfer_syntax
+                          << " but the server refused it";
+    EXPECT_EQ(missing, 0u) << "of " << rows.size() << " rows";
+
+    // Rows the statement does not list: a SOP class it does not name, and syntaxes it does not list
+    // for a SOP class it names.
+    const std::vector<Row> absent = {{"1.2.840.10008.5.1.1.16", "1.2.840.10008.1.2"},          // Printer
+                                     {"1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.1.2.4.50"},  // Study Root FIND, JPEG
+                                     {"1.2.840.10008.1.1", "1.2.840.10008.1.2.5"},               // Verification, RLE
+                                     {"1.2.840.10008.3.1.2.3.3", "1.2.840.10008.1.2.4.90"}};      // MPPS, J2K
+    std::set<std::pair<std::string, std::string>> listed;
+    for (const Row &r : rows) listed.insert({r.abstract_syntax, r.transfer_syntax});
+    for (const Row &r : absent) ASSERT_FALSE(listed.count({r.abstract_syntax, r.transfer_syntax}));
+    EXPECT_TRUE(accepted(port, absent).empty());
+    server.stop(SIGTERM);
+}
+
+}  // namespace
