@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the SDK into a temporary root — from `cmake --install` and from the Debian packages CPack
+# makes — and builds the C sample read_tags.c against it with find_package(dcmkit) and with
+# pkg-config, then runs both on a file DCMTK's dump2dcm makes.
+# usage: test_package.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
+tmp=$(mktemp -d /tmp/dcmkit-package-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+printf '(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [1.2.3.4]\n(0010,0010) PN [Package^Test]\n(0010,0020) LO [PKG-1]\n' >"$tmp/in.txt"
+dump2dcm "$tmp/in.txt" "$tmp/in.dcm"
+
+# build_and_run ROOT PREFIX: the sample against the SDK installed under ROOT/PREFIX, both ways.
+build_and_run() {
+  local root=$1 where=$2 libdir
+  libdir=$(dirname "$(find "$where" -name 'libdcmkit.so.0' | head -1)")
+  [ -n "$libdir" ] || { echo "FAIL: no libdcmkit.so.0 under $where"; exit 1; }
+  mkdir -p "$root/app"
+  cat >"$root/app/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.18)
+project(app C)
+find_package(dcmkit 0.1 REQUIRED)
+add_executable(read_tags $src/samples/c/read_tags.c)
+target_link_libraries(read_tags PRIVATE dcmkit::dcmkit)
+CMAKE
+  cmake -S "$root/app" -B "$root/app/build" -DCMAKE_PREFIX_PATH="$where" >/dev/null
+  cmake --build "$root/app/build" >/dev/null
+  LD_LIBRARY_PATH=$libdir "$root/app/build/read_tags" "$tmp/in.dcm" >"$root/cmake.out"
+  grep -q "Package^Test" "$root/cmake.out" || { echo "FAIL: find_package build printed:"; cat "$root/cmake.out"; exit 1; }
+  local pc
+  pc=$(dirname "$(find "$where" -name dcmkit.pc | head -1)")
+  # shellcheck disable=SC2046
+  cc -std=c99 -o "$root/read_tags_pc" "$src/samples/c/read_tags.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs dcmkit)
+  LD_LIBRARY_PATH=$libdir "$root/read_tags_pc" "$tmp/in.dcm" >"$root/pc.out"
+  grep -q "Package^Test" "$root/pc.out" || { echo "FAIL: pkg-config build printed:"; cat "$root/pc.out"; exit 1; }
+  echo "ok: $where (find_package and pkg-config)"
+}
+
+# 1. cmake --install of the runtime and dev components.
+cmake --install "$build" --prefix "$tmp/inst/usr" --component runtime >/dev/null
+cmake --install "$build" --prefix "$tmp/inst/usr" --component dev >/dev/null
+build_and_run "$tmp/inst" "$tmp/inst/usr"
+
+# 2. The Debian packages, extracted into a root of their own.
+(cd "$tmp" && cpack --config "$build/CPackConfig.cmake" -G DEB >/dev/null)
+for p in libdcmkit0 libdcmkit-dev dcmkit-tools; do
+  deb=$(ls "$tmp"/${p}_*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || { echo "FAIL: no $p package"; ls "$tmp"; exit 1; }
+  dpkg-deb -x "$deb" "$tmp/root"
+done
+dpkg-deb -f "$(ls "$tmp"/libdcmkit-dev_*.deb)" Depends | grep -q libdcmkit0 || { echo "FAIL: libdcmkit-dev does not depend on libdcmkit0"; exit 1; }
+dpkg-deb -f "$(ls "$tmp"/libdcmkit0_*.deb)" Depends | grep -q libc6 || { echo "FAIL: libdcmkit0 has no shared-library dependencies"; exit 1; }
+build_and_run "$tmp/root" "$tmp/root/usr"
+"$tmp/root/usr/bin/dcmkit" version >/dev/null 2>&1 || LD_LIBRARY_PATH= "$tmp/root/usr/bin/dcmkit" version
+echo "ok: dcmkit-tools runs ($("$tmp/root/usr/bin/dcmkit" version))"
+
+# 3. The tarball holds the same tree.
+(cd "$tmp" && cpack --config "$build/CPackConfig.cmake" -G TGZ >/dev/null)
+tar -tzf "$(ls "$tmp"/dcmkit-*.tar.gz)" | grep -q "include/dcmkit/dcmkit.h" || { echo "FAIL: tarball without headers"; exit 1; }
+echo "ok: packages libdcmkit0, libdcmkit-dev, dcmkit-tools and the tarball"
