@@ -1,7 +1,8 @@
 // _dcmkit networking: dk::AE, dk::Association and dk::Server (dcmkit.hpp) for Python. The Pythonic
 // surface (dcmkit.connect, dcmkit.AE.associate/start_server, events) is in python/dcmkit/net.py.
 //
-// Threads: every blocking call (connect, echo, store, release, start, stop) releases the GIL. The
+// Threads: every blocking call (connect, echo, store, find, move, get, n_*, release, start, stop)
+// releases the GIL (C-FIND matches are copied into C++ handles meanwhile, wrapped once it is over). The
 // server's handlers run on its worker threads: they take the GIL, and a Python exception they raise
 // is reported (sys.unraisablehook) and fails the request (the association is rejected, the status
 // becomes 0x0110 for C-ECHO and 0xA700 for C-STORE); it never leaves the thread.
@@ -101,6 +102,57 @@ dk::AeOptions ae_options(uint32_t max_pdu, int32_t connect_ms, int32_t artim_ms,
     return o;
 }
 
+/// Runs a Python C-FIND handler (from the association's thread, without the GIL on entry):
+/// fn(info, identifier) returns an iterable of (status, dataset handle or None); pending statuses
+/// (0xFF00, 0xFF01) send the dataset, another status ends the query with it. Each match is sent
+/// without the GIL. A Python error is reported as unraisable and answered 0xC000.
+uint16_t answer_find(const py::object &fn, const dk::FindInfo &info, const dk::Dataset &identifier,
+                     const dk::Server::FindEmit &emit) {
+    const char *what = "dcmkit server: on_find handler";
+    py::gil_scoped_acquire gil;
+    try {
+        dk_dataset *copy = nullptr;
+        dk::check(dk_dataset_clone(&copy, identifier.handle()));
+        py::object results = fn(info, dkpy::PyDataset(dk::Dataset(copy)));
+        for (py::handle item : results) {
+            const auto t = py::reinterpret_borrow<py::tuple>(item);
+            const uint16_t st = status_of(t[0]);
+            if (st != 0xFF00 && st != 0xFF01) return st;
+            const dkpy::PyDataset &match = t[1].cast<const dkpy::PyDataset &>();
+            py::object keep = t[1];  // holds the dataset while the GIL is released
+            bool go_on;
+            {
+                py::gil_scoped_release nogil;
+                std::lock_guard<std::mutex> l(*match.mu);
+                go_on = emit(match.ds);
+            }
+            if (!go_on) break;  // cancelled: the SCP answers FE00
+        }
+        return 0x0000;
+    } catch (py::error_already_set &e) {
+        e.discard_as_unraisable(what);
+    } catch (const std::exception &e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        py::error_already_set err;
+        err.discard_as_unraisable(what);
+    }
+    throw std::runtime_error(what);
+}
+
+/// (status, completed, failed, warning, remaining or None, cancelled, stored)
+py::tuple retrieve_tuple(const dk::RetrieveResult &r) {
+    return py::make_tuple(r.status, r.completed, r.failed, r.warning,
+                          r.remaining < 0 ? py::object(py::none()) : py::object(py::int_(r.remaining)), r.cancelled,
+                          r.stored);
+}
+
+/// (status, sop_instance_uid, error_comment, dataset or None, action_type)
+py::tuple n_tuple(dk::NResult &&r) {
+    py::object ds = py::none();
+    if (r.dataset) ds = py::cast(dkpy::PyDataset(std::move(*r.dataset)));
+    return py::make_tuple(r.status, r.sop_instance_uid, r.error_comment, ds, r.action_type);
+}
+
 }  // namespace
 
 void register_net(py::module_ &m) {
@@ -130,6 +182,8 @@ void register_net(py::module_ &m) {
         .def("log_to_python", [](dk::AE &ae) { ae.set_log(log_to_python); },
              "Sends this AE's log lines to the function given to set_log_sink().")
         .def("add_verification", [](dk::AE &ae) { ae.add_verification(); })
+        .def("add_query_retrieve", [](dk::AE &ae) { ae.add_query_retrieve(); })
+        .def("add_get_storage", [](dk::AE &ae) { ae.add_get_storage(); })
         .def("add_all_storage", [](dk::AE &ae) { ae.add_all_storage(); })
         .def("add_storage_for_files", [](dk::AE &ae, const std::vector<std::string> &paths) {
             ae.add_storage_for_files(paths);
@@ -150,6 +204,78 @@ void register_net(py::module_ &m) {
             std::lock_guard<std::mutex> l(*ds.mu);
             return a.store_dataset(ds.ds);
         }, "dataset"_a)
+        .def("find", [](dk::Association &a, const dkpy::PyDataset &identifier, const std::string &sop_class,
+                        size_t limit) {
+            // Without the GIL: the matches are copied into C++ handles, wrapped once it is over.
+            std::vector<dk::Dataset> found;
+            uint16_t status = 0xFFFF;
+            {
+                py::gil_scoped_release unlocked;
+                std::lock_guard<std::mutex> l(*identifier.mu);
+                status = a.find(identifier.ds, [&](const dk::Dataset &match) {
+                    dk_dataset *copy = nullptr;
+                    dk::check(dk_dataset_clone(&copy, match.handle()));
+                    found.emplace_back(copy);
+                    return limit == 0 || found.size() < limit;
+                }, sop_class);
+            }
+            py::list out;
+            for (dk::Dataset &f : found) out.append(py::cast(dkpy::PyDataset(std::move(f))));
+            return py::make_tuple(status, out);
+        }, "identifier"_a, "sop_class"_a = "", "limit"_a = 0,
+           "C-FIND: (final status, [match datasets]); limit > 0 cancels after that many matches.")
+        .def("move", [](dk::Association &a, const std::string &dest, const dkpy::PyDataset &identifier,
+                        const std::string &sop_class) {
+            dk::RetrieveResult r;
+            {
+                py::gil_scoped_release unlocked;
+                std::lock_guard<std::mutex> l(*identifier.mu);
+                r = a.move(dest, identifier.ds, {}, sop_class);
+            }
+            return retrieve_tuple(r);
+        }, "destination"_a, "identifier"_a, "sop_class"_a = "")
+        .def("get", [](dk::Association &a, const dkpy::PyDataset &identifier, const std::string &folder,
+                       const std::string &sop_class) {
+            dk::RetrieveResult r;
+            {
+                py::gil_scoped_release unlocked;
+                std::lock_guard<std::mutex> l(*identifier.mu);
+                r = a.get(identifier.ds, folder, {}, sop_class);
+            }
+            return retrieve_tuple(r);
+        }, "identifier"_a, "folder"_a, "sop_class"_a = "")
+        .def("n_create", [](dk::Association &a, const std::string &sop_class, const std::string &instance_uid,
+                            const dkpy::PyDataset *attributes) {
+            dk::NResult r;
+            {
+                py::gil_scoped_release unlocked;
+                std::unique_lock<std::mutex> l;
+                if (attributes) l = std::unique_lock<std::mutex>(*attributes->mu);
+                r = a.n_create(sop_class, instance_uid, attributes ? &attributes->ds : nullptr);
+            }
+            return n_tuple(std::move(r));
+        }, "sop_class"_a, "instance_uid"_a, "attributes"_a)
+        .def("n_set", [](dk::Association &a, const std::string &sop_class, const std::string &instance_uid,
+                         const dkpy::PyDataset &modifications) {
+            dk::NResult r;
+            {
+                py::gil_scoped_release unlocked;
+                std::lock_guard<std::mutex> l(*modifications.mu);
+                r = a.n_set(sop_class, instance_uid, modifications.ds);
+            }
+            return n_tuple(std::move(r));
+        }, "sop_class"_a, "instance_uid"_a, "modifications"_a)
+        .def("n_action", [](dk::Association &a, const std::string &sop_class, const std::string &instance_uid,
+                            uint16_t action_type, const dkpy::PyDataset *information) {
+            dk::NResult r;
+            {
+                py::gil_scoped_release unlocked;
+                std::unique_lock<std::mutex> l;
+                if (information) l = std::unique_lock<std::mutex>(*information->mu);
+                r = a.n_action(sop_class, instance_uid, action_type, information ? &information->ds : nullptr);
+            }
+            return n_tuple(std::move(r));
+        }, "sop_class"_a, "instance_uid"_a, "action_type"_a, "information"_a)
         .def("contexts", [](const dk::Association &a) {
             std::vector<std::tuple<int, std::string, std::string, int>> out;
             for (const dk::PresentationContext &c : a.contexts())
@@ -170,8 +296,14 @@ void register_net(py::module_ &m) {
         .def_readonly("transfer_syntax", &dk::StoreInfo::transfer_syntax)
         .def_readonly("path", &dk::StoreInfo::path);
 
+    py::class_<dk::FindInfo>(m, "FindInfo", "A C-FIND as a server sees it.")
+        .def_readonly("assoc", &dk::FindInfo::assoc)
+        .def_readonly("sop_class_uid", &dk::FindInfo::sop_class_uid)
+        .def_readonly("level", &dk::FindInfo::level);
+
     py::class_<PyServer>(m, "Server", "A DICOM server (dk_server) whose handlers are Python callables.")
-        .def(py::init([](const dk::AE &ae, py::object on_associate, py::object on_echo, py::object on_store) {
+        .def(py::init([](const dk::AE &ae, py::object on_associate, py::object on_echo, py::object on_store,
+                         py::object on_find) {
                  dk::Server::Handlers h;
                  // The lambdas own references to the callables; they are copied and destroyed with
                  // the GIL held (here, and in PyServer::close).
@@ -188,11 +320,17 @@ void register_net(py::module_ &m) {
                      h.on_store = [fn = on_store](const dk::StoreInfo &i) {
                          return call_handler<uint16_t>(fn, "dcmkit server: on_store handler", i, status_of);
                      };
+                 if (!on_find.is_none())
+                     h.on_find = [fn = on_find](const dk::FindInfo &i, const dk::Dataset &identifier,
+                                                const dk::Server::FindEmit &emit) -> uint16_t {
+                         return answer_find(fn, i, identifier, emit);
+                     };
                  auto s = std::make_unique<PyServer>();
                  s->srv = std::make_unique<dk::Server>(ae, std::move(h));
                  return s;
              }),
-             "ae"_a, "on_associate"_a = py::none(), "on_echo"_a = py::none(), "on_store"_a = py::none())
+             "ae"_a, "on_associate"_a = py::none(), "on_echo"_a = py::none(), "on_store"_a = py::none(),
+             "on_find"_a = py::none())
         .def("set_storage_folder", [](PyServer &s, const std::string &folder, bool fsync) {
             if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
             s.srv->set_storage_folder(folder, fsync);

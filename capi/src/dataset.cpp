@@ -286,6 +286,24 @@ dk_result dk_dataset_read_memory(dk_dataset **out, const void *data, size_t size
     });
 }
 
+dk_result dk_dataset_clone(dk_dataset **out, const dk_dataset *ds) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        const dcmkit::Dataset &src = dk::resolve_dataset(need(ds, "ds"));
+        auto root = std::make_shared<dk::Root>(*ds->root);  // meta, syntax, pixel syntax, mapping
+        if (!ds->path.empty()) {
+            root->file.meta = dcmkit::Dataset();
+            root->file.dataset = src;
+            // The item's text is in the character set it inherits from its dataset: keep saying so.
+            const dcmkit::Tag charset(0x0008, 0x0005);
+            if (!src.find(charset))
+                if (const dcmkit::Element *e = ds->root->file.dataset.find(charset)) root->file.dataset.set(*e);
+        }
+        *out = new_handle(std::move(root));
+    });
+}
+
 void dk_dataset_free(dk_dataset *ds) { delete ds; }
 
 // -- writing ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -18,6 +19,8 @@
 #include "dcmkit/dk_net.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
+#include "dcmkit/net/normalized.h"
+#include "dcmkit/net/query.h"
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/transport.h"
 #include "dcmkit/uid.h"
@@ -59,6 +62,11 @@ std::string ae_title(const char *title, const char *what) {
         if (c < 0x20 || c >= 0x7F || c == '\\')
             fail(DK_EINVAL, std::string(what) + " '" + title + "' has a character an AE title cannot have");
     return s;
+}
+
+/// The size of a dk_server_callbacks of `version` (1 ends with user_data).
+size_t callbacks_size(uint32_t version) {
+    return version >= 2 ? sizeof(dk_server_callbacks) : offsetof(dk_server_callbacks, on_find);
 }
 
 const net::Association &established(const dk_assoc *h) {
@@ -174,6 +182,19 @@ dk_result dk_ae_add_storage_for_files(dk_ae *ae, const char *const *paths, size_
     });
 }
 
+dk_result dk_ae_add_query_retrieve(dk_ae *ae) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        for (const char *uid : {net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet,
+                                net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet})
+            ae->cfg.add(uid, {}, /*scp=*/false, /*scu=*/true);
+    });
+}
+
+dk_result dk_ae_add_get_storage(dk_ae *ae) {
+    return dk::guard([&] { need(ae, "ae")->cfg.add_get_storage(); });
+}
+
 dk_result dk_ae_set_log(dk_ae *ae, dk_log_fn fn, void *user_data) {
     return dk::guard([&] {
         need(ae, "ae");
@@ -243,6 +264,215 @@ dk_result dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *ds, uint16_t
     });
 }
 
+// -- Query/Retrieve and DIMSE-N ------------------------------------------------------------------------
+
+}  // extern "C"
+
+namespace {
+
+/// A SOP class argument: NULL = `fallback`, else a valid UID.
+std::string sop_class_arg(const char *uid, const char *fallback) {
+    if (!uid) return fallback;
+    std::string why;
+    if (!dcmkit::is_valid_uid(uid, &why)) fail(DK_EINVAL, std::string("sop_class '") + uid + "' is not a UID: " + why);
+    return uid;
+}
+
+/// A top-level or item dataset argument.
+const dcmkit::Dataset &dataset_arg(const dk_dataset *ds, const char *name) {
+    return dk::resolve_dataset(need(ds, name));
+}
+
+/// Checks an output structure's version (set by the caller) before anything is sent.
+template <class T>
+T *result_arg(T *r, const char *name, uint32_t current) {
+    need(r, name);
+    check_version(r->version, current, name);
+    return r;
+}
+
+void fill(dk_retrieve_result &out, const net::RetrieveProgress &p) {
+    out.status = p.status;
+    out.completed = p.completed;
+    out.failed = p.failed;
+    out.warning = p.warning;
+    out.remaining = p.remaining ? int32_t(*p.remaining) : -1;
+}
+
+void fill(dk_retrieve_result &out, const net::RetrieveResult &r) {
+    fill(out, static_cast<const net::RetrieveProgress &>(r));
+    out.cancelled = r.cancelled ? 1 : 0;
+    out.stored = uint32_t(r.stored);
+}
+
+/// The progress callback of a retrieval as the core's: a C callback returning 0 cancels.
+net::RetrieveProgressFn progress_fn(dk_retrieve_fn fn, void *user_data) {
+    if (!fn) return {};
+    return [fn, user_data](const net::RetrieveProgress &p) {
+        dk_retrieve_result r = DK_RETRIEVE_RESULT_INIT;
+        fill(r, p);
+        return fn(&r, user_data) != 0;
+    };
+}
+
+void copy_fixed(char *dst, size_t size, const std::string &s) {
+    const size_t n = std::min(s.size(), size - 1);
+    std::memcpy(dst, s.data(), n);
+    dst[n] = '\0';
+}
+
+void fill(dk_n_result &out, net::NResult &&r) {
+    out.status = r.status;
+    out.action_type = r.action_or_event_type;
+    copy_fixed(out.sop_instance_uid, sizeof out.sop_instance_uid, r.sop_instance_uid);
+    copy_fixed(out.error_comment, sizeof out.error_comment, r.error_comment);
+    out.dataset = nullptr;
+    if (r.dataset) {
+        auto root = std::make_shared<dk::Root>();
+        root->file.transfer_syntax = dcmkit::uids::ExplicitVRLittleEndian;
+        root->file.dataset = std::move(*r.dataset);
+        out.dataset = new dk_dataset{std::move(root), {}};
+    }
+}
+
+void reset(dk_n_result &out) {
+    const uint32_t v = out.version;
+    std::memset(&out, 0, sizeof out);
+    out.version = v;
+    out.status = 0xFFFF;
+}
+
+/// The instance UID argument of an N request (NULL or "" allowed only when `optional`).
+std::string instance_arg(const char *uid, bool optional) {
+    if (!uid || !*uid) {
+        if (optional) return {};
+        fail(DK_EINVAL, "instance_uid is NULL or empty");
+    }
+    std::string why;
+    if (!dcmkit::is_valid_uid(uid, &why)) fail(DK_EINVAL, std::string("instance_uid '") + uid + "' is not a UID: " + why);
+    return uid;
+}
+
+}  // namespace
+
+extern "C" {
+
+dk_result dk_retrieve_result_init(dk_retrieve_result *result, uint32_t version) {
+    return dk::guard([&] {
+        need(result, "result");
+        check_version(version, DK_RETRIEVE_RESULT_VERSION, "dk_retrieve_result");
+        const dk_retrieve_result d = DK_RETRIEVE_RESULT_INIT;
+        *result = d;
+        result->version = version;
+    });
+}
+
+dk_result dk_n_result_init(dk_n_result *result, uint32_t version) {
+    return dk::guard([&] {
+        need(result, "result");
+        check_version(version, DK_N_RESULT_VERSION, "dk_n_result");
+        result->version = version;
+        reset(*result);
+    });
+}
+
+dk_result dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier, dk_find_fn on_match,
+                        void *user_data, uint16_t *status, size_t *matches) {
+    return dk::guard([&] {
+        need(status, "status");
+        *status = 0xFFFF;
+        if (matches) *matches = 0;
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootFind);
+        const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
+        const net::FindResult r = net::find(a, cls, id, [&](const dcmkit::Dataset &m) {
+            if (!on_match) return true;
+            // A root of its own per match: item handles the callback takes stay on this match.
+            auto root = std::make_shared<dk::Root>();
+            root->file.transfer_syntax = dcmkit::uids::ExplicitVRLittleEndian;
+            root->file.dataset = m;
+            const dk_dataset handle{std::move(root), {}};
+            return on_match(&handle, user_data) != 0;
+        });
+        *status = r.status;
+        if (matches) *matches = r.matches;
+    });
+}
+
+dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *destination_ae,
+                        const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
+                        dk_retrieve_result *result) {
+    return dk::guard([&] {
+        result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION);
+        const dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
+        const uint32_t v = result->version;
+        *result = init;
+        result->version = v;
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootMove);
+        const std::string dest = ae_title(destination_ae, "destination_ae");
+        const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
+        fill(*result, net::move(a, cls, dest, id, progress_fn(progress, user_data)));
+    });
+}
+
+dk_result dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier, const char *folder,
+                       dk_retrieve_fn progress, void *user_data, dk_retrieve_result *result) {
+    return dk::guard([&] {
+        result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION);
+        const dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
+        const uint32_t v = result->version;
+        *result = init;
+        result->version = v;
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootGet);
+        const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
+        need(folder, "folder");
+        struct stat st {};
+        if (::stat(folder, &st) != 0) fail(DK_ENOTFOUND, std::string(folder) + ": " + std::strerror(errno));
+        if (!S_ISDIR(st.st_mode)) fail(DK_EINVAL, std::string(folder) + " is not a folder");
+        if (::access(folder, W_OK | X_OK) != 0)
+            fail(DK_EIO, std::string("cannot write in ") + folder + ": " + std::strerror(errno));
+        net::StorageFolder into(folder);
+        fill(*result, net::get(a, cls, id, into, progress_fn(progress, user_data)));
+    });
+}
+
+dk_result dk_assoc_n_create(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
+                            const dk_dataset *attributes, dk_n_result *result) {
+    return dk::guard([&] {
+        reset(*result_arg(result, "result", DK_N_RESULT_VERSION));
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(need(sop_class, "sop_class"), "");
+        const std::string inst = instance_arg(instance_uid, true);
+        const dcmkit::Dataset empty;
+        fill(*result, net::n_create(a, cls, inst, attributes ? dataset_arg(attributes, "attributes") : empty));
+    });
+}
+
+dk_result dk_assoc_n_set(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
+                         const dk_dataset *modifications, dk_n_result *result) {
+    return dk::guard([&] {
+        reset(*result_arg(result, "result", DK_N_RESULT_VERSION));
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(need(sop_class, "sop_class"), "");
+        const std::string inst = instance_arg(instance_uid, false);
+        fill(*result, net::n_set(a, cls, inst, dataset_arg(modifications, "modifications")));
+    });
+}
+
+dk_result dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, const char *instance_uid, uint16_t action_type,
+                            const dk_dataset *information, dk_n_result *result) {
+    return dk::guard([&] {
+        reset(*result_arg(result, "result", DK_N_RESULT_VERSION));
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(need(sop_class, "sop_class"), "");
+        const std::string inst = instance_arg(instance_uid, false);
+        const dcmkit::Dataset *info = information ? &dataset_arg(information, "information") : nullptr;
+        fill(*result, net::n_action(a, cls, inst, action_type, info));
+    });
+}
+
 dk_result dk_assoc_context_count(const dk_assoc *assoc, size_t *count) {
     return dk::guard([&] {
         need(count, "count");
@@ -287,8 +517,9 @@ dk_result dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t vers
     return dk::guard([&] {
         need(callbacks, "callbacks");
         check_version(version, DK_SERVER_CALLBACKS_VERSION, "dk_server_callbacks");
+        // Only the fields `version` has: the caller's struct may be an older, shorter one.
         const dk_server_callbacks d = DK_SERVER_CALLBACKS_INIT;
-        *callbacks = d;
+        std::memcpy(callbacks, &d, callbacks_size(version));
         callbacks->version = version;
     });
 }
@@ -296,6 +527,10 @@ dk_result dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t vers
 }  // extern "C"
 
 // -- the server ---------------------------------------------------------------------------------------
+
+struct dk_find_request {
+    net::QueryRequest *rq;
+};
 
 struct dk_server {
     net::AeConfig cfg;
@@ -368,6 +603,20 @@ void dk_server::start(const std::string &address, uint16_t port) {
             return status_of(r, st, dimse::status::ProcessingFailure);
         };
     }
+    if (cb.on_find) {
+        h.on_find = [this](net::QueryRequest &rq) -> uint16_t {
+            AssocInfo ai(rq.assoc);
+            auto root = std::make_shared<dk::Root>();
+            root->file.transfer_syntax = dcmkit::uids::ExplicitVRLittleEndian;
+            root->file.dataset = rq.identifier;
+            const dk_dataset identifier{root, {}};
+            dk_find_request request{&rq};
+            const dk_find_info fi{&ai.info, rq.sop_class_uid.c_str(), rq.level.c_str(), &identifier};
+            uint16_t st = dimse::status::Success;
+            const dk_result r = call_back([&] { return cb.on_find(&st, &fi, &request, cb.user_data); });
+            return status_of(r, st, dimse::status::UnableToProcess);
+        };
+    }
     if (cb.on_store) {
         // Streamed to a temporary file, fsynced and checked; the callback sees it before it is kept.
         h.on_store = [this](net::StoreRequest &rq) -> uint16_t {
@@ -391,6 +640,16 @@ void dk_server::start(const std::string &address, uint16_t port) {
 
 extern "C" {
 
+dk_result dk_find_emit(dk_find_request *request, const dk_dataset *match) {
+    return dk::guard([&] {
+        need(request, "request");
+        if (!request->rq) fail(DK_EINVAL, "the C-FIND request is over (dk_find_emit after on_find returned)");
+        const dcmkit::Dataset &m = dk::resolve_dataset(need(match, "match"));
+        if (!request->rq->emit(m))
+            fail(DK_EREFUSED, "the peer cancelled the C-FIND (C-CANCEL-RQ): stop sending matches");
+    });
+}
+
 dk_result dk_server_new(dk_server **out, const dk_ae *ae, const dk_server_callbacks *callbacks) {
     return dk::guard([&] {
         need(out, "out");
@@ -399,7 +658,8 @@ dk_result dk_server_new(dk_server **out, const dk_ae *ae, const dk_server_callba
         auto s = std::make_unique<dk_server>();
         if (callbacks) {
             check_version(callbacks->version, DK_SERVER_CALLBACKS_VERSION, "dk_server_callbacks");
-            s->cb = *callbacks;  // version 1 has every field of this struct
+            // The fields the caller's version has; the later ones stay NULL.
+            std::memcpy(&s->cb, callbacks, callbacks_size(callbacks->version));
         }
         s->cfg = ae->cfg;
         if (s->cfg.sop_classes.empty())

@@ -579,8 +579,9 @@ def from_json(text):
 
 from . import sop  # noqa: E402
 from .net import (  # noqa: E402
-    AE, Association, AssociationEvent, PresentationContext, Server, StoreEvent, connect, evt,
+    AE, Association, AssociationEvent, FindEvent, FindResult, NResult, PresentationContext, RetrieveResult, Server, StoreEvent,
+    connect, evt,
 )
 
 __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Server", "StoreEvent", "connect",
-            "evt"]
+            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent"]

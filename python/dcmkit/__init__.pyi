@@ -149,6 +149,7 @@ class evt:
     EVT_REQUESTED: str
     EVT_C_ECHO: str
     EVT_C_STORE: str
+    EVT_C_FIND: str  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs
 
 class PresentationContext(Tuple[int, str, str, int]):
     @property
@@ -162,6 +163,39 @@ class PresentationContext(Tuple[int, str, str, int]):
     @property
     def accepted(self) -> bool: ...
 
+class FindResult(List[Dataset]):
+    """The matches of a C-FIND, in arrival order; .status is the final status (0x0000, 0xFE00 after
+    a cancel, failures)."""
+    status: int
+
+class RetrieveResult(Tuple[int, int, int, int, Optional[int], bool, int]):
+    @property
+    def status(self) -> int: ...
+    @property
+    def completed(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def warning(self) -> int: ...
+    @property
+    def remaining(self) -> Optional[int]: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def stored(self) -> int: ...  # C-GET: files written
+
+class NResult(Tuple[int, str, str, Optional[Dataset], int]):
+    @property
+    def status(self) -> int: ...
+    @property
+    def sop_instance_uid(self) -> str: ...
+    @property
+    def error_comment(self) -> str: ...
+    @property
+    def dataset(self) -> Optional[Dataset]: ...
+    @property
+    def action_type(self) -> int: ...
+
 class Association:
     host: Optional[str]
     port: Optional[int]
@@ -172,6 +206,29 @@ class Association:
     def store(self, dataset: Union[Dataset, _Path]) -> int: ...
     def send_c_echo(self) -> int: ...
     def send_c_store(self, dataset: Union[Dataset, _Path]) -> int: ...
+    # Query/Retrieve. level: "PATIENT" | "STUDY" | "SERIES" | "IMAGE" (any case), or an identifier
+    # Dataset used as is (no keys then); None for the worklist. keys: keywords; "" or None = return
+    # it, else match it (wildcards, ranges, UID lists). model: "study" (Study Root, default),
+    # "patient" (Patient Root), "worklist" (find only) or a SOP class UID/keyword. Needs the Q/R
+    # contexts: dcmkit.connect(..., query=True), or AE.add_query_retrieve() (+ add_get_storage()).
+    # A failure status is returned, not raised; NetworkError kind "refused" when no context.
+    def find(self, level: Union[str, Dataset, None] = ..., model: str = ..., limit: Optional[int] = ...,
+             **keys: Any) -> FindResult: ...
+    def send_c_find(self, level: Union[str, Dataset, None] = ..., model: str = ..., limit: Optional[int] = ...,
+                    **keys: Any) -> FindResult: ...
+    def move(self, destination: str, level: Union[str, Dataset] = ..., model: str = ..., **keys: Any) -> RetrieveResult: ...
+    def send_c_move(self, destination: str, level: Union[str, Dataset] = ..., model: str = ...,
+                    **keys: Any) -> RetrieveResult: ...
+    def get(self, into: _Path, level: Union[str, Dataset] = ..., model: str = ..., **keys: Any) -> RetrieveResult: ...
+    def send_c_get(self, into: _Path, level: Union[str, Dataset] = ..., model: str = ..., **keys: Any) -> RetrieveResult: ...
+    # DIMSE-N requests (MPPS, Storage Commitment…): sop_class is a UID or a dcmkit.sop keyword.
+    def n_create(self, sop_class: str, dataset: Optional[Dataset] = ..., instance_uid: Optional[str] = ...) -> NResult: ...
+    def n_set(self, sop_class: str, instance_uid: str, dataset: Dataset) -> NResult: ...
+    def n_action(self, sop_class: str, instance_uid: str, action_type: int,
+                 dataset: Optional[Dataset] = ...) -> NResult: ...
+    send_n_create = n_create
+    send_n_set = n_set
+    send_n_action = n_action
     @property
     def contexts(self) -> List[PresentationContext]: ...
     @property
@@ -185,6 +242,11 @@ class AssociationEvent:
     calling_ae: str
     called_ae: str
     peer_address: str
+
+class FindEvent(AssociationEvent):
+    identifier: Dataset  # the handler's own copy
+    level: str           # "PATIENT", "STUDY", "SERIES", "IMAGE"; "" for the worklist
+    sop_class_uid: str
 
 class StoreEvent(AssociationEvent):
     path: str
@@ -226,6 +288,8 @@ class AE:
     def add_verification(self) -> None: ...
     def add_all_storage(self) -> None: ...
     def add_storage_for_files(self, paths: Union[_Path, Iterable[_Path]]) -> None: ...
+    def add_query_retrieve(self) -> None: ...  # Study/Patient Root FIND, MOVE, GET as SCU
+    def add_get_storage(self) -> None: ...     # the C-GET sub-operations' storage classes, as SCP
     @property
     def requested_contexts(self) -> List[Tuple[str, List[str]]]: ...
     @property
@@ -239,4 +303,8 @@ class AE:
 
 def connect(host: str, port: int, calling: str = ..., called: str = ...,
             contexts: Optional[Iterable[Union[str, Tuple[str, Sequence[str]]]]] = ...,
-            files: Optional[Iterable[_Path]] = ..., max_pdu: int = ..., timeout: Optional[float] = ...) -> Association: ...
+            files: Optional[Iterable[_Path]] = ..., max_pdu: int = ..., timeout: Optional[float] = ...,
+            query: bool = ...) -> Association: ...
+# query=True proposes Query/Retrieve (Study and Patient Root FIND/MOVE/GET, Modality Worklist FIND)
+# and the C-GET storage roles instead of the default storage contexts (pass contexts= or files= to
+# store on the same association).

@@ -42,7 +42,7 @@ from . import _dcmkit
 from . import sop as _sop
 
 __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
-           "evt"]
+           "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent"]
 
 _LOG_LEVELS = {"error": 0, "warning": 1, "info": 2, "debug": 3, "trace": 4}
 # dcmkit's levels as the logging module's (trace is finer than DEBUG).
@@ -63,12 +63,14 @@ class evt:  # noqa: N801  (a namespace, as pynetdicom's module)
     EVT_REQUESTED = "on_associate"  #: an association request: return False (or raise) to reject it
     EVT_C_ECHO = "on_echo"          #: a C-ECHO: return the status (None = Success)
     EVT_C_STORE = "on_store"        #: a C-STORE: return the status (None = Success)
+    EVT_C_FIND = "on_find"          #: a C-FIND: yield (status, Dataset) pairs, or Datasets (pynetdicom's protocol)
 
 
 _HANDLER_NAMES = {
     "on_associate": "on_associate", "associate": "on_associate", "requested": "on_associate",
     "on_echo": "on_echo", "echo": "on_echo", "c_echo": "on_echo",
     "on_store": "on_store", "store": "on_store", "c_store": "on_store",
+    "on_find": "on_find", "find": "on_find", "c_find": "on_find",
 }
 
 
@@ -106,6 +108,111 @@ class PresentationContext(tuple):
         return "PresentationContext(id=%d, %s, %r, result=%d)" % self
 
 
+# -- Query/Retrieve helpers ------------------------------------------------------------------------
+
+_QR_MODELS = {
+    ("study", "find"): _sop.StudyRootQueryRetrieveInformationModelFind,
+    ("study", "move"): _sop.StudyRootQueryRetrieveInformationModelMove,
+    ("study", "get"): _sop.StudyRootQueryRetrieveInformationModelGet,
+    ("patient", "find"): _sop.PatientRootQueryRetrieveInformationModelFind,
+    ("patient", "move"): _sop.PatientRootQueryRetrieveInformationModelMove,
+    ("patient", "get"): _sop.PatientRootQueryRetrieveInformationModelGet,
+    ("worklist", "find"): _sop.ModalityWorklistInformationModelFind,
+}
+_LEVELS = ("PATIENT", "STUDY", "SERIES", "IMAGE")
+
+
+def _model_uid(model, service):
+    """The SOP class of a C-FIND/C-MOVE/C-GET: "study", "patient", "worklist", or a UID/keyword."""
+    key = (str(model).lower(), service)
+    if key in _QR_MODELS:
+        return _QR_MODELS[key]
+    if str(model).lower() in ("study", "patient", "worklist"):
+        raise ValueError("the %s information model has no C-%s" % (model, service.upper()))
+    return _uid(model)
+
+
+def _identifier(level, keys):
+    """A Dataset identifier from a level and keyword keys, or the Dataset given."""
+    from . import Dataset
+    if isinstance(level, Dataset):
+        if keys:
+            raise TypeError("pass either an identifier Dataset or keys, not both")
+        return level
+    ds = Dataset()
+    if level is not None:
+        lv = str(level).upper()
+        if lv not in _LEVELS:
+            raise ValueError("level must be one of %s (or a Dataset), not %r" % (", ".join(_LEVELS), level))
+        ds.QueryRetrieveLevel = lv
+    for keyword, value in keys.items():
+        try:
+            setattr(ds, keyword, "" if value is None else value)
+        except AttributeError:
+            raise ValueError("%r is not a DICOM keyword (query keys are keywords: PatientName=...)"
+                             % keyword) from None
+    return ds
+
+
+def _handle(dataset):
+    return None if dataset is None else dataset._ds
+
+
+class FindResult(list):
+    """The matches of a C-FIND (Datasets, in the order they came) and its final .status."""
+
+    def __init__(self, matches, status):
+        list.__init__(self, matches)
+        self.status = status
+
+    def __repr__(self):
+        return "FindResult(%d matches, status=0x%04X)" % (len(self), self.status)
+
+
+class RetrieveResult(tuple):
+    """The outcome of a C-MOVE or C-GET: (status, completed, failed, warning, remaining, cancelled,
+    stored). remaining is None when the final response does not say; stored counts C-GET files."""
+
+    __slots__ = ()
+
+    def __new__(cls, status, completed, failed, warning, remaining, cancelled, stored):
+        return tuple.__new__(cls, (status, completed, failed, warning, remaining, cancelled, stored))
+
+    status = property(lambda self: self[0])
+    completed = property(lambda self: self[1])
+    failed = property(lambda self: self[2])
+    warning = property(lambda self: self[3])
+    remaining = property(lambda self: self[4])
+    cancelled = property(lambda self: self[5])
+    stored = property(lambda self: self[6])
+
+    def __repr__(self):
+        return ("RetrieveResult(status=0x%04X, completed=%d, failed=%d, warning=%d, remaining=%s, "
+                "cancelled=%s, stored=%d)" % self)
+
+
+class NResult(tuple):
+    """What a DIMSE-N request came back with: (status, sop_instance_uid, error_comment, dataset or
+    None, action_type)."""
+
+    __slots__ = ()
+
+    def __new__(cls, status, sop_instance_uid, error_comment, dataset, action_type):
+        if dataset is not None:
+            from . import Dataset
+            dataset = Dataset._wrap(dataset)
+        return tuple.__new__(cls, (status, sop_instance_uid, error_comment, dataset, action_type))
+
+    status = property(lambda self: self[0])
+    sop_instance_uid = property(lambda self: self[1])
+    error_comment = property(lambda self: self[2])
+    dataset = property(lambda self: self[3])
+    action_type = property(lambda self: self[4])
+
+    def __repr__(self):
+        return "NResult(status=0x%04X, sop_instance_uid=%r)" % (self[0], self[1])
+
+
 # -- associations (SCU) --------------------------------------------------------------------------
 
 class Association:
@@ -135,6 +242,68 @@ class Association:
 
     send_c_echo = echo
     send_c_store = store
+
+    # -- Query/Retrieve (PS3.4 Annex C) ---------------------------------------------------------
+
+    def find(self, level="STUDY", model="study", limit=None, **keys):
+        """C-FIND. `level` is "PATIENT", "STUDY", "SERIES" or "IMAGE" (any case), or a Dataset used
+        as the identifier as is; `keys` are attributes by keyword: a value is matched (wildcards
+        * and ?, date ranges "20260101-", UID lists), "" or None asks for it to be returned.
+        `model`: "study" (Study Root), "patient" (Patient Root), "worklist" (Modality Worklist, no
+        level: pass level=None) or a SOP class UID. `limit` stops after that many matches (a
+        C-CANCEL-RQ). Returns a FindResult: a list of the matching Datasets with the final .status
+        (0x0000; 0xFE00 after a cancel; failures such as 0xA900 are no exception).
+
+            for ds in assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID=""):
+                print(ds.StudyInstanceUID)
+        """
+        identifier, sop_class = _identifier(level, keys), _model_uid(model, "find")
+        status, found = self._a.find(identifier._ds, sop_class, int(limit or 0))
+        from . import Dataset
+        return FindResult((Dataset._wrap(h) for h in found), status)
+
+    send_c_find = find
+
+    def move(self, destination, level="STUDY", model="study", **keys):
+        """C-MOVE: the peer sends what `level` and the unique `keys` select (StudyInstanceUID=...,
+        or a Dataset as `level`) to the AE titled `destination`, which it must know. Returns a
+        RetrieveResult (status, completed, failed, warning, remaining, cancelled, stored); an
+        unknown destination is status 0xA801, no exception."""
+        identifier, sop_class = _identifier(level, keys), _model_uid(model, "move")
+        return RetrieveResult(*self._a.move(destination, identifier._ds, sop_class))
+
+    send_c_move = move
+
+    def get(self, into, level="STUDY", model="study", **keys):
+        """C-GET: the instances `level` and the unique `keys` select arrive on this association and
+        are streamed into the folder `into` (made if missing) as <SOP Instance UID>.dcm. The
+        association must have been made with the C-GET storage roles (connect(query=True) or
+        AE.add_get_storage()). Returns a RetrieveResult (.stored = files written)."""
+        identifier, sop_class = _identifier(level, keys), _model_uid(model, "get")
+        folder = _os.fspath(into)
+        _os.makedirs(folder, exist_ok=True)
+        return RetrieveResult(*self._a.get(identifier._ds, folder, sop_class))
+
+    send_c_get = get
+
+    # -- DIMSE-N (PS3.7 10): MPPS, Storage Commitment… ------------------------------------------
+
+    def n_create(self, sop_class, dataset=None, instance_uid=None):
+        """N-CREATE of an instance of `sop_class` (a UID or a dcmkit.sop keyword) with `dataset`'s
+        attributes; instance_uid None lets the performer choose (NResult.sop_instance_uid)."""
+        return NResult(*self._a.n_create(_uid(sop_class), instance_uid or "", _handle(dataset)))
+
+    def n_set(self, sop_class, instance_uid, dataset):
+        """N-SET of `instance_uid` with the modifications in `dataset`."""
+        return NResult(*self._a.n_set(_uid(sop_class), instance_uid, _handle(dataset)))
+
+    def n_action(self, sop_class, instance_uid, action_type, dataset=None):
+        """N-ACTION `action_type` on `instance_uid`, with `dataset` as the action information."""
+        return NResult(*self._a.n_action(_uid(sop_class), instance_uid, int(action_type), _handle(dataset)))
+
+    send_n_create = n_create
+    send_n_set = n_set
+    send_n_action = n_action
 
     @property
     def contexts(self):
@@ -283,7 +452,34 @@ def _wrap_store(fn, args):
     return lambda info: fn(StoreEvent(info), *args)
 
 
-_WRAPPERS = {"on_associate": _wrap_associate, "on_echo": _wrap_echo, "on_store": _wrap_store}
+class FindEvent(AssociationEvent):
+    """A received C-FIND: identifier (a Dataset, the handler's own copy), level ("STUDY"…; "" for
+    the worklist), sop_class_uid (the information model), and the association's calling_ae,
+    called_ae, peer_address."""
+
+    __slots__ = ("identifier", "level", "sop_class_uid")
+
+    def __init__(self, info, identifier):
+        AssociationEvent.__init__(self, info.assoc)
+        self.identifier = identifier
+        self.level = info.level
+        self.sop_class_uid = info.sop_class_uid
+
+
+def _wrap_find(fn, args):
+    from . import Dataset
+
+    def call(info, identifier):
+        for item in fn(FindEvent(info, Dataset._wrap(identifier)), *args) or ():
+            if isinstance(item, tuple):
+                status, ds = item
+                yield (0x0000 if status is None else int(status), None if ds is None else ds._ds)
+            else:
+                yield (0xFF00, item._ds)
+    return call
+
+
+_WRAPPERS = {"on_associate": _wrap_associate, "on_echo": _wrap_echo, "on_store": _wrap_store, "on_find": _wrap_find}
 
 
 # -- the Application Entity ---------------------------------------------------------------------
@@ -308,6 +504,8 @@ class AE:
         self._contexts = []   # (uid, [transfer syntaxes], roles)
         self._files = []      # add_storage_for_files
         self._all_storage = False
+        self._query_retrieve = False
+        self._get_storage = False
 
     # -- contexts ---------------------------------------------------------------------------
 
@@ -336,6 +534,15 @@ class AE:
     def add_all_storage(self):
         """Every Storage SOP class as SCP, uncompressed and encapsulated syntaxes (received as is)."""
         self._all_storage = True
+
+    def add_query_retrieve(self):
+        """Query/Retrieve as SCU: FIND, MOVE and GET of the Study Root and Patient Root models."""
+        self._query_retrieve = True
+
+    def add_get_storage(self):
+        """The common storage SOP classes with the SCP role of C-GET's sub-operations (what
+        Association.get() needs to receive files)."""
+        self._get_storage = True
 
     def add_storage_for_files(self, paths):
         """Proposes, as SCU, the contexts needed to send these files (their headers are read when
@@ -366,6 +573,10 @@ class AE:
             ae.add_sop_class(uid, ts, role)
         if self._all_storage:
             ae.add_all_storage()
+        if self._query_retrieve:
+            ae.add_query_retrieve()
+        if self._get_storage:
+            ae.add_get_storage()
         if self._files:
             ae.add_storage_for_files(self._files)
         return ae
@@ -383,9 +594,13 @@ class AE:
     def start_server(self, address, block=False, evt_handlers=None, handlers=None, storage=None, fsync=True):
         """Starts a server on `address` = (host, port) ("" = every address, port 0 = a free one).
 
-        handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn}; evt_handlers: pynetdicom's
-        [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]. on_associate(event) returns False
-        (or raises) to reject; on_echo(event) and on_store(event) return the status (None = 0x0000).
+        handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn, "on_find": fn}; evt_handlers:
+        pynetdicom's [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]. on_associate(event)
+        returns False (or raises) to reject; on_echo(event) and on_store(event) return the status
+        (None = 0x0000). on_find(event) (a FindEvent) yields the matches as Datasets or as
+        (0xFF00, Dataset) pairs, and may end with a final (status, None) (a failure such as 0xA900);
+        the generator simply stops after a cancel; raising answers 0xC000. Accept the information
+        models with add_supported_context(dcmkit.sop.StudyRootQueryRetrieveInformationModelFind).
         storage: a folder where received instances are stored as <SOP Instance UID>.dcm (kept when
         on_store answers success; without on_store, every one is stored). Without storage nor
         on_store, C-STOREs are refused. block=True serves until KeyboardInterrupt.
@@ -411,22 +626,31 @@ class AE:
 # -- the one-line form --------------------------------------------------------------------------
 
 def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files=None, max_pdu=262144,
-            timeout=None):
+            timeout=None, query=False):
     """An association from `calling` to `called` at host:port, proposing Verification and:
     `contexts` (SOP class UIDs or keywords, or (sop_class, [transfer syntaxes]) pairs), the storage
-    of `files` (paths), or, when both are None, the common storage SOP classes
-    (dcmkit.sop.COMMON_STORAGE, uncompressed). `timeout` (seconds) bounds the connection, the
-    association negotiation and each DIMSE response. Use it as a context manager:
+    of `files` (paths), or, when both are None (and query is False), the common storage SOP classes
+    (dcmkit.sop.COMMON_STORAGE, uncompressed). query=True also proposes Query/Retrieve (Study and
+    Patient Root FIND, MOVE, GET; Modality Worklist FIND) and the C-GET storage roles, for find(),
+    move() and get(). `timeout` (seconds) bounds the connection, the association negotiation and
+    each DIMSE response. Use it as a context manager:
 
         with dcmkit.connect("pacs", 104, called="PACS") as assoc:
             assoc.echo(); assoc.store(ds)
+        with dcmkit.connect("pacs", 104, called="PACS", query=True) as assoc:
+            for ds in assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID=""):
+                assoc.get("out", "STUDY", StudyInstanceUID=ds.StudyInstanceUID)
     """
     kw = {}
     if timeout is not None:
         kw = dict(connect_timeout=timeout, acse_timeout=timeout, dimse_timeout=timeout)
     ae = AE(calling, max_pdu=max_pdu, **kw)
     ae.add_verification()
-    if contexts is None and files is None:
+    if query:
+        ae.add_query_retrieve()
+        ae.add_get_storage()
+        ae.add_requested_context(_sop.ModalityWorklistInformationModelFind)
+    elif contexts is None and files is None:
         contexts = _sop.COMMON_STORAGE
     for c in contexts or ():
         if isinstance(c, str):

@@ -561,7 +561,15 @@ DK_TEST(null_handles_and_bad_options) {
 
     cb.version = 0;
     CHECK_ERR(dk_server_new(&srv, ae, &cb), DK_EINVAL, "dk_server_callbacks version 0");
-    CHECK_ERR(dk_server_callbacks_init(&cb, 2), DK_EINVAL, "version 2");
+    CHECK_ERR(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION + 1), DK_EINVAL, "version 3");
+    {
+        /* An older caller's struct: only the version 1 fields are written. */
+        dk_server_callbacks v1;
+        memset(&v1, 0xAB, sizeof v1);
+        CHECK_OK(dk_server_callbacks_init(&v1, 1));
+        CHECK(v1.version == 1 && v1.on_store == NULL && v1.user_data == NULL);
+        CHECK(((const unsigned char *)&v1.on_find)[0] == 0xAB);
+    }
     CHECK_RC(dk_server_new(&srv, NULL, NULL), DK_EINVAL);
     CHECK(srv == NULL);
     REQUIRE_OK(dk_server_new(&srv, ae, NULL));
@@ -713,6 +721,473 @@ DK_TEST(server_scratch_files_and_stop_with_open_association) {
     pthread_mutex_destroy(&c.mu);
 }
 
+/* -- Query/Retrieve and DIMSE-N against `dcmkit serve` (the CLI's archive) ------------------------ */
+
+#define QR_STUDY1 "1.2.826.0.1.3680043.2.1125.78.1"
+#define QR_STUDY2 "1.2.826.0.1.3680043.2.1125.78.2"
+
+/* An instance of patient QR^ONE / QRP1 in `study` (series study.1), written to `path`. */
+static int make_qr_file(const char *path, const char *study, char uid[65]) {
+    dk_dataset *ds = NULL;
+    char series[80];
+    int ok;
+    if (!make_instance(&ds, uid)) return 0;
+    snprintf(series, sizeof series, "%s.1", study);
+    ok = dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0010), NULL, "QR^ONE") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0020), NULL, "QRP1") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0020), NULL, "20260101") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000D), NULL, study) == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000E), NULL, series) == DK_OK &&
+         dk_dataset_write_file(ds, path, NULL) == DK_OK;
+    dk_dataset_free(ds);
+    return ok;
+}
+
+/* `dcmkit serve PORT --storage DIR -aet ARCH [--dest DKDEST=127.0.0.1:dest_port]`. */
+static pid_t start_serve(uint16_t *port, const char *dir, uint16_t dest_port, const char *log) {
+    char portbuf[16], dest[64];
+    char *argv[] = {DK_TEST_CLI, "serve", NULL, "--storage", NULL, "-aet", "ARCH", "--dest", NULL, NULL};
+    pid_t pid;
+    *port = free_port();
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)*port);
+    snprintf(dest, sizeof dest, "DKDEST=127.0.0.1:%u", (unsigned)dest_port);
+    argv[2] = portbuf;
+    argv[4] = (char *)dir;
+    argv[8] = dest;
+    pid = spawn(argv, log);
+    if (pid > 0 && !wait_listening(*port, 15000)) {
+        stop_process(pid);
+        return -1;
+    }
+    return pid;
+}
+
+typedef struct find_state {
+    int seen, study1, study2, stop_after;
+} find_state;
+
+static int on_match(const dk_dataset *m, void *user_data) {
+    find_state *st = (find_state *)user_data;
+    char buf[80], level[16];
+    size_t n = sizeof buf, nl = sizeof level;
+    ++st->seen;
+    if (dk_dataset_get_string(m, DK_TAG(0x0020, 0x000D), buf, &n) == DK_OK) {
+        if (strcmp(buf, QR_STUDY1) == 0) ++st->study1;
+        if (strcmp(buf, QR_STUDY2) == 0) ++st->study2;
+    }
+    if (dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &nl) != DK_OK || strcmp(level, "STUDY") != 0)
+        st->seen += 1000; /* each match says its level */
+    return st->stop_after == 0 || st->seen < st->stop_after;
+}
+
+static int on_progress(const dk_retrieve_result *p, void *user_data) {
+    int *calls = (int *)user_data;
+    ++*calls;
+    return p->version == DK_RETRIEVE_RESULT_VERSION;
+}
+
+static dk_dataset *study_identifier(const char *patient_name, const char *study) {
+    dk_dataset *q = NULL;
+    if (dk_dataset_new(&q) != DK_OK) return NULL;
+    if (dk_dataset_set_string(q, DK_TAG(0x0008, 0x0052), NULL, "STUDY") != DK_OK ||
+        dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, patient_name) != DK_OK ||
+        dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, study) != DK_OK) {
+        dk_dataset_free(q);
+        return NULL;
+    }
+    return q;
+}
+
+DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
+    char archive[512], got[512], moved[512], log[512], files[3][512], uids[3][65], path[700];
+    const char *paths[3];
+    dk_ae *ae = NULL, *dae = NULL;
+    dk_server *dest = NULL;
+    dk_assoc *a = NULL;
+    dk_dataset *q = NULL, *mpps = NULL, *item = NULL;
+    dk_retrieve_result rr;
+    dk_n_result nr;
+    find_state fs;
+    uint16_t port = 0, dest_port = 0, status = 0xFFFF;
+    size_t matches = 0;
+    int i, calls = 0;
+    pid_t pid;
+    if (access(DK_TEST_CLI, X_OK) != 0) DK_SKIP("the dcmkit CLI is not built");
+    fresh_dir(archive, sizeof archive, "archive");
+    fresh_dir(got, sizeof got, "got");
+    fresh_dir(moved, sizeof moved, "moved");
+    dk_test_path(log, sizeof log, "serve.log");
+    for (i = 0; i < 3; ++i) {
+        char name[32];
+        snprintf(name, sizeof name, "qr%d.dcm", i);
+        dk_test_path(files[i], sizeof files[i], name);
+        REQUIRE(make_qr_file(files[i], i < 2 ? QR_STUDY1 : QR_STUDY2, uids[i]));
+        paths[i] = files[i];
+    }
+    /* The C-MOVE destination: a dk_server storing into `moved`. */
+    REQUIRE_OK(dk_ae_new(&dae, "DKDEST", NULL));
+    CHECK_OK(dk_ae_add_all_storage(dae));
+    REQUIRE_OK(dk_server_new(&dest, dae, NULL));
+    dk_ae_free(dae);
+    CHECK_OK(dk_server_set_storage_folder(dest, moved, 0));
+    REQUIRE_OK(dk_server_start(dest, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(dest, &dest_port));
+    pid = start_serve(&port, archive, dest_port, log);
+    if (pid <= 0) {
+        print_file(log);
+        dk_server_free(dest);
+        REQUIRE(pid > 0);
+    }
+
+    /* One AE for everything: storage of the files, Q/R, C-GET's storage as SCP, MPPS. */
+    ae = scu_ae(NULL);
+    REQUIRE(ae != NULL);
+    CHECK_OK(dk_ae_add_storage_for_files(ae, paths, 3));
+    CHECK_OK(dk_ae_add_query_retrieve(ae));
+    CHECK_OK(dk_ae_add_get_storage(ae));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_MPPS_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_assoc_connect(&a, ae, "127.0.0.1", port, "ARCH"));
+    if (!a) {
+        print_file(log);
+        goto done;
+    }
+    for (i = 0; i < 3; ++i) {
+        status = 0xFFFF;
+        CHECK_OK(dk_assoc_store_file(a, files[i], &status));
+        CHECK_INT(status, 0);
+    }
+
+    /* C-FIND at STUDY level: both studies, each match with its level. */
+    q = study_identifier("QR*", "");
+    REQUIRE(q != NULL);
+    memset(&fs, 0, sizeof fs);
+    CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, &matches));
+    CHECK_INT(status, 0);
+    CHECK_INT((int)matches, 2);
+    CHECK_INT(fs.seen, 2);
+    CHECK_INT(fs.study1, 1);
+    CHECK_INT(fs.study2, 1);
+    /* Patient Root, explicit class; no callback (counted only). */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0020), NULL, "QRP1"));
+    CHECK_OK(dk_assoc_find(a, DK_QR_PATIENT_ROOT_FIND, q, NULL, NULL, &status, &matches));
+    CHECK_INT(status, 0);
+    CHECK_INT((int)matches, 2);
+    /* No match. */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "NOBODY"));
+    memset(&fs, 0, sizeof fs);
+    CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, &matches));
+    CHECK_INT(status, 0);
+    CHECK_INT((int)matches, 0);
+    /* A cancel after the first match: Cancel, or Success when the peer was done already. */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "QR*"));
+    memset(&fs, 0, sizeof fs);
+    fs.stop_after = 1;
+    CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, NULL));
+    CHECK(status == 0xFE00 || status == 0);
+    CHECK(fs.seen >= 1);
+    dk_dataset_free(q);
+
+    /* C-GET of study 1 into `got`: its two files. */
+    q = study_identifier("", QR_STUDY1);
+    REQUIRE(q != NULL);
+    CHECK_OK(dk_retrieve_result_init(&rr, DK_RETRIEVE_RESULT_VERSION));
+    CHECK_OK(dk_assoc_get(a, NULL, q, got, on_progress, &calls, &rr));
+    CHECK_INT(rr.status, 0);
+    CHECK_INT(rr.completed, 2);
+    CHECK_INT(rr.failed, 0);
+    CHECK_INT((int)rr.stored, 2);
+    CHECK(calls >= 1);
+    CHECK_INT(count_files(got), 2);
+    snprintf(path, sizeof path, "%s/%s.dcm", got, uids[0]);
+    CHECK(exists(path));
+    /* Into a folder that does not exist: nothing sent, the association goes on. */
+    CHECK_ERR(dk_assoc_get(a, NULL, q, DK_TEST_TMPDIR "/no/such/folder", NULL, NULL, &rr), DK_ENOTFOUND, "no/such");
+    dk_dataset_free(q);
+
+    /* C-MOVE of study 2 to DKDEST (the dk_server); to an unknown AE: A801. */
+    q = study_identifier("", QR_STUDY2);
+    REQUIRE(q != NULL);
+    CHECK_OK(dk_retrieve_result_init(&rr, DK_RETRIEVE_RESULT_VERSION));
+    CHECK_OK(dk_assoc_move(a, NULL, "DKDEST", q, NULL, NULL, &rr));
+    CHECK_INT(rr.status, 0);
+    CHECK_INT(rr.completed, 1);
+    snprintf(path, sizeof path, "%s/%s.dcm", moved, uids[2]);
+    CHECK(exists(path));
+    CHECK_OK(dk_assoc_move(a, DK_QR_STUDY_ROOT_MOVE, "NOWHERE", q, NULL, NULL, &rr));
+    CHECK_INT(rr.status, 0xA801);
+    CHECK_INT(rr.completed, 0);
+    dk_dataset_free(q);
+
+    /* A class without an accepted context: DK_EREFUSED, and the association goes on. */
+    q = study_identifier("", "");
+    CHECK_ERR(dk_assoc_find(a, DK_MODALITY_WORKLIST_FIND, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
+    dk_dataset_free(q);
+    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_INT(status, 0);
+
+    /* MPPS: N-CREATE (missing attributes: a failure status, no error), then a complete one, N-SET. */
+    REQUIRE_OK(dk_dataset_new(&mpps));
+    CHECK_OK(dk_n_result_init(&nr, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, NULL, mpps, &nr));
+    CHECK_INT(nr.status, 0x0120); /* Missing Attribute */
+    CHECK(nr.dataset == NULL);
+    CHECK_OK(dk_dataset_add_item(mpps, DK_TAG(0x0040, 0x0270), &item));
+    CHECK_OK(dk_dataset_set_string(item, DK_TAG(0x0020, 0x000D), NULL, QR_STUDY1));
+    dk_dataset_free(item);
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0253), NULL, "PPS-1"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0241), NULL, "DKSCU"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0244), NULL, "20260101"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0245), NULL, "101500"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0252), NULL, "IN PROGRESS"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0008, 0x0060), NULL, "OT"));
+    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, "", mpps, &nr));
+    CHECK_INT(nr.status, 0);
+    CHECK(strlen(nr.sop_instance_uid) > 0); /* chosen by the performer */
+    dk_dataset_free(nr.dataset);
+    dk_dataset_free(mpps);
+    REQUIRE_OK(dk_dataset_new(&mpps));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0252), NULL, "COMPLETED"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0250), NULL, "20260101"));
+    CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0251), NULL, "103000"));
+    {
+        char created[65];
+        memcpy(created, nr.sop_instance_uid, sizeof created);
+        CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, created, mpps, &nr));
+        CHECK_INT(nr.status, 0);
+        dk_dataset_free(nr.dataset);
+        /* Completed: no further update (a failure status). */
+        CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, created, mpps, &nr));
+        CHECK(nr.status != 0);
+        dk_dataset_free(nr.dataset);
+    }
+    /* N-ACTION on a class without a context: refused. */
+    CHECK_ERR(dk_assoc_n_action(a, DK_STORAGE_COMMITMENT_SOP_CLASS, DK_STORAGE_COMMITMENT_SOP_INSTANCE, 1, NULL, &nr),
+              DK_EREFUSED, "");
+    dk_dataset_free(mpps);
+
+    CHECK_OK(dk_assoc_release(a));
+done:
+    dk_assoc_free(a);
+    dk_ae_free(ae);
+    stop_process(pid);
+    CHECK_OK(dk_server_stop(dest, 5000));
+    dk_server_free(dest);
+}
+
+DK_TEST(qr_misuse) {
+    dk_ae *ae = NULL;
+    dk_dataset *q = NULL, *c = NULL, *item = NULL;
+    dk_retrieve_result rr;
+    dk_n_result nr;
+    uint16_t status = 1;
+    size_t matches = 7;
+    char buf[32];
+    size_t n = sizeof buf;
+    CHECK_RC(dk_retrieve_result_init(NULL, DK_RETRIEVE_RESULT_VERSION), DK_EINVAL);
+    CHECK_ERR(dk_retrieve_result_init(&rr, 0), DK_EINVAL, "version");
+    CHECK_ERR(dk_retrieve_result_init(&rr, DK_RETRIEVE_RESULT_VERSION + 1), DK_EINVAL, "version");
+    CHECK_OK(dk_retrieve_result_init(&rr, DK_RETRIEVE_RESULT_VERSION));
+    CHECK_INT(rr.status, 0xFFFF);
+    CHECK_INT(rr.remaining, -1);
+    CHECK_RC(dk_n_result_init(NULL, DK_N_RESULT_VERSION), DK_EINVAL);
+    CHECK_ERR(dk_n_result_init(&nr, 9), DK_EINVAL, "version");
+    CHECK_OK(dk_n_result_init(&nr, DK_N_RESULT_VERSION));
+    CHECK_INT(nr.status, 0xFFFF);
+    CHECK(nr.dataset == NULL && nr.sop_instance_uid[0] == '\0');
+    CHECK_RC(dk_ae_add_query_retrieve(NULL), DK_EINVAL);
+    CHECK_RC(dk_ae_add_get_storage(NULL), DK_EINVAL);
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCU", NULL));
+    CHECK_OK(dk_ae_add_query_retrieve(ae));
+    CHECK_OK(dk_ae_add_get_storage(ae));
+    /* Q/R and N classes as SCU through the generic call. */
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_MODALITY_WORKLIST_FIND, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    dk_ae_free(ae);
+    REQUIRE_OK(dk_dataset_new(&q));
+    /* NULL association, outputs, identifiers: DK_EINVAL and the outputs reset. */
+    CHECK_ERR(dk_assoc_find(NULL, NULL, q, NULL, NULL, &status, &matches), DK_EINVAL, "assoc");
+    CHECK_INT(status, 0xFFFF);
+    CHECK_INT((int)matches, 0);
+    CHECK_ERR(dk_assoc_find(NULL, NULL, q, NULL, NULL, NULL, NULL), DK_EINVAL, "status");
+    CHECK_ERR(dk_assoc_move(NULL, NULL, "DEST", q, NULL, NULL, &rr), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_move(NULL, NULL, "DEST", q, NULL, NULL, NULL), DK_EINVAL, "result");
+    rr.version = 0;
+    CHECK_ERR(dk_assoc_get(NULL, NULL, q, "/tmp", NULL, NULL, &rr), DK_EINVAL, "version");
+    rr.version = DK_RETRIEVE_RESULT_VERSION;
+    CHECK_ERR(dk_assoc_get(NULL, NULL, q, "/tmp", NULL, NULL, &rr), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_n_create(NULL, DK_MPPS_SOP_CLASS, NULL, q, &nr), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_n_set(NULL, DK_MPPS_SOP_CLASS, "1.2.3", q, NULL), DK_EINVAL, "result");
+    nr.version = 2;
+    CHECK_ERR(dk_assoc_n_action(NULL, DK_MPPS_SOP_CLASS, "1.2.3", 1, NULL, &nr), DK_EINVAL, "version");
+    /* A deep copy of a dataset and of an item. */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "ORIG"));
+    CHECK_OK(dk_dataset_clone(&c, q));
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "CHANGED"));
+    CHECK_OK(dk_dataset_get_string(c, DK_TAG(0x0010, 0x0010), buf, &n));
+    CHECK(strcmp(buf, "ORIG") == 0);
+    dk_dataset_free(c);
+    c = NULL;
+    CHECK_OK(dk_dataset_add_item(q, DK_TAG(0x0040, 0x0270), &item));
+    CHECK_OK(dk_dataset_set_string(item, DK_TAG(0x0040, 0x0009), NULL, "SPS"));
+    CHECK_OK(dk_dataset_clone(&c, item));
+    n = sizeof buf;
+    CHECK_OK(dk_dataset_get_string(c, DK_TAG(0x0040, 0x0009), buf, &n));
+    CHECK(strcmp(buf, "SPS") == 0);
+    CHECK_RC(dk_dataset_clone(NULL, q), DK_EINVAL);
+    CHECK_RC(dk_dataset_clone(&c, NULL), DK_EINVAL);
+    CHECK(c == NULL);
+    dk_dataset_free(item);
+    dk_dataset_free(q);
+}
+
+/* -- C-FIND SCP: dk_server's on_find ----------------------------------------------------------------- */
+
+typedef struct scp_find_state {
+    pthread_mutex_t mu;
+    int calls, emitted, refused;
+    long want; /* matches to emit */
+    char level[16], sop_class[65], patient[64];
+} scp_find_state;
+
+static dk_result on_find_cb(uint16_t *status, const dk_find_info *info, dk_find_request *request, void *user_data) {
+    scp_find_state *st = (scp_find_state *)user_data;
+    dk_dataset *m = NULL;
+    char name[64];
+    size_t n = sizeof name;
+    long i, want;
+    pthread_mutex_lock(&st->mu);
+    ++st->calls;
+    snprintf(st->level, sizeof st->level, "%s", info->level);
+    snprintf(st->sop_class, sizeof st->sop_class, "%s", info->sop_class_uid);
+    if (dk_dataset_get_string(info->identifier, DK_TAG(0x0010, 0x0010), name, &n) == DK_OK)
+        snprintf(st->patient, sizeof st->patient, "%s", name);
+    want = st->want;
+    pthread_mutex_unlock(&st->mu);
+    if (strcmp(name, "FAIL") == 0) return DK_EINTERNAL; /* answered 0xC000 */
+    if (strcmp(name, "A900") == 0) {
+        *status = 0xA900;
+        return DK_OK;
+    }
+    if (dk_dataset_new(&m) != DK_OK) return DK_ENOMEM;
+    for (i = 0; i < want; ++i) {
+        char uid[80];
+        dk_result r;
+        snprintf(uid, sizeof uid, "1.2.826.0.1.3680043.2.1125.80.%ld", i + 1);
+        dk_dataset_set_string(m, DK_TAG(0x0020, 0x000D), NULL, uid);
+        dk_dataset_set_string(m, DK_TAG(0x0010, 0x0010), NULL, "SCP^FIND");
+        r = dk_find_emit(request, m);
+        pthread_mutex_lock(&st->mu);
+        if (r == DK_OK) ++st->emitted;
+        if (r == DK_EREFUSED) ++st->refused;
+        pthread_mutex_unlock(&st->mu);
+        if (r != DK_OK) break;
+    }
+    dk_dataset_free(m);
+    return DK_OK;
+}
+
+typedef struct client_find_state {
+    int seen, stop_after, level_ok;
+} client_find_state;
+
+static int client_on_match(const dk_dataset *m, void *user_data) {
+    client_find_state *st = (client_find_state *)user_data;
+    char level[16];
+    size_t n = sizeof level;
+    ++st->seen;
+    if (dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &n) == DK_OK && strcmp(level, "STUDY") == 0)
+        ++st->level_ok;
+    return st->stop_after == 0 || st->seen < st->stop_after;
+}
+
+DK_TEST(find_scp_with_on_find_callback) {
+    dk_ae *ae = NULL, *scu = NULL;
+    dk_server *srv = NULL, *old = NULL;
+    dk_server_callbacks cb;
+    dk_assoc *a = NULL;
+    dk_dataset *q = NULL;
+    scp_find_state st;
+    client_find_state cs;
+    uint16_t port = 0, status = 0xFFFF;
+    size_t matches = 0;
+    memset(&st, 0, sizeof st);
+    pthread_mutex_init(&st.mu, NULL);
+    st.want = 3;
+    REQUIRE_OK(dk_ae_new(&ae, "FINDSCP", NULL));
+    CHECK_OK(dk_ae_add_verification(ae));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_FIND, NULL, 0, DK_ROLE_SCP));
+    CHECK_OK(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION));
+    CHECK(cb.on_find == NULL);
+    cb.on_find = on_find_cb;
+    cb.user_data = &st;
+    REQUIRE_OK(dk_server_new(&srv, ae, &cb));
+    /* A version 1 caller: on_find is not read (C-FIND then answers 0x0122 SOP class not supported). */
+    cb.version = 1;
+    REQUIRE_OK(dk_server_new(&old, ae, &cb));
+    dk_ae_free(ae);
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(srv, &port));
+
+    REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
+    CHECK_OK(dk_ae_add_verification(scu));
+    CHECK_OK(dk_ae_add_query_retrieve(scu));
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "FINDSCP"));
+    q = study_identifier("DOE*", "");
+    REQUIRE(q != NULL);
+    memset(&cs, 0, sizeof cs);
+    CHECK_OK(dk_assoc_find(a, NULL, q, client_on_match, &cs, &status, &matches));
+    CHECK_INT(status, 0);
+    CHECK_INT((int)matches, 3);
+    CHECK_INT(cs.level_ok, 3); /* the level added to each match */
+    CHECK(strcmp(st.level, "STUDY") == 0);
+    CHECK(strcmp(st.sop_class, DK_QR_STUDY_ROOT_FIND) == 0);
+    CHECK(strcmp(st.patient, "DOE*") == 0);
+    /* Patient Root was not accepted by this SCP. */
+    CHECK_ERR(dk_assoc_find(a, DK_QR_PATIENT_ROOT_FIND, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
+    /* The callback's status; a failing callback: 0xC000. */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "A900"));
+    CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
+    CHECK_INT(status, 0xA900);
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "FAIL"));
+    CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
+    CHECK_INT(status, 0xC000);
+    /* A cancel while the SCP has many to send: dk_find_emit says so, the final status is Cancel. */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "MANY"));
+    pthread_mutex_lock(&st.mu);
+    st.want = 200000;
+    st.emitted = 0;
+    pthread_mutex_unlock(&st.mu);
+    memset(&cs, 0, sizeof cs);
+    cs.stop_after = 1;
+    CHECK_OK(dk_assoc_find(a, NULL, q, client_on_match, &cs, &status, &matches));
+    CHECK_INT(status, 0xFE00);
+    CHECK(cs.seen == 1);
+    pthread_mutex_lock(&st.mu);
+    CHECK_INT(st.refused, 1);
+    CHECK(st.emitted < 200000);
+    pthread_mutex_unlock(&st.mu);
+    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    a = NULL;
+    dk_server_free(srv);
+
+    /* The version 1 server. */
+    REQUIRE_OK(dk_server_start(old, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(old, &port));
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "FINDSCP"));
+    CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
+    CHECK_INT(status, 0x0122);
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    dk_server_free(old);
+    dk_ae_free(scu);
+    dk_dataset_free(q);
+    CHECK_RC(dk_find_emit(NULL, NULL), DK_EINVAL);
+    CHECK_INT(st.calls, 4); /* DOE*, A900, FAIL, MANY; none from the version 1 server */
+    pthread_mutex_destroy(&st.mu);
+}
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(scu_echo_and_store_to_storescp),
     DK_CASE(scu_echo_and_store_to_own_server),
@@ -721,5 +1196,8 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(connect_to_a_closed_port),
     DK_CASE(failures_on_an_association),
     DK_CASE(server_scratch_files_and_stop_with_open_association),
+    DK_CASE(qr_find_get_move_mpps_against_dcmkit_serve),
+    DK_CASE(qr_misuse),
+    DK_CASE(find_scp_with_on_find_callback),
 };
 DK_TEST_MAIN(dk_tests)

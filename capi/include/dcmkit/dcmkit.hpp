@@ -19,8 +19,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -1075,6 +1077,16 @@ public:
         check(dk_ae_add_all_storage(h_));
         return *this;
     }
+    /// The Query/Retrieve SOP classes (Study and Patient Root FIND, MOVE, GET) as SCU.
+    AE &add_query_retrieve() {
+        check(dk_ae_add_query_retrieve(h_));
+        return *this;
+    }
+    /// The common storage SOP classes with the SCP role of a C-GET's sub-operations.
+    AE &add_get_storage() {
+        check(dk_ae_add_get_storage(h_));
+        return *this;
+    }
     /// Sends the AE's log lines to `fn` (from any thread, possibly several at once; `user_data`
     /// must outlive every association and server made from this AE); nullptr: standard error.
     AE &set_log(dk_log_fn fn, void *user_data = nullptr) {
@@ -1101,6 +1113,35 @@ struct PresentationContext {
     std::string transfer_syntax;  ///< accepted syntax, "" when not accepted
     int result = 0;               ///< 0 acceptance, 1 user rejection, 2 no reason, 3/4 not supported
     bool accepted() const noexcept { return result == 0; }
+};
+
+/// The final status and counts of a C-MOVE or C-GET, or a pending response's counts.
+struct RetrieveResult {
+    uint16_t status = 0xFFFF;
+    uint16_t completed = 0, failed = 0, warning = 0;
+    int32_t remaining = -1;  ///< -1 when the response does not say
+    bool cancelled = false;
+    uint32_t stored = 0;     ///< C-GET: instances received into the folder
+
+    static RetrieveResult from_c(const dk_retrieve_result &r) {
+        RetrieveResult o;
+        o.status = r.status;
+        o.completed = r.completed;
+        o.failed = r.failed;
+        o.warning = r.warning;
+        o.remaining = r.remaining;
+        o.cancelled = r.cancelled != 0;
+        o.stored = r.stored;
+        return o;
+    }
+};
+
+/// What an N-CREATE, N-SET or N-ACTION came back with.
+struct NResult {
+    uint16_t status = 0xFFFF;
+    uint16_t action_type = 0;
+    std::string sop_instance_uid, error_comment;
+    std::optional<Dataset> dataset;  ///< the response's dataset, if any
 };
 
 /// An association requested by this AE (dk_assoc). Move-only; use it from one thread at a time.
@@ -1153,6 +1194,76 @@ public:
         track(dk_assoc_store_dataset(h_, ds.handle(), &status));
         return status;
     }
+    /// Called with each C-FIND match (valid during the call only: clone() or dk_dataset_clone() what
+    /// you keep); return
+    /// false to cancel (C-CANCEL-RQ).
+    using MatchFn = std::function<bool(const Dataset &match)>;
+    /// Called with each C-MOVE/C-GET pending response; return false to cancel.
+    using ProgressFn = std::function<bool(const RetrieveResult &)>;
+
+    /// C-FIND with `identifier` (Query/Retrieve Level and keys); `sop_class` "" = Study Root. Returns
+    /// the final status (0x0000, 0xFE00 after a cancel…). An exception thrown by `on_match` cancels
+    /// the query and is rethrown once it is over.
+    uint16_t find(const Dataset &identifier, const MatchFn &on_match, const std::string &sop_class = "",
+                  size_t *matches = nullptr) {
+        Match ctx{&on_match, nullptr};
+        uint16_t status = 0xFFFF;
+        const dk_result r = dk_assoc_find(
+            h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(),
+            on_match ? &Association::match_cb : nullptr, &ctx, &status, matches);
+        if (ctx.error) std::rethrow_exception(ctx.error);
+        track(r);
+        return status;
+    }
+    /// C-MOVE of what `identifier` selects to `destination_ae`; `sop_class` "" = Study Root.
+    RetrieveResult move(const std::string &destination_ae, const Dataset &identifier, const ProgressFn &progress = {},
+                        const std::string &sop_class = "") {
+        Progress ctx{&progress, nullptr};
+        dk_retrieve_result res = DK_RETRIEVE_RESULT_INIT;
+        const dk_result r = dk_assoc_move(h_, sop_class.empty() ? nullptr : sop_class.c_str(), destination_ae.c_str(),
+                                          identifier.handle(), progress ? &Association::progress_cb : nullptr, &ctx,
+                                          &res);
+        if (ctx.error) std::rethrow_exception(ctx.error);
+        track(r);
+        return RetrieveResult::from_c(res);
+    }
+    /// C-GET of what `identifier` selects into `folder` (<SOP Instance UID>.dcm files); the AE
+    /// needs add_get_storage(). `sop_class` "" = Study Root.
+    RetrieveResult get(const Dataset &identifier, const std::string &folder, const ProgressFn &progress = {},
+                       const std::string &sop_class = "") {
+        Progress ctx{&progress, nullptr};
+        dk_retrieve_result res = DK_RETRIEVE_RESULT_INIT;
+        const dk_result r = dk_assoc_get(h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(),
+                                         folder.c_str(), progress ? &Association::progress_cb : nullptr, &ctx, &res);
+        if (ctx.error) std::rethrow_exception(ctx.error);
+        track(r);
+        return RetrieveResult::from_c(res);
+    }
+    /// N-CREATE (`instance_uid` "" = the performer chooses); `attributes` may be null.
+    NResult n_create(const std::string &sop_class, const std::string &instance_uid, const Dataset *attributes) {
+        dk_n_result res;
+        check(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+        track(dk_assoc_n_create(h_, sop_class.c_str(), instance_uid.c_str(), attributes ? attributes->handle() : nullptr,
+                                &res));
+        return n_result(res);
+    }
+    /// N-SET of `instance_uid` with `modifications`.
+    NResult n_set(const std::string &sop_class, const std::string &instance_uid, const Dataset &modifications) {
+        dk_n_result res;
+        check(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+        track(dk_assoc_n_set(h_, sop_class.c_str(), instance_uid.c_str(), modifications.handle(), &res));
+        return n_result(res);
+    }
+    /// N-ACTION `action_type` on `instance_uid`; `information` may be null.
+    NResult n_action(const std::string &sop_class, const std::string &instance_uid, uint16_t action_type,
+                     const Dataset *information) {
+        dk_n_result res;
+        check(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+        track(dk_assoc_n_action(h_, sop_class.c_str(), instance_uid.c_str(), action_type,
+                                information ? information->handle() : nullptr, &res));
+        return n_result(res);
+    }
+
     /// The negotiated presentation contexts, accepted or not.
     std::vector<PresentationContext> contexts() const {
         size_t n = 0;
@@ -1187,6 +1298,47 @@ private:
         check(r);
     }
 
+    struct Match {
+        const MatchFn *fn;
+        std::exception_ptr error;
+    };
+    struct Progress {
+        const ProgressFn *fn;
+        std::exception_ptr error;
+    };
+    static int match_cb(const dk_dataset *match, void *user_data) noexcept {
+        auto *ctx = static_cast<Match *>(user_data);
+        // A borrowed view of the C handle for the duration of the call.
+        Dataset view(const_cast<dk_dataset *>(match));
+        try {
+            const bool go_on = (*ctx->fn)(view);
+            view.release();
+            return go_on ? 1 : 0;
+        } catch (...) {
+            view.release();
+            ctx->error = std::current_exception();
+            return 0;
+        }
+    }
+    static int progress_cb(const dk_retrieve_result *p, void *user_data) noexcept {
+        auto *ctx = static_cast<Progress *>(user_data);
+        try {
+            return (*ctx->fn)(RetrieveResult::from_c(*p)) ? 1 : 0;
+        } catch (...) {
+            ctx->error = std::current_exception();
+            return 0;
+        }
+    }
+    static NResult n_result(dk_n_result &r) {
+        NResult o;
+        o.status = r.status;
+        o.action_type = r.action_type;
+        o.sop_instance_uid = r.sop_instance_uid;
+        o.error_comment = r.error_comment;
+        if (r.dataset) o.dataset.emplace(r.dataset);
+        return o;
+    }
+
     dk_assoc *h_ = nullptr;
     bool established_ = false;
 };
@@ -1202,6 +1354,13 @@ struct StoreInfo {
     std::string sop_class_uid, sop_instance_uid, transfer_syntax, path;
 };
 
+/// A C-FIND as a server's find handler sees it.
+struct FindInfo {
+    AssocInfo assoc;
+    std::string sop_class_uid;  ///< the information model
+    std::string level;          ///< Query/Retrieve Level ("" for the worklist)
+};
+
 /// A DICOM server (dk_server) whose handlers are std::functions, called from its worker threads
 /// (several at once: they must be thread-safe). A handler that throws fails its request: the
 /// association is rejected, or the status is 0x0110 (C-ECHO) / 0xA700 (C-STORE). Move-only; the
@@ -1214,10 +1373,16 @@ public:
     using EchoHandler = std::function<uint16_t(const AssocInfo &)>;
     /// Returns the C-STORE response status.
     using StoreHandler = std::function<uint16_t(const StoreInfo &)>;
+    /// Sends a C-FIND match (a pending response); false once the peer cancelled: stop then.
+    using FindEmit = std::function<bool(const Dataset &match)>;
+    /// Answers a C-FIND: emits the matches for `identifier` (valid during the call), returns the final
+    /// status (0x0000, or a failure such as 0xA900, 0xC000).
+    using FindHandler = std::function<uint16_t(const FindInfo &, const Dataset &identifier, const FindEmit &emit)>;
     struct Handlers {
         AssociateHandler on_associate;  ///< empty: accept every association
         EchoHandler on_echo;            ///< empty: Success
         StoreHandler on_store;          ///< empty: store in the storage folder, or refuse without one
+        FindHandler on_find;            ///< empty: C-FIND refused (0x0122); give the AE the classes as SCP
     };
 
     /// A server for `ae` (give it add_verification(), add_all_storage()…).
@@ -1226,6 +1391,7 @@ public:
         if (hs_->on_associate) cb.on_associate = &Server::associate_cb;
         if (hs_->on_echo) cb.on_echo = &Server::echo_cb;
         if (hs_->on_store) cb.on_store = &Server::store_cb;
+        if (hs_->on_find) cb.on_find = &Server::find_cb;
         cb.user_data = hs_.get();
         check(dk_server_new(&h_, ae.handle(), &cb));
     }
@@ -1296,6 +1462,31 @@ private:
             s.transfer_syntax = info->transfer_syntax ? info->transfer_syntax : "";
             s.path = info->path ? info->path : "";
             *status = static_cast<Handlers *>(user_data)->on_store(s);
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+
+    static dk_result find_cb(uint16_t *status, const dk_find_info *info, dk_find_request *request,
+                             void *user_data) noexcept {
+        try {
+            FindInfo f;
+            f.assoc = info_of(info->assoc);
+            f.sop_class_uid = info->sop_class_uid ? info->sop_class_uid : "";
+            f.level = info->level ? info->level : "";
+            // A borrowed view of the identifier for the duration of the call.
+            struct View {
+                Dataset ds;
+                ~View() { ds.release(); }
+            } id{Dataset(const_cast<dk_dataset *>(info->identifier))};
+            const FindEmit emit = [request](const Dataset &match) {
+                const dk_result r = dk_find_emit(request, match.handle());
+                if (r == DK_EREFUSED) return false;  // cancelled
+                check(r);
+                return true;
+            };
+            *status = static_cast<Handlers *>(user_data)->on_find(f, id.ds, emit);
             return DK_OK;
         } catch (...) {
             return DK_EINTERNAL;

@@ -39,6 +39,10 @@ DK_EXTERN(dk_result) dk_dataset_read_file(dk_dataset **out, const char *path, co
 /** Reads from memory; the bytes are copied (`data` must not be NULL, even when `size` is 0).
  *  `opts` may be NULL. Caller frees *out. */
 DK_EXTERN(dk_result) dk_dataset_read_memory(dk_dataset **out, const void *data, size_t size, const dk_read_options *opts);
+/** A deep copy of a dataset, or of a sequence item as a new top-level dataset (with the transfer
+ *  syntax and, unless the item has its own, the Specific Character Set of its root). Changing one
+ *  never changes the other. Caller frees *out. */
+DK_EXTERN(dk_result) dk_dataset_clone(dk_dataset **out, const dk_dataset *ds);
 /** Frees a dataset or item handle (NULL is ignored). */
 DK_EXTERN(void) dk_dataset_free(dk_dataset *ds);
 

@@ -1,5 +1,6 @@
-/* dcmkit — DICOM networking: an Application Entity, associations as SCU (C-ECHO, C-STORE) and a
- * server (SCP) with callbacks.
+/* dcmkit — DICOM networking: an Application Entity, associations as SCU (C-ECHO, C-STORE; C-FIND,
+ * C-MOVE, C-GET; N-CREATE, N-SET, N-ACTION) and a server (SCP) with callbacks (C-ECHO, C-STORE,
+ * C-FIND).
  *
  *   dk_ae *ae = NULL;
  *   dk_ae_new(&ae, "MODALITY", NULL);                  // NULL options = defaults
@@ -13,6 +14,10 @@
  *   }
  *   dk_assoc_free(a);
  *   dk_ae_free(ae);
+ *
+ * Query/Retrieve: dk_ae_add_query_retrieve(ae) (+ dk_ae_add_get_storage(ae) for C-GET), then
+ * dk_assoc_find(a, NULL, identifier, on_match, ctx, &status, &n) with an identifier holding
+ * QueryRetrieveLevel "STUDY" and the keys, dk_assoc_get(a, NULL, identifier, "out", NULL, NULL, &r)…
  *
  * A DIMSE status that is not Success (a C-STORE refused by the peer) is not a failed call: the call
  * returns DK_OK and the status says what the peer answered. A failed call (DK_ENETWORK, DK_ETIMEOUT,
@@ -90,6 +95,19 @@ DK_EXTERN(dk_result) dk_ae_add_all_storage(dk_ae *ae);
  *  message names the file) and adds nothing. */
 DK_EXTERN(dk_result) dk_ae_add_storage_for_files(dk_ae *ae, const char *const *paths, size_t n);
 
+/** Adds the Query/Retrieve SOP classes as SCU (C-FIND, C-MOVE and C-GET of the Study Root and Patient
+ *  Root information models) with the uncompressed transfer syntaxes: what dk_assoc_find,
+ *  dk_assoc_move and dk_assoc_get need. Other SOP classes (Modality Worklist "1.2.840.10008.5.1.4.31",
+ *  MPPS "1.2.840.10008.3.1.2.3.3", Storage Commitment "1.2.840.10008.1.20.1"…) are proposed with
+ *  dk_ae_add_sop_class(ae, uid, NULL, 0, DK_ROLE_SCU). */
+DK_EXTERN(dk_result) dk_ae_add_query_retrieve(dk_ae *ae);
+/** Adds what a C-GET needs to receive its instances (PS3.4 C.4.3, PS3.7 D.3.3.4): the common image
+ *  storage SOP classes (CT, MR, CR, DX, MG, US, SC, NM, PET, XA, RF, RT, SR, PDF…) with the
+ *  uncompressed transfer syntaxes, this AE taking the SCP role of their C-STORE sub-operations
+ *  (proposed with SCP/SCU role selection items). Other classes: dk_ae_add_sop_class with
+ *  DK_ROLE_SCP (and DK_ROLE_SCU to also send them). */
+DK_EXTERN(dk_result) dk_ae_add_get_storage(dk_ae *ae);
+
 /** Receives the AE's log lines (already filtered by the options' log_level), from any thread,
  *  possibly several at once. `fn` NULL restores the default (standard error). */
 typedef void (*dk_log_fn)(dk_log_level level, const char *message, void *user_data);
@@ -117,6 +135,102 @@ DK_EXTERN(dk_result) dk_assoc_echo(dk_assoc *assoc, uint16_t *status);
 DK_EXTERN(dk_result) dk_assoc_store_file(dk_assoc *assoc, const char *path, uint16_t *status);
 /** C-STORE of a top-level dataset in memory (DK_EINVAL for an item handle). Errors as above. */
 DK_EXTERN(dk_result) dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *ds, uint16_t *status);
+
+/* -- Query/Retrieve as SCU (PS3.4 Annex C) --------------------------------------------------------- */
+
+/** The Query/Retrieve SOP class UIDs (PS3.4 C.6). */
+#define DK_QR_STUDY_ROOT_FIND "1.2.840.10008.5.1.4.1.2.2.1"
+#define DK_QR_STUDY_ROOT_MOVE "1.2.840.10008.5.1.4.1.2.2.2"
+#define DK_QR_STUDY_ROOT_GET "1.2.840.10008.5.1.4.1.2.2.3"
+#define DK_QR_PATIENT_ROOT_FIND "1.2.840.10008.5.1.4.1.2.1.1"
+#define DK_QR_PATIENT_ROOT_MOVE "1.2.840.10008.5.1.4.1.2.1.2"
+#define DK_QR_PATIENT_ROOT_GET "1.2.840.10008.5.1.4.1.2.1.3"
+#define DK_MODALITY_WORKLIST_FIND "1.2.840.10008.5.1.4.31"
+#define DK_MPPS_SOP_CLASS "1.2.840.10008.3.1.2.3.3"
+#define DK_STORAGE_COMMITMENT_SOP_CLASS "1.2.840.10008.1.20.1"
+#define DK_STORAGE_COMMITMENT_SOP_INSTANCE "1.2.840.10008.1.20.1.1"
+
+/** Called with each C-FIND match (a pending response's identifier), on the caller's thread. The
+ *  handle is valid during the call only (copy what you keep: dk_dataset_write_memory…) and
+ *  must not be freed. Return nonzero to go on, 0 to cancel the query (a C-CANCEL-RQ is sent and
+ *  the remaining responses are drained: the final status is then usually 0xFE00 Cancel). */
+typedef int (*dk_find_fn)(const dk_dataset *match, void *user_data);
+
+/** C-FIND (PS3.4 C.4.1). `sop_class` NULL = Study Root (DK_QR_STUDY_ROOT_FIND); `identifier` holds
+ *  the Query/Retrieve Level (0008,0052) ("PATIENT", "STUDY", "SERIES", "IMAGE"; none for the
+ *  worklist) and the keys: empty ones are returned, others are matched (wildcards * ?, date ranges,
+ *  UID lists). `on_match` may be NULL (matches are counted and dropped). *status receives the final
+ *  status (0x0000 Success, 0xFE00 after a cancel, 0xA700, 0xA900, 0xCxxx…) and *matches, when not
+ *  NULL, the number of matches received. DK_EREFUSED when no context for `sop_class` was accepted
+ *  (the association stays usable). */
+DK_EXTERN(dk_result) dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
+                                   dk_find_fn on_match, void *user_data, uint16_t *status, size_t *matches);
+
+/** The counts of a C-MOVE or C-GET response (PS3.7 9.3.3.2, 9.3.4.2): the final one when returned
+ *  by dk_assoc_move/get, each pending one when passed to a dk_retrieve_fn. An output structure: set
+ *  `version` (dk_retrieve_result_init) before the call; the library fills the fields `version` has. */
+typedef struct dk_retrieve_result {
+    uint32_t version;    /**< DK_RETRIEVE_RESULT_VERSION */
+    uint16_t status;     /**< 0x0000 Success, 0xFF00 Pending, 0xB000 some failed, 0xFE00 Cancel, 0xA801… */
+    uint16_t completed;  /**< sub-operations completed */
+    uint16_t failed;     /**< sub-operations failed */
+    uint16_t warning;    /**< sub-operations with a warning */
+    int32_t remaining;   /**< sub-operations remaining, -1 when the response does not say */
+    int cancelled;       /**< the retrieval was cancelled (a C-CANCEL-RQ was sent) */
+    uint32_t stored;     /**< C-GET: instances received and stored into the folder */
+} dk_retrieve_result;
+#define DK_RETRIEVE_RESULT_VERSION 1
+#define DK_RETRIEVE_RESULT_INIT {DK_RETRIEVE_RESULT_VERSION, 0xFFFF, 0, 0, 0, -1, 0, 0}
+/** Fills `result` with the initial values of `version`. DK_EINVAL for an unknown version. */
+DK_EXTERN(dk_result) dk_retrieve_result_init(dk_retrieve_result *result, uint32_t version);
+
+/** Called with each pending response of a C-MOVE or C-GET (and the final one), on the caller's
+ *  thread. Return nonzero to go on, 0 to cancel (C-CANCEL-RQ). */
+typedef int (*dk_retrieve_fn)(const dk_retrieve_result *progress, void *user_data);
+
+/** C-MOVE (PS3.4 C.4.2): the peer C-STOREs what `identifier` selects (Query/Retrieve Level and the
+ *  unique keys) to `destination_ae`, which it must know. `sop_class` NULL = Study Root
+ *  (DK_QR_STUDY_ROOT_MOVE); `progress` may be NULL. `*result` (its version set) receives the final
+ *  status and counts. Errors as dk_assoc_find. */
+DK_EXTERN(dk_result) dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *destination_ae,
+                                   const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
+                                   dk_retrieve_result *result);
+
+/** C-GET (PS3.4 C.4.3): the peer sends what `identifier` selects as C-STORE sub-operations on this
+ *  association, each streamed to `folder` (which must exist) as `<SOP Instance UID>.dcm`. The AE
+ *  must have proposed their storage SOP classes with the SCP role (dk_ae_add_get_storage).
+ *  `sop_class` NULL = Study Root (DK_QR_STUDY_ROOT_GET). Errors as dk_assoc_move. */
+DK_EXTERN(dk_result) dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
+                                  const char *folder, dk_retrieve_fn progress, void *user_data,
+                                  dk_retrieve_result *result);
+
+/* -- DIMSE-N as requester (PS3.7 10): MPPS (PS3.4 F), Storage Commitment (PS3.4 J)… --------------- */
+
+/** What an N-CREATE, N-SET or N-ACTION came back with. An output structure: set `version`
+ *  (dk_n_result_init) before the call. Free `dataset` with dk_dataset_free. */
+typedef struct dk_n_result {
+    uint32_t version;             /**< DK_N_RESULT_VERSION */
+    uint16_t status;              /**< the response's status (0x0000 Success; failures are not errors) */
+    uint16_t action_type;         /**< N-ACTION: the Action Type ID of the response */
+    char sop_instance_uid[65];    /**< the Affected SOP Instance UID (N-CREATE: the one the performer chose) */
+    char error_comment[65];       /**< Error Comment (0000,0902), "" when none */
+    dk_dataset *dataset;          /**< the response's dataset, NULL when none; the caller frees it */
+} dk_n_result;
+#define DK_N_RESULT_VERSION 1
+/** Fills `result` with the initial values of `version` (status 0xFFFF, no dataset). */
+DK_EXTERN(dk_result) dk_n_result_init(dk_n_result *result, uint32_t version);
+
+/** N-CREATE (PS3.7 10.1.5) of an instance of `sop_class`: `instance_uid` NULL or "" lets the
+ *  performer choose one (returned in result->sop_instance_uid); `attributes` may be NULL. DK_EREFUSED
+ *  when no context for `sop_class` was accepted. */
+DK_EXTERN(dk_result) dk_assoc_n_create(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
+                                       const dk_dataset *attributes, dk_n_result *result);
+/** N-SET (PS3.7 10.1.3) of `instance_uid` with `modifications`. */
+DK_EXTERN(dk_result) dk_assoc_n_set(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
+                                    const dk_dataset *modifications, dk_n_result *result);
+/** N-ACTION (PS3.7 10.1.4) `action_type` on `instance_uid`, with `information` (may be NULL). */
+DK_EXTERN(dk_result) dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
+                                       uint16_t action_type, const dk_dataset *information, dk_n_result *result);
 
 /** Number of presentation contexts negotiated (accepted or not). */
 DK_EXTERN(dk_result) dk_assoc_context_count(const dk_assoc *assoc, size_t *count);
@@ -159,6 +273,23 @@ typedef struct dk_store_info {
     const char *path;
 } dk_store_info;
 
+/** A C-FIND being answered (see on_find): the handle dk_find_emit sends matches through. Opaque,
+ *  valid during the callback only. */
+typedef struct dk_find_request dk_find_request;
+
+/** A C-FIND request as the server's on_find callback sees it. Valid during the callback only. */
+typedef struct dk_find_info {
+    const dk_assoc_info *assoc;
+    const char *sop_class_uid;     /**< the information model (DK_QR_STUDY_ROOT_FIND…) */
+    const char *level;             /**< Query/Retrieve Level, trimmed ("STUDY"…); "" for the worklist */
+    const dk_dataset *identifier;  /**< the request's identifier (read only) */
+} dk_find_info;
+
+/** Sends `match` as a pending C-FIND response (0xFF00); Query/Retrieve Level is added when it lacks
+ *  it. From an on_find callback only, on its thread. DK_EREFUSED when the peer cancelled the query
+ *  (the match was not sent): stop emitting and return. Network failures end the association. */
+DK_EXTERN(dk_result) dk_find_emit(dk_find_request *request, const dk_dataset *match);
+
 /** Server callbacks. Each may be NULL. They are called from the server's worker threads, several
  *  at once when several associations are served: they must be thread-safe. They must not call
  *  dk_server_stop() or dk_server_free() on their own server. A callback returning a code other than
@@ -177,9 +308,17 @@ typedef struct dk_server_callbacks {
      *  Success; without one, refuse (0xA700). */
     dk_result (*on_store)(uint16_t *status, const dk_store_info *info, void *user_data);
     void *user_data;  /**< passed to every callback */
+    /* -- version 2 -- */
+    /** A C-FIND (PS3.4 C.4.1) on a Query/Retrieve or worklist SOP class the AE accepts as SCP
+     *  (dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_FIND, NULL, 0, DK_ROLE_SCP)…): send each match with
+     *  dk_find_emit(request, match), then return; *status (0x0000 on entry) is the final status
+     *  (0xA700, 0xA900, 0xC000… for failures; 0xFE00 is sent after a cancel whatever it says). A
+     *  code other than DK_OK answers 0xC000 (Unable to process). Runs on a thread of the
+     *  association. NULL: C-FIND is answered 0x0122 (SOP class not supported). */
+    dk_result (*on_find)(uint16_t *status, const dk_find_info *info, dk_find_request *request, void *user_data);
 } dk_server_callbacks;
-#define DK_SERVER_CALLBACKS_VERSION 1
-#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL}
+#define DK_SERVER_CALLBACKS_VERSION 2
+#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL}
 DK_EXTERN(dk_result) dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t version);
 
 /** A server for `ae` (copied): give it Verification and the storage SOP classes it accepts
