@@ -79,6 +79,8 @@ const char *kUsage =
     "  move HOST PORT --dest AE -k KEY...  C-MOVE what the keys select to AE (-aem AE also works)\n"
     "      -S | -P                  study root (default) or patient root\n"
     "  get HOST PORT --out DIR -k KEY...   C-GET into DIR (-od DIR also works), streamed to disk\n"
+    "      --no-fsync               answer each C-STORE before its file reaches the disk (faster,\n"
+    "                               not durable; as getscu does)\n"
     "      -S | -P                  study root (default) or patient root\n"
     "  mwl HOST PORT -k KEY...      Modality Worklist C-FIND (find -W)\n"
     "  mpps HOST PORT create|set ATTRS.json [--uid UID]  MPPS N-CREATE / N-SET (prints the UID)\n"
@@ -574,7 +576,7 @@ struct QueryOptions {
     std::vector<dcmkit::Tag> columns;
     std::vector<std::string> pos;
     std::string dest, out;
-    bool json = false;
+    bool json = false, fsync = true;
     long cancel_after = -1;
 
     /// Parses what NetOptions left; `name` for messages.
@@ -585,6 +587,7 @@ struct QueryOptions {
             else if (a == "-k" || a == "--key") {
                 if (!add_key(identifier, rest[++i], &columns, err)) return false;
             } else if (a == "--json") json = true;
+            else if (a == "--no-fsync") fsync = false;
             else if (a == "--dest" || a == "-aem" || a == "--move") dest = rest[++i];
             else if (a == "--out" || a == "-od") out = rest[++i];
             else if (a == "--cancel") cancel_after = std::max(0L, std::atol(rest[++i].c_str()));
@@ -736,7 +739,7 @@ int cmd_get(const std::vector<std::string> &args) {
     cfg.add_get_storage();  // the C-STORE sub-operations come back with us as SCP (PS3.7 D.3.3.4)
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        net::StorageFolder folder(q.out);
+        net::StorageFolder folder(q.out, q.fsync);
         auto assoc = net::Association::connect(cfg, q.pos[0], port, o.aec);
         net::RetrieveResult r = net::get(*assoc, sop, q.identifier, folder, progress_line());
         assoc->release();
