@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs]
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs|qr]
 # Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
 # Debian 12 machine (as root).
 set -euo pipefail
@@ -16,6 +16,7 @@ PACKAGES=(
   pybind11-dev python3-dev
   dcmtk libgdcm-tools libopenjp2-tools openjph-tools python3-pydicom python3-pytest python3-numpy
   time
+  swig mono-mcs mono-runtime default-jdk-headless junit5
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -180,9 +181,10 @@ cmd_bench() {
     store) bench/store.sh build-release ;;
     python) bench/python.sh build-release ;;
     codecs) bench/codecs.sh build-release ;;
+    qr) bench/qr.sh build-release "${@:2}" ;;
     all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release &&
-      bench/codecs.sh build-release ;;
-    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs)" >&2; exit 2 ;;
+      bench/codecs.sh build-release && bench/qr.sh build-release ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs, qr)" >&2; exit 2 ;;
   esac
 }
 
@@ -192,5 +194,5 @@ case "${1:-}" in
   test) cmd_test ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs]" >&2; exit 2 ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs|qr]" >&2; exit 2 ;;
 esac
