@@ -1033,6 +1033,7 @@ DK_TEST(qr_misuse) {
     n = sizeof buf;
     CHECK_OK(dk_dataset_get_string(c, DK_TAG(0x0040, 0x0009), buf, &n));
     CHECK(strcmp(buf, "SPS") == 0);
+    dk_dataset_free(c);
     CHECK_RC(dk_dataset_clone(NULL, q), DK_EINVAL);
     CHECK_RC(dk_dataset_clone(&c, NULL), DK_EINVAL);
     CHECK(c == NULL);
