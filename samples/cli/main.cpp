@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -90,9 +91,13 @@ const char *kUsage =
     "                               (study and patient root), Modality Worklist, MPPS and Storage\n"
     "                               Commitment, files and a SQLite index under DIR\n"
     "      --dest AE=HOST:PORT      a C-MOVE destination (repeatable)\n"
+    "      --config FILE            key = value settings (ae_title, port, storage, services,\n"
+    "                               storage_transfer_syntaxes, allow, dest, max_associations,\n"
+    "                               max_pdu, timeout, dimse_timeout); the command line overrides\n"
     "      --max-associations N     concurrent associations (default 32)\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
-    "  conformance serve [-aet T]   print the DICOM Conformance Statement of dcmkit serve (Markdown),\n"
+    "  conformance serve [--config FILE] [-aet T]  the DICOM Conformance Statement of dcmkit serve\n"
+    "                               (Markdown) with these settings,\n"
     "                               generated from the configuration it negotiates with\n"
     "  version                      print the version\n"
     "\n"
@@ -973,83 +978,220 @@ size_t reindex_orphans(archive::Index &index, const std::string &folder) {
     return n;
 }
 
+/// `dcmkit serve`'s settings: from a configuration file (--config), then the command line.
+struct ServeSettings {
+    std::string storage, bind;
+    uint16_t port = 0;
+    unsigned max_associations = 32;
+    std::vector<std::string> allow;
+    std::map<std::string, std::pair<std::string, uint16_t>> destinations;
+    std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
+    std::vector<std::string> storage_syntaxes;  ///< empty: every syntax, kept as received
+};
+
+std::vector<std::string> words(const std::string &s) {
+    std::vector<std::string> out;
+    std::string w;
+    for (char c : s + " ") {
+        if (c == ' ' || c == ',' || c == '\t') {
+            if (!w.empty()) out.push_back(w);
+            w.clear();
+        } else {
+            w += c;
+        }
+    }
+    return out;
+}
+
+bool parse_dest(const std::string &d, ServeSettings &s, std::string &err) {
+    const size_t eq = d.find('='), colon = d.rfind(':');
+    uint16_t port = 0;
+    if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || eq > 16 ||
+        !parse_port(d.substr(colon + 1), port)) {
+        err = "a destination is AE=HOST:PORT, not '" + d + "'";
+        return false;
+    }
+    s.destinations[d.substr(0, eq)] = {d.substr(eq + 1, colon - eq - 1), port};
+    return true;
+}
+
+/// Reads a configuration file of `key = value` lines (# comments):
+///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
+///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
+///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs).
+bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s, std::string &err) {
+    std::ifstream f(path);
+    if (!f) {
+        err = "cannot read configuration file " + path;
+        return false;
+    }
+    std::string line;
+    int n = 0;
+    while (std::getline(f, line)) {
+        ++n;
+        const size_t hash = line.find('#');
+        if (hash != std::string::npos) line.erase(hash);
+        const size_t eq = line.find('=');
+        auto trim = [](std::string v) {
+            const size_t b = v.find_first_not_of(" \t\r"), e = v.find_last_not_of(" \t\r");
+            return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
+        };
+        if (trim(line).empty()) continue;
+        const std::string where = path + ":" + std::to_string(n) + ": ";
+        if (eq == std::string::npos) {
+            err = where + "expected key = value";
+            return false;
+        }
+        const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+        auto number = [&](long lo, long hi, long &out) {
+            char *end = nullptr;
+            out = std::strtol(value.c_str(), &end, 10);
+            if (value.empty() || *end || out < lo || out > hi) {
+                err = where + key + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi);
+                return false;
+            }
+            return true;
+        };
+        long v = 0;
+        if (key == "ae_title") {
+            if (value.empty() || value.size() > 16) return err = where + "an AE title has 1 to 16 characters", false;
+            o.aet = value;
+        } else if (key == "port") {
+            if (!number(1, 65535, v)) return false;
+            s.port = uint16_t(v);
+        } else if (key == "storage") {
+            s.storage = value;
+        } else if (key == "bind") {
+            s.bind = value;
+        } else if (key == "max_associations") {
+            if (!number(1, 4096, v)) return false;
+            s.max_associations = unsigned(v);
+        } else if (key == "max_pdu") {
+            if (!number(4096, 64 << 20, v)) return false;
+            o.max_pdu = uint32_t(v);
+        } else if (key == "timeout") {
+            if (!number(1, 3600, v)) return false;
+            o.timeout_s = int(v);
+        } else if (key == "dimse_timeout") {
+            if (!number(1, 3600, v)) return false;
+            o.dimse_s = int(v);
+        } else if (key == "allow") {
+            s.allow = words(value);
+        } else if (key == "dest") {
+            if (!parse_dest(value, s, err)) return err = where + err, false;
+        } else if (key == "services") {
+            s.services.clear();
+            for (const auto &w : words(value)) {
+                static const std::set<std::string> known = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
+                if (!known.count(w)) return err = where + "unknown service '" + w + "'", false;
+                s.services.insert(w);
+            }
+        } else if (key == "storage_transfer_syntaxes") {
+            for (const auto &w : words(value)) {
+                try {
+                    s.storage_syntaxes.push_back(std::string(dcmkit::TransferSyntax::parse(w).uid));
+                } catch (const dcmkit::Error &e) {
+                    return err = where + e.message(), false;
+                }
+            }
+        } else {
+            err = where + "unknown key '" + key + "'";
+            return false;
+        }
+    }
+    return true;
+}
+
+/// Settings for serve and conformance: --config FILE first, then the command line over it.
+bool serve_settings(const std::string &name, const std::vector<std::string> &args, NetOptions &o, ServeSettings &s,
+                    std::vector<std::string> &pos, std::string &err) {
+    o.aet = "DCMKIT";
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == "--config" && !load_serve_config(args[i + 1], o, s, err)) return false;
+    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind", "--config", "--port"})) {
+        err = o.error;
+        return false;
+    }
+    for (size_t i = 0; i < o.rest.size(); ++i) {
+        const std::string &a = o.rest[i];
+        if (a == "--config") {
+            ++i;
+        } else if (a == "--storage") {
+            s.storage = o.rest[++i];
+        } else if (a == "--dest") {
+            if (!parse_dest(o.rest[++i], s, err)) return false;
+        } else if (a == "--max-associations") {
+            s.max_associations = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
+        } else if (a == "--bind") {
+            s.bind = o.rest[++i];
+        } else if (a == "--port") {
+            if (!parse_port(o.rest[++i], s.port)) return err = "--port takes a port number", false;
+        } else if (a.size() > 1 && a[0] == '-') {
+            err = "unknown option '" + a + "'";
+            return false;
+        } else {
+            pos.push_back(a);
+        }
+    }
+    (void)name;
+    return true;
+}
+
 /// What `dcmkit serve` negotiates: the one configuration its conformance statement is made from.
-net::AeConfig serve_config(const NetOptions &o, unsigned max_associations) {
+net::AeConfig serve_config(const NetOptions &o, const ServeSettings &s) {
     net::AeConfig cfg = o.config();
-    cfg.add_verification();
-    cfg.add_all_storage({}, /*scp=*/true, /*scu=*/true);  // C-STORE in; C-GET sub-operations out
-    for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
-                            net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet,
-                            net::qr_uids::ModalityWorklistFind, net::sop::ModalityPerformedProcedureStep,
-                            net::sop::StorageCommitmentPushModel})
-        cfg.add(uid, {}, true, false);
-    cfg.max_associations = max_associations;
+    auto has = [&](const char *service) { return s.services.count(service) != 0; };
+    if (has("verification")) cfg.add_verification();
+    // C-STORE in, and out as C-GET sub-operations (SCU role) when Query/Retrieve is served.
+    if (has("storage")) cfg.add_all_storage(s.storage_syntaxes, /*scp=*/true, /*scu=*/has("query-retrieve"));
+    if (has("query-retrieve"))
+        for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
+                                net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet})
+            cfg.add(uid, {}, true, false);
+    if (has("worklist")) cfg.add(net::qr_uids::ModalityWorklistFind, {}, true, false);
+    if (has("mpps")) cfg.add(net::sop::ModalityPerformedProcedureStep, {}, true, false);
+    if (has("commitment")) cfg.add(net::sop::StorageCommitmentPushModel, {}, true, false);
+    cfg.max_associations = s.max_associations;
+    cfg.allowed_calling_aes = s.allow;
     cfg.check_called_ae = false;
     return cfg;
 }
 
-/// `dcmkit conformance [serve] [-aet T] [--max-associations N]`: the DICOM Conformance Statement of
-/// `dcmkit serve` with these options, generated from the configuration it negotiates with.
+/// `dcmkit conformance serve [--config FILE] [-aet T] [--max-associations N] [--port P]`: the DICOM
+/// Conformance Statement of `dcmkit serve` with these settings, generated from the configuration it
+/// negotiates with.
 int cmd_conformance(const std::vector<std::string> &args) {
     NetOptions o;
-    o.aet = "DCMKIT";
-    if (!o.parse(args, {"--max-associations", "--port"})) return usage_error("conformance: " + o.error);
-    unsigned max_assoc = 32;
-    uint16_t port = 0;
-    for (size_t i = 0; i < o.rest.size(); ++i) {
-        const std::string &a = o.rest[i];
-        if (a == "--max-associations") max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
-        else if (a == "--port") {
-            if (!parse_port(o.rest[++i], port)) return usage_error("conformance: bad --port");
-        } else if (a != "serve") return usage_error("conformance: unknown argument '" + a + "' (the application is 'serve')");
-    }
+    ServeSettings s;
+    std::vector<std::string> pos;
+    std::string err;
+    if (!serve_settings("conformance", args, o, s, pos, err)) return usage_error("conformance: " + err);
+    if (pos.size() != 1 || pos[0] != "serve") return usage_error("conformance: the application is 'serve'");
     net::ConformanceProduct p;
     p.application = "dcmkit serve";
-    p.port = port;
+    p.port = s.port;
     p.version = DCMKIT_VERSION_STRING;
     p.description = "`dcmkit serve` is an embedded archive: it stores the instances it receives, indexes them, "
                     "answers queries and retrievals of them, serves a modality worklist, records performed "
                     "procedure steps and commits storage.";
-    write_all(net::conformance_statement_md(serve_config(o, max_assoc), p));
+    write_all(net::conformance_statement_md(serve_config(o, s), p));
     return 0;
 }
 
 int cmd_serve(const std::vector<std::string> &args) {
     NetOptions o;
-    o.aet = "DCMKIT";
-    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind"})) return usage_error("serve: " + o.error);
-    std::string storage, bind;
+    ServeSettings s;
     std::vector<std::string> pos;
-    std::map<std::string, std::pair<std::string, uint16_t>> destinations;
-    unsigned max_assoc = 32;
-    for (size_t i = 0; i < o.rest.size(); ++i) {
-        const std::string &a = o.rest[i];
-        if (a == "--storage") {
-            storage = o.rest[++i];
-        } else if (a == "--dest") {
-            // AE=HOST:PORT, as a C-MOVE destination.
-            const std::string &d = o.rest[++i];
-            const size_t eq = d.find('='), colon = d.rfind(':');
-            uint16_t port = 0;
-            if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || eq > 16 ||
-                !parse_port(d.substr(colon + 1), port))
-                return usage_error("serve: --dest takes AE=HOST:PORT, not '" + d + "'");
-            destinations[d.substr(0, eq)] = {d.substr(eq + 1, colon - eq - 1), port};
-        } else if (a == "--max-associations") {
-            max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
-        } else if (a == "--bind") {
-            bind = o.rest[++i];
-        } else if (a.size() > 1 && a[0] == '-') {
-            return usage_error("serve: unknown option '" + a + "'");
-        } else {
-            pos.push_back(a);
-        }
-    }
-    uint16_t port = 0;
-    if (pos.size() != 1 || !parse_port(pos[0], port)) return usage_error("serve: needs PORT");
-    if (storage.empty()) return usage_error("serve: --storage DIR is required");
+    std::string err;
+    if (!serve_settings("serve", args, o, s, pos, err)) return usage_error("serve: " + err);
+    if (pos.size() > 1 || (pos.size() == 1 && !parse_port(pos[0], s.port))) return usage_error("serve: needs PORT");
+    if (s.port == 0) return usage_error("serve: needs PORT (or port = in the configuration file)");
+    if (s.storage.empty()) return usage_error("serve: --storage DIR (or storage = in the configuration file) is required");
+    const std::string storage = s.storage, bind = s.bind;
+    const uint16_t port = s.port;
+    const auto destinations = s.destinations;
 
-    net::AeConfig cfg = serve_config(o, max_assoc);
+    net::AeConfig cfg = serve_config(o, s);
     try {
         auto index = open_archive(storage);
         auto folder = std::make_shared<net::StorageFolder>(storage + "/files");

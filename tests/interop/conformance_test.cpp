@@ -107,4 +107,45 @@ TEST(Conformance, EveryRowIsAcceptedByTheRunningServerAndOthersAreNot) {
     server.stop(SIGTERM);
 }
 
+TEST(Conformance, AConfigurationFileDrivesTheServerAndItsStatementAlike) {
+    // Fewer services and syntaxes, from `dcmkit serve --config`: the statement generated from the same
+    // file lists exactly what the server then accepts.
+    dk_test::TempDir tmp("dcmkit-conformance-config");
+    const std::string cfg = tmp / "serve.cfg";
+    dk_test::write_bytes(cfg, "# a storage-only archive\nae_title = SMALL\nservices = verification storage\n"
+                              "storage_transfer_syntaxes = explicit, jpegls\nmax_associations = 4\n"
+                              "storage = " + tmp.sub("archive") + "\n");
+    const dk_test::ProcResult gen = dk_test::run({DCMKIT_CLI, "conformance", "serve", "--config", cfg});
+    ASSERT_EQ(gen.status, 0) << gen.err;
+    EXPECT_NE(gen.out.find("Maximum number of simultaneous associations | 4 |"), std::string::npos);
+    EXPECT_EQ(gen.out.find("Query/Retrieve"), std::string::npos);
+    const std::vector<Row> rows = rows_of(gen.out);
+    ASSERT_GT(rows.size(), 100u);
+    for (const Row &r : rows) {
+        if (r.abstract_syntax == "1.2.840.10008.1.1") continue;
+        ASSERT_TRUE(r.transfer_syntax == "1.2.840.10008.1.2.1" || r.transfer_syntax == "1.2.840.10008.1.2.4.80")
+            << r.abstract_syntax << " " << r.transfer_syntax;
+    }
+
+    dk_test::Child server;
+    const uint16_t port = dk_test::start_server(server, [&](uint16_t p) {
+        return std::vector<std::string>{DCMKIT_CLI, "serve", std::to_string(p), "--config", cfg};
+    }, tmp / "serve.log");
+    ASSERT_NE(port, 0) << server.log();
+    // Every listed row accepted (and by the AE title the file gives)…
+    const auto ok = accepted(port, rows);
+    EXPECT_EQ(ok.size(), rows.size()) << server.log();
+    // …and what the file leaves out refused: Query/Retrieve, RLE for CT.
+    EXPECT_TRUE(accepted(port, {{"1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.1.2"},
+                                {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.1.2.5"}})
+                    .empty());
+    server.stop(SIGTERM);
+
+    // A file with a mistake is refused with its line.
+    dk_test::write_bytes(cfg, "services = verification printing\n");
+    const dk_test::ProcResult bad = dk_test::run({DCMKIT_CLI, "serve", "--config", cfg});
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find("serve.cfg:1: unknown service 'printing'"), std::string::npos) << bad.err;
+}
+
 }  // namespace
