@@ -26,8 +26,14 @@
 // point that stream at a FILE whose writes land in a per-thread buffer, so each call gets its own
 // message, and turn every exception into dcmkit::Error. Its info and warning streams go nowhere.
 // This is process-wide OpenJPH configuration, done once.
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -211,13 +217,65 @@ public:
         check_packet_data(in, in_size);
         const Codec *j2k = find_codec(kJ2kLossless);
         if (!j2k) throw Error(Errc::unsupported, "HTJ2K: no JPEG 2000 decoder in this build");
-        try {
-            return j2k->decode(info, in, in_size, out, out_size);
-        } catch (const Error &e) {
-            std::string m = e.message();
-            if (m.rfind("JPEG 2000: ", 0) == 0) m.erase(0, 11);
-            throw Error(e.code(), "HTJ2K: " + m, e.offset());
+        return decode_isolated(*j2k, info, in, in_size, out, out_size);
+    }
+
+    /// OpenJPEG 2.5.0 as Debian builds it keeps an assert() in its HT MEL decoder that a crafted
+    /// code-block reaches (the packet-data check above catches most, not all, such streams). The
+    /// frame is therefore decoded in a child process writing into shared memory: a hostile frame
+    /// ends in an error for that frame, never in an abort of the application.
+    static FrameLayout decode_isolated(const Codec &j2k, const PixelInfo &info, const uint8_t *in, size_t in_size,
+                                       uint8_t *out, size_t out_size) {
+        struct Report {
+            int32_t done, code;
+            int64_t offset;
+            char photometric[32];
+            char message[480];
+        };
+        const size_t total = sizeof(Report) + out_size;
+        void *mem = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (mem == MAP_FAILED) throw Error(Errc::io, std::string("HTJ2K: no memory for decoding: ") + std::strerror(errno));
+        struct Unmap {
+            void *p;
+            size_t n;
+            ~Unmap() { ::munmap(p, n); }
+        } unmap{mem, total};
+        auto *report = static_cast<Report *>(mem);
+        std::memset(report, 0, sizeof *report);
+        uint8_t *pixels = static_cast<uint8_t *>(mem) + sizeof(Report);
+        const pid_t pid = ::fork();
+        if (pid < 0) throw Error(Errc::io, std::string("HTJ2K: cannot start the decoder: ") + std::strerror(errno));
+        if (pid == 0) {
+            // The application's crash handlers are not for this child: a fault just ends it.
+            for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) ::signal(sig, SIG_DFL);
+            try {
+                const FrameLayout l = j2k.decode(info, in, in_size, pixels, out_size);
+                std::snprintf(report->photometric, sizeof report->photometric, "%s", l.photometric.c_str());
+                report->done = 1;
+            } catch (const Error &e) {
+                std::string m = e.message();
+                if (m.rfind("JPEG 2000: ", 0) == 0) m.erase(0, 11);
+                report->code = int32_t(e.code());
+                report->offset = e.offset();
+                std::snprintf(report->message, sizeof report->message, "%s", m.c_str());
+                report->done = 2;
+            } catch (...) {
+                report->done = 3;
+            }
+            ::_exit(0);
         }
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (report->done == 1) {
+            std::memcpy(out, pixels, out_size);
+            FrameLayout l;
+            l.photometric = report->photometric;
+            return l;
+        }
+        if (report->done == 2) throw Error(Errc(report->code), std::string("HTJ2K: ") + report->message, report->offset);
+        throw Error(Errc::malformed, WIFSIGNALED(status) ? "HTJ2K: the codestream made the decoder abort (corrupt code-block data)"
+                                                         : "HTJ2K: the decoder failed");
     }
 
     std::vector<uint8_t> encode(const PixelInfo &info, const uint8_t *frame, size_t size, const EncodeOptions &options,
