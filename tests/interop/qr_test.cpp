@@ -42,7 +42,11 @@ namespace net = dcmkit::net;
 using dk_test::Clock;
 using dk_test::ms_since;
 using dk_test::run;
+using dk_test::Child;
+using dk_test::pick_free_port;
+using dk_test::port_listening;
 using dk_test::TempDir;
+using dk_test::wait_until;
 
 namespace {
 
@@ -52,106 +56,6 @@ constexpr const char *kMr = "1.2.840.10008.5.1.4.1.1.4";
 constexpr Tag kLevel{0x0008, 0x0052};
 constexpr Tag kStudyUid{0x0020, 0x000D};
 constexpr Tag kPatientId{0x0010, 0x0020};
-
-bool wait_until(const std::function<bool()> &done, int timeout_ms) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        if (done()) return true;
-        if (Clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-}
-
-// -- a long-running DCMTK server -------------------------------------------------------------------
-
-/// A child process (dcmqrscp), output to a log file; killed by its PID when the test ends.
-class Child {
-public:
-    ~Child() { stop(); }
-    bool start(const std::vector<std::string> &argv, const std::string &log_path) {
-        const std::string path = dk_test::find_on_path(argv.at(0));
-        if (path.empty()) return false;
-        std::vector<std::string> args(argv), env;
-        for (char **e = environ; e && *e; ++e)
-            if (std::strncmp(*e, "TCP_NODELAY=", 12) != 0) env.emplace_back(*e);
-        env.emplace_back("TCP_NODELAY=1");
-        std::vector<char *> cargv, cenvp;
-        for (auto &s : args) cargv.push_back(s.data());
-        cargv.push_back(nullptr);
-        for (auto &s : env) cenvp.push_back(s.data());
-        cenvp.push_back(nullptr);
-        const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (log < 0) return false;
-        log_ = log_path;
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            int devnull = ::open("/dev/null", O_RDONLY);
-            if (devnull >= 0) ::dup2(devnull, 0);
-            ::dup2(log, 1);
-            ::dup2(log, 2);
-            // Its own process group: the per-association children dcmqrscp forks are ended with it.
-            ::setpgid(0, 0);
-            ::execve(path.c_str(), cargv.data(), cenvp.data());
-            _exit(127);
-        }
-        ::close(log);
-        return pid_ > 0;
-    }
-    bool running() {
-        if (pid_ <= 0) return false;
-        int stat = 0;
-        if (::waitpid(pid_, &stat, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
-        return true;
-    }
-    void stop() {
-        if (pid_ <= 0) return;
-        ::kill(-pid_, SIGTERM);  // the group we made for it: it and its association children
-        if (!wait_until([&] { return !running(); }, 5000) && pid_ > 0) {
-            ::kill(-pid_, SIGKILL);
-            wait_until([&] { return !running(); }, 5000);
-        }
-    }
-    std::string log() const { return dk_test::read_bytes(log_); }
-
-private:
-    pid_t pid_ = -1;
-    std::string log_;
-};
-
-uint16_t pick_free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    uint16_t port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) {
-        socklen_t len = sizeof a;
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ::close(fd);
-    return port;
-}
-
-bool port_listening(uint16_t port) {
-    char want[8];
-    std::snprintf(want, sizeof want, ":%04X", port);
-    for (const char *table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-        std::ifstream f(table);
-        std::string line;
-        std::getline(f, line);
-        while (std::getline(f, line)) {
-            std::istringstream ls(line);
-            std::string sl, local, remote, state;
-            ls >> sl >> local >> remote >> state;
-            if (state == "0A" && local.size() > 5 && local.compare(local.size() - 5, 5, want) == 0) return true;
-        }
-    }
-    return false;
-}
 
 std::vector<std::string> list_dir(const std::string &dir) {
     std::vector<std::string> names;
@@ -304,7 +208,7 @@ Archive &archive() {
                                           ")\nmovescu = (MOVESCU, 127.0.0.1, 1)\nHostTable END\n"
                                           "VendorTable BEGIN\nVendorTable END\n"
                                           "AETable BEGIN\nQRSCP " + db + " RW (100, 64mb) ANY\nAETable END\n");
-            if (!k->qrscp.start({"dcmqrscp", "-c", cfg, std::to_string(port)}, d + "/dcmqrscp.log")) {
+            if (!k->qrscp.start({"dcmqrscp", "-c", cfg, std::to_string(port)}, d + "/dcmqrscp.log", /*own_group=*/true)) {
                 fail("cannot start dcmqrscp");
                 break;
             }

@@ -195,7 +195,9 @@ public:
     ~Child() {
         if (pid_ > 0) stop(SIGKILL, 5000);
     }
-    bool start(const std::vector<std::string> &argv, const std::string &log_path) {
+    /// `own_group`: the child leads a process group of its own, and stop() signals the group (for
+    /// servers such as dcmqrscp that fork a process per association).
+    bool start(const std::vector<std::string> &argv, const std::string &log_path, bool own_group = false) {
         const std::string path = find_on_path(argv.at(0));
         if (path.empty()) return false;
         std::vector<std::string> args(argv), env;
@@ -210,12 +212,14 @@ public:
         const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (log < 0) return false;
         log_ = log_path;
+        group_ = own_group;
         pid_ = ::fork();
         if (pid_ == 0) {
             int devnull = ::open("/dev/null", O_RDONLY);
             if (devnull >= 0) ::dup2(devnull, 0);
             ::dup2(log, 1);
             ::dup2(log, 2);
+            if (own_group) ::setpgid(0, 0);
             ::execve(path.c_str(), cargv.data(), cenvp.data());
             _exit(127);
         }
@@ -237,9 +241,10 @@ public:
     /// Sends `sig` and waits up to `wait_ms` for the exit (then SIGKILL). Returns the exit status.
     int stop(int sig = SIGTERM, int wait_ms = 5000) {
         if (pid_ > 0 && running()) {
-            ::kill(pid_, sig);
+            const pid_t target = group_ ? -pid_ : pid_;
+            ::kill(target, sig);
             if (!wait_until([&] { return !running(); }, wait_ms) && pid_ > 0) {
-                ::kill(pid_, SIGKILL);
+                ::kill(target, SIGKILL);
                 wait_until([&] { return !running(); }, 5000);
             }
         }
@@ -255,6 +260,7 @@ public:
 private:
     pid_t pid_ = -1;
     int status_ = -1;
+    bool group_ = false;
     std::string log_;
 };
 
