@@ -54,12 +54,13 @@
 #include "dcmkit/net/pdu.h"
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/transport.h"
+#include "peer.h"
 
 extern char **environ;
 
 using namespace dcmkit;
 namespace net = dcmkit::net;
-using Clock = std::chrono::steady_clock;
+using dk_test::Clock;
 
 namespace {
 
@@ -71,287 +72,18 @@ constexpr const char *kDeflated = "1.2.840.10008.1.2.1.99";
 constexpr const char *kExplicitBE = "1.2.840.10008.1.2.2";
 constexpr const char *kRle = "1.2.840.10008.1.2.5";
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+using dk_test::Child;
+using dk_test::find_on_path;
+using dk_test::ms_since;
+using dk_test::pick_free_port;
+using dk_test::shell_words;
+using dk_test::ProcResult;
+using dk_test::start_server;
+using dk_test::TempDir;
+using dk_test::wait_until;
 
-/// Polls `done` every 5 ms until it holds or `timeout_ms` passes.
-bool wait_until(const std::function<bool()> &done, int timeout_ms) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        if (done()) return true;
-        if (Clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-}
-
-// =================================================================================================
-// Processes
-// =================================================================================================
-
-std::string find_on_path(const std::string &name) {
-    if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : std::string();
-    const char *path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    std::string dir;
-    while (std::getline(ss, dir, ':')) {
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return {};
-}
-
-/// argv/envp as C arrays, built before fork (the test is multi-threaded: between fork and exec the
-/// child only calls async-signal-safe functions).
-struct ExecArgs {
-    std::vector<std::string> args, env;
-    std::vector<char *> argv, envp;
-    std::string path;
-    explicit ExecArgs(const std::vector<std::string> &a) : args(a) {
-        path = find_on_path(args.at(0));
-        for (char **e = environ; e && *e; ++e)
-            if (std::strncmp(*e, "TCP_NODELAY=", 12) != 0) env.emplace_back(*e);
-        env.emplace_back("TCP_NODELAY=1");  // DCMTK disables Nagle when this is set
-        for (auto &s : args) argv.push_back(s.data());
-        argv.push_back(nullptr);
-        for (auto &s : env) envp.push_back(s.data());
-        envp.push_back(nullptr);
-    }
-};
-
-std::string shell_words(const std::vector<std::string> &argv) {
-    std::string s;
-    for (const auto &a : argv) s += (s.empty() ? "" : " ") + a;
-    return s;
-}
-
-struct ProcResult {
-    int status = -1;  ///< exit status, or 128 + signal number
-    bool timed_out = false;
-    double ms = 0;
-    std::string out, err;
-    std::string all() const { return out + err; }
-};
-
-/// Runs argv (no shell) with stdin from /dev/null, capturing stdout and stderr; killed (SIGKILL, by
-/// its PID) when it runs longer than `timeout_ms`.
-ProcResult run(const std::vector<std::string> &argv, int timeout_ms = 30000) {
-    ProcResult r;
-    ExecArgs x(argv);
-    if (x.path.empty()) {
-        r.err = "not found: " + argv[0];
-        return r;
-    }
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return r;
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        return r;
-    }
-    const auto t0 = Clock::now();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0) ::dup2(devnull, 0);
-        ::dup2(out_pipe[1], 1);
-        ::dup2(err_pipe[1], 2);
-        ::execve(x.path.c_str(), x.argv.data(), x.envp.data());
-        _exit(127);
-    }
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (pid < 0) {
-        ::close(out_pipe[0]);
-        ::close(err_pipe[0]);
-        return r;
-    }
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    std::string *sinks[2] = {&r.out, &r.err};
-    int open_fds = 2;
-    char buf[65536];
-    auto deadline = t0 + std::chrono::milliseconds(timeout_ms);
-    bool killed = false;
-    while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) {
-            if (killed) break;  // give up on the pipes: something else holds them
-            ::kill(pid, SIGKILL);
-            killed = r.timed_out = true;
-            deadline = Clock::now() + std::chrono::milliseconds(2000);
-            continue;
-        }
-        int rc = ::poll(fds, 2, int(left));
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc <= 0) continue;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                sinks[i]->append(buf, size_t(n));
-            } else if (n == 0 || errno != EINTR) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (auto &f : fds)
-        if (f.fd >= 0) ::close(f.fd);
-    int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    r.ms = ms_since(t0);
-    return r;
-}
-
-/// A long-running child (a server), output to a log file. The destructor kills it if it still runs.
-class Child {
-public:
-    Child() = default;
-    Child(const Child &) = delete;
-    Child &operator=(const Child &) = delete;
-    ~Child() {
-        if (pid_ > 0) stop(SIGKILL, 5000);
-    }
-
-    bool start(const std::vector<std::string> &argv, const std::string &log_path) {
-        ExecArgs x(argv);
-        if (x.path.empty()) return false;
-        int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (log < 0) return false;
-        log_ = log_path;
-        cmd_ = shell_words(argv);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            int devnull = ::open("/dev/null", O_RDONLY);
-            if (devnull >= 0) ::dup2(devnull, 0);
-            ::dup2(log, 1);
-            ::dup2(log, 2);
-            ::execve(x.path.c_str(), x.argv.data(), x.envp.data());
-            _exit(127);
-        }
-        ::close(log);
-        return pid_ > 0;
-    }
-    pid_t pid() const { return pid_; }
-    /// Still running (reaps it when it has exited).
-    bool running() {
-        if (pid_ <= 0) return false;
-        int st = 0;
-        pid_t r = ::waitpid(pid_, &st, WNOHANG);
-        if (r == pid_) {
-            status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-            pid_ = -1;
-            return false;
-        }
-        return r == 0;
-    }
-    /// Sends `sig` and waits up to `wait_ms` for the exit (then SIGKILL). Returns the exit status.
-    int stop(int sig = SIGTERM, int wait_ms = 5000) {
-        if (pid_ > 0 && running()) {
-            ::kill(pid_, sig);
-            if (!wait_until([&] { return !running(); }, wait_ms) && pid_ > 0) {
-                ::kill(pid_, SIGKILL);
-                wait_until([&] { return !running(); }, 5000);
-                stop_timed_out_ = true;
-            }
-        }
-        return status_;
-    }
-    bool stop_timed_out() const { return stop_timed_out_; }
-    std::string log() const {
-        std::ifstream f(log_);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return ss.str();
-    }
-    const std::string &command() const { return cmd_; }
-
-private:
-    pid_t pid_ = -1;
-    int status_ = -1;
-    bool stop_timed_out_ = false;
-    std::string log_, cmd_;
-};
-
-/// A port the kernel just handed out on 127.0.0.1 (for servers that cannot be told to use port 0).
-uint16_t pick_free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    uint16_t port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) {
-        socklen_t len = sizeof a;
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ::close(fd);
-    return port;
-}
-
-/// Whether some socket listens on `port` (any address), from /proc/net/tcp{,6}: no connection is
-/// made, so the server sees no half-opened association.
-bool port_listening(uint16_t port) {
-    char want[8];
-    std::snprintf(want, sizeof want, ":%04X", port);
-    for (const char *table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-        std::ifstream f(table);
-        std::string line;
-        std::getline(f, line);  // header
-        while (std::getline(f, line)) {
-            std::istringstream ls(line);
-            std::string sl, local, remote, st;
-            ls >> sl >> local >> remote >> st;
-            if (st == "0A" && local.size() > 5 && local.compare(local.size() - 5, 5, want) == 0) return true;
-        }
-    }
-    return false;
-}
-
-/// Starts a server child on a free port: argv_for(port) gives its command line. Retries with
-/// another port when the child dies (port taken in the meantime). Returns 0 on failure.
-uint16_t start_server(Child &child, const std::function<std::vector<std::string>(uint16_t)> &argv_for,
-                      const std::string &log_path) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        const uint16_t port = pick_free_port();
-        if (!port || !child.start(argv_for(port), log_path)) continue;
-        if (wait_until([&] { return port_listening(port) || !child.running(); }, 10000) && child.running()) return port;
-        child.stop(SIGKILL);
-    }
-    return 0;
-}
-
-// =================================================================================================
-// Files and folders
-// =================================================================================================
-
-int remove_entry(const char *path, const struct stat *, int, struct FTW *) { return ::remove(path); }
-
-class TempDir {
-public:
-    TempDir() {
-        char tmpl[] = "/tmp/dcmkit-net-XXXXXX";
-        if (::mkdtemp(tmpl)) path_ = tmpl;
-    }
-    ~TempDir() {
-        if (!path_.empty()) ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    const std::string &path() const { return path_; }
-    /// A new empty sub-folder.
-    std::string sub(const std::string &name) const {
-        std::string p = path_ + "/" + name;
-        ::mkdir(p.c_str(), 0755);
-        return p;
-    }
-
-private:
-    std::string path_;
-};
+/// A tool run (no shell, TCP_NODELAY=1) killed by its PID after `timeout_ms`.
+ProcResult run(const std::vector<std::string> &argv, int timeout_ms = 30000) { return dk_test::run(argv, timeout_ms); }
 
 std::vector<std::string> list_dir(const std::string &dir) {
     std::vector<std::string> names;

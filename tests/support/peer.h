@@ -246,10 +246,13 @@ public:
             if (!wait_until([&] { return !running(); }, wait_ms) && pid_ > 0) {
                 ::kill(target, SIGKILL);
                 wait_until([&] { return !running(); }, 5000);
+                stop_timed_out_ = true;
             }
         }
         return status_;
     }
+    /// The last stop() had to resort to SIGKILL.
+    bool stop_timed_out() const { return stop_timed_out_; }
     std::string log() const {
         std::ifstream f(log_);
         std::stringstream ss;
@@ -260,7 +263,7 @@ public:
 private:
     pid_t pid_ = -1;
     int status_ = -1;
-    bool group_ = false;
+    bool group_ = false, stop_timed_out_ = false;
     std::string log_;
 };
 
