@@ -623,14 +623,21 @@ std::string cell(const dcmkit::Dataset &ds, dcmkit::Tag t) {
     }
 }
 
+/// The options and HOST PORT of find, move and get; 0, or the usage error's exit status.
+int parse_query_command(const std::string &name, const std::vector<std::string> &args, NetOptions &o, QueryOptions &q,
+                        uint16_t &port) {
+    if (!o.parse(args, kQueryValueOpts)) return usage_error(name + ": " + o.error);
+    std::string err;
+    if (!q.parse(name, o.rest, err)) return usage_error(err);
+    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error(name + ": needs HOST PORT");
+    return 0;
+}
+
 int cmd_find(const std::vector<std::string> &args) {
     NetOptions o;
-    if (!o.parse(args, kQueryValueOpts)) return usage_error("find: " + o.error);
     QueryOptions q;
-    std::string err;
-    if (!q.parse("find", o.rest, err)) return usage_error(err);
     uint16_t port = 0;
-    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error("find: needs HOST PORT");
+    if (int rc = parse_query_command("find", args, o, q, port)) return rc;
     const std::string sop = q.model == 'W' ? net::qr_uids::ModalityWorklistFind
                             : q.model == 'P' ? net::qr_uids::PatientRootFind
                                              : net::qr_uids::StudyRootFind;
@@ -705,12 +712,9 @@ net::RetrieveProgressFn progress_line() {
 
 int cmd_move(const std::vector<std::string> &args) {
     NetOptions o;
-    if (!o.parse(args, kQueryValueOpts)) return usage_error("move: " + o.error);
     QueryOptions q;
-    std::string err;
-    if (!q.parse("move", o.rest, err)) return usage_error(err);
     uint16_t port = 0;
-    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error("move: needs HOST PORT");
+    if (int rc = parse_query_command("move", args, o, q, port)) return rc;
     if (q.dest.empty() || q.dest.size() > 16) return usage_error("move: --dest AE (1 to 16 characters) is required");
     if (q.model == 'W') return usage_error("move: the worklist has no C-MOVE");
     const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootMove : net::qr_uids::StudyRootMove;
@@ -730,12 +734,9 @@ int cmd_move(const std::vector<std::string> &args) {
 
 int cmd_get(const std::vector<std::string> &args) {
     NetOptions o;
-    if (!o.parse(args, kQueryValueOpts)) return usage_error("get: " + o.error);
     QueryOptions q;
-    std::string err;
-    if (!q.parse("get", o.rest, err)) return usage_error(err);
     uint16_t port = 0;
-    if (q.pos.size() != 2 || !parse_port(q.pos[1], port)) return usage_error("get: needs HOST PORT");
+    if (int rc = parse_query_command("get", args, o, q, port)) return rc;
     if (q.out.empty()) return usage_error("get: --out DIR is required");
     if (q.model == 'W') return usage_error("get: the worklist has no C-GET");
     const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootGet : net::qr_uids::StudyRootGet;
