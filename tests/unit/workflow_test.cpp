@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <fstream>
 #include <thread>
 #include <string>
@@ -63,16 +65,17 @@ struct Performer {
     std::vector<std::string> changes;
     std::mutex m;
 
-    Performer() {
+    explicit Performer(net::CommitReportOptions reports = {}) {
         net::ServiceHandlers h;
         h.n_handlers[net::sop::ModalityPerformedProcedureStep] = mpps->handler();
-        h.n_handlers[net::sop::StorageCommitmentPushModel] =
-            net::storage_commitment_handler([this](const std::string &cls, const std::string &inst) -> uint16_t {
+        h.n_handlers[net::sop::StorageCommitmentPushModel] = net::storage_commitment_handler(
+            [this](const std::string &cls, const std::string &inst) -> uint16_t {
                 if (cls != kCtImage) return 0x0122;
                 auto it = held.find(inst);
                 if (it == held.end()) return 0x0112;
                 return dk_test::read_bytes(tmp / inst) == it->second ? 0 : 0x0110;
-            });
+            },
+            std::move(reports));
         mpps->on_change = [this](const std::string &uid, const Dataset &ds) {
             std::lock_guard<std::mutex> l(m);
             changes.push_back(uid + " " + ds.get_string_or(Tag(0x0040, 0x0252), ""));
@@ -182,6 +185,154 @@ TEST(StorageCommitment, ReportOnTheSameAssociationWithAFailureForAnAlteredFile) 
     EXPECT_TRUE(ok.failed.empty());
     EXPECT_NE(ok.transaction_uid, r.transaction_uid);
     a->release();
+}
+
+/// The SCU's listener for reports on associations the performer opens: accepts the Storage
+/// Commitment Push Model in the SCU role only, and records the roles each requestor proposed.
+struct ReportListener {
+    net::CommitmentReports reports;
+    std::mutex m;
+    std::vector<net::RoleSelection> proposed_roles;
+    std::unique_ptr<net::Server> server;
+
+    ReportListener() {
+        net::AeConfig c;
+        c.ae_title = "MODALITY";
+        c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 5000;
+        c.add(net::sop::StorageCommitmentPushModel, {kImplicit}, false, true);
+        net::ServiceHandlers h;
+        h.n_handlers[net::sop::StorageCommitmentPushModel] = reports.handler();
+        h.on_associate = [this](const net::AAssociateRq &rq, const std::string &) -> std::optional<net::AAssociateRj> {
+            std::lock_guard<std::mutex> l(m);
+            proposed_roles.insert(proposed_roles.end(), rq.user.roles.begin(), rq.user.roles.end());
+            return std::nullopt;
+        };
+        server = std::make_unique<net::Server>(c, std::move(h));
+        server->start("127.0.0.1", 0);
+    }
+    net::CommitReportOptions options(bool same_association) const {
+        net::CommitReportOptions o;
+        o.same_association = same_association;
+        o.ae = config("PERFORMER");
+        const uint16_t port = server->port();
+        o.locate = [port](const std::string &ae) -> std::optional<std::pair<std::string, uint16_t>> {
+            if (ae != "MODALITY") return std::nullopt;
+            return std::make_pair(std::string("127.0.0.1"), port);
+        };
+        return o;
+    }
+};
+
+std::vector<net::CommitItem> held_items(Performer &p, int n) {
+    std::vector<net::CommitItem> items;
+    for (int i = 0; i < n; ++i) {
+        const std::string uid = generate_uid();
+        dk_test::write_bytes(p.tmp / uid, "instance " + std::to_string(i));
+        p.held[uid] = "instance " + std::to_string(i);
+        items.push_back({kCtImage, uid, 0});
+    }
+    return items;
+}
+
+TEST(StorageCommitment, ReportOnANewAssociationWhenTheScuReleasesAtOnce) {
+    // PS3.4 J.3.3.1.3: an SCU that releases as soon as the N-ACTION is answered gets the report on
+    // an association the SCP opens, proposing the SCP role of the class.
+    ReportListener scu;
+    Performer p(scu.options(true));
+    std::vector<net::CommitItem> items = held_items(p, 3);
+    items.push_back({kCtImage, generate_uid(), 0});  // never stored
+    for (int round = 0; round < 3; ++round) {  // the report meets the release at different moments
+        auto a = p.connect();
+        net::CommitResult r = net::request_commitment(*a, items, 0);
+        EXPECT_EQ(r.action_status, 0x0000);
+        EXPECT_FALSE(r.report_received);
+        a->release();
+        ASSERT_TRUE(scu.reports.wait(r, 15000)) << "round " << round;
+        EXPECT_EQ(r.event_type, 2);
+        ASSERT_EQ(r.committed.size(), 3u);
+        for (int i = 0; i < 3; ++i) EXPECT_EQ(r.committed[i].sop_instance_uid, items[i].sop_instance_uid);
+        ASSERT_EQ(r.failed.size(), 1u);
+        EXPECT_EQ(r.failed[0].sop_instance_uid, items[3].sop_instance_uid);
+        EXPECT_EQ(r.failed[0].failure_reason, 0x0112);
+    }
+    std::lock_guard<std::mutex> l(scu.m);
+    ASSERT_FALSE(scu.proposed_roles.empty());
+    for (const net::RoleSelection &rs : scu.proposed_roles) {
+        EXPECT_EQ(rs.sop_class_uid, net::sop::StorageCommitmentPushModel);
+        EXPECT_FALSE(rs.scu);  // SCU role 0, SCP role 1 (PS3.4 J.3.3.1.3 note)
+        EXPECT_TRUE(rs.scp);
+    }
+}
+
+TEST(StorageCommitment, ReportAlwaysOnANewAssociationWhileTheFirstIsStillOpen) {
+    ReportListener scu;
+    Performer p(scu.options(false));
+    const std::vector<net::CommitItem> items = held_items(p, 2);
+    auto a = p.connect();
+    net::CommitResult r = net::request_commitment(*a, items, 0);
+    EXPECT_EQ(r.action_status, 0x0000);
+    ASSERT_TRUE(scu.reports.wait(r, 15000));
+    EXPECT_EQ(r.event_type, 1);
+    EXPECT_EQ(r.committed.size(), 2u);
+    EXPECT_TRUE(r.failed.empty());
+    // Nothing came on the N-ACTION's association: it is still usable.
+    EXPECT_EQ(net::request_commitment(*a, items, 0).action_status, 0x0000);
+    a->release();
+    net::CommitResult second;
+    EXPECT_FALSE(scu.reports.wait(second, 0));  // an unknown transaction: nothing
+}
+
+TEST(StorageCommitment, AReportForAnUnknownAeIsLoggedAsLost) {
+    ReportListener scu;
+    net::CommitReportOptions o = scu.options(false);
+    o.attempts = 2;
+    o.retry_delay_ms = 50;
+    std::mutex m;
+    std::vector<std::string> errors;
+    o.ae.log = [&](net::LogLevel level, const std::string &message) {
+        std::lock_guard<std::mutex> l(m);
+        if (level == net::LogLevel::error) errors.push_back(message);
+    };
+    o.locate = [](const std::string &) { return std::nullopt; };
+    {
+        Performer p(o);
+        auto a = p.connect();
+        net::CommitResult r = net::request_commitment(*a, held_items(p, 1), 0);
+        EXPECT_EQ(r.action_status, 0x0000);
+        a->release();
+        EXPECT_FALSE(scu.reports.wait(r, 300));
+    }  // the performer's end waits for its report sender
+    std::lock_guard<std::mutex> l(m);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("no address is configured for AE MODALITY"), std::string::npos) << errors[0];
+    EXPECT_NE(errors[0].find("attempt 2"), std::string::npos) << errors[0];
+}
+
+TEST(StorageCommitment, TheScuListenerAnswersMalformedReportsWithPs37Statuses) {
+    ReportListener scu;
+    net::AeConfig c = config("PERFORMER");
+    c.sop_classes.clear();
+    c.add(net::sop::StorageCommitmentPushModel, {kImplicit}, true, false);
+    auto a = net::Association::connect(c, "127.0.0.1", scu.server->port(), "MODALITY");
+    Dataset report;
+    report.set_string(Tag(0x0008, 0x1195), generate_uid(), VR::UI);
+    net::NResult r = net::n_event_report(*a, net::sop::StorageCommitmentPushModel,
+                                         net::sop::StorageCommitmentPushModelInstance, 3, &report);
+    EXPECT_EQ(r.status, 0x0113);  // No Such Event Type
+    report.set_string(Tag(0x0008, 0x1195), "not a UID", VR::UI);
+    r = net::n_event_report(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance, 1,
+                            &report);
+    EXPECT_EQ(r.status, 0x0106);  // Invalid Attribute Value
+    const std::string transaction = generate_uid();
+    report.set_string(Tag(0x0008, 0x1195), transaction, VR::UI);
+    r = net::n_event_report(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance, 1,
+                            &report);
+    EXPECT_EQ(r.status, 0x0000);
+    a->release();
+    net::CommitResult got;
+    got.transaction_uid = transaction;
+    ASSERT_TRUE(scu.reports.wait(got, 1000));
+    EXPECT_EQ(got.event_type, 1);
 }
 
 TEST(StorageCommitment, MisuseGetsTheStatusesOfPs37) {

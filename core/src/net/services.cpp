@@ -461,6 +461,9 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
     // C-FIND, C-MOVE, C-GET and C-CANCEL (query.cpp); waits for its operation when this returns.
     QueryScp queries(assoc, h);
     for (;;) {
+        // A handler may have seen the association end (Storage Commitment's report, sent after the
+        // N-ACTION response, can meet the SCU's release).
+        if (!assoc.established()) return;
         std::optional<Command> cmd;
         try {
             cmd = assoc.receive_command(cfg.timeouts.idle_ms);

@@ -4,11 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <deque>
+#include <memory>
 #include <sstream>
+#include <thread>
 
 #include "dcmkit/error.h"
 #include "dcmkit/json.h"
@@ -170,6 +175,26 @@ std::vector<CommitItem> items_of(const Dataset &ds, Tag sequence) {
     return out;
 }
 
+/// The N-EVENT-REPORT's content as the SCU reads it, into `r`; the status to answer with.
+uint16_t take_report(const NRequest &rq, const std::string &expected_transaction, CommitResult &r) {
+    if (rq.action_or_event_type != 1 && rq.action_or_event_type != 2)
+        return 0x0113;  // No Such Event Type (PS3.7 C.4.1)
+    if (!rq.dataset) return mpps_status::MissingAttribute;
+    const std::string transaction = rq.dataset->get_string_or(kTransactionUID, "");
+    if (!is_uid(transaction)) return mpps_status::InvalidAttributeValue;
+    if (!expected_transaction.empty() && transaction != expected_transaction) return dimse::status::ProcessingFailure;
+    r.transaction_uid = transaction;
+    r.report_received = true;
+    r.event_type = rq.action_or_event_type;
+    r.committed = items_of(*rq.dataset, kReferencedSOPSequence);
+    r.failed = items_of(*rq.dataset, kFailedSOPSequence);
+    return dimse::status::Success;
+}
+
+NResponse status_only(uint16_t status, const char *why) {
+    return status == dimse::status::Success ? NResponse{} : failure(status, why);
+}
+
 }  // namespace
 
 CommitResult request_commitment(Association &assoc, const std::vector<CommitItem> &instances, int report_wait_ms) {
@@ -183,7 +208,7 @@ CommitResult request_commitment(Association &assoc, const std::vector<CommitItem
     const NResult action =
         n_action(assoc, sop::StorageCommitmentPushModel, sop::StorageCommitmentPushModelInstance, 1, &info);
     r.action_status = action.status;
-    if (dimse::status_kind(action.status) == dimse::StatusKind::Failure) return r;
+    if (dimse::status_kind(action.status) == dimse::StatusKind::Failure || report_wait_ms <= 0) return r;
 
     // PS3.4 J.3.3: the N-EVENT-REPORT may come on this association.
     auto cmd = assoc.receive_command(report_wait_ms);
@@ -193,19 +218,147 @@ CommitResult request_commitment(Association &assoc, const std::vector<CommitItem
         throw Error(Errc::protocol, std::string("expected an N-EVENT-REPORT, got ") + dimse::command_name(cmd->command_field));
     }
     serve_n_request(assoc, *cmd, [&](NRequest &rq) -> NResponse {
-        if (!rq.dataset || rq.dataset->get_string_or(kTransactionUID, "") != r.transaction_uid)
-            return failure(dimse::status::ProcessingFailure, "unknown Transaction UID");
-        r.report_received = true;
-        r.event_type = rq.action_or_event_type;
-        r.committed = items_of(*rq.dataset, kReferencedSOPSequence);
-        r.failed = items_of(*rq.dataset, kFailedSOPSequence);
-        return {};
+        return status_only(take_report(rq, r.transaction_uid, r), "not a report of the transaction requested");
     });
     return r;
 }
 
-NHandler storage_commitment_handler(std::function<uint16_t(const std::string &, const std::string &)> verify) {
-    return [verify = std::move(verify)](NRequest &rq) -> NResponse {
+NHandler CommitmentReports::handler() {
+    return [this](NRequest &rq) -> NResponse {
+        if (rq.command.command_field != dimse::N_EVENT_REPORT_RQ)
+            return failure(dimse::status::UnrecognizedOperation, "the Storage Commitment SCU takes N-EVENT-REPORT");
+        CommitResult r;
+        const uint16_t status = take_report(rq, "", r);
+        if (status == dimse::status::Success) {
+            std::lock_guard<std::mutex> lock(mu_);
+            reports_[r.transaction_uid] = std::move(r);
+            cv_.notify_all();
+        }
+        return status_only(status, "not a Storage Commitment result");
+    };
+}
+
+bool CommitmentReports::wait(CommitResult &r, int timeout_ms) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(std::max(0, timeout_ms)),
+                      [&] { return reports_.count(r.transaction_uid) != 0; }))
+        return false;
+    auto node = reports_.extract(r.transaction_uid);
+    CommitResult &got = node.mapped();
+    r.report_received = true;
+    r.event_type = got.event_type;
+    r.committed = std::move(got.committed);
+    r.failed = std::move(got.failed);
+    return true;
+}
+
+namespace {
+
+/// One report waiting for an association of its own.
+struct PendingReport {
+    std::string ae_title;  // the SCU's (the N-ACTION's Calling AE Title)
+    uint16_t event_type;
+    Dataset report;
+};
+
+/// Sends reports on new associations from a thread of its own, in order, with retries. Destroying
+/// it delivers what is queued (each attempt bounded by the AE's timeouts), without further retries.
+class ReportSender {
+public:
+    explicit ReportSender(CommitReportOptions options) : o_(std::move(options)) {
+        // The requestor of these associations is the SCP of the class (role selection SCU 0, SCP 1).
+        AeConfig &ae = o_.ae;
+        ae.sop_classes.erase(std::remove_if(ae.sop_classes.begin(), ae.sop_classes.end(),
+                                            [](const SopClassSupport &s) { return s.sop_class_uid != sop::StorageCommitmentPushModel; }),
+                             ae.sop_classes.end());
+        if (ae.sop_classes.empty()) ae.add(sop::StorageCommitmentPushModel, {}, true, false);
+        for (SopClassSupport &s : ae.sop_classes) s.scp = true, s.scu = false;
+        thread_ = std::thread([this] { run(); });
+    }
+    ~ReportSender() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    void push(PendingReport p) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            queue_.push_back(std::move(p));
+        }
+        cv_.notify_all();
+    }
+
+private:
+    void run() {
+        std::unique_lock<std::mutex> lock(mu_);
+        for (;;) {
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, nothing left
+            PendingReport p = std::move(queue_.front());
+            queue_.pop_front();
+            for (int attempt = 1;; ++attempt) {
+                lock.unlock();
+                std::string error;
+                const bool sent = deliver(p, error);
+                lock.lock();
+                if (sent) break;
+                const bool last = attempt >= std::max(1, o_.attempts) || stopping_;
+                o_.ae.emit(last ? LogLevel::error : LogLevel::warning,
+                           "Storage Commitment report for " + p.ae_title + " (transaction " +
+                               p.report.get_string_or(kTransactionUID, "") + "), attempt " + std::to_string(attempt) +
+                               ": " + error + (last ? "; the report is not delivered" : "; trying again"));
+                if (last) break;
+                cv_.wait_for(lock, std::chrono::milliseconds(o_.retry_delay_ms), [&] { return stopping_; });
+            }
+        }
+    }
+
+    bool deliver(const PendingReport &p, std::string &error) {
+        std::optional<std::pair<std::string, uint16_t>> where;
+        if (o_.locate) where = o_.locate(p.ae_title);
+        if (!where) {
+            error = "no address is configured for AE " + p.ae_title;
+            return false;
+        }
+        try {
+            auto assoc = Association::connect(o_.ae, where->first, where->second, p.ae_title);
+            const NResult rsp = n_event_report(*assoc, sop::StorageCommitmentPushModel,
+                                               sop::StorageCommitmentPushModelInstance, p.event_type, &p.report);
+            assoc->release();
+            if (dimse::status_kind(rsp.status) == dimse::StatusKind::Failure) {
+                // The SCU received it and said no: sending it again would be refused the same way.
+                o_.ae.emit(LogLevel::error, p.ae_title + " refused the Storage Commitment report: " +
+                                                dimse::status_text(rsp.status));
+            } else {
+                o_.ae.emit(LogLevel::info, "Storage Commitment report sent to " + p.ae_title + " on a new association");
+            }
+            return true;
+        } catch (const std::exception &e) {
+            error = where->first + ":" + std::to_string(where->second) + ": " + e.what();
+            return false;
+        }
+    }
+
+    CommitReportOptions o_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<PendingReport> queue_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace
+
+NHandler storage_commitment_handler(std::function<uint16_t(const std::string &, const std::string &)> verify,
+                                    CommitReportOptions options) {
+    const bool same = options.same_association;
+    // Only needed, and only started, when reports may go on associations of their own.
+    std::shared_ptr<ReportSender> sender;
+    if (options.locate || !same) sender = std::make_shared<ReportSender>(std::move(options));
+    return [verify = std::move(verify), same, sender](NRequest &rq) -> NResponse {
         if (rq.command.command_field != dimse::N_ACTION_RQ)
             return failure(dimse::status::UnrecognizedOperation, "Storage Commitment takes N-ACTION");
         if (rq.action_or_event_type != 1) return failure(0x0123, "no such action type");  // No Such Action
@@ -217,18 +370,33 @@ NHandler storage_commitment_handler(std::function<uint16_t(const std::string &, 
 
         NResponse ok;
         Association &assoc = rq.assoc;
-        ok.after = [&assoc, verify, transaction, asked]() mutable {
+        ok.after = [&assoc, verify, same, sender, transaction, asked]() mutable {
             std::vector<Dataset> good, bad;
             for (CommitItem &c : asked) {
                 c.failure_reason = verify ? verify(c.sop_class_uid, c.sop_instance_uid) : uint16_t(0x0110);
                 (c.failure_reason ? bad : good).push_back(reference_item(c, c.failure_reason != 0));
             }
-            Dataset report;
-            report.set_string(kTransactionUID, transaction, VR::UI);
-            const uint16_t event = bad.empty() ? 1 : 2;
-            if (!good.empty()) report.set_sequence(kReferencedSOPSequence, std::move(good));
-            if (!bad.empty()) report.set_sequence(kFailedSOPSequence, std::move(bad));
-            n_event_report(assoc, sop::StorageCommitmentPushModel, sop::StorageCommitmentPushModelInstance, event, &report);
+            PendingReport p{assoc.calling_ae(), uint16_t(bad.empty() ? 1 : 2), Dataset()};
+            p.report.set_string(kTransactionUID, transaction, VR::UI);
+            if (!good.empty()) p.report.set_sequence(kReferencedSOPSequence, std::move(good));
+            if (!bad.empty()) p.report.set_sequence(kFailedSOPSequence, std::move(bad));
+            if (!same) {
+                sender->push(std::move(p));
+                return;
+            }
+            try {
+                n_event_report(assoc, sop::StorageCommitmentPushModel, sop::StorageCommitmentPushModelInstance,
+                               p.event_type, &p.report);
+            } catch (const Error &e) {
+                // The SCU may release at any time after the N-ACTION response (PS3.4 J.3.2.1.2):
+                // the report then needs an association of its own.
+                if (!sender || (e.code() != Errc::aborted && e.code() != Errc::network && e.code() != Errc::timeout))
+                    throw;
+                assoc.config().emit(LogLevel::info, "Storage Commitment report not delivered on the N-ACTION's association (" +
+                                                        std::string(e.what()) + "): sending it on a new one");
+                if (assoc.established()) assoc.abort();  // a timeout: the association's state is unknown
+                sender->push(std::move(p));
+            }
         };
         return ok;
     };

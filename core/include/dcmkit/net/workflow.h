@@ -2,7 +2,9 @@
 // (PS3.4 Annex J), on the DIMSE-N layer.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "dcmkit/dataset.h"
+#include "dcmkit/net/ae_config.h"
 #include "dcmkit/net/normalized.h"
 
 namespace dcmkit::net {
@@ -70,12 +73,53 @@ struct CommitResult {
 /// Storage Commitment SCU: sends the N-ACTION (Request Storage Commitment, action type 1) for the
 /// instances, then waits up to `report_wait_ms` for the performer's N-EVENT-REPORT on the same
 /// association (answering it). When it does not come (the performer may send it on an association
-/// of its own), report_received is false.
+/// of its own, see CommitmentReports), report_received is false. `report_wait_ms` 0 returns as
+/// soon as the N-ACTION is answered.
 CommitResult request_commitment(Association &assoc, const std::vector<CommitItem> &instances, int report_wait_ms);
 
+/// The SCU's end of reports sent on associations the performer opens (PS3.4 J.3.3.1.3: the SCU
+/// accepts an association on which the requestor proposes the SCP role). Register handler() for
+/// the Storage Commitment Push Model on a Server whose AeConfig takes the SCU role of that class
+/// (`add(sop::StorageCommitmentPushModel, {}, false, true)`), then wait() for each transaction.
+/// Reports that arrive before wait() is called are kept. Thread-safe.
+class CommitmentReports {
+public:
+    /// Answers each N-EVENT-REPORT (event type 1 or 2 with a Transaction UID; anything else gets
+    /// a failure status) and keeps its result.
+    NHandler handler();
+    /// Waits up to `timeout_ms` for the report of `r.transaction_uid` and fills `r` from it
+    /// (report_received, event_type, committed, failed). false when it did not come in time.
+    bool wait(CommitResult &r, int timeout_ms);
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::map<std::string, CommitResult> reports_;  // by Transaction UID
+};
+
+/// Where a Storage Commitment SCP sends its N-EVENT-REPORT (PS3.4 J.3.3.1.2: it may try the
+/// N-ACTION's association, and must be able to send it on one of its own).
+struct CommitReportOptions {
+    /// Try the N-ACTION's association first. When the SCU has released it by then (or aborted, or
+    /// this is false), the report goes on a new association to the SCU's AE.
+    bool same_association = true;
+    /// The AE the new associations are requested as (title, timeouts, log). The Storage Commitment
+    /// Push Model is proposed with SCP/SCU Role Selection: SCU role 0, SCP role 1.
+    AeConfig ae;
+    /// Where an AE title listens ("host", port); nullopt when unknown. Without it, or for an
+    /// unknown AE, a report that cannot go on the N-ACTION's association is lost (and logged).
+    std::function<std::optional<std::pair<std::string, uint16_t>>(const std::string &ae_title)> locate;
+    /// Delivery attempts on a new association, `retry_delay_ms` apart.
+    int attempts = 3;
+    int retry_delay_ms = 2000;
+};
+
 /// Storage Commitment SCP: answers the N-ACTION, then checks each instance with `verify` (0 when
-/// it is held and intact, else the failure reason) and sends the N-EVENT-REPORT on the same
-/// association (event type 1, or 2 with the Failed SOP Sequence).
-NHandler storage_commitment_handler(std::function<uint16_t(const std::string &sop_class, const std::string &sop_instance)> verify);
+/// it is held and intact, else the failure reason) and sends the N-EVENT-REPORT (event type 1, or
+/// 2 with the Failed SOP Sequence) as `options` say. Reports for new associations are sent by a
+/// thread of the handler's own, so that an SCU that first releases and then listens is served;
+/// destroying the handler (its server) waits for the reports still queued.
+NHandler storage_commitment_handler(std::function<uint16_t(const std::string &sop_class, const std::string &sop_instance)> verify,
+                                    CommitReportOptions options = {});
 
 }  // namespace dcmkit::net
