@@ -87,17 +87,21 @@ const char *kUsage =
     "  mpps HOST PORT create|set ATTRS.json [--uid UID]  MPPS N-CREATE / N-SET (prints the UID)\n"
     "  commit HOST PORT FILE...     Storage Commitment of the files' instances (report awaited\n"
     "                               on the association, --wait SECONDS, default 30)\n"
+    "      --listen PORT            release at once and take the report on an association the\n"
+    "                               archive opens to PORT (as -aet; PS3.4 J.3.3.1.3)\n"
     "  serve PORT --storage DIR     the embedded archive: Verification, Storage, Q/R FIND/MOVE/GET\n"
     "                               (study and patient root), Modality Worklist, MPPS and Storage\n"
     "                               Commitment, files and a SQLite index under DIR\n"
-    "      --dest AE=HOST:PORT      a C-MOVE destination (repeatable)\n"
+    "      --dest AE=HOST:PORT      a C-MOVE destination, and where Storage Commitment reports go\n"
+    "                               when they cannot use the request's association (repeatable)\n"
     "      --config FILE            key = value settings (ae_title, port, storage, services,\n"
     "                               storage_transfer_syntaxes, allow, dest, max_associations,\n"
+    "                               commitment_report = same | new,\n"
     "                               max_pdu, timeout, dimse_timeout); the command line overrides\n"
     "      --max-associations N     concurrent associations (default 32)\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
     "  conformance serve [--config FILE] [-aet T]  the DICOM Conformance Statement of dcmkit serve\n"
-    "                               (Markdown) with these settings,\n"
+    "      --format md|html         Markdown (default) or a standalone HTML page; with these settings,\n"
     "                               generated from the configuration it negotiates with\n"
     "  version                      print the version\n"
     "\n"
@@ -818,12 +822,15 @@ int cmd_recv(const std::vector<std::string> &args) {
 /// `dcmkit commit HOST PORT FILE...`: Storage Commitment of the instances in the files (PS3.4 J).
 int cmd_commit(const std::vector<std::string> &args) {
     NetOptions o;
-    if (!o.parse(args, {"--wait"})) return usage_error("commit: " + o.error);
+    if (!o.parse(args, {"--wait", "--listen"})) return usage_error("commit: " + o.error);
     std::vector<std::string> pos;
     int wait_s = 30;
+    uint16_t listen_port = 0;
     for (size_t i = 0; i < o.rest.size(); ++i) {
         if (o.rest[i] == "--wait") wait_s = std::max(1, std::atoi(o.rest[++i].c_str()));
-        else if (o.rest[i].size() > 1 && o.rest[i][0] == '-') return usage_error("commit: unknown option '" + o.rest[i] + "'");
+        else if (o.rest[i] == "--listen") {
+            if (!parse_port(o.rest[++i], listen_port)) return usage_error("commit: --listen takes a port number");
+        } else if (o.rest[i].size() > 1 && o.rest[i][0] == '-') return usage_error("commit: unknown option '" + o.rest[i] + "'");
         else pos.push_back(o.rest[i]);
     }
     uint16_t port = 0;
@@ -843,16 +850,31 @@ int cmd_commit(const std::vector<std::string> &args) {
     net::AeConfig cfg = o.config();
     cfg.add(net::sop::StorageCommitmentPushModel, {}, false, true);
     try {
+        // With --listen the report comes on an association the archive requests, proposing the
+        // SCP role of the class; this AE accepts it in the SCU role. Listening starts before the
+        // request, so that a report sent at once finds it.
+        net::CommitmentReports reports;
+        std::unique_ptr<net::Server> listener;
+        if (listen_port) {
+            net::ServiceHandlers h;
+            h.n_handlers[net::sop::StorageCommitmentPushModel] = reports.handler();
+            listener = std::make_unique<net::Server>(cfg, std::move(h));
+            listener->start("", listen_port);
+        }
         auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
-        const net::CommitResult r = net::request_commitment(*assoc, items, wait_s * 1000);
+        net::CommitResult r = net::request_commitment(*assoc, items, listen_port ? 0 : wait_s * 1000);
         if (assoc->established()) assoc->release();
         if (net::dimse::status_kind(r.action_status) == net::dimse::StatusKind::Failure) {
             std::fprintf(stderr, "dcmkit: error: commit: %s\n", net::dimse::status_text(r.action_status).c_str());
             return 1;
         }
+        if (listen_port) reports.wait(r, wait_s * 1000);
         if (!r.report_received) {
-            std::fprintf(stderr, "dcmkit: commit: requested (transaction %s); the report did not come on this association\n",
-                         r.transaction_uid.c_str());
+            std::fprintf(stderr, "dcmkit: commit: requested (transaction %s); no report came %s within %d s\n",
+                         r.transaction_uid.c_str(),
+                         listen_port ? ("to port " + std::to_string(listen_port) + " as " + cfg.ae_title).c_str()
+                                     : "on the request's association",
+                         wait_s);
             return 1;
         }
         for (const auto &c : r.committed) std::printf("committed\t%s\n", c.sop_instance_uid.c_str());
@@ -988,6 +1010,9 @@ struct ServeSettings {
     std::map<std::string, std::pair<std::string, uint16_t>> destinations;
     std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
     std::vector<std::string> storage_syntaxes;  ///< empty: every syntax, kept as received
+    /// Storage Commitment reports: try the request's association first (else a new one to the
+    /// requestor's `dest`), or always a new association.
+    bool commitment_report_same = true;
 };
 
 std::vector<std::string> words(const std::string &s) {
@@ -1019,7 +1044,8 @@ bool parse_dest(const std::string &d, ServeSettings &s, std::string &err) {
 /// Reads a configuration file of `key = value` lines (# comments):
 ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
 ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
-///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs).
+///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
+///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one).
 bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s, std::string &err) {
     std::ifstream f(path);
     if (!f) {
@@ -1087,6 +1113,9 @@ bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s,
                 if (!known.count(w)) return err = where + "unknown service '" + w + "'", false;
                 s.services.insert(w);
             }
+        } else if (key == "commitment_report") {
+            if (value != "same" && value != "new") return err = where + "commitment_report is 'same' or 'new'", false;
+            s.commitment_report_same = value == "same";
         } else if (key == "storage_transfer_syntaxes") {
             for (const auto &w : words(value)) {
                 try {
@@ -1161,11 +1190,19 @@ net::AeConfig serve_config(const NetOptions &o, const ServeSettings &s) {
 /// `dcmkit conformance serve [--config FILE] [-aet T] [--max-associations N] [--port P]`: the DICOM
 /// Conformance Statement of `dcmkit serve` with these settings, generated from the configuration it
 /// negotiates with.
-int cmd_conformance(const std::vector<std::string> &args) {
+int cmd_conformance(std::vector<std::string> args) {
     NetOptions o;
     ServeSettings s;
     std::vector<std::string> pos;
-    std::string err;
+    std::string err, format = "md";
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] != "--format") continue;
+        if (i + 1 >= args.size() || (args[i + 1] != "md" && args[i + 1] != "html"))
+            return usage_error("conformance: --format takes md or html");
+        format = args[i + 1];
+        args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+        break;
+    }
     if (!serve_settings("conformance", args, o, s, pos, err)) return usage_error("conformance: " + err);
     if (pos.size() != 1 || pos[0] != "serve") return usage_error("conformance: the application is 'serve'");
     net::ConformanceProduct p;
@@ -1175,7 +1212,29 @@ int cmd_conformance(const std::vector<std::string> &args) {
     p.description = "`dcmkit serve` is an embedded archive: it stores the instances it receives, indexes them, "
                     "answers queries and retrievals of them, serves a modality worklist, records performed "
                     "procedure steps and commits storage.";
-    write_all(net::conformance_statement_md(serve_config(o, s), p));
+    // What negotiation does not show, from the same settings serve runs with.
+    if (s.services.count("query-retrieve"))
+        p.service_notes.emplace_back(
+            "Query/Retrieve",
+            "C-MOVE destinations are the AE titles configured with `dest` (AE=HOST:PORT); any other destination is "
+            "refused with A801H (Move Destination unknown). Matching follows PS3.4 C.2.2.2 (single value, UID list, "
+            "universal, wildcard, range and sequence matching).");
+    const net::CommitReportOptions report_defaults;
+    if (s.services.count("commitment"))
+        p.service_notes.emplace_back(
+            "Storage Commitment",
+            std::string(s.commitment_report_same
+                            ? "The N-EVENT-REPORT is sent on the N-ACTION's association while the SCU keeps it open; "
+                              "when the SCU has released it, "
+                            : "The N-EVENT-REPORT is always sent ") +
+                "on a new association to the address configured with `dest` for the SCU's AE title, proposing the "
+                "SCP role (SCP/SCU Role Selection: SCU 0, SCP 1); " + std::to_string(report_defaults.attempts) +
+                " attempts, " + std::to_string(report_defaults.retry_delay_ms / 1000) + " s apart. An instance is "
+                "committed when the archive holds it and its file still has the SHA-256 recorded when it was "
+                "stored; failure reasons: 0112H (not held), 0119H (held with another SOP class), 0110H (its file "
+                "changed or is gone).");
+    const net::AeConfig cfg = serve_config(o, s);
+    write_all(format == "html" ? net::conformance_statement_html(cfg, p) : net::conformance_statement_md(cfg, p));
     return 0;
 }
 
@@ -1270,10 +1329,18 @@ int cmd_serve(const std::vector<std::string> &args) {
             }
         };
         h.n_handlers[net::sop::ModalityPerformedProcedureStep] = mpps->handler();
-        h.n_handlers[net::sop::StorageCommitmentPushModel] =
-            net::storage_commitment_handler([index](const std::string &cls, const std::string &inst) {
-                return failure_reason(index->verify(cls, inst));
-            });
+        // Reports that cannot use the N-ACTION's association go to the requestor's `dest` address.
+        net::CommitReportOptions reports;
+        reports.same_association = s.commitment_report_same;
+        reports.ae = cfg;
+        reports.locate = [destinations](const std::string &ae) -> std::optional<std::pair<std::string, uint16_t>> {
+            auto it = destinations.find(ae);
+            if (it == destinations.end()) return std::nullopt;
+            return it->second;
+        };
+        h.n_handlers[net::sop::StorageCommitmentPushModel] = net::storage_commitment_handler(
+            [index](const std::string &cls, const std::string &inst) { return failure_reason(index->verify(cls, inst)); },
+            std::move(reports));
         net::Server server(cfg, h);
         server.start(bind, port);
         g_server = &server;

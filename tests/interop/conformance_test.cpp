@@ -107,6 +107,39 @@ TEST(Conformance, EveryRowIsAcceptedByTheRunningServerAndOthersAreNot) {
     server.stop(SIGTERM);
 }
 
+TEST(Conformance, TheHtmlStatementIsCurrentAndStatesTheSameRows) {
+    const dk_test::ProcResult r = dk_test::run({DCMKIT_CLI, "conformance", "serve", "-aet", "ARCH", "--format", "html"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string kept = dk_test::read_bytes(kProject + "/conformance/dcmkit-serve.html");
+    EXPECT_TRUE(r.out == kept) << "conformance/dcmkit-serve.html is stale: regenerate it with\n"
+                                  "  dcmkit conformance serve -aet ARCH --format html > conformance/dcmkit-serve.html";
+    // The presentation context table's rows, read back from the HTML, are the Markdown's.
+    const std::string md = dk_test::read_bytes(kProject + "/conformance/dcmkit-serve.md");
+    const size_t start = r.out.find("<h4>4.2.3 Presentation contexts</h4>");
+    ASSERT_NE(start, std::string::npos);
+    const std::string table = r.out.substr(start, r.out.find("</table>", start) - start);
+    std::vector<std::pair<std::string, std::string>> html_rows, md_rows;
+    const std::regex tr("<tr><td>(.*?)</td><td>(.*?)</td>"), uid("<code>([0-9.]+)</code>");
+    for (auto it = std::sregex_iterator(table.begin(), table.end(), tr); it != std::sregex_iterator(); ++it) {
+        const std::string abstract = (*it)[1], syntaxes = (*it)[2];
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(abstract, m, uid)) << abstract;
+        const std::string sop = m[1];
+        for (auto t = std::sregex_iterator(syntaxes.begin(), syntaxes.end(), uid); t != std::sregex_iterator(); ++t)
+            html_rows.push_back({sop, (*t)[1]});
+    }
+    for (const Row &row : rows_of(md)) md_rows.push_back({row.abstract_syntax, row.transfer_syntax});
+    EXPECT_GT(html_rows.size(), 300u);
+    EXPECT_EQ(html_rows, md_rows);
+    // A standalone page: one html element, its tags balanced (every table closed).
+    EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
+    size_t opened = 0, closed = 0;
+    for (size_t p = 0; (p = r.out.find("<table>", p)) != std::string::npos; ++p) ++opened;
+    for (size_t p = 0; (p = r.out.find("</table>", p)) != std::string::npos; ++p) ++closed;
+    EXPECT_EQ(opened, closed);
+    EXPECT_GT(opened, 4u);
+}
+
 TEST(Conformance, AConfigurationFileDrivesTheServerAndItsStatementAlike) {
     // Fewer services and syntaxes, from `dcmkit serve --config`: the statement generated from the same
     // file lists exactly what the server then accepts.

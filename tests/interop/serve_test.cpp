@@ -108,6 +108,7 @@ protected:
             GTEST_SKIP() << "DCMTK tools not installed";
         instances = make_instances(tmp);
         move_port = dk_test::pick_free_port();
+        report_port = dk_test::pick_free_port();
         start();
         std::vector<std::string> argv = {"storescu", "-aec", "ARCH", "-to", "10", "127.0.0.1", std::to_string(port)};
         for (const auto &i : instances) argv.push_back(i.path);
@@ -117,7 +118,8 @@ protected:
     void start() {
         port = dk_test::start_server(server, [&](uint16_t p) {
             return std::vector<std::string>{DCMKIT_CLI, "serve", std::to_string(p), "--storage", archive, "-aet", "ARCH",
-                                            "--dest", "MOVESCU=127.0.0.1:" + std::to_string(move_port)};
+                                            "--dest", "MOVESCU=127.0.0.1:" + std::to_string(move_port),
+                                            "--dest", "MODALITY=127.0.0.1:" + std::to_string(report_port)};
         }, tmp / "serve.log");
         ASSERT_NE(port, 0) << server.log();
     }
@@ -134,7 +136,7 @@ protected:
     std::string archive = tmp.sub("archive");
     std::vector<Instance> instances;
     Child server;
-    uint16_t port = 0, move_port = 0;
+    uint16_t port = 0, move_port = 0, report_port = 0;
 };
 
 TEST_F(Serve, FindscuAtEveryLevelOfBothRoots) {
@@ -383,6 +385,36 @@ TEST_F(Serve, CommandLineCommitMppsAndMwl) {
 
     r = dk_test::run({DCMKIT_CLI, "mwl", "127.0.0.1", std::to_string(port), "-aec", "ARCH", "-k", "PatientName"});
     EXPECT_EQ(r.status, 0) << r.all();
+}
+
+TEST_F(Serve, CommandLineCommitTakesTheReportOnAnAssociationTheArchiveOpens) {
+    // `dcmkit commit --listen` releases as soon as the N-ACTION is answered (as IHE modalities do);
+    // the archive then opens an association to the address its `dest` gives the calling AE title.
+    std::vector<std::string> argv = {DCMKIT_CLI, "commit", "127.0.0.1", std::to_string(port), "-aec", "ARCH",
+                                     "-aet", "MODALITY", "--listen", std::to_string(report_port), "--wait", "20"};
+    for (const auto &i : instances) argv.push_back(i.path);
+    dk_test::ProcResult r = dk_test::run(argv);
+    EXPECT_EQ(r.status, 0) << r.all() << server.log();
+    EXPECT_NE(r.err.find(std::to_string(instances.size()) + " committed, 0 failed"), std::string::npos) << r.all();
+    for (const auto &i : instances) EXPECT_NE(r.out.find("committed\t" + i.sop), std::string::npos) << r.out;
+
+    // An altered file is reported failed the same way.
+    const std::string stored = archive + "/files/" + instances[0].sop + ".dcm";
+    std::string bytes = dk_test::read_bytes(stored);
+    bytes[bytes.size() - 1] ^= 0x5A;
+    dk_test::write_bytes(stored, bytes);
+    r = dk_test::run(argv);
+    EXPECT_EQ(r.status, 1) << r.all();
+    EXPECT_NE(r.out.find("failed\t" + instances[0].sop + "\t0110H"), std::string::npos) << r.all() << server.log();
+
+    // An AE title the archive has no address for gets no report: said plainly, exit 1.
+    argv[7] = "NOWHERE";
+    argv[11] = "3";
+    r = dk_test::run(argv);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("no report came to port " + std::to_string(report_port) + " as NOWHERE within 3 s"),
+              std::string::npos)
+        << r.all();
 }
 
 TEST(WorklistScu, AgainstWlmscpfs) {

@@ -115,7 +115,13 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
         o << " | " << role_text(s.scu, s.scp) << " | " << (s.extended_negotiation.empty() ? "None" : "SOP Class Extended Negotiation") << " |\n";
     }
 
-    o << "\n#### 4.2.4 User identity negotiation\n\n";
+    if (!product.service_notes.empty()) {
+        o << "\n#### 4.2.4 SOP specific conformance\n\n";
+        for (const auto &[service, text] : product.service_notes) o << "**" << service << ".** " << text << "\n\n";
+    } else {
+        o << "\n";
+    }
+    o << "#### 4.2." << (product.service_notes.empty() ? 4 : 5) << " User identity negotiation\n\n";
     if (config.user_identity_types.empty()) {
         o << "User Identity Negotiation (PS3.7 D.3.3.7) sub-items are accepted and ignored.\n\n";
     } else {
@@ -140,6 +146,103 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
          "are decoded to UTF-8 for matching; query responses are returned in ISO_IR 192 unless the query's set\n"
          "can hold them.\n\n";
     o << "## 7 Security\n\nNo security profiles are supported. Access can be limited to the calling AE titles above.\n";
+    return o.str();
+}
+
+namespace {
+
+/// Text of a Markdown line as HTML: escapes &, < and > (keeping the <br> the tables use), then
+/// `code` and **bold** spans.
+std::string inline_html(const std::string &md) {
+    std::string esc;
+    for (size_t i = 0; i < md.size(); ++i) {
+        if (md.compare(i, 4, "<br>") == 0) {
+            esc += "<br>";
+            i += 3;
+        } else if (md[i] == '&') {
+            esc += "&amp;";
+        } else if (md[i] == '<') {
+            esc += "&lt;";
+        } else if (md[i] == '>') {
+            esc += "&gt;";
+        } else {
+            esc += md[i];
+        }
+    }
+    std::string out;
+    bool code = false, bold = false;
+    for (size_t i = 0; i < esc.size(); ++i) {
+        if (esc[i] == '`') {
+            out += code ? "</code>" : "<code>";
+            code = !code;
+        } else if (!code && esc.compare(i, 2, "**") == 0) {
+            out += bold ? "</strong>" : "<strong>";
+            bold = !bold;
+            ++i;
+        } else {
+            out += esc[i];
+        }
+    }
+    if (code) out += "</code>";
+    if (bold) out += "</strong>";
+    return out;
+}
+
+std::vector<std::string> table_cells(const std::string &line) {
+    std::vector<std::string> cells;
+    size_t b = line.find('|') + 1;
+    for (size_t e; (e = line.find('|', b)) != std::string::npos; b = e + 1) {
+        std::string c = line.substr(b, e - b);
+        const size_t f = c.find_first_not_of(' '), l = c.find_last_not_of(' ');
+        cells.push_back(f == std::string::npos ? std::string() : c.substr(f, l - f + 1));
+    }
+    return cells;
+}
+
+}  // namespace
+
+std::string conformance_statement_html(const AeConfig &config, const ConformanceProduct &product) {
+    std::istringstream md(conformance_statement_md(config, product));
+    const std::string app = product.application.empty() ? product.name : product.application;
+    std::ostringstream o;
+    o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>DICOM Conformance Statement: "
+      << inline_html(app) << "</title>\n<style>\nbody{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.4}\n"
+      << "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #999;padding:.25em .5em;text-align:left;"
+         "vertical-align:top}\nth{background:#eee}code{font-size:90%}\n</style>\n</head>\n<body>\n";
+    std::string line, paragraph;
+    bool in_table = false;
+    auto end_paragraph = [&] {
+        if (!paragraph.empty()) o << "<p>" << inline_html(paragraph) << "</p>\n";
+        paragraph.clear();
+    };
+    while (std::getline(md, line)) {
+        if (line.rfind("|", 0) == 0) {
+            end_paragraph();
+            if (line.rfind("|---", 0) == 0) continue;  // the header separator
+            const bool header = !in_table;
+            if (header) o << "<table>\n";
+            in_table = true;
+            o << "<tr>";
+            for (const std::string &c : table_cells(line))
+                o << (header ? "<th>" : "<td>") << inline_html(c) << (header ? "</th>" : "</td>");
+            o << "</tr>\n";
+            continue;
+        }
+        if (in_table) o << "</table>\n";
+        in_table = false;
+        if (line.empty()) {
+            end_paragraph();
+        } else if (line[0] == '#') {
+            end_paragraph();
+            const size_t level = line.find_first_not_of('#');
+            o << "<h" << level << ">" << inline_html(line.substr(level + 1)) << "</h" << level << ">\n";
+        } else {
+            paragraph += paragraph.empty() ? line : "\n" + line;
+        }
+    }
+    if (in_table) o << "</table>\n";
+    end_paragraph();
+    o << "</body>\n</html>\n";
     return o.str();
 }
 

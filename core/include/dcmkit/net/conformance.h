@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dcmkit/net/ae_config.h"
@@ -17,6 +18,9 @@ struct ConformanceProduct {
     std::string application;       ///< e.g. "dcmkit serve"
     std::string description;       ///< a paragraph on what the application does
     uint16_t port = 0;             ///< the listening port, 0 = configurable
+    /// How the application behaves in services beyond what negotiation shows (PS3.2 A.4.2.x
+    /// "SOP specific conformance"), as (service, paragraph) pairs, in order.
+    std::vector<std::pair<std::string, std::string>> service_notes;
 };
 
 /// One row of the statement's presentation context tables (PS3.2 A.4.2.x): what an association
@@ -35,5 +39,9 @@ std::vector<ConformanceRow> conformance_rows(const AeConfig &config);
 /// contexts, extended negotiation, user identity), network interfaces, configuration, media (none),
 /// character sets, security. Deterministic: the same configuration gives the same text.
 std::string conformance_statement_md(const AeConfig &config, const ConformanceProduct &product);
+
+/// The same statement as a standalone HTML document (the Markdown above rendered: headings,
+/// paragraphs, tables, bold and code spans), for sites that publish statements on the web.
+std::string conformance_statement_html(const AeConfig &config, const ConformanceProduct &product);
 
 }  // namespace dcmkit::net
