@@ -13,6 +13,7 @@
 #include "dcmkit/file.h"
 #include "dcmkit/net/services.h"
 #include "query_scp.h"
+#include "store_send.h"
 
 namespace dcmkit::net {
 
@@ -102,60 +103,20 @@ void read_counts(const Command &c, RetrieveProgress &p) {
 }
 
 /// One C-STORE sub-operation of a C-MOVE or C-GET: a file and what its header says.
-struct SubOp {
-    std::string path, sop_class, sop_instance, ts;
-    uint64_t offset = 0, size = 0;
-    std::string error;  ///< the file could not be read
+struct SubOp : FileHead {
+    std::string error;  ///< the file could not be read, or lacks its UIDs
 };
 
 SubOp read_sub_op(const std::string &path) {
     SubOp op;
     op.path = path;
     try {
-        ReadOptions opt;
-        opt.stop_before_pixels = true;
-        DicomFile head = read_file(path, opt);
-        op.sop_class = raw_value(head.dataset, tags::SOPClassUID);
-        op.sop_instance = raw_value(head.dataset, tags::SOPInstanceUID);
-        op.ts = head.transfer_syntax;
-        op.offset = head.dataset_offset;
-        op.size = head.meta.source() ? head.meta.source()->size() - head.dataset_offset : 0;
+        static_cast<FileHead &>(op) = read_file_head(path);
         if (op.sop_class.empty() || op.sop_instance.empty()) op.error = "no SOP Class UID or SOP Instance UID";
     } catch (const Error &e) {
         op.error = e.what();
     }
     return op;
-}
-
-/// Sends the C-STORE-RQ of a sub-operation and its dataset (PS3.7 9.3.1.1), straight from the file
-/// when its transfer syntax was accepted (flat memory), else re-encoded in an accepted uncompressed
-/// one. The C-MOVE originator fields are set for C-MOVE sub-operations. Returns the Message ID.
-/// Throws Error(refused) when no context can carry it (nothing has been sent then).
-uint16_t send_sub_store(Association &a, const SubOp &op, uint16_t priority, const std::string &originator_ae,
-                        int originator_id) {
-    const PresentationContext *pc = op.size ? a.find_accepted(op.sop_class, op.ts) : nullptr;
-    std::optional<DicomFile> full;
-    if (!pc) {
-        for (const auto &u : uncompressed_transfer_syntaxes())
-            if ((pc = a.find_accepted(op.sop_class, u))) break;
-        if (!pc)
-            throw Error(Errc::refused, "no accepted presentation context can carry " + sop_name(op.sop_class) + " (" +
-                                           op.path + ")");
-        full = read_file(op.path);
-        if (full->syntax().encapsulated) transcode(*full, pc->transfer_syntax);  // decoded: never lossy on the way
-    }
-    const uint16_t id = a.next_message_id();
-    Dataset cmd = dimse::request(dimse::C_STORE_RQ, id, op.sop_class, true);
-    cmd.set_string(tg::AffectedSOPInstanceUID, op.sop_instance, VR::UI);
-    cmd.set_int(tg::Priority, priority, VR::US);
-    if (!originator_ae.empty()) {
-        cmd.set_string(tg::MoveOriginatorApplicationEntityTitle, originator_ae, VR::AE);
-        cmd.set_int(tg::MoveOriginatorMessageID, originator_id, VR::US);
-    }
-    a.send_command(pc->id, std::move(cmd));
-    if (full) a.send_dataset(pc->id, full->dataset);
-    else a.send_dataset_file(pc->id, op.path, op.offset, op.size);
-    return id;
 }
 
 /// PS3.4 C.4.2.3.1 / C.4.3.3.1: the final status of a C-MOVE or C-GET from its counts.
@@ -506,11 +467,11 @@ struct Operation {
             sc.user_identity.reset();
             std::set<std::pair<std::string, std::string>> seen;
             for (const auto &op : ops) {
-                if (!op.error.empty() || !seen.insert({op.sop_class, op.ts}).second) continue;
-                std::vector<std::string> ts = {op.ts};
-                if (!TransferSyntax::from_uid(op.ts).encapsulated || find_codec(op.ts))
+                if (!op.error.empty() || !seen.insert({op.sop_class, op.transfer_syntax}).second) continue;
+                std::vector<std::string> ts = {op.transfer_syntax};
+                if (!TransferSyntax::from_uid(op.transfer_syntax).encapsulated || find_codec(op.transfer_syntax))
                     for (const auto &u : uncompressed_transfer_syntaxes())
-                        if (u != op.ts) ts.push_back(u);
+                        if (u != op.transfer_syntax) ts.push_back(u);
                 sc.add(op.sop_class, ts, false, true);
             }
             try {
@@ -536,7 +497,8 @@ struct Operation {
                 fail(op, "the peer did not take the SCP role for " + sop_name(op.sop_class) + " (PS3.7 D.3.3.4)");
             } else {
                 try {
-                    const uint16_t id = send_sub_store(*store_assoc, op, req.priority, originator, originator_id);
+                    StoreResult sent;
+                    const uint16_t id = begin_store(*store_assoc, op, req.priority, sent, originator, originator_id);
                     const uint16_t s = await_store(*store_assoc, id, is_move);
                     switch (dimse::status_kind(s)) {
                     case dimse::StatusKind::Success: ++counts.completed; break;

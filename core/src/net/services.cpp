@@ -15,6 +15,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/uid.h"
 #include "query_scp.h"
+#include "store_send.h"
 
 namespace dcmkit::net {
 
@@ -59,7 +60,8 @@ uint16_t echo(Association &assoc) {
 /// Sends C-STORE-RQ and its dataset (PS3.7 9.1.1); returns the message ID to await.
 static uint16_t send_store(Association &assoc, const PresentationContext &pc, const std::string &sop_class,
                            const std::string &sop_instance, uint16_t priority,
-                           const std::function<uint64_t()> &send_data, StoreResult &r) {
+                           const std::function<uint64_t()> &send_data, StoreResult &r,
+                           const std::string &originator_ae = {}, int originator_id = 0) {
     r.sop_class_uid = sop_class;
     r.sop_instance_uid = sop_instance;
     r.transfer_syntax = pc.transfer_syntax;
@@ -67,6 +69,10 @@ static uint16_t send_store(Association &assoc, const PresentationContext &pc, co
     Dataset cmd = dimse::request(dimse::C_STORE_RQ, id, sop_class, true);
     cmd.set_string(dimse::tag::AffectedSOPInstanceUID, sop_instance, VR::UI);
     cmd.set_int(dimse::tag::Priority, priority, VR::US);
+    if (!originator_ae.empty()) {
+        cmd.set_string(dimse::tag::MoveOriginatorApplicationEntityTitle, originator_ae, VR::AE);
+        cmd.set_int(dimse::tag::MoveOriginatorMessageID, originator_id, VR::US);
+    }
     assoc.send_command(pc.id, std::move(cmd));
     r.bytes = send_data();
     return id;
@@ -95,40 +101,49 @@ static const Dataset &for_context(DicomFile &file, const PresentationContext &pc
     return file.dataset;
 }
 
-/// Starts the C-STORE of a file: everything but waiting for the response.
-static uint16_t begin_store_file(Association &assoc, const std::string &path, uint16_t priority, StoreResult &r) {
+FileHead read_file_head(const std::string &path) {
     ReadOptions opt;
     opt.stop_before_pixels = true;
     DicomFile head = read_file(path, opt);
-    const std::string sop_class = uid_value(head.dataset, tags::SOPClassUID);
-    const std::string sop_instance = uid_value(head.dataset, tags::SOPInstanceUID);
-    if (sop_class.empty() || sop_instance.empty())
-        throw Error(Errc::bad_value, "'" + path + "' has no SOP Class UID or SOP Instance UID");
-    const PresentationContext *pc = choose_context(assoc, sop_class, head.transfer_syntax);
+    FileHead f;
+    f.path = path;
+    f.sop_class = uid_value(head.dataset, tags::SOPClassUID);
+    f.sop_instance = uid_value(head.dataset, tags::SOPInstanceUID);
+    f.transfer_syntax = head.transfer_syntax;
+    f.offset = head.dataset_offset;
+    f.size = head.meta.source() ? head.meta.source()->size() - head.dataset_offset : 0;
+    return f;
+}
+
+uint16_t begin_store(Association &assoc, const FileHead &f, uint16_t priority, StoreResult &r,
+                     const std::string &originator_ae, int originator_id) {
+    if (f.sop_class.empty() || f.sop_instance.empty())
+        throw Error(Errc::bad_value, "'" + f.path + "' has no SOP Class UID or SOP Instance UID");
+    const PresentationContext *pc = choose_context(assoc, f.sop_class, f.transfer_syntax);
     if (!pc)
         throw Error(Errc::refused, "no accepted presentation context can carry " +
-                                       std::string(uid_find(sop_class) ? uid_find(sop_class)->name : sop_class.c_str()) +
-                                       " in " + std::string(head.syntax().name) + " ('" + path + "')");
-    if (pc->transfer_syntax == head.transfer_syntax && head.meta.source()) {
+                                       std::string(uid_find(f.sop_class) ? uid_find(f.sop_class)->name : f.sop_class.c_str()) +
+                                       " in " + std::string(TransferSyntax::from_uid(f.transfer_syntax).name) + " ('" +
+                                       f.path + "')");
+    if (pc->transfer_syntax == f.transfer_syntax && f.size) {
         // Straight from the file, a PDU at a time: no decode, no re-encode, flat memory.
-        const uint64_t n = head.meta.source()->size() - head.dataset_offset;
-        return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
-            assoc.send_dataset_file(pc->id, path, head.dataset_offset, n);
-            return n;
-        }, r);
+        return send_store(assoc, *pc, f.sop_class, f.sop_instance, priority, [&] {
+            assoc.send_dataset_file(pc->id, f.path, f.offset, f.size);
+            return f.size;
+        }, r, originator_ae, originator_id);
     }
-    DicomFile full = read_file(path);
-    r.transcoded = pc->transfer_syntax != head.transfer_syntax;
+    DicomFile full = read_file(f.path);
+    r.transcoded = pc->transfer_syntax != f.transfer_syntax;
     const Dataset &ds = for_context(full, *pc);
-    return send_store(assoc, *pc, sop_class, sop_instance, priority, [&] {
+    return send_store(assoc, *pc, f.sop_class, f.sop_instance, priority, [&] {
         assoc.send_dataset(pc->id, ds);
         return encoded_size(ds, TransferSyntax::from_uid(pc->transfer_syntax));
-    }, r);
+    }, r, originator_ae, originator_id);
 }
 
 StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority) {
     StoreResult r;
-    const uint16_t id = begin_store_file(assoc, path, priority, r);
+    const uint16_t id = begin_store(assoc, read_file_head(path), priority, r);
     r.status = await_response(assoc, dimse::C_STORE_RSP, id);
     return r;
 }
@@ -165,7 +180,7 @@ void store_files(Association &assoc, const std::vector<std::string> &paths,
         Pending p{i, {}};
         uint16_t id;
         try {
-            id = begin_store_file(assoc, paths[i], priority, p.result);
+            id = begin_store(assoc, read_file_head(paths[i]), priority, p.result);
         } catch (const Error &e) {
             if (!assoc.established()) throw;
             done(i, nullptr, &e);  // this file could not be sent; the association goes on
