@@ -744,26 +744,12 @@ public:
             }
         }
     }
-    /// A deep copy, as a new top-level dataset. A top-level dataset is encoded and read back (exact:
-    /// meta information and transfer syntax included); an item handle is copied element by element.
+    /// A deep copy, as a new top-level dataset (dk_dataset_clone): meta information and transfer
+    /// syntax included; an item's copy keeps the Specific Character Set it inherited from its root.
     Dataset clone() const {
-        const dk_write_options o = WriteOptions{}.to_c();
-        void *out = nullptr;
-        size_t size = 0;
-        const dk_result r = dk_dataset_write_memory(h_, &out, &size, &o);
-        if (r == DK_OK) {
-            const Buffer encoded(out, size);
-            return read_memory(encoded.data(), encoded.size());
-        }
-        if (r != DK_EINVAL) check(r);  // DK_EINVAL: an item handle, which cannot be written alone
-        // An item may hold text in the character set it inherits from its dataset, which the C ABI
-        // does not report: a copy without a Specific Character Set of its own gets UTF-8 when it
-        // needs more than ASCII.
-        const Snapshot s = snapshot();
-        Dataset c;
-        if (!s.has_charset() && s.has_non_ascii_text()) c.set_string(Tag(0x0008, 0x0005), "ISO_IR 192", "CS");
-        c.apply(s);
-        return c;
+        dk_dataset *out = nullptr;
+        check(dk_dataset_clone(&out, h_));
+        return Dataset(out);
     }
     /// Copies every element of `src` into this dataset, replacing those with the same tag; sequences
     /// are copied deeply.
@@ -1144,6 +1130,13 @@ struct NResult {
     std::optional<Dataset> dataset;  ///< the response's dataset, if any
 };
 
+/// What Association::find_all collected: the final C-FIND status (0x0000 Success, 0xFE00 after a
+/// cancel, a failure such as 0xA900 or 0xC000) and the matches received before it.
+struct FindResult {
+    uint16_t status = 0xFFFF;
+    std::vector<Dataset> matches;
+};
+
 /// An association requested by this AE (dk_assoc). Move-only; use it from one thread at a time.
 /// A failed call (NetworkError other than "refused") ends it; the destructor aborts it when it is
 /// still established.
@@ -1214,6 +1207,19 @@ public:
         if (ctx.error) std::rethrow_exception(ctx.error);
         track(r);
         return status;
+    }
+    /// C-FIND collecting every match (each a copy the caller owns) with the final status; at most
+    /// `max_matches` (0 = no limit), the query being cancelled past it (status 0xFE00 then).
+    FindResult find_all(const Dataset &identifier, const std::string &sop_class = "", size_t max_matches = 0) {
+        FindResult out;
+        out.status = find(
+            identifier,
+            [&](const Dataset &match) {
+                out.matches.push_back(match.clone());
+                return max_matches == 0 || out.matches.size() < max_matches;
+            },
+            sop_class);
+        return out;
     }
     /// C-MOVE of what `identifier` selects to `destination_ae`; `sop_class` "" = Study Root.
     RetrieveResult move(const std::string &destination_ae, const Dataset &identifier, const ProgressFn &progress = {},
