@@ -6,23 +6,30 @@
 //
 //   C#:   using (var ds = Dataset.ReadFile("ct.dcm")) { string n = ds.GetString("PatientName"); }
 //   Java: try (Dataset ds = Dataset.readFile("ct.dcm")) { String n = ds.getString("PatientName"); }
-%module dcmkit
+//
+// Servers: ServerHandler (swig_server.hpp) is a director class, so C# and Java subclasses override
+// its on_* methods and a Server calls them from its worker threads.
+%module(directors="1") dcmkit
 
 %{
 #include <cstdint>
 #include <string>
 #include <vector>
 #include "dcmkit/dcmkit.hpp"
+#include "swig_server.hpp"
 %}
 
 %include <stdint.i>
 %include <std_string.i>
 
 // Method names: C# PascalCase (GetString), Java lowerCamelCase (getString).
+// Member variables (the read-only info structs): C# properties (CallingAe), Java getters (getCallingAe()).
 #if defined(SWIGCSHARP)
 %rename("%(camelcase)s", %$isfunction) "";
+%rename("%(camelcase)s", %$isvariable) "";
 #elif defined(SWIGJAVA)
 %rename("%(lowercamelcase)s", %$isfunction) "";
+%rename("%(lowercamelcase)s", %$isvariable) "";
 #endif
 
 // size_t and uint64_t: C# ulong, Java long (not BigInteger).
@@ -87,6 +94,20 @@ static void dcmkit_throw(int cls, int code, const char *kind, const char *messag
   [global::System.Runtime.InteropServices.DllImport("$dllimport", EntryPoint="dcmkit_bytes_free")]
   static extern void dcmkit_bytes_free(global::System.IntPtr v);
 
+  [global::System.Runtime.InteropServices.DllImport("$dllimport", EntryPoint="DcmkitHandlerFailed")]
+  static extern void DcmkitHandlerFailed(string message);
+
+  /// Runs a ServerHandler override for its director: an exception must not unwind into the native
+  /// server, so it is reported (the director method then throws in C++) and a default returned.
+  public static T GuardHandler<T>(global::System.Func<T> handler) {
+    try {
+      return handler();
+    } catch (global::System.Exception e) {
+      DcmkitHandlerFailed(e.GetType().Name + ": " + e.Message);
+      return default(T);
+    }
+  }
+
   /// Copies a native byte vector (returned by the glue) into a byte[] and frees it.
   public static byte[] TakeBytes(global::System.IntPtr v) {
     if (v == global::System.IntPtr.Zero) return null;
@@ -145,6 +166,20 @@ extern "C" SWIGEXPORT void SWIGSTDCALL dcmkit_bytes_free(void *v) { delete stati
   public static Dataset ReadMemory(byte[] data) { return ReadMemory(data, (ulong)data.Length); }
   /// Sets raw value bytes (binary values little endian); `vr` is required.
   public void SetBytes(uint tag, string vr, byte[] data) { SetBytes(tag, vr, data, (ulong)data.Length); }
+%}
+
+// Association.Find: the matches as a list (FindResult.cs), built from the glue's FindMatches.
+%csmethodmodifiers dk::Association::collect_matches "internal";
+%typemap(cscode) dk::Association %{
+  /// C-FIND with `identifier` (Query/Retrieve Level and keys; none for the worklist): the matches
+  /// and the final status. `sopClass` "" = Study Root (1.2.840.10008.5.1.4.1.2.2.1).
+  public FindResult Find(Dataset identifier, string sopClass = "") {
+    using (FindMatches m = CollectMatches(identifier, sopClass)) {
+      var result = new FindResult(m.Status());
+      for (ulong i = 0; i < m.Size(); i++) result.Add(m.Take(i));
+      return result;
+    }
+  }
 %}
 
 #elif defined(SWIGJAVA)
@@ -247,11 +282,50 @@ DCMKIT_CLOSEABLE(dk::Association)
 %nojavaexception dk::Association::~Association;
 %rename(copy) dk::Dataset::clone;  // Object.clone() has another contract
 
+// Association.find: the matches as a list (FindResult.java), built from the glue's FindMatches; this
+// javacode replaces DCMKIT_CLOSEABLE's, so it repeats close().
+%javamethodmodifiers dk::Association::collect_matches "";
+%typemap(javacode) dk::Association %{
+  /** Releases the native object (same as delete()). */
+  @Override
+  public void close() { delete(); }
+
+  /** C-FIND with {@code identifier} (Query/Retrieve Level and keys; none for the worklist): the
+   *  matches and the final status. {@code sopClass} "" = Study Root (1.2.840.10008.5.1.4.1.2.2.1). */
+  public FindResult find(Dataset identifier, String sopClass) throws DicomException {
+    try (FindMatches m = collectMatches(identifier, sopClass)) {
+      FindResult result = new FindResult(m.status());
+      for (long i = 0; i < m.size(); i++) result.add(m.take(i));
+      return result;
+    }
+  }
+  public FindResult find(Dataset identifier) throws DicomException { return find(identifier, ""); }
+%}
+
 #endif
 
 // ---------------------------------------------------------------------------------------------
 // The API: a re-declared subset of dcmkit.hpp.
 // ---------------------------------------------------------------------------------------------
+// RetrieveResult: read-only, and its getters cannot fail.
+%immutable dk::RetrieveResult::status;
+%immutable dk::RetrieveResult::completed;
+%immutable dk::RetrieveResult::failed;
+%immutable dk::RetrieveResult::warning;
+%immutable dk::RetrieveResult::remaining;
+%immutable dk::RetrieveResult::cancelled;
+%immutable dk::RetrieveResult::stored;
+#if defined(SWIGJAVA)
+%nojavaexception dk::RetrieveResult::status;
+%nojavaexception dk::RetrieveResult::completed;
+%nojavaexception dk::RetrieveResult::failed;
+%nojavaexception dk::RetrieveResult::warning;
+%nojavaexception dk::RetrieveResult::remaining;
+%nojavaexception dk::RetrieveResult::cancelled;
+%nojavaexception dk::RetrieveResult::stored;
+%nojavaexception dk::RetrieveResult::~RetrieveResult;
+#endif
+
 namespace dk {
 
 %newobject Dataset::read_file;
@@ -261,6 +335,7 @@ namespace dk {
 %newobject Dataset::add_item;
 %newobject Dataset::clone;
 %newobject Association::connect;
+%newobject Association::collect_matches;
 
 /// A dataset (or a sequence item). Dispose()/close() frees it; items keep their dataset alive.
 class Dataset {
@@ -373,17 +448,46 @@ public:
     }
 };
 
-/// An Application Entity's configuration (title, SOP classes).
+/// An Application Entity's configuration (title, SOP classes, timeouts).
 class AE {
 public:
     AE(const std::string &title);
     ~AE();
     %extend {
+    /// An AE whose connection, association and DIMSE timeouts are `timeout_ms` (defaults: 10 s,
+    /// 30 s and 60 s).
+    AE(const std::string &title, int32_t timeout_ms) {
+        dk::AeOptions o;
+        o.connect_timeout_ms = o.artim_timeout_ms = o.dimse_timeout_ms = timeout_ms;
+        return new dk::AE(title, o);
+    }
     void add_verification() { $self->add_verification(); }
     void add_all_storage() { $self->add_all_storage(); }
+    /// A SOP class with the uncompressed transfer syntaxes, as SCU and SCP.
     void add_sop_class(const std::string &sop_class_uid) { $self->add_sop_class(sop_class_uid); }
-    void add_storage_for_file(const std::string &path) { $self->add_storage_for_files({path}); }
+    /// A SOP class with the uncompressed transfer syntaxes, as SCU (requesting) and/or SCP
+    /// (performing: a server's C-FIND, a C-GET's C-STOREs).
+    void add_sop_class(const std::string &sop_class_uid, bool as_scu, bool as_scp) {
+        $self->add_sop_class(sop_class_uid, {}, (as_scu ? DK_ROLE_SCU : 0u) | (as_scp ? DK_ROLE_SCP : 0u));
     }
+    void add_storage_for_file(const std::string &path) { $self->add_storage_for_files({path}); }
+    /// Study Root and Patient Root FIND, MOVE and GET as SCU (what find, move and get need).
+    void add_query_retrieve() { $self->add_query_retrieve(); }
+    /// The common storage SOP classes with the SCP role, to receive a C-GET's instances.
+    void add_get_storage() { $self->add_get_storage(); }
+    }
+};
+
+/// The final status and sub-operation counts of a C-MOVE or C-GET (read-only).
+%nodefaultctor RetrieveResult;
+struct RetrieveResult {
+    uint16_t status;     ///< 0x0000 Success, 0xB000 some sub-operations failed, 0xFE00 Cancel, 0xA7xx/0xA9xx/0xCxxx failures
+    uint16_t completed;  ///< sub-operations completed
+    uint16_t failed;     ///< sub-operations failed
+    uint16_t warning;    ///< sub-operations with a warning
+    int32_t remaining;   ///< -1 when the response does not say
+    bool cancelled;      ///< a C-CANCEL-RQ was sent
+    uint32_t stored;     ///< C-GET: instances received into the folder
 };
 
 /// An association requested by an AE; Dispose()/close() aborts it when still established.
@@ -402,12 +506,227 @@ public:
     int store_file(const std::string &path) { return $self->store_file(path); }
     /// C-STORE of a dataset in memory; the peer's status.
     int store_dataset(const dk::Dataset &ds) { return $self->store_dataset(ds); }
+    /// C-FIND collecting the matches (Find()/find() build the language's list from it).
+    dcmkit_swig::FindMatches *collect_matches(const dk::Dataset &identifier, const std::string &sop_class) {
+        return new dcmkit_swig::FindMatches($self->find_all(identifier, sop_class));
+    }
+    /// C-MOVE of what `identifier` selects (Query/Retrieve Level and unique keys) to
+    /// `destination_ae`, which the peer must know; `sop_class` "" = Study Root.
+    dk::RetrieveResult move(const std::string &destination_ae, const dk::Dataset &identifier,
+                            const std::string &sop_class = "") {
+        return $self->move(destination_ae, identifier, {}, sop_class);
+    }
+    /// C-GET of what `identifier` selects into `folder` (which must exist) as <SOP Instance UID>.dcm;
+    /// the AE needs add_get_storage(). `sop_class` "" = Study Root.
+    dk::RetrieveResult get(const dk::Dataset &identifier, const std::string &folder, const std::string &sop_class = "") {
+        return $self->get(identifier, folder, {}, sop_class);
+    }
     void release() { $self->release(); }
     void abort() { $self->abort(); }
     }
 };
 
 }  // namespace dk
+
+// ---------------------------------------------------------------------------------------------
+// Servers whose handlers are C# or Java code (swig_server.hpp): ServerHandler is a director class.
+//
+// Threads: handlers run on the native server's worker threads. Mono attaches such a thread on its
+// first call into managed code; SWIG's Java director attaches it to the JVM for each call and
+// detaches it afterwards (JNIEnvWrapper), so a worker never keeps the JVM from exiting.
+// Exceptions: one thrown by a C# or Java handler becomes a C++ exception in the director method,
+// which dcmkit_swig::Server remembers (LastHandlerError) and dk::Server turns into the request's
+// failure (association rejected, 0x0110 for C-ECHO, 0xA700 for C-STORE, 0xC000 for C-FIND).
+// Lifetime: a Server holds its handler; a started Server is reachable from a static set until
+// Stop()/stop() or Dispose()/close(), so neither it nor its handler is collected while workers may
+// call the handler.
+// ---------------------------------------------------------------------------------------------
+%feature("director") dcmkit_swig::ServerHandler;
+%nodefaultctor dcmkit_swig::AssocInfo;
+%nodefaultctor dcmkit_swig::StoreInfo;
+%nodefaultctor dcmkit_swig::FindInfo;
+%nodefaultctor dcmkit_swig::FindResponder;
+%feature("valuewrapper") dcmkit_swig::FindResponder;  // no default constructor (SWIG cannot see it is hidden)
+%nodefaultctor dcmkit_swig::FindMatches;
+%newobject dcmkit_swig::FindMatches::take;
+
+#if defined(SWIGCSHARP)
+
+// A C# exception must not unwind through the native frames that called the delegate: the director
+// delegates (csdirectorout below) run the handler under dcmkitPINVOKE.GuardHandler, which catches
+// it and reports its text here; the C++ director method then throws (directorout below).
+%{
+namespace dcmkit_swig {
+thread_local bool handler_failed = false;
+thread_local std::string handler_failure;
+inline void rethrow_handler_failure() {
+    if (!handler_failed) return;
+    handler_failed = false;
+    throw std::runtime_error(std::move(handler_failure));
+}
+}  // namespace dcmkit_swig
+extern "C" SWIGEXPORT void SWIGSTDCALL DcmkitHandlerFailed(const char *message) {
+    dcmkit_swig::handler_failed = true;
+    dcmkit_swig::handler_failure = message ? message : "handler failed";
+}
+%}
+%typemap(csdirectorout) int, bool "dcmkitPINVOKE.GuardHandler(() => $cscall)"
+%typemap(directorout) int %{ $result = ($1_ltype)$input; dcmkit_swig::rethrow_handler_failure(); %}
+%typemap(directorout) bool %{ $result = $input ? true : false; dcmkit_swig::rethrow_handler_failure(); %}
+
+// The identifier handed to OnFind is the handler's own copy (a C# object may outlive the call).
+%typemap(directorin) const dk::Dataset &identifier %{ $input = (void *)new dk::Dataset($1.clone()); %}
+%typemap(csdirectorin) const dk::Dataset &identifier "new Dataset($iminput, true)"
+
+// Server: keeps its handler, is rooted while started, and Dispose() stops it before letting go.
+%typemap(csconstruct, excode=SWIGEXCODE) dcmkit_swig::Server %{: this($imcall, true) {$excode
+    handlerRef = handler;
+  }%}
+%rename(StartNative) dcmkit_swig::Server::start;
+%rename(StopNative) dcmkit_swig::Server::stop;
+%csmethodmodifiers dcmkit_swig::Server::start "internal";
+%csmethodmodifiers dcmkit_swig::Server::stop "internal";
+%typemap(cscode) dcmkit_swig::Server %{
+  private ServerHandler handlerRef;  // called by the native server: lives as long as this object
+  private static readonly global::System.Collections.Generic.HashSet<Server> running =
+      new global::System.Collections.Generic.HashSet<Server>();
+
+  /// Binds `address` ("" = every address) and `port` (0 = a free one, see Port()) and serves in
+  /// the background until Stop() or Dispose().
+  public void Start(string address = "", ushort port = 0) {
+    StartNative(address, port);
+    lock (running) running.Add(this);
+  }
+  /// Stops accepting, lets running associations finish for up to `graceMs`, interrupts the rest and
+  /// waits for the workers (so no handler runs once it returns). Idempotent.
+  public void Stop(int graceMs = 10000) {
+    StopNative(graceMs);
+    lock (running) running.Remove(this);
+  }
+%}
+%typemap(csdisposing, methodname="Dispose", methodmodifiers="protected", parameters="bool disposing") dcmkit_swig::Server {
+    lock(this) {
+      if (swigCPtr.Handle != global::System.IntPtr.Zero) {
+        if (swigCMemOwn) {
+          swigCMemOwn = false;
+          $imcall;  // stops the server: no handler runs past this line
+        }
+        swigCPtr = new global::System.Runtime.InteropServices.HandleRef(null, global::System.IntPtr.Zero);
+      }
+      lock (running) running.Remove(this);
+      handlerRef = null;
+    }
+  }
+%typemap(csclassmodifiers) dcmkit_swig::FindMatches "internal class"
+
+#elif defined(SWIGJAVA)
+
+// A Java exception pending after a handler's upcall becomes a Swig::DirectorException (which clears
+// it and keeps its class name and message) thrown from the director method.
+%feature("director:except") %{
+  jthrowable $error = jenv->ExceptionOccurred();
+  if ($error) Swig::DirectorException::raise(jenv, $error);
+%}
+// Handlers may throw any exception (DicomException from the dataset calls, IOException…).
+%define DCMKIT_JAVA_HANDLER(METHOD)
+%javaexception("java.lang.Exception") dcmkit_swig::ServerHandler::METHOD %{
+    try {
+        $action
+    } catch (const dk::Error &e) {
+        dcmkit_throw(jenv, dcmkit_swig::kind_class(e), int(e.code()), e.kind(), e.what());
+        return $null;
+    } catch (const std::exception &e) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaRuntimeException, e.what());
+        return $null;
+    }
+%}
+%enddef
+DCMKIT_JAVA_HANDLER(on_associate)
+DCMKIT_JAVA_HANDLER(on_echo)
+DCMKIT_JAVA_HANDLER(on_store)
+DCMKIT_JAVA_HANDLER(on_find)
+%nojavaexception dcmkit_swig::ServerHandler::~ServerHandler;
+%nojavaexception dcmkit_swig::Server::~Server;
+%nojavaexception dcmkit_swig::FindMatches::~FindMatches;
+%nojavaexception dcmkit_swig::FindResponder::~FindResponder;
+%nojavaexception dcmkit_swig::AssocInfo::~AssocInfo;
+%nojavaexception dcmkit_swig::StoreInfo::~StoreInfo;
+%nojavaexception dcmkit_swig::FindInfo::~FindInfo;
+// Getters of plain copies and the handler's constructor cannot fail: no checked exception.
+%nojavaexception dcmkit_swig::ServerHandler::ServerHandler;
+%nojavaexception dcmkit_swig::FindResponder::cancelled;
+%nojavaexception dcmkit_swig::AssocInfo::calling_ae;
+%nojavaexception dcmkit_swig::AssocInfo::called_ae;
+%nojavaexception dcmkit_swig::AssocInfo::peer_address;
+%nojavaexception dcmkit_swig::StoreInfo::sop_class_uid;
+%nojavaexception dcmkit_swig::StoreInfo::sop_instance_uid;
+%nojavaexception dcmkit_swig::StoreInfo::transfer_syntax;
+%nojavaexception dcmkit_swig::StoreInfo::path;
+%nojavaexception dcmkit_swig::StoreInfo::in_storage_folder;
+%nojavaexception dcmkit_swig::FindInfo::sop_class_uid;
+%nojavaexception dcmkit_swig::FindInfo::level;
+%nojavaexception dcmkit_swig::Server::last_handler_error;
+
+// The identifier handed to onFind is the handler's own copy (a Java object may outlive the call).
+%typemap(directorin, descriptor="L$packagepath/$javaclassname;") const dk::Dataset &identifier
+  %{ *(dk::Dataset **)&$input = new dk::Dataset($1.clone()); %}
+%typemap(javadirectorin) const dk::Dataset &identifier "new $javaclassname($jniinput, true)"
+
+// Server: keeps its handler, is rooted while started, and close()/delete() stop it before letting go.
+%typemap(javaconstruct) dcmkit_swig::Server {
+    this($imcall, true);
+    handlerRef = handler;
+  }
+%rename(startNative) dcmkit_swig::Server::start;
+%rename(stopNative) dcmkit_swig::Server::stop;
+%javamethodmodifiers dcmkit_swig::Server::start "private";
+%javamethodmodifiers dcmkit_swig::Server::stop "private";
+%typemap(javainterfaces) dcmkit_swig::Server "AutoCloseable"
+%typemap(javacode) dcmkit_swig::Server %{
+  private ServerHandler handlerRef;  // called by the native server: lives as long as this object
+  private static final java.util.Set<Server> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Binds {@code address} ("" = every address) and {@code port} (0 = a free one, see port()) and
+   *  serves in the background until stop() or close(). */
+  public void start(String address, int port) throws DicomException {
+    startNative(address, port);
+    RUNNING.add(this);
+  }
+  public void start(String address) throws DicomException { start(address, 0); }
+  /** Stops accepting, lets running associations finish for up to {@code graceMs}, interrupts the
+   *  rest and waits for the workers (so no handler runs once it returns). Idempotent. */
+  public void stop(int graceMs) throws DicomException {
+    stopNative(graceMs);
+    RUNNING.remove(this);
+  }
+  public void stop() throws DicomException { stop(10000); }
+  /** Stops the server and releases it (same as delete()). */
+  @Override
+  public void close() { delete(); }
+%}
+%typemap(javadestruct, methodname="delete", methodmodifiers="public synchronized", parameters="") dcmkit_swig::Server {
+    if (swigCPtr != 0) {
+      if (swigCMemOwn) {
+        swigCMemOwn = false;
+        $jnicall;  // stops the server: no handler runs past this line
+      }
+      swigCPtr = 0;
+    }
+    RUNNING.remove(this);
+    handlerRef = null;
+  }
+%typemap(javaclassmodifiers) dcmkit_swig::FindMatches "class"
+DCMKIT_CLOSEABLE(dcmkit_swig::FindMatches)
+
+#endif
+
+%immutable;
+%include "swig_server.hpp"
+%mutable;
+
+#if defined(SWIGCSHARP)
+%typemap(csdirectorout) int, bool "$cscall"
+#endif
 
 // -- free functions --
 %inline %{

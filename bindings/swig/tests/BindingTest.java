@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.*;
 import java.util.*;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.*;
 import org.dcmkit.*;
 import org.junit.jupiter.api.*;
 
@@ -126,6 +128,236 @@ class BindingTest {
         }
         a.release();
         assertFalse(a.established());
+      }
+    }
+  }
+  // -- peers ------------------------------------------------------------------------------------
+
+  /** A DCMTK tool's exit code and output (stdout + stderr), TCP_NODELAY=1, killed after 30 s. */
+  static final class Run {
+    final int code;
+    final String out;
+    Run(int code, String out) { this.code = code; this.out = out; }
+  }
+  static Run tool(String... argv) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    pb.environment().put("TCP_NODELAY", "1");
+    Path log = Files.createTempFile(Paths.get(work), "tool", ".log");
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();  // this process only
+      fail(argv[0] + " still running after 30 s: " + Files.readString(log));
+    }
+    return new Run(p.exitValue(), Files.readString(log));
+  }
+  /** The first value dcmdump prints for {@code key} in {@code file}, brackets removed. */
+  static String dcmdumpValue(String file, String key) throws Exception {
+    String line = tool("dcmdump", "-q", "+P", key, file).out.split("\n")[0];
+    int open = line.indexOf('['), close = line.lastIndexOf(']');
+    return open >= 0 && close > open ? line.substring(open + 1, close) : null;
+  }
+
+  // -- SCP: handlers in Java, DCMTK's echoscu, storescu and findscu as peers ----------------------
+
+  /** Refuses REJECTME, throws for THROWER (association: THROWASSOC); records what it is asked. */
+  static class TestHandler extends ServerHandler {
+    final List<String> associations = Collections.synchronizedList(new ArrayList<>());
+    final List<String> stored = Collections.synchronizedList(new ArrayList<>());
+    final List<String> finds = Collections.synchronizedList(new ArrayList<>());
+    final List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    volatile int echoes;
+    volatile FindResponder kept;  // kept past its call: must refuse to emit then
+
+    @Override
+    public boolean onAssociate(AssocInfo info) {
+      associations.add(info.getCallingAe() + "->" + info.getCalledAe());
+      if (info.getCallingAe().equals("THROWASSOC")) throw new IllegalStateException("association refused by the test");
+      return !info.getCallingAe().equals("REJECTME");
+    }
+    @Override
+    public int onEcho(AssocInfo info) {
+      threads.add(Thread.currentThread().getName());
+      if (info.getCallingAe().equals("THROWER")) throw new IllegalStateException("echo refused by the test");
+      synchronized (this) { echoes++; }
+      return 0;
+    }
+    @Override
+    public int onStore(StoreInfo info) throws Exception {
+      if (info.getCallingAe().equals("THROWER")) throw new java.io.IOException("store refused by the test");
+      try (Dataset ds = Dataset.readFile(info.getPath())) {  // a checked DicomException may escape
+        stored.add(info.getSopInstanceUid() + "|" + ds.getString("PatientName") + "|" + info.getSopClassUid());
+      }
+      return 0;
+    }
+    @Override
+    public int onFind(FindInfo info, Dataset identifier, FindResponder responder) throws Exception {
+      kept = responder;
+      try (identifier) {
+        finds.add(info.getLevel() + "|" + identifier.getString("QueryRetrieveLevel") + "|" + identifier.getString("PatientName"));
+        for (String name : new String[] {"Find^One", "Find^Two"}) {
+          try (Dataset match = new Dataset()) {
+            match.setString("PatientName", name);
+            match.setString("StudyInstanceUID", "1.2.826.0.1.3680043.2.1125.89." + name.charAt(5));
+            if (!responder.emit(match)) return 0xFE00;
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Test
+  void serverWithJavaHandlers() throws Exception {
+    TestHandler handler = new TestHandler();
+    try (AE ae = new AE("DKSCP_JAVA")) {
+      ae.addVerification();
+      ae.addAllStorage();
+      ae.addSopClass("1.2.840.10008.5.1.4.1.2.2.1", false, true);  // Study Root FIND as SCP
+      try (Server server = new Server(ae, handler)) {
+        server.start("127.0.0.1", 0);
+        String p = Integer.toString(server.port());
+
+        Run r = tool("echoscu", "-aet", "ECHOER", "-aec", "DKSCP_JAVA", "127.0.0.1", p);
+        assertEquals(0, r.code, r.out);
+        assertEquals(1, handler.echoes);
+        assertTrue(handler.associations.contains("ECHOER->DKSCP_JAVA"), handler.associations.toString());
+
+        r = tool("storescu", "-aet", "STORER", "-aec", "DKSCP_JAVA", "127.0.0.1", p, path);
+        assertEquals(0, r.code, r.out);
+        assertEquals(List.of(golden.get("SOPInstanceUID") + "|" + golden.get("PatientName") + "|1.2.840.10008.5.1.4.1.1.7"),
+                     handler.stored);
+
+        // Thrown exceptions: failure statuses the peers report, and the server goes on.
+        r = tool("storescu", "-v", "-aet", "THROWER", "-aec", "DKSCP_JAVA", "127.0.0.1", p, path);
+        assertTrue(r.out.matches("(?is).*(0xa700|out ?of ?resources).*"), r.out);
+        assertTrue(server.lastHandlerError().contains("store refused by the test"), server.lastHandlerError());
+        r = tool("echoscu", "-v", "-aet", "THROWER", "-aec", "DKSCP_JAVA", "127.0.0.1", p);
+        assertTrue(r.out.matches("(?s).*0x0?110\\b.*"), r.out);  // echoscu: "Unknown Status: 0x110"
+        r = tool("echoscu", "-aet", "REJECTME", "-aec", "DKSCP_JAVA", "127.0.0.1", p);
+        assertTrue(r.code != 0 && r.out.contains("Rejected"), r.out);
+        r = tool("echoscu", "-aet", "THROWASSOC", "-aec", "DKSCP_JAVA", "127.0.0.1", p);
+        assertTrue(r.code != 0 && r.out.contains("Rejected"), r.out);
+        assertEquals(1, handler.echoes);
+        assertEquals(0, tool("echoscu", "-aet", "ECHOER", "-aec", "DKSCP_JAVA", "127.0.0.1", p).code);
+        assertEquals(2, handler.echoes);
+        // Handlers ran on the server's native threads, attached to the JVM for the call.
+        assertFalse(handler.threads.contains(Thread.currentThread().getName()), handler.threads.toString());
+
+        // C-FIND: the matches onFind emits reach findscu (which writes them out: -X).
+        Path rsp = Files.createDirectories(Paths.get(work, "findscu_java"));
+        r = tool("findscu", "-S", "-aet", "FINDER", "-aec", "DKSCP_JAVA", "-k", "QueryRetrieveLevel=STUDY", "-k",
+                 "PatientName=Find*", "-k", "StudyInstanceUID", "-X", "-od", rsp.toString(), "127.0.0.1", p);
+        assertEquals(0, r.code, r.out);
+        assertEquals(List.of("STUDY|STUDY|Find*"), handler.finds);
+        List<String> files;
+        try (Stream<Path> s = Files.list(rsp)) {
+          files = s.map(Path::toString).sorted().collect(Collectors.toList());
+        }
+        assertEquals(2, files.size(), files.toString());
+        assertEquals("Find^One", dcmdumpValue(files.get(0), "PatientName"));
+        assertEquals("Find^Two", dcmdumpValue(files.get(1), "PatientName"));
+        try (Dataset late = new Dataset()) {
+          assertThrows(InvalidArgumentException.class, () -> handler.kept.emit(late));
+        }
+        server.stop(5000);
+      }
+    }
+  }
+
+  // -- SCU Q/R against DCMTK's dcmqrscp; our Server as the C-MOVE destination ---------------------
+
+  static Dataset query(String level, String... keys) throws DicomException {
+    Dataset id = new Dataset();
+    id.setString("QueryRetrieveLevel", level);
+    for (String k : keys) {
+      int eq = k.indexOf('=');
+      if (eq < 0) id.setString(k, ""); else id.setString(k.substring(0, eq), k.substring(eq + 1));
+    }
+    return id;
+  }
+
+  @Test
+  void queryRetrieveAgainstDcmqrscp() throws Exception {
+    int qrPort = Integer.parseInt(System.getenv("DK_TEST_QR_PORT"));
+    int destPort = Integer.parseInt(System.getenv("DK_TEST_DEST_PORT"));
+    int count = Integer.parseInt(golden.get("QrCount"));
+    TreeMap<String, List<Integer>> studies = new TreeMap<>();
+    for (int i = 1; i <= count; i++) studies.computeIfAbsent(golden.get("QrStudy." + i), k -> new ArrayList<>()).add(i);
+    List<String> moved = Collections.synchronizedList(new ArrayList<>());
+    ServerHandler collector = new ServerHandler() {
+      @Override
+      public int onStore(StoreInfo info) {
+        moved.add(info.getSopInstanceUid());
+        return 0;
+      }
+    };
+    try (AE destAe = new AE("DKDEST"); AE ae = new AE("DKQR_JAVA", 20000)) {
+      destAe.addVerification();
+      destAe.addAllStorage();
+      ae.addQueryRetrieve();
+      ae.addGetStorage();
+      try (Server dest = new Server(destAe, collector);
+           Association a = Association.connect(ae, "127.0.0.1", qrPort, "QRSCP")) {
+        dest.start("127.0.0.1", destPort);
+
+        // C-FIND, study level: one match per study, with the values of the files dcmqrscp holds.
+        try (Dataset q = query("STUDY", "PatientName=Qr*", "StudyInstanceUID", "PatientID", "StudyDate", "AccessionNumber")) {
+          FindResult r = a.find(q);
+          assertEquals(0, r.status());
+          assertEquals(studies.size(), r.size());
+          for (Dataset m : r) {
+            try (m) {
+              String uid = m.getString("StudyInstanceUID");
+              assertTrue(studies.containsKey(uid), uid);
+              int first = studies.get(uid).get(0);
+              assertEquals(golden.get("QrPid." + first), m.getString("PatientID"));
+              assertEquals(golden.get("QrDate." + first), m.getString("StudyDate"));
+              assertEquals(golden.get("QrAcc." + first), m.getString("AccessionNumber"));
+            }
+          }
+        }
+        // C-FIND, image level in the first study.
+        String study1 = studies.firstKey();
+        List<String> expected1 = studies.get(study1).stream().map(i -> golden.get("QrSop." + i)).sorted().collect(Collectors.toList());
+        try (Dataset q = query("IMAGE", "StudyInstanceUID=" + study1,
+                               "SeriesInstanceUID=" + golden.get("QrSeries." + studies.get(study1).get(0)), "SOPInstanceUID")) {
+          FindResult r = a.find(q, "1.2.840.10008.5.1.4.1.2.2.1");
+          assertEquals(0, r.status());
+          List<String> got = new ArrayList<>();
+          for (Dataset m : r) got.add(m.getString("SOPInstanceUID"));
+          Collections.sort(got);
+          assertEquals(expected1, got);
+        }
+        // C-MOVE of the first study to DKDEST, our Server.
+        try (Dataset q = query("STUDY", "StudyInstanceUID=" + study1)) {
+          RetrieveResult r = a.move("DKDEST", q);
+          assertEquals(0, r.getStatus());
+          assertEquals(expected1.size(), r.getCompleted());
+          assertEquals(0, r.getFailed());
+          List<String> got = new ArrayList<>(moved);
+          Collections.sort(got);
+          assertEquals(expected1, got);
+        }
+        // C-GET of the second study into a folder.
+        String study2 = studies.lastKey();
+        Path into = Files.createDirectories(Paths.get(work, "got_java"));
+        try (Dataset q = query("STUDY", "StudyInstanceUID=" + study2)) {
+          RetrieveResult r = a.get(q, into.toString());
+          assertEquals(0, r.getStatus());
+          assertEquals(studies.get(study2).size(), r.getCompleted());
+          assertEquals(studies.get(study2).size(), r.getStored());
+          for (int i : studies.get(study2)) {
+            Path file = into.resolve(golden.get("QrSop." + i) + ".dcm");
+            assertTrue(Files.isRegularFile(file), file.toString());
+            try (Dataset got = Dataset.readFile(file.toString())) {
+              assertEquals(golden.get("QrName." + i), got.getString("PatientName"));
+              assertEquals(golden.get("QrSop." + i), got.getString("SOPInstanceUID"));
+            }
+          }
+        }
+        a.release();
+        dest.stop(5000);
       }
     }
   }

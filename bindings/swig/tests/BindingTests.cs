@@ -2,7 +2,9 @@
 // through DcmKit are compared with the golden values dcmdump printed for the same file.
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using DcmKit;
 
 static class BindingTests {
@@ -130,6 +132,268 @@ static class BindingTests {
     }
   }
 
+  // -- peers --------------------------------------------------------------------------------------
+
+  /// Runs a DCMTK tool (TCP_NODELAY=1), killed after 30 s; its exit code and stdout + stderr.
+  static int Tool(out string output, string tool, params string[] args) {
+    var psi = new ProcessStartInfo(tool, string.Join(" ", args.Select(a => "\"" + a + "\""))) {
+      UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+    };
+    psi.EnvironmentVariables["TCP_NODELAY"] = "1";
+    using (Process p = Process.Start(psi)) {
+      var stdout = p.StandardOutput.ReadToEndAsync();
+      var stderr = p.StandardError.ReadToEndAsync();
+      if (!p.WaitForExit(30000)) {
+        p.Kill();  // this process, by its handle
+        p.WaitForExit();
+        output = stdout.Result + stderr.Result;
+        throw new TimeoutException(tool + " still running after 30 s: " + output);
+      }
+      p.WaitForExit();  // and its output to the end
+      output = stdout.Result + stderr.Result;
+      return p.ExitCode;
+    }
+  }
+  /// The first value dcmdump prints for `key` in `file`, brackets removed.
+  static string DcmdumpValue(string file, string key) {
+    string output;
+    Tool(out output, "dcmdump", "-q", "+P", key, file);
+    string line = output.Split('\n')[0];
+    int open = line.IndexOf('['), close = line.LastIndexOf(']');
+    return open >= 0 && close > open ? line.Substring(open + 1, close - open - 1) : null;
+  }
+
+  // -- SCP: handlers in C#, DCMTK's echoscu, storescu and findscu as peers -------------------------
+
+  /// Refuses REJECTME, throws for THROWER (association: THROWASSOC); records what it is asked.
+  class TestHandler : ServerHandler {
+    public readonly List<string> Associations = new List<string>();
+    public readonly List<string> Stored = new List<string>();  // "SOP Instance UID|PatientName|class"
+    public readonly List<string> Finds = new List<string>();   // "level|QueryRetrieveLevel|PatientName key"
+    public FindResponder Kept;  // kept past its call: must refuse to emit then
+    public int Echoes;
+
+    public override bool OnAssociate(AssocInfo info) {
+      lock (this) Associations.Add(info.CallingAe + "->" + info.CalledAe);
+      if (info.CallingAe == "THROWASSOC") throw new InvalidOperationException("association refused by the test");
+      return info.CallingAe != "REJECTME";
+    }
+    public override int OnEcho(AssocInfo info) {
+      if (info.CallingAe == "THROWER") throw new InvalidOperationException("echo refused by the test");
+      lock (this) Echoes++;
+      return 0;
+    }
+    public override int OnStore(StoreInfo info) {
+      if (info.CallingAe == "THROWER") throw new InvalidOperationException("store refused by the test");
+      using (Dataset ds = Dataset.ReadFile(info.Path)) {  // the received file, during the call
+        lock (this) Stored.Add(info.SopInstanceUid + "|" + ds.GetString("PatientName") + "|" + info.SopClassUid);
+      }
+      return 0;
+    }
+    public override int OnFind(FindInfo info, Dataset identifier, FindResponder responder) {
+      Kept = responder;
+      using (identifier) {
+        lock (this) Finds.Add(info.Level + "|" + identifier.GetString("QueryRetrieveLevel") + "|" + identifier.GetString("PatientName"));
+        foreach (string name in new[] { "Find^One", "Find^Two" }) {
+          using (Dataset match = new Dataset()) {
+            match.SetString("PatientName", name);
+            match.SetString("StudyInstanceUID", "1.2.826.0.1.3680043.2.1125.88." + name.Length + name[5]);
+            if (!responder.Emit(match)) return 0xFE00;
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
+  static void Scp(string path, string work) {
+    const string StudyRootFind = "1.2.840.10008.5.1.4.1.2.2.1";
+    var handler = new TestHandler();
+    using (AE ae = new AE("DKSCP_CS"))
+    using (Server server = new Server(Configure(ae, StudyRootFind), handler)) {
+      server.Start("127.0.0.1", 0);
+      string port = server.Port().ToString(), output;
+
+      Equal(0, Tool(out output, "echoscu", "-aet", "ECHOER", "-aec", "DKSCP_CS", "127.0.0.1", port), "echoscu: " + output);
+      Equal(1, handler.Echoes, "OnEcho calls");
+      Check(handler.Associations.Contains("ECHOER->DKSCP_CS"), "OnAssociate saw ECHOER->DKSCP_CS: " + string.Join(",", handler.Associations));
+
+      Equal(0, Tool(out output, "storescu", "-aet", "STORER", "-aec", "DKSCP_CS", "127.0.0.1", port, path), "storescu: " + output);
+      Equal(1, handler.Stored.Count, "OnStore calls");
+      if (handler.Stored.Count == 1)
+        Equal(golden["SOPInstanceUID"] + "|" + golden["PatientName"] + "|1.2.840.10008.5.1.4.1.1.7", handler.Stored[0],
+              "OnStore: SOP Instance UID, PatientName read from info.Path, SOP class");
+
+      // Our SCU against our SCP, both through the binding.
+      using (AE scu = new AE("DKSCU_CS", 10000)) {
+        scu.AddVerification();
+        using (Association a = Association.Connect(scu, "127.0.0.1", server.Port(), "DKSCP_CS")) {
+          Equal(0, a.Echo(), "binding SCU -> binding SCP C-ECHO");
+          a.Release();
+        }
+      }
+      Equal(2, handler.Echoes, "OnEcho calls after our own echo");
+
+      // A handler that throws: a failure status the peer reports, and the server goes on.
+      int code = Tool(out output, "storescu", "-v", "-aet", "THROWER", "-aec", "DKSCP_CS", "127.0.0.1", port, path);
+      Check(System.Text.RegularExpressions.Regex.IsMatch(output, "(?i)0xa700|Out ?of ?Resources"),
+            "storescu reports 0xA700 for a throwing OnStore (exit " + code + "): " + output);
+      Check(server.LastHandlerError().Contains("store refused by the test"), "LastHandlerError: " + server.LastHandlerError());
+      code = Tool(out output, "echoscu", "-v", "-aet", "THROWER", "-aec", "DKSCP_CS", "127.0.0.1", port);
+      Check(System.Text.RegularExpressions.Regex.IsMatch(output, "0x0?110\\b"),  // echoscu: "Unknown Status: 0x110"
+            "echoscu reports 0x0110 for a throwing OnEcho (exit " + code + "): " + output);
+      code = Tool(out output, "echoscu", "-aet", "REJECTME", "-aec", "DKSCP_CS", "127.0.0.1", port);
+      Check(code != 0 && output.Contains("Rejected"), "echoscu rejected by OnAssociate returning false (exit " + code + "): " + output);
+      code = Tool(out output, "echoscu", "-aet", "THROWASSOC", "-aec", "DKSCP_CS", "127.0.0.1", port);
+      Check(code != 0 && output.Contains("Rejected"), "echoscu rejected by a throwing OnAssociate (exit " + code + "): " + output);
+      Equal(2, handler.Echoes, "no OnEcho for rejected associations");
+      Equal(0, Tool(out output, "echoscu", "-aet", "ECHOER", "-aec", "DKSCP_CS", "127.0.0.1", port), "echoscu after the failures: " + output);
+
+      // C-FIND: the matches OnFind emits reach findscu (which writes them out: -X).
+      string rsp = Path.Combine(work, "findscu_cs");
+      Directory.CreateDirectory(rsp);
+      Equal(0, Tool(out output, "findscu", "-S", "-aet", "FINDER", "-aec", "DKSCP_CS", "-k", "QueryRetrieveLevel=STUDY",
+                    "-k", "PatientName=Find*", "-k", "StudyInstanceUID", "-X", "-od", rsp, "127.0.0.1", port), "findscu: " + output);
+      Equal("STUDY|STUDY|Find*", handler.Finds.FirstOrDefault(), "OnFind: level and identifier");
+      string[] files = Directory.GetFiles(rsp).OrderBy(f => f).ToArray();
+      Equal(2, files.Length, "findscu responses");
+      if (files.Length == 2) {
+        Equal("Find^One", DcmdumpValue(files[0], "PatientName"), "first match, as findscu wrote it");
+        Equal("Find^Two", DcmdumpValue(files[1], "PatientName"), "second match, as findscu wrote it");
+      }
+      using (Dataset late = new Dataset())
+        Throws<InvalidArgumentException>(() => handler.Kept.Emit(late), "FindResponder.Emit after OnFind returned");
+      server.Stop(5000);
+    }
+    GC.KeepAlive(handler);
+  }
+
+  static AE Configure(AE ae, string findClass) {
+    ae.AddVerification();
+    ae.AddAllStorage();
+    ae.AddSopClass(findClass, false, true);  // C-FIND as SCP: OnFind answers it
+    return ae;
+  }
+
+  // -- SCU Q/R against DCMTK's dcmqrscp; our Server as the C-MOVE destination ---------------------
+
+  static Dataset Query(string level, params string[] keys) {
+    var id = new Dataset();
+    id.SetString("QueryRetrieveLevel", level);
+    foreach (string k in keys) {
+      int eq = k.IndexOf('=');
+      if (eq < 0) id.SetString(k, ""); else id.SetString(k.Substring(0, eq), k.Substring(eq + 1));
+    }
+    return id;
+  }
+
+  /// Starts a server and drops every reference to it but a weak one: running, it must stay alive
+  /// (and its handler with it) until disposed.
+  static WeakReference StartUnreferenced(out ushort port) {
+    using (AE ae = new AE("DKWEAK")) {
+      ae.AddVerification();
+      var server = new Server(ae, new DelegateServerHandler { Echo = info => 0 });
+      server.Start("127.0.0.1", 0);
+      port = server.Port();
+      return new WeakReference(server);
+    }
+  }
+
+  static void Lifetime() {
+    ushort port;
+    WeakReference weak = StartUnreferenced(out port);
+    for (int i = 0; i < 3; i++) {
+      GC.Collect();
+      GC.WaitForPendingFinalizers();
+    }
+    string output;
+    Equal(0, Tool(out output, "echoscu", "-aec", "DKWEAK", "127.0.0.1", port.ToString()), "echoscu to an unreferenced running server: " + output);
+    var server = weak.Target as Server;
+    Check(server != null, "a running server is not collected");
+    if (server != null) server.Dispose();
+    Check(Tool(out output, "echoscu", "-aec", "DKWEAK", "127.0.0.1", port.ToString()) != 0, "disposed server stopped: " + output);
+  }
+
+  static void QueryRetrieve(string work) {
+    ushort qrPort = ushort.Parse(Environment.GetEnvironmentVariable("DK_TEST_QR_PORT"));
+    ushort destPort = ushort.Parse(Environment.GetEnvironmentVariable("DK_TEST_DEST_PORT"));
+    int count = int.Parse(golden["QrCount"]);
+    var studies = new SortedDictionary<string, List<int>>(StringComparer.Ordinal);  // study UID -> instances
+    for (int i = 1; i <= count; i++) {
+      if (!studies.ContainsKey(golden["QrStudy." + i])) studies[golden["QrStudy." + i]] = new List<int>();
+      studies[golden["QrStudy." + i]].Add(i);
+    }
+    var moved = new List<string>();  // the instances the C-MOVE brings to our destination
+    var collector = new DelegateServerHandler { Store = info => { lock (moved) moved.Add(info.SopInstanceUid); return 0; } };
+    using (AE destAe = new AE("DKDEST"))
+    using (AE ae = new AE("DKQR_CS", 20000)) {
+      destAe.AddVerification();
+      destAe.AddAllStorage();
+      ae.AddQueryRetrieve();
+      ae.AddGetStorage();
+      using (Server dest = new Server(destAe, collector))
+      using (Association a = Association.Connect(ae, "127.0.0.1", qrPort, "QRSCP")) {
+        dest.Start("127.0.0.1", destPort);
+
+        // C-FIND, study level: one match per study, with dcmqrscp's values of the files.
+        using (Dataset q = Query("STUDY", "PatientName=Qr*", "StudyInstanceUID", "PatientID", "StudyDate", "AccessionNumber")) {
+          FindResult r = a.Find(q);
+          Equal(0, r.Status, "C-FIND status");
+          Equal(studies.Count, r.Count, "C-FIND study matches");
+          foreach (Dataset m in r) {
+            string uid = m.GetString("StudyInstanceUID");
+            Check(studies.ContainsKey(uid), "matched study " + uid);
+            if (!studies.ContainsKey(uid)) continue;
+            int first = studies[uid][0];
+            Equal(golden["QrPid." + first], m.GetString("PatientID"), "PatientID of " + uid);
+            Equal(golden["QrDate." + first], m.GetString("StudyDate"), "StudyDate of " + uid);
+            Equal(golden["QrAcc." + first], m.GetString("AccessionNumber"), "AccessionNumber of " + uid);
+            m.Dispose();
+          }
+        }
+        // C-FIND, image level in the first study: its SOP Instance UIDs.
+        string study1 = studies.Keys.First();
+        var expected1 = studies[study1].Select(i => golden["QrSop." + i]).OrderBy(u => u, StringComparer.Ordinal).ToList();
+        using (Dataset q = Query("IMAGE", "StudyInstanceUID=" + study1, "SeriesInstanceUID=" + golden["QrSeries." + studies[study1][0]], "SOPInstanceUID")) {
+          FindResult r = a.Find(q);
+          Equal(0, r.Status, "C-FIND image level status");
+          Equal(string.Join(",", expected1), string.Join(",", r.Select(m => m.GetString("SOPInstanceUID")).OrderBy(u => u, StringComparer.Ordinal)),
+                "image-level SOP Instance UIDs");
+        }
+        // C-MOVE of the first study to DKDEST, our Server.
+        using (Dataset q = Query("STUDY", "StudyInstanceUID=" + study1)) {
+          RetrieveResult r = a.Move("DKDEST", q);
+          Equal((ushort)0, r.Status, "C-MOVE status");
+          Equal((ushort)expected1.Count, r.Completed, "C-MOVE completed");
+          Equal((ushort)0, r.Failed, "C-MOVE failed");
+          lock (moved) Equal(string.Join(",", expected1), string.Join(",", moved.OrderBy(u => u, StringComparer.Ordinal)),
+                                 "instances the move destination received");
+        }
+        // C-GET of the second study into a folder.
+        string study2 = studies.Keys.Last();
+        string into = Path.Combine(work, "got_cs");
+        Directory.CreateDirectory(into);
+        using (Dataset q = Query("STUDY", "StudyInstanceUID=" + study2)) {
+          RetrieveResult r = a.Get(q, into);
+          Equal((ushort)0, r.Status, "C-GET status");
+          Equal((ushort)studies[study2].Count, r.Completed, "C-GET completed");
+          Equal((uint)studies[study2].Count, r.Stored, "C-GET stored");
+          foreach (int i in studies[study2]) {
+            string file = Path.Combine(into, golden["QrSop." + i] + ".dcm");
+            Check(File.Exists(file), "C-GET wrote " + file);
+            if (!File.Exists(file)) continue;
+            using (Dataset got = Dataset.ReadFile(file)) {
+              Equal(golden["QrName." + i], got.GetString("PatientName"), "PatientName of the retrieved instance");
+              Equal(golden["QrSop." + i], got.GetString("SOPInstanceUID"), "SOP Instance UID of the retrieved instance");
+            }
+          }
+        }
+        a.Release();
+        dest.Stop(5000);
+      }
+    }
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -148,6 +412,9 @@ static class BindingTests {
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),
       new KeyValuePair<string, Action>("errors", () => Errors(work)),
       new KeyValuePair<string, Action>("network", () => Network(path, outPath, port)),
+      new KeyValuePair<string, Action>("scp", () => Scp(path, work)),
+      new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),
+      new KeyValuePair<string, Action>("lifetime", Lifetime),
     };
     foreach (var s in steps) {
       try { s.Value(); Console.WriteLine("ran " + s.Key); }

@@ -1,0 +1,242 @@
+// swig_server.hpp — what the C# and Java bindings add over dk::Server (dcmkit.hpp): a handler class
+// whose virtual methods C# or Java code overrides (SWIG directors), and a server that calls it.
+//
+// dk::Server takes std::functions, which SWIG cannot build from a C# delegate or a Java lambda; a
+// class with virtual methods is what a director can subclass. Everything here is plain C++ over
+// dcmkit.hpp (no JNI, no P/Invoke): the language-specific parts (exception guards, keeping the
+// handler alive) are in dcmkit.i.
+#ifndef DCMKIT_SWIG_SERVER_HPP
+#define DCMKIT_SWIG_SERVER_HPP
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "dcmkit/dcmkit.hpp"
+
+namespace dcmkit_swig {
+
+/// What a server knows about an association.
+struct AssocInfo {
+    std::string calling_ae;    ///< the peer's AE title
+    std::string called_ae;     ///< the AE title the peer asked for
+    std::string peer_address;  ///< "host:port" of the peer
+};
+
+/// An instance received by C-STORE (with its association's AssocInfo). A flat copy: a handler may
+/// keep it after returning, unlike `path`, whose file is only guaranteed during the call.
+struct StoreInfo : AssocInfo {
+    std::string sop_class_uid, sop_instance_uid;
+    std::string transfer_syntax;     ///< the syntax it was received in
+    std::string path;                ///< a complete Part 10 file of the instance
+    bool in_storage_folder = false;  ///< `path` is in the storage folder: it stays there on success
+};
+
+/// A C-FIND as a find handler sees it (with its association's AssocInfo).
+struct FindInfo : AssocInfo {
+    std::string sop_class_uid;  ///< the information model (Study Root FIND, Modality Worklist…)
+    std::string level;          ///< Query/Retrieve Level ("" for the worklist)
+};
+
+/// Sends the matches of one C-FIND. Valid while its on_find call runs, on that call's thread only:
+/// a copy kept past the call (a C# or Java object may be) throws InvalidArgument instead of touching
+/// a request that is over.
+class FindResponder {
+public:
+    /// Sends `match` as a pending response; false once the peer cancelled (stop emitting then).
+    bool emit(const dk::Dataset &match) {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        if (!s_->emit) throw dk::InvalidArgument(DK_EINVAL, "FindResponder: the C-FIND it answered is over");
+        if (std::this_thread::get_id() != s_->thread)
+            throw dk::InvalidArgument(DK_EINVAL, "FindResponder: emit from the thread of the find handler only");
+        if (s_->cancelled) return false;
+        if (!(*s_->emit)(match)) s_->cancelled = true;
+        return !s_->cancelled;
+    }
+    /// Whether the peer cancelled the query (C-CANCEL-RQ).
+    bool cancelled() const {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        return s_->cancelled;
+    }
+
+#ifndef SWIG
+    /// A responder over `emit`, open until close().
+    explicit FindResponder(const dk::Server::FindEmit &emit) : s_(std::make_shared<State>()) {
+        s_->emit = &emit;
+        s_->thread = std::this_thread::get_id();
+    }
+    void close() {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        s_->emit = nullptr;
+    }
+
+private:
+    struct State {
+        mutable std::mutex mu;
+        const dk::Server::FindEmit *emit = nullptr;  // null once the handler returned
+        std::thread::id thread;
+        bool cancelled = false;
+    };
+    std::shared_ptr<State> s_;  // shared by the copies handed to C# or Java
+#endif
+};
+
+/// The handlers of a Server: override what you serve. Called from the server's worker threads,
+/// several at once when several associations are served: overrides must be thread-safe. An
+/// exception thrown by an override fails its request (the association is rejected, or the status is
+/// 0x0110 for C-ECHO, 0xA700 for C-STORE, 0xC000 for C-FIND); so does a status outside 0..0xFFFF.
+class ServerHandler {
+public:
+    virtual ~ServerHandler() = default;
+    /// An association request: true accepts it (negotiated with the AE's SOP classes). Default: accept.
+    virtual bool on_associate(AssocInfo info) {
+        (void)info;
+        return true;
+    }
+    /// A C-ECHO: the response status. Default: 0x0000 Success.
+    virtual int on_echo(AssocInfo info) {
+        (void)info;
+        return 0x0000;
+    }
+    /// A C-STORE, once the instance is in the file `info.path`: the response status. Default: Success
+    /// when the server has a storage folder (the file stays there), else 0xA700 (nowhere to keep it).
+    virtual int on_store(StoreInfo info) { return info.in_storage_folder ? 0x0000 : 0xA700; }
+    /// A C-FIND on a SOP class the AE accepts as SCP: emit each match of `identifier` through
+    /// `responder`, then return the final status (0x0000; a failure such as 0xA900, 0xC000).
+    /// `identifier` is the handler's own copy. Default: 0x0122 (SOP class not supported).
+    virtual int on_find(FindInfo info, const dk::Dataset &identifier, FindResponder responder) {
+        (void)info;
+        (void)identifier;
+        (void)responder;
+        return 0x0122;
+    }
+};
+
+/// A DICOM server (dk::Server) whose requests go to a ServerHandler. Not copyable: its handlers
+/// point at it. Destroying it stops it first (waiting for running handlers).
+class Server {
+public:
+    /// A server for `ae` (give it add_verification(), add_all_storage(), Q/R classes as SCP…) calling
+    /// `handler`, which must outlive it (the bindings keep it alive); null = the defaults above.
+    Server(const dk::AE &ae, ServerHandler *handler) : handler_(handler ? handler : &defaults_) {
+        dk::Server::Handlers h;
+        h.on_associate = [this](const dk::AssocInfo &a) {
+            return guard([&] { return handler_->on_associate(info_of(a)); });
+        };
+        h.on_echo = [this](const dk::AssocInfo &a) {
+            return guard([&] { return status_of(handler_->on_echo(info_of(a)), "on_echo"); });
+        };
+        h.on_store = [this](const dk::StoreInfo &s) {
+            return guard([&] {
+                StoreInfo i;
+                static_cast<AssocInfo &>(i) = info_of(s.assoc);
+                i.sop_class_uid = s.sop_class_uid;
+                i.sop_instance_uid = s.sop_instance_uid;
+                i.transfer_syntax = s.transfer_syntax;
+                i.path = s.path;
+                i.in_storage_folder = has_storage_folder_;
+                return status_of(handler_->on_store(i), "on_store");
+            });
+        };
+        h.on_find = [this](const dk::FindInfo &f, const dk::Dataset &identifier, const dk::Server::FindEmit &emit) {
+            return guard([&] {
+                FindInfo i;
+                static_cast<AssocInfo &>(i) = info_of(f.assoc);
+                i.sop_class_uid = f.sop_class_uid;
+                i.level = f.level;
+                FindResponder responder(emit);
+                struct Close {  // whatever the handler does, its responder is closed when it returns
+                    FindResponder &r;
+                    ~Close() { r.close(); }
+                } close{responder};
+                return status_of(handler_->on_find(i, identifier, responder), "on_find");
+            });
+        };
+        server_ = std::make_unique<dk::Server>(ae, std::move(h));
+    }
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+    ~Server() { server_.reset(); }  // stops (waits for running handlers) before handler_ may go
+
+    /// Stores received instances as <SOP Instance UID>.dcm in `folder` (which must exist). Before start().
+    void set_storage_folder(const std::string &folder, bool fsync = true) {
+        server_->set_storage_folder(folder, fsync);
+        has_storage_folder_ = true;
+    }
+    /// Binds `address` ("" = every address) and `port` (0 = a free one) and serves in the background.
+    void start(const std::string &address = "", uint16_t port = 0) { server_->start(address, port); }
+    /// The port listened on (after start()).
+    uint16_t port() const { return server_->port(); }
+    /// Stops accepting, lets running associations finish for up to `grace_ms`, interrupts the rest
+    /// and waits for the workers (and so for running handlers). Idempotent.
+    void stop(int32_t grace_ms = 10000) { server_->stop(grace_ms); }
+    /// The message of the last exception a handler threw ("" when none): what a failure status
+    /// sent to a peer does not say.
+    std::string last_handler_error() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return last_error_;
+    }
+
+#ifndef SWIG  // SWIG's parser needs none of this (and not the trailing return type)
+private:
+    static AssocInfo info_of(const dk::AssocInfo &a) { return AssocInfo{a.calling_ae, a.called_ae, a.peer_address}; }
+    static uint16_t status_of(int status, const char *handler) {
+        if (status < 0 || status > 0xFFFF)
+            throw dk::InvalidArgument(DK_EINVAL, std::string(handler) + " returned " + std::to_string(status) +
+                                                     ", not a DIMSE status (0..0xFFFF)");
+        return uint16_t(status);
+    }
+    /// Calls `f`, remembering the message of what it throws before letting dk::Server turn it
+    /// into a failure status.
+    template <class F>
+    auto guard(F &&f) -> decltype(f()) {
+        try {
+            return f();
+        } catch (const std::exception &e) {
+            remember(e.what());
+            throw;
+        } catch (...) {
+            remember("unknown exception");
+            throw;
+        }
+    }
+    void remember(const std::string &what) {
+        std::lock_guard<std::mutex> lock(mu_);
+        last_error_ = what;
+    }
+
+    ServerHandler defaults_;
+    ServerHandler *handler_;
+    bool has_storage_folder_ = false;
+    mutable std::mutex mu_;
+    std::string last_error_;
+    std::unique_ptr<dk::Server> server_;  // last: destroyed (stopped) first
+#endif
+};
+
+/// What Association.find collected (dk::FindResult), handed over one match at a time: the bindings
+/// build a C# or Java list from it.
+class FindMatches {
+public:
+#ifndef SWIG
+    explicit FindMatches(dk::FindResult r) : r_(std::move(r)) {}
+#endif
+    int status() const { return r_.status; }
+    size_t size() const { return r_.matches.size(); }
+    /// Match `index`, moved out (a second take of the same index throws).
+    dk::Dataset *take(size_t index) {
+        if (index >= r_.matches.size() || !r_.matches[index])
+            throw dk::InvalidArgument(DK_EINVAL, "FindMatches: no match " + std::to_string(index));
+        return new dk::Dataset(std::move(r_.matches[index]));
+    }
+
+private:
+    dk::FindResult r_;
+};
+
+}  // namespace dcmkit_swig
+
+#endif  // DCMKIT_SWIG_SERVER_HPP
