@@ -91,6 +91,66 @@ class BindingTest {
     }
   }
 
+  // -- UTF-8 (ISO_IR 192): real UTF-8 across JNI, not Java's modified UTF-8 -------------------------
+
+  static final String[] UNICODE = {
+    "Smile\uD83D\uDE00^Face",    // U+1F600 outside the BMP: a 4-byte UTF-8 sequence, a surrogate pair in Java
+    "M\u00FCller^Ren\u00E9e",     // accented Latin
+    "\u5C71\u7530^\u592A\u90CE", // CJK (山田^太郎)
+    "\uD840\uDC0B\u00E9\uD83D\uDE00x",  // U+2000B (CJK Extension B), é, U+1F600
+  };
+
+  @Test
+  void unicodeRoundTripComparedWithDcmdump() throws Exception {
+    for (int i = 0; i < UNICODE.length; i++) {
+      String value = UNICODE[i];
+      String out = Paths.get(work, "out_java_utf8_" + i + ".dcm").toString();
+      try (Dataset ds = Dataset.readFile(path)) {
+        ds.setString("SpecificCharacterSet", "ISO_IR 192");
+        ds.setString("PatientName", value);
+        ds.setString(0x00081030L, value);  // StudyDescription (LO), by tag
+        assertEquals(value, ds.getString("PatientName"));
+        assertEquals(value, ds.getString(0x00081030L));
+        ds.writeFile(out);
+      }
+      // The peer reads the bytes written: dcmdump prints UTF-8 values as they are (+U8 converts to
+      // UTF-8, a no-op for ISO_IR 192), and its output is read as UTF-8.
+      assertEquals(value, dcmdumpValue(out, "PatientName"), "dcmdump PatientName of " + out);
+      assertEquals(value, tool("dcmdump", "-q", "+U8", "+P", "StudyDescription", out).out.split("\\[|\\]")[1]);
+      try (Dataset back = Dataset.readFile(out)) {
+        assertEquals(value, back.getString("PatientName"));
+        assertEquals(value, back.getString("StudyDescription"));
+      }
+    }
+  }
+
+  @Test
+  void readsFourByteUtf8MadeByDump2dcm() throws Exception {
+    // The dump file's values are raw UTF-8 bytes (written here, not through a Java String).
+    Path dump = Paths.get(work, "utf8_java.dump");
+    Path file = Paths.get(work, "utf8_java.dcm");
+    byte[] name = {'A', (byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80, '^', (byte) 0xC3, (byte) 0xA9,
+                   (byte) 0xE5, (byte) 0xB1, (byte) 0xB1, (byte) 0xF0, (byte) 0xA0, (byte) 0x80, (byte) 0x8B};
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.writeBytes("(0008,0005) CS [ISO_IR 192]\n(0010,0010) PN [".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    b.writeBytes(name);
+    b.writeBytes("]\n(0010,0020) LO [ID42]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    Files.write(dump, b.toByteArray());
+    Run r = tool("dump2dcm", "-q", dump.toString(), file.toString());
+    assertEquals(0, r.code, "dump2dcm: " + r.out);
+    String expected = "A\uD83D\uDE00^\u00E9\u5C71\uD840\uDC0B";
+    assertEquals(expected, new String(name, java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(expected, dcmdumpValue(file.toString(), "PatientName"));
+    try (Dataset ds = Dataset.readFile(file.toString())) {
+      assertEquals(expected, ds.getString("PatientName"));
+      assertEquals(expected, ds.getString(0x00100010L));
+      assertEquals("ID42", ds.getString("PatientID"));
+      // and back: the same bytes in the encoded dataset
+      ds.setString("PatientID", ds.getString("PatientName"));
+      assertEquals(expected, ds.getString("PatientID"));
+    }
+  }
+
   @Test
   void errors() throws DicomException {
     assertThrows(ParseException.class, () -> Dataset.readMemory(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}));

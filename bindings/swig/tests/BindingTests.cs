@@ -135,9 +135,58 @@ static class BindingTests {
   // -- peers --------------------------------------------------------------------------------------
 
   /// Runs a DCMTK tool (TCP_NODELAY=1), killed after 30 s; its exit code and stdout + stderr.
+  // UTF-8 (ISO_IR 192) values both ways, outside the BMP too: set, read back, written, and read by
+  // dcmdump (which prints the raw UTF-8 bytes; +U8 converts to UTF-8, a no-op here); and a file made
+  // by dump2dcm from raw UTF-8 bytes read back.
+  static readonly string[] Unicode = {
+    "Smile\uD83D\uDE00^Face",              // U+1F600: 4 UTF-8 bytes, a surrogate pair in C#
+    "M\u00FCller^Ren\u00E9e",               // accented Latin
+    "\u5C71\u7530^\u592A\u90CE",           // CJK
+    "\uD840\uDC0B\u00E9\uD83D\uDE00x",     // U+2000B, é, U+1F600
+  };
+  static void UnicodeStrings(string path, string work) {
+    for (int i = 0; i < Unicode.Length; i++) {
+      string value = Unicode[i], outPath = Path.Combine(work, "out_cs_utf8_" + i + ".dcm");
+      using (Dataset ds = Dataset.ReadFile(path)) {
+        ds.SetString("SpecificCharacterSet", "ISO_IR 192");
+        ds.SetString("PatientName", value);
+        ds.SetString(0x00081030u, value);  // StudyDescription (LO), by tag
+        Equal(value, ds.GetString("PatientName"), "PatientName set and read");
+        Equal(value, ds.GetString(0x00081030u), "StudyDescription set and read");
+        ds.WriteFile(outPath);
+      }
+      Equal(value, DcmdumpValue(outPath, "PatientName"), "dcmdump PatientName of " + outPath);
+      string output;
+      Tool(out output, "dcmdump", "-q", "+U8", "+P", "StudyDescription", outPath);
+      Equal(value, output.Split('[', ']')[1], "dcmdump +U8 StudyDescription of " + outPath);
+      using (Dataset back = Dataset.ReadFile(outPath)) {
+        Equal(value, back.GetString("PatientName"), "written PatientName");
+        Equal(value, back.GetString("StudyDescription"), "written StudyDescription");
+      }
+    }
+    byte[] name = { (byte)'A', 0xF0, 0x9F, 0x98, 0x80, (byte)'^', 0xC3, 0xA9, 0xE5, 0xB1, 0xB1, 0xF0, 0xA0, 0x80, 0x8B };
+    string dump = Path.Combine(work, "utf8_cs.dump"), file = Path.Combine(work, "utf8_cs.dcm");
+    using (var f = File.Create(dump)) {
+      byte[] head = System.Text.Encoding.ASCII.GetBytes("(0008,0005) CS [ISO_IR 192]\n(0010,0010) PN [");
+      byte[] tail = System.Text.Encoding.ASCII.GetBytes("]\n");
+      f.Write(head, 0, head.Length);
+      f.Write(name, 0, name.Length);
+      f.Write(tail, 0, tail.Length);
+    }
+    string log;
+    Equal(0, Tool(out log, "dump2dcm", "-q", dump, file), "dump2dcm: " + log);
+    string expected = "A\uD83D\uDE00^\u00E9\u5C71\uD840\uDC0B";
+    Equal(expected, DcmdumpValue(file, "PatientName"), "dcmdump PatientName of " + file);
+    using (Dataset ds = Dataset.ReadFile(file)) {
+      Equal(expected, ds.GetString("PatientName"), "4-byte UTF-8 from dump2dcm");
+      Equal(expected, ds.GetStringAt(0x00100010u, 0), "GetStringAt");
+    }
+  }
+
   static int Tool(out string output, string tool, params string[] args) {
     var psi = new ProcessStartInfo(tool, string.Join(" ", args.Select(a => "\"" + a + "\""))) {
       UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+      StandardOutputEncoding = System.Text.Encoding.UTF8, StandardErrorEncoding = System.Text.Encoding.UTF8,
     };
     psi.EnvironmentVariables["TCP_NODELAY"] = "1";
     using (Process p = Process.Start(psi)) {
@@ -410,6 +459,7 @@ static class BindingTests {
       new KeyValuePair<string, Action>("reading", () => Reading(path)),
       new KeyValuePair<string, Action>("writing", () => Writing(path, outPath)),
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),
+      new KeyValuePair<string, Action>("unicode", () => UnicodeStrings(path, work)),
       new KeyValuePair<string, Action>("errors", () => Errors(work)),
       new KeyValuePair<string, Action>("network", () => Network(path, outPath, port)),
       new KeyValuePair<string, Action>("scp", () => Scp(path, work)),
