@@ -14,6 +14,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "dcmkit/dictionary.h"
 #include "dcmkit/dk_net.h"
@@ -45,6 +46,19 @@ void check_version(uint32_t version, uint32_t current, const char *what) {
     if (version == 0 || version > current)
         fail(DK_EINVAL, std::string("unsupported ") + what + " version " + std::to_string(version) +
                             " (this library knows 1 to " + std::to_string(current) + ")");
+}
+
+/// The body of a dk_*_init(out, version): DK_EINVAL for a NULL `out` or an unknown version, else
+/// `*out` = `defaults` (the struct's _INIT) with that version. Only the first `size` bytes are
+/// written: the caller's struct may be an older, shorter one.
+template <typename T>
+void init_versioned(T *out, const char *name, uint32_t version, uint32_t current, const char *what, const T &defaults,
+                    size_t size = sizeof(T)) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    need(out, name);
+    check_version(version, current, what);
+    std::memcpy(out, &defaults, size);
+    out->version = version;
 }
 
 /// PS3.5 Table 6.2-1 (AE): 1 to 16 characters of the default repertoire, no backslash nor control
@@ -88,12 +102,8 @@ extern "C" {
 
 dk_result dk_ae_options_init(dk_ae_options *opts, uint32_t version) {
     return dk::guard([&] {
-        need(opts, "opts");
-        check_version(version, DK_AE_OPTIONS_VERSION, "dk_ae_options");
-        // Only the fields `version` has: the caller's struct may be an older, shorter one.
         const dk_ae_options d = DK_AE_OPTIONS_INIT;
-        *opts = d;
-        opts->version = version;
+        init_versioned(opts, "opts", version, DK_AE_OPTIONS_VERSION, "dk_ae_options", d);
     });
 }
 
@@ -335,6 +345,14 @@ void fill(dk_n_result &out, net::NResult &&r) {
     }
 }
 
+/// Back to its initial values, keeping the caller's version.
+void reset(dk_retrieve_result &out) {
+    const dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
+    const uint32_t v = out.version;
+    out = init;
+    out.version = v;
+}
+
 void reset(dk_n_result &out) {
     const uint32_t v = out.version;
     std::memset(&out, 0, sizeof out);
@@ -359,11 +377,8 @@ extern "C" {
 
 dk_result dk_retrieve_result_init(dk_retrieve_result *result, uint32_t version) {
     return dk::guard([&] {
-        need(result, "result");
-        check_version(version, DK_RETRIEVE_RESULT_VERSION, "dk_retrieve_result");
         const dk_retrieve_result d = DK_RETRIEVE_RESULT_INIT;
-        *result = d;
-        result->version = version;
+        init_versioned(result, "result", version, DK_RETRIEVE_RESULT_VERSION, "dk_retrieve_result", d);
     });
 }
 
@@ -403,11 +418,7 @@ dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *dest
                         const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
                         dk_retrieve_result *result) {
     return dk::guard([&] {
-        result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION);
-        const dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
-        const uint32_t v = result->version;
-        *result = init;
-        result->version = v;
+        reset(*result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION));
         net::Association &a = established(assoc);
         const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootMove);
         const std::string dest = ae_title(destination_ae, "destination_ae");
@@ -419,11 +430,7 @@ dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *dest
 dk_result dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier, const char *folder,
                        dk_retrieve_fn progress, void *user_data, dk_retrieve_result *result) {
     return dk::guard([&] {
-        result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION);
-        const dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
-        const uint32_t v = result->version;
-        *result = init;
-        result->version = v;
+        reset(*result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION));
         net::Association &a = established(assoc);
         const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootGet);
         const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
@@ -515,12 +522,9 @@ void dk_assoc_free(dk_assoc *assoc) {
 
 dk_result dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t version) {
     return dk::guard([&] {
-        need(callbacks, "callbacks");
-        check_version(version, DK_SERVER_CALLBACKS_VERSION, "dk_server_callbacks");
-        // Only the fields `version` has: the caller's struct may be an older, shorter one.
         const dk_server_callbacks d = DK_SERVER_CALLBACKS_INIT;
-        std::memcpy(callbacks, &d, callbacks_size(version));
-        callbacks->version = version;
+        init_versioned(callbacks, "callbacks", version, DK_SERVER_CALLBACKS_VERSION, "dk_server_callbacks", d,
+                       callbacks_size(version));
     });
 }
 

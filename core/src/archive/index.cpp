@@ -208,6 +208,15 @@ public:
         return t ? std::string(reinterpret_cast<const char *>(t), size_t(n)) : std::string();
     }
     int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+    /// The pk of the one row an INSERT ... RETURNING pk gives (`what` names the failure when there is
+    /// none), the statement then run to its end.
+    int64_t returned_pk(const char *what) {
+        if (!step()) fail(db_, what);
+        const int64_t pk = i64(0);
+        while (step()) {
+        }
+        return pk;
+    }
     bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
     std::vector<uint8_t> blob(int col) const {
         const auto *p = static_cast<const uint8_t *>(sqlite3_column_blob(s_, col));
@@ -558,12 +567,28 @@ std::string join_list(std::string csv) {
         start = p + 1;
     }
     std::sort(parts.begin(), parts.end());
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) {
-        if (i) out += '\\';
-        out += parts[i];
+    return detail::join(parts, '\\');
+}
+
+/// A C-FIND response: `fill` adds its keys after (0008,0005). In the identifier's character set
+/// `query_cs` when FindOptions::respond_in_query_charset asks for it and every value can be encoded
+/// in it, else in ISO_IR 192 (archive.h).
+template <class Fill>
+Dataset respond(const FindOptions &options, const std::string &query_cs, const Fill &fill) {
+    auto build = [&](const std::string &cs, bool with_cs) {
+        Dataset out;
+        if (with_cs) out.set_string(tags::SpecificCharacterSet, cs, VR::CS);
+        fill(out);
+        return out;
+    };
+    if (options.respond_in_query_charset) {
+        try {
+            return build(query_cs, !query_cs.empty());
+        } catch (const Error &err) {
+            if (err.code() != Errc::charset) throw;
+        }
     }
-    return out;
+    return build("ISO_IR 192", true);
 }
 
 void check_level(Level level, Root root) {
@@ -738,10 +763,7 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
             .bind(3, str_of(ds, 0x00100010))
             .bind(4, detail::da_key(str_of(ds, 0x00100030)))
             .bind(5, str_of(ds, 0x00100040));
-        if (!s.step()) fail(c.db, "upsert patient");
-        patient_pk = s.i64(0);
-        while (s.step()) {
-        }
+        patient_pk = s.returned_pk("upsert patient");
     }
     {
         std::string time = str_of(ds, 0x00080030);
@@ -764,10 +786,7 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
             .bind(7, str_of(ds, 0x00200010))
             .bind(8, str_of(ds, 0x00081030))
             .bind(9, str_of(ds, 0x00080090));
-        if (!s.step()) fail(c.db, "upsert study");
-        study_pk = s.i64(0);
-        while (s.step()) {
-        }
+        study_pk = s.returned_pk("upsert study");
     }
     {
         std::string time = str_of(ds, 0x00080031);
@@ -795,10 +814,7 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
             .bind(8, time)
             .bind(9, detail::tm_key(time, false))
             .bind(10, str_of(ds, 0x00180015));
-        if (!s.step()) fail(c.db, "upsert series");
-        series_pk = s.i64(0);
-        while (s.step()) {
-        }
+        series_pk = s.returned_pk("upsert series");
     }
     {
         std::string number = str_of(ds, 0x00200013);
@@ -966,9 +982,7 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
             Dataset none;
             if (!header_match.empty() && !header_match.matches(header ? header->dataset : none)) continue;
         }
-        auto build = [&](const std::string &cs, bool with_cs) {
-            Dataset out;
-            if (with_cs) out.set_string(tags::SpecificCharacterSet, cs, VR::CS);
+        Dataset response = respond(options, query_cs, [&](Dataset &out) {
             out.set_string(kQueryLevel, level_name(level), VR::CS);
             Dataset none;
             const Dataset &hdr = header ? header->dataset : none;
@@ -993,20 +1007,8 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
                     break;
                 }
             }
-            return out;
-        };
-        Dataset out;
-        if (options.respond_in_query_charset) {
-            try {
-                out = build(query_cs, !query_cs.empty());
-            } catch (const Error &err) {
-                if (err.code() != Errc::charset) throw;
-                out = build("ISO_IR 192", true);
-            }
-        } else {
-            out = build("ISO_IR 192", true);
-        }
-        if (!on_match(std::move(out))) break;
+        });
+        if (!on_match(std::move(response))) break;
         if (options.limit && ++emitted >= options.limit) break;
     }
 }
@@ -1130,10 +1132,7 @@ int64_t SqliteIndex::add_worklist_item(const Dataset &item) {
             .bind(3, str_of(item, kRequestedProcedureId.value))
             .bind(4, sps_ids)
             .bind_blob(5, blob);
-        if (!s.step()) fail(c->db, "insert worklist");
-        pk = s.i64(0);
-        while (s.step()) {
-        }
+        pk = s.returned_pk("insert worklist");
     }
     txn.commit();
     return pk;
@@ -1185,24 +1184,9 @@ void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<b
             steps.push_back(entry);
         }
         for (const auto &step : steps) {
-            auto build = [&](const std::string &cs, bool with_cs) {
-                Dataset out;
-                if (with_cs) out.set_string(tags::SpecificCharacterSet, cs, VR::CS);
-                detail::project(step, identifier, &keys, out);
-                return out;
-            };
-            Dataset out;
-            if (options.respond_in_query_charset) {
-                try {
-                    out = build(query_cs, !query_cs.empty());
-                } catch (const Error &err) {
-                    if (err.code() != Errc::charset) throw;
-                    out = build("ISO_IR 192", true);
-                }
-            } else {
-                out = build("ISO_IR 192", true);
-            }
-            if (!on_match(std::move(out))) return;
+            Dataset response =
+                respond(options, query_cs, [&](Dataset &out) { detail::project(step, identifier, &keys, out); });
+            if (!on_match(std::move(response))) return;
             if (options.limit && ++emitted >= options.limit) return;
         }
     }

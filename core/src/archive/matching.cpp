@@ -262,20 +262,10 @@ std::string normalize_pn(std::string_view pn) {
         std::vector<std::string_view> cs;
         for (auto c : comps) cs.push_back(trim_spaces(c));
         while (!cs.empty() && cs.back().empty()) cs.pop_back();
-        std::string out;
-        for (size_t i = 0; i < cs.size(); ++i) {
-            if (i) out += '^';
-            out += cs[i];
-        }
-        gs.push_back(std::move(out));
+        gs.push_back(join(cs, '^'));
     }
     while (gs.size() > 1 && gs.back().empty()) gs.pop_back();
-    std::string out;
-    for (size_t i = 0; i < gs.size(); ++i) {
-        if (i) out += '=';
-        out += gs[i];
-    }
-    return out;
+    return join(gs, '=');
 }
 
 std::string da_key(std::string_view da) {

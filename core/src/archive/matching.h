@@ -18,6 +18,16 @@ std::string fold_case(std::string_view utf8);
 /// points; every other character matches itself.
 bool wildcard_match(std::string_view pattern, std::string_view text);
 bool has_wildcard(std::string_view s);
+/// The parts with `sep` between them (a vector of std::string or std::string_view).
+template <class Parts>
+std::string join(const Parts &parts, char sep) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        if (i) out += sep;
+        out += parts[i];
+    }
+    return out;
+}
 /// PN normalized for comparison: components trimmed, trailing empty components and groups removed.
 std::string normalize_pn(std::string_view pn);
 
