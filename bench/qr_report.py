@@ -37,127 +37,24 @@ import glob
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 
+from common import BenchError, Server, free_port, log, run_client, tail
+
 FIND_TARGET_RATIO = 5.0  # dcmkit serve C-FIND queries/s at least 5x dcmqrscp
 GET_TARGET_RATIO = 1.5   # C-GET images/s at least 1.5x getscu <- dcmqrscp
-READY_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 10.0
 DCMTK_MAX_STUDIES = 500            # DB_UpperMaxStudies
 DCMTK_MAX_INDEX_BYTES = 33554432   # index.dat limit
 DCMTK_INDEX_RECORD_BYTES = 8040    # measured size of one index.dat record (DCMTK 3.6.7)
 SURNAMES = 10
 
 
-class BenchError(Exception):
-    pass
-
-
-def log(msg):
-    print("  " + msg, flush=True)
-
-
-def tail(path, n=2000):
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - n))
-            return f.read().decode(errors="replace").strip()
-    except OSError:
-        return ""
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def listening(port):
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f, None)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) > 3 and parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
-                        return True
-        except OSError:
-            pass
-    return False
-
-
-class Server:
-    """A Q/R SCP process on a free port, started and stopped by PID."""
-
-    def __init__(self, name, argv_for_port, env, log_path):
-        self.name, self.env, self.log_path = name, env, log_path
-        self.port = free_port()
-        self.argv = argv_for_port(self.port)
-        self.proc = None
-
-    def start(self):
-        with open(self.log_path, "ab") as logf:
-            try:
-                self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                                             env=self.env)
-            except OSError as e:
-                raise BenchError("%s: cannot run %s: %s" % (self.name, self.argv[0], e))
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not listening(self.port):
-            if self.proc.poll() is not None:
-                raise BenchError("%s exited (status %d) before listening:\n%s"
-                                 % (self.name, self.proc.returncode, tail(self.log_path)))
-            if time.monotonic() > deadline:
-                self.stop()
-                raise BenchError("%s does not listen on port %d:\n%s" % (self.name, self.port, tail(self.log_path)))
-            time.sleep(0.02)
-        return self
-
-    def check_alive(self):
-        if self.proc.poll() is not None:
-            raise BenchError("%s died (status %d):\n%s" % (self.name, self.proc.returncode, tail(self.log_path)))
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.kill(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            try:
-                os.kill(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
-
-
 def run(cmd, env, errfile, what, timeout=3600):
     """Runs a client to completion; returns (wall s, stdout text). A failure is an error."""
-    with open(errfile, "ab") as ef:
-        t0 = time.perf_counter()
-        try:
-            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=ef, env=env,
-                               timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise BenchError("%s: still running after %.0f s, killed" % (what, timeout))
-        except OSError as e:
-            raise BenchError("%s: cannot run %s: %s" % (what, cmd[0], e))
-        wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise BenchError("%s failed (exit %d):\n%s\n%s" % (what, p.returncode, p.stdout.decode(errors="replace")[-1000:],
-                                                          tail(errfile)))
-    return wall, p.stdout.decode(errors="replace")
+    wall, _, out = run_client(cmd, env, errfile, what, timeout, capture=True)
+    return wall, out
 
 
 def dcm_files(folder):
@@ -319,24 +216,32 @@ def main():
     servers = []
     results = {}
     try:
-        s_ours = Server("dcmkit serve (shared)", lambda p: [dcmkit, "serve", str(p), "--storage", ours_shared,
-                                                             "-aet", "DCMKITQR"], None,
-                        os.path.join(work, "dcmkit-shared.log"))
-        servers.append(s_ours.start())
+        def dcmkit_serve(which, storage):
+            s = Server("dcmkit serve (%s)" % which,
+                       lambda p: [dcmkit, "serve", str(p), "--storage", storage, "-aet", "DCMKITQR"], None,
+                       os.path.join(work, "dcmkit-%s.log" % which))
+            servers.append(s.start())
+            return s
+
+        def dcmkit_ingest(server, storage, folder, instances, what):
+            """dcmkit send of a synthetic set; returns (files held, seconds)."""
+            t, _ = run([dcmkit, "send", "127.0.0.1", str(server.port), "-aec", "DCMKITQR", folder], None, errlog,
+                       "dcmkit send (%s)" % what)
+            n, _ = dcm_files(os.path.join(storage, "files"))
+            if n != instances:
+                raise BenchError("dcmkit serve holds %d files after the %s, not %d" % (n, what, instances))
+            return n, t
+
+        s_ours = dcmkit_serve("shared", ours_shared)
         qr_port = free_port()
         dcmqrscp_config(cfg, qr_port, qr_areas, free_port())
-        s_qr = Server("dcmqrscp", lambda p: [tools["dcmqrscp"], "-c", cfg, "-ll", "warn", "-dhl", str(qr_port)], denv,
-                      os.path.join(work, "dcmqrscp.log"))
-        s_qr.port = qr_port
+        s_qr = Server("dcmqrscp", lambda p: [tools["dcmqrscp"], "-c", cfg, "-ll", "warn", "-dhl", str(p)], denv,
+                      os.path.join(work, "dcmqrscp.log"), port=qr_port)
         servers.append(s_qr.start())
 
         # -- ingest -------------------------------------------------------------------------------
         print("loading (C-STORE over one association each):")
-        t, _ = run([dcmkit, "send", "127.0.0.1", str(s_ours.port), "-aec", "DCMKITQR", shared_dir], None, errlog,
-                   "dcmkit send (shared set)")
-        n, _ = dcm_files(os.path.join(ours_shared, "files"))
-        if n != args.shared_instances:
-            raise BenchError("dcmkit serve holds %d files after the shared set, not %d" % (n, args.shared_instances))
+        n, t = dcmkit_ingest(s_ours, ours_shared, shared_dir, args.shared_instances, "shared set")
         results["ingest_ours_shared"] = (args.shared_instances, t)
         log("dcmkit send -> dcmkit serve: %d synthetic instances in %.1f s" % (n, t))
         t, _ = run([tools["storescu"], "-aet", "STORESCU", "-aec", "DCMQR", "+sd", "+r", "-ll", "warn",
@@ -365,15 +270,8 @@ def main():
 
         s_full = None
         if full_dir:
-            s_full = Server("dcmkit serve (full)", lambda p: [dcmkit, "serve", str(p), "--storage", ours_full,
-                                                               "-aet", "DCMKITQR"], None,
-                            os.path.join(work, "dcmkit-full.log"))
-            servers.append(s_full.start())
-            t, _ = run([dcmkit, "send", "127.0.0.1", str(s_full.port), "-aec", "DCMKITQR", full_dir], None, errlog,
-                       "dcmkit send (full set)")
-            n, _ = dcm_files(os.path.join(ours_full, "files"))
-            if n != args.instances:
-                raise BenchError("dcmkit serve holds %d files after the full set, not %d" % (n, args.instances))
+            s_full = dcmkit_serve("full", ours_full)
+            n, t = dcmkit_ingest(s_full, ours_full, full_dir, args.instances, "full set")
             results["ingest_ours_full"] = (args.instances, t)
             log("dcmkit send -> dcmkit serve: %d synthetic instances in %.1f s (full set, dcmkit only)" % (n, t))
 

@@ -23,41 +23,19 @@ import argparse
 import glob
 import os
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
-import time
+
+from common import BenchError, Server, log, run_client
 
 STORE_TARGET_RATIO = 1.5  # dcmkit send -> dcmkit recv at least 1.5x storescu -> storescp
 RECV_TARGET_MB = 32.0     # dcmkit recv of the large file (with fsync) under 32 MB peak RSS
 GNU_TIME = "/usr/bin/time"
-READY_TIMEOUT_S = 10.0    # a receiver must listen within this
-STOP_TIMEOUT_S = 10.0     # and stop within this after SIGTERM
 RUN_TIMEOUT_S = 900.0     # a sender taking longer is killed (an error)
 DCMKIT_DEFAULT_PDU = 262144
 DCMTK_DEFAULT_PDU = 16384
-
-
-class BenchError(Exception):
-    pass
-
-
-def log(msg):
-    print("  " + msg, flush=True)
-
-
-def tail(path, n=2000):
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - n))
-            return f.read().decode(errors="replace").strip()
-    except OSError:
-        return ""
 
 
 def dataset_offset(path):
@@ -81,39 +59,6 @@ def dataset_offset(path):
             length, = struct.unpack_from("<H", head, pos + 6)
             pos += 8 + length
     raise BenchError("%s: cannot find the end of the meta information" % path)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def listening(port):
-    """True when some socket listens on `port` (read from /proc/net/tcp{,6}, so that the check opens no
-    connection the server would log); falls back to a connect when /proc is not there."""
-    found_table = False
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f, None)
-                found_table = True
-                for line in f:
-                    parts = line.split()
-                    if len(parts) > 3 and parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
-                        return True
-        except OSError:
-            pass
-    if found_table:
-        return False
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def proc_cpu_s(pid):
@@ -144,76 +89,33 @@ def proc_children(pid):
     return kids
 
 
-class Receiver:
+class Receiver(Server):
     """A storage SCP process listening on a free port, writing into its own folder; optionally under
     GNU time for its peak RSS. Started and stopped by PID."""
 
     def __init__(self, name, argv_for_port, env, workdir, tag, measure_rss=False):
-        self.name, self.env, self.measure_rss = name, env, measure_rss
+        self.measure_rss = measure_rss
         self.out = os.path.join(workdir, tag)
         os.makedirs(self.out)
-        self.log_path = os.path.join(workdir, tag + ".log")
         self.rss_path = os.path.join(workdir, tag + ".rss")
-        self.port = free_port()
-        self.argv = argv_for_port(self.port, self.out)
-        self.proc = None
-        self.pid = None  # the server itself (GNU time's child when measured)
+        super().__init__(name, lambda port: argv_for_port(port, self.out), env, os.path.join(workdir, tag + ".log"))
 
-    def start(self):
-        cmd = ([GNU_TIME, "-f", "%M", "-o", self.rss_path] if self.measure_rss else []) + self.argv
-        with open(self.log_path, "ab") as logf:
-            try:
-                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, env=self.env)
-            except OSError as e:
-                raise BenchError("%s: cannot run %s: %s" % (self.name, cmd[0], e))
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if self.proc.poll() is not None:
-                raise BenchError("%s exited (status %d) before listening on port %d:\n%s"
-                                 % (self.name, self.proc.returncode, self.port, tail(self.log_path)))
-            if self.pid is None:
-                if not self.measure_rss:
-                    self.pid = self.proc.pid
-                else:
-                    kids = proc_children(self.proc.pid)
-                    self.pid = kids[0] if kids else None
-            if self.pid is not None and listening(self.port):
-                return self
-            if time.monotonic() > deadline:
-                self.stop()
-                raise BenchError("%s does not listen on port %d after %.0f s:\n%s"
-                                 % (self.name, self.port, READY_TIMEOUT_S, tail(self.log_path)))
-            time.sleep(0.02)
+    def command(self):
+        return ([GNU_TIME, "-f", "%M", "-o", self.rss_path] if self.measure_rss else []) + self.argv
 
-    def check_alive(self):
-        if self.proc.poll() is not None:
-            raise BenchError("%s died (status %d):\n%s" % (self.name, self.proc.returncode, tail(self.log_path)))
+    def server_pid(self):
+        """GNU time's child when measured."""
+        if not self.measure_rss:
+            return self.proc.pid
+        kids = proc_children(self.proc.pid)
+        return kids[0] if kids else None
 
     def cpu_s(self):
         return proc_cpu_s(self.pid) if self.pid else None
 
     def stop(self):
-        """SIGTERM to the server's PID, bounded wait, SIGKILL if needed; returns the peak RSS in KB when
-        measured."""
-        if self.proc is None or self.proc.poll() is not None:
-            return self._rss()
-        if self.pid is None and self.measure_rss:
-            kids = proc_children(self.proc.pid)
-            self.pid = kids[0] if kids else None
-        target = self.pid or self.proc.pid
-        try:
-            os.kill(target, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            for pid in (target, self.proc.pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.proc.wait()
+        """Stops the server; returns its peak RSS in KB when measured."""
+        super().stop()
         return self._rss()
 
     def _rss(self):
@@ -251,33 +153,8 @@ class Receiver:
 def run_sender(cmd, env, errfile, what):
     """Runs a sender; returns (wall s, CPU s). Its output goes to errfile; a failure or a run longer than
     RUN_TIMEOUT_S is an error."""
-    with open(errfile, "wb") as ef:
-        t0 = time.perf_counter()
-        try:
-            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=ef, stderr=ef, env=env)
-        except OSError as e:
-            raise BenchError("%s: cannot run %s: %s" % (what, cmd[0], e))
-        killed = []
-
-        def kill():
-            killed.append(True)
-            try:
-                os.kill(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        timer = threading.Timer(RUN_TIMEOUT_S, kill)
-        timer.start()
-        try:
-            _, status, ru = os.wait4(p.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if killed:
-        raise BenchError("%s: still running after %.0f s, killed" % (what, RUN_TIMEOUT_S))
-    if p.returncode != 0:
-        raise BenchError("%s failed (exit %d):\n%s" % (what, p.returncode, tail(errfile)))
-    return wall, ru.ru_utime + ru.ru_stime
+    wall, cpu, _ = run_client(cmd, env, errfile, what, RUN_TIMEOUT_S, errfile_mode="wb")
+    return wall, cpu
 
 
 class Pair:
