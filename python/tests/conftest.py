@@ -1,10 +1,14 @@
-"""Shared fixtures of the dcmkit Python tests: a small corpus made with DCMTK (dump2dcm, dcmconv).
+"""Shared fixtures of the dcmkit Python tests: a small corpus made with DCMTK (dump2dcm, dcmconv), and
+network peers (DCMTK's servers, the dcmkit CLI) started on free ports of 127.0.0.1 (start_peer).
 
 Run with Debian's interpreter, which has pydicom:  PYTHONPATH=BUILD/python /usr/bin/python3 -m pytest python/tests
 """
 
+import os
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -161,3 +165,51 @@ def corpus(tmp_path_factory):
         subprocess.run(["dcmconv", "-q"] + options + [str(base[dump]), str(out)], check=True)
         files[name] = out
     return files
+
+
+def free_port():
+    """A port of 127.0.0.1 that is free at the time of the call."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, seconds=15):
+    """True once 127.0.0.1:port accepts a connection; False when proc exits first or after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def start_peer(tmp_path):
+    """start_peer(name, argv, port) runs a server process (a DCMTK peer, the dcmkit CLI) that listens
+    on 127.0.0.1:port, with TCP_NODELAY=1 and its output in tmp_path/NAME.log, and returns its Popen
+    once it listens. Each is stopped by its PID after the test (SIGTERM, then SIGKILL); every wait is
+    bounded."""
+    running = []
+
+    def start(name, argv, port):
+        log_path = tmp_path / (name + ".log")
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, TCP_NODELAY="1"))
+        running.append((proc, log))
+        assert wait_listening(port, proc), log_path.read_text()
+        return proc
+
+    yield start
+    for proc, log in reversed(running):
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()

@@ -16,17 +16,12 @@ import time
 import pytest
 
 import dcmkit
+from conftest import free_port
 
 DCMTK = all(shutil.which(t) for t in ("storescp", "storescu", "echoscu"))
 needs_dcmtk = pytest.mark.skipif(not DCMTK, reason="DCMTK (storescp, storescu, echoscu) is not installed")
 
 SC = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def dcmtk_env():
@@ -41,41 +36,16 @@ def run_dcmtk(args, timeout=30):
     return p.returncode, p.stdout.decode("utf-8", "replace")
 
 
-def wait_listening(port, proc, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 @pytest.fixture
-def storescp(tmp_path):
+def storescp(tmp_path, start_peer):
     """DCMTK's storescp (AE STORESCP) on a free port: (port, output folder)."""
     if not DCMTK:
         pytest.skip("DCMTK is not installed")
     out = tmp_path / "storescp"
     out.mkdir()
     port = free_port()
-    log = open(tmp_path / "storescp.log", "wb")
-    proc = subprocess.Popen(["storescp", "-aet", "STORESCP", "-od", str(out), str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, env=dcmtk_env())
-    try:
-        assert wait_listening(port, proc), (tmp_path / "storescp.log").read_text()
-        yield port, out
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(out), str(port)], port)
+    return port, out
 
 
 def same_elements(a, b):

@@ -8,13 +8,11 @@ port, is stopped by its PID, and every wait is bounded.
 """
 
 import os
-import socket
-import subprocess
-import time
 
 import pytest
 
 import dcmkit
+from conftest import free_port
 
 SC = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
 STUDY1 = "1.2.826.0.1.3680043.2.1125.79.1"
@@ -33,25 +31,6 @@ CLI = cli_path()
 needs_cli = pytest.mark.skipif(not os.access(CLI, os.X_OK), reason="the dcmkit CLI is not built (DCMKIT_CLI)")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, proc, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def instance(study, n):
     ds = dcmkit.Dataset()
     ds.SOPClassUID = SC
@@ -66,38 +45,40 @@ def instance(study, n):
     return ds
 
 
+def store_instances(port, called):
+    """C-STOREs 3 instances in 2 studies (2 in STUDY1, 1 in STUDY2); returns them."""
+    datasets = [instance(STUDY1, 1), instance(STUDY1, 2), instance(STUDY2, 1)]
+    with dcmkit.connect("127.0.0.1", port, called=called, contexts=[SC], timeout=20) as assoc:
+        for ds in datasets:
+            assert assoc.store(ds) == 0
+    return datasets
+
+
 @pytest.fixture
-def archive(tmp_path):
-    """`dcmkit serve` (AE ARCH) holding 3 instances in 2 studies, with the C-MOVE destination
-    PYDEST (a Python server storing into tmp_path/moved): (port, [datasets], moved folder)."""
+def pydest(tmp_path):
+    """The C-MOVE destination PYDEST, a Python server storing into tmp_path/moved: (server, moved folder)."""
     moved = tmp_path / "moved"
     moved.mkdir()
     dest_ae = dcmkit.AE("PYDEST")
     dest_ae.add_all_storage()
     dest = dest_ae.start_server(("127.0.0.1", 0), storage=moved, fsync=False)
+    try:
+        yield dest, moved
+    finally:
+        dest.shutdown()
+
+
+@pytest.fixture
+def archive(tmp_path, pydest, start_peer):
+    """`dcmkit serve` (AE ARCH) holding 3 instances in 2 studies, with the C-MOVE destination
+    PYDEST (pydest): (port, [datasets], moved folder)."""
+    dest, moved = pydest
     store_dir = tmp_path / "archive"
     store_dir.mkdir()
     port = free_port()
-    log = open(tmp_path / "serve.log", "wb")
-    proc = subprocess.Popen([CLI, "serve", str(port), "--storage", str(store_dir), "-aet", "ARCH",
-                             "--dest", "PYDEST=127.0.0.1:%d" % dest.port], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, TCP_NODELAY="1"))
-    try:
-        assert wait_listening(port, proc), (tmp_path / "serve.log").read_text()
-        datasets = [instance(STUDY1, 1), instance(STUDY1, 2), instance(STUDY2, 1)]
-        with dcmkit.connect("127.0.0.1", port, called="ARCH", contexts=[SC], timeout=20) as assoc:
-            for ds in datasets:
-                assert assoc.store(ds) == 0
-        yield port, datasets, moved
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        dest.shutdown()
+    start_peer("serve", [CLI, "serve", str(port), "--storage", str(store_dir), "-aet", "ARCH",
+                         "--dest", "PYDEST=127.0.0.1:%d" % dest.port], port)
+    return port, store_instances(port, "ARCH"), moved
 
 
 @needs_cli
@@ -266,49 +247,29 @@ def test_python_find_scp():
 
 
 @pytest.mark.skipif(not __import__("shutil").which("dcmqrscp"), reason="DCMTK's dcmqrscp is not installed")
-def test_find_get_move_against_dcmqrscp(tmp_path):
+def test_find_get_move_against_dcmqrscp(tmp_path, pydest, start_peer):
     """The same calls against DCMTK's dcmqrscp (AE QRSCP), filled by our C-STORE."""
-    moved = tmp_path / "moved"
-    moved.mkdir()
+    dest, moved = pydest
     db = tmp_path / "db"
     db.mkdir()
-    dest_ae = dcmkit.AE("PYDEST")
-    dest_ae.add_all_storage()
-    dest = dest_ae.start_server(("127.0.0.1", 0), storage=moved, fsync=False)
     port = free_port()
     cfg = tmp_path / "dcmqrscp.cfg"
     cfg.write_text("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
                    "HostTable BEGIN\ndest = (PYDEST, 127.0.0.1, %d)\nHostTable END\n"
                    "VendorTable BEGIN\nVendorTable END\n"
                    "AETable BEGIN\nQRSCP %s RW (100, 64mb) ANY\nAETable END\n" % (port, dest.port, db))
-    log = open(tmp_path / "dcmqrscp.log", "wb")
-    proc = subprocess.Popen(["dcmqrscp", "-c", str(cfg), str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, TCP_NODELAY="1"))
-    try:
-        assert wait_listening(port, proc), (tmp_path / "dcmqrscp.log").read_text()
-        datasets = [instance(STUDY1, 1), instance(STUDY1, 2), instance(STUDY2, 1)]
-        with dcmkit.connect("127.0.0.1", port, called="QRSCP", contexts=[SC], timeout=20) as assoc:
-            for ds in datasets:
-                assert assoc.store(ds) == 0
-        with dcmkit.connect("127.0.0.1", port, called="QRSCP", query=True, timeout=20) as assoc:
-            found = assoc.find("STUDY", PatientID="QRPY1", StudyInstanceUID="")
-            assert found.status == 0
-            assert sorted(ds.StudyInstanceUID for ds in found) == [STUDY1, STUDY2]
-            found = assoc.find("IMAGE", model="patient", PatientID="QRPY1", StudyInstanceUID=STUDY1,
-                               SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="")
-            assert len(found) == 2
-            r = assoc.get(tmp_path / "got", "STUDY", StudyInstanceUID=STUDY1)
-            assert (r.status, r.completed, r.stored) == (0, 2, 2)
-            assert sorted(os.listdir(tmp_path / "got")) == sorted(d.SOPInstanceUID + ".dcm" for d in datasets[:2])
-            r = assoc.move("PYDEST", "STUDY", StudyInstanceUID=STUDY2)
-            assert (r.status, r.completed) == (0, 1)
-        assert os.listdir(moved) == [datasets[2].SOPInstanceUID + ".dcm"]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        dest.shutdown()
+    start_peer("dcmqrscp", ["dcmqrscp", "-c", str(cfg), str(port)], port)
+    datasets = store_instances(port, "QRSCP")
+    with dcmkit.connect("127.0.0.1", port, called="QRSCP", query=True, timeout=20) as assoc:
+        found = assoc.find("STUDY", PatientID="QRPY1", StudyInstanceUID="")
+        assert found.status == 0
+        assert sorted(ds.StudyInstanceUID for ds in found) == [STUDY1, STUDY2]
+        found = assoc.find("IMAGE", model="patient", PatientID="QRPY1", StudyInstanceUID=STUDY1,
+                           SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="")
+        assert len(found) == 2
+        r = assoc.get(tmp_path / "got", "STUDY", StudyInstanceUID=STUDY1)
+        assert (r.status, r.completed, r.stored) == (0, 2, 2)
+        assert sorted(os.listdir(tmp_path / "got")) == sorted(d.SOPInstanceUID + ".dcm" for d in datasets[:2])
+        r = assoc.move("PYDEST", "STUDY", StudyInstanceUID=STUDY2)
+        assert (r.status, r.completed) == (0, 1)
+    assert os.listdir(moved) == [datasets[2].SOPInstanceUID + ".dcm"]
