@@ -26,7 +26,7 @@ Each side is timed as whole processes, with 1 and with 1+N queries; the per-quer
 difference divided by N (process start and association set-up cancel out). Both must return the
 same number of matches (findscu counted from its -v log).
 C-GET: the 10 studies of the CT corpus at STUDY level (one List of UID request), into an emptied folder (synced first): `dcmkit get` (the CLI as
-shipped: every file fsynced before its C-STORE-RSP) and bench/qr_client get --no-fsync (like getscu,
+shipped: the files made durable together, one syncfs, before it reports) and bench/qr_client get --no-fsync (like getscu,
 which does not fsync) from dcmkit serve, vs getscu from dcmqrscp; best of --rounds after a warm-up,
 rounds interleaved; every run must deliver all 500 files.
 DCMTK runs with TCP_NODELAY=1 in its environment. Servers are started and stopped by PID.

@@ -440,8 +440,10 @@ dk_result dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset 
         if (!S_ISDIR(st.st_mode)) fail(DK_EINVAL, std::string(folder) + " is not a folder");
         if (::access(folder, W_OK | X_OK) != 0)
             fail(DK_EIO, std::string("cannot write in ") + folder + ": " + std::strerror(errno));
-        net::StorageFolder into(folder);
+        // The source keeps its copies: files are made durable together once the C-GET is over.
+        net::StorageFolder into(folder, net::StorageFolder::Durability::at_end);
         fill(*result, net::get(a, cls, id, into, progress_fn(progress, user_data)));
+        into.sync_all();
     });
 }
 

@@ -80,8 +80,9 @@ const char *kUsage =
     "  move HOST PORT --dest AE -k KEY...  C-MOVE what the keys select to AE (-aem AE also works)\n"
     "      -S | -P                  study root (default) or patient root\n"
     "  get HOST PORT --out DIR -k KEY...   C-GET into DIR (-od DIR also works), streamed to disk\n"
-    "      --no-fsync               answer each C-STORE before its file reaches the disk (faster,\n"
-    "                               not durable; as getscu does)\n"
+    "      --no-fsync               do not wait for the files to reach the disk (by default they\n"
+    "                               are flushed together, once, before get reports)\n"
+    "                               (not durable; as getscu does)\n"
     "      -S | -P                  study root (default) or patient root\n"
     "  mwl HOST PORT -k KEY...      Modality Worklist C-FIND (find -W)\n"
     "  mpps HOST PORT create|set ATTRS.json [--uid UID]  MPPS N-CREATE / N-SET (prints the UID)\n"
@@ -749,10 +750,13 @@ int cmd_get(const std::vector<std::string> &args) {
     cfg.add_get_storage();  // the C-STORE sub-operations come back with us as SCP (PS3.7 D.3.3.4)
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        net::StorageFolder folder(q.out, q.fsync);
+        // The source keeps its copies: each C-STORE is answered once its file is written, and all
+        // of them are made durable together before get reports (--no-fsync: not at all).
+        net::StorageFolder folder(q.out, q.fsync ? net::StorageFolder::Durability::at_end : net::StorageFolder::Durability::none);
         auto assoc = net::Association::connect(cfg, q.pos[0], port, o.aec);
         net::RetrieveResult r = net::get(*assoc, sop, q.identifier, folder, progress_line());
         assoc->release();
+        folder.sync_all();
         return report_retrieve("get", r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     } catch (const dcmkit::Error &e) {
         std::fprintf(stderr, "dcmkit: error: get %s:%u: %s\n", q.pos[0].c_str(), port, e.what());

@@ -197,7 +197,8 @@ DK_EXTERN(dk_result) dk_assoc_move(dk_assoc *assoc, const char *sop_class, const
                                    dk_retrieve_result *result);
 
 /** C-GET (PS3.4 C.4.3): the peer sends what `identifier` selects as C-STORE sub-operations on this
- *  association, each streamed to `folder` (which must exist) as `<SOP Instance UID>.dcm`. The AE
+ *  association, each streamed to `folder` (which must exist) as `<SOP Instance UID>.dcm`, and all
+ *  made durable together (one file-system flush) before it returns. The AE
  *  must have proposed their storage SOP classes with the SCP role (dk_ae_add_get_storage).
  *  `sop_class` NULL = Study Root (DK_QR_STUDY_ROOT_GET). Errors as dk_assoc_move. */
 DK_EXTERN(dk_result) dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,

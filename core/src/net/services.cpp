@@ -246,7 +246,11 @@ std::vector<std::string> add_storage_contexts(AeConfig &config, const std::vecto
 // ---------------------------------------------------------------------------------------------------
 // SCP
 
-StorageFolder::StorageFolder(std::string folder, bool fsync, bool keep) : folder_(std::move(folder)), fsync_(fsync), keep_(keep) {
+StorageFolder::StorageFolder(std::string folder, bool fsync, bool keep)
+    : StorageFolder(std::move(folder), fsync ? Durability::each_file : Durability::none, keep) {}
+
+StorageFolder::StorageFolder(std::string folder, Durability durability, bool keep)
+    : folder_(std::move(folder)), durability_(durability), keep_(keep) {
     if (folder_.empty()) folder_ = ".";
     if (::mkdir(folder_.c_str(), 0755) != 0 && errno != EEXIST)
         throw Error(Errc::io, "cannot create folder '" + folder_ + "': " + std::strerror(errno));
@@ -319,9 +323,10 @@ StorageFolder::Incoming StorageFolder::receive_to_temp(StoreRequest &rq) {
     if (sink.failed) {
         in.log->emit(LogLevel::error, "cannot store " + rq.sop_instance_uid + ": " + std::strerror(sink.error));
         in.status = dimse::status::OutOfResources;
-    } else if (fsync_) {
+    } else if (durability_ != Durability::none) {
         // Start writing the file back now, without waiting: with an asynchronous window the next
-        // transfer runs meanwhile, and complete()'s fsync then has little left to wait for.
+        // transfer runs meanwhile, and complete()'s fsync (or sync_all()) then has little left to
+        // wait for.
         ::sync_file_range(in.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
     return in;
@@ -331,7 +336,7 @@ uint16_t StorageFolder::complete(Incoming &in, const std::function<uint16_t(cons
     if (in.status != dimse::status::Success) return in.status;
     const int fd = in.fd;
     in.fd = -1;
-    if ((fsync_ && ::fsync(fd) != 0) || ::close(fd) != 0) {
+    if ((durability_ == Durability::each_file && ::fsync(fd) != 0) || ::close(fd) != 0) {
         in.log->emit(LogLevel::error, "cannot store " + in.sop_instance_uid + ": " + std::strerror(errno));
         return dimse::status::OutOfResources;
     }
@@ -369,12 +374,24 @@ uint16_t StorageFolder::complete(Incoming &in, const std::function<uint16_t(cons
 
 void StorageFolder::sync_folder() {
     // Makes the renames durable (a power cut after Success must not lose the name).
-    if (!fsync_) return;
+    if (durability_ != Durability::each_file) return;
     int dfd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         ::fsync(dfd);
         ::close(dfd);
     }
+}
+
+void StorageFolder::sync_all() {
+    if (durability_ == Durability::each_file) return sync_folder();
+    if (durability_ == Durability::none) return;
+    const int dfd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) throw Error(Errc::io, "cannot open folder '" + folder_ + "': " + std::strerror(errno));
+    // One flush of the whole file system; since Linux 5.8 it also reports write-back errors.
+    const int r = ::syncfs(dfd);
+    const int err = errno;
+    ::close(dfd);
+    if (r != 0) throw Error(Errc::io, "cannot make the files in '" + folder_ + "' durable: " + std::strerror(err));
 }
 
 uint16_t StorageFolder::receive(StoreRequest &rq) {

@@ -68,14 +68,22 @@ struct StoreRequest {
 };
 
 /// Stores received instances as Part 10 files under a folder, streaming each dataset to disk
-/// (memory does not grow with its size). A file is only reported Success after it is complete,
-/// fsynced and atomically renamed; its name comes from the validated SOP Instance UID, never
-/// from a path on the wire. Thread-safe.
+/// (memory does not grow with its size). A file is reported Success once it is complete, checked
+/// and atomically renamed (and, by default, fsynced); its name comes from the validated SOP
+/// Instance UID, never from a path on the wire. Thread-safe.
 class StorageFolder {
 public:
+    /// When received files reach the disk.
+    enum class Durability {
+        each_file,  ///< fsynced before Success: a sender may delete its copy once answered
+        at_end,     ///< written back in the background; sync_all() makes them durable together
+                    ///< (a C-GET: the source keeps its copies, so its caller syncs once at the end)
+        none,       ///< left to the page cache
+    };
     /// `keep` false makes it a scratch folder: files an `approve` callback of complete() has seen
-    /// are removed afterwards instead of renamed.
+    /// are removed afterwards instead of renamed. `fsync` false = Durability::none.
     explicit StorageFolder(std::string folder, bool fsync = true, bool keep = true);
+    StorageFolder(std::string folder, Durability durability, bool keep = true);
     /// Receives the dataset of `rq` and returns the C-STORE status (PS3.4 B.2.3).
     uint16_t receive(StoreRequest &rq);
 
@@ -97,13 +105,17 @@ public:
     /// `approve`, when set, is called with the complete, checked temporary file and returns the
     /// status: Success or a warning keeps the file (renamed into place), a failure drops it.
     uint16_t complete(Incoming &in, const std::function<uint16_t(const std::string &path)> &approve = {});
-    /// fsyncs the folder, making completed renames durable.
+    /// fsyncs the folder, making completed renames durable (each_file only).
     void sync_folder();
+    /// Makes every file completed so far durable, names included: with at_end, one syncfs(2) of the
+    /// folder's file system (one journal commit for all, not one per file); with each_file, the
+    /// folder's fsync. Throws Error(io) when the file system reports a write error.
+    void sync_all();
     const std::string &folder() const { return folder_; }
 
 private:
     std::string folder_;
-    bool fsync_;
+    Durability durability_;
     bool keep_;
 };
 
