@@ -17,10 +17,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -100,6 +102,9 @@ struct MoveDestination {
     std::mutex mu;
     std::shared_ptr<net::StorageFolder> folder;
     std::unique_ptr<net::Server> server;
+    /// Each C-STORE waits this long first: a slow destination, so that a C-CANCEL surely arrives
+    /// while a C-MOVE still has sub-operations to do.
+    std::atomic<int> delay_ms{0};
     void use(const std::string &dir) {
         std::lock_guard<std::mutex> lock(mu);
         folder = std::make_shared<net::StorageFolder>(dir, false);
@@ -181,6 +186,7 @@ Archive &archive() {
         net::ServiceHandlers dh;
         Archive *self = k.get();
         dh.on_store = [self](net::StoreRequest &rq) {
+            if (int wait = self->dest.delay_ms.load()) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
             std::shared_ptr<net::StorageFolder> f;
             {
                 std::lock_guard<std::mutex> lock(self->dest.mu);
@@ -439,14 +445,27 @@ TEST(OurScuToDcmqrscp, GetPatientIntoFolder) {
     net::AeConfig cfg = scu_config({net::qr_uids::PatientRootGet});
     cfg.add_get_storage();
     auto assoc = net::Association::connect(cfg, "127.0.0.1", archive().qr_port, "QRSCP");
-    net::StorageFolder folder(out.path(), false);
+    // As `dcmkit get` does: files written back in the background, made durable together at the end.
+    net::StorageFolder folder(out.path(), net::StorageFolder::Durability::at_end);
     const net::RetrieveResult r = net::get(*assoc, net::qr_uids::PatientRootGet,
                                            identifier_of({"0008,0052=PATIENT", "PatientID=PID1"}), folder);
     assoc->release();
+    EXPECT_NO_THROW(folder.sync_all());
     EXPECT_EQ(r.status, st::Success) << net::qr_status_text(net::dimse::C_GET_RSP, r.status) << " " << r.error_comment;
     EXPECT_EQ(r.completed, 7);
     EXPECT_EQ(r.stored, 7u);
     expect_files_equal_originals(out.path(), instances_where([](const Instance &x) { return x.patient_id == "PID1"; }));
+    // A folder that went away cannot be made durable: a typed error, not silence.
+    const std::string gone = out.sub("gone");
+    net::StorageFolder vanished(gone, net::StorageFolder::Durability::at_end);
+    ASSERT_EQ(::rmdir(gone.c_str()), 0);
+    try {
+        vanished.sync_all();
+        ADD_FAILURE() << "sync_all() of a removed folder did not throw";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::io);
+        EXPECT_NE(std::string(e.what()).find(gone), std::string::npos) << e.what();
+    }
 }
 
 TEST(OurScuToDcmqrscp, CliMoveAndGet) {
@@ -726,13 +745,18 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
     EXPECT_LT(c.completed, 9);
     EXPECT_GT(c.remaining.value_or(0), 0);
     EXPECT_EQ(list_dir(out.path() + "/got2").size(), c.stored);
-    // C-MOVE cancelled likewise.
+    // C-MOVE cancelled likewise, to a destination slow enough (100 ms a file) that the sub-operations
+    // cannot all be done before the C-CANCEL arrives.
     a.dest.use(out.sub("moved2"));
+    a.dest.delay_ms = 100;
+    const auto t0 = std::chrono::steady_clock::now();
     net::RetrieveResult mc = net::move(*assoc, net::qr_uids::StudyRootMove, "DKDEST",
                                        identifier_of({"0008,0052=STUDY", "StudyInstanceUID"}),
                                        [](const net::RetrieveProgress &) { return false; });
+    a.dest.delay_ms = 0;
     EXPECT_EQ(mc.status, st::Cancel);
     EXPECT_LT(mc.completed, 9);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(800));  // stopped promptly
     // A C-MOVE whose level is not in the model: A900.
     net::RetrieveResult lvl = net::move(*assoc, net::qr_uids::StudyRootMove, "DKDEST",
                                         identifier_of({"0008,0052=PATIENT", "PatientID=PID1"}));
