@@ -24,6 +24,9 @@ import os
 import subprocess
 import sys
 
+from common import BenchError, cmake_build_type, log, warm_page_cache
+
+
 TARGET_RATIO = 1.5  # a binding at most 1.5x the C ABI's time
 LANGS = ("c", "csharp", "java")
 LANG_TITLES = {"c": "C ABI", "csharp": "C#", "java": "Java"}
@@ -32,10 +35,6 @@ MEASURES = (  # (name in the programs' output, unit key, title)
     ("per_call_tag", "ns", "per call: get string by tag"),
     ("per_call_keyword", "ns", "per call: get string by keyword"),
 )
-
-
-class BenchError(Exception):
-    pass
 
 
 def parse_output(text, lang):
@@ -95,14 +94,6 @@ def run(lang, cmd, env):
     return parse_output(p.stdout.decode(errors="replace"), lang)
 
 
-def warm_page_cache(paths):
-    buf = bytearray(1 << 20)
-    for p in paths:
-        with open(p, "rb", buffering=0) as f:
-            while f.readinto(buf):
-                pass
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", required=True, help="the CMake build folder")
@@ -125,17 +116,7 @@ def main():
     if not files:
         raise BenchError("corpus %s is incomplete (run make_corpus)" % args.corpus)
     total_mb = sum(os.path.getsize(f) for f in files) / 1e6
-    build_type = "?"
-    try:
-        with open(os.path.join(args.build, "CMakeCache.txt")) as f:
-            for line in f:
-                if line.startswith("CMAKE_BUILD_TYPE:"):
-                    build_type = line.split("=", 1)[1].strip() or "(none)"
-    except OSError:
-        pass
-
-    def log(msg):
-        print("  " + msg, flush=True)
+    build_type = cmake_build_type(args.build)
 
     print("bindings benchmark: %d CT files (%.0f MB) in %s, header only" % (len(files), total_mb, ct_dir), flush=True)
     if build_type not in ("Release", "RelWithDebInfo"):

@@ -1,5 +1,5 @@
-"""Helpers shared by the network benchmark drivers (store_report.py, qr_report.py): errors and log
-lines, servers on free loopback ports started and stopped by PID, and timed client runs."""
+"""Helpers shared by the benchmark drivers (*_report.py): errors and log lines, the build's type, a
+warm page cache, servers on free loopback ports started and stopped by PID, and timed client runs."""
 import os
 import signal
 import socket
@@ -17,6 +17,27 @@ class BenchError(Exception):
 
 def log(msg):
     print("  " + msg, flush=True)
+
+
+def cmake_build_type(build_dir):
+    """CMAKE_BUILD_TYPE of a configured build folder ("?" when it cannot be read)."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip() or "(none)"
+    except OSError:
+        pass
+    return "?"
+
+
+def warm_page_cache(paths):
+    """Reads the files once, so that timed runs read from memory, not the disk."""
+    buf = bytearray(1 << 20)
+    for p in paths:
+        with open(p, "rb", buffering=0) as f:
+            while f.readinto(buf):
+                pass
 
 
 def tail(path, n=2000):

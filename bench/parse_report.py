@@ -26,12 +26,11 @@ import sys
 import tempfile
 import time
 
+from common import BenchError, cmake_build_type, log, warm_page_cache
+
+
 DUMP_TARGET_RATIO = 3.0  # dcmkit dump at least 3x faster than dcmdump
 LAZY_TARGET_MB = 64.0    # lazy open of the large file under 64 MB peak RSS
-
-
-class BenchError(Exception):
-    pass
 
 
 # -- pydicom workers (child processes) -----------------------------------------------------------------
@@ -133,14 +132,6 @@ def best_of(cmd, rounds, what):
     return best_wall, best_cpu
 
 
-def warm_page_cache(paths):
-    buf = bytearray(1 << 20)
-    for p in paths:
-        with open(p, "rb", buffering=0) as f:
-            while f.readinto(buf):
-                pass
-
-
 def mb(kb):
     return kb / 1024.0
 
@@ -176,17 +167,7 @@ def main():
     python = "/usr/bin/python3"
     have_pydicom = subprocess.run([python, "-c", "import pydicom"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL).returncode == 0
-    build_type = "?"
-    try:
-        with open(os.path.join(args.build, "CMakeCache.txt")) as f:
-            for line in f:
-                if line.startswith("CMAKE_BUILD_TYPE:"):
-                    build_type = line.split("=", 1)[1].strip() or "(none)"
-    except OSError:
-        pass
-
-    def log(msg):
-        print("  " + msg, flush=True)
+    build_type = cmake_build_type(args.build)
 
     print("parse benchmark: %d CT files (%.0f MB) and a %.0f MB multi-frame file in %s"
           % (len(files), total_mb, big_mb, args.corpus), flush=True)

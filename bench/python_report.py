@@ -25,6 +25,9 @@ import subprocess
 import sys
 import time
 
+from common import BenchError, cmake_build_type, log, warm_page_cache
+
+
 TARGET_RATIO = 5.0
 MODES = ("headers", "full", "pixels", "array")
 MODE_TITLES = {
@@ -33,10 +36,6 @@ MODE_TITLES = {
     "pixels": "whole file + PixelData",
     "array": "whole file + pixel_array",
 }
-
-
-class BenchError(Exception):
-    pass
 
 
 # -- the loops (child processes) -----------------------------------------------------------------------
@@ -100,14 +99,6 @@ def run_worker(python, env, library, mode, folder, rounds):
     return kv(p.stdout.decode())
 
 
-def warm_page_cache(paths):
-    buf = bytearray(1 << 20)
-    for p in paths:
-        with open(p, "rb", buffering=0) as f:
-            while f.readinto(buf):
-                pass
-
-
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "worker":
         return worker(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
@@ -131,17 +122,7 @@ def main():
                PYTHONDONTWRITEBYTECODE="1")
     have_pydicom = subprocess.run([python, "-c", "import pydicom"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL).returncode == 0
-    build_type = "?"
-    try:
-        with open(os.path.join(args.build, "CMakeCache.txt")) as f:
-            for line in f:
-                if line.startswith("CMAKE_BUILD_TYPE:"):
-                    build_type = line.split("=", 1)[1].strip() or "(none)"
-    except OSError:
-        pass
-
-    def log(msg):
-        print("  " + msg, flush=True)
+    build_type = cmake_build_type(args.build)
 
     print("python benchmark: %d CT files (%.0f MB) in %s" % (len(files), total_mb, ct_dir), flush=True)
     if build_type not in ("Release", "RelWithDebInfo"):
