@@ -211,7 +211,15 @@ CommitResult request_commitment(Association &assoc, const std::vector<CommitItem
     if (dimse::status_kind(action.status) == dimse::StatusKind::Failure || report_wait_ms <= 0) return r;
 
     // PS3.4 J.3.3: the N-EVENT-REPORT may come on this association.
-    auto cmd = assoc.receive_command(report_wait_ms);
+    std::optional<Command> cmd;
+    try {
+        cmd = assoc.receive_command(report_wait_ms);
+    } catch (const Error &e) {
+        // Not in time: the association stays usable, and the caller has the Transaction UID to
+        // wait for the report elsewhere (CommitmentReports).
+        if (e.code() == Errc::timeout) return r;
+        throw;
+    }
     if (!cmd) return r;  // released by the performer: the report will come on another association
     if (cmd->command_field != dimse::N_EVENT_REPORT_RQ) {
         assoc.abort(2, 5);

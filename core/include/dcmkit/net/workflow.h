@@ -72,9 +72,9 @@ struct CommitResult {
 
 /// Storage Commitment SCU: sends the N-ACTION (Request Storage Commitment, action type 1) for the
 /// instances, then waits up to `report_wait_ms` for the performer's N-EVENT-REPORT on the same
-/// association (answering it). When it does not come (the performer may send it on an association
-/// of its own, see CommitmentReports), report_received is false. `report_wait_ms` 0 returns as
-/// soon as the N-ACTION is answered.
+/// association (answering it). When it does not come in time (the performer may send it on an
+/// association of its own, see CommitmentReports), report_received is false and the association
+/// is still usable. `report_wait_ms` 0 returns as soon as the N-ACTION is answered.
 CommitResult request_commitment(Association &assoc, const std::vector<CommitItem> &instances, int report_wait_ms);
 
 /// The SCU's end of reports sent on associations the performer opens (PS3.4 J.3.3.1.3: the SCU
