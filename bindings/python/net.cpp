@@ -1,8 +1,9 @@
 // _dcmkit networking: dk::AE, dk::Association and dk::Server (dcmkit.hpp) for Python. The Pythonic
 // surface (dcmkit.connect, dcmkit.AE.associate/start_server, events) is in python/dcmkit/net.py.
 //
-// Threads: every blocking call (connect, echo, store, find, move, get, n_*, release, start, stop)
-// releases the GIL (C-FIND matches are copied into C++ handles meanwhile, wrapped once it is over). The
+// Threads: every blocking call (connect, echo, store, find, move, get, n_*, commit, release, start, stop,
+// a commitment listener's wait) releases the GIL (C-FIND matches are copied into C++ handles meanwhile,
+// wrapped once it is over). The
 // server's handlers run on its worker threads: they take the GIL, and a Python exception they raise
 // is reported (sys.unraisablehook) and fails the request (the association is rejected, the status
 // becomes 0x0110 for C-ECHO and 0xA700 for C-STORE); it never leaves the thread.
@@ -67,6 +68,23 @@ struct PyServer {
             }
         }
         srv.reset();  // with the GIL: the handlers hold Python objects
+    }
+};
+
+/// A dk::CommitListener, stopped without the GIL (its AE's log lines may need it meanwhile).
+struct PyCommitListener {
+    std::unique_ptr<dk::CommitListener> l;
+
+    ~PyCommitListener() { close(); }
+
+    dk::CommitListener &get() const {
+        if (!l) throw dk::InvalidArgument(DK_EINVAL, "the listener is closed");
+        return *l;
+    }
+    void close() {
+        if (!l) return;
+        py::gil_scoped_release nogil;
+        l.reset();
     }
 };
 
@@ -276,6 +294,13 @@ void register_net(py::module_ &m) {
             }
             return n_tuple(std::move(r));
         }, "sop_class"_a, "instance_uid"_a, "action_type"_a, "information"_a)
+        .def("commit", [](dk::Association &a, const std::vector<std::pair<std::string, std::string>> &instances,
+                          int32_t report_wait_ms) {
+            py::gil_scoped_release unlocked;
+            return a.commit(instances, report_wait_ms);
+        }, "instances"_a, "report_wait_ms"_a,
+           "Storage Commitment: N-ACTION for [(sop_class, sop_instance)], then up to report_wait_ms for the "
+           "report on this association; a CommitResult.")
         .def("contexts", [](const dk::Association &a) {
             std::vector<std::tuple<int, std::string, std::string, int>> out;
             for (const dk::PresentationContext &c : a.contexts())
@@ -284,6 +309,35 @@ void register_net(py::module_ &m) {
         }, "[(id, abstract syntax, accepted transfer syntax or \"\", result)]")
         .def("release", &dk::Association::release, nogil())
         .def("abort", &dk::Association::abort, nogil());
+
+    py::class_<dk::CommitItem>(m, "CommitItem", "An instance of a Storage Commitment report.")
+        .def_readonly("sop_class_uid", &dk::CommitItem::sop_class_uid)
+        .def_readonly("sop_instance_uid", &dk::CommitItem::sop_instance_uid)
+        .def_readonly("failure_reason", &dk::CommitItem::failure_reason);
+    py::class_<dk::CommitResult>(m, "CommitResult", "The outcome of a Storage Commitment request (dk_commit_result).")
+        .def_readonly("action_status", &dk::CommitResult::action_status)
+        .def_readonly("transaction_uid", &dk::CommitResult::transaction_uid)
+        .def_readonly("report_received", &dk::CommitResult::report_received)
+        .def_readonly("event_type", &dk::CommitResult::event_type)
+        .def_readonly("committed", &dk::CommitResult::committed)
+        .def_readonly("failed", &dk::CommitResult::failed);
+    py::class_<PyCommitListener>(m, "CommitListener",
+                                 "The requestor's end of Storage Commitment reports (dk_commit_listener).")
+        .def(py::init([](const dk::AE &ae, const std::string &address, uint16_t port) {
+                 auto l = std::make_unique<PyCommitListener>();
+                 py::gil_scoped_release unlocked;
+                 l->l = std::make_unique<dk::CommitListener>(ae, address, port);
+                 return l;
+             }),
+             "ae"_a, "address"_a = "", "port"_a = 0)
+        .def_property_readonly("port", [](const PyCommitListener &l) { return l.get().port(); })
+        .def_property_readonly("closed", [](const PyCommitListener &l) { return !l.l; })
+        .def("wait", [](PyCommitListener &l, dk::CommitResult &result, int32_t timeout_ms) {
+            dk::CommitListener &listener = l.get();
+            py::gil_scoped_release unlocked;
+            return listener.wait(result, timeout_ms);
+        }, "result"_a, "timeout_ms"_a, "Waits for the report of result's transaction and fills result; False on timeout.")
+        .def("close", &PyCommitListener::close, "Stops listening and frees the listener. Idempotent.");
 
     py::class_<dk::AssocInfo>(m, "AssocInfo", "What a server knows about an association.")
         .def_readonly("calling_ae", &dk::AssocInfo::calling_ae)

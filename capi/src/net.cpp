@@ -1,4 +1,5 @@
-// dcmkit C ABI — networking: the AE configuration, associations as SCU, a server with C callbacks.
+// dcmkit C ABI — networking: the AE configuration, associations as SCU, a server with C callbacks,
+// Storage Commitment as SCU (the request and a listener for reports).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "dcmkit/net/query.h"
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/transport.h"
+#include "dcmkit/net/workflow.h"
 #include "dcmkit/uid.h"
 #include "internal.h"
 
@@ -715,5 +717,167 @@ dk_result dk_server_stop(dk_server *srv, int32_t grace_ms) {
 }
 
 void dk_server_free(dk_server *srv) { delete srv; }
+
+}  // extern "C"
+
+// -- Storage Commitment Push Model as SCU (PS3.4 Annex J) ----------------------------------------------
+
+struct dk_commit_result {
+    net::CommitResult r;
+};
+
+struct dk_commit_listener {
+    net::CommitmentReports reports;
+    std::unique_ptr<net::Server> server;  // declared last, destroyed first: its handler uses `reports`
+    ~dk_commit_listener() {
+        if (server) server->stop(2000);
+    }
+};
+
+namespace {
+
+/// UID `i` of one of dk_assoc_commit's arrays.
+std::string commit_uid_arg(const char *const *uids, size_t i, const char *name) {
+    const char *uid = uids[i];
+    const std::string which = std::string(name) + "[" + std::to_string(i) + "]";
+    if (!uid) fail(DK_EINVAL, which + " is NULL");
+    std::string why;
+    if (!dcmkit::is_valid_uid(uid, &why)) fail(DK_EINVAL, which + " '" + uid + "' is not a UID: " + why);
+    return uid;
+}
+
+const std::vector<net::CommitItem> &commit_list(const dk_commit_result *r, dk_commit_list list) {
+    need(r, "r");
+    if (list == DK_COMMIT_COMMITTED) return r->r.committed;
+    if (list == DK_COMMIT_FAILED) return r->r.failed;
+    fail(DK_EINVAL, "list " + std::to_string(int(list)) + " is neither DK_COMMIT_COMMITTED nor DK_COMMIT_FAILED");
+}
+
+}  // namespace
+
+extern "C" {
+
+dk_result dk_assoc_commit(dk_assoc *assoc, const char *const *sop_class_uids, const char *const *sop_instance_uids,
+                          size_t n, int32_t report_wait_ms, dk_commit_result **out) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        // The arguments first: a bad one sends nothing and leaves the association as it was.
+        if (n == 0) fail(DK_EINVAL, "n is 0: no instance to commit");
+        need(sop_class_uids, "sop_class_uids");
+        need(sop_instance_uids, "sop_instance_uids");
+        if (report_wait_ms < 0) fail(DK_EINVAL, "report_wait_ms is negative (" + std::to_string(report_wait_ms) + ")");
+        std::vector<net::CommitItem> items;
+        items.reserve(n);
+        for (size_t i = 0; i < n; ++i)
+            items.push_back({commit_uid_arg(sop_class_uids, i, "sop_class_uids"),
+                             commit_uid_arg(sop_instance_uids, i, "sop_instance_uids"), 0});
+        net::Association &a = established(assoc);
+        auto res = std::make_unique<dk_commit_result>();
+        res->r = net::request_commitment(a, items, report_wait_ms);
+        *out = res.release();
+    });
+}
+
+dk_result dk_commit_result_action_status(const dk_commit_result *r, uint16_t *status) {
+    return dk::guard([&] {
+        need(status, "status");
+        *status = 0xFFFF;
+        *status = need(r, "r")->r.action_status;
+    });
+}
+
+dk_result dk_commit_result_transaction_uid(const dk_commit_result *r, const char **uid) {
+    return dk::guard([&] {
+        need(uid, "uid");
+        *uid = "";
+        *uid = need(r, "r")->r.transaction_uid.c_str();
+    });
+}
+
+dk_result dk_commit_result_report_received(const dk_commit_result *r, int *received) {
+    return dk::guard([&] {
+        need(received, "received");
+        *received = 0;
+        *received = need(r, "r")->r.report_received ? 1 : 0;
+    });
+}
+
+dk_result dk_commit_result_event_type(const dk_commit_result *r, uint16_t *event_type) {
+    return dk::guard([&] {
+        need(event_type, "event_type");
+        *event_type = 0;
+        *event_type = need(r, "r")->r.event_type;
+    });
+}
+
+dk_result dk_commit_result_count(const dk_commit_result *r, dk_commit_list list, size_t *count) {
+    return dk::guard([&] {
+        need(count, "count");
+        *count = 0;
+        *count = commit_list(r, list).size();
+    });
+}
+
+dk_result dk_commit_result_item(const dk_commit_result *r, dk_commit_list list, size_t index,
+                                const char **sop_class_uid, const char **sop_instance_uid, uint16_t *failure_reason) {
+    return dk::guard([&] {
+        const std::vector<net::CommitItem> &items = commit_list(r, list);
+        if (index >= items.size())
+            fail(DK_ENOTFOUND, "no instance " + std::to_string(index) + " in the " +
+                                   (list == DK_COMMIT_FAILED ? "failed" : "committed") + " list (there are " +
+                                   std::to_string(items.size()) + ")");
+        const net::CommitItem &c = items[index];
+        if (sop_class_uid) *sop_class_uid = c.sop_class_uid.c_str();
+        if (sop_instance_uid) *sop_instance_uid = c.sop_instance_uid.c_str();
+        if (failure_reason) *failure_reason = c.failure_reason;
+    });
+}
+
+void dk_commit_result_free(dk_commit_result *r) { delete r; }
+
+dk_result dk_commit_listener_start(dk_commit_listener **out, const dk_ae *ae, const char *address, uint16_t port) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        need(ae, "ae");
+        // The AE's title, options and log; of the SOP classes only Storage Commitment, SCU role: the
+        // performer requests these associations proposing the SCP role (PS3.4 J.3.3.1.3).
+        net::AeConfig cfg = ae->cfg;
+        cfg.sop_classes.clear();
+        cfg.add(net::sop::StorageCommitmentPushModel, {}, /*scp=*/false, /*scu=*/true);
+        auto l = std::make_unique<dk_commit_listener>();
+        net::ServiceHandlers h;
+        h.n_handlers[net::sop::StorageCommitmentPushModel] = l->reports.handler();
+        l->server = std::make_unique<net::Server>(std::move(cfg), std::move(h));
+        l->server->start(address ? address : "", port);
+        *out = l.release();
+    });
+}
+
+dk_result dk_commit_listener_port(const dk_commit_listener *l, uint16_t *port) {
+    return dk::guard([&] {
+        need(port, "port");
+        *port = 0;
+        *port = need(l, "l")->server->port();
+    });
+}
+
+dk_result dk_commit_listener_wait(dk_commit_listener *l, dk_commit_result *r, int32_t timeout_ms, int *received) {
+    return dk::guard([&] {
+        need(received, "received");
+        *received = 0;
+        need(l, "l");
+        need(r, "r");
+        if (timeout_ms < 0) fail(DK_EINVAL, "timeout_ms is negative (" + std::to_string(timeout_ms) + ")");
+        if (r->r.report_received) {
+            *received = 1;
+            return;
+        }
+        *received = l->reports.wait(r->r, timeout_ms) ? 1 : 0;
+    });
+}
+
+void dk_commit_listener_free(dk_commit_listener *l) { delete l; }
 
 }  // extern "C"

@@ -580,8 +580,9 @@ def from_json(text):
 from . import sop  # noqa: E402
 from .net import (  # noqa: E402
     AE, Association, AssociationEvent, FindEvent, FindResult, NResult, PresentationContext, RetrieveResult, Server, StoreEvent,
-    connect, evt,
+    connect, evt, CommitItem, CommitResult, CommitmentListener,
 )
 
 __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Server", "StoreEvent", "connect",
-            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent"]
+            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
+            "CommitmentListener"]

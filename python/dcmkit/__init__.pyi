@@ -196,6 +196,38 @@ class NResult(Tuple[int, str, str, Optional[Dataset], int]):
     @property
     def action_type(self) -> int: ...
 
+class CommitItem(Tuple[str, str, int]):
+    @property
+    def sop_class_uid(self) -> str: ...
+    @property
+    def sop_instance_uid(self) -> str: ...
+    @property
+    def failure_reason(self) -> int: ...  # 0 when committed; 0x0110, 0x0112, 0x0119… (PS3.4 J.3.2.1.1.1)
+
+class CommitResult:
+    @property
+    def action_status(self) -> int: ...
+    @property
+    def transaction_uid(self) -> str: ...
+    @property
+    def report_received(self) -> bool: ...
+    @property
+    def event_type(self) -> int: ...  # 1 all committed, 2 some failed, 0 before the report
+    @property
+    def committed(self) -> List[CommitItem]: ...
+    @property
+    def failed(self) -> List[CommitItem]: ...
+
+class CommitmentListener:
+    ae_title: str
+    address: str
+    port: int
+    def __init__(self, ae_title: str, port: int = ..., address: str = ..., log_level: Union[str, int] = ...) -> None: ...
+    def wait(self, result: CommitResult, timeout: float = ...) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "CommitmentListener": ...
+    def __exit__(self, *exc: Any) -> bool: ...
+
 class Association:
     host: Optional[str]
     port: Optional[int]
@@ -229,6 +261,10 @@ class Association:
     send_n_create = n_create
     send_n_set = n_set
     send_n_action = n_action
+    # Storage Commitment: paths, Datasets or (sop_class, sop_instance) pairs; wait in seconds (0: the
+    # report comes on a CommitmentListener). Needs dcmkit.connect(..., commitment=True).
+    def commit(self, instances: Union[_Path, Dataset, Iterable[Union[_Path, Dataset, Tuple[str, str]]]],
+               wait: float = ...) -> CommitResult: ...
     @property
     def contexts(self) -> List[PresentationContext]: ...
     @property
@@ -304,7 +340,7 @@ class AE:
 def connect(host: str, port: int, calling: str = ..., called: str = ...,
             contexts: Optional[Iterable[Union[str, Tuple[str, Sequence[str]]]]] = ...,
             files: Optional[Iterable[_Path]] = ..., max_pdu: int = ..., timeout: Optional[float] = ...,
-            query: bool = ...) -> Association: ...
+            query: bool = ..., commitment: bool = ...) -> Association: ...
 # query=True proposes Query/Retrieve (Study and Patient Root FIND/MOVE/GET, Modality Worklist FIND)
 # and the C-GET storage roles instead of the default storage contexts (pass contexts= or files= to
 # store on the same association).

@@ -42,7 +42,8 @@ from . import _dcmkit
 from . import sop as _sop
 
 __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
-           "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent"]
+           "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
+           "CommitmentListener"]
 
 _LOG_LEVELS = {"error": 0, "warning": 1, "info": 2, "debug": 3, "trace": 4}
 # dcmkit's levels as the logging module's (trace is finer than DEBUG).
@@ -213,6 +214,120 @@ class NResult(tuple):
         return "NResult(status=0x%04X, sop_instance_uid=%r)" % (self[0], self[1])
 
 
+# -- Storage Commitment (PS3.4 Annex J) -----------------------------------------------------------
+
+class CommitItem(tuple):
+    """An instance of a Storage Commitment report: (sop_class_uid, sop_instance_uid, failure_reason).
+    failure_reason is 0 in the committed list; in the failed list PS3.4 J.3.2.1.1.1's: 0x0110
+    Processing failure, 0x0112 No such object instance, 0x0119 Class-instance conflict, 0x0122
+    Referenced SOP Class not supported, 0x0131 Duplicate transaction UID."""
+
+    __slots__ = ()
+
+    def __new__(cls, sop_class_uid, sop_instance_uid, failure_reason=0):
+        return tuple.__new__(cls, (sop_class_uid, sop_instance_uid, failure_reason))
+
+    sop_class_uid = property(lambda self: self[0])
+    sop_instance_uid = property(lambda self: self[1])
+    failure_reason = property(lambda self: self[2])
+
+    def __repr__(self):
+        return "CommitItem(%r, %r, failure_reason=0x%04X)" % self
+
+
+class CommitResult:
+    """The outcome of Association.commit(): action_status (the N-ACTION response's status, 0x0000
+    Success), transaction_uid, and once the N-EVENT-REPORT came (report_received True, on the
+    association or through CommitmentListener.wait): event_type (1 all committed, 2 some failed),
+    committed and failed (lists of CommitItem, the failed ones with their failure_reason)."""
+
+    def __init__(self, _native):
+        self._r = _native
+
+    action_status = property(lambda self: self._r.action_status)
+    transaction_uid = property(lambda self: self._r.transaction_uid)
+    report_received = property(lambda self: self._r.report_received)
+    event_type = property(lambda self: self._r.event_type)
+
+    @property
+    def committed(self):
+        return [CommitItem(i.sop_class_uid, i.sop_instance_uid, i.failure_reason) for i in self._r.committed]
+
+    @property
+    def failed(self):
+        return [CommitItem(i.sop_class_uid, i.sop_instance_uid, i.failure_reason) for i in self._r.failed]
+
+    def __repr__(self):
+        if not self.report_received:
+            return "CommitResult(status=0x%04X, transaction %s, no report yet)" % (self.action_status,
+                                                                                 self.transaction_uid)
+        return "CommitResult(status=0x%04X, transaction %s, event_type=%d, %d committed, %d failed)" % (
+            self.action_status, self.transaction_uid, self.event_type, len(self._r.committed), len(self._r.failed))
+
+
+def _commit_pair(item):
+    """(SOP class UID, SOP instance UID) of a pair, a Dataset or a Part 10 file (path)."""
+    if isinstance(item, (tuple, list)):
+        if len(item) != 2:
+            raise ValueError("an instance to commit is a (sop_class, sop_instance) pair, not %r" % (item,))
+        return _uid(str(item[0])), str(item[1])
+    ds = item
+    if getattr(item, "_ds", None) is None:
+        from . import read
+        ds = read(_os.fspath(item), stop_before_pixels=True)
+    try:
+        return str(ds.SOPClassUID), str(ds.SOPInstanceUID)
+    except (AttributeError, KeyError):
+        raise ValueError("%r has no SOP Class UID or SOP Instance UID" % (item,)) from None
+
+
+class CommitmentListener:
+    """Where Storage Commitment reports come when the performer sends them on an association of its
+    own (PS3.4 J.3.3.1.3): a server titled `ae_title` on `address` ("" = every address) and `port`
+    (0 = a free one: see .port), accepting only the Storage Commitment Push Model in the SCU role.
+    The performer must know where that AE title listens. Start it before the request, so that a
+    report sent at once finds it; reports that come before wait() asks for them are kept. A context
+    manager that stops on exit.
+
+        with dcmkit.CommitmentListener("CT01", port=11113) as listener:
+            with dcmkit.connect("pacs", 104, calling="CT01", called="PACS", commitment=True) as assoc:
+                result = assoc.commit(paths, wait=0)      # release at once
+            if listener.wait(result, timeout=60):
+                print(result.committed, result.failed)
+    """
+
+    def __init__(self, ae_title, port=0, address="", log_level="warning"):
+        ae = AE(ae_title, log_level=log_level)
+        self.ae_title = ae_title
+        self.address = address
+        self._l = _dcmkit.CommitListener(ae._native(), address or "", int(port))
+        self.port = self._l.port
+
+    def wait(self, result, timeout=30.0):
+        """Waits up to `timeout` seconds for the report of `result`'s transaction (a CommitResult of
+        Association.commit) and fills `result` with it. True when it came (at once when `result`
+        already had its report), False on timeout."""
+        if self._l is None:
+            raise ValueError("the listener is closed")
+        return self._l.wait(result._r, max(0, _ms(timeout)))
+
+    def close(self):
+        """Stops listening (running associations get 2 s). Idempotent."""
+        if self._l is not None:
+            self._l.close()
+            self._l = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        return "<dcmkit.CommitmentListener %s on %s:%s>" % (self.ae_title, self.address or "*", self.port)
+
+
 # -- associations (SCU) --------------------------------------------------------------------------
 
 class Association:
@@ -304,6 +419,27 @@ class Association:
     send_n_create = n_create
     send_n_set = n_set
     send_n_action = n_action
+
+    def commit(self, instances, wait=30.0):
+        """Storage Commitment (PS3.4 J): asks the peer to commit `instances` (paths of Part 10
+        files, Datasets, or (sop_class, sop_instance) pairs) under a new transaction, then waits up
+        to `wait` seconds for its report on this association (0: do not wait; release the
+        association next, and the report comes on a CommitmentListener: a report sent on this
+        association would meet the next request instead of its response). The association must propose the Storage Commitment Push Model
+        (connect(..., commitment=True), or AE.add_requested_context(dcmkit.sop.StorageCommitmentPushModel)).
+        Returns a CommitResult: a report that did not come in time is no error (report_received
+        False), nor is a failure status of the N-ACTION (action_status). InvalidArgumentError for an
+        empty list or a UID that is not one (nothing is sent); NetworkError kind "refused" without
+        an accepted context.
+
+            result = assoc.commit(["ct1.dcm", ds, (sop_class, sop_instance)])
+            for item in result.failed:
+                print(item.sop_instance_uid, hex(item.failure_reason))
+        """
+        if isinstance(instances, (str, bytes, _os.PathLike)) or getattr(instances, "_ds", None) is not None:
+            instances = [instances]
+        pairs = [_commit_pair(i) for i in instances]
+        return CommitResult(self._a.commit(pairs, max(0, _ms(wait))))
 
     @property
     def contexts(self):
@@ -626,13 +762,14 @@ class AE:
 # -- the one-line form --------------------------------------------------------------------------
 
 def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files=None, max_pdu=262144,
-            timeout=None, query=False):
+            timeout=None, query=False, commitment=False):
     """An association from `calling` to `called` at host:port, proposing Verification and:
     `contexts` (SOP class UIDs or keywords, or (sop_class, [transfer syntaxes]) pairs), the storage
     of `files` (paths), or, when both are None (and query is False), the common storage SOP classes
     (dcmkit.sop.COMMON_STORAGE, uncompressed). query=True also proposes Query/Retrieve (Study and
     Patient Root FIND, MOVE, GET; Modality Worklist FIND) and the C-GET storage roles, for find(),
-    move() and get(). `timeout` (seconds) bounds the connection, the association negotiation and
+    move() and get(). commitment=True also proposes the Storage Commitment Push Model as SCU, for
+    commit(). `timeout` (seconds) bounds the connection, the association negotiation and
     each DIMSE response. Use it as a context manager:
 
         with dcmkit.connect("pacs", 104, called="PACS") as assoc:
@@ -659,4 +796,6 @@ def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files
             ae.add_requested_context(c[0], c[1] if len(c) > 1 else None)
     if files is not None:
         ae.add_storage_for_files(files)
+    if commitment:
+        ae.add_requested_context(_sop.StorageCommitmentPushModel)
     return ae.associate(host, port, ae_title=called)

@@ -1189,6 +1189,241 @@ DK_TEST(find_scp_with_on_find_callback) {
     pthread_mutex_destroy(&st.mu);
 }
 
+/* -- Storage Commitment (PS3.4 Annex J) against `dcmkit serve` ------------------------------------- */
+
+/* 1 when `list` of `r` holds exactly the instances `uids` (in any order), each with `reason`. */
+static int commit_list_is(const dk_commit_result *r, dk_commit_list list, const char *const *uids, size_t n,
+                          uint16_t reason) {
+    size_t count = 0, i, j;
+    if (dk_commit_result_count(r, list, &count) != DK_OK || count != n) return 0;
+    for (i = 0; i < n; ++i) {
+        int found = 0;
+        for (j = 0; j < count; ++j) {
+            const char *cls = NULL, *inst = NULL;
+            uint16_t why = 0xFFFF;
+            if (dk_commit_result_item(r, list, j, &cls, &inst, &why) != DK_OK) return 0;
+            if (strcmp(inst, uids[i]) == 0 && strcmp(cls, SC_STORAGE) == 0 && why == reason) found = 1;
+        }
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+/* Flips the last byte of `path` (in the pixel data): the file's SHA-256 no longer matches the index. */
+static int flip_last_byte(const char *path) {
+    unsigned char c;
+    int ok = 0;
+    FILE *f = fopen(path, "r+b");
+    if (!f) return 0;
+    if (fseek(f, -1, SEEK_END) == 0 && fread(&c, 1, 1, f) == 1 && fseek(f, -1, SEEK_END) == 0) {
+        c ^= 0xFF;
+        ok = fwrite(&c, 1, 1, f) == 1;
+    }
+    return fclose(f) == 0 && ok;
+}
+
+DK_TEST(storage_commitment_against_dcmkit_serve) {
+    char archive[512], log[512], files[3][512], uids[3][65], stored[700];
+    const char *paths[3], *classes[3] = {SC_STORAGE, SC_STORAGE, SC_STORAGE}, *insts[3];
+    const char *tuid = NULL, *tuid2 = NULL;
+    static const char *unknown = "1.2.826.0.1.3680043.2.1125.81.404";
+    dk_ae *ae = NULL;
+    dk_commit_listener *l = NULL;
+    dk_assoc *a = NULL;
+    dk_commit_result *r = NULL;
+    uint16_t port = 0, lport = 0, status = 0xFFFF, event = 0;
+    int i, received = -1;
+    pid_t pid;
+    if (access(DK_TEST_CLI, X_OK) != 0) DK_SKIP("the dcmkit CLI is not built");
+    fresh_dir(archive, sizeof archive, "archive");
+    dk_test_path(log, sizeof log, "serve.log");
+    for (i = 0; i < 3; ++i) {
+        char name[32];
+        snprintf(name, sizeof name, "sc%d.dcm", i);
+        dk_test_path(files[i], sizeof files[i], name);
+        REQUIRE(make_qr_file(files[i], QR_STUDY1, uids[i]));
+        paths[i] = files[i];
+        insts[i] = uids[i];
+    }
+    /* This AE is DKDEST, which the archive knows (--dest): reports on new associations go to the
+     * listener, started before any request. */
+    REQUIRE_OK(dk_ae_new(&ae, "DKDEST", NULL));
+    CHECK_OK(dk_ae_add_storage_for_files(ae, paths, 3));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    REQUIRE_OK(dk_commit_listener_start(&l, ae, "127.0.0.1", 0));
+    CHECK_OK(dk_commit_listener_port(l, &lport));
+    CHECK(lport != 0);
+    pid = start_serve(&port, archive, lport, log);
+    if (pid <= 0) {
+        print_file(log);
+        dk_commit_listener_free(l);
+        dk_ae_free(ae);
+        REQUIRE(pid > 0);
+    }
+    CHECK_OK(dk_assoc_connect(&a, ae, "127.0.0.1", port, "ARCH"));
+    if (!a) {
+        print_file(log);
+        goto done;
+    }
+    for (i = 0; i < 3; ++i) {
+        status = 0xFFFF;
+        CHECK_OK(dk_assoc_store_file(a, files[i], &status));
+        CHECK_INT(status, 0);
+    }
+
+    /* (a) The report on the same association: all committed, event type 1. */
+    CHECK_OK(dk_assoc_commit(a, classes, insts, 3, 20000, &r));
+    if (!r) goto done; /* the peer is stopped below */
+    CHECK_OK(dk_commit_result_action_status(r, &status));
+    CHECK_INT(status, 0);
+    CHECK_OK(dk_commit_result_report_received(r, &received));
+    CHECK_INT(received, 1);
+    CHECK_OK(dk_commit_result_event_type(r, &event));
+    CHECK_INT(event, 1);
+    CHECK_OK(dk_commit_result_transaction_uid(r, &tuid));
+    CHECK(tuid != NULL && strlen(tuid) > 0);
+    CHECK(commit_list_is(r, DK_COMMIT_COMMITTED, insts, 3, 0));
+    CHECK(commit_list_is(r, DK_COMMIT_FAILED, NULL, 0, 0));
+    CHECK_RC(dk_commit_result_item(r, DK_COMMIT_COMMITTED, 3, NULL, NULL, NULL), DK_ENOTFOUND);
+    CHECK_RC(dk_commit_result_item(r, DK_COMMIT_FAILED, 0, NULL, NULL, NULL), DK_ENOTFOUND);
+    /* Already has its report: the listener says so at once. */
+    CHECK_OK(dk_commit_listener_wait(l, r, 0, &received));
+    CHECK_INT(received, 1);
+    dk_commit_result_free(r);
+    r = NULL;
+
+    /* (b) One stored file altered on disk: 0110H Processing failure; an unknown instance: 0112H No
+     * such object instance; event type 2, the intact one committed. */
+    snprintf(stored, sizeof stored, "%s/files/%s.dcm", archive, uids[1]);
+    CHECK(flip_last_byte(stored));
+    {
+        const char *ask[3], *bad[1], *gone[1];
+        ask[0] = uids[0];
+        ask[1] = uids[1];
+        ask[2] = unknown;
+        bad[0] = uids[1];
+        gone[0] = unknown;
+        CHECK_OK(dk_assoc_commit(a, classes, ask, 3, 20000, &r));
+        if (!r) goto done; /* the peer is stopped below */
+        CHECK_OK(dk_commit_result_action_status(r, &status));
+        CHECK_INT(status, 0);
+        CHECK_OK(dk_commit_result_report_received(r, &received));
+        CHECK_INT(received, 1);
+        CHECK_OK(dk_commit_result_event_type(r, &event));
+        CHECK_INT(event, 2);
+        CHECK(commit_list_is(r, DK_COMMIT_COMMITTED, ask, 1, 0));
+        {
+            size_t nf = 0, j;
+            int saw_bad = 0, saw_gone = 0;
+            CHECK_OK(dk_commit_result_count(r, DK_COMMIT_FAILED, &nf));
+            CHECK_INT((int)nf, 2);
+            for (j = 0; j < nf; ++j) {
+                const char *inst = NULL;
+                uint16_t why = 0;
+                CHECK_OK(dk_commit_result_item(r, DK_COMMIT_FAILED, j, NULL, &inst, &why));
+                if (inst && strcmp(inst, bad[0]) == 0 && why == 0x0110) saw_bad = 1;
+                if (inst && strcmp(inst, gone[0]) == 0 && why == 0x0112) saw_gone = 1;
+            }
+            CHECK(saw_bad);
+            CHECK(saw_gone);
+        }
+        dk_commit_result_free(r);
+        r = NULL;
+    }
+
+    /* (d) Bad input on a live association: DK_EINVAL, nothing sent, the association goes on. */
+    {
+        const char *bad_uid[1];
+        bad_uid[0] = "1.2.abc";
+        CHECK_ERR(dk_assoc_commit(a, classes, bad_uid, 1, 0, &r), DK_EINVAL, "sop_instance_uids[0]");
+        CHECK(r == NULL);
+        CHECK_ERR(dk_assoc_commit(a, bad_uid, insts, 1, 0, &r), DK_EINVAL, "sop_class_uids[0]");
+        CHECK_ERR(dk_assoc_commit(a, classes, insts, 0, 0, &r), DK_EINVAL, "n is 0");
+        CHECK_ERR(dk_assoc_commit(a, NULL, insts, 1, 0, &r), DK_EINVAL, "sop_class_uids");
+        CHECK_ERR(dk_assoc_commit(a, classes, NULL, 1, 0, &r), DK_EINVAL, "sop_instance_uids");
+        CHECK_ERR(dk_assoc_commit(a, classes, insts, 1, -1, &r), DK_EINVAL, "report_wait_ms");
+        CHECK_ERR(dk_assoc_commit(a, classes, insts, 1, 0, NULL), DK_EINVAL, "out");
+    }
+
+    /* (c) No wait: release at once; the archive sends the report on a new association to DKDEST,
+     * i.e. to the listener. The two intact instances. */
+    insts[1] = uids[2];
+    CHECK_OK(dk_assoc_commit(a, classes, insts, 2, 0, &r));
+    if (!r) goto done; /* the peer is stopped below */
+    CHECK_OK(dk_commit_result_action_status(r, &status));
+    CHECK_INT(status, 0);
+    CHECK_OK(dk_commit_result_report_received(r, &received));
+    CHECK_INT(received, 0);
+    CHECK_OK(dk_commit_result_event_type(r, &event));
+    CHECK_INT(event, 0);
+    CHECK_OK(dk_commit_result_transaction_uid(r, &tuid2));
+    CHECK(tuid2 != NULL && strlen(tuid2) > 0);
+    CHECK_OK(dk_assoc_release(a));
+    CHECK_OK(dk_commit_listener_wait(l, r, 30000, &received));
+    CHECK_INT(received, 1);
+    if (!received) print_file(log);
+    CHECK_OK(dk_commit_result_report_received(r, &received));
+    CHECK_INT(received, 1);
+    CHECK_OK(dk_commit_result_event_type(r, &event));
+    CHECK_INT(event, 1);
+    CHECK(commit_list_is(r, DK_COMMIT_COMMITTED, insts, 2, 0));
+    CHECK(commit_list_is(r, DK_COMMIT_FAILED, NULL, 0, 0));
+    dk_commit_result_free(r);
+    r = NULL;
+done:
+    dk_assoc_free(a);
+    stop_process(pid);
+    dk_commit_listener_free(l);
+    dk_ae_free(ae);
+}
+
+DK_TEST(storage_commitment_misuse) {
+    const char *cls[1] = {SC_STORAGE}, *inst[1] = {"1.2.826.0.1.3680043.2.1125.81.1"}, *bad[1] = {"1..2"};
+    const char *s = NULL;
+    dk_commit_result *r = (dk_commit_result *)&s; /* must be reset to NULL */
+    dk_commit_listener *l = NULL;
+    dk_ae *ae = NULL;
+    uint16_t u16 = 7, port = 1;
+    size_t n = 7;
+    int received = 7;
+    CHECK_ERR(dk_assoc_commit(NULL, NULL, inst, 1, 0, &r), DK_EINVAL, "sop_class_uids is NULL");
+    CHECK(r == NULL);
+    CHECK_ERR(dk_assoc_commit(NULL, cls, NULL, 1, 0, &r), DK_EINVAL, "sop_instance_uids is NULL");
+    CHECK_ERR(dk_assoc_commit(NULL, cls, inst, 0, 0, &r), DK_EINVAL, "no instance to commit");
+    CHECK_ERR(dk_assoc_commit(NULL, cls, bad, 1, 0, &r), DK_EINVAL, "'1..2' is not a UID");
+    CHECK_ERR(dk_assoc_commit(NULL, cls, inst, 1, 0, &r), DK_EINVAL, "assoc");
+    /* Accessors with NULL: DK_EINVAL and the outputs reset. */
+    CHECK_ERR(dk_commit_result_action_status(NULL, &u16), DK_EINVAL, "r is NULL");
+    CHECK_INT(u16, 0xFFFF);
+    CHECK_RC(dk_commit_result_action_status(NULL, NULL), DK_EINVAL);
+    CHECK_RC(dk_commit_result_transaction_uid(NULL, &s), DK_EINVAL);
+    CHECK(s != NULL && s[0] == '\0');
+    CHECK_RC(dk_commit_result_report_received(NULL, &received), DK_EINVAL);
+    CHECK_INT(received, 0);
+    CHECK_RC(dk_commit_result_event_type(NULL, &u16), DK_EINVAL);
+    CHECK_INT(u16, 0);
+    CHECK_RC(dk_commit_result_count(NULL, DK_COMMIT_FAILED, &n), DK_EINVAL);
+    CHECK_INT((int)n, 0);
+    CHECK_RC(dk_commit_result_item(NULL, DK_COMMIT_COMMITTED, 0, NULL, NULL, NULL), DK_EINVAL);
+    dk_commit_result_free(NULL);
+    /* A listener: starts on a free port, nothing comes; NULL arguments. */
+    CHECK_RC(dk_commit_listener_start(&l, NULL, NULL, 0), DK_EINVAL);
+    CHECK(l == NULL);
+    REQUIRE_OK(dk_ae_new(&ae, "DKLISTEN", NULL));
+    CHECK_RC(dk_commit_listener_start(NULL, ae, NULL, 0), DK_EINVAL);
+    REQUIRE_OK(dk_commit_listener_start(&l, ae, "127.0.0.1", 0));
+    dk_ae_free(ae);
+    CHECK_OK(dk_commit_listener_port(l, &port));
+    CHECK(port != 0);
+    CHECK_RC(dk_commit_listener_port(NULL, &port), DK_EINVAL);
+    CHECK_INT(port, 0);
+    CHECK_ERR(dk_commit_listener_wait(l, NULL, 0, &received), DK_EINVAL, "r is NULL");
+    CHECK_ERR(dk_commit_listener_wait(NULL, NULL, 0, &received), DK_EINVAL, "l is NULL");
+    CHECK_RC(dk_commit_listener_wait(l, NULL, 0, NULL), DK_EINVAL);
+    dk_commit_listener_free(l);
+    dk_commit_listener_free(NULL);
+}
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(scu_echo_and_store_to_storescp),
     DK_CASE(scu_echo_and_store_to_own_server),
@@ -1200,5 +1435,7 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(qr_find_get_move_mpps_against_dcmkit_serve),
     DK_CASE(qr_misuse),
     DK_CASE(find_scp_with_on_find_callback),
+    DK_CASE(storage_commitment_against_dcmkit_serve),
+    DK_CASE(storage_commitment_misuse),
 };
 DK_TEST_MAIN(dk_tests)

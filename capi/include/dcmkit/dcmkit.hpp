@@ -1137,6 +1137,62 @@ struct FindResult {
     std::vector<Dataset> matches;
 };
 
+/// One instance of a Storage Commitment report and, in the failed list, why (PS3.4 J.3.2.1.1.1:
+/// 0x0110 Processing failure, 0x0112 No such object instance, 0x0119 Class-instance conflict…).
+struct CommitItem {
+    std::string sop_class_uid, sop_instance_uid;
+    uint16_t failure_reason = 0;
+};
+
+/// The outcome of Association::commit (dk_commit_result): the N-ACTION's status, the Transaction
+/// UID and, once the N-EVENT-REPORT came (on the association, or through CommitListener::wait),
+/// its event type (1 all committed, 2 some failed) and lists. Copies share the C handle.
+struct CommitResult {
+    uint16_t action_status = 0xFFFF;
+    std::string transaction_uid;
+    bool report_received = false;
+    uint16_t event_type = 0;
+    std::vector<CommitItem> committed, failed;
+    std::shared_ptr<dk_commit_result> handle;  ///< the C result, which CommitListener::wait fills
+
+    /// Takes ownership of `r` and reads it.
+    static CommitResult from_c(dk_commit_result *r) {
+        CommitResult o;
+        o.handle.reset(r, &dk_commit_result_free);
+        o.refresh();
+        return o;
+    }
+    /// Reads the fields again from the C result (after a listener filled it).
+    void refresh() {
+        if (!handle) return;
+        const dk_commit_result *r = handle.get();
+        check(dk_commit_result_action_status(r, &action_status));
+        const char *uid = nullptr;
+        check(dk_commit_result_transaction_uid(r, &uid));
+        transaction_uid = uid ? uid : "";
+        int received = 0;
+        check(dk_commit_result_report_received(r, &received));
+        report_received = received != 0;
+        check(dk_commit_result_event_type(r, &event_type));
+        committed = items(r, DK_COMMIT_COMMITTED);
+        failed = items(r, DK_COMMIT_FAILED);
+    }
+
+private:
+    static std::vector<CommitItem> items(const dk_commit_result *r, dk_commit_list list) {
+        size_t n = 0;
+        check(dk_commit_result_count(r, list, &n));
+        std::vector<CommitItem> out(n);
+        for (size_t i = 0; i < n; ++i) {
+            const char *cls = nullptr, *inst = nullptr;
+            check(dk_commit_result_item(r, list, i, &cls, &inst, &out[i].failure_reason));
+            out[i].sop_class_uid = cls ? cls : "";
+            out[i].sop_instance_uid = inst ? inst : "";
+        }
+        return out;
+    }
+};
+
 /// An association requested by this AE (dk_assoc). Move-only; use it from one thread at a time.
 /// A failed call (NetworkError other than "refused") ends it; the destructor aborts it when it is
 /// still established.
@@ -1268,6 +1324,25 @@ public:
         track(dk_assoc_n_action(h_, sop_class.c_str(), instance_uid.c_str(), action_type,
                                 information ? information->handle() : nullptr, &res));
         return n_result(res);
+    }
+
+    /// Storage Commitment (dk_assoc_commit): N-ACTION for the (SOP class, SOP instance) pairs, then
+    /// up to `report_wait_ms` for the report on this association (0: do not wait, release next; it
+    /// will come on a CommitListener). The AE needs add_sop_class(DK_STORAGE_COMMITMENT_SOP_CLASS, {}, DK_ROLE_SCU).
+    /// A report that does not come in time is no error (report_received false).
+    CommitResult commit(const std::vector<std::pair<std::string, std::string>> &instances,
+                        int32_t report_wait_ms = 30000) {
+        std::vector<const char *> classes, uids;
+        classes.reserve(instances.size());
+        uids.reserve(instances.size());
+        for (const auto &i : instances) {
+            classes.push_back(i.first.c_str());
+            uids.push_back(i.second.c_str());
+        }
+        dk_commit_result *r = nullptr;
+        track(dk_assoc_commit(h_, classes.empty() ? nullptr : classes.data(), uids.empty() ? nullptr : uids.data(),
+                              instances.size(), report_wait_ms, &r));
+        return CommitResult::from_c(r);
     }
 
     /// The negotiated presentation contexts, accepted or not.
@@ -1501,6 +1576,47 @@ private:
 
     std::unique_ptr<Handlers> hs_;  // at a stable address: the C callbacks' user_data
     dk_server *h_ = nullptr;
+};
+
+/// The requestor's end of Storage Commitment reports sent on associations the performer opens
+/// (dk_commit_listener): a server with the AE's title accepting only the Storage Commitment Push
+/// Model in the SCU role. Start it before the request. Move-only; the destructor stops it.
+class CommitListener {
+public:
+    /// Listens on `address` ("" = every address) and `port` (0 = a free one, see port()).
+    explicit CommitListener(const AE &ae, const std::string &address = "", uint16_t port = 0) {
+        check(dk_commit_listener_start(&h_, ae.handle(), address.empty() ? nullptr : address.c_str(), port));
+    }
+    CommitListener(CommitListener &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    CommitListener &operator=(CommitListener &&o) noexcept {
+        if (this != &o) {
+            dk_commit_listener_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    CommitListener(const CommitListener &) = delete;
+    CommitListener &operator=(const CommitListener &) = delete;
+    ~CommitListener() { dk_commit_listener_free(h_); }
+
+    dk_commit_listener *handle() const noexcept { return h_; }
+    uint16_t port() const {
+        uint16_t p = 0;
+        check(dk_commit_listener_port(h_, &p));
+        return p;
+    }
+    /// Waits up to `timeout_ms` for the report of `r`'s transaction and fills `r` with it; false
+    /// when it did not come in time (true at once when `r` already has its report).
+    bool wait(CommitResult &r, int32_t timeout_ms) {
+        if (!r.handle) throw InvalidArgument(DK_EINVAL, "the CommitResult has no C result (not from Association::commit)");
+        int received = 0;
+        check(dk_commit_listener_wait(h_, r.handle.get(), timeout_ms, &received));
+        r.refresh();
+        return received != 0;
+    }
+
+private:
+    dk_commit_listener *h_ = nullptr;
 };
 
 }  // namespace dk

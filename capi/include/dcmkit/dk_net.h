@@ -1,6 +1,6 @@
 /* dcmkit — DICOM networking: an Application Entity, associations as SCU (C-ECHO, C-STORE; C-FIND,
  * C-MOVE, C-GET; N-CREATE, N-SET, N-ACTION) and a server (SCP) with callbacks (C-ECHO, C-STORE,
- * C-FIND).
+ * C-FIND); Storage Commitment as SCU (dk_assoc_commit, dk_commit_listener).
  *
  *   dk_ae *ae = NULL;
  *   dk_ae_new(&ae, "MODALITY", NULL);                  // NULL options = defaults
@@ -232,6 +232,103 @@ DK_EXTERN(dk_result) dk_assoc_n_set(dk_assoc *assoc, const char *sop_class, cons
 /** N-ACTION (PS3.7 10.1.4) `action_type` on `instance_uid`, with `information` (may be NULL). */
 DK_EXTERN(dk_result) dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
                                        uint16_t action_type, const dk_dataset *information, dk_n_result *result);
+
+/* -- Storage Commitment Push Model as SCU (PS3.4 Annex J) ----------------------------------------- */
+
+/* A modality asks an archive to take over the safekeeping of instances it sent:
+ *
+ *   dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU);
+ *   dk_commit_listener *l = NULL;                       // when the report may come on an
+ *   dk_commit_listener_start(&l, ae, NULL, 11113);      // association the archive opens
+ *   dk_assoc_connect(&a, ae, "pacs.local", 104, "PACS");
+ *   dk_commit_result *r = NULL;
+ *   dk_assoc_commit(a, classes, instances, n, 30000, &r);   // N-ACTION, then the report (30 s)
+ *   dk_assoc_release(a);
+ *   int received = 0;
+ *   dk_commit_result_report_received(r, &received);
+ *   if (!received) dk_commit_listener_wait(l, r, 60000, &received);
+ *   ... dk_commit_result_count(r, DK_COMMIT_FAILED, &nfailed), dk_commit_result_item(...) ...
+ *   dk_commit_result_free(r);
+ *   dk_commit_listener_free(l);
+ *
+ * The AE needs the Storage Commitment Push Model as SCU: dk_ae_add_sop_class(ae,
+ * DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU). The archive sends its report on a new
+ * association to where it knows this AE title listens (its configuration, not the request). */
+
+/** The outcome of a Storage Commitment request: the N-ACTION's status, the Transaction UID, and
+ *  once the N-EVENT-REPORT came, its event type and the committed and failed instances. Opaque;
+ *  made by dk_assoc_commit, completed by dk_commit_listener_wait, freed with dk_commit_result_free.
+ *  Not thread-safe while dk_commit_listener_wait fills it. */
+typedef struct dk_commit_result dk_commit_result;
+
+/** The two lists of a report: the Referenced SOP Sequence (committed) and the Failed SOP Sequence. */
+typedef enum dk_commit_list {
+    DK_COMMIT_COMMITTED = 0,
+    DK_COMMIT_FAILED = 1
+} dk_commit_list;
+
+/** Requests Storage Commitment (PS3.4 J.3.2: N-ACTION, action type 1, on the well-known instance
+ *  DK_STORAGE_COMMITMENT_SOP_INSTANCE) for the `n` instances (`sop_class_uids[i]`,
+ *  `sop_instance_uids[i]`) under a new Transaction UID, then waits up to `report_wait_ms` for the
+ *  performer's N-EVENT-REPORT on this association (answering it). When it does not come in time
+ *  (or `report_wait_ms` is 0: do not wait, the report will come on a dk_commit_listener), the call
+ *  still succeeds with report_received 0, and the association stays usable; a performer that
+ *  releases the association instead ends it (dk_assoc_release then gives DK_EINVAL). Without the
+ *  report, release the association next: a performer may still send the report on it, which the
+ *  next request would meet instead of its response (DK_EPROTOCOL); released, it comes to the
+ *  listener.
+ *  An N-ACTION failure status (dk_commit_result_action_status) is no failed call either.
+ *  DK_EINVAL (nothing sent, the message says which argument): `out` or an array NULL, `n` 0, a
+ *  UID that is not one (index named), `report_wait_ms` negative. DK_EREFUSED when no context for
+ *  DK_STORAGE_COMMITMENT_SOP_CLASS was accepted (the association stays usable). Network failures
+ *  as dk_assoc_find. Caller frees *out with dk_commit_result_free(). */
+DK_EXTERN(dk_result) dk_assoc_commit(dk_assoc *assoc, const char *const *sop_class_uids,
+                                     const char *const *sop_instance_uids, size_t n, int32_t report_wait_ms,
+                                     dk_commit_result **out);
+
+/** The status of the N-ACTION response (0x0000 Success; 0x0110, 0x0112… failures, PS3.4 J.3.2.1.2). */
+DK_EXTERN(dk_result) dk_commit_result_action_status(const dk_commit_result *r, uint16_t *status);
+/** The Transaction UID (0008,1195) of the request; borrowed from `r` (valid until it is freed). */
+DK_EXTERN(dk_result) dk_commit_result_transaction_uid(const dk_commit_result *r, const char **uid);
+/** *received = 1 when the N-EVENT-REPORT came (on the association or through a listener), else 0. */
+DK_EXTERN(dk_result) dk_commit_result_report_received(const dk_commit_result *r, int *received);
+/** The report's Event Type ID (PS3.4 J.3.3.1: 1 all committed, 2 some failed); 0 before the report. */
+DK_EXTERN(dk_result) dk_commit_result_event_type(const dk_commit_result *r, uint16_t *event_type);
+/** The number of instances in `list` (0 before the report). DK_EINVAL for an unknown list. */
+DK_EXTERN(dk_result) dk_commit_result_count(const dk_commit_result *r, dk_commit_list list, size_t *count);
+/** Instance `index` of `list` (DK_ENOTFOUND past the end): its SOP class and instance UIDs and, in
+ *  the failed list, its Failure Reason (PS3.4 J.3.2.1.1.1: 0x0110 Processing failure, 0x0112 No
+ *  such object instance, 0x0119 Class-instance conflict, 0x0122 Referenced SOP Class not
+ *  supported, 0x0131 Duplicate transaction UID; 0 in the committed list). Each out pointer may be
+ *  NULL; the strings are borrowed from `r` (valid until it is freed or filled by
+ *  dk_commit_listener_wait). */
+DK_EXTERN(dk_result) dk_commit_result_item(const dk_commit_result *r, dk_commit_list list, size_t index,
+                                           const char **sop_class_uid, const char **sop_instance_uid,
+                                           uint16_t *failure_reason);
+/** Frees a result (NULL is ignored). */
+DK_EXTERN(void) dk_commit_result_free(dk_commit_result *r);
+
+/** The requestor's end of reports sent on associations the performer opens (PS3.4 J.3.3.1.3): a
+ *  server with the AE's title, options and log, accepting only the Storage Commitment Push Model
+ *  in the SCU role (the performer proposes the SCP role) and answering each N-EVENT-REPORT. Reports
+ *  that come before dk_commit_listener_wait asks for them are kept. Opaque; thread-safe. */
+typedef struct dk_commit_listener dk_commit_listener;
+
+/** Starts a listener on `address` (NULL or "" = every address) and `port` (0 = a free one, see
+ *  dk_commit_listener_port) for the AE title of `ae` (its SOP classes are not used). Start it
+ *  before the request, so that a report sent at once finds it. DK_ENETWORK when the address cannot
+ *  be bound. Caller frees *out with dk_commit_listener_free(). */
+DK_EXTERN(dk_result) dk_commit_listener_start(dk_commit_listener **out, const dk_ae *ae, const char *address,
+                                              uint16_t port);
+/** The port the listener listens on. */
+DK_EXTERN(dk_result) dk_commit_listener_port(const dk_commit_listener *l, uint16_t *port);
+/** Waits up to `timeout_ms` (0: only look) for the report of `r`'s Transaction UID and fills `r`
+ *  with it (report received, event type, committed and failed lists); *received = 1 when it came
+ *  (or `r` already had its report), 0 on timeout (no error). Each report is handed out once. */
+DK_EXTERN(dk_result) dk_commit_listener_wait(dk_commit_listener *l, dk_commit_result *r, int32_t timeout_ms,
+                                             int *received);
+/** Stops the listener (running associations get 2 s) and frees it (NULL is ignored). */
+DK_EXTERN(void) dk_commit_listener_free(dk_commit_listener *l);
 
 /** Number of presentation contexts negotiated (accepted or not). */
 DK_EXTERN(dk_result) dk_assoc_context_count(const dk_assoc *assoc, size_t *count);
