@@ -68,6 +68,71 @@ class BindingTest {
     }
   }
 
+  // -- the same values through the C ABI (capi_values.c, run by run_with_storescp.sh) ----------------
+
+  static final List<String> HEX_VRS = List.of("FL", "FD", "AT");
+  static final List<String> LENGTH_VRS = List.of("OB", "OW", "OF", "OD", "OL", "OV", "UN");
+  static final List<String> INT_VRS = List.of("US", "SS", "UL", "SL", "UV", "SV");
+
+  /** capi_values.c's VALUE of one element, read through the binding. */
+  static String canonicalValue(Dataset ds, long tag, String vr) {
+    try {
+      if (vr.equals("SQ")) return "items=" + ds.itemCount(tag);
+      if (INT_VRS.contains(vr)) {
+        long n = ds.valueCount(tag);
+        List<String> values = new ArrayList<>();
+        for (long i = 0; i < n; i++) values.add(Long.toString(ds.getInt(tag, i)));
+        return String.join("\\", values);
+      }
+      if (HEX_VRS.contains(vr)) {
+        StringBuilder hex = new StringBuilder("hex=");
+        for (byte b : ds.getBytes(tag)) hex.append(String.format("%02x", b & 0xFF));
+        return hex.toString();
+      }
+      if (LENGTH_VRS.contains(vr)) return "bytes=" + ds.getBytes(tag).length;
+      StringBuilder text = new StringBuilder();
+      for (char c : ds.getString(tag).toCharArray()) {  // control characters as capi_values.c writes them
+        if (c < 0x20 || c == 0x7F) text.append(String.format("\\x%02X", (int) c));
+        else text.append(c);
+      }
+      return text.toString();
+    } catch (DicomException e) {
+      return "error=" + e.kind();
+    }
+  }
+
+  /** The lines capi_values.c prints, built through the binding. */
+  static List<String> bindingValues(String file) throws DicomException {
+    List<String> lines = new ArrayList<>();
+    try (Dataset ds = Dataset.readFile(file)) {
+      lines.add("transfer-syntax " + ds.transferSyntax());
+      long n = ds.size();
+      for (long i = 0; i < n; i++) {
+        long tag = ds.tagAt(i);
+        String vr = ds.vrAt(i);
+        lines.add(String.format("%04x,%04x %s %s", tag >>> 16, tag & 0xFFFF, vr, canonicalValue(ds, tag, vr)));
+      }
+    }
+    return lines;
+  }
+
+  /** Every top-level element's value read through the binding equals the one read through the C ABI
+   *  (capi_values.txt, UTF-8), line by line: fails with the first line that differs. */
+  @Test
+  void sameValuesAsTheCAbi() throws Exception {
+    Path file = Paths.get(work, "capi_values.txt");
+    assertTrue(Files.exists(file), file + " missing: run under run_with_storescp.sh with DK_TEST_CAPI_VALUES");
+    // decoding as UTF-8 reports malformed input (MalformedInputException) rather than replacing it
+    List<String> expected = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+    List<String> actual = bindingValues(path);
+    assertTrue(expected.size() > 1, "capi_values.txt has element lines");
+    for (int i = 0; i < Math.max(expected.size(), actual.size()); i++) {
+      String e = i < expected.size() ? expected.get(i) : "(no line)";
+      String a = i < actual.size() ? actual.get(i) : "(no line)";
+      assertEquals(e, a, "line " + (i + 1) + " of " + file + " (C ABI) against the binding");
+    }
+  }
+
   @Test
   void writingAndTranscoding() throws DicomException {
     String out = Paths.get(work, "out_java_rw.dcm").toString();

@@ -68,6 +68,68 @@ static class BindingTests {
     }
   }
 
+  // -- the same values through the C ABI (capi_values.c, run by run_with_storescp.sh) --------------
+
+  static readonly string[] HexVrs = { "FL", "FD", "AT" };
+  static readonly string[] LengthVrs = { "OB", "OW", "OF", "OD", "OL", "OV", "UN" };
+  static readonly string[] IntVrs = { "US", "SS", "UL", "SL", "UV", "SV" };
+
+  /// capi_values.c's VALUE of one element, read through the binding.
+  static string CanonicalValue(Dataset ds, uint tag, string vr) {
+    try {
+      if (vr == "SQ") return "items=" + ds.ItemCount(tag);
+      if (IntVrs.Contains(vr)) {
+        ulong n = ds.ValueCount(tag);
+        var values = new List<string>();
+        for (ulong i = 0; i < n; i++) values.Add(ds.GetInt(tag, i).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return string.Join("\\", values);
+      }
+      if (HexVrs.Contains(vr)) return "hex=" + string.Concat(ds.GetBytes(tag).Select(b => b.ToString("x2")));
+      if (LengthVrs.Contains(vr)) return "bytes=" + ds.GetBytes(tag).Length;
+      var text = new System.Text.StringBuilder();
+      foreach (char c in ds.GetString(tag)) {  // control characters as capi_values.c writes them
+        if (c < 0x20 || c == 0x7F) text.Append("\\x").Append(((int)c).ToString("X2"));
+        else text.Append(c);
+      }
+      return text.ToString();
+    } catch (DicomException e) {
+      return "error=" + e.Kind;
+    }
+  }
+
+  /// The lines capi_values.c prints, built through the binding.
+  static List<string> BindingValues(string path) {
+    var lines = new List<string>();
+    using (Dataset ds = Dataset.ReadFile(path)) {
+      lines.Add("transfer-syntax " + ds.TransferSyntax());
+      ulong n = ds.Size();
+      for (ulong i = 0; i < n; i++) {
+        uint tag = ds.TagAt(i);
+        string vr = ds.VrAt(i);
+        lines.Add((tag >> 16).ToString("x4") + "," + (tag & 0xFFFF).ToString("x4") + " " + vr + " " + CanonicalValue(ds, tag, vr));
+      }
+    }
+    return lines;
+  }
+
+  /// Every top-level element's value read through the binding equals the one read through the C ABI
+  /// (capi_values.txt, UTF-8), line by line: fails with the first line that differs.
+  static void SameAsCapi(string path, string work) {
+    string file = Path.Combine(work, "capi_values.txt");
+    if (!File.Exists(file)) { Check(false, file + " missing: run under run_with_storescp.sh with DK_TEST_CAPI_VALUES"); return; }
+    string[] expected = File.ReadAllLines(file, new System.Text.UTF8Encoding(false, true));
+    List<string> actual = BindingValues(path);
+    Check(expected.Length > 1, "capi_values.txt has element lines");
+    for (int i = 0; i < Math.Max(expected.Length, actual.Count); i++) {
+      string e = i < expected.Length ? expected[i] : "(no line)", a = i < actual.Count ? actual[i] : "(no line)";
+      if (e != a) {
+        Check(false, "line " + (i + 1) + " of " + file + ": C ABI <" + e + "> binding <" + a + ">");
+        return;
+      }
+    }
+    Console.WriteLine("binding values = C ABI values: " + actual.Count + " lines (" + (actual.Count - 1) + " elements)");
+  }
+
   static void Writing(string path, string outPath) {
     using (Dataset ds = Dataset.ReadFile(path)) {
       ds.SetString("PatientName", "Smith^Jane");
@@ -457,6 +519,7 @@ static class BindingTests {
     Equal("PatientName", dcmkit.KeywordOf(0x00100010u), "KeywordOf");
     var steps = new KeyValuePair<string, Action>[] {
       new KeyValuePair<string, Action>("reading", () => Reading(path)),
+      new KeyValuePair<string, Action>("same values as the C ABI", () => SameAsCapi(path, work)),
       new KeyValuePair<string, Action>("writing", () => Writing(path, outPath)),
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),
       new KeyValuePair<string, Action>("unicode", () => UnicodeStrings(path, work)),

@@ -13,6 +13,10 @@
 # golden.txt then also has QrCount and, for each instance N, QrSop.N, QrStudy.N, QrSeries.N,
 # QrName.N, QrPid.N, QrDate.N, QrAcc.N as dcmdump reads them. DK_TEST_QR_PORT is its port.
 #
+# With DK_TEST_CAPI_VALUES naming the capi_values program (capi_values.c), it writes the test file's
+# values read through the C ABI, one canonical line per top-level element, to WORKDIR/capi_values.txt
+# for the tests to compare with the same values read through the binding.
+#
 # Every DCMTK tool runs with TCP_NODELAY=1; only the PIDs started here are killed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +39,10 @@ value() { dcmdump_value "$@"; }
   printf '%s=%s\n' RefCount "$(dcmdump -q +P ReferencedSOPInstanceUID "$work/in.dcm" | wc -l)"
   printf '%s=%s\n' RefUID1 "$(dcmdump -q +P ReferencedSOPInstanceUID "$work/in.dcm" | sed -n 2p | sed -e 's/.*\[//' -e 's/\].*//')"
 } > "$work/golden.txt"
+if [ -n "${DK_TEST_CAPI_VALUES:-}" ]; then
+  "$DK_TEST_CAPI_VALUES" "$work/in.dcm" > "$work/capi_values.txt" \
+    || { echo "FAIL: $DK_TEST_CAPI_VALUES $work/in.dcm"; exit 1; }
+fi
 
 pids=""      # our background peers, killed by PID
 groups=""    # … and those that fork (dcmqrscp: a child per association), killed with their process group
