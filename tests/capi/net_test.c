@@ -90,20 +90,48 @@ static int wait_listening(uint16_t port, long timeout_ms) {
     }
 }
 
-/* Starts argv[0] (found in PATH) with TCP_NODELAY=1, its output appended to `log`. */
+/* argv[0] as a path: itself when it has a slash, else the first executable of that name in PATH. */
+static int resolve_program(const char *name, char *out, size_t size) {
+    const char *path = getenv("PATH"), *p;
+    if (strchr(name, '/')) return snprintf(out, size, "%s", name) < (int)size;
+    for (p = path ? path : "/usr/bin:/bin"; *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (snprintf(out, size, "%.*s/%s", (int)len, p, name) < (int)size && access(out, X_OK) == 0) return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+extern char **environ;
+
+/* Starts argv[0] (found in PATH) with TCP_NODELAY=1, its output appended to `log`. The path, the
+ * environment and the log are prepared before fork: the tests have server threads running, and
+ * between fork and exec the child may only call async-signal-safe functions (a malloc or setenv
+ * there can wait forever on a lock another thread held at the fork, under ASan above all). */
 static pid_t spawn(char *const argv[], const char *log) {
-    pid_t pid = fork();
+    char program[1024];
+    char *envp[512];
+    size_t n = 0;
+    char **e;
+    int fd;
+    pid_t pid;
+    if (!resolve_program(argv[0], program, sizeof program)) return -1;
+    for (e = environ; e && *e && n + 2 < sizeof envp / sizeof envp[0]; ++e)
+        if (strncmp(*e, "TCP_NODELAY=", 12) != 0) envp[n++] = *e;
+    envp[n++] = (char *)"TCP_NODELAY=1";
+    envp[n] = NULL;
+    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid = fork();
     if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
-            dup2(fd, 1);
+            dup2(fd, 1);  /* dup2 clears O_CLOEXEC on the copies */
             dup2(fd, 2);
-            close(fd);
         }
-        setenv("TCP_NODELAY", "1", 1);
-        execvp(argv[0], argv);
+        execve(program, argv, envp);
         _exit(127);
     }
+    if (fd >= 0) close(fd);
     return pid;
 }
 
