@@ -26,12 +26,15 @@
 // point that stream at a FILE whose writes land in a per-thread buffer, so each call gets its own
 // message, and turn every exception into dcmkit::Error. Its info and warning streams go nowhere.
 // This is process-wide OpenJPH configuration, done once.
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cerrno>
 #include <cstdio>
@@ -220,6 +223,36 @@ public:
         return decode_isolated(*j2k, info, in, in_size, out, out_size);
     }
 
+    /// Waits up to `limit_ms` for child `pid` to end (reaping it into `status`); false when it has not.
+    static bool wait_child(pid_t pid, int limit_ms, int &status) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+        auto left_ms = [&] {
+            return int(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 deadline - std::chrono::steady_clock::now()).count()));
+        };
+        // A pidfd becomes readable when the child ends (Linux 5.3); without one, poll waitpid.
+        const int fd = int(::syscall(SYS_pidfd_open, pid, 0));
+        for (int nap_us = 50;;) {
+            const pid_t r = ::waitpid(pid, &status, WNOHANG);
+            if (r == pid) break;
+            if (r < 0 && errno != EINTR) break;  // not ours to wait for any more: treat as ended
+            const int left = left_ms();
+            if (left == 0) {
+                if (fd >= 0) ::close(fd);
+                return false;
+            }
+            if (fd >= 0) {
+                pollfd p{fd, POLLIN, 0};
+                ::poll(&p, 1, left);
+            } else {
+                ::usleep(useconds_t(std::min(nap_us, left * 1000)));
+                nap_us = std::min(nap_us * 2, 2000);
+            }
+        }
+        if (fd >= 0) ::close(fd);
+        return true;
+    }
+
     /// OpenJPEG 2.5.0 as Debian builds it keeps an assert() in its HT MEL decoder that a crafted
     /// code-block reaches (the packet-data check above catches most, not all, such streams). The
     /// frame is therefore decoded in a child process writing into shared memory: a hostile frame
@@ -264,8 +297,15 @@ public:
             }
             ::_exit(0);
         }
+        // Bounded: a child that hangs (a lock some other thread held at the fork, a decoder loop)
+        // is killed, and the frame fails, rather than the caller waiting for ever.
+        const int limit_ms = 30000 + int(std::min<size_t>(out_size >> 20, 1u << 20)) * 250;
         int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        if (!wait_child(pid, limit_ms, status)) {
+            ::kill(pid, SIGKILL);
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            throw Error(Errc::timeout, "HTJ2K: the decoder did not finish within " + std::to_string(limit_ms / 1000) + " s");
         }
         if (report->done == 1) {
             std::memcpy(out, pixels, out_size);
