@@ -42,6 +42,8 @@ import subprocess
 import sys
 import time
 
+from common import cmake_build_type
+
 # CT files per codec by default: the whole corpus. The run with all 500 took 7 minutes on an idle
 # 2-core machine (0.75 s per file for both sides and every codec, plus a minute for the multi-frame
 # rows) and 14 minutes on one busy with other work; --count N (or DCMKIT_BENCH_CODEC_FILES=N) for less.
@@ -454,17 +456,6 @@ def bench_multiframe(c, dk, big, work, failures, rounds):
     return r
 
 
-def build_type_of(build):
-    try:
-        with open(os.path.join(build, "CMakeCache.txt")) as f:
-            for line in f:
-                if line.startswith("CMAKE_BUILD_TYPE:"):
-                    return line.split("=", 1)[1].strip() or "(none)"
-    except OSError:
-        pass
-    return "?"
-
-
 def main():
     default_count = int(os.environ.get("DCMKIT_BENCH_CODEC_FILES", str(DEFAULT_COUNT)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
@@ -506,7 +497,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
 
-    bt = build_type_of(args.build)
+    bt = cmake_build_type(args.build)
     print("codec benchmark: %d CT files (512x512, 12 bits in 16), %d 8-bit files, the %.0f MB multi-frame file, in %s"
           % (len(ct), len(ct8), os.path.getsize(big) / 1e6, args.corpus), flush=True)
     print("  one process per file on each side, run one at a time, ours and the peer's interleaved; "

@@ -143,6 +143,20 @@ needs_dcmtk = pytest.mark.skipif(
 )
 
 
+def _cli_path():
+    """The dcmkit CLI: $DCMKIT_CLI, else the one built beside the package (<build>/bin/dcmkit)."""
+    cli = os.environ.get("DCMKIT_CLI")
+    if cli:
+        return cli
+    import dcmkit
+    here = os.path.dirname(os.path.abspath(dcmkit.__file__))  # <build>/python/dcmkit
+    return os.path.join(here, "..", "..", "bin", "dcmkit")
+
+
+CLI = _cli_path()
+needs_cli = pytest.mark.skipif(not os.access(CLI, os.X_OK), reason="the dcmkit CLI is not built (DCMKIT_CLI)")
+
+
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
     """{name: path} of the files in FILES, made once per test session."""

@@ -14,24 +14,12 @@ import os
 import pytest
 
 import dcmkit
-from conftest import free_port
+from conftest import CLI, free_port, needs_cli
 
 SC = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
 STUDY = "1.2.826.0.1.3680043.2.1125.82.1"
 UNKNOWN = "1.2.826.0.1.3680043.2.1125.82.404"  # never stored
 SCU_AE = "PYCOMMIT"
-
-
-def cli_path():
-    cli = os.environ.get("DCMKIT_CLI")
-    if cli:
-        return cli
-    here = os.path.dirname(os.path.abspath(dcmkit.__file__))  # <build>/python/dcmkit
-    return os.path.join(here, "..", "..", "bin", "dcmkit")
-
-
-CLI = cli_path()
-needs_cli = pytest.mark.skipif(not os.access(CLI, os.X_OK), reason="the dcmkit CLI is not built (DCMKIT_CLI)")
 
 
 def instance(n):

@@ -12,23 +12,11 @@ import os
 import pytest
 
 import dcmkit
-from conftest import free_port
+from conftest import CLI, free_port, needs_cli
 
 SC = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
 STUDY1 = "1.2.826.0.1.3680043.2.1125.79.1"
 STUDY2 = "1.2.826.0.1.3680043.2.1125.79.2"
-
-
-def cli_path():
-    cli = os.environ.get("DCMKIT_CLI")
-    if cli:
-        return cli
-    here = os.path.dirname(os.path.abspath(dcmkit.__file__))  # <build>/python/dcmkit
-    return os.path.join(here, "..", "..", "bin", "dcmkit")
-
-
-CLI = cli_path()
-needs_cli = pytest.mark.skipif(not os.access(CLI, os.X_OK), reason="the dcmkit CLI is not built (DCMKIT_CLI)")
 
 
 def instance(study, n):
