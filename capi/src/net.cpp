@@ -841,16 +841,9 @@ dk_result dk_commit_listener_start(dk_commit_listener **out, const dk_ae *ae, co
         need(out, "out");
         *out = nullptr;
         need(ae, "ae");
-        // The AE's title, options and log; of the SOP classes only Storage Commitment, SCU role: the
-        // performer requests these associations proposing the SCP role (PS3.4 J.3.3.1.3).
-        net::AeConfig cfg = ae->cfg;
-        cfg.sop_classes.clear();
-        cfg.add(net::sop::StorageCommitmentPushModel, {}, /*scp=*/false, /*scu=*/true);
+        // The performer requests these associations proposing the SCP role (PS3.4 J.3.3.1.3).
         auto l = std::make_unique<dk_commit_listener>();
-        net::ServiceHandlers h;
-        h.n_handlers[net::sop::StorageCommitmentPushModel] = l->reports.handler();
-        l->server = std::make_unique<net::Server>(std::move(cfg), std::move(h));
-        l->server->start(address ? address : "", port);
+        l->server = l->reports.listen(ae->cfg, address ? address : "", port);
         *out = l.release();
     });
 }

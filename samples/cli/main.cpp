@@ -859,12 +859,7 @@ int cmd_commit(const std::vector<std::string> &args) {
         // request, so that a report sent at once finds it.
         net::CommitmentReports reports;
         std::unique_ptr<net::Server> listener;
-        if (listen_port) {
-            net::ServiceHandlers h;
-            h.n_handlers[net::sop::StorageCommitmentPushModel] = reports.handler();
-            listener = std::make_unique<net::Server>(cfg, std::move(h));
-            listener->start("", listen_port);
-        }
+        if (listen_port) listener = reports.listen(cfg, "", listen_port);
         auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
         net::CommitResult r = net::request_commitment(*assoc, items, listen_port ? 0 : wait_s * 1000);
         if (assoc->established()) assoc->release();
@@ -874,11 +869,10 @@ int cmd_commit(const std::vector<std::string> &args) {
         }
         if (listen_port) reports.wait(r, wait_s * 1000);
         if (!r.report_received) {
+            const std::string where = listen_port ? "to port " + std::to_string(listen_port) + " as " + cfg.ae_title
+                                                  : "on the request's association";
             std::fprintf(stderr, "dcmkit: commit: requested (transaction %s); no report came %s within %d s\n",
-                         r.transaction_uid.c_str(),
-                         listen_port ? ("to port " + std::to_string(listen_port) + " as " + cfg.ae_title).c_str()
-                                     : "on the request's association",
-                         wait_s);
+                         r.transaction_uid.c_str(), where.c_str(), wait_s);
             return 1;
         }
         for (const auto &c : r.committed) std::printf("committed\t%s\n", c.sop_instance_uid.c_str());

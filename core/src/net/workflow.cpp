@@ -262,6 +262,28 @@ bool CommitmentReports::wait(CommitResult &r, int timeout_ms) {
 
 namespace {
 
+/// `ae` with the Storage Commitment Push Model as its only SOP class (its transfer syntaxes kept),
+/// in one role: the SCP's on associations it requests to send reports, the SCU's on those it accepts.
+void commitment_only(AeConfig &ae, bool as_scp) {
+    const SopClassSupport *s = ae.find(sop::StorageCommitmentPushModel);
+    std::vector<std::string> syntaxes = s ? s->transfer_syntaxes : std::vector<std::string>{};
+    ae.sop_classes.clear();
+    ae.add(sop::StorageCommitmentPushModel, std::move(syntaxes), as_scp, !as_scp);
+}
+
+}  // namespace
+
+std::unique_ptr<Server> CommitmentReports::listen(AeConfig ae, const std::string &address, uint16_t port) {
+    commitment_only(ae, false);
+    ServiceHandlers h;
+    h.n_handlers[sop::StorageCommitmentPushModel] = handler();
+    auto server = std::make_unique<Server>(std::move(ae), std::move(h));
+    server->start(address, port);
+    return server;
+}
+
+namespace {
+
 /// One report waiting for an association of its own.
 struct PendingReport {
     std::string ae_title;  // the SCU's (the N-ACTION's Calling AE Title)
@@ -275,12 +297,7 @@ class ReportSender {
 public:
     explicit ReportSender(CommitReportOptions options) : o_(std::move(options)) {
         // The requestor of these associations is the SCP of the class (role selection SCU 0, SCP 1).
-        AeConfig &ae = o_.ae;
-        ae.sop_classes.erase(std::remove_if(ae.sop_classes.begin(), ae.sop_classes.end(),
-                                            [](const SopClassSupport &s) { return s.sop_class_uid != sop::StorageCommitmentPushModel; }),
-                             ae.sop_classes.end());
-        if (ae.sop_classes.empty()) ae.add(sop::StorageCommitmentPushModel, {}, true, false);
-        for (SopClassSupport &s : ae.sop_classes) s.scp = true, s.scu = false;
+        commitment_only(o_.ae, true);
         thread_ = std::thread([this] { run(); });
     }
     ~ReportSender() {

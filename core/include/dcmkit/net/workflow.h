@@ -14,6 +14,7 @@
 #include "dcmkit/dataset.h"
 #include "dcmkit/net/ae_config.h"
 #include "dcmkit/net/normalized.h"
+#include "dcmkit/net/services.h"
 
 namespace dcmkit::net {
 
@@ -90,6 +91,10 @@ public:
     /// Waits up to `timeout_ms` for the report of `r.transaction_uid` and fills `r` from it
     /// (report_received, event_type, committed, failed). false when it did not come in time.
     bool wait(CommitResult &r, int timeout_ms);
+    /// A server taking reports for this object, started on `address` ("" = every one) and `port`
+    /// (0 = a free one): `ae`'s title, options and log, with only the Storage Commitment Push Model,
+    /// in the SCU role. Destroy it before this object.
+    std::unique_ptr<Server> listen(AeConfig ae, const std::string &address, uint16_t port);
 
 private:
     std::mutex mu_;
