@@ -201,7 +201,8 @@ void register_net(py::module_ &m) {
              "Sends this AE's log lines to the function given to set_log_sink().")
         .def("add_verification", [](dk::AE &ae) { ae.add_verification(); })
         .def("add_query_retrieve", [](dk::AE &ae) { ae.add_query_retrieve(); })
-        .def("add_get_storage", [](dk::AE &ae) { ae.add_get_storage(); })
+        .def("add_get_storage", [](dk::AE &ae, bool uncompressed_only) { ae.add_get_storage(uncompressed_only); },
+             py::arg("uncompressed_only") = false)
         .def("add_all_storage", [](dk::AE &ae) { ae.add_all_storage(); })
         .def("add_storage_for_files", [](dk::AE &ae, const std::vector<std::string> &paths) {
             ae.add_storage_for_files(paths);

@@ -649,8 +649,9 @@ public:
     void add_storage_for_file(const std::string &path) { $self->add_storage_for_files({path}); }
     /// Study Root and Patient Root FIND, MOVE and GET as SCU (what find, move and get need).
     void add_query_retrieve() { $self->add_query_retrieve(); }
-    /// The common storage SOP classes with the SCP role, to receive a C-GET's instances.
-    void add_get_storage() { $self->add_get_storage(); }
+    /// The common storage SOP classes with the SCP role, to receive a C-GET's instances (in the
+    /// syntax the peer holds them, or decoded by the peer when `uncompressed_only`).
+    void add_get_storage(bool uncompressed_only = false) { $self->add_get_storage(uncompressed_only); }
     }
 };
 

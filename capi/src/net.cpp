@@ -207,6 +207,10 @@ dk_result dk_ae_add_get_storage(dk_ae *ae) {
     return dk::guard([&] { need(ae, "ae")->cfg.add_get_storage(); });
 }
 
+dk_result dk_ae_add_get_storage_uncompressed(dk_ae *ae) {
+    return dk::guard([&] { need(ae, "ae")->cfg.add_get_storage(net::uncompressed_transfer_syntaxes()); });
+}
+
 dk_result dk_ae_set_log(dk_ae *ae, dk_log_fn fn, void *user_data) {
     return dk::guard([&] {
         need(ae, "ae");

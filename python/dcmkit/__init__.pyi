@@ -325,7 +325,7 @@ class AE:
     def add_all_storage(self) -> None: ...
     def add_storage_for_files(self, paths: Union[_Path, Iterable[_Path]]) -> None: ...
     def add_query_retrieve(self) -> None: ...  # Study/Patient Root FIND, MOVE, GET as SCU
-    def add_get_storage(self) -> None: ...     # the C-GET sub-operations' storage classes, as SCP
+    def add_get_storage(self, uncompressed_only: bool = ...) -> None: ...  # the C-GET sub-operations' storage classes, as SCP
     @property
     def requested_contexts(self) -> List[Tuple[str, List[str]]]: ...
     @property
@@ -340,7 +340,7 @@ class AE:
 def connect(host: str, port: int, calling: str = ..., called: str = ...,
             contexts: Optional[Iterable[Union[str, Tuple[str, Sequence[str]]]]] = ...,
             files: Optional[Iterable[_Path]] = ..., max_pdu: int = ..., timeout: Optional[float] = ...,
-            query: bool = ..., commitment: bool = ...) -> Association: ...
+            query: bool = ..., commitment: bool = ..., uncompressed: bool = ...) -> Association: ...
 # query=True proposes Query/Retrieve (Study and Patient Root FIND/MOVE/GET, Modality Worklist FIND)
 # and the C-GET storage roles instead of the default storage contexts (pass contexts= or files= to
 # store on the same association).

@@ -675,10 +675,11 @@ class AE:
         """Query/Retrieve as SCU: FIND, MOVE and GET of the Study Root and Patient Root models."""
         self._query_retrieve = True
 
-    def add_get_storage(self):
+    def add_get_storage(self, uncompressed_only=False):
         """The common storage SOP classes with the SCP role of C-GET's sub-operations (what
-        Association.get() needs to receive files)."""
-        self._get_storage = True
+        Association.get() needs to receive files), with every syntax we can store: files arrive in
+        the syntax the peer holds. uncompressed_only=True has the peer decode them instead."""
+        self._get_storage = "uncompressed" if uncompressed_only else True
 
     def add_storage_for_files(self, paths):
         """Proposes, as SCU, the contexts needed to send these files (their headers are read when
@@ -712,7 +713,7 @@ class AE:
         if self._query_retrieve:
             ae.add_query_retrieve()
         if self._get_storage:
-            ae.add_get_storage()
+            ae.add_get_storage(self._get_storage == "uncompressed")
         if self._files:
             ae.add_storage_for_files(self._files)
         return ae
@@ -762,13 +763,14 @@ class AE:
 # -- the one-line form --------------------------------------------------------------------------
 
 def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files=None, max_pdu=262144,
-            timeout=None, query=False, commitment=False):
+            timeout=None, query=False, commitment=False, uncompressed=False):
     """An association from `calling` to `called` at host:port, proposing Verification and:
     `contexts` (SOP class UIDs or keywords, or (sop_class, [transfer syntaxes]) pairs), the storage
     of `files` (paths), or, when both are None (and query is False), the common storage SOP classes
     (dcmkit.sop.COMMON_STORAGE, uncompressed). query=True also proposes Query/Retrieve (Study and
     Patient Root FIND, MOVE, GET; Modality Worklist FIND) and the C-GET storage roles, for find(),
-    move() and get(). commitment=True also proposes the Storage Commitment Push Model as SCU, for
+    move() and get(); get() receives the instances in the syntax the peer holds them, or decoded by
+    the peer with uncompressed=True. commitment=True also proposes the Storage Commitment Push Model as SCU, for
     commit(). `timeout` (seconds) bounds the connection, the association negotiation and
     each DIMSE response. Use it as a context manager:
 
@@ -785,7 +787,7 @@ def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files
     ae.add_verification()
     if query:
         ae.add_query_retrieve()
-        ae.add_get_storage()
+        ae.add_get_storage(uncompressed_only=uncompressed)
         ae.add_requested_context(_sop.ModalityWorklistInformationModelFind)
     elif contexts is None and files is None:
         contexts = _sop.COMMON_STORAGE

@@ -8,13 +8,19 @@ port, is stopped by its PID, and every wait is bounded.
 """
 
 import os
+import shutil
+import subprocess
 
+import numpy
+import pydicom
 import pytest
 
 import dcmkit
 from conftest import CLI, free_port, needs_cli
 
 SC = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
+JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
+NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2"}
 STUDY1 = "1.2.826.0.1.3680043.2.1125.79.1"
 STUDY2 = "1.2.826.0.1.3680043.2.1125.79.2"
 
@@ -114,6 +120,37 @@ def test_get_study_into_folder(archive, tmp_path):
     assert names == sorted(d.SOPInstanceUID + ".dcm" for d in datasets[:2])
     back = dcmkit.read(out / names[0])
     assert back.StudyInstanceUID == STUDY1
+
+
+@needs_cli
+@pytest.mark.skipif(shutil.which("dcmcjpeg") is None, reason="DCMTK's dcmcjpeg is not installed")
+def test_get_keeps_the_archive_syntax(archive, tmp_path):
+    """C-GET proposes every syntax we can store: an instance the archive holds in JPEG Lossless SV1
+    (made by DCMTK's dcmcjpeg) arrives in that syntax, its pixels as pydicom reads the native
+    original; with uncompressed=True the archive decodes it and it arrives uncompressed."""
+    port, _, _ = archive
+    native, sv1 = tmp_path / "native.dcm", tmp_path / "sv1.dcm"
+    ds = instance(STUDY2, 9)
+    ds.Rows, ds.Columns = 16, 24
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = bytes((i * 37) % 256 for i in range(16 * 24 * 2))
+    ds.save(native, transfer_syntax="explicit")
+    subprocess.run(["dcmcjpeg", "+e1", str(native), str(sv1)], check=True, timeout=60)
+    want = pydicom.dcmread(str(native)).pixel_array
+    with dcmkit.connect("127.0.0.1", port, called="ARCH", files=[sv1], timeout=20) as assoc:
+        assert assoc.store(dcmkit.read(sv1)) == 0
+
+    for uncompressed, expect in ((False, {JPEG_LOSSLESS_SV1}), (True, NATIVE)):
+        out = tmp_path / ("native-got" if uncompressed else "got")
+        with dcmkit.connect("127.0.0.1", port, called="ARCH", query=True, timeout=20,
+                            uncompressed=uncompressed) as assoc:
+            r = assoc.get(out, "IMAGE", StudyInstanceUID=STUDY2, SeriesInstanceUID=STUDY2 + ".1",
+                          SOPInstanceUID=ds.SOPInstanceUID)
+        assert (r.status, r.completed, r.failed) == (0, 1, 0)
+        got = dcmkit.read(out / (ds.SOPInstanceUID + ".dcm"))
+        assert got.transfer_syntax in expect
+        assert numpy.array_equal(got.pixel_array, want)
 
 
 @needs_cli

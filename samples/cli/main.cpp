@@ -83,6 +83,8 @@ const char *kUsage =
     "      --no-fsync               do not wait for the files to reach the disk (by default they\n"
     "                               are flushed together, once, before get reports)\n"
     "                               (not durable; as getscu does)\n"
+    "      --uncompressed           have the peer decode compressed instances (by default every\n"
+    "                               syntax is proposed and files arrive as the peer holds them)\n"
     "      -S | -P                  study root (default) or patient root\n"
     "  mwl HOST PORT -k KEY...      Modality Worklist C-FIND (find -W)\n"
     "  mpps HOST PORT create|set ATTRS.json [--uid UID]  MPPS N-CREATE / N-SET (prints the UID)\n"
@@ -586,7 +588,7 @@ struct QueryOptions {
     std::vector<dcmkit::Tag> columns;
     std::vector<std::string> pos;
     std::string dest, out;
-    bool json = false, fsync = true;
+    bool json = false, fsync = true, uncompressed = false;
     long cancel_after = -1;
 
     /// Parses what NetOptions left; `name` for messages.
@@ -598,6 +600,7 @@ struct QueryOptions {
                 if (!add_key(identifier, rest[++i], &columns, err)) return false;
             } else if (a == "--json") json = true;
             else if (a == "--no-fsync") fsync = false;
+            else if (a == "--uncompressed") uncompressed = true;
             else if (a == "--dest" || a == "-aem" || a == "--move") dest = rest[++i];
             else if (a == "--out" || a == "-od") out = rest[++i];
             else if (a == "--cancel") cancel_after = std::max(0L, std::atol(rest[++i].c_str()));
@@ -747,7 +750,10 @@ int cmd_get(const std::vector<std::string> &args) {
     const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootGet : net::qr_uids::StudyRootGet;
     net::AeConfig cfg = o.config();
     cfg.add(sop, {}, false, true);
-    cfg.add_get_storage();  // the C-STORE sub-operations come back with us as SCP (PS3.7 D.3.3.4)
+    // The C-STORE sub-operations come back with us as SCP (PS3.7 D.3.3.4), in every syntax we can
+    // store (the peer sends what it holds) unless --uncompressed.
+    if (q.uncompressed) cfg.add_get_storage(net::uncompressed_transfer_syntaxes());
+    else cfg.add_get_storage();
     const auto t0 = std::chrono::steady_clock::now();
     try {
         // The source keeps its copies: each C-STORE is answered once its file is written, and all

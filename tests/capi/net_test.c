@@ -1024,9 +1024,11 @@ DK_TEST(qr_misuse) {
     CHECK(nr.dataset == NULL && nr.sop_instance_uid[0] == '\0');
     CHECK_RC(dk_ae_add_query_retrieve(NULL), DK_EINVAL);
     CHECK_RC(dk_ae_add_get_storage(NULL), DK_EINVAL);
+    CHECK_RC(dk_ae_add_get_storage_uncompressed(NULL), DK_EINVAL);
     REQUIRE_OK(dk_ae_new(&ae, "DKSCU", NULL));
     CHECK_OK(dk_ae_add_query_retrieve(ae));
     CHECK_OK(dk_ae_add_get_storage(ae));
+    CHECK_OK(dk_ae_add_get_storage_uncompressed(ae));
     /* Q/R and N classes as SCU through the generic call. */
     CHECK_OK(dk_ae_add_sop_class(ae, DK_MODALITY_WORKLIST_FIND, NULL, 0, DK_ROLE_SCU));
     CHECK_OK(dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU));

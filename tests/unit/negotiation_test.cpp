@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -44,6 +45,7 @@ constexpr const char *kDeflated = "1.2.840.10008.1.2.1.99";                  // 
 constexpr const char *kExplicitBE = "1.2.840.10008.1.2.2";                   // PS3.5 A.3 (retired)
 constexpr const char *kRle = "1.2.840.10008.1.2.5";                          // PS3.5 A.4.2
 constexpr const char *kJpegBaseline = "1.2.840.10008.1.2.4.50";              // PS3.5 A.4.1
+constexpr const char *kJ2kLossless = "1.2.840.10008.1.2.4.90";               // PS3.5 A.4.4
 
 // =================================================================================================
 // PS3.8 Table 9-10, transcribed cell by cell. One row per event, one column per state Sta1…Sta13;
@@ -463,6 +465,55 @@ TEST(MakeRequest, SharesUncompressedContextsOnlyBeyond128) {
     // 130 classes cannot fit even then: a clear error, not silently dropped contexts.
     for (size_t i = 40; i < 130; ++i) c.add(storage[i], {}, false, true);
     EXPECT_THROW(make_request(c, "PEER"), dcmkit::Error);
+}
+
+TEST(MakeRequest, GetStorageOffersEverySyntaxWithinTheLimit) {
+    // As the C-GET SCU we keep what arrives: add_get_storage() offers every storable syntax for each
+    // class. 1 + 35 classes x 39 syntaxes cannot each have a context (PS3.8 9.3.2.2: 128 at most),
+    // so each class gets one with all its syntaxes, and the rest of the 128 go to single-syntax
+    // contexts for the syntaxes archives keep most, placed before their class's shared one.
+    AeConfig c;
+    c.add("1.2.840.10008.5.1.4.1.2.2.3", {}, false, true);  // Study Root GET
+    c.add_get_storage();
+    const AAssociateRq rq = make_request(c, "PEER");
+    ASSERT_LE(rq.contexts.size(), 128u);
+    std::map<std::string, std::vector<const PresentationContextRq *>> by_class;
+    for (const auto &pc : rq.contexts) by_class[pc.abstract_syntax].push_back(&pc);
+    ASSERT_EQ(by_class.size(), common_storage_sop_classes().size() + 1);
+    for (const auto &uid : common_storage_sop_classes()) {
+        const auto &pcs = by_class[uid];
+        ASSERT_FALSE(pcs.empty()) << uid;
+        EXPECT_EQ(pcs.back()->transfer_syntaxes, storable_transfer_syntaxes()) << uid;
+        for (const auto &ts : {kExplicitLE, kImplicit, kJ2kLossless, kRle, kJpegBaseline})
+            EXPECT_NE(std::find(pcs.back()->transfer_syntaxes.begin(), pcs.back()->transfer_syntaxes.end(), ts),
+                      pcs.back()->transfer_syntaxes.end()) << uid << " " << ts;
+    }
+    const auto &ct = by_class[kCtImage];
+    ASSERT_GE(ct.size(), 4u);
+    EXPECT_EQ(ct[0]->transfer_syntaxes, std::vector<std::string>{kJ2kLossless});
+    EXPECT_EQ(ct[1]->transfer_syntaxes, std::vector<std::string>{"1.2.840.10008.1.2.4.70"});
+    EXPECT_EQ(ct[2]->transfer_syntaxes, std::vector<std::string>{kJpegBaseline});
+    // A PDF has no pixel data to keep compressed: one context only.
+    EXPECT_EQ(by_class["1.2.840.10008.5.1.4.1.1.104.1"].size(), 1u);
+
+    // An archive holding JPEG 2000 (our C-GET SCP's configuration) accepts the single-syntax context,
+    // so it sends what it holds without decoding.
+    AeConfig scp;
+    scp.ae_title = "PEER";
+    scp.add("1.2.840.10008.5.1.4.1.2.2.3");
+    scp.add_all_storage({}, /*scp=*/true, /*scu=*/true);
+    const Negotiation n = negotiate(scp, rq);
+    ASSERT_TRUE(n.accepted) << n.reason;
+    bool j2k_accepted = false;
+    for (const auto &pc : n.ac.contexts)
+        if (pc.id == ct[0]->id) j2k_accepted = pc.result == PcResult::Acceptance && pc.transfer_syntax == kJ2kLossless;
+    EXPECT_TRUE(j2k_accepted);
+
+    // Asking for uncompressed pixels only: every storage context is uncompressed.
+    AeConfig u;
+    u.add_get_storage(uncompressed_transfer_syntaxes());
+    for (const auto &pc : make_request(u, "PEER").contexts)
+        for (const auto &ts : pc.transfer_syntaxes) EXPECT_FALSE(TransferSyntax::from_uid(ts).encapsulated) << ts;
 }
 
 TEST(MakeRequest, ContextsAndFields) {

@@ -1068,9 +1068,10 @@ public:
         check(dk_ae_add_query_retrieve(h_));
         return *this;
     }
-    /// The common storage SOP classes with the SCP role of a C-GET's sub-operations.
-    AE &add_get_storage() {
-        check(dk_ae_add_get_storage(h_));
+    /// The common storage SOP classes with the SCP role of a C-GET's sub-operations, with every
+    /// syntax we can store (files arrive as the peer holds them), or `uncompressed_only`.
+    AE &add_get_storage(bool uncompressed_only = false) {
+        check(uncompressed_only ? dk_ae_add_get_storage_uncompressed(h_) : dk_ae_add_get_storage(h_));
         return *this;
     }
     /// Sends the AE's log lines to `fn` (from any thread, possibly several at once; `user_data`

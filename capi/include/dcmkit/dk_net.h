@@ -102,11 +102,15 @@ DK_EXTERN(dk_result) dk_ae_add_storage_for_files(dk_ae *ae, const char *const *p
  *  dk_ae_add_sop_class(ae, uid, NULL, 0, DK_ROLE_SCU). */
 DK_EXTERN(dk_result) dk_ae_add_query_retrieve(dk_ae *ae);
 /** Adds what a C-GET needs to receive its instances (PS3.4 C.4.3, PS3.7 D.3.3.4): the common image
- *  storage SOP classes (CT, MR, CR, DX, MG, US, SC, NM, PET, XA, RF, RT, SR, PDF…) with the
- *  uncompressed transfer syntaxes, this AE taking the SCP role of their C-STORE sub-operations
- *  (proposed with SCP/SCU role selection items). Other classes: dk_ae_add_sop_class with
- *  DK_ROLE_SCP (and DK_ROLE_SCU to also send them). */
+ *  storage SOP classes (CT, MR, CR, DX, MG, US, SC, NM, PET, XA, RF, RT, SR, PDF…) with every
+ *  transfer syntax we can store, uncompressed and compressed, so that the instances arrive in the
+ *  syntax the peer holds and it never has to decode them for us; this AE takes the SCP role of their
+ *  C-STORE sub-operations (proposed with SCP/SCU role selection items). Other classes:
+ *  dk_ae_add_sop_class with DK_ROLE_SCP (and DK_ROLE_SCU to also send them). */
 DK_EXTERN(dk_result) dk_ae_add_get_storage(dk_ae *ae);
+/** As dk_ae_add_get_storage, with the uncompressed transfer syntaxes only: the peer decodes
+ *  compressed instances and the pixels arrive native. */
+DK_EXTERN(dk_result) dk_ae_add_get_storage_uncompressed(dk_ae *ae);
 
 /** Receives the AE's log lines (already filtered by the options' log_level), from any thread,
  *  possibly several at once. `fn` NULL restores the default (standard error). */

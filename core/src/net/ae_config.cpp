@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 
 #include "dcmkit/dictionary.h"
@@ -52,15 +53,21 @@ AeConfig &AeConfig::add_verification() {
     return *this;
 }
 
-AeConfig &AeConfig::add_all_storage(std::vector<std::string> ts, bool scp, bool scu) {
-    if (ts.empty()) {
-        ts = uncompressed_transfer_syntaxes();
+const std::vector<std::string> &storable_transfer_syntaxes() {
+    static const std::vector<std::string> kList = [] {
+        std::vector<std::string> ts = uncompressed_transfer_syntaxes();
         // A storage SCP keeps what it receives, so every encapsulated syntax is acceptable as is.
         size_t n = 0;
         const UidEntry *u = uid_table(n);
         for (size_t i = 0; i < n; ++i)
             if ((u[i].flags & kTsIsTransferSyntax) && (u[i].flags & kTsEncapsulated) && !u[i].retired) ts.push_back(u[i].uid);
-    }
+        return ts;
+    }();
+    return kList;
+}
+
+AeConfig &AeConfig::add_all_storage(std::vector<std::string> ts, bool scp, bool scu) {
+    if (ts.empty()) ts = storable_transfer_syntaxes();
     for (const auto &uid : storage_sop_classes()) add(uid, ts, scp, scu);
     return *this;
 }
@@ -80,6 +87,9 @@ const std::vector<std::string> &common_storage_sop_classes() {
 
 AeConfig &AeConfig::add_get_storage(std::vector<std::string> ts, std::vector<std::string> classes, bool as_get_scu) {
     if (classes.empty()) classes = common_storage_sop_classes();
+    // As the C-GET SCU we keep what arrives, so every syntax is offered: an archive holding JPEG 2000
+    // then never has to decode it for us (callers that want pixels native pass the uncompressed ones).
+    if (ts.empty() && as_get_scu) ts = storable_transfer_syntaxes();
     // PS3.7 D.3.3.4: the C-GET SCU is the SCP of the C-STORE sub-operations (and proposes that role
     // with a role selection item, which make_request() adds for classes with `scp`); the C-GET SCP
     // is their SCU, and accepts the requestor's SCP role only for classes with `scu`.
@@ -220,6 +230,85 @@ Negotiation negotiate(const AeConfig &cfg, const AAssociateRq &rq) {
     return n;
 }
 
+namespace {
+
+/// Encapsulated syntaxes in the order their own contexts are worth one when not all fit: the ones
+/// archives most often keep first (lossless JPEG 2000 and JPEG, then baseline JPEG…); the rest
+/// (video, JPIP, JPEG XL…) share their class's context.
+constexpr const char *kSplitOrder[] = {
+    "1.2.840.10008.1.2.4.90",   // JPEG 2000 Lossless
+    "1.2.840.10008.1.2.4.70",   // JPEG Lossless SV1
+    "1.2.840.10008.1.2.4.50",   // JPEG Baseline
+    "1.2.840.10008.1.2.4.80",   // JPEG-LS Lossless
+    "1.2.840.10008.1.2.5",      // RLE Lossless
+    "1.2.840.10008.1.2.4.91",   // JPEG 2000
+    "1.2.840.10008.1.2.4.51",   // JPEG Extended
+    "1.2.840.10008.1.2.4.57",   // JPEG Lossless (Process 14)
+    "1.2.840.10008.1.2.4.81",   // JPEG-LS Near-Lossless
+    "1.2.840.10008.1.2.4.201",  // HTJ2K Lossless
+    "1.2.840.10008.1.2.4.202",  // HTJ2K Lossless RPCL
+    "1.2.840.10008.1.2.4.203",  // HTJ2K
+};
+
+/// Whether a SOP class's instances carry images an archive may keep compressed (its registry name
+/// says "Image": CT Image Storage, Ultrasound Multi-frame Image Storage…; not SR, PDF, RT Plan).
+bool image_class(const std::string &sop_class) {
+    const UidEntry *u = uid_find(sop_class);
+    return u && std::strstr(u->name, "Image") != nullptr;
+}
+
+}  // namespace
+
+std::vector<PresentationContextRq> pack_contexts(const std::vector<SopClassSupport> &classes) {
+    // PS3.8 9.3.2.2 allows 128 contexts (odd IDs 1-255). Best: one context per SOP class and syntax,
+    // as storescu proposes them, so that the peer can accept each file's own syntax and nothing is
+    // re-encoded needlessly.
+    auto contexts_for = [&](bool split) {
+        std::vector<PresentationContextRq> out;
+        for (const auto &s : classes) {
+            if (!s.scu && !s.scp) continue;
+            std::vector<std::string> native;
+            for (const auto &ts : s.transfer_syntaxes) {
+                if (split || TransferSyntax::from_uid(ts).encapsulated) out.push_back({0, s.sop_class_uid, {ts}});
+                else native.push_back(ts);
+            }
+            if (!native.empty()) out.push_back({0, s.sop_class_uid, native});
+        }
+        return out;
+    };
+    std::vector<PresentationContextRq> out = contexts_for(true);
+    if (out.size() <= 128) return out;
+    // Next: the uncompressed syntaxes of a class share one context.
+    out = contexts_for(false);
+    if (out.size() <= 128) return out;
+    // Else each class gets one context with all its syntaxes (the acceptor picks one it holds), and
+    // the contexts left go to single encapsulated syntaxes of image classes, the most kept syntaxes
+    // first across every class, so that an acceptor holding, say, JPEG 2000 can send it as it is.
+    std::vector<const SopClassSupport *> active;
+    for (const auto &s : classes)
+        if (s.scu || s.scp) active.push_back(&s);
+    if (active.size() > 128)
+        throw Error(Errc::invalid_argument, std::to_string(active.size()) +
+                                                " SOP classes need a presentation context each, more than the 128 an association can carry");
+    size_t budget = 128 - active.size();
+    std::vector<std::vector<std::string>> split(active.size());
+    for (const char *syntax : kSplitOrder)
+        for (size_t c = 0; c < active.size() && budget; ++c) {
+            const auto &ts = active[c]->transfer_syntaxes;
+            if (!image_class(active[c]->sop_class_uid) || std::find(ts.begin(), ts.end(), syntax) == ts.end()) continue;
+            split[c].push_back(syntax);
+            --budget;
+        }
+    out.clear();
+    for (size_t c = 0; c < active.size(); ++c) {
+        // A class's single-syntax contexts come before its shared one: acceptors that send on the
+        // first context they accepted for a class (DCMTK's) then use the one that needs no coding.
+        for (const auto &ts : split[c]) out.push_back({0, active[c]->sop_class_uid, {ts}});
+        out.push_back({0, active[c]->sop_class_uid, active[c]->transfer_syntaxes});
+    }
+    return out;
+}
+
 AAssociateRq make_request(const AeConfig &cfg, const std::string &called_ae) {
     AAssociateRq rq;
     rq.called_ae = trim_ae(called_ae);
@@ -231,27 +320,7 @@ AAssociateRq make_request(const AeConfig &cfg, const std::string &called_ae) {
     if (cfg.max_ops_invoked != 1 || cfg.max_ops_performed != 1)
         rq.user.async_ops = std::make_pair(cfg.max_ops_invoked, cfg.max_ops_performed);
     rq.user.user_identity_rq = cfg.user_identity;
-    // One context per SOP class and syntax, as storescu proposes them, so that the peer can accept
-    // each file's own syntax and nothing is re-encoded needlessly; when that needs more than the
-    // 128 contexts of PS3.8 9.3.2.2 (odd IDs 1-255), the uncompressed syntaxes of a class share one.
-    auto contexts_for = [&](bool split) {
-        std::vector<PresentationContextRq> out;
-        for (const auto &s : cfg.sop_classes) {
-            if (!s.scu && !s.scp) continue;
-            std::vector<std::string> native;
-            for (const auto &ts : s.transfer_syntaxes) {
-                if (split || TransferSyntax::from_uid(ts).encapsulated) out.push_back({0, s.sop_class_uid, {ts}});
-                else native.push_back(ts);
-            }
-            if (!native.empty()) out.push_back({0, s.sop_class_uid, native});
-        }
-        return out;
-    };
-    rq.contexts = contexts_for(true);
-    if (rq.contexts.size() > 128) rq.contexts = contexts_for(false);
-    if (rq.contexts.size() > 128)
-        throw Error(Errc::invalid_argument, std::to_string(rq.contexts.size()) +
-                                                " presentation contexts are needed, more than the 128 an association can carry");
+    rq.contexts = pack_contexts(cfg.sop_classes);
     for (size_t i = 0; i < rq.contexts.size(); ++i) rq.contexts[i].id = uint8_t(2 * i + 1);
     for (const auto &s : cfg.sop_classes) {
         if (!s.scu && !s.scp) continue;

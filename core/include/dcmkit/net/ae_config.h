@@ -81,7 +81,9 @@ struct AeConfig {
     /// (role item SCU=0, SCP=1); as the C-GET SCP it sends them and is their SCU. `sop_classes`
     /// empty = a list of common image storage classes that fits the 128 presentation contexts of
     /// an association with the query contexts (every storage class would not); `transfer_syntaxes`
-    /// empty = the uncompressed ones.
+    /// empty = as the C-GET SCU, every syntax we can store (storable_transfer_syntaxes(): the
+    /// retrieved files come in the syntax the source holds, never decoded for us; pass
+    /// uncompressed_transfer_syntaxes() to ask for native pixels), as the C-GET SCP the uncompressed ones.
     AeConfig &add_get_storage(std::vector<std::string> transfer_syntaxes = {}, std::vector<std::string> sop_classes = {},
                               bool as_get_scu = true);
     const SopClassSupport *find(const std::string &sop_class_uid) const;
@@ -96,6 +98,9 @@ struct AeConfig {
 
 /// The uncompressed transfer syntaxes in dcmkit's preference order.
 const std::vector<std::string> &uncompressed_transfer_syntaxes();
+/// What a storage SCP can keep as received: the uncompressed syntaxes, then every encapsulated
+/// syntax of the registry (not retired).
+const std::vector<std::string> &storable_transfer_syntaxes();
 /// Every Storage SOP class UID of the registry (PS3.4 B.5).
 std::vector<std::string> storage_sop_classes();
 /// The storage SOP classes add_get_storage() uses by default (CT, MR, CR, DX, MG, US, SC, NM, PET,
@@ -112,6 +117,12 @@ struct Negotiation {
 
 /// PS3.8 and PS3.7 Annex D negotiation as a pure function of the configuration and the request.
 Negotiation negotiate(const AeConfig &config, const AAssociateRq &rq);
+
+/// The presentation contexts proposed for `classes`, within PS3.8's 128: one per class and syntax
+/// when they fit; else a class's uncompressed syntaxes share one; else one context per class with
+/// all its syntaxes, and what is left of the 128 goes to single-syntax contexts for the
+/// encapsulated syntaxes archives most often keep (image classes only). IDs are left 0.
+std::vector<PresentationContextRq> pack_contexts(const std::vector<SopClassSupport> &classes);
 
 /// The presentation contexts an SCU proposes for `config` (one per SOP class, all its syntaxes),
 /// with its role selection and extended negotiation items, as an A-ASSOCIATE-RQ.
