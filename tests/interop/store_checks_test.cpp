@@ -190,6 +190,24 @@ TEST(StoreChecks, StorescuShortPixelDataIsRefusedByRecvAndServe) {
     }
 }
 
+TEST(StoreChecks, DcmkitSendThroughTheAsynchronousWindowGetsTheComment) {
+    REQUIRE_DCMTK();
+    TempDir tmp{"dcmkit-store"};
+    // dcmkit send negotiates an asynchronous operations window with recv (PS3.7 D.3.3.3): the
+    // responses are then sent by recv's finishing thread, which must carry the comment too.
+    const std::string shorty = make_ct(tmp, "short", "1.2.826.0.1.3680043.10.771.2", 64, 64, 4000);
+    const std::string good = make_ct(tmp, "good", kGoodUid, 64, 64, 8192);
+    Scp scp(tmp, "recv");
+    ASSERT_NE(scp.port, 0) << scp.child.log();
+    const dk_test::ProcResult r = dk_test::run({DCMKIT_CLI, "send", "127.0.0.1", std::to_string(scp.port), "-aec",
+                                                "CHECKSCP", "-v", shorty, good}, 60000);
+    EXPECT_EQ(r.status, 1) << r.all();
+    EXPECT_NE(r.all().find("C000H Error: Cannot understand: Pixel Data has 4000 bytes of 8192 needed"), std::string::npos)
+        << r.all();
+    scp.child.stop();
+    EXPECT_EQ(scp.stored(), std::vector<std::string>{std::string(kGoodUid) + ".dcm"}) << scp.child.log();
+}
+
 TEST(StoreChecks, DatasetsCutInsidePixelDataAreRefused) {
     REQUIRE_DCMTK();
     TempDir tmp{"dcmkit-store"};

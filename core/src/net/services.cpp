@@ -303,7 +303,8 @@ StorageFolder::Incoming::Incoming(Incoming &&o) noexcept
 
 namespace {
 
-/// "(7FE0,0010) " before a message about an element, to name it in an Error Comment.
+/// A reader error as an Error Comment: the element it is about ("Pixel Data: ", "(0008,0018): "),
+/// then what is wrong.
 std::string about(const Error &e) {
     if (e.tag() == 0xFFFFFFFFu) return e.message();
     const Tag t(e.tag());
