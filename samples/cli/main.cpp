@@ -1294,6 +1294,25 @@ int cmd_conformance(std::vector<std::string> args) {
                     "answers queries and retrievals of them, serves a modality worklist, records performed "
                     "procedure steps and commits storage.";
     // What negotiation does not show, from the same settings serve runs with.
+    if (s.services.count("storage")) {
+        auto size = [](uint64_t n) { return std::to_string(n) + " bytes"; };
+        std::string limits;
+        if (s.limits.max_dataset_size)
+            limits += " A dataset larger than " + size(s.limits.max_dataset_size) +
+                      " is refused with A700H (one going on past twice that aborts the association).";
+        if (s.limits.min_free_space)
+            limits += " Below " + size(s.limits.min_free_space) + " of free space on the storage file system, instances "
+                      "are refused with A700H.";
+        p.service_notes.emplace_back(
+            "Storage",
+            "An instance is answered Success once its file is complete, checked and durable (fsynced). Refused, "
+            "with an Error Comment (0000,0902) naming the problem and without keeping anything: a dataset that does "
+            "not parse completely in the negotiated transfer syntax, native Pixel Data shorter than Rows x Columns x "
+            "Samples per Pixel x Bits Allocated x Number of Frames, encapsulated Pixel Data in a native transfer "
+            "syntax or native Pixel Data in an encapsulated one (C000H); an Affected SOP Instance UID that is not 1 "
+            "to 64 digits and dots (0117H); a dataset whose SOP Class or Instance UID is not the command's (A900H); "
+            "a write error (A700H)." + limits);
+    }
     if (s.services.count("query-retrieve"))
         p.service_notes.emplace_back(
             "Query/Retrieve",
