@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,20 @@ std::vector<std::string> list_dir(const std::string &dir) {
 }
 
 bool exists(const std::string &path) { return ::access(path.c_str(), F_OK) == 0; }
+
+/// A small tmpfs (a disk that fills up for real), mounted when the test may mount (root), else
+/// `ok` is false and the test is skipped. Unmounted on destruction.
+struct SmallDisk {
+    std::string path;
+    bool ok = false;
+    SmallDisk(const std::string &where, const std::string &size) : path(where) {
+        ::mkdir(path.c_str(), 0755);
+        ok = ::mount("dcmkit-test", path.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+    }
+    ~SmallDisk() {
+        if (ok) ::umount2(path.c_str(), MNT_DETACH);
+    }
+};
 
 /// A CT instance made by dump2dcm in explicit VR little endian: rows x cols, 16 bits allocated,
 /// with `pixel_bytes` bytes of Pixel Data (fewer than rows*cols*2 makes a short one).
@@ -445,5 +460,47 @@ TEST(StoreChecks, FreeSpaceReserveRefusesWithOutOfResources) {
         EXPECT_NE(r.all().find("[storage below its free space reserve]"), std::string::npos) << r.all();
         scp.child.stop();
         EXPECT_TRUE(scp.stored().empty()) << ::testing::PrintToString(scp.stored());
+    }
+}
+
+TEST(StoreChecks, FullDiskAndReserveReachedWhileWriting) {
+    REQUIRE_DCMTK();
+    TempDir tmp{"dcmkit-store"};
+    // 2560 x 4096 x 16 bits: a 20 MB dataset; 1024 x 4096: 8 MB.
+    const std::string big = make_ct(tmp, "big", "1.2.826.0.1.3680043.10.771.14", 2560, 4096, 2560u * 4096 * 2);
+    const std::string mid = make_ct(tmp, "mid", "1.2.826.0.1.3680043.10.771.15", 1024, 4096, 1024u * 4096 * 2);
+    const std::string small = make_ct(tmp, "small", kGoodUid, 8, 8, 128);
+    {
+        // A 24 MB disk and a 12 MB reserve: 24 MB are free before, the reserve is reached at 16 MB.
+        SmallDisk disk(tmp / "disk24", "24m");
+        if (!disk.ok) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+        Child recv;
+        const uint16_t port = dk_test::start_server(recv, [&](uint16_t p) {
+            return std::vector<std::string>{DCMKIT_CLI, "recv", std::to_string(p), "--out", disk.path, "--bind",
+                                            "127.0.0.1", "--min-free-space", "12M"};
+        }, tmp / "recv24.log");
+        ASSERT_NE(port, 0) << recv.log();
+        const dk_test::ProcResult r = storescu(port, {big, small});
+        EXPECT_NE(r.all().find("0xa700"), std::string::npos) << r.all();
+        EXPECT_NE(r.all().find("[storage below its free space reserve]"), std::string::npos) << r.all();
+        recv.stop();
+        EXPECT_EQ(list_dir(disk.path), std::vector<std::string>{std::string(kGoodUid) + ".dcm"}) << recv.log();
+    }
+    {
+        // A 4 MB disk, no reserve: the 8 MB dataset fills it (ENOSPC); what was written is freed, so
+        // the next instance on the association fits.
+        SmallDisk disk(tmp / "disk4", "4m");
+        ASSERT_TRUE(disk.ok);
+        Child recv;
+        const uint16_t port = dk_test::start_server(recv, [&](uint16_t p) {
+            return std::vector<std::string>{DCMKIT_CLI, "recv", std::to_string(p), "--out", disk.path, "--bind",
+                                            "127.0.0.1"};
+        }, tmp / "recv4.log");
+        ASSERT_NE(port, 0) << recv.log();
+        const dk_test::ProcResult r = storescu(port, {mid, small});
+        EXPECT_NE(r.all().find("0xa700"), std::string::npos) << r.all();
+        EXPECT_NE(r.all().find("[cannot write: No space left on device]"), std::string::npos) << r.all();
+        recv.stop();
+        EXPECT_EQ(list_dir(disk.path), std::vector<std::string>{std::string(kGoodUid) + ".dcm"}) << recv.log();
     }
 }
