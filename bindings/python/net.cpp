@@ -390,6 +390,10 @@ void register_net(py::module_ &m) {
             if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
             s.srv->set_storage_folder(folder, fsync);
         }, "folder"_a, "fsync"_a = true)
+        .def("set_storage_limits", [](PyServer &s, uint64_t max_dataset_size, uint64_t min_free_space) {
+            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            s.srv->set_storage_limits(max_dataset_size, min_free_space);
+        }, "max_dataset_size"_a, "min_free_space"_a = 0)
         .def("start", [](PyServer &s, const std::string &address, uint16_t port) {
             if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
             py::gil_scoped_release unlocked;

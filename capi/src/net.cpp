@@ -549,6 +549,7 @@ struct dk_server {
     dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
     std::shared_ptr<net::StorageFolder> storage;  // the caller's folder, or a scratch one for on_store
     bool scratch = false;                         // storage is a private temporary folder
+    net::StorageFolder::Limits limits;            // dk_server_set_storage_limits, applied at start
     std::unique_ptr<net::Server> server;          // the core's server: pool, limits, stop
     bool started = false;
 
@@ -596,6 +597,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
         storage = std::make_shared<net::StorageFolder>(dir, false, false);
         scratch = true;
     }
+    if (storage) storage->set_limits(limits);
     net::ServiceHandlers h;
     if (cb.on_associate) {
         h.on_associate = [this](const net::AAssociateRq &rq, const std::string &peer) -> std::optional<net::AAssociateRj> {
@@ -634,13 +636,15 @@ void dk_server::start(const std::string &address, uint16_t port) {
         h.on_store = [this](net::StoreRequest &rq) -> uint16_t {
             AssocInfo ai(rq.assoc);
             net::StorageFolder::Incoming in = storage->receive_to_temp(rq);
-            return storage->complete(in, [&](const std::string &path) {
+            const uint16_t st = storage->complete(in, [&](const std::string &path) {
                 const dk_store_info si{&ai.info, rq.sop_class_uid.c_str(), rq.sop_instance_uid.c_str(),
                                        rq.transfer_syntax.c_str(), path.c_str()};
                 uint16_t status = dimse::status::Success;
                 const dk_result r = call_back([&] { return cb.on_store(&status, &si, cb.user_data); });
                 return status_of(r, status, dimse::status::OutOfResources);
             });
+            rq.error_comment = in.error_comment;  // the folder's refusal, if it refused
+            return st;
         };
     } else {
         h.storage = storage;  // the core's default: stored in the folder, or refused without one
@@ -692,6 +696,15 @@ dk_result dk_server_set_storage_folder(dk_server *srv, const char *folder, int f
             fail(DK_EIO, std::string("cannot write in ") + folder + ": " + std::strerror(errno));
         srv->storage = std::make_shared<net::StorageFolder>(folder, fsync != 0);
         srv->scratch = false;
+    });
+}
+
+dk_result dk_server_set_storage_limits(dk_server *srv, uint64_t max_dataset_size, uint64_t min_free_space) {
+    return dk::guard([&] {
+        need(srv, "srv");
+        if (srv->started) fail(DK_EINVAL, "the server is already started");
+        srv->limits.max_dataset_size = max_dataset_size;
+        srv->limits.min_free_space = min_free_space;
     });
 }
 

@@ -233,6 +233,8 @@ private:
     void read_fragments(Element &el, size_t end) {
         // PS3.5 A.4: items of defined length, the first being the Basic Offset Table.
         for (;;) {
+            if (end - pos < 8)
+                fail(Errc::truncated, "encapsulated pixel data ends before its Sequence Delimitation Item", pos, el.tag);
             Header h = read_header(end);
             if (h.tag == tags::SequenceDelimitationItem) {
                 if (el.fragments.empty()) fail(Errc::malformed, "encapsulated pixel data has no Basic Offset Table item", h.start, el.tag);

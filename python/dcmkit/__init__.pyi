@@ -335,7 +335,7 @@ class AE:
                      evt_handlers: Optional[Iterable[Union[Tuple[str, Callable[..., Any]],
                                                           Tuple[str, Callable[..., Any], Sequence[Any]]]]] = ...,
                      handlers: Optional[Dict[str, Callable[..., Any]]] = ..., storage: Optional[_Path] = ...,
-                     fsync: bool = ...) -> Server: ...
+                     fsync: bool = ..., max_dataset_size: int = ..., min_free_space: int = ...) -> Server: ...
 
 def connect(host: str, port: int, calling: str = ..., called: str = ...,
             contexts: Optional[Iterable[Union[str, Tuple[str, Sequence[str]]]]] = ...,

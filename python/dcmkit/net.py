@@ -728,7 +728,8 @@ class AE:
 
     # -- SCP --------------------------------------------------------------------------------
 
-    def start_server(self, address, block=False, evt_handlers=None, handlers=None, storage=None, fsync=True):
+    def start_server(self, address, block=False, evt_handlers=None, handlers=None, storage=None, fsync=True,
+                     max_dataset_size=0, min_free_space=0):
         """Starts a server on `address` = (host, port) ("" = every address, port 0 = a free one).
 
         handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn, "on_find": fn}; evt_handlers:
@@ -741,6 +742,10 @@ class AE:
         storage: a folder where received instances are stored as <SOP Instance UID>.dcm (kept when
         on_store answers success; without on_store, every one is stored). Without storage nor
         on_store, C-STOREs are refused. block=True serves until KeyboardInterrupt.
+        max_dataset_size, min_free_space: bytes (0 = no bound): a larger dataset, or one arriving while
+        the storage file system has less free space, is refused with 0xA700 and leaves no file.
+        Whatever the limits, a dataset that does not parse completely (0xC000), an invalid SOP
+        Instance UID (0x0117) or another instance than announced (0xA900) is refused.
         """
         table = {}
         for key, fn in (handlers or {}).items():
@@ -753,6 +758,8 @@ class AE:
         native = _dcmkit.Server(self._native(), **callbacks)
         if storage is not None:
             native.set_storage_folder(_os.fspath(storage), fsync)
+        if max_dataset_size or min_free_space:
+            native.set_storage_limits(int(max_dataset_size), int(min_free_space))
         native.start(host or "", int(port))
         server = Server(native, host, self.ae_title)
         if block:

@@ -247,6 +247,22 @@ def test_storage_folder_without_handler(corpus, tmp_path):
     same_elements(dcmkit.read(corpus["latin1_explicit"]), dcmkit.read(stored))
 
 
+@needs_dcmtk
+def test_storage_limits_refuse_without_a_file(corpus, tmp_path):
+    ae = scp_ae()
+    # A 64-byte largest dataset; then a free space reserve of 2^62 bytes, which no disk has.
+    for limits in ({"max_dataset_size": 64}, {"min_free_space": 1 << 62}):
+        folder = tmp_path / ("max" if "max_dataset_size" in limits else "reserve")
+        folder.mkdir()
+        with ae.start_server(("127.0.0.1", 0), storage=folder, **limits) as server:
+            code, log = run_dcmtk(["storescu", "-d", "-aec", "DKSCP", "127.0.0.1", str(server.port),
+                                   str(corpus["latin1_explicit"])])
+        assert "0xa700" in log.lower(), log  # PS3.4 B.2.3: Refused: Out of Resources
+        assert ("dataset larger than 64 bytes" if "max_dataset_size" in limits
+                else "storage below its free space reserve") in log, log
+        assert list(folder.iterdir()) == []
+
+
 # -- dcmkit SCU -> dcmkit SCP, both in Python ---------------------------------------------------------
 
 def test_python_scu_to_python_scp(tmp_path):

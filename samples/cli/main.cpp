@@ -70,6 +70,11 @@ const char *kUsage =
     "      --max-associations N     concurrent associations (default 32)\n"
     "      --allow AE               accept only these calling AE titles (repeatable)\n"
     "      --no-fsync               reply Success without waiting for the disk (not durable)\n"
+    "      --max-dataset-size SIZE  refuse (A700) a dataset larger than SIZE (bytes, or 500M, 2G…)\n"
+    "      --min-free-space SIZE    refuse (A700) when less than SIZE would stay free on the disk\n"
+    "                               (recv and serve refuse, leaving no file, a dataset that does not\n"
+    "                               parse completely (C000), an invalid SOP Instance UID (0117), and\n"
+    "                               one that is not the announced instance (A900))\n"
     "  find HOST PORT -k KEY...     C-FIND (Query/Retrieve FIND SCU), one row per match\n"
     "      -S | -P | -W             study root (default), patient root, modality worklist\n"
     "      -k KEY[=VALUE]           a key: 0010,0010=DOE*, PatientName=DOE*, StudyDate=2024-,\n"
@@ -100,8 +105,12 @@ const char *kUsage =
     "      --config FILE            key = value settings (ae_title, port, storage, services,\n"
     "                               storage_transfer_syntaxes, allow, dest, max_associations,\n"
     "                               commitment_report = same | new,\n"
-    "                               max_pdu, timeout, dimse_timeout); the command line overrides\n"
+    "                               max_pdu, timeout, dimse_timeout, max_dataset_size,\n"
+    "                               min_free_space); the command line overrides\n"
     "      --max-associations N     concurrent associations (default 32)\n"
+    "      --max-dataset-size SIZE, --min-free-space SIZE  as for recv; at start, files an\n"
+    "                               interruption left unindexed are checked as C-STOREs are:\n"
+    "                               those that fail go to DIR/quarantine\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
     "  conformance serve [--config FILE] [-aet T]  the DICOM Conformance Statement of dcmkit serve\n"
     "      --format md|html         Markdown (default) or a standalone HTML page; with these settings,\n"
@@ -494,7 +503,10 @@ int cmd_send(const std::vector<std::string> &args) {
             if (e || net::dimse::status_kind(r->status) == net::dimse::StatusKind::Failure) {
                 ++failed;
                 if (tty) std::fputs("\r\033[K", stderr);
-                std::fprintf(stderr, "dcmkit: %s: %s\n", f.c_str(), e ? e->what() : net::dimse::status_text(r->status).c_str());
+                const std::string why = e ? e->what()
+                                          : net::dimse::status_text(r->status) +
+                                                (r->error_comment.empty() ? "" : ": " + r->error_comment);
+                std::fprintf(stderr, "dcmkit: %s: %s\n", f.c_str(), why.c_str());
             } else {
                 ++sent;
                 bytes += r->bytes;
@@ -775,18 +787,43 @@ extern "C" void on_signal(int) {
     if (g_server) g_server->request_stop();
 }
 
+/// A byte count: digits with an optional K, M, G or T suffix (powers of 1024).
+bool parse_size(const std::string &v, uint64_t &out) {
+    if (v.empty() || v[0] < '0' || v[0] > '9') return false;
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (errno) return false;
+    unsigned shift = 0;
+    const std::string suffix = end;
+    if (suffix == "K" || suffix == "k") shift = 10;
+    else if (suffix == "M" || suffix == "m") shift = 20;
+    else if (suffix == "G" || suffix == "g") shift = 30;
+    else if (suffix == "T" || suffix == "t") shift = 40;
+    else if (!suffix.empty()) return false;
+    if (shift && n > (UINT64_MAX >> shift)) return false;
+    out = uint64_t(n) << shift;
+    return true;
+}
+
 int cmd_recv(const std::vector<std::string> &args) {
     NetOptions o;
     o.aet = "DCMKIT";
-    if (!o.parse(args, {"--out", "-od", "--max-associations", "--allow", "--bind"}))
+    if (!o.parse(args, {"--out", "-od", "--max-associations", "--allow", "--bind", "--max-dataset-size",
+                        "--min-free-space"}))
         return usage_error("recv: " + o.error);
     std::string out, bind;
     std::vector<std::string> pos, allow;
     unsigned max_assoc = 32;
     bool fsync = true;
+    net::StorageFolder::Limits limits;
     for (size_t i = 0; i < o.rest.size(); ++i) {
         const std::string &a = o.rest[i];
         if (a == "--no-fsync") fsync = false;
+        else if (a == "--max-dataset-size" || a == "--min-free-space") {
+            if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? limits.max_dataset_size : limits.min_free_space))
+                return usage_error("recv: " + a + " takes a size in bytes (or with K, M, G, T)");
+        }
         else if (a == "--out" || a == "-od") out = o.rest[++i];
         else if (a == "--max-associations") max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
         else if (a == "--allow") allow.push_back(o.rest[++i]);
@@ -808,6 +845,7 @@ int cmd_recv(const std::vector<std::string> &args) {
     try {
         net::ServiceHandlers h;
         h.storage = std::make_shared<net::StorageFolder>(out, fsync);
+        h.storage->set_limits(limits);
         net::Server server(cfg, h);
         server.start(bind, port);
         g_server = &server;
@@ -979,29 +1017,65 @@ void index_file(archive::Index &index, const std::string &path) {
     index.add(r);
 }
 
-/// Indexes the files of `folder` that the index does not hold; returns how many.
-size_t reindex_orphans(archive::Index &index, const std::string &folder) {
+/// Moves a stored file that fails the checks out of the served folder, into `quarantine`.
+void quarantine_file(const std::string &path, const std::string &name, const std::string &quarantine,
+                     const std::string &why) {
+    ::mkdir(quarantine.c_str(), 0755);
+    const std::string to = quarantine + "/" + name;
+    if (::rename(path.c_str(), to.c_str()) == 0)
+        std::fprintf(stderr, "dcmkit: warning: %s moved to %s: %s\n", path.c_str(), to.c_str(), why.c_str());
+    else
+        std::fprintf(stderr, "dcmkit: warning: %s is not indexed (%s) and cannot be moved to %s: %s\n", path.c_str(),
+                     why.c_str(), quarantine.c_str(), std::strerror(errno));
+}
+
+/// Before serving: removes the temporary files an interruption left in `folder`, and indexes the
+/// files the index does not hold after the checks a C-STORE gets (net::check_received_file, a
+/// storable SOP Instance UID that is the file's name). A file that fails them goes to `quarantine`
+/// and is never indexed. Returns how many were indexed.
+size_t reindex_orphans(archive::Index &index, net::StorageFolder &folder, const std::string &quarantine) {
+    if (const size_t partial = folder.remove_partial_files())
+        std::fprintf(stderr, "dcmkit: removed %zu partial file(s) an interruption left\n", partial);
     size_t n = 0;
-    DIR *d = ::opendir(folder.c_str());
+    DIR *d = ::opendir(folder.folder().c_str());
     if (!d) return 0;
-    while (dirent *e = ::readdir(d)) {
-        const std::string name = e->d_name;
+    std::vector<std::string> names;
+    while (dirent *e = ::readdir(d)) names.push_back(e->d_name);
+    ::closedir(d);
+    for (const std::string &name : names) {
         if (name.size() < 5 || name.compare(name.size() - 4, 4, ".dcm") != 0) continue;
-        const std::string path = folder + "/" + name;
+        const std::string path = folder.folder() + "/" + name, uid = name.substr(0, name.size() - 4);
         try {
             dcmkit::ReadOptions ro;
             ro.stop_before_pixels = true;
+            std::string why;
+            if (!net::is_storable_uid(uid, &why)) {
+                // Named by a version that stored invalid UIDs: never served again. Its raw UID, if
+                // it is invalid as well, cannot belong to an instance stored since.
+                try {
+                    const dcmkit::DicomFile f = dcmkit::read_file(path, ro);
+                    const std::string raw = f.dataset.get_string_or(dcmkit::tags::SOPInstanceUID, "");
+                    if (!raw.empty() && !net::is_storable_uid(raw)) index.remove(raw);
+                } catch (const dcmkit::Error &) {
+                }
+                quarantine_file(path, name, quarantine, "its name is not a SOP Instance UID (" + why + ")");
+                continue;
+            }
             const dcmkit::DicomFile f = dcmkit::read_file(path, ro);
             if (index.verify(f.dataset.get_string_or(dcmkit::tags::SOPClassUID, ""),
                              f.dataset.get_string_or(dcmkit::tags::SOPInstanceUID, "")) != archive::Verification::not_found)
                 continue;
+            const net::StoreCheck check = net::check_received_file(path, "", uid);
+            if (!check.ok()) {
+                quarantine_file(path, name, quarantine, check.comment);
+                continue;
+            }
             index_file(index, path);
             ++n;
         } catch (const dcmkit::Error &err) {
-            std::fprintf(stderr, "dcmkit: warning: %s is not indexed: %s\n", path.c_str(), err.what());
+            quarantine_file(path, name, quarantine, err.what());
         }
     }
-    ::closedir(d);
     return n;
 }
 
@@ -1014,6 +1088,7 @@ struct ServeSettings {
     std::map<std::string, std::pair<std::string, uint16_t>> destinations;
     std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
     std::vector<std::string> storage_syntaxes;  ///< empty: every syntax, kept as received
+    net::StorageFolder::Limits limits;          ///< largest dataset, free space reserve
     /// Storage Commitment reports: try the request's association first (else a new one to the
     /// requestor's `dest`), or always a new association.
     bool commitment_report_same = true;
@@ -1049,7 +1124,8 @@ bool parse_dest(const std::string &d, ServeSettings &s, std::string &err) {
 ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
 ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
 ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
-///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one).
+///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one),
+///   max_dataset_size, min_free_space (bytes, or with K, M, G, T).
 bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s, std::string &err) {
     std::ifstream f(path);
     if (!f) {
@@ -1117,6 +1193,9 @@ bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s,
                 if (!known.count(w)) return err = where + "unknown service '" + w + "'", false;
                 s.services.insert(w);
             }
+        } else if (key == "max_dataset_size" || key == "min_free_space") {
+            if (!parse_size(value, key == "max_dataset_size" ? s.limits.max_dataset_size : s.limits.min_free_space))
+                return err = where + key + " takes a size in bytes (or with K, M, G, T)", false;
         } else if (key == "commitment_report") {
             if (value != "same" && value != "new") return err = where + "commitment_report is 'same' or 'new'", false;
             s.commitment_report_same = value == "same";
@@ -1142,7 +1221,8 @@ bool serve_settings(const std::string &name, const std::vector<std::string> &arg
     o.aet = "DCMKIT";
     for (size_t i = 0; i + 1 < args.size(); ++i)
         if (args[i] == "--config" && !load_serve_config(args[i + 1], o, s, err)) return false;
-    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind", "--config", "--port"})) {
+    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind", "--config", "--port",
+                        "--max-dataset-size", "--min-free-space"})) {
         err = o.error;
         return false;
     }
@@ -1160,6 +1240,9 @@ bool serve_settings(const std::string &name, const std::vector<std::string> &arg
             s.bind = o.rest[++i];
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], s.port)) return err = "--port takes a port number", false;
+        } else if (a == "--max-dataset-size" || a == "--min-free-space") {
+            if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? s.limits.max_dataset_size : s.limits.min_free_space))
+                return err = a + " takes a size in bytes (or with K, M, G, T)", false;
         } else if (a.size() > 1 && a[0] == '-') {
             err = "unknown option '" + a + "'";
             return false;
@@ -1217,6 +1300,25 @@ int cmd_conformance(std::vector<std::string> args) {
                     "answers queries and retrievals of them, serves a modality worklist, records performed "
                     "procedure steps and commits storage.";
     // What negotiation does not show, from the same settings serve runs with.
+    if (s.services.count("storage")) {
+        auto size = [](uint64_t n) { return std::to_string(n) + " bytes"; };
+        std::string limits;
+        if (s.limits.max_dataset_size)
+            limits += " A dataset larger than " + size(s.limits.max_dataset_size) +
+                      " is refused with A700H (one going on past twice that aborts the association).";
+        if (s.limits.min_free_space)
+            limits += " Below " + size(s.limits.min_free_space) + " of free space on the storage file system, instances "
+                      "are refused with A700H.";
+        p.service_notes.emplace_back(
+            "Storage",
+            "An instance is answered Success once its file is complete, checked and durable (fsynced). Refused, "
+            "with an Error Comment (0000,0902) naming the problem and without keeping anything: a dataset that does "
+            "not parse completely in the negotiated transfer syntax, native Pixel Data shorter than Rows x Columns x "
+            "Samples per Pixel x Bits Allocated x Number of Frames, encapsulated Pixel Data in a native transfer "
+            "syntax or native Pixel Data in an encapsulated one (C000H); an Affected SOP Instance UID that is not 1 "
+            "to 64 digits and dots (0117H); a dataset whose SOP Class or Instance UID is not the command's (A900H); "
+            "a write error (A700H)." + limits);
+    }
     if (s.services.count("query-retrieve"))
         p.service_notes.emplace_back(
             "Query/Retrieve",
@@ -1259,22 +1361,25 @@ int cmd_serve(const std::vector<std::string> &args) {
     try {
         auto index = open_archive(storage);
         auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
+        folder->set_limits(s.limits);
         auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
         // A stop between a file's rename and its indexing (a crash, kill -9) leaves a file the index
-        // does not know: index those again before serving.
-        const size_t recovered = reindex_orphans(*index, storage + "/files");
+        // does not know: index those again before serving, checked as a C-STORE is.
+        const size_t recovered = reindex_orphans(*index, *folder, storage + "/quarantine");
         if (recovered) std::fprintf(stderr, "dcmkit: indexed %zu file(s) stored before an interruption\n", recovered);
         net::ServiceHandlers h;
         h.on_store = [index, folder, &cfg](net::StoreRequest &rq) -> uint16_t {
             const uint16_t st = folder->receive(rq);
             const auto kind = net::dimse::status_kind(st);
             if (kind != net::dimse::StatusKind::Success && kind != net::dimse::StatusKind::Warning) return st;
-            const std::string path = folder->folder() + "/" + rq.sop_instance_uid + ".dcm";
+            // Stored under its (checked) SOP Instance UID.
+            const std::string path = folder->path_for(rq.sop_instance_uid);
             try {
                 index_file(*index, path);
             } catch (const dcmkit::Error &e) {
                 cfg.emit(net::LogLevel::error, "cannot index " + path + ": " + e.what());
                 std::remove(path.c_str());
+                rq.error_comment = "cannot index the instance";
                 return net::dimse::status::OutOfResources;
             }
             return st;

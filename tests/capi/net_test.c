@@ -362,6 +362,45 @@ DK_TEST(scu_echo_and_store_to_own_server) {
     CHECK_INT(count_files(dir), 2);
 }
 
+DK_TEST(own_server_storage_limits) {
+    char dir[512], file[512], uid[65];
+    dk_ae *ae = NULL, *scu = NULL;
+    dk_server *srv = NULL;
+    dk_assoc *a = NULL;
+    uint16_t port = 0, status = 0;
+    int round;
+    dk_test_path(file, sizeof file, "limits.dcm");
+    REQUIRE(make_file(file, uid));
+    for (round = 0; round < 2; ++round) {
+        fresh_dir(dir, sizeof dir, round ? "reserve" : "largest");
+        REQUIRE_OK(dk_ae_new(&ae, "DKSCP", NULL));
+        CHECK_OK(dk_ae_add_all_storage(ae));
+        REQUIRE_OK(dk_server_new(&srv, ae, NULL));
+        dk_ae_free(ae);
+        CHECK_OK(dk_server_set_storage_folder(srv, dir, 0));
+        /* a 64-byte dataset limit; or a free space reserve of 2^62 bytes, which no disk has */
+        CHECK_OK(dk_server_set_storage_limits(srv, round ? 0 : 64, round ? ((uint64_t)1 << 62) : 0));
+        REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+        CHECK_RC(dk_server_set_storage_limits(srv, 0, 0), DK_EINVAL);
+        CHECK_OK(dk_server_port(srv, &port));
+        scu = scu_ae(file);
+        REQUIRE(scu != NULL);
+        CHECK_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
+        dk_ae_free(scu);
+        REQUIRE(a != NULL);
+        status = 0;
+        CHECK_OK(dk_assoc_store_file(a, file, &status));
+        CHECK_INT(status, 0xA700); /* PS3.4 B.2.3: Refused: Out of Resources */
+        CHECK_OK(dk_assoc_release(a));
+        dk_assoc_free(a);
+        a = NULL;
+        dk_server_free(srv);
+        srv = NULL;
+        CHECK_INT(count_files(dir), 0); /* nothing stored */
+    }
+    CHECK_RC(dk_server_set_storage_limits(NULL, 0, 0), DK_EINVAL);
+}
+
 /* -- DCMTK echoscu/storescu -> dk_server with callbacks -------------------------------------------- */
 
 typedef struct counts {
@@ -1457,6 +1496,7 @@ DK_TEST(storage_commitment_misuse) {
 static const dk_test_case dk_tests[] = {
     DK_CASE(scu_echo_and_store_to_storescp),
     DK_CASE(scu_echo_and_store_to_own_server),
+    DK_CASE(own_server_storage_limits),
     DK_CASE(dcmtk_tools_to_server_with_callbacks),
     DK_CASE(null_handles_and_bad_options),
     DK_CASE(connect_to_a_closed_port),

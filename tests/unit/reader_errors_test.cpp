@@ -780,8 +780,10 @@ TEST(ReaderPixel, BadFragmentLength) {
     u.raw("\xFF\xD8\xFF\xD9"s);
     u.seq_end();
     EXPECT_EQ(read_error(part10(kJpegBaseline, u.b)).code(), Errc::malformed);
-    // No Sequence Delimitation Item at the end.
-    EXPECT_EQ(read_error(encapsulated({}, {"\xFF\xD8\xFF\xD9"s}, 1, false)).code(), Errc::truncated);
+    // No Sequence Delimitation Item at the end: the error names Pixel Data.
+    const Error no_end = read_error(encapsulated({}, {"\xFF\xD8\xFF\xD9"s}, 1, false));
+    EXPECT_EQ(no_end.code(), Errc::truncated);
+    EXPECT_EQ(no_end.tag(), 0x7FE00010u) << no_end.what();
     // Something other than an item among the fragments.
     W x;
     x.header(0x7FE0, 0x0010, "OB", 0xFFFFFFFF);

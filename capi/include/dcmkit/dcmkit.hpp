@@ -1496,6 +1496,10 @@ public:
     void set_storage_folder(const std::string &folder, bool fsync = true) {
         check(dk_server_set_storage_folder(h_, folder.c_str(), fsync ? 1 : 0));
     }
+    /// Largest dataset and free space reserve, in bytes (0 = no bound); refusals are 0xA700. Before start().
+    void set_storage_limits(uint64_t max_dataset_size, uint64_t min_free_space = 0) {
+        check(dk_server_set_storage_limits(h_, max_dataset_size, min_free_space));
+    }
     /// Binds `address` ("" = every address) and `port` (0 = a free one) and serves in the background.
     void start(const std::string &address = "", uint16_t port = 0) {
         check(dk_server_start(h_, address.empty() ? nullptr : address.c_str(), port));

@@ -431,6 +431,15 @@ DK_EXTERN(dk_result) dk_server_new(dk_server **out, const dk_ae *ae, const dk_se
  *  streamed to disk, fsynced when `fsync` is not 0, atomically renamed. Before dk_server_start
  *  only (DK_EINVAL after). */
 DK_EXTERN(dk_result) dk_server_set_storage_folder(dk_server *srv, const char *folder, int fsync);
+/** Bounds on each C-STORE the server receives into its storage folder (or into the scratch files
+ *  on_store sees); 0 = no bound. A dataset larger than `max_dataset_size` bytes is refused with
+ *  0xA700 and its file removed (one going on past twice the limit aborts the association); below
+ *  `min_free_space` free bytes on the folder's file system (checked before and while writing) an
+ *  instance is refused with 0xA700. Whatever the limits, the server refuses, leaving no file and
+ *  with an Error Comment, a dataset that does not parse completely (0xC000), an invalid SOP Instance
+ *  UID (0x0117) and a dataset that is not the instance announced (0xA900). Before dk_server_start
+ *  only (DK_EINVAL after). */
+DK_EXTERN(dk_result) dk_server_set_storage_limits(dk_server *srv, uint64_t max_dataset_size, uint64_t min_free_space);
 /** Binds `address` (NULL or "" = every address; "127.0.0.1"…) and `port` (0 = a free one, see
  *  dk_server_port) and starts serving in background threads. DK_ENETWORK when the address cannot
  *  be bound, DK_EINVAL when already started. */

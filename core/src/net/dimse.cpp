@@ -54,6 +54,7 @@ std::string status_text(uint16_t s) {
     case 0xC000: what = "Error: Cannot understand"; break;
     case 0x0122: what = "Refused: SOP Class not supported"; break;
     case 0x0110: what = "Processing failure"; break;
+    case 0x0117: what = "Invalid SOP Instance"; break;
     case 0x0210: what = "Duplicate invocation"; break;
     case 0x0211: what = "Unrecognized operation"; break;
     case 0x0212: what = "Mistyped argument"; break;
@@ -92,6 +93,22 @@ Dataset response(const Dataset &rq, uint16_t command_field, uint16_t status_code
     c.set_int(tag::CommandDataSetType, has_dataset ? 0x0000 : kNoDataset, VR::US);
     c.set_int(tag::Status, status_code, VR::US);
     return c;
+}
+
+void set_error_comment(Dataset &rsp, std::string_view comment) {
+    std::string lo;
+    for (char c : comment) {
+        if (lo.size() == 64) break;
+        // PS3.5 6.2: LO excludes the backslash and control characters other than ESC.
+        lo += (c == '\\' || (static_cast<unsigned char>(c) < 0x20 && c != 0x1B)) ? ' ' : c;
+    }
+    while (!lo.empty() && lo.back() == ' ') lo.pop_back();
+    if (!lo.empty()) rsp.set_string(tag::ErrorComment, lo, VR::LO);
+}
+
+std::string error_comment(const Dataset &rsp) {
+    const Element *e = rsp.find(tag::ErrorComment);
+    return e ? std::string(trim_value(e->value.str(), VR::LO)) : std::string();
 }
 
 }  // namespace dcmkit::net::dimse

@@ -256,7 +256,9 @@ RetrieveResult retrieve(Association &assoc, uint16_t field, const std::string &s
             if (kind == dimse::StatusKind::Success || kind == dimse::StatusKind::Warning) ++r.stored;
             if (cfg.logs(LogLevel::info))
                 cfg.emit(LogLevel::info, "C-GET sub-operation C-STORE " + rq.sop_instance_uid + ": " + dimse::status_text(s));
-            assoc.send_command(c.context_id, dimse::response(c.fields, dimse::C_STORE_RSP, s));
+            Dataset rsp = dimse::response(c.fields, dimse::C_STORE_RSP, s);
+            if (s != st::Success) dimse::set_error_comment(rsp, rq.error_comment);
+            assoc.send_command(c.context_id, std::move(rsp));
             continue;
         }
         if (!responds_to(c, rsp_field, id)) unexpected(assoc, c, rsp_field, id);

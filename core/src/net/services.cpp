@@ -1,7 +1,9 @@
 #include "dcmkit/net/services.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "dcmkit/codec.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
+#include "dcmkit/pixel.h"
 #include "dcmkit/uid.h"
 #include "query_scp.h"
 #include "store_send.h"
@@ -28,8 +31,8 @@ std::string uid_value(const Dataset &ds, Tag t) {
     return e ? std::string(trim_value(e->value.str(), VR::UI)) : std::string();
 }
 
-/// Waits for the response to message `id`; returns its status.
-uint16_t await_response(Association &assoc, uint16_t expected_field, uint16_t id) {
+/// Waits for the response to message `id`; returns its status (and its Error Comment in `comment`).
+uint16_t await_response(Association &assoc, uint16_t expected_field, uint16_t id, std::string *comment = nullptr) {
     for (;;) {
         auto rsp = assoc.receive_command(assoc.config().timeouts.dimse_ms);
         if (!rsp) throw Error(Errc::aborted, "the peer released the association while a response was awaited");
@@ -40,6 +43,7 @@ uint16_t await_response(Association &assoc, uint16_t expected_field, uint16_t id
                                             std::to_string(id) + ", got " + dimse::command_name(rsp->command_field));
         }
         if (rsp->has_dataset) (void)assoc.receive_dataset(assoc.config().timeouts.dimse_ms);
+        if (comment) *comment = dimse::error_comment(rsp->fields);
         return uint16_t(rsp->fields.get_int_opt(dimse::tag::Status).value_or(0xFFFF));
     }
 }
@@ -144,7 +148,7 @@ uint16_t begin_store(Association &assoc, const FileHead &f, uint16_t priority, S
 StoreResult store_file(Association &assoc, const std::string &path, uint16_t priority) {
     StoreResult r;
     const uint16_t id = begin_store(assoc, read_file_head(path), priority, r);
-    r.status = await_response(assoc, dimse::C_STORE_RSP, id);
+    r.status = await_response(assoc, dimse::C_STORE_RSP, id, &r.error_comment);
     return r;
 }
 
@@ -173,6 +177,7 @@ void store_files(Association &assoc, const std::vector<std::string> &paths,
         Pending p = std::move(it->second);
         outstanding.erase(it);
         p.result.status = uint16_t(rsp->fields.get_int_opt(dimse::tag::Status).value_or(0xFFFF));
+        p.result.error_comment = dimse::error_comment(rsp->fields);
         done(p.index, &p.result, nullptr);
     };
     for (size_t i = 0; i < paths.size(); ++i) {
@@ -211,7 +216,7 @@ StoreResult store(Association &assoc, const DicomFile &file, uint16_t priority) 
         assoc.send_dataset(pc->id, *ds);
         return encoded_size(*ds, TransferSyntax::from_uid(pc->transfer_syntax));
     }, r);
-    r.status = await_response(assoc, dimse::C_STORE_RSP, id);
+    r.status = await_response(assoc, dimse::C_STORE_RSP, id, &r.error_comment);
     return r;
 }
 
@@ -290,9 +295,107 @@ StorageFolder::Incoming::~Incoming() {
 
 StorageFolder::Incoming::Incoming(Incoming &&o) noexcept
     : fd(o.fd), tmp(std::move(o.tmp)), sop_class_uid(std::move(o.sop_class_uid)),
-      sop_instance_uid(std::move(o.sop_instance_uid)), status(o.status), log(o.log) {
+      sop_instance_uid(std::move(o.sop_instance_uid)), status(o.status), error_comment(std::move(o.error_comment)),
+      log(o.log) {
     o.fd = -1;
     o.tmp.clear();
+}
+
+namespace {
+
+/// A reader error as an Error Comment: the element it is about ("Pixel Data: ", "(0008,0018): "),
+/// then what is wrong.
+std::string about(const Error &e) {
+    if (e.tag() == 0xFFFFFFFFu) return e.message();
+    const Tag t(e.tag());
+    if (t == tags::PixelData) return "Pixel Data: " + e.message();
+    return t.str() + ": " + e.message();
+}
+
+const Element *top_level_pixels(const Dataset &ds) {
+    for (Tag t : {tags::PixelData, tags::FloatPixelData, tags::DoubleFloatPixelData})
+        if (const Element *e = ds.find(t)) return e;
+    return nullptr;
+}
+
+/// What is wrong with the pixel data of a fully read dataset in `ts`, or "".
+std::string pixel_problem(const Dataset &ds, const TransferSyntax &ts) {
+    const Element *px = top_level_pixels(ds);
+    if (!px) return {};
+    const bool encapsulated = px->is_encapsulated() || px->undefined_length;
+    // PS3.5 A.4: Pixel Data is encapsulated exactly when the transfer syntax is an encapsulated one
+    // (Float and Double Float Pixel Data are never encapsulated).
+    if (encapsulated && !ts.encapsulated) return "encapsulated Pixel Data in a native transfer syntax";
+    if (encapsulated) {
+        // fragments[0] is the Basic Offset Table; a frame needs at least one fragment after it.
+        if (px->fragments.size() < 2) return "encapsulated Pixel Data has no fragment";
+        return {};
+    }
+    if (ts.encapsulated && px->tag == tags::PixelData && ts.known) return "native Pixel Data in an encapsulated transfer syntax";
+    // Native: the value holds every frame (PS3.5 8.1.1; an odd total is padded to even, and a longer
+    // value is tolerated: only a short one loses pixels).
+    PixelInfo info;
+    try {
+        info = PixelInfo::from(ds);
+    } catch (const Error &) {
+        return {};  // without Rows, Columns and Bits Allocated nothing says how long it should be
+    }
+    if (px->tag == tags::FloatPixelData) info.bits_allocated = 32;
+    if (px->tag == tags::DoubleFloatPixelData) info.bits_allocated = 64;
+    const uint64_t frames = std::max<uint64_t>(info.frames, 1);
+    const uint64_t bits = info.frame_bits();
+    if (bits && frames > (UINT64_MAX / bits)) return "Rows x Columns x Number of Frames overflows";
+    const uint64_t need = (bits * frames + 7) / 8;
+    if (px->value.size() < need)
+        return "Pixel Data has " + std::to_string(px->value.size()) + " bytes of " + std::to_string(need) + " needed";
+    return {};
+}
+
+}  // namespace
+
+bool is_storable_uid(std::string_view uid, std::string *why) {
+    auto fail = [&](const char *msg) {
+        if (why) *why = msg;
+        return false;
+    };
+    if (uid.empty()) return fail("empty");
+    if (uid.size() > 64) return fail("longer than 64 characters");
+    char prev = '.';
+    for (char c : uid) {
+        if (c != '.' && (c < '0' || c > '9')) return fail("characters other than digits and dots");
+        if (c == '.' && prev == '.') return fail("an empty component");
+        prev = c;
+    }
+    if (prev == '.') return fail("an empty component");
+    return true;
+}
+
+StoreCheck check_received_file(const std::string &path, const std::string &sop_class_uid,
+                               const std::string &sop_instance_uid, uint64_t max_inflated) {
+    StoreCheck c;
+    try {
+        ReadOptions opt;
+        opt.map_file = true;  // values stay in the file: a 2 GB dataset is walked, not loaded
+        opt.max_inflated_size = max_inflated;
+        const DicomFile f = read_file(path, opt);
+        const TransferSyntax ts = TransferSyntax::from_uid(f.transfer_syntax);
+        const std::string problem = pixel_problem(f.dataset, ts);
+        if (!problem.empty()) return {dimse::status::CannotUnderstand, problem};
+        // The dataset must be the instance the command announced (PS3.4 B.2.3).
+        if (!sop_class_uid.empty() && uid_value(f.dataset, tags::SOPClassUID) != sop_class_uid)
+            return {dimse::status::DataSetDoesNotMatchSOPClass, "dataset SOP Class UID differs from Affected SOP Class UID"};
+        if (!sop_instance_uid.empty() && uid_value(f.dataset, tags::SOPInstanceUID) != sop_instance_uid)
+            return {dimse::status::DataSetDoesNotMatchSOPClass,
+                    "dataset SOP Instance UID differs from Affected SOP Instance UID"};
+    } catch (const Error &e) {
+        // The comment goes to the peer: the problem, not where the file is.
+        std::string what = about(e);
+        const std::string where = " in '" + path + "'";
+        if (what.size() >= where.size() && what.compare(what.size() - where.size(), where.size(), where) == 0)
+            what.erase(what.size() - where.size());
+        return {dimse::status::CannotUnderstand, what};
+    }
+    return c;
 }
 
 StorageFolder::Incoming StorageFolder::receive_to_temp(StoreRequest &rq) {
@@ -300,14 +403,32 @@ StorageFolder::Incoming StorageFolder::receive_to_temp(StoreRequest &rq) {
     in.sop_class_uid = rq.sop_class_uid;
     in.sop_instance_uid = rq.sop_instance_uid;
     in.log = &rq.assoc.config();
+    const int dimse_ms = rq.assoc.config().timeouts.dimse_ms;
+    // Refusals known before the dataset: it is still received (discarded), then answered.
+    auto refuse = [&](uint16_t status, std::string comment, LogLevel level, const std::string &log) {
+        rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, dimse_ms);
+        in.log->emit(level, log);
+        in.status = status;
+        in.error_comment = std::move(comment);
+        return std::move(in);
+    };
+    std::string why;
+    // The file is named after the UID: one that is not digits and dots could leave the folder.
+    if (!is_storable_uid(rq.sop_instance_uid, &why))
+        return refuse(dimse::status::InvalidSOPInstance, "invalid Affected SOP Instance UID: " + why, LogLevel::warning,
+                      "refused an instance whose SOP Instance UID is " + why + " from " + rq.assoc.calling_ae());
+    const uint64_t reserve = limits_.min_free_space, max_size = limits_.max_dataset_size;
+    if (reserve && free_space() < reserve)
+        return refuse(dimse::status::OutOfResources, "storage below its free space reserve", LogLevel::error,
+                      "refused " + rq.sop_instance_uid + ": less than " + std::to_string(reserve) + " bytes free in '" +
+                          folder_ + "'");
     std::string tmp = folder_ + "/.incoming-XXXXXX";
     in.fd = ::mkstemp(tmp.data());
     if (in.fd < 0) {
-        // Still consume the dataset, then refuse (PS3.4 B.2.3: A7xx Refused: Out of Resources).
-        rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, rq.assoc.config().timeouts.dimse_ms);
-        in.log->emit(LogLevel::error, "cannot create a file in '" + folder_ + "': " + std::strerror(errno));
-        in.status = dimse::status::OutOfResources;
-        return in;
+        // PS3.4 B.2.3: A7xx Refused: Out of Resources.
+        const int err = errno;
+        return refuse(dimse::status::OutOfResources, std::string("cannot create a file: ") + std::strerror(err),
+                      LogLevel::error, "cannot create a file in '" + folder_ + "': " + std::strerror(err));
     }
     in.tmp = tmp;
     ::fchmod(in.fd, 0644);
@@ -318,16 +439,57 @@ StorageFolder::Incoming StorageFolder::receive_to_temp(StoreRequest &rq) {
     if (!rq.assoc.calling_ae().empty())
         header.meta.set_string(tags::SourceApplicationEntityTitle, rq.assoc.calling_ae(), VR::AE);
     write_part10_header(sink, header, rq.transfer_syntax);
-    // A write error (a full disk) is remembered, and the rest of the dataset still drained.
-    rq.assoc.receive_dataset([&](const uint8_t *d, size_t n) { sink.write(d, n); }, rq.assoc.config().timeouts.dimse_ms);
-    if (sink.failed) {
+    // A write error (a full disk), a dataset past the size limit or a file system below its reserve
+    // stops the writing (what was written is freed at once); the rest of the dataset is drained.
+    enum class Stop { none, too_large, low_space } stop = Stop::none;
+    uint64_t received = 0, next_space_check = uint64_t(8) << 20;
+    auto halt = [&](Stop why_stop) {
+        stop = why_stop;
+        if (::ftruncate(in.fd, 0) != 0) { /* unlinked below anyway */ }
+    };
+    rq.assoc.receive_dataset([&](const uint8_t *d, size_t n) {
+        received += n;
+        if (max_size && received > max_size) {
+            if (stop == Stop::none) halt(Stop::too_large);
+            // A dataset that goes on and on (or a hostile peer) is cut off: nothing more is read.
+            if (received - max_size > std::max<uint64_t>(max_size, uint64_t(1) << 20))
+                throw Error(Errc::aborted, "dataset of " + rq.sop_instance_uid + " from " + rq.assoc.calling_ae() +
+                                               " is over twice the " + std::to_string(max_size) +
+                                               "-byte limit: association aborted");
+        }
+        if (stop != Stop::none || sink.failed) return;
+        if (reserve && received >= next_space_check) {
+            next_space_check = received + (uint64_t(8) << 20);
+            if (free_space() < reserve) return halt(Stop::low_space);
+        }
+        sink.write(d, n);
+    }, dimse_ms);
+    if (stop == Stop::too_large) {
+        in.log->emit(LogLevel::warning, "refused " + rq.sop_instance_uid + ": dataset larger than " +
+                                            std::to_string(max_size) + " bytes");
+        in.status = dimse::status::OutOfResources;
+        in.error_comment = "dataset larger than " + std::to_string(max_size) + " bytes";
+    } else if (stop == Stop::low_space) {
+        in.log->emit(LogLevel::error, "refused " + rq.sop_instance_uid + ": less than " + std::to_string(reserve) +
+                                          " bytes free in '" + folder_ + "'");
+        in.status = dimse::status::OutOfResources;
+        in.error_comment = "storage below its free space reserve";
+    } else if (sink.failed) {
         in.log->emit(LogLevel::error, "cannot store " + rq.sop_instance_uid + ": " + std::strerror(sink.error));
         in.status = dimse::status::OutOfResources;
+        in.error_comment = std::string("cannot write: ") + std::strerror(sink.error);
     } else if (durability_ != Durability::none) {
         // Start writing the file back now, without waiting: with an asynchronous window the next
         // transfer runs meanwhile, and complete()'s fsync (or sync_all()) then has little left to
         // wait for.
         ::sync_file_range(in.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+    if (in.status != dimse::status::Success) {
+        // No partial file stays behind a refusal, not even until the Incoming is dropped.
+        ::close(in.fd);
+        in.fd = -1;
+        ::unlink(in.tmp.c_str());
+        in.tmp.clear();
     }
     return in;
 }
@@ -337,20 +499,19 @@ uint16_t StorageFolder::complete(Incoming &in, const std::function<uint16_t(cons
     const int fd = in.fd;
     in.fd = -1;
     if ((durability_ == Durability::each_file && ::fsync(fd) != 0) || ::close(fd) != 0) {
-        in.log->emit(LogLevel::error, "cannot store " + in.sop_instance_uid + ": " + std::strerror(errno));
+        const int err = errno;
+        in.log->emit(LogLevel::error, "cannot store " + in.sop_instance_uid + ": " + std::strerror(err));
+        in.error_comment = std::string("cannot write: ") + std::strerror(err);
         return dimse::status::OutOfResources;
     }
-    // The dataset must be DICOM and be the instance the command announced (PS3.4 B.2.3).
-    try {
-        ReadOptions opt;
-        opt.stop_before_pixels = true;
-        DicomFile f = read_file(in.tmp, opt);
-        if (uid_value(f.dataset, tags::SOPClassUID) != in.sop_class_uid ||
-            uid_value(f.dataset, tags::SOPInstanceUID) != in.sop_instance_uid)
-            return dimse::status::DataSetDoesNotMatchSOPClass;
-    } catch (const Error &e) {
-        in.log->emit(LogLevel::warning, "cannot understand " + in.sop_instance_uid + ": " + e.what());
-        return dimse::status::CannotUnderstand;
+    // The dataset must parse completely and be the instance the command announced (PS3.4 B.2.3).
+    StoreCheck check = check_received_file(in.tmp, in.sop_class_uid, in.sop_instance_uid,
+                                           limits_.max_dataset_size ? limits_.max_dataset_size : uint64_t(4) << 30);
+    if (!check.ok()) {
+        in.log->emit(LogLevel::warning, "refused " + in.sop_instance_uid + " (" + dimse::status_text(check.status) +
+                                            "): " + check.comment);
+        in.error_comment = std::move(check.comment);
+        return check.status;
     }
     uint16_t status = dimse::status::Success;
     if (approve) {
@@ -361,15 +522,38 @@ uint16_t StorageFolder::complete(Incoming &in, const std::function<uint16_t(cons
         if (kind != dimse::StatusKind::Success && kind != dimse::StatusKind::Warning) return status;
         if (!keep_) return status;
     }
-    // The file name comes from a validated UID only: digits and dots cannot leave the folder.
-    const std::string name = is_valid_uid(in.sop_instance_uid) ? in.sop_instance_uid : "invalid-uid-" + generate_uid();
-    const std::string final_path = folder_ + "/" + name + ".dcm";
+    // The file name is the SOP Instance UID, checked by receive_to_temp: digits and dots only.
+    if (!is_storable_uid(in.sop_instance_uid)) {
+        in.error_comment = "invalid Affected SOP Instance UID";
+        return dimse::status::InvalidSOPInstance;
+    }
+    const std::string final_path = path_for(in.sop_instance_uid);
     if (::rename(in.tmp.c_str(), final_path.c_str()) != 0) {
-        in.log->emit(LogLevel::error, "cannot store " + final_path + ": " + std::strerror(errno));
+        const int err = errno;
+        in.log->emit(LogLevel::error, "cannot store " + final_path + ": " + std::strerror(err));
+        in.error_comment = std::string("cannot store: ") + std::strerror(err);
         return dimse::status::OutOfResources;
     }
     in.tmp.clear();  // committed
     return status;
+}
+
+uint64_t StorageFolder::free_space() const {
+    struct statvfs sv {};
+    if (::statvfs(folder_.c_str(), &sv) != 0) return UINT64_MAX;
+    return uint64_t(sv.f_bavail) * uint64_t(sv.f_frsize);
+}
+
+size_t StorageFolder::remove_partial_files() {
+    size_t n = 0;
+    DIR *d = ::opendir(folder_.c_str());
+    if (!d) return 0;
+    while (const dirent *e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.rfind(".incoming-", 0) == 0 && ::unlink((folder_ + "/" + name).c_str()) == 0) ++n;
+    }
+    ::closedir(d);
+    return n;
 }
 
 void StorageFolder::sync_folder() {
@@ -398,6 +582,7 @@ uint16_t StorageFolder::receive(StoreRequest &rq) {
     Incoming in = receive_to_temp(rq);
     const uint16_t st = complete(in);
     if (st == dimse::status::Success) sync_folder();
+    else rq.error_comment = in.error_comment;
     return st;
 }
 
@@ -461,8 +646,9 @@ private:
             if (any_success) folder_.sync_folder();
             for (size_t i = 0; i < batch.size(); ++i) {
                 try {
-                    assoc_.send_command(batch[i].context_id,
-                                        dimse::response(batch[i].rq, dimse::C_STORE_RSP, status[i]));
+                    Dataset rsp = dimse::response(batch[i].rq, dimse::C_STORE_RSP, status[i]);
+                    if (status[i] != dimse::status::Success) dimse::set_error_comment(rsp, batch[i].in.error_comment);
+                    assoc_.send_command(batch[i].context_id, std::move(rsp));
                 } catch (const std::exception &e) {
                     std::lock_guard<std::mutex> lock(mu_);
                     failed_ = true;
@@ -524,10 +710,12 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
             uint16_t st;
             if (!cmd->has_dataset) {
                 st = dimse::status::CannotUnderstand;
+                rq.error_comment = "C-STORE-RQ without a dataset";
             } else if (rq.sop_class_uid != pc->abstract_syntax) {
                 // The command's SOP class must be the context's abstract syntax (PS3.7 9.1.1.1).
                 assoc.receive_dataset([](const uint8_t *, size_t) {}, cfg.timeouts.dimse_ms);
                 st = dimse::status::DataSetDoesNotMatchSOPClass;
+                rq.error_comment = "Affected SOP Class UID is not the context's abstract syntax";
             } else if (h.on_store) {
                 st = h.on_store(rq);
             } else if (finisher) {
@@ -541,8 +729,10 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
             }
             if (cfg.logs(LogLevel::info))
                 cfg.emit(LogLevel::info, "C-STORE " + rq.sop_instance_uid + " from " + assoc.calling_ae() + ": " +
-                                             dimse::status_text(st));
-            assoc.send_command(cmd->context_id, dimse::response(cmd->fields, dimse::C_STORE_RSP, st));
+                                             dimse::status_text(st) + (rq.error_comment.empty() ? "" : ": " + rq.error_comment));
+            Dataset rsp = dimse::response(cmd->fields, dimse::C_STORE_RSP, st);
+            if (st != dimse::status::Success) dimse::set_error_comment(rsp, rq.error_comment);
+            assoc.send_command(cmd->context_id, std::move(rsp));
             break;
         }
         case dimse::C_FIND_RQ:

@@ -57,6 +57,7 @@ constexpr uint16_t DataSetDoesNotMatchSOPClass = 0xA900; ///< Storage: error
 constexpr uint16_t CannotUnderstand = 0xC000;            ///< Storage: error, cannot understand
 constexpr uint16_t SOPClassNotSupported = 0x0122;        ///< PS3.7 C.5.9: refused
 constexpr uint16_t ProcessingFailure = 0x0110;
+constexpr uint16_t InvalidSOPInstance = 0x0117;          ///< PS3.7 C.5: refused, e.g. an invalid UID
 constexpr uint16_t DuplicateInvocation = 0x0210;
 constexpr uint16_t UnrecognizedOperation = 0x0211;
 constexpr uint16_t MistypedArgument = 0x0212;
@@ -76,5 +77,10 @@ std::string status_text(uint16_t status);
 Dataset request(uint16_t command_field, uint16_t message_id, const std::string &sop_class_uid, bool has_dataset);
 /// Builds a response to `rq` with `status` (PS3.7 9.3): copies the SOP class (and instance) UIDs.
 Dataset response(const Dataset &rq, uint16_t command_field, uint16_t status, bool has_dataset = false);
+/// Sets Error Comment (0000,0902) on a response (PS3.7 C.4: it goes with a failure or warning
+/// status): LO, so at most 64 characters, no backslash, no control character. Empty: nothing set.
+void set_error_comment(Dataset &rsp, std::string_view comment);
+/// The Error Comment of a response, trimmed ("" when none).
+std::string error_comment(const Dataset &rsp);
 
 }  // namespace dcmkit::net::dimse

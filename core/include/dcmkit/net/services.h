@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct StoreResult {
     std::string transfer_syntax;  ///< the syntax it was sent in
     uint64_t bytes = 0;           ///< dataset bytes sent
     bool transcoded = false;      ///< re-encoded because the file's syntax was not accepted
+    std::string error_comment;    ///< the response's Error Comment (0000,0902), "" when none
 };
 
 /// C-STORE of a file (PS3.4 B.2). When the file's transfer syntax was accepted, the dataset is sent
@@ -65,12 +67,41 @@ struct StoreRequest {
     Association &assoc;
     const Command &command;
     std::string sop_class_uid, sop_instance_uid, transfer_syntax;
+    /// Set by the handler: sent as the response's Error Comment (0000,0902) with a failure or
+    /// warning status (at most 64 characters are sent; StorageFolder fills it when it refuses).
+    std::string error_comment = {};
 };
+
+/// What a check of a received instance found: Success, or a failure status and the Error Comment
+/// that names the problem (64 characters at most).
+struct StoreCheck {
+    uint16_t status = 0;
+    std::string comment;
+    bool ok() const noexcept { return status == 0; }
+};
+
+/// Checks a received Part 10 file before it is kept: it parses completely in its transfer syntax
+/// (every length within the data, sequences and fragments delimited); native Pixel Data holds at
+/// least Rows x Columns x Samples per Pixel x Bits Allocated x Number of Frames bits; encapsulated
+/// Pixel Data comes only in an encapsulated transfer syntax, and native only in a native one; the
+/// dataset's SOP Class and Instance UIDs are the ones given (when not empty). Reads through a memory
+/// map with lazy values: a 2 GB instance is not loaded. Failures: C000 (cannot understand), A900
+/// (the dataset is another instance or class). `max_inflated` bounds a deflated dataset.
+StoreCheck check_received_file(const std::string &path, const std::string &sop_class_uid,
+                               const std::string &sop_instance_uid, uint64_t max_inflated = uint64_t(4) << 30);
+
+/// A SOP Instance UID StorageFolder can name a file after: 1 to 64 characters, digits and dots, no
+/// empty component (a leading zero, which PS3.5 9.1 forbids but real senders use, is accepted).
+/// On failure `why` says what is wrong.
+bool is_storable_uid(std::string_view uid, std::string *why = nullptr);
 
 /// Stores received instances as Part 10 files under a folder, streaming each dataset to disk
 /// (memory does not grow with its size). A file is reported Success once it is complete, checked
-/// and atomically renamed (and, by default, fsynced); its name comes from the validated SOP
-/// Instance UID, never from a path on the wire. Thread-safe.
+/// (check_received_file) and atomically renamed (and, by default, fsynced); its name is the SOP
+/// Instance UID, which must be storable (is_storable_uid), never a path from the wire. What is
+/// refused leaves no file, with a status and Error Comment: 0117 (invalid SOP Instance UID), C000
+/// (does not parse completely), A900 (the dataset is not the instance or class announced), A700
+/// (larger than the limit, less free space than the reserve, a write error). Thread-safe.
 class StorageFolder {
 public:
     /// When received files reach the disk.
@@ -84,7 +115,23 @@ public:
     /// are removed afterwards instead of renamed. `fsync` false = Durability::none.
     explicit StorageFolder(std::string folder, bool fsync = true, bool keep = true);
     StorageFolder(std::string folder, Durability durability, bool keep = true);
+
+    /// Bounds on what one C-STORE may use; 0 = no bound.
+    struct Limits {
+        /// Largest dataset accepted, in bytes. Past it, nothing more is written and the file is
+        /// removed; the rest is drained and answered A700 when the dataset ends within as many bytes
+        /// again, else the association is aborted (a never-ending dataset cannot fill the disk).
+        uint64_t max_dataset_size = 0;
+        /// Free space (bytes) the folder's file system must keep: checked before a dataset is
+        /// written and every 8 MB while it is; below it the dataset is refused with A700 and its
+        /// file removed.
+        uint64_t min_free_space = 0;
+    };
+    /// Before serving (not synchronised with receives in progress).
+    void set_limits(const Limits &limits) { limits_ = limits; }
+    const Limits &limits() const noexcept { return limits_; }
     /// Receives the dataset of `rq` and returns the C-STORE status (PS3.4 B.2.3).
+    /// Sets rq.error_comment when it refuses.
     uint16_t receive(StoreRequest &rq);
 
     /// receive() in its two steps, so that finishing can overlap the next transfer: the dataset
@@ -95,6 +142,7 @@ public:
         std::string tmp;
         std::string sop_class_uid, sop_instance_uid;
         uint16_t status = 0;  ///< a failure already known (out of resources), else 0
+        std::string error_comment;  ///< the Error Comment that goes with a failure status
         const AeConfig *log = nullptr;
         Incoming() = default;
         Incoming(Incoming &&o) noexcept;
@@ -104,7 +152,13 @@ public:
     Incoming receive_to_temp(StoreRequest &rq);
     /// `approve`, when set, is called with the complete, checked temporary file and returns the
     /// status: Success or a warning keeps the file (renamed into place), a failure drops it.
+    /// A refusal's Error Comment is left in in.error_comment.
     uint16_t complete(Incoming &in, const std::function<uint16_t(const std::string &path)> &approve = {});
+    /// Where complete() puts the instance `sop_instance_uid` (a storable UID).
+    std::string path_for(const std::string &sop_instance_uid) const { return folder_ + "/" + sop_instance_uid + ".dcm"; }
+    /// Removes the temporary `.incoming-*` files an interrupted process left in the folder (never
+    /// while a server stores into it); returns how many.
+    size_t remove_partial_files();
     /// fsyncs the folder, making completed renames durable (each_file only).
     void sync_folder();
     /// Makes every file completed so far durable, names included: with at_end, one syncfs(2) of the
@@ -114,9 +168,13 @@ public:
     const std::string &folder() const { return folder_; }
 
 private:
+    /// Free bytes on the folder's file system, or UINT64_MAX when statvfs fails.
+    uint64_t free_space() const;
+
     std::string folder_;
     Durability durability_;
     bool keep_;
+    Limits limits_;
 };
 
 /// The SCP side's behaviour. Unset handlers get defaults: echo answers Success; store writes into
