@@ -101,6 +101,8 @@ const char *kUsage =
     "                               max_pdu, timeout, dimse_timeout); the command line overrides\n"
     "      --max-associations N     concurrent associations (default 32)\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
+    "  archive conflicts --storage DIR  list the patient conflicts the archive recorded: the same\n"
+    "                               Patient ID and Issuer stored with another name, birth date or sex\n"
     "  conformance serve [--config FILE] [-aet T]  the DICOM Conformance Statement of dcmkit serve\n"
     "      --format md|html         Markdown (default) or a standalone HTML page; with these settings,\n"
     "                               generated from the configuration it negotiates with\n"
@@ -946,10 +948,18 @@ bool make_dirs(const std::string &path) {
 }
 
 /// The archive's index and its folders, under --storage DIR: DIR/index.sqlite, DIR/files, DIR/mpps.
-std::shared_ptr<archive::SqliteIndex> open_archive(const std::string &dir) {
+std::shared_ptr<archive::SqliteIndex> open_archive(const std::string &dir, const archive::SqliteIndexOptions &options = {}) {
     if (!make_dirs(dir + "/files"))
         throw dcmkit::Error(dcmkit::Errc::io, "cannot create " + dir + "/files: " + std::strerror(errno));
-    return std::make_shared<archive::SqliteIndex>(dir);
+    return std::make_shared<archive::SqliteIndex>(dir, options);
+}
+
+/// The index of `dcmkit serve`: patient conflicts found at ingest and index upgrades are logged as
+/// warnings (listed later with `dcmkit archive conflicts`).
+archive::SqliteIndexOptions serve_index_options(const net::AeConfig &cfg) {
+    archive::SqliteIndexOptions options;
+    options.log = [&cfg](const std::string &line) { cfg.emit(net::LogLevel::warning, line); };
+    return options;
 }
 
 /// Storage Commitment failure reasons (PS3.4 J.3.2.1.1.1) for what the index says of an instance.
@@ -1251,7 +1261,7 @@ int cmd_serve(const std::vector<std::string> &args) {
 
     net::AeConfig cfg = serve_config(o, s);
     try {
-        auto index = open_archive(storage);
+        auto index = open_archive(storage, serve_index_options(cfg));
         auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
         auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
         // A stop between a file's rename and its indexing (a crash, kill -9) leaves a file the index
@@ -1399,6 +1409,35 @@ int cmd_worklist(const std::vector<std::string> &args) {
     return rc;
 }
 
+/// `dcmkit archive conflicts --storage DIR`: the patient conflicts the archive's index recorded.
+int cmd_archive(const std::vector<std::string> &args) {
+    if (args.empty() || args[0] != "conflicts")
+        return usage_error("archive: the command is 'archive conflicts --storage DIR'");
+    std::string storage;
+    for (size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--storage" && i + 1 < args.size()) storage = args[++i];
+        else return usage_error("archive conflicts: unexpected '" + args[i] + "'");
+    }
+    if (storage.empty()) return usage_error("archive conflicts: needs --storage DIR");
+    struct stat sb {};
+    if (::stat((storage + "/index.sqlite").c_str(), &sb) != 0) {
+        std::fprintf(stderr, "dcmkit: error: archive: no index in %s (dcmkit serve --storage creates one)\n",
+                     storage.c_str());
+        return 1;
+    }
+    try {
+        archive::SqliteIndexOptions options;
+        options.log = [](const std::string &line) { std::fprintf(stderr, "dcmkit: %s\n", line.c_str()); };
+        const auto conflicts = archive::SqliteIndex(storage, options).conflicts();
+        for (const auto &c : conflicts) std::printf("%s %s\n", c.recorded_at.c_str(), archive::describe(c).c_str());
+        std::fprintf(stderr, "dcmkit: %zu patient conflict(s) in %s\n", conflicts.size(), storage.c_str());
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: archive: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -1425,6 +1464,7 @@ int main(int argc, char **argv) {
     if (cmd == "serve") return cmd_serve(args);
     if (cmd == "conformance") return cmd_conformance(args);
     if (cmd == "worklist") return cmd_worklist(args);
+    if (cmd == "archive") return cmd_archive(args);
     if (cmd == "find") return cmd_find(args);
     if (cmd == "mwl") {  // find -W: the Modality Worklist
         std::vector<std::string> a = args;
