@@ -1226,7 +1226,11 @@ int cmd_conformance(std::vector<std::string> args) {
             "Query/Retrieve",
             "C-MOVE destinations are the AE titles configured with `dest` (AE=HOST:PORT); any other destination is "
             "refused with A801H (Move Destination unknown). Matching follows PS3.4 C.2.2.2 (single value, UID list, "
-            "universal, wildcard, range and sequence matching).");
+            "universal, wildcard, range and sequence matching) on normalised values; values are returned as stored. "
+            "Patients are never merged: studies without a Patient ID are separate patients, and studies of the same "
+            "Patient ID and Issuer with a different Patient's Name, Birth Date or Sex are separate PATIENT-level "
+            "answers, each study answering with the values it was stored with; each such conflict is logged and "
+            "listed by `dcmkit archive conflicts`.");
     const net::CommitReportOptions report_defaults;
     if (s.services.count("commitment"))
         p.service_notes.emplace_back(
