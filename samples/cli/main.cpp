@@ -112,6 +112,8 @@ const char *kUsage =
     "                               interruption left unindexed are checked as C-STOREs are:\n"
     "                               those that fail go to DIR/quarantine\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
+    "  archive conflicts --storage DIR  list the patient conflicts the archive recorded: the same\n"
+    "                               Patient ID and Issuer stored with another name, birth date or sex\n"
     "  conformance serve [--config FILE] [-aet T]  the DICOM Conformance Statement of dcmkit serve\n"
     "      --format md|html         Markdown (default) or a standalone HTML page; with these settings,\n"
     "                               generated from the configuration it negotiates with\n"
@@ -990,10 +992,18 @@ bool make_dirs(const std::string &path) {
 }
 
 /// The archive's index and its folders, under --storage DIR: DIR/index.sqlite, DIR/files, DIR/mpps.
-std::shared_ptr<archive::SqliteIndex> open_archive(const std::string &dir) {
+std::shared_ptr<archive::SqliteIndex> open_archive(const std::string &dir, const archive::SqliteIndexOptions &options = {}) {
     if (!make_dirs(dir + "/files"))
         throw dcmkit::Error(dcmkit::Errc::io, "cannot create " + dir + "/files: " + std::strerror(errno));
-    return std::make_shared<archive::SqliteIndex>(dir);
+    return std::make_shared<archive::SqliteIndex>(dir, options);
+}
+
+/// The index of `dcmkit serve`: patient conflicts found at ingest and index upgrades are logged as
+/// warnings (listed later with `dcmkit archive conflicts`).
+archive::SqliteIndexOptions serve_index_options(const net::AeConfig &cfg) {
+    archive::SqliteIndexOptions options;
+    options.log = [&cfg](const std::string &line) { cfg.emit(net::LogLevel::warning, line); };
+    return options;
 }
 
 /// Storage Commitment failure reasons (PS3.4 J.3.2.1.1.1) for what the index says of an instance.
@@ -1324,7 +1334,11 @@ int cmd_conformance(std::vector<std::string> args) {
             "Query/Retrieve",
             "C-MOVE destinations are the AE titles configured with `dest` (AE=HOST:PORT); any other destination is "
             "refused with A801H (Move Destination unknown). Matching follows PS3.4 C.2.2.2 (single value, UID list, "
-            "universal, wildcard, range and sequence matching).");
+            "universal, wildcard, range and sequence matching) on normalised values; values are returned as stored. "
+            "Patients are never merged: studies without a Patient ID are separate patients, and studies of the same "
+            "Patient ID and Issuer with a different Patient's Name, Birth Date or Sex are separate PATIENT-level "
+            "answers, each study answering with the values it was stored with; each such conflict is logged and "
+            "listed by `dcmkit archive conflicts`.");
     const net::CommitReportOptions report_defaults;
     if (s.services.count("commitment"))
         p.service_notes.emplace_back(
@@ -1359,7 +1373,7 @@ int cmd_serve(const std::vector<std::string> &args) {
 
     net::AeConfig cfg = serve_config(o, s);
     try {
-        auto index = open_archive(storage);
+        auto index = open_archive(storage, serve_index_options(cfg));
         auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
         folder->set_limits(s.limits);
         auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
@@ -1510,6 +1524,35 @@ int cmd_worklist(const std::vector<std::string> &args) {
     return rc;
 }
 
+/// `dcmkit archive conflicts --storage DIR`: the patient conflicts the archive's index recorded.
+int cmd_archive(const std::vector<std::string> &args) {
+    if (args.empty() || args[0] != "conflicts")
+        return usage_error("archive: the command is 'archive conflicts --storage DIR'");
+    std::string storage;
+    for (size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--storage" && i + 1 < args.size()) storage = args[++i];
+        else return usage_error("archive conflicts: unexpected '" + args[i] + "'");
+    }
+    if (storage.empty()) return usage_error("archive conflicts: needs --storage DIR");
+    struct stat sb {};
+    if (::stat((storage + "/index.sqlite").c_str(), &sb) != 0) {
+        std::fprintf(stderr, "dcmkit: error: archive: no index in %s (dcmkit serve --storage creates one)\n",
+                     storage.c_str());
+        return 1;
+    }
+    try {
+        archive::SqliteIndexOptions options;
+        options.log = [](const std::string &line) { std::fprintf(stderr, "dcmkit: %s\n", line.c_str()); };
+        const auto conflicts = archive::SqliteIndex(storage, options).conflicts();
+        for (const auto &c : conflicts) std::printf("%s %s\n", c.recorded_at.c_str(), archive::describe(c).c_str());
+        std::fprintf(stderr, "dcmkit: %zu patient conflict(s) in %s\n", conflicts.size(), storage.c_str());
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: archive: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -1536,6 +1579,7 @@ int main(int argc, char **argv) {
     if (cmd == "serve") return cmd_serve(args);
     if (cmd == "conformance") return cmd_conformance(args);
     if (cmd == "worklist") return cmd_worklist(args);
+    if (cmd == "archive") return cmd_archive(args);
     if (cmd == "find") return cmd_find(args);
     if (cmd == "mwl") {  // find -W: the Modality Worklist
         std::vector<std::string> a = args;

@@ -133,20 +133,48 @@ struct FindOptions {
     size_t limit = 0;                 ///< stop after this many matches (0: all)
 };
 
-/// Counts, for statistics and tests.
+/// Counts, for statistics and tests. `patients` counts patient records: one per distinct (Patient ID,
+/// Issuer, Patient's Name, Birth Date, Sex), and one per study that has no Patient ID.
 struct IndexStats {
     uint64_t patients = 0, studies = 0, series = 0, instances = 0, worklist_items = 0;
 };
+
+/// An instance whose patient attributes disagree with what the index already holds for the same
+/// patient (recorded by Index::add, listed by Index::conflicts()). Two kinds:
+///   - across studies: a study whose Patient's Name, Birth Date or Sex differs from the first-stored
+///     record of the same Patient ID and Issuer (`stored_study_uid` is a study of that record);
+///   - within a study: an instance whose Patient ID, Issuer, Name, Birth Date or Sex differs from
+///     the non-empty value the study already holds (`stored_study_uid` == `study_uid`); the study
+///     keeps its value.
+/// Nothing is overwritten either way: each study answers with the values stored with it.
+struct PatientConflict {
+    std::string patient_id, issuer;  ///< of the record the stored value belongs to
+    Tag attribute;                   ///< (0010,0010), (0010,0020), (0010,0021), (0010,0030) or (0010,0040)
+    std::string stored_value;        ///< as stored before (UTF-8), possibly empty
+    std::string new_value;           ///< as the instance carries it (UTF-8), possibly empty
+    std::string stored_study_uid;    ///< a study that holds the stored value
+    std::string study_uid;           ///< the study of the instance that carried the new value
+    std::string sop_instance_uid;    ///< that instance
+    std::string recorded_at;         ///< when, ISO 8601 UTC ("2026-12-07T01:02:03.456Z")
+};
+/// One line for a log: "Patient ID 'P1' (issuer 'H'): Patient's Name 'DOE^JOHN' in study 1.2.3,
+/// 'DOE^JANE' in study 1.2.4 (instance 1.2.4.1.1)".
+std::string describe(const PatientConflict &conflict);
 
 class Index {
 public:
     virtual ~Index() = default;
 
     /// Indexes an instance; an instance with the same SOP Instance UID is replaced (its old series,
-    /// study or patient rows go when nothing else refers to them). Patient, study and series
-    /// attributes take the values of the last instance added that has them. Atomic: a crash leaves
-    /// either the old or the new state. Throws Error(invalid_argument) when the dataset lacks
-    /// SOP Instance/Class, Study or Series Instance UID; Error(io) when the store fails.
+    /// study or patient rows go when nothing else refers to them). Study and series attributes take
+    /// the values of the last instance added that has them. Patient attributes are never
+    /// overwritten (patient safety): each study keeps the Patient ID, Issuer, Name, Birth Date and
+    /// Sex it was first stored with (an empty one is filled in by a later instance of the study);
+    /// studies of the same Patient ID and Issuer with different values are separate patient records
+    /// (one PATIENT-level answer each), and studies without a Patient ID never share a record. Each
+    /// disagreement is recorded (conflicts()). Atomic: a crash leaves either the old or the new
+    /// state. Throws Error(invalid_argument) when the dataset lacks SOP Instance/Class, Study or
+    /// Series Instance UID; Error(io) when the store fails.
     virtual void add(const InstanceRecord &record) = 0;
     /// Adds many in one transaction (all or none).
     virtual void add(const std::vector<InstanceRecord> &records) = 0;
@@ -189,24 +217,38 @@ public:
                                              const std::string &requested_procedure_id = {}) = 0;
 
     virtual IndexStats stats() = 0;
+
+    /// Every patient conflict recorded so far, oldest first (see PatientConflict). Conflicts stay
+    /// recorded when the instances involved are removed.
+    virtual std::vector<PatientConflict> conflicts() = 0;
 };
 
 struct SqliteIndexOptions {
     /// Milliseconds a writer waits for another process's write transaction before failing.
     int busy_timeout_ms = 30000;
+    /// Receives a line for each patient conflict recorded by add() (describe()), after its
+    /// transaction commits, and for the upgrade of an index written by an older version. Called on
+    /// the thread that adds; may be empty.
+    std::function<void(const std::string &message)> log;
 };
 
 /// The embedded index: DIR/index.sqlite, WAL journal, synchronous=NORMAL (a process crash loses
 /// nothing committed; a power loss may lose the last transactions but never corrupts the index).
 /// Thread-safe: each thread gets its own connection; writes are serialized.
 ///
-/// Tables (see index.cpp for the DDL): patient (PatientID + IssuerOfPatientID unique; PatientName,
-/// PatientBirthDate, PatientSex), study (StudyInstanceUID; StudyDate, StudyTime, AccessionNumber,
-/// StudyID, StudyDescription, ReferringPhysicianName), series (SeriesInstanceUID; Modality,
-/// SeriesNumber, SeriesDescription, SeriesDate, SeriesTime, BodyPartExamined), instance
-/// (SOPInstanceUID; SOPClassUID, InstanceNumber, path, size, transfer syntax, SHA-256), worklist.
+/// Tables (see index.cpp for the DDL): patient (one row per PatientID + IssuerOfPatientID +
+/// PatientName + PatientBirthDate + PatientSex, or per study when PatientID is empty), study
+/// (StudyInstanceUID; StudyDate, StudyTime, AccessionNumber, StudyID, StudyDescription,
+/// ReferringPhysicianName), series (SeriesInstanceUID; Modality, SeriesNumber, SeriesDescription,
+/// SeriesDate, SeriesTime, BodyPartExamined), instance (SOPInstanceUID; SOPClassUID, InstanceNumber,
+/// path, size, transfer syntax, SHA-256), patient_conflict, worklist. Values are returned as stored
+/// (a legacy date "1997.04.24" comes back so) and matched on normalised copies (19970424).
 /// Computed: ModalitiesInStudy, SOPClassesInStudy, NumberOfPatientRelatedStudies/Series/Instances,
 /// NumberOfStudyRelatedSeries/Instances, NumberOfSeriesRelatedInstances.
+///
+/// Schema version 2 (PRAGMA user_version). An index of version 1 is upgraded when opened: its
+/// instances are indexed again from their files' headers (recorded paths, sizes and SHA-256 kept,
+/// in one transaction); instances whose file cannot be read are dropped (and logged).
 class SqliteIndex final : public Index {
 public:
     /// Opens (creating when needed) `directory`/index.sqlite. Throws Error(io).
@@ -232,6 +274,7 @@ public:
     size_t set_procedure_step_status(const std::string &scheduled_procedure_step_id, const std::string &status,
                                      const std::string &requested_procedure_id = {}) override;
     IndexStats stats() override;
+    std::vector<PatientConflict> conflicts() override;
 
     /// Path of the database file.
     const std::string &path() const noexcept;

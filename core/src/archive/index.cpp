@@ -1,18 +1,13 @@
-// dcmkit archive — the SQLite index: schema, ingest, C-FIND/C-MOVE/C-GET lookups, Storage
-// Commitment checks and the Modality Worklist.
-#include <sqlite3.h>
-
+// dcmkit archive — the SQLite index's lookups: C-FIND (PS3.4 keys as SQL), C-MOVE/C-GET file lists,
+// Storage Commitment checks and the Modality Worklist. The schema and ingest are in index_store.cpp.
 #include <algorithm>
 #include <cstring>
-#include <mutex>
-#include <optional>
-#include <sys/stat.h>
-#include <unordered_map>
 
 #include "dcmkit/archive.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/file.h"
 #include "matching.h"
+#include "sqlite_index.h"
 
 namespace dcmkit::archive {
 
@@ -92,6 +87,8 @@ bool match_dataset(const Dataset &entity, const Dataset &identifier, const FindO
 
 // -- SQLite plumbing ----------------------------------------------------------------------------------
 
+using namespace sqlite;
+
 namespace {
 
 constexpr Tag kQueryLevel{0x0008, 0x0052};
@@ -99,11 +96,6 @@ constexpr Tag kSpsSequence{0x0040, 0x0100};
 constexpr Tag kSpsId{0x0040, 0x0009};
 constexpr Tag kSpsStatus{0x0040, 0x0020};
 constexpr Tag kRequestedProcedureId{0x0040, 0x1001};
-constexpr const char *kMatcherPointerType = "dk_key_matcher";
-
-[[noreturn]] void fail(sqlite3 *db, const std::string &what) {
-    throw Error(Errc::io, "index: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
 
 // dk_match(value, matcher): PS3.4 C.2.2.2 matching of PN values, with the C++ matcher bound as a pointer.
 void dk_match_fn(sqlite3_context *ctx, int, sqlite3_value **argv) {
@@ -117,179 +109,6 @@ void dk_match_fn(sqlite3_context *ctx, int, sqlite3_value **argv) {
     bool ok = m->matches(t ? std::string_view(reinterpret_cast<const char *>(t), size_t(n)) : std::string_view());
     sqlite3_result_int(ctx, ok ? 1 : 0);
 }
-
-struct Conn {
-    sqlite3 *db = nullptr;
-    std::unordered_map<std::string, sqlite3_stmt *> stmts;
-
-    ~Conn() {
-        for (auto &kv : stmts) sqlite3_finalize(kv.second);
-        sqlite3_close_v2(db);
-    }
-    sqlite3_stmt *prepare(const std::string &sql) {
-        auto it = stmts.find(sql);
-        if (it != stmts.end()) return it->second;
-        if (stmts.size() > 256) {  // dynamic query texts: keep the cache bounded
-            for (auto &kv : stmts) sqlite3_finalize(kv.second);
-            stmts.clear();
-        }
-        sqlite3_stmt *s = nullptr;
-        if (sqlite3_prepare_v3(db, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
-            fail(db, "prepare " + sql);
-        stmts.emplace(sql, s);
-        return s;
-    }
-    void exec(const char *sql) {
-        char *err = nullptr;
-        if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-            std::string msg = err ? err : "?";
-            sqlite3_free(err);
-            throw Error(Errc::io, std::string("index: ") + sql + ": " + msg);
-        }
-    }
-};
-
-struct Bind {
-    enum Kind { text, integer, pointer } kind = text;
-    std::string s;
-    int64_t i = 0;
-    const void *p = nullptr;
-};
-
-class Stmt {
-public:
-    Stmt(Conn &c, const std::string &sql) : db_(c.db), s_(c.prepare(sql)) {}
-    ~Stmt() {
-        sqlite3_reset(s_);
-        sqlite3_clear_bindings(s_);
-    }
-    Stmt(const Stmt &) = delete;
-    Stmt &operator=(const Stmt &) = delete;
-
-    Stmt &bind(int i, std::string_view v) {
-        check(sqlite3_bind_text(s_, i, v.data() ? v.data() : "", int(v.size()), SQLITE_TRANSIENT));
-        return *this;
-    }
-    Stmt &bind(int i, int64_t v) {
-        check(sqlite3_bind_int64(s_, i, v));
-        return *this;
-    }
-    Stmt &bind_null(int i) {
-        check(sqlite3_bind_null(s_, i));
-        return *this;
-    }
-    Stmt &bind_blob(int i, const std::vector<uint8_t> &v) {
-        check(sqlite3_bind_blob(s_, i, v.empty() ? "" : static_cast<const void *>(v.data()), int(v.size()),
-                                SQLITE_TRANSIENT));
-        return *this;
-    }
-    void bind_all(const std::vector<Bind> &binds) {
-        int i = 1;
-        for (const auto &b : binds) {
-            switch (b.kind) {
-            case Bind::text: bind(i, b.s); break;
-            case Bind::integer: bind(i, b.i); break;
-            case Bind::pointer:
-                check(sqlite3_bind_pointer(s_, i, const_cast<void *>(b.p), kMatcherPointerType, nullptr));
-                break;
-            }
-            ++i;
-        }
-    }
-    bool step() {
-        int rc = sqlite3_step(s_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        fail(db_, "step");
-    }
-    std::string text(int col) const {
-        const unsigned char *t = sqlite3_column_text(s_, col);
-        int n = sqlite3_column_bytes(s_, col);
-        return t ? std::string(reinterpret_cast<const char *>(t), size_t(n)) : std::string();
-    }
-    int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
-    /// The pk of the one row an INSERT ... RETURNING pk gives (`what` names the failure when there is
-    /// none), the statement then run to its end.
-    int64_t returned_pk(const char *what) {
-        if (!step()) fail(db_, what);
-        const int64_t pk = i64(0);
-        while (step()) {
-        }
-        return pk;
-    }
-    bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-    std::vector<uint8_t> blob(int col) const {
-        const auto *p = static_cast<const uint8_t *>(sqlite3_column_blob(s_, col));
-        int n = sqlite3_column_bytes(s_, col);
-        return p ? std::vector<uint8_t>(p, p + n) : std::vector<uint8_t>();
-    }
-
-private:
-    void check(int rc) {
-        if (rc != SQLITE_OK) fail(db_, "bind");
-    }
-    sqlite3 *db_;
-    sqlite3_stmt *s_;
-};
-
-const char *const kSchema = R"SQL(
-CREATE TABLE IF NOT EXISTS patient(
-  pk INTEGER PRIMARY KEY,
-  patient_id TEXT NOT NULL,            -- (0010,0020) Patient ID
-  issuer TEXT NOT NULL,                -- (0010,0021) Issuer of Patient ID
-  patient_name TEXT NOT NULL,          -- (0010,0010) UTF-8
-  birth_date TEXT NOT NULL,            -- (0010,0030) YYYYMMDD or ''
-  sex TEXT NOT NULL,                   -- (0010,0040)
-  UNIQUE(patient_id, issuer));
-CREATE TABLE IF NOT EXISTS study(
-  pk INTEGER PRIMARY KEY,
-  patient_pk INTEGER NOT NULL REFERENCES patient(pk),
-  study_uid TEXT NOT NULL UNIQUE,      -- (0020,000D)
-  study_date TEXT NOT NULL,            -- (0008,0020) YYYYMMDD or ''
-  study_time TEXT NOT NULL,            -- (0008,0030) as stored
-  study_time_key TEXT NOT NULL,        -- HHMMSS.ffffff or '' (range matching)
-  accession TEXT NOT NULL,             -- (0008,0050)
-  study_id TEXT NOT NULL,              -- (0020,0010)
-  description TEXT NOT NULL,           -- (0008,1030)
-  referring TEXT NOT NULL);            -- (0008,0090)
-CREATE INDEX IF NOT EXISTS study_patient ON study(patient_pk);
-CREATE INDEX IF NOT EXISTS study_date ON study(study_date);
-CREATE INDEX IF NOT EXISTS study_accession ON study(accession);
-CREATE TABLE IF NOT EXISTS series(
-  pk INTEGER PRIMARY KEY,
-  study_pk INTEGER NOT NULL REFERENCES study(pk),
-  series_uid TEXT NOT NULL UNIQUE,     -- (0020,000E)
-  modality TEXT NOT NULL,              -- (0008,0060)
-  series_number INTEGER,               -- (0020,0011) NULL when absent or not an integer
-  series_number_text TEXT NOT NULL,
-  description TEXT NOT NULL,           -- (0008,103E)
-  series_date TEXT NOT NULL,           -- (0008,0021)
-  series_time TEXT NOT NULL,           -- (0008,0031)
-  series_time_key TEXT NOT NULL,
-  body_part TEXT NOT NULL);            -- (0018,0015)
-CREATE INDEX IF NOT EXISTS series_study ON series(study_pk);
-CREATE TABLE IF NOT EXISTS instance(
-  pk INTEGER PRIMARY KEY,
-  series_pk INTEGER NOT NULL REFERENCES series(pk),
-  sop_instance_uid TEXT NOT NULL UNIQUE,  -- (0008,0018)
-  sop_class_uid TEXT NOT NULL,            -- (0008,0016)
-  instance_number INTEGER,                -- (0020,0013)
-  instance_number_text TEXT NOT NULL,
-  path TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  transfer_syntax TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
-CREATE INDEX IF NOT EXISTS instance_series ON instance(series_pk);
-CREATE TABLE IF NOT EXISTS worklist(
-  pk INTEGER PRIMARY KEY,
-  patient_id TEXT NOT NULL,
-  accession TEXT NOT NULL,
-  requested_procedure_id TEXT NOT NULL,
-  sps_ids TEXT NOT NULL,               -- Scheduled Procedure Step IDs, backslash-separated
-  item BLOB NOT NULL);                 -- the whole entry, explicit VR little endian
-PRAGMA user_version = 1;
-)SQL";
 
 // -- the keys the index holds ------------------------------------------------------------------------
 
@@ -308,7 +127,7 @@ const KeyDef kKeys[] = {
     {0x00100010, 0, Kind::pn, "p.patient_name", "p.patient_name"},    // R Patient's Name
     {0x00100020, 0, Kind::text, "p.patient_id", "p.patient_id"},      // U (patient root) Patient ID
     {0x00100021, 0, Kind::text, "p.issuer", "p.issuer"},              // O Issuer of Patient ID
-    {0x00100030, 0, Kind::date, "p.birth_date", "p.birth_date"},      // O Patient's Birth Date
+    {0x00100030, 0, Kind::date, "p.birth_date", "p.birth_date_key"},      // O Patient's Birth Date
     {0x00100040, 0, Kind::text, "p.sex", "p.sex"},                    // O Patient's Sex
     {0x00201200, 0, Kind::computed, "(SELECT COUNT(*) FROM study c WHERE c.patient_pk=p.pk)", nullptr},
     {0x00201202, 0, Kind::computed,
@@ -318,7 +137,7 @@ const KeyDef kKeys[] = {
      "WHERE e.patient_pk=p.pk)",
      nullptr},
     {0x0020000D, 1, Kind::uid, "st.study_uid", "st.study_uid"},        // U Study Instance UID
-    {0x00080020, 1, Kind::date, "st.study_date", "st.study_date"},     // R Study Date
+    {0x00080020, 1, Kind::date, "st.study_date", "st.study_date_key"},     // R Study Date
     {0x00080030, 1, Kind::time, "st.study_time", "st.study_time_key"}, // R Study Time
     {0x00080050, 1, Kind::text, "st.accession", "st.accession"},       // R Accession Number
     {0x00200010, 1, Kind::text, "st.study_id", "st.study_id"},         // R Study ID
@@ -337,7 +156,7 @@ const KeyDef kKeys[] = {
     {0x00080060, 2, Kind::text, "se.modality", "se.modality"},                 // R Modality
     {0x00200011, 2, Kind::integer, "se.series_number_text", "se.series_number"}, // R Series Number
     {0x0008103E, 2, Kind::text, "se.description", "se.description"},           // O Series Description
-    {0x00080021, 2, Kind::date, "se.series_date", "se.series_date"},           // O Series Date
+    {0x00080021, 2, Kind::date, "se.series_date", "se.series_date_key"},           // O Series Date
     {0x00080031, 2, Kind::time, "se.series_time", "se.series_time_key"},       // O Series Time
     {0x00180015, 2, Kind::text, "se.body_part", "se.body_part"},               // O Body Part Examined
     {0x00201209, 2, Kind::computed, "(SELECT COUNT(*) FROM instance c WHERE c.series_pk=se.pk)", nullptr},
@@ -516,28 +335,6 @@ std::string key_condition(const KeyDef &d, const KeyMatcher &m, Sql &sql, Tag ta
     return "1";
 }
 
-std::string str_of(const Dataset &ds, uint32_t tag) {
-    try {
-        return ds.get_string_or(Tag(tag), "");
-    } catch (const Error &) {
-        return {};
-    }
-}
-
-std::string require_uid(const Dataset &ds, uint32_t tag, const char *what) {
-    std::string v = str_of(ds, tag);
-    if (v.empty()) throw Error(Errc::invalid_argument, std::string("index: the dataset has no ") + what, -1, tag);
-    return v;
-}
-
-std::optional<int64_t> int_of(const std::string &text) {
-    if (text.empty()) return std::nullopt;
-    char *end = nullptr;
-    long long v = std::strtoll(text.c_str(), &end, 10);
-    if (!end || *end != '\0') return std::nullopt;
-    return v;
-}
-
 class VectorSink : public Sink {
 public:
     void write(const uint8_t *data, size_t size) override { bytes.insert(bytes.end(), data, data + size); }
@@ -611,263 +408,19 @@ void check_identifier_level(Level level, const Dataset &identifier) {
 
 // -- SqliteIndex ------------------------------------------------------------------------------------
 
-struct SqliteIndex::Impl {
-    std::string dir, path;
-    SqliteIndexOptions options;
-    std::mutex pool_mu;
-    std::vector<std::unique_ptr<Conn>> free;
-    std::mutex write_mu;
-
-    std::unique_ptr<Conn> open() {
-        auto c = std::make_unique<Conn>();
-        int rc = sqlite3_open_v2(path.c_str(), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-        if (rc != SQLITE_OK) fail(c->db, "open " + path);
-        sqlite3_busy_timeout(c->db, options.busy_timeout_ms);
-        c->exec("PRAGMA journal_mode=WAL");
-        c->exec("PRAGMA synchronous=NORMAL");
-        c->exec("PRAGMA foreign_keys=ON");
-        if (sqlite3_create_function_v2(c->db, "dk_match", 2, SQLITE_UTF8, nullptr, dk_match_fn, nullptr, nullptr,
-                                       nullptr) != SQLITE_OK)
-            fail(c->db, "create function");
-        return c;
-    }
-
-    class Lease {
-    public:
-        Lease(Impl &impl, std::unique_ptr<Conn> c) : impl_(impl), c_(std::move(c)) {}
-        ~Lease() {
-            std::lock_guard<std::mutex> lk(impl_.pool_mu);
-            impl_.free.push_back(std::move(c_));
-        }
-        Conn &operator*() { return *c_; }
-        Conn *operator->() { return c_.get(); }
-
-    private:
-        Impl &impl_;
-        std::unique_ptr<Conn> c_;
-    };
-
-    Lease acquire() {
-        {
-            std::lock_guard<std::mutex> lk(pool_mu);
-            if (!free.empty()) {
-                auto c = std::move(free.back());
-                free.pop_back();
-                return Lease(*this, std::move(c));
-            }
-        }
-        return Lease(*this, open());
-    }
-
-    /// A write transaction: one writer per process at a time (BEGIN IMMEDIATE also waits for other
-    /// processes), rolled back unless committed.
-    class WriteTxn {
-    public:
-        WriteTxn(Impl &impl, Conn &c) : lock_(impl.write_mu), c_(c) { c_.exec("BEGIN IMMEDIATE"); }
-        ~WriteTxn() {
-            if (!done_) sqlite3_exec(c_.db, "ROLLBACK", nullptr, nullptr, nullptr);
-        }
-        void commit() {
-            c_.exec("COMMIT");
-            done_ = true;
-        }
-
-    private:
-        std::unique_lock<std::mutex> lock_;
-        Conn &c_;
-        bool done_ = false;
-    };
-
-    void add_one(Conn &c, const InstanceRecord &r);
-    void prune(Conn &c, const std::vector<int64_t> &series, const std::vector<int64_t> &studies,
-               const std::vector<int64_t> &patients);
-};
-
-SqliteIndex::SqliteIndex(const std::string &directory, const SqliteIndexOptions &options)
-    : impl_(std::make_unique<Impl>()) {
-    impl_->dir = directory;
-    impl_->path = directory + "/index.sqlite";
-    impl_->options = options;
-    ::mkdir(directory.c_str(), 0755);
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    c->exec(kSchema);
-    txn.commit();
-}
-
-SqliteIndex::~SqliteIndex() = default;
-
-const std::string &SqliteIndex::path() const noexcept { return impl_->path; }
-
-void SqliteIndex::Impl::prune(Conn &c, const std::vector<int64_t> &series, const std::vector<int64_t> &studies,
-                              const std::vector<int64_t> &patients) {
-    for (int64_t pk : series)
-        Stmt(c, "DELETE FROM series WHERE pk=?1 AND NOT EXISTS (SELECT 1 FROM instance WHERE series_pk=?1)")
-            .bind(1, pk)
-            .step();
-    for (int64_t pk : studies)
-        Stmt(c, "DELETE FROM study WHERE pk=?1 AND NOT EXISTS (SELECT 1 FROM series WHERE study_pk=?1)")
-            .bind(1, pk)
-            .step();
-    for (int64_t pk : patients)
-        Stmt(c, "DELETE FROM patient WHERE pk=?1 AND NOT EXISTS (SELECT 1 FROM study WHERE patient_pk=?1)")
-            .bind(1, pk)
-            .step();
-}
-
-void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
-    const Dataset &ds = r.dataset;
-    const std::string sop_uid = require_uid(ds, 0x00080018, "SOP Instance UID (0008,0018)");
-    const std::string sop_class = require_uid(ds, 0x00080016, "SOP Class UID (0008,0016)");
-    const std::string study_uid = require_uid(ds, 0x0020000D, "Study Instance UID (0020,000D)");
-    const std::string series_uid = require_uid(ds, 0x0020000E, "Series Instance UID (0020,000E)");
-    if (r.path.empty()) throw Error(Errc::invalid_argument, "index: the instance has no path");
-
-    // Rows the instance (or its series/study) leaves behind when it moves: pruned at the end.
-    std::vector<int64_t> old_series, old_studies, old_patients;
-    {
-        Stmt s(c, "SELECT i.series_pk, se.study_pk, st.patient_pk FROM instance i JOIN series se ON se.pk=i.series_pk "
-                  "JOIN study st ON st.pk=se.study_pk WHERE i.sop_instance_uid=?");
-        s.bind(1, sop_uid);
-        if (s.step()) {
-            old_series.push_back(s.i64(0));
-            old_studies.push_back(s.i64(1));
-            old_patients.push_back(s.i64(2));
-        }
-    }
-    {
-        Stmt s(c, "SELECT se.study_pk, st.patient_pk FROM series se JOIN study st ON st.pk=se.study_pk "
-                  "WHERE se.series_uid=?");
-        s.bind(1, series_uid);
-        if (s.step()) {
-            old_studies.push_back(s.i64(0));
-            old_patients.push_back(s.i64(1));
-        }
-    }
-    {
-        Stmt s(c, "SELECT patient_pk FROM study WHERE study_uid=?");
-        s.bind(1, study_uid);
-        if (s.step()) old_patients.push_back(s.i64(0));
-    }
-
-    int64_t patient_pk, study_pk, series_pk;
-    {
-        Stmt s(c, "INSERT INTO patient(patient_id, issuer, patient_name, birth_date, sex) VALUES(?,?,?,?,?) "
-                  "ON CONFLICT(patient_id, issuer) DO UPDATE SET "
-                  "patient_name=CASE WHEN excluded.patient_name<>'' THEN excluded.patient_name ELSE patient_name END, "
-                  "birth_date=CASE WHEN excluded.birth_date<>'' THEN excluded.birth_date ELSE birth_date END, "
-                  "sex=CASE WHEN excluded.sex<>'' THEN excluded.sex ELSE sex END RETURNING pk");
-        s.bind(1, str_of(ds, 0x00100020))
-            .bind(2, str_of(ds, 0x00100021))
-            .bind(3, str_of(ds, 0x00100010))
-            .bind(4, detail::da_key(str_of(ds, 0x00100030)))
-            .bind(5, str_of(ds, 0x00100040));
-        patient_pk = s.returned_pk("upsert patient");
-    }
-    {
-        std::string time = str_of(ds, 0x00080030);
-        Stmt s(c, "INSERT INTO study(patient_pk, study_uid, study_date, study_time, study_time_key, accession, study_id, "
-                  "description, referring) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(study_uid) DO UPDATE SET "
-                  "patient_pk=excluded.patient_pk, "
-                  "study_date=CASE WHEN excluded.study_date<>'' THEN excluded.study_date ELSE study_date END, "
-                  "study_time=CASE WHEN excluded.study_time<>'' THEN excluded.study_time ELSE study_time END, "
-                  "study_time_key=CASE WHEN excluded.study_time<>'' THEN excluded.study_time_key ELSE study_time_key END, "
-                  "accession=CASE WHEN excluded.accession<>'' THEN excluded.accession ELSE accession END, "
-                  "study_id=CASE WHEN excluded.study_id<>'' THEN excluded.study_id ELSE study_id END, "
-                  "description=CASE WHEN excluded.description<>'' THEN excluded.description ELSE description END, "
-                  "referring=CASE WHEN excluded.referring<>'' THEN excluded.referring ELSE referring END RETURNING pk");
-        s.bind(1, patient_pk)
-            .bind(2, study_uid)
-            .bind(3, detail::da_key(str_of(ds, 0x00080020)))
-            .bind(4, time)
-            .bind(5, detail::tm_key(time, false))
-            .bind(6, str_of(ds, 0x00080050))
-            .bind(7, str_of(ds, 0x00200010))
-            .bind(8, str_of(ds, 0x00081030))
-            .bind(9, str_of(ds, 0x00080090));
-        study_pk = s.returned_pk("upsert study");
-    }
-    {
-        std::string time = str_of(ds, 0x00080031);
-        std::string number = str_of(ds, 0x00200011);
-        Stmt s(c, "INSERT INTO series(study_pk, series_uid, modality, series_number, series_number_text, description, "
-                  "series_date, series_time, series_time_key, body_part) VALUES(?,?,?,?,?,?,?,?,?,?) "
-                  "ON CONFLICT(series_uid) DO UPDATE SET study_pk=excluded.study_pk, "
-                  "modality=CASE WHEN excluded.modality<>'' THEN excluded.modality ELSE modality END, "
-                  "series_number=CASE WHEN excluded.series_number_text<>'' THEN excluded.series_number "
-                  "ELSE series_number END, "
-                  "series_number_text=CASE WHEN excluded.series_number_text<>'' THEN excluded.series_number_text "
-                  "ELSE series_number_text END, "
-                  "description=CASE WHEN excluded.description<>'' THEN excluded.description ELSE description END, "
-                  "series_date=CASE WHEN excluded.series_date<>'' THEN excluded.series_date ELSE series_date END, "
-                  "series_time=CASE WHEN excluded.series_time<>'' THEN excluded.series_time ELSE series_time END, "
-                  "series_time_key=CASE WHEN excluded.series_time<>'' THEN excluded.series_time_key "
-                  "ELSE series_time_key END, "
-                  "body_part=CASE WHEN excluded.body_part<>'' THEN excluded.body_part ELSE body_part END RETURNING pk");
-        s.bind(1, study_pk).bind(2, series_uid).bind(3, str_of(ds, 0x00080060));
-        if (auto n = int_of(number)) s.bind(4, *n);
-        else s.bind_null(4);
-        s.bind(5, number)
-            .bind(6, str_of(ds, 0x0008103E))
-            .bind(7, detail::da_key(str_of(ds, 0x00080021)))
-            .bind(8, time)
-            .bind(9, detail::tm_key(time, false))
-            .bind(10, str_of(ds, 0x00180015));
-        series_pk = s.returned_pk("upsert series");
-    }
-    {
-        std::string number = str_of(ds, 0x00200013);
-        Stmt s(c, "INSERT INTO instance(series_pk, sop_instance_uid, sop_class_uid, instance_number, instance_number_text, "
-                  "path, size, transfer_syntax, sha256) VALUES(?,?,?,?,?,?,?,?,?) "
-                  "ON CONFLICT(sop_instance_uid) DO UPDATE SET series_pk=excluded.series_pk, "
-                  "sop_class_uid=excluded.sop_class_uid, instance_number=excluded.instance_number, "
-                  "instance_number_text=excluded.instance_number_text, path=excluded.path, size=excluded.size, "
-                  "transfer_syntax=excluded.transfer_syntax, sha256=excluded.sha256, indexed_at=excluded.indexed_at");
-        s.bind(1, series_pk).bind(2, sop_uid).bind(3, sop_class);
-        if (auto n = int_of(number)) s.bind(4, *n);
-        else s.bind_null(4);
-        s.bind(5, number)
-            .bind(6, r.path)
-            .bind(7, int64_t(r.size))
-            .bind(8, r.transfer_syntax)
-            .bind(9, r.sha256);
-        s.step();
-    }
-    prune(c, old_series, old_studies, old_patients);
-}
-
-void SqliteIndex::add(const InstanceRecord &record) {
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    impl_->add_one(*c, record);
-    txn.commit();
-}
-
-void SqliteIndex::add(const std::vector<InstanceRecord> &records) {
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    for (const auto &r : records) impl_->add_one(*c, r);
-    txn.commit();
-}
-
-bool SqliteIndex::remove(const std::string &sop_instance_uid) {
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    int64_t series_pk, study_pk, patient_pk;
-    {
-        Stmt s(*c, "SELECT i.series_pk, se.study_pk, st.patient_pk FROM instance i JOIN series se ON se.pk=i.series_pk "
-                   "JOIN study st ON st.pk=se.study_pk WHERE i.sop_instance_uid=?");
-        s.bind(1, sop_instance_uid);
-        if (!s.step()) return false;
-        series_pk = s.i64(0);
-        study_pk = s.i64(1);
-        patient_pk = s.i64(2);
-    }
-    Stmt(*c, "DELETE FROM instance WHERE sop_instance_uid=?").bind(1, sop_instance_uid).step();
-    impl_->prune(*c, {series_pk}, {study_pk}, {patient_pk});
-    txn.commit();
-    return true;
+std::unique_ptr<Conn> SqliteIndex::Impl::open() {
+    auto c = std::make_unique<Conn>();
+    int rc = sqlite3_open_v2(path.c_str(), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) fail(c->db, "open " + path);
+    sqlite3_busy_timeout(c->db, options.busy_timeout_ms);
+    c->exec("PRAGMA journal_mode=WAL");
+    c->exec("PRAGMA synchronous=NORMAL");
+    c->exec("PRAGMA foreign_keys=ON");
+    if (sqlite3_create_function_v2(c->db, "dk_match", 2, SQLITE_UTF8, nullptr, dk_match_fn, nullptr, nullptr,
+                                   nullptr) != SQLITE_OK)
+        fail(c->db, "create function");
+    return c;
 }
 
 // -- C-FIND ---------------------------------------------------------------------------------------------
@@ -899,8 +452,8 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
             int level;
             const char *date_col, *time_col;
         };
-        static const Pair kPairs[] = {{0x00080020, 0x00080030, 1, "st.study_date", "st.study_time_key"},
-                                      {0x00080021, 0x00080031, 2, "se.series_date", "se.series_time_key"}};
+        static const Pair kPairs[] = {{0x00080020, 0x00080030, 1, "st.study_date_key", "st.study_time_key"},
+                                      {0x00080021, 0x00080031, 2, "se.series_date_key", "se.series_time_key"}};
         for (const auto &pr : kPairs) {
             if (pr.level > q) continue;
             std::string d = str_of(identifier, pr.date), t = str_of(identifier, pr.time);
