@@ -68,6 +68,7 @@ const char *kUsage =
     "      -r, --recursive          descend into folders\n"
     "  recv PORT --out DIR          receive C-STOREs into DIR until interrupted (Storage SCP)\n"
     "      --max-associations N     concurrent associations (default 32)\n"
+    "      --check-called-ae        reject a Called AE Title other than -aet (default: any)\n"
     "      --allow AE               accept only these calling AE titles (repeatable)\n"
     "      --no-fsync               reply Success without waiting for the disk (not durable)\n"
     "  find HOST PORT -k KEY...     C-FIND (Query/Retrieve FIND SCU), one row per match\n"
@@ -97,9 +98,21 @@ const char *kUsage =
     "                               when they cannot use the request's association (repeatable)\n"
     "      --config FILE            key = value settings (ae_title, port, storage, services,\n"
     "                               storage_transfer_syntaxes, allow, dest, max_associations,\n"
-    "                               commitment_report = same | new,\n"
-    "                               max_pdu, timeout, dimse_timeout); the command line overrides\n"
+    "                               commitment_report = same | new, max_pdu, timeout,\n"
+    "                               dimse_timeout, and the limits below with '_' for '-');\n"
+    "                               the command line overrides\n"
     "      --max-associations N     concurrent associations (default 32)\n"
+    "      --no-check-called-ae     answer to any Called AE Title (default: -aet only)\n"
+    "\n"
+    "server limits (recv and serve):\n"
+    "      --request-timeout S      a connection's A-ASSOCIATE-RQ must arrive whole within S s\n"
+    "                               (default 5; -to applies too if shorter), else it is closed\n"
+    "      --idle-timeout S         an association with no request for S s is aborted (default 60)\n"
+    "      --max-associations-per-address N  from one IP address (default 16; 0 = no limit);\n"
+    "                               past it or --max-associations: A-ASSOCIATE-RJ, transient\n"
+    "      --max-pending N          connections still sending their request (default 64)\n"
+    "      --max-pending-per-address N  of those, from one IP address (default 16); past either\n"
+    "                               limit the one waiting longest is closed\n"
     "  worklist add --storage DIR ITEM.json...  add worklist items (DICOM JSON) to an archive\n"
     "  conformance serve [--config FILE] [-aet T]  the DICOM Conformance Statement of dcmkit serve\n"
     "      --format md|html         Markdown (default) or a standalone HTML page; with these settings,\n"
@@ -385,6 +398,66 @@ bool parse_port(const std::string &s, uint16_t &port) {
     port = uint16_t(v);
     return true;
 }
+
+/// What recv and serve share to keep slow, idle and hostile peers from locking others out: options
+/// (and, for serve, configuration keys of the same names with '_').
+struct ServerLimits {
+    unsigned max_associations = 32, per_address = 16, max_pending = 64, pending_per_address = 16;
+    int idle_s = 60, request_s = 5;
+    bool check_called_ae = false;
+
+    /// The options that take a value, for NetOptions::parse.
+    static std::vector<std::string> value_options() {
+        return {"--max-associations", "--max-associations-per-address", "--max-pending", "--max-pending-per-address",
+                "--idle-timeout", "--request-timeout"};
+    }
+    /// Takes the option at rest[i] (and its value) if it is one of ours; `err` set on a bad value.
+    bool option(const std::vector<std::string> &rest, size_t &i, std::string &err) {
+        const std::string &a = rest[i];
+        if (a == "--check-called-ae") return check_called_ae = true, true;
+        if (a == "--no-check-called-ae") return check_called_ae = false, true;
+        const auto opts = value_options();
+        if (std::find(opts.begin(), opts.end(), a) == opts.end()) return false;
+        std::string key = a.substr(2);
+        std::replace(key.begin(), key.end(), '-', '_');
+        if (!set(key, rest[++i], err)) err = a + ": " + err;
+        return true;
+    }
+    /// Sets `key` (max_associations, idle_timeout…) from `value`; false (with `err`) when out of range.
+    bool set(const std::string &key, const std::string &value, std::string &err) {
+        char *end = nullptr;
+        const long v = std::strtol(value.c_str(), &end, 10);
+        auto range = [&](long lo, long hi) {
+            if (value.empty() || *end || v < lo || v > hi) {
+                err = key + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi);
+                return false;
+            }
+            return true;
+        };
+        if (key == "max_associations") return range(1, 4096) && (max_associations = unsigned(v), true);
+        if (key == "max_associations_per_address") return range(0, 4096) && (per_address = unsigned(v), true);
+        if (key == "max_pending") return range(1, 4096) && (max_pending = unsigned(v), true);
+        if (key == "max_pending_per_address") return range(1, 4096) && (pending_per_address = unsigned(v), true);
+        if (key == "idle_timeout") return range(1, 86400) && (idle_s = int(v), true);
+        if (key == "request_timeout") return range(1, 3600) && (request_s = int(v), true);
+        if (key == "check_called_ae") {
+            if (value != "yes" && value != "no") return err = "check_called_ae is 'yes' or 'no'", false;
+            check_called_ae = value == "yes";
+            return true;
+        }
+        err = "unknown key '" + key + "'";
+        return false;
+    }
+    void apply(net::AeConfig &c) const {
+        c.max_associations = max_associations;
+        c.max_associations_per_address = per_address;
+        c.max_pending = max_pending;
+        c.max_pending_per_address = pending_per_address;
+        c.timeouts.idle_ms = idle_s * 1000;
+        c.timeouts.request_ms = request_s * 1000;
+        c.check_called_ae = check_called_ae;
+    }
+};
 
 int cmd_echo(const std::vector<std::string> &args) {
     NetOptions o;
@@ -772,17 +845,20 @@ extern "C" void on_signal(int) {
 int cmd_recv(const std::vector<std::string> &args) {
     NetOptions o;
     o.aet = "DCMKIT";
-    if (!o.parse(args, {"--out", "-od", "--max-associations", "--allow", "--bind"}))
-        return usage_error("recv: " + o.error);
-    std::string out, bind;
+    std::vector<std::string> value_opts = ServerLimits::value_options();
+    value_opts.insert(value_opts.end(), {"--out", "-od", "--allow", "--bind"});
+    if (!o.parse(args, value_opts)) return usage_error("recv: " + o.error);
+    std::string out, bind, err;
     std::vector<std::string> pos, allow;
-    unsigned max_assoc = 32;
+    ServerLimits limits;  // the Called AE Title is not checked unless asked, as storescp
     bool fsync = true;
     for (size_t i = 0; i < o.rest.size(); ++i) {
         const std::string &a = o.rest[i];
-        if (a == "--no-fsync") fsync = false;
+        if (limits.option(o.rest, i, err)) {
+            if (!err.empty()) return usage_error("recv: " + err);
+        }
+        else if (a == "--no-fsync") fsync = false;
         else if (a == "--out" || a == "-od") out = o.rest[++i];
-        else if (a == "--max-associations") max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
         else if (a == "--allow") allow.push_back(o.rest[++i]);
         else if (a == "--bind") bind = o.rest[++i];
         else if (a.size() > 1 && a[0] == '-') return usage_error("recv: unknown option '" + a + "'");
@@ -794,10 +870,9 @@ int cmd_recv(const std::vector<std::string> &args) {
     net::AeConfig cfg = o.config();
     cfg.add_verification();
     cfg.add_all_storage();
-    cfg.max_associations = max_assoc;
+    limits.apply(cfg);
     cfg.max_ops_performed = 16;  // C-STOREs finished (fsync) while the next ones arrive
     cfg.allowed_calling_aes = allow;
-    cfg.check_called_ae = false;  // like storescp: answer to any called AE title unless told otherwise
     if (cfg.log_level < net::LogLevel::info) cfg.log_level = net::LogLevel::warning;
     try {
         net::ServiceHandlers h;
@@ -1003,7 +1078,11 @@ size_t reindex_orphans(archive::Index &index, const std::string &folder) {
 struct ServeSettings {
     std::string storage, bind;
     uint16_t port = 0;
-    unsigned max_associations = 32;
+    ServerLimits limits = [] {
+        ServerLimits l;
+        l.check_called_ae = true;  // an archive answers to its own AE title only
+        return l;
+    }();
     std::vector<std::string> allow;
     std::map<std::string, std::pair<std::string, uint16_t>> destinations;
     std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
@@ -1041,6 +1120,8 @@ bool parse_dest(const std::string &d, ServeSettings &s, std::string &err) {
 
 /// Reads a configuration file of `key = value` lines (# comments):
 ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
+///   max_associations_per_address, max_pending, max_pending_per_address, idle_timeout,
+///   request_timeout (seconds), check_called_ae (yes, the default, or no),
 ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
 ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
 ///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one).
@@ -1088,9 +1169,10 @@ bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s,
             s.storage = value;
         } else if (key == "bind") {
             s.bind = value;
-        } else if (key == "max_associations") {
-            if (!number(1, 4096, v)) return false;
-            s.max_associations = unsigned(v);
+        } else if (key == "max_associations" || key == "max_associations_per_address" || key == "max_pending" ||
+                   key == "max_pending_per_address" || key == "idle_timeout" || key == "request_timeout" ||
+                   key == "check_called_ae") {
+            if (!s.limits.set(key, value, err)) return err = where + err, false;
         } else if (key == "max_pdu") {
             if (!number(4096, 64 << 20, v)) return false;
             o.max_pdu = uint32_t(v);
@@ -1136,20 +1218,22 @@ bool serve_settings(const std::string &name, const std::vector<std::string> &arg
     o.aet = "DCMKIT";
     for (size_t i = 0; i + 1 < args.size(); ++i)
         if (args[i] == "--config" && !load_serve_config(args[i + 1], o, s, err)) return false;
-    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind", "--config", "--port"})) {
+    std::vector<std::string> value_opts = ServerLimits::value_options();
+    value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port"});
+    if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
     }
     for (size_t i = 0; i < o.rest.size(); ++i) {
         const std::string &a = o.rest[i];
-        if (a == "--config") {
+        if (s.limits.option(o.rest, i, err)) {
+            if (!err.empty()) return false;
+        } else if (a == "--config") {
             ++i;
         } else if (a == "--storage") {
             s.storage = o.rest[++i];
         } else if (a == "--dest") {
             if (!parse_dest(o.rest[++i], s, err)) return false;
-        } else if (a == "--max-associations") {
-            s.max_associations = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
         } else if (a == "--bind") {
             s.bind = o.rest[++i];
         } else if (a == "--port") {
@@ -1179,9 +1263,8 @@ net::AeConfig serve_config(const NetOptions &o, const ServeSettings &s) {
     if (has("worklist")) cfg.add(net::qr_uids::ModalityWorklistFind, {}, true, false);
     if (has("mpps")) cfg.add(net::sop::ModalityPerformedProcedureStep, {}, true, false);
     if (has("commitment")) cfg.add(net::sop::StorageCommitmentPushModel, {}, true, false);
-    cfg.max_associations = s.max_associations;
+    s.limits.apply(cfg);
     cfg.allowed_calling_aes = s.allow;
-    cfg.check_called_ae = false;
     return cfg;
 }
 
