@@ -1,8 +1,8 @@
-// Hostile and careless peers against net::Server and `dcmkit serve`: connections that trickle or
-// never send their A-ASSOCIATE-RQ must not lock real clients out (and must not cost threads or
-// keep memory), idle associations are aborted after the idle timeout, per-address limits,
-// malformed presentation context lists (PS3.8 7.1.1.13, 9.3.2.2) and the Called AE Title check.
-// Peers: raw sockets crafting PDU bytes (from 127.0.0.1 and 127.0.0.2), our SCU, DCMTK's echoscu.
+// Hostile and careless peers against `dcmkit serve` and `dcmkit recv`: connections that trickle
+// or never send their A-ASSOCIATE-RQ must not lock real clients out (nor cost threads or keep
+// memory), idle associations are aborted after the idle timeout, malformed presentation context
+// lists (PS3.8 7.1.1.13, 9.3.2.2) are refused, the Called AE Title is checked. Peers: raw sockets
+// crafting PDU bytes, our SCU, DCMTK's echoscu. Per-address limits: tests/unit/server_limits_test.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -26,6 +26,7 @@
 #include "dcmkit/net/pdu.h"
 #include "dcmkit/net/services.h"
 #include "peer.h"
+#include "raw_peer.h"
 
 using namespace dcmkit;
 namespace net = dcmkit::net;
@@ -37,124 +38,7 @@ using dk_test::wait_until;
 
 namespace {
 
-constexpr const char *kVerification = "1.2.840.10008.1.1";
-constexpr const char *kImplicit = "1.2.840.10008.1.2";
-
-/// A TCP connection to 127.0.0.1:port from `source` (any 127.0.0.0/8 address: another peer).
-int raw_connect(uint16_t port, const char *source = "127.0.0.1") {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &from.sin_addr);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    to.sin_port = htons(port);
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&from), sizeof from) != 0 ||
-        ::connect(fd, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-bool raw_send(int fd, const std::vector<uint8_t> &b) {
-    size_t off = 0;
-    while (off < b.size()) {
-        ssize_t n = ::send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        off += size_t(n);
-    }
-    return true;
-}
-
-/// The first PDU that comes back, or Closed, or Timeout.
-struct Reply {
-    enum Kind { Pdu, Closed, Timeout } kind = Timeout;
-    std::vector<uint8_t> pdu;
-    double ms = 0;
-    uint8_t type() const { return pdu.empty() ? 0 : pdu[0]; }
-    std::string describe() const {
-        if (kind == Closed) return "connection closed";
-        if (kind == Timeout) return "nothing (timeout)";
-        char b[96];
-        std::snprintf(b, sizeof b, "PDU type %02X, %zu bytes%s", type(), pdu.size(),
-                      pdu.size() == 10 ? (" (" + std::to_string(pdu[7]) + "," + std::to_string(pdu[8]) + "," +
-                                          std::to_string(pdu[9]) + ")").c_str()
-                                       : "");
-        return b;
-    }
-};
-
-Reply raw_read(int fd, int timeout_ms) {
-    Reply r;
-    const auto t0 = Clock::now();
-    const auto deadline = t0 + std::chrono::milliseconds(timeout_ms);
-    size_t want = 6;
-    while (r.pdu.size() < want) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) break;
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, int(left)) <= 0) continue;
-        uint8_t buf[4096];
-        ssize_t n = ::recv(fd, buf, std::min(sizeof buf, want - r.pdu.size()), 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            r.kind = Reply::Closed;
-            r.ms = ms_since(t0);
-            return r;
-        }
-        r.pdu.insert(r.pdu.end(), buf, buf + n);
-        if (r.pdu.size() == 6) {
-            const uint32_t len = uint32_t(r.pdu[2]) << 24 | uint32_t(r.pdu[3]) << 16 | uint32_t(r.pdu[4]) << 8 | r.pdu[5];
-            want = 6 + std::min<uint32_t>(len, 1u << 20);
-        }
-    }
-    r.kind = r.pdu.size() == want ? Reply::Pdu : Reply::Timeout;
-    r.ms = ms_since(t0);
-    return r;
-}
-
-/// True when the server closes `fd` within `timeout_ms` (bytes received meanwhile are skipped).
-bool raw_closed(int fd, int timeout_ms) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) return false;
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, int(left)) <= 0) continue;
-        uint8_t buf[4096];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return true;
-    }
-}
-
-net::AeConfig scu_config(const std::string &aet = "HOSTILE") {
-    net::AeConfig c;
-    c.ae_title = aet;
-    c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 5000;
-    c.log = [](net::LogLevel, const std::string &) {};
-    c.add(kVerification, {kImplicit}, false, true);
-    return c;
-}
-
-net::AAssociateRq echo_rq(const std::string &called) { return net::make_request(scu_config(), called); }
-
-/// A C-ECHO on a new association with our SCU; the milliseconds it took, or -1 (with `why`).
-double timed_echo(uint16_t port, const std::string &called, std::string &why) {
-    const auto t0 = Clock::now();
-    try {
-        auto a = net::Association::connect(scu_config(), "127.0.0.1", port, called);
-        if (net::echo(*a) != 0) throw std::runtime_error("C-ECHO status not Success");
-        a->release();
-    } catch (const std::exception &e) {
-        why = e.what();
-        return -1;
-    }
-    return ms_since(t0);
-}
+using namespace dk_test::raw;
 
 /// A field of /proc/PID/status ("VmRSS", in kB; "Threads").
 long proc_status(pid_t pid, const std::string &field) {
@@ -180,22 +64,6 @@ protected:
     TempDir tmp{"dcmkit-hostile"};
     Child server;
     uint16_t port = 0;
-};
-
-/// An in-process server for C-ECHO on 127.0.0.1 (any called AE title).
-struct EchoServer {
-    std::unique_ptr<net::Server> server;
-    explicit EchoServer(const std::function<void(net::AeConfig &)> &tune) {
-        net::AeConfig c;
-        c.ae_title = "DCMKIT";
-        c.add_verification();
-        c.check_called_ae = false;
-        c.log = [](net::LogLevel, const std::string &) {};
-        tune(c);
-        server = std::make_unique<net::Server>(c, net::ServiceHandlers{});
-        server->start("127.0.0.1", 0);
-    }
-    uint16_t port() const { return server->port(); }
 };
 
 }  // namespace
@@ -420,91 +288,4 @@ TEST_F(ServeCli, DuplicateOrTooManyContextIdsRejected) {
     EXPECT_EQ(r.type(), 0x02) << r.describe();
     std::string why;
     EXPECT_GE(timed_echo(port, "ARCH", why), 0) << why;
-}
-
-// =================================================================================================
-// Per-address limits (in-process server; the other peer connects from 127.0.0.2)
-// =================================================================================================
-
-TEST(PerAddress, AssociationLimitRejectsTransiently) {
-    EchoServer s([](net::AeConfig &c) {
-        c.max_associations = 8;
-        c.max_associations_per_address = 2;
-    });
-    std::vector<int> held;
-    for (int i = 0; i < 2; ++i) {
-        int fd = raw_connect(s.port());
-        ASSERT_GE(fd, 0);
-        raw_send(fd, net::encode_pdu(echo_rq("DCMKIT")));
-        ASSERT_EQ(raw_read(fd, 5000).type(), 0x02);
-        held.push_back(fd);
-    }
-    // A third from 127.0.0.1: rejected-transient (2), service-provider presentation (3),
-    // local-limit-exceeded (2), at once.
-    int fd = raw_connect(s.port());
-    ASSERT_GE(fd, 0);
-    raw_send(fd, net::encode_pdu(echo_rq("DCMKIT")));
-    Reply r = raw_read(fd, 5000);
-    ::close(fd);
-    EXPECT_EQ(r.pdu, (std::vector<uint8_t>{0x03, 0, 0, 0, 0, 4, 0, 2, 3, 2})) << r.describe();
-    EXPECT_LT(r.ms, 1000);
-    // Another address is served.
-    fd = raw_connect(s.port(), "127.0.0.2");
-    ASSERT_GE(fd, 0) << "cannot bind 127.0.0.2";
-    raw_send(fd, net::encode_pdu(echo_rq("DCMKIT")));
-    EXPECT_EQ(raw_read(fd, 5000).type(), 0x02);
-    ::close(fd);
-    // Once one of the two ends (its slot given back), 127.0.0.1 is served again.
-    ::close(held[0]);
-    ASSERT_TRUE(wait_until([&] { return s.server->active_associations() <= 1; }, 5000));
-    std::string why;
-    EXPECT_GE(timed_echo(s.port(), "DCMKIT", why), 0) << why;
-    ::close(held[1]);
-}
-
-TEST(PerAddress, PendingConnectionsBoundedOldestClosed) {
-    // 6 silent connections from 127.0.0.2 with room for 4 from one address: the 2 oldest are
-    // closed at once (not after the 10 s request timer), the 4 newest wait, and a client from
-    // 127.0.0.1 is served meanwhile.
-    EchoServer s([](net::AeConfig &c) {
-        c.timeouts.request_ms = 10000;
-        c.timeouts.artim_ms = 10000;
-        c.max_pending_per_address = 4;
-    });
-    std::vector<int> fds;
-    for (int i = 0; i < 6; ++i) {
-        fds.push_back(raw_connect(s.port(), "127.0.0.2"));
-        ASSERT_GE(fds.back(), 0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // accepted in this order
-    }
-    EXPECT_TRUE(raw_closed(fds[0], 2000));
-    EXPECT_TRUE(raw_closed(fds[1], 2000));
-    for (int i = 2; i < 6; ++i) EXPECT_FALSE(raw_closed(fds[i], 100)) << "connection " << i;
-    EXPECT_EQ(s.server->pending_connections(), 4u);
-    EXPECT_EQ(s.server->active_associations(), 0u);
-    std::string why;
-    const double ms = timed_echo(s.port(), "DCMKIT", why);
-    EXPECT_GE(ms, 0) << why;
-    EXPECT_LT(ms, 2000);
-    for (int fd : fds) ::close(fd);
-}
-
-TEST(PerAddress, PendingTotalBoundedAcrossAddresses) {
-    // max_pending 3 in total: a fourth connection (another address) closes the oldest.
-    EchoServer s([](net::AeConfig &c) {
-        c.timeouts.request_ms = 10000;
-        c.max_pending = 3;
-    });
-    std::vector<int> fds;
-    for (const char *from : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}) {
-        fds.push_back(raw_connect(s.port(), from));
-        ASSERT_GE(fds.back(), 0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_TRUE(raw_closed(fds[0], 2000));
-    for (int i = 1; i < 4; ++i) EXPECT_FALSE(raw_closed(fds[i], 100)) << "connection " << i;
-    // A whole request on one of them still gets its association.
-    raw_send(fds[3], net::encode_pdu(echo_rq("DCMKIT")));
-    EXPECT_EQ(raw_read(fds[3], 5000).type(), 0x02);
-    for (int fd : fds) ::close(fd);
 }
