@@ -122,3 +122,49 @@ TEST(PerAddress, PendingTotalBoundedAcrossAddresses) {
     EXPECT_EQ(raw_read(fds[3], 5000).type(), 0x02);
     for (int fd : fds) ::close(fd);
 }
+
+// =================================================================================================
+// Slow and idle peers
+// =================================================================================================
+
+TEST(SlowPeers, HalfSentRequestsHoldNoAssociationSlot) {
+    // 10 connections with half an A-ASSOCIATE-RQ each against 2 association slots: none takes a
+    // slot, an echo gets through at once, and a request completed later is still accepted.
+    EchoServer s([](net::AeConfig &c) {
+        c.max_associations = 2;
+        c.timeouts.request_ms = 5000;
+    });
+    const std::vector<uint8_t> rq = net::encode_pdu(echo_rq("DCMKIT"));
+    const std::vector<uint8_t> head(rq.begin(), rq.begin() + long(rq.size() / 2)), tail(rq.begin() + long(rq.size() / 2), rq.end());
+    std::vector<int> fds;
+    for (int i = 0; i < 10; ++i) {
+        fds.push_back(raw_connect(s.port()));
+        ASSERT_GE(fds.back(), 0);
+        ASSERT_TRUE(raw_send(fds.back(), head));
+    }
+    ASSERT_TRUE(wait_until([&] { return s.server->pending_connections() == 10; }, 2000));
+    EXPECT_EQ(s.server->active_associations(), 0u);
+    std::string why;
+    const double ms = timed_echo(s.port(), "DCMKIT", why);
+    EXPECT_GE(ms, 0) << why;
+    EXPECT_LT(ms, 1000);
+    ASSERT_TRUE(raw_send(fds[0], tail));
+    EXPECT_EQ(raw_read(fds[0], 5000).type(), 0x02);  // A-ASSOCIATE-AC
+    for (int fd : fds) ::close(fd);
+}
+
+TEST(SlowPeers, IdleAssociationAbortedAfterIdleTimeout) {
+    EchoServer s([](net::AeConfig &c) { c.timeouts.idle_ms = 300; });
+    int fd = raw_connect(s.port());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(raw_send(fd, net::encode_pdu(echo_rq("DCMKIT"))));
+    ASSERT_EQ(raw_read(fd, 5000).type(), 0x02);
+    ASSERT_TRUE(wait_until([&] { return s.server->active_associations() == 1; }, 2000));
+    const Reply r = raw_read(fd, 5000);  // A-ABORT (PS3.8 Table 9-26)
+    ::close(fd);
+    ASSERT_EQ(r.kind, Reply::Pdu) << r.describe();
+    EXPECT_EQ(r.type(), 0x07);
+    EXPECT_GE(r.ms, 200);
+    EXPECT_LT(r.ms, 2000);
+    EXPECT_TRUE(wait_until([&] { return s.server->active_associations() == 0; }, 2000));
+}
