@@ -103,10 +103,20 @@ void log_to_python(dk_log_level level, const char *message, void *) {
     }
 }
 
+/// A server's defences against slow, idle and hostile peers (dk_ae_options version 2).
+struct ServerLimits {
+    int32_t request_ms;
+    uint32_t per_address, pending, pending_per_address;
+};
+
 dk::AeOptions ae_options(uint32_t max_pdu, int32_t connect_ms, int32_t artim_ms, int32_t dimse_ms, int32_t idle_ms,
                          uint16_t ops_invoked, uint16_t ops_performed, uint32_t max_assoc, bool check_called,
-                         int log_level) {
+                         int log_level, const ServerLimits &limits) {
     dk::AeOptions o;
+    o.request_timeout_ms = limits.request_ms;
+    o.max_associations_per_address = limits.per_address;
+    o.max_pending = limits.pending;
+    o.max_pending_per_address = limits.pending_per_address;
     o.max_pdu = max_pdu;
     o.connect_timeout_ms = connect_ms;
     o.artim_timeout_ms = artim_ms;
@@ -184,15 +194,19 @@ void register_net(py::module_ &m) {
     py::class_<dk::AE>(m, "AE", "An Application Entity's configuration (dk_ae): title, SOP classes, options.")
         .def(py::init([](const std::string &title, uint32_t max_pdu, int32_t connect_ms, int32_t artim_ms,
                          int32_t dimse_ms, int32_t idle_ms, uint16_t ops_invoked, uint16_t ops_performed,
-                         uint32_t max_assoc, bool check_called, int log_level) {
+                         uint32_t max_assoc, bool check_called, int log_level, int32_t request_ms,
+                         uint32_t per_address, uint32_t pending, uint32_t pending_per_address) {
                  return dk::AE(title, ae_options(max_pdu, connect_ms, artim_ms, dimse_ms, idle_ms, ops_invoked,
-                                                 ops_performed, max_assoc, check_called, log_level));
+                                                 ops_performed, max_assoc, check_called, log_level,
+                                                 {request_ms, per_address, pending, pending_per_address}));
              }),
              "title"_a, "max_pdu"_a = d.max_pdu, "connect_timeout_ms"_a = d.connect_timeout_ms,
              "artim_timeout_ms"_a = d.artim_timeout_ms, "dimse_timeout_ms"_a = d.dimse_timeout_ms,
              "idle_timeout_ms"_a = d.idle_timeout_ms, "max_ops_invoked"_a = d.max_ops_invoked,
              "max_ops_performed"_a = d.max_ops_performed, "max_associations"_a = d.max_associations,
-             "check_called_ae"_a = d.check_called_ae, "log_level"_a = d.log_level)
+             "check_called_ae"_a = d.check_called_ae, "log_level"_a = d.log_level,
+             "request_timeout_ms"_a = d.request_timeout_ms, "max_associations_per_address"_a = d.max_associations_per_address,
+             "max_pending"_a = d.max_pending, "max_pending_per_address"_a = d.max_pending_per_address)
         .def("add_sop_class", [](dk::AE &ae, const std::string &uid, const std::vector<std::string> &ts,
                                  uint32_t roles) { ae.add_sop_class(uid, ts, roles); },
              "sop_class_uid"_a, "transfer_syntaxes"_a = std::vector<std::string>{},

@@ -63,6 +63,11 @@ void init_versioned(T *out, const char *name, uint32_t version, uint32_t current
     out->version = version;
 }
 
+/// The bytes of dk_ae_options that `version` has (version 1 ends at log_level).
+size_t ae_options_size(uint32_t version) {
+    return version >= 2 ? sizeof(dk_ae_options) : offsetof(dk_ae_options, request_timeout_ms);
+}
+
 /// PS3.5 Table 6.2-1 (AE): 1 to 16 characters of the default repertoire, no backslash nor control
 /// character, not only spaces.
 std::string ae_title(const char *title, const char *what) {
@@ -105,7 +110,7 @@ extern "C" {
 dk_result dk_ae_options_init(dk_ae_options *opts, uint32_t version) {
     return dk::guard([&] {
         const dk_ae_options d = DK_AE_OPTIONS_INIT;
-        init_versioned(opts, "opts", version, DK_AE_OPTIONS_VERSION, "dk_ae_options", d);
+        init_versioned(opts, "opts", version, DK_AE_OPTIONS_VERSION, "dk_ae_options", d, ae_options_size(version));
     });
 }
 
@@ -117,7 +122,9 @@ dk_result dk_ae_new(dk_ae **out, const char *title, const dk_ae_options *opts) {
         dk_ae_options o = DK_AE_OPTIONS_INIT;
         if (opts) {
             check_version(opts->version, DK_AE_OPTIONS_VERSION, "dk_ae_options");
-            o = *opts;  // version 1 has every field of this struct
+            // The fields the caller's version has; the later ones keep their defaults.
+            std::memcpy(&o, opts, ae_options_size(opts->version));
+            o.version = DK_AE_OPTIONS_VERSION;
         }
         auto check_ms = [](int32_t v, const char *name) {
             if (v < 0) fail(DK_EINVAL, std::string(name) + " is negative (" + std::to_string(v) + ")");
@@ -136,6 +143,12 @@ dk_result dk_ae_new(dk_ae **out, const char *title, const dk_ae_options *opts) {
         if (o.max_associations == 0) fail(DK_EINVAL, "max_associations is 0");
         c.max_associations = o.max_associations;
         c.check_called_ae = o.check_called_ae != 0;
+        c.timeouts.request_ms = check_ms(o.request_timeout_ms, "request_timeout_ms");
+        c.max_associations_per_address = o.max_associations_per_address;
+        if (o.max_pending == 0) fail(DK_EINVAL, "max_pending is 0");
+        if (o.max_pending_per_address == 0) fail(DK_EINVAL, "max_pending_per_address is 0");
+        c.max_pending = o.max_pending;
+        c.max_pending_per_address = o.max_pending_per_address;
         if (o.log_level < DK_LOG_ERROR || o.log_level > DK_LOG_TRACE)
             fail(DK_EINVAL, "log_level " + std::to_string(o.log_level) + " is not a dk_log_level");
         c.log_level = static_cast<net::LogLevel>(o.log_level);

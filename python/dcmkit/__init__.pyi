@@ -315,10 +315,16 @@ class AE:
     maximum_associations: int
     require_called_aet: bool
     log_level: Union[str, int]
+    request_timeout: Optional[float]
+    maximum_associations_per_address: int
+    maximum_pending: int
+    maximum_pending_per_address: int
     def __init__(self, ae_title: str = ..., *, max_pdu: int = ..., connect_timeout: Optional[float] = ...,
                  acse_timeout: Optional[float] = ..., dimse_timeout: Optional[float] = ...,
                  idle_timeout: Optional[float] = ..., max_associations: int = ..., require_called_aet: bool = ...,
-                 log_level: Union[str, int] = ...) -> None: ...
+                 log_level: Union[str, int] = ..., request_timeout: Optional[float] = ...,
+                 max_associations_per_address: int = ..., max_pending: int = ...,
+                 max_pending_per_address: int = ...) -> None: ...
     def add_requested_context(self, abstract_syntax: str, transfer_syntax: Union[None, str, Sequence[str]] = ...) -> None: ...
     def add_supported_context(self, abstract_syntax: str, transfer_syntax: Union[None, str, Sequence[str]] = ...) -> None: ...
     def add_verification(self) -> None: ...

@@ -623,11 +623,18 @@ _WRAPPERS = {"on_associate": _wrap_associate, "on_echo": _wrap_echo, "on_store":
 class AE:
     """An Application Entity: its title, the SOP classes it requests (SCU) and supports (SCP), and
     its limits. Times are in seconds. Log lines at log_level and above ("error", "warning", "info",
-    "debug", "trace") go to the logging module's "dcmkit.net" logger."""
+    "debug", "trace") go to the logging module's "dcmkit.net" logger.
+
+    As a server: a connection's A-ASSOCIATE-RQ must arrive whole within request_timeout (else it is
+    closed; it holds no association slot meanwhile, and at most max_pending such connections are
+    kept, max_pending_per_address from one IP address, the longest waiting closed first); an
+    association with no request for idle_timeout is aborted; max_associations_per_address (0 = no
+    limit but max_associations) bounds one address's associations."""
 
     def __init__(self, ae_title="DCMKIT", *, max_pdu=262144, connect_timeout=10.0, acse_timeout=30.0,
-                 dimse_timeout=60.0, idle_timeout=300.0, max_associations=32, require_called_aet=False,
-                 log_level="warning"):
+                 dimse_timeout=60.0, idle_timeout=60.0, max_associations=32, require_called_aet=False,
+                 log_level="warning", request_timeout=5.0, max_associations_per_address=0, max_pending=64,
+                 max_pending_per_address=16):
         self.ae_title = ae_title
         self.maximum_pdu_size = max_pdu
         self.connect_timeout = connect_timeout
@@ -637,6 +644,10 @@ class AE:
         self.maximum_associations = max_associations
         self.require_called_aet = require_called_aet
         self.log_level = log_level
+        self.request_timeout = request_timeout
+        self.maximum_associations_per_address = max_associations_per_address
+        self.maximum_pending = max_pending
+        self.maximum_pending_per_address = max_pending_per_address
         self._contexts = []   # (uid, [transfer syntaxes], roles)
         self._files = []      # add_storage_for_files
         self._all_storage = False
@@ -704,7 +715,9 @@ class AE:
                         connect_timeout_ms=_ms(self.connect_timeout), artim_timeout_ms=_ms(self.acse_timeout),
                         dimse_timeout_ms=_ms(self.dimse_timeout), idle_timeout_ms=_ms(self.idle_timeout),
                         max_associations=self.maximum_associations, check_called_ae=self.require_called_aet,
-                        log_level=level)
+                        log_level=level, request_timeout_ms=_ms(self.request_timeout),
+                        max_associations_per_address=self.maximum_associations_per_address,
+                        max_pending=self.maximum_pending, max_pending_per_address=self.maximum_pending_per_address)
         ae.log_to_python()
         for uid, ts, role in self._contexts:
             ae.add_sop_class(uid, ts, role)

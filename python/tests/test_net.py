@@ -334,6 +334,28 @@ def test_called_ae_checked():
             assert assoc.echo() == 0
 
 
+def test_server_limits_close_silent_and_surplus_connections():
+    # request_timeout: a connection that sends no A-ASSOCIATE-RQ is closed after it; with
+    # max_pending_per_address=2 a third silent connection from the same address closes the oldest
+    # at once. Neither holds an association slot: an echo gets through meanwhile.
+    ae = dcmkit.AE("DKSCP", request_timeout=0.5, max_pending_per_address=2)
+    assert ae.idle_timeout == 60.0
+    ae.add_verification()
+    with ae.start_server(("127.0.0.1", 0)) as server:
+        socks = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(3)]
+        try:
+            t0 = time.monotonic()
+            assert socks[0].recv(1) == b""  # the oldest, closed to make room
+            assert time.monotonic() - t0 < 0.4
+            with dcmkit.connect("127.0.0.1", server.port, called="DKSCP", contexts=[], timeout=5) as assoc:
+                assert assoc.echo() == 0
+            assert socks[2].recv(1) == b""  # the request timer
+            assert 0.2 < time.monotonic() - t0 < 3
+        finally:
+            for s in socks:
+                s.close()
+
+
 def test_closed_port_raises_network_error_quickly():
     port = free_port()  # nobody listens on it any more
     t0 = time.monotonic()

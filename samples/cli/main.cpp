@@ -68,6 +68,7 @@ const char *kUsage =
     "      -r, --recursive          descend into folders\n"
     "  recv PORT --out DIR          receive C-STOREs into DIR until interrupted (Storage SCP)\n"
     "      --max-associations N     concurrent associations (default 32)\n"
+    "      --check-called-ae        reject a Called AE Title other than -aet (default: any)\n"
     "      --allow AE               accept only these calling AE titles (repeatable)\n"
     "      --no-fsync               reply Success without waiting for the disk (not durable)\n"
     "      --max-dataset-size SIZE  refuse (A700) a dataset larger than SIZE (bytes, or 500M, 2G…)\n"
@@ -104,10 +105,12 @@ const char *kUsage =
     "                               when they cannot use the request's association (repeatable)\n"
     "      --config FILE            key = value settings (ae_title, port, storage, services,\n"
     "                               storage_transfer_syntaxes, allow, dest, max_associations,\n"
-    "                               commitment_report = same | new,\n"
-    "                               max_pdu, timeout, dimse_timeout, max_dataset_size,\n"
-    "                               min_free_space); the command line overrides\n"
+    "                               commitment_report = same | new, max_pdu, timeout,\n"
+    "                               dimse_timeout, max_dataset_size, min_free_space,\n"
+    "                               check_called_ae = yes | no, and the server limits below);\n"
+    "                               the command line overrides\n"
     "      --max-associations N     concurrent associations (default 32)\n"
+    "      --no-check-called-ae     answer to any Called AE Title (default: -aet only)\n"
     "      --max-dataset-size SIZE, --min-free-space SIZE  as for recv; at start, files an\n"
     "                               interruption left unindexed are checked as C-STOREs are:\n"
     "                               those that fail go to DIR/quarantine\n"
@@ -128,6 +131,18 @@ const char *kUsage =
     "  --user NAME [--password PW]  user identity negotiation (PS3.7 D.3.3.7)\n"
     "  -v, --verbose                progress and association details\n"
     "  -d, --debug                  everything, the state machine included\n"
+    "\n"
+    "server limits (recv and serve; serve's --config keys are the same with '_' for '-'):\n"
+    "  --request-timeout S          a connection's A-ASSOCIATE-RQ must arrive whole within S s\n"
+    "                               (default 5; -to applies too if shorter), else it is closed\n"
+    "  --idle-timeout S             an association with no request for S s is aborted (default 60)\n"
+    "  --max-associations-per-address N\n"
+    "                               associations from one IP address (default 16; 0 = no\n"
+    "                               limit); past it or --max-associations: A-ASSOCIATE-RJ,\n"
+    "                               rejected-transient, local-limit-exceeded\n"
+    "  --max-pending N              connections still sending their request (default 64)\n"
+    "  --max-pending-per-address N  of those, from one IP address (default 16); past either\n"
+    "                               limit, the one waiting longest is closed\n"
     "\n"
     "Exit status: 0 on success, 1 when an input could not be read or an output written, 2 on a usage error.\n";
 
@@ -398,6 +413,66 @@ bool parse_port(const std::string &s, uint16_t &port) {
     port = uint16_t(v);
     return true;
 }
+
+/// What recv and serve share to keep slow, idle and hostile peers from locking others out: options
+/// (and, for serve, configuration keys of the same names with '_').
+struct ServerLimits {
+    unsigned max_associations = 32, per_address = 16, max_pending = 64, pending_per_address = 16;
+    int idle_s = 60, request_s = 5;
+    bool check_called_ae = false;
+
+    /// The options that take a value, for NetOptions::parse.
+    static std::vector<std::string> value_options() {
+        return {"--max-associations", "--max-associations-per-address", "--max-pending", "--max-pending-per-address",
+                "--idle-timeout", "--request-timeout"};
+    }
+    /// Takes the option at rest[i] (and its value) if it is one of ours; `err` set on a bad value.
+    bool option(const std::vector<std::string> &rest, size_t &i, std::string &err) {
+        const std::string &a = rest[i];
+        if (a == "--check-called-ae") return check_called_ae = true, true;
+        if (a == "--no-check-called-ae") return check_called_ae = false, true;
+        const auto opts = value_options();
+        if (std::find(opts.begin(), opts.end(), a) == opts.end()) return false;
+        std::string key = a.substr(2);
+        std::replace(key.begin(), key.end(), '-', '_');
+        if (!set(key, rest[++i], err)) err = a + ": " + err;
+        return true;
+    }
+    /// Sets `key` (max_associations, idle_timeout…) from `value`; false (with `err`) when out of range.
+    bool set(const std::string &key, const std::string &value, std::string &err) {
+        char *end = nullptr;
+        const long v = std::strtol(value.c_str(), &end, 10);
+        auto range = [&](long lo, long hi) {
+            if (value.empty() || *end || v < lo || v > hi) {
+                err = key + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi);
+                return false;
+            }
+            return true;
+        };
+        if (key == "max_associations") return range(1, 4096) && (max_associations = unsigned(v), true);
+        if (key == "max_associations_per_address") return range(0, 4096) && (per_address = unsigned(v), true);
+        if (key == "max_pending") return range(1, 4096) && (max_pending = unsigned(v), true);
+        if (key == "max_pending_per_address") return range(1, 4096) && (pending_per_address = unsigned(v), true);
+        if (key == "idle_timeout") return range(1, 86400) && (idle_s = int(v), true);
+        if (key == "request_timeout") return range(1, 3600) && (request_s = int(v), true);
+        if (key == "check_called_ae") {
+            if (value != "yes" && value != "no") return err = "check_called_ae is 'yes' or 'no'", false;
+            check_called_ae = value == "yes";
+            return true;
+        }
+        err = "unknown key '" + key + "'";
+        return false;
+    }
+    void apply(net::AeConfig &c) const {
+        c.max_associations = max_associations;
+        c.max_associations_per_address = per_address;
+        c.max_pending = max_pending;
+        c.max_pending_per_address = pending_per_address;
+        c.timeouts.idle_ms = idle_s * 1000;
+        c.timeouts.request_ms = request_s * 1000;
+        c.check_called_ae = check_called_ae;
+    }
+};
 
 int cmd_echo(const std::vector<std::string> &args) {
     NetOptions o;
@@ -811,23 +886,24 @@ bool parse_size(const std::string &v, uint64_t &out) {
 int cmd_recv(const std::vector<std::string> &args) {
     NetOptions o;
     o.aet = "DCMKIT";
-    if (!o.parse(args, {"--out", "-od", "--max-associations", "--allow", "--bind", "--max-dataset-size",
-                        "--min-free-space"}))
-        return usage_error("recv: " + o.error);
-    std::string out, bind;
+    std::vector<std::string> value_opts = ServerLimits::value_options();
+    value_opts.insert(value_opts.end(), {"--out", "-od", "--allow", "--bind", "--max-dataset-size", "--min-free-space"});
+    if (!o.parse(args, value_opts)) return usage_error("recv: " + o.error);
+    std::string out, bind, err;
     std::vector<std::string> pos, allow;
-    unsigned max_assoc = 32;
+    ServerLimits limits;  // the Called AE Title is not checked unless asked, as storescp
     bool fsync = true;
-    net::StorageFolder::Limits limits;
+    net::StorageFolder::Limits store_limits;
     for (size_t i = 0; i < o.rest.size(); ++i) {
         const std::string &a = o.rest[i];
-        if (a == "--no-fsync") fsync = false;
+        if (limits.option(o.rest, i, err)) {
+            if (!err.empty()) return usage_error("recv: " + err);
+        } else if (a == "--no-fsync") fsync = false;
         else if (a == "--max-dataset-size" || a == "--min-free-space") {
-            if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? limits.max_dataset_size : limits.min_free_space))
+            if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? store_limits.max_dataset_size : store_limits.min_free_space))
                 return usage_error("recv: " + a + " takes a size in bytes (or with K, M, G, T)");
         }
         else if (a == "--out" || a == "-od") out = o.rest[++i];
-        else if (a == "--max-associations") max_assoc = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
         else if (a == "--allow") allow.push_back(o.rest[++i]);
         else if (a == "--bind") bind = o.rest[++i];
         else if (a.size() > 1 && a[0] == '-') return usage_error("recv: unknown option '" + a + "'");
@@ -839,15 +915,14 @@ int cmd_recv(const std::vector<std::string> &args) {
     net::AeConfig cfg = o.config();
     cfg.add_verification();
     cfg.add_all_storage();
-    cfg.max_associations = max_assoc;
+    limits.apply(cfg);
     cfg.max_ops_performed = 16;  // C-STOREs finished (fsync) while the next ones arrive
     cfg.allowed_calling_aes = allow;
-    cfg.check_called_ae = false;  // like storescp: answer to any called AE title unless told otherwise
     if (cfg.log_level < net::LogLevel::info) cfg.log_level = net::LogLevel::warning;
     try {
         net::ServiceHandlers h;
         h.storage = std::make_shared<net::StorageFolder>(out, fsync);
-        h.storage->set_limits(limits);
+        h.storage->set_limits(store_limits);
         net::Server server(cfg, h);
         server.start(bind, port);
         g_server = &server;
@@ -1093,12 +1168,16 @@ size_t reindex_orphans(archive::Index &index, net::StorageFolder &folder, const 
 struct ServeSettings {
     std::string storage, bind;
     uint16_t port = 0;
-    unsigned max_associations = 32;
+    ServerLimits limits = [] {
+        ServerLimits l;
+        l.check_called_ae = true;  // an archive answers to its own AE title only
+        return l;
+    }();
     std::vector<std::string> allow;
     std::map<std::string, std::pair<std::string, uint16_t>> destinations;
     std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
     std::vector<std::string> storage_syntaxes;  ///< empty: every syntax, kept as received
-    net::StorageFolder::Limits limits;          ///< largest dataset, free space reserve
+    net::StorageFolder::Limits store_limits;    ///< largest dataset, free space reserve
     /// Storage Commitment reports: try the request's association first (else a new one to the
     /// requestor's `dest`), or always a new association.
     bool commitment_report_same = true;
@@ -1132,6 +1211,8 @@ bool parse_dest(const std::string &d, ServeSettings &s, std::string &err) {
 
 /// Reads a configuration file of `key = value` lines (# comments):
 ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
+///   max_associations_per_address, max_pending, max_pending_per_address, idle_timeout,
+///   request_timeout (seconds), check_called_ae (yes, the default, or no),
 ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
 ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
 ///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one),
@@ -1180,9 +1261,10 @@ bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s,
             s.storage = value;
         } else if (key == "bind") {
             s.bind = value;
-        } else if (key == "max_associations") {
-            if (!number(1, 4096, v)) return false;
-            s.max_associations = unsigned(v);
+        } else if (key == "max_associations" || key == "max_associations_per_address" || key == "max_pending" ||
+                   key == "max_pending_per_address" || key == "idle_timeout" || key == "request_timeout" ||
+                   key == "check_called_ae") {
+            if (!s.limits.set(key, value, err)) return err = where + err, false;
         } else if (key == "max_pdu") {
             if (!number(4096, 64 << 20, v)) return false;
             o.max_pdu = uint32_t(v);
@@ -1204,7 +1286,7 @@ bool load_serve_config(const std::string &path, NetOptions &o, ServeSettings &s,
                 s.services.insert(w);
             }
         } else if (key == "max_dataset_size" || key == "min_free_space") {
-            if (!parse_size(value, key == "max_dataset_size" ? s.limits.max_dataset_size : s.limits.min_free_space))
+            if (!parse_size(value, key == "max_dataset_size" ? s.store_limits.max_dataset_size : s.store_limits.min_free_space))
                 return err = where + key + " takes a size in bytes (or with K, M, G, T)", false;
         } else if (key == "commitment_report") {
             if (value != "same" && value != "new") return err = where + "commitment_report is 'same' or 'new'", false;
@@ -1231,27 +1313,29 @@ bool serve_settings(const std::string &name, const std::vector<std::string> &arg
     o.aet = "DCMKIT";
     for (size_t i = 0; i + 1 < args.size(); ++i)
         if (args[i] == "--config" && !load_serve_config(args[i + 1], o, s, err)) return false;
-    if (!o.parse(args, {"--storage", "--dest", "--max-associations", "--bind", "--config", "--port",
-                        "--max-dataset-size", "--min-free-space"})) {
+    std::vector<std::string> value_opts = ServerLimits::value_options();
+    value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
+                                         "--min-free-space"});
+    if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
     }
     for (size_t i = 0; i < o.rest.size(); ++i) {
         const std::string &a = o.rest[i];
-        if (a == "--config") {
+        if (s.limits.option(o.rest, i, err)) {
+            if (!err.empty()) return false;
+        } else if (a == "--config") {
             ++i;
         } else if (a == "--storage") {
             s.storage = o.rest[++i];
         } else if (a == "--dest") {
             if (!parse_dest(o.rest[++i], s, err)) return false;
-        } else if (a == "--max-associations") {
-            s.max_associations = unsigned(std::max(1, std::atoi(o.rest[++i].c_str())));
         } else if (a == "--bind") {
             s.bind = o.rest[++i];
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], s.port)) return err = "--port takes a port number", false;
         } else if (a == "--max-dataset-size" || a == "--min-free-space") {
-            if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? s.limits.max_dataset_size : s.limits.min_free_space))
+            if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? s.store_limits.max_dataset_size : s.store_limits.min_free_space))
                 return err = a + " takes a size in bytes (or with K, M, G, T)", false;
         } else if (a.size() > 1 && a[0] == '-') {
             err = "unknown option '" + a + "'";
@@ -1278,9 +1362,8 @@ net::AeConfig serve_config(const NetOptions &o, const ServeSettings &s) {
     if (has("worklist")) cfg.add(net::qr_uids::ModalityWorklistFind, {}, true, false);
     if (has("mpps")) cfg.add(net::sop::ModalityPerformedProcedureStep, {}, true, false);
     if (has("commitment")) cfg.add(net::sop::StorageCommitmentPushModel, {}, true, false);
-    cfg.max_associations = s.max_associations;
+    s.limits.apply(cfg);
     cfg.allowed_calling_aes = s.allow;
-    cfg.check_called_ae = false;
     return cfg;
 }
 
@@ -1313,11 +1396,11 @@ int cmd_conformance(std::vector<std::string> args) {
     if (s.services.count("storage")) {
         auto size = [](uint64_t n) { return std::to_string(n) + " bytes"; };
         std::string limits;
-        if (s.limits.max_dataset_size)
-            limits += " A dataset larger than " + size(s.limits.max_dataset_size) +
+        if (s.store_limits.max_dataset_size)
+            limits += " A dataset larger than " + size(s.store_limits.max_dataset_size) +
                       " is refused with A700H (one going on past twice that aborts the association).";
-        if (s.limits.min_free_space)
-            limits += " Below " + size(s.limits.min_free_space) + " of free space on the storage file system, instances "
+        if (s.store_limits.min_free_space)
+            limits += " Below " + size(s.store_limits.min_free_space) + " of free space on the storage file system, instances "
                       "are refused with A700H.";
         p.service_notes.emplace_back(
             "Storage",
@@ -1375,7 +1458,7 @@ int cmd_serve(const std::vector<std::string> &args) {
     try {
         auto index = open_archive(storage, serve_index_options(cfg));
         auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
-        folder->set_limits(s.limits);
+        folder->set_limits(s.store_limits);
         auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
         // A stop between a file's rename and its indexing (a crash, kill -9) leaves a file the index
         // does not know: index those again before serving, checked as a C-STORE is.

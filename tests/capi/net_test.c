@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -651,6 +652,63 @@ DK_TEST(null_handles_and_bad_options) {
     CHECK_RC(dk_server_set_storage_folder(NULL, "/tmp", 0), DK_EINVAL);
     dk_server_free(NULL);
     dk_ae_free(ae);
+}
+
+/* dk_ae_options version 2: a version 1 struct still works (the server limits keep their
+ * defaults), the new fields are checked, and request_timeout_ms closes a silent connection. */
+DK_TEST(server_limits_options) {
+    dk_ae_options o;
+    dk_ae *ae = NULL;
+    dk_server *srv = NULL;
+    uint16_t port = 0;
+    struct sockaddr_in a;
+    struct pollfd p;
+    char b;
+    int fd;
+    long waited = 0;
+    REQUIRE_OK(dk_ae_options_init(&o, DK_AE_OPTIONS_VERSION));
+    CHECK_INT(o.request_timeout_ms, 5000);
+    CHECK_INT(o.idle_timeout_ms, 60000);
+    CHECK_INT(o.max_associations_per_address, 0);
+    CHECK_INT(o.max_pending, 64);
+    CHECK_INT(o.max_pending_per_address, 16);
+    o.max_pending = 0;
+    CHECK_ERR(dk_ae_new(&ae, "DKSCP", &o), DK_EINVAL, "max_pending");
+    o.max_pending = 64;
+    o.request_timeout_ms = -5;
+    CHECK_ERR(dk_ae_new(&ae, "DKSCP", &o), DK_EINVAL, "request_timeout_ms");
+    /* Version 1 ends at log_level: what follows is not read (garbage here). */
+    memset(&o, 0x7F, sizeof o);
+    REQUIRE_OK(dk_ae_options_init(&o, 1));
+    CHECK_INT(o.version, 1);
+    CHECK_INT(o.max_pending, 0x7F7F7F7F);
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCP", &o));
+    dk_ae_free(ae);
+
+    REQUIRE_OK(dk_ae_options_init(&o, DK_AE_OPTIONS_VERSION));
+    o.request_timeout_ms = 500;
+    REQUIRE_OK(dk_ae_new(&ae, "DKSCP", &o));
+    CHECK_OK(dk_ae_add_verification(ae));
+    REQUIRE_OK(dk_server_new(&srv, ae, NULL));
+    dk_ae_free(ae);
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(srv, &port));
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    /* Nothing sent: the server closes the connection after about 500 ms. */
+    p.fd = fd;
+    p.events = POLLIN;
+    while (waited < 5000 && poll(&p, 1, 50) == 0) waited += 50;
+    CHECK(waited < 3000);
+    CHECK(waited >= 300);
+    CHECK(recv(fd, &b, 1, 0) <= 0);
+    close(fd);
+    CHECK_OK(dk_server_stop(srv, 1000));
+    dk_server_free(srv);
 }
 
 DK_TEST(connect_to_a_closed_port) {
@@ -1499,6 +1557,7 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(own_server_storage_limits),
     DK_CASE(dcmtk_tools_to_server_with_callbacks),
     DK_CASE(null_handles_and_bad_options),
+    DK_CASE(server_limits_options),
     DK_CASE(connect_to_a_closed_port),
     DK_CASE(failures_on_an_association),
     DK_CASE(server_scratch_files_and_stop_with_open_association),

@@ -253,6 +253,8 @@ public:
     }
     /// The last stop() had to resort to SIGKILL.
     bool stop_timed_out() const { return stop_timed_out_; }
+    /// The child's process ID (-1 when none runs).
+    pid_t pid() const { return pid_; }
     std::string log() const {
         std::ifstream f(log_);
         std::stringstream ss;

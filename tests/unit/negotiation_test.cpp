@@ -339,6 +339,38 @@ TEST(Negotiate, AssociationRejections) {
     EXPECT_TRUE(negotiate(c, request({{1, kVerification, {kImplicit}}}, "ANYBODY")).accepted);
 }
 
+TEST(Negotiate, MalformedContextListsRejected) {
+    // PS3.8 7.1.1.13: each proposed presentation context has an unused ID; 9.3.2.2: odd, 1 to 255,
+    // so at most 128. Otherwise A-ASSOCIATE-RJ rejected-permanent (1), service-provider ACSE (2),
+    // no-reason-given (1), whatever the contexts hold and even when the called AE title is wrong.
+    AeConfig c;
+    c.ae_title = "DCMKIT";
+    c.add(kVerification, {kImplicit});
+    const AAssociateRj rj{1, 2, 1};
+    auto expect_rejected = [&](const AAssociateRq &rq, const char *what) {
+        SCOPED_TRACE(what);
+        const Negotiation n = negotiate(c, rq);
+        EXPECT_FALSE(n.accepted);
+        EXPECT_EQ(n.rj, rj) << int(n.rj.result) << "/" << int(n.rj.source) << "/" << int(n.rj.reason) << " " << n.reason;
+    };
+    expect_rejected(request({{1, kVerification, {kImplicit}}, {1, kVerification, {kImplicit}}}), "ID 1 twice");
+    expect_rejected(request({{3, kVerification, {kImplicit}}, {5, kCtImage, {kImplicit}}, {3, kMrImage, {kImplicit}}}),
+                    "ID 3 twice, not adjacent");
+    std::vector<PresentationContextRq> many;
+    for (int i = 0; i < 10000; ++i) many.push_back({uint8_t(2 * (i % 128) + 1), kVerification, {kImplicit}});
+    expect_rejected(request(many), "10,000 contexts");
+    expect_rejected(request(many, "SCU", "SOMEONE"), "10,000 contexts to another AE");
+    // 128 distinct IDs: the most a request can carry, accepted, each context answered.
+    many.resize(128);
+    const Negotiation full = negotiate(c, request(many));
+    ASSERT_TRUE(full.accepted) << full.reason;
+    EXPECT_EQ(full.ac.contexts.size(), 128u);
+    // Role selection items beyond what 128 contexts can use.
+    AAssociateRq roles = request({{1, kVerification, {kImplicit}}});
+    for (int i = 0; i < 129; ++i) roles.user.roles.push_back({kVerification, true, false});
+    expect_rejected(roles, "129 role selection items");
+}
+
 TEST(Negotiate, RoleSelection) {
     // PS3.7 D.3.3.4: the acceptor answers each role with 1 only if it was proposed and is accepted.
     AeConfig c;

@@ -998,12 +998,16 @@ struct AeOptions {
     int32_t connect_timeout_ms = 10000;  ///< TCP connection
     int32_t artim_timeout_ms = 30000;    ///< association request, release and abort
     int32_t dimse_timeout_ms = 60000;    ///< waiting for a DIMSE response
-    int32_t idle_timeout_ms = 300000;    ///< an SCP's wait for the next request
+    int32_t idle_timeout_ms = 60000;     ///< an SCP's wait for the next request, then A-ABORT
     uint16_t max_ops_invoked = 1;
     uint16_t max_ops_performed = 1;
     uint32_t max_associations = 32;      ///< a server's concurrent associations
     bool check_called_ae = false;        ///< a server rejects a Called AE Title that is not its own
     int log_level = DK_LOG_WARNING;
+    int32_t request_timeout_ms = 5000;   ///< a connection's whole A-ASSOCIATE-RQ, else closed
+    uint32_t max_associations_per_address = 0;  ///< 0: only max_associations
+    uint32_t max_pending = 64;           ///< connections still sending their A-ASSOCIATE-RQ
+    uint32_t max_pending_per_address = 16;
 
     dk_ae_options to_c() const {
         dk_ae_options o = DK_AE_OPTIONS_INIT;
@@ -1017,6 +1021,10 @@ struct AeOptions {
         o.max_associations = max_associations;
         o.check_called_ae = check_called_ae ? 1 : 0;
         o.log_level = log_level;
+        o.request_timeout_ms = request_timeout_ms;
+        o.max_associations_per_address = max_associations_per_address;
+        o.max_pending = max_pending;
+        o.max_pending_per_address = max_pending_per_address;
         return o;
     }
 };

@@ -56,15 +56,25 @@ typedef struct dk_ae_options {
     int32_t connect_timeout_ms;  /**< TCP connection (default 10000) */
     int32_t artim_timeout_ms;    /**< association request, release and abort (default 30000) */
     int32_t dimse_timeout_ms;    /**< waiting for a DIMSE response or the rest of a message (default 60000) */
-    int32_t idle_timeout_ms;     /**< an SCP's wait for the next request (default 300000) */
+    int32_t idle_timeout_ms;     /**< an SCP's wait for the next request, then A-ABORT (default 60000) */
     uint16_t max_ops_invoked;    /**< asynchronous operations window proposed/accepted (default 1 = synchronous) */
     uint16_t max_ops_performed;  /**< (default 1) */
     uint32_t max_associations;   /**< a server's concurrent associations (default 32) */
     int check_called_ae;         /**< a server rejects a Called AE Title that is not its own (default 0) */
     int log_level;               /**< a dk_log_level (default DK_LOG_WARNING) */
+    /* -- version 2: a server's defences against slow, idle and hostile peers -- */
+    int32_t request_timeout_ms;  /**< a connection's whole A-ASSOCIATE-RQ, else closed (default 5000; the
+                                      ARTIM timeout applies too when shorter; 0 = ARTIM alone) */
+    uint32_t max_associations_per_address; /**< associations from one IP address (default 0: only
+                                                max_associations); past it, A-ASSOCIATE-RJ transient */
+    uint32_t max_pending;        /**< connections still sending their A-ASSOCIATE-RQ, read by the listener
+                                      thread without taking an association slot (default 64; past it
+                                      the one waiting longest is closed) */
+    uint32_t max_pending_per_address; /**< of those, from one IP address (default 16) */
 } dk_ae_options;
-#define DK_AE_OPTIONS_VERSION 1
-#define DK_AE_OPTIONS_INIT {DK_AE_OPTIONS_VERSION, 262144, 10000, 30000, 60000, 300000, 1, 1, 32, 0, DK_LOG_WARNING}
+#define DK_AE_OPTIONS_VERSION 2
+#define DK_AE_OPTIONS_INIT \
+    {DK_AE_OPTIONS_VERSION, 262144, 10000, 30000, 60000, 60000, 1, 1, 32, 0, DK_LOG_WARNING, 5000, 0, 64, 16}
 /** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
 DK_EXTERN(dk_result) dk_ae_options_init(dk_ae_options *opts, uint32_t version);
 

@@ -14,6 +14,7 @@ namespace dcmkit::net {
 namespace {
 constexpr const char *kDicomApplicationContext = "1.2.840.10008.3.1.1.1";  // PS3.7 A.2.1
 constexpr const char *kVerification = "1.2.840.10008.1.1";
+constexpr size_t kMaxPresentationContexts = 128;  // odd IDs 1-255 (PS3.8 9.3.2.2)
 }  // namespace
 
 const std::vector<std::string> &uncompressed_transfer_syntaxes() {
@@ -145,6 +146,24 @@ Negotiation negotiate(const AeConfig &cfg, const AAssociateRq &rq) {
         return reject(1, 2, 2, "protocol version " + std::to_string(rq.protocol_version) + " not supported");
     if (rq.application_context != kDicomApplicationContext)
         return reject(1, 1, 2, "application context '" + rq.application_context + "' not supported");
+    // PS3.8 7.1.1.13 and 9.3.2.2: each proposed context has an unused ID, odd, from 1 to 255, so a
+    // request holds at most 128; one with more, or with an ID twice, is malformed. The other lists
+    // are one item per SOP class of a context. Refused by the ACSE provider, permanently, before
+    // any work that grows with them.
+    if (rq.contexts.size() > kMaxPresentationContexts)
+        return reject(1, 2, 1, std::to_string(rq.contexts.size()) + " presentation contexts proposed, more than the " +
+                                   std::to_string(kMaxPresentationContexts) + " of PS3.8 9.3.2.2");
+    {
+        bool seen[256] = {};
+        for (const PresentationContextRq &pc : rq.contexts) {
+            if (seen[pc.id])
+                return reject(1, 2, 1, "presentation context ID " + std::to_string(pc.id) + " proposed twice (PS3.8 7.1.1.13)");
+            seen[pc.id] = true;
+        }
+    }
+    if (rq.user.roles.size() > kMaxPresentationContexts || rq.user.extended.size() > kMaxPresentationContexts ||
+        rq.user.common_extended.size() > kMaxPresentationContexts)
+        return reject(1, 2, 1, "more SCP/SCU role selection or extended negotiation items than presentation contexts can use");
     if (cfg.check_called_ae && trim_ae(rq.called_ae) != trim_ae(cfg.ae_title))
         return reject(1, 1, 7, "called AE title '" + rq.called_ae + "' is not '" + cfg.ae_title + "'");
     if (!cfg.allowed_calling_aes.empty() &&

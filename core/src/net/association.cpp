@@ -229,19 +229,26 @@ std::unique_ptr<Association> Association::connect(const AeConfig &config, std::u
     return a;
 }
 
+int Association::request_timeout_ms(const AeConfig &config) noexcept {
+    const int r = config.timeouts.request_ms, a = config.timeouts.artim_ms;
+    if (r > 0 && a > 0) return std::min(r, a);
+    return r > 0 ? r : a > 0 ? a : 0;
+}
+
 std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> transport, const AeConfig &config,
                                                  const AcceptHook &hook) {
     std::unique_ptr<Association> a(new Association(config, std::move(transport), false));
     a->fire(Event::Evt5);  // AE-5: ARTIM runs while we wait for the request
+    const int timer = request_timeout_ms(config);
     bool got = false;
     try {
-        got = a->read_pdu(config.timeouts.artim_ms, kMaxControlPdu);
+        got = a->read_pdu(timer, kMaxAssociateRq);
     } catch (const Error &e) {
         if (e.code() == Errc::timeout) {
             a->fire(Event::Evt18);  // AA-2
             a->close_transport();
             throw Error(Errc::timeout, "no association request from " + a->peer() + " within " +
-                                           std::to_string(config.timeouts.artim_ms) + " ms (ARTIM)");
+                                           std::to_string(timer) + " ms (ARTIM)");
         }
         if (e.code() == Errc::network) {  // closed inside the request: Evt17 in Sta2, AA-5
             a->fire(Event::Evt17);
@@ -253,6 +260,29 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
         a->fire(Event::Evt17);
         throw Error(Errc::network, a->peer() + " closed the connection before requesting an association");
     }
+    a->on_request(hook);
+    return a;
+}
+
+std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> transport, std::vector<uint8_t> first_pdu,
+                                                 const AeConfig &config, const AcceptHook &hook) {
+    std::unique_ptr<Association> a(new Association(config, std::move(transport), false));
+    a->fire(Event::Evt5);
+    const auto h = peek_pdu_header(first_pdu.data(), first_pdu.size());
+    if (!h || first_pdu.size() != 6 + size_t(h->length))
+        throw Error(Errc::invalid_argument, "Association::accept: the first PDU given is not one whole PDU");
+    if (h->type < 0x01 || h->type > 0x07) a->protocol_abort(1, "unrecognized PDU type " + std::to_string(h->type));
+    if (h->type == 0x01 && h->length > kMaxAssociateRq)
+        a->protocol_abort(6, "A-ASSOCIATE-RQ of " + std::to_string(h->length) + " bytes exceeds the limit of " +
+                                 std::to_string(kMaxAssociateRq));
+    a->rlen_ = first_pdu.size();
+    a->rbuf_ = std::move(first_pdu);
+    a->on_request(hook);
+    return a;
+}
+
+void Association::on_request(const AcceptHook &hook) {
+    Association *a = this;
     PduError err;
     auto pdu = decode_pdu(a->rbuf_.data(), a->rlen_, err);
     auto *rq = pdu ? std::get_if<AAssociateRq>(&*pdu) : nullptr;
@@ -274,7 +304,7 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
     }
     a->rq_ = *rq;
     std::optional<AAssociateRj> hooked = hook ? hook(*rq, a->peer()) : std::nullopt;
-    Negotiation n = hooked ? Negotiation{false, {}, *hooked, "refused by the server"} : negotiate(config, *rq);
+    Negotiation n = hooked ? Negotiation{false, {}, *hooked, "refused by the server"} : negotiate(config_, *rq);
     a->fire(Event::Evt6);  // AE-6: acceptable by the provider → Sta3
     if (!n.accepted) {
         a->fire(Event::Evt8);  // AE-8
@@ -304,7 +334,6 @@ std::unique_ptr<Association> Association::accept(std::unique_ptr<Transport> tran
     const uint32_t peer_max = rq->user.max_pdu_length;
     a->send_max_ = (peer_max == 0 || peer_max > kSendCap) ? kSendCap : std::max<uint32_t>(peer_max, 8);
     a->log(LogLevel::info, "association from '" + rq->calling_ae + "' accepted");
-    return a;
 }
 
 const PresentationContext *Association::context(uint8_t id) const noexcept {

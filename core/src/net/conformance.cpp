@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "dcmkit/dictionary.h"
+#include "dcmkit/net/association.h"
 
 namespace dcmkit::net {
 
@@ -89,6 +90,11 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
     o << "| Application Context Name | 1.2.840.10008.3.1.1.1 |\n";
     o << "| Maximum PDU size received | " << (config.max_pdu_length ? std::to_string(config.max_pdu_length) + " bytes" : std::string("unlimited")) << " |\n";
     o << "| Maximum number of simultaneous associations | " << config.max_associations << " |\n";
+    o << "| Maximum simultaneous associations from one IP address | "
+      << (config.max_associations_per_address ? std::to_string(config.max_associations_per_address) : std::string("no other limit"))
+      << " |\n";
+    o << "| Connections still sending their A-ASSOCIATE-RQ (total / from one IP address) | " << config.max_pending << " / "
+      << config.max_pending_per_address << "; past either, the one waiting longest is closed |\n";
     o << "| Asynchronous operations window (invoked / performed) | " << config.max_ops_invoked << " / "
       << config.max_ops_performed << (config.max_ops_invoked == 1 && config.max_ops_performed == 1 ? " (synchronous)" : "") << " |\n";
     o << "| Implementation Class UID | " << config.impl_class_uid() << " |\n";
@@ -136,6 +142,7 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
     o << "| AE title | " << config.ae_title << " |\n";
     o << "| Connection timeout | " << ms(config.timeouts.connect_ms) << " |\n";
     o << "| ARTIM timeout (association request, release) | " << ms(config.timeouts.artim_ms) << " |\n";
+    o << "| A-ASSOCIATE-RQ to arrive whole, from the connection | " << ms(Association::request_timeout_ms(config)) << " |\n";
     o << "| DIMSE timeout | " << ms(config.timeouts.dimse_ms) << " |\n";
     o << "| Idle association timeout | " << ms(config.timeouts.idle_ms) << " |\n\n";
 

@@ -133,6 +133,7 @@ public:
     }
 
     std::string peer() const override { return peer_; }
+    int native_handle() const noexcept override { return fd_; }
 
 private:
     int fd_;
@@ -140,6 +141,15 @@ private:
 };
 
 }  // namespace
+
+std::string Transport::peer_address() const {
+    std::string p = peer();
+    const size_t colon = p.rfind(':');
+    if (colon != std::string::npos && colon > 0) p.erase(colon);
+    if (p.size() >= 2 && p.front() == '[' && p.back() == ']') p = p.substr(1, p.size() - 2);
+    if (p.rfind("::ffff:", 0) == 0 && p.find('.') != std::string::npos) p.erase(0, 7);  // IPv4-mapped
+    return p;
+}
 
 std::unique_ptr<Transport> tcp_connect(const std::string &host, uint16_t port, int timeout_ms) {
     addrinfo hints{};

@@ -29,7 +29,11 @@ struct Timeouts {
     int connect_ms = 10000;
     int artim_ms = 30000;   ///< PS3.8 9.1.5: association request, release and abort timer
     int dimse_ms = 60000;   ///< waiting for a DIMSE response or the next fragment of a message
-    int idle_ms = 300000;   ///< an SCP's wait for the next request on an idle association
+    int idle_ms = 60000;    ///< an SCP's wait for the next request on an idle association, then A-ABORT
+    /// An acceptor's limit from the connection to the complete A-ASSOCIATE-RQ (the ARTIM of Sta2,
+    /// PS3.8 9.1.5; the shorter of this and artim_ms applies). Short, so that connections that
+    /// trickle or send nothing are closed before they matter; 0 = artim_ms alone.
+    int request_ms = 5000;
 };
 
 enum class LogLevel : uint8_t { error = 0, warning, info, debug, trace };
@@ -51,7 +55,18 @@ struct AeConfig {
     std::vector<std::string> allowed_calling_aes;
     /// Reject requests whose Called AE Title is not ours.
     bool check_called_ae = true;
+    /// A server's concurrent associations. Only associations whose A-ASSOCIATE-RQ has arrived
+    /// count: connections still sending theirs are read by the listener thread, bounded by
+    /// max_pending. Past it: A-ASSOCIATE-RJ rejected-transient, local-limit-exceeded.
     unsigned max_associations = 32;
+    /// Associations from one peer IP address (0 = no limit but max_associations); past it the
+    /// same A-ASSOCIATE-RJ.
+    unsigned max_associations_per_address = 0;
+    /// Connections whose A-ASSOCIATE-RQ has not arrived yet, in total and from one IP address
+    /// (each at least 1): a new connection past either limit closes the one waiting longest (of
+    /// that address first), so that slow or silent connections cannot lock others out.
+    unsigned max_pending = 64;
+    unsigned max_pending_per_address = 16;
     /// Asynchronous Operations Window offered (PS3.7 D.3.3.3); 1/1 = synchronous.
     uint16_t max_ops_invoked = 1, max_ops_performed = 1;
     /// User identity types accepted (1 username, 2 username+passcode, …); empty = identity ignored.

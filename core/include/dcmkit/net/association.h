@@ -52,8 +52,19 @@ public:
                                                 const AAssociateRq &rq);
     /// Accepts on a connected transport (Evt5 … AE-7): reads the A-ASSOCIATE-RQ within ARTIM,
     /// negotiates with `config` and answers. Throws Error(rejected) after sending a rejection.
+    /// The request's timer is request_timeout_ms(config).
     static std::unique_ptr<Association> accept(std::unique_ptr<Transport> transport, const AeConfig &config,
                                                const AcceptHook &hook = {});
+    /// The same when the caller has read the peer's first PDU itself (a server reads the requests
+    /// of many connections on one thread): `first_pdu` is that whole PDU, header included. A PDU
+    /// that is not an A-ASSOCIATE-RQ is answered as accept() would (A-ABORT, or close).
+    static std::unique_ptr<Association> accept(std::unique_ptr<Transport> transport, std::vector<uint8_t> first_pdu,
+                                               const AeConfig &config, const AcceptHook &hook = {});
+    /// An acceptor's timer for the whole A-ASSOCIATE-RQ: the shorter of request_ms and artim_ms
+    /// (those above 0), 0 = none.
+    static int request_timeout_ms(const AeConfig &config) noexcept;
+    /// Largest A-ASSOCIATE-RQ accepted: 128 contexts of 64 transfer syntaxes with their items fit.
+    static constexpr size_t kMaxAssociateRq = 1u << 20;
 
     /// Aborts (A-ABORT) if still established: an association dropped without release is an error.
     ~Association();
@@ -125,6 +136,8 @@ private:
     /// Reads one PDU into rbuf_ (header included); false when the transport closed.
     bool read_pdu(int timeout_ms, size_t max_length);
     [[noreturn]] void protocol_abort(uint8_t reason, const std::string &why);
+    /// AE-6 onwards on the A-ASSOCIATE-RQ in rbuf_ (Sta2).
+    void on_request(const AcceptHook &hook);
     [[noreturn]] void on_foreign_pdu(int timeout_ms);
     /// Next PDV of an incoming message, reading P-DATA-TF PDUs as needed. nullopt = released.
     std::optional<PdvView> next_pdv(int timeout_ms);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -200,7 +201,16 @@ struct ServiceHandlers {
 /// Runs one accepted association until it is released or fails: reads commands and dispatches them.
 void serve_association(Association &assoc, ServiceHandlers &handlers);
 
-/// A DICOM server: a listener and a bounded pool of workers, one association each.
+/// A DICOM server: a listener thread and a bounded pool of workers, one association each.
+///
+/// The listener thread reads every connection's A-ASSOCIATE-RQ itself (poll), within
+/// Association::request_timeout_ms (5 s by default), holding at most `max_pending` such connections
+/// (`max_pending_per_address` from one IP; past either, the one waiting longest is closed). A
+/// worker — an association slot — is taken only once a whole request has arrived; past
+/// `max_associations` (or `max_associations_per_address`) the request is rejected at once
+/// (A-ASSOCIATE-RJ transient, local-limit-exceeded). An association with no request for
+/// `timeouts.idle_ms` is aborted. No thread is started per connection; memory freed by ended
+/// associations is given back to the system when the server falls idle.
 class Server {
 public:
     Server(AeConfig config, ServiceHandlers handlers);
@@ -221,10 +231,22 @@ public:
 
     unsigned active_associations() const noexcept { return active_.load(); }
     uint64_t associations_served() const noexcept { return served_.load(); }
+    /// Connections whose A-ASSOCIATE-RQ is still awaited.
+    unsigned pending_connections() const noexcept { return pending_.load(); }
 
 private:
+    /// A connection whose A-ASSOCIATE-RQ has arrived whole, waiting for a worker.
+    struct Admitted {
+        std::unique_ptr<Transport> transport;
+        std::vector<uint8_t> request;
+        std::string address;
+    };
     void accept_loop();
     void worker_loop();
+    /// On the listener thread: a whole first PDU from a connection; queues it for a worker, or
+    /// answers it there (a rejection, an A-ABORT) without blocking.
+    void admit(std::unique_ptr<Transport> t, std::vector<uint8_t> pdu, const std::string &address);
+    void maybe_trim();
 
     AeConfig config_;
     ServiceHandlers handlers_;
@@ -234,11 +256,14 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;       // workers: a connection is queued, or stopping
     std::condition_variable stop_cv_;  // wait(): stopping
-    std::deque<std::unique_ptr<Transport>> queue_;
+    std::deque<Admitted> queue_;
     std::vector<Association *> running_;  // guarded by mu_, for interrupt() on stop
+    std::map<std::string, unsigned> per_address_;  // queued and running associations by address, guarded by mu_
     bool stopping_ = false;
-    unsigned rejecting_ = 0;  // detached threads answering over-limit requests, guarded by mu_
     std::atomic<unsigned> active_{0};
+    std::atomic<unsigned> pending_{0};
+    std::atomic<bool> trim_due_{false};
+    std::chrono::steady_clock::time_point last_trim_{};
     std::atomic<uint64_t> served_{0};
     std::atomic<bool> stop_requested_{false};
 };

@@ -28,6 +28,11 @@ public:
     virtual void interrupt() noexcept {}
     /// "host:port" of the peer, for logs.
     virtual std::string peer() const = 0;
+    /// The peer's address alone ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4), for
+    /// per-address limits.
+    virtual std::string peer_address() const;
+    /// The descriptor to poll for readability, or -1 (then read_some is the only way to wait).
+    virtual int native_handle() const noexcept { return -1; }
 };
 
 /// Opens a TCP connection (IPv4 or IPv6, whatever `host` resolves to first that answers) with
@@ -49,6 +54,10 @@ public:
     std::unique_ptr<Transport> accept(int timeout_ms);
     /// Stops accepting; a thread blocked in accept() returns nullptr. Thread-safe.
     void close() noexcept;
+    /// For a caller that polls other descriptors too: the listening socket (readable: accept(1)
+    /// returns a connection at once) and the descriptor that becomes readable on close().
+    int native_handle() const noexcept { return fd_; }
+    int close_handle() const noexcept { return wake_[0]; }
 
 private:
     int fd_ = -1;
