@@ -166,6 +166,12 @@ public:
         server_->set_storage_folder(folder, fsync);
         has_storage_folder_ = true;
     }
+    /// Refuses (0xA700, with an Error Comment) a dataset over `max_dataset_size` bytes, or one that
+    /// would leave less than `min_free_space` bytes free on the storage folder's file system; 0 = no
+    /// limit. After set_storage_folder(), before start().
+    void set_storage_limits(uint64_t max_dataset_size, uint64_t min_free_space = 0) {
+        server_->set_storage_limits(max_dataset_size, min_free_space);
+    }
     /// Binds `address` ("" = every address) and `port` (0 = a free one) and serves in the background.
     void start(const std::string &address = "", uint16_t port = 0) { server_->start(address, port); }
     /// The port listened on (after start()).

@@ -390,6 +390,29 @@ class BindingTest {
     }
   }
 
+  @Test
+  void storageFolderWithASizeLimit() throws Exception {
+    // The dataset is refused before any handler sees it, and no file stays.
+    TestHandler handler = new TestHandler();
+    Path folder = Files.createDirectories(Paths.get(work, "limited"));
+    try (AE ae = new AE("DKLIMIT_JAVA")) {
+      ae.addVerification();
+      ae.addAllStorage();
+      try (Server server = new Server(ae, handler)) {
+        server.setStorageFolder(folder.toString(), false);
+        server.setStorageLimits(64);
+        server.start("127.0.0.1", 0);
+        Run r = tool("storescu", "-v", "-aet", "STORER", "-aec", "DKLIMIT_JAVA", "127.0.0.1",
+                     Integer.toString(server.port()), path);
+        assertTrue(r.out.matches("(?is).*(0xa700|out ?of ?resources).*"), r.out);
+        assertEquals(List.of(), handler.stored);
+        try (Stream<Path> s = Files.list(folder)) {
+          assertEquals(0, s.count());
+        }
+      }
+    }
+  }
+
   // -- SCU Q/R against DCMTK's dcmqrscp; our Server as the C-MOVE destination ---------------------
 
   static Dataset query(String level, String... keys) throws DicomException {

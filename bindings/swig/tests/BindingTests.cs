@@ -377,6 +377,23 @@ static class BindingTests {
       server.Stop(5000);
     }
     GC.KeepAlive(handler);
+
+    // A storage folder with a size limit: the dataset is refused before any handler sees it, no file stays.
+    string folder = Path.Combine(work, "limited");
+    Directory.CreateDirectory(folder);
+    var limited = new TestHandler();
+    using (AE ae = new AE("DKLIMIT_CS"))
+    using (Server server = new Server(Configure(ae, StudyRootFind), limited)) {
+      server.SetStorageFolder(folder, false);
+      server.SetStorageLimits(64);
+      server.Start("127.0.0.1", 0);
+      string output;
+      int code = Tool(out output, "storescu", "-v", "-aet", "STORER", "-aec", "DKLIMIT_CS", "127.0.0.1", server.Port().ToString(), path);
+      Check(System.Text.RegularExpressions.Regex.IsMatch(output, "(?i)0xa700|Out ?of ?Resources"),
+            "storescu reports 0xA700 for a dataset over the limit (exit " + code + "): " + output);
+      Equal(0, limited.Stored.Count, "OnStore calls for a refused dataset");
+      Equal(0, Directory.GetFiles(folder).Length, "files left in the limited folder");
+    }
   }
 
   static AE Configure(AE ae, string findClass) {
