@@ -89,7 +89,8 @@ std::pair<py::array, std::string> decode_frames(const PyDataset &s, const dk::Pi
         throw dk::UnsupportedError(DK_EUNSUPPORTED, "compressed 1-bit pixel data cannot be decoded");
     py::array out(sample_dtype(p), array_shape(p, with_frames));
     auto *dst = static_cast<uint8_t *>(out.mutable_data());
-    const size_t frame = size_t(p.frame_size);
+    // A decoded frame: every pixel with all its samples (native YBR_FULL_422 stores fewer).
+    const size_t frame = size_t(p.rows) * p.columns * p.samples_per_pixel * (p.bits_allocated / 8);
     std::string photometric = p.photometric_interpretation;
     {
         py::gil_scoped_release nogil;
@@ -108,6 +109,9 @@ py::array pixel_array(py::object obj) {
     Lock l(s);
     const dk::PixelInfo p = dk::pixel_info(s.ds);
     if (p.encapsulated) return decode_frames(s, p, 0, p.number_of_frames, p.number_of_frames > 1).first;
+    // Native YBR_FULL_422 (Y1 Y2 Cb Cr) is upsampled to YBR_FULL, as pydicom's pixel_array does.
+    if (p.samples_per_pixel == 3 && std::string(p.photometric_interpretation) == "YBR_FULL_422" && p.bits_allocated % 8 == 0)
+        return decode_frames(s, p, 0, p.number_of_frames, p.number_of_frames > 1).first;
     // A view of the file's memory when the dataset was read; else (pixel data set in code, or
     // byte-swapped from big endian) a copy that the array owns, so no array can outlive its pixels.
     py::object base = obj;

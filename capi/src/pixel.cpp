@@ -229,7 +229,7 @@ dk_result dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info) {
         info->planar_configuration = p.planar_configuration;
         info->pixel_data_tag = px.tag.value;
         info->number_of_frames = p.frames;
-        info->frame_size = p.frame_bytes();
+        info->frame_size = px.is_encapsulated() ? p.frame_bytes() : (p.native_frame_bits() + 7) / 8;
         info->encapsulated = px.is_encapsulated() ? 1 : 0;
         const size_t n = std::min(p.photometric_interpretation.size(), sizeof info->photometric_interpretation - 1);
         std::memcpy(info->photometric_interpretation, p.photometric_interpretation.data(), n);
@@ -264,8 +264,11 @@ dk_result dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *bu
         const Element &px = require_pixels(d);
         const dcmkit::PixelInfo p = layout(d, px);
         std::string pi;
+        // Compressed data, planar native colour to interleave, and native YBR_FULL_422 to upsample
+        // (to YBR_FULL, PixelInfo::native_subsampled) go through the core's decode_frame.
         if (px.is_encapsulated() || (p.samples_per_pixel > 1 && p.planar_configuration == 1 && p.bits_allocated % 8 == 0 &&
-                                     px.tag == tags::PixelData)) {
+                                     px.tag == tags::PixelData) ||
+            (p.native_subsampled() && px.tag == tags::PixelData)) {
             pi = decode_into(ds, d, px, index, buf, size);
         } else {  // already interleaved (or 1-bit, or float): as stored
             copy_native_frame(d, px, index, buf, size);
@@ -291,13 +294,13 @@ dk_result dk_dataset_pixel_data_view(const dk_dataset *ds, const void **data, si
         }
         const dcmkit::PixelInfo p = layout(d, px);
         const uint64_t have = px.value.size();
-        const uint64_t bits = p.frame_bits();
+        const uint64_t bits = p.native_frame_bits();  // as stored: YBR_FULL_422 holds 2 samples a pixel
         // frames × bits / 8 without overflow: compare by division first.
         uint64_t needed = 0;
         if (bits != 0) {
             if (p.frames > (have * 8) / bits)
                 fail(DK_ETRUNCATED, "pixel data holds " + std::to_string(have) + " bytes, too few for " +
-                                        std::to_string(p.frames) + " frames of " + std::to_string(p.frame_bytes()) +
+                                        std::to_string(p.frames) + " frames of " + std::to_string((bits + 7) / 8) +
                                         " bytes");
             needed = (p.frames * bits + 7) / 8;
         }

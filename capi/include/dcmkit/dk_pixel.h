@@ -27,7 +27,9 @@ typedef struct dk_pixel_info {
                                         Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009) */
     uint64_t number_of_frames;     /**< (0028,0008), else 1 */
     uint64_t frame_size;           /**< bytes of one native frame, as dk_dataset_read_frame gives it:
-                                        rows × columns × samples × bits_allocated / 8, rounded up */
+                                        rows × columns × samples × bits_allocated / 8, rounded up
+                                        (native YBR_FULL_422 stores 2 samples a pixel: rows ×
+                                        columns × 2 × bits_allocated / 8; it decodes to 3) */
     int encapsulated;              /**< 1 when the pixel data is compressed (encapsulated), else 0 */
     char photometric_interpretation[20]; /**< (0028,0004) NUL-terminated ("MONOCHROME2", "RGB"…;
                                               "" when absent; a CS value has at most 16 characters,
@@ -87,8 +89,10 @@ DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const dk_dataset *ds, const void
  *  always interleaved: colour samples come pixel by pixel (R G B R G B…) for native pixel data of
  *  planar configuration 1 too, and `photometric` (when not NULL) receives the Photometric
  *  Interpretation of the result, NUL-terminated: the dataset's, or what decoding made of it ("RGB"
- *  for JPEG Baseline YBR_FULL_422). Native 1-bit and float data are copied as dk_dataset_read_frame
- *  copies them. The same size protocol and errors as dk_dataset_read_frame. */
+ *  for JPEG Baseline YBR_FULL_422). Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr for each
+ *  two pixels) is upsampled to "YBR_FULL", Y Cb Cr for every pixel (rows × columns × 3 samples,
+ *  3/2 of frame_size), as pydicom's pixel_array does. Native 1-bit and float data are copied as
+ *  dk_dataset_read_frame copies them. The same size protocol and errors as dk_dataset_read_frame. */
 DK_EXTERN(dk_result) dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size,
                                              char photometric[20]);
 
