@@ -61,8 +61,9 @@ DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *coun
  *  read in (dk_codec_support): the frame is then what an Explicit VR Little Endian file would hold,
  *  except that colour samples are always interleaved (as with planar configuration 0, whatever
  *  the dataset's says) and that the Photometric Interpretation may differ from the dataset's (JPEG
- *  Baseline YBR_FULL_422 decodes to RGB): dk_dataset_decode_frame tells which. Decoders other than
- *  RLE's keep bits_stored bits per sample and sign-extend signed samples.
+ *  Baseline YBR_FULL_422 decodes to RGB): dk_dataset_decode_frame tells which. Decoders keep
+ *  bits_stored bits per sample, read as pixel_representation says whatever sign the codestream
+ *  declares: sign-extended when 1, the bits above cleared when 0.
  *  Errors: DK_ENOTFOUND without pixel data; DK_EINVAL when `index` is not below the frame count;
  *  DK_ETRUNCATED when the pixel data is shorter than the frames it must hold; for compressed data,
  *  DK_EUNSUPPORTED when this build has no codec for its transfer syntax (naming it) or the dataset

@@ -248,7 +248,10 @@ public:
             if (p_ >= end_) fail(who_, Errc::truncated, "data ends inside a marker", p_ - begin_);
             const uint8_t m = *p_++;
             const int64_t at = p_ - 2 - begin_;
-            if (m == kEOI) return false;
+            if (m == kEOI) {
+                eoi_ = true;
+                return false;
+            }
             if (m == 0x01 || (m >= kRST0 && m <= kRST7)) continue;
             if (end_ - p_ < 2) fail(who_, Errc::truncated, "data ends inside a marker segment", at);
             const uint32_t len = u16(p_);
@@ -260,6 +263,8 @@ public:
         }
     }
 
+    /// Whether next() stopped at an EOI marker (rather than at the end of the data).
+    bool saw_eoi() const { return eoi_; }
     const uint8_t *begin() const { return begin_; }
     const uint8_t *end() const { return end_; }
     /// Where the entropy-coded data after an SOS segment starts.
@@ -270,6 +275,7 @@ public:
 private:
     const char *who_;
     const uint8_t *begin_, *p_, *end_;
+    bool eoi_ = false;
 };
 
 /// A frame component as the frame header gives it (B.2.2).

@@ -232,6 +232,20 @@ void transcode(DicomFile &file, std::string_view target_uid, const TranscodeOpti
         }
     });
 
+    // Warnings of the decoders, each distinct one once, with the first frame that had it.
+    if (options.warning) {
+        std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> seen;  // text, (first frame, count)
+        for (uint64_t i = 0; i < frames; ++i)
+            for (const std::string &w : decoded_layout[i].warnings) {
+                auto it = std::find_if(seen.begin(), seen.end(), [&](const auto &s) { return s.first == w; });
+                if (it == seen.end()) seen.push_back({w, {i, 1}});
+                else ++it->second.second;
+            }
+        for (const auto &[text, where] : seen)
+            options.warning(frame_prefix(where.first) + text +
+                            (where.second > 1 ? " (and " + std::to_string(where.second - 1) + " more frames)" : ""));
+    }
+
     // Every check passed: now change the file.
     Dataset &ds = file.dataset;
     std::string photometric = native.photometric_interpretation;
