@@ -9,6 +9,7 @@
 //    to GDCM's samples, with a warning. A predictor (Ss) of 0 or 8 both refuse: so do we.
 //  - The EOI marker missing: both peers refuse; every scan is there, so we decode (to what the
 //    peers make of the intact stream) with a warning. Bytes after EOI: all decode, no warning.
+//    Stray bytes before EOI: dcmdjpeg warns and decodes; so do we.
 // Skipped without the tools.
 #include <gtest/gtest.h>
 
@@ -162,12 +163,14 @@ TEST(JpegLeniency, MissingEoiAndBytesAfterIt) {
         const std::string what = src.spec.name + " " + src.option;
         const std::string in = compressed(tmp, src.spec, src.option);
         const Frames golden = dk_test::decompressed_by({"dcmdjpeg"}, in, tmp / "intact.dcm");
+        std::vector<std::string> warnings;
+        Frames got;
+        ASSERT_NO_THROW(got = ours(in, warnings)) << what;
+        EXPECT_TRUE(warnings.empty()) << what << ": " << warnings[0];  // a clean stream: no warning
         // Bytes after EOI: every decoder stops at EOI.
         const std::string trailing = tmp / "trailing.dcm";
         altered(in, trailing, [](std::vector<uint8_t> &b) { b.insert(b.end(), {'J', 'U', 'N', 'K', 0, 0xFF}); });
         ASSERT_TRUE(peer_decodes({"dcmdjpeg"}, trailing, tmp / "dd.dcm")) << what;
-        std::vector<std::string> warnings;
-        Frames got;
         ASSERT_NO_THROW(got = ours(trailing, warnings)) << what;
         EXPECT_LE(dk_test::max_abs_diff(got, golden), 1) << what;
         EXPECT_GE(dk_test::max_abs_diff(got, golden), 0) << what;
@@ -180,6 +183,25 @@ TEST(JpegLeniency, MissingEoiAndBytesAfterIt) {
         EXPECT_GE(dk_test::max_abs_diff(got, golden), 0) << what;
         ASSERT_EQ(warnings.size(), 1u) << what;
         EXPECT_NE(warnings[0].find("no EOI marker"), std::string::npos) << warnings[0];
+        if (src.option == "+el") continue;  // stray bytes in a lossless stream: both peers refuse
+        // Stray bytes between the coded data and EOI: dcmdjpeg says "Corrupt JPEG data: N extraneous
+        // bytes before marker 0xd9" and decodes. Our 12-bit decoder says so too; libjpeg-turbo (8-bit)
+        // reads them ahead as coded data and does not notice.
+        const std::string junk = tmp / "junk.dcm";
+        altered(in, junk, [](std::vector<uint8_t> &b) {
+            size_t at = b.size() - 2;
+            while (at > 0 && b[at - 1] == 0xFF) --at;  // before any fill bytes ahead of EOI (B.1.1.2)
+            b.insert(b.begin() + std::ptrdiff_t(at), {0x12, 0x34, 0x56, 0x78});
+        });
+        const ProcResult d = dk_test::run({"dcmdjpeg", junk, tmp / "dd.dcm"});
+        ASSERT_EQ(d.status, 0) << what << ": " << d.all();
+        EXPECT_NE(d.all().find("extraneous bytes before marker"), std::string::npos) << d.all();
+        ASSERT_NO_THROW(got = ours(junk, warnings)) << what;
+        EXPECT_LE(dk_test::max_abs_diff(got, dk_test::native_samples(read_file(tmp / "dd.dcm"))), 1) << what;
+        if (src.spec.bits_stored == 12) {
+            ASSERT_EQ(warnings.size(), 1u) << what;
+            EXPECT_EQ(warnings[0], "JPEG DCT: corrupt JPEG data: 4 extraneous bytes before marker 0xFFD9");
+        }
     }
 }
 

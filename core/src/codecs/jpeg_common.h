@@ -143,6 +143,16 @@ public:
         p_ += 2;
     }
 
+    /// Bytes between the last coded bits the decoder used and scan_end(), fill bytes (0xFF, B.1.1.2)
+    /// before the marker not counted: stray data libjpeg reports as "N extraneous bytes before
+    /// marker". A stuffed 0xFF00 still in the buffer can make this one short, never too high.
+    size_t extraneous_bytes() const {
+        const uint8_t *used = p_ - (bits_ > padded_ ? (bits_ - padded_) / 8 : 0);
+        const uint8_t *e = scan_end();
+        while (e > used && e[-1] == 0xFF) --e;
+        return e > used ? size_t(e - used) : 0;
+    }
+
     /// Where parsing resumes after the scan: the first marker that is not RSTn at or after the
     /// bytes read so far.
     const uint8_t *scan_end() const {

@@ -188,9 +188,9 @@ void decode_block(BitReader &br, const ScanComponent &sc, int16_t *coef) {
 }
 
 /// Decodes the entropy-coded data of one scan (F.2.2, A.2.2 / A.2.3 for the MCU order) and returns
-/// where it ends.
+/// where it ends; `extraneous` gets the count of stray bytes between the data and that marker.
 const uint8_t *decode_scan(const Frame &frame, std::vector<ScanComponent> &scomps, uint32_t restart_interval,
-                           const uint8_t *begin, const uint8_t *p, const uint8_t *end) {
+                           const uint8_t *begin, const uint8_t *p, const uint8_t *end, size_t &extraneous) {
     BitReader br(begin, p, end);
     const Idct idct(frame.precision);
     int16_t coef[64];
@@ -219,6 +219,7 @@ const uint8_t *decode_scan(const Frame &frame, std::vector<ScanComponent> &scomp
     }
     if (br.overrun()) fail(Errc::truncated, "entropy-coded data ends before the last block", br.offset());
     for (auto &sc : scomps) sc.comp->decoded = true;
+    extraneous = br.extraneous_bytes();
     return br.scan_end();
 }
 
@@ -381,7 +382,16 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
                 warnings.push_back(std::string(kWho) + ": invalid SOS parameters for sequential JPEG (Ss " + std::to_string(ss) +
                                    ", Se " + std::to_string(se) + ", Ah " + std::to_string(ah) + ", Al " +
                                    std::to_string(al) + "): decoded as a sequential scan");
-            markers.resume(decode_scan(frame, scomps, restart_interval, markers.begin(), markers.pos(), markers.end()));
+            size_t extraneous = 0;
+            const uint8_t *next =
+                decode_scan(frame, scomps, restart_interval, markers.begin(), markers.pos(), markers.end(), extraneous);
+            // Stray bytes after the coded data: libjpeg (JWRN_EXTRANEOUS_DATA), dcmdjpeg and gdcmconv
+            // warn and go on to the marker; so do we.
+            if (extraneous)
+                warnings.push_back(std::string(kWho) + ": corrupt JPEG data: " + std::to_string(extraneous) +
+                                   " extraneous bytes before marker " +
+                                   (next + 1 < markers.end() ? hex_marker(next[1]) : std::string("(end of data)")));
+            markers.resume(next);
         } else if (m < 0xC0) {
             fail(Errc::malformed, "invalid marker " + hex_marker(m), at);
         }
