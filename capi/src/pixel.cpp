@@ -100,6 +100,13 @@ void copy_native_frame(const Dataset &d, const Element &px, uint64_t index, void
     *size = needed;
 }
 
+/// dk_last_warnings(): what the decoders of this thread's last pixel call tolerated.
+thread_local std::string t_warnings;
+
+void add_warning(uint64_t frame, const std::string &w) {
+    t_warnings += "frame " + std::to_string(frame) + ": " + w + "\n";
+}
+
 /// Decodes frame `index` through the core (compressed data, or native data to re-interleave).
 /// Returns the Photometric Interpretation of the result.
 std::string decode_into(const dk_dataset *h, const Dataset &d, const Element &px, uint64_t index, void *buf,
@@ -111,6 +118,7 @@ std::string decode_into(const dk_dataset *h, const Dataset &d, const Element &px
     check_buffer(buf, size, p.frame_bytes(), "frame " + std::to_string(index));
     dcmkit::FrameLayout fl;
     const std::vector<uint8_t> frame = dcmkit::decode_frame(d, syntax, index, &fl);
+    for (const std::string &w : fl.warnings) add_warning(index, w);
     if (frame.size() > *size)  // cannot happen: decode_frame gives frame_bytes()
         fail(DK_EINTERNAL, "internal error: a decoded frame of " + std::to_string(frame.size()) + " bytes");
     if (!frame.empty()) std::memcpy(buf, frame.data(), frame.size());
@@ -245,7 +253,10 @@ dk_result dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count) {
     });
 }
 
+const char *dk_last_warnings(void) { return t_warnings.c_str(); }
+
 dk_result dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size) {
+    t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(size, "size");
@@ -257,6 +268,7 @@ dk_result dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf,
 }
 
 dk_result dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size, char photometric[20]) {
+    t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(size, "size");
@@ -356,6 +368,7 @@ dk_result dk_transcode_options_init(dk_transcode_options *opts, uint32_t version
 }
 
 dk_result dk_dataset_transcode(dk_dataset *ds, const char *transfer_syntax, const dk_transcode_options *opts) {
+    t_warnings.clear();
     return dk::guard([&] {
         Dataset &d = dk::resolve_dataset(ds);
         if (!ds->path.empty()) fail(DK_EINVAL, "dk_dataset_transcode needs a top-level dataset, not an item handle");
@@ -363,7 +376,8 @@ dk_result dk_dataset_transcode(dk_dataset *ds, const char *transfer_syntax, cons
         const dcmkit::TransferSyntax to = dcmkit::TransferSyntax::parse(transfer_syntax);  // DK_EINVAL when unknown
         dk::Root &root = *ds->root;
         const Element *px = d.find(tags::PixelData);
-        const dcmkit::TranscodeOptions options = transcode_options(opts, px ? dcmkit::frame_count(d) : 0);
+        dcmkit::TranscodeOptions options = transcode_options(opts, px ? dcmkit::frame_count(d) : 0);
+        options.warning = [](const std::string &w) { t_warnings += w + "\n"; };  // "frame N: …" already
         if (to.encapsulated && !px && (d.find(tags::FloatPixelData) || d.find(tags::DoubleFloatPixelData)))
             fail(DK_EUNSUPPORTED, "Float Pixel Data and Double Float Pixel Data have no compressed transfer syntax");
         // The syntax the pixels are in now, for the core: compressed ones as read; native pixel
@@ -412,6 +426,7 @@ dk_result dk_render_options_init(dk_render_options *opts, uint32_t version) {
 
 dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk_render_options *opts, void *buf,
                                   size_t *size, uint32_t *width, uint32_t *height, uint32_t *channels) {
+    t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(size, "size");
@@ -434,6 +449,7 @@ dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk
             check_buffer(buf, size, needed, "a rendered frame");
         }
         const dcmkit::Image8 img = render(ds, index, ro);
+        for (const std::string &w : img.warnings) add_warning(index, w);
         report(img.width, img.height, img.channels);
         check_buffer(buf, size, img.pixels.size(), "the rendered frame");
         if (!img.pixels.empty()) std::memcpy(buf, img.pixels.data(), img.pixels.size());
@@ -442,11 +458,14 @@ dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk
 }
 
 dk_result dk_dataset_export_png(const dk_dataset *ds, uint64_t index, const dk_render_options *opts, const char *path) {
+    t_warnings.clear();
     return dk::guard([&] {
         dk::resolve_dataset(ds);
         need(path, "path");
         const dcmkit::RenderOptions ro = render_options(opts);
-        dcmkit::write_png(path, render(ds, index, ro));
+        const dcmkit::Image8 img = render(ds, index, ro);
+        for (const std::string &w : img.warnings) add_warning(index, w);
+        dcmkit::write_png(path, img);
     });
 }
 

@@ -40,6 +40,7 @@ from functools import lru_cache as _lru_cache
 
 from . import _dcmkit
 from ._dcmkit import (  # noqa: F401  (re-exported)
+    DecodeWarning,
     DicomError,
     InvalidArgumentError,
     IoError,
@@ -58,6 +59,7 @@ from ._dcmkit import (  # noqa: F401  (re-exported)
 )
 
 __all__ = [
+    "DecodeWarning",
     "Dataset", "DataElement", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
     "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version", "codec_support",
     "CodecSupport",

@@ -874,6 +874,10 @@ inline size_t decode_frame_into(const Dataset &ds, uint64_t index, void *buf, si
     return size;
 }
 
+/// What the decoders tolerated in this thread's last frame, transcode or render call
+/// (dk_last_warnings): "frame N: …" lines, each ending in '\n'; empty when nothing.
+inline std::string last_warnings() { return dk_last_warnings(); }
+
 /// Decodes frame `index` (dk_dataset_decode_frame): always interleaved, with the photometric
 /// interpretation of the result.
 inline DecodedFrame decode_frame(const Dataset &ds, uint64_t index) {

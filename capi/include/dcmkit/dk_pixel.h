@@ -46,6 +46,16 @@ typedef struct dk_pixel_info {
  *  (compressed) data too: `frame_size` is then the size a frame decodes to. */
 DK_EXTERN(dk_result) dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info);
 
+/** What the decoders tolerated during this thread's last call of dk_dataset_read_frame,
+ *  dk_dataset_decode_frame, dk_dataset_transcode, dk_dataset_render_frame or dk_dataset_export_png
+ *  (each call starts it afresh): one line per warning, "frame N: " first, '\n' after each, e.g.
+ *  "frame 0: JPEG: Invalid SOS parameters for sequential JPEG (Ss 0, Se 0, Ah 0, Al 0): decoded as a
+ *  sequential scan\n". Such bitstreams (out-of-spec scan headers, a missing EOI marker, stray bytes
+ *  before a marker) are decoded as libjpeg, DCMTK and GDCM decode them, with their warning; the
+ *  call still returns DK_OK. "" when there was nothing to say. Never NULL; owned by the library,
+ *  valid until this thread's next call of one of those functions. */
+DK_EXTERN(const char *) dk_last_warnings(void);
+
 /** Number of frames: Number of Frames (0028,0008), else 1 when the dataset has pixel data, else 0
  *  (a dataset without pixel data is not an error here). */
 DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count);
