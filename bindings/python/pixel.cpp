@@ -83,19 +83,38 @@ std::vector<py::ssize_t> array_shape(const dk::PixelInfo &p, bool with_frames) {
 
 /// Decodes frames [first, first + count) into a new array (interleaved samples), with the GIL
 /// released while decoding. Returns the array and the photometric interpretation of the result.
+/// dcmkit.DecodeWarning (a UserWarning): what the decoders tolerated (dk_last_warnings).
+PyObject *g_decode_warning = nullptr;
+
+/// Issues each line of `text` (dk_last_warnings' format) as a DecodeWarning; the GIL must be held.
+void warn_decoded(const std::string &text) {
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        const std::string line = text.substr(at, nl - at);
+        at = nl + 1;
+        if (!line.empty() && PyErr_WarnEx(g_decode_warning, line.c_str(), 2) < 0) throw py::error_already_set();
+    }
+}
+
 std::pair<py::array, std::string> decode_frames(const PyDataset &s, const dk::PixelInfo &p, uint64_t first,
                                                 uint64_t count, bool with_frames) {
     if (p.bits_allocated % 8)
         throw dk::UnsupportedError(DK_EUNSUPPORTED, "compressed 1-bit pixel data cannot be decoded");
     py::array out(sample_dtype(p), array_shape(p, with_frames));
     auto *dst = static_cast<uint8_t *>(out.mutable_data());
-    const size_t frame = size_t(p.frame_size);
-    std::string photometric = p.photometric_interpretation;
+    // A decoded frame: every pixel with all its samples (native YBR_FULL_422 stores fewer).
+    const size_t frame = size_t(p.rows) * p.columns * p.samples_per_pixel * (p.bits_allocated / 8);
+    std::string photometric = p.photometric_interpretation, warnings;
     {
         py::gil_scoped_release nogil;
-        for (uint64_t f = 0; f < count; ++f)
+        for (uint64_t f = 0; f < count; ++f) {
             dk::decode_frame_into(s.ds, first + f, dst + size_t(f) * frame, frame, &photometric);
+            warnings += dk::last_warnings();
+        }
     }
+    warn_decoded(warnings);
     return {std::move(out), photometric};
 }
 
@@ -108,6 +127,9 @@ py::array pixel_array(py::object obj) {
     Lock l(s);
     const dk::PixelInfo p = dk::pixel_info(s.ds);
     if (p.encapsulated) return decode_frames(s, p, 0, p.number_of_frames, p.number_of_frames > 1).first;
+    // Native YBR_FULL_422 (Y1 Y2 Cb Cr) is upsampled to YBR_FULL, as pydicom's pixel_array does.
+    if (p.samples_per_pixel == 3 && std::string(p.photometric_interpretation) == "YBR_FULL_422" && p.bits_allocated % 8 == 0)
+        return decode_frames(s, p, 0, p.number_of_frames, p.number_of_frames > 1).first;
     // A view of the file's memory when the dataset was read; else (pixel data set in code, or
     // byte-swapped from big endian) a copy that the array owns, so no array can outlive its pixels.
     py::object base = obj;
@@ -214,6 +236,13 @@ dk::RenderOptions render_options(std::optional<std::pair<double, double>> window
 
 void register_pixel(py::module_ &m) {
     using namespace pybind11::literals;
+    g_decode_warning = PyErr_NewExceptionWithDoc(
+        "dcmkit.DecodeWarning",
+        "A bitstream decoded as libjpeg, DCMTK and GDCM decode it, with their warning (an out-of-spec JPEG "
+        "scan header, a missing EOI marker, stray bytes before a marker).",
+        PyExc_UserWarning, nullptr);
+    if (!g_decode_warning) throw py::error_already_set();
+    m.attr("DecodeWarning") = py::handle(g_decode_warning);
     m.def("pixel_info", [](const PyDataset &s) {
         Lock l(s);
         return info_dict(dk::pixel_info(s.ds));
@@ -224,11 +253,14 @@ void register_pixel(py::module_ &m) {
     }, "dataset"_a, "Number of Frames, else 1 with pixel data, else 0.");
     m.def("read_frame", [](const PyDataset &s, uint64_t index) {
         std::vector<uint8_t> b;
+        std::string warnings;
         {
             Lock l(s);
             py::gil_scoped_release nogil;
             b = dk::read_frame(s.ds, index);
+            warnings = dk::last_warnings();
         }
+        warn_decoded(warnings);
         return py::bytes(reinterpret_cast<const char *>(b.data()), b.size());
     }, "dataset"_a, "index"_a,
        "Frame `index`: native data as stored (little endian; 1-bit data packed), compressed data decoded "
@@ -266,9 +298,14 @@ void register_pixel(py::module_ &m) {
                           bool extended_offset_table, bool keep_uid, uint32_t threads) {
         const dk::TranscodeOptions o = transcode_options(quality, ratio, near, predictor, lossy_to_lossless,
                                                          extended_offset_table, keep_uid, threads);
-        Lock l(s);
-        py::gil_scoped_release nogil;
-        dk::transcode(s.ds, ts, o);
+        std::string warnings;
+        {
+            Lock l(s);
+            py::gil_scoped_release nogil;
+            dk::transcode(s.ds, ts, o);
+            warnings = dk::last_warnings();
+        }
+        warn_decoded(warnings);
     }, "dataset"_a, "transfer_syntax"_a, "quality"_a = std::nullopt, "ratio"_a = std::nullopt, "near"_a = std::nullopt,
        "predictor"_a = std::nullopt, "lossy_to_lossless"_a = false, "extended_offset_table"_a = false,
        "keep_uid"_a = false, "threads"_a = 0,
@@ -277,11 +314,14 @@ void register_pixel(py::module_ &m) {
                        uint32_t voi_index, bool min_max) {
         const dk::RenderOptions o = render_options(window, voi_index, min_max);
         dk::Image8 img;
+        std::string warnings;
         {
             Lock l(s);
             py::gil_scoped_release nogil;
             img = dk::render_frame(s.ds, index, o);
+            warnings = dk::last_warnings();
         }
+        warn_decoded(warnings);
         std::vector<py::ssize_t> shape{py::ssize_t(img.height), py::ssize_t(img.width)};
         if (img.channels > 1) shape.push_back(py::ssize_t(img.channels));
         py::array_t<uint8_t> out(shape);
@@ -292,9 +332,14 @@ void register_pixel(py::module_ &m) {
     m.def("export_png", [](const PyDataset &s, const std::string &path, uint64_t index,
                            std::optional<std::pair<double, double>> window, uint32_t voi_index, bool min_max) {
         const dk::RenderOptions o = render_options(window, voi_index, min_max);
-        Lock l(s);
-        py::gil_scoped_release nogil;
-        dk::export_png(s.ds, path, index, o);
+        std::string warnings;
+        {
+            Lock l(s);
+            py::gil_scoped_release nogil;
+            dk::export_png(s.ds, path, index, o);
+            warnings = dk::last_warnings();
+        }
+        warn_decoded(warnings);
     }, "dataset"_a, "path"_a, "index"_a = 0, "window"_a = std::nullopt, "voi_index"_a = 0, "min_max"_a = false,
        "Renders frame `index` and writes it as a PNG file.");
 }

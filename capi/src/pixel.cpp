@@ -100,6 +100,13 @@ void copy_native_frame(const Dataset &d, const Element &px, uint64_t index, void
     *size = needed;
 }
 
+/// dk_last_warnings(): what the decoders of this thread's last pixel call tolerated.
+thread_local std::string t_warnings;
+
+void add_warning(uint64_t frame, const std::string &w) {
+    t_warnings += "frame " + std::to_string(frame) + ": " + w + "\n";
+}
+
 /// Decodes frame `index` through the core (compressed data, or native data to re-interleave).
 /// Returns the Photometric Interpretation of the result.
 std::string decode_into(const dk_dataset *h, const Dataset &d, const Element &px, uint64_t index, void *buf,
@@ -111,6 +118,7 @@ std::string decode_into(const dk_dataset *h, const Dataset &d, const Element &px
     check_buffer(buf, size, p.frame_bytes(), "frame " + std::to_string(index));
     dcmkit::FrameLayout fl;
     const std::vector<uint8_t> frame = dcmkit::decode_frame(d, syntax, index, &fl);
+    for (const std::string &w : fl.warnings) add_warning(index, w);
     if (frame.size() > *size)  // cannot happen: decode_frame gives frame_bytes()
         fail(DK_EINTERNAL, "internal error: a decoded frame of " + std::to_string(frame.size()) + " bytes");
     if (!frame.empty()) std::memcpy(buf, frame.data(), frame.size());
@@ -229,7 +237,7 @@ dk_result dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info) {
         info->planar_configuration = p.planar_configuration;
         info->pixel_data_tag = px.tag.value;
         info->number_of_frames = p.frames;
-        info->frame_size = p.frame_bytes();
+        info->frame_size = px.is_encapsulated() ? p.frame_bytes() : (p.native_frame_bits() + 7) / 8;
         info->encapsulated = px.is_encapsulated() ? 1 : 0;
         const size_t n = std::min(p.photometric_interpretation.size(), sizeof info->photometric_interpretation - 1);
         std::memcpy(info->photometric_interpretation, p.photometric_interpretation.data(), n);
@@ -245,7 +253,10 @@ dk_result dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count) {
     });
 }
 
+const char *dk_last_warnings(void) { return t_warnings.c_str(); }
+
 dk_result dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size) {
+    t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(size, "size");
@@ -257,6 +268,7 @@ dk_result dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf,
 }
 
 dk_result dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size, char photometric[20]) {
+    t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(size, "size");
@@ -264,8 +276,11 @@ dk_result dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *bu
         const Element &px = require_pixels(d);
         const dcmkit::PixelInfo p = layout(d, px);
         std::string pi;
+        // Compressed data, planar native colour to interleave, and native YBR_FULL_422 to upsample
+        // (to YBR_FULL, PixelInfo::native_subsampled) go through the core's decode_frame.
         if (px.is_encapsulated() || (p.samples_per_pixel > 1 && p.planar_configuration == 1 && p.bits_allocated % 8 == 0 &&
-                                     px.tag == tags::PixelData)) {
+                                     px.tag == tags::PixelData) ||
+            (p.native_subsampled() && px.tag == tags::PixelData)) {
             pi = decode_into(ds, d, px, index, buf, size);
         } else {  // already interleaved (or 1-bit, or float): as stored
             copy_native_frame(d, px, index, buf, size);
@@ -291,13 +306,13 @@ dk_result dk_dataset_pixel_data_view(const dk_dataset *ds, const void **data, si
         }
         const dcmkit::PixelInfo p = layout(d, px);
         const uint64_t have = px.value.size();
-        const uint64_t bits = p.frame_bits();
+        const uint64_t bits = p.native_frame_bits();  // as stored: YBR_FULL_422 holds 2 samples a pixel
         // frames × bits / 8 without overflow: compare by division first.
         uint64_t needed = 0;
         if (bits != 0) {
             if (p.frames > (have * 8) / bits)
                 fail(DK_ETRUNCATED, "pixel data holds " + std::to_string(have) + " bytes, too few for " +
-                                        std::to_string(p.frames) + " frames of " + std::to_string(p.frame_bytes()) +
+                                        std::to_string(p.frames) + " frames of " + std::to_string((bits + 7) / 8) +
                                         " bytes");
             needed = (p.frames * bits + 7) / 8;
         }
@@ -353,6 +368,7 @@ dk_result dk_transcode_options_init(dk_transcode_options *opts, uint32_t version
 }
 
 dk_result dk_dataset_transcode(dk_dataset *ds, const char *transfer_syntax, const dk_transcode_options *opts) {
+    t_warnings.clear();
     return dk::guard([&] {
         Dataset &d = dk::resolve_dataset(ds);
         if (!ds->path.empty()) fail(DK_EINVAL, "dk_dataset_transcode needs a top-level dataset, not an item handle");
@@ -360,7 +376,8 @@ dk_result dk_dataset_transcode(dk_dataset *ds, const char *transfer_syntax, cons
         const dcmkit::TransferSyntax to = dcmkit::TransferSyntax::parse(transfer_syntax);  // DK_EINVAL when unknown
         dk::Root &root = *ds->root;
         const Element *px = d.find(tags::PixelData);
-        const dcmkit::TranscodeOptions options = transcode_options(opts, px ? dcmkit::frame_count(d) : 0);
+        dcmkit::TranscodeOptions options = transcode_options(opts, px ? dcmkit::frame_count(d) : 0);
+        options.warning = [](const std::string &w) { t_warnings += w + "\n"; };  // "frame N: …" already
         if (to.encapsulated && !px && (d.find(tags::FloatPixelData) || d.find(tags::DoubleFloatPixelData)))
             fail(DK_EUNSUPPORTED, "Float Pixel Data and Double Float Pixel Data have no compressed transfer syntax");
         // The syntax the pixels are in now, for the core: compressed ones as read; native pixel
@@ -409,6 +426,7 @@ dk_result dk_render_options_init(dk_render_options *opts, uint32_t version) {
 
 dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk_render_options *opts, void *buf,
                                   size_t *size, uint32_t *width, uint32_t *height, uint32_t *channels) {
+    t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(size, "size");
@@ -431,6 +449,7 @@ dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk
             check_buffer(buf, size, needed, "a rendered frame");
         }
         const dcmkit::Image8 img = render(ds, index, ro);
+        for (const std::string &w : img.warnings) add_warning(index, w);
         report(img.width, img.height, img.channels);
         check_buffer(buf, size, img.pixels.size(), "the rendered frame");
         if (!img.pixels.empty()) std::memcpy(buf, img.pixels.data(), img.pixels.size());
@@ -439,11 +458,14 @@ dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk
 }
 
 dk_result dk_dataset_export_png(const dk_dataset *ds, uint64_t index, const dk_render_options *opts, const char *path) {
+    t_warnings.clear();
     return dk::guard([&] {
         dk::resolve_dataset(ds);
         need(path, "path");
         const dcmkit::RenderOptions ro = render_options(opts);
-        dcmkit::write_png(path, render(ds, index, ro));
+        const dcmkit::Image8 img = render(ds, index, ro);
+        for (const std::string &w : img.warnings) add_warning(index, w);
+        dcmkit::write_png(path, img);
     });
 }
 

@@ -117,7 +117,7 @@ Bytes frame_bytes(const Dataset &ds, uint64_t index) {
     PixelInfo info = PixelInfo::from(ds);
     if (px->tag == tags::FloatPixelData) info.bits_allocated = 32;
     if (px->tag == tags::DoubleFloatPixelData) info.bits_allocated = 64;
-    const uint64_t bits = info.frame_bits();
+    const uint64_t bits = info.native_frame_bits();
     const uint64_t need_bits = bits * (index + 1);
     if ((need_bits + 7) / 8 > px->value.size())
         throw Error(Errc::truncated, "pixel data holds " + std::to_string(px->value.size()) + " bytes; frame " +

@@ -240,11 +240,15 @@ Image8 render_frame(const DicomFile &file, uint64_t index, const RenderOptions &
     const std::vector<uint8_t> frame = decode_frame(ds, file.transfer_syntax, index, &layout);
     const std::string photometric = layout.photometric.empty() ? info.photometric_interpretation : layout.photometric;
     info.planar_configuration = 0;
+    Image8 img;
     if (photometric == "MONOCHROME1" || photometric == "MONOCHROME2" || photometric.empty()) {
         if (info.samples_per_pixel != 1) throw Error(Errc::bad_value, photometric + " with more than one sample per pixel");
-        return render_gray(file, info, frame, index, photometric, options);
+        img = render_gray(file, info, frame, index, photometric, options);
+    } else {
+        img = render_color(ds, info, frame, photometric);
     }
-    return render_color(ds, info, frame, photometric);
+    img.warnings = std::move(layout.warnings);
+    return img;
 }
 
 namespace {

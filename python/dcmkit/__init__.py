@@ -40,6 +40,7 @@ from functools import lru_cache as _lru_cache
 
 from . import _dcmkit
 from ._dcmkit import (  # noqa: F401  (re-exported)
+    DecodeWarning,
     DicomError,
     InvalidArgumentError,
     IoError,
@@ -58,6 +59,7 @@ from ._dcmkit import (  # noqa: F401  (re-exported)
 )
 
 __all__ = [
+    "DecodeWarning",
     "Dataset", "DataElement", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
     "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version", "codec_support",
     "CodecSupport",
@@ -405,7 +407,8 @@ class Dataset:
         (uint8 … int32, float32 / float64 for Float / Double Float Pixel Data).
 
         Native pixel data: samples as stored (no rescale, no masking of the bits above Bits Stored).
-        1-bit data is unpacked to a new uint8 array of 0 and 1. Otherwise the array is a read-only
+        1-bit data is unpacked to a new uint8 array of 0 and 1. YBR_FULL_422 (Y1 Y2 Cb Cr) is
+        upsampled to a new YBR_FULL array, as pydicom does. Otherwise the array is a read-only
         view of the dataset's memory (no copy; it keeps the dataset alive): copy it before replacing
         or removing the Pixel Data.
 
@@ -422,7 +425,8 @@ class Dataset:
         PhotometricInterpretation, or what decoding made of it ("RGB" for JPEG YBR_FULL_422).
         Decodes frame 0 of compressed pixel data to find out."""
         info = _dcmkit.pixel_info(self._ds)
-        if not info["encapsulated"]:
+        native_422 = info["photometric_interpretation"] == "YBR_FULL_422" and info["samples_per_pixel"] == 3
+        if not info["encapsulated"] and not native_422:
             return info["photometric_interpretation"]
         return _dcmkit.decode_frame(self._ds, 0)[1]
 

@@ -14,6 +14,9 @@ _Bytes = Union[bytes, bytearray, memoryview]
 # List[Dataset] for SQ, None for an empty non-text value.
 Value = Union[None, str, int, float, bytes, List[str], List[int], List[float], List["Tag"], List["Dataset"]]
 
+class DecodeWarning(UserWarning):
+    """A bitstream decoded as libjpeg, DCMTK and GDCM decode it, with their warning."""
+
 class DicomError(Exception):
     code: int
     kind: str

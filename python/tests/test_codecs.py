@@ -426,3 +426,36 @@ def test_truncated_frame(images, tmp_path):
     with pytest.raises(dcmkit.ParseError, match="frame 1"):
         ds.transcode("explicit")
     assert ds.transfer_syntax == JPEGLS
+
+
+@pytest.mark.skipif(not have("dcmcjpeg", "dcmdjpeg"), reason="DCMTK (dcmcjpeg, dcmdjpeg) is not installed")
+def test_tolerated_bitstreams_warn(images, tmp_path):
+    """A JPEG scan header with Se 0 (seen in the field) decodes as dcmdjpeg decodes it, and what the
+    decoder tolerated comes back as a DecodeWarning (through dk_last_warnings) from pixel_array,
+    render, export_png and transcode; a clean stream gives none."""
+    run(["dcmcjpeg", "+eb"], images["gray8"], tmp_path / "jpeg.dcm")
+    ds = pydicom.dcmread(str(tmp_path / "jpeg.dcm"))
+    frame = bytearray(next(generate_pixel_data_frame(ds.PixelData)))
+    sos = frame.find(b"\xff\xda")
+    frame[sos + 5 + 2 * frame[sos + 4] + 1] = 0  # Se
+    ds.PixelData = encapsulate([bytes(frame)])
+    ds.save_as(str(tmp_path / "odd.dcm"))
+    run(["dcmdjpeg"], tmp_path / "odd.dcm", tmp_path / "dcmtk.dcm")
+
+    expected = "frame 0: JPEG: Invalid SOS parameters for sequential JPEG (Ss 0, Se 0, Ah 0, Al 0)"
+    odd = dcmkit.read(str(tmp_path / "odd.dcm"))
+    with pytest.warns(dcmkit.DecodeWarning, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        array = odd.pixel_array
+    assert numpy.array_equal(array, pydicom.dcmread(str(tmp_path / "dcmtk.dcm")).pixel_array)
+    with pytest.warns(dcmkit.DecodeWarning):
+        odd.render(0)
+    with pytest.warns(dcmkit.DecodeWarning):
+        odd.save_png(str(tmp_path / "odd.png"))
+    with pytest.warns(dcmkit.DecodeWarning):
+        odd.transcode("explicit")
+    assert issubclass(dcmkit.DecodeWarning, UserWarning)
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dcmkit.read(str(tmp_path / "jpeg.dcm")).pixel_array  # a clean stream: no warning

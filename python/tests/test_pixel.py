@@ -69,6 +69,11 @@ CASES = {
     "rgb_planar1": image_dump(2, 2, 8, bytes_hex(range(1, 13)), spp=3, planar=1),
     "rgb_planar1_frames": image_dump(2, 3, 8, bytes_hex(range(36)), spp=3, planar=1, frames=2),
     "rgb16_planar1": image_dump(2, 1, 16, words(range(1000, 1006)), spp=3, planar=1),
+    # Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2): Y1 Y2 Cb Cr per two pixels; pydicom upsamples to YBR_FULL.
+    "ybr422": image_dump(2, 4, 8, bytes_hex([10, 20, 128, 90, 30, 40, 100, 200, 50, 60, 70, 80, 255, 0, 1, 2]), spp=3,
+                         planar=0, photometric="YBR_FULL_422"),
+    "ybr422_frames": image_dump(1, 4, 8, bytes_hex(range(3, 43, 5)) + bytes_hex(range(200, 240, 5)), spp=3, planar=0,
+                                frames=2, photometric="YBR_FULL_422"),
     # 4×4 1-bit: 16 bits, one frame.
     "bits1": image_dump(4, 4, 1, bytes_hex([0xA5, 0x3C])),
     # 3 frames of 2×3 1-bit (18 bits, frames not byte aligned) and a padding byte.
@@ -111,8 +116,8 @@ def check_same(path, **read_options):
 @pytest.mark.parametrize("name", sorted(CASES) + ["u16_frames_implicit", "s16_big"])
 def test_matches_pydicom(files, name):
     arr = check_same(files[name])
-    if name.startswith("bits1"):
-        assert arr.flags.writeable  # unpacked: a new array
+    if name.startswith(("bits1", "ybr422")):
+        assert arr.flags.writeable  # unpacked or upsampled: a new array
     else:
         assert not arr.flags.writeable  # a view of the dataset's memory
     check_same(files[name], map_file=False)
@@ -232,3 +237,18 @@ def test_missing_and_compressed():
     # "abcd" is no JPEG: the codec says so, naming the frame.
     with pytest.raises(dcmkit.ParseError, match="frame 0"):
         dcmkit.from_json(encapsulated % "1.2.840.10008.1.2.4.50").pixel_array
+
+
+@needs_dcmtk
+def test_ybr_full_422_is_upsampled_to_ybr_full(files):
+    """Native YBR_FULL_422 decodes to YBR_FULL, every pixel with its pair's Cb Cr, as pydicom's
+    pixel_array; before, pixel_array refused it ("pixel data holds … bytes, too few")."""
+    for name in ("ybr422", "ybr422_frames"):
+        ds = dcmkit.read(str(files[name]))
+        assert ds.decoded_photometric == "YBR_FULL"
+        theirs = pydicom.dcmread(str(files[name])).pixel_array
+        assert numpy.array_equal(ds.pixel_array, theirs)
+        array, photometric = ds.decode_frame(0)
+        assert photometric == "YBR_FULL"
+        assert numpy.array_equal(array, theirs[0] if name == "ybr422_frames" else theirs)
+        assert ds.pixel_info["frame_size"] == array.size * 2 // 3  # as stored: 2 samples a pixel

@@ -273,6 +273,8 @@ int cmd_transcode(const std::string &name, const std::vector<std::string> &args)
             if (done == total) std::fputc('\n', stderr);
         };
     }
+    // What the decoders tolerated (a JPEG scan header out of spec, …): said, never silent.
+    topt.warning = [&pos](const std::string &w) { std::fprintf(stderr, "dcmkit: warning: %s: %s\n", pos[0].c_str(), w.c_str()); };
     try {
         dcmkit::DicomFile f = dcmkit::read_file(pos[0]);
         const std::string from(f.syntax().name);
@@ -328,7 +330,11 @@ int cmd_export(const std::vector<std::string> &args) {
         if (frame >= frames)
             throw dcmkit::Error(dcmkit::Errc::invalid_argument, "--frame " + std::to_string(frame) + ": the file has " +
                                                                     std::to_string(frames) + " frame(s), numbered from 0");
-        dcmkit::write_png(pos[1], dcmkit::render_frame(f, frame, ropt));
+        const dcmkit::Image8 img = dcmkit::render_frame(f, frame, ropt);
+        for (const std::string &w : img.warnings)
+            std::fprintf(stderr, "dcmkit: warning: %s: frame %llu: %s\n", pos[0].c_str(),
+                         static_cast<unsigned long long>(frame), w.c_str());
+        dcmkit::write_png(pos[1], img);
     } catch (const dcmkit::Error &e) {
         std::fprintf(stderr, "dcmkit: error: %s: %s\n", pos[0].c_str(), e.what());
         return 1;

@@ -589,6 +589,47 @@ DK_TEST(native_planar_frames_decode_interleaved) {
     dk_dataset_free(ds);
 }
 
+/* A JPEG scan header with Se 0 instead of 63, as some writers in the field leave it: decoded as the
+ * sequential scan it is (libjpeg, dcmdjpeg and gdcmconv warn and decode), and dk_last_warnings says
+ * so; a clean stream leaves it empty. */
+DK_TEST(tolerated_bitstream_warns) {
+    dk_dataset *ds = fixture("rgb8.dcm"), *odd = NULL;
+    void *bytes = NULL;
+    size_t n = 0, i, size = 0;
+    unsigned char *clean = NULL, *patched = NULL;
+    if (ds == NULL) DK_SKIP("no DCMTK fixtures (make_fixtures.sh)");
+    CHECK_OK(dk_dataset_transcode(ds, "jpeg", NULL));
+    CHECK_STR(dk_last_warnings(), "");
+    clean = frame_of(ds, 0, 1, &size, NULL);
+    CHECK(clean != NULL);
+    CHECK_STR(dk_last_warnings(), "");
+    CHECK_OK(dk_dataset_write_memory(ds, &bytes, &n, NULL));
+    for (i = 0; i + 6 < n; ++i) { /* the SOS segment: FF DA, Ls, Ns, Ns component specs, Ss, Se */
+        unsigned char *p = (unsigned char *)bytes + i;
+        if (p[0] == 0xFF && p[1] == 0xDA) {
+            p[5 + 2 * p[4] + 1] = 0;
+            break;
+        }
+    }
+    CHECK(i + 6 < n);
+    CHECK_OK(dk_dataset_read_memory(&odd, bytes, n, NULL));
+    if (odd) {
+        size_t odd_size = 0;
+        patched = frame_of(odd, 0, 1, &odd_size, NULL);
+        CHECK(patched != NULL);
+        CHECK(strstr(dk_last_warnings(), "frame 0: JPEG: Invalid SOS parameters for sequential JPEG (Ss 0, Se 0") ==
+              dk_last_warnings());
+        CHECK(patched && clean && odd_size == size && memcmp(patched, clean, size) == 0);
+        CHECK_OK(dk_dataset_export_png(odd, 0, NULL, DK_TEST_TMPDIR "/tolerated.png"));
+        CHECK(strstr(dk_last_warnings(), "Invalid SOS parameters") != NULL);
+    }
+    free(clean);
+    free(patched);
+    dk_free(bytes);
+    dk_dataset_free(odd);
+    dk_dataset_free(ds);
+}
+
 DK_TEST(misuse) {
     static const unsigned char px[4] = {1, 2, 3, 4};
     dk_dataset *ds = NULL, *item = NULL;
@@ -690,6 +731,7 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(corrupt_and_unknown_compression),
     DK_CASE(what_cannot_be_compressed),
     DK_CASE(native_planar_frames_decode_interleaved),
+    DK_CASE(tolerated_bitstream_warns),
     DK_CASE(misuse),
 };
 

@@ -412,3 +412,46 @@ TEST(JpegDct, TruncatedCorruptAndMismatchedInputGiveErrors) {
 }
 
 }  // namespace
+
+TEST(JpegLossless, UnusedSosFieldsAndAMissingEoiDecodeWithAWarning) {
+    // T.81 H.1.1: in a lossless scan Ss is the predictor and Al the point transform; Se and Ah are
+    // unused and shall be 0. gdcmconv decodes a scan with them set (with a warning): so do we, to
+    // the frame that was coded. A predictor outside 1..7 stays an error, as in DCMTK and GDCM.
+    const PixelInfo info = make_info(21, 17, 1, 16, 12, false);
+    const std::vector<uint8_t> frame = make_frame(info, 7);
+    const std::vector<uint8_t> bits = encode(kLossless, info, frame, 4);
+    const size_t sos = find_marker(bits, 0xDA);
+    const size_t fields = sos + 5 + 2 * size_t(bits[sos + 4]);  // Ss, Se, Ah/Al
+    ASSERT_EQ(bits[fields], 4);
+    struct Case {
+        uint8_t se, ahal;
+    };
+    for (const Case c : {Case{1, 0x00}, Case{63, 0x00}, Case{0, 0x10}, Case{7, 0x30}}) {
+        std::vector<uint8_t> odd(bits);
+        odd[fields + 1] = c.se;
+        odd[fields + 2] = c.ahal;
+        std::vector<uint8_t> out(info.frame_bytes());
+        const FrameLayout fl = find_codec(kLossless)->decode(info, odd.data(), odd.size(), out.data(), out.size());
+        EXPECT_EQ(out, frame) << "Se " << int(c.se) << " Ah/Al " << int(c.ahal);
+        ASSERT_EQ(fl.warnings.size(), 1u);
+        EXPECT_NE(fl.warnings[0].find("invalid SOS parameters for lossless JPEG (Se " + std::to_string(c.se)), std::string::npos)
+            << fl.warnings[0];
+    }
+    for (uint8_t ss : {0, 8}) {
+        std::vector<uint8_t> odd(bits);
+        odd[fields] = ss;
+        try {
+            decode(kLossless, info, odd);
+            ADD_FAILURE() << "predictor " << int(ss) << " decoded";
+        } catch (const Error &e) {
+            EXPECT_EQ(e.code(), Errc::malformed) << e.what();
+        }
+    }
+    // The frame without its EOI marker: every scan is there, so it decodes, with a warning.
+    const std::vector<uint8_t> no_eoi(bits.begin(), bits.begin() + std::ptrdiff_t(data_end(bits)));
+    std::vector<uint8_t> out(info.frame_bytes());
+    const FrameLayout fl = find_codec(kLossless)->decode(info, no_eoi.data(), no_eoi.size(), out.data(), out.size());
+    EXPECT_EQ(out, frame);
+    ASSERT_EQ(fl.warnings.size(), 1u);
+    EXPECT_EQ(fl.warnings[0], "JPEG lossless: no EOI marker at the end of the frame");
+}

@@ -224,12 +224,21 @@ TEST(CodecJpeg, EveryTruncationThrows) {
         const std::vector<uint8_t> bits = encode(kBaseline, s, 90, enc);
         PixelInfo info = pixel_info(s);
         if (!enc.photometric.empty()) info.photometric_interpretation = enc.photometric;
-        for (size_t n = 0; n < bits.size(); ++n) {
+        for (size_t n = 0; n + 2 < bits.size(); ++n) {
             // A copy of exactly n bytes, so that ASan sees any read past the end.
             const std::vector<uint8_t> cut(bits.begin(), bits.begin() + long(n));
             const Errc code = decode_error(kBaseline, info, cut.data(), cut.size(), info.frame_bytes());
             EXPECT_TRUE(code == Errc::truncated || code == Errc::malformed)
                 << s.name << " cut at " << n << " of " << bits.size() << ": " << errc_name(code);
+        }
+        // Cut in or before the EOI marker only: the image is whole, decoded with a warning (as our
+        // 12-bit and lossless decoders do).
+        for (size_t n = bits.size() - 2; n < bits.size(); ++n) {
+            const std::vector<uint8_t> cut(bits.begin(), bits.begin() + long(n));
+            std::vector<uint8_t> out(info.frame_bytes());
+            const FrameLayout fl = find_codec(kBaseline)->decode(info, cut.data(), cut.size(), out.data(), out.size());
+            ASSERT_EQ(fl.warnings.size(), 1u) << s.name << " cut at " << n;
+            EXPECT_EQ(fl.warnings[0], "JPEG: no EOI marker at the end of the frame");
         }
     }
 }
@@ -298,3 +307,49 @@ TEST(CodecJpeg, ThreadsShareTheCodec) {
 }
 
 }  // namespace
+
+namespace {
+
+/// `bits` with the SOS segment's Ss, Se and Ah/Al bytes (T.81 B.2.3) replaced.
+std::vector<uint8_t> with_sos_fields(std::vector<uint8_t> bits, uint8_t ss, uint8_t se, uint8_t ahal) {
+    for (size_t i = 2; i + 4 < bits.size(); ++i) {
+        if (bits[i] != 0xFF || bits[i + 1] != 0xDA) continue;
+        const size_t p = i + 5 + 2 * size_t(bits[i + 4]);  // past Ls, Ns and the component specs
+        bits[p] = ss;
+        bits[p + 1] = se;
+        bits[p + 2] = ahal;
+        return bits;
+    }
+    ADD_FAILURE() << "no SOS marker";
+    return bits;
+}
+
+}  // namespace
+
+TEST(CodecJpeg, SosFieldsOutOfSpecDecodeWithAWarning) {
+    // libjpeg (jdhuff.c: JWRN_NOT_SEQUENTIAL), dcmdjpeg and gdcmconv decode a sequential scan whose
+    // Ss/Se/Ah/Al are not 0/63/0/0 as the sequential scan it is, with a warning; so do we, to the
+    // same samples as the stream with the right fields (interop/codec_jpeg_test checks dcmdjpeg).
+    for (const char *uid : {kBaseline, kExtended}) {
+        for (const dk_test::ImageSpec &s : {kMono8, kRgb8}) {
+            FrameLayout enc;
+            const std::vector<uint8_t> bits = encode(uid, s, 85, enc);
+            PixelInfo info = pixel_info(s);
+            if (!enc.photometric.empty()) info.photometric_interpretation = enc.photometric;
+            FrameLayout clean;
+            const std::vector<uint8_t> want = decode(uid, info, bits, clean);
+            EXPECT_TRUE(clean.warnings.empty());
+            const uint8_t fields[][3] = {{0, 0, 0x00}, {1, 63, 0x00}, {0, 5, 0x00}, {0, 63, 0x10}, {0, 63, 0x01}};
+            for (const auto &f : fields) {
+                FrameLayout fl;
+                const std::vector<uint8_t> got = decode(uid, info, with_sos_fields(bits, f[0], f[1], f[2]), fl);
+                EXPECT_EQ(got, want) << s.name << " Ss " << int(f[0]) << " Se " << int(f[1]);
+                ASSERT_EQ(fl.warnings.size(), 1u) << s.name;
+                EXPECT_NE(fl.warnings[0].find("Invalid SOS parameters for sequential JPEG (Ss " + std::to_string(f[0]) +
+                                              ", Se " + std::to_string(f[1])),
+                          std::string::npos)
+                    << fl.warnings[0];
+            }
+        }
+    }
+}

@@ -862,7 +862,8 @@ struct DecodedFrame {
     std::string photometric;  ///< "RGB" for JPEG Baseline YBR_FULL_422, else the dataset's
 };
 
-/// Decodes frame `index` into `buf` of `size` bytes (pixel_info().frame_size), always interleaved,
+/// Decodes frame `index` into `buf` of `size` bytes (pixel_info().frame_size; 3/2 of it for native
+/// YBR_FULL_422, upsampled to YBR_FULL), always interleaved,
 /// and returns the size written; `photometric`, when given, receives the result's Photometric
 /// Interpretation. Throws as read_frame (Error with code DK_EBUFS when `size` is too small).
 inline size_t decode_frame_into(const Dataset &ds, uint64_t index, void *buf, size_t size,
@@ -872,6 +873,10 @@ inline size_t decode_frame_into(const Dataset &ds, uint64_t index, void *buf, si
     if (photometric) *photometric = pi;
     return size;
 }
+
+/// What the decoders tolerated in this thread's last frame, transcode or render call
+/// (dk_last_warnings): "frame N: …" lines, each ending in '\n'; empty when nothing.
+inline std::string last_warnings() { return dk_last_warnings(); }
 
 /// Decodes frame `index` (dk_dataset_decode_frame): always interleaved, with the photometric
 /// interpretation of the result.

@@ -27,7 +27,9 @@ typedef struct dk_pixel_info {
                                         Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009) */
     uint64_t number_of_frames;     /**< (0028,0008), else 1 */
     uint64_t frame_size;           /**< bytes of one native frame, as dk_dataset_read_frame gives it:
-                                        rows × columns × samples × bits_allocated / 8, rounded up */
+                                        rows × columns × samples × bits_allocated / 8, rounded up
+                                        (native YBR_FULL_422 stores 2 samples a pixel: rows ×
+                                        columns × 2 × bits_allocated / 8; it decodes to 3) */
     int encapsulated;              /**< 1 when the pixel data is compressed (encapsulated), else 0 */
     char photometric_interpretation[20]; /**< (0028,0004) NUL-terminated ("MONOCHROME2", "RGB"…;
                                               "" when absent; a CS value has at most 16 characters,
@@ -44,6 +46,16 @@ typedef struct dk_pixel_info {
  *  (compressed) data too: `frame_size` is then the size a frame decodes to. */
 DK_EXTERN(dk_result) dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info);
 
+/** What the decoders tolerated during this thread's last call of dk_dataset_read_frame,
+ *  dk_dataset_decode_frame, dk_dataset_transcode, dk_dataset_render_frame or dk_dataset_export_png
+ *  (each call starts it afresh): one line per warning, "frame N: " first, '\n' after each, e.g.
+ *  "frame 0: JPEG: Invalid SOS parameters for sequential JPEG (Ss 0, Se 0, Ah 0, Al 0): decoded as a
+ *  sequential scan\n". Such bitstreams (out-of-spec scan headers, a missing EOI marker, stray bytes
+ *  before a marker) are decoded as libjpeg, DCMTK and GDCM decode them, with their warning; the
+ *  call still returns DK_OK. "" when there was nothing to say. Never NULL; owned by the library,
+ *  valid until this thread's next call of one of those functions. */
+DK_EXTERN(const char *) dk_last_warnings(void);
+
 /** Number of frames: Number of Frames (0028,0008), else 1 when the dataset has pixel data, else 0
  *  (a dataset without pixel data is not an error here). */
 DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count);
@@ -59,8 +71,9 @@ DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *coun
  *  read in (dk_codec_support): the frame is then what an Explicit VR Little Endian file would hold,
  *  except that colour samples are always interleaved (as with planar configuration 0, whatever
  *  the dataset's says) and that the Photometric Interpretation may differ from the dataset's (JPEG
- *  Baseline YBR_FULL_422 decodes to RGB): dk_dataset_decode_frame tells which. Decoders other than
- *  RLE's keep bits_stored bits per sample and sign-extend signed samples.
+ *  Baseline YBR_FULL_422 decodes to RGB): dk_dataset_decode_frame tells which. Decoders keep
+ *  bits_stored bits per sample, read as pixel_representation says whatever sign the codestream
+ *  declares: sign-extended when 1, the bits above cleared when 0.
  *  Errors: DK_ENOTFOUND without pixel data; DK_EINVAL when `index` is not below the frame count;
  *  DK_ETRUNCATED when the pixel data is shorter than the frames it must hold; for compressed data,
  *  DK_EUNSUPPORTED when this build has no codec for its transfer syntax (naming it) or the dataset
@@ -87,8 +100,10 @@ DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const dk_dataset *ds, const void
  *  always interleaved: colour samples come pixel by pixel (R G B R G B…) for native pixel data of
  *  planar configuration 1 too, and `photometric` (when not NULL) receives the Photometric
  *  Interpretation of the result, NUL-terminated: the dataset's, or what decoding made of it ("RGB"
- *  for JPEG Baseline YBR_FULL_422). Native 1-bit and float data are copied as dk_dataset_read_frame
- *  copies them. The same size protocol and errors as dk_dataset_read_frame. */
+ *  for JPEG Baseline YBR_FULL_422). Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr for each
+ *  two pixels) is upsampled to "YBR_FULL", Y Cb Cr for every pixel (rows × columns × 3 samples,
+ *  3/2 of frame_size), as pydicom's pixel_array does. Native 1-bit and float data are copied as
+ *  dk_dataset_read_frame copies them. The same size protocol and errors as dk_dataset_read_frame. */
 DK_EXTERN(dk_result) dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size,
                                              char photometric[20]);
 

@@ -39,15 +39,22 @@ struct FrameLayout {
     /// (0028,2114) term for it (PS3.3 C.7.6.1.1.5.1: ISO_10918_1, ISO_14495_1, ISO_15444_1, ISO_15444_15).
     bool lossy = false;
     std::string lossy_method;
+    /// Decoders: what was wrong with a bitstream that was decoded all the same, as libjpeg, DCMTK
+    /// and GDCM decode it (e.g. "JPEG: spectral selection or approximation (Ss 0, Se 0, Ah 0, Al 0)
+    /// in a sequential scan, ignored"). Empty for a clean bitstream. Never silently: callers pass
+    /// these on (transcode's warning callback, the CLI's "dcmkit: warning:" lines).
+    std::vector<std::string> warnings;
 };
 
 /// A codec for one transfer syntax. Codecs are stateless and may be used from several threads at once.
 ///
 /// Native frames, in and out, are what an Explicit VR Little Endian file would hold for the frame:
 /// little-endian samples of Bits Allocated bits (8, 16 or 32), colour samples interleaved (Planar
-/// Configuration 0). RLE, which codes bytes, gives back the bytes it was given, bits above High Bit
-/// included; the other decoders carry Bits Stored bits per sample and write signed samples
-/// sign-extended to Bits Allocated.
+/// Configuration 0). Decoders carry Bits Stored bits per sample, read as Pixel Representation says
+/// whatever signedness the codestream declares or implies (as DCMTK reads what GDCM and DCMTK
+/// decompress): signed samples sign-extended to Bits Allocated, unsigned ones with the bits above
+/// Bits Stored clear. A signed codestream's -2000 in a 13-bit unsigned dataset is 6192; an unsigned
+/// codestream's 6192 in a signed one is -2000. RLE, which codes bytes, follows the same rule.
 class Codec {
 public:
     virtual ~Codec() = default;
@@ -97,6 +104,10 @@ struct TranscodeOptions {
     unsigned threads = 0;
     /// Called after each frame is encoded or decoded, from any thread (not concurrently).
     std::function<void(uint64_t frames_done, uint64_t frames_total)> progress;
+    /// Called once per distinct warning of the decoders (FrameLayout::warnings), after every frame
+    /// is decoded, with the first frame it came from ("frame 0: JPEG: …", " (and N more frames)"
+    /// appended when others had it too). A warning never stops the transcoding.
+    std::function<void(const std::string &warning)> warning;
 };
 
 /// Re-encodes the pixel data of `file` in `transfer_syntax` (any pair of native and compressed

@@ -14,6 +14,8 @@ namespace dcmkit {
 struct Image8 {
     uint32_t width = 0, height = 0, channels = 1;
     std::vector<uint8_t> pixels;
+    /// What the decoder tolerated in the frame's bitstream (FrameLayout::warnings); empty when clean.
+    std::vector<std::string> warnings;
 };
 
 /// How to turn stored values into display values.

@@ -37,6 +37,30 @@ std::unique_ptr<Codec> make_htj2k(const char *uid);     // .201 / .202 / .203: O
 /// Codec::decode.
 FrameLayout jpeg_dct_decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size);
 
+/// The signedness rule every decoder follows (codec.h): the low Bits Stored bits of a decoded sample
+/// are the stored value, and Pixel Representation alone says how to read them, whatever
+/// signedness the codestream declares (a JPEG 2000 SIZ Ssiz sign bit) or implies (a JPEG-LS or
+/// lossless JPEG precision above Bits Stored holding sign-extended samples, RLE bytes with the bits
+/// above High Bit set or clear). A signed codestream's -2000 in a 13-bit unsigned image is the
+/// pattern 6192; an unsigned codestream's 6192 in a signed one is -2000. That is how DCMTK reads
+/// GDCM's decompression of such streams (gdcmconv --raw keeps the codestream's bits and the
+/// attributes; dcmj2pnm then masks to Bits Stored and sign-extends per Pixel Representation).
+/// Rewrites the decoded samples in place accordingly: sign-extended to Bits Allocated when
+/// Pixel Representation is 1, bits above Bits Stored cleared when it is 0.
+inline void apply_pixel_representation(const PixelInfo &info, uint8_t *out, size_t size) {
+    const uint32_t ba = info.bits_allocated, bs = info.bits_stored;
+    if (bs == 0 || bs >= ba || (ba != 8 && ba != 16 && ba != 32)) return;
+    const uint32_t mask = (1u << bs) - 1, sign = 1u << (bs - 1);
+    const size_t bytes = ba / 8;
+    for (size_t i = 0; i + bytes <= size; i += bytes) {
+        uint32_t v = 0;
+        for (size_t b = 0; b < bytes; ++b) v |= uint32_t(out[i + b]) << (8 * b);
+        v &= mask;
+        if (info.pixel_representation == 1 && (v & sign)) v |= ~mask;
+        for (size_t b = 0; b < bytes; ++b) out[i + b] = uint8_t(v >> (8 * b));
+    }
+}
+
 /// Throws Error(invalid_argument) unless `size` is the frame size `info` implies.
 inline void check_frame_size(const PixelInfo &info, size_t size, const char *what) {
     if (uint64_t(size) != info.frame_bytes())

@@ -257,6 +257,9 @@ public:
                 for (size_t i = 0; i < pixels; ++i, o += 2 * spp) store_u16le(o, uint16_t(std::clamp(d[i], lo, hi)));
             }
         }
+        // The codestream's sign (Ssiz) only tells how OpenJPEG gave the values: Bits Stored bits of
+        // them are the stored value, read as Pixel Representation says (apply_pixel_representation).
+        apply_pixel_representation(info, out, out_size);
         FrameLayout layout;
         if (spp == 3 && mct) layout.photometric = "RGB";
         return layout;

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 // jpeglib.h needs size_t and FILE declared first.
 #include <jpeglib.h>
@@ -34,6 +35,12 @@ struct ErrorManager {
     Errc code = Errc::malformed;
     int msg_code = 0;
     char message[JMSG_LENGTH_MAX] = {};
+    /// Where the warnings of a decode that carries on go (FrameLayout::warnings); null when encoding.
+    std::vector<std::string> *warnings = nullptr;
+    /// The data ran out (JWRN_JPEG_EOF: libjpeg's source inserted an EOI). libjpeg-turbo reads
+    /// ahead, so that alone is no damage: it is when the entropy decoder then needs the bits that
+    /// are not there (JWRN_HIT_MARKER) or a marker is missing (an error).
+    bool saw_eof = false;
 };
 
 Errc classify(int msg_code) {
@@ -54,7 +61,7 @@ Errc classify(int msg_code) {
 [[noreturn]] void fail(j_common_ptr cinfo) {
     auto *err = reinterpret_cast<ErrorManager *>(cinfo->err);
     err->msg_code = err->pub.msg_code;
-    err->code = classify(err->pub.msg_code);
+    err->code = err->saw_eof ? Errc::truncated : classify(err->pub.msg_code);
     err->pub.format_message(cinfo, err->message);
     std::longjmp(err->jump, 1);
 }
@@ -63,22 +70,41 @@ extern "C" void on_error_exit(j_common_ptr cinfo) { fail(cinfo); }
 
 /// Warnings (level -1) that mean the image data is damaged or cut short: libjpeg would carry on
 /// and fill the rest of the image with grey, we stop. The premature end of data ("Premature end
-/// of JPEG file") is a truncated bitstream. Harmless ones (an unknown JFIF version, stray bytes
-/// between markers) are ignored, as are trace messages (level >= 0).
+/// of JPEG file") is a truncated bitstream. The others are passed on as warnings, and decoding
+/// goes on as in libjpeg, DCMTK's dcmdjpeg and GDCM, which decode such streams with a warning:
+/// JWRN_NOT_SEQUENTIAL (Ss/Se/Ah/Al other than 0/63/0/0 in a sequential scan, seen in files from
+/// the field: libjpeg decodes the scan as the sequential one it must be), stray bytes between
+/// markers, an unknown JFIF version and the like. Trace messages (level >= 0) are dropped.
 extern "C" void on_emit_message(j_common_ptr cinfo, int level) {
     if (level != -1) return;
+    auto *err = reinterpret_cast<ErrorManager *>(cinfo->err);
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF && err->warnings) {
+        // Whether the image was whole is known at the end (run_decode): a frame without its EOI
+        // marker is decoded, as our own decoders do (jpeg_common.h), with a warning.
+        err->saw_eof = true;
+        return;
+    }
     switch (cinfo->err->msg_code) {
     case JWRN_JPEG_EOF:
     case JWRN_HIT_MARKER:
     case JWRN_HUFF_BAD_CODE:
     case JWRN_ARITH_BAD_CODE:
     case JWRN_MUST_RESYNC:
-    case JWRN_NOT_SEQUENTIAL:
     case JWRN_BOGUS_PROGRESSION:
         fail(cinfo);
     default:
         break;
     }
+    if (!err->warnings) return;
+    char text[JMSG_LENGTH_MAX] = {};
+    err->pub.format_message(cinfo, text);
+    std::string warning = std::string("JPEG: ") + text;
+    if (err->pub.msg_code == JWRN_NOT_SEQUENTIAL && cinfo->is_decompressor) {
+        const auto *d = reinterpret_cast<j_decompress_ptr>(cinfo);
+        warning += " (Ss " + std::to_string(d->Ss) + ", Se " + std::to_string(d->Se) + ", Ah " + std::to_string(d->Ah) +
+                   ", Al " + std::to_string(d->Al) + "): decoded as a sequential scan";
+    }
+    err->warnings->push_back(std::move(warning));
 }
 
 void install(ErrorManager &err, jpeg_error_mgr *&slot) {
@@ -99,6 +125,7 @@ struct DecodeJob {
     jpeg_decompress_struct cinfo{};
     ErrorManager err;
     bool to_rgb = false;  ///< the result is RGB where the dataset says YBR
+    std::vector<std::string> warnings;
 };
 
 /// Sign-extends the samples of a decoded frame from Bits Stored to Bits Allocated (codec.h).
@@ -120,6 +147,7 @@ void sign_extend(const PixelInfo &info, uint8_t *out, size_t out_size) {
 bool run_decode(DecodeJob &job) {
     jpeg_decompress_struct &cinfo = job.cinfo;
     install(job.err, cinfo.err);
+    job.err.warnings = &job.warnings;
     if (setjmp(job.err.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return false;
@@ -190,6 +218,7 @@ bool run_decode(DecodeJob &job) {
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
+    if (job.err.saw_eof) job.warnings.push_back("JPEG: no EOI marker at the end of the frame");
     return true;
 }
 
@@ -308,6 +337,7 @@ public:
         sign_extend(info, out, out_size);
         FrameLayout layout;
         if (job.to_rgb) layout.photometric = "RGB";
+        layout.warnings = std::move(job.warnings);
         return layout;
     }
 

@@ -143,6 +143,16 @@ public:
         p_ += 2;
     }
 
+    /// Bytes between the last coded bits the decoder used and scan_end(), fill bytes (0xFF, B.1.1.2)
+    /// before the marker not counted: stray data libjpeg reports as "N extraneous bytes before
+    /// marker". A stuffed 0xFF00 still in the buffer can make this one short, never too high.
+    size_t extraneous_bytes() const {
+        const uint8_t *used = p_ - (bits_ > padded_ ? (bits_ - padded_) / 8 : 0);
+        const uint8_t *e = scan_end();
+        while (e > used && e[-1] == 0xFF) --e;
+        return e > used ? size_t(e - used) : 0;
+    }
+
     /// Where parsing resumes after the scan: the first marker that is not RSTn at or after the
     /// bytes read so far.
     const uint8_t *scan_end() const {
@@ -248,7 +258,10 @@ public:
             if (p_ >= end_) fail(who_, Errc::truncated, "data ends inside a marker", p_ - begin_);
             const uint8_t m = *p_++;
             const int64_t at = p_ - 2 - begin_;
-            if (m == kEOI) return false;
+            if (m == kEOI) {
+                eoi_ = true;
+                return false;
+            }
             if (m == 0x01 || (m >= kRST0 && m <= kRST7)) continue;
             if (end_ - p_ < 2) fail(who_, Errc::truncated, "data ends inside a marker segment", at);
             const uint32_t len = u16(p_);
@@ -260,6 +273,8 @@ public:
         }
     }
 
+    /// Whether next() stopped at an EOI marker (rather than at the end of the data).
+    bool saw_eoi() const { return eoi_; }
     const uint8_t *begin() const { return begin_; }
     const uint8_t *end() const { return end_; }
     /// Where the entropy-coded data after an SOS segment starts.
@@ -270,6 +285,7 @@ public:
 private:
     const char *who_;
     const uint8_t *begin_, *p_, *end_;
+    bool eoi_ = false;
 };
 
 /// A frame component as the frame header gives it (B.2.2).

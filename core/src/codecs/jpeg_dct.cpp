@@ -188,9 +188,9 @@ void decode_block(BitReader &br, const ScanComponent &sc, int16_t *coef) {
 }
 
 /// Decodes the entropy-coded data of one scan (F.2.2, A.2.2 / A.2.3 for the MCU order) and returns
-/// where it ends.
+/// where it ends; `extraneous` gets the count of stray bytes between the data and that marker.
 const uint8_t *decode_scan(const Frame &frame, std::vector<ScanComponent> &scomps, uint32_t restart_interval,
-                           const uint8_t *begin, const uint8_t *p, const uint8_t *end) {
+                           const uint8_t *begin, const uint8_t *p, const uint8_t *end, size_t &extraneous) {
     BitReader br(begin, p, end);
     const Idct idct(frame.precision);
     int16_t coef[64];
@@ -219,6 +219,7 @@ const uint8_t *decode_scan(const Frame &frame, std::vector<ScanComponent> &scomp
     }
     if (br.overrun()) fail(Errc::truncated, "entropy-coded data ends before the last block", br.offset());
     for (auto &sc : scomps) sc.comp->decoded = true;
+    extraneous = br.extraneous_bytes();
     return br.scan_end();
 }
 
@@ -294,6 +295,7 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
     uint32_t restart_interval = 0;
     bool jfif = false, adobe = false;
     int adobe_transform = 0;
+    std::vector<std::string> warnings;
     Segment s;
     while (markers.next(s)) {
         const uint8_t m = s.marker, *seg = s.data, *const seg_end = s.end;
@@ -372,9 +374,24 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
                 scomps.push_back({&c, &dc_tables[td], &ac_tables[ta]});
             }
             if (ns > 1 && blocks > 10) fail(Errc::malformed, "more than 10 blocks in an MCU", at);
-            const int ss = seg[1 + 2 * ns], se = seg[2 + 2 * ns], ahal = seg[3 + 2 * ns];
-            if (ss != 0 || se != 63 || ahal != 0) fail(Errc::malformed, "spectral selection or approximation in a sequential scan", at);
-            markers.resume(decode_scan(frame, scomps, restart_interval, markers.begin(), markers.pos(), markers.end()));
+            // B.2.3: a sequential scan has Ss 0, Se 63, Ah Al 0. Files from the field carry other
+            // values (often all zero); libjpeg (jdhuff.c, JWRN_NOT_SEQUENTIAL), DCMTK and GDCM warn
+            // and decode the scan as the sequential one the SOF says it is: so do we.
+            const int ss = seg[1 + 2 * ns], se = seg[2 + 2 * ns], ah = seg[3 + 2 * ns] >> 4, al = seg[3 + 2 * ns] & 15;
+            if (ss != 0 || se != 63 || ah != 0 || al != 0)
+                warnings.push_back(std::string(kWho) + ": invalid SOS parameters for sequential JPEG (Ss " + std::to_string(ss) +
+                                   ", Se " + std::to_string(se) + ", Ah " + std::to_string(ah) + ", Al " +
+                                   std::to_string(al) + "): decoded as a sequential scan");
+            size_t extraneous = 0;
+            const uint8_t *next =
+                decode_scan(frame, scomps, restart_interval, markers.begin(), markers.pos(), markers.end(), extraneous);
+            // Stray bytes after the coded data: libjpeg (JWRN_EXTRANEOUS_DATA), dcmdjpeg and gdcmconv
+            // warn and go on to the marker; so do we.
+            if (extraneous)
+                warnings.push_back(std::string(kWho) + ": corrupt JPEG data: " + std::to_string(extraneous) +
+                                   " extraneous bytes before marker " +
+                                   (next + 1 < markers.end() ? hex_marker(next[1]) : std::string("(end of data)")));
+            markers.resume(next);
         } else if (m < 0xC0) {
             fail(Errc::malformed, "invalid marker " + hex_marker(m), at);
         }
@@ -383,6 +400,9 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
     if (frame.comps.empty()) fail(Errc::truncated, "no SOF frame header", int64_t(in_size));
     for (const auto &c : frame.comps)
         if (!c.decoded) fail(Errc::truncated, "no scan for component " + std::to_string(c.id), int64_t(in_size));
+    // Every scan was decoded, only the EOI marker is missing (the frame cut just before it, or a
+    // writer that left it out): the image is whole, so decode it, and say so.
+    if (!markers.saw_eoi()) warnings.push_back(std::string(kWho) + ": no EOI marker at the end of the frame");
 
     const size_t count = size_t(frame.width) * frame.height;
     const uint32_t nc = uint32_t(frame.comps.size());
@@ -392,6 +412,7 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
     // Colour: YCbCr to RGB when the dataset says YBR_FULL(_422); with another or no photometric
     // interpretation, as IJG guesses (Adobe transform flag, else JFIF or component ids 1, 2, 3).
     FrameLayout layout;
+    layout.warnings = std::move(warnings);
     bool ycc = false;
     if (nc == 3) {
         const std::string &pi = info.photometric_interpretation;
@@ -427,7 +448,9 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
     }
 
     // Output: little-endian samples of Bits Allocated, interleaved; signed samples sign-extended
-    // from Bits Stored.
+    // from Bits Stored (JPEG has no sign: the pattern is read as Pixel Representation says,
+    // apply_pixel_representation); unsigned ones past Bits Stored (lossy overshoot where the
+    // precision exceeds Bits Stored) clamped to its largest value rather than wrapped.
     const uint32_t bs = std::min(std::max(info.bits_stored, 1u), info.bits_allocated);
     const bool sign = info.pixel_representation == 1 && bs < info.bits_allocated;
     const uint32_t sbit = 1u << (bs - 1), smask = (1u << bs) - 1;
@@ -438,6 +461,7 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
         for (size_t i = 0; i < count; ++i, dst += nc * bps) {
             uint32_t v = src[i];
             if (sign) v = (v & smask) | ((v & sbit) ? ~smask : 0);
+            else v = std::min(v, smask);
             dst[0] = uint8_t(v);
             if (bps == 2) dst[1] = uint8_t(v >> 8);
         }

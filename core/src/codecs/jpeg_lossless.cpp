@@ -150,6 +150,7 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
     Frame frame;
     std::array<HuffTable, 4> tables;
     uint32_t restart_interval = 0;
+    std::vector<std::string> warnings;
     Segment s;
     while (markers.next(s)) {
         const uint8_t m = s.marker, *const seg = s.data;
@@ -192,9 +193,16 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
                 if (td > 3 || !tables[td].defined) fail(Errc::malformed, "scan uses an undefined Huffman table", at);
                 scomps.push_back({&c, &tables[td]});
             }
-            const int ss = seg[1 + 2 * ns], ah = seg[3 + 2 * ns] >> 4, al = seg[3 + 2 * ns] & 15;
+            // H.1.1 / B.2.3: Ss is the predictor (selection value), Al the point transform; Se and Ah
+            // are unused and shall be 0. GDCM decodes a scan whose Se or Ah is not 0 with a warning
+            // (DCMTK refuses it), so we warn and ignore them; a predictor out of 1..7 or a point
+            // transform past the precision, which both refuse, stay errors.
+            const int ss = seg[1 + 2 * ns], se = seg[2 + 2 * ns], ah = seg[3 + 2 * ns] >> 4, al = seg[3 + 2 * ns] & 15;
             if (ss < 1 || ss > 7) fail(Errc::malformed, "selection value " + std::to_string(ss) + " (1..7)", at);
-            if (ah != 0 || al >= frame.precision) fail(Errc::malformed, "point transform out of range", at);
+            if (al >= frame.precision) fail(Errc::malformed, "point transform out of range", at);
+            if (se != 0 || ah != 0)
+                warnings.push_back(std::string(kWho) + ": invalid SOS parameters for lossless JPEG (Se " + std::to_string(se) +
+                                   ", Ah " + std::to_string(ah) + ", both unused and 0 in T.81 H.1.1): ignored");
             if (restart_interval && restart_interval % frame.width)
                 fail(Errc::unsupported, "restart interval is not a whole number of rows", at);
             for (auto &sc : scomps) sc.comp->pt = al;
@@ -207,35 +215,36 @@ FrameLayout decode_frame(const PixelInfo &info, const uint8_t *in, size_t in_siz
     if (frame.comps.empty()) fail(Errc::truncated, "no SOF3 frame header", in_size);
     for (const auto &c : frame.comps)
         if (!c.decoded) fail(Errc::truncated, "no scan for component " + std::to_string(c.id), in_size);
+    // Every scan was decoded, only the EOI marker is missing (the frame cut just before it, or a
+    // writer that left it out): the image is whole, so decode it, and say so.
+    if (!markers.saw_eoi()) warnings.push_back(std::string(kWho) + ": no EOI marker at the end of the frame");
 
     // Output: little-endian samples of Bits Allocated, interleaved, the point transform undone
-    // (H.2.2: shifted left by Pt) and signed samples sign-extended from Bits Stored.
+    // (H.2.2: shifted left by Pt); then Bits Stored read as Pixel Representation says
+    // (apply_pixel_representation: a precision above Bits Stored may hold sign-extended samples).
     const size_t count = size_t(frame.width) * frame.height;
     const uint32_t nc = uint32_t(frame.comps.size());
-    const uint32_t bs = std::min(std::max(info.bits_stored, 1u), info.bits_allocated);
-    const bool sign = info.pixel_representation == 1 && bs < info.bits_allocated;
-    const uint32_t sbit = 1u << (bs - 1), smask = (1u << bs) - 1;
     for (uint32_t k = 0; k < nc; ++k) {
         const uint16_t *src = frame.comps[k].plane.data();
         const int pt = frame.comps[k].pt;
         if (info.bits_allocated == 8) {
             uint8_t *dst = out + k;
             for (size_t i = 0; i < count; ++i, dst += nc) {
-                uint32_t v = uint32_t(src[i]) << pt;
-                if (sign) v = (v & smask) | ((v & sbit) ? ~smask : 0);
-                *dst = uint8_t(v);
+                *dst = uint8_t(uint32_t(src[i]) << pt);
             }
         } else {
             uint8_t *dst = out + 2 * k;
             for (size_t i = 0; i < count; ++i, dst += 2 * nc) {
-                uint32_t v = uint32_t(src[i]) << pt;
-                if (sign) v = (v & smask) | ((v & sbit) ? ~smask : 0);
+                const uint32_t v = uint32_t(src[i]) << pt;
                 dst[0] = uint8_t(v);
                 dst[1] = uint8_t(v >> 8);
             }
         }
     }
-    return {};
+    apply_pixel_representation(info, out, out_size);
+    FrameLayout layout;
+    layout.warnings = std::move(warnings);
+    return layout;
 }
 
 // ---------------------------------------------------------------------------------------------------

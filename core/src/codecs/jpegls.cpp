@@ -57,24 +57,6 @@ struct EncoderDeleter {
     void operator()(charls_jpegls_encoder *e) const noexcept { charls_jpegls_encoder_destroy(e); }
 };
 
-/// Sign-extends 16-bit little-endian samples from `bits` (codec.h: decoders write signed samples
-/// sign-extended to Bits Allocated).
-void sign_extend16(uint8_t *p, size_t n_bytes, unsigned bits) {
-    for (size_t i = 0; i + 1 < n_bytes; i += 2) {
-        uint16_t v = load_u16le(p + i);
-        v = uint16_t(v & ((1u << bits) - 1));
-        if ((v >> (bits - 1)) & 1) v = uint16_t(v | (0xFFFFu << bits));
-        store_u16le(p + i, v);
-    }
-}
-void sign_extend8(uint8_t *p, size_t n, unsigned bits) {
-    for (size_t i = 0; i < n; ++i) {
-        unsigned v = p[i] & ((1u << bits) - 1);
-        if ((v >> (bits - 1)) & 1) v |= 0xFFu << bits;
-        p[i] = uint8_t(v);
-    }
-}
-
 /// Bytes after the EOI marker a decoder accepts as padding.
 constexpr size_t kTrailing = 8;
 
@@ -181,12 +163,9 @@ public:
                     store_u16le(out + 2 * i, v);
             }
         }
-        if (info.pixel_representation && info.bits_stored < info.bits_allocated) {
-            if (out_bytes == 1)
-                sign_extend8(out, out_size, info.bits_stored);
-            else
-                sign_extend16(out, out_size, info.bits_stored);
-        }
+        // JPEG-LS has no sign: a precision above Bits Stored may hold sign-extended samples, one at
+        // Bits Stored their pattern. Pixel Representation decides (apply_pixel_representation).
+        apply_pixel_representation(info, out, out_size);
         return {};
     }
 

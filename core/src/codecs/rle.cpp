@@ -208,8 +208,10 @@ public:
                 unpack_segment(in, in + offsets[i], segment_end(i), planes.get() + i * plane, plane, i);
             pick(info, true)(planes.get(), plane, out);
         }
-        // RLE codes bytes: they come back as they went in, bits above High Bit included (the
-        // same as dcmdrle), so no sign extension here.
+        // RLE codes bytes, the bits above High Bit as the writer left them (set or clear for the
+        // same signed image): Pixel Representation decides, as for every decoder
+        // (apply_pixel_representation), so that every syntax gives the same samples.
+        apply_pixel_representation(info, out, out_size);
         return {};
     }
 

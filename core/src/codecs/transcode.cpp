@@ -67,6 +67,21 @@ void parallel_for(uint64_t n, unsigned threads, Job job) {
     if (first) std::rethrow_exception(first);
 }
 
+/// PS3.3 C.7.6.3.1.2: native YBR_FULL_422 stores each two horizontally adjacent pixels as
+/// Y1 Y2 Cb Cr; upsampled to YBR_FULL (Y1 Cb Cr Y2 Cb Cr), as pydicom's pixel_array does, the pairs
+/// taken in pixel order through the frame. Needs an even pixel count.
+void upsample_ybr_full_422(const uint8_t *in, uint8_t *out, const PixelInfo &info) {
+    const size_t bps = info.bits_allocated / 8, pixels = size_t(info.rows) * info.columns;
+    for (size_t pair = 0; pair < pixels / 2; ++pair) {
+        const uint8_t *y1 = in + 4 * pair * bps, *y2 = y1 + bps, *cb = y1 + 2 * bps, *cr = y1 + 3 * bps;
+        uint8_t *o = out + 6 * pair * bps;
+        for (const uint8_t *s : {y1, cb, cr, y2, cb, cr}) {
+            std::memcpy(o, s, bps);
+            o += bps;
+        }
+    }
+}
+
 /// Decodes frame `index` into `out` (info.frame_bytes() bytes).
 FrameLayout decode_into(const Dataset &ds, const TransferSyntax &ts, const PixelInfo &info, uint64_t index,
                         uint8_t *out) {
@@ -76,6 +91,15 @@ FrameLayout decode_into(const Dataset &ds, const TransferSyntax &ts, const Pixel
     try {
         const Bytes frame = frame_bytes(ds, index);
         if (codec) return codec->decode(info, frame.data(), frame.size(), out, size_t(info.frame_bytes()));
+        if (info.native_subsampled()) {
+            if ((uint64_t(info.rows) * info.columns) % 2)
+                throw Error(Errc::bad_value, "YBR_FULL_422 with an odd number of pixels (" + std::to_string(info.columns) +
+                                                 "x" + std::to_string(info.rows) + ") cannot pair them");
+            upsample_ybr_full_422(frame.data(), out, info);
+            FrameLayout layout;
+            layout.photometric = "YBR_FULL";
+            return layout;
+        }
         if (frame.size() < info.frame_bytes())
             throw Error(Errc::truncated, "pixel data holds " + std::to_string(frame.size()) + " bytes of a " +
                                              std::to_string(info.frame_bytes()) + "-byte frame");
@@ -140,8 +164,6 @@ void transcode(DicomFile &file, std::string_view target_uid, const TranscodeOpti
     const PixelInfo info = checked_info(file.dataset);
     if (info.bits_allocated % 8)
         throw Error(Errc::unsupported, "1-bit pixel data has no compressed transfer syntax");
-    if (file.dataset.get_string_or(Tag(0x0028, 0x0004), "") == "YBR_FULL_422" && !from.encapsulated)
-        throw Error(Errc::unsupported, "native YBR_FULL_422 (subsampled) pixel data is not supported");
 
     const Codec *encoder = to.encapsulated ? find_codec(to.uid) : nullptr;
     if (to.encapsulated && !encoder)
@@ -209,6 +231,20 @@ void transcode(DicomFile &file, std::string_view target_uid, const TranscodeOpti
             options.progress(n, frames);
         }
     });
+
+    // Warnings of the decoders, each distinct one once, with the first frame that had it.
+    if (options.warning) {
+        std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> seen;  // text, (first frame, count)
+        for (uint64_t i = 0; i < frames; ++i)
+            for (const std::string &w : decoded_layout[i].warnings) {
+                auto it = std::find_if(seen.begin(), seen.end(), [&](const auto &s) { return s.first == w; });
+                if (it == seen.end()) seen.push_back({w, {i, 1}});
+                else ++it->second.second;
+            }
+        for (const auto &[text, where] : seen)
+            options.warning(frame_prefix(where.first) + text +
+                            (where.second > 1 ? " (and " + std::to_string(where.second - 1) + " more frames)" : ""));
+    }
 
     // Every check passed: now change the file.
     Dataset &ds = file.dataset;
