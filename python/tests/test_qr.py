@@ -134,7 +134,7 @@ def test_get_keeps_the_archive_syntax(archive, tmp_path):
     ds.Rows, ds.Columns = 16, 24
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.PixelData = bytes((i * 37) % 256 for i in range(16 * 24 * 2))
+    ds.PixelData = numpy.array([(i * 37) % 4096 for i in range(16 * 24)], dtype="<u2").tobytes()
     ds.save(native, transfer_syntax="explicit")
     subprocess.run(["dcmcjpeg", "+e1", str(native), str(sv1)], check=True, timeout=60)
     want = pydicom.dcmread(str(native)).pixel_array
