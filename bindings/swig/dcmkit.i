@@ -916,5 +916,8 @@ inline uint32_t tag_of(const std::string &keyword) { return dk::tag(keyword).val
 inline std::string keyword_of(uint32_t tag) { return dk::keyword(tag); }
 /// A new UID under 2.25.
 inline std::string generate_uid() { return dk::generate_uid(); }
+/// What the decoders tolerated in this thread's last decode_frame, read_frame or transcode (a
+/// bitstream DCMTK and GDCM also decode with a warning): "frame N: …" lines; "" when nothing.
+inline std::string last_warnings() { return dk::last_warnings(); }
 }  // namespace dcmkit_swig
 %}

@@ -146,6 +146,19 @@ class BindingTest {
       assertEquals("1.2.840.10008.1.2.5", ds.transferSyntax());
       assertArrayEquals(before, ds.decodeFrame(1));
       ds.writeFile(out);
+      assertEquals("", dcmkit.lastWarnings());
+
+      // A lossless JPEG scan whose Se is set (GDCM decodes it with a warning): decoded, and said.
+      ds.transcode("1.2.840.10008.1.2.4.70");
+      byte[] first = ds.decodeFrame(0), bytes = ds.writeMemory();
+      int sos = 0;
+      while (sos + 8 < bytes.length && !((bytes[sos] & 0xFF) == 0xFF && (bytes[sos + 1] & 0xFF) == 0xDA)) sos++;
+      assertTrue(sos + 8 < bytes.length);
+      bytes[sos + 5 + 2 * bytes[sos + 4] + 1] = 63;  // Se
+      try (Dataset odd = Dataset.readMemory(bytes)) {
+        assertArrayEquals(first, odd.decodeFrame(0));
+        assertTrue(dcmkit.lastWarnings().startsWith("frame 0: "), dcmkit.lastWarnings());
+      }
     }
     try (Dataset back = Dataset.readFile(out)) {
       assertEquals("Smith^Jane", back.getString("PatientName"));
