@@ -62,6 +62,11 @@ public:
 
     bool stopped() const { return stopped_; }
 
+    /// Elements encoded as UN that were re-read with their dictionary VR (PS3.5 6.2.2).
+    size_t retyped = 0;
+    Tag first_retyped{0xFFFFFFFFu};
+    VR first_retyped_vr = VR::UN;
+
     /// Reads group 0002 (always explicit VR little endian, PS3.10 7.1).
     void parse_meta(Dataset &meta) {
         uint64_t meta_end = 0;  // where (0002,0000) says the group ends, when present
@@ -140,7 +145,69 @@ private:
         return e->vr;
     }
 
-    void read_value(Dataset &ds, const Header &h, size_t end, unsigned depth) {
+    /// The VR the dictionaries give `tag` in `ds` (UN when unknown): the public one, or for a private
+    /// data element the private one, keyed by the Private Creator of its block (PS3.5 7.8.1), which
+    /// precedes it in the dataset being read.
+    VR known_vr(const Dataset &ds, Tag tag) {
+        if (!tag.is_private()) return implicit_vr(tag);
+        if (tag.element() < 0x1000) return tag.is_private_creator() ? VR::LO : VR::UN;
+        const Element *creator = ds.find(Tag(tag.group(), uint16_t(tag.element() >> 8)));
+        if (!creator || creator->value.empty()) return VR::UN;
+        const PrivateDictEntry *e = private_dict_find(creator->value.str(), tag);
+        return (e && e->vr != VR::None) ? e->vr : VR::UN;
+    }
+
+    /// Re-reads an element encoded as UN with the VR the dictionary knows. PS3.5 6.2.2 (note): its
+    /// value is implicit VR little endian whatever the transfer syntax, so a sequence's items are
+    /// parsed as such and binary values are kept as they are (the model holds little endian).
+    /// Returns false, having read nothing, when the value does not fit that VR: it stays UN.
+    /// `count` says the element was encoded as UN (a warning), not merely untyped in implicit VR.
+    bool read_un_as(Dataset &ds, const Header &h, VR vr, size_t end, unsigned depth, bool count) {
+        if (h.length > end - pos) return false;  // the ordinary path reports it
+        Element el(h.tag, vr);
+        if (vr == VR::SQ) {
+            const size_t start = pos;
+            const bool saved_explicit = explicit_, saved_big = big_;
+            explicit_ = false;
+            big_ = false;
+            try {
+                read_items(el, pos + h.length, false, depth, ds);
+            } catch (const Error &) {
+                explicit_ = saved_explicit;
+                big_ = saved_big;
+                pos = start;
+                return false;  // not an implicit VR sequence after all: keep the bytes
+            }
+            explicit_ = saved_explicit;
+            big_ = saved_big;
+        } else {
+            const unsigned unit = vr_value_size(vr);
+            if (unit > 1 && (h.length % unit) != 0) return false;
+            el.value = Bytes::view(base_ + pos, h.length);
+            pos += h.length;
+        }
+        if (count && retyped++ == 0) {
+            first_retyped = h.tag;
+            first_retyped_vr = vr;
+        }
+        ds.append(std::move(el));
+        return true;
+    }
+
+    void read_value(Dataset &ds, Header h, size_t end, unsigned depth) {
+        if (h.vr == VR::UN) {
+            // Rare: a tag no dictionary typed in implicit VR (private ones are looked up now that
+            // their creator is known), or UN written explicitly.
+            const VR vr = known_vr(ds, h.tag);
+            if (vr != VR::UN && h.length != kUndefined) {
+                const unsigned unit = vr_value_size(vr);
+                if (!explicit_ && vr != VR::SQ) {
+                    if (unit <= 1 || h.length % unit == 0) h.vr = vr;  // else the bytes stay UN
+                } else if ((!explicit_ || !opt_.keep_un) && read_un_as(ds, h, vr, end, depth, explicit_)) {
+                    return;
+                }
+            }
+        }
         Element el(h.tag, h.vr);
         if (h.length == kUndefined) {
             el.undefined_length = true;
@@ -329,6 +396,44 @@ std::shared_ptr<const Source> inflate_rest(const uint8_t *p, size_t n, uint64_t 
     return Source::from_vector(std::move(out));
 }
 
+/// How the little-endian element at `p` is encoded: 1 explicit VR, 0 implicit VR, -1 cannot tell
+/// (too short, or a delimiter). As pydicom does, a valid VR at bytes 4-5 means explicit VR; to keep
+/// an implicit length whose low bytes happen to spell a VR from deciding, the VR must also be the
+/// one the dictionary gives a known tag, and the length must fit in what is left.
+int vr_encoding_at(const uint8_t *p, size_t n) {
+    if (n < 8) return -1;
+    const Tag tag(load_u16le(p), load_u16le(p + 2));
+    if (tag.group() == 0xFFFE) return -1;
+    const VR vr = vr_from_chars(char(p[4]), char(p[5]));
+    if (vr == VR::None) {
+        // Implicit VR only if its 32-bit length makes sense; else leave the error to the parser.
+        const uint32_t len = load_u32le(p + 4);
+        return (len == kUndefined || len <= n - 8) ? 0 : -1;
+    }
+    if (!tag.is_private()) {
+        const DictEntry *e = dict_find(tag);
+        if (e && e->vr != VR::None && vr != e->vr && vr != e->vr_alt && vr != VR::UN) return -1;
+    }
+    uint64_t len = 0, header = 8;
+    if (vr_has_long_length(vr)) {
+        if (n < 12) return 0;
+        len = load_u32le(p + 8);
+        header = 12;
+        if (len == kUndefined) return 1;
+    } else {
+        len = load_u16le(p + 6);
+    }
+    return len <= n - header ? 1 : 0;
+}
+
+void report_retyped(DicomFile &file, const Parser &ps) {
+    if (!ps.retyped) return;
+    file.warning_flags |= kWarnUnRetyped;
+    file.warnings.push_back(std::to_string(ps.retyped) + " element" + (ps.retyped == 1 ? "" : "s") +
+                            " encoded as UN read with the VR the dictionary gives (PS3.5 6.2.2), the first " +
+                            ps.first_retyped.str() + " as " + vr_name(ps.first_retyped_vr));
+}
+
 }  // namespace
 
 DicomFile read_source(std::shared_ptr<const Source> source, const ReadOptions &opt) {
@@ -382,10 +487,26 @@ DicomFile read_source(std::shared_ptr<const Source> source, const ReadOptions &o
         Parser ds(inflated, inflated->data(), inflated->size(), true, false, opt, "inflated dataset");
         ds.parse_dataset(file.dataset, inflated->size(), false, 0);
         file.dataset.set_source(inflated);
+        report_retyped(file, ds);
     } else {
-        Parser ds(source, p, n, ts.explicit_vr, ts.big_endian, opt, "");
+        bool explicit_vr = ts.explicit_vr;
+        if (has_meta && !ts.big_endian && opt.transfer_syntax.empty()) {
+            // One look at the first element: does the dataset use the VR encoding its meta says?
+            const int found = vr_encoding_at(p + pos, n - pos);
+            if (found >= 0 && bool(found) != explicit_vr) {
+                explicit_vr = bool(found);
+                file.warning_flags |= kWarnSyntaxMismatch;
+                file.warnings.push_back(std::string("the meta information says ") + std::string(ts.name) +
+                                        " but the dataset is encoded in " +
+                                        (explicit_vr ? "explicit" : "implicit") + " VR: read as " +
+                                        (explicit_vr ? "Explicit" : "Implicit") + " VR Little Endian");
+                file.transfer_syntax = explicit_vr ? uids::ExplicitVRLittleEndian : uids::ImplicitVRLittleEndian;
+            }
+        }
+        Parser ds(source, p, n, explicit_vr, ts.big_endian, opt, "");
         ds.pos = pos;
         ds.parse_dataset(file.dataset, n, false, 0);
+        report_retyped(file, ds);
     }
     return file;
 }
