@@ -183,6 +183,9 @@ private:
         } else {
             const unsigned unit = vr_value_size(vr);
             if (unit > 1 && (h.length % unit) != 0) return false;
+            // PS3.5 6.2.2: UN also carries values too long for their VR's 16-bit length in explicit
+            // VR; typed, they could not be written back in explicit VR: they stay UN.
+            if (explicit_ && !vr_has_long_length(vr) && h.length > 0xFFFF) return false;
             el.value = Bytes::view(base_ + pos, h.length);
             pos += h.length;
         }

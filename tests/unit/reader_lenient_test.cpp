@@ -276,6 +276,17 @@ TEST(UnRetyped, ValueThatDoesNotFitTheVrStaysUn) {
     EXPECT_EQ(f.warning_flags, 0u);
 }
 
+TEST(UnRetyped, ValueTooLongForItsVrStaysUn) {
+    // PS3.5 6.2.2: UN carries values longer than the 16-bit length of their VR in explicit VR.
+    W w(true);
+    w.un(0x0010, 0x0010, implicit_text("DOE^JOHN", "PN"));
+    w.un(0x0010, 0x4000, std::vector<uint8_t>(70000, 'x'));  // Patient Comments, LT
+    const DicomFile f = read(part10(uids::ExplicitVRLittleEndian, w.b));
+    EXPECT_EQ(f.dataset.find(Tag(0x0010, 0x4000))->vr, VR::UN);
+    EXPECT_EQ(f.dataset.find(kPatientName)->vr, VR::PN);
+    EXPECT_NO_THROW(write_memory(f));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The private dictionary
 
