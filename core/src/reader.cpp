@@ -503,7 +503,10 @@ DicomFile read_source(std::shared_ptr<const Source> source, const ReadOptions &o
                                         " but the dataset is encoded in " +
                                         (explicit_vr ? "explicit" : "implicit") + " VR: read as " +
                                         (explicit_vr ? "Explicit" : "Implicit") + " VR Little Endian");
-                file.transfer_syntax = explicit_vr ? uids::ExplicitVRLittleEndian : uids::ImplicitVRLittleEndian;
+                // A native syntax is replaced by the one found; a compressed one (explicit VR by
+                // definition) keeps its UID, for its pixel data, and is written back as it says.
+                if (!ts.encapsulated)
+                    file.transfer_syntax = explicit_vr ? uids::ExplicitVRLittleEndian : uids::ImplicitVRLittleEndian;
             }
         }
         Parser ds(source, p, n, explicit_vr, ts.big_endian, opt, "");

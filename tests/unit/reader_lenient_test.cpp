@@ -139,6 +139,21 @@ TEST(TransferSyntaxMismatch, ImplicitDeclaredExplicitFound) {
     ASSERT_EQ(f.warnings.size(), 1u);
 }
 
+TEST(TransferSyntaxMismatch, CompressedSyntaxKeepsItsUid) {
+    // JPEG Baseline in the meta, an implicit VR dataset (with encapsulated pixel data, PS3.5 A.4).
+    W w(false);
+    w.text(0x0010, 0x0010, "PN", "DOE^JOHN");
+    w.header(0x7FE0, 0x0010, "OB", 0xFFFFFFFFu);
+    w.u16(0xFFFE); w.u16(0xE000); w.u32(0);          // empty Basic Offset Table
+    w.u16(0xFFFE); w.u16(0xE000); w.u32(4); w.raw("\xFF\xD8\xFF\xD9");
+    w.u16(0xFFFE); w.u16(0xE0DD); w.u32(0);
+    const DicomFile f = read(part10("1.2.840.10008.1.2.4.50", w.b));
+    EXPECT_EQ(f.transfer_syntax, "1.2.840.10008.1.2.4.50");
+    EXPECT_EQ(f.warning_flags, uint32_t(kWarnSyntaxMismatch));
+    EXPECT_EQ(f.dataset.get_string(kPatientName), "DOE^JOHN");
+    ASSERT_EQ(f.dataset.find(tags::PixelData)->fragments.size(), 2u);
+}
+
 TEST(TransferSyntaxMismatch, ConformingFilesHaveNoWarning) {
     for (bool ex : {true, false}) {
         const DicomFile f = read(part10(ex ? uids::ExplicitVRLittleEndian : uids::ImplicitVRLittleEndian, small_dataset(ex)));
