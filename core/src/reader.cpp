@@ -157,69 +157,70 @@ private:
         return (e && e->vr != VR::None) ? e->vr : VR::UN;
     }
 
-    /// Re-reads an element encoded as UN with the VR the dictionary knows. PS3.5 6.2.2 (note): its
-    /// value is implicit VR little endian whatever the transfer syntax, so a sequence's items are
-    /// parsed as such and binary values are kept as they are (the model holds little endian).
-    /// Returns false, having read nothing, when the value does not fit that VR: it stays UN.
-    /// `count` says the element was encoded as UN (a warning), not merely untyped in implicit VR.
-    bool read_un_as(Dataset &ds, const Header &h, VR vr, size_t end, unsigned depth, bool count) {
-        if (h.length > end - pos) return false;  // the ordinary path reports it
-        Element el(h.tag, vr);
-        if (vr == VR::SQ) {
-            const size_t start = pos;
-            const bool saved_explicit = explicit_, saved_big = big_;
-            explicit_ = false;
-            big_ = false;
-            try {
-                read_items(el, pos + h.length, false, depth, ds);
-            } catch (const Error &) {
-                explicit_ = saved_explicit;
-                big_ = saved_big;
-                pos = start;
-                return false;  // not an implicit VR sequence after all: keep the bytes
-            }
-            explicit_ = saved_explicit;
-            big_ = saved_big;
-        } else {
-            const unsigned unit = vr_value_size(vr);
-            if (unit > 1 && (h.length % unit) != 0) return false;
-            // PS3.5 6.2.2: UN also carries values too long for their VR's 16-bit length in explicit
-            // VR; typed, they could not be written back in explicit VR: they stay UN.
-            if (explicit_ && !vr_has_long_length(vr) && h.length > 0xFFFF) return false;
-            el.value = Bytes::view(base_ + pos, h.length);
-            pos += h.length;
-        }
-        if (count && retyped++ == 0) {
-            first_retyped = h.tag;
-            first_retyped_vr = vr;
-        }
-        ds.append(std::move(el));
-        return true;
+    /// How an element that came as UN is read: with `vr`, and when `implicit_le` its value is in
+    /// implicit VR little endian whatever the transfer syntax (PS3.5 6.2.2, note 2).
+    struct Retype {
+        VR vr;
+        bool implicit_le;
+    };
+
+    /// An element that came as UN: a tag no dictionary typed in implicit VR (a private one is looked
+    /// up now that its creator is known), or UN written explicitly, re-read with the VR a dictionary
+    /// knows unless keep_un, or unless its value cannot be that VR's: a length that is no multiple
+    /// of the VR's value size, or one beyond its 16-bit length in explicit VR (PS3.5 6.2.2 gives
+    /// that as a reason for UN; typed, it could not be written back). Out of line: ordinary
+    /// elements never come here.
+    [[gnu::noinline]] Retype retype(const Dataset &ds, const Header &h, size_t end) {
+        const VR vr = known_vr(ds, h.tag);
+        if (vr == VR::UN || h.length == kUndefined || h.length > end - pos) return {VR::UN, false};
+        const unsigned unit = vr_value_size(vr);
+        if (unit > 1 && h.length % unit != 0) return {VR::UN, false};
+        if (!explicit_) return {vr, vr == VR::SQ};  // a sequence whose items may not parse: see below
+        if (opt_.keep_un || (!vr_has_long_length(vr) && h.length > 0xFFFF)) return {VR::UN, false};
+        if (vr != VR::SQ) count_retyped(h.tag, vr);
+        return {vr, true};
     }
 
-    void read_value(Dataset &ds, Header h, size_t end, unsigned depth) {
-        if (h.vr == VR::UN) {
-            // Rare: a tag no dictionary typed in implicit VR (private ones are looked up now that
-            // their creator is known), or UN written explicitly.
-            const VR vr = known_vr(ds, h.tag);
-            if (vr != VR::UN && h.length != kUndefined) {
-                const unsigned unit = vr_value_size(vr);
-                if (!explicit_ && vr != VR::SQ) {
-                    if (unit <= 1 || h.length % unit == 0) h.vr = vr;  // else the bytes stay UN
-                } else if ((!explicit_ || !opt_.keep_un) && read_un_as(ds, h, vr, end, depth, explicit_)) {
-                    return;
-                }
-            }
+    void count_retyped(Tag tag, VR vr) {
+        if (retyped++ == 0) {
+            first_retyped = tag;
+            first_retyped_vr = vr;
         }
-        Element el(h.tag, h.vr);
+    }
+
+    /// Parses a value of `length` bytes as the items of an implicit VR little endian sequence; on
+    /// failure (not a sequence after all) nothing is read and false is returned: it stays UN.
+    [[gnu::noinline]] bool read_implicit_items(Element &el, uint32_t length, unsigned depth, const Dataset &parent) {
+        const size_t start = pos;
+        const bool saved_explicit = explicit_, saved_big = big_;
+        explicit_ = false;
+        big_ = false;
+        bool ok = true;
+        try {
+            read_items(el, pos + length, false, depth, parent);
+        } catch (const Error &) {
+            ok = false;
+            pos = start;
+            el.items.clear();
+        }
+        explicit_ = saved_explicit;
+        big_ = saved_big;
+        if (ok && explicit_) count_retyped(el.tag, VR::SQ);
+        return ok;
+    }
+
+    void read_value(Dataset &ds, const Header &h, size_t end, unsigned depth) {
+        const Retype rt = h.vr == VR::UN ? retype(ds, h, end) : Retype{h.vr, false};
+        const VR vr = rt.vr;
+        Element el(h.tag, vr);
         if (h.length == kUndefined) {
             el.undefined_length = true;
-            if (h.vr == VR::SQ) {
+            if (vr == VR::SQ) {
                 read_items(el, end, true, depth, ds);
-            } else if (h.tag == tags::PixelData && (h.vr == VR::OB || h.vr == VR::OW || h.vr == VR::UN)) {
+            } else if (h.tag == tags::PixelData && (vr == VR::OB || vr == VR::OW || vr == VR::UN)) {
                 read_fragments(el, end);
                 if (el.vr == VR::UN) el.vr = VR::OB;
-            } else if (h.vr == VR::UN || !explicit_) {
+            } else if (vr == VR::UN || !explicit_) {
                 // PS3.5 6.2.2: UN of undefined length holds an implicit VR little endian sequence.
                 bool saved_explicit = explicit_, saved_big = big_;
                 explicit_ = false;
@@ -229,7 +230,7 @@ private:
                 big_ = saved_big;
                 el.vr = VR::SQ;
             } else {
-                fail(Errc::malformed, std::string("undefined length for VR ") + vr_name(h.vr), h.start, h.tag);
+                fail(Errc::malformed, std::string("undefined length for VR ") + vr_name(vr), h.start, h.tag);
             }
         } else {
             if (h.length > end - pos)
@@ -237,18 +238,21 @@ private:
                      "value length " + std::to_string(h.length) + " runs past the end of " +
                          (depth ? "its item" : "the data") + " (" + std::to_string(end - pos) + " bytes remain)",
                      h.start, h.tag);
-            if (h.vr == VR::SQ) {
+            if (vr == VR::SQ && !rt.implicit_le) {
                 read_items(el, pos + h.length, false, depth, ds);
+            } else if (vr == VR::SQ && read_implicit_items(el, h.length, depth, ds)) {
+                // a UN (or an untyped implicit element) holding a sequence
             } else {
-                unsigned unit = vr_value_size(h.vr);
+                if (vr == VR::SQ) el.vr = VR::UN;  // its items did not parse: the bytes stay UN
+                unsigned unit = vr_value_size(el.vr);
                 if (unit > 1 && (h.length % unit) != 0)
                     fail(Errc::bad_length,
                          std::string("length ") + std::to_string(h.length) + " is not a multiple of " +
-                             std::to_string(unit) + " for VR " + vr_name(h.vr),
+                             std::to_string(unit) + " for VR " + vr_name(el.vr),
                          h.start, h.tag);
                 const uint8_t *p = base_ + pos;
-                if (big_ && unit > 1) {
-                    el.value = Bytes(swapped(p, h.length, h.vr == VR::AT ? 2 : unit));
+                if (big_ && unit > 1 && !rt.implicit_le) {
+                    el.value = Bytes(swapped(p, h.length, el.vr == VR::AT ? 2 : unit));
                 } else {
                     el.value = Bytes::view(p, h.length);
                 }
