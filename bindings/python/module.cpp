@@ -301,8 +301,9 @@ void set_value(PyDataset &self, dk::Tag t, py::handle value, std::string vr) {
     }
 }
 
-dk::ReadOptions read_options(bool stop_before_pixels, bool map_file, uint32_t max_depth) {
+dk::ReadOptions read_options(bool stop_before_pixels, bool map_file, uint32_t max_depth, bool keep_un) {
     dk::ReadOptions o;
+    o.keep_un = keep_un;
     o.stop_before_pixels = stop_before_pixels;
     o.map_file = map_file;
     o.max_depth = max_depth;
@@ -362,15 +363,20 @@ PYBIND11_MODULE(_dcmkit, m) {
     m.def("is_valid_uid", &dk::is_valid_uid, "uid"_a);
 
     // -- reading ---------------------------------------------------------------------------------
-    m.def("read_file", [](const std::string &path, bool stop, bool map_file, uint32_t max_depth) {
-        return PyDataset(dk::Dataset::read_file(path, read_options(stop, map_file, max_depth)));
-    }, "path"_a, "stop_before_pixels"_a = false, "map_file"_a = true, "max_depth"_a = 64, nogil());
-    m.def("read_memory", [](py::buffer data, bool stop, uint32_t max_depth) {
+    m.def("read_file", [](const std::string &path, bool stop, bool map_file, uint32_t max_depth, bool keep_un) {
+        return PyDataset(dk::Dataset::read_file(path, read_options(stop, map_file, max_depth, keep_un)));
+    }, "path"_a, "stop_before_pixels"_a = false, "map_file"_a = true, "max_depth"_a = 64, "keep_un"_a = false, nogil());
+    m.def("private_tag_info", [](const std::string &creator, uint32_t tag) -> py::object {
+        dk::PrivateTagInfo info;
+        if (!dk::find_private_tag(creator, dk::Tag(tag), info)) return py::none();
+        return py::make_tuple(info.vr, info.keyword, info.name);
+    }, "creator"_a, "tag"_a, "(vr, keyword, name) of a private data element in the block of `creator`, or None.");
+    m.def("read_memory", [](py::buffer data, bool stop, uint32_t max_depth, bool keep_un) {
         py::buffer_info info = data.request();  // `data` is kept alive by the caller's frame
         const size_t size = size_t(info.size * info.itemsize);
         py::gil_scoped_release nogil_;
-        return PyDataset(dk::Dataset::read_memory(info.ptr, size, read_options(stop, true, max_depth)));
-    }, "data"_a, "stop_before_pixels"_a = false, "max_depth"_a = 64);
+        return PyDataset(dk::Dataset::read_memory(info.ptr, size, read_options(stop, true, max_depth, keep_un)));
+    }, "data"_a, "stop_before_pixels"_a = false, "max_depth"_a = 64, "keep_un"_a = false);
     m.def("from_json", [](const std::string &text) {
         return PyDataset(dk::Dataset::from_json(text));
     }, "text"_a, nogil());
@@ -400,6 +406,9 @@ PYBIND11_MODULE(_dcmkit, m) {
         .def_property("transfer_syntax",
             [](const PyDataset &s) { HeldLock l(s); return s.ds.transfer_syntax(); },
             [](PyDataset &s, const std::string &ts) { HeldLock l(s); s.ds.set_transfer_syntax(ts); })
+        .def_property_readonly("warnings", [](const PyDataset &s) { HeldLock l(s); return s.ds.warnings(); },
+            "What the reader accepted with a warning, one message each (empty for a conforming file).")
+        .def_property_readonly("warning_flags", [](const PyDataset &s) { HeldLock l(s); return s.ds.warning_flags(); })
         .def("__len__", [](const PyDataset &s) { HeldLock l(s); return s.ds.size(); })
         .def("element_at", [](const PyDataset &s, size_t i) {
             HeldLock l(s);

@@ -521,9 +521,12 @@ public:
 
     %extend {
     // -- reading and writing --
-    static dk::Dataset *read_file(const std::string &path, bool stop_before_pixels = false) {
+    /// `keep_un`: keep elements encoded as UN as bytes (by default one whose VR the dictionary
+    /// knows is re-read with that VR, PS3.5 6.2.2, and warning_flags() says so).
+    static dk::Dataset *read_file(const std::string &path, bool stop_before_pixels = false, bool keep_un = false) {
         dk::ReadOptions o;
         o.stop_before_pixels = stop_before_pixels;
+        o.keep_un = keep_un;
         return new dk::Dataset(dk::Dataset::read_file(path, o));
     }
     static dk::Dataset *read_memory(const void *data, size_t size) {
@@ -547,6 +550,15 @@ public:
 
     std::string transfer_syntax() { return $self->transfer_syntax(); }
     void set_transfer_syntax(const std::string &ts) { $self->set_transfer_syntax(ts); }
+    /// What the reader accepted with a warning: DK_WARN_* bits (1 the dataset is not in the VR
+    /// encoding its meta names, 2 UN elements re-read with their dictionary VR); 0 when conforming.
+    uint32_t warning_flags() { return $self->warning_flags(); }
+    /// The reader's warnings, one message per line ("" when none).
+    std::string warnings() {
+        std::string text;
+        for (const std::string &w : $self->warnings()) text += (text.empty() ? "" : "\n") + w;
+        return text;
+    }
 
     // -- elements --
     size_t size() { return $self->size(); }
@@ -919,5 +931,16 @@ inline std::string generate_uid() { return dk::generate_uid(); }
 /// What the decoders tolerated in this thread's last decode_frame, read_frame or transcode (a
 /// bitstream DCMTK and GDCM also decode with a warning): "frame N: …" lines; "" when nothing.
 inline std::string last_warnings() { return dk::last_warnings(); }
+/// The keyword of private data element `tag` in the block of `creator` from the vendors' private
+/// dictionary ("CSAImageHeaderInfo"), "" when unknown.
+inline std::string private_keyword_of(const std::string &creator, uint32_t tag) {
+    dk::PrivateTagInfo info;
+    return dk::find_private_tag(creator, tag, info) ? info.keyword : std::string();
+}
+/// Its VR ("OB"), "" when unknown.
+inline std::string private_vr_of(const std::string &creator, uint32_t tag) {
+    dk::PrivateTagInfo info;
+    return dk::find_private_tag(creator, tag, info) ? info.vr : std::string();
+}
 }  // namespace dcmkit_swig
 %}

@@ -135,6 +135,7 @@ dcmkit::ReadOptions read_options(const dk_read_options *o) {
     ro.stop_before_pixels = o->stop_before_pixels != 0;
     ro.map_file = o->map_file != 0;
     ro.max_depth = o->max_depth;
+    if (o->version >= 2) ro.keep_un = o->keep_un != 0;
     return ro;
 }
 
@@ -241,6 +242,22 @@ dk_result dk_read_options_init(dk_read_options *opts, uint32_t version) {
         opts->stop_before_pixels = 0;
         opts->map_file = 1;
         opts->max_depth = 64;
+        if (version >= 2) opts->keep_un = 0;
+    });
+}
+
+dk_result dk_dataset_warnings(const dk_dataset *ds, uint32_t *flags, char *buf, size_t *size) {
+    return dk::guard([&]() -> dk_result {
+        resolve(ds);
+        const dcmkit::DicomFile &file = ds->root->file;
+        if (flags) *flags = file.warning_flags;
+        if (!size) return DK_OK;
+        std::string text;
+        for (const std::string &w : file.warnings) {
+            if (!text.empty()) text += '\n';
+            text += w;
+        }
+        return dk::copy_string(text, buf, size);
     });
 }
 

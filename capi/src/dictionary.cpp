@@ -55,6 +55,22 @@ dk_result dk_tag_vr(uint32_t tag, char vr[3]) {
     return dk::guard([&] { dk::copy_vr(dcmkit::dict_vr(Tag(tag)), need(vr, "vr")); });
 }
 
+dk_result dk_private_tag_lookup(const char *creator, uint32_t tag, char vr[3], const char **keyword,
+                                const char **name) {
+    return dk::guard([&] {
+        need(creator, "creator");
+        if (vr) dk::copy_vr(dcmkit::VR::UN, vr);
+        if (keyword) *keyword = "";
+        if (name) *name = "";
+        const dcmkit::PrivateDictEntry *e = dcmkit::private_dict_find(creator, Tag(tag));
+        if (!e)
+            fail(DK_ENOTFOUND, Tag(tag).str() + " of private creator '" + creator + "' is not in the private dictionary");
+        if (vr) dk::copy_vr(e->vr, vr);
+        if (keyword) *keyword = e->keyword;
+        if (name) *name = e->name;
+    });
+}
+
 dk_result dk_uid_lookup(const char *uid, const char **name, const char **keyword, const char **type) {
     return dk::guard([&] {
         need(uid, "uid");

@@ -369,8 +369,23 @@ std::vector<std::string> Dataset::get_strings(Tag tag) const {
     return out;
 }
 
+/// PS3.5 6.2: DS and IS are decimal text: digits, sign, point and exponent only (strtod alone would
+/// also take "0x10", "inf" or "nan").
+static bool decimal_chars(std::string_view s) {
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E')) return false;
+    return true;
+}
+
+/// "value 1 ('abc') of VR DS is not a number": the index, the text and the VR, for a person to act on.
+static std::string bad_text(size_t index, std::string_view text, VR vr, const char *what) {
+    std::string t(text.substr(0, 64));
+    if (text.size() > 64) t += "...";
+    return "value " + std::to_string(index) + " ('" + t + "') of VR " + vr_name(vr) + " is not " + what;
+}
+
 static bool parse_double(std::string_view s, double &out) {
-    if (s.empty() || s.size() > 64) return false;
+    if (s.empty() || s.size() > 64 || !decimal_chars(s)) return false;
     char buf[72];
     std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = 0;
@@ -381,7 +396,7 @@ static bool parse_double(std::string_view s, double &out) {
 }
 
 static bool parse_int(std::string_view s, int64_t &out) {
-    if (s.empty() || s.size() > 24) return false;
+    if (s.empty() || s.size() > 24 || !decimal_chars(s)) return false;
     char buf[32];
     std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = 0;
@@ -421,8 +436,10 @@ double Dataset::get_number(Tag tag, size_t index) const {
     if (e.vr == VR::DS || e.vr == VR::IS) {
         auto vals = split_values(e.value.str(), e.vr);
         double d;
-        if (index >= vals.size() || !parse_double(vals[index], d))
-            throw Error(Errc::bad_value, "value " + std::to_string(index) + " is not a number", -1, tag.value);
+        if (index >= vals.size())
+            throw Error(Errc::bad_value, "no value " + std::to_string(index) + " (" + std::to_string(vals.size()) + " values)", -1, tag.value);
+        if (!parse_double(vals[index], d))
+            throw Error(Errc::bad_value, bad_text(index, vals[index], e.vr, "a number"), -1, tag.value);
         return d;
     }
     double d;
@@ -451,7 +468,9 @@ int64_t Dataset::get_int(Tag tag, size_t index) const {
         double d;
         if (index < vals.size() && parse_double(vals[index], d) && d == std::floor(d) && std::fabs(d) < 9.2e18)
             return int64_t(d);
-        throw Error(Errc::bad_value, "value " + std::to_string(index) + " is not an integer", -1, tag.value);
+        if (index >= vals.size())
+            throw Error(Errc::bad_value, "no value " + std::to_string(index) + " (" + std::to_string(vals.size()) + " values)", -1, tag.value);
+        throw Error(Errc::bad_value, bad_text(index, vals[index], e.vr, "an integer"), -1, tag.value);
     }
     double d;
     int64_t i;

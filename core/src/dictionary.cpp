@@ -84,6 +84,32 @@ const char *dict_keyword(Tag tag) noexcept {
     return e ? e->keyword : "";
 }
 
+const PrivateDictEntry *private_dict_find(std::string_view creator, Tag tag) noexcept {
+    if (!tag.is_private() || tag.element() < 0x1000) return nullptr;
+    // The creator is an LO value: trailing spaces and NULs are padding, leading spaces are not
+    // significant (PS3.5 6.2).
+    while (!creator.empty() && (creator.back() == ' ' || creator.back() == '\0')) creator.remove_suffix(1);
+    while (!creator.empty() && creator.front() == ' ') creator.remove_prefix(1);
+    const uint8_t elem = uint8_t(tag.element() & 0xFF);
+    const uint16_t group = tag.group();
+    const PrivateDictEntry *begin = detail::kPrivateDict, *end = begin + detail::kPrivateDictCount;
+    auto key_less = [](std::string_view ca, uint8_t ea, std::string_view cb, uint8_t eb) {
+        const int c = ca.compare(cb);
+        return c < 0 || (c == 0 && ea < eb);
+    };
+    const PrivateDictEntry *it = std::lower_bound(begin, end, creator, [&](const PrivateDictEntry &e, std::string_view c) {
+        return key_less(e.creator, e.element, c, elem);
+    });
+    for (; it != end && it->element == elem && creator == it->creator; ++it)
+        if (group >= it->group && group <= it->group_last) return it;
+    return nullptr;
+}
+
+const PrivateDictEntry *private_dict_table(size_t &count) noexcept {
+    count = detail::kPrivateDictCount;
+    return detail::kPrivateDict;
+}
+
 const UidEntry *uid_find(std::string_view uid) noexcept {
     const UidEntry *end = kUids + kUidCount;
     const UidEntry *it = std::lower_bound(kUids, end, uid,

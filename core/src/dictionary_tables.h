@@ -14,4 +14,6 @@ extern const UidEntry kUids[];
 extern const size_t kUidCount;
 extern const char *const kStorageSopClasses[];
 extern const size_t kStorageSopClassCount;
+extern const PrivateDictEntry kPrivateDict[];
+extern const size_t kPrivateDictCount;
 }  // namespace dcmkit::detail

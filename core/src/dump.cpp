@@ -124,7 +124,15 @@ void delimiter_line(std::string &out, int indent, Tag t, const char *name) {
     comment(out, ls, indent, "0", 0, name);
 }
 
-const char *keyword_of(Tag t) {
+const char *keyword_of(const Dataset &ds, Tag t) {
+    if (t.is_private() && t.element() >= 0x1000) {
+        // A private data element: named by the private dictionary through its block's creator,
+        // as dcmdump does from its private.dic.
+        const Element *creator = ds.find(Tag(t.group(), uint16_t(t.element() >> 8)));
+        if (creator)
+            if (const PrivateDictEntry *e = private_dict_find(creator->value.str(), t)) return e->keyword;
+        return "PrivateTag";
+    }
     const char *k = dict_keyword(t);
     if (*k) return k;
     return t.is_private() ? "PrivateTag" : "UnknownTag";
@@ -151,7 +159,7 @@ void dump_dataset(std::string &out, const Dataset &ds, const DumpOptions &opt, i
     for (const Element &e : ds) {
         const size_t line_start = out.size();
         out.append(size_t(indent), ' ');
-        const char *kw = keyword_of(e.tag);
+        const char *kw = keyword_of(ds, e.tag);
         if (e.vr == VR::SQ) {
             tag_vr(out, e.tag, "SQ");
             out += e.undefined_length ? "(Sequence with undefined length #=" : "(Sequence with explicit length #=";

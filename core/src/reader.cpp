@@ -62,6 +62,11 @@ public:
 
     bool stopped() const { return stopped_; }
 
+    /// Elements encoded as UN that were re-read with their dictionary VR (PS3.5 6.2.2).
+    size_t retyped = 0;
+    Tag first_retyped{0xFFFFFFFFu};
+    VR first_retyped_vr = VR::UN;
+
     /// Reads group 0002 (always explicit VR little endian, PS3.10 7.1).
     void parse_meta(Dataset &meta) {
         uint64_t meta_end = 0;  // where (0002,0000) says the group ends, when present
@@ -140,16 +145,82 @@ private:
         return e->vr;
     }
 
+    /// The VR the dictionaries give `tag` in `ds` (UN when unknown): the public one, or for a private
+    /// data element the private one, keyed by the Private Creator of its block (PS3.5 7.8.1), which
+    /// precedes it in the dataset being read.
+    VR known_vr(const Dataset &ds, Tag tag) {
+        if (!tag.is_private()) return implicit_vr(tag);
+        if (tag.element() < 0x1000) return tag.is_private_creator() ? VR::LO : VR::UN;
+        const Element *creator = ds.find(Tag(tag.group(), uint16_t(tag.element() >> 8)));
+        if (!creator || creator->value.empty()) return VR::UN;
+        const PrivateDictEntry *e = private_dict_find(creator->value.str(), tag);
+        return (e && e->vr != VR::None) ? e->vr : VR::UN;
+    }
+
+    /// How an element that came as UN is read: with `vr`, and when `implicit_le` its value is in
+    /// implicit VR little endian whatever the transfer syntax (PS3.5 6.2.2, note 2).
+    struct Retype {
+        VR vr;
+        bool implicit_le;
+    };
+
+    /// An element that came as UN: a tag no dictionary typed in implicit VR (a private one is looked
+    /// up now that its creator is known), or UN written explicitly, re-read with the VR a dictionary
+    /// knows unless keep_un, or unless its value cannot be that VR's: a length that is no multiple
+    /// of the VR's value size, or one beyond its 16-bit length in explicit VR (PS3.5 6.2.2 gives
+    /// that as a reason for UN; typed, it could not be written back). Out of line: ordinary
+    /// elements never come here.
+    [[gnu::noinline]] Retype retype(const Dataset &ds, const Header &h, size_t end) {
+        const VR vr = known_vr(ds, h.tag);
+        if (vr == VR::UN || h.length == kUndefined || h.length > end - pos) return {VR::UN, false};
+        const unsigned unit = vr_value_size(vr);
+        if (unit > 1 && h.length % unit != 0) return {VR::UN, false};
+        if (!explicit_) return {vr, vr == VR::SQ};  // a sequence whose items may not parse: see below
+        if (opt_.keep_un || (!vr_has_long_length(vr) && h.length > 0xFFFF)) return {VR::UN, false};
+        if (vr != VR::SQ) count_retyped(h.tag, vr);
+        return {vr, true};
+    }
+
+    void count_retyped(Tag tag, VR vr) {
+        if (retyped++ == 0) {
+            first_retyped = tag;
+            first_retyped_vr = vr;
+        }
+    }
+
+    /// Parses a value of `length` bytes as the items of an implicit VR little endian sequence; on
+    /// failure (not a sequence after all) nothing is read and false is returned: it stays UN.
+    [[gnu::noinline]] bool read_implicit_items(Element &el, uint32_t length, unsigned depth, const Dataset &parent) {
+        const size_t start = pos;
+        const bool saved_explicit = explicit_, saved_big = big_;
+        explicit_ = false;
+        big_ = false;
+        bool ok = true;
+        try {
+            read_items(el, pos + length, false, depth, parent);
+        } catch (const Error &) {
+            ok = false;
+            pos = start;
+            el.items.clear();
+        }
+        explicit_ = saved_explicit;
+        big_ = saved_big;
+        if (ok && explicit_) count_retyped(el.tag, VR::SQ);
+        return ok;
+    }
+
     void read_value(Dataset &ds, const Header &h, size_t end, unsigned depth) {
-        Element el(h.tag, h.vr);
+        const Retype rt = h.vr == VR::UN ? retype(ds, h, end) : Retype{h.vr, false};
+        const VR vr = rt.vr;
+        Element el(h.tag, vr);
         if (h.length == kUndefined) {
             el.undefined_length = true;
-            if (h.vr == VR::SQ) {
+            if (vr == VR::SQ) {
                 read_items(el, end, true, depth, ds);
-            } else if (h.tag == tags::PixelData && (h.vr == VR::OB || h.vr == VR::OW || h.vr == VR::UN)) {
+            } else if (h.tag == tags::PixelData && (vr == VR::OB || vr == VR::OW || vr == VR::UN)) {
                 read_fragments(el, end);
                 if (el.vr == VR::UN) el.vr = VR::OB;
-            } else if (h.vr == VR::UN || !explicit_) {
+            } else if (vr == VR::UN || !explicit_) {
                 // PS3.5 6.2.2: UN of undefined length holds an implicit VR little endian sequence.
                 bool saved_explicit = explicit_, saved_big = big_;
                 explicit_ = false;
@@ -159,7 +230,7 @@ private:
                 big_ = saved_big;
                 el.vr = VR::SQ;
             } else {
-                fail(Errc::malformed, std::string("undefined length for VR ") + vr_name(h.vr), h.start, h.tag);
+                fail(Errc::malformed, std::string("undefined length for VR ") + vr_name(vr), h.start, h.tag);
             }
         } else {
             if (h.length > end - pos)
@@ -167,18 +238,21 @@ private:
                      "value length " + std::to_string(h.length) + " runs past the end of " +
                          (depth ? "its item" : "the data") + " (" + std::to_string(end - pos) + " bytes remain)",
                      h.start, h.tag);
-            if (h.vr == VR::SQ) {
+            if (vr == VR::SQ && !rt.implicit_le) {
                 read_items(el, pos + h.length, false, depth, ds);
+            } else if (vr == VR::SQ && read_implicit_items(el, h.length, depth, ds)) {
+                // a UN (or an untyped implicit element) holding a sequence
             } else {
-                unsigned unit = vr_value_size(h.vr);
+                if (vr == VR::SQ) el.vr = VR::UN;  // its items did not parse: the bytes stay UN
+                unsigned unit = vr_value_size(el.vr);
                 if (unit > 1 && (h.length % unit) != 0)
                     fail(Errc::bad_length,
                          std::string("length ") + std::to_string(h.length) + " is not a multiple of " +
-                             std::to_string(unit) + " for VR " + vr_name(h.vr),
+                             std::to_string(unit) + " for VR " + vr_name(el.vr),
                          h.start, h.tag);
                 const uint8_t *p = base_ + pos;
-                if (big_ && unit > 1) {
-                    el.value = Bytes(swapped(p, h.length, h.vr == VR::AT ? 2 : unit));
+                if (big_ && unit > 1 && !rt.implicit_le) {
+                    el.value = Bytes(swapped(p, h.length, el.vr == VR::AT ? 2 : unit));
                 } else {
                     el.value = Bytes::view(p, h.length);
                 }
@@ -331,6 +405,44 @@ std::shared_ptr<const Source> inflate_rest(const uint8_t *p, size_t n, uint64_t 
     return Source::from_vector(std::move(out));
 }
 
+/// How the little-endian element at `p` is encoded: 1 explicit VR, 0 implicit VR, -1 cannot tell
+/// (too short, or a delimiter). As pydicom does, a valid VR at bytes 4-5 means explicit VR; to keep
+/// an implicit length whose low bytes happen to spell a VR from deciding, the VR must also be the
+/// one the dictionary gives a known tag, and the length must fit in what is left.
+int vr_encoding_at(const uint8_t *p, size_t n) {
+    if (n < 8) return -1;
+    const Tag tag(load_u16le(p), load_u16le(p + 2));
+    if (tag.group() == 0xFFFE) return -1;
+    const VR vr = vr_from_chars(char(p[4]), char(p[5]));
+    if (vr == VR::None) {
+        // Implicit VR only if its 32-bit length makes sense; else leave the error to the parser.
+        const uint32_t len = load_u32le(p + 4);
+        return (len == kUndefined || len <= n - 8) ? 0 : -1;
+    }
+    if (!tag.is_private()) {
+        const DictEntry *e = dict_find(tag);
+        if (e && e->vr != VR::None && vr != e->vr && vr != e->vr_alt && vr != VR::UN) return -1;
+    }
+    uint64_t len = 0, header = 8;
+    if (vr_has_long_length(vr)) {
+        if (n < 12) return 0;
+        len = load_u32le(p + 8);
+        header = 12;
+        if (len == kUndefined) return 1;
+    } else {
+        len = load_u16le(p + 6);
+    }
+    return len <= n - header ? 1 : 0;
+}
+
+void report_retyped(DicomFile &file, const Parser &ps) {
+    if (!ps.retyped) return;
+    file.warning_flags |= kWarnUnRetyped;
+    file.warnings.push_back(std::to_string(ps.retyped) + " element" + (ps.retyped == 1 ? "" : "s") +
+                            " encoded as UN read with the VR the dictionary gives (PS3.5 6.2.2), the first " +
+                            ps.first_retyped.str() + " as " + vr_name(ps.first_retyped_vr));
+}
+
 }  // namespace
 
 DicomFile read_source(std::shared_ptr<const Source> source, const ReadOptions &opt) {
@@ -384,10 +496,29 @@ DicomFile read_source(std::shared_ptr<const Source> source, const ReadOptions &o
         Parser ds(inflated, inflated->data(), inflated->size(), true, false, opt, "inflated dataset");
         ds.parse_dataset(file.dataset, inflated->size(), false, 0);
         file.dataset.set_source(inflated);
+        report_retyped(file, ds);
     } else {
-        Parser ds(source, p, n, ts.explicit_vr, ts.big_endian, opt, "");
+        bool explicit_vr = ts.explicit_vr;
+        if (has_meta && !ts.big_endian && opt.transfer_syntax.empty()) {
+            // One look at the first element: does the dataset use the VR encoding its meta says?
+            const int found = vr_encoding_at(p + pos, n - pos);
+            if (found >= 0 && bool(found) != explicit_vr) {
+                explicit_vr = bool(found);
+                file.warning_flags |= kWarnSyntaxMismatch;
+                file.warnings.push_back(std::string("the meta information says ") + std::string(ts.name) +
+                                        " but the dataset is encoded in " +
+                                        (explicit_vr ? "explicit" : "implicit") + " VR: read as " +
+                                        (explicit_vr ? "Explicit" : "Implicit") + " VR Little Endian");
+                // A native syntax is replaced by the one found; a compressed one (explicit VR by
+                // definition) keeps its UID, for its pixel data, and is written back as it says.
+                if (!ts.encapsulated)
+                    file.transfer_syntax = explicit_vr ? uids::ExplicitVRLittleEndian : uids::ImplicitVRLittleEndian;
+            }
+        }
+        Parser ds(source, p, n, explicit_vr, ts.big_endian, opt, "");
         ds.pos = pos;
         ds.parse_dataset(file.dataset, n, false, 0);
+        report_retyped(file, ds);
     }
     return file;
 }

@@ -121,6 +121,21 @@ def main(std_dir, out_path):
     out += [f"    {cstr(u)}," for u in sorted(storage)]
     out.append("};")
     out.append(f"const size_t kStorageSopClassCount = {len(storage)};")
+
+    # Private dictionary (core/standard/private.tsv, from core/tools/import_private_dict.py): sorted by
+    # creator (bytes), element byte, first group, the order dictionary.cpp searches in.
+    private = []
+    with open(f"{std_dir}/private.tsv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            private.append(row)
+    private.sort(key=lambda r: (r["creator"].encode("utf-8"), int(r["element"], 16), int(r["group"], 16)))
+    out.append("const PrivateDictEntry kPrivateDict[] = {")
+    for r in private:
+        vr = vr_expr(r["vr"])[0]
+        out.append(f"    {{{cstr(r['creator'])}, 0x{int(r['group'], 16):04X}, 0x{int(r['group_last'], 16):04X}, "
+                   f"0x{int(r['element'], 16):02X}, {vr}, {cstr(r['vm'])}, {cstr(r['keyword'])}, {cstr(r['name'])}}},")
+    out.append("};")
+    out.append(f"const size_t kPrivateDictCount = {len(private)};")
     out += ["", "}  // namespace dcmkit::detail", ""]
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))

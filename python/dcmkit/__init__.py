@@ -492,6 +492,17 @@ class Dataset:
         """UID of the transfer syntax the dataset was read in (and is written in by default)."""
         return self._ds.transfer_syntax
 
+    @property
+    def warnings(self):
+        """What the reader accepted with a warning, one message each ([] for a conforming file): a
+        dataset not in the VR encoding its meta names (read as found), UN elements re-read with
+        their dictionary VR. Flags in `warning_flags` (WARN_SYNTAX_MISMATCH, WARN_UN_RETYPED)."""
+        return list(self._ds.warnings)
+
+    @property
+    def warning_flags(self):
+        return self._ds.warning_flags
+
     @transfer_syntax.setter
     def transfer_syntax(self, value):
         try:
@@ -552,22 +563,35 @@ def _window(window):
 
 # -- reading -----------------------------------------------------------------------------------------
 
-def read(path, stop_before_pixels=False, *, map_file=True, max_depth=64):
+def read(path, stop_before_pixels=False, *, map_file=True, max_depth=64, keep_un=False):
     """Reads a DICOM file (Part 10, or a raw dataset whose transfer syntax is inferred).
 
     stop_before_pixels: leave out Pixel Data and whatever follows it.
     map_file: borrow values from a memory map (large files open in a few MB).
+    keep_un: keep elements encoded as UN as bytes (by default one whose VR the public or private
+    dictionary knows is read with that VR, as pydicom does, and `ds.warnings` says so).
     Raises ParseError (not DICOM, truncated…), NotFoundError or IoError.
     """
-    return Dataset._wrap(_dcmkit.read_file(_os.fspath(path), stop_before_pixels, map_file, max_depth))
+    return Dataset._wrap(_dcmkit.read_file(_os.fspath(path), stop_before_pixels, map_file, max_depth, keep_un))
 
 
 dcmread = read
 
 
-def read_bytes(data, stop_before_pixels=False, *, max_depth=64):
+def read_bytes(data, stop_before_pixels=False, *, max_depth=64, keep_un=False):
     """Reads a DICOM file from bytes (or any bytes-like object); the bytes are copied."""
-    return Dataset._wrap(_dcmkit.read_memory(data, stop_before_pixels, max_depth))
+    return Dataset._wrap(_dcmkit.read_memory(data, stop_before_pixels, max_depth, keep_un))
+
+
+# Dataset.warning_flags bits (the C ABI's DK_WARN_*).
+WARN_SYNTAX_MISMATCH = 0x1
+WARN_UN_RETYPED = 0x2
+
+
+def private_tag_info(creator, tag):
+    """(vr, keyword, name) of private data element `tag` in the block of `creator` (the value of its
+    (gggg,00xx)) from the vendors' private dictionary, or None when unknown."""
+    return _dcmkit.private_tag_info(creator, int(_as_tag(tag)))
 
 
 def from_json(text):

@@ -180,6 +180,7 @@ int cmd_dump(const std::vector<std::string> &args) {
     for (const auto &path : files) {
         try {
             dcmkit::DicomFile f = dcmkit::read_file(path, ropt);
+            for (const std::string &w : f.warnings) std::fprintf(stderr, "dcmkit: warning: %s in '%s'\n", w.c_str(), path.c_str());
             out.clear();
             if (json) {
                 dcmkit::JsonWriteOptions jopt;

@@ -63,3 +63,21 @@ dcmconv +td "$out/explicit.dcm" "$out/deflated.dcm"
 dcmconv -e +g "$out/explicit.dcm" "$out/explicit-lengths.dcm"
 dcmconv -F +ti "$out/explicit.dcm" "$out/raw-implicit.dcm"
 if command -v dcmcrle >/dev/null; then dcmcrle "$out/explicit.dcm" "$out/rle.dcm"; fi
+# What the field writes: a meta information that says explicit VR before an implicit VR dataset
+# (the meta of explicit.dcm, whose length is 144 + its group length, then raw-implicit.dcm), and
+# elements encoded as UN whose VR the public or private dictionary knows.
+meta_len=$((144 + $(od -An -tu4 -j140 -N4 "$out/explicit.dcm")))
+{ head -c "$meta_len" "$out/explicit.dcm"; cat "$out/raw-implicit.dcm"; } >"$out/meta-lies.dcm"
+cat >"$tmp/un.txt" <<'DUMP'
+(0002,0001) OB 00\01
+(0002,0002) UI 1.2.840.10008.5.1.4.1.1.7
+(0002,0003) UI 1.2.3.4
+(0002,0010) UI 1.2.840.10008.1.2.1
+(0008,0016) UI 1.2.840.10008.5.1.4.1.1.7
+(0008,1140) UN fe\ff\00\e0\14\00\00\00\08\00\50\11\02\00\00\00\31\00\08\00\55\11\02\00\00\00\32\00
+(0010,0010) UN 44\4f\45\5e\4a\4f\48\4e
+(0028,0010) UN 00\02
+(0029,0010) LO [SIEMENS CSA HEADER]
+(0029,1008) UN 49\4d\41\47\45\20\4e\55\4d\20\34\20
+DUMP
+dump2dcm "$tmp/un.txt" "$out/un-known-vr.dcm"

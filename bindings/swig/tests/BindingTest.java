@@ -36,6 +36,70 @@ class BindingTest {
     return b;
   }
 
+  // An element in explicit (PS3.5 Tables 7.1-1, 7.1-2) or implicit VR little endian (7.1.3).
+  static void el(java.io.ByteArrayOutputStream b, boolean ex, long tag, String vr, byte[] v) {
+    b.write((int) (tag >> 16) & 0xFF); b.write((int) (tag >> 24) & 0xFF);
+    b.write((int) tag & 0xFF); b.write((int) (tag >> 8) & 0xFF);
+    int n = v.length;
+    if (!ex) {
+      b.write(n & 0xFF); b.write((n >> 8) & 0xFF); b.write((n >> 16) & 0xFF); b.write(n >>> 24);
+    } else if (vr.equals("UN") || vr.equals("OB")) {
+      b.writeBytes(vr.getBytes()); b.write(0); b.write(0);
+      b.write(n & 0xFF); b.write((n >> 8) & 0xFF); b.write((n >> 16) & 0xFF); b.write(n >>> 24);
+    } else {
+      b.writeBytes(vr.getBytes()); b.write(n & 0xFF); b.write((n >> 8) & 0xFF);
+    }
+    b.writeBytes(v);
+  }
+
+  // PS3.10 7.1: preamble, DICM, a meta information naming `ts`, then `body` as it is.
+  static byte[] part10(String ts, byte[] body) {
+    java.io.ByteArrayOutputStream meta = new java.io.ByteArrayOutputStream(), f = new java.io.ByteArrayOutputStream();
+    el(meta, true, 0x00020001L, "OB", new byte[] {0, 1});
+    el(meta, true, 0x00020002L, "UI", "1.2.840.10008.5.1.4.1.1.7\0".getBytes());
+    el(meta, true, 0x00020010L, "UI", (ts.length() % 2 == 1 ? ts + "\0" : ts).getBytes());
+    f.writeBytes(new byte[128]);
+    f.writeBytes("DICM".getBytes());
+    int n = meta.size();
+    el(f, true, 0x00020000L, "UL", new byte[] {(byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >>> 24)});
+    f.writeBytes(meta.toByteArray());
+    f.writeBytes(body);
+    return f.toByteArray();
+  }
+
+  @Test
+  void lenientReading() throws Exception {
+    // The meta says explicit VR, the dataset is implicit VR: read as found, with a warning.
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    el(body, false, 0x00100010L, "PN", "DOE^JOHN".getBytes());
+    el(body, false, 0x00290010L, "LO", "SIEMENS CSA HEADER".getBytes());
+    el(body, false, 0x00291008L, "CS", "IMAGE NUM 4 ".getBytes());
+    Path lie = Paths.get(work, "lie_java.dcm");
+    Files.write(lie, part10("1.2.840.10008.1.2.1", body.toByteArray()));
+    try (Dataset ds = Dataset.readFile(lie.toString())) {
+      assertEquals("DOE^JOHN", ds.getString("PatientName"));
+      assertEquals(1L, ds.warningFlags());
+      assertTrue(ds.warnings().contains("Explicit VR Little Endian"), ds.warnings());
+      assertEquals("CS", ds.vr(0x00291008L));
+    }
+    // UN with a known VR: PN; keep_un keeps it UN.
+    body = new java.io.ByteArrayOutputStream();
+    el(body, true, 0x00100010L, "UN", "DOE^JOHN".getBytes());
+    Path un = Paths.get(work, "un_java.dcm");
+    Files.write(un, part10("1.2.840.10008.1.2.1", body.toByteArray()));
+    try (Dataset ds = Dataset.readFile(un.toString())) {
+      assertEquals("PN", ds.vr("PatientName"));
+      assertEquals(2L, ds.warningFlags());
+    }
+    try (Dataset ds = Dataset.readFile(un.toString(), false, true)) {
+      assertEquals("UN", ds.vr("PatientName"));
+    }
+    // DCMTK private.dic: (0029,"SIEMENS CSA HEADER",10) OB CSAImageHeaderInfo.
+    assertEquals("CSAImageHeaderInfo", dcmkit.privateKeywordOf("SIEMENS CSA HEADER", 0x00291010L));
+    assertEquals("OB", dcmkit.privateVrOf("SIEMENS CSA HEADER", 0x00291010L));
+    assertEquals("", dcmkit.privateKeywordOf("NO SUCH VENDOR", 0x00291010L));
+  }
+
   @Test
   void dictionary() throws DicomException {
     assertEquals(0x00100010L, dcmkit.tagOf("PatientName"));

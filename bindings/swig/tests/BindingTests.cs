@@ -114,6 +114,59 @@ static class BindingTests {
 
   /// Every top-level element's value read through the binding equals the one read through the C ABI
   /// (capi_values.txt, UTF-8), line by line: fails with the first line that differs.
+  // An element in explicit (PS3.5 Tables 7.1-1, 7.1-2) or implicit VR little endian (7.1.3).
+  static void El(List<byte> b, bool ex, uint tag, string vr, byte[] v) {
+    b.AddRange(new byte[] { (byte)(tag >> 16), (byte)(tag >> 24), (byte)tag, (byte)(tag >> 8) });
+    if (!ex) b.AddRange(BitConverter.GetBytes((uint)v.Length));
+    else if (vr == "UN" || vr == "OB") { b.AddRange(System.Text.Encoding.ASCII.GetBytes(vr)); b.AddRange(new byte[2]); b.AddRange(BitConverter.GetBytes((uint)v.Length)); }
+    else { b.AddRange(System.Text.Encoding.ASCII.GetBytes(vr)); b.AddRange(BitConverter.GetBytes((ushort)v.Length)); }
+    b.AddRange(v);
+  }
+  static byte[] Ascii(string s) { return System.Text.Encoding.ASCII.GetBytes(s); }
+  // PS3.10 7.1: preamble, DICM, a meta information naming `ts`, then `body` as it is.
+  static byte[] Part10(string ts, List<byte> body) {
+    var meta = new List<byte>();
+    El(meta, true, 0x00020001, "OB", new byte[] { 0, 1 });
+    El(meta, true, 0x00020002, "UI", Ascii("1.2.840.10008.5.1.4.1.1.7\0"));
+    El(meta, true, 0x00020010, "UI", Ascii(ts.Length % 2 == 1 ? ts + "\0" : ts));
+    var f = new List<byte>(new byte[128]);
+    f.AddRange(Ascii("DICM"));
+    El(f, true, 0x00020000, "UL", BitConverter.GetBytes((uint)meta.Count));
+    f.AddRange(meta);
+    f.AddRange(body);
+    return f.ToArray();
+  }
+
+  static void Lenient(string work) {
+    // The meta says explicit VR, the dataset is implicit VR: read as found, with a warning.
+    var body = new List<byte>();
+    El(body, false, 0x00100010, "PN", Ascii("DOE^JOHN"));
+    El(body, false, 0x00290010, "LO", Ascii("SIEMENS CSA HEADER"));
+    El(body, false, 0x00291008, "CS", Ascii("IMAGE NUM 4 "));
+    string lie = Path.Combine(work, "lie_cs.dcm");
+    File.WriteAllBytes(lie, Part10("1.2.840.10008.1.2.1", body));
+    using (Dataset ds = Dataset.ReadFile(lie)) {
+      Equal("DOE^JOHN", ds.GetString("PatientName"), "PatientName behind a lying meta");
+      Equal(1u, ds.WarningFlags(), "WarningFlags: syntax mismatch");
+      Check(ds.Warnings().Contains("Explicit VR Little Endian"), "Warnings: " + ds.Warnings());
+      Equal("CS", ds.Vr(0x00291008u), "private element typed by the private dictionary");
+    }
+    // UN with a known VR: PN; KeepUn keeps it UN.
+    body = new List<byte>();
+    El(body, true, 0x00100010, "UN", Ascii("DOE^JOHN"));
+    string un = Path.Combine(work, "un_cs.dcm");
+    File.WriteAllBytes(un, Part10("1.2.840.10008.1.2.1", body));
+    using (Dataset ds = Dataset.ReadFile(un)) {
+      Equal("PN", ds.Vr("PatientName"), "UN PatientName read as PN");
+      Equal(2u, ds.WarningFlags(), "WarningFlags: UN retyped");
+    }
+    using (Dataset ds = Dataset.ReadFile(un, false, true)) Equal("UN", ds.Vr("PatientName"), "keep_un");
+    // DCMTK private.dic: (0029,"SIEMENS CSA HEADER",10) OB CSAImageHeaderInfo.
+    Equal("CSAImageHeaderInfo", dcmkit.PrivateKeywordOf("SIEMENS CSA HEADER", 0x00291010u), "PrivateKeywordOf");
+    Equal("OB", dcmkit.PrivateVrOf("SIEMENS CSA HEADER", 0x00291010u), "PrivateVrOf");
+    Equal("", dcmkit.PrivateKeywordOf("NO SUCH VENDOR", 0x00291010u), "PrivateKeywordOf unknown");
+  }
+
   static void SameAsCapi(string path, string work) {
     string file = Path.Combine(work, "capi_values.txt");
     if (!File.Exists(file)) { Check(false, file + " missing: run under run_with_storescp.sh with DK_TEST_CAPI_VALUES"); return; }
@@ -554,6 +607,7 @@ static class BindingTests {
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),
       new KeyValuePair<string, Action>("unicode", () => UnicodeStrings(path, work)),
       new KeyValuePair<string, Action>("errors", () => Errors(work)),
+      new KeyValuePair<string, Action>("lenient reading", () => Lenient(work)),
       new KeyValuePair<string, Action>("network", () => Network(path, outPath, port)),
       new KeyValuePair<string, Action>("scp", () => Scp(path, work)),
       new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),

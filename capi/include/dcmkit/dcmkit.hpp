@@ -160,6 +160,24 @@ inline std::string dictionary_vr(Tag t) {
     return vr;
 }
 
+/// A private data element in the vendors' private dictionary (DCMTK's and pydicom's).
+struct PrivateTagInfo {
+    std::string vr;       ///< "OB"
+    std::string keyword;  ///< "CSAImageHeaderInfo", as dcmdump prints it
+    std::string name;     ///< "CSA Image Header Info"
+};
+/// Looks up private data element `t` (gggg,xxEE) in the block of `creator` (the value of
+/// (gggg,00xx)); false when the private dictionary does not know it.
+inline bool find_private_tag(const std::string &creator, Tag t, PrivateTagInfo &out) {
+    char vr[3] = {0, 0, 0};
+    const char *k = nullptr, *n = nullptr;
+    if (dk_private_tag_lookup(creator.c_str(), t, vr, &k, &n) != DK_OK) return false;
+    out.vr = vr;
+    out.keyword = k ? k : "";
+    out.name = n ? n : "";
+    return true;
+}
+
 /// A registered UID (PS3.6 Annex A).
 struct UidInfo {
     std::string name;     ///< "CT Image Storage"
@@ -235,12 +253,14 @@ struct ReadOptions {
     bool stop_before_pixels = false;  ///< skip Pixel Data and whatever follows it
     bool map_file = true;             ///< borrow values from a memory map of the file
     uint32_t max_depth = 64;          ///< deepest sequence nesting accepted
+    bool keep_un = false;             ///< keep UN elements as bytes (default: re-read with their dictionary VR)
 
     dk_read_options to_c() const {
         dk_read_options o = DK_READ_OPTIONS_INIT;
         o.stop_before_pixels = stop_before_pixels ? 1 : 0;
         o.map_file = map_file ? 1 : 0;
         o.max_depth = max_depth;
+        o.keep_un = keep_un ? 1 : 0;
         return o;
     }
 };
@@ -399,6 +419,26 @@ public:
     /// The transfer syntax UID the dataset was read in (or will be written in by default).
     std::string transfer_syntax() const {
         return detail::string_call([&](char *b, size_t *n) { return dk_dataset_transfer_syntax(h_, b, n); });
+    }
+    /// DK_WARN_* bits of what the reader accepted with a warning (0 for a conforming file).
+    uint32_t warning_flags() const {
+        uint32_t flags = 0;
+        check(dk_dataset_warnings(h_, &flags, nullptr, nullptr));
+        return flags;
+    }
+    /// The reader's warnings, one message each (empty for a conforming file).
+    std::vector<std::string> warnings() const {
+        const std::string text =
+            detail::string_call([&](char *b, size_t *n) { return dk_dataset_warnings(h_, nullptr, b, n); });
+        std::vector<std::string> out;
+        size_t start = 0;
+        while (start < text.size()) {
+            size_t nl = text.find('\n', start);
+            if (nl == std::string::npos) nl = text.size();
+            out.push_back(text.substr(start, nl - start));
+            start = nl + 1;
+        }
+        return out;
     }
     /// Sets the default transfer syntax for writing (UID, keyword or alias).
     void set_transfer_syntax(const std::string &ts) { check(dk_dataset_set_transfer_syntax(h_, ts.c_str())); }

@@ -26,11 +26,26 @@ typedef struct dk_read_options {
     int stop_before_pixels;     /**< do not read Pixel Data nor anything after it (default 0) */
     int map_file;               /**< borrow values from a memory map: large files open in a few MB (default 1) */
     uint32_t max_depth;         /**< deepest sequence nesting accepted (default 64) */
+    /* version 2 */
+    int keep_un;                /**< keep elements encoded as UN as UN bytes (default 0: an element encoded
+                                     as UN whose VR the public or private dictionary knows is re-read with
+                                     that VR, PS3.5 6.2.2, and DK_WARN_UN_RETYPED is set) */
 } dk_read_options;
-#define DK_READ_OPTIONS_VERSION 1
-#define DK_READ_OPTIONS_INIT {DK_READ_OPTIONS_VERSION, 0, 1, 64}
+#define DK_READ_OPTIONS_VERSION 2
+#define DK_READ_OPTIONS_INIT {DK_READ_OPTIONS_VERSION, 0, 1, 64, 0}
 /** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
 DK_EXTERN(dk_result) dk_read_options_init(dk_read_options *opts, uint32_t version);
+
+/** What the reader accepted with a warning (dk_dataset_warnings flags). */
+#define DK_WARN_SYNTAX_MISMATCH 0x1u /**< the dataset is not in the VR encoding its meta information names
+                                          (explicit declared, implicit found, or the reverse): read as found,
+                                          and dk_dataset_transfer_syntax gives the syntax found */
+#define DK_WARN_UN_RETYPED 0x2u      /**< elements encoded as UN were re-read with their dictionary VR */
+
+/** Warnings of the read that made `ds` (an item handle gives its dataset's): *flags (may be NULL)
+ *  receives DK_WARN_* bits, 0 for a conforming file; `buf` of `*size` bytes (both may be NULL)
+ *  receives the messages, one per line ("" when none); DK_EBUFS sets *size to the size needed. */
+DK_EXTERN(dk_result) dk_dataset_warnings(const dk_dataset *ds, uint32_t *flags, char *buf, size_t *size);
 
 /** A new empty dataset (explicit VR little endian). Caller frees with dk_dataset_free(). */
 DK_EXTERN(dk_result) dk_dataset_new(dk_dataset **out);

@@ -18,6 +18,14 @@ DK_EXTERN(dk_result) dk_tag_name(uint32_t tag, const char **name);
 /** The dictionary VR of a tag in vr[3] ("UN" when unknown). */
 DK_EXTERN(dk_result) dk_tag_vr(uint32_t tag, char vr[3]);
 
+/** The vendors' private dictionary (DCMTK's private.dic and pydicom's, PS3.5 7.8.1): private data
+ *  element `tag` (gggg,xxEE) of a block reserved by `creator` (the value of (gggg,00xx); padding
+ *  ignored, case-sensitive). Fills vr[3] ("UN" when not found) and the static keyword ("CSAImageHeaderInfo",
+ *  as dcmdump prints it) and name; each out pointer may be NULL. DK_ENOTFOUND for an unknown creator or
+ *  element, and for tags that are not private data elements. */
+DK_EXTERN(dk_result) dk_private_tag_lookup(const char *creator, uint32_t tag, char vr[3], const char **keyword,
+                                           const char **name);
+
 /** Registry entry of a UID: name ("CT Image Storage"), keyword and type ("SOP Class", "Transfer
  *  Syntax", …); each out pointer may be NULL. Static strings. DK_ENOTFOUND when not registered. */
 DK_EXTERN(dk_result) dk_uid_lookup(const char *uid, const char **name, const char **keyword, const char **type);

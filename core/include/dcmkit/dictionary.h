@@ -32,6 +32,27 @@ VR dict_vr(Tag tag) noexcept;
 /// Keyword for a tag, "" when unknown.
 const char *dict_keyword(Tag tag) noexcept;
 
+/// One row of the vendors' private dictionary (core/standard/private.tsv, from DCMTK's private.dic
+/// and pydicom's private dictionary): the element at byte `element` of a block reserved by
+/// `creator` in any odd group from `group` to `group_last` (PS3.5 7.8.1).
+struct PrivateDictEntry {
+    const char *creator;   ///< Private Creator value, e.g. "SIEMENS CSA HEADER" (exact, case-sensitive)
+    uint16_t group;        ///< first group
+    uint16_t group_last;   ///< last group (== group for most rows)
+    uint8_t element;       ///< element byte within the block: (gggg,xxEE) -> EE
+    VR vr;
+    const char *vm;
+    const char *keyword;   ///< as DCMTK's dcmdump prints it, e.g. "CSAImageHeaderInfo"
+    const char *name;      ///< e.g. "CSA Image Header Info"
+};
+
+/// Looks up private data element `tag` (gggg,xxEE) in the block of `creator` (the value of
+/// (gggg,00xx); padding is ignored). Returns nullptr for non-private tags, private creators and
+/// unknown creators or elements.
+const PrivateDictEntry *private_dict_find(std::string_view creator, Tag tag) noexcept;
+/// Every row, sorted by creator, element byte and group; `count` receives the number of rows.
+const PrivateDictEntry *private_dict_table(size_t &count) noexcept;
+
 /// Transfer syntax property flags (PS3.5 Section 10 and Annex A).
 enum TsFlags : uint32_t {
     kTsIsTransferSyntax = 1u << 0,

@@ -13,6 +13,16 @@
 
 namespace dcmkit {
 
+/// What the reader accepted although the file breaks the standard (DicomFile::warning_flags).
+enum ReadWarning : uint32_t {
+    /// The dataset is not encoded in the transfer syntax the meta information names (explicit VR
+    /// declared, implicit VR found, or the reverse): it was read in the encoding found.
+    kWarnSyntaxMismatch = 1u << 0,
+    /// Elements encoded as UN whose VR the dictionary (public or private) knows were re-read with
+    /// that VR (PS3.5 6.2.2); ReadOptions::keep_un keeps them UN.
+    kWarnUnRetyped = 1u << 1,
+};
+
 /// A Part 10 file (or a raw dataset): the File Meta Information, the dataset and how it was encoded.
 struct DicomFile {
     Dataset meta;                 ///< group 0002 (empty for a raw dataset without meta)
@@ -22,6 +32,10 @@ struct DicomFile {
     std::array<uint8_t, 128> preamble{};
     /// Byte offset of the dataset in the source (after the meta, before inflation for deflate).
     uint64_t dataset_offset = 0;
+    /// ReadWarning bits of what the reader accepted with a warning (0 for a conforming file).
+    uint32_t warning_flags = 0;
+    /// One message per warning, for a person ("the meta information says … : read as …").
+    std::vector<std::string> warnings;
 
     TransferSyntax syntax() const { return TransferSyntax::from_uid(transfer_syntax); }
 };
@@ -42,6 +56,11 @@ struct ReadOptions {
     std::string transfer_syntax;
     /// Maximum bytes an inflated (deflate) dataset may expand to; guards against deflate bombs.
     uint64_t max_inflated_size = uint64_t(4) << 30;
+    /// Keep elements encoded as UN as UN bytes. By default an element encoded as UN whose VR the
+    /// dictionary knows (the public one, or the private one through its block's Private Creator)
+    /// is re-read with that VR, its value being implicit VR little endian (PS3.5 6.2.2), as pydicom
+    /// does; a UN of undefined length is always read as the sequence it holds.
+    bool keep_un = false;
 };
 
 /// Reads a Part 10 file, or a raw dataset (no preamble, no meta) whose transfer syntax is inferred.
