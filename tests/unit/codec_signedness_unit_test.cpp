@@ -1,8 +1,7 @@
 // The signedness rule every decoder follows (codecs.h, apply_pixel_representation): with Bits
 // Stored below Bits Allocated, the low Bits Stored bits of a decoded sample are the stored value,
 // read as Pixel Representation says, whatever sign the codestream declares (JPEG 2000 Ssiz) or
-// implies (a precision above Bits Stored holding sign-extended samples; RLE bytes with the bits
-// above High Bit set). A 13-bit signed image coded as unsigned patterns decodes, in a signed
+// implies (a precision above Bits Stored holding sign-extended samples). A 13-bit signed image coded as unsigned patterns decodes, in a signed
 // dataset, to the signed values; coded signed, in an unsigned dataset, to the patterns. The
 // values here follow from the rule by bit arithmetic; interop/codec_signedness_test checks the rule
 // against DCMTK and GDCM. Runs under ASan+UBSan.
@@ -81,8 +80,9 @@ struct Syntax {
 };
 const Syntax kLossless[] = {{"JPEG lossless", "1.2.840.10008.1.2.4.70"},
                             {"JPEG-LS", "1.2.840.10008.1.2.4.80"},
-                            {"JPEG 2000", "1.2.840.10008.1.2.4.90"},
-                            {"RLE", "1.2.840.10008.1.2.5"}};
+                            {"JPEG 2000", "1.2.840.10008.1.2.4.90"}};
+// (RLE is not among them: it codes bytes and gives them back as they were, bits above Bits Stored
+// included, like native pixel data: codec_rle_unit_test's BytesComeBackAsTheyWent.)
 
 TEST(Signedness, UnsignedCodestreamInASignedDatasetGivesTheSignedValues) {
     const std::vector<int32_t> v = signed_values();

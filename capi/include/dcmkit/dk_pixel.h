@@ -73,7 +73,8 @@ DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *coun
  *  the dataset's says) and that the Photometric Interpretation may differ from the dataset's (JPEG
  *  Baseline YBR_FULL_422 decodes to RGB): dk_dataset_decode_frame tells which. Decoders keep
  *  bits_stored bits per sample, read as pixel_representation says whatever sign the codestream
- *  declares: sign-extended when 1, the bits above cleared when 0.
+ *  declares: sign-extended when 1, the bits above cleared when 0 (RLE, which codes bytes, gives
+ *  them back as coded, like native pixel data).
  *  Errors: DK_ENOTFOUND without pixel data; DK_EINVAL when `index` is not below the frame count;
  *  DK_ETRUNCATED when the pixel data is shorter than the frames it must hold; for compressed data,
  *  DK_EUNSUPPORTED when this build has no codec for its transfer syntax (naming it) or the dataset

@@ -54,7 +54,8 @@ struct FrameLayout {
 /// whatever signedness the codestream declares or implies (as DCMTK reads what GDCM and DCMTK
 /// decompress): signed samples sign-extended to Bits Allocated, unsigned ones with the bits above
 /// Bits Stored clear. A signed codestream's -2000 in a 13-bit unsigned dataset is 6192; an unsigned
-/// codestream's 6192 in a signed one is -2000. RLE, which codes bytes, follows the same rule.
+/// codestream's 6192 in a signed one is -2000. RLE, which codes bytes, gives the bytes that were
+/// coded, bits above Bits Stored included, as native pixel data is read (and as dcmdrle does).
 class Codec {
 public:
     virtual ~Codec() = default;

@@ -40,8 +40,8 @@ FrameLayout jpeg_dct_decode(const PixelInfo &info, const uint8_t *in, size_t in_
 /// The signedness rule every decoder follows (codec.h): the low Bits Stored bits of a decoded sample
 /// are the stored value, and Pixel Representation alone says how to read them, whatever
 /// signedness the codestream declares (a JPEG 2000 SIZ Ssiz sign bit) or implies (a JPEG-LS or
-/// lossless JPEG precision above Bits Stored holding sign-extended samples, RLE bytes with the bits
-/// above High Bit set or clear). A signed codestream's -2000 in a 13-bit unsigned image is the
+/// lossless JPEG precision above Bits Stored holding sign-extended samples). RLE, which codes bytes,
+/// gives them back as they were coded, like native pixel data (and dcmdrle). A signed codestream's -2000 in a 13-bit unsigned image is the
 /// pattern 6192; an unsigned codestream's 6192 in a signed one is -2000. That is how DCMTK reads
 /// GDCM's decompression of such streams (gdcmconv --raw keeps the codestream's bits and the
 /// attributes; dcmj2pnm then masks to Bits Stored and sign-extends per Pixel Representation).

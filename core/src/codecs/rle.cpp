@@ -208,10 +208,9 @@ public:
                 unpack_segment(in, in + offsets[i], segment_end(i), planes.get() + i * plane, plane, i);
             pick(info, true)(planes.get(), plane, out);
         }
-        // RLE codes bytes, the bits above High Bit as the writer left them (set or clear for the
-        // same signed image): Pixel Representation decides, as for every decoder
-        // (apply_pixel_representation), so that every syntax gives the same samples.
-        apply_pixel_representation(info, out, out_size);
+        // RLE codes bytes: they come back as they went in, bits above High Bit included (the same
+        // as dcmdrle, and as native pixel data is read), so that transcoding through RLE is
+        // lossless to the bit (retired overlays in those bits included): no sign extension here.
         return {};
     }
 
