@@ -54,7 +54,7 @@ std::string generate_uid() {
     return "2.25." + std::string(digits.rbegin(), digits.rend());
 }
 
-bool is_valid_uid(std::string_view uid, std::string *why) {
+bool is_valid_uid(std::string_view uid, std::string *why, bool allow_leading_zeros) {
     auto fail = [&](const char *msg) {
         if (why) *why = msg;
         return false;
@@ -68,7 +68,7 @@ bool is_valid_uid(std::string_view uid, std::string *why) {
         if (comp.empty()) return fail("empty component");
         for (char c : comp)
             if (c < '0' || c > '9') return fail("characters other than digits and dots");
-        if (comp.size() > 1 && comp[0] == '0') return fail("component with a leading zero");
+        if (!allow_leading_zeros && comp.size() > 1 && comp[0] == '0') return fail("component with a leading zero");
         if (dot == std::string_view::npos) break;
         start = dot + 1;
     }

@@ -55,6 +55,7 @@
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/transport.h"
 #include "peer.h"
+#include "raw_peer.h"
 
 extern char **environ;
 
@@ -1267,88 +1268,12 @@ TEST(Concurrency, BeyondMaxAssociationsRejectedTransiently) {
 // Malformed PDUs from a raw socket
 // =================================================================================================
 
-int raw_connect(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-bool raw_send(int fd, const std::vector<uint8_t> &b) {
-    size_t off = 0;
-    while (off < b.size()) {
-        ssize_t n = ::send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        off += size_t(n);
-    }
-    return true;
-}
-
-/// What came back: a PDU, the connection closed, or nothing within the deadline.
-struct Reply {
-    enum Kind { Pdu, Closed, Timeout } kind = Timeout;
-    std::vector<uint8_t> pdu;
-    double ms = 0;
-    uint8_t type() const { return pdu.empty() ? 0 : pdu[0]; }
-    std::string describe() const {
-        if (kind == Closed) return "connection closed";
-        if (kind == Timeout) return "nothing (timeout)";
-        char b[64];
-        std::snprintf(b, sizeof b, "PDU type %02X, %zu bytes", type(), pdu.size());
-        return b;
-    }
-};
-
-Reply raw_read(int fd, int timeout_ms) {
-    Reply r;
-    const auto t0 = Clock::now();
-    const auto deadline = t0 + std::chrono::milliseconds(timeout_ms);
-    size_t want = 6;
-    while (r.pdu.size() < want) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) break;
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, int(left)) <= 0) continue;
-        uint8_t buf[4096];
-        ssize_t n = ::recv(fd, buf, std::min(sizeof buf, want - r.pdu.size()), 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            r.kind = Reply::Closed;
-            r.ms = ms_since(t0);
-            return r;
-        }
-        r.pdu.insert(r.pdu.end(), buf, buf + n);
-        if (r.pdu.size() == 6) {
-            const uint32_t len = uint32_t(r.pdu[2]) << 24 | uint32_t(r.pdu[3]) << 16 | uint32_t(r.pdu[4]) << 8 | r.pdu[5];
-            want = 6 + std::min<uint32_t>(len, 1u << 20);
-        }
-    }
-    r.kind = r.pdu.size() == want ? Reply::Pdu : Reply::Timeout;
-    r.ms = ms_since(t0);
-    return r;
-}
-
-/// After an A-ABORT or A-ASSOCIATE-RJ the acceptor closes (ARTIM, PS3.8 AA-1/AE-8 → Sta13): true
-/// when the connection closes within `timeout_ms` (bytes received meanwhile are ignored).
-bool raw_closed(int fd, int timeout_ms) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) return false;
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, int(left)) <= 0) continue;
-        uint8_t buf[4096];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return true;
-    }
-}
+// Raw sockets to our server: tests/support/raw_peer.h.
+using dk_test::raw::raw_closed;
+using dk_test::raw::raw_connect;
+using dk_test::raw::raw_read;
+using dk_test::raw::raw_send;
+using dk_test::raw::Reply;
 
 std::vector<uint8_t> valid_rq(const std::string &called = "DCMKIT") {
     net::AeConfig c = scu_config("RAWSCU");

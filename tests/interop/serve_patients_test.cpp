@@ -17,6 +17,7 @@
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/query.h"
+#include "findscu.h"
 #include "peer.h"
 
 using namespace dcmkit;
@@ -73,24 +74,7 @@ std::vector<std::string> make_files(const TempDir &tmp) {
     return out;
 }
 
-/// The C-FIND responses findscu -X writes (rsp0001.dcm…) in `dir`, read back.
-std::vector<Dataset> findscu(const std::string &dir, uint16_t port, std::vector<std::string> args) {
-    std::vector<std::string> argv = {"findscu", "-X", "-aec", "ARCH", "-to", "10"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("127.0.0.1");
-    argv.push_back(std::to_string(port));
-    const dk_test::ProcResult r = dk_test::run(argv, 30000, dir);
-    EXPECT_EQ(r.status, 0) << dk_test::shell_words(argv) << "\n" << r.all();
-    std::vector<Dataset> out;
-    for (int i = 1;; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "/rsp%04d.dcm", i);
-        if (::access((dir + name).c_str(), R_OK) != 0) break;
-        out.push_back(read_file(dir + name).dataset);
-        std::remove((dir + name).c_str());
-    }
-    return out;
-}
+using dk_test::findscu;
 
 using Patient = std::tuple<std::string, std::string, std::string, std::string>;  // ID, name, birth, sex
 

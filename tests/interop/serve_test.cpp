@@ -16,6 +16,7 @@
 #include "dcmkit/net/services.h"
 #include "dcmkit/net/workflow.h"
 #include "dcmkit/uid.h"
+#include "findscu.h"
 #include "peer.h"
 
 using namespace dcmkit;
@@ -63,24 +64,7 @@ std::vector<Instance> make_instances(const TempDir &tmp) {
     return out;
 }
 
-/// The C-FIND responses findscu -X writes (rsp0001.dcm…) in `dir`, read back.
-std::vector<Dataset> findscu(const std::string &dir, uint16_t port, std::vector<std::string> args) {
-    std::vector<std::string> argv = {"findscu", "-X", "-aec", "ARCH", "-to", "10"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("127.0.0.1");
-    argv.push_back(std::to_string(port));
-    const dk_test::ProcResult r = dk_test::run(argv, 30000, dir);
-    EXPECT_EQ(r.status, 0) << dk_test::shell_words(argv) << "\n" << r.all();
-    std::vector<Dataset> out;
-    for (int i = 1;; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "/rsp%04d.dcm", i);
-        if (::access((dir + name).c_str(), R_OK) != 0) break;
-        out.push_back(read_file(dir + name).dataset);
-        std::remove((dir + name).c_str());
-    }
-    return out;
-}
+using dk_test::findscu;
 
 std::set<std::string> values(const std::vector<Dataset> &rows, Tag t) {
     std::set<std::string> out;

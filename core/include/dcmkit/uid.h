@@ -11,7 +11,8 @@ namespace dcmkit {
 std::string generate_uid();
 
 /// PS3.5 9.1: at most 64 characters, digits and dots, no empty component, no leading zero in a
-/// component of more than one digit. On failure `why` (if given) says what is wrong.
-bool is_valid_uid(std::string_view uid, std::string *why = nullptr);
+/// component of more than one digit (unless `allow_leading_zeros`: real senders use them). On
+/// failure `why` (if given) says what is wrong.
+bool is_valid_uid(std::string_view uid, std::string *why = nullptr, bool allow_leading_zeros = false);
 
 }  // namespace dcmkit

@@ -354,20 +354,7 @@ std::string pixel_problem(const Dataset &ds, const TransferSyntax &ts) {
 }  // namespace
 
 bool is_storable_uid(std::string_view uid, std::string *why) {
-    auto fail = [&](const char *msg) {
-        if (why) *why = msg;
-        return false;
-    };
-    if (uid.empty()) return fail("empty");
-    if (uid.size() > 64) return fail("longer than 64 characters");
-    char prev = '.';
-    for (char c : uid) {
-        if (c != '.' && (c < '0' || c > '9')) return fail("characters other than digits and dots");
-        if (c == '.' && prev == '.') return fail("an empty component");
-        prev = c;
-    }
-    if (prev == '.') return fail("an empty component");
-    return true;
+    return is_valid_uid(uid, why, /*allow_leading_zeros=*/true);
 }
 
 StoreCheck check_received_file(const std::string &path, const std::string &sop_class_uid,
