@@ -54,6 +54,26 @@ grep -q libdcmkit0 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit-dev_*.deb)" Depends)
 grep -q libc6 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit0_*.deb)" Depends)" || { echo "FAIL: libdcmkit0 has no shared-library dependencies"; exit 1; }
 build_and_run "$tmp/root" "$tmp/root/usr"
 echo "ok: dcmkit-tools runs ($("$tmp/root/usr/bin/dcmkit" version))"
+# python3-dcmkit (when the build has the Python module): every file of python/dcmkit, subpackages
+# (dcmkit.net) included, and the package imports from the extracted root alone.
+deb=$(ls "$tmp"/python3-dcmkit_*.deb 2>/dev/null | head -1)
+if [ -n "$deb" ]; then
+  dpkg-deb -x "$deb" "$tmp/root"
+  init=$(find "$tmp/root" -path '*-packages/dcmkit/__init__.py' | head -1)
+  [ -n "$init" ] || { echo "FAIL: python3-dcmkit has no dcmkit/__init__.py"; exit 1; }
+  pkg=$(dirname "$init")
+  for f in $(cd "$src/python/dcmkit" && find . -name '*.py' -o -name '*.pyi' -o -name py.typed); do
+    [ -f "$pkg/$f" ] || { echo "FAIL: python3-dcmkit has no dcmkit/${f#./}"; exit 1; }
+  done
+  env -u PYTHONPATH PYTHONPATH="$(dirname "$pkg")" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c "
+import os, sys, dcmkit, dcmkit.net
+root = os.path.realpath(sys.argv[1])
+for m in (dcmkit, dcmkit.net, sys.modules[dcmkit.AE.__module__]):
+    assert os.path.realpath(m.__file__).startswith(root), m.__file__
+assert dcmkit.AE is dcmkit.net.AE
+print('ok: python3-dcmkit imports dcmkit and dcmkit.net from', os.path.dirname(dcmkit.__file__))
+" "$tmp/root" || { echo "FAIL: python3-dcmkit does not import"; exit 1; }
+fi
 
 # 3. The tarball holds the same tree.
 (cd "$tmp" && cpack --config "$build/CPackConfig.cmake" -G TGZ >/dev/null)

@@ -38,8 +38,8 @@ import shutil as _shutil
 import threading as _threading
 import weakref as _weakref
 
-from . import _dcmkit
-from . import sop as _sop
+from .. import _dcmkit
+from .. import sop as _sop
 
 __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
@@ -135,7 +135,7 @@ def _model_uid(model, service):
 
 def _identifier(level, keys):
     """A Dataset identifier from a level and keyword keys, or the Dataset given."""
-    from . import Dataset
+    from .. import Dataset
     if isinstance(level, Dataset):
         if keys:
             raise TypeError("pass either an identifier Dataset or keys, not both")
@@ -200,7 +200,7 @@ class NResult(tuple):
 
     def __new__(cls, status, sop_instance_uid, error_comment, dataset, action_type):
         if dataset is not None:
-            from . import Dataset
+            from .. import Dataset
             dataset = Dataset._wrap(dataset)
         return tuple.__new__(cls, (status, sop_instance_uid, error_comment, dataset, action_type))
 
@@ -273,7 +273,7 @@ def _commit_pair(item):
         return _uid(str(item[0])), str(item[1])
     ds = item
     if getattr(item, "_ds", None) is None:
-        from . import read
+        from .. import read
         ds = read(_os.fspath(item), stop_before_pixels=True)
     try:
         return str(ds.SOPClassUID), str(ds.SOPInstanceUID)
@@ -374,7 +374,7 @@ class Association:
         """
         identifier, sop_class = _identifier(level, keys), _model_uid(model, "find")
         status, found = self._a.find(identifier._ds, sop_class, int(limit or 0))
-        from . import Dataset
+        from .. import Dataset
         return FindResult((Dataset._wrap(h) for h in found), status)
 
     send_c_find = find
@@ -509,7 +509,7 @@ class StoreEvent(AssociationEvent):
     def dataset(self):
         """The received instance as a dcmkit.Dataset (read in full, independent of the file)."""
         if self._dataset is None:
-            from . import read
+            from .. import read
             self._dataset = read(self.path, map_file=False)
         return self._dataset
 
@@ -603,7 +603,7 @@ class FindEvent(AssociationEvent):
 
 
 def _wrap_find(fn, args):
-    from . import Dataset
+    from .. import Dataset
 
     def call(info, identifier):
         for item in fn(FindEvent(info, Dataset._wrap(identifier)), *args) or ():
