@@ -35,7 +35,31 @@ CMAKE
   cc -std=c99 -o "$root/read_tags_pc" "$src/samples/c/read_tags.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs dcmkit)
   LD_LIBRARY_PATH=$libdir "$root/read_tags_pc" "$tmp/in.dcm" >"$root/pc.out"
   grep -q "Package^Test" "$root/pc.out" || { echo "FAIL: pkg-config build printed:"; cat "$root/pc.out"; exit 1; }
-  echo "ok: $where (find_package and pkg-config)"
+  # The header-only C++ wrapper: every module header of the source tree is installed and compiles
+  # alone from there, and a program including the umbrella dcmkit.hpp builds and runs.
+  local hpp name cflags
+  cflags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags dcmkit)
+  for hpp in "$src"/capi/include/dcmkit/*.hpp; do
+    name=$(basename "$hpp")
+    # shellcheck disable=SC2086
+    printf '#include <dcmkit/%s>\n' "$name" | c++ -std=c++17 -fsyntax-only -Wall -Wextra -Werror $cflags -x c++ - ||
+      { echo "FAIL: dcmkit/$name is not installed under $where or does not compile alone from there"; exit 1; }
+  done
+  cat >"$root/read_name.cpp" <<'CPP'
+#include <dcmkit/dcmkit.hpp>
+#include <cstdio>
+int main(int argc, char **argv) {
+    if (argc != 2) return 2;
+    dk::Dataset ds = dk::Dataset::read_file(argv[1]);
+    std::printf("%s\n", ds.get_string(dk::tag("PatientName")).c_str());
+    return 0;
+}
+CPP
+  # shellcheck disable=SC2046
+  c++ -std=c++17 -o "$root/read_name" "$root/read_name.cpp" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs dcmkit)
+  LD_LIBRARY_PATH=$libdir "$root/read_name" "$tmp/in.dcm" >"$root/cpp.out"
+  grep -q "Package^Test" "$root/cpp.out" || { echo "FAIL: the C++ wrapper build printed:"; cat "$root/cpp.out"; exit 1; }
+  echo "ok: $where (find_package and pkg-config; the C++ wrapper's headers)"
 }
 
 # 1. cmake --install of the runtime and dev components.

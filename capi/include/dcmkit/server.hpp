@@ -1,0 +1,179 @@
+// dcmkit C++ wrapper, network: a DICOM server (dk::Server) whose handlers are std::functions, and
+// what they are told about associations, C-STOREs and C-FINDs.
+#ifndef DCMKIT_SERVER_HPP
+#define DCMKIT_SERVER_HPP
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "dcmkit/ae.hpp"
+#include "dcmkit/common.hpp"
+#include "dcmkit/dataset.hpp"
+#include "dcmkit/dk_net.h"
+
+namespace dk {
+
+/// What a server knows about an association (copied out of the C callback's dk_assoc_info).
+struct AssocInfo {
+    std::string calling_ae, called_ae, peer_address;
+};
+/// An instance received by C-STORE. `path` is a complete Part 10 file, valid during the handler only
+/// (unless the server has a storage folder, where it stays when the handler answers success).
+struct StoreInfo {
+    AssocInfo assoc;
+    std::string sop_class_uid, sop_instance_uid, transfer_syntax, path;
+};
+
+/// A C-FIND as a server's find handler sees it.
+struct FindInfo {
+    AssocInfo assoc;
+    std::string sop_class_uid;  ///< the information model
+    std::string level;          ///< Query/Retrieve Level ("" for the worklist)
+};
+
+/// A DICOM server (dk_server) whose handlers are std::functions, called from its worker threads
+/// (several at once: they must be thread-safe). A handler that throws fails its request: the
+/// association is rejected, or the status is 0x0110 (C-ECHO) / 0xA700 (C-STORE). Move-only; the
+/// destructor stops the server (waiting for running handlers) before the handlers go away.
+class Server {
+public:
+    /// true accepts the association, false rejects it (rejected-permanent, service-user).
+    using AssociateHandler = std::function<bool(const AssocInfo &)>;
+    /// Returns the C-ECHO response status.
+    using EchoHandler = std::function<uint16_t(const AssocInfo &)>;
+    /// Returns the C-STORE response status.
+    using StoreHandler = std::function<uint16_t(const StoreInfo &)>;
+    /// Sends a C-FIND match (a pending response); false once the peer cancelled: stop then.
+    using FindEmit = std::function<bool(const Dataset &match)>;
+    /// Answers a C-FIND: emits the matches for `identifier` (valid during the call), returns the final
+    /// status (0x0000, or a failure such as 0xA900, 0xC000).
+    using FindHandler = std::function<uint16_t(const FindInfo &, const Dataset &identifier, const FindEmit &emit)>;
+    struct Handlers {
+        AssociateHandler on_associate;  ///< empty: accept every association
+        EchoHandler on_echo;            ///< empty: Success
+        StoreHandler on_store;          ///< empty: store in the storage folder, or refuse without one
+        FindHandler on_find;            ///< empty: C-FIND refused (0x0122); give the AE the classes as SCP
+    };
+
+    /// A server for `ae` (give it add_verification(), add_all_storage()…).
+    explicit Server(const AE &ae, Handlers handlers = {}) : hs_(new Handlers(std::move(handlers))) {
+        dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
+        if (hs_->on_associate) cb.on_associate = &Server::associate_cb;
+        if (hs_->on_echo) cb.on_echo = &Server::echo_cb;
+        if (hs_->on_store) cb.on_store = &Server::store_cb;
+        if (hs_->on_find) cb.on_find = &Server::find_cb;
+        cb.user_data = hs_.get();
+        check(dk_server_new(&h_, ae.handle(), &cb));
+    }
+    Server(Server &&o) noexcept : hs_(std::move(o.hs_)), h_(std::exchange(o.h_, nullptr)) {}
+    Server &operator=(Server &&o) noexcept {
+        if (this != &o) {
+            dk_server_free(h_);
+            h_ = std::exchange(o.h_, nullptr);
+            hs_ = std::move(o.hs_);
+        }
+        return *this;
+    }
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+    ~Server() { dk_server_free(h_); }  // stops first: no handler runs after this line
+
+    dk_server *handle() const noexcept { return h_; }
+
+    /// Stores received instances as <SOP Instance UID>.dcm in `folder` (which must exist). Before start().
+    void set_storage_folder(const std::string &folder, bool fsync = true) {
+        check(dk_server_set_storage_folder(h_, folder.c_str(), fsync ? 1 : 0));
+    }
+    /// Largest dataset and free space reserve, in bytes (0 = no bound); refusals are 0xA700. Before start().
+    void set_storage_limits(uint64_t max_dataset_size, uint64_t min_free_space = 0) {
+        check(dk_server_set_storage_limits(h_, max_dataset_size, min_free_space));
+    }
+    /// Binds `address` ("" = every address) and `port` (0 = a free one) and serves in the background.
+    void start(const std::string &address = "", uint16_t port = 0) {
+        check(dk_server_start(h_, address.empty() ? nullptr : address.c_str(), port));
+    }
+    /// The port listened on (after start()).
+    uint16_t port() const {
+        uint16_t p = 0;
+        check(dk_server_port(h_, &p));
+        return p;
+    }
+    /// Stops accepting, lets running associations finish for up to `grace_ms`, interrupts the rest
+    /// and waits for the workers. Idempotent.
+    void stop(int32_t grace_ms = 10000) { check(dk_server_stop(h_, grace_ms)); }
+
+private:
+    static AssocInfo info_of(const dk_assoc_info *i) {
+        AssocInfo a;
+        if (i) {
+            a.calling_ae = i->calling_ae ? i->calling_ae : "";
+            a.called_ae = i->called_ae ? i->called_ae : "";
+            a.peer_address = i->peer_address ? i->peer_address : "";
+        }
+        return a;
+    }
+    static dk_result associate_cb(const dk_assoc_info *info, void *user_data) noexcept {
+        try {
+            return static_cast<Handlers *>(user_data)->on_associate(info_of(info)) ? DK_OK : DK_EREJECTED;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+    static dk_result echo_cb(uint16_t *status, const dk_assoc_info *info, void *user_data) noexcept {
+        try {
+            *status = static_cast<Handlers *>(user_data)->on_echo(info_of(info));
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+    static dk_result store_cb(uint16_t *status, const dk_store_info *info, void *user_data) noexcept {
+        try {
+            StoreInfo s;
+            s.assoc = info_of(info->assoc);
+            s.sop_class_uid = info->sop_class_uid ? info->sop_class_uid : "";
+            s.sop_instance_uid = info->sop_instance_uid ? info->sop_instance_uid : "";
+            s.transfer_syntax = info->transfer_syntax ? info->transfer_syntax : "";
+            s.path = info->path ? info->path : "";
+            *status = static_cast<Handlers *>(user_data)->on_store(s);
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+
+    static dk_result find_cb(uint16_t *status, const dk_find_info *info, dk_find_request *request,
+                             void *user_data) noexcept {
+        try {
+            FindInfo f;
+            f.assoc = info_of(info->assoc);
+            f.sop_class_uid = info->sop_class_uid ? info->sop_class_uid : "";
+            f.level = info->level ? info->level : "";
+            // A borrowed view of the identifier for the duration of the call.
+            struct View {
+                Dataset ds;
+                ~View() { ds.release(); }
+            } id{Dataset(const_cast<dk_dataset *>(info->identifier))};
+            const FindEmit emit = [request](const Dataset &match) {
+                const dk_result r = dk_find_emit(request, match.handle());
+                if (r == DK_EREFUSED) return false;  // cancelled
+                check(r);
+                return true;
+            };
+            *status = static_cast<Handlers *>(user_data)->on_find(f, id.ds, emit);
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+
+    std::unique_ptr<Handlers> hs_;  // at a stable address: the C callbacks' user_data
+    dk_server *h_ = nullptr;
+};
+
+}  // namespace dk
+
+#endif  // DCMKIT_SERVER_HPP
