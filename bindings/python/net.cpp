@@ -1,5 +1,5 @@
 // _dcmkit networking: dk::AE, dk::Association and dk::Server (dcmkit.hpp) for Python. The Pythonic
-// surface (dcmkit.connect, dcmkit.AE.associate/start_server, events) is in python/dcmkit/net.py.
+// surface (dcmkit.connect, dcmkit.AE.associate/start_server, events) is in the package python/dcmkit/net/.
 //
 // Threads: every blocking call (connect, echo, store, find, move, get, n_*, commit, release, start, stop,
 // a commitment listener's wait) releases the GIL (C-FIND matches are copied into C++ handles meanwhile,
@@ -88,7 +88,7 @@ struct PyCommitListener {
     }
 };
 
-/// The Python function log lines go to (dcmkit.net._log): set once, never freed (log lines may
+/// The Python function log lines go to (dcmkit.net._common._log): set once, never freed (log lines may
 /// come from server threads until the process ends).
 py::object *g_log_sink = nullptr;
 

@@ -603,7 +603,7 @@ def from_json(text):
     return Dataset._wrap(_dcmkit.from_json(text))
 
 
-# -- networking (net.py): AE, associations, servers; SOP class UIDs (sop.py) ---------------------------
+# -- networking (the package net/): AE, associations, servers; SOP class UIDs (sop.py) -----------------
 
 from . import sop  # noqa: E402
 from .net import (  # noqa: E402

@@ -150,7 +150,7 @@ WARN_UN_RETYPED: int
 def private_tag_info(creator: str, tag: Union[int, str, Tuple[int, int]]) -> Optional[Tuple[str, str, str]]: ...
 def from_json(text: Union[str, bytes, bytearray, Dict[str, Any]]) -> Dataset: ...
 
-# -- networking (net.py) ------------------------------------------------------------------------------
+# -- networking (the package net/) --------------------------------------------------------------------
 from typing import Callable, Iterable, Sequence
 from . import sop as sop
 
