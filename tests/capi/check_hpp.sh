@@ -16,6 +16,7 @@ for h in "$include"/dcmkit/*.hpp; do
   name=$(basename "$h")
   n=$((n + 1))
   printf '#include "dcmkit/%s"\n#include "dcmkit/%s"\n' "$name" "$name" >"$tmp/$name.cpp"
+  # shellcheck disable=SC2086  # $flags: one word per flag
   if $cxx $flags -fsyntax-only -I"$include" "$tmp/$name.cpp" 2>"$tmp/$name.err"; then
     echo "ok: dcmkit/$name compiles alone"
   else
@@ -35,7 +36,7 @@ fi
 for h in "$include"/dcmkit/*.hpp; do
   name=$(basename "$h")
   [ "$name" = dcmkit.hpp ] && continue
-  if ! tr ' \\' '\n\n' <"$tmp/umbrella.d" | grep -q "dcmkit/$name\$"; then
+  if ! grep -Eq "/dcmkit/$(printf '%s' "$name" | sed 's/[.]/[.]/g')( |\$)" "$tmp/umbrella.d"; then
     echo "FAIL: dcmkit/dcmkit.hpp does not include dcmkit/$name"
     fail=1
   fi
