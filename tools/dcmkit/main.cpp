@@ -26,6 +26,7 @@ struct Command {
     const char *synopsis;  ///< the arguments after the name
     const char *summary;   ///< one line
     std::vector<Option> options;
+    const char *notes;  ///< more about what it does, printed under the summary (or "")
     unsigned sections;
     int (*run)(const std::string &name, const Args &args);
 };
@@ -56,21 +57,20 @@ const std::vector<Command> &commands() {
          {{"--json", "print DICOM JSON (PS3.18 Annex F) instead"},
           {"-L, --print-all", "print long values in full"},
           {"--no-meta", "do not print the meta information header"},
-          {"--stop-before-pixels", "do not read pixel data"}},
-         kNone, cmd_dump},
-        {"transcode", "IN OUT --ts SYNTAX", "re-encode IN as OUT in another transfer syntax", kTranscodeOptions, kNone,
+          {"--stop-before-pixels", "do not read pixel data"}}, "", kNone, cmd_dump},
+        {"transcode", "IN OUT --ts SYNTAX", "re-encode IN as OUT in another transfer syntax", kTranscodeOptions, "",
+         kNone,
          cmd_transcode},
-        {"convert", "IN OUT --ts SYNTAX", "the same as transcode", kTranscodeOptions, kNone, cmd_transcode},
+        {"convert", "IN OUT --ts SYNTAX", "the same as transcode", kTranscodeOptions, "", kNone, cmd_transcode},
         {"export", "IN OUT.png", "render a frame to PNG (Modality LUT, VOI LUT, palettes)",
          {{"-f, --frame N", "frame number, from 0 (default 0)"},
           {"-w, --window C W", "window centre and width (default: the file's, else min-max)"},
           {"--voi N", "use the file's Nth window or VOI LUT (default 1)"},
-          {"--min-max", "stretch the frame's minimum..maximum"}},
-         kNone, cmd_export},
+          {"--min-max", "stretch the frame's minimum..maximum"}}, "", kNone, cmd_export},
         {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},
-         kNetwork, cmd_echo},
+         "", kNetwork, cmd_echo},
         {"send", "HOST PORT FILE|DIR...", "C-STORE files to a peer (Storage SCU)",
-         {{"-r, --recursive", "descend into folders"}}, kNetwork, cmd_send},
+         {{"-r, --recursive", "descend into folders"}}, "", kNetwork, cmd_send},
         {"recv", "PORT --out DIR", "receive C-STOREs into DIR until interrupted (Storage SCP)",
          {{"--out DIR, -od DIR", "the folder the files are written to"},
           {"--bind ADDRESS", "the address to listen on (default: all)"},
@@ -79,25 +79,24 @@ const std::vector<Command> &commands() {
           {"--allow AE", "accept only these calling AE titles (repeatable)"},
           {"--no-fsync", "reply Success without waiting for the disk (not durable)"},
           {"--max-dataset-size SIZE", "refuse (A700) a dataset larger than SIZE (bytes, or 500M, 2G…)"},
-          {"--min-free-space SIZE", "refuse (A700) when less than SIZE would stay free on the disk\n"
-                                    "(recv and serve refuse, leaving no file, a dataset that does not\n"
-                                    "parse completely (C000), an invalid SOP Instance UID (0117), and\n"
-                                    "one that is not the announced instance (A900))"}},
+          {"--min-free-space SIZE", "refuse (A700) when less than SIZE would stay free on the disk"}},
+         "recv and serve refuse, leaving no file, a dataset that does not parse completely (C000),\n"
+         "an invalid SOP Instance UID (0117), and one that is not the announced instance (A900).",
          kNetwork | kServerLimits, cmd_recv},
         {"find", "HOST PORT -k KEY...", "C-FIND (Query/Retrieve FIND SCU), one row per match",
          {{"-S | -P | -W", "study root (default), patient root, modality worklist"},
           kKeyOption,
           {"--json", "print the matches as a DICOM JSON array"},
-          {"--cancel N", "send C-CANCEL after N matches"}},
-         kNetwork, cmd_find},
+          {"--cancel N", "send C-CANCEL after N matches"}}, "", kNetwork, cmd_find},
         {"mwl", "HOST PORT -k KEY...", "Modality Worklist C-FIND (find -W)",
-         {kKeyOption, {"--json", "print the matches as a DICOM JSON array"}, {"--cancel N", "send C-CANCEL after N matches"}},
-         kNetwork, cmd_mwl},
+         {kKeyOption,
+          {"--json", "print the matches as a DICOM JSON array"},
+          {"--cancel N", "send C-CANCEL after N matches"}},
+         "", kNetwork, cmd_mwl},
         {"move", "HOST PORT --dest AE -k KEY...", "C-MOVE what the keys select to AE",
          {{"--dest AE, -aem AE", "the move destination (also --move AE)"},
           {"-S | -P", "study root (default) or patient root"},
-          kKeyOption},
-         kNetwork, cmd_move},
+          kKeyOption}, "", kNetwork, cmd_move},
         {"get", "HOST PORT --out DIR -k KEY...", "C-GET into DIR, streamed to disk",
          {{"--out DIR, -od DIR", "the folder the instances are written to"},
           {"--no-fsync", "do not wait for the files to reach the disk (by default they\n"
@@ -106,20 +105,16 @@ const std::vector<Command> &commands() {
           {"--uncompressed", "have the peer decode compressed instances (by default every\n"
                              "syntax is proposed and files arrive as the peer holds them)"},
           {"-S | -P", "study root (default) or patient root"},
-          kKeyOption},
-         kNetwork, cmd_get},
+          kKeyOption}, "", kNetwork, cmd_get},
         {"mpps", "HOST PORT create|set ATTRS.json [--uid UID]", "MPPS N-CREATE / N-SET (prints the UID)",
-         {{"--uid UID", "the SOP Instance UID (set: required; create: default a new one)"}}, kNetwork, cmd_mpps},
+         {{"--uid UID", "the SOP Instance UID (set: required; create: default a new one)"}}, "", kNetwork, cmd_mpps},
         {"commit", "HOST PORT FILE...", "Storage Commitment of the files' instances",
          {{"--wait SECONDS", "how long the report is awaited (default 30), on the request's\n"
                              "association unless --listen"},
           {"--listen PORT", "release at once and take the report on an association the\n"
-                            "archive opens to PORT (as -aet; PS3.4 J.3.3.1.3)"}},
-         kNetwork, cmd_commit},
+                            "archive opens to PORT (as -aet; PS3.4 J.3.3.1.3)"}}, "", kNetwork, cmd_commit},
         {"serve", "PORT --storage DIR", "the embedded archive (files and a SQLite index under DIR)",
-         {{"", "Verification, Storage, Q/R FIND/MOVE/GET (study and patient root),\n"
-               "Modality Worklist, MPPS and Storage Commitment"},
-          {"--storage DIR", "the archive's folder (index.sqlite, files, mpps, quarantine)"},
+         {{"--storage DIR", "the archive's folder (index.sqlite, files, mpps, quarantine)"},
           {"--port PORT", "the port, as PORT"},
           {"--bind ADDRESS", "the address to listen on (default: all)"},
           {"--dest AE=HOST:PORT", "a C-MOVE destination, and where Storage Commitment reports go\n"
@@ -132,21 +127,23 @@ const std::vector<Command> &commands() {
                             "the command line overrides"},
           {"--max-associations N", "concurrent associations (default 32)"},
           {"--no-check-called-ae", "answer to any Called AE Title (default: -aet only)"},
-          {"--max-dataset-size SIZE, --min-free-space SIZE", "as for recv; at start, files an\n"
-                                                             "interruption left unindexed are checked as C-STOREs are:\n"
-                                                             "those that fail go to DIR/quarantine"}},
+          {"--max-dataset-size SIZE, --min-free-space SIZE", "as for recv; at start, files an interruption left\n"
+                                                             "unindexed are checked as C-STOREs are: those that\n"
+                                                             "fail go to DIR/quarantine"}},
+         "Verification, Storage, Q/R FIND/MOVE/GET (study and patient root), Modality Worklist,\n"
+         "MPPS and Storage Commitment, until interrupted.",
          kNetwork | kServerLimits, cmd_serve},
-        {"worklist", "add --storage DIR ITEM.json...", "add worklist items (DICOM JSON) to an archive", {}, kNone,
+        {"worklist", "add --storage DIR ITEM.json...", "add worklist items (DICOM JSON) to an archive", {}, "", kNone,
          cmd_worklist},
-        {"archive", "conflicts --storage DIR", "list the patient conflicts the archive recorded",
-         {{"", "the same Patient ID and Issuer stored with another name, birth date or sex"}}, kNone, cmd_archive},
+        {"archive", "conflicts --storage DIR", "list the patient conflicts the archive recorded", {},
+         "A conflict: the same Patient ID and Issuer stored with another name, birth date or sex.", kNone, cmd_archive},
         {"conformance", "serve [--config FILE] [-aet T]", "the DICOM Conformance Statement of dcmkit serve",
          {{"--format md|html", "Markdown (default) or a standalone HTML page; with these settings,\n"
                                "generated from the configuration it negotiates with (serve's\n"
                                "options: --config, --port, --max-associations, --dest, …)"}},
-         kNetwork, cmd_conformance},
-        {"version", "", "print the version", {}, kNone, nullptr},
-        {"help", "[COMMAND]", "this overview, or a command's usage (as dcmkit COMMAND --help)", {}, kNone, nullptr},
+         "", kNetwork, cmd_conformance},
+        {"version", "", "print the version", {}, "", kNone, nullptr},
+        {"help", "[COMMAND]", "this overview, or a command's usage (as dcmkit COMMAND --help)", {}, "", kNone, nullptr},
     };
     return table;
 }
@@ -222,6 +219,7 @@ std::string overview() {
 std::string command_usage(const Command &c) {
     std::string out = std::string("usage: dcmkit ") + c.name + (*c.synopsis ? " " : "") + c.synopsis +
                       (c.options.empty() && !c.sections ? "" : " [options]") + "\n" + c.summary + "\n";
+    if (*c.notes) out += std::string("\n") + c.notes + "\n";
     if (!c.options.empty()) {
         out += "\noptions:\n";
         format_options(out, c.options, "  ");
