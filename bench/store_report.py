@@ -205,9 +205,9 @@ def main():
     except OSError:
         pass
 
-    # A recv flag that turns fsync off (none yet): when `dcmkit help` lists one, a row measures it.
+    # A recv flag that turns fsync off: when `dcmkit recv --help` lists one, a row measures it.
     try:
-        usage = subprocess.run([dcmkit, "help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
+        usage = subprocess.run([dcmkit, "recv", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
     except OSError as e:
         raise BenchError("cannot run %s: %s" % (dcmkit, e))
     no_fsync_flag = "--no-fsync" if "--no-fsync" in usage else None

@@ -1,0 +1,125 @@
+// dcmkit — the command-line tool: the argument parsing every command shares.
+#include "args.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+namespace dcmkit_cli {
+
+int usage_error(const std::string &msg) {
+    std::fprintf(stderr, "dcmkit: %s\n(try 'dcmkit help')\n", msg.c_str());
+    return 2;
+}
+
+void write_all(const std::string &s) {
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(1, s.data() + off, s.size() - off);
+        if (n <= 0) return;  // a closed pipe (| head) is not an error worth reporting
+        off += size_t(n);
+    }
+}
+
+bool wants_help(const std::vector<std::string> &args) {
+    return std::any_of(args.begin(), args.end(), [](const std::string &a) { return a == "--help" || a == "-h"; });
+}
+
+bool number_arg(const std::string &opt, const std::string &v, double lo, double hi, double &out, std::string &err) {
+    char *end = nullptr;
+    out = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !(out >= lo && out <= hi)) {
+        err = opt + " takes a number from " + std::to_string(int(lo)) + " to " + std::to_string(int(hi)) + ", not '" + v + "'";
+        return false;
+    }
+    return true;
+}
+
+bool parse_port(const std::string &s, uint16_t &port) {
+    char *end = nullptr;
+    unsigned long v = std::strtoul(s.c_str(), &end, 10);
+    if (s.empty() || *end || v == 0 || v > 65535) return false;
+    port = uint16_t(v);
+    return true;
+}
+
+bool parse_size(const std::string &v, uint64_t &out) {
+    if (v.empty() || v[0] < '0' || v[0] > '9') return false;
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (errno) return false;
+    unsigned shift = 0;
+    const std::string suffix = end;
+    if (suffix == "K" || suffix == "k") shift = 10;
+    else if (suffix == "M" || suffix == "m") shift = 20;
+    else if (suffix == "G" || suffix == "g") shift = 30;
+    else if (suffix == "T" || suffix == "t") shift = 40;
+    else if (!suffix.empty()) return false;
+    if (shift && n > (UINT64_MAX >> shift)) return false;
+    out = uint64_t(n) << shift;
+    return true;
+}
+
+bool NetOptions::parse(const std::vector<std::string> &args, const std::vector<std::string> &value_opts) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        auto value = [&](std::string &out) {
+            if (i + 1 >= args.size()) {
+                error = a + " needs a value";
+                return false;
+            }
+            out = args[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "-aet" || a == "--aetitle") { if (!value(aet)) return false; }
+        else if (a == "-aec" || a == "--call") { if (!value(aec)) return false; }
+        else if (a == "--max-pdu" || a == "-pdu") {
+            if (!value(v)) return false;
+            max_pdu = uint32_t(std::strtoul(v.c_str(), nullptr, 10));
+            if (max_pdu != 0 && (max_pdu < 4096 || max_pdu > (64u << 20))) {
+                error = "--max-pdu must be 0 or between 4096 and 67108864";
+                return false;
+            }
+        }
+        else if (a == "--user") { if (!value(user)) return false; }
+        else if (a == "--password") { if (!value(password)) return false; }
+        else if (a == "-to") { if (!value(v)) return false; timeout_s = std::atoi(v.c_str()); }
+        else if (a == "-ta") { if (!value(v)) return false; dimse_s = std::atoi(v.c_str()); }
+        else if (a == "-v" || a == "--verbose") level = std::max(level, net::LogLevel::info);
+        else if (a == "-d" || a == "--debug") level = net::LogLevel::trace;
+        else if (std::find(value_opts.begin(), value_opts.end(), a) != value_opts.end()) {
+            if (!value(v)) return false;
+            rest.push_back(a);
+            rest.push_back(v);
+        } else rest.push_back(a);
+    }
+    if (aet.empty() || aet.size() > 16 || aec.empty() || aec.size() > 16) {
+        error = "AE titles are 1 to 16 characters";
+        return false;
+    }
+    return true;
+}
+
+net::AeConfig NetOptions::config() const {
+    net::AeConfig c;
+    c.ae_title = aet;
+    c.max_pdu_length = max_pdu;
+    c.log_level = level;
+    c.timeouts.connect_ms = c.timeouts.artim_ms = timeout_s * 1000;
+    c.timeouts.dimse_ms = dimse_s * 1000;
+    if (!user.empty()) {
+        net::UserIdentityRq id;
+        id.type = password.empty() ? 1 : 2;  // username, or username and passcode
+        id.primary = user;
+        id.secondary = password;
+        c.user_identity = id;
+    }
+    return c;
+}
+
+}  // namespace dcmkit_cli

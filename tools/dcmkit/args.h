@@ -1,0 +1,49 @@
+// dcmkit — the command-line tool: the argument parsing every command shares.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dcmkit/net/services.h"
+
+namespace dcmkit_cli {
+
+namespace net = dcmkit::net;
+
+/// Prints "dcmkit: MSG" and a pointer to the help on stderr; returns 2, the exit status of a usage error.
+int usage_error(const std::string &msg);
+
+/// Writes `s` to stdout whole (a closed pipe, as with `| head`, ends it quietly).
+void write_all(const std::string &s);
+
+/// True when the arguments ask for the command's usage: `--help` or `-h` among them.
+bool wants_help(const std::vector<std::string> &args);
+
+/// Parses a number option's value; false (and a message) when it is not a number in [lo, hi].
+bool number_arg(const std::string &opt, const std::string &v, double lo, double hi, double &out, std::string &err);
+
+/// A TCP port, 1 to 65535.
+bool parse_port(const std::string &s, uint16_t &port);
+
+/// A byte count: digits with an optional K, M, G or T suffix (powers of 1024).
+bool parse_size(const std::string &v, uint64_t &out);
+
+/// The options shared by the network commands, DCMTK style (-aet, -aec, -pdu, -to, -ta, -v, -d,
+/// --user, --password); the other arguments land in `rest`, in order, each of the command's
+/// `value_opts` followed by its value.
+struct NetOptions {
+    std::string aet = "DCMKIT", aec = "ANY-SCP", user, password;
+    uint32_t max_pdu = 262144;
+    int timeout_s = 30, dimse_s = 60;
+    net::LogLevel level = net::LogLevel::warning;
+    std::vector<std::string> rest;
+    std::string error;
+
+    /// False (and `error` set) when an option lacks its value or has a bad one.
+    bool parse(const std::vector<std::string> &args, const std::vector<std::string> &value_opts);
+    /// The association settings these options make.
+    net::AeConfig config() const;
+};
+
+}  // namespace dcmkit_cli

@@ -1,0 +1,279 @@
+// dcmkit — the command-line tool: the command table (names, synopses, summaries, options) and the
+// dispatch. Every usage text, `dcmkit help` and each `dcmkit COMMAND --help`, is printed from the table.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "commands.h"
+
+namespace dcmkit_cli {
+namespace {
+
+/// One option line: its spellings and value ("-r, --recursive", "--frame N") and what it does
+/// (lines after the first are continuations, printed under the first).
+struct Option {
+    const char *flags;
+    const char *text;
+};
+
+/// The shared option sections a command also takes.
+enum Sections : unsigned { kNone = 0, kNetwork = 1, kServerLimits = 2 };
+
+/// A command: how it is called, what it does, its options, and the function that runs it.
+struct Command {
+    const char *name;
+    const char *synopsis;  ///< the arguments after the name
+    const char *summary;   ///< one line
+    std::vector<Option> options;
+    const char *notes;  ///< more about what it does, printed under the summary (or "")
+    unsigned sections;
+    int (*run)(const std::string &name, const Args &args);
+};
+
+const std::vector<Option> kTranscodeOptions = {
+    {"-t, --ts SYNTAX", "the transfer syntax: implicit, explicit, big, deflate, rle, jpeg,\n"
+                        "jpeg-extended, jpeg-lossless, jpeg-lossless-14, jpegls, jpegls-near,\n"
+                        "j2k-lossless, j2k, htj2k-lossless, htj2k-rpcl, htj2k, or a UID or keyword"},
+    {"-q, --quality Q", "JPEG quality 1..100 (default 90)"},
+    {"--ratio R", "JPEG 2000 / HTJ2K lossy compression ratio (e.g. 10)"},
+    {"--near N", "JPEG-LS near-lossless error bound (default 2)"},
+    {"--predictor SV, --sv SV", "JPEG lossless selection value 1..7 (jpeg-lossless-14)"},
+    {"--lossy-to-lossless", "allow re-encoding lossy pixel data in a lossless syntax"},
+    {"--extended-offset-table", "write an Extended Offset Table"},
+    {"--keep-uid", "keep the SOP Instance UID after lossy compression"},
+    {"--threads N", "frames coded at once (default: one per core)"},
+    {"-v, --verbose", "the syntaxes and the time taken (and, on a terminal, the frames done)"},
+};
+
+const Option kKeyOption = {"-k, --key KEY[=VALUE]",
+                           "a key: 0010,0010=DOE*, PatientName=DOE*, StudyDate=2024-,\n"
+                           "0020,000D (return key), Seq[0].Keyword=VALUE; the level is\n"
+                           "QueryRetrieveLevel / 0008,0052 (default STUDY)"};
+
+const std::vector<Command> &commands() {
+    static const std::vector<Command> table = {
+        {"dump", "FILE...", "print every element, one per line (like dcmdump)",
+         {{"--json", "print DICOM JSON (PS3.18 Annex F) instead"},
+          {"-L, --print-all", "print long values in full"},
+          {"--no-meta", "do not print the meta information header"},
+          {"--stop-before-pixels", "do not read pixel data"}}, "", kNone, cmd_dump},
+        {"transcode", "IN OUT --ts SYNTAX", "re-encode IN as OUT in another transfer syntax", kTranscodeOptions, "",
+         kNone,
+         cmd_transcode},
+        {"convert", "IN OUT --ts SYNTAX", "the same as transcode", kTranscodeOptions, "", kNone, cmd_transcode},
+        {"export", "IN OUT.png", "render a frame to PNG (Modality LUT, VOI LUT, palettes)",
+         {{"-f, --frame N", "frame number, from 0 (default 0)"},
+          {"-w, --window C W", "window centre and width (default: the file's, else min-max)"},
+          {"--voi N", "use the file's Nth window or VOI LUT (default 1)"},
+          {"--min-max", "stretch the frame's minimum..maximum"}}, "", kNone, cmd_export},
+        {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},
+         "", kNetwork, cmd_echo},
+        {"send", "HOST PORT FILE|DIR...", "C-STORE files to a peer (Storage SCU)",
+         {{"-r, --recursive", "descend into folders"}}, "", kNetwork, cmd_send},
+        {"recv", "PORT --out DIR", "receive C-STOREs into DIR until interrupted (Storage SCP)",
+         {{"--out DIR, -od DIR", "the folder the files are written to"},
+          {"--bind ADDRESS", "the address to listen on (default: all)"},
+          {"--max-associations N", "concurrent associations (default 32)"},
+          {"--check-called-ae", "reject a Called AE Title other than -aet (default: any)"},
+          {"--allow AE", "accept only these calling AE titles (repeatable)"},
+          {"--no-fsync", "reply Success without waiting for the disk (not durable)"},
+          {"--max-dataset-size SIZE", "refuse (A700) a dataset larger than SIZE (bytes, or 500M, 2G…)"},
+          {"--min-free-space SIZE", "refuse (A700) when less than SIZE would stay free on the disk"}},
+         "recv and serve refuse, leaving no file, a dataset that does not parse completely (C000),\n"
+         "an invalid SOP Instance UID (0117), and one that is not the announced instance (A900).",
+         kNetwork | kServerLimits, cmd_recv},
+        {"find", "HOST PORT -k KEY...", "C-FIND (Query/Retrieve FIND SCU), one row per match",
+         {{"-S | -P | -W", "study root (default), patient root, modality worklist"},
+          kKeyOption,
+          {"--json", "print the matches as a DICOM JSON array"},
+          {"--cancel N", "send C-CANCEL after N matches"}}, "", kNetwork, cmd_find},
+        {"mwl", "HOST PORT -k KEY...", "Modality Worklist C-FIND (find -W)",
+         {kKeyOption,
+          {"--json", "print the matches as a DICOM JSON array"},
+          {"--cancel N", "send C-CANCEL after N matches"}},
+         "", kNetwork, cmd_mwl},
+        {"move", "HOST PORT --dest AE -k KEY...", "C-MOVE what the keys select to AE",
+         {{"--dest AE, -aem AE", "the move destination (also --move AE)"},
+          {"-S | -P", "study root (default) or patient root"},
+          kKeyOption}, "", kNetwork, cmd_move},
+        {"get", "HOST PORT --out DIR -k KEY...", "C-GET into DIR, streamed to disk",
+         {{"--out DIR, -od DIR", "the folder the instances are written to"},
+          {"--no-fsync", "do not wait for the files to reach the disk (by default they\n"
+                         "are flushed together, once, before get reports)\n"
+                         "(not durable; as getscu does)"},
+          {"--uncompressed", "have the peer decode compressed instances (by default every\n"
+                             "syntax is proposed and files arrive as the peer holds them)"},
+          {"-S | -P", "study root (default) or patient root"},
+          kKeyOption}, "", kNetwork, cmd_get},
+        {"mpps", "HOST PORT create|set ATTRS.json [--uid UID]", "MPPS N-CREATE / N-SET (prints the UID)",
+         {{"--uid UID", "the SOP Instance UID (set: required; create: default a new one)"}}, "", kNetwork, cmd_mpps},
+        {"commit", "HOST PORT FILE...", "Storage Commitment of the files' instances",
+         {{"--wait SECONDS", "how long the report is awaited (default 30), on the request's\n"
+                             "association unless --listen"},
+          {"--listen PORT", "release at once and take the report on an association the\n"
+                            "archive opens to PORT (as -aet; PS3.4 J.3.3.1.3)"}}, "", kNetwork, cmd_commit},
+        {"serve", "PORT --storage DIR", "the embedded archive (files and a SQLite index under DIR)",
+         {{"--storage DIR", "the archive's folder (index.sqlite, files, mpps, quarantine)"},
+          {"--port PORT", "the port, as PORT"},
+          {"--bind ADDRESS", "the address to listen on (default: all)"},
+          {"--dest AE=HOST:PORT", "a C-MOVE destination, and where Storage Commitment reports go\n"
+                                  "when they cannot use the request's association (repeatable)"},
+          {"--config FILE", "key = value settings (ae_title, port, storage, services,\n"
+                            "storage_transfer_syntaxes, allow, dest, max_associations,\n"
+                            "commitment_report = same | new, max_pdu, timeout,\n"
+                            "dimse_timeout, max_dataset_size, min_free_space,\n"
+                            "check_called_ae = yes | no, and the server limits below);\n"
+                            "the command line overrides"},
+          {"--max-associations N", "concurrent associations (default 32)"},
+          {"--no-check-called-ae", "answer to any Called AE Title (default: -aet only)"},
+          {"--max-dataset-size SIZE, --min-free-space SIZE", "as for recv; at start, files an interruption left\n"
+                                                             "unindexed are checked as C-STOREs are: those that\n"
+                                                             "fail go to DIR/quarantine"}},
+         "Verification, Storage, Q/R FIND/MOVE/GET (study and patient root), Modality Worklist,\n"
+         "MPPS and Storage Commitment, until interrupted.",
+         kNetwork | kServerLimits, cmd_serve},
+        {"worklist", "add --storage DIR ITEM.json...", "add worklist items (DICOM JSON) to an archive", {}, "", kNone,
+         cmd_worklist},
+        {"archive", "conflicts --storage DIR", "list the patient conflicts the archive recorded", {},
+         "A conflict: the same Patient ID and Issuer stored with another name, birth date or sex.", kNone, cmd_archive},
+        {"conformance", "serve [--config FILE] [-aet T]", "the DICOM Conformance Statement of dcmkit serve",
+         {{"--format md|html", "Markdown (default) or a standalone HTML page; with these settings,\n"
+                               "generated from the configuration it negotiates with (serve's\n"
+                               "options: --config, --port, --max-associations, --dest, …)"}},
+         "", kNetwork, cmd_conformance},
+        {"version", "", "print the version", {}, "", kNone, nullptr},
+        {"help", "[COMMAND]", "this overview, or a command's usage (as dcmkit COMMAND --help)", {}, "", kNone, nullptr},
+    };
+    return table;
+}
+
+const std::vector<Option> kNetworkOptions = {
+    {"-aet TITLE", "our AE title (default DCMKIT)"},
+    {"-aec TITLE", "the peer's AE title (default ANY-SCP)"},
+    {"--max-pdu N, -pdu N", "largest PDU we receive (default 262144)"},
+    {"-to SECONDS", "connection and ARTIM timeout (default 30)"},
+    {"-ta SECONDS", "DIMSE timeout (default 60)"},
+    {"--user NAME [--password PW]", "user identity negotiation (PS3.7 D.3.3.7)"},
+    {"-v, --verbose", "progress and association details"},
+    {"-d, --debug", "everything, the state machine included"},
+};
+
+const std::vector<Option> kServerLimitOptions = {
+    {"--request-timeout S", "a connection's A-ASSOCIATE-RQ must arrive whole within S s\n"
+                            "(default 5; -to applies too if shorter), else it is closed"},
+    {"--idle-timeout S", "an association with no request for S s is aborted (default 60)"},
+    {"--max-associations-per-address N", "associations from one IP address (default 16; 0 = no\n"
+                                         "limit); past it or --max-associations: A-ASSOCIATE-RJ,\n"
+                                         "rejected-transient, local-limit-exceeded"},
+    {"--max-pending N", "connections still sending their request (default 64)"},
+    {"--max-pending-per-address N", "of those, from one IP address (default 16); past either\n"
+                                    "limit, the one waiting longest is closed"},
+};
+
+const char *kExitStatus =
+    "Exit status: 0 on success, 1 when an input could not be read or an output written, 2 on a usage error.\n";
+
+constexpr size_t kColumn = 31;  ///< where the descriptions start
+
+/// `left` then `text` at kColumn (on the next line when `left` is too long), continuations under it.
+void format_entry(std::string &out, const std::string &left, const std::string &text) {
+    out += left;
+    if (left.size() + 1 > kColumn) out += "\n" + std::string(kColumn, ' ');
+    else out += std::string(kColumn - left.size(), ' ');
+    for (char c : text) {
+        out += c;
+        if (c == '\n') out += std::string(kColumn, ' ');
+    }
+    out += '\n';
+}
+
+void format_options(std::string &out, const std::vector<Option> &options, const char *indent) {
+    for (const Option &o : options) format_entry(out, std::string(indent) + o.flags, o.text);
+}
+
+void format_sections(std::string &out, unsigned sections) {
+    if (sections & kNetwork) {
+        out += "\nnetwork options (DCMTK style):\n";
+        format_options(out, kNetworkOptions, "  ");
+    }
+    if (sections & kServerLimits) {
+        out += "\nserver limits (recv and serve; serve's --config keys are the same with '_' for '-'):\n";
+        format_options(out, kServerLimitOptions, "  ");
+    }
+}
+
+/// `dcmkit help`: every command with its synopsis and summary, then the shared options.
+std::string overview() {
+    std::string out = "usage: dcmkit <command> [options]\n\ncommands:\n";
+    for (const Command &c : commands())
+        format_entry(out, std::string("  ") + c.name + (*c.synopsis ? " " : "") + c.synopsis, c.summary);
+    out += "\n'dcmkit COMMAND --help' (or -h) prints a command's options.\n";
+    format_sections(out, kNetwork | kServerLimits);
+    out += "\n";
+    out += kExitStatus;
+    return out;
+}
+
+/// `dcmkit COMMAND --help`: its synopsis, summary and options, and the shared options it takes.
+std::string command_usage(const Command &c) {
+    std::string out = std::string("usage: dcmkit ") + c.name + (*c.synopsis ? " " : "") + c.synopsis +
+                      (c.options.empty() && !c.sections ? "" : " [options]") + "\n" + c.summary + "\n";
+    if (*c.notes) out += std::string("\n") + c.notes + "\n";
+    if (!c.options.empty()) {
+        out += "\noptions:\n";
+        format_options(out, c.options, "  ");
+    }
+    format_sections(out, c.sections);
+    out += "\n";
+    out += kExitStatus;
+    return out;
+}
+
+const Command *find_command(const std::string &name) {
+    for (const Command &c : commands())
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+}  // namespace
+}  // namespace dcmkit_cli
+
+int main(int argc, char **argv) {
+    using namespace dcmkit_cli;
+    if (argc < 2) {
+        std::fputs(overview().c_str(), stderr);
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    if (cmd == "-h" || cmd == "--help") {
+        write_all(overview());
+        return 0;
+    }
+    if (cmd == "--version") {
+        std::printf("dcmkit %s\n", DCMKIT_VERSION_STRING);
+        return 0;
+    }
+    const Command *c = find_command(cmd);
+    if (!c) return usage_error("unknown command '" + cmd + "'");
+    if (wants_help(args)) {
+        write_all(command_usage(*c));
+        return 0;
+    }
+    if (cmd == "help") {  // dcmkit help [COMMAND]
+        if (args.empty()) {
+            write_all(overview());
+            return 0;
+        }
+        const Command *about = find_command(args[0]);
+        if (!about) return usage_error("help: unknown command '" + args[0] + "'");
+        write_all(command_usage(*about));
+        return 0;
+    }
+    if (cmd == "version") {
+        std::printf("dcmkit %s\n", DCMKIT_VERSION_STRING);
+        return 0;
+    }
+    return c->run(cmd, args);
+}
