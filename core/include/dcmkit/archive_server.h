@@ -1,0 +1,142 @@
+// dcmkit — the embedded archive as a library: its configuration (the `key = value` file that
+// `dcmkit serve --config` takes) and the server that stores, indexes, answers queries and
+// retrievals, serves a modality worklist, records performed procedure steps and commits storage.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dcmkit/archive.h"
+#include "dcmkit/net/ae_config.h"
+
+namespace dcmkit::net {
+class Server;
+class StorageFolder;
+}  // namespace dcmkit::net
+
+namespace dcmkit::archive {
+
+/// A C-MOVE destination, or where Storage Commitment reports for an AE title go.
+struct Destination {
+    std::string host;
+    uint16_t port = 0;
+};
+
+/// Everything the archive server runs with. The defaults are `dcmkit serve`'s.
+struct Config {
+    std::string ae_title = "DCMKIT";
+    uint16_t port = 0;        ///< 0: none configured (start() then needs one, or picks a free one)
+    std::string bind;         ///< address to listen on; "" = every address
+    std::string storage;      ///< folder: index.sqlite, files/, mpps/, quarantine/
+    /// Served: verification storage query-retrieve worklist mpps commitment.
+    std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
+    std::vector<std::string> storage_transfer_syntaxes;  ///< UIDs accepted for storage; empty: every one, kept as received
+    std::vector<std::string> allow;                      ///< calling AE titles admitted; empty: any
+    std::map<std::string, Destination> destinations;     ///< AE title -> address (C-MOVE, commitment reports)
+    uint64_t max_dataset_size = 0;  ///< bytes; 0: no limit
+    uint64_t min_free_space = 0;    ///< bytes kept free on the storage file system; 0: none
+    // Limits against slow, idle and hostile peers.
+    unsigned max_associations = 32, max_associations_per_address = 16, max_pending = 64, max_pending_per_address = 16;
+    int idle_timeout_s = 60, request_timeout_s = 5;
+    bool check_called_ae = true;          ///< an archive answers to its own AE title only
+    bool commitment_report_same = true;   ///< reports on the N-ACTION's association first (else always a new one)
+    uint32_t max_pdu = 262144;
+    int timeout_s = 30, dimse_timeout_s = 60;
+    net::LogLevel log_level = net::LogLevel::warning;
+    net::LogSink log;                                  ///< where log lines go; empty: stderr
+    std::optional<net::UserIdentityRq> user_identity;  ///< sent on the associations the archive opens (reports)
+
+    /// Reads a configuration file of `key = value` lines (# comments):
+    ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
+    ///   max_associations_per_address, max_pending, max_pending_per_address, idle_timeout,
+    ///   request_timeout (seconds), check_called_ae (yes, the default, or no),
+    ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
+    ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
+    ///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one),
+    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T).
+    /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
+    static Config parse_file(const std::string &path);
+    /// The same from text; `origin` names it in messages ("origin:LINE: ...").
+    static Config parse(const std::string &text, const std::string &origin = "configuration");
+    /// Reads the file over this configuration (keys it does not name keep their values).
+    void load_file(const std::string &path);
+    void load(const std::string &text, const std::string &origin = "configuration");
+    /// Sets one key as the file would; false (with `err`, without a location) on a bad key or value.
+    bool set(const std::string &key, const std::string &value, std::string &err);
+    /// Adds a destination from "AE=HOST:PORT"; false (with `err`) when it is not one.
+    bool add_destination(const std::string &spec, std::string &err);
+    bool serves(const std::string &service) const { return services.count(service) != 0; }
+
+    /// What the server negotiates: the one configuration its conformance statement is made from.
+    net::AeConfig to_ae_config() const;
+};
+
+/// An instance the archive stored and indexed.
+struct StoredInstance {
+    std::string sop_class_uid, sop_instance_uid, path, transfer_syntax, calling_ae;
+};
+
+/// What the server did since it was opened.
+struct Counters {
+    uint64_t instances_stored = 0;      ///< C-STOREs stored and indexed
+    uint64_t stores_refused = 0;        ///< C-STOREs answered with a failure
+    uint64_t associations_served = 0;   ///< associations ended
+    unsigned active_associations = 0;   ///< associations now open
+    uint64_t instances_recovered = 0;   ///< files indexed again when opened (stored before an interruption)
+    uint64_t files_quarantined = 0;     ///< files moved to quarantine/ when opened
+    uint64_t instances_held = 0;        ///< instances in the index now
+    uint64_t patient_conflicts = 0;     ///< patient conflicts the index recorded (`dcmkit archive conflicts`)
+};
+
+/// Creates `dir`/files and opens (or creates) the index `dir`/index.sqlite.
+std::shared_ptr<SqliteIndex> open_storage(const std::string &dir, const SqliteIndexOptions &options = {});
+
+/// The archive server. The constructor opens the storage folder and its index and indexes again
+/// the files an interruption left unindexed (files failing the checks a C-STORE gets go to
+/// quarantine/); start() then serves every configured service until stop().
+class Server {
+public:
+    /// Throws Error (invalid_argument without storage; io when the folder or index cannot be opened).
+    explicit Server(Config config);
+    ~Server();
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+
+    /// Called after each instance is stored and indexed, from the association's thread (set it
+    /// before start()). Exceptions it throws are logged and ignored.
+    void on_stored(std::function<void(const StoredInstance &)> fn);
+
+    /// Binds and starts accepting: the configuration's bind address and port.
+    void start();
+    /// Binds `address` ("" = every address) and `port` (0 = a free one).
+    void start(const std::string &address, uint16_t port);
+    uint16_t port() const noexcept;
+    /// Stops accepting, lets running associations finish for up to `grace_ms`, then aborts them.
+    void stop(int grace_ms = 10000);
+    /// Blocks until stop() or request_stop().
+    void wait();
+    /// Async-signal-safe request to stop; wait() then returns.
+    void request_stop() noexcept;
+
+    Counters counters() const;
+    const Config &config() const noexcept { return config_; }
+    const net::AeConfig &ae_config() const noexcept { return ae_; }
+    SqliteIndex &index() noexcept { return *index_; }
+
+private:
+    struct Shared;
+    Config config_;
+    net::AeConfig ae_;
+    std::shared_ptr<SqliteIndex> index_;
+    std::shared_ptr<Shared> shared_;
+    std::unique_ptr<net::Server> server_;
+};
+
+}  // namespace dcmkit::archive

@@ -1,0 +1,230 @@
+// dcmkit — the archive server's configuration: the `key = value` file of `dcmkit serve --config`,
+// and the association configuration (presentation contexts, limits) the server negotiates with.
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "dcmkit/archive_server.h"
+#include "dcmkit/dictionary.h"
+#include "dcmkit/error.h"
+#include "dcmkit/net/query.h"
+#include "dcmkit/net/services.h"
+#include "dcmkit/net/workflow.h"
+
+namespace dcmkit::archive {
+
+namespace {
+
+std::vector<std::string> words(const std::string &s) {
+    std::vector<std::string> out;
+    std::string w;
+    for (char c : s + " ") {
+        if (c == ' ' || c == ',' || c == '\t') {
+            if (!w.empty()) out.push_back(w);
+            w.clear();
+        } else {
+            w += c;
+        }
+    }
+    return out;
+}
+
+bool parse_port(const std::string &s, uint16_t &port) {
+    char *end = nullptr;
+    unsigned long v = std::strtoul(s.c_str(), &end, 10);
+    if (s.empty() || *end || v == 0 || v > 65535) return false;
+    port = uint16_t(v);
+    return true;
+}
+
+/// A byte count: digits with an optional K, M, G or T suffix (powers of 1024).
+bool parse_size(const std::string &v, uint64_t &out) {
+    if (v.empty() || v[0] < '0' || v[0] > '9') return false;
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (errno) return false;
+    unsigned shift = 0;
+    const std::string suffix = end;
+    if (suffix == "K" || suffix == "k") shift = 10;
+    else if (suffix == "M" || suffix == "m") shift = 20;
+    else if (suffix == "G" || suffix == "g") shift = 30;
+    else if (suffix == "T" || suffix == "t") shift = 40;
+    else if (!suffix.empty()) return false;
+    if (shift && n > (UINT64_MAX >> shift)) return false;
+    out = uint64_t(n) << shift;
+    return true;
+}
+
+std::string trim(const std::string &v) {
+    const size_t b = v.find_first_not_of(" \t\r"), e = v.find_last_not_of(" \t\r");
+    return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+bool Config::add_destination(const std::string &d, std::string &err) {
+    const size_t eq = d.find('='), colon = d.rfind(':');
+    uint16_t p = 0;
+    if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || eq > 16 ||
+        !parse_port(d.substr(colon + 1), p)) {
+        err = "a destination is AE=HOST:PORT, not '" + d + "'";
+        return false;
+    }
+    destinations[d.substr(0, eq)] = {d.substr(eq + 1, colon - eq - 1), p};
+    return true;
+}
+
+bool Config::set(const std::string &key, const std::string &value, std::string &err) {
+    long v = 0;
+    auto number = [&](long lo, long hi) {
+        char *end = nullptr;
+        v = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end || v < lo || v > hi) {
+            err = key + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi);
+            return false;
+        }
+        return true;
+    };
+    if (key == "ae_title") {
+        if (value.empty() || value.size() > 16) return err = "an AE title has 1 to 16 characters", false;
+        ae_title = value;
+    } else if (key == "port") {
+        if (!number(1, 65535)) return false;
+        port = uint16_t(v);
+    } else if (key == "storage") {
+        storage = value;
+    } else if (key == "bind") {
+        bind = value;
+    } else if (key == "max_associations") {
+        if (!number(1, 4096)) return false;
+        max_associations = unsigned(v);
+    } else if (key == "max_associations_per_address") {
+        if (!number(0, 4096)) return false;
+        max_associations_per_address = unsigned(v);
+    } else if (key == "max_pending") {
+        if (!number(1, 4096)) return false;
+        max_pending = unsigned(v);
+    } else if (key == "max_pending_per_address") {
+        if (!number(1, 4096)) return false;
+        max_pending_per_address = unsigned(v);
+    } else if (key == "idle_timeout") {
+        if (!number(1, 86400)) return false;
+        idle_timeout_s = int(v);
+    } else if (key == "request_timeout") {
+        if (!number(1, 3600)) return false;
+        request_timeout_s = int(v);
+    } else if (key == "check_called_ae") {
+        if (value != "yes" && value != "no") return err = "check_called_ae is 'yes' or 'no'", false;
+        check_called_ae = value == "yes";
+    } else if (key == "max_pdu") {
+        if (!number(4096, 64 << 20)) return false;
+        max_pdu = uint32_t(v);
+    } else if (key == "timeout") {
+        if (!number(1, 3600)) return false;
+        timeout_s = int(v);
+    } else if (key == "dimse_timeout") {
+        if (!number(1, 3600)) return false;
+        dimse_timeout_s = int(v);
+    } else if (key == "allow") {
+        allow = words(value);
+    } else if (key == "dest") {
+        return add_destination(value, err);
+    } else if (key == "services") {
+        static const std::set<std::string> known = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
+        std::set<std::string> s;
+        for (const auto &w : words(value)) {
+            if (!known.count(w)) return err = "unknown service '" + w + "'", false;
+            s.insert(w);
+        }
+        services = std::move(s);
+    } else if (key == "max_dataset_size" || key == "min_free_space") {
+        if (!parse_size(value, key == "max_dataset_size" ? max_dataset_size : min_free_space))
+            return err = key + " takes a size in bytes (or with K, M, G, T)", false;
+    } else if (key == "commitment_report") {
+        if (value != "same" && value != "new") return err = "commitment_report is 'same' or 'new'", false;
+        commitment_report_same = value == "same";
+    } else if (key == "storage_transfer_syntaxes") {
+        for (const auto &w : words(value)) {
+            try {
+                storage_transfer_syntaxes.push_back(std::string(TransferSyntax::parse(w).uid));
+            } catch (const Error &e) {
+                return err = e.message(), false;
+            }
+        }
+    } else {
+        err = "unknown key '" + key + "'";
+        return false;
+    }
+    return true;
+}
+
+void Config::load(const std::string &text, const std::string &origin) {
+    std::istringstream in(text);
+    std::string line, err;
+    int n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        const size_t hash = line.find('#');
+        if (hash != std::string::npos) line.erase(hash);
+        if (trim(line).empty()) continue;
+        const std::string where = origin + ":" + std::to_string(n) + ": ";
+        const size_t eq = line.find('=');
+        if (eq == std::string::npos) throw Error(Errc::invalid_argument, where + "expected key = value");
+        if (!set(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), err)) throw Error(Errc::invalid_argument, where + err);
+    }
+}
+
+void Config::load_file(const std::string &path) {
+    std::ifstream f(path);
+    if (!f) throw Error(Errc::not_found, "cannot read configuration file " + path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    load(ss.str(), path);
+}
+
+Config Config::parse(const std::string &text, const std::string &origin) {
+    Config c;
+    c.load(text, origin);
+    return c;
+}
+
+Config Config::parse_file(const std::string &path) {
+    Config c;
+    c.load_file(path);
+    return c;
+}
+
+net::AeConfig Config::to_ae_config() const {
+    net::AeConfig cfg;
+    cfg.ae_title = ae_title;
+    cfg.max_pdu_length = max_pdu;
+    cfg.log_level = log_level;
+    cfg.log = log;
+    cfg.timeouts.connect_ms = cfg.timeouts.artim_ms = timeout_s * 1000;
+    cfg.timeouts.dimse_ms = dimse_timeout_s * 1000;
+    cfg.user_identity = user_identity;
+    if (serves("verification")) cfg.add_verification();
+    // C-STORE in, and out as C-GET sub-operations (SCU role) when Query/Retrieve is served.
+    if (serves("storage")) cfg.add_all_storage(storage_transfer_syntaxes, /*scp=*/true, /*scu=*/serves("query-retrieve"));
+    if (serves("query-retrieve"))
+        for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
+                                net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet})
+            cfg.add(uid, {}, true, false);
+    if (serves("worklist")) cfg.add(net::qr_uids::ModalityWorklistFind, {}, true, false);
+    if (serves("mpps")) cfg.add(net::sop::ModalityPerformedProcedureStep, {}, true, false);
+    if (serves("commitment")) cfg.add(net::sop::StorageCommitmentPushModel, {}, true, false);
+    cfg.max_associations = max_associations;
+    cfg.max_associations_per_address = max_associations_per_address;
+    cfg.max_pending = max_pending;
+    cfg.max_pending_per_address = max_pending_per_address;
+    cfg.timeouts.idle_ms = idle_timeout_s * 1000;
+    cfg.timeouts.request_ms = request_timeout_s * 1000;
+    cfg.check_called_ae = check_called_ae;
+    cfg.allowed_calling_aes = allow;
+    return cfg;
+}
+
+}  // namespace dcmkit::archive

@@ -1,0 +1,291 @@
+// dcmkit — the archive server: a storage folder and its index behind every service's handler
+// (store -> index, find, move/get retrieve plans, worklist, MPPS -> worklist, Storage Commitment).
+#include "dcmkit/archive_server.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+#include "dcmkit/error.h"
+#include "dcmkit/file.h"
+#include "dcmkit/net/query.h"
+#include "dcmkit/net/services.h"
+#include "dcmkit/net/workflow.h"
+
+namespace dcmkit::archive {
+
+namespace {
+
+/// Creates a folder (and its parents); false with errno when it cannot.
+bool make_dirs(const std::string &path) {
+    std::string p;
+    for (size_t i = 0; i <= path.size(); ++i) {
+        if (i == path.size() || (path[i] == '/' && i > 0)) {
+            p = path.substr(0, i);
+            if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return false;
+        }
+    }
+    return true;
+}
+
+/// Storage Commitment failure reasons (PS3.4 J.3.2.1.1.1) for what the index says of an instance.
+uint16_t failure_reason(Verification v) {
+    switch (v) {
+    case Verification::ok: return 0;
+    case Verification::not_found: return 0x0112;           // No such object instance
+    case Verification::sop_class_mismatch: return 0x0119;  // Class-instance conflict
+    default: return 0x0110;                                // Processing failure (changed, gone)
+    }
+}
+
+/// Indexes a stored Part 10 file (header only, plus size and SHA-256).
+void index_file(Index &index, const std::string &path) {
+    ReadOptions ro;
+    ro.stop_before_pixels = true;
+    DicomFile f = read_file(path, ro);
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) != 0) throw Error(Errc::io, "cannot stat " + path);
+    InstanceRecord r{std::move(f.dataset), path, uint64_t(sb.st_size), f.transfer_syntax, sha256_file(path)};
+    index.add(r);
+}
+
+}  // namespace
+
+std::shared_ptr<SqliteIndex> open_storage(const std::string &dir, const SqliteIndexOptions &options) {
+    if (dir.empty()) throw Error(Errc::invalid_argument, "the archive needs a storage folder");
+    if (!make_dirs(dir + "/files"))
+        throw Error(Errc::io, "cannot create " + dir + "/files: " + std::strerror(errno));
+    return std::make_shared<SqliteIndex>(dir, options);
+}
+
+/// What the handlers share with the server object (they may outlive a call into it).
+struct Server::Shared {
+    net::AeConfig ae;
+    std::mutex mu;
+    std::function<void(const StoredInstance &)> on_stored;  // guarded by mu
+    std::atomic<uint64_t> stored{0}, refused{0};
+    uint64_t recovered = 0, quarantined = 0;
+    std::shared_ptr<net::MppsStore> mpps;  // its handler refers to it
+
+    /// Moves a stored file that fails the checks out of the served folder, into `quarantine`.
+    void quarantine_file(const std::string &path, const std::string &name, const std::string &quarantine,
+                         const std::string &why) {
+        ::mkdir(quarantine.c_str(), 0755);
+        const std::string to = quarantine + "/" + name;
+        if (::rename(path.c_str(), to.c_str()) == 0) {
+            ++quarantined;
+            ae.emit(net::LogLevel::warning, path + " moved to " + to + ": " + why);
+        } else {
+            ae.emit(net::LogLevel::warning, path + " is not indexed (" + why + ") and cannot be moved to " + quarantine +
+                                                ": " + std::strerror(errno));
+        }
+    }
+
+    /// Before serving: removes the temporary files an interruption left in `folder`, and indexes the
+    /// files the index does not hold after the checks a C-STORE gets (net::check_received_file, a
+    /// storable SOP Instance UID that is the file's name). A file that fails them goes to `quarantine`
+    /// and is never indexed. Returns how many were indexed.
+    size_t reindex_orphans(Index &index, net::StorageFolder &folder, const std::string &quarantine) {
+        if (const size_t partial = folder.remove_partial_files())
+            ae.emit(net::LogLevel::warning, "removed " + std::to_string(partial) + " partial file(s) an interruption left");
+        size_t n = 0;
+        DIR *d = ::opendir(folder.folder().c_str());
+        if (!d) return 0;
+        std::vector<std::string> names;
+        while (dirent *e = ::readdir(d)) names.push_back(e->d_name);
+        ::closedir(d);
+        for (const std::string &name : names) {
+            if (name.size() < 5 || name.compare(name.size() - 4, 4, ".dcm") != 0) continue;
+            const std::string path = folder.folder() + "/" + name, uid = name.substr(0, name.size() - 4);
+            try {
+                ReadOptions ro;
+                ro.stop_before_pixels = true;
+                std::string why;
+                if (!net::is_storable_uid(uid, &why)) {
+                    // Named by a version that stored invalid UIDs: never served again. Its raw UID, if
+                    // it is invalid as well, cannot belong to an instance stored since.
+                    try {
+                        const DicomFile f = read_file(path, ro);
+                        const std::string raw = f.dataset.get_string_or(tags::SOPInstanceUID, "");
+                        if (!raw.empty() && !net::is_storable_uid(raw)) index.remove(raw);
+                    } catch (const Error &) {
+                    }
+                    quarantine_file(path, name, quarantine, "its name is not a SOP Instance UID (" + why + ")");
+                    continue;
+                }
+                const DicomFile f = read_file(path, ro);
+                if (index.verify(f.dataset.get_string_or(tags::SOPClassUID, ""),
+                                 f.dataset.get_string_or(tags::SOPInstanceUID, "")) != Verification::not_found)
+                    continue;
+                const net::StoreCheck check = net::check_received_file(path, "", uid);
+                if (!check.ok()) {
+                    quarantine_file(path, name, quarantine, check.comment);
+                    continue;
+                }
+                index_file(index, path);
+                ++n;
+            } catch (const Error &err) {
+                quarantine_file(path, name, quarantine, err.what());
+            }
+        }
+        return n;
+    }
+};
+
+Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_config()), shared_(std::make_shared<Shared>()) {
+    shared_->ae = ae_;
+    const std::string &storage = config_.storage;
+    // Patient conflicts found at ingest and index upgrades are logged as warnings (listed later
+    // with `dcmkit archive conflicts`).
+    SqliteIndexOptions options;
+    options.log = [shared = shared_](const std::string &line) { shared->ae.emit(net::LogLevel::warning, line); };
+    index_ = open_storage(storage, options);
+    auto index = index_;
+    auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
+    net::StorageFolder::Limits limits;
+    limits.max_dataset_size = config_.max_dataset_size;
+    limits.min_free_space = config_.min_free_space;
+    folder->set_limits(limits);
+    auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
+    // A stop between a file's rename and its indexing (a crash, kill -9) leaves a file the index
+    // does not know: index those again before serving, checked as a C-STORE is.
+    shared_->recovered = shared_->reindex_orphans(*index, *folder, storage + "/quarantine");
+    const auto destinations = config_.destinations;
+    auto shared = shared_;
+    net::ServiceHandlers h;
+    h.on_store = [index, folder, shared](net::StoreRequest &rq) -> uint16_t {
+        const uint16_t st = folder->receive(rq);
+        const auto kind = net::dimse::status_kind(st);
+        if (kind != net::dimse::StatusKind::Success && kind != net::dimse::StatusKind::Warning) {
+            ++shared->refused;
+            return st;
+        }
+        // Stored under its (checked) SOP Instance UID.
+        const std::string path = folder->path_for(rq.sop_instance_uid);
+        try {
+            index_file(*index, path);
+        } catch (const Error &e) {
+            shared->ae.emit(net::LogLevel::error, "cannot index " + path + ": " + e.what());
+            std::remove(path.c_str());
+            rq.error_comment = "cannot index the instance";
+            ++shared->refused;
+            return net::dimse::status::OutOfResources;
+        }
+        ++shared->stored;
+        std::function<void(const StoredInstance &)> fn;
+        {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            fn = shared->on_stored;
+        }
+        if (fn) {
+            try {
+                fn(StoredInstance{rq.sop_class_uid, rq.sop_instance_uid, path, rq.transfer_syntax, rq.assoc.calling_ae()});
+            } catch (const std::exception &e) {
+                shared->ae.emit(net::LogLevel::error, std::string("on_stored: ") + e.what());
+            } catch (...) {
+                shared->ae.emit(net::LogLevel::error, "on_stored threw");
+            }
+        }
+        return st;
+    };
+    auto root_of = [](net::QueryModel m) { return m == net::QueryModel::PatientRoot ? Root::patient_root : Root::study_root; };
+    h.on_find = [index, root_of](net::QueryRequest &rq) -> uint16_t {
+        try {
+            auto emit = [&](Dataset &&match) { return rq.emit(match); };
+            if (rq.model == net::QueryModel::Worklist) {
+                index->find_worklist(rq.identifier, emit);
+            } else {
+                Level level;
+                if (!parse_level(rq.level, level)) return net::dimse::status::IdentifierDoesNotMatchSOPClass;
+                index->find(level, rq.identifier, root_of(rq.model), emit);
+            }
+            return net::dimse::status::Success;
+        } catch (const QueryError &e) {
+            return e.status();
+        }
+    };
+    auto retrieve = [index, root_of, destinations](net::QueryRequest &rq) -> net::RetrievePlan {
+        net::RetrievePlan plan;
+        if (rq.command_field == net::dimse::C_MOVE_RQ) {
+            auto it = destinations.find(rq.move_destination);
+            if (it == destinations.end()) {
+                plan.status = net::dimse::status::MoveDestinationUnknown;
+                plan.error_comment = "unknown move destination " + rq.move_destination;
+                return plan;
+            }
+            plan.host = it->second.host;
+            plan.port = it->second.port;
+        }
+        try {
+            Level level;
+            if (!parse_level(rq.level, level)) {
+                plan.status = net::dimse::status::IdentifierDoesNotMatchSOPClass;
+                return plan;
+            }
+            for (auto &f : index->files_for(level, rq.identifier, root_of(rq.model))) plan.files.push_back(f.path);
+        } catch (const QueryError &e) {
+            plan.status = e.status();
+            plan.error_comment = e.message();
+        }
+        return plan;
+    };
+    h.on_move = retrieve;
+    h.on_get = retrieve;
+    mpps->on_change = [index](const std::string &, const Dataset &ds) {
+        // The worklist follows the procedure step: IN PROGRESS, COMPLETED or DISCONTINUED.
+        const std::string status = ds.get_string_or(Tag(0x0040, 0x0252), "");
+        for (const Dataset &step : ds.get_items(Tag(0x0040, 0x0270))) {
+            const std::string sps = step.get_string_or(Tag(0x0040, 0x0009), "");
+            if (!sps.empty()) index->set_procedure_step_status(sps, status);
+        }
+    };
+    h.n_handlers[net::sop::ModalityPerformedProcedureStep] = mpps->handler();
+    shared_->mpps = mpps;
+    // Reports that cannot use the N-ACTION's association go to the requestor's `dest` address.
+    net::CommitReportOptions reports;
+    reports.same_association = config_.commitment_report_same;
+    reports.ae = ae_;
+    reports.locate = [destinations](const std::string &ae) -> std::optional<std::pair<std::string, uint16_t>> {
+        auto it = destinations.find(ae);
+        if (it == destinations.end()) return std::nullopt;
+        return std::make_pair(it->second.host, it->second.port);
+    };
+    h.n_handlers[net::sop::StorageCommitmentPushModel] = net::storage_commitment_handler(
+        [index](const std::string &cls, const std::string &inst) { return failure_reason(index->verify(cls, inst)); },
+        std::move(reports));
+    server_ = std::make_unique<net::Server>(ae_, h);
+}
+
+Server::~Server() = default;
+
+void Server::on_stored(std::function<void(const StoredInstance &)> fn) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->on_stored = std::move(fn);
+}
+
+void Server::start() { start(config_.bind, config_.port); }
+void Server::start(const std::string &address, uint16_t port) { server_->start(address, port); }
+uint16_t Server::port() const noexcept { return server_->port(); }
+void Server::stop(int grace_ms) { server_->stop(grace_ms); }
+void Server::wait() { server_->wait(); }
+void Server::request_stop() noexcept { server_->request_stop(); }
+
+Counters Server::counters() const {
+    Counters c;
+    c.instances_stored = shared_->stored.load();
+    c.stores_refused = shared_->refused.load();
+    c.associations_served = server_->associations_served();
+    c.active_associations = server_->active_associations();
+    c.instances_recovered = shared_->recovered;
+    c.files_quarantined = shared_->quarantined;
+    c.instances_held = index_->stats().instances;
+    c.patient_conflicts = index_->conflicts().size();
+    return c;
+}
+
+}  // namespace dcmkit::archive
