@@ -7,5 +7,6 @@
 #include "dcmkit/dk_dictionary.h"
 #include "dcmkit/dk_pixel.h"
 #include "dcmkit/dk_net.h"
+#include "dcmkit/dk_archive.h"
 
 #endif /* DCMKIT_DCMKIT_H */

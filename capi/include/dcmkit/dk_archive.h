@@ -1,0 +1,116 @@
+/* dcmkit — the embedded archive: a server that stores the instances it receives (checked, fsynced,
+ * indexed in SQLite), answers C-FIND, C-MOVE and C-GET of them (Patient and Study Root), serves a
+ * modality worklist, records MPPS and commits storage — what `dcmkit serve` runs.
+ *
+ *   dk_archive_options opts = DK_ARCHIVE_OPTIONS_INIT;
+ *   opts.ae_title = "ARCHIVE";
+ *   opts.storage = "/var/lib/archive";               // index.sqlite, files/, mpps/, quarantine/
+ *   dk_archive *a = NULL;
+ *   if (dk_archive_open(&a, &opts) != DK_OK)         // or dk_archive_open_config_file(&a, "serve.conf")
+ *       fprintf(stderr, "%s\n", dk_last_error());
+ *   dk_archive_set_on_stored(a, on_stored, NULL);    // each instance stored and indexed
+ *   dk_archive_start(a, "127.0.0.1", 11112);         // port 0 = a free one (dk_archive_port)
+ *   ...
+ *   dk_archive_stop(a, 5000);
+ *   dk_archive_free(a); */
+#ifndef DCMKIT_DK_ARCHIVE_H
+#define DCMKIT_DK_ARCHIVE_H
+
+#include "dcmkit/dk_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An archive server: its storage folder and index, and the DICOM server in front of them. Opaque. */
+typedef struct dk_archive dk_archive;
+
+/** The common settings; every other one can be given in the configuration file's format through
+ *  `config_text` (the keys `dcmkit serve --config` takes: dest, allow, storage_transfer_syntaxes,
+ *  commitment_report, max_pdu, timeouts, limits…). */
+typedef struct dk_archive_options {
+    uint32_t version;          /**< DK_ARCHIVE_OPTIONS_VERSION */
+    const char *ae_title;      /**< NULL = "DCMKIT" */
+    const char *storage;       /**< the storage folder (created if needed); required */
+    const char *bind;          /**< address dk_archive_start(a, NULL, 0) listens on; NULL = every address */
+    uint16_t port;             /**< port dk_archive_start(a, NULL, 0) listens on; 0 = a free one */
+    int check_called_ae;       /**< reject a Called AE Title that is not ae_title (default 1) */
+    uint32_t max_associations; /**< concurrent associations (default 32) */
+    uint64_t max_dataset_size; /**< largest dataset stored, bytes (default 0: no limit) */
+    uint64_t min_free_space;   /**< free bytes kept on the storage file system (default 0) */
+    int log_level;             /**< a dk_log_level (default DK_LOG_WARNING = 1); lines go to stderr */
+    /** Served services, separated by spaces or commas: verification storage query-retrieve
+     *  worklist mpps commitment. NULL = all of them. */
+    const char *services;
+    /** Further `key = value` lines, as in the configuration file, applied after the fields above. NULL = none. */
+    const char *config_text;
+} dk_archive_options;
+#define DK_ARCHIVE_OPTIONS_VERSION 1
+#define DK_ARCHIVE_OPTIONS_INIT {DK_ARCHIVE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 1, 32, 0, 0, 1, NULL, NULL}
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+DK_EXTERN(dk_result) dk_archive_options_init(dk_archive_options *opts, uint32_t version);
+
+/** Opens the archive the options describe: creates the storage folder and its index (or opens
+ *  them), and indexes again the files an interruption left unindexed (files that fail the checks a
+ *  C-STORE gets are moved to quarantine/). Caller frees *out with dk_archive_free(). DK_EINVAL for a
+ *  bad option (the message names it), DK_EIO when the folder or index cannot be created. */
+DK_EXTERN(dk_result) dk_archive_open(dk_archive **out, const dk_archive_options *opts);
+/** The same from a configuration file of `key = value` lines (`dcmkit serve --config`'s format).
+ *  DK_ENOTFOUND when it cannot be read, DK_EINVAL naming FILE:LINE for a bad line. */
+DK_EXTERN(dk_result) dk_archive_open_config_file(dk_archive **out, const char *path);
+
+/** An instance the archive stored and indexed. The strings are valid during the callback only. */
+typedef struct dk_archive_stored {
+    const char *sop_class_uid;
+    const char *sop_instance_uid;
+    const char *path;             /**< the stored Part 10 file */
+    const char *transfer_syntax;  /**< the syntax it was received (and stored) in */
+    const char *calling_ae;       /**< the AE title that sent it */
+} dk_archive_stored;
+
+/** Called after each instance is stored and indexed, from the server's worker threads (several at
+ *  once: it must be thread-safe; it must not stop or free the archive). */
+typedef void (*dk_archive_stored_fn)(const dk_archive_stored *info, void *user_data);
+
+/** Sets (or, with NULL, clears) the callback for stored instances. */
+DK_EXTERN(dk_result) dk_archive_set_on_stored(dk_archive *archive, dk_archive_stored_fn fn, void *user_data);
+
+/** Binds `address` and `port` (NULL and 0: the options' or configuration's bind and port; port 0
+ *  there too = a free one, see dk_archive_port) and serves in background threads. DK_ENETWORK when
+ *  the address cannot be bound, DK_EINVAL when already started. */
+DK_EXTERN(dk_result) dk_archive_start(dk_archive *archive, const char *address, uint16_t port);
+/** The port the archive listens on. DK_EINVAL when not started. */
+DK_EXTERN(dk_result) dk_archive_port(const dk_archive *archive, uint16_t *port);
+/** Blocks until dk_archive_request_stop() or dk_archive_stop() from another thread. */
+DK_EXTERN(dk_result) dk_archive_wait(dk_archive *archive);
+/** Asks dk_archive_wait() to return; async-signal-safe (for a SIGINT handler). */
+DK_EXTERN(void) dk_archive_request_stop(dk_archive *archive);
+/** Stops accepting, lets running associations finish for up to `grace_ms`, then interrupts the rest
+ *  and waits for the workers (and so for running callbacks). Idempotent. */
+DK_EXTERN(dk_result) dk_archive_stop(dk_archive *archive, int32_t grace_ms);
+
+/** What the archive did since it was opened. */
+typedef struct dk_archive_counters {
+    uint32_t version;              /**< DK_ARCHIVE_COUNTERS_VERSION */
+    uint32_t active_associations;  /**< associations open now */
+    uint64_t instances_stored;     /**< C-STOREs stored and indexed */
+    uint64_t stores_refused;       /**< C-STOREs answered with a failure status */
+    uint64_t associations_served;  /**< associations ended */
+    uint64_t instances_recovered;  /**< files indexed again when opened */
+    uint64_t files_quarantined;    /**< files moved to quarantine/ when opened */
+    uint64_t instances_held;       /**< instances in the index now */
+    uint64_t patient_conflicts;    /**< patient conflicts the index recorded */
+} dk_archive_counters;
+#define DK_ARCHIVE_COUNTERS_VERSION 1
+#define DK_ARCHIVE_COUNTERS_INIT {DK_ARCHIVE_COUNTERS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0}
+/** Fills `counters` (its `version` set by the caller, e.g. with DK_ARCHIVE_COUNTERS_INIT). */
+DK_EXTERN(dk_result) dk_archive_counters_get(const dk_archive *archive, dk_archive_counters *counters);
+
+/** Stops the archive (a grace of 10 s) and frees it (NULL is ignored). */
+DK_EXTERN(void) dk_archive_free(dk_archive *archive);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCMKIT_DK_ARCHIVE_H */

@@ -1,0 +1,414 @@
+/* C ABI: the embedded archive (dk_archive_*). DCMTK's storescu stores into an archive opened from
+ * options, findscu finds the instance and echoscu checks one opened from a configuration file; the
+ * on_stored hook and the counters; misuse. The DCMTK cases skip when DCMTK is not installed. The
+ * archive listens on 127.0.0.1; DCMTK tools are started with fork/exec (TCP_NODELAY=1), waited for
+ * with a bound, and killed by PID. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dk_test.h"
+
+#define SC_STORAGE "1.2.840.10008.5.1.4.1.1.7" /* Secondary Capture Image Storage */
+#define STUDY_UID "1.2.826.0.1.3680043.2.1125.78.1"
+
+/* -- helpers ------------------------------------------------------------------------------------- */
+
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* argv[0] as a path: itself when it has a slash, else the first executable of that name in PATH. */
+static int resolve_program(const char *name, char *out, size_t size) {
+    const char *path = getenv("PATH"), *p;
+    if (strchr(name, '/')) return snprintf(out, size, "%s", name) < (int)size;
+    for (p = path ? path : "/usr/bin:/bin"; *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (snprintf(out, size, "%.*s/%s", (int)len, p, name) < (int)size && access(out, X_OK) == 0) return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+static int have_dcmtk(void) {
+    char p[1100];
+    return resolve_program("storescu", p, sizeof p) && resolve_program("findscu", p, sizeof p) &&
+           resolve_program("echoscu", p, sizeof p);
+}
+
+/* A port nobody listens on now (bound to 0, then closed). */
+static uint16_t free_port(void) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    uint16_t port = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+extern char **environ;
+
+/* Starts argv[0] (found in PATH) with TCP_NODELAY=1, its output appended to `log`. Everything is
+ * prepared before fork: the archive's threads are running, and between fork and exec the child may
+ * only call async-signal-safe functions. */
+static pid_t spawn(char *const argv[], const char *log) {
+    char program[1024];
+    char *envp[512];
+    size_t n = 0;
+    char **e;
+    int fd;
+    pid_t pid;
+    if (!resolve_program(argv[0], program, sizeof program)) return -1;
+    for (e = environ; e && *e && n + 2 < sizeof envp / sizeof envp[0]; ++e)
+        if (strncmp(*e, "TCP_NODELAY=", 12) != 0) envp[n++] = *e;
+    envp[n++] = (char *)"TCP_NODELAY=1";
+    envp[n] = NULL;
+    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid = fork();
+    if (pid == 0) {
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execve(program, argv, envp);
+        _exit(127);
+    }
+    if (fd >= 0) close(fd);
+    return pid;
+}
+
+/* Runs a tool to completion (60 s at most, then killed); its exit code, or -1. */
+static int run(char *const argv[], const char *log) {
+    long waited = 0;
+    int st = 0;
+    pid_t pid = spawn(argv, log);
+    if (pid <= 0) return -1;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        if (r < 0) return -1;
+        if (waited >= 60000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        sleep_ms(20);
+        waited += 20;
+    }
+}
+
+/* 1 when the text file `path` contains `needle`. */
+static int file_contains(const char *path, const char *needle) {
+    static char buf[1 << 16];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+static int exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A fresh empty folder for this case. */
+static const char *fresh_dir(char *buf, size_t size, const char *suffix) {
+    char cmd[1200];
+    dk_test_path(buf, size, suffix);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
+    if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", buf);
+    return buf;
+}
+
+/* A small Secondary Capture instance of study STUDY_UID written to `path`; its SOP Instance UID in uid[65]. */
+static int make_file(const char *path, char uid[65]) {
+    dk_dataset *ds = NULL;
+    static const int64_t rows = 2, bits = 8;
+    const unsigned char px[4] = {1, 2, 3, 4};
+    int ok;
+    if (dk_dataset_new(&ds) != DK_OK || dk_uid_generate(uid, 65) != DK_OK) return 0;
+    ok = dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0016), NULL, SC_STORAGE) == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0018), NULL, uid) == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0060), NULL, "OT") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0010), NULL, "Archive^Test") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0020), NULL, "ARCH-1") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000D), NULL, STUDY_UID) == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000E), NULL, "1.2.826.0.1.3680043.2.1125.78.2") == DK_OK &&
+         dk_dataset_set_string(ds, DK_TAG(0x0028, 0x0004), NULL, "MONOCHROME2") == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0002), NULL, &(int64_t){1}, 1) == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0010), NULL, &rows, 1) == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0011), NULL, &rows, 1) == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0100), NULL, &bits, 1) == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0101), NULL, &bits, 1) == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0102), NULL, &(int64_t){7}, 1) == DK_OK &&
+         dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0103), NULL, &(int64_t){0}, 1) == DK_OK &&
+         dk_dataset_set_bytes(ds, DK_TAG(0x7FE0, 0x0010), "OB", px, sizeof px) == DK_OK &&
+         dk_dataset_write_file(ds, path, NULL) == DK_OK;
+    dk_dataset_free(ds);
+    return ok;
+}
+
+/* What on_stored saw, from the archive's worker threads. */
+typedef struct stored_log {
+    pthread_mutex_t mu;
+    int calls;
+    char sop_class[65], sop_instance[65], calling_ae[17], syntax[65];
+    char path[1024];
+} stored_log;
+
+static void on_stored(const dk_archive_stored *info, void *user_data) {
+    stored_log *s = (stored_log *)user_data;
+    pthread_mutex_lock(&s->mu);
+    ++s->calls;
+    snprintf(s->sop_class, sizeof s->sop_class, "%s", info->sop_class_uid);
+    snprintf(s->sop_instance, sizeof s->sop_instance, "%s", info->sop_instance_uid);
+    snprintf(s->calling_ae, sizeof s->calling_ae, "%s", info->calling_ae);
+    snprintf(s->syntax, sizeof s->syntax, "%s", info->transfer_syntax);
+    snprintf(s->path, sizeof s->path, "%s", info->path);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* -- cases --------------------------------------------------------------------------------------- */
+
+DK_TEST(storescu_into_archive_then_findscu) {
+    char dir[1024], storage[1100], file[1100], log[1100], portbuf[16], uidkey[100];
+    char uid[65];
+    dk_archive_options opts;
+    dk_archive *a = NULL;
+    dk_archive_counters c = DK_ARCHIVE_COUNTERS_INIT;
+    stored_log seen;
+    uint16_t port = 0;
+    long waited = 0;
+    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, echoscu) not installed");
+    fresh_dir(dir, sizeof dir, "store");
+    snprintf(storage, sizeof storage, "%s/archive", dir);
+    snprintf(file, sizeof file, "%s/sc.dcm", dir);
+    snprintf(log, sizeof log, "%s/peers.log", dir);
+    REQUIRE(make_file(file, uid));
+    memset(&seen, 0, sizeof seen);
+    pthread_mutex_init(&seen.mu, NULL);
+
+    REQUIRE_OK(dk_archive_options_init(&opts, DK_ARCHIVE_OPTIONS_VERSION));
+    CHECK_INT(opts.check_called_ae, 1);
+    CHECK_INT(opts.max_associations, 32);
+    opts.ae_title = "DKARCHIVE";
+    opts.storage = storage;
+    REQUIRE_OK(dk_archive_open(&a, &opts));
+    CHECK(exists(storage));
+    CHECK_OK(dk_archive_set_on_stored(a, on_stored, &seen));
+    CHECK_RC(dk_archive_port(a, &port), DK_EINVAL);
+    REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
+    REQUIRE_OK(dk_archive_port(a, &port));
+    CHECK(port != 0);
+    CHECK_ERR(dk_archive_start(a, "127.0.0.1", 0), DK_EINVAL, "already started");
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    {
+        char *store[] = {"storescu", "-aet", "STORESCU", "-aec", "DKARCHIVE", "127.0.0.1", portbuf, file, NULL};
+        char *wrong_called[] = {"storescu", "-aet", "STORESCU", "-aec", "SOMEONE", "127.0.0.1", portbuf, file, NULL};
+        CHECK_INT(run(store, log), 0);
+        /* An archive answers to its own AE title only (check_called_ae). */
+        CHECK(run(wrong_called, log) != 0);
+    }
+    pthread_mutex_lock(&seen.mu);
+    CHECK_INT(seen.calls, 1);
+    CHECK_STR(seen.sop_instance, uid);
+    CHECK_STR(seen.sop_class, SC_STORAGE);
+    CHECK_STR(seen.calling_ae, "STORESCU");
+    CHECK(seen.syntax[0] != '\0');
+    CHECK(strstr(seen.path, storage) == seen.path);
+    CHECK(exists(seen.path));
+    pthread_mutex_unlock(&seen.mu);
+
+    /* findscu (Study Root, IMAGE level) finds the instance in the index. */
+    snprintf(uidkey, sizeof uidkey, "0020,000D=%s", STUDY_UID);
+    {
+        char *find[] = {"findscu", "-v", "-S", "-aet", "FINDSCU", "-aec", "DKARCHIVE", "-k", "0008,0052=IMAGE",
+                        "-k", uidkey, "-k", "0008,0018", "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(find, log), 0);
+        CHECK(file_contains(log, uid));
+    }
+
+    /* The counters: one instance stored and held; the associations end shortly after the peers exit. */
+    for (;;) {
+        REQUIRE_OK(dk_archive_counters_get(a, &c));
+        if ((c.associations_served >= 2 && c.active_associations == 0) || waited >= 5000) break;
+        sleep_ms(50);
+        waited += 50;
+    }
+    CHECK_INT(c.instances_stored, 1);
+    CHECK_INT(c.instances_held, 1);
+    CHECK_INT(c.stores_refused, 0);
+    CHECK_INT(c.instances_recovered, 0);
+    CHECK_INT(c.files_quarantined, 0);
+    CHECK_INT(c.patient_conflicts, 0);
+    CHECK_INT(c.active_associations, 0);
+    CHECK(c.associations_served >= 2); /* storescu's and findscu's (the rejected one is not served) */
+
+    /* wait() returns once a stop is requested (as from a SIGINT handler). */
+    dk_archive_request_stop(a);
+    CHECK_OK(dk_archive_wait(a));
+    CHECK_OK(dk_archive_stop(a, 2000));
+    CHECK_OK(dk_archive_stop(a, 2000)); /* idempotent */
+    dk_archive_free(a);
+
+    /* Opened again, the archive still holds the instance. */
+    REQUIRE_OK(dk_archive_open(&a, &opts));
+    REQUIRE_OK(dk_archive_counters_get(a, &c));
+    CHECK_INT(c.instances_held, 1);
+    CHECK_INT(c.instances_stored, 0);
+    dk_archive_free(a);
+    pthread_mutex_destroy(&seen.mu);
+}
+
+DK_TEST(archive_from_config_file) {
+    char dir[1024], storage[1100], conf[1100], bad[1100], log[1100], portbuf[16];
+    dk_archive *a = NULL;
+    uint16_t port = free_port(), got = 0;
+    FILE *f;
+    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, echoscu) not installed");
+    fresh_dir(dir, sizeof dir, "config");
+    snprintf(storage, sizeof storage, "%s/archive", dir);
+    snprintf(conf, sizeof conf, "%s/serve.conf", dir);
+    snprintf(bad, sizeof bad, "%s/bad.conf", dir);
+    snprintf(log, sizeof log, "%s/peers.log", dir);
+    REQUIRE((f = fopen(conf, "w")) != NULL);
+    fprintf(f, "# an archive serving Verification and Storage only\nae_title = CFGARCHIVE\nbind = 127.0.0.1\n"
+               "port = %u\nstorage = %s\nservices = verification, storage\n",
+            (unsigned)port, storage);
+    fclose(f);
+    REQUIRE_OK(dk_archive_open_config_file(&a, conf));
+    REQUIRE_OK(dk_archive_start(a, NULL, 0)); /* the file's bind and port */
+    REQUIRE_OK(dk_archive_port(a, &got));
+    CHECK_INT(got, port);
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    {
+        char *echo[] = {"echoscu", "-aet", "ECHOSCU", "-aec", "CFGARCHIVE", "127.0.0.1", portbuf, NULL};
+        char *find[] = {"findscu", "-S", "-aet", "FINDSCU", "-aec", "CFGARCHIVE", "-k", "0008,0052=STUDY",
+                        "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(echo, log), 0);
+        /* Query/Retrieve is not among the services: no presentation context for C-FIND. */
+        CHECK(run(find, log) != 0);
+    }
+    dk_archive_free(a);
+
+    /* A bad line is named with its file and line number; a missing file is DK_ENOTFOUND. */
+    a = (dk_archive *)&got;
+    REQUIRE((f = fopen(bad, "w")) != NULL);
+    fprintf(f, "storage = %s\ncolour = blue\n", storage);
+    fclose(f);
+    CHECK_ERR(dk_archive_open_config_file(&a, bad), DK_EINVAL, "bad.conf:2: unknown key 'colour'");
+    CHECK(a == NULL);
+    REQUIRE((f = fopen(bad, "w")) != NULL);
+    fprintf(f, "storage = %s\nport = 70000\n", storage);
+    fclose(f);
+    CHECK_ERR(dk_archive_open_config_file(&a, bad), DK_EINVAL, "port takes a number from 1 to 65535");
+    REQUIRE((f = fopen(bad, "w")) != NULL);
+    fprintf(f, "port = 104\n");
+    fclose(f);
+    CHECK_ERR(dk_archive_open_config_file(&a, bad), DK_EINVAL, "no storage");
+    CHECK_ERR(dk_archive_open_config_file(&a, "/nonexistent/serve.conf"), DK_ENOTFOUND,
+              "cannot read configuration file /nonexistent/serve.conf");
+}
+
+DK_TEST(archive_misuse) {
+    char dir[1024], storage[1100], file[1100];
+    dk_archive_options opts = DK_ARCHIVE_OPTIONS_INIT;
+    dk_archive_counters c = DK_ARCHIVE_COUNTERS_INIT;
+    dk_archive *a = NULL;
+    uint16_t port = 7;
+    FILE *f;
+    fresh_dir(dir, sizeof dir, "misuse");
+    snprintf(storage, sizeof storage, "%s/archive", dir);
+
+    CHECK_ERR(dk_archive_options_init(NULL, DK_ARCHIVE_OPTIONS_VERSION), DK_EINVAL, "opts is NULL");
+    CHECK_ERR(dk_archive_options_init(&opts, 0), DK_EINVAL, "unsupported dk_archive_options version 0");
+    CHECK_ERR(dk_archive_options_init(&opts, DK_ARCHIVE_OPTIONS_VERSION + 1), DK_EINVAL, "unsupported");
+    CHECK_OK(dk_archive_options_init(&opts, DK_ARCHIVE_OPTIONS_VERSION));
+    CHECK_ERR(dk_archive_open(NULL, &opts), DK_EINVAL, "out is NULL");
+    CHECK_ERR(dk_archive_open(&a, NULL), DK_EINVAL, "opts is NULL");
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "storage is required");
+    opts.storage = storage;
+    opts.version = 99;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "unsupported dk_archive_options version 99");
+    opts.version = DK_ARCHIVE_OPTIONS_VERSION;
+    opts.ae_title = "A_TITLE_LONGER_THAN_16";
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "an AE title has 1 to 16 characters");
+    opts.ae_title = NULL;
+    opts.services = "storage fax";
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "unknown service 'fax'");
+    opts.services = NULL;
+    opts.max_associations = 0;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "max_associations takes a number from 1 to 4096");
+    opts.max_associations = 32;
+    opts.log_level = 9;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "log_level 9");
+    opts.log_level = DK_LOG_WARNING;
+    opts.config_text = "dest = NOPORT\n";
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "config_text:1: a destination is AE=HOST:PORT");
+    CHECK(a == NULL);
+    /* A storage folder that cannot be created. */
+    snprintf(file, sizeof file, "%s/plain-file", dir);
+    REQUIRE((f = fopen(file, "w")) != NULL);
+    fclose(f);
+    opts.config_text = NULL;
+    opts.storage = file;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EIO, "cannot create");
+    opts.storage = storage;
+
+    CHECK_ERR(dk_archive_open_config_file(NULL, "x.conf"), DK_EINVAL, "out is NULL");
+    CHECK_ERR(dk_archive_open_config_file(&a, NULL), DK_EINVAL, "path is NULL");
+    CHECK_ERR(dk_archive_set_on_stored(NULL, on_stored, NULL), DK_EINVAL, "archive is NULL");
+    CHECK_ERR(dk_archive_start(NULL, NULL, 0), DK_EINVAL, "archive is NULL");
+    CHECK_ERR(dk_archive_port(NULL, &port), DK_EINVAL, "archive is NULL");
+    CHECK_INT(port, 0);
+    CHECK_ERR(dk_archive_wait(NULL), DK_EINVAL, "archive is NULL");
+    CHECK_ERR(dk_archive_stop(NULL, 0), DK_EINVAL, "archive is NULL");
+    CHECK_ERR(dk_archive_counters_get(NULL, &c), DK_EINVAL, "archive is NULL");
+    dk_archive_request_stop(NULL);
+    dk_archive_free(NULL);
+
+    opts.config_text = "max_dataset_size = 10M\nallow = STORESCU, OTHER\n";
+    REQUIRE_OK(dk_archive_open(&a, &opts));
+    CHECK_ERR(dk_archive_port(a, NULL), DK_EINVAL, "port is NULL");
+    CHECK_ERR(dk_archive_port(a, &port), DK_EINVAL, "not started");
+    CHECK_ERR(dk_archive_wait(a), DK_EINVAL, "not started");
+    CHECK_ERR(dk_archive_counters_get(a, NULL), DK_EINVAL, "counters is NULL");
+    c.version = 0;
+    CHECK_ERR(dk_archive_counters_get(a, &c), DK_EINVAL, "unsupported dk_archive_counters version 0");
+    c.version = DK_ARCHIVE_COUNTERS_VERSION;
+    CHECK_OK(dk_archive_counters_get(a, &c));
+    CHECK_INT(c.instances_held, 0);
+    CHECK_OK(dk_archive_set_on_stored(a, NULL, NULL));
+    CHECK_OK(dk_archive_stop(a, 0)); /* not started: nothing to stop */
+    dk_archive_free(a);
+}
+
+static const dk_test_case dk_tests[] = {
+    DK_CASE(storescu_into_archive_then_findscu),
+    DK_CASE(archive_from_config_file),
+    DK_CASE(archive_misuse),
+};
+DK_TEST_MAIN(dk_tests)
