@@ -21,6 +21,7 @@
 //   dcmkit/pixel.hpp       pixel data, decoding, transcoding, rendering
 //   dcmkit/net.hpp         the network: ae.hpp (dk::AE), association.hpp (dk::Association and its
 //                          results), server.hpp (dk::Server), commit.hpp (Storage Commitment)
+//   dcmkit/archive.hpp     dk::Archive, the embedded archive server (what `dcmkit serve` runs)
 #ifndef DCMKIT_DCMKIT_HPP
 #define DCMKIT_DCMKIT_HPP
 
@@ -31,5 +32,6 @@
 #include "dcmkit/dataset.hpp"
 #include "dcmkit/pixel.hpp"
 #include "dcmkit/net.hpp"
+#include "dcmkit/archive.hpp"
 
 #endif  // DCMKIT_DCMKIT_HPP
