@@ -614,3 +614,9 @@ from .net import (  # noqa: E402
 __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Server", "StoreEvent", "connect",
             "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
             "CommitmentListener"]
+
+# -- the embedded archive server (archive.py) -------------------------------------------------------
+
+from .archive import Archive, StoredInstance  # noqa: E402
+
+__all__ += ["Archive", "StoredInstance"]

@@ -361,3 +361,30 @@ def connect(host: str, port: int, calling: str = ..., called: str = ...,
 # query=True proposes Query/Retrieve (Study and Patient Root FIND/MOVE/GET, Modality Worklist FIND)
 # and the C-GET storage roles instead of the default storage contexts (pass contexts= or files= to
 # store on the same association).
+
+# -- the embedded archive server (archive.py) -------------------------------------------------------
+class StoredInstance:
+    sop_class_uid: str
+    sop_instance_uid: str
+    path: str
+    transfer_syntax: str
+    calling_ae: str
+
+class Archive:
+    def __init__(self, config_file: Optional[_Path] = ..., *, storage: Optional[_Path] = ..., ae_title: str = ...,
+                 port: int = ..., bind: str = ..., services: Union[None, str, Sequence[str]] = ...,
+                 check_called_ae: bool = ..., max_associations: int = ..., max_dataset_size: int = ...,
+                 min_free_space: int = ..., log_level: Union[str, int] = ...,
+                 on_stored: Optional[Callable[[StoredInstance], Any]] = ..., **settings: Any) -> None: ...
+    on_stored: Optional[Callable[[StoredInstance], Any]]
+    def start(self, address: str = ..., port: int = ...) -> "Archive": ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def is_running(self) -> bool: ...
+    @property
+    def counters(self) -> Dict[str, int]: ...
+    def shutdown(self, grace: float = ...) -> None: ...
+    def serve_forever(self) -> None: ...
+    def __enter__(self) -> "Archive": ...
+    def __exit__(self, *exc: Any) -> bool: ...

@@ -1,0 +1,143 @@
+"""dcmkit.Archive, the embedded archive server: DCMTK's storescu stores into it (the on_stored
+callback sees each instance), findscu finds what it holds, echoscu talks to one opened from a
+configuration file; bad settings raise with a message naming them. Peers run on 127.0.0.1 with
+TCP_NODELAY=1 and a timeout."""
+
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+import dcmkit
+
+from conftest import free_port
+
+STUDY = "1.2.826.0.1.3680043.2.1125.79.1"
+INSTANCE = "1.2.826.0.1.3680043.2.1125.79.3"
+
+DUMP = r"""
+(0002,0010) UI =LittleEndianExplicit
+(0008,0016) UI =SecondaryCaptureImageStorage
+(0008,0018) UI [%s]
+(0008,0060) CS [OT]
+(0010,0010) PN [Archive^Python]
+(0010,0020) LO [PYARCH-1]
+(0020,000d) UI [%s]
+(0020,000e) UI [1.2.826.0.1.3680043.2.1125.79.2]
+(0028,0002) US 1
+(0028,0004) CS [MONOCHROME2]
+(0028,0010) US 2
+(0028,0011) US 2
+(0028,0100) US 8
+(0028,0101) US 8
+(0028,0102) US 7
+(0028,0103) US 0
+(7fe0,0010) OB 01\02\03\04
+""" % (INSTANCE, STUDY)
+
+needs_dcmtk = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in ("dump2dcm", "storescu", "findscu", "echoscu")),
+    reason="DCMTK (dump2dcm, storescu, findscu, echoscu) is not installed")
+
+
+def run(argv):
+    """Runs a DCMTK tool with TCP_NODELAY=1 (60 s at most); its CompletedProcess, output as text."""
+    env = dict(os.environ, TCP_NODELAY="1")
+    return subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+
+
+def make_file(folder):
+    dump = folder / "sc.txt"
+    dump.write_text(DUMP)
+    path = folder / "sc.dcm"
+    subprocess.run(["dump2dcm", "+E", str(dump), str(path)], check=True, timeout=60)
+    return path
+
+
+@needs_dcmtk
+def test_storescu_into_archive_then_findscu(tmp_path):
+    path = make_file(tmp_path)
+    seen = []
+    stored = threading.Event()
+
+    def on_stored(instance):
+        seen.append((instance.sop_class_uid, instance.sop_instance_uid, instance.calling_ae, instance.path))
+        stored.set()
+
+    storage = tmp_path / "archive"
+    with dcmkit.Archive(storage=storage, ae_title="PYARCHIVE", bind="127.0.0.1", on_stored=on_stored) as archive:
+        assert archive.is_running
+        port = str(archive.port)
+        r = run(["storescu", "-aet", "STORESCU", "-aec", "PYARCHIVE", "127.0.0.1", port, str(path)])
+        assert r.returncode == 0, r.stdout
+        assert stored.wait(10)
+        assert len(seen) == 1
+        sop_class, uid, calling, stored_path = seen[0]
+        assert sop_class == "1.2.840.10008.5.1.4.1.1.7"
+        assert uid == INSTANCE
+        assert calling == "STORESCU"
+        assert stored_path.startswith(str(storage)) and os.path.exists(stored_path)
+        assert dcmkit.read(stored_path).SOPInstanceUID == INSTANCE
+
+        r = run(["findscu", "-v", "-S", "-aet", "FINDSCU", "-aec", "PYARCHIVE", "-k", "0008,0052=IMAGE",
+                 "-k", "0020,000D=" + STUDY, "-k", "0008,0018", "127.0.0.1", port])
+        assert r.returncode == 0, r.stdout
+        assert INSTANCE in r.stdout
+
+        counters = archive.counters
+        assert counters["instances_stored"] == 1
+        assert counters["instances_held"] == 1
+        assert counters["stores_refused"] == 0
+    assert not archive.is_running
+
+    # Opened again (no callback), the index still holds the instance.
+    again = dcmkit.Archive(storage=storage)
+    assert again.counters["instances_held"] == 1
+    again.shutdown()
+
+
+@needs_dcmtk
+def test_archive_from_configuration_file(tmp_path):
+    port = free_port()
+    conf = tmp_path / "serve.conf"
+    conf.write_text("ae_title = CONFARCHIVE\nbind = 127.0.0.1\nport = %d\nstorage = %s\n"
+                    "services = verification storage\n" % (port, tmp_path / "archive"))
+    with dcmkit.Archive(conf) as archive:
+        assert archive.port == port
+        r = run(["echoscu", "-aet", "ECHOSCU", "-aec", "CONFARCHIVE", "127.0.0.1", str(port)])
+        assert r.returncode == 0, r.stdout
+        # No Query/Retrieve among the services: findscu gets no presentation context.
+        r = run(["findscu", "-S", "-aet", "FINDSCU", "-aec", "CONFARCHIVE", "-k", "0008,0052=STUDY",
+                 "127.0.0.1", str(port)])
+        assert r.returncode != 0
+
+
+def test_archive_settings_errors(tmp_path):
+    storage = tmp_path / "archive"
+    with pytest.raises(dcmkit.InvalidArgumentError, match="unknown service 'fax'"):
+        dcmkit.Archive(storage=storage, services=["storage", "fax"])
+    with pytest.raises(dcmkit.InvalidArgumentError, match="unknown key 'colour'"):
+        dcmkit.Archive(storage=storage, colour="blue")
+    with pytest.raises(dcmkit.InvalidArgumentError, match="a destination is AE=HOST:PORT"):
+        dcmkit.Archive(storage=storage, dest=["PACS:104"])
+    with pytest.raises(dcmkit.InvalidArgumentError, match="storage is required"):
+        dcmkit.Archive()
+    with pytest.raises(dcmkit.NotFoundError, match="cannot read configuration file"):
+        dcmkit.Archive(tmp_path / "missing.conf")
+    bad = tmp_path / "bad.conf"
+    bad.write_text("storage = %s\nmax_associations = 0\n" % storage)
+    with pytest.raises(dcmkit.InvalidArgumentError, match=r"bad.conf:2: max_associations takes a number from 1 to 4096"):
+        dcmkit.Archive(bad)
+    with pytest.raises(TypeError):
+        dcmkit.Archive(bad, storage=storage)
+    # Keyword settings of the file's format are taken.
+    archive = dcmkit.Archive(storage=storage, dest=["PACS=127.0.0.1:104", "VIEWER=127.0.0.1:105"],
+                             allow=["MODALITY"], commitment_report="new", check_called_ae=False)
+    with pytest.raises(dcmkit.InvalidArgumentError, match="not started"):
+        archive.port
+    archive.shutdown()
+    archive.shutdown()  # idempotent
+    with pytest.raises(dcmkit.InvalidArgumentError, match="closed"):
+        archive.counters
