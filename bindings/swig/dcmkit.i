@@ -18,6 +18,7 @@
 #include <vector>
 #include "dcmkit/dcmkit.hpp"
 #include "swig_server.hpp"
+#include "swig_archive.hpp"
 %}
 
 %include <stdint.i>
@@ -738,6 +739,11 @@ public:
 %feature("valuewrapper") dcmkit_swig::FindResponder;  // no default constructor (SWIG cannot see it is hidden)
 %nodefaultctor dcmkit_swig::FindMatches;
 %newobject dcmkit_swig::FindMatches::take;
+// The archive (swig_archive.hpp): ArchiveHandler is a director class too; an Archive keeps its
+// handler and is rooted while started, as a Server is.
+%feature("director") dcmkit_swig::ArchiveHandler;
+%nodefaultctor dcmkit_swig::StoredInstance;
+%nodefaultctor dcmkit_swig::ArchiveCounters;
 
 #if defined(SWIGCSHARP)
 
@@ -807,6 +813,46 @@ extern "C" SWIGEXPORT void SWIGSTDCALL DcmkitHandlerFailed(const char *message) 
     }
   }
 %typemap(csclassmodifiers) dcmkit_swig::FindMatches "internal class"
+
+// Archive: as Server above.
+%typemap(csconstruct, excode=SWIGEXCODE) dcmkit_swig::Archive %{: this($imcall, true) {$excode
+    handlerRef = handler;
+  }%}
+%rename(StartNative) dcmkit_swig::Archive::start;
+%rename(StopNative) dcmkit_swig::Archive::stop;
+%csmethodmodifiers dcmkit_swig::Archive::start "internal";
+%csmethodmodifiers dcmkit_swig::Archive::stop "internal";
+%typemap(cscode) dcmkit_swig::Archive %{
+  private ArchiveHandler handlerRef;  // called by the native archive: lives as long as this object
+  private static readonly global::System.Collections.Generic.HashSet<Archive> running =
+      new global::System.Collections.Generic.HashSet<Archive>();
+
+  /// Binds `address` and `port` ("" and 0: the configured ones; a free port when none, see Port())
+  /// and serves in the background until Stop() or Dispose().
+  public void Start(string address = "", ushort port = 0) {
+    StartNative(address, port);
+    lock (running) running.Add(this);
+  }
+  /// Stops accepting, lets running associations finish for up to `graceMs`, interrupts the rest and
+  /// waits for the workers (so no handler runs once it returns). Idempotent.
+  public void Stop(int graceMs = 10000) {
+    StopNative(graceMs);
+    lock (running) running.Remove(this);
+  }
+%}
+%typemap(csdisposing, methodname="Dispose", methodmodifiers="protected", parameters="bool disposing") dcmkit_swig::Archive {
+    lock(this) {
+      if (swigCPtr.Handle != global::System.IntPtr.Zero) {
+        if (swigCMemOwn) {
+          swigCMemOwn = false;
+          $imcall;  // stops the archive: no handler runs past this line
+        }
+        swigCPtr = new global::System.Runtime.InteropServices.HandleRef(null, global::System.IntPtr.Zero);
+      }
+      lock (running) running.Remove(this);
+      handlerRef = null;
+    }
+  }
 
 #elif defined(SWIGJAVA)
 
@@ -907,10 +953,84 @@ DCMKIT_JAVA_HANDLER(on_find)
 %typemap(javaclassmodifiers) dcmkit_swig::FindMatches "class"
 DCMKIT_CLOSEABLE(dcmkit_swig::FindMatches)
 
+// Archive: as Server above.
+%javaexception("java.lang.Exception") dcmkit_swig::ArchiveHandler::on_stored %{
+    try {
+        $action
+    } catch (const dk::Error &e) {
+        dcmkit_throw(jenv, dcmkit_swig::kind_class(e), int(e.code()), e.kind(), e.what());
+        return $null;
+    } catch (const std::exception &e) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaRuntimeException, e.what());
+        return $null;
+    }
+%}
+%nojavaexception dcmkit_swig::ArchiveHandler::~ArchiveHandler;
+%nojavaexception dcmkit_swig::ArchiveHandler::ArchiveHandler;
+%nojavaexception dcmkit_swig::Archive::~Archive;
+%nojavaexception dcmkit_swig::StoredInstance::~StoredInstance;
+%nojavaexception dcmkit_swig::ArchiveCounters::~ArchiveCounters;
+%nojavaexception dcmkit_swig::StoredInstance::sop_class_uid;
+%nojavaexception dcmkit_swig::StoredInstance::sop_instance_uid;
+%nojavaexception dcmkit_swig::StoredInstance::path;
+%nojavaexception dcmkit_swig::StoredInstance::transfer_syntax;
+%nojavaexception dcmkit_swig::StoredInstance::calling_ae;
+%nojavaexception dcmkit_swig::ArchiveCounters::instances_stored;
+%nojavaexception dcmkit_swig::ArchiveCounters::stores_refused;
+%nojavaexception dcmkit_swig::ArchiveCounters::associations_served;
+%nojavaexception dcmkit_swig::ArchiveCounters::active_associations;
+%nojavaexception dcmkit_swig::ArchiveCounters::instances_recovered;
+%nojavaexception dcmkit_swig::ArchiveCounters::files_quarantined;
+%nojavaexception dcmkit_swig::ArchiveCounters::instances_held;
+%nojavaexception dcmkit_swig::ArchiveCounters::patient_conflicts;
+%typemap(javaconstruct) dcmkit_swig::Archive {
+    this($imcall, true);
+    handlerRef = handler;
+  }
+%rename(startNative) dcmkit_swig::Archive::start;
+%rename(stopNative) dcmkit_swig::Archive::stop;
+%javamethodmodifiers dcmkit_swig::Archive::start "private";
+%javamethodmodifiers dcmkit_swig::Archive::stop "private";
+%typemap(javainterfaces) dcmkit_swig::Archive "AutoCloseable"
+%typemap(javacode) dcmkit_swig::Archive %{
+  private ArchiveHandler handlerRef;  // called by the native archive: lives as long as this object
+  private static final java.util.Set<Archive> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Binds {@code address} and {@code port} ("" and 0: the configured ones; a free port when none,
+   *  see port()) and serves in the background until stop() or close(). */
+  public void start(String address, int port) throws DicomException {
+    startNative(address, port);
+    RUNNING.add(this);
+  }
+  public void start() throws DicomException { start("", 0); }
+  /** Stops accepting, lets running associations finish for up to {@code graceMs}, interrupts the
+   *  rest and waits for the workers (so no handler runs once it returns). Idempotent. */
+  public void stop(int graceMs) throws DicomException {
+    stopNative(graceMs);
+    RUNNING.remove(this);
+  }
+  public void stop() throws DicomException { stop(10000); }
+  /** Stops the archive and releases it (same as delete()). */
+  @Override
+  public void close() { delete(); }
+%}
+%typemap(javadestruct, methodname="delete", methodmodifiers="public synchronized", parameters="") dcmkit_swig::Archive {
+    if (swigCPtr != 0) {
+      if (swigCMemOwn) {
+        swigCMemOwn = false;
+        $jnicall;  // stops the archive: no handler runs past this line
+      }
+      swigCPtr = 0;
+    }
+    RUNNING.remove(this);
+    handlerRef = null;
+  }
+
 #endif
 
 %immutable;
 %include "swig_server.hpp"
+%include "swig_archive.hpp"
 %mutable;
 
 #if defined(SWIGCSHARP)

@@ -586,4 +586,59 @@ class BindingTest {
       }
     }
   }
+
+  // -- the embedded archive: storescu stores into it, onStored sees it, findscu finds it -------------
+
+  static class StoredHandler extends ArchiveHandler {
+    final List<String> stored = Collections.synchronizedList(new ArrayList<>());  // "UID|class|AE|path"
+    @Override
+    public int onStored(StoredInstance info) throws Exception {
+      if (info.getCallingAe().equals("THROWER")) throw new IllegalStateException("ignored by the archive");
+      stored.add(info.getSopInstanceUid() + "|" + info.getSopClassUid() + "|" + info.getCallingAe() + "|" + info.getPath());
+      return 0;
+    }
+  }
+
+  @Test
+  void archiveWithJavaHandler() throws Exception {
+    String study = "1.2.826.0.1.3680043.2.1125.82.1";
+    String file = Paths.get(work, "archive_in_java.dcm").toString(), storage = Paths.get(work, "archive_java").toString();
+    try (Dataset ds = Dataset.readFile(path)) {  // the sample, given a study and series (the index needs them)
+      ds.setString("StudyInstanceUID", study);
+      ds.setString("SeriesInstanceUID", study + ".1");
+      ds.writeFile(file);
+    }
+    StoredHandler handler = new StoredHandler();
+    try (Archive archive = new Archive(storage, "DKARCH_JAVA", "allow = STORER FINDER THROWER\n", handler)) {
+      archive.start("127.0.0.1", 0);
+      String p = Integer.toString(archive.port());
+      Run r = tool("storescu", "-aet", "STORER", "-aec", "DKARCH_JAVA", "127.0.0.1", p, file);
+      assertEquals(0, r.code, r.out);
+      assertEquals(1, handler.stored.size(), handler.stored.toString());
+      String[] f = handler.stored.get(0).split("\\|");
+      assertEquals(golden.get("SOPInstanceUID"), f[0]);
+      assertEquals("1.2.840.10008.5.1.4.1.1.7", f[1]);
+      assertEquals("STORER", f[2]);
+      assertTrue(f[3].startsWith(storage) && Files.exists(Paths.get(f[3])), f[3]);
+      // A throwing onStored does not fail the store.
+      r = tool("storescu", "-aet", "THROWER", "-aec", "DKARCH_JAVA", "127.0.0.1", p, file);
+      assertEquals(0, r.code, r.out);
+      // Not in the allow list: rejected.
+      r = tool("echoscu", "-aet", "STRANGER", "-aec", "DKARCH_JAVA", "127.0.0.1", p);
+      assertTrue(r.code != 0, r.out);
+      r = tool("findscu", "-v", "-S", "-aet", "FINDER", "-aec", "DKARCH_JAVA", "-k", "QueryRetrieveLevel=IMAGE",
+               "-k", "StudyInstanceUID=" + study, "-k", "SOPInstanceUID", "127.0.0.1", p);
+      assertEquals(0, r.code, r.out);
+      assertTrue(r.out.contains(golden.get("SOPInstanceUID")), r.out);
+      ArchiveCounters c = archive.counters();
+      assertEquals(2, c.getInstancesStored());
+      assertEquals(1, c.getInstancesHeld());
+      assertEquals(0, c.getStoresRefused());
+      archive.stop(5000);
+    }
+    Path conf = Paths.get(work, "archive_java_bad.conf");
+    Files.writeString(conf, "storage = " + storage + "\nservices = storage fax\n");
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> new Archive(conf.toString(), null));
+    assertTrue(e.getMessage().contains("archive_java_bad.conf:2: unknown service 'fax'"), e.getMessage());
+  }
 }

@@ -588,6 +588,57 @@ static class BindingTests {
     }
   }
 
+  // -- the embedded archive: storescu stores into it, OnStored sees it, findscu finds it ---------------
+
+  class StoredHandler : ArchiveHandler {
+    public readonly List<string> Stored = new List<string>();  // "SOP Instance UID|class|calling AE|path"
+    public override int OnStored(StoredInstance info) {
+      if (info.CallingAe == "THROWER") throw new InvalidOperationException("ignored by the archive");
+      lock (this) Stored.Add(info.SopInstanceUid + "|" + info.SopClassUid + "|" + info.CallingAe + "|" + info.Path);
+      return 0;
+    }
+  }
+
+  static void ArchiveTest(string path, string work) {
+    const string Study = "1.2.826.0.1.3680043.2.1125.81.1";
+    string file = Path.Combine(work, "archive_in_cs.dcm"), storage = Path.Combine(work, "archive_cs"), output;
+    using (Dataset ds = Dataset.ReadFile(path)) {  // the sample, given a study and series (the index needs them)
+      ds.SetString("StudyInstanceUID", Study);
+      ds.SetString("SeriesInstanceUID", Study + ".1");
+      ds.WriteFile(file, "explicit");
+    }
+    var handler = new StoredHandler();
+    using (Archive archive = new Archive(storage, "DKARCH_CS", "allow = STORER FINDER THROWER\n", handler)) {
+      archive.Start("127.0.0.1", 0);
+      string port = archive.Port().ToString();
+      Equal(0, Tool(out output, "storescu", "-aet", "STORER", "-aec", "DKARCH_CS", "127.0.0.1", port, file), "storescu: " + output);
+      Equal(1, handler.Stored.Count, "OnStored calls");
+      if (handler.Stored.Count == 1) {
+        string[] f = handler.Stored[0].Split('|');
+        Equal(golden["SOPInstanceUID"], f[0], "stored SOP Instance UID");
+        Equal("1.2.840.10008.5.1.4.1.1.7", f[1], "stored SOP Class UID");
+        Equal("STORER", f[2], "stored calling AE");
+        Check(f[3].StartsWith(storage) && File.Exists(f[3]), "stored file in the storage folder: " + f[3]);
+      }
+      // A throwing OnStored does not fail the store.
+      Equal(0, Tool(out output, "storescu", "-aet", "THROWER", "-aec", "DKARCH_CS", "127.0.0.1", port, file), "storescu THROWER: " + output);
+      // Not in the allow list: rejected.
+      Check(Tool(out output, "echoscu", "-aet", "STRANGER", "-aec", "DKARCH_CS", "127.0.0.1", port) != 0, "a calling AE not allowed is rejected: " + output);
+      Equal(0, Tool(out output, "findscu", "-v", "-S", "-aet", "FINDER", "-aec", "DKARCH_CS", "-k", "QueryRetrieveLevel=IMAGE",
+                    "-k", "StudyInstanceUID=" + Study, "-k", "SOPInstanceUID", "127.0.0.1", port), "findscu: " + output);
+      Check(output.Contains(golden["SOPInstanceUID"]), "findscu finds the instance: " + output);
+      ArchiveCounters c = archive.Counters();
+      Equal(2L, c.InstancesStored, "InstancesStored");
+      Equal(1L, c.InstancesHeld, "InstancesHeld (the same instance twice)");
+      Equal(0L, c.StoresRefused, "StoresRefused");
+      archive.Stop(5000);
+    }
+    string conf = Path.Combine(work, "archive_cs_bad.conf");
+    File.WriteAllText(conf, "storage = " + storage + "\nservices = storage fax\n");
+    Throws<InvalidArgumentException>(() => new Archive(conf, null), "a bad configuration file");
+    try { new Archive(conf, null); } catch (InvalidArgumentException e) { Check(e.Message.Contains("archive_cs_bad.conf:2: unknown service 'fax'"), e.Message); }
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -612,6 +663,7 @@ static class BindingTests {
       new KeyValuePair<string, Action>("scp", () => Scp(path, work)),
       new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),
       new KeyValuePair<string, Action>("lifetime", Lifetime),
+      new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
     };
     foreach (var s in steps) {
       try { s.Value(); Console.WriteLine("ran " + s.Key); }
