@@ -143,7 +143,10 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
     // Patient conflicts found at ingest and index upgrades are logged as warnings (listed later
     // with `dcmkit archive conflicts`).
     SqliteIndexOptions options;
-    options.log = [shared = shared_](const std::string &line) { shared->ae.emit(net::LogLevel::warning, line); };
+    // (weakly: the index must not own what owns it through the MPPS store)
+    options.log = [weak = std::weak_ptr<Shared>(shared_)](const std::string &line) {
+        if (auto shared = weak.lock()) shared->ae.emit(net::LogLevel::warning, line);
+    };
     index_ = open_storage(storage, options);
     auto index = index_;
     auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
