@@ -1,7 +1,7 @@
 """dcmkit.Archive, the embedded archive server: DCMTK's storescu stores into it (the on_stored
-callback sees each instance), findscu finds what it holds, echoscu talks to one opened from a
-configuration file; bad settings raise with a message naming them. Peers run on 127.0.0.1 with
-TCP_NODELAY=1 and a timeout."""
+callback sees each instance), findscu finds and getscu retrieves what it holds, echoscu talks to one
+opened from a configuration file; bad settings raise with a message naming them. Peers run on
+127.0.0.1 with TCP_NODELAY=1 and a timeout."""
 
 import os
 import shutil
@@ -38,8 +38,8 @@ DUMP = r"""
 """ % (INSTANCE, STUDY)
 
 needs_dcmtk = pytest.mark.skipif(
-    any(shutil.which(t) is None for t in ("dump2dcm", "storescu", "findscu", "echoscu")),
-    reason="DCMTK (dump2dcm, storescu, findscu, echoscu) is not installed")
+    any(shutil.which(t) is None for t in ("dump2dcm", "storescu", "findscu", "getscu", "echoscu")),
+    reason="DCMTK (dump2dcm, storescu, findscu, getscu, echoscu) is not installed")
 
 
 def run(argv):
@@ -85,6 +85,14 @@ def test_storescu_into_archive_then_findscu(tmp_path):
                  "-k", "0020,000D=" + STUDY, "-k", "0008,0018", "127.0.0.1", port])
         assert r.returncode == 0, r.stdout
         assert INSTANCE in r.stdout
+
+        # getscu retrieves it on its own association (C-GET, SCP/SCU role selection).
+        got = tmp_path / "got"
+        got.mkdir()
+        r = run(["getscu", "-S", "-aet", "GETSCU", "-aec", "PYARCHIVE", "-od", str(got), "-k", "0008,0052=STUDY",
+                 "-k", "0020,000D=" + STUDY, "127.0.0.1", port])
+        assert r.returncode == 0, r.stdout
+        assert (got / ("SC." + INSTANCE)).exists(), r.stdout
 
         counters = archive.counters
         assert counters["instances_stored"] == 1

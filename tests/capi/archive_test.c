@@ -1,8 +1,8 @@
 /* C ABI: the embedded archive (dk_archive_*). DCMTK's storescu stores into an archive opened from
- * options, findscu finds the instance and echoscu checks one opened from a configuration file; the
- * on_stored hook and the counters; misuse. The DCMTK cases skip when DCMTK is not installed. The
- * archive listens on 127.0.0.1; DCMTK tools are started with fork/exec (TCP_NODELAY=1), waited for
- * with a bound, and killed by PID. */
+ * options, findscu finds the instance, getscu retrieves it, and echoscu checks one opened from a
+ * configuration file; the on_stored hook and the counters; misuse. The DCMTK cases skip when DCMTK
+ * is not installed. The archive listens on 127.0.0.1; DCMTK tools are started with fork/exec
+ * (TCP_NODELAY=1), waited for with a bound, and killed by PID. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
@@ -47,7 +47,7 @@ static int resolve_program(const char *name, char *out, size_t size) {
 static int have_dcmtk(void) {
     char p[1100];
     return resolve_program("storescu", p, sizeof p) && resolve_program("findscu", p, sizeof p) &&
-           resolve_program("echoscu", p, sizeof p);
+           resolve_program("echoscu", p, sizeof p) && resolve_program("getscu", p, sizeof p);
 }
 
 /* A port nobody listens on now (bound to 0, then closed). */
@@ -202,7 +202,7 @@ DK_TEST(storescu_into_archive_then_findscu) {
     stored_log seen;
     uint16_t port = 0;
     long waited = 0;
-    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, echoscu) not installed");
+    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, getscu, echoscu) not installed");
     fresh_dir(dir, sizeof dir, "store");
     snprintf(storage, sizeof storage, "%s/archive", dir);
     snprintf(file, sizeof file, "%s/sc.dcm", dir);
@@ -251,10 +251,23 @@ DK_TEST(storescu_into_archive_then_findscu) {
         CHECK(file_contains(log, uid));
     }
 
+    /* getscu (Study Root, STUDY level) retrieves it on its own association (C-GET, SCP/SCU role selection). */
+    {
+        char getdir[1100], got[1300];
+        char *get[] = {"getscu", "-S", "-aet", "GETSCU", "-aec", "DKARCHIVE", "-od", NULL, "-k", "0008,0052=STUDY",
+                       "-k", uidkey, "127.0.0.1", portbuf, NULL};
+        snprintf(getdir, sizeof getdir, "%s/got", dir);
+        REQUIRE(mkdir(getdir, 0755) == 0);
+        get[7] = getdir;
+        CHECK_INT(run(get, log), 0);
+        snprintf(got, sizeof got, "%s/SC.%s", getdir, uid); /* getscu names files by class and instance */
+        CHECK(exists(got));
+    }
+
     /* The counters: one instance stored and held; the associations end shortly after the peers exit. */
     for (;;) {
         REQUIRE_OK(dk_archive_counters_get(a, &c));
-        if ((c.associations_served >= 2 && c.active_associations == 0) || waited >= 5000) break;
+        if ((c.associations_served >= 3 && c.active_associations == 0) || waited >= 5000) break;
         sleep_ms(50);
         waited += 50;
     }
@@ -265,7 +278,7 @@ DK_TEST(storescu_into_archive_then_findscu) {
     CHECK_INT(c.files_quarantined, 0);
     CHECK_INT(c.patient_conflicts, 0);
     CHECK_INT(c.active_associations, 0);
-    CHECK(c.associations_served >= 2); /* storescu's and findscu's (the rejected one is not served) */
+    CHECK(c.associations_served >= 3); /* storescu's, findscu's and getscu's (the rejected one is not served) */
 
     /* wait() returns once a stop is requested (as from a SIGINT handler). */
     dk_archive_request_stop(a);
@@ -288,7 +301,7 @@ DK_TEST(archive_from_config_file) {
     dk_archive *a = NULL;
     uint16_t port = free_port(), got = 0;
     FILE *f;
-    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, echoscu) not installed");
+    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, getscu, echoscu) not installed");
     fresh_dir(dir, sizeof dir, "config");
     snprintf(storage, sizeof storage, "%s/archive", dir);
     snprintf(conf, sizeof conf, "%s/serve.conf", dir);
