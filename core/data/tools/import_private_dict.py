@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Converts the private data dictionaries of DCMTK (private.dic) and pydicom (_private_dict.py) into
-core/standard/private.tsv.
+core/data/standard/private.tsv.
 
 Run by hand when the sources change; the TSV is committed so that the build needs neither DCMTK nor
 pydicom. DCMTK's rows come first (creator, group, element byte, VR, VM and the keyword dcmdump
 prints), with pydicom's descriptive name where it has the entry; pydicom's entries that DCMTK lacks
 (Hologic, many Philips and Siemens blocks…) follow, their keyword made from the name. Stdlib only.
 
-    core/tools/import_private_dict.py /usr/share/libdcmtk17/private.dic \
-        /usr/lib/python3/dist-packages/pydicom/_private_dict.py > core/standard/private.tsv
+    core/data/tools/import_private_dict.py /usr/share/libdcmtk17/private.dic \
+        /usr/lib/python3/dist-packages/pydicom/_private_dict.py > core/data/standard/private.tsv
 """
 import ast
 import re

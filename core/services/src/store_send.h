@@ -6,7 +6,7 @@
 #include <string>
 
 #include "dcmkit/net/association.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 namespace dcmkit::net {
 

@@ -14,7 +14,7 @@
 #include "dcmkit/dataset.h"
 #include "dcmkit/net/ae_config.h"
 #include "dcmkit/net/normalized.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 namespace dcmkit::net {
 

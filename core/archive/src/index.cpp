@@ -6,7 +6,7 @@
 #include "dcmkit/archive.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/file.h"
-#include "matching.h"
+#include "dcmkit/services/matching_detail.h"
 #include "sqlite_index.h"
 
 namespace dcmkit::archive {

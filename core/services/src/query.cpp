@@ -1,4 +1,4 @@
-#include "dcmkit/net/query.h"
+#include "dcmkit/services/query.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 #include "query_scp.h"
 #include "store_send.h"
 

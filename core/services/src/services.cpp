@@ -1,4 +1,4 @@
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 #include <dirent.h>
 #include <fcntl.h>

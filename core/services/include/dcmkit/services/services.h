@@ -21,7 +21,7 @@
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
 #include "dcmkit/net/normalized.h"
-#include "dcmkit/net/query.h"
+#include "dcmkit/services/query.h"
 
 namespace dcmkit::net {
 

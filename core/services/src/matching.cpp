@@ -1,5 +1,5 @@
 // dcmkit archive — PS3.4 C.2.2.2 attribute matching on UTF-8 values.
-#include "matching.h"
+#include "dcmkit/services/matching_detail.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -10,7 +10,7 @@
 #endif
 
 #include "dcmkit/error.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 namespace dcmkit::net {
 

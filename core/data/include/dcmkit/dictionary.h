@@ -1,5 +1,5 @@
 // dcmkit — the PS3.6 data dictionary, UID registry and transfer syntax properties, generated at
-// build time from core/standard/*.tsv.
+// build time from core/data/standard/*.tsv.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,7 @@ VR dict_vr(Tag tag) noexcept;
 /// Keyword for a tag, "" when unknown.
 const char *dict_keyword(Tag tag) noexcept;
 
-/// One row of the vendors' private dictionary (core/standard/private.tsv, from DCMTK's private.dic
+/// One row of the vendors' private dictionary (core/data/standard/private.tsv, from DCMTK's private.dic
 /// and pydicom's private dictionary): the element at byte `element` of a block reserved by
 /// `creator` in any odd group from `group` to `group_last` (PS3.5 7.8.1).
 struct PrivateDictEntry {

@@ -1,5 +1,5 @@
 // dcmkit — MPPS performer and Storage Commitment Push Model, both sides (PS3.4 Annexes F and J).
-#include "dcmkit/net/workflow.h"
+#include "dcmkit/services/workflow.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

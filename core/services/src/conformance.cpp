@@ -1,5 +1,5 @@
 // dcmkit — the DICOM Conformance Statement (PS3.2 Annex A outline) of an AeConfig.
-#include "dcmkit/net/conformance.h"
+#include "dcmkit/services/conformance.h"
 
 #include <cstdio>
 #include <map>
