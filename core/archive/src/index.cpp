@@ -11,17 +11,10 @@
 
 namespace dcmkit::archive {
 
-using detail::CompiledKeys;
-using detail::KeyMatcher;
+using matching::detail::CompiledKeys;
+using matching::detail::KeyMatcher;
 
 // -- small public pieces ------------------------------------------------------------------------------
-
-QueryError::QueryError(Kind kind, const std::string &message, Tag offending)
-    : Error(Errc::invalid_argument, message, -1, offending.value), kind_(kind) {}
-
-uint16_t QueryError::status() const noexcept {
-    return kind_ == Kind::identifier_does_not_match_sop_class ? 0xA900 : 0xC000;
-}
 
 const char *level_name(Level level) noexcept {
     switch (level) {
@@ -79,10 +72,6 @@ std::vector<Dataset> Index::find_worklist(const Dataset &identifier, const FindO
     std::vector<Dataset> out;
     find_worklist(identifier, [&](Dataset &&d) { out.push_back(std::move(d)); return true; }, options);
     return out;
-}
-
-bool match_dataset(const Dataset &entity, const Dataset &identifier, const FindOptions &options) {
-    return CompiledKeys::compile(identifier, options).matches(entity);
 }
 
 // -- SQLite plumbing ----------------------------------------------------------------------------------
@@ -242,16 +231,16 @@ std::string text_condition(const std::string &expr, const KeyMatcher &m, Sql &sq
     for (const auto &a : m.alternatives()) {
         if (!out.empty()) out += " OR ";
         switch (a.type) {
-        case detail::Alternative::single:
+        case matching::detail::Alternative::single:
             out += expr + "=?";
             sql.text(a.value);
             break;
-        case detail::Alternative::wildcard:
+        case matching::detail::Alternative::wildcard:
             out += expr + " GLOB ?";
             sql.text(glob_escape(a.value));
             break;
-        case detail::Alternative::empty: out += expr + "=''"; break;
-        case detail::Alternative::range: out += "0"; break;
+        case matching::detail::Alternative::empty: out += expr + "=''"; break;
+        case matching::detail::Alternative::range: out += "0"; break;
         }
     }
     return "(" + out + ")";
@@ -261,7 +250,7 @@ std::string range_condition(const std::string &expr, const KeyMatcher &m, Sql &s
     std::string out;
     for (const auto &a : m.alternatives()) {
         if (!out.empty()) out += " OR ";
-        if (a.type == detail::Alternative::empty) {
+        if (a.type == matching::detail::Alternative::empty) {
             out += expr + "=''";
             continue;
         }
@@ -286,13 +275,13 @@ std::string key_condition(const KeyDef &d, const KeyMatcher &m, Sql &sql, Tag ta
         std::string out = expr + " IN (";
         bool first = true;
         for (const auto &a : m.alternatives()) {
-            if (a.type == detail::Alternative::empty) continue;
+            if (a.type == matching::detail::Alternative::empty) continue;
             out += first ? "?" : ",?";
             first = false;
             sql.text(a.value);
         }
         bool has_empty = std::any_of(m.alternatives().begin(), m.alternatives().end(),
-                                     [](const auto &a) { return a.type == detail::Alternative::empty; });
+                                     [](const auto &a) { return a.type == matching::detail::Alternative::empty; });
         if (first) return has_empty ? "(" + expr + "='')" : "0";
         out += ")";
         return has_empty ? "(" + out + " OR " + expr + "='')" : out;
@@ -313,7 +302,7 @@ std::string key_condition(const KeyDef &d, const KeyMatcher &m, Sql &sql, Tag ta
         std::string out;
         for (const auto &a : m.alternatives()) {
             if (!out.empty()) out += " OR ";
-            if (a.type == detail::Alternative::empty) {
+            if (a.type == matching::detail::Alternative::empty) {
                 out += expr + " IS NULL";
                 continue;
             }
@@ -364,7 +353,7 @@ std::string join_list(std::string csv) {
         start = p + 1;
     }
     std::sort(parts.begin(), parts.end());
-    return detail::join(parts, '\\');
+    return matching::detail::join(parts, '\\');
 }
 
 /// A C-FIND response: `fill` adds its keys after (0008,0005). In the identifier's character set
@@ -469,7 +458,7 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
     }
 
     for (const Element &e : identifier) {
-        if (detail::is_control_key(e.tag) || e.tag.is_private()) continue;
+        if (matching::detail::is_control_key(e.tag) || e.tag.is_private()) continue;
         int kl = key_level(e.tag, root);
         if (kl > q)
             throw QueryError(QueryError::Kind::identifier_does_not_match_sop_class,
@@ -542,7 +531,7 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
             if (need_header) {
                 Dataset part;
                 part.set_inherited_character_set(out.specific_character_set());
-                detail::project(hdr, header_keys, &header_match, part);
+                matching::detail::project(hdr, header_keys, &header_match, part);
                 for (const Element &pe : part) out.set(pe);
             }
             for (const auto &r : rets) {
@@ -601,7 +590,7 @@ std::vector<FileRef> SqliteIndex::files_for(Level level, const Dataset &identifi
         std::string cond = std::string(kUnique[lv].expr) + " IN (";
         bool first = true;
         for (const auto &v : values) {
-            if (detail::has_wildcard(v))
+            if (matching::detail::has_wildcard(v))
                 throw QueryError(QueryError::Kind::identifier_does_not_match_sop_class,
                                  "wild cards are not allowed in the unique keys of a retrieve", tag);
             if (v.empty()) continue;
@@ -738,7 +727,7 @@ void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<b
         }
         for (const auto &step : steps) {
             Dataset response =
-                respond(options, query_cs, [&](Dataset &out) { detail::project(step, identifier, &keys, out); });
+                respond(options, query_cs, [&](Dataset &out) { matching::detail::project(step, identifier, &keys, out); });
             if (!on_match(std::move(response))) return;
             if (options.limit && ++emitted >= options.limit) return;
         }

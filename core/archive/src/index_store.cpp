@@ -278,7 +278,7 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
                 .bind(2, merged.issuer)
                 .bind(3, merged.name)
                 .bind(4, merged.birth)
-                .bind(5, detail::da_key(merged.birth))
+                .bind(5, matching::detail::da_key(merged.birth))
                 .bind(6, merged.sex)
                 .bind(7, anon);
             patient_pk = s.returned_pk("insert patient");
@@ -302,9 +302,9 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
         s.bind(1, patient_pk)
             .bind(2, study_uid)
             .bind(3, date)
-            .bind(4, detail::da_key(date))
+            .bind(4, matching::detail::da_key(date))
             .bind(5, time)
-            .bind(6, detail::tm_key(time, false))
+            .bind(6, matching::detail::tm_key(time, false))
             .bind(7, str_of(ds, 0x00080050))
             .bind(8, str_of(ds, 0x00200010))
             .bind(9, str_of(ds, 0x00081030))
@@ -336,9 +336,9 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
         s.bind(5, number)
             .bind(6, str_of(ds, 0x0008103E))
             .bind(7, str_of(ds, 0x00080021))
-            .bind(8, detail::da_key(str_of(ds, 0x00080021)))
+            .bind(8, matching::detail::da_key(str_of(ds, 0x00080021)))
             .bind(9, time)
-            .bind(10, detail::tm_key(time, false))
+            .bind(10, matching::detail::tm_key(time, false))
             .bind(11, str_of(ds, 0x00180015));
         series_pk = s.returned_pk("upsert series");
     }

@@ -1,4 +1,4 @@
-// dcmkit archive — PS3.4 C.2.2.2 attribute matching on UTF-8 values.
+// dcmkit services — PS3.4 C.2.2.2 attribute matching on UTF-8 values.
 #include "dcmkit/services/matching_detail.h"
 
 #include <algorithm>
@@ -8,7 +8,16 @@
 #include "dcmkit/charset.h"
 #include "dcmkit/dictionary.h"
 
-namespace dcmkit::archive::detail {
+namespace dcmkit::matching {
+
+QueryError::QueryError(Kind kind, const std::string &message, Tag offending)
+    : Error(Errc::invalid_argument, message, -1, offending.value), kind_(kind) {}
+
+uint16_t QueryError::status() const noexcept {
+    return kind_ == Kind::identifier_does_not_match_sop_class ? 0xA900 : 0xC000;
+}
+
+namespace detail {
 
 namespace {
 
@@ -705,4 +714,10 @@ void project(const Dataset &entity, const Dataset &identifier, const CompiledKey
     }
 }
 
-}  // namespace dcmkit::archive::detail
+}  // namespace detail
+
+bool match_dataset(const Dataset &entity, const Dataset &identifier, const FindOptions &options) {
+    return detail::CompiledKeys::compile(identifier, options).matches(entity);
+}
+
+}  // namespace dcmkit::matching

@@ -6,12 +6,12 @@
 #include <memory>
 #include <set>
 
-#include "dcmkit/archive.h"
-#include "dcmkit/codec.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "dcmkit/services/matching.h"
 #include "dcmkit/services/services.h"
+#include "dcmkit/transcoder.h"
 #include "query_scp.h"
 #include "store_send.h"
 
@@ -305,7 +305,7 @@ RetrieveResult get(Association &assoc, const std::string &sop_class, const Datas
 
 bool matches_identifier(const Dataset &identifier, const Dataset &record) {
     // One implementation of PS3.4 C.2.2.2 for the whole SDK: the archive's.
-    return archive::match_dataset(record, identifier);
+    return matching::match_dataset(record, identifier);
 }
 
 Dataset project_identifier(const Dataset &identifier, const Dataset &record) {
@@ -471,7 +471,7 @@ struct Operation {
             for (const auto &op : ops) {
                 if (!op.error.empty() || !seen.insert({op.sop_class, op.transfer_syntax}).second) continue;
                 std::vector<std::string> ts = {op.transfer_syntax};
-                if (!TransferSyntax::from_uid(op.transfer_syntax).encapsulated || find_codec(op.transfer_syntax))
+                if (can_decode_pixels(op.transfer_syntax))
                     for (const auto &u : uncompressed_transfer_syntaxes())
                         if (u != op.transfer_syntax) ts.push_back(u);
                 sc.add(op.sop_class, ts, false, true);

@@ -1,14 +1,33 @@
-// dcmkit — sending one file by C-STORE (internal): the Storage SCU and the C-MOVE / C-GET
+// dcmkit — sending one file or dataset by C-STORE (internal, store_send.cpp): the Storage SCU and the C-MOVE / C-GET
 // sub-operations of the Query/Retrieve SCP use the same code.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "dcmkit/net/association.h"
 #include "dcmkit/services/services.h"
 
 namespace dcmkit::net {
+
+/// The UID value of `t` (trailing padding removed), or "" when absent.
+std::string uid_value(const Dataset &ds, Tag t);
+
+/// Sends C-STORE-RQ and its dataset (`send_data` returns the bytes it sent; PS3.7 9.1.1); returns
+/// the message ID to await. `originator_ae` non-empty adds the Move Originator fields.
+uint16_t send_store(Association &assoc, const PresentationContext &pc, const std::string &sop_class,
+                    const std::string &sop_instance, uint16_t priority, const std::function<uint64_t()> &send_data,
+                    StoreResult &r, const std::string &originator_ae = {}, int originator_id = 0);
+
+/// The accepted context to send `sop_class` in: the one for `ts` itself, else an uncompressed one
+/// (compressed pixel data is decoded on the way), else a lossless compressed one the installed
+/// transcoder can encode. Nothing is ever lossy compressed on the way; nullptr when none fits.
+const PresentationContext *choose_context(Association &assoc, const std::string &sop_class, const std::string &ts);
+
+/// The dataset of `file` re-encoded for `pc` when its pixel data must change form (compressed <->
+/// native). Throws Error(unsupported) when that needs codecs this build lacks.
+const Dataset &for_context(DicomFile &file, const PresentationContext &pc);
 
 /// What sending a file needs from its header (read up to the pixel data).
 struct FileHead {

@@ -64,6 +64,7 @@
 
 #include "dcmkit/dataset.h"
 #include "dcmkit/error.h"
+#include "dcmkit/services/matching.h"
 
 namespace dcmkit::archive {
 
@@ -77,23 +78,10 @@ const char *level_name(Level level) noexcept;
 /// Parses a Query/Retrieve Level value; returns false when it is none of the four.
 bool parse_level(std::string_view text, Level &out) noexcept;
 
-/// A failure the SCP reports as a C-FIND/C-MOVE/C-GET status (PS3.4 C.4.1.1.4, C.4.2.1.5, C.4.3.1.4):
-/// Errc::invalid_argument for the caller, plus the kind, the Offending Element (0000,0901) (tag(),
-/// 0xFFFFFFFF when none) and an Error Comment (0000,0902) (message()).
-class QueryError : public Error {
-public:
-    enum class Kind {
-        identifier_does_not_match_sop_class,  ///< A900: missing/invalid level, a key the model forbids
-        unable_to_process,                    ///< C000: a key value that cannot be parsed, a store failure
-    };
-    QueryError(Kind kind, const std::string &message, Tag offending = Tag(0xFFFFFFFFu));
-    Kind kind() const noexcept { return kind_; }
-    /// 0xA900 or 0xC000.
-    uint16_t status() const noexcept;
-
-private:
-    Kind kind_;
-};
+/// QueryError and FindOptions are the matcher's (dcmkit/services/matching.h).
+using matching::FindOptions;
+using matching::match_dataset;
+using matching::QueryError;
 
 /// One stored instance, as Index::add takes it.
 struct InstanceRecord {
@@ -123,15 +111,6 @@ enum class Verification {
     digest_mismatch,    ///< the file's bytes have changed since it was indexed
 };
 const char *verification_name(Verification v) noexcept;
-
-/// Matching options: the extended negotiation the SCP accepted, and implementation choices.
-struct FindOptions {
-    bool pn_case_insensitive = true;  ///< PN matching ignores letter case (C.2.2.2.1 allows either)
-    bool combined_datetime = false;   ///< C.2.2.2.5 combined date and time range matching
-    bool empty_value_matching = false;///< C.2.2.2.7: a key of "" matches empty/absent values
-    bool respond_in_query_charset = false;  ///< answer in the identifier's (0008,0005) when possible
-    size_t limit = 0;                 ///< stop after this many matches (0: all)
-};
 
 /// Counts, for statistics and tests. `patients` counts patient records: one per distinct (Patient ID,
 /// Issuer, Patient's Name, Birth Date, Sex), and one per study that has no Patient ID.
@@ -289,11 +268,5 @@ private:
 std::string sha256_hex(const void *data, size_t size);
 /// SHA-256 of a file's bytes. Throws Error(io) when it cannot be read.
 std::string sha256_file(const std::string &path);
-
-/// Matches one entity (a dataset: a worklist entry, a stored file's header) against the keys of an
-/// identifier, per the rules above (used by SqliteIndex for worklists and header keys; exposed for
-/// other Index implementations). Specific Character Set and Query/Retrieve Level are not matched.
-/// Throws QueryError(unable_to_process) for an unparsable key value.
-bool match_dataset(const Dataset &entity, const Dataset &identifier, const FindOptions &options = {});
 
 }  // namespace dcmkit::archive

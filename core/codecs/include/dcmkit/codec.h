@@ -124,4 +124,11 @@ const Codec *find_codec(std::string_view transfer_syntax_uid) noexcept;
 /// Every codec of this build, in a stable order.
 const std::vector<const Codec *> &all_codecs() noexcept;
 
+namespace codecs {
+/// Installs these codecs as the pixel transcoder of the layers below (dcmkit/transcoder.h): the
+/// Storage SCU and the C-MOVE/C-GET sub-operations then decode and re-encode for a peer. Linking
+/// dcmkit::core does it before main(); calling it again is harmless.
+void install() noexcept;
+}  // namespace codecs
+
 }  // namespace dcmkit

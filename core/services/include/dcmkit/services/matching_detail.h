@@ -1,4 +1,5 @@
-// dcmkit archive — PS3.4 C.2.2.2 attribute matching on UTF-8 values (internal).
+// dcmkit services — PS3.4 C.2.2.2 attribute matching on UTF-8 values (internal: the pieces the
+// archive's SQLite index compiles its keys with).
 #pragma once
 
 #include <memory>
@@ -6,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "dcmkit/archive.h"
 #include "dcmkit/dataset.h"
+#include "dcmkit/services/matching.h"
 
-namespace dcmkit::archive::detail {
+namespace dcmkit::matching::detail {
 
 /// Simple case folding of UTF-8 text: ASCII, Latin-1 Supplement, Latin Extended-A, Greek, Cyrillic and
 /// fullwidth Latin letters. Other characters (and invalid bytes) pass through unchanged.
@@ -113,4 +114,4 @@ void project(const Dataset &entity, const Dataset &identifier, const CompiledKey
 /// Deep copy with text re-encoded in out's character set.
 void copy_dataset(const Dataset &src, Dataset &out);
 
-}  // namespace dcmkit::archive::detail
+}  // namespace dcmkit::matching::detail

@@ -179,7 +179,7 @@ using RetrieveHandler = std::function<RetrievePlan(QueryRequest &)>;
 
 // -- matching helpers for SCPs backed by datasets ---------------------------------------------------
 
-/// Attribute matching of PS3.4 C.2.2.2 of one record against an identifier (archive::match_dataset,
+/// Attribute matching of PS3.4 C.2.2.2 of one record against an identifier (matching::match_dataset,
 /// with its default options): Universal (empty key),
 /// Single Value (case-sensitive, except PN which is case-insensitive as is common practice and AE/CS
 /// exact), Wild Card (* and ?), List of UID, Range (DA, TM, DT: "a-b", "-b", "a-"), Sequence
