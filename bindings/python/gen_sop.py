@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates python/dcmkit's sop.py (SOP class UIDs by keyword) from core/standard/uids.tsv, the
+"""Generates python/dcmkit's sop.py (SOP class UIDs by keyword) from core/data/standard/uids.tsv, the
 PS3.6 Annex A registry the library's own tables are generated from. Run by CMake at build time.
 Usage: gen_sop.py UIDS_TSV OUT_PY"""
 import csv
@@ -65,7 +65,7 @@ def main(tsv, out):
     lines = [
         '"""SOP Class UIDs by keyword: dcmkit.sop.CTImageStorage == "1.2.840.10008.5.1.4.1.1.2".',
         "",
-        "Generated at build time from core/standard/uids.tsv (PS3.6 Annex A): every SOP Class with a keyword,",
+        "Generated at build time from core/data/standard/uids.tsv (PS3.6 Annex A): every SOP Class with a keyword,",
         "retired ones included. COMMON_STORAGE: the storage SOP classes dcmkit.connect() proposes when given",
         'no contexts or files."""',
         "# fmt: off",

@@ -1,5 +1,5 @@
 // dcmkit C ABI — pixel data: layout, native and decoded frames, codecs, transcoding and rendering
-// (over core/include/dcmkit/pixel.h, codec.h and render.h).
+// (over core/data/include/dcmkit/pixel.h, core/codecs/include/dcmkit/codec.h and render.h).
 #include <algorithm>
 #include <cmath>
 #include <cstring>

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "../../core/src/codecs/codecs.h"
+#include "../../core/codecs/src/codecs.h"
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"

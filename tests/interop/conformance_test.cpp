@@ -19,7 +19,7 @@ namespace net = dcmkit::net;
 
 namespace {
 
-const std::string kProject = std::string(DCMKIT_STANDARD_DIR) + "/../..";
+const std::string kProject = std::string(DCMKIT_STANDARD_DIR) + "/../../..";  // core/data/standard
 
 struct Row {
     std::string abstract_syntax, transfer_syntax;

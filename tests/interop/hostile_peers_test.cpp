@@ -24,7 +24,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/pdu.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 #include "peer.h"
 #include "raw_peer.h"
 

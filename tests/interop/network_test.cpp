@@ -52,7 +52,7 @@
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
 #include "dcmkit/net/pdu.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 #include "dcmkit/net/transport.h"
 #include "peer.h"
 #include "raw_peer.h"

@@ -35,8 +35,8 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
-#include "dcmkit/net/query.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/query.h"
+#include "dcmkit/services/services.h"
 #include "peer.h"
 
 using namespace dcmkit;

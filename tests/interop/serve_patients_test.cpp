@@ -16,7 +16,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
-#include "dcmkit/net/query.h"
+#include "dcmkit/services/query.h"
 #include "findscu.h"
 #include "peer.h"
 

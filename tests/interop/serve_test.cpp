@@ -12,9 +12,9 @@
 
 #include "dcmkit/dataset.h"
 #include "dcmkit/file.h"
-#include "dcmkit/net/query.h"
-#include "dcmkit/net/services.h"
-#include "dcmkit/net/workflow.h"
+#include "dcmkit/services/query.h"
+#include "dcmkit/services/services.h"
+#include "dcmkit/services/workflow.h"
 #include "dcmkit/uid.h"
 #include "findscu.h"
 #include "peer.h"

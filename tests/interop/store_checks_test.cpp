@@ -26,7 +26,7 @@
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 #include "peer.h"
 
 using namespace dcmkit;

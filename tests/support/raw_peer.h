@@ -17,7 +17,7 @@
 
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/pdu.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 #include "peer.h"
 
 namespace dk_test::raw {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 #include "raw_peer.h"
 
 using namespace dk_test::raw;

@@ -20,7 +20,7 @@
 #include "dcmkit/dataset.h"
 #include "dcmkit/file.h"
 #include "dcmkit/net/dimse.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 using namespace dcmkit;
 namespace net = dcmkit::net;

@@ -15,9 +15,9 @@
 #include "dcmkit/net/ae_config.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/normalized.h"
-#include "dcmkit/net/query.h"
-#include "dcmkit/net/services.h"
-#include "dcmkit/net/workflow.h"
+#include "dcmkit/services/query.h"
+#include "dcmkit/services/services.h"
+#include "dcmkit/services/workflow.h"
 #include "dcmkit/uid.h"
 #include "peer.h"
 

@@ -1,0 +1,115 @@
+// dcmkit — the PS3.6 data dictionary, UID registry and transfer syntax properties, generated at
+// build time from core/data/standard/*.tsv.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "dcmkit/tag.h"
+
+namespace dcmkit {
+
+/// One row of PS3.6 Table 6-1 (or 7-1/E.1-1). Strings are static and NUL-terminated.
+struct DictEntry {
+    uint32_t tag;      ///< tag with the repeating digits set to zero (e.g. 0x60000010 for 60xx,0010)
+    uint32_t mask;     ///< bits of `tag` that are fixed (0xFFFFFFFF for a plain entry)
+    VR vr;             ///< first VR given by PS3.6 ("OB or OW" -> OB), VR::None for items
+    VR vr_alt;         ///< second VR when PS3.6 gives a choice ("OB or OW" -> OW), else VR::None
+    const char *vm;    ///< value multiplicity, e.g. "1", "1-n", "2-2n"
+    const char *keyword;
+    const char *name;
+    bool retired;
+};
+
+/// Looks up a tag: exact entries, then repeating groups (50xx, 60xx, …), then the generic rules for
+/// group lengths (gggg,0000 → UL) and private creators (gggg,0010-00FF → LO). Returns nullptr for
+/// private data elements and unknown tags.
+const DictEntry *dict_find(Tag tag) noexcept;
+/// Looks up a keyword (e.g. "PatientName"). Returns nullptr when unknown.
+const DictEntry *dict_find(std::string_view keyword) noexcept;
+/// The VR to use in implicit VR for `tag`: the dictionary's first choice, UN when unknown.
+VR dict_vr(Tag tag) noexcept;
+/// Keyword for a tag, "" when unknown.
+const char *dict_keyword(Tag tag) noexcept;
+
+/// One row of the vendors' private dictionary (core/data/standard/private.tsv, from DCMTK's private.dic
+/// and pydicom's private dictionary): the element at byte `element` of a block reserved by
+/// `creator` in any odd group from `group` to `group_last` (PS3.5 7.8.1).
+struct PrivateDictEntry {
+    const char *creator;   ///< Private Creator value, e.g. "SIEMENS CSA HEADER" (exact, case-sensitive)
+    uint16_t group;        ///< first group
+    uint16_t group_last;   ///< last group (== group for most rows)
+    uint8_t element;       ///< element byte within the block: (gggg,xxEE) -> EE
+    VR vr;
+    const char *vm;
+    const char *keyword;   ///< as DCMTK's dcmdump prints it, e.g. "CSAImageHeaderInfo"
+    const char *name;      ///< e.g. "CSA Image Header Info"
+};
+
+/// Looks up private data element `tag` (gggg,xxEE) in the block of `creator` (the value of
+/// (gggg,00xx); padding is ignored). Returns nullptr for non-private tags, private creators and
+/// unknown creators or elements.
+const PrivateDictEntry *private_dict_find(std::string_view creator, Tag tag) noexcept;
+/// Every row, sorted by creator, element byte and group; `count` receives the number of rows.
+const PrivateDictEntry *private_dict_table(size_t &count) noexcept;
+
+/// Transfer syntax property flags (PS3.5 Section 10 and Annex A).
+enum TsFlags : uint32_t {
+    kTsIsTransferSyntax = 1u << 0,
+    kTsExplicitVr = 1u << 1,
+    kTsBigEndian = 1u << 2,
+    kTsDeflated = 1u << 3,
+    kTsEncapsulated = 1u << 4,
+    kTsLossy = 1u << 5,
+};
+
+/// One row of PS3.6 Table A-1.
+struct UidEntry {
+    const char *uid;
+    const char *keyword;
+    const char *name;
+    const char *type;   ///< "SOP Class", "Transfer Syntax", "Well-known SOP Instance", …
+    const char *info;   ///< e.g. "Default Transfer Syntax for DICOM"
+    bool retired;
+    uint32_t flags;     ///< TsFlags for transfer syntaxes, 0 otherwise
+};
+
+const UidEntry *uid_find(std::string_view uid) noexcept;
+const UidEntry *uid_find_keyword(std::string_view keyword) noexcept;
+/// Every registry row, in UID order; `count` receives the number of rows.
+const UidEntry *uid_table(size_t &count) noexcept;
+
+/// Storage SOP class UIDs (PS3.4 Table B.5-1 and retired storage classes), in UID order.
+const char *const *storage_sop_class_table(size_t &count) noexcept;
+bool is_storage_sop_class(std::string_view uid) noexcept;
+
+/// Properties of a transfer syntax, as the reader and writer need them.
+struct TransferSyntax {
+    std::string_view uid;
+    std::string_view name;
+    bool explicit_vr = true;
+    bool big_endian = false;
+    bool deflated = false;
+    bool encapsulated = false;
+    bool lossy = false;
+    bool retired = false;
+    bool known = false;   ///< found in the registry
+
+    /// Looks up a UID; an unknown UID is assumed to be explicit VR little endian encapsulated
+    /// (PS3.5 10.1: every transfer syntax other than the native ones encapsulates pixel data).
+    static TransferSyntax from_uid(std::string_view uid) noexcept;
+    /// Accepts a UID, a registry keyword ("ExplicitVRLittleEndian") or a short alias
+    /// ("implicit", "explicit", "big", "deflate", "rle", "jpeg", "jpeg-extended", "jpeg-lossless",
+    /// "jpeg-lossless-14", "jpegls", "jpegls-near", "j2k-lossless", "j2k", "htj2k-lossless",
+    /// "htj2k-rpcl", "htj2k"). Throws Error(invalid_argument) when unknown.
+    static TransferSyntax parse(std::string_view name_or_uid);
+};
+
+namespace uids {
+constexpr const char *ImplicitVRLittleEndian = "1.2.840.10008.1.2";
+constexpr const char *ExplicitVRLittleEndian = "1.2.840.10008.1.2.1";
+constexpr const char *DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99";
+constexpr const char *ExplicitVRBigEndian = "1.2.840.10008.1.2.2";
+}  // namespace uids
+
+}  // namespace dcmkit
