@@ -1,8 +1,8 @@
 """HTJ2K frames decode in the calling process, from several threads at once: 8 threads decode the
 same frames — valid ones coded by OpenJPH's ojph_compress (the pixels it was given come back) and
 hostile ones (cut short, a marker code in the packet data, a MEL segment crafted against the
-assertion OpenJPEG 2.5.0 keeps in its HT decoder, in one tile-part and split across two, SOP
-markers announced) — and every hostile frame raises its dcmkit error while the process lives on.
+assertion OpenJPEG 2.5.0 keeps in its HT decoder, in one tile-part and split across two, two
+quality layers) — and every hostile frame raises its dcmkit error while the process lives on.
 No child process runs meanwhile (the children's resource usage stays as it was)."""
 
 import io
@@ -94,11 +94,13 @@ def cases(tmp_path_factory):
     _, sod = tile_part(ca)
     marker = bytearray(ca)
     marker[sod + 1000:sod + 1002] = b"\xff\x90"  # a marker code inside the packet data
-    sop = bytearray(ca)
     cod = ca.find(b"\xff\x52")
-    sop[cod + 4] |= 2  # Scod: SOP marker segments may precede packets
-    big = dicom([ca, cb, ca[:len(ca) // 2], bytes(marker), bytes(sop), ca], 256, 256, 12)
-    big_expected = [a, b, (dcmkit.ParseError, "truncated"), (dcmkit.ParseError, "malformed"),
+    sop = bytearray(ca)
+    sop[cod + 4] |= 6  # Scod: SOP marker segments may precede packets, EPH markers end headers
+    layers = bytearray(ca)
+    layers[cod + 6:cod + 8] = b"\x00\x02"  # SGcod: two quality layers
+    big = dicom([ca, cb, ca[:len(ca) // 2], bytes(marker), bytes(sop), bytes(layers), ca], 256, 256, 12)
+    big_expected = [a, b, (dcmkit.ParseError, "truncated"), (dcmkit.ParseError, "malformed"), a,
                     (dcmkit.UnsupportedError, "unsupported"), a]
 
     # One 64x2 code-block (no decomposition level): its cleanup segment ends the packet data, and

@@ -603,16 +603,46 @@ TEST(Htj2kDecoding, MarkerCodeStartingTheMelSegmentIsRefused) {
     expect_refused(split, b.im.info, Errc::malformed, "across two tile-parts", "split between the two bytes");
 }
 
-TEST(Htj2kDecoding, CodestreamsThePacketCheckCannotCoverAreUnsupported) {
+TEST(Htj2kDecoding, SopAndEphMarkersAreTakenOutBeforeDecoding) {
+    // SOP before the packet, EPH after its header (15444-1 A.8.1, A.8.2), both allowed by Scod:
+    // the same samples; and a marker code left in the code-block data is still refused.
+    const OneBlock b = one_code_block();
+    const TilePart t = only_tile_part(b.cs);
+    const size_t cod = find_main_header_marker(b.cs, 0xFF52), body = t.sod + 2;
+    ASSERT_NE(cod, std::string::npos);
+    const auto [header, length] = dk_test::one_block_packet_header(&b.cs[body]);
+    ASSERT_EQ(header + length, t.end - body) << "one packet of one code-block";
+    std::vector<uint8_t> marked(b.cs.begin(), b.cs.begin() + std::ptrdiff_t(body));
+    marked[cod + 4] |= 6;
+    marked.insert(marked.end(), {0xFF, 0x91, 0x00, 0x04, 0x00, 0x00});
+    marked.insert(marked.end(), b.cs.begin() + std::ptrdiff_t(body), b.cs.begin() + std::ptrdiff_t(body + header));
+    marked.insert(marked.end(), {0xFF, 0x92});
+    marked.insert(marked.end(), b.cs.begin() + std::ptrdiff_t(body + header), b.cs.end());
+    put_u32(marked, t.sot + 6, uint32_t(marked.size() - 2 - t.sot));
+    EXPECT_EQ(decode(codec_for(kHtj2kLossless), b.im.info, marked), b.im.frames[0]);
+    // Scod alone, no marker in the packets: OpenJPEG reads on (A.8.1: SOP "may" be used).
+    auto announced = b.cs;
+    announced[cod + 4] |= 6;
+    EXPECT_EQ(decode(codec_for(kHtj2kLossless), b.im.info, announced), b.im.frames[0]);
+    // The crafted MEL start of MarkerCodeStartingTheMelSegmentIsRefused behind an SOP.
+    auto bad = marked;
+    const size_t e = bad.size() - 2;
+    bad[e - 1] = 0;
+    bad[e - 2] = uint8_t((bad[e - 2] & 0xF0) | 4);
+    bad[e - 4] = 0xFF;
+    bad[e - 3] = 0x90;
+    expect_refused(bad, b.im.info, Errc::malformed, "marker code inside packet data", "SOP, EPH and a marker code");
+    // An SOP whose length is not 4 is no SOP: a marker code in the packet data.
+    auto odd = marked;
+    odd[body + 3] = 5;
+    expect_refused(odd, b.im.info, Errc::malformed, "marker code inside packet data", "Lsop 5");
+}
+
+TEST(Htj2kDecoding, MoreThanOneQualityLayerIsUnsupported) {
+    // A code-block's data may then come from several packets, joined where the check cannot see.
     const OneBlock b = one_code_block();
     const size_t cod = find_main_header_marker(b.cs, 0xFF52);
     ASSERT_NE(cod, std::string::npos);
-    // Scod bit 1: SOP marker segments may precede packets; bit 2: EPH markers end packet headers.
-    for (uint8_t bit : {uint8_t(2), uint8_t(4)}) {
-        auto bad = b.cs;
-        bad[cod + 4] |= bit;
-        expect_refused(bad, b.im.info, Errc::unsupported, "SOP or EPH", "Scod " + std::to_string(bit));
-    }
     auto layers = b.cs;
     put_u16(layers, cod + 6, 2);
     expect_refused(layers, b.im.info, Errc::unsupported, "2 quality layers", "two layers");

@@ -163,7 +163,8 @@ size_t header_segment(const uint8_t *in, size_t pos, size_t end, bool cut) {
 /// then a pair of adjacent bytes of a tile-part body, or the last byte of one body and the first
 /// of the tile's next one, and those are checked here. Which needs:
 ///  - one layer in every COD (main and tile-part headers), and no SOP or EPH markers, which are
-///    marker codes inside the bodies (a packet length can make one part of a code-block);
+///    marker codes inside the bodies (a packet length can make one part of a code-block):
+///    without_sop_eph() takes them out first;
 ///  - the headers walked as OpenJPEG reads them: marker segments it knows, lengths within the
 ///    header, SOD closing each tile-part header, each tile-part followed by SOT or EOC, Psot 0
 ///    only in the last one (A.4.2);
@@ -218,6 +219,87 @@ void check_codestream(const uint8_t *in, size_t n) {
         if (psot == 0) return;
         pos = end;
     }
+}
+
+/// Sets `out` to the codestream without its SOP and EPH markers (15444-1 A.8.1, A.8.2) when a COD
+/// allows them (Scod bit 1 or 2), and returns true; returns false, leaving the codestream to
+/// check_codestream(), when none does or the walk meets something check_codestream() refuses.
+/// Every FF91 0004 Nsop and every FF92 of the tile-part bodies is dropped, Scod's two bits are
+/// cleared, Psot is lowered by the bytes dropped, and TLM, PLM and PLT (lengths that no longer
+/// hold) are dropped. Conforming packet data holds no marker code but these, so the rewritten
+/// codestream decodes to the same samples; whatever a hostile one holds is then checked as OpenJPEG
+/// reads it. With packed packet headers (PPM, PPT) EPH sits in the headers: unsupported.
+bool without_sop_eph(const uint8_t *in, size_t n, std::vector<uint8_t> &out) {
+    bool announced = false, packed = false;
+    out.assign(in, in + 2);  // SOC
+    // Copies the marker segment at p (false when its length does not fit before `end`).
+    auto segment = [&](size_t p, size_t end, size_t &len) {
+        if (p + 4 > end) return false;
+        len = 2 + size_t(load_u16be(in + p + 2));
+        if (len < 4 || p + len > end) return false;
+        const uint16_t m = load_u16be(in + p);
+        if (m == kTlm || m == 0xFF57 || m == 0xFF58) return true;  // TLM, PLM, PLT
+        packed |= m == 0xFF60 || m == 0xFF61;                        // PPM, PPT
+        const size_t at = out.size();
+        out.insert(out.end(), in + p, in + p + len);
+        if (m == kCod && len >= 5) {
+            announced |= (out[at + 4] & 6) != 0;
+            out[at + 4] &= uint8_t(~6u);
+        }
+        return true;
+    };
+    size_t pos = 2, len = 0;
+    while (pos + 2 <= n && load_u16be(in + pos) != kSot) {
+        if (!segment(pos, n, len)) return false;
+        pos += len;
+    }
+    while (pos + 2 <= n) {
+        if (load_u16be(in + pos) == kEoc) {
+            out.insert(out.end(), in + pos, in + n);
+            break;
+        }
+        if (load_u16be(in + pos) != kSot || pos + 12 > n) return false;
+        const uint32_t psot = load_u32be(in + pos + 6);
+        if (psot != 0 && psot < 14) return false;
+        size_t end = n;
+        if (psot != 0 && uint64_t(pos) + psot < n) {
+            end = pos + psot;
+        } else if (psot == 0) {
+            if (end > 0 && in[end - 1] == 0) --end;
+            if (end >= 2 && load_u16be(in + end - 2) == kEoc) end -= 2;
+        }
+        const size_t sot = out.size();
+        out.insert(out.end(), in + pos, in + pos + 12);
+        size_t p = pos + 12;
+        while (p + 2 <= end && load_u16be(in + p) != kSod) {
+            if (!segment(p, end, len)) return false;
+            p += len;
+        }
+        if (p + 2 > end) return false;
+        out.insert(out.end(), in + p, in + p + 2);  // SOD
+        for (size_t q = p + 2; q < end;) {
+            if (in[q] == 0xFF && q + 6 <= end && in[q + 1] == 0x91 && load_u16be(in + q + 2) == 4) {
+                q += 6;  // SOP: marker, Lsop = 4, Nsop
+            } else if (in[q] == 0xFF && q + 2 <= end && in[q + 1] == 0x92) {
+                q += 2;  // EPH
+            } else {
+                out.push_back(in[q++]);
+            }
+        }
+        // Psot as it was, less what was dropped (a tile-part cut short stays cut short).
+        const size_t dropped = (end - pos) - (out.size() - sot);
+        if (psot != 0)
+            for (int b = 0; b < 4; ++b) out[sot + 6 + size_t(b)] = uint8_t((psot - dropped) >> (24 - 8 * b));
+        if (psot == 0) {
+            out.insert(out.end(), in + end, in + n);  // EOC, pad
+            break;
+        }
+        pos = end;
+    }
+    if (!announced) return false;
+    if (packed)
+        throw Error(Errc::unsupported, "HTJ2K: SOP or EPH markers with packed packet headers (PPM, PPT) are not decoded");
+    return true;
 }
 
 /// Inserts a TLM marker segment (15444-1 A.7.1) at the end of the main header, listing every
@@ -287,6 +369,11 @@ public:
                        size_t out_size) const override {
         check_frame_size(info, out_size, "HTJ2K decode");
         jpeg2000::check_siz(info, in, in_size, "HTJ2K");
+        std::vector<uint8_t> rewritten;
+        if (without_sop_eph(in, in_size, rewritten)) {
+            in = rewritten.data();
+            in_size = rewritten.size();
+        }
         check_codestream(in, in_size);
         const Codec *j2k = find_codec(kJ2kLossless);
         if (!j2k) throw Error(Errc::unsupported, "HTJ2K: no JPEG 2000 decoder in this build");
