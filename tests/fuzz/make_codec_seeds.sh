@@ -166,6 +166,9 @@ case $family in
     codestream opjlossy j2k opj_compress -n 3 -r 20 ;;
   htj2k)
     codestream ojph j2c ojph_compress -reversible true
+    # No wavelet level, small code-blocks: short packets whose code-block data (MEL, VLC, MagSgn
+    # segments) mutations reach directly.
+    codestream ojphnodwt j2c ojph_compress -reversible true -num_decomps 0 -block_size "{16,16}"
     codestream ojphlossy j2c ojph_compress -qstep 0.01 ;;
   *)
     echo "unknown codec family: $family" >&2

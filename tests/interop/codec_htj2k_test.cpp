@@ -181,6 +181,42 @@ TEST_F(Htj2kPeers, CutOjphCodestreamThrows) {
     }
 }
 
+TEST_F(Htj2kPeers, SopAndEphMarkersDecodeAsOpjDecompressDecodes) {
+    // ojph_compress with no wavelet level codes a 64x2 image as one packet of one code-block; we
+    // put an SOP marker segment before that packet and an EPH marker after its header (15444-1
+    // A.8.1, A.8.2) and allow both in Scod. opj_decompress reads the result as the original
+    // samples (so the markers sit where a decoder expects them), and so must we.
+    const dk_test::CodecInput im = dk_test::codec_input(dk_test::ImageSpec{"strip8", 2, 64, 1, 1, 8, 8, false, "MONOCHROME2", 0});
+    const auto original = samples(im.info, im.frames[0]);
+    const std::string pgm = tmp_ / "strip.pgm", j2c = tmp_ / "strip.j2c";
+    write_pnm(pgm, im.info, original);
+    dk_test::tool({"ojph_compress", "-i", pgm, "-o", j2c, "-reversible", "true", "-num_decomps", "0"});
+    const std::string s = dk_test::read_bytes(j2c);
+    const std::vector<uint8_t> cs(s.begin(), s.end());
+    auto u16 = [&](size_t p) { return size_t(cs[p] << 8 | cs[p + 1]); };
+    size_t pos = 2, cod = 0;
+    while (u16(pos) != 0xFF90) {
+        if (u16(pos) == 0xFF52) cod = pos;
+        pos += 2 + u16(pos + 2);
+    }
+    const size_t sot = pos;
+    while (u16(pos) != 0xFF93) pos += pos == sot ? 12 : 2 + u16(pos + 2);
+    const size_t body = pos + 2;
+    ASSERT_GT(cod, 0u);
+    const auto [header, length] = dk_test::one_block_packet_header(&cs[body]);
+    ASSERT_EQ(header + length, cs.size() - 2 - body) << "one packet of one code-block";
+    std::vector<uint8_t> marked(cs.begin(), cs.begin() + std::ptrdiff_t(body));
+    marked[cod + 4] |= 6;
+    marked.insert(marked.end(), {0xFF, 0x91, 0x00, 0x04, 0x00, 0x00});
+    marked.insert(marked.end(), cs.begin() + std::ptrdiff_t(body), cs.begin() + std::ptrdiff_t(body + header));
+    marked.insert(marked.end(), {0xFF, 0x92});
+    marked.insert(marked.end(), cs.begin() + std::ptrdiff_t(body + header), cs.end());
+    const uint32_t psot = uint32_t(marked.size() - 2 - sot);
+    for (int b = 0; b < 4; ++b) marked[sot + 6 + size_t(b)] = uint8_t(psot >> (24 - 8 * b));
+    EXPECT_EQ(dk_test::max_abs_diff(opj_decode(tmp_, "sop-eph", marked, im.info), original), 0);
+    EXPECT_EQ(dk_test::max_abs_diff(our_decode(kHtj2kLossless, im.info, marked), original), 0);
+}
+
 // ---- Speed -------------------------------------------------------------------------------------------
 
 TEST_F(Htj2kPeers, SpeedAgainstTools512x512x16) {

@@ -311,4 +311,33 @@ inline std::vector<int64_t> opj_decompress_samples(const TempDir &tmp, const std
     return v;
 }
 
+/// The packet header of a packet of one code-block, first included, one coding pass (15444-1
+/// B.10): non-empty bit, inclusion (one bit for a one-leaf tag tree), zero bit-planes (0s ended by
+/// a 1), number of passes ("0" for one), Lblock increase (1s ended by a 0), then the length in
+/// Lblock = 3 + increase bits; 7 bits after a 0xFF byte (B.10.1), ending on a byte boundary.
+/// Returns (header bytes, code-block data length).
+inline std::pair<size_t, size_t> one_block_packet_header(const uint8_t *p) {
+    size_t i = 0;
+    int left = 0;
+    uint32_t byte = 0;
+    auto bit = [&]() -> uint32_t {
+        if (left == 0) {
+            left = (i > 0 && p[i - 1] == 0xFF) ? 7 : 8;
+            byte = p[i++];
+        }
+        return (byte >> --left) & 1;
+    };
+    if (bit() != 1) throw std::runtime_error("packet header: empty packet");
+    if (bit() != 1) throw std::runtime_error("packet header: code-block not included");
+    while (bit() == 0) {
+    }
+    if (bit() != 0) throw std::runtime_error("packet header: more than one coding pass");
+    int lblock = 3;
+    while (bit() == 1) ++lblock;
+    size_t length = 0;
+    for (int k = 0; k < lblock; ++k) length = length << 1 | bit();
+    if (p[i - 1] == 0xFF) ++i;  // a header does not end on 0xFF: the next byte is its last
+    return {i, length};
+}
+
 }  // namespace dk_test

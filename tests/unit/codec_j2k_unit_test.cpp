@@ -6,7 +6,10 @@
 // must throw dcmkit::Error, never crash, hang or write outside the output (run under ASan+UBSan).
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -348,15 +351,14 @@ std::vector<size_t> codestream_sample(const std::vector<uint8_t> &cs) {
     return at;
 }
 
-/// The codestream positions the hostile tests cut or change. JPEG 2000: every byte below
-/// `every_below`, then every `step`th (none with step 0). HTJ2K decodes each frame in a child
-/// process (htj2k.cpp), a fork that costs tens of milliseconds under ASan: a sample of each part.
-std::vector<size_t> hostile_points(const std::string &uid, const std::vector<uint8_t> &cs, size_t every_below,
-                                   size_t step) {
-    if (is_htj2k(uid)) return codestream_sample(cs);
-    std::vector<size_t> at;
+/// The codestream positions the hostile tests cut or change: every byte below `every_below`, then
+/// every `step`th (none with step 0), and a sample of each part of the codestream.
+std::vector<size_t> hostile_points(const std::vector<uint8_t> &cs, size_t every_below, size_t step) {
+    std::vector<size_t> at = codestream_sample(cs);
     for (size_t n = 0; n < cs.size() && (n < every_below || step > 0); n += (n < every_below ? 1 : step))
         at.push_back(n);
+    std::sort(at.begin(), at.end());
+    at.erase(std::unique(at.begin(), at.end()), at.end());
     return at;
 }
 
@@ -374,9 +376,9 @@ protected:
 
 TEST_P(Hostile, TruncatedCodestreamsThrow) {
     const Codec &c = codec_for(GetParam());
-    // Every cut in the headers, then every 7th byte (HTJ2K: a sample of each part). A codestream
-    // cut inside its last two bytes (EOC) may still decode in full; any other cut is an error.
-    for (size_t n : hostile_points(GetParam(), cs_, 200, 7)) {
+    // Every cut in the headers, then every 7th byte and a sample of each part. A codestream cut
+    // inside its last two bytes (EOC) may still decode in full; any other cut is an error.
+    for (size_t n : hostile_points(cs_, 200, 7)) {
         if (n + 2 >= cs_.size()) break;
         std::vector<uint8_t> cut(cs_.begin(), cs_.begin() + std::ptrdiff_t(n));
         std::vector<uint8_t> out(im_.info.frame_bytes());
@@ -402,20 +404,17 @@ TEST_P(Hostile, CorruptedCodestreamsNeverCrash) {
         rng ^= rng << 5;
         return rng;
     };
-    // Single bytes set to interesting values at every header position, then random bursts
-    // anywhere. HTJ2K (a child process per decode): one value per sampled position, in turn.
-    const bool sampled = is_htj2k(GetParam());
-    const uint8_t values[] = {0x00, 0x01, 0x7F, 0x80, 0xFF};
-    size_t turn = 0;
-    for (size_t i : hostile_points(GetParam(), cs_, 160, 0)) {
-        for (size_t k = 0; k < (sampled ? 1 : 5); ++k, ++turn) {
+    // Single bytes set to interesting values at every header position and a sample of the
+    // packet data, then random bursts anywhere.
+    const uint8_t values[] = {0x00, 0x01, 0x7F, 0x80, 0x90, 0xFF};
+    for (size_t i : hostile_points(cs_, 160, 0)) {
+        for (uint8_t v : values) {
             auto bad = cs_;
-            bad[i] = values[turn % 5];
+            bad[i] = v;
             decode_any(c, im_.info, bad, "byte " + std::to_string(i));
         }
     }
-    const int rounds = sampled ? 12 : 400;
-    for (int round = 0; round < rounds; ++round) {
+    for (int round = 0; round < 400; ++round) {
         auto bad = cs_;
         const int flips = 1 + int(next() % 8);
         for (int k = 0; k < flips; ++k) bad[next() % bad.size()] ^= uint8_t(1u << (next() % 8));
@@ -487,6 +486,198 @@ TEST(J2kCodecs, PrecisionBelowBitsStoredDecodesIntoTheSample) {
             ASSERT_EQ(out[2 * i + 1], 0) << uid << " sample " << i;
         }
     }
+}
+
+// ---- HTJ2K decoding: in the calling process, with what OpenJPEG's HT decoder must not see refused ----
+
+/// The parts of a single-tile-part codestream: header up to and with SOD, the packet data, EOC.
+struct TilePart {
+    size_t sot = 0, sod = 0, end = 0;  // SOT position, SOD position, end of the packet data
+};
+TilePart only_tile_part(const std::vector<uint8_t> &cs) {
+    TilePart t;
+    t.sot = find_main_header_marker(cs, 0xFF90);
+    if (t.sot == std::string::npos) {  // find_main_header_marker stops at SOT: walk again
+        size_t pos = 2;
+        while (uint16_t(cs[pos] << 8 | cs[pos + 1]) != 0xFF90) pos += 2 + size_t(cs[pos + 2] << 8 | cs[pos + 3]);
+        t.sot = pos;
+    }
+    size_t p = t.sot + 12;
+    while (uint16_t(cs[p] << 8 | cs[p + 1]) != 0xFF93) p += 2 + size_t(cs[p + 2] << 8 | cs[p + 3]);
+    t.sod = p;
+    t.end = cs.size() - 2;  // before EOC
+    return t;
+}
+
+void put_u16(std::vector<uint8_t> &v, size_t at, uint16_t x) { v[at] = uint8_t(x >> 8), v[at + 1] = uint8_t(x); }
+void put_u32(std::vector<uint8_t> &v, size_t at, uint32_t x) {
+    for (int b = 0; b < 4; ++b) v[at + size_t(b)] = uint8_t(x >> (24 - 8 * b));
+}
+
+/// The codestream with its one tile-part split in two at packet-data offset `at` (15444-1 A.4.2:
+/// TPsot 0 and 1 of TNsot 2; the second tile-part header is SOT and SOD only).
+std::vector<uint8_t> split_tile_part(const std::vector<uint8_t> &cs, size_t at) {
+    const TilePart t = only_tile_part(cs);
+    const size_t cut = t.sod + 2 + at;
+    std::vector<uint8_t> out(cs.begin(), cs.begin() + std::ptrdiff_t(cut));
+    put_u32(out, t.sot + 6, uint32_t(cut - t.sot));
+    out[t.sot + 10] = 0, out[t.sot + 11] = 2;
+    const size_t sot2 = out.size();
+    out.insert(out.end(), {0xFF, 0x90, 0, 10, cs[t.sot + 4], cs[t.sot + 5], 0, 0, 0, 0, 1, 2, 0xFF, 0x93});
+    out.insert(out.end(), cs.begin() + std::ptrdiff_t(cut), cs.begin() + std::ptrdiff_t(t.end));
+    put_u32(out, sot2 + 6, uint32_t(out.size() - sot2));
+    out.insert(out.end(), {0xFF, 0xD9});
+    return out;
+}
+
+/// A 64x2 8-bit frame: OpenJPH codes it with no decomposition level (htj2k.cpp), i.e. as one
+/// code-block whose cleanup segment ends the packet data (15444-15 7.1: Lcup bytes, the last two
+/// holding Scup, the length of the MEL and VLC segments that end it).
+struct OneBlock {
+    dk_test::CodecInput im;
+    std::vector<uint8_t> cs;
+};
+OneBlock one_code_block() {
+    OneBlock b{dk_test::codec_input(dk_test::ImageSpec{"strip8", 2, 64, 1, 1, 8, 8, false, "MONOCHROME2", 0}), {}};
+    FrameLayout l;
+    b.cs = codec_for(kHtj2kLossless).encode(b.im.info, b.im.frames[0].data(), b.im.frames[0].size(), {}, l);
+    return b;
+}
+
+/// Decodes `cs` expecting a dcmkit::Error of `code` whose message holds `text`.
+void expect_refused(const std::vector<uint8_t> &cs, const PixelInfo &info, Errc code, const std::string &text,
+                    const std::string &what) {
+    std::vector<uint8_t> out(info.frame_bytes());
+    try {
+        codec_for(kHtj2kLossless).decode(info, cs.data(), cs.size(), out.data(), out.size());
+        ADD_FAILURE() << what << ": decoded";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), code) << what << ": " << e.what();
+        EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << what << ": " << e.what();
+    }
+}
+
+std::atomic<int> g_forks{0};
+
+TEST(Htj2kDecoding, DecodesInTheCallingProcess) {
+    // fork() runs the pthread_atfork handlers: none may run while HTJ2K frames decode, valid or not.
+    static bool registered = [] { return pthread_atfork([] { ++g_forks; }, nullptr, nullptr) == 0; }();
+    ASSERT_TRUE(registered);
+    const OneBlock b = one_code_block();
+    const int before = g_forks.load();
+    EXPECT_EQ(decode(codec_for(kHtj2kLossless), b.im.info, b.cs), b.im.frames[0]);
+    auto cut = b.cs;
+    cut.resize(cut.size() - 5);
+    decode_any(codec_for(kHtj2kLossless), b.im.info, cut, "cut");
+    EXPECT_EQ(g_forks.load(), before);
+}
+
+TEST(Htj2kDecoding, TilePartsSplitAnywhereElseDecode) {
+    // OpenJPEG joins a tile's tile-parts: a packet may run across them (15444-1 A.4.2).
+    const OneBlock b = one_code_block();
+    const TilePart t = only_tile_part(b.cs);
+    const size_t len = t.end - t.sod - 2;
+    for (size_t at : {size_t(1), len / 3, len / 2, len - 1}) {
+        const auto split = split_tile_part(b.cs, at);
+        if (split[t.sod + 2 + at - 1] == 0xFF) continue;
+        EXPECT_EQ(decode(codec_for(kHtj2kLossless), b.im.info, split), b.im.frames[0]) << "split at " << at;
+    }
+}
+
+TEST(Htj2kDecoding, MarkerCodeStartingTheMelSegmentIsRefused) {
+    // Scup set to 4 puts the MEL segment 4 bytes before the end of the cleanup segment; 0xFF 0x90
+    // there is what OpenJPEG 2.5.0's mel_init asserts against (an abort of the process).
+    const OneBlock b = one_code_block();
+    const TilePart t = only_tile_part(b.cs);
+    ASSERT_GT(t.end - t.sod, 16u);
+    auto bad = b.cs;
+    const size_t e = t.end;
+    bad[e - 1] = 0;
+    bad[e - 2] = uint8_t((bad[e - 2] & 0xF0) | 4);
+    bad[e - 4] = 0xFF;
+    bad[e - 3] = 0x90;
+    expect_refused(bad, b.im.info, Errc::malformed, "marker code inside packet data", "in one tile-part");
+    // The same bytes with the tile-part split between 0xFF and 0x90: each body is clean, OpenJPEG
+    // joins them into the code-block's data.
+    const auto split = split_tile_part(bad, e - 3 - (t.sod + 2));
+    expect_refused(split, b.im.info, Errc::malformed, "across two tile-parts", "split between the two bytes");
+}
+
+TEST(Htj2kDecoding, SopAndEphMarkersAreTakenOutBeforeDecoding) {
+    // SOP before the packet, EPH after its header (15444-1 A.8.1, A.8.2), both allowed by Scod:
+    // the same samples; and a marker code left in the code-block data is still refused.
+    const OneBlock b = one_code_block();
+    const TilePart t = only_tile_part(b.cs);
+    const size_t cod = find_main_header_marker(b.cs, 0xFF52), body = t.sod + 2;
+    ASSERT_NE(cod, std::string::npos);
+    const auto [header, length] = dk_test::one_block_packet_header(&b.cs[body]);
+    ASSERT_EQ(header + length, t.end - body) << "one packet of one code-block";
+    std::vector<uint8_t> marked(b.cs.begin(), b.cs.begin() + std::ptrdiff_t(body));
+    marked[cod + 4] |= 6;
+    marked.insert(marked.end(), {0xFF, 0x91, 0x00, 0x04, 0x00, 0x00});
+    marked.insert(marked.end(), b.cs.begin() + std::ptrdiff_t(body), b.cs.begin() + std::ptrdiff_t(body + header));
+    marked.insert(marked.end(), {0xFF, 0x92});
+    marked.insert(marked.end(), b.cs.begin() + std::ptrdiff_t(body + header), b.cs.end());
+    put_u32(marked, t.sot + 6, uint32_t(marked.size() - 2 - t.sot));
+    EXPECT_EQ(decode(codec_for(kHtj2kLossless), b.im.info, marked), b.im.frames[0]);
+    // Scod alone, no marker in the packets: OpenJPEG reads on (A.8.1: SOP "may" be used).
+    auto announced = b.cs;
+    announced[cod + 4] |= 6;
+    EXPECT_EQ(decode(codec_for(kHtj2kLossless), b.im.info, announced), b.im.frames[0]);
+    // The crafted MEL start of MarkerCodeStartingTheMelSegmentIsRefused behind an SOP.
+    auto bad = marked;
+    const size_t e = bad.size() - 2;
+    bad[e - 1] = 0;
+    bad[e - 2] = uint8_t((bad[e - 2] & 0xF0) | 4);
+    bad[e - 4] = 0xFF;
+    bad[e - 3] = 0x90;
+    expect_refused(bad, b.im.info, Errc::malformed, "marker code inside packet data", "SOP, EPH and a marker code");
+    // An SOP whose length is not 4 is no SOP: a marker code in the packet data.
+    auto odd = marked;
+    odd[body + 3] = 5;
+    expect_refused(odd, b.im.info, Errc::malformed, "marker code inside packet data", "Lsop 5");
+}
+
+TEST(Htj2kDecoding, MoreThanOneQualityLayerIsUnsupported) {
+    // A code-block's data may then come from several packets, joined where the check cannot see.
+    const OneBlock b = one_code_block();
+    const size_t cod = find_main_header_marker(b.cs, 0xFF52);
+    ASSERT_NE(cod, std::string::npos);
+    auto layers = b.cs;
+    put_u16(layers, cod + 6, 2);
+    expect_refused(layers, b.im.info, Errc::unsupported, "2 quality layers", "two layers");
+    // A COD in the tile-part header counts as much as the main header's.
+    const TilePart t = only_tile_part(b.cs);
+    std::vector<uint8_t> tile_cod(b.cs.begin(), b.cs.begin() + std::ptrdiff_t(t.sod));
+    const size_t lcod = size_t(b.cs[cod + 2] << 8 | b.cs[cod + 3]);
+    tile_cod.insert(tile_cod.end(), b.cs.begin() + std::ptrdiff_t(cod), b.cs.begin() + std::ptrdiff_t(cod + 2 + lcod));
+    put_u16(tile_cod, t.sod + 6, 3);
+    tile_cod.insert(tile_cod.end(), b.cs.begin() + std::ptrdiff_t(t.sod), b.cs.end());
+    put_u32(tile_cod, t.sot + 6, uint32_t(tile_cod.size() - 2 - t.sot));
+    expect_refused(tile_cod, b.im.info, Errc::unsupported, "3 quality layers", "tile-part COD");
+}
+
+TEST(Htj2kDecoding, HeadersAreWalkedAsOpenJpegReadsThem) {
+    const OneBlock b = one_code_block();
+    const TilePart t = only_tile_part(b.cs);
+    // An unknown marker segment (FF6F) in the main header: OpenJPEG would search on from it for a
+    // marker it knows instead of skipping its length.
+    auto unknown = b.cs;
+    unknown.insert(unknown.begin() + std::ptrdiff_t(t.sot), {0xFF, 0x6F, 0x00, 0x04, 0xFF, 0x93});
+    expect_refused(unknown, b.im.info, Errc::malformed, "unknown marker FF6F", "unknown marker");
+    // A tile-part length that ends before SOD (after a COM marker segment of the tile-part
+    // header), or inside that COM.
+    auto short_psot = b.cs;
+    short_psot.insert(short_psot.begin() + std::ptrdiff_t(t.sod), {0xFF, 0x64, 0x00, 0x06, 0x00, 0x01, 'a', 'b'});
+    put_u32(short_psot, t.sot + 6, uint32_t(t.sod + 8 - t.sot));
+    expect_refused(short_psot, b.im.info, Errc::malformed, "no SOD", "Psot short of SOD");
+    put_u32(short_psot, t.sot + 6, uint32_t(t.sod + 5 - t.sot));
+    expect_refused(short_psot, b.im.info, Errc::malformed, "runs past its header", "Psot inside COM");
+    // A tile-part not followed by SOT or EOC.
+    auto trailing = b.cs;
+    trailing.insert(trailing.end() - 2, {0x12, 0x34});
+    put_u32(trailing, t.sot + 6, uint32_t(t.end - t.sot));
+    expect_refused(trailing, b.im.info, Errc::malformed, "not followed by SOT or EOC", "bytes after the tile-part");
 }
 
 }  // namespace

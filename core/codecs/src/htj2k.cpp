@@ -9,12 +9,16 @@
 // (irreversible), as for JPEG 2000 (PS3.3 C.7.6.3.1.2); decoding one gives RGB.
 //
 // Encoding uses OpenJPH. Decoding uses OpenJPEG 2.5 (which reads Part 15 code-blocks, and Part 1
-// ones, which the HTJ2K syntaxes also allow) through the JPEG 2000 codec: OpenJPH 0.9 is not safe
-// on hostile input (division by zero on a zero tile size, assertions that abort, and wild reads on
-// corrupt code-blocks), while OpenJPEG checks what it reads. Debian's OpenJPEG 2.5.0 keeps one
-// abort (an assertion in ht_dec.c mel_init on a 0xFF byte followed by one above 0x8F at the start
-// of a MEL segment); such a pair is a marker code, which packet data never holds (15444-1 A.1.1),
-// so the decoder first refuses any codestream with one in its tile-part bodies.
+// ones, which the HTJ2K syntaxes also allow) through the JPEG 2000 codec, in the calling thread:
+// OpenJPH 0.9 is not safe on hostile input (division by zero on a zero tile size, assertions that
+// abort, and wild reads on corrupt code-blocks), while OpenJPEG checks what it reads, with one
+// exception. Debian's OpenJPEG 2.5.0 is built with its assertions on, and ht_dec.c holds four:
+// three (`num_bits <= vlcp->bits`, `msp->bits`, `mrp->bits`) that its own checks keep out of reach
+// (U_q is bounded by the bit-planes, Mb by 30, and each fetch holds 32 or more bits), and one that a
+// crafted code-block reaches: mel_init asserts `melp->unstuff == OPJ_FALSE || melp->data[0] <= 0x8F`
+// on the first bytes of a MEL segment, i.e. aborts on a 0xFF byte followed by one above 0x8F. That
+// pair is a marker code, which code-block data never holds (15444-1 A.1.1; 15444-15 keeps the rule).
+// check_codestream() makes it unreachable before OpenJPEG sees the codestream; see there.
 //
 // EncodeOptions::ratio on .203: OpenJPH has no rate control, only a base quantization step Δ
 // relative to the sample range 2^Bits Stored; qstep_for() maps the ratio to Δ, and 0 picks 10:1.
@@ -26,21 +30,13 @@
 // point that stream at a FILE whose writes land in a per-thread buffer, so each call gets its own
 // message, and turn every exception into dcmkit::Error. Its info and warning streams go nowhere.
 // This is process-wide OpenJPH configuration, done once.
-#include <poll.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #pragma GCC diagnostic push
@@ -111,43 +107,199 @@ std::string take_message() {
 
 constexpr uint16_t kCod = 0xFF52, kSot = 0xFF90, kSod = 0xFF93, kEoc = 0xFFD9, kTlm = 0xFF55;
 
-/// Refuses a codestream whose packet data holds a marker code (0xFF then a byte above 0x8F, other
-/// than the in-band SOP and EPH markers where the COD allows them): encoders never emit one there (15444-1 A.1.1, D.1;
-/// 15444-15 keeps the rule), and OpenJPEG 2.5.0 as Debian builds it aborts on one met at the start
-/// of an HT MEL segment. Walks the main header to the first SOT, then each tile-part's header to
-/// SOD, and scans the body up to the length its SOT gives. A codestream cut short is left to the
-/// decoder to report.
-void check_packet_data(const uint8_t *in, size_t n) {
-    // SOP and EPH may appear in packet data only when the COD's Scod allows them (A.6.1: bit 1
-    // SOP, bit 2 EPH); a codestream whose COD says neither may hold no marker code there at all.
-    size_t pos = 2;
-    uint8_t scod = 0;
-    while (pos + 4 <= n && load_u16be(in + pos) != kSot) {
-        if (load_u16be(in + pos) == kCod && pos + 4 < n) scod = in[pos + 4];
-        pos += 2 + size_t(load_u16be(in + pos + 2));
+/// The marker segments OpenJPEG 2.5 reads in a main or tile-part header (15444-1 A.2; CAP and CPF
+/// from 15444-15; MCT, MCC, MCO and CBD from 15444-2). OpenJPEG skips an unknown one by searching
+/// for the next marker it knows rather than by its length, so where it would resume is not where
+/// the length says: such a codestream is refused.
+bool known_header_marker(uint16_t m) {
+    switch (m) {
+    case 0xFF50: case 0xFF51: case 0xFF52: case 0xFF53: case 0xFF55: case 0xFF57: case 0xFF58: case 0xFF59:
+    case 0xFF5C: case 0xFF5D: case 0xFF5E: case 0xFF5F: case 0xFF60: case 0xFF61: case 0xFF63: case 0xFF64:
+    case 0xFF74: case 0xFF75: case 0xFF77: case 0xFF78:
+        return true;
+    default:
+        return false;
     }
-    const bool sop = scod & 2, eph = scod & 4;
-    while (pos + 12 <= n && load_u16be(in + pos) == kSot) {
+}
+
+/// Reads the marker segment at `pos` (marker, then a length Lmar >= 2 that counts itself, A.1.4),
+/// which must lie before `end`; returns its total size. `cut` tells whether `end` is the end of
+/// the codestream (a segment running past it is truncation) or of a tile-part (malformed).
+size_t header_segment(const uint8_t *in, size_t pos, size_t end, bool cut) {
+    const uint16_t m = load_u16be(in + pos);
+    if (!known_header_marker(m)) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "%04X", unsigned(m));
+        throw Error(Errc::malformed, std::string("HTJ2K: unknown marker ") + hex + " in a codestream header", int64_t(pos));
+    }
+    if (pos + 4 > end)
+        throw Error(cut ? Errc::truncated : Errc::malformed, "HTJ2K: a marker segment runs past its header", int64_t(pos));
+    const size_t len = load_u16be(in + pos + 2);
+    if (len < 2) throw Error(Errc::malformed, "HTJ2K: marker segment length below 2", int64_t(pos));
+    if (pos + 2 + len > end)
+        throw Error(cut ? Errc::truncated : Errc::malformed, "HTJ2K: a marker segment runs past its header", int64_t(pos));
+    if (m == kCod) {
+        // Lcod, Scod, SGcod (progression order, number of layers, MCT), SPcod (A.6.1).
+        if (len < 10) throw Error(Errc::malformed, "HTJ2K: COD marker segment too short", int64_t(pos));
+        if (in[pos + 4] & 6)
+            throw Error(Errc::unsupported, "HTJ2K: codestreams with SOP or EPH markers in their packets are not decoded",
+                        int64_t(pos));
+        const unsigned layers = load_u16be(in + pos + 6);
+        if (layers != 1)
+            throw Error(Errc::unsupported, "HTJ2K: codestreams of " + std::to_string(layers) +
+                                               " quality layers are not decoded (one layer only)",
+                        int64_t(pos));
+    }
+    return 2 + len;
+}
+
+/// Proves, before OpenJPEG sees a codestream, that its HT decoder cannot reach the mel_init
+/// assertion (see the top of this file): that no 0xFF byte followed by one above 0x8F can start a
+/// MEL segment. OpenJPEG (t2.c, ht_dec.c) decodes a code-block from its chunks (one per codeword
+/// segment contributed in a packet) concatenated, taken from the tile's data: the bodies of the
+/// tile's tile-parts, concatenated. With a single quality layer a code-block is in one packet
+/// (OpenJPEG's packet iterator visits each packet once, POC or not), where its segments follow
+/// one another: its bytes are one run of the tile's data. Every byte pair of a MEL segment is
+/// then a pair of adjacent bytes of a tile-part body, or the last byte of one body and the first
+/// of the tile's next one, and those are checked here. Which needs:
+///  - one layer in every COD (main and tile-part headers), and no SOP or EPH markers, which are
+///    marker codes inside the bodies (a packet length can make one part of a code-block):
+///    without_sop_eph() takes them out first;
+///  - the headers walked as OpenJPEG reads them: marker segments it knows, lengths within the
+///    header, SOD closing each tile-part header, each tile-part followed by SOT or EOC, Psot 0
+///    only in the last one (A.4.2);
+///  - no marker code (0xFF then a byte above 0x8F) in any body, or across the bodies of a tile.
+/// Encoders never write such a pair into packet data (15444-1 A.1.1, D.1; 15444-15 keeps the
+/// rule), so no conforming single-layer codestream is refused. A codestream cut inside a body is
+/// left to the decoder to report (strict mode: truncated).
+void check_codestream(const uint8_t *in, size_t n) {
+    size_t pos = 2;  // after SOC; check_siz() has seen SOC and SIZ
+    while (true) {
+        if (pos + 2 > n) throw Error(Errc::truncated, "HTJ2K: the codestream ends in its main header", int64_t(n));
+        if (load_u16be(in + pos) == kSot) break;
+        pos += header_segment(in, pos, n, true);
+    }
+    std::unordered_map<uint16_t, uint8_t> last_byte;  // tile index -> last byte of its latest body
+    while (pos + 2 <= n) {
+        const uint16_t m = load_u16be(in + pos);
+        if (m == kEoc) return;  // OpenJPEG reads no further
+        if (m != kSot) throw Error(Errc::malformed, "HTJ2K: a tile-part is not followed by SOT or EOC", int64_t(pos));
+        if (pos + 12 > n) throw Error(Errc::truncated, "HTJ2K: the codestream ends in an SOT marker segment", int64_t(n));
+        if (load_u16be(in + pos + 2) != 10) throw Error(Errc::malformed, "HTJ2K: SOT length is not 10", int64_t(pos));
+        const uint16_t tile = load_u16be(in + pos + 4);
         const uint32_t psot = load_u32be(in + pos + 6);
+        if (psot != 0 && psot < 14) throw Error(Errc::malformed, "HTJ2K: tile-part length below 14", int64_t(pos));
         size_t end = n;
-        if (psot != 0) {
-            end = size_t(std::min<uint64_t>(n, uint64_t(pos) + psot));
-        } else {  // the last tile-part runs to EOC (A.4.2), maybe followed by a pad byte
+        const bool cut = psot == 0 || uint64_t(pos) + psot >= n;
+        if (!cut) {
+            end = pos + psot;
+        } else if (psot == 0) {  // the last tile-part runs to EOC (A.4.2), maybe followed by a pad byte
             if (end > 0 && in[end - 1] == 0) --end;
             if (end >= 2 && load_u16be(in + end - 2) == kEoc) end -= 2;
         }
-        size_t p = pos;
-        while (p + 4 <= end && load_u16be(in + p) != kSod) p += 2 + size_t(load_u16be(in + p + 2));
-        if (p + 2 > end || load_u16be(in + p) != kSod) return;
-        for (const uint8_t *q = in + p + 2, *stop = in + end; q + 1 < stop; ++q) {
-            q = static_cast<const uint8_t *>(std::memchr(q, 0xFF, size_t(stop - q - 1)));
-            if (!q) break;
-            if (q[1] > 0x8F && !(q[1] == 0x91 && sop) && !(q[1] == 0x92 && eph))
-                throw Error(Errc::malformed, "HTJ2K: marker code inside packet data", int64_t(q - in));
+        size_t p = pos + 12;
+        while (true) {
+            if (p + 2 > end)
+                throw Error(cut ? Errc::truncated : Errc::malformed, "HTJ2K: a tile-part header has no SOD", int64_t(p));
+            if (load_u16be(in + p) == kSod) break;
+            p += header_segment(in, p, end, cut);
         }
-        if (psot == 0 || end >= n) return;
+        const uint8_t *body = in + p + 2, *stop = in + end;
+        if (body < stop) {
+            const auto prev = last_byte.find(tile);
+            if (prev != last_byte.end() && prev->second == 0xFF && body[0] > 0x8F)
+                throw Error(Errc::malformed, "HTJ2K: marker code across two tile-parts of a tile", int64_t(p + 2));
+            for (const uint8_t *q = body; q + 1 < stop; ++q) {
+                q = static_cast<const uint8_t *>(std::memchr(q, 0xFF, size_t(stop - q - 1)));
+                if (!q) break;
+                if (q[1] > 0x8F) throw Error(Errc::malformed, "HTJ2K: marker code inside packet data", int64_t(q - in));
+            }
+            last_byte[tile] = stop[-1];
+        }
+        if (psot == 0) return;
         pos = end;
     }
+}
+
+/// Sets `out` to the codestream without its SOP and EPH markers (15444-1 A.8.1, A.8.2) when a COD
+/// allows them (Scod bit 1 or 2), and returns true; returns false, leaving the codestream to
+/// check_codestream(), when none does or the walk meets something check_codestream() refuses.
+/// Every FF91 0004 Nsop and every FF92 of the tile-part bodies is dropped, Scod's two bits are
+/// cleared, Psot is lowered by the bytes dropped, and TLM, PLM and PLT (lengths that no longer
+/// hold) are dropped. Conforming packet data holds no marker code but these, so the rewritten
+/// codestream decodes to the same samples; whatever a hostile one holds is then checked as OpenJPEG
+/// reads it. With packed packet headers (PPM, PPT) EPH sits in the headers: unsupported.
+bool without_sop_eph(const uint8_t *in, size_t n, std::vector<uint8_t> &out) {
+    bool announced = false, packed = false;
+    out.assign(in, in + 2);  // SOC
+    // Copies the marker segment at p (false when its length does not fit before `end`).
+    auto segment = [&](size_t p, size_t end, size_t &len) {
+        if (p + 4 > end) return false;
+        len = 2 + size_t(load_u16be(in + p + 2));
+        if (len < 4 || p + len > end) return false;
+        const uint16_t m = load_u16be(in + p);
+        if (m == kTlm || m == 0xFF57 || m == 0xFF58) return true;  // TLM, PLM, PLT
+        packed |= m == 0xFF60 || m == 0xFF61;                        // PPM, PPT
+        const size_t at = out.size();
+        out.insert(out.end(), in + p, in + p + len);
+        if (m == kCod && len >= 5) {
+            announced |= (out[at + 4] & 6) != 0;
+            out[at + 4] &= uint8_t(~6u);
+        }
+        return true;
+    };
+    size_t pos = 2, len = 0;
+    while (pos + 2 <= n && load_u16be(in + pos) != kSot) {
+        if (!segment(pos, n, len)) return false;
+        pos += len;
+    }
+    while (pos + 2 <= n) {
+        if (load_u16be(in + pos) == kEoc) {
+            out.insert(out.end(), in + pos, in + n);
+            break;
+        }
+        if (load_u16be(in + pos) != kSot || pos + 12 > n) return false;
+        const uint32_t psot = load_u32be(in + pos + 6);
+        if (psot != 0 && psot < 14) return false;
+        size_t end = n;
+        if (psot != 0 && uint64_t(pos) + psot < n) {
+            end = pos + psot;
+        } else if (psot == 0) {
+            if (end > 0 && in[end - 1] == 0) --end;
+            if (end >= 2 && load_u16be(in + end - 2) == kEoc) end -= 2;
+        }
+        const size_t sot = out.size();
+        out.insert(out.end(), in + pos, in + pos + 12);
+        size_t p = pos + 12;
+        while (p + 2 <= end && load_u16be(in + p) != kSod) {
+            if (!segment(p, end, len)) return false;
+            p += len;
+        }
+        if (p + 2 > end) return false;
+        out.insert(out.end(), in + p, in + p + 2);  // SOD
+        for (size_t q = p + 2; q < end;) {
+            if (in[q] == 0xFF && q + 6 <= end && in[q + 1] == 0x91 && load_u16be(in + q + 2) == 4) {
+                q += 6;  // SOP: marker, Lsop = 4, Nsop
+            } else if (in[q] == 0xFF && q + 2 <= end && in[q + 1] == 0x92) {
+                q += 2;  // EPH
+            } else {
+                out.push_back(in[q++]);
+            }
+        }
+        // Psot as it was, less what was dropped (a tile-part cut short stays cut short).
+        const size_t dropped = (end - pos) - (out.size() - sot);
+        if (psot != 0)
+            for (int b = 0; b < 4; ++b) out[sot + 6 + size_t(b)] = uint8_t((psot - dropped) >> (24 - 8 * b));
+        if (psot == 0) {
+            out.insert(out.end(), in + end, in + n);  // EOC, pad
+            break;
+        }
+        pos = end;
+    }
+    if (!announced) return false;
+    if (packed)
+        throw Error(Errc::unsupported, "HTJ2K: SOP or EPH markers with packed packet headers (PPM, PPT) are not decoded");
+    return true;
 }
 
 /// Inserts a TLM marker segment (15444-1 A.7.1) at the end of the main header, listing every
@@ -217,105 +369,21 @@ public:
                        size_t out_size) const override {
         check_frame_size(info, out_size, "HTJ2K decode");
         jpeg2000::check_siz(info, in, in_size, "HTJ2K");
-        check_packet_data(in, in_size);
+        std::vector<uint8_t> rewritten;
+        if (without_sop_eph(in, in_size, rewritten)) {
+            in = rewritten.data();
+            in_size = rewritten.size();
+        }
+        check_codestream(in, in_size);
         const Codec *j2k = find_codec(kJ2kLossless);
         if (!j2k) throw Error(Errc::unsupported, "HTJ2K: no JPEG 2000 decoder in this build");
-        return decode_isolated(*j2k, info, in, in_size, out, out_size);
-    }
-
-    /// Waits up to `limit_ms` for child `pid` to end (reaping it into `status`); false when it has not.
-    static bool wait_child(pid_t pid, int limit_ms, int &status) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
-        auto left_ms = [&] {
-            return int(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 deadline - std::chrono::steady_clock::now()).count()));
-        };
-        // A pidfd becomes readable when the child ends (Linux 5.3); without one, poll waitpid.
-        const int fd = int(::syscall(SYS_pidfd_open, pid, 0));
-        for (int nap_us = 50;;) {
-            const pid_t r = ::waitpid(pid, &status, WNOHANG);
-            if (r == pid) break;
-            if (r < 0 && errno != EINTR) break;  // not ours to wait for any more: treat as ended
-            const int left = left_ms();
-            if (left == 0) {
-                if (fd >= 0) ::close(fd);
-                return false;
-            }
-            if (fd >= 0) {
-                pollfd p{fd, POLLIN, 0};
-                ::poll(&p, 1, left);
-            } else {
-                ::usleep(useconds_t(std::min(nap_us, left * 1000)));
-                nap_us = std::min(nap_us * 2, 2000);
-            }
+        try {
+            return j2k->decode(info, in, in_size, out, out_size);
+        } catch (const Error &e) {
+            std::string m = e.message();
+            if (m.rfind("JPEG 2000: ", 0) == 0) m.erase(0, 11);
+            throw Error(e.code(), "HTJ2K: " + m, e.offset());
         }
-        if (fd >= 0) ::close(fd);
-        return true;
-    }
-
-    /// OpenJPEG 2.5.0 as Debian builds it keeps an assert() in its HT MEL decoder that a crafted
-    /// code-block reaches (the packet-data check above catches most, not all, such streams). The
-    /// frame is therefore decoded in a child process writing into shared memory: a hostile frame
-    /// ends in an error for that frame, never in an abort of the application.
-    static FrameLayout decode_isolated(const Codec &j2k, const PixelInfo &info, const uint8_t *in, size_t in_size,
-                                       uint8_t *out, size_t out_size) {
-        struct Report {
-            int32_t done, code;
-            int64_t offset;
-            char photometric[32];
-            char message[480];
-        };
-        const size_t total = sizeof(Report) + out_size;
-        void *mem = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (mem == MAP_FAILED) throw Error(Errc::io, std::string("HTJ2K: no memory for decoding: ") + std::strerror(errno));
-        struct Unmap {
-            void *p;
-            size_t n;
-            ~Unmap() { ::munmap(p, n); }
-        } unmap{mem, total};
-        auto *report = static_cast<Report *>(mem);
-        std::memset(report, 0, sizeof *report);
-        uint8_t *pixels = static_cast<uint8_t *>(mem) + sizeof(Report);
-        const pid_t pid = ::fork();
-        if (pid < 0) throw Error(Errc::io, std::string("HTJ2K: cannot start the decoder: ") + std::strerror(errno));
-        if (pid == 0) {
-            // The application's crash handlers are not for this child: a fault just ends it.
-            for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) ::signal(sig, SIG_DFL);
-            try {
-                const FrameLayout l = j2k.decode(info, in, in_size, pixels, out_size);
-                std::snprintf(report->photometric, sizeof report->photometric, "%s", l.photometric.c_str());
-                report->done = 1;
-            } catch (const Error &e) {
-                std::string m = e.message();
-                if (m.rfind("JPEG 2000: ", 0) == 0) m.erase(0, 11);
-                report->code = int32_t(e.code());
-                report->offset = e.offset();
-                std::snprintf(report->message, sizeof report->message, "%s", m.c_str());
-                report->done = 2;
-            } catch (...) {
-                report->done = 3;
-            }
-            ::_exit(0);
-        }
-        // Bounded: a child that hangs (a lock some other thread held at the fork, a decoder loop)
-        // is killed, and the frame fails, rather than the caller waiting for ever.
-        const int limit_ms = 30000 + int(std::min<size_t>(out_size >> 20, 1u << 20)) * 250;
-        int status = 0;
-        if (!wait_child(pid, limit_ms, status)) {
-            ::kill(pid, SIGKILL);
-            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            throw Error(Errc::timeout, "HTJ2K: the decoder did not finish within " + std::to_string(limit_ms / 1000) + " s");
-        }
-        if (report->done == 1) {
-            std::memcpy(out, pixels, out_size);
-            FrameLayout l;
-            l.photometric = report->photometric;
-            return l;
-        }
-        if (report->done == 2) throw Error(Errc(report->code), std::string("HTJ2K: ") + report->message, report->offset);
-        throw Error(Errc::malformed, WIFSIGNALED(status) ? "HTJ2K: the codestream made the decoder abort (corrupt code-block data)"
-                                                         : "HTJ2K: the decoder failed");
     }
 
     std::vector<uint8_t> encode(const PixelInfo &info, const uint8_t *frame, size_t size, const EncodeOptions &options,
