@@ -7,8 +7,8 @@
 
 #include "dcmkit/archive_server.h"
 #include "dcmkit/error.h"
-#include "dcmkit/net/query.h"
-#include "dcmkit/net/workflow.h"
+#include "dcmkit/services/query.h"
+#include "dcmkit/services/workflow.h"
 
 namespace archive = dcmkit::archive;
 namespace net = dcmkit::net;

@@ -19,7 +19,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 using namespace dcmkit;
 namespace archive = dcmkit::archive;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dcmkit/net/services.h"
+#include "dcmkit/services/services.h"
 
 namespace dcmkit_cli {
 

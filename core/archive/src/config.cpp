@@ -9,9 +9,9 @@
 #include "dcmkit/archive_server.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
-#include "dcmkit/net/query.h"
-#include "dcmkit/net/services.h"
-#include "dcmkit/net/workflow.h"
+#include "dcmkit/services/query.h"
+#include "dcmkit/services/services.h"
+#include "dcmkit/services/workflow.h"
 
 namespace dcmkit::archive {
 

@@ -13,9 +13,9 @@
 
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
-#include "dcmkit/net/query.h"
-#include "dcmkit/net/services.h"
-#include "dcmkit/net/workflow.h"
+#include "dcmkit/services/query.h"
+#include "dcmkit/services/services.h"
+#include "dcmkit/services/workflow.h"
 
 namespace dcmkit::archive {
 
