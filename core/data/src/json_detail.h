@@ -17,6 +17,7 @@
 #include "dcmkit/charset.h"
 #include "dcmkit/dataset.h"
 #include "dcmkit/error.h"
+#include "utf8.h"
 
 namespace dcmkit::json_detail {
 
@@ -25,31 +26,12 @@ constexpr unsigned kMaxDepthCap = 256;
 
 // -- small helpers ------------------------------------------------------------------------------------
 
-inline bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
+using detail::is_ascii;
 
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 section 4), 0 when ill-formed.
-inline size_t utf8_sequence_length(std::string_view s, size_t i) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const size_t n = s.size();
-    const unsigned c = b(i);
-    if (c < 0x80) return 1;
-    const auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
-        return k < n && b(k) >= lo && b(k) <= hi;
-    };
-    if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-    if (c == 0xE0) return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
-    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
-    if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;  // no UTF-16 surrogates
-    if (c == 0xF0) return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-    if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-    if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-    return 0;
-}
-
+using detail::kInvalidUtf8;
+using detail::next_utf8;
 
 /// RFC 8259 section 6: number = [ minus ] int [ frac ] [ exp ].
 bool is_json_number(std::string_view s);

@@ -39,11 +39,8 @@ int hex_value(char c) {
 }
 
 bool is_valid_utf8(std::string_view s) {
-    for (size_t i = 0; i < s.size();) {
-        size_t len = utf8_sequence_length(s, i);
-        if (!len) return false;
-        i += len;
-    }
+    for (size_t i = 0; i < s.size();)
+        if (next_utf8(s, i) == kInvalidUtf8) return false;
     return true;
 }
 
@@ -265,10 +262,11 @@ private:
                 return out;
             }
             if (c >= 0x80) {
-                size_t len = utf8_sequence_length(s_, pos_);
-                if (!len) fail(Errc::malformed, "invalid UTF-8 in a string (RFC 8259 section 8.1)", pos_);
-                out.append(s_.data() + pos_, len);
-                pos_ += len;
+                size_t end = pos_;
+                if (next_utf8(s_, end) == kInvalidUtf8)
+                    fail(Errc::malformed, "invalid UTF-8 in a string (RFC 8259 section 8.1)", pos_);
+                out.append(s_.data() + pos_, end - pos_);
+                pos_ = end;
                 continue;
             }
             if (c < 0x20) fail(Errc::malformed, "control character in a string must be escaped", pos_);

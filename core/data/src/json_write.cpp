@@ -100,10 +100,10 @@ private:
             if (i >= s.size()) break;
             unsigned char c = static_cast<unsigned char>(s[i]);
             if (c >= 0x80) {
-                size_t len = utf8_sequence_length(s, i);
-                if (len) {
-                    out_.append(s.data() + i, len);
-                    i += len;
+                size_t end = i;
+                if (next_utf8(s, end) != kInvalidUtf8) {
+                    out_.append(s.data() + i, end - i);
+                    i = end;
                 } else {
                     append_utf8(out_, c);
                     ++i;
