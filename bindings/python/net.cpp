@@ -167,6 +167,62 @@ uint16_t answer_find(const py::object &fn, const dk::FindInfo &info, const dk::D
     throw std::runtime_error(what);
 }
 
+/// Runs a Python C-MOVE/C-GET handler: fn(info, identifier) returns (status, [paths], host, port).
+dk::RetrievePlan answer_retrieve(const py::object &fn, const char *what, const dk::RetrieveInfo &info,
+                                 const dk::Dataset &identifier) {
+    py::gil_scoped_acquire gil;
+    try {
+        dk_dataset *copy = nullptr;
+        dk::check(dk_dataset_clone(&copy, identifier.handle()));
+        const py::tuple t = fn(info, dkpy::PyDataset(dk::Dataset(copy)));
+        dk::RetrievePlan plan;
+        plan.status = status_of(t[0]);
+        for (py::handle f : t[1]) plan.files.push_back(py::str(f).cast<std::string>());
+        if (!t[2].is_none()) plan.host = t[2].cast<std::string>();
+        plan.port = t[3].cast<uint16_t>();
+        return plan;
+    } catch (py::error_already_set &e) {
+        e.discard_as_unraisable(what);
+    } catch (const std::exception &e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        py::error_already_set err;
+        err.discard_as_unraisable(what);
+    }
+    throw std::runtime_error(what);
+}
+
+/// Runs a Python DIMSE-N handler: fn(info, dataset or None) returns (status, dataset handle or None,
+/// instance UID or None).
+dk::NReply answer_n(const py::object &fn, const dk::NInfo &info, const dk::Dataset *dataset) {
+    const char *what = "dcmkit server: on_n_request handler";
+    py::gil_scoped_acquire gil;
+    try {
+        py::object ds = py::none();
+        if (dataset) {
+            dk_dataset *copy = nullptr;
+            dk::check(dk_dataset_clone(&copy, dataset->handle()));
+            ds = py::cast(dkpy::PyDataset(dk::Dataset(copy)));
+        }
+        const py::tuple t = fn(info, ds);
+        dk::NReply r;
+        r.status = status_of(t[0]);
+        if (!t[1].is_none()) {
+            const dkpy::PyDataset &reply = t[1].cast<const dkpy::PyDataset &>();
+            std::lock_guard<std::mutex> l(*reply.mu);
+            r.dataset = reply.ds.clone();
+        }
+        if (!t[2].is_none()) r.sop_instance_uid = t[2].cast<std::string>();
+        return r;
+    } catch (py::error_already_set &e) {
+        e.discard_as_unraisable(what);
+    } catch (const std::exception &e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        py::error_already_set err;
+        err.discard_as_unraisable(what);
+    }
+    throw std::runtime_error(what);
+}
+
 /// (status, completed, failed, warning, remaining or None, cancelled, stored)
 py::tuple retrieve_tuple(const dk::RetrieveResult &r) {
     return py::make_tuple(r.status, r.completed, r.failed, r.warning,
@@ -370,9 +426,23 @@ void register_net(py::module_ &m) {
         .def_readonly("sop_class_uid", &dk::FindInfo::sop_class_uid)
         .def_readonly("level", &dk::FindInfo::level);
 
+    py::class_<dk::RetrieveInfo>(m, "RetrieveInfo", "A C-MOVE or C-GET as a server sees it.")
+        .def_readonly("assoc", &dk::RetrieveInfo::assoc)
+        .def_readonly("sop_class_uid", &dk::RetrieveInfo::sop_class_uid)
+        .def_readonly("level", &dk::RetrieveInfo::level)
+        .def_readonly("move_destination", &dk::RetrieveInfo::move_destination);
+
+    py::class_<dk::NInfo>(m, "NInfo", "A DIMSE-N request as a server sees it.")
+        .def_readonly("assoc", &dk::NInfo::assoc)
+        .def_readonly("message", &dk::NInfo::message)
+        .def_readonly("sop_class_uid", &dk::NInfo::sop_class_uid)
+        .def_readonly("sop_instance_uid", &dk::NInfo::sop_instance_uid)
+        .def_readonly("type_id", &dk::NInfo::type_id)
+        .def_readonly("attributes", &dk::NInfo::attributes);
+
     py::class_<PyServer>(m, "Server", "A DICOM server (dk_server) whose handlers are Python callables.")
         .def(py::init([](const dk::AE &ae, py::object on_associate, py::object on_echo, py::object on_store,
-                         py::object on_find) {
+                         py::object on_find, py::object on_move, py::object on_get, py::object on_n_request) {
                  dk::Server::Handlers h;
                  // The lambdas own references to the callables; they are copied and destroyed with
                  // the GIL held (here, and in PyServer::close).
@@ -394,12 +464,25 @@ void register_net(py::module_ &m) {
                                                 const dk::Server::FindEmit &emit) -> uint16_t {
                          return answer_find(fn, i, identifier, emit);
                      };
+                 if (!on_move.is_none())
+                     h.on_move = [fn = on_move](const dk::RetrieveInfo &i, const dk::Dataset &identifier) {
+                         return answer_retrieve(fn, "dcmkit server: on_move handler", i, identifier);
+                     };
+                 if (!on_get.is_none())
+                     h.on_get = [fn = on_get](const dk::RetrieveInfo &i, const dk::Dataset &identifier) {
+                         return answer_retrieve(fn, "dcmkit server: on_get handler", i, identifier);
+                     };
+                 if (!on_n_request.is_none())
+                     h.on_n_request = [fn = on_n_request](const dk::NInfo &i, const dk::Dataset *dataset) {
+                         return answer_n(fn, i, dataset);
+                     };
                  auto s = std::make_unique<PyServer>();
                  s->srv = std::make_unique<dk::Server>(ae, std::move(h));
                  return s;
              }),
              "ae"_a, "on_associate"_a = py::none(), "on_echo"_a = py::none(), "on_store"_a = py::none(),
-             "on_find"_a = py::none())
+             "on_find"_a = py::none(), "on_move"_a = py::none(), "on_get"_a = py::none(),
+             "on_n_request"_a = py::none())
         .def("set_storage_folder", [](PyServer &s, const std::string &folder, bool fsync) {
             if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
             s.srv->set_storage_folder(folder, fsync);

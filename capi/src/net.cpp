@@ -87,7 +87,9 @@ std::string ae_title(const char *title, const char *what) {
 
 /// The size of a dk_server_callbacks of `version` (1 ends with user_data).
 size_t callbacks_size(uint32_t version) {
-    return version >= 2 ? sizeof(dk_server_callbacks) : offsetof(dk_server_callbacks, on_find);
+    return version >= 3   ? sizeof(dk_server_callbacks)
+           : version == 2 ? offsetof(dk_server_callbacks, on_move)
+                          : offsetof(dk_server_callbacks, on_find);
 }
 
 const net::Association &established(const dk_assoc *h) {
@@ -557,6 +559,15 @@ struct dk_find_request {
     net::QueryRequest *rq;
 };
 
+struct dk_retrieve_plan {
+    net::RetrievePlan *plan;  // null once the callback returned
+    bool move;
+};
+
+struct dk_n_reply {
+    net::NResponse *rsp;  // null once the callback returned
+};
+
 struct dk_server {
     net::AeConfig cfg;
     dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
@@ -644,6 +655,69 @@ void dk_server::start(const std::string &address, uint16_t port) {
             return status_of(r, st, dimse::status::UnableToProcess);
         };
     }
+    if (cb.on_move || cb.on_get) {
+        auto retrieve = [this](net::QueryRequest &rq, bool move) -> net::RetrievePlan {
+            AssocInfo ai(rq.assoc);
+            auto root = std::make_shared<dk::Root>();
+            root->file.transfer_syntax = dcmkit::uids::ExplicitVRLittleEndian;
+            root->file.dataset = rq.identifier;
+            const dk_dataset identifier{root, {}};
+            net::RetrievePlan plan;
+            dk_retrieve_plan handle{&plan, move};
+            const dk_retrieve_info ri{&ai.info, rq.sop_class_uid.c_str(), rq.level.c_str(),
+                                      move ? rq.move_destination.c_str() : "", &identifier};
+            uint16_t st = dimse::status::Success;
+            const dk_result r = call_back([&] {
+                return (move ? cb.on_move : cb.on_get)(&st, &ri, &handle, cb.user_data);
+            });
+            handle.plan = nullptr;
+            plan.status = status_of(r, st, dimse::status::UnableToProcess);
+            if (r != DK_OK) plan.error_comment = std::string(move ? "on_move" : "on_get") + " failed (" +
+                                                 dk_result_name(r) + ")";
+            if (plan.status != dimse::status::Success) plan.files.clear();
+            return plan;
+        };
+        if (cb.on_move) h.on_move = [retrieve](net::QueryRequest &rq) { return retrieve(rq, true); };
+        if (cb.on_get) h.on_get = [retrieve](net::QueryRequest &rq) { return retrieve(rq, false); };
+    }
+    if (cb.on_n_request) {
+        net::NHandler nh = [this](net::NRequest &rq) -> net::NResponse {
+            AssocInfo ai(rq.assoc);
+            std::shared_ptr<dk::Root> root;
+            std::optional<dk_dataset> ds;
+            if (rq.dataset) {
+                root = std::make_shared<dk::Root>();
+                root->file.transfer_syntax = dcmkit::uids::ExplicitVRLittleEndian;
+                root->file.dataset = *rq.dataset;
+                ds = dk_dataset{root, {}};
+            }
+            std::vector<uint32_t> attrs;
+            for (const dcmkit::Tag &t : rq.attribute_list) attrs.push_back(t.value);
+            const dk_n_info ni{&ai.info,
+                               rq.command.command_field,
+                               rq.sop_class_uid.c_str(),
+                               rq.sop_instance_uid.c_str(),
+                               rq.action_or_event_type,
+                               attrs.empty() ? nullptr : attrs.data(),
+                               attrs.size(),
+                               ds ? &*ds : nullptr};
+            net::NResponse rsp;
+            rsp.sop_instance_uid = rq.sop_instance_uid;
+            dk_n_reply reply{&rsp};
+            uint16_t st = dimse::status::Success;
+            const dk_result r = call_back([&] { return cb.on_n_request(&st, &ni, &reply, cb.user_data); });
+            reply.rsp = nullptr;
+            rsp.status = status_of(r, st, dimse::status::ProcessingFailure);
+            if (r != DK_OK) {
+                rsp.dataset.reset();
+                rsp.error_comment = std::string("on_n_request failed (") + dk_result_name(r) + ")";
+            }
+            return rsp;
+        };
+        // Every SOP class the AE accepts as SCP reaches the callback.
+        for (const net::SopClassSupport &sc : cfg.sop_classes)
+            if (sc.scp) h.n_handlers[sc.sop_class_uid] = nh;
+    }
     if (cb.on_store) {
         // Streamed to a temporary file, fsynced and checked; the callback sees it before it is kept.
         h.on_store = [this](net::StoreRequest &rq) -> uint16_t {
@@ -676,6 +750,48 @@ dk_result dk_find_emit(dk_find_request *request, const dk_dataset *match) {
         const dcmkit::Dataset &m = dk::resolve_dataset(need(match, "match"));
         if (!request->rq->emit(m))
             fail(DK_EREFUSED, "the peer cancelled the C-FIND (C-CANCEL-RQ): stop sending matches");
+    });
+}
+
+dk_result dk_retrieve_plan_add_file(dk_retrieve_plan *plan, const char *path) {
+    return dk::guard([&] {
+        need(plan, "plan");
+        need(path, "path");
+        if (!plan->plan) fail(DK_EINVAL, "the retrieve request is over (called after on_move/on_get returned)");
+        if (!*path) fail(DK_EINVAL, "path is empty");
+        plan->plan->files.emplace_back(path);
+    });
+}
+
+dk_result dk_retrieve_plan_set_destination(dk_retrieve_plan *plan, const char *host, uint16_t port) {
+    return dk::guard([&] {
+        need(plan, "plan");
+        need(host, "host");
+        if (!plan->plan) fail(DK_EINVAL, "the retrieve request is over (called after on_move/on_get returned)");
+        if (!plan->move) fail(DK_EINVAL, "a C-GET has no Move Destination: its instances go back on the association");
+        if (!*host || port == 0) fail(DK_EINVAL, "the destination needs a host and a port other than 0");
+        plan->plan->host = host;
+        plan->plan->port = port;
+    });
+}
+
+dk_result dk_n_reply_set_dataset(dk_n_reply *reply, const dk_dataset *dataset) {
+    return dk::guard([&] {
+        need(reply, "reply");
+        if (!reply->rsp) fail(DK_EINVAL, "the N request is over (called after on_n_request returned)");
+        if (dataset)
+            reply->rsp->dataset = dk::resolve_dataset(dataset);
+        else
+            reply->rsp->dataset.reset();
+    });
+}
+
+dk_result dk_n_reply_set_instance_uid(dk_n_reply *reply, const char *uid) {
+    return dk::guard([&] {
+        need(reply, "reply");
+        need(uid, "uid");
+        if (!reply->rsp) fail(DK_EINVAL, "the N request is over (called after on_n_request returned)");
+        reply->rsp->sop_instance_uid = uid;
     });
 }
 

@@ -161,6 +161,14 @@ class evt:
     EVT_C_ECHO: str
     EVT_C_STORE: str
     EVT_C_FIND: str  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs
+    EVT_C_MOVE: str  # handler(event: RetrieveEvent) returns ((host, port) | None, [paths]) or a status
+    EVT_C_GET: str   # handler(event: RetrieveEvent) returns [paths] or a status
+    EVT_N_CREATE: str  # handler(event: NEvent) returns status, (status, Dataset | None[, instance UID])
+    EVT_N_SET: str
+    EVT_N_GET: str
+    EVT_N_ACTION: str
+    EVT_N_EVENT_REPORT: str
+    EVT_N_DELETE: str
 
 class PresentationContext(Tuple[int, str, str, int]):
     @property
@@ -294,6 +302,21 @@ class FindEvent(AssociationEvent):
     identifier: Dataset  # the handler's own copy
     level: str           # "PATIENT", "STUDY", "SERIES", "IMAGE"; "" for the worklist
     sop_class_uid: str
+
+class RetrieveEvent(AssociationEvent):
+    identifier: Dataset    # the handler's own copy
+    level: str
+    sop_class_uid: str
+    move_destination: str  # "" for C-GET
+
+class NEvent(AssociationEvent):
+    message: str  # "N-CREATE", "N-SET", "N-GET", "N-ACTION", "N-EVENT-REPORT", "N-DELETE"
+    sop_class_uid: str
+    sop_instance_uid: str
+    action_type_id: Optional[int]
+    event_type_id: Optional[int]
+    attribute_identifier_list: List[int]
+    dataset: Optional[Dataset]  # the handler's own copy
 
 class StoreEvent(AssociationEvent):
     path: str

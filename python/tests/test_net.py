@@ -382,7 +382,7 @@ def test_server_errors():
         with pytest.raises(dcmkit.NetworkError):  # the port is taken
             ae.start_server(("127.0.0.1", server.port))
     with pytest.raises(KeyError):
-        ae.start_server(("127.0.0.1", 0), handlers={"on_move": print})  # no C-MOVE handler (yet)
+        ae.start_server(("127.0.0.1", 0), handlers={"on_frobnicate": print})  # no such handler
 
 
 def test_silent_peer_is_a_timeout():

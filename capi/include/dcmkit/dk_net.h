@@ -402,6 +402,59 @@ typedef struct dk_find_info {
  *  (the match was not sent): stop emitting and return. Network failures end the association. */
 DK_EXTERN(dk_result) dk_find_emit(dk_find_request *request, const dk_dataset *match);
 
+/** A C-MOVE or C-GET being answered (see on_move, on_get): the plan the callback fills with the
+ *  files to send and, for C-MOVE, where the destination listens. Opaque, valid during the callback
+ *  only. */
+typedef struct dk_retrieve_plan dk_retrieve_plan;
+
+/** A C-MOVE or C-GET request as on_move/on_get see it. Valid during the callback only. */
+typedef struct dk_retrieve_info {
+    const dk_assoc_info *assoc;
+    const char *sop_class_uid;     /**< the information model (DK_QR_STUDY_ROOT_MOVE…) */
+    const char *level;             /**< Query/Retrieve Level, trimmed ("STUDY"…) */
+    const char *move_destination;  /**< C-MOVE: the Move Destination AE title; "" for C-GET */
+    const dk_dataset *identifier;  /**< the request's identifier (read only) */
+} dk_retrieve_info;
+
+/** Adds the Part 10 file `path` (copied) to the instances the server sends, in the order added,
+ *  streamed from disk when the sub-operations run (a file that cannot be read counts as a failed
+ *  sub-operation). From an on_move/on_get callback only. */
+DK_EXTERN(dk_result) dk_retrieve_plan_add_file(dk_retrieve_plan *plan, const char *path);
+/** C-MOVE: the Move Destination listens on `host` (copied) and `port` (not 0). Without it the
+ *  C-MOVE is refused with 0xA801 (Move Destination unknown). DK_EINVAL from on_get. */
+DK_EXTERN(dk_result) dk_retrieve_plan_set_destination(dk_retrieve_plan *plan, const char *host, uint16_t port);
+
+/** DIMSE-N messages (PS3.7 10.1) as dk_n_info.message gives them: their request Command Field. */
+#define DK_N_EVENT_REPORT 0x0100u
+#define DK_N_GET 0x0110u
+#define DK_N_SET 0x0120u
+#define DK_N_ACTION 0x0130u
+#define DK_N_CREATE 0x0140u
+#define DK_N_DELETE 0x0150u
+
+/** A DIMSE-N request being answered (see on_n_request): the handle its reply is set through.
+ *  Opaque, valid during the callback only. */
+typedef struct dk_n_reply dk_n_reply;
+
+/** A DIMSE-N request as on_n_request sees it. Valid during the callback only. */
+typedef struct dk_n_info {
+    const dk_assoc_info *assoc;
+    uint16_t message;              /**< DK_N_CREATE, DK_N_SET, DK_N_GET, DK_N_ACTION, DK_N_EVENT_REPORT, DK_N_DELETE */
+    const char *sop_class_uid;     /**< Affected or Requested SOP Class UID */
+    const char *sop_instance_uid;  /**< Affected or Requested SOP Instance UID ("" when an N-CREATE has none) */
+    uint16_t type_id;              /**< N-ACTION: Action Type ID; N-EVENT-REPORT: Event Type ID; else 0 */
+    const uint32_t *attributes;    /**< N-GET: the Attribute Identifier List as DK_TAG values (may be NULL) */
+    size_t attribute_count;
+    const dk_dataset *dataset;     /**< the request's dataset (read only), NULL when it has none */
+} dk_n_info;
+
+/** The reply's dataset (Attribute List, Action Reply…): `dataset` is copied; NULL removes it. From
+ *  an on_n_request callback only. */
+DK_EXTERN(dk_result) dk_n_reply_set_dataset(dk_n_reply *reply, const dk_dataset *dataset);
+/** The Affected SOP Instance UID of the reply (copied): the instance an N-CREATE without one was
+ *  given. Default: the request's. */
+DK_EXTERN(dk_result) dk_n_reply_set_instance_uid(dk_n_reply *reply, const char *uid);
+
 /** Server callbacks. Each may be NULL. They are called from the server's worker threads, several
  *  at once when several associations are served: they must be thread-safe. They must not call
  *  dk_server_stop() or dk_server_free() on their own server. A callback returning a code other than
@@ -428,9 +481,26 @@ typedef struct dk_server_callbacks {
      *  code other than DK_OK answers 0xC000 (Unable to process). Runs on a thread of the
      *  association. NULL: C-FIND is answered 0x0122 (SOP class not supported). */
     dk_result (*on_find)(uint16_t *status, const dk_find_info *info, dk_find_request *request, void *user_data);
+    /* -- version 3 -- */
+    /** A C-MOVE (PS3.4 C.4.2) on a Query/Retrieve SOP class the AE accepts as SCP: add the files to
+     *  send (dk_retrieve_plan_add_file) and the destination (dk_retrieve_plan_set_destination), then
+     *  return; the server opens the association to the destination, sends the C-STORE
+     *  sub-operations and the pending and final responses (counts, Failed SOP Instance UID List,
+     *  0xFE00 on a cancel). *status (0x0000 on entry) set to a failure (0xA801, 0xA701, 0xA900,
+     *  0xC000…) refuses the request before any sub-operation. A code other than DK_OK answers 0xC000.
+     *  NULL: C-MOVE is answered 0x0122. */
+    dk_result (*on_move)(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan, void *user_data);
+    /** A C-GET (PS3.4 C.4.3): like on_move, the sub-operations sent on the requesting association
+     *  (the peer must have proposed the storage SOP classes with the SCP role). NULL: 0x0122. */
+    dk_result (*on_get)(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan, void *user_data);
+    /** A DIMSE-N request (N-CREATE, N-SET, N-GET, N-ACTION, N-EVENT-REPORT, N-DELETE) on a SOP class
+     *  the AE accepts (dk_ae_add_sop_class): set the reply's dataset and instance UID through
+     *  `reply`; *status (0x0000 on entry) is the response status. A code other than DK_OK answers
+     *  0x0110 (Processing Failure). NULL: answered 0x0118 (No such SOP class). */
+    dk_result (*on_n_request)(uint16_t *status, const dk_n_info *info, dk_n_reply *reply, void *user_data);
 } dk_server_callbacks;
-#define DK_SERVER_CALLBACKS_VERSION 2
-#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL}
+#define DK_SERVER_CALLBACKS_VERSION 3
+#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 DK_EXTERN(dk_result) dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t version);
 
 /** A server for `ae` (copied): give it Verification and the storage SOP classes it accepts

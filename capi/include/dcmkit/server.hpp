@@ -1,5 +1,5 @@
 // dcmkit C++ wrapper, network: a DICOM server (dk::Server) whose handlers are std::functions, and
-// what they are told about associations, C-STOREs and C-FINDs.
+// what they are told about associations, C-STOREs, C-FINDs, C-MOVEs, C-GETs and DIMSE-N requests.
 #ifndef DCMKIT_SERVER_HPP
 #define DCMKIT_SERVER_HPP
 
@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "dcmkit/ae.hpp"
 #include "dcmkit/common.hpp"
@@ -34,6 +35,37 @@ struct FindInfo {
     std::string level;          ///< Query/Retrieve Level ("" for the worklist)
 };
 
+/// A C-MOVE or C-GET as a server's move/get handler sees it.
+struct RetrieveInfo {
+    AssocInfo assoc;
+    std::string sop_class_uid;     ///< the information model
+    std::string level;             ///< Query/Retrieve Level
+    std::string move_destination;  ///< C-MOVE: the Move Destination AE title; "" for C-GET
+};
+/// What a move/get handler decides: the Part 10 files to send and, for C-MOVE, where the destination
+/// listens (no host/port: 0xA801). A failure status refuses the request before any sub-operation.
+struct RetrievePlan {
+    uint16_t status = 0x0000;
+    std::vector<std::string> files;
+    std::string host;
+    uint16_t port = 0;
+};
+
+/// A DIMSE-N request as a server's n handler sees it.
+struct NInfo {
+    AssocInfo assoc;
+    uint16_t message = 0;  ///< DK_N_CREATE, DK_N_SET, DK_N_GET, DK_N_ACTION, DK_N_EVENT_REPORT, DK_N_DELETE
+    std::string sop_class_uid, sop_instance_uid;
+    uint16_t type_id = 0;             ///< N-ACTION Action Type ID, N-EVENT-REPORT Event Type ID
+    std::vector<uint32_t> attributes; ///< N-GET: the Attribute Identifier List (DK_TAG values)
+};
+/// An n handler's answer: the status, the instance UID ("" = the request's) and an optional dataset.
+struct NReply {
+    uint16_t status = 0x0000;
+    std::string sop_instance_uid;
+    Dataset dataset{static_cast<dk_dataset *>(nullptr)};  ///< none unless set
+};
+
 /// A DICOM server (dk_server) whose handlers are std::functions, called from its worker threads
 /// (several at once: they must be thread-safe). A handler that throws fails its request: the
 /// association is rejected, or the status is 0x0110 (C-ECHO) / 0xA700 (C-STORE). Move-only; the
@@ -51,11 +83,18 @@ public:
     /// Answers a C-FIND: emits the matches for `identifier` (valid during the call), returns the final
     /// status (0x0000, or a failure such as 0xA900, 0xC000).
     using FindHandler = std::function<uint16_t(const FindInfo &, const Dataset &identifier, const FindEmit &emit)>;
+    /// Answers a C-MOVE or C-GET for `identifier` (valid during the call): the server sends the files.
+    using RetrieveHandler = std::function<RetrievePlan(const RetrieveInfo &, const Dataset &identifier)>;
+    /// Answers a DIMSE-N request; `dataset` is the request's (valid during the call), or null.
+    using NHandler = std::function<NReply(const NInfo &, const Dataset *dataset)>;
     struct Handlers {
         AssociateHandler on_associate;  ///< empty: accept every association
         EchoHandler on_echo;            ///< empty: Success
         StoreHandler on_store;          ///< empty: store in the storage folder, or refuse without one
         FindHandler on_find;            ///< empty: C-FIND refused (0x0122); give the AE the classes as SCP
+        RetrieveHandler on_move;        ///< empty: C-MOVE refused (0x0122); a throw answers 0xC000
+        RetrieveHandler on_get;         ///< empty: C-GET refused (0x0122); a throw answers 0xC000
+        NHandler on_n_request;          ///< empty: 0x0118 No such SOP class; a throw answers 0x0110
     };
 
     /// A server for `ae` (give it add_verification(), add_all_storage()…).
@@ -65,6 +104,9 @@ public:
         if (hs_->on_echo) cb.on_echo = &Server::echo_cb;
         if (hs_->on_store) cb.on_store = &Server::store_cb;
         if (hs_->on_find) cb.on_find = &Server::find_cb;
+        if (hs_->on_move) cb.on_move = &Server::move_cb;
+        if (hs_->on_get) cb.on_get = &Server::get_cb;
+        if (hs_->on_n_request) cb.on_n_request = &Server::n_cb;
         cb.user_data = hs_.get();
         check(dk_server_new(&h_, ae.handle(), &cb));
     }
@@ -164,6 +206,60 @@ private:
                 return true;
             };
             *status = static_cast<Handlers *>(user_data)->on_find(f, id.ds, emit);
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+
+    /// A borrowed view of a callback's dataset for the duration of the call.
+    struct View {
+        Dataset ds;
+        explicit View(const dk_dataset *h) : ds(const_cast<dk_dataset *>(h)) {}
+        ~View() { ds.release(); }
+    };
+
+    static dk_result retrieve_cb(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan,
+                                 const RetrieveHandler &fn) noexcept {
+        try {
+            RetrieveInfo r;
+            r.assoc = info_of(info->assoc);
+            r.sop_class_uid = info->sop_class_uid ? info->sop_class_uid : "";
+            r.level = info->level ? info->level : "";
+            r.move_destination = info->move_destination ? info->move_destination : "";
+            View id(info->identifier);
+            const RetrievePlan p = fn(r, id.ds);
+            *status = p.status;
+            for (const std::string &f : p.files) check(dk_retrieve_plan_add_file(plan, f.c_str()));
+            if (!p.host.empty() || p.port) check(dk_retrieve_plan_set_destination(plan, p.host.c_str(), p.port));
+            return DK_OK;
+        } catch (...) {
+            return DK_EINTERNAL;
+        }
+    }
+    static dk_result move_cb(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan,
+                             void *user_data) noexcept {
+        return retrieve_cb(status, info, plan, static_cast<Handlers *>(user_data)->on_move);
+    }
+    static dk_result get_cb(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan,
+                            void *user_data) noexcept {
+        return retrieve_cb(status, info, plan, static_cast<Handlers *>(user_data)->on_get);
+    }
+    static dk_result n_cb(uint16_t *status, const dk_n_info *info, dk_n_reply *reply, void *user_data) noexcept {
+        try {
+            NInfo n;
+            n.assoc = info_of(info->assoc);
+            n.message = info->message;
+            n.sop_class_uid = info->sop_class_uid ? info->sop_class_uid : "";
+            n.sop_instance_uid = info->sop_instance_uid ? info->sop_instance_uid : "";
+            n.type_id = info->type_id;
+            if (info->attributes) n.attributes.assign(info->attributes, info->attributes + info->attribute_count);
+            std::unique_ptr<View> ds;
+            if (info->dataset) ds.reset(new View(info->dataset));
+            const NReply r = static_cast<Handlers *>(user_data)->on_n_request(n, ds ? &ds->ds : nullptr);
+            if (!r.sop_instance_uid.empty()) check(dk_n_reply_set_instance_uid(reply, r.sop_instance_uid.c_str()));
+            if (r.dataset) check(dk_n_reply_set_dataset(reply, r.dataset.handle()));
+            *status = r.status;
             return DK_OK;
         } catch (...) {
             return DK_EINTERNAL;

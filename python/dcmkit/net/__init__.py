@@ -38,10 +38,10 @@ from ._common import logger  # noqa: F401  (the "dcmkit.net" logger)
 from .ae import AE, connect
 from .association import Association
 from .commitment import CommitmentListener
-from .events import AssociationEvent, FindEvent, StoreEvent, evt
+from .events import AssociationEvent, FindEvent, NEvent, RetrieveEvent, StoreEvent, evt
 from .results import CommitItem, CommitResult, FindResult, NResult, PresentationContext, RetrieveResult
 from .server import Server
 
 __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
-           "CommitmentListener"]
+           "CommitmentListener", "RetrieveEvent", "NEvent"]

@@ -7,7 +7,7 @@ from .. import _dcmkit
 from .. import sop as _sop
 from ._common import _LOG_LEVELS, _ms, _uid
 from .association import Association
-from .events import _HANDLER_NAMES, _WRAPPERS
+from .events import _HANDLER_NAMES, _N_MESSAGES, _WRAPPERS, _wrap_n
 from .server import Server
 
 __all__ = ["AE", "connect"]
@@ -138,12 +138,20 @@ class AE:
                      max_dataset_size=0, min_free_space=0):
         """Starts a server on `address` = (host, port) ("" = every address, port 0 = a free one).
 
-        handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn, "on_find": fn}; evt_handlers:
+        handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn, "on_find": fn, "on_move": fn,
+        "on_get": fn, "n_create": fn, "n_set": fn, "n_get": fn, "n_action": fn, "n_event_report": fn,
+        "n_delete": fn}; evt_handlers:
         pynetdicom's [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]. on_associate(event)
         returns False (or raises) to reject; on_echo(event) and on_store(event) return the status
         (None = 0x0000). on_find(event) (a FindEvent) yields the matches as Datasets or as
         (0xFF00, Dataset) pairs, and may end with a final (status, None) (a failure such as 0xA900);
-        the generator simply stops after a cancel; raising answers 0xC000. Accept the information
+        the generator simply stops after a cancel; raising answers 0xC000. on_move(event) (a
+        RetrieveEvent) returns ((host, port), [paths]) — where event.move_destination listens and the
+        Part 10 files to send — or a failure status (0xA801…); on_get(event) returns [paths] or a
+        status; the server performs the C-STORE sub-operations and the responses; raising answers
+        0xC000. n_create(event)… (an NEvent) return a status, (status, Dataset) or (status, Dataset,
+        instance UID) (the one an N-CREATE assigned); raising answers 0x0110; they serve the SOP
+        classes added with add_supported_context. Accept the information
         models with add_supported_context(dcmkit.sop.StudyRootQueryRetrieveInformationModelFind).
         storage: a folder where received instances are stored as <SOP Instance UID>.dcm (kept when
         on_store answers success; without on_store, every one is stored). Without storage nor
@@ -159,7 +167,10 @@ class AE:
         for entry in evt_handlers or ():
             name, fn, args = entry[0], entry[1], tuple(entry[2]) if len(entry) > 2 else ()
             table[_HANDLER_NAMES[name]] = (fn, args)
+        n_table = {name: table.pop(name) for name in list(table) if name in _N_MESSAGES}
         callbacks = {name: _WRAPPERS[name](fn, args) for name, (fn, args) in table.items()}
+        if n_table:
+            callbacks["on_n_request"] = _wrap_n(n_table)
         host, port = address
         native = _dcmkit.Server(self._native(), **callbacks)
         if storage is not None:

@@ -1,0 +1,654 @@
+/* C ABI: a dk_server answering C-MOVE, C-GET and DIMSE-N through its callbacks (on_move, on_get,
+ * on_n_request). DCMTK's movescu and getscu retrieve from it (movescu to a storescp the test
+ * starts), our own SCU sends N-CREATE, N-SET and N-ACTION and checks the failure paths. The DCMTK
+ * cases skip when DCMTK is not installed. Every peer listens on 127.0.0.1 on a free port; DCMTK
+ * tools are started with fork/exec and TCP_NODELAY=1, waited for with a bound, killed by PID. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dk_test.h"
+
+#define SC_STORAGE "1.2.840.10008.5.1.4.1.1.7" /* Secondary Capture Image Storage */
+#define STUDY_UID "1.2.826.0.1.3680043.2.1125.77.1"
+
+/* -- helpers (as in net_test.c) -------------------------------------------------------------------- */
+
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* 1 when `name` is an executable in PATH (its full path in `out`). */
+static int find_tool(const char *name, char *out, size_t size) {
+    const char *path = getenv("PATH");
+    char dir[1024];
+    while (path && *path) {
+        const char *end = strchr(path, ':');
+        size_t n = end ? (size_t)(end - path) : strlen(path);
+        if (n > 0 && n < sizeof dir) {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+            snprintf(out, size, "%s/%s", dir, name);
+            if (access(out, X_OK) == 0) return 1;
+        }
+        path = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* A port nobody listens on now (bound to 0, then closed). */
+static uint16_t free_port(void) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    uint16_t port = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* 1 once something accepts TCP connections on 127.0.0.1:port (within timeout_ms). */
+static int wait_listening(uint16_t port, long timeout_ms) {
+    long waited = 0;
+    for (;;) {
+        struct sockaddr_in a;
+        int ok, fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) return 0;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(port);
+        ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) return 1;
+        if (waited >= timeout_ms) return 0;
+        sleep_ms(50);
+        waited += 50;
+    }
+}
+
+/* argv[0] as a path: itself when it has a slash, else the first executable of that name in PATH. */
+static int resolve_program(const char *name, char *out, size_t size) {
+    const char *path = getenv("PATH"), *p;
+    if (strchr(name, '/')) return snprintf(out, size, "%s", name) < (int)size;
+    for (p = path ? path : "/usr/bin:/bin"; *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (snprintf(out, size, "%.*s/%s", (int)len, p, name) < (int)size && access(out, X_OK) == 0) return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+extern char **environ;
+
+/* Starts argv[0] (found in PATH) with TCP_NODELAY=1, its output appended to `log`. The path, the
+ * environment and the log are prepared before fork: the tests have server threads running, and
+ * between fork and exec the child may only call async-signal-safe functions (a malloc or setenv
+ * there can wait forever on a lock another thread held at the fork, under ASan above all). */
+static pid_t spawn(char *const argv[], const char *log) {
+    char program[1024];
+    char *envp[512];
+    size_t n = 0;
+    char **e;
+    int fd;
+    pid_t pid;
+    if (!resolve_program(argv[0], program, sizeof program)) return -1;
+    for (e = environ; e && *e && n + 2 < sizeof envp / sizeof envp[0]; ++e)
+        if (strncmp(*e, "TCP_NODELAY=", 12) != 0) envp[n++] = *e;
+    envp[n++] = (char *)"TCP_NODELAY=1";
+    envp[n] = NULL;
+    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid = fork();
+    if (pid == 0) {
+        if (fd >= 0) {
+            dup2(fd, 1);  /* dup2 clears O_CLOEXEC on the copies */
+            dup2(fd, 2);
+        }
+        execve(program, argv, envp);
+        _exit(127);
+    }
+    if (fd >= 0) close(fd);
+    return pid;
+}
+
+/* Waits up to timeout_ms for `pid`, killing it after; its exit code, or -1 when killed or failed. */
+static int wait_exit(pid_t pid, long timeout_ms) {
+    long waited = 0;
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        if (r < 0) return -1;
+        if (waited >= timeout_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        sleep_ms(20);
+        waited += 20;
+    }
+}
+
+/* Runs a tool to completion (60 s at most); its exit code. */
+static int run(char *const argv[], const char *log) {
+    pid_t pid = spawn(argv, log);
+    return pid > 0 ? wait_exit(pid, 60000) : -1;
+}
+
+static void stop_process(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    if (wait_exit(pid, 5000) == -1) kill(pid, SIGKILL);
+}
+
+
+static int exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A fresh empty folder for this case. */
+static const char *fresh_dir(char *buf, size_t size, const char *suffix) {
+    char cmd[1200];
+    dk_test_path(buf, size, suffix);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
+    if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", buf);
+    return buf;
+}
+
+/* A small Secondary Capture instance, written to `path`; its SOP Instance UID in uid[65]. */
+static int make_instance(dk_dataset **out, char uid[65]) {
+    dk_dataset *ds = NULL;
+    static const int64_t rows = 2, bits = 8;
+    const unsigned char px[4] = {1, 2, 3, 4};
+    if (dk_dataset_new(&ds) != DK_OK || dk_uid_generate(uid, 65) != DK_OK) return 0;
+    if (dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0016), NULL, SC_STORAGE) != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0018), NULL, uid) != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0060), NULL, "OT") != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0010), NULL, "Test^Net") != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000D), NULL, "1.2.826.0.1.3680043.2.1125.77.1") != DK_OK ||
+        dk_dataset_set_string(ds, DK_TAG(0x0028, 0x0004), NULL, "MONOCHROME2") != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0002), NULL, &(int64_t){1}, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0010), NULL, &rows, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0011), NULL, &rows, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0100), NULL, &bits, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0101), NULL, &bits, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0102), NULL, &(int64_t){7}, 1) != DK_OK ||
+        dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0103), NULL, &(int64_t){0}, 1) != DK_OK ||
+        dk_dataset_set_bytes(ds, DK_TAG(0x7FE0, 0x0010), "OB", px, sizeof px) != DK_OK) {
+        dk_dataset_free(ds);
+        return 0;
+    }
+    *out = ds;
+    return 1;
+}
+
+static int make_file(const char *path, char uid[65]) {
+    dk_dataset *ds = NULL;
+    int ok;
+    if (!make_instance(&ds, uid)) return 0;
+    ok = dk_dataset_write_file(ds, path, NULL) == DK_OK;
+    dk_dataset_free(ds);
+    return ok;
+}
+/* Starts DCMTK's storescp (AE STORESCP) on a free port, storing into `dir`. */
+static pid_t start_storescp(uint16_t *port, const char *dir, const char *log) {
+    char portbuf[16];
+    char *argv[] = {"storescp", "-aet", "STORESCP", "-od", NULL, NULL, NULL};
+    pid_t pid;
+    *port = free_port();
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)*port);
+    argv[4] = (char *)dir;
+    argv[5] = portbuf;
+    pid = spawn(argv, log);
+    if (pid > 0 && !wait_listening(*port, 10000)) {
+        stop_process(pid);
+        return -1;
+    }
+    return pid;
+}
+
+
+/* 1 when the folder holds a file whose name contains `needle`. */
+static int dir_has(const char *dir, const char *needle) {
+    int found = 0;
+    struct dirent *e;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, needle)) found = 1;
+    closedir(d);
+    return found;
+}
+
+static int have_retrieve_tools(void) {
+    char p[1100];
+    return find_tool("storescp", p, sizeof p) && find_tool("movescu", p, sizeof p) && find_tool("getscu", p, sizeof p);
+}
+
+/* -- C-MOVE and C-GET ------------------------------------------------------------------------------ */
+
+typedef struct retrieve_state {
+    pthread_mutex_t mu;
+    int moves, gets;
+    char files[2][1024];
+    uint16_t dest_port;      /* 0: no destination given (the SCP answers A801) */
+    int set_dest_on_get;     /* on_get tries dk_retrieve_plan_set_destination: DK_EINVAL */
+    dk_result get_dest_rc;
+    char destination[32], level[16], study[80], sop_class[80], calling[32];
+} retrieve_state;
+
+static dk_result on_retrieve(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan, void *user_data,
+                             int move) {
+    retrieve_state *st = (retrieve_state *)user_data;
+    char study[80] = "";
+    size_t n = sizeof study;
+    int i;
+    dk_dataset_get_string(info->identifier, DK_TAG(0x0020, 0x000D), study, &n);
+    pthread_mutex_lock(&st->mu);
+    if (move) ++st->moves; else ++st->gets;
+    snprintf(st->destination, sizeof st->destination, "%s", info->move_destination);
+    snprintf(st->level, sizeof st->level, "%s", info->level);
+    snprintf(st->study, sizeof st->study, "%s", study);
+    snprintf(st->sop_class, sizeof st->sop_class, "%s", info->sop_class_uid);
+    snprintf(st->calling, sizeof st->calling, "%s", info->assoc->calling_ae);
+    pthread_mutex_unlock(&st->mu);
+    if (strcmp(study, "FAIL") == 0) return DK_EINTERNAL; /* answered 0xC000 */
+    if (strcmp(study, "A701") == 0) {
+        *status = 0xA701;
+        dk_retrieve_plan_add_file(plan, st->files[0]); /* dropped: a refusal sends nothing */
+        return DK_OK;
+    }
+    if (strcmp(study, STUDY_UID) != 0) return DK_OK; /* nothing matches: Success, 0 sub-operations */
+    for (i = 0; i < 2; ++i)
+        if (dk_retrieve_plan_add_file(plan, st->files[i]) != DK_OK) return DK_EINTERNAL;
+    if (move && st->dest_port && dk_retrieve_plan_set_destination(plan, "127.0.0.1", st->dest_port) != DK_OK)
+        return DK_EINTERNAL;
+    if (!move && st->set_dest_on_get) st->get_dest_rc = dk_retrieve_plan_set_destination(plan, "127.0.0.1", 104);
+    return DK_OK;
+}
+
+static dk_result on_move_cb(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan, void *user_data) {
+    return on_retrieve(status, info, plan, user_data, 1);
+}
+
+static dk_result on_get_cb(uint16_t *status, const dk_retrieve_info *info, dk_retrieve_plan *plan, void *user_data) {
+    return on_retrieve(status, info, plan, user_data, 0);
+}
+
+static dk_server *retrieve_server(retrieve_state *st, uint32_t version, uint16_t *port) {
+    dk_ae *ae = NULL;
+    dk_server *srv = NULL;
+    dk_server_callbacks cb;
+    if (dk_ae_new(&ae, "RETRSCP", NULL) != DK_OK) return NULL;
+    dk_ae_add_verification(ae);
+    dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_MOVE, NULL, 0, DK_ROLE_SCP);
+    dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_GET, NULL, 0, DK_ROLE_SCP);
+    dk_ae_add_sop_class(ae, SC_STORAGE, NULL, 0, DK_ROLE_SCU); /* the C-GET sub-operations */
+    dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION);
+    cb.on_move = on_move_cb;
+    cb.on_get = on_get_cb;
+    cb.user_data = st;
+    cb.version = version; /* a version 2 caller's struct ends at on_find */
+    if (dk_server_new(&srv, ae, &cb) != DK_OK || dk_server_start(srv, "127.0.0.1", 0) != DK_OK ||
+        dk_server_port(srv, port) != DK_OK) {
+        dk_server_free(srv);
+        srv = NULL;
+    }
+    dk_ae_free(ae);
+    return srv;
+}
+
+static void init_retrieve_state(retrieve_state *st, const char *dir, char uids[2][65]) {
+    int i;
+    memset(st, 0, sizeof *st);
+    pthread_mutex_init(&st->mu, NULL);
+    for (i = 0; i < 2; ++i) {
+        snprintf(st->files[i], sizeof st->files[i], "%s/in%d.dcm", dir, i);
+        if (!make_file(st->files[i], uids[i])) fprintf(stderr, "cannot make %s\n", st->files[i]);
+    }
+}
+
+static dk_dataset *study_key(const char *study) {
+    dk_dataset *q = NULL;
+    if (dk_dataset_new(&q) != DK_OK) return NULL;
+    dk_dataset_set_string(q, DK_TAG(0x0008, 0x0052), NULL, "STUDY");
+    dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, study);
+    return q;
+}
+
+DK_TEST(move_scp_with_on_move_callback) {
+    char src[1024], dest[1024], log[1024], portbuf[16], key[128];
+    char uids[2][65];
+    retrieve_state st;
+    dk_server *srv = NULL, *old = NULL;
+    dk_ae *scu = NULL;
+    dk_assoc *a = NULL;
+    dk_dataset *q = NULL;
+    dk_retrieve_result res;
+    uint16_t port = 0, old_port = 0, dest_port = 0;
+    pid_t storescp;
+    if (!have_retrieve_tools()) DK_SKIP("DCMTK (storescp, movescu, getscu) not installed");
+    fresh_dir(src, sizeof src, "scp_move_src");
+    fresh_dir(dest, sizeof dest, "scp_move_dest");
+    dk_test_path(log, sizeof log, "scp_move.log");
+    init_retrieve_state(&st, src, uids);
+    storescp = start_storescp(&dest_port, dest, log);
+    REQUIRE(storescp > 0);
+    st.dest_port = dest_port;
+    srv = retrieve_server(&st, DK_SERVER_CALLBACKS_VERSION, &port);
+    REQUIRE(srv != NULL);
+
+    /* DCMTK's movescu moves the study to the storescp: both files arrive there. */
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    snprintf(key, sizeof key, "0020,000D=%s", STUDY_UID);
+    {
+        char *argv[] = {"movescu", "-S", "-aet", "MOVESCU", "-aec", "RETRSCP", "-aem", "STORESCP", "-k",
+                        "0008,0052=STUDY", "-k", key, "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(argv, log), 0);
+    }
+    CHECK(dir_has(dest, uids[0]));
+    CHECK(dir_has(dest, uids[1]));
+    CHECK_INT(st.moves, 1);
+    CHECK(strcmp(st.destination, "STORESCP") == 0);
+    CHECK(strcmp(st.level, "STUDY") == 0);
+    CHECK(strcmp(st.study, STUDY_UID) == 0);
+    CHECK(strcmp(st.sop_class, DK_QR_STUDY_ROOT_MOVE) == 0);
+    CHECK(strcmp(st.calling, "MOVESCU") == 0);
+
+    /* Our SCU sees the counts and the statuses the callback decides. */
+    REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
+    CHECK_OK(dk_ae_add_query_retrieve(scu));
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "RETRSCP"));
+    q = study_key(STUDY_UID);
+    REQUIRE(q != NULL);
+    CHECK_OK(dk_retrieve_result_init(&res, DK_RETRIEVE_RESULT_VERSION));
+    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_INT(res.status, 0);
+    CHECK_INT(res.completed, 2);
+    CHECK_INT(res.failed, 0);
+    /* One file gone: that sub-operation fails, the final status is B000. */
+    CHECK(unlink(st.files[1]) == 0);
+    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_INT(res.status, 0xB000);
+    CHECK_INT(res.completed, 1);
+    CHECK_INT(res.failed, 1);
+    /* No destination from the callback: A801 Move Destination unknown. */
+    st.dest_port = 0;
+    CHECK_OK(dk_assoc_move(a, NULL, "ELSEWHERE", q, NULL, NULL, &res));
+    CHECK_INT(res.status, 0xA801);
+    CHECK(strcmp(st.destination, "ELSEWHERE") == 0);
+    /* The callback's refusal, and a failing callback. */
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, "A701"));
+    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_INT(res.status, 0xA701);
+    CHECK_INT(res.completed, 0);
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, "FAIL"));
+    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_INT(res.status, 0xC000);
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    a = NULL;
+    CHECK_INT(st.moves, 6);
+
+    /* A version 2 callbacks struct: on_move is not read, C-MOVE is answered 0x0122. */
+    old = retrieve_server(&st, 2, &old_port);
+    REQUIRE(old != NULL);
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", old_port, "RETRSCP"));
+    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_INT(res.status, 0x0122);
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    CHECK_INT(st.moves, 6);
+
+    CHECK_RC(dk_retrieve_plan_add_file(NULL, "x"), DK_EINVAL);
+    CHECK_RC(dk_retrieve_plan_set_destination(NULL, "127.0.0.1", 104), DK_EINVAL);
+    dk_server_free(old);
+    dk_server_free(srv);
+    dk_ae_free(scu);
+    dk_dataset_free(q);
+    stop_process(storescp);
+    pthread_mutex_destroy(&st.mu);
+}
+
+DK_TEST(get_scp_with_on_get_callback) {
+    char src[1024], dest[1024], mine[1024], log[1024], portbuf[16], key[128], path[1200];
+    char uids[2][65];
+    retrieve_state st;
+    dk_server *srv = NULL;
+    dk_ae *scu = NULL;
+    dk_assoc *a = NULL;
+    dk_dataset *q = NULL;
+    dk_retrieve_result res;
+    uint16_t port = 0;
+    if (!have_retrieve_tools()) DK_SKIP("DCMTK (storescp, movescu, getscu) not installed");
+    fresh_dir(src, sizeof src, "scp_get_src");
+    fresh_dir(dest, sizeof dest, "scp_get_dest");
+    fresh_dir(mine, sizeof mine, "scp_get_mine");
+    dk_test_path(log, sizeof log, "scp_get.log");
+    init_retrieve_state(&st, src, uids);
+    st.set_dest_on_get = 1;
+    srv = retrieve_server(&st, DK_SERVER_CALLBACKS_VERSION, &port);
+    REQUIRE(srv != NULL);
+
+    /* DCMTK's getscu: the instances come back on its association (SC.<uid> files). */
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    snprintf(key, sizeof key, "0020,000D=%s", STUDY_UID);
+    {
+        char *argv[] = {"getscu", "-S", "-aet", "GETSCU", "-aec", "RETRSCP", "-od", dest, "-k", "0008,0052=STUDY",
+                        "-k", key, "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(argv, log), 0);
+    }
+    CHECK(dir_has(dest, uids[0]));
+    CHECK(dir_has(dest, uids[1]));
+    CHECK_INT(st.gets, 1);
+    CHECK(strcmp(st.destination, "") == 0);
+    CHECK(strcmp(st.sop_class, DK_QR_STUDY_ROOT_GET) == 0);
+    CHECK(strcmp(st.calling, "GETSCU") == 0);
+    CHECK_RC(st.get_dest_rc, DK_EINVAL); /* a C-GET has no destination */
+
+    /* Our SCU: the same, into a folder; then a failing callback. */
+    REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
+    CHECK_OK(dk_ae_add_query_retrieve(scu));
+    CHECK_OK(dk_ae_add_get_storage(scu));
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "RETRSCP"));
+    q = study_key(STUDY_UID);
+    REQUIRE(q != NULL);
+    CHECK_OK(dk_retrieve_result_init(&res, DK_RETRIEVE_RESULT_VERSION));
+    CHECK_OK(dk_assoc_get(a, NULL, q, mine, NULL, NULL, &res));
+    CHECK_INT(res.status, 0);
+    CHECK_INT(res.completed, 2);
+    CHECK_INT((int)res.stored, 2);
+    snprintf(path, sizeof path, "%s/%s.dcm", mine, uids[1]);
+    CHECK(exists(path));
+    CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, "FAIL"));
+    CHECK_OK(dk_assoc_get(a, NULL, q, mine, NULL, NULL, &res));
+    CHECK_INT(res.status, 0xC000);
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    CHECK_INT(st.gets, 3);
+    dk_server_free(srv);
+    dk_ae_free(scu);
+    dk_dataset_free(q);
+    pthread_mutex_destroy(&st.mu);
+}
+
+/* -- DIMSE-N --------------------------------------------------------------------------------------- */
+
+#define ASSIGNED_UID "1.2.826.0.1.3680043.2.1125.78.1"
+
+typedef struct n_state {
+    pthread_mutex_t mu;
+    int calls;
+    uint16_t message, type_id;
+    char sop_class[80], instance[80], patient[64];
+    int had_dataset;
+    size_t attribute_count;
+    uint32_t first_attribute;
+} n_state;
+
+static dk_result on_n_cb(uint16_t *status, const dk_n_info *info, dk_n_reply *reply, void *user_data) {
+    n_state *st = (n_state *)user_data;
+    char name[64] = "";
+    size_t n = sizeof name;
+    dk_dataset *out = NULL;
+    dk_result r = DK_OK;
+    if (info->dataset) dk_dataset_get_string(info->dataset, DK_TAG(0x0010, 0x0010), name, &n);
+    pthread_mutex_lock(&st->mu);
+    ++st->calls;
+    st->message = info->message;
+    st->type_id = info->type_id;
+    st->had_dataset = info->dataset != NULL;
+    st->attribute_count = info->attribute_count;
+    st->first_attribute = info->attribute_count ? info->attributes[0] : 0;
+    snprintf(st->sop_class, sizeof st->sop_class, "%s", info->sop_class_uid);
+    snprintf(st->instance, sizeof st->instance, "%s", info->sop_instance_uid);
+    snprintf(st->patient, sizeof st->patient, "%s", name);
+    pthread_mutex_unlock(&st->mu);
+    if (strcmp(name, "FAIL^CALLBACK") == 0) return DK_EINTERNAL; /* answered 0x0110 */
+    if (strcmp(name, "NO^SUCH") == 0) {
+        *status = 0x0112; /* No such SOP Instance */
+        return DK_OK;
+    }
+    if (info->message == DK_N_CREATE && info->sop_instance_uid[0] == '\0')
+        r = dk_n_reply_set_instance_uid(reply, ASSIGNED_UID);
+    if (r == DK_OK && (info->message == DK_N_CREATE || info->message == DK_N_ACTION)) {
+        if (dk_dataset_new(&out) != DK_OK) return DK_ENOMEM;
+        dk_dataset_set_string(out, DK_TAG(0x0040, 0x0252), NULL,
+                              info->message == DK_N_CREATE ? "IN PROGRESS" : "ACTED");
+        r = dk_n_reply_set_dataset(reply, out);
+        dk_dataset_free(out); /* copied */
+    }
+    return r;
+}
+
+DK_TEST(n_requests_with_on_n_request_callback) {
+    dk_ae *ae = NULL, *scu = NULL;
+    dk_server *srv = NULL, *old = NULL;
+    dk_server_callbacks cb;
+    dk_assoc *a = NULL;
+    dk_dataset *attrs = NULL;
+    dk_n_result res;
+    n_state st;
+    uint16_t port = 0;
+    char value[64];
+    size_t n;
+    memset(&st, 0, sizeof st);
+    pthread_mutex_init(&st.mu, NULL);
+    REQUIRE_OK(dk_ae_new(&ae, "NSCP", NULL));
+    CHECK_OK(dk_ae_add_verification(ae));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_MPPS_SOP_CLASS, NULL, 0, DK_ROLE_SCP));
+    CHECK_OK(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION));
+    CHECK(cb.on_n_request == NULL && cb.on_move == NULL && cb.on_get == NULL);
+    cb.on_n_request = on_n_cb;
+    cb.user_data = &st;
+    REQUIRE_OK(dk_server_new(&srv, ae, &cb));
+    cb.version = 2; /* a version 2 caller: on_n_request is not read */
+    REQUIRE_OK(dk_server_new(&old, ae, &cb));
+    dk_ae_free(ae);
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(srv, &port));
+
+    REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
+    CHECK_OK(dk_ae_add_sop_class(scu, DK_MPPS_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "NSCP"));
+    REQUIRE_OK(dk_dataset_new(&attrs));
+    CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "DOE^JANE"));
+
+    /* N-CREATE without an instance UID: the callback assigns one and answers with a dataset. */
+    CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, NULL, attrs, &res));
+    CHECK_INT(res.status, 0);
+    CHECK(strcmp(res.sop_instance_uid, ASSIGNED_UID) == 0);
+    REQUIRE(res.dataset != NULL);
+    n = sizeof value;
+    CHECK_OK(dk_dataset_get_string(res.dataset, DK_TAG(0x0040, 0x0252), value, &n));
+    CHECK(strcmp(value, "IN PROGRESS") == 0);
+    dk_dataset_free(res.dataset);
+    CHECK_INT(st.message, DK_N_CREATE);
+    CHECK(strcmp(st.sop_class, DK_MPPS_SOP_CLASS) == 0);
+    CHECK(strcmp(st.instance, "") == 0);
+    CHECK(strcmp(st.patient, "DOE^JANE") == 0);
+
+    /* N-SET of that instance: Success, the instance UID echoed back. */
+    CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "DOE^JOHN"));
+    CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, attrs, &res));
+    CHECK_INT(res.status, 0);
+    CHECK(strcmp(res.sop_instance_uid, ASSIGNED_UID) == 0);
+    CHECK(res.dataset == NULL);
+    CHECK_INT(st.message, DK_N_SET);
+    CHECK(strcmp(st.instance, ASSIGNED_UID) == 0);
+    CHECK(strcmp(st.patient, "DOE^JOHN") == 0);
+
+    /* N-ACTION: the Action Type ID reaches the callback; no information dataset. */
+    CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_action(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, 7, NULL, &res));
+    CHECK_INT(res.status, 0);
+    CHECK_INT(st.message, DK_N_ACTION);
+    CHECK_INT(st.type_id, 7);
+    CHECK(!st.had_dataset);
+    CHECK_INT(res.action_type, 7);
+    if (res.dataset) dk_dataset_free(res.dataset);
+
+    /* The callback's status, and a failing callback (0x0110 Processing Failure). */
+    CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "NO^SUCH"));
+    CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, attrs, &res));
+    CHECK_INT(res.status, 0x0112);
+    CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "FAIL^CALLBACK"));
+    CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, attrs, &res));
+    CHECK_INT(res.status, 0x0110);
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    a = NULL;
+    CHECK_INT(st.calls, 5);
+
+    /* The version 2 server answers 0x0118 No such SOP class without calling back. */
+    REQUIRE_OK(dk_server_start(old, "127.0.0.1", 0));
+    CHECK_OK(dk_server_port(old, &port));
+    REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "NSCP"));
+    CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
+    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, NULL, attrs, &res));
+    CHECK_INT(res.status, 0x0118);
+    CHECK_OK(dk_assoc_release(a));
+    dk_assoc_free(a);
+    CHECK_INT(st.calls, 5);
+
+    CHECK_RC(dk_n_reply_set_dataset(NULL, attrs), DK_EINVAL);
+    CHECK_RC(dk_n_reply_set_instance_uid(NULL, ASSIGNED_UID), DK_EINVAL);
+    dk_server_free(old);
+    dk_server_free(srv);
+    dk_ae_free(scu);
+    dk_dataset_free(attrs);
+    pthread_mutex_destroy(&st.mu);
+}
+
+static const dk_test_case dk_tests[] = {
+    DK_CASE(move_scp_with_on_move_callback),
+    DK_CASE(get_scp_with_on_get_callback),
+    DK_CASE(n_requests_with_on_n_request_callback),
+};
+DK_TEST_MAIN(dk_tests)
