@@ -55,6 +55,12 @@ build_checked() {
   configure build-asan -DCMAKE_BUILD_TYPE=Debug -DDCMKIT_SANITIZE=ON -DDCMKIT_WERROR=ON -DDCMKIT_BUILD_BENCH=OFF
   log "building the sanitized unit suite (build-asan/)"
   cmake --build build-asan -j"$JOBS"
+  # The firmware build (CMakePresets.json: no third-party library beyond zlib, no archive, no bindings).
+  if [ ! -f build-minimal/build.ninja ]; then
+    (cd "$ROOT" && cmake --preset minimal -DDCMKIT_WERROR=ON >/dev/null)
+  fi
+  log "building the minimal (firmware) build (build-minimal/)"
+  cmake --build build-minimal -j"$JOBS"
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
@@ -68,7 +74,8 @@ cmd_test() {
   # The main build runs everything, the sanitized suite and a short fuzz run included, so that the
   # output ends with one ctest summary over all of it.
   cmake -S "$ROOT" -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_WERROR=ON \
-    -DDCMKIT_ASAN_BUILD_DIR="$ROOT/build-asan" -DDCMKIT_FUZZ_BUILD_DIR="$ROOT/build-fuzz" >/dev/null
+    -DDCMKIT_ASAN_BUILD_DIR="$ROOT/build-asan" -DDCMKIT_FUZZ_BUILD_DIR="$ROOT/build-fuzz" \
+    -DDCMKIT_MINIMAL_BUILD_DIR="$ROOT/build-minimal" >/dev/null
   build
   log "running the tests"
   ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1200
