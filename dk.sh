@@ -55,7 +55,7 @@ build_checked() {
   configure build-asan -DCMAKE_BUILD_TYPE=Debug -DDCMKIT_SANITIZE=ON -DDCMKIT_WERROR=ON -DDCMKIT_BUILD_BENCH=OFF
   log "building the sanitized unit suite (build-asan/)"
   cmake --build build-asan -j"$JOBS"
-  # The firmware build (CMakePresets.json: no third-party library beyond zlib, no archive, no bindings).
+  # The firmware build (CMakePresets.json: no third-party library, not even zlib; no archive, no bindings).
   if [ ! -f build-minimal/build.ninja ]; then
     (cd "$ROOT" && cmake --preset minimal -DDCMKIT_WERROR=ON >/dev/null)
   fi
