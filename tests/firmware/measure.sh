@@ -1,5 +1,5 @@
 #!/bin/bash
-# Whole-process wall time and peak RSS (GNU time: %e, %M) of a C-ECHO and of receiving one file
+# Whole-process wall time (ms, around GNU time) and peak RSS (GNU time %M) of a C-ECHO and of receiving one file
 # (a 512x512 16-bit CT, 0.5 MB, made with pydicom) with a dcmkit CLI and with DCMTK's
 # echoscu/storescp/storescu, on 127.0.0.1. Each figure is the median of RUNS runs.
 # Usage: measure.sh DCMKIT_CLI [RUNS]
@@ -41,9 +41,14 @@ echo_run() { # label, command... (PORT substituted)
   storescp -od "$tmp" "$p" & local scp=$!
   wait_port "$p"
   : >"$tmp/t"
-  for _ in $(seq "$runs"); do /usr/bin/time -a -o "$tmp/t" -f "%e %M" "${@/PORT/$p}" >/dev/null 2>&1; done
+  for _ in $(seq "$runs"); do
+    local t0; t0=$(date +%s%N)
+    /usr/bin/time -o "$tmp/one" -f "%M" "${@/PORT/$p}" >/dev/null 2>&1
+    echo "$(( ($(date +%s%N) - t0) / 100000 )) $(cat "$tmp/one")" >>"$tmp/t"
+  done
   kill "$scp"; wait "$scp" 2>/dev/null || true
-  printf '%-28s wall %ss  peak RSS %s KB\n' "$label" "$(cut -d' ' -f1 "$tmp/t" | median)" "$(cut -d' ' -f2 "$tmp/t" | median)"
+  printf '%-28s wall %s ms  peak RSS %s KB\n' "$label" "$(cut -d' ' -f1 "$tmp/t" | median | awk '{print $1 / 10}')" \
+    "$(cut -d' ' -f2 "$tmp/t" | median)"
 }
 # receive: the SCP process from start to the stop after one file (SIGTERM, or SIGINT for dcmkit), and the SCU.
 recv_run() { # label, signal, scp command (PORT, OUT substituted), scu command (PORT substituted)
@@ -54,15 +59,17 @@ recv_run() { # label, signal, scp command (PORT, OUT substituted), scu command (
     local c=${scp_cmd//PORT/$p}; c=${c//OUT/$out}
     /usr/bin/time -a -o "$tmp/r" -f "%e %M %U %S" $c >/dev/null 2>&1 & local t=$!
     wait_port "$p"
-    /usr/bin/time -a -o "$tmp/s" -f "%e %M" ${scu_cmd//PORT/$p} >/dev/null 2>&1
+    local t0; t0=$(date +%s%N)
+    /usr/bin/time -o "$tmp/one" -f "%M" ${scu_cmd//PORT/$p} >/dev/null 2>&1
+    echo "$(( ($(date +%s%N) - t0) / 100000 )) $(cat "$tmp/one")" >>"$tmp/s"
     kill -"$sig" $(pgrep -P "$t") 2>/dev/null || true
     wait "$t" 2>/dev/null || true
     [ "$(ls "$out" | wc -l)" = 1 ] || echo "  ($label: $(ls "$out" | wc -l) files received)"
   done
   grep -v '^Command' "$tmp/r" >"$tmp/r2" || true
-  printf '%-28s receiver peak RSS %s KB, CPU %ss; sender wall %ss, peak RSS %s KB\n' "$label" \
+  printf '%-28s receiver peak RSS %s KB, CPU %s s; sender wall %s ms, peak RSS %s KB\n' "$label" \
     "$(cut -d' ' -f2 "$tmp/r2" | median)" "$(awk '{print $3+$4}' "$tmp/r2" | median)" \
-    "$(cut -d' ' -f1 "$tmp/s" | median)" "$(cut -d' ' -f2 "$tmp/s" | median)"
+    "$(cut -d' ' -f1 "$tmp/s" | median | awk '{print $1 / 10}')" "$(cut -d' ' -f2 "$tmp/s" | median)"
 }
 
 echo_run "dcmkit echo" "$cli" echo 127.0.0.1 PORT
