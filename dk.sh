@@ -17,6 +17,7 @@ PACKAGES=(
   dcmtk libgdcm-tools libopenjp2-tools openjph-tools python3-pydicom python3-pytest python3-numpy
   time
   swig mono-mcs mono-runtime default-jdk-headless junit5
+  crossbuild-essential-arm64 qemu-user googletest
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -55,6 +56,19 @@ build_checked() {
   configure build-asan -DCMAKE_BUILD_TYPE=Debug -DDCMKIT_SANITIZE=ON -DDCMKIT_WERROR=ON -DDCMKIT_BUILD_BENCH=OFF
   log "building the sanitized unit suite (build-asan/)"
   cmake --build build-asan -j"$JOBS"
+  # The firmware build (CMakePresets.json: no third-party library, not even zlib; no archive, no bindings).
+  if [ ! -f build-minimal/build.ninja ]; then
+    (cd "$ROOT" && cmake --preset minimal -DDCMKIT_WERROR=ON >/dev/null)
+  fi
+  log "building the minimal (firmware) build (build-minimal/)"
+  cmake --build build-minimal -j"$JOBS"
+  # The same cross-compiled for aarch64 (Debian's cross toolchain); its tests run under qemu-user.
+  if [ ! -f build-aarch64/build.ninja ]; then
+    (cd "$ROOT" && cmake --preset minimal -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+      -DDCMKIT_WERROR=ON >/dev/null)
+  fi
+  log "cross-building the minimal build for aarch64 (build-aarch64/)"
+  cmake --build build-aarch64 -j"$JOBS"
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
@@ -68,7 +82,8 @@ cmd_test() {
   # The main build runs everything, the sanitized suite and a short fuzz run included, so that the
   # output ends with one ctest summary over all of it.
   cmake -S "$ROOT" -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_WERROR=ON \
-    -DDCMKIT_ASAN_BUILD_DIR="$ROOT/build-asan" -DDCMKIT_FUZZ_BUILD_DIR="$ROOT/build-fuzz" >/dev/null
+    -DDCMKIT_ASAN_BUILD_DIR="$ROOT/build-asan" -DDCMKIT_FUZZ_BUILD_DIR="$ROOT/build-fuzz" \
+    -DDCMKIT_MINIMAL_BUILD_DIR="$ROOT/build-minimal" -DDCMKIT_AARCH64_BUILD_DIR="$ROOT/build-aarch64" >/dev/null
   build
   log "running the tests"
   ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1200

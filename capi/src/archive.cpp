@@ -1,13 +1,17 @@
-// dcmkit C ABI — the embedded archive (dk_archive_*) over dcmkit::archive::Server.
+// dcmkit C ABI — the embedded archive (dk_archive_*) over dcmkit::archive::Server. A build without
+// the archive (DCMKIT_WITH_ARCHIVE=OFF: no SQLite, no libcrypto) keeps every dk_archive_* symbol (the
+// ABI is one), answering DK_EUNSUPPORTED.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <mutex>
 
-#include "dcmkit/archive_server.h"
 #include "dcmkit/dk_archive.h"
 #include "dcmkit/dk_net.h"
 #include "internal.h"
+
+#ifdef DCMKIT_HAVE_ARCHIVE
+#include "dcmkit/archive_server.h"
 
 namespace archive = dcmkit::archive;
 using dk::fail;
@@ -178,3 +182,58 @@ void dk_archive_free(dk_archive *a) {
 }
 
 }  // extern "C"
+
+#else  // DCMKIT_HAVE_ARCHIVE
+
+using dk::fail;
+using dk::need;
+
+struct dk_archive {};
+
+namespace {
+
+[[noreturn]] void not_in_this_build() {
+    fail(DK_EUNSUPPORTED, "the archive is not in this build of libdcmkit (built with DCMKIT_WITH_ARCHIVE=OFF: no SQLite index)");
+}
+
+}  // namespace
+
+extern "C" {
+
+dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
+    return dk::guard([&] {
+        need(opts, "opts");
+        if (version == 0 || version > DK_ARCHIVE_OPTIONS_VERSION)
+            fail(DK_EINVAL, "unsupported dk_archive_options version " + std::to_string(version));
+        const dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
+        *opts = d;
+        opts->version = version;
+    });
+}
+
+dk_result dk_archive_open(dk_archive **out, const dk_archive_options *) {
+    return dk::guard([&] {
+        if (out) *out = nullptr;
+        not_in_this_build();
+    });
+}
+
+dk_result dk_archive_open_config_file(dk_archive **out, const char *) {
+    return dk::guard([&] {
+        if (out) *out = nullptr;
+        not_in_this_build();
+    });
+}
+
+dk_result dk_archive_set_on_stored(dk_archive *, dk_archive_stored_fn, void *) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_start(dk_archive *, const char *, uint16_t) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_port(const dk_archive *, uint16_t *) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_wait(dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
+void dk_archive_request_stop(dk_archive *) {}
+dk_result dk_archive_stop(dk_archive *, int32_t) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_counters_get(const dk_archive *, dk_archive_counters *) { return dk::guard([] { not_in_this_build(); }); }
+void dk_archive_free(dk_archive *a) { delete a; }
+
+}  // extern "C"
+
+#endif  // DCMKIT_HAVE_ARCHIVE

@@ -335,7 +335,12 @@ int dk_codec_support(const char *transfer_syntax) {
     if (!transfer_syntax) return 0;
     try {
         const dcmkit::TransferSyntax ts = dcmkit::TransferSyntax::parse(transfer_syntax);
-        if (!ts.encapsulated) return DK_CODEC_DECODE | DK_CODEC_ENCODE;
+        if (!ts.encapsulated) {
+#ifndef DCMKIT_HAVE_ZLIB
+            if (ts.deflated) return 0;  // built without zlib (DCMKIT_WITH_ZLIB=OFF)
+#endif
+            return DK_CODEC_DECODE | DK_CODEC_ENCODE;
+        }
         const dcmkit::Codec *c = dcmkit::find_codec(ts.uid);
         if (!c) return 0;
         // Encoding depends on the image; a codec that cannot encode the plainest one cannot encode.

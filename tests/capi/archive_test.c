@@ -194,6 +194,7 @@ static void on_stored(const dk_archive_stored *info, void *user_data) {
 /* -- cases --------------------------------------------------------------------------------------- */
 
 DK_TEST(storescu_into_archive_then_findscu) {
+    DK_NEED_ARCHIVE();
     char dir[1024], storage[1100], file[1100], log[1100], portbuf[16], uidkey[100];
     char uid[65];
     dk_archive_options opts;
@@ -297,6 +298,7 @@ DK_TEST(storescu_into_archive_then_findscu) {
 }
 
 DK_TEST(archive_from_config_file) {
+    DK_NEED_ARCHIVE();
     char dir[1024], storage[1100], conf[1100], bad[1100], log[1100], portbuf[16];
     dk_archive *a = NULL;
     uint16_t port = free_port(), got = 0;
@@ -347,6 +349,7 @@ DK_TEST(archive_from_config_file) {
 }
 
 DK_TEST(archive_misuse) {
+    DK_NEED_ARCHIVE();
     char dir[1024], storage[1100], file[1100];
     dk_archive_options opts = DK_ARCHIVE_OPTIONS_INIT;
     dk_archive_counters c = DK_ARCHIVE_COUNTERS_INIT;
@@ -419,9 +422,35 @@ DK_TEST(archive_misuse) {
     dk_archive_free(a);
 }
 
+/* A build without the archive (DCMKIT_WITH_ARCHIVE=OFF) keeps every dk_archive_* function, each
+ * answering DK_EUNSUPPORTED with a message naming the missing archive. */
+DK_TEST(archive_not_in_build_answers_unsupported) {
+    dk_archive_options opts;
+    dk_archive *a = (dk_archive *)&opts; /* overwritten with NULL */
+    dk_archive_counters counters;
+    uint16_t port = 0;
+    if (dk_test_archive_in_build()) DK_SKIP("this build has the archive");
+    CHECK_OK(dk_archive_options_init(&opts, DK_ARCHIVE_OPTIONS_VERSION));
+    opts.storage = DK_TEST_TMPDIR;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EUNSUPPORTED, "DCMKIT_WITH_ARCHIVE=OFF");
+    CHECK(a == NULL);
+    a = (dk_archive *)&opts;
+    CHECK_ERR(dk_archive_open_config_file(&a, "serve.conf"), DK_EUNSUPPORTED, "the archive is not in this build");
+    CHECK(a == NULL);
+    CHECK_ERR(dk_archive_start(NULL, "127.0.0.1", 0), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_port(NULL, &port), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_wait(NULL), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_stop(NULL, 0), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_counters_get(NULL, &counters), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_set_on_stored(NULL, NULL, NULL), DK_EUNSUPPORTED, "not in this build");
+    dk_archive_request_stop(NULL);
+    dk_archive_free(NULL);
+}
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(storescu_into_archive_then_findscu),
     DK_CASE(archive_from_config_file),
     DK_CASE(archive_misuse),
+    DK_CASE(archive_not_in_build_answers_unsupported),
 };
 DK_TEST_MAIN(dk_tests)

@@ -114,6 +114,24 @@ static inline void dk_test_int(const char *file, int line, const char *expr, lon
 
 /* -- helpers ----------------------------------------------------------------------------------- */
 
+/* Whether this libdcmkit has the archive (DCMKIT_WITH_ARCHIVE): without it dk_archive_* answer
+ * DK_EUNSUPPORTED, and the CLI's serve says it is not in the build. */
+static inline int dk_test_archive_in_build(void) {
+    dk_archive *a = NULL;
+    const dk_result r = dk_archive_open_config_file(&a, "/nonexistent/dk-test-probe.conf");
+    dk_archive_free(a);
+    return r != DK_EUNSUPPORTED;
+}
+/* Skips a case that needs a codec this build leaves out (DCMKIT_WITH_* options): `ts` a string literal. */
+#define DK_NEED_CODEC(ts)                                                                            \
+    do {                                                                                             \
+        if (!(dk_codec_support(ts) & DK_CODEC_DECODE)) DK_SKIP(ts " is not in this build");          \
+    } while (0)
+#define DK_NEED_ARCHIVE()                                                                            \
+    do {                                                                                             \
+        if (!dk_test_archive_in_build()) DK_SKIP("the archive is not in this build");                \
+    } while (0)
+
 /* A path in this build's scratch folder, unique to the test case (ctest runs cases in parallel). */
 static const char *dk_test_current = "";
 static inline const char *dk_test_path(char *buf, size_t size, const char *suffix) {

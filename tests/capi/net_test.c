@@ -938,6 +938,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     int i, calls = 0;
     pid_t pid;
     if (access(DK_TEST_CLI, X_OK) != 0) DK_SKIP("the dcmkit CLI is not built");
+    DK_NEED_ARCHIVE(); /* `dcmkit serve` */
     fresh_dir(archive, sizeof archive, "archive");
     fresh_dir(got, sizeof got, "got");
     fresh_dir(moved, sizeof moved, "moved");
@@ -1362,6 +1363,7 @@ DK_TEST(storage_commitment_against_dcmkit_serve) {
     int i, received = -1;
     pid_t pid;
     if (access(DK_TEST_CLI, X_OK) != 0) DK_SKIP("the dcmkit CLI is not built");
+    DK_NEED_ARCHIVE(); /* `dcmkit serve` */
     fresh_dir(archive, sizeof archive, "archive");
     dk_test_path(log, sizeof log, "serve.log");
     for (i = 0; i < 3; ++i) {

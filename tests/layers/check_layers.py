@@ -92,6 +92,8 @@ def read_manifest(path):
             parts = line.rstrip("\n").split("\t")
             if len(parts) == 3:
                 out.setdefault(parts[0], {})[parts[1]] = [p for p in parts[2].split(";") if p]
+            elif len(parts) == 2 and parts[1] == "off":
+                out.setdefault(parts[0], {})["off"] = []  # a layer this build leaves out (DCMKIT_WITH_ARCHIVE=OFF)
     return out
 
 
@@ -100,6 +102,8 @@ def check_links(manifest, core):
     for layer, allowed in MAY_USE.items():
         if layer not in manifest:
             errors.append(f"{layer}: missing from the manifest (no target dcmkit_{layer}?)")
+            continue
+        if "off" in manifest[layer]:
             continue
         ok_layers = {f"dcmkit_{l}" for l in allowed}
         for item in manifest[layer].get("link", []):

@@ -579,6 +579,9 @@ TEST(DatasetRoundTrip, SetThenGetThenWriteAndRead) {
     for (const char *ts : {uids::ImplicitVRLittleEndian, uids::ExplicitVRLittleEndian, uids::ExplicitVRBigEndian,
                            uids::DeflatedExplicitVRLittleEndian}) {
         SCOPED_TRACE(ts);
+#if defined(DK_TEST_WITH_ZLIB) && !DK_TEST_WITH_ZLIB
+        if (std::string(ts) == uids::DeflatedExplicitVRLittleEndian) continue;  // built without zlib
+#endif
         DicomFile f;
         f.dataset = ds;
         f.transfer_syntax = ts;

@@ -43,6 +43,11 @@ constexpr const char *kImplicit = "1.2.840.10008.1.2";                       // 
 constexpr const char *kExplicitLE = "1.2.840.10008.1.2.1";                   // PS3.5 A.2
 constexpr const char *kDeflated = "1.2.840.10008.1.2.1.99";                  // PS3.5 A.5
 constexpr const char *kExplicitBE = "1.2.840.10008.1.2.2";                   // PS3.5 A.3 (retired)
+#ifndef DK_TEST_WITH_ZLIB
+#define DK_TEST_WITH_ZLIB 1
+#endif
+// Deflated is ours only with zlib (DCMKIT_WITH_ZLIB); without it, it is neither proposed nor accepted.
+constexpr bool kHaveDeflate = DK_TEST_WITH_ZLIB;
 constexpr const char *kRle = "1.2.840.10008.1.2.5";                          // PS3.5 A.4.2
 constexpr const char *kJpegBaseline = "1.2.840.10008.1.2.4.50";              // PS3.5 A.4.1
 constexpr const char *kJ2kLossless = "1.2.840.10008.1.2.4.90";               // PS3.5 A.4.4
@@ -236,7 +241,7 @@ TEST(Negotiate, TransferSyntaxPreferenceIsOurs) {
     EXPECT_EQ(result_for(n, 1)->transfer_syntax, kExplicitLE);
     EXPECT_EQ(result_for(n, 3)->transfer_syntax, kImplicit);
     EXPECT_EQ(result_for(n, 5)->transfer_syntax, kExplicitBE);
-    EXPECT_EQ(result_for(n, 7)->transfer_syntax, kDeflated);
+    EXPECT_EQ(result_for(n, 7)->transfer_syntax, kHaveDeflate ? kDeflated : kExplicitBE);
     for (const auto &pc : n.ac.contexts) EXPECT_EQ(pc.result, PcResult::Acceptance);
 
     // Another preference order in the configuration changes the choice.
@@ -485,15 +490,15 @@ TEST(Negotiate, UserIdentity) {
 // =================================================================================================
 
 TEST(MakeRequest, SharesUncompressedContextsOnlyBeyond128) {
-    // 40 SOP classes x 4 uncompressed syntaxes = 160 single-syntax contexts: more than the 128 of
-    // PS3.8 9.3.2.2, so each class's uncompressed syntaxes share one context (40 in all).
+    // 50 SOP classes x 4 (3 without zlib) uncompressed syntaxes = 200 (150) single-syntax contexts:
+    // more than the 128 of PS3.8 9.3.2.2, so each class's uncompressed syntaxes share one context (50 in all).
     AeConfig c;
     const auto storage = storage_sop_classes();
-    for (size_t i = 0; i < 40; ++i) c.add(storage[i], {}, false, true);
+    for (size_t i = 0; i < 50; ++i) c.add(storage[i], {}, false, true);
     AAssociateRq rq = make_request(c, "PEER");
-    ASSERT_EQ(rq.contexts.size(), 40u);
-    for (const auto &pc : rq.contexts) EXPECT_EQ(pc.transfer_syntaxes.size(), 4u);
-    EXPECT_EQ(rq.contexts.back().id, 79);
+    ASSERT_EQ(rq.contexts.size(), 50u);
+    for (const auto &pc : rq.contexts) EXPECT_EQ(pc.transfer_syntaxes.size(), kHaveDeflate ? 4u : 3u);
+    EXPECT_EQ(rq.contexts.back().id, 99);  // odd IDs 1 to 99
     // 130 classes cannot fit even then: a clear error, not silently dropped contexts.
     for (size_t i = 40; i < 130; ++i) c.add(storage[i], {}, false, true);
     EXPECT_THROW(make_request(c, "PEER"), dcmkit::Error);
@@ -646,7 +651,8 @@ TEST(MakeRequest, AtMost128Contexts) {
 TEST(AeConfigTest, AddDefaultsAndMerging) {
     // The uncompressed syntaxes in the documented preference order.
     EXPECT_EQ(uncompressed_transfer_syntaxes(),
-              (std::vector<std::string>{kExplicitLE, kImplicit, kDeflated, kExplicitBE}));
+              kHaveDeflate ? (std::vector<std::string>{kExplicitLE, kImplicit, kDeflated, kExplicitBE})
+                           : (std::vector<std::string>{kExplicitLE, kImplicit, kExplicitBE}));
     AeConfig c;
     SopClassSupport &ct = c.add(kCtImage);
     EXPECT_EQ(ct.transfer_syntaxes, uncompressed_transfer_syntaxes());
@@ -657,7 +663,9 @@ TEST(AeConfigTest, AddDefaultsAndMerging) {
     ASSERT_EQ(c.sop_classes.size(), 1u);
     const SopClassSupport *f = c.find(kCtImage);
     ASSERT_NE(f, nullptr);
-    EXPECT_EQ(f->transfer_syntaxes, (std::vector<std::string>{kExplicitLE, kImplicit, kDeflated, kExplicitBE, kRle}));
+    EXPECT_EQ(f->transfer_syntaxes, kHaveDeflate
+                                        ? (std::vector<std::string>{kExplicitLE, kImplicit, kDeflated, kExplicitBE, kRle})
+                                        : (std::vector<std::string>{kExplicitLE, kImplicit, kExplicitBE, kRle}));
     EXPECT_TRUE(f->scp);
     EXPECT_TRUE(f->scu);
     EXPECT_EQ(c.find(kMrImage), nullptr);

@@ -20,8 +20,10 @@
 
 #include "args.h"
 #include "commands.h"
+#ifdef DCMKIT_HAVE_ARCHIVE
 #include "dcmkit/archive.h"
 #include "dcmkit/archive_server.h"
+#endif
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
@@ -165,6 +167,7 @@ int cmd_recv(const std::string &, const Args &args) {
     return 0;
 }
 
+#ifdef DCMKIT_HAVE_ARCHIVE
 namespace {
 
 namespace archive = dcmkit::archive;
@@ -424,5 +427,25 @@ int cmd_archive(const std::string &, const Args &args) {
     return 0;
 }
 
+
+#else  // DCMKIT_HAVE_ARCHIVE
+
+namespace {
+
+/// serve, worklist, archive and conformance (of serve) need the archive layer (SQLite).
+int not_in_this_build(const std::string &name) {
+    std::fprintf(stderr, "dcmkit: error: %s: not in this build (built without the archive, DCMKIT_WITH_ARCHIVE=OFF)\n",
+                 name.c_str());
+    return 2;
+}
+
+}  // namespace
+
+int cmd_conformance(const std::string &, const Args &) { return not_in_this_build("conformance"); }
+int cmd_serve(const std::string &, const Args &) { return not_in_this_build("serve"); }
+int cmd_worklist(const std::string &, const Args &) { return not_in_this_build("worklist"); }
+int cmd_archive(const std::string &, const Args &) { return not_in_this_build("archive"); }
+
+#endif  // DCMKIT_HAVE_ARCHIVE
 
 }  // namespace dcmkit_cli

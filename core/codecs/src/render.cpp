@@ -2,7 +2,9 @@
 // colour conversion, palettes, and PNG output through libpng.
 #include "dcmkit/render.h"
 
+#ifdef DCMKIT_HAVE_PNG
 #include <png.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -251,6 +253,7 @@ Image8 render_frame(const DicomFile &file, uint64_t index, const RenderOptions &
     return img;
 }
 
+#ifdef DCMKIT_HAVE_PNG
 namespace {
 
 struct PngWriter {
@@ -304,5 +307,10 @@ void write_png(const std::string &path, const Image8 &image) {
     }
     if (std::fclose(f) != 0) throw Error(Errc::io, "writing " + path + ": " + std::strerror(errno));
 }
+#else
+void write_png(const std::string &path, const Image8 &) {
+    throw Error(Errc::unsupported, "cannot write " + path + ": PNG export is not in this build (built without libpng, DCMKIT_WITH_PNG=OFF)");
+}
+#endif
 
 }  // namespace dcmkit

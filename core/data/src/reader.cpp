@@ -1,5 +1,7 @@
 // Part 10 and raw dataset reader (PS3.10 7, PS3.5 7).
+#ifdef DCMKIT_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <cstring>
 #include <string>
@@ -366,6 +368,7 @@ bool infer_syntax(const uint8_t *p, size_t n, std::string &uid) {
     return true;
 }
 
+#ifdef DCMKIT_HAVE_ZLIB
 std::shared_ptr<const Source> inflate_rest(const uint8_t *p, size_t n, uint64_t limit, size_t offset) {
     // PS3.5 A.5: the dataset after the meta is a raw deflate stream (RFC 1951, no zlib header).
     z_stream zs{};
@@ -404,6 +407,13 @@ std::shared_ptr<const Source> inflate_rest(const uint8_t *p, size_t n, uint64_t 
     out.shrink_to_fit();
     return Source::from_vector(std::move(out));
 }
+#else
+std::shared_ptr<const Source> inflate_rest(const uint8_t *, size_t, uint64_t, size_t offset) {
+    throw Error(Errc::unsupported,
+                "Deflated Explicit VR Little Endian is not in this build (built without zlib, DCMKIT_WITH_ZLIB=OFF)",
+                int64_t(offset));
+}
+#endif
 
 /// How the little-endian element at `p` is encoded: 1 explicit VR, 0 implicit VR, -1 cannot tell
 /// (too short, or a delimiter). As pydicom does, a valid VR at bytes 4-5 means explicit VR; to keep

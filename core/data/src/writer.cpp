@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef DCMKIT_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -195,6 +197,7 @@ private:
     std::vector<uint8_t> buf_;
 };
 
+#ifdef DCMKIT_HAVE_ZLIB
 /// Compresses into another sink (PS3.5 A.5: raw deflate, RFC 1951, no zlib header).
 class DeflateSink final : public Sink {
 public:
@@ -230,6 +233,7 @@ private:
     Sink &out_;
     z_stream zs_{};
 };
+#endif
 
 class VectorSink final : public Sink {
 public:
@@ -286,12 +290,18 @@ void write_dataset(Sink &sink, const Dataset &dataset, const std::string &ts_uid
     const TransferSyntax ts = TransferSyntax::from_uid(ts_uid);
     if (!ts.known) throw Error(Errc::unsupported, "cannot encode in unknown transfer syntax " + ts_uid);
     if (ts.deflated) {
+#ifndef DCMKIT_HAVE_ZLIB
+        (void)deflate_level;
+        throw Error(Errc::unsupported,
+                    "cannot write Deflated Explicit VR Little Endian: not in this build (built without zlib, DCMKIT_WITH_ZLIB=OFF)");
+#else
         DeflateSink deflater(sink, deflate_level);
         Encoder enc(deflater, true, false);
         enc.dataset(dataset);
         enc.flush();
         deflater.finish();
         return;
+#endif
     }
     Encoder enc(sink, ts.explicit_vr, ts.big_endian);
     enc.dataset(dataset);

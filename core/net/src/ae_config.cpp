@@ -16,8 +16,12 @@ constexpr const char *kVerification = "1.2.840.10008.1.1";
 }  // namespace
 
 const std::vector<std::string> &uncompressed_transfer_syntaxes() {
+    // Deflated only with zlib (DCMKIT_WITH_ZLIB): a build without it cannot read or write it.
     static const std::vector<std::string> kList = {uids::ExplicitVRLittleEndian, uids::ImplicitVRLittleEndian,
-                                                   uids::DeflatedExplicitVRLittleEndian, uids::ExplicitVRBigEndian};
+#ifdef DCMKIT_HAVE_ZLIB
+                                                   uids::DeflatedExplicitVRLittleEndian,
+#endif
+                                                   uids::ExplicitVRBigEndian};
     return kList;
 }
 

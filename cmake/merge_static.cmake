@@ -1,0 +1,17 @@
+# Merges static libraries and object files into one archive with ar's MRI script (cmake -P):
+#   -DAR=ar -DOUT=libdcmkit.a -DLIBS="a.a;b.a" -DOBJS="x.o;y.o"
+set(script "create ${OUT}.tmp\n")
+foreach(lib ${LIBS})
+  string(APPEND script "addlib ${lib}\n")
+endforeach()
+foreach(obj ${OBJS})
+  string(APPEND script "addmod ${obj}\n")
+endforeach()
+string(APPEND script "save\nend\n")
+file(WRITE ${OUT}.mri "${script}")
+file(REMOVE ${OUT}.tmp)
+execute_process(COMMAND ${AR} -M INPUT_FILE ${OUT}.mri RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ar -M failed (${rc}) merging ${OUT}")
+endif()
+file(RENAME ${OUT}.tmp ${OUT})
