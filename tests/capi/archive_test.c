@@ -18,133 +18,20 @@
 #include <unistd.h>
 
 #include "dk_test.h"
+#include "dk_peer.h"
 
-#define SC_STORAGE "1.2.840.10008.5.1.4.1.1.7" /* Secondary Capture Image Storage */
 #define STUDY_UID "1.2.826.0.1.3680043.2.1125.78.1"
 
 /* -- helpers ------------------------------------------------------------------------------------- */
 
-static void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
-/* argv[0] as a path: itself when it has a slash, else the first executable of that name in PATH. */
-static int resolve_program(const char *name, char *out, size_t size) {
-    const char *path = getenv("PATH"), *p;
-    if (strchr(name, '/')) return snprintf(out, size, "%s", name) < (int)size;
-    for (p = path ? path : "/usr/bin:/bin"; *p;) {
-        const char *end = strchr(p, ':');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (snprintf(out, size, "%.*s/%s", (int)len, p, name) < (int)size && access(out, X_OK) == 0) return 1;
-        p += len + (end ? 1 : 0);
-    }
-    return 0;
-}
-
-static int have_dcmtk(void) {
+static int have_archive_tools(void) {
     char p[1100];
     return resolve_program("storescu", p, sizeof p) && resolve_program("findscu", p, sizeof p) &&
            resolve_program("echoscu", p, sizeof p) && resolve_program("getscu", p, sizeof p);
 }
 
-/* A port nobody listens on now (bound to 0, then closed). */
-static uint16_t free_port(void) {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    uint16_t port = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 0;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-extern char **environ;
-
-/* Starts argv[0] (found in PATH) with TCP_NODELAY=1, its output appended to `log`. Everything is
- * prepared before fork: the archive's threads are running, and between fork and exec the child may
- * only call async-signal-safe functions. */
-static pid_t spawn(char *const argv[], const char *log) {
-    char program[1024];
-    char *envp[512];
-    size_t n = 0;
-    char **e;
-    int fd;
-    pid_t pid;
-    if (!resolve_program(argv[0], program, sizeof program)) return -1;
-    for (e = environ; e && *e && n + 2 < sizeof envp / sizeof envp[0]; ++e)
-        if (strncmp(*e, "TCP_NODELAY=", 12) != 0) envp[n++] = *e;
-    envp[n++] = (char *)"TCP_NODELAY=1";
-    envp[n] = NULL;
-    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    pid = fork();
-    if (pid == 0) {
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execve(program, argv, envp);
-        _exit(127);
-    }
-    if (fd >= 0) close(fd);
-    return pid;
-}
-
-/* Runs a tool to completion (60 s at most, then killed); its exit code, or -1. */
-static int run(char *const argv[], const char *log) {
-    long waited = 0;
-    int st = 0;
-    pid_t pid = spawn(argv, log);
-    if (pid <= 0) return -1;
-    for (;;) {
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        if (r < 0) return -1;
-        if (waited >= 60000) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            return -1;
-        }
-        sleep_ms(20);
-        waited += 20;
-    }
-}
-
-/* 1 when the text file `path` contains `needle`. */
-static int file_contains(const char *path, const char *needle) {
-    static char buf[1 << 16];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, needle) != NULL;
-}
-
-static int exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* A fresh empty folder for this case. */
-static const char *fresh_dir(char *buf, size_t size, const char *suffix) {
-    char cmd[1200];
-    dk_test_path(buf, size, suffix);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
-    if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", buf);
-    return buf;
-}
-
 /* A small Secondary Capture instance of study STUDY_UID written to `path`; its SOP Instance UID in uid[65]. */
-static int make_file(const char *path, char uid[65]) {
+static int make_archive_file(const char *path, char uid[65]) {
     dk_dataset *ds = NULL;
     static const int64_t rows = 2, bits = 8;
     const unsigned char px[4] = {1, 2, 3, 4};
@@ -203,12 +90,12 @@ DK_TEST(storescu_into_archive_then_findscu) {
     stored_log seen;
     uint16_t port = 0;
     long waited = 0;
-    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, getscu, echoscu) not installed");
+    if (!have_archive_tools()) DK_SKIP("DCMTK (storescu, findscu, getscu, echoscu) not installed");
     fresh_dir(dir, sizeof dir, "store");
     snprintf(storage, sizeof storage, "%s/archive", dir);
     snprintf(file, sizeof file, "%s/sc.dcm", dir);
     snprintf(log, sizeof log, "%s/peers.log", dir);
-    REQUIRE(make_file(file, uid));
+    REQUIRE(make_archive_file(file, uid));
     memset(&seen, 0, sizeof seen);
     pthread_mutex_init(&seen.mu, NULL);
 
@@ -303,7 +190,7 @@ DK_TEST(archive_from_config_file) {
     dk_archive *a = NULL;
     uint16_t port = free_port(), got = 0;
     FILE *f;
-    if (!have_dcmtk()) DK_SKIP("DCMTK (storescu, findscu, getscu, echoscu) not installed");
+    if (!have_archive_tools()) DK_SKIP("DCMTK (storescu, findscu, getscu, echoscu) not installed");
     fresh_dir(dir, sizeof dir, "config");
     snprintf(storage, sizeof storage, "%s/archive", dir);
     snprintf(conf, sizeof conf, "%s/serve.conf", dir);
