@@ -38,32 +38,6 @@ bool number_arg(const std::string &opt, const std::string &v, double lo, double 
     return true;
 }
 
-bool parse_port(const std::string &s, uint16_t &port) {
-    char *end = nullptr;
-    unsigned long v = std::strtoul(s.c_str(), &end, 10);
-    if (s.empty() || *end || v == 0 || v > 65535) return false;
-    port = uint16_t(v);
-    return true;
-}
-
-bool parse_size(const std::string &v, uint64_t &out) {
-    if (v.empty() || v[0] < '0' || v[0] > '9') return false;
-    char *end = nullptr;
-    errno = 0;
-    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-    if (errno) return false;
-    unsigned shift = 0;
-    const std::string suffix = end;
-    if (suffix == "K" || suffix == "k") shift = 10;
-    else if (suffix == "M" || suffix == "m") shift = 20;
-    else if (suffix == "G" || suffix == "g") shift = 30;
-    else if (suffix == "T" || suffix == "t") shift = 40;
-    else if (!suffix.empty()) return false;
-    if (shift && n > (UINT64_MAX >> shift)) return false;
-    out = uint64_t(n) << shift;
-    return true;
-}
-
 bool NetOptions::parse(const std::vector<std::string> &args, const std::vector<std::string> &value_opts) {
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];

@@ -23,11 +23,8 @@ bool wants_help(const std::vector<std::string> &args);
 /// Parses a number option's value; false (and a message) when it is not a number in [lo, hi].
 bool number_arg(const std::string &opt, const std::string &v, double lo, double hi, double &out, std::string &err);
 
-/// A TCP port, 1 to 65535.
-bool parse_port(const std::string &s, uint16_t &port);
-
-/// A byte count: digits with an optional K, M, G or T suffix (powers of 1024).
-bool parse_size(const std::string &v, uint64_t &out);
+using dcmkit::net::parse_port;                      // a TCP port, 1 to 65535
+inline bool parse_size(const std::string &v, uint64_t &out) { return dcmkit::net::parse_byte_size(v, out); }
 
 /// The options shared by the network commands, DCMTK style (-aet, -aec, -pdu, -to, -ta, -v, -d,
 /// --user, --password); the other arguments land in `rest`, in order, each of the command's

@@ -31,32 +31,6 @@ std::vector<std::string> words(const std::string &s) {
     return out;
 }
 
-bool parse_port(const std::string &s, uint16_t &port) {
-    char *end = nullptr;
-    unsigned long v = std::strtoul(s.c_str(), &end, 10);
-    if (s.empty() || *end || v == 0 || v > 65535) return false;
-    port = uint16_t(v);
-    return true;
-}
-
-/// A byte count: digits with an optional K, M, G or T suffix (powers of 1024).
-bool parse_size(const std::string &v, uint64_t &out) {
-    if (v.empty() || v[0] < '0' || v[0] > '9') return false;
-    char *end = nullptr;
-    errno = 0;
-    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-    if (errno) return false;
-    unsigned shift = 0;
-    const std::string suffix = end;
-    if (suffix == "K" || suffix == "k") shift = 10;
-    else if (suffix == "M" || suffix == "m") shift = 20;
-    else if (suffix == "G" || suffix == "g") shift = 30;
-    else if (suffix == "T" || suffix == "t") shift = 40;
-    else if (!suffix.empty()) return false;
-    if (shift && n > (UINT64_MAX >> shift)) return false;
-    out = uint64_t(n) << shift;
-    return true;
-}
 
 std::string trim(const std::string &v) {
     const size_t b = v.find_first_not_of(" \t\r"), e = v.find_last_not_of(" \t\r");
@@ -69,7 +43,7 @@ bool Config::add_destination(const std::string &d, std::string &err) {
     const size_t eq = d.find('='), colon = d.rfind(':');
     uint16_t p = 0;
     if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || eq > 16 ||
-        !parse_port(d.substr(colon + 1), p)) {
+        !net::parse_port(d.substr(colon + 1), p)) {
         err = "a destination is AE=HOST:PORT, not '" + d + "'";
         return false;
     }
@@ -141,7 +115,7 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
         }
         services = std::move(s);
     } else if (key == "max_dataset_size" || key == "min_free_space") {
-        if (!parse_size(value, key == "max_dataset_size" ? max_dataset_size : min_free_space))
+        if (!net::parse_byte_size(value, key == "max_dataset_size" ? max_dataset_size : min_free_space))
             return err = key + " takes a size in bytes (or with K, M, G, T)", false;
     } else if (key == "commitment_report") {
         if (value != "same" && value != "new") return err = "commitment_report is 'same' or 'new'", false;

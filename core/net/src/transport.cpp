@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 
@@ -280,6 +281,14 @@ std::unique_ptr<Transport> TcpListener::accept(int timeout_ms) {
         }
         return std::make_unique<TcpTransport>(fd, addr_text(reinterpret_cast<sockaddr *>(&ss)));
     }
+}
+
+bool parse_port(const std::string &s, uint16_t &port) {
+    char *end = nullptr;
+    unsigned long v = std::strtoul(s.c_str(), &end, 10);
+    if (s.empty() || *end || v == 0 || v > 65535) return false;
+    port = uint16_t(v);
+    return true;
 }
 
 }  // namespace dcmkit::net

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -263,6 +264,24 @@ std::string pixel_problem(const Dataset &ds, const TransferSyntax &ts) {
 }
 
 }  // namespace
+
+bool parse_byte_size(const std::string &v, uint64_t &out) {
+    if (v.empty() || v[0] < '0' || v[0] > '9') return false;
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (errno) return false;
+    unsigned shift = 0;
+    const std::string suffix = end;
+    if (suffix == "K" || suffix == "k") shift = 10;
+    else if (suffix == "M" || suffix == "m") shift = 20;
+    else if (suffix == "G" || suffix == "g") shift = 30;
+    else if (suffix == "T" || suffix == "t") shift = 40;
+    else if (!suffix.empty()) return false;
+    if (shift && n > (UINT64_MAX >> shift)) return false;
+    out = uint64_t(n) << shift;
+    return true;
+}
 
 bool is_storable_uid(std::string_view uid, std::string *why) {
     return is_valid_uid(uid, why, /*allow_leading_zeros=*/true);

@@ -39,6 +39,9 @@ public:
 /// TCP_NODELAY set. Throws Error(network) with the reason, or Error(timeout).
 std::unique_ptr<Transport> tcp_connect(const std::string &host, uint16_t port, int timeout_ms);
 
+/// A TCP port as written on a command line or in a configuration file: 1 to 65535, digits only.
+bool parse_port(const std::string &text, uint16_t &port);
+
 /// A listening TCP socket.
 class TcpListener {
 public:

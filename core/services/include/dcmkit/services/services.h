@@ -96,6 +96,10 @@ StoreCheck check_received_file(const std::string &path, const std::string &sop_c
 /// On failure `why` says what is wrong.
 bool is_storable_uid(std::string_view uid, std::string *why = nullptr);
 
+/// A byte count as StorageFolder::Limits are written on a command line or in a configuration file:
+/// digits with an optional K, M, G or T suffix (powers of 1024); false when malformed or too large.
+bool parse_byte_size(const std::string &text, uint64_t &bytes);
+
 /// Stores received instances as Part 10 files under a folder, streaming each dataset to disk
 /// (memory does not grow with its size). A file is reported Success once it is complete, checked
 /// (check_received_file) and atomically renamed (and, by default, fsynced); its name is the SOP
