@@ -1,0 +1,45 @@
+// dcmkit C ABI — what the networking sources share (internal): the AE and association handles, and
+// the checks of versioned structures.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "dcmkit/dk_net.h"
+#include "dcmkit/net/ae_config.h"
+#include "dcmkit/net/association.h"
+#include "internal.h"
+
+struct dk_ae {
+    dcmkit::net::AeConfig cfg;
+};
+
+struct dk_assoc {
+    std::unique_ptr<dcmkit::net::Association> a;
+};
+
+namespace dk {
+
+inline void check_version(uint32_t version, uint32_t current, const char *what) {
+    if (version == 0 || version > current)
+        fail(DK_EINVAL, std::string("unsupported ") + what + " version " + std::to_string(version) +
+                            " (this library knows 1 to " + std::to_string(current) + ")");
+}
+
+/// The body of a dk_*_init(out, version): DK_EINVAL for a NULL `out` or an unknown version, else
+/// `*out` = `defaults` (the struct's _INIT) with that version. Only the first `size` bytes are
+/// written: the caller's struct may be an older, shorter one.
+template <typename T>
+void init_versioned(T *out, const char *name, uint32_t version, uint32_t current, const char *what, const T &defaults,
+                    size_t size = sizeof(T)) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    need(out, name);
+    check_version(version, current, what);
+    std::memcpy(out, &defaults, size);
+    out->version = version;
+}
+
+}  // namespace dk
