@@ -34,7 +34,9 @@ void interleave(const uint8_t *in, uint8_t *out, const PixelInfo &info) {
     }
 }
 
-/// Runs job(i) for i in [0, n) on up to `threads` threads; the first exception is rethrown.
+/// Runs job(i) for i in [0, n) on up to `threads` threads. On failure the exception rethrown is the
+/// one of the lowest i that failed, as a loop in order would report it, whatever the threads' timing:
+/// jobs below the lowest failure so far still run, jobs above it are skipped.
 template <class Job>
 void parallel_for(uint64_t n, unsigned threads, Job job) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -44,19 +46,21 @@ void parallel_for(uint64_t n, unsigned threads, Job job) {
         return;
     }
     std::atomic<uint64_t> next{0};
-    std::atomic<bool> failed{false};
+    std::atomic<uint64_t> lowest_failure{n};
     std::exception_ptr first;
     std::mutex m;
     auto worker = [&] {
         for (;;) {
             const uint64_t i = next++;
-            if (i >= n || failed) return;
+            if (i >= n || i > lowest_failure) return;
             try {
                 job(i);
             } catch (...) {
                 std::lock_guard<std::mutex> lock(m);
-                if (!first) first = std::current_exception();
-                failed = true;
+                if (i < lowest_failure) {
+                    first = std::current_exception();
+                    lowest_failure = i;
+                }
             }
         }
     };
