@@ -203,6 +203,12 @@ def test_made_in_code_and_frames():
         ds.pixel_array
     with pytest.raises(dcmkit.ParseError):
         ds.read_frame(1)
+    # A Number of Frames that is not a count is refused (pydicom raises ValueError too), never read
+    # as one frame, which would drop the second without a word.
+    ds.set("PixelData", data.tobytes(), vr="OW")
+    ds.set("NumberOfFrames", "two", vr="IS")
+    with pytest.raises(ValueError, match="Number of Frames"):
+        ds.pixel_array
     # Float Pixel Data.
     ds.NumberOfFrames = 1
     ds.BitsAllocated = 32

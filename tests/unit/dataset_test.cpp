@@ -12,6 +12,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "dcmkit/pixel.h"
 
 using namespace dcmkit;
 using namespace std::string_literals;
@@ -850,3 +851,25 @@ TEST(DatasetKeyword, TagParseAndStr) {
 }
 
 }  // namespace
+
+// Number of Frames that is not a count (pydicom's get_nr_frames raises ValueError on "abc") is an
+// error naming the element, not one frame; empty or 0 counts as one frame.
+TEST(DatasetFrames, NumberOfFramesThatIsNotACountIsAnError) {
+    Dataset ds;
+    ds.set_bytes(tags::PixelData, VR::OB, Bytes(std::vector<uint8_t>(4 * 4 * 3)));
+    EXPECT_EQ(frame_count(ds), 1u);
+    ds.set_string(tags::NumberOfFrames, "3", VR::IS);
+    EXPECT_EQ(frame_count(ds), 3u);
+    ds.set_string(tags::NumberOfFrames, "0", VR::IS);
+    EXPECT_EQ(frame_count(ds), 1u);
+    for (const char *bad : {"abc", "-2", "3.5x"}) {
+        ds.set_string(tags::NumberOfFrames, bad, VR::IS);
+        try {
+            frame_count(ds);
+            ADD_FAILURE() << bad << " read as a frame count";
+        } catch (const Error &e) {
+            EXPECT_EQ(e.code(), Errc::bad_value) << bad;
+            EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+        }
+    }
+}

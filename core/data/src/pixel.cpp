@@ -45,8 +45,21 @@ static const Element *pixel_element(const Dataset &ds) {
 }
 
 uint64_t frame_count(const Dataset &ds) {
-    auto n = ds.get_int_opt(tags::NumberOfFrames);
-    if (n && *n > 0) return uint64_t(*n);
+    // Empty or 0 counts as one frame (as pydicom and DCMTK read it); a value that is not a count is
+    // an error, not one frame: the frames after the first would be lost without a word.
+    const Element *e = ds.find(tags::NumberOfFrames);
+    if (e && !e->value.empty()) {
+        int64_t n = 0;
+        try {
+            n = ds.get_int(tags::NumberOfFrames);
+        } catch (const Error &) {
+            n = -1;
+        }
+        if (n < 0)
+            throw Error(Errc::bad_value, "Number of Frames is not a count of frames: '" + ds.get_string_or(tags::NumberOfFrames, "") + "'",
+                        -1, tags::NumberOfFrames.value);
+        if (n > 0) return uint64_t(n);
+    }
     return pixel_element(ds) ? 1 : 0;
 }
 
