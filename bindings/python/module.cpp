@@ -467,6 +467,10 @@ PYBIND11_MODULE(_dcmkit, m) {
             for (dk::Tag x : s.ds.get_tags(t)) out.push_back(x.value);
             return out;
         }, "tag"_a)
+        .def("set_key", [](PyDataset &s, const std::string &key) {
+            HeldLock l(s);
+            s.ds.set_key(key);
+        }, "key"_a)
         .def("set_string", [](PyDataset &s, uint32_t t, const std::string &v, std::optional<std::string> vr) {
             HeldLock l(s);
             s.ds.set_string(t, v, vr ? vr->c_str() : nullptr);

@@ -508,6 +508,13 @@ dk_result dk_dataset_get_bytes(const dk_dataset *ds, uint32_t tag, void *buf, si
     });
 }
 
+dk_result dk_dataset_set_key(dk_dataset *ds, const char *key) {
+    return dk::guard([&] {
+        need(key, "key");
+        dcmkit::set_key(resolve(ds), key);
+    });
+}
+
 dk_result dk_dataset_set_string(dk_dataset *ds, uint32_t tag, const char *vr, const char *utf8) {
     return dk::guard([&] {
         Dataset &d = container(ds, Tag(tag));

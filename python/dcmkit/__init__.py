@@ -320,6 +320,13 @@ class Dataset:
         """Sets an element by keyword or tag, with an explicit VR when given (needed for private tags)."""
         self._set(_as_tag(key), value, vr)
 
+    def set_key(self, key):
+        """Adds one query key as DCMTK's findscu -k spells it: "PatientName=SMITH*",
+        "0008,0052=STUDY", "StudyDate" (an empty return key), "Sequence[n].Keyword=value" through
+        nested sequences (items made as needed). InvalidArgumentError (a ValueError) names a key
+        that is not one."""
+        self._ds.set_key(str(key))
+
     # -- mapping protocol ----------------------------------------------------------------------
 
     def __getitem__(self, key):

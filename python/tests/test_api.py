@@ -217,3 +217,20 @@ def test_stubs_cover_the_package():
                for n in c.body if isinstance(n, ast.FunctionDef)}
     assert {m for m in vars(dcmkit.Dataset) if not m.startswith("_")} <= methods
     assert os.path.exists(os.path.join(folder, "py.typed"))
+
+
+def test_set_key_as_findscu_spells_it():
+    # The -k syntax of DCMTK's findscu/dcmodify (the C++ test compares it with dcmodify's result).
+    ds = dcmkit.Dataset()
+    ds.set_key("QueryRetrieveLevel=STUDY")
+    ds.set_key("StudyDate")
+    ds.set_key("ScheduledProcedureStepSequence[0].Modality=CT")
+    ds.set_key("(0008,0061)=CT\\MR")
+    assert ds.QueryRetrieveLevel == "STUDY"
+    assert "StudyDate" in ds and ds.StudyDate == ""
+    assert ds.ScheduledProcedureStepSequence[0].Modality == "CT"
+    assert ds.ModalitiesInStudy == ["CT", "MR"]
+    with pytest.raises(ValueError, match="'PatientName' is not a sequence"):
+        ds.set_key("PatientName[0].Modality=CT")
+    with pytest.raises(dcmkit.InvalidArgumentError, match="NoSuchKeyword"):
+        ds.set_key("NoSuchKeyword=1")

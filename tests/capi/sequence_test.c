@@ -213,7 +213,33 @@ DK_TEST(item_handles_are_not_files) {
     dk_dataset_free(ds);
 }
 
+/* Query keys as findscu -k spells them (tests/interop/query_key_test.cpp checks the same syntax
+ * against DCMTK's dcmodify). */
+DK_TEST(query_keys_make_items_as_needed) {
+    dk_dataset *ds = NULL, *item = NULL;
+    char buf[32];
+    size_t size = sizeof buf, n = 0;
+    REQUIRE_OK(dk_dataset_new(&ds));
+    CHECK_OK(dk_dataset_set_key(ds, "PatientName=SMITH*"));
+    CHECK_OK(dk_dataset_set_key(ds, "ScheduledProcedureStepSequence[1].Modality=MR"));
+    CHECK_OK(dk_dataset_item_count(ds, DK_TAG(0x0040, 0x0100), &n));
+    CHECK_INT(n, 2);
+    REQUIRE_OK(dk_dataset_get_item(ds, DK_TAG(0x0040, 0x0100), 1, &item));
+    CHECK_OK(dk_dataset_get_string(item, DK_TAG(0x0008, 0x0060), buf, &size));
+    CHECK_STR(buf, "MR");
+    size = sizeof buf;
+    CHECK_OK(dk_dataset_get_string(ds, PATIENT_NAME, buf, &size));
+    CHECK_STR(buf, "SMITH*");
+    CHECK_ERR(dk_dataset_set_key(ds, "PatientName[0].Modality=CT"), DK_EINVAL, "'PatientName' is not a sequence");
+    CHECK_ERR(dk_dataset_set_key(ds, "Rows=big"), DK_EINVAL, "'big' is not an integer (US)");
+    CHECK_ERR(dk_dataset_set_key(ds, NULL), DK_EINVAL, "key");
+    CHECK(dk_dataset_contains(ds, ROWS) == 0);
+    dk_dataset_free(item);
+    dk_dataset_free(ds);
+}
+
 static const dk_test_case dk_tests[] = {
+    DK_CASE(query_keys_make_items_as_needed),
     DK_CASE(add_and_get_items),
     DK_CASE(nested_items),
     DK_CASE(an_item_handle_keeps_the_dataset_alive),

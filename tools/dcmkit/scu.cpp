@@ -55,68 +55,15 @@ void collect_files(const std::string &path, bool recursive, bool top, std::vecto
     for (const auto &n : names) collect_files(path + "/" + n, recursive, false, out);
 }
 
-/// Adds one -k key to `ds`: "gggg,eeee=value", "Keyword=value", "key" alone (a return key), or
-/// "Sequence[n].Keyword=value" (nested, any depth).
+/// Adds one -k key to `ds` (dcmkit::set_key) and its top-level tag to the output columns.
 bool add_key(dcmkit::Dataset &ds, const std::string &spec, std::vector<dcmkit::Tag> *columns, std::string &err) {
-    const size_t eq = spec.find('=');
-    const std::string path = spec.substr(0, eq);
-    const bool has_value = eq != std::string::npos;
-    const std::string value = has_value ? spec.substr(eq + 1) : std::string();
-    dcmkit::Dataset *cur = &ds;
-    size_t pos = 0;
-    for (;;) {
-        const size_t dot = path.find('.', pos);
-        std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-        int index = -1;
-        const size_t br = part.find('[');
-        if (br != std::string::npos) {
-            if (part.back() != ']') {
-                err = "bad key '" + spec + "'";
-                return false;
-            }
-            index = std::atoi(part.substr(br + 1).c_str());
-            part = part.substr(0, br);
-        }
-        dcmkit::Tag tag;
-        try {
-            tag = dcmkit::tag_from_keyword(part);
-        } catch (const dcmkit::Error &) {
-            err = "unknown key '" + part + "' in '" + spec + "'";
-            return false;
-        }
-        const dcmkit::DictEntry *d = dcmkit::dict_find(tag);
-        dcmkit::VR vr = d && d->vr != dcmkit::VR::None ? d->vr : dcmkit::VR::LO;
-        if (dot == std::string::npos && index < 0) {
-            if (columns && cur == &ds) columns->push_back(tag);
-            if (vr == dcmkit::VR::SQ) {
-                cur->set_sequence(tag);
-            } else if (!has_value || value.empty()) {
-                cur->set(dcmkit::Element(tag, vr));
-            } else if (vr == dcmkit::VR::US || vr == dcmkit::VR::UL || vr == dcmkit::VR::SS || vr == dcmkit::VR::SL) {
-                cur->set_int(tag, std::atoll(value.c_str()), vr);
-            } else {
-                try {
-                    cur->set_string(tag, value, vr);
-                } catch (const dcmkit::Error &e) {
-                    err = "bad value in '" + spec + "': " + e.what();
-                    return false;
-                }
-            }
-            return true;
-        }
-        // A sequence step: item `index` (default 0), made as needed.
-        if (vr != dcmkit::VR::SQ) {
-            err = "'" + part + "' is not a sequence in '" + spec + "'";
-            return false;
-        }
-        if (columns && cur == &ds && !cur->contains(tag)) columns->push_back(tag);
-        dcmkit::Element *e = cur->find(tag);
-        if (!e || !e->is_sequence()) e = &cur->set_sequence(tag);
-        const size_t want = size_t(std::max(0, index)) + 1;
-        while (e->items.size() < want) e->items.emplace_back();
-        cur = &e->items[want - 1];
-        if (dot == std::string::npos) return true;  // "Seq[0]" alone: an empty item (universal)
-        pos = dot + 1;
+    try {
+        const dcmkit::Tag tag = dcmkit::set_key(ds, spec);
+        if (columns && std::find(columns->begin(), columns->end(), tag) == columns->end()) columns->push_back(tag);
+        return true;
+    } catch (const dcmkit::Error &e) {
+        err = e.message();
+        return false;
     }
 }
 

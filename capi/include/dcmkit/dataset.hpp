@@ -444,6 +444,10 @@ public:
 
     // -- typed writing (vr nullptr = the element's dictionary VR) -----------------------------------
 
+    /// Adds one query key as findscu -k spells it ("PatientName=SMITH*", "0008,0052=STUDY",
+    /// "ScheduledProcedureStepSequence[0].Modality=CT", "StudyDate" for a return key); see dk_dataset_set_key.
+    void set_key(const std::string &key) { check(dk_dataset_set_key(h_, key.c_str())); }
+
     /// A string value from UTF-8, encoded in the dataset's Specific Character Set; '\' separates values.
     void set_string(Tag t, const std::string &utf8, const char *vr = nullptr) {
         check(dk_dataset_set_string(h_, t, vr, utf8.c_str()));

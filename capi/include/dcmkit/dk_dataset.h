@@ -132,6 +132,13 @@ DK_EXTERN(dk_result) dk_dataset_get_bytes(const dk_dataset *ds, uint32_t tag, vo
  *  text cannot be encoded (non-ASCII text needs a Specific Character Set (0008,0005)). Setters
  *  replace an element of the same tag; DK_EINVAL for item and delimitation tags (FFFE,xxxx). */
 DK_EXTERN(dk_result) dk_dataset_set_string(dk_dataset *ds, uint32_t tag, const char *vr, const char *utf8);
+/** Adds one query key as DCMTK's findscu -k spells it: "Keyword=value", "gggg,eeee=value",
+ *  "Keyword" (an empty return key), "Sequence[n].Keyword=value" through nested sequences (items
+ *  made as needed; "Sequence[0]" alone adds an empty item). The VR is the dictionary's (LO for an
+ *  unknown tag); binary numbers (US SS UL SL UV SV FL FD) are parsed whole. DK_EINVAL, naming the
+ *  key, when a part is not a keyword or tag, a step is not a sequence or a number does not parse;
+ *  DK_ECHARSET when the text cannot be encoded. */
+DK_EXTERN(dk_result) dk_dataset_set_key(dk_dataset *ds, const char *key);
 /** Sets `count` numbers (IS DS US SS UL SL UV SV FL FD; `vr` NULL = the dictionary's). `values` may
  *  be NULL when `count` is 0. DK_EBADVALUE for another VR or a value out of the VR's range (IS is
  *  32-bit, DS at most 16 characters); integer VRs take only integral doubles. */

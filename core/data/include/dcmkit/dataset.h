@@ -174,6 +174,18 @@ private:
 /// Tag for a keyword ("PatientName" → (0010,0010)) or a tag string ("0010,0010"). Throws not_found.
 Tag tag_from_keyword(std::string_view keyword_or_tag);
 
+/// Adds what one query key says, as DCMTK's findscu -k spells it: "Keyword=value" or "gggg,eeee=value"
+/// (also "(gggg,eeee)=value"), "Keyword" alone or with an empty value (an empty return key), and
+/// "Sequence[n].Keyword=value" through nested sequences at any depth (item n, 0 by default, made as
+/// needed; "Sequence[0]" alone adds an empty item, a universal sequence match). The value is set with
+/// the dictionary's VR (LO for a tag the dictionary does not know): text as given (several values
+/// separated by '\'), binary numbers (US, SS, UL, SL, UV, SV, FL, FD) parsed whole. Returns the
+/// top-level tag the key names. Throws Error(invalid_argument) naming the key when a part is not a
+/// keyword or tag, an index is not a number, a step is not a sequence, or a number does not parse (a
+/// text value the VR or character set refuses keeps set_string's error code); items made on the way
+/// before a failing step stay.
+Tag set_key(Dataset &ds, std::string_view key);
+
 /// Splits a raw string value on '\' (LT, ST, UT, UR are single-valued) and trims as PS3.5 6.2 says.
 std::vector<std::string_view> split_values(std::string_view raw, VR vr);
 /// Trims padding of a single value of `vr` (trailing spaces/NULs, and leading spaces except for LT/ST/UT).
