@@ -745,7 +745,8 @@ public:
 // detaches it afterwards (JNIEnvWrapper), so a worker never keeps the JVM from exiting.
 // Exceptions: one thrown by a C# or Java handler becomes a C++ exception in the director method,
 // which dcmkit_swig::Server remembers (LastHandlerError) and dk::Server turns into the request's
-// failure (association rejected, 0x0110 for C-ECHO, 0xA700 for C-STORE, 0xC000 for C-FIND).
+// failure (association rejected, 0x0110 for C-ECHO and DIMSE-N, 0xA700 for C-STORE, 0xC000 for
+// C-FIND, C-MOVE and C-GET).
 // Lifetime: a Server holds its handler; a started Server is reachable from a static set until
 // Stop()/stop() or Dispose()/close(), so neither it nor its handler is collected while workers may
 // call the handler.
