@@ -513,6 +513,9 @@ namespace dk {
 %newobject Dataset::clone;
 %newobject Association::connect;
 %newobject Association::collect_matches;
+%newobject Association::n_create;
+%newobject Association::n_set;
+%newobject Association::n_action;
 
 /// A dataset (or a sequence item). Dispose()/close() frees it; items keep their dataset alive.
 class Dataset {
@@ -711,6 +714,22 @@ public:
     dk::RetrieveResult get(const dk::Dataset &identifier, const std::string &folder, const std::string &sop_class = "") {
         return $self->get(identifier, folder, {}, sop_class);
     }
+    /// N-CREATE of an instance of `sop_class` (`instance_uid` "" = the performer chooses);
+    /// `attributes` may be null. The AE needs the SOP class (add_sop_class).
+    dcmkit_swig::NResult *n_create(const std::string &sop_class, const std::string &instance_uid,
+                                   const dk::Dataset *attributes) {
+        return new dcmkit_swig::NResult($self->n_create(sop_class, instance_uid, attributes));
+    }
+    /// N-SET of `instance_uid` with `modifications`.
+    dcmkit_swig::NResult *n_set(const std::string &sop_class, const std::string &instance_uid,
+                                const dk::Dataset &modifications) {
+        return new dcmkit_swig::NResult($self->n_set(sop_class, instance_uid, modifications));
+    }
+    /// N-ACTION `action_type` on `instance_uid`; `information` may be null.
+    dcmkit_swig::NResult *n_action(const std::string &sop_class, const std::string &instance_uid,
+                                   uint16_t action_type, const dk::Dataset *information) {
+        return new dcmkit_swig::NResult($self->n_action(sop_class, instance_uid, action_type, information));
+    }
     void release() { $self->release(); }
     void abort() { $self->abort(); }
     }
@@ -726,7 +745,8 @@ public:
 // detaches it afterwards (JNIEnvWrapper), so a worker never keeps the JVM from exiting.
 // Exceptions: one thrown by a C# or Java handler becomes a C++ exception in the director method,
 // which dcmkit_swig::Server remembers (LastHandlerError) and dk::Server turns into the request's
-// failure (association rejected, 0x0110 for C-ECHO, 0xA700 for C-STORE, 0xC000 for C-FIND).
+// failure (association rejected, 0x0110 for C-ECHO and DIMSE-N, 0xA700 for C-STORE, 0xC000 for
+// C-FIND, C-MOVE and C-GET).
 // Lifetime: a Server holds its handler; a started Server is reachable from a static set until
 // Stop()/stop() or Dispose()/close(), so neither it nor its handler is collected while workers may
 // call the handler.
@@ -739,6 +759,42 @@ public:
 %feature("valuewrapper") dcmkit_swig::FindResponder;  // no default constructor (SWIG cannot see it is hidden)
 %nodefaultctor dcmkit_swig::FindMatches;
 %newobject dcmkit_swig::FindMatches::take;
+%nodefaultctor dcmkit_swig::RetrieveInfo;
+%nodefaultctor dcmkit_swig::RetrievePlan;
+%feature("valuewrapper") dcmkit_swig::RetrievePlan;
+%nodefaultctor dcmkit_swig::NInfo;
+// NInfo's message constants, compile-time constants: C# NInfo.NCreate, Java NInfo.N_CREATE.
+#if defined(SWIGCSHARP)
+%csconst(1) dcmkit_swig::NInfo::N_EVENT_REPORT;
+%csconst(1) dcmkit_swig::NInfo::N_GET;
+%csconst(1) dcmkit_swig::NInfo::N_SET;
+%csconst(1) dcmkit_swig::NInfo::N_ACTION;
+%csconst(1) dcmkit_swig::NInfo::N_CREATE;
+%csconst(1) dcmkit_swig::NInfo::N_DELETE;
+%rename(NEventReport) dcmkit_swig::NInfo::N_EVENT_REPORT;
+%rename(NGet) dcmkit_swig::NInfo::N_GET;
+%rename(NSet) dcmkit_swig::NInfo::N_SET;
+%rename(NAction) dcmkit_swig::NInfo::N_ACTION;
+%rename(NCreate) dcmkit_swig::NInfo::N_CREATE;
+%rename(NDelete) dcmkit_swig::NInfo::N_DELETE;
+#elif defined(SWIGJAVA)
+%javaconst(1) dcmkit_swig::NInfo::N_EVENT_REPORT;
+%javaconst(1) dcmkit_swig::NInfo::N_GET;
+%javaconst(1) dcmkit_swig::NInfo::N_SET;
+%javaconst(1) dcmkit_swig::NInfo::N_ACTION;
+%javaconst(1) dcmkit_swig::NInfo::N_CREATE;
+%javaconst(1) dcmkit_swig::NInfo::N_DELETE;
+%rename(N_EVENT_REPORT) dcmkit_swig::NInfo::N_EVENT_REPORT;
+%rename(N_GET) dcmkit_swig::NInfo::N_GET;
+%rename(N_SET) dcmkit_swig::NInfo::N_SET;
+%rename(N_ACTION) dcmkit_swig::NInfo::N_ACTION;
+%rename(N_CREATE) dcmkit_swig::NInfo::N_CREATE;
+%rename(N_DELETE) dcmkit_swig::NInfo::N_DELETE;
+#endif
+%nodefaultctor dcmkit_swig::NReply;
+%feature("valuewrapper") dcmkit_swig::NReply;
+%nodefaultctor dcmkit_swig::NResult;
+%newobject dcmkit_swig::NResult::take_dataset;
 // The archive (swig_archive.hpp): ArchiveHandler is a director class too; an Archive keeps its
 // handler and is rooted while started, as a Server is.
 %feature("director") dcmkit_swig::ArchiveHandler;
@@ -772,6 +828,9 @@ extern "C" SWIGEXPORT void SWIGSTDCALL DcmkitHandlerFailed(const char *message) 
 // The identifier handed to OnFind is the handler's own copy (a C# object may outlive the call).
 %typemap(directorin) const dk::Dataset &identifier %{ $input = (void *)new dk::Dataset($1.clone()); %}
 %typemap(csdirectorin) const dk::Dataset &identifier "new Dataset($iminput, true)"
+// The request's dataset handed to OnNRequest: the handler's own copy, or null when it has none.
+%typemap(directorin) const dk::Dataset *dataset %{ $input = $1 ? (void *)new dk::Dataset($1->clone()) : 0; %}
+%typemap(csdirectorin) const dk::Dataset *dataset "($iminput == global::System.IntPtr.Zero ? null : new Dataset($iminput, true))"
 
 // Server: keeps its handler, is rooted while started, and Dispose() stops it before letting go.
 %typemap(csconstruct, excode=SWIGEXCODE) dcmkit_swig::Server %{: this($imcall, true) {$excode
@@ -880,6 +939,9 @@ DCMKIT_JAVA_HANDLER(on_associate)
 DCMKIT_JAVA_HANDLER(on_echo)
 DCMKIT_JAVA_HANDLER(on_store)
 DCMKIT_JAVA_HANDLER(on_find)
+DCMKIT_JAVA_HANDLER(on_move)
+DCMKIT_JAVA_HANDLER(on_get)
+DCMKIT_JAVA_HANDLER(on_n_request)
 %nojavaexception dcmkit_swig::ServerHandler::~ServerHandler;
 %nojavaexception dcmkit_swig::Server::~Server;
 %nojavaexception dcmkit_swig::FindMatches::~FindMatches;
@@ -887,6 +949,11 @@ DCMKIT_JAVA_HANDLER(on_find)
 %nojavaexception dcmkit_swig::AssocInfo::~AssocInfo;
 %nojavaexception dcmkit_swig::StoreInfo::~StoreInfo;
 %nojavaexception dcmkit_swig::FindInfo::~FindInfo;
+%nojavaexception dcmkit_swig::RetrieveInfo::~RetrieveInfo;
+%nojavaexception dcmkit_swig::RetrievePlan::~RetrievePlan;
+%nojavaexception dcmkit_swig::NInfo::~NInfo;
+%nojavaexception dcmkit_swig::NReply::~NReply;
+%nojavaexception dcmkit_swig::NResult::~NResult;
 // Getters of plain copies and the handler's constructor cannot fail: no checked exception.
 %nojavaexception dcmkit_swig::ServerHandler::ServerHandler;
 %nojavaexception dcmkit_swig::FindResponder::cancelled;
@@ -900,12 +967,31 @@ DCMKIT_JAVA_HANDLER(on_find)
 %nojavaexception dcmkit_swig::StoreInfo::in_storage_folder;
 %nojavaexception dcmkit_swig::FindInfo::sop_class_uid;
 %nojavaexception dcmkit_swig::FindInfo::level;
+%nojavaexception dcmkit_swig::RetrieveInfo::sop_class_uid;
+%nojavaexception dcmkit_swig::RetrieveInfo::level;
+%nojavaexception dcmkit_swig::RetrieveInfo::move_destination;
+%nojavaexception dcmkit_swig::RetrievePlan::file_count;
+%nojavaexception dcmkit_swig::NInfo::message;
+%nojavaexception dcmkit_swig::NInfo::sop_class_uid;
+%nojavaexception dcmkit_swig::NInfo::sop_instance_uid;
+%nojavaexception dcmkit_swig::NInfo::type_id;
+%nojavaexception dcmkit_swig::NInfo::attribute_count;
+%nojavaexception dcmkit_swig::NResult::status;
+%nojavaexception dcmkit_swig::NResult::action_type;
+%nojavaexception dcmkit_swig::NResult::sop_instance_uid;
+%nojavaexception dcmkit_swig::NResult::error_comment;
+%nojavaexception dcmkit_swig::NResult::has_dataset;
+%nojavaexception dcmkit_swig::NResult::take_dataset;
 %nojavaexception dcmkit_swig::Server::last_handler_error;
 
 // The identifier handed to onFind is the handler's own copy (a Java object may outlive the call).
 %typemap(directorin, descriptor="L$packagepath/$javaclassname;") const dk::Dataset &identifier
   %{ *(dk::Dataset **)&$input = new dk::Dataset($1.clone()); %}
 %typemap(javadirectorin) const dk::Dataset &identifier "new $javaclassname($jniinput, true)"
+// The request's dataset handed to onNRequest: the handler's own copy, or null when it has none.
+%typemap(directorin, descriptor="L$packagepath/$javaclassname;") const dk::Dataset *dataset
+  %{ *(dk::Dataset **)&$input = $1 ? new dk::Dataset($1->clone()) : 0; %}
+%typemap(javadirectorin) const dk::Dataset *dataset "($jniinput == 0 ? null : new $javaclassname($jniinput, true))"
 
 // Server: keeps its handler, is rooted while started, and close()/delete() stop it before letting go.
 %typemap(javaconstruct) dcmkit_swig::Server {
@@ -952,6 +1038,7 @@ DCMKIT_JAVA_HANDLER(on_find)
   }
 %typemap(javaclassmodifiers) dcmkit_swig::FindMatches "class"
 DCMKIT_CLOSEABLE(dcmkit_swig::FindMatches)
+DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
 
 // Archive: as Server above.
 %javaexception("java.lang.Exception") dcmkit_swig::ArchiveHandler::on_stored %{

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "dcmkit/dcmkit.hpp"
 
@@ -84,10 +85,141 @@ private:
 #endif
 };
 
+/// A C-MOVE or C-GET as a move/get handler sees it (with its association's AssocInfo).
+struct RetrieveInfo : AssocInfo {
+    std::string sop_class_uid;     ///< the information model (Study Root MOVE, Patient Root GET…)
+    std::string level;             ///< Query/Retrieve Level ("STUDY"…)
+    std::string move_destination;  ///< C-MOVE: the Move Destination AE title; "" for C-GET
+};
+
+/// What a move/get handler fills in (dk::RetrievePlan): the Part 10 files the server sends, in the
+/// order added, and for C-MOVE where the Move Destination listens; the server then runs the C-STORE
+/// sub-operations and the responses itself. Valid while its handler runs: a copy kept past the call
+/// throws InvalidArgument.
+class RetrievePlan {
+public:
+    /// Adds the Part 10 file `path` to the instances sent (read when the sub-operations run; a file
+    /// that cannot be read is a failed sub-operation).
+    void add_file(const std::string &path) {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        check_open();
+        s_->plan.files.push_back(path);
+    }
+    /// C-MOVE: the Move Destination listens on `host` and `port` (without it the C-MOVE is refused
+    /// with 0xA801 Move Destination unknown). A C-GET has no destination: its request then fails.
+    void set_destination(const std::string &host, uint16_t port) {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        check_open();
+        s_->plan.host = host;
+        s_->plan.port = port;
+    }
+    /// The number of files added so far.
+    size_t file_count() const {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        return s_->plan.files.size();
+    }
+
+#ifndef SWIG
+    RetrievePlan() : s_(std::make_shared<State>()) {}
+    /// Closes the plan and hands over what the handler added.
+    dk::RetrievePlan take() {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        s_->open = false;
+        return std::move(s_->plan);
+    }
+
+private:
+    void check_open() const {
+        if (!s_->open) throw dk::InvalidArgument(DK_EINVAL, "RetrievePlan: the C-MOVE or C-GET it planned is over");
+    }
+    struct State {
+        mutable std::mutex mu;
+        bool open = true;
+        dk::RetrievePlan plan;
+    };
+    std::shared_ptr<State> s_;  // shared by the copies handed to C# or Java
+#endif
+};
+
+/// A DIMSE-N request as an n handler sees it (with its association's AssocInfo).
+struct NInfo : AssocInfo {
+    /// The request's Command Field (PS3.7 E.1): one of the constants below.
+    static const int N_EVENT_REPORT = 0x0100;
+    static const int N_GET = 0x0110;
+    static const int N_SET = 0x0120;
+    static const int N_ACTION = 0x0130;
+    static const int N_CREATE = 0x0140;
+    static const int N_DELETE = 0x0150;
+    int message = 0;               ///< N_CREATE, N_SET, N_GET, N_ACTION, N_EVENT_REPORT or N_DELETE
+    std::string sop_class_uid;     ///< Affected or Requested SOP Class UID
+    std::string sop_instance_uid;  ///< Affected or Requested SOP Instance UID ("" when an N-CREATE has none)
+    int type_id = 0;               ///< N-ACTION: Action Type ID; N-EVENT-REPORT: Event Type ID; else 0
+    /// N-GET: the number of tags in the Attribute Identifier List (0: all attributes).
+    size_t attribute_count() const { return attributes.size(); }
+    /// N-GET: tag `index` of the Attribute Identifier List (0xGGGGEEEE).
+    uint32_t attribute(size_t index) const {
+        if (index >= attributes.size())
+            throw dk::InvalidArgument(DK_EINVAL, "NInfo: no attribute " + std::to_string(index));
+        return attributes[index];
+    }
+#ifndef SWIG
+    std::vector<uint32_t> attributes;
+#endif
+};
+
+#ifndef SWIG
+static_assert(NInfo::N_EVENT_REPORT == DK_N_EVENT_REPORT && NInfo::N_GET == DK_N_GET && NInfo::N_SET == DK_N_SET &&
+                  NInfo::N_ACTION == DK_N_ACTION && NInfo::N_CREATE == DK_N_CREATE && NInfo::N_DELETE == DK_N_DELETE,
+              "NInfo's message constants are the C ABI's");
+#endif
+
+/// The reply an n handler sets besides its status (dk::NReply): the dataset (Attribute List, Action
+/// Reply…) and the Affected SOP Instance UID. Valid while its handler runs: a copy kept past the
+/// call throws InvalidArgument.
+class NReply {
+public:
+    /// The reply's dataset (copied).
+    void set_dataset(const dk::Dataset &dataset) {
+        dk::Dataset copy = dataset.clone();
+        std::lock_guard<std::mutex> lock(s_->mu);
+        check_open();
+        s_->reply.dataset = std::move(copy);
+    }
+    /// The reply's Affected SOP Instance UID: the instance an N-CREATE without one was given.
+    /// Default: the request's.
+    void set_instance_uid(const std::string &uid) {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        check_open();
+        s_->reply.sop_instance_uid = uid;
+    }
+
+#ifndef SWIG
+    NReply() : s_(std::make_shared<State>()) {}
+    /// Closes the reply and hands over what the handler set.
+    dk::NReply take() {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        s_->open = false;
+        return std::move(s_->reply);
+    }
+
+private:
+    void check_open() const {
+        if (!s_->open) throw dk::InvalidArgument(DK_EINVAL, "NReply: the DIMSE-N request it answered is over");
+    }
+    struct State {
+        mutable std::mutex mu;
+        bool open = true;
+        dk::NReply reply;
+    };
+    std::shared_ptr<State> s_;
+#endif
+};
+
 /// The handlers of a Server: override what you serve. Called from the server's worker threads,
 /// several at once when several associations are served: overrides must be thread-safe. An
 /// exception thrown by an override fails its request (the association is rejected, or the status is
-/// 0x0110 for C-ECHO, 0xA700 for C-STORE, 0xC000 for C-FIND); so does a status outside 0..0xFFFF.
+/// 0x0110 for C-ECHO and DIMSE-N, 0xA700 for C-STORE, 0xC000 for C-FIND, C-MOVE and C-GET); so does
+/// a status outside 0..0xFFFF.
 class ServerHandler {
 public:
     virtual ~ServerHandler() = default;
@@ -112,6 +244,35 @@ public:
         (void)identifier;
         (void)responder;
         return 0x0122;
+    }
+    /// A C-MOVE on a SOP class the AE accepts as SCP (Study Root MOVE…): add the files that
+    /// `identifier` selects to `plan` and where `info.move_destination` listens, then return 0x0000;
+    /// the server sends the C-STORE sub-operations and the responses. A failure status (0xA801
+    /// destination unknown, 0xA701, 0xA900, 0xC000…) refuses the request before any sub-operation.
+    /// `identifier` is the handler's own copy. Default: 0x0122 (SOP class not supported).
+    virtual int on_move(RetrieveInfo info, const dk::Dataset &identifier, RetrievePlan plan) {
+        (void)info;
+        (void)identifier;
+        (void)plan;
+        return 0x0122;
+    }
+    /// A C-GET: as on_move, the instances sent back on the requesting association (no destination).
+    /// Default: 0x0122.
+    virtual int on_get(RetrieveInfo info, const dk::Dataset &identifier, RetrievePlan plan) {
+        (void)info;
+        (void)identifier;
+        (void)plan;
+        return 0x0122;
+    }
+    /// A DIMSE-N request (N-CREATE, N-SET, N-GET, N-ACTION, N-EVENT-REPORT, N-DELETE: info.message)
+    /// on a SOP class the AE accepts (add_sop_class): set the reply's dataset and instance UID
+    /// through `reply`, return the response status. `dataset` is the request's (the handler's own
+    /// copy), null when it has none. Default: 0x0118 (No such SOP class).
+    virtual int on_n_request(NInfo info, const dk::Dataset *dataset, NReply reply) {
+        (void)info;
+        (void)dataset;
+        (void)reply;
+        return 0x0118;
     }
 };
 
@@ -155,6 +316,32 @@ public:
                 return status_of(handler_->on_find(i, identifier, responder), "on_find");
             });
         };
+        h.on_move = [this](const dk::RetrieveInfo &r, const dk::Dataset &identifier) {
+            return guard([&] { return retrieve(r, identifier, true); });
+        };
+        h.on_get = [this](const dk::RetrieveInfo &r, const dk::Dataset &identifier) {
+            return guard([&] { return retrieve(r, identifier, false); });
+        };
+        h.on_n_request = [this](const dk::NInfo &n, const dk::Dataset *dataset) {
+            return guard([&] {
+                NInfo i;
+                static_cast<AssocInfo &>(i) = info_of(n.assoc);
+                i.message = n.message;
+                i.sop_class_uid = n.sop_class_uid;
+                i.sop_instance_uid = n.sop_instance_uid;
+                i.type_id = n.type_id;
+                i.attributes = n.attributes;
+                NReply reply;
+                struct Close {  // whatever the handler does, its reply is closed when it returns
+                    NReply &r;
+                    ~Close() { r.take(); }
+                } close{reply};
+                const int status = handler_->on_n_request(i, dataset, reply);
+                dk::NReply r = reply.take();
+                r.status = status_of(status, "on_n_request");
+                return r;
+            });
+        };
         server_ = std::make_unique<dk::Server>(ae, std::move(h));
     }
     Server(const Server &) = delete;
@@ -189,6 +376,23 @@ public:
 #ifndef SWIG  // SWIG's parser needs none of this (and not the trailing return type)
 private:
     static AssocInfo info_of(const dk::AssocInfo &a) { return AssocInfo{a.calling_ae, a.called_ae, a.peer_address}; }
+    /// A C-MOVE (`move`) or C-GET through the handler: its plan, with its status.
+    dk::RetrievePlan retrieve(const dk::RetrieveInfo &r, const dk::Dataset &identifier, bool move) {
+        RetrieveInfo i;
+        static_cast<AssocInfo &>(i) = info_of(r.assoc);
+        i.sop_class_uid = r.sop_class_uid;
+        i.level = r.level;
+        i.move_destination = r.move_destination;
+        RetrievePlan plan;
+        struct Close {  // whatever the handler does, its plan is closed when it returns
+            RetrievePlan &p;
+            ~Close() { p.take(); }
+        } close{plan};
+        const int status = move ? handler_->on_move(i, identifier, plan) : handler_->on_get(i, identifier, plan);
+        dk::RetrievePlan p = plan.take();
+        p.status = status_of(status, move ? "on_move" : "on_get");
+        return p;
+    }
     static uint16_t status_of(int status, const char *handler) {
         if (status < 0 || status > 0xFFFF)
             throw dk::InvalidArgument(DK_EINVAL, std::string(handler) + " returned " + std::to_string(status) +
@@ -241,6 +445,34 @@ public:
 
 private:
     dk::FindResult r_;
+};
+
+/// The response to an N-CREATE, N-SET or N-ACTION an Association sent (dk::NResult).
+class NResult {
+public:
+#ifndef SWIG
+    explicit NResult(dk::NResult r) : r_(std::move(r)) {}
+#endif
+    /// The response's status (0x0000 Success; a failure status is no exception).
+    int status() const { return r_.status; }
+    /// N-ACTION: the Action Type ID of the response.
+    int action_type() const { return r_.action_type; }
+    /// The Affected SOP Instance UID (N-CREATE: the one the performer chose).
+    std::string sop_instance_uid() const { return r_.sop_instance_uid; }
+    /// Error Comment (0000,0902), "" when none.
+    std::string error_comment() const { return r_.error_comment; }
+    /// Whether the response has a dataset.
+    bool has_dataset() const { return r_.dataset.has_value() && bool(*r_.dataset); }
+    /// The response's dataset, moved out (null when it has none, or once taken).
+    dk::Dataset *take_dataset() {
+        if (!has_dataset()) return nullptr;
+        dk::Dataset *d = new dk::Dataset(std::move(*r_.dataset));
+        r_.dataset.reset();
+        return d;
+    }
+
+private:
+    dk::NResult r_;
 };
 
 }  // namespace dcmkit_swig

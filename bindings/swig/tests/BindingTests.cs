@@ -7,7 +7,7 @@ using System.IO;
 using System.Linq;
 using DcmKit;
 
-static class BindingTests {
+static partial class BindingTests {
   static int failures = 0;
   static Dictionary<string, string> golden = new Dictionary<string, string>();
 
@@ -664,6 +664,7 @@ static class BindingTests {
       new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),
       new KeyValuePair<string, Action>("lifetime", Lifetime),
       new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
+      new KeyValuePair<string, Action>("move/get/DIMSE-N SCP", () => RetrieveScp(work)),
     };
     foreach (var s in steps) {
       try { s.Value(); Console.WriteLine("ran " + s.Key); }
