@@ -596,6 +596,9 @@ public:
     std::vector<uint8_t> get_bytes(uint32_t tag) { return $self->get_bytes(tag); }
     std::vector<uint8_t> get_bytes(const std::string &keyword) { return $self->get_bytes(dk::tag(keyword)); }
 
+    // -- a query key as findscu -k spells it ("PatientName=SMITH*", "Seq[0].Modality=CT") --
+    void set_key(const std::string &key) { $self->set_key(key); }
+
     // -- typed writing (vr "" = the dictionary VR) --
     void set_string(uint32_t tag, const std::string &value, const std::string &vr = "") {
         $self->set_string(tag, value, vr.empty() ? nullptr : vr.c_str());

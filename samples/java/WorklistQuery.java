@@ -25,22 +25,6 @@ public class WorklistQuery {
   static final String[] STUDY_KEYS = {
       "StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "AccessionNumber", "StudyDescription"};
 
-  /** Sets one -k key in the identifier: "Keyword=value", "Keyword", "Seq[0].Keyword=value". */
-  static void setKey(Dataset identifier, String key) throws DicomException {
-    int eq = key.indexOf('=');
-    String path = eq < 0 ? key : key.substring(0, eq), value = eq < 0 ? "" : key.substring(eq + 1);
-    int dot = path.indexOf("].");
-    if (dot < 0) {
-      identifier.setString(path, value);
-      return;
-    }
-    String sequence = path.substring(0, path.indexOf('['));
-    // One item per sequence is all a query uses (PS3.4 C.2.2.2.6): added by its first key.
-    try (Dataset item = identifier.contains(sequence) ? identifier.item(sequence, 0) : identifier.addItem(sequence)) {
-      item.setString(path.substring(dot + 2), value);
-    }
-  }
-
   /** "Keyword=value" for each element, "Seq[i].Keyword=value" inside items (one level deep). */
   static void describe(Dataset ds, String prefix, List<String> out) throws DicomException {
     for (long i = 0; i < ds.size(); i++) {
@@ -85,8 +69,8 @@ public class WorklistQuery {
     try (AE ae = new AE(aet, timeoutMs); Dataset identifier = new Dataset()) {
       ae.addSopClass(study ? STUDY_ROOT_FIND : WORKLIST_FIND, true, false);
       if (study) identifier.setString("QueryRetrieveLevel", "STUDY");
-      for (String k : study ? STUDY_KEYS : WORKLIST_KEYS) setKey(identifier, k);
-      for (String k : keys) setKey(identifier, k);  // after the defaults: a -k value wins
+      for (String k : study ? STUDY_KEYS : WORKLIST_KEYS) identifier.setKey(k);
+      for (String k : keys) identifier.setKey(k);  // after the defaults: a -k value wins
 
       try (Association a = Association.connect(ae, positional.get(0), Integer.parseInt(positional.get(1)), aec)) {
         FindResult matches = a.find(identifier, study ? STUDY_ROOT_FIND : WORKLIST_FIND);

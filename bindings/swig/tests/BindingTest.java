@@ -299,6 +299,13 @@ class BindingTest {
     assertThrows(DicomException.class, () -> Dataset.readFile(Paths.get(work, "missing.dcm").toString()));
     try (Dataset ds = new Dataset()) {
       assertThrows(NotFoundException.class, () -> ds.getString("NoSuchKeyword"));
+      // Query keys as findscu -k spells them (the parser is the library's: dk_dataset_set_key).
+      ds.setKey("ScheduledProcedureStepSequence[1].Modality=MR");
+      assertEquals(2, ds.itemCount("ScheduledProcedureStepSequence"));
+      try (Dataset item = ds.item("ScheduledProcedureStepSequence", 1)) {
+        assertEquals("MR", item.getString("Modality"));
+      }
+      assertThrows(InvalidArgumentException.class, () -> ds.setKey("PatientName[0].Modality=CT"));
       NotFoundException e = assertThrows(NotFoundException.class, () -> ds.getString(0x00100030L));
       assertEquals("not found", e.kind());
       assertTrue(e.code() < 0);

@@ -231,6 +231,11 @@ static partial class BindingTests {
     Throws<DicomException>(() => Dataset.ReadFile(Path.Combine(work, "missing.dcm")).Dispose(), "missing file");
     using (Dataset ds = new Dataset()) {
       Throws<NotFoundException>(() => ds.GetString("NoSuchKeyword"), "unknown keyword");
+      // Query keys as findscu -k spells them (the parser is the library's: dk_dataset_set_key).
+      ds.SetKey("ScheduledProcedureStepSequence[1].Modality=MR");
+      Equal(2UL, (ulong)ds.ItemCount("ScheduledProcedureStepSequence"), "items made by SetKey");
+      using (Dataset item = ds.Item("ScheduledProcedureStepSequence", 1)) Equal("MR", item.GetString("Modality"), "SetKey value");
+      Throws<InvalidArgumentException>(() => ds.SetKey("PatientName[0].Modality=CT"), "SetKey through a non-sequence");
       Throws<NotFoundException>(() => ds.GetString(0x00100030u), "absent element");
       ds.SetString("PatientName", "X");
       Throws<ValueException>(() => ds.GetInt("PatientName"), "int of PN");
