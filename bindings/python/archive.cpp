@@ -24,7 +24,7 @@ struct PyArchive {
     ~PyArchive() { close(); }
 
     dk::Archive &get() const {
-        if (!a) throw dk::InvalidArgument(DK_EINVAL, "the archive is closed");
+        if (!a) throw dk::InvalidArgumentError(DK_EINVAL, "the archive is closed");
         return *a;
     }
     /// Stops the archive (GIL released: a running handler needs it) and frees it. Idempotent.

@@ -29,12 +29,8 @@ namespace {
 
 // -- exceptions -----------------------------------------------------------------------------------
 
-struct Exceptions {
-    PyObject *base = nullptr, *parse = nullptr, *not_found = nullptr, *io = nullptr, *value = nullptr,
-             *network = nullptr, *rejected = nullptr, *aborted = nullptr, *timeout = nullptr,
-             *unsupported = nullptr, *invalid = nullptr;
-};
-Exceptions g_exc;  // created once at import; kept for the interpreter's lifetime
+/// The exception classes by dk::ErrorClass (created once at import; kept for the interpreter's lifetime).
+PyObject *g_exc[int(dk::ErrorClass::internal) + 1] = {};
 
 /// A new exception class `dcmkit.<name>` deriving from `bases`, whose str() is the plain message
 /// (KeyError's str() would quote it).
@@ -50,59 +46,59 @@ PyObject *make_exception(py::module_ &m, const char *name, py::tuple bases, cons
     return cls;
 }
 
+/// dcmkit.<stem>Error for each dk::ErrorClass (dk::error_class_name: the one mapping from C codes
+/// to classes, shared with C# and Java), with the same parents, and a built-in exception as a second
+/// base where one means the same, so that `except ValueError` or `except OSError` catches ours too.
+/// None is named after a built-in (dcmkit.ValueError would shadow the built-in inside the package).
 void define_exceptions(py::module_ &m) {
     py::module_ builtins = py::module_::import("builtins");
     auto b = [&](const char *n) { return builtins.attr(n); };
-    g_exc.base = make_exception(m, "DicomError", py::make_tuple(b("Exception")),
-                                "Base of dcmkit's errors: .code (the C ABI's dk_result), .kind "
-                                "(\"truncated\"), .offset (byte offset in the input, or None).");
-    py::handle base(g_exc.base);
-    g_exc.parse = make_exception(m, "ParseError", py::make_tuple(base, b("ValueError")),
-                                 "The input is not valid DICOM (not-dicom, truncated, bad-length, bad-vr, "
-                                 "too-deep, malformed).");
-    g_exc.not_found = make_exception(m, "NotFoundError", py::make_tuple(base, b("KeyError"), b("AttributeError")),
-                                     "No such element, keyword, UID, item or file. Also a KeyError "
-                                     "(ds[tag]) and an AttributeError (ds.Keyword).");
-    g_exc.io = make_exception(m, "IoError", py::make_tuple(base, b("OSError")),
-                              "The operating system refused a read or a write.");
-    g_exc.value = make_exception(m, "ValueError", py::make_tuple(base, b("ValueError")),
-                                 "A value does not parse as its VR, has the wrong type, or cannot be "
-                                 "converted to or from the character set.");
-    g_exc.network = make_exception(m, "NetworkError", py::make_tuple(base, b("OSError")),
-                                   "A network failure: connection, timeout, rejected or aborted "
-                                   "association, protocol error, refused request.");
-    py::handle network(g_exc.network);
-    g_exc.rejected = make_exception(m, "AssociationRejectedError", py::make_tuple(network),
-                                    "The peer rejected the association (A-ASSOCIATE-RJ); the message gives "
-                                    "the result, source and reason of PS3.8 Table 9-21.");
-    g_exc.aborted = make_exception(m, "AssociationAbortedError", py::make_tuple(network),
-                                   "The association was aborted (A-ABORT, by either side).");
-    g_exc.timeout = make_exception(m, "TimeoutError", py::make_tuple(network, b("TimeoutError")),
-                                   "A connect, ARTIM, DIMSE or idle timer expired. Also the built-in "
-                                   "TimeoutError.");
-    g_exc.unsupported = make_exception(m, "UnsupportedError", py::make_tuple(base, b("NotImplementedError")),
-                                       "Valid, but not supported by this build.");
-    g_exc.invalid = make_exception(m, "InvalidArgumentError", py::make_tuple(base, b("ValueError")),
-                                   "An argument the call cannot use.");
+    using C = dk::ErrorClass;
+    struct Spec {
+        C cls;
+        const char *builtin, *builtin2;
+        const char *doc;
+    };
+    const Spec specs[] = {
+        {C::error, "Exception", nullptr,
+         "Base of dcmkit's errors: .code (the C ABI's dk_result), .kind (\"truncated\"), .offset (byte offset "
+         "in the input, or None)."},
+        {C::invalid_argument, "ValueError", nullptr, "An argument the call cannot use (DK_EINVAL)."},
+        {C::not_found, "KeyError", "AttributeError",
+         "No such element, keyword, UID, item or file (DK_ENOTFOUND). Also a KeyError (ds[tag]) and an "
+         "AttributeError (ds.Keyword)."},
+        {C::io, "OSError", nullptr, "The operating system refused a read or a write (DK_EIO)."},
+        {C::parse, "ValueError", nullptr,
+         "The input is not valid DICOM (not-dicom, truncated, bad-length, bad-vr, too-deep, malformed)."},
+        {C::unsupported, "NotImplementedError", nullptr, "Valid, but not supported by this build (DK_EUNSUPPORTED)."},
+        {C::bad_value, "ValueError", nullptr,
+         "A value does not parse as its VR or has the wrong type for the call (DK_EBADVALUE)."},
+        {C::charset, nullptr, nullptr, "Text cannot be converted to or from the character set (DK_ECHARSET)."},
+        {C::network, "OSError", nullptr, "A connection failed or was closed (DK_ENETWORK); the parent of every network error."},
+        {C::network_timeout, "TimeoutError", nullptr,
+         "A connect, ARTIM, DIMSE or idle timer expired (DK_ETIMEOUT). Also the built-in TimeoutError."},
+        {C::association_rejected, nullptr, nullptr,
+         "The peer rejected the association (A-ASSOCIATE-RJ, DK_EREJECTED); the message gives the result, "
+         "source and reason of PS3.8 Table 9-21."},
+        {C::association_aborted, nullptr, nullptr, "The association was aborted, by either side (DK_EABORTED)."},
+        {C::protocol, nullptr, nullptr, "The peer broke the upper layer or DIMSE protocol (DK_EPROTOCOL)."},
+        {C::refused, nullptr, nullptr,
+         "The peer refused a request: no accepted presentation context, a failure status (DK_EREFUSED)."},
+        {C::no_memory, "MemoryError", nullptr, "Out of memory (DK_ENOMEM)."},
+        {C::internal, nullptr, nullptr, "A bug in dcmkit (DK_EINTERNAL): please report it with the message."},
+    };
+    for (const Spec &sp : specs) {  // parents come before their children in the table
+        const std::string stem = dk::error_class_name(sp.cls);
+        const std::string name = stem.empty() ? "DicomError" : stem + "Error";
+        py::list bases;
+        if (sp.cls != C::error) bases.append(py::handle(g_exc[int(dk::error_class_parent(sp.cls))]));
+        if (sp.builtin) bases.append(b(sp.builtin));
+        if (sp.builtin2) bases.append(b(sp.builtin2));
+        g_exc[int(sp.cls)] = make_exception(m, name.c_str(), py::tuple(bases), sp.doc);
+    }
 }
 
-PyObject *class_of(const dk::Error &e) {
-    if (dynamic_cast<const dk::ParseError *>(&e)) return g_exc.parse;
-    if (dynamic_cast<const dk::NotFoundError *>(&e)) return g_exc.not_found;
-    if (dynamic_cast<const dk::IoError *>(&e)) return g_exc.io;
-    if (dynamic_cast<const dk::ValueError *>(&e)) return g_exc.value;
-    if (dynamic_cast<const dk::NetworkError *>(&e)) {
-        switch (e.code()) {
-        case DK_EREJECTED: return g_exc.rejected;
-        case DK_EABORTED: return g_exc.aborted;
-        case DK_ETIMEOUT: return g_exc.timeout;
-        default: return g_exc.network;
-        }
-    }
-    if (dynamic_cast<const dk::UnsupportedError *>(&e)) return g_exc.unsupported;
-    if (dynamic_cast<const dk::InvalidArgument *>(&e)) return g_exc.invalid;
-    return g_exc.base;
-}
+PyObject *class_of(const dk::Error &e) { return g_exc[int(dk::error_class(e.code()))]; }
 
 void raise(const dk::Error &e) {
     py::handle cls(class_of(e));
@@ -330,6 +326,10 @@ void register_archive(py::module_ &m);  // archive.cpp
 PYBIND11_MODULE(_dcmkit, m) {
     m.doc() = "dcmkit's C ABI for Python (the low level under the dcmkit package)";
     define_exceptions(m);
+    m.def("error_class", [](int code) { return py::handle(g_exc[int(dk::error_class(dk_result(code)))]); }, py::arg("code"),
+          "The exception class of a dk_result error code (DicomError for a code this build does not know).");
+    m.def("result_name", [](int code) { return std::string(dk_result_name(dk_result(code))); }, py::arg("code"),
+          "The short name of a dk_result code (\"truncated\"), an exception's .kind.");
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);

@@ -78,7 +78,7 @@ struct PyCommitListener {
     ~PyCommitListener() { close(); }
 
     dk::CommitListener &get() const {
-        if (!l) throw dk::InvalidArgument(DK_EINVAL, "the listener is closed");
+        if (!l) throw dk::InvalidArgumentError(DK_EINVAL, "the listener is closed");
         return *l;
     }
     void close() {
@@ -484,20 +484,20 @@ void register_net(py::module_ &m) {
              "on_find"_a = py::none(), "on_move"_a = py::none(), "on_get"_a = py::none(),
              "on_n_request"_a = py::none())
         .def("set_storage_folder", [](PyServer &s, const std::string &folder, bool fsync) {
-            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            if (!s.srv) throw dk::InvalidArgumentError(DK_EINVAL, "the server is closed");
             s.srv->set_storage_folder(folder, fsync);
         }, "folder"_a, "fsync"_a = true)
         .def("set_storage_limits", [](PyServer &s, uint64_t max_dataset_size, uint64_t min_free_space) {
-            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            if (!s.srv) throw dk::InvalidArgumentError(DK_EINVAL, "the server is closed");
             s.srv->set_storage_limits(max_dataset_size, min_free_space);
         }, "max_dataset_size"_a, "min_free_space"_a = 0)
         .def("start", [](PyServer &s, const std::string &address, uint16_t port) {
-            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            if (!s.srv) throw dk::InvalidArgumentError(DK_EINVAL, "the server is closed");
             py::gil_scoped_release unlocked;
             s.srv->start(address, port);
         }, "address"_a = "", "port"_a = 0)
         .def_property_readonly("port", [](const PyServer &s) {
-            if (!s.srv) throw dk::InvalidArgument(DK_EINVAL, "the server is closed");
+            if (!s.srv) throw dk::InvalidArgumentError(DK_EINVAL, "the server is closed");
             return s.srv->port();
         })
         .def_property_readonly("closed", [](const PyServer &s) { return !s.srv; })

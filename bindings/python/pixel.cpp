@@ -274,7 +274,7 @@ void register_pixel(py::module_ &m) {
         Lock l(s);
         const dk::PixelInfo p = dk::pixel_info(s.ds);
         if (index >= p.number_of_frames)
-            throw dk::InvalidArgument(DK_EINVAL, "frame " + std::to_string(index) + " of " +
+            throw dk::InvalidArgumentError(DK_EINVAL, "frame " + std::to_string(index) + " of " +
                                                      std::to_string(p.number_of_frames) + " does not exist");
         if (p.bits_allocated % 8 && !p.encapsulated) {
             // 1-bit native frames: unpacked to 0 / 1, as pixel_array unpacks them.

@@ -94,17 +94,9 @@ inline size_t utf8_to_utf16(const unsigned char *p, size_t n, uint16_t *u) {
 // ---------------------------------------------------------------------------------------------
 %{
 namespace dcmkit_swig {
-// 1 parse, 2 not found, 3 io, 4 value, 5 network, 6 unsupported, 7 invalid argument, 0 other.
-inline int kind_class(const dk::Error &e) {
-    if (dynamic_cast<const dk::ParseError *>(&e)) return 1;
-    if (dynamic_cast<const dk::NotFoundError *>(&e)) return 2;
-    if (dynamic_cast<const dk::IoError *>(&e)) return 3;
-    if (dynamic_cast<const dk::ValueError *>(&e)) return 4;
-    if (dynamic_cast<const dk::NetworkError *>(&e)) return 5;
-    if (dynamic_cast<const dk::UnsupportedError *>(&e)) return 6;
-    if (dynamic_cast<const dk::InvalidArgument *>(&e)) return 7;
-    return 0;
-}
+// The class of an error, as dk::error_class_name() names it ("Parse"; "" for the base): C# and Java
+// append "Exception".
+inline const char *class_name(const dk::Error &e) { return dk::error_class_name(dk::error_class(e.code())); }
 }  // namespace dcmkit_swig
 %}
 
@@ -112,25 +104,25 @@ inline int kind_class(const dk::Error &e) {
 // The C# side registers one callback that builds the DcmKit exception and sets it pending
 // (SWIG's custom-exception pattern); the generated C# code rethrows it after the call.
 %insert(runtime) %{
-typedef void(SWIGSTDCALL *DcmkitExceptionCallback)(int, int, const char *, const char *);
+typedef void(SWIGSTDCALL *DcmkitExceptionCallback)(const char *, int, const char *, const char *);
 static DcmkitExceptionCallback dcmkit_exception_callback = 0;
 extern "C" SWIGEXPORT void SWIGSTDCALL DcmkitRegisterExceptionCallback(DcmkitExceptionCallback cb) {
     dcmkit_exception_callback = cb;
 }
-static void dcmkit_throw(int cls, int code, const char *kind, const char *message) {
+static void dcmkit_throw(const char *cls, int code, const char *kind, const char *message) {
     if (dcmkit_exception_callback) dcmkit_exception_callback(cls, code, kind, message);
 }
 %}
 
 %pragma(csharp) imclasscode=%{
   class DcmkitExceptionHelper {
-    public delegate void ExceptionDelegate(int cls, int code, string kind, string message);
+    public delegate void ExceptionDelegate(string cls, int code, string kind, string message);
     static ExceptionDelegate callback = new ExceptionDelegate(SetPending);
 
     [global::System.Runtime.InteropServices.DllImport("$dllimport", EntryPoint="DcmkitRegisterExceptionCallback")]
     public static extern void DcmkitRegisterExceptionCallback(ExceptionDelegate cb);
 
-    static void SetPending(int cls, int code, string kind, string message) {
+    static void SetPending(string cls, int code, string kind, string message) {
       SWIGPendingException.Set(DcmKit.DicomException.Create(cls, code, kind, message));
     }
     static DcmkitExceptionHelper() { DcmkitRegisterExceptionCallback(callback); }
@@ -215,7 +207,7 @@ inline const void *string_result(const std::string &s) {
     try {
         $action
     } catch (const dk::Error &e) {
-        dcmkit_throw(dcmkit_swig::kind_class(e), int(e.code()), e.kind(), e.what());
+        dcmkit_throw(dcmkit_swig::class_name(e), int(e.code()), e.kind(), e.what());
         return $null;
     } catch (const std::exception &e) {
         SWIG_CSharpSetPendingException(SWIG_CSharpApplicationException, e.what());
@@ -362,12 +354,9 @@ inline bool utf8_from_jstring(JNIEnv *jenv, jstring js, std::string &out) {
    $result = &$1_str; %}
 
 %{
-static void dcmkit_throw(JNIEnv *jenv, int cls, int code, const char *kind, const char *message) {
-    static const char *const names[] = {"org/dcmkit/DicomException",      "org/dcmkit/ParseException",
-                                        "org/dcmkit/NotFoundException",   "org/dcmkit/IoException",
-                                        "org/dcmkit/ValueException",      "org/dcmkit/NetworkException",
-                                        "org/dcmkit/UnsupportedException", "org/dcmkit/InvalidArgumentException"};
-    jclass c = jenv->FindClass(names[cls]);
+static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *kind, const char *message) {
+    const std::string name = std::string("org/dcmkit/") + (*cls ? cls : "Dicom") + "Exception";
+    jclass c = jenv->FindClass(name.c_str());
     if (!c) return;  // NoClassDefFoundError is pending
     jmethodID ctor = jenv->GetMethodID(c, "<init>", "(Ljava/lang/String;Ljava/lang/String;I)V");
     if (!ctor) return;
@@ -383,7 +372,7 @@ static void dcmkit_throw(JNIEnv *jenv, int cls, int code, const char *kind, cons
     try {
         $action
     } catch (const dk::Error &e) {
-        dcmkit_throw(jenv, dcmkit_swig::kind_class(e), int(e.code()), e.kind(), e.what());
+        dcmkit_throw(jenv, dcmkit_swig::class_name(e), int(e.code()), e.kind(), e.what());
         return $null;
     } catch (const std::exception &e) {
         SWIG_JavaThrowException(jenv, SWIG_JavaRuntimeException, e.what());
@@ -930,7 +919,7 @@ extern "C" SWIGEXPORT void SWIGSTDCALL DcmkitHandlerFailed(const char *message) 
     try {
         $action
     } catch (const dk::Error &e) {
-        dcmkit_throw(jenv, dcmkit_swig::kind_class(e), int(e.code()), e.kind(), e.what());
+        dcmkit_throw(jenv, dcmkit_swig::class_name(e), int(e.code()), e.kind(), e.what());
         return $null;
     } catch (const std::exception &e) {
         SWIG_JavaThrowException(jenv, SWIG_JavaRuntimeException, e.what());
@@ -1048,7 +1037,7 @@ DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
     try {
         $action
     } catch (const dk::Error &e) {
-        dcmkit_throw(jenv, dcmkit_swig::kind_class(e), int(e.code()), e.kind(), e.what());
+        dcmkit_throw(jenv, dcmkit_swig::class_name(e), int(e.code()), e.kind(), e.what());
         return $null;
     } catch (const std::exception &e) {
         SWIG_JavaThrowException(jenv, SWIG_JavaRuntimeException, e.what());
@@ -1152,5 +1141,11 @@ inline std::string private_vr_of(const std::string &creator, uint32_t tag) {
     dk::PrivateTagInfo info;
     return dk::find_private_tag(creator, tag, info) ? info.vr : std::string();
 }
+/// The short name of a dk_result code ("truncated"; "unknown result code" for one this library
+/// does not know), as an exception's Kind.
+inline std::string result_name(int code) { return dk_result_name(dk_result(code)); }
+/// Throws the exception of a dk_result error code (DcmKit.ParseException for DK_ETRUNCATED…): the
+/// binding's classes follow the C++ wrapper's dk::error_class, the one mapping from codes to classes.
+inline void throw_error(int code, const std::string &message) { dk::throw_error(dk_result(code), message); }
 }  // namespace dcmkit_swig
 %}

@@ -43,16 +43,16 @@ struct FindInfo : AssocInfo {
 };
 
 /// Sends the matches of one C-FIND. Valid while its on_find call runs, on that call's thread only:
-/// a copy kept past the call (a C# or Java object may be) throws InvalidArgument instead of touching
+/// a copy kept past the call (a C# or Java object may be) throws InvalidArgumentError instead of touching
 /// a request that is over.
 class FindResponder {
 public:
     /// Sends `match` as a pending response; false once the peer cancelled (stop emitting then).
     bool emit(const dk::Dataset &match) {
         std::lock_guard<std::mutex> lock(s_->mu);
-        if (!s_->emit) throw dk::InvalidArgument(DK_EINVAL, "FindResponder: the C-FIND it answered is over");
+        if (!s_->emit) throw dk::InvalidArgumentError(DK_EINVAL, "FindResponder: the C-FIND it answered is over");
         if (std::this_thread::get_id() != s_->thread)
-            throw dk::InvalidArgument(DK_EINVAL, "FindResponder: emit from the thread of the find handler only");
+            throw dk::InvalidArgumentError(DK_EINVAL, "FindResponder: emit from the thread of the find handler only");
         if (s_->cancelled) return false;
         if (!(*s_->emit)(match)) s_->cancelled = true;
         return !s_->cancelled;
@@ -95,7 +95,7 @@ struct RetrieveInfo : AssocInfo {
 /// What a move/get handler fills in (dk::RetrievePlan): the Part 10 files the server sends, in the
 /// order added, and for C-MOVE where the Move Destination listens; the server then runs the C-STORE
 /// sub-operations and the responses itself. Valid while its handler runs: a copy kept past the call
-/// throws InvalidArgument.
+/// throws InvalidArgumentError.
 class RetrievePlan {
 public:
     /// Adds the Part 10 file `path` to the instances sent (read when the sub-operations run; a file
@@ -130,7 +130,7 @@ public:
 
 private:
     void check_open() const {
-        if (!s_->open) throw dk::InvalidArgument(DK_EINVAL, "RetrievePlan: the C-MOVE or C-GET it planned is over");
+        if (!s_->open) throw dk::InvalidArgumentError(DK_EINVAL, "RetrievePlan: the C-MOVE or C-GET it planned is over");
     }
     struct State {
         mutable std::mutex mu;
@@ -159,7 +159,7 @@ struct NInfo : AssocInfo {
     /// N-GET: tag `index` of the Attribute Identifier List (0xGGGGEEEE).
     uint32_t attribute(size_t index) const {
         if (index >= attributes.size())
-            throw dk::InvalidArgument(DK_EINVAL, "NInfo: no attribute " + std::to_string(index));
+            throw dk::InvalidArgumentError(DK_EINVAL, "NInfo: no attribute " + std::to_string(index));
         return attributes[index];
     }
 #ifndef SWIG
@@ -204,7 +204,7 @@ public:
 
 private:
     void check_open() const {
-        if (!s_->open) throw dk::InvalidArgument(DK_EINVAL, "NReply: the DIMSE-N request it answered is over");
+        if (!s_->open) throw dk::InvalidArgumentError(DK_EINVAL, "NReply: the DIMSE-N request it answered is over");
     }
     struct State {
         mutable std::mutex mu;
@@ -395,7 +395,7 @@ private:
     }
     static uint16_t status_of(int status, const char *handler) {
         if (status < 0 || status > 0xFFFF)
-            throw dk::InvalidArgument(DK_EINVAL, std::string(handler) + " returned " + std::to_string(status) +
+            throw dk::InvalidArgumentError(DK_EINVAL, std::string(handler) + " returned " + std::to_string(status) +
                                                      ", not a DIMSE status (0..0xFFFF)");
         return uint16_t(status);
     }
@@ -439,7 +439,7 @@ public:
     /// Match `index`, moved out (a second take of the same index throws).
     dk::Dataset *take(size_t index) {
         if (index >= r_.matches.size() || !r_.matches[index])
-            throw dk::InvalidArgument(DK_EINVAL, "FindMatches: no match " + std::to_string(index));
+            throw dk::InvalidArgumentError(DK_EINVAL, "FindMatches: no match " + std::to_string(index));
         return new dk::Dataset(std::move(r_.matches[index]));
     }
 

@@ -19,10 +19,14 @@ Networking (dcmkit.net): dcmkit.connect(host, port, calling=..., called=...) as 
 (assoc.echo(), assoc.store(ds_or_path) return the peer's status), dcmkit.AE with pynetdicom's
 add_requested_context / associate / start_server, SOP class UIDs in dcmkit.sop.
 
-Errors are dcmkit.DicomError subclasses chosen by kind: ParseError, NotFoundError (also a KeyError
-and an AttributeError), IoError, ValueError, NetworkError (subclasses AssociationRejectedError, AssociationAbortedError,
-TimeoutError), UnsupportedError, InvalidArgumentError.
-Each has .kind ("truncated"), .code and .offset (byte offset in the input, or None).
+Errors are dcmkit.DicomError subclasses, one per class of the C ABI's error codes (the same classes,
+named ...Exception, in C# and Java; dcmkit.error_class(code) gives the class of a code):
+InvalidArgumentError, NotFoundError (also a KeyError and an AttributeError), IoError (an OSError),
+ParseError, UnsupportedError, BadValueError (subclass CharsetError), NetworkError (an OSError;
+subclasses NetworkTimeoutError (also the built-in TimeoutError), AssociationRejectedError,
+AssociationAbortedError, ProtocolError, RefusedError), NoMemoryError (a MemoryError), InternalError.
+The value errors are also built-in ValueErrors. Each has .kind ("truncated"), .code and .offset
+(byte offset in the input, or None).
 
 Pixels: ds.pixel_array as pydicom shapes it, for native and compressed data alike (RLE, JPEG, JPEG-LS,
 JPEG 2000, HTJ2K: see codec_support()); ds.decoded_photometric is its Photometric Interpretation
@@ -43,15 +47,21 @@ from ._dcmkit import (  # noqa: F401  (re-exported)
     DecodeWarning,
     DicomError,
     InvalidArgumentError,
-    IoError,
-    NetworkError,
-    AssociationRejectedError,
-    AssociationAbortedError,
-    TimeoutError,
     NotFoundError,
+    IoError,
     ParseError,
     UnsupportedError,
-    ValueError,
+    BadValueError,
+    CharsetError,
+    NetworkError,
+    NetworkTimeoutError,
+    AssociationRejectedError,
+    AssociationAbortedError,
+    ProtocolError,
+    RefusedError,
+    NoMemoryError,
+    InternalError,
+    error_class,
     dictionary_vr,
     generate_uid,
     is_valid_uid,
@@ -63,9 +73,10 @@ __all__ = [
     "Dataset", "DataElement", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
     "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version", "codec_support",
     "CodecSupport",
-    "DicomError", "ParseError", "NotFoundError", "IoError", "NetworkError",
-    "AssociationRejectedError", "AssociationAbortedError", "TimeoutError",
-    "UnsupportedError", "InvalidArgumentError",
+    "DicomError", "InvalidArgumentError", "NotFoundError", "IoError", "ParseError", "UnsupportedError",
+    "BadValueError", "CharsetError", "NetworkError", "NetworkTimeoutError", "AssociationRejectedError",
+    "AssociationAbortedError", "ProtocolError", "RefusedError", "NoMemoryError", "InternalError",
+    "error_class",
 ]
 
 __version__ = _dcmkit.HEADER_VERSION

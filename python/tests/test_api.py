@@ -84,7 +84,7 @@ def test_bad_value_raises_on_access():
     ds = dcmkit.Dataset()
     ds.PatientWeight = "not a number"  # stored as text
     assert ds[0x00101030].vr == "DS"
-    with pytest.raises(dcmkit.ValueError) as info:
+    with pytest.raises(dcmkit.BadValueError) as info:
         ds.PatientWeight
     assert isinstance(info.value, builtins.ValueError) and info.value.kind == "bad value"
 
@@ -93,9 +93,9 @@ def test_exception_hierarchy():
     assert issubclass(dcmkit.NotFoundError, KeyError)
     assert issubclass(dcmkit.NotFoundError, AttributeError)
     assert issubclass(dcmkit.IoError, OSError)
-    assert issubclass(dcmkit.ValueError, builtins.ValueError)
+    assert issubclass(dcmkit.BadValueError, builtins.ValueError)
     assert issubclass(dcmkit.UnsupportedError, NotImplementedError)
-    for cls in (dcmkit.ParseError, dcmkit.NotFoundError, dcmkit.IoError, dcmkit.ValueError,
+    for cls in (dcmkit.ParseError, dcmkit.NotFoundError, dcmkit.IoError, dcmkit.BadValueError,
                 dcmkit.NetworkError, dcmkit.UnsupportedError, dcmkit.InvalidArgumentError):
         assert issubclass(cls, dcmkit.DicomError)
     # str() is the message, not KeyError's quoted repr.
@@ -211,7 +211,7 @@ def test_stubs_cover_the_package():
     declared = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
     declared |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
                  for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
-    public = set(dcmkit.__all__) | {"ValueError", "dcmread", "__version__"}
+    public = set(dcmkit.__all__) | {"dcmread", "__version__"}
     assert public <= declared, public - declared
     methods = {n.name for c in tree.body if isinstance(c, ast.ClassDef) and c.name == "Dataset"
                for n in c.body if isinstance(n, ast.FunctionDef)}
@@ -234,3 +234,32 @@ def test_set_key_as_findscu_spells_it():
         ds.set_key("PatientName[0].Modality=CT")
     with pytest.raises(dcmkit.InvalidArgumentError, match="NoSuchKeyword"):
         ds.set_key("NoSuchKeyword=1")
+
+
+# The error classes of every C ABI code (dk_common.h): the same classes in C++, Python, C# and Java.
+C_CODE_CLASSES = {
+    -1: "InvalidArgumentError", -2: "NotFoundError", -3: "IoError", -4: "ParseError", -5: "ParseError",
+    -6: "ParseError", -7: "ParseError", -8: "ParseError", -9: "ParseError", -10: "UnsupportedError",
+    -11: "CharsetError", -12: "BadValueError", -13: "NetworkError", -14: "NetworkTimeoutError",
+    -15: "AssociationRejectedError", -16: "AssociationAbortedError", -17: "ProtocolError",
+    -18: "RefusedError", -19: "InternalError", -20: "NoMemoryError", -21: "InternalError",
+}
+
+
+def test_every_c_error_code_has_its_class():
+    known = [c for c in range(-1, -200, -1) if dcmkit._dcmkit.result_name(c) != "unknown result code"]
+    assert known == sorted(C_CODE_CLASSES, reverse=True), "the C ABI's codes changed: update the table"
+    for code, name in C_CODE_CLASSES.items():
+        cls = dcmkit.error_class(code)
+        assert cls is getattr(dcmkit, name) and cls.__name__ == name, (code, cls)
+        assert issubclass(cls, dcmkit.DicomError) and name in dcmkit.__all__
+    for name in ("NetworkTimeoutError", "AssociationRejectedError", "AssociationAbortedError", "ProtocolError",
+                 "RefusedError"):
+        assert issubclass(getattr(dcmkit, name), dcmkit.NetworkError)
+    assert issubclass(dcmkit.CharsetError, dcmkit.BadValueError)
+    assert issubclass(dcmkit.NetworkTimeoutError, builtins.TimeoutError)
+    assert issubclass(dcmkit.NoMemoryError, MemoryError)
+    assert dcmkit.error_class(-999) is dcmkit.DicomError
+    # No class is named after a built-in: `except ValueError` inside the package means the built-in.
+    assert not [n for n in dcmkit.__all__ if hasattr(builtins, n)]
+    assert not hasattr(dcmkit, "ValueError") and not hasattr(dcmkit, "TimeoutError")

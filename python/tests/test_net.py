@@ -387,12 +387,12 @@ def test_server_errors():
 
 def test_silent_peer_is_a_timeout():
     # A listener that never answers the A-ASSOCIATE-RQ: the ARTIM timer expires, and the error is
-    # dcmkit.TimeoutError, a NetworkError and the built-in TimeoutError.
+    # dcmkit.NetworkTimeoutError, a NetworkError and the built-in TimeoutError.
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         port = listener.getsockname()[1]
-        with pytest.raises(dcmkit.TimeoutError) as e:
+        with pytest.raises(dcmkit.NetworkTimeoutError) as e:
             dcmkit.connect("127.0.0.1", port, called="SILENT", contexts=[], timeout=1)
         assert isinstance(e.value, dcmkit.NetworkError)
         assert isinstance(e.value, TimeoutError)

@@ -228,12 +228,12 @@ def test_invalid_is_ds_raise_value_error_with_tag_and_value(tmp_path):
     path = tmp_path / "bad.dcm"
     path.write_bytes(_part10(EXPLICIT, body))
     d = dcmkit.read(path)
-    with pytest.raises(dcmkit.ValueError) as info:
+    with pytest.raises(dcmkit.BadValueError) as info:
         d.InstanceNumber
     assert "(0020,0013)" in str(info.value) and "'12A'" in str(info.value)
-    with pytest.raises(dcmkit.ValueError) as info:
+    with pytest.raises(dcmkit.BadValueError) as info:
         d.PixelSpacing
     assert "(0028,0030)" in str(info.value) and "'abc'" in str(info.value)
-    with pytest.raises(dcmkit.ValueError) as info:
+    with pytest.raises(dcmkit.BadValueError) as info:
         d[0x00181050].value
     assert "'0x10'" in str(info.value)

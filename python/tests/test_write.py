@@ -181,11 +181,11 @@ def test_write_errors(corpus, tmp_path):
         ds.PatientName = 5
     with pytest.raises(TypeError):
         ds.PixelData = "text"
-    with pytest.raises(dcmkit.ValueError):
+    with pytest.raises(dcmkit.BadValueError):
         ds.Rows = 70000  # out of range for US
     with pytest.raises(OverflowError):
         ds.SelectorUVValue = -1
-    with pytest.raises(dcmkit.ValueError):
+    with pytest.raises(dcmkit.BadValueError):
         dcmkit.Dataset().PatientName = "Jürgen"  # no Specific Character Set for non-ASCII text
     with pytest.raises(AttributeError):
         ds.NotAKeyword = 1

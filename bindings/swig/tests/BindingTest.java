@@ -293,6 +293,35 @@ class BindingTest {
     }
   }
 
+  /** The error classes of every C ABI code (dk_common.h): the same classes in C++, Python, C# and Java. */
+  static final Map<Integer, String> CODE_CLASSES = new HashMap<>();
+  static {
+    String[] names = {"InvalidArgument", "NotFound", "Io", "Parse", "Parse", "Parse", "Parse", "Parse", "Parse",
+        "Unsupported", "Charset", "BadValue", "Network", "NetworkTimeout", "AssociationRejected",
+        "AssociationAborted", "Protocol", "Refused", "Internal", "NoMemory", "Internal"};
+    for (int i = 0; i < names.length; i++) CODE_CLASSES.put(-1 - i, names[i]);
+  }
+
+  @Test
+  void everyCErrorCodeHasItsClass() throws DicomException {
+    List<Integer> known = new ArrayList<>();
+    for (int code = -1; code > -200; code--)
+      if (!dcmkit.resultName(code).equals("unknown result code")) known.add(code);
+    assertEquals(CODE_CLASSES.size(), known.size(), "C ABI codes (update the table when they change)");
+    for (int code : known) {
+      final int c = code;
+      DicomException e = assertThrows(DicomException.class, () -> dcmkit.throwError(c, "code " + c));
+      assertEquals(CODE_CLASSES.get(code) + "Exception", e.getClass().getSimpleName(), "class of code " + code);
+      assertEquals(code, e.code());
+      assertEquals(dcmkit.resultName(code), e.kind());
+      assertEquals("code " + code, e.getMessage());
+      if (code <= -14 && code >= -18) assertTrue(e instanceof NetworkException, e.getClass().getName());
+      if (code == -11) assertTrue(e instanceof BadValueException);
+    }
+    DicomException e = assertThrows(DicomException.class, () -> dcmkit.throwError(-999, "unknown"));
+    assertEquals(DicomException.class, e.getClass());
+  }
+
   @Test
   void errors() throws DicomException {
     assertThrows(ParseException.class, () -> Dataset.readMemory(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}));
@@ -310,7 +339,7 @@ class BindingTest {
       assertEquals("not found", e.kind());
       assertTrue(e.code() < 0);
       ds.setString("PatientName", "X");
-      assertThrows(ValueException.class, () -> ds.getInt("PatientName"));
+      assertThrows(BadValueException.class, () -> ds.getInt("PatientName"));
     }
     try (AE ae = new AE("DKTEST")) {
       ae.addVerification();

@@ -238,7 +238,7 @@ static partial class BindingTests {
       Throws<InvalidArgumentException>(() => ds.SetKey("PatientName[0].Modality=CT"), "SetKey through a non-sequence");
       Throws<NotFoundException>(() => ds.GetString(0x00100030u), "absent element");
       ds.SetString("PatientName", "X");
-      Throws<ValueException>(() => ds.GetInt("PatientName"), "int of PN");
+      Throws<BadValueException>(() => ds.GetInt("PatientName"), "int of PN");
       try { ds.GetString("PatientID"); }
       catch (NotFoundException e) { Equal("not found", e.Kind, "exception kind"); Check(e.Code < 0, "exception code"); }
     }
@@ -644,6 +644,35 @@ static partial class BindingTests {
     try { new Archive(conf, null); } catch (InvalidArgumentException e) { Check(e.Message.Contains("archive_cs_bad.conf:2: unknown service 'fax'"), e.Message); }
   }
 
+  // The error classes of every C ABI code (dk_common.h): the same classes in C++, Python, C# and Java.
+  static readonly Dictionary<int, string> CodeClasses = new Dictionary<int, string> {
+    {-1, "InvalidArgument"}, {-2, "NotFound"}, {-3, "Io"}, {-4, "Parse"}, {-5, "Parse"}, {-6, "Parse"},
+    {-7, "Parse"}, {-8, "Parse"}, {-9, "Parse"}, {-10, "Unsupported"}, {-11, "Charset"}, {-12, "BadValue"},
+    {-13, "Network"}, {-14, "NetworkTimeout"}, {-15, "AssociationRejected"}, {-16, "AssociationAborted"},
+    {-17, "Protocol"}, {-18, "Refused"}, {-19, "Internal"}, {-20, "NoMemory"}, {-21, "Internal"},
+  };
+
+  static void ErrorClasses() {
+    var known = new List<int>();
+    for (int code = -1; code > -200; code--)
+      if (dcmkit.ResultName(code) != "unknown result code") known.Add(code);
+    Equal(CodeClasses.Count, known.Count, "C ABI codes (update the table when they change)");
+    foreach (int code in known) {
+      string want = CodeClasses.ContainsKey(code) ? CodeClasses[code] + "Exception" : "(none)";
+      try { dcmkit.ThrowError(code, "code " + code); Check(false, "ThrowError(" + code + ") returned"); }
+      catch (DicomException e) {
+        Equal(want, e.GetType().Name, "class of code " + code);
+        Equal(code, e.Code, "Code of " + want);
+        Equal(dcmkit.ResultName(code), e.Kind, "Kind of " + want);
+        Equal("code " + code, e.Message, "Message of " + want);
+        bool network = code <= -14 && code >= -18, charset = code == -11;
+        if (network) Check(e is NetworkException, want + " is a NetworkException");
+        if (charset) Check(e is BadValueException, want + " is a BadValueException");
+      }
+    }
+    try { dcmkit.ThrowError(-999, "unknown"); } catch (DicomException e) { Equal("DicomException", e.GetType().Name, "unknown code"); }
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -663,6 +692,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),
       new KeyValuePair<string, Action>("unicode", () => UnicodeStrings(path, work)),
       new KeyValuePair<string, Action>("errors", () => Errors(work)),
+      new KeyValuePair<string, Action>("error classes", ErrorClasses),
       new KeyValuePair<string, Action>("lenient reading", () => Lenient(work)),
       new KeyValuePair<string, Action>("network", () => Network(path, outPath, port)),
       new KeyValuePair<string, Action>("scp", () => Scp(path, work)),

@@ -61,7 +61,7 @@ public:
     /// at once: it must be thread-safe). Exceptions it throws are ignored.
     using StoredHandler = std::function<void(const StoredInstance &)>;
 
-    /// Opens (creating if needed) the storage folder and its index. Throws InvalidArgument for a bad
+    /// Opens (creating if needed) the storage folder and its index. Throws InvalidArgumentError for a bad
     /// option, IoError when the folder cannot be created.
     explicit Archive(const ArchiveOptions &o) {
         dk_archive_options c = DK_ARCHIVE_OPTIONS_INIT;
@@ -79,7 +79,7 @@ public:
         check(dk_archive_open(&h_, &c));
     }
     /// Opens the archive a configuration file (`dcmkit serve --config`'s format) describes.
-    /// Throws NotFoundError when it cannot be read, InvalidArgument naming FILE:LINE for a bad line.
+    /// Throws NotFoundError when it cannot be read, InvalidArgumentError naming FILE:LINE for a bad line.
     static Archive open_config_file(const std::string &path) {
         dk_archive *h = nullptr;
         check(dk_archive_open_config_file(&h, path.c_str()));

@@ -233,7 +233,7 @@ public:
         }
         return out;
     }
-    /// A-RELEASE. InvalidArgument when no longer established.
+    /// A-RELEASE. InvalidArgumentError when no longer established.
     void release() {
         const dk_result r = dk_assoc_release(h_);
         established_ = false;

@@ -102,7 +102,7 @@ public:
     /// Waits up to `timeout_ms` for the report of `r`'s transaction and fills `r` with it; false
     /// when it did not come in time (true at once when `r` already has its report).
     bool wait(CommitResult &r, int32_t timeout_ms) {
-        if (!r.handle) throw InvalidArgument(DK_EINVAL, "the CommitResult has no C result (not from Association::commit)");
+        if (!r.handle) throw InvalidArgumentError(DK_EINVAL, "the CommitResult has no C result (not from Association::commit)");
         int received = 0;
         check(dk_commit_listener_wait(h_, r.handle.get(), timeout_ms, &received));
         r.refresh();

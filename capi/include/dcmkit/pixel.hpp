@@ -156,7 +156,7 @@ struct TranscodeOptions {
 };
 
 /// Re-encodes the pixel data of a top-level dataset in `transfer_syntax` (a UID, keyword or alias)
-/// and makes it the dataset's syntax (dk_dataset_transcode). InvalidArgument for a refused
+/// and makes it the dataset's syntax (dk_dataset_transcode). InvalidArgumentError for a refused
 /// lossy-to-lossless re-encoding or bad options, UnsupportedError when no codec can do it.
 inline void transcode(Dataset &ds, const std::string &transfer_syntax, const TranscodeOptions &opts = {}) {
     const dk_transcode_options o = opts.to_c();

@@ -1,8 +1,0 @@
-package org.dcmkit;
-
-/** A value does not parse as its VR or has the wrong type for the call. */
-public class ValueException extends DicomException {
-  private static final long serialVersionUID = 1L;
-
-  public ValueException(String message, String kind, int code) { super(message, kind, code); }
-}
