@@ -141,7 +141,7 @@ net::AeConfig config(const Peer &p) {
 
 int find(const Peer &p, long repeat, const std::string &pattern) {
     net::AeConfig cfg = config(p);
-    cfg.add(net::qr_uids::StudyRootFind, {}, false, true);
+    cfg.add(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, {}, false, true);
     Dataset q;
     q.set_string(kw("QueryRetrieveLevel"), "STUDY");
     q.set_string(kw("PatientName"), pattern);
@@ -153,7 +153,7 @@ int find(const Peer &p, long repeat, const std::string &pattern) {
     const auto t0 = Clock::now();
     for (long r = 0; r < repeat; ++r) {
         long n = 0;
-        net::FindResult res = net::find(*assoc, net::qr_uids::StudyRootFind, q, [&](const Dataset &) {
+        net::FindResult res = net::find(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, q, [&](const Dataset &) {
             ++n;
             return true;
         });
@@ -176,7 +176,7 @@ int find(const Peer &p, long repeat, const std::string &pattern) {
 
 int get(const Peer &p, const std::string &out, const std::string &study_uid) {
     net::AeConfig cfg = config(p);
-    cfg.add(net::qr_uids::StudyRootGet, {}, false, true);
+    cfg.add(dcmkit::uids::StudyRootQueryRetrieveInformationModelGet, {}, false, true);
     cfg.add_get_storage();
     Dataset q;
     q.set_string(kw("QueryRetrieveLevel"), "STUDY");
@@ -184,7 +184,7 @@ int get(const Peer &p, const std::string &out, const std::string &study_uid) {
     net::StorageFolder folder(out, p.fsync);
     const auto t0 = Clock::now();
     auto assoc = net::Association::connect(cfg, p.host, p.port, p.aec);
-    net::RetrieveResult r = net::get(*assoc, net::qr_uids::StudyRootGet, q, folder);
+    net::RetrieveResult r = net::get(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet, q, folder);
     assoc->release();
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::printf("stored %zu completed %u failed %u seconds %.6f\n", r.stored, r.completed, r.failed, s);

@@ -181,8 +181,8 @@ dk_result dk_ae_add_storage_for_files(dk_ae *ae, const char *const *paths, size_
 dk_result dk_ae_add_query_retrieve(dk_ae *ae) {
     return dk::guard([&] {
         need(ae, "ae");
-        for (const char *uid : {net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet,
-                                net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet})
+        for (const char *uid : {dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet,
+                                dcmkit::uids::PatientRootQueryRetrieveInformationModelFind, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove, dcmkit::uids::PatientRootQueryRetrieveInformationModelGet})
             ae->cfg.add(uid, {}, /*scp=*/false, /*scu=*/true);
     });
 }
@@ -388,7 +388,7 @@ dk_result dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset
         *status = 0xFFFF;
         if (matches) *matches = 0;
         net::Association &a = established(assoc);
-        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootFind);
+        const std::string cls = sop_class_arg(sop_class, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind);
         const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
         const net::FindResult r = net::find(a, cls, id, [&](const dcmkit::Dataset &m) {
             if (!on_match) return true;
@@ -410,7 +410,7 @@ dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *dest
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION));
         net::Association &a = established(assoc);
-        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootMove);
+        const std::string cls = sop_class_arg(sop_class, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove);
         const std::string dest = ae_title(destination_ae, "destination_ae");
         const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
         fill(*result, net::move(a, cls, dest, id, progress_fn(progress, user_data)));
@@ -422,7 +422,7 @@ dk_result dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset 
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION));
         net::Association &a = established(assoc);
-        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootGet);
+        const std::string cls = sop_class_arg(sop_class, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet);
         const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
         need(folder, "folder");
         struct stat st {};

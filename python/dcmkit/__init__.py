@@ -621,9 +621,10 @@ def from_json(text):
     return Dataset._wrap(_dcmkit.from_json(text))
 
 
-# -- networking (the package net/): AE, associations, servers; SOP class UIDs (sop.py) -----------------
+# -- networking (the package net/): AE, associations, servers; UIDs by keyword (uid.py, every UID of
+#    the registry; sop.py, the SOP classes and COMMON_STORAGE), generated from the registry ---------
 
-from . import sop  # noqa: E402
+from . import sop, uid  # noqa: E402
 from .net import (  # noqa: E402
     AE, Association, AssociationEvent, FindEvent, FindResult, NResult, PresentationContext, RetrieveResult, Server, StoreEvent,
     connect, evt, CommitItem, CommitResult, CommitmentListener, NEvent, RetrieveEvent,

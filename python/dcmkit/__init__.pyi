@@ -161,6 +161,7 @@ def from_json(text: Union[str, bytes, bytearray, Dict[str, Any]]) -> Dataset: ..
 # -- networking (the package net/) --------------------------------------------------------------------
 from typing import Callable, Iterable, Sequence
 from . import sop as sop
+from . import uid as uid
 
 _Status = Optional[int]  # a handler's answer: a DIMSE status, None = 0x0000 Success
 

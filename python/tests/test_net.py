@@ -376,6 +376,22 @@ def test_sop_constants_match_the_dictionary():
     assert len(dcmkit.sop.COMMON_STORAGE) < 128  # one presentation context each, plus Verification
 
 
+def test_uid_constants_match_pydicom():
+    # dcmkit.uid is generated from the registry the library is built from; pydicom's copy of PS3.6
+    # Annex A is the golden: every keyword both know names the same UID, and most are shared.
+    from pydicom._uid_dict import UID_dictionary
+    theirs = {v[4]: uid for uid, v in UID_dictionary.items() if v[4]}
+    ours = {n: getattr(dcmkit.uid, n) for n in dir(dcmkit.uid) if n[:1].isupper()}
+    shared = set(theirs) & set(ours)
+    assert len(shared) > 0.9 * len(theirs), sorted(set(theirs) - set(ours))[:20]
+    assert {n: ours[n] for n in shared} == {n: theirs[n] for n in shared}
+    assert dcmkit.uid.ExplicitVRLittleEndian == "1.2.840.10008.1.2.1"
+    # The default storage list holds storage SOP classes (pydicom's names say so), each once.
+    names = {uid: v[0] for uid, v in UID_dictionary.items()}
+    assert all("Storage" in names[u] for u in dcmkit.sop.COMMON_STORAGE)
+    assert len(set(dcmkit.sop.COMMON_STORAGE)) == len(dcmkit.sop.COMMON_STORAGE)
+
+
 def test_server_errors():
     ae = scp_ae()
     with ae.start_server(("127.0.0.1", 0)) as server:

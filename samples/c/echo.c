@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
     opts.connect_timeout_ms = 5000;
     opts.artim_timeout_ms = 5000;
     opts.dimse_timeout_ms = 10000;
-    if (dk_ae_new(&ae, aet, &opts) < 0 || dk_ae_add_sop_class(ae, "1.2.840.10008.1.1", syntaxes, 2, DK_ROLE_SCU) < 0) {
+    if (dk_ae_new(&ae, aet, &opts) < 0 || dk_ae_add_sop_class(ae, DK_UID_Verification, syntaxes, 2, DK_ROLE_SCU) < 0) {
         fprintf(stderr, "echo: %s\n", dk_last_error());
         dk_ae_free(ae);
         return 2;

@@ -97,8 +97,8 @@ static class RetrieveScp {
     try {
       using (AE ae = new AE(aet)) {
         ae.AddVerification();
-        foreach (string model in new[] { "1.2.840.10008.5.1.4.1.2.2.2", "1.2.840.10008.5.1.4.1.2.2.3",     // Study Root MOVE, GET
-                                         "1.2.840.10008.5.1.4.1.2.1.2", "1.2.840.10008.5.1.4.1.2.1.3" })  // Patient Root MOVE, GET
+        foreach (string model in new[] { Uid.StudyRootQueryRetrieveInformationModelMove, Uid.StudyRootQueryRetrieveInformationModelGet,
+                                         Uid.PatientRootQueryRetrieveInformationModelMove, Uid.PatientRootQueryRetrieveInformationModelGet })
           ae.AddSopClass(model, false, true);
         var index = new List<Instance>();
         foreach (string f in Directory.GetFiles(positional[1]).OrderBy(f => f, StringComparer.Ordinal)) {

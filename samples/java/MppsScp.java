@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import org.dcmkit.*;
 
 public class MppsScp {
-  static final String MPPS = "1.2.840.10008.3.1.2.3.3";
+  static final String MPPS = Uid.ModalityPerformedProcedureStep;
 
   static class Handler extends ServerHandler {
     final Path folder;

@@ -13,8 +13,8 @@ import java.util.*;
 import org.dcmkit.*;
 
 public class WorklistQuery {
-  static final String WORKLIST_FIND = "1.2.840.10008.5.1.4.31";
-  static final String STUDY_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.2.1";
+  static final String WORKLIST_FIND = Uid.ModalityWorklistInformationModelFind;
+  static final String STUDY_ROOT_FIND = Uid.StudyRootQueryRetrieveInformationModelFind;
   static final String SPS = "ScheduledProcedureStepSequence";
 
   static final String[] WORKLIST_KEYS = {

@@ -37,7 +37,7 @@ def demo():
     """Writes an MR image header with a sequence, in UTF-8, then reads it back."""
     ds = dcmkit.Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4"  # MR Image Storage
+    ds.SOPClassUID = dcmkit.uid.MRImageStorage
     ds.SOPInstanceUID = dcmkit.generate_uid()
     ds.StudyInstanceUID = dcmkit.generate_uid()
     ds.Modality = "MR"

@@ -4,9 +4,9 @@
 # errors), and the umbrella dcmkit.hpp reaches every one of them, so that `#include
 # <dcmkit/dcmkit.hpp>` keeps giving the whole wrapper.
 #
-# usage: check_hpp.sh CXX INCLUDE_DIR
+# usage: check_hpp.sh CXX INCLUDE_DIR GENERATED_INCLUDE_DIR   (the latter holds dcmkit/dk_uids.h)
 set -u
-cxx=$1 include=$2
+cxx=$1 include=$2 generated=$3
 flags="-std=c++17 -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wpedantic -Werror"
 tmp=$(mktemp -d /tmp/dcmkit-hpp-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,7 +17,7 @@ for h in "$include"/dcmkit/*.hpp; do
   n=$((n + 1))
   printf '#include "dcmkit/%s"\n#include "dcmkit/%s"\n' "$name" "$name" >"$tmp/$name.cpp"
   # shellcheck disable=SC2086  # $flags: one word per flag
-  if $cxx $flags -fsyntax-only -I"$include" "$tmp/$name.cpp" 2>"$tmp/$name.err"; then
+  if $cxx $flags -fsyntax-only -I"$include" -I"$generated" "$tmp/$name.cpp" 2>"$tmp/$name.err"; then
     echo "ok: dcmkit/$name compiles alone"
   else
     echo "FAIL: dcmkit/$name does not compile alone:"
@@ -29,7 +29,7 @@ done
 
 # Every header the umbrella includes, directly or not (the compiler's dependency list).
 printf '#include "dcmkit/dcmkit.hpp"\n' >"$tmp/umbrella.cpp"
-if ! $cxx -std=c++17 -M -I"$include" "$tmp/umbrella.cpp" >"$tmp/umbrella.d" 2>"$tmp/umbrella.err"; then
+if ! $cxx -std=c++17 -M -I"$include" -I"$generated" "$tmp/umbrella.cpp" >"$tmp/umbrella.d" 2>"$tmp/umbrella.err"; then
   cat "$tmp/umbrella.err"
   exit 1
 fi

@@ -114,7 +114,26 @@ DK_TEST(uid_is_valid) {
     CHECK(dk_uid_is_valid(longest) == 0); /* 65 characters */
 }
 
+/* dk_uids.h: generated constants; the values are PS3.6 Annex A's. */
+DK_TEST(uid_constants) {
+    static const char *const common[] = DK_COMMON_STORAGE_SOP_CLASSES;
+    const char *name = NULL, *keyword = NULL, *type = NULL;
+    size_t i;
+    CHECK_STR(DK_UID_CTImageStorage, "1.2.840.10008.5.1.4.1.1.2");
+    CHECK_STR(DK_UID_ExplicitVRLittleEndian, "1.2.840.10008.1.2.1");
+    CHECK_STR(DK_UID_StudyRootQueryRetrieveInformationModelFind, "1.2.840.10008.5.1.4.1.2.2.1");
+    CHECK_STR(DK_UID_StorageCommitmentPushModelInstance, "1.2.840.10008.1.20.1.1");
+    CHECK_INT(sizeof common / sizeof common[0], DK_COMMON_STORAGE_COUNT);
+    CHECK(DK_COMMON_STORAGE_COUNT > 30 && DK_COMMON_STORAGE_COUNT < 128);
+    for (i = 0; i < DK_COMMON_STORAGE_COUNT; i++) {
+        CHECK_OK(dk_uid_lookup(common[i], &name, &keyword, &type));
+        CHECK_STR(type, "SOP Class");
+        CHECK(strstr(name, "Storage") != NULL);
+    }
+}
+
 static const dk_test_case dk_tests[] = {
+    DK_CASE(uid_constants),
     DK_CASE(tag_from_keyword_and_text),
     DK_CASE(tag_from_keyword_misuse),
     DK_CASE(tag_keyword_and_name),

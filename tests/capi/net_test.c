@@ -730,7 +730,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_OK(dk_ae_add_storage_for_files(ae, paths, 3));
     CHECK_OK(dk_ae_add_query_retrieve(ae));
     CHECK_OK(dk_ae_add_get_storage(ae));
-    CHECK_OK(dk_ae_add_sop_class(ae, DK_MPPS_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_ModalityPerformedProcedureStep, NULL, 0, DK_ROLE_SCU));
     CHECK_OK(dk_assoc_connect(&a, ae, "127.0.0.1", port, "ARCH"));
     if (!a) {
         print_file(log);
@@ -754,7 +754,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_INT(fs.study2, 1);
     /* Patient Root, explicit class; no callback (counted only). */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0020), NULL, "QRP1"));
-    CHECK_OK(dk_assoc_find(a, DK_QR_PATIENT_ROOT_FIND, q, NULL, NULL, &status, &matches));
+    CHECK_OK(dk_assoc_find(a, DK_UID_PatientRootQueryRetrieveInformationModelFind, q, NULL, NULL, &status, &matches));
     CHECK_INT(status, 0);
     CHECK_INT((int)matches, 2);
     /* No match. */
@@ -798,14 +798,14 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_INT(rr.completed, 1);
     snprintf(path, sizeof path, "%s/%s.dcm", moved, uids[2]);
     CHECK(exists(path));
-    CHECK_OK(dk_assoc_move(a, DK_QR_STUDY_ROOT_MOVE, "NOWHERE", q, NULL, NULL, &rr));
+    CHECK_OK(dk_assoc_move(a, DK_UID_StudyRootQueryRetrieveInformationModelMove, "NOWHERE", q, NULL, NULL, &rr));
     CHECK_INT(rr.status, 0xA801);
     CHECK_INT(rr.completed, 0);
     dk_dataset_free(q);
 
     /* A class without an accepted context: DK_EREFUSED, and the association goes on. */
     q = study_identifier("", "");
-    CHECK_ERR(dk_assoc_find(a, DK_MODALITY_WORKLIST_FIND, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
+    CHECK_ERR(dk_assoc_find(a, DK_UID_ModalityWorklistInformationModelFind, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
     dk_dataset_free(q);
     CHECK_OK(dk_assoc_echo(a, &status));
     CHECK_INT(status, 0);
@@ -813,7 +813,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     /* MPPS: N-CREATE (missing attributes: a failure status, no error), then a complete one, N-SET. */
     REQUIRE_OK(dk_dataset_new(&mpps));
     CHECK_OK(dk_n_result_init(&nr, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, NULL, mpps, &nr));
+    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, NULL, mpps, &nr));
     CHECK_INT(nr.status, 0x0120); /* Missing Attribute */
     CHECK(nr.dataset == NULL);
     CHECK_OK(dk_dataset_add_item(mpps, DK_TAG(0x0040, 0x0270), &item));
@@ -825,7 +825,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0245), NULL, "101500"));
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0252), NULL, "IN PROGRESS"));
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0008, 0x0060), NULL, "OT"));
-    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, "", mpps, &nr));
+    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, "", mpps, &nr));
     CHECK_INT(nr.status, 0);
     CHECK(strlen(nr.sop_instance_uid) > 0); /* chosen by the performer */
     dk_dataset_free(nr.dataset);
@@ -837,16 +837,16 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     {
         char created[65];
         memcpy(created, nr.sop_instance_uid, sizeof created);
-        CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, created, mpps, &nr));
+        CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, created, mpps, &nr));
         CHECK_INT(nr.status, 0);
         dk_dataset_free(nr.dataset);
         /* Completed: no further update (a failure status). */
-        CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, created, mpps, &nr));
+        CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, created, mpps, &nr));
         CHECK(nr.status != 0);
         dk_dataset_free(nr.dataset);
     }
     /* N-ACTION on a class without a context: refused. */
-    CHECK_ERR(dk_assoc_n_action(a, DK_STORAGE_COMMITMENT_SOP_CLASS, DK_STORAGE_COMMITMENT_SOP_INSTANCE, 1, NULL, &nr),
+    CHECK_ERR(dk_assoc_n_action(a, DK_UID_StorageCommitmentPushModel, DK_UID_StorageCommitmentPushModelInstance, 1, NULL, &nr),
               DK_EREFUSED, "");
     dk_dataset_free(mpps);
 
@@ -887,8 +887,8 @@ DK_TEST(qr_misuse) {
     CHECK_OK(dk_ae_add_get_storage(ae));
     CHECK_OK(dk_ae_add_get_storage_uncompressed(ae));
     /* Q/R and N classes as SCU through the generic call. */
-    CHECK_OK(dk_ae_add_sop_class(ae, DK_MODALITY_WORKLIST_FIND, NULL, 0, DK_ROLE_SCU));
-    CHECK_OK(dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_ModalityWorklistInformationModelFind, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_StorageCommitmentPushModel, NULL, 0, DK_ROLE_SCU));
     dk_ae_free(ae);
     REQUIRE_OK(dk_dataset_new(&q));
     /* NULL association, outputs, identifiers: DK_EINVAL and the outputs reset. */
@@ -902,10 +902,10 @@ DK_TEST(qr_misuse) {
     CHECK_ERR(dk_assoc_get(NULL, NULL, q, "/tmp", NULL, NULL, &rr), DK_EINVAL, "version");
     rr.version = DK_RETRIEVE_RESULT_VERSION;
     CHECK_ERR(dk_assoc_get(NULL, NULL, q, "/tmp", NULL, NULL, &rr), DK_EINVAL, "assoc");
-    CHECK_ERR(dk_assoc_n_create(NULL, DK_MPPS_SOP_CLASS, NULL, q, &nr), DK_EINVAL, "assoc");
-    CHECK_ERR(dk_assoc_n_set(NULL, DK_MPPS_SOP_CLASS, "1.2.3", q, NULL), DK_EINVAL, "result");
+    CHECK_ERR(dk_assoc_n_create(NULL, DK_UID_ModalityPerformedProcedureStep, NULL, q, &nr), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_n_set(NULL, DK_UID_ModalityPerformedProcedureStep, "1.2.3", q, NULL), DK_EINVAL, "result");
     nr.version = 2;
-    CHECK_ERR(dk_assoc_n_action(NULL, DK_MPPS_SOP_CLASS, "1.2.3", 1, NULL, &nr), DK_EINVAL, "version");
+    CHECK_ERR(dk_assoc_n_action(NULL, DK_UID_ModalityPerformedProcedureStep, "1.2.3", 1, NULL, &nr), DK_EINVAL, "version");
     /* A deep copy of a dataset and of an item. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "ORIG"));
     CHECK_OK(dk_dataset_clone(&c, q));
@@ -1003,7 +1003,7 @@ DK_TEST(find_scp_with_on_find_callback) {
     st.want = 3;
     REQUIRE_OK(dk_ae_new(&ae, "FINDSCP", NULL));
     CHECK_OK(dk_ae_add_verification(ae));
-    CHECK_OK(dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_FIND, NULL, 0, DK_ROLE_SCP));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_StudyRootQueryRetrieveInformationModelFind, NULL, 0, DK_ROLE_SCP));
     CHECK_OK(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION));
     CHECK(cb.on_find == NULL);
     cb.on_find = on_find_cb;
@@ -1028,10 +1028,10 @@ DK_TEST(find_scp_with_on_find_callback) {
     CHECK_INT((int)matches, 3);
     CHECK_INT(cs.level_ok, 3); /* the level added to each match */
     CHECK(strcmp(st.level, "STUDY") == 0);
-    CHECK(strcmp(st.sop_class, DK_QR_STUDY_ROOT_FIND) == 0);
+    CHECK(strcmp(st.sop_class, DK_UID_StudyRootQueryRetrieveInformationModelFind) == 0);
     CHECK(strcmp(st.patient, "DOE*") == 0);
     /* Patient Root was not accepted by this SCP. */
-    CHECK_ERR(dk_assoc_find(a, DK_QR_PATIENT_ROOT_FIND, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
+    CHECK_ERR(dk_assoc_find(a, DK_UID_PatientRootQueryRetrieveInformationModelFind, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
     /* The callback's status; a failing callback: 0xC000. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "A900"));
     CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
@@ -1137,7 +1137,7 @@ DK_TEST(storage_commitment_against_dcmkit_serve) {
      * listener, started before any request. */
     REQUIRE_OK(dk_ae_new(&ae, "DKDEST", NULL));
     CHECK_OK(dk_ae_add_storage_for_files(ae, paths, 3));
-    CHECK_OK(dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_StorageCommitmentPushModel, NULL, 0, DK_ROLE_SCU));
     REQUIRE_OK(dk_commit_listener_start(&l, ae, "127.0.0.1", 0));
     CHECK_OK(dk_commit_listener_port(l, &lport));
     CHECK(lport != 0);

@@ -99,8 +99,8 @@ static dk_server *retrieve_server(retrieve_state *st, uint32_t version, uint16_t
     dk_server_callbacks cb;
     if (dk_ae_new(&ae, "RETRSCP", NULL) != DK_OK) return NULL;
     dk_ae_add_verification(ae);
-    dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_MOVE, NULL, 0, DK_ROLE_SCP);
-    dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_GET, NULL, 0, DK_ROLE_SCP);
+    dk_ae_add_sop_class(ae, DK_UID_StudyRootQueryRetrieveInformationModelMove, NULL, 0, DK_ROLE_SCP);
+    dk_ae_add_sop_class(ae, DK_UID_StudyRootQueryRetrieveInformationModelGet, NULL, 0, DK_ROLE_SCP);
     dk_ae_add_sop_class(ae, SC_STORAGE, NULL, 0, DK_ROLE_SCU); /* the C-GET sub-operations */
     dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION);
     cb.on_move = on_move_cb;
@@ -170,7 +170,7 @@ DK_TEST(move_scp_with_on_move_callback) {
     CHECK(strcmp(st.destination, "STORESCP") == 0);
     CHECK(strcmp(st.level, "STUDY") == 0);
     CHECK(strcmp(st.study, STUDY_UID) == 0);
-    CHECK(strcmp(st.sop_class, DK_QR_STUDY_ROOT_MOVE) == 0);
+    CHECK(strcmp(st.sop_class, DK_UID_StudyRootQueryRetrieveInformationModelMove) == 0);
     CHECK(strcmp(st.calling, "MOVESCU") == 0);
 
     /* Our SCU sees the counts and the statuses the callback decides. */
@@ -260,7 +260,7 @@ DK_TEST(get_scp_with_on_get_callback) {
     CHECK(dir_has(dest, uids[1]));
     CHECK_INT(st.gets, 1);
     CHECK(strcmp(st.destination, "") == 0);
-    CHECK(strcmp(st.sop_class, DK_QR_STUDY_ROOT_GET) == 0);
+    CHECK(strcmp(st.sop_class, DK_UID_StudyRootQueryRetrieveInformationModelGet) == 0);
     CHECK(strcmp(st.calling, "GETSCU") == 0);
     CHECK_RC(st.get_dest_rc, DK_EINVAL); /* a C-GET has no destination */
 
@@ -354,7 +354,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     pthread_mutex_init(&st.mu, NULL);
     REQUIRE_OK(dk_ae_new(&ae, "NSCP", NULL));
     CHECK_OK(dk_ae_add_verification(ae));
-    CHECK_OK(dk_ae_add_sop_class(ae, DK_MPPS_SOP_CLASS, NULL, 0, DK_ROLE_SCP));
+    CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_ModalityPerformedProcedureStep, NULL, 0, DK_ROLE_SCP));
     CHECK_OK(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION));
     CHECK(cb.on_n_request == NULL && cb.on_move == NULL && cb.on_get == NULL);
     cb.on_n_request = on_n_cb;
@@ -367,14 +367,14 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     CHECK_OK(dk_server_port(srv, &port));
 
     REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
-    CHECK_OK(dk_ae_add_sop_class(scu, DK_MPPS_SOP_CLASS, NULL, 0, DK_ROLE_SCU));
+    CHECK_OK(dk_ae_add_sop_class(scu, DK_UID_ModalityPerformedProcedureStep, NULL, 0, DK_ROLE_SCU));
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "NSCP"));
     REQUIRE_OK(dk_dataset_new(&attrs));
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "DOE^JANE"));
 
     /* N-CREATE without an instance UID: the callback assigns one and answers with a dataset. */
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, NULL, attrs, &res));
+    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, NULL, attrs, &res));
     CHECK_INT(res.status, 0);
     CHECK(strcmp(res.sop_instance_uid, ASSIGNED_UID) == 0);
     REQUIRE(res.dataset != NULL);
@@ -383,14 +383,14 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     CHECK(strcmp(value, "IN PROGRESS") == 0);
     dk_dataset_free(res.dataset);
     CHECK_INT(st.message, DK_N_CREATE);
-    CHECK(strcmp(st.sop_class, DK_MPPS_SOP_CLASS) == 0);
+    CHECK(strcmp(st.sop_class, DK_UID_ModalityPerformedProcedureStep) == 0);
     CHECK(strcmp(st.instance, "") == 0);
     CHECK(strcmp(st.patient, "DOE^JANE") == 0);
 
     /* N-SET of that instance: Success, the instance UID echoed back. */
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "DOE^JOHN"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, attrs, &res));
+    CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs, &res));
     CHECK_INT(res.status, 0);
     CHECK(strcmp(res.sop_instance_uid, ASSIGNED_UID) == 0);
     CHECK(res.dataset == NULL);
@@ -400,7 +400,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
 
     /* N-ACTION: the Action Type ID reaches the callback; no information dataset. */
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_action(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, 7, NULL, &res));
+    CHECK_OK(dk_assoc_n_action(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, 7, NULL, &res));
     CHECK_INT(res.status, 0);
     CHECK_INT(st.message, DK_N_ACTION);
     CHECK_INT(st.type_id, 7);
@@ -411,11 +411,11 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     /* The callback's status, and a failing callback (0x0110 Processing Failure). */
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "NO^SUCH"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, attrs, &res));
+    CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs, &res));
     CHECK_INT(res.status, 0x0112);
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "FAIL^CALLBACK"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_set(a, DK_MPPS_SOP_CLASS, ASSIGNED_UID, attrs, &res));
+    CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs, &res));
     CHECK_INT(res.status, 0x0110);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -427,7 +427,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     CHECK_OK(dk_server_port(old, &port));
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "NSCP"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_create(a, DK_MPPS_SOP_CLASS, NULL, attrs, &res));
+    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, NULL, attrs, &res));
     CHECK_INT(res.status, 0x0118);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);

@@ -378,7 +378,7 @@ TEST(OurScuToDcmqrscp, FindMatchesWhatFindscuGets) {
     const Archive &a = archive();
     for (const auto &q : kQueries) {
         SCOPED_TRACE(q.name);
-        const std::string sop = q.patient_root ? net::qr_uids::PatientRootFind : net::qr_uids::StudyRootFind;
+        const std::string sop = q.patient_root ? dcmkit::uids::PatientRootQueryRetrieveInformationModelFind : dcmkit::uids::StudyRootQueryRetrieveInformationModelFind;
         FindOutcome ours = our_find(a.qr_port, "QRSCP", sop, identifier_of(q.keys));
         EXPECT_EQ(ours.result.status, st::Success) << net::qr_status_text(net::dimse::C_FIND_RSP, ours.result.status);
         EXPECT_EQ(ours.matches.size(), q.expected);
@@ -409,10 +409,10 @@ TEST(OurScuToDcmqrscp, MoveStudyToOurStorageScp) {
     Archive &a = archive();
     TempDir out("dcmkit-qr-move");
     a.dest.use(out.path());
-    auto assoc = net::Association::connect(scu_config({net::qr_uids::StudyRootMove}), "127.0.0.1", a.qr_port, "QRSCP");
+    auto assoc = net::Association::connect(scu_config({dcmkit::uids::StudyRootQueryRetrieveInformationModelMove}), "127.0.0.1", a.qr_port, "QRSCP");
     std::vector<net::RetrieveProgress> pendings;
     const net::RetrieveResult r =
-        net::move(*assoc, net::qr_uids::StudyRootMove, "DKDEST",
+        net::move(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, "DKDEST",
                   identifier_of({"0008,0052=STUDY", "StudyInstanceUID=1.2.826.0.1.3680043.10.9.1.1"}),
                   [&](const net::RetrieveProgress &p) {
                       if (p.status == st::Pending) pendings.push_back(p);
@@ -431,9 +431,9 @@ TEST(OurScuToDcmqrscp, MoveStudyToOurStorageScp) {
 
 TEST(OurScuToDcmqrscp, MoveToUnknownDestinationIsRefusedA801) {
     REQUIRE_ARCHIVE();
-    auto assoc = net::Association::connect(scu_config({net::qr_uids::StudyRootMove}), "127.0.0.1", archive().qr_port,
+    auto assoc = net::Association::connect(scu_config({dcmkit::uids::StudyRootQueryRetrieveInformationModelMove}), "127.0.0.1", archive().qr_port,
                                            "QRSCP");
-    const net::RetrieveResult r = net::move(*assoc, net::qr_uids::StudyRootMove, "NOWHERE",
+    const net::RetrieveResult r = net::move(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, "NOWHERE",
                                             identifier_of({"0008,0052=STUDY", "StudyInstanceUID=1.2.826.0.1.3680043.10.9.1.1"}));
     assoc->release();
     EXPECT_EQ(r.status, st::MoveDestinationUnknown);
@@ -442,12 +442,12 @@ TEST(OurScuToDcmqrscp, MoveToUnknownDestinationIsRefusedA801) {
 TEST(OurScuToDcmqrscp, GetPatientIntoFolder) {
     REQUIRE_ARCHIVE();
     TempDir out("dcmkit-qr-get");
-    net::AeConfig cfg = scu_config({net::qr_uids::PatientRootGet});
+    net::AeConfig cfg = scu_config({dcmkit::uids::PatientRootQueryRetrieveInformationModelGet});
     cfg.add_get_storage();
     auto assoc = net::Association::connect(cfg, "127.0.0.1", archive().qr_port, "QRSCP");
     // As `dcmkit get` does: files written back in the background, made durable together at the end.
     net::StorageFolder folder(out.path(), net::StorageFolder::Durability::at_end);
-    const net::RetrieveResult r = net::get(*assoc, net::qr_uids::PatientRootGet,
+    const net::RetrieveResult r = net::get(*assoc, dcmkit::uids::PatientRootQueryRetrieveInformationModelGet,
                                            identifier_of({"0008,0052=PATIENT", "PatientID=PID1"}), folder);
     assoc->release();
     EXPECT_NO_THROW(folder.sync_all());
@@ -508,8 +508,8 @@ struct OurScp {
         net::AeConfig c;
         c.ae_title = "DKSCP";
         c.add_verification();
-        for (const char *s : {net::qr_uids::PatientRootFind, net::qr_uids::StudyRootFind, net::qr_uids::PatientRootMove,
-                              net::qr_uids::StudyRootMove, net::qr_uids::PatientRootGet, net::qr_uids::StudyRootGet})
+        for (const char *s : {dcmkit::uids::PatientRootQueryRetrieveInformationModelFind, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove,
+                              dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, dcmkit::uids::PatientRootQueryRetrieveInformationModelGet, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet})
             c.add(s);
         c.add_get_storage({}, {}, false);  // we send C-GET's C-STOREs: SCU of storage
         c.timeouts.dimse_ms = 20000;
@@ -655,7 +655,7 @@ TEST(OurScuToOurScp, FindCancelAfterThreeIsPrompt) {
     REQUIRE_ARCHIVE();
     OurScp scp;
     const auto t0 = Clock::now();
-    FindOutcome o = our_find(scp.port(), "DKSCP", net::qr_uids::StudyRootFind,
+    FindOutcome o = our_find(scp.port(), "DKSCP", dcmkit::uids::StudyRootQueryRetrieveInformationModelFind,
                              identifier_of({"0008,0052=STUDY", "PatientID=MANY", "StudyInstanceUID"}), 3);
     const double ms = ms_since(t0);
     EXPECT_EQ(o.result.status, st::Cancel) << net::qr_status_text(net::dimse::C_FIND_RSP, o.result.status);
@@ -673,21 +673,21 @@ TEST(OurScuToOurScp, FindResultsAndLevels) {
     // Same matches as dcmqrscp gives our SCU, for every query.
     for (const auto &q : kQueries) {
         SCOPED_TRACE(q.name);
-        const std::string sop = q.patient_root ? net::qr_uids::PatientRootFind : net::qr_uids::StudyRootFind;
+        const std::string sop = q.patient_root ? dcmkit::uids::PatientRootQueryRetrieveInformationModelFind : dcmkit::uids::StudyRootQueryRetrieveInformationModelFind;
         FindOutcome o = our_find(scp.port(), "DKSCP", sop, identifier_of(q.keys));
         EXPECT_EQ(o.result.status, st::Success);
         EXPECT_EQ(o.matches.size(), q.expected);
         for (const auto &m : o.matches) EXPECT_EQ(m.get_string_or(kLevel, ""), identifier_of(q.keys).get_string(kLevel));
     }
     // PS3.4 C.4.1.1.4: a level the model lacks, or none, is A900 Identifier does not match SOP Class.
-    FindOutcome bad = our_find(scp.port(), "DKSCP", net::qr_uids::StudyRootFind,
+    FindOutcome bad = our_find(scp.port(), "DKSCP", dcmkit::uids::StudyRootQueryRetrieveInformationModelFind,
                                identifier_of({"0008,0052=PATIENT", "PatientID"}));
     EXPECT_EQ(bad.result.status, st::IdentifierDoesNotMatchSOPClass);
     EXPECT_TRUE(bad.matches.empty());
-    FindOutcome junk = our_find(scp.port(), "DKSCP", net::qr_uids::StudyRootFind,
+    FindOutcome junk = our_find(scp.port(), "DKSCP", dcmkit::uids::StudyRootQueryRetrieveInformationModelFind,
                                 identifier_of({"0008,0052=FOO", "PatientID"}));
     EXPECT_EQ(junk.result.status, st::IdentifierDoesNotMatchSOPClass);
-    FindOutcome none = our_find(scp.port(), "DKSCP", net::qr_uids::StudyRootFind, identifier_of({"PatientID"}));
+    FindOutcome none = our_find(scp.port(), "DKSCP", dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, identifier_of({"PatientID"}));
     EXPECT_EQ(none.result.status, st::IdentifierDoesNotMatchSOPClass);
     EXPECT_FALSE(none.result.error_comment.empty());
 }
@@ -702,12 +702,12 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
     }
     TempDir out("dcmkit-qr-ours");
     a.dest.use(out.sub("moved"));
-    net::AeConfig cfg = scu_config({net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet, net::qr_uids::PatientRootMove});
+    net::AeConfig cfg = scu_config({dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove});
     cfg.add_get_storage();
     auto assoc = net::Association::connect(cfg, "127.0.0.1", scp.port(), "DKSCP");
     // C-MOVE to our own storage SCP, with pending counts on the way.
     std::vector<net::RetrieveProgress> seen;
-    net::RetrieveResult m = net::move(*assoc, net::qr_uids::StudyRootMove, "DKDEST",
+    net::RetrieveResult m = net::move(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, "DKDEST",
                                       identifier_of({"0008,0052=STUDY", "StudyInstanceUID=1.2.826.0.1.3680043.10.9.1.1"}),
                                       [&](const net::RetrieveProgress &p) {
                                           seen.push_back(p);
@@ -722,12 +722,12 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
                                      return x.study == "1.2.826.0.1.3680043.10.9.1.1";
                                  }));
     // PS3.4 C.4.2.1.5: an unknown destination is A801.
-    net::RetrieveResult unknown = net::move(*assoc, net::qr_uids::StudyRootMove, "NOWHERE",
+    net::RetrieveResult unknown = net::move(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, "NOWHERE",
                                             identifier_of({"0008,0052=STUDY", "StudyInstanceUID=1.2.3"}));
     EXPECT_EQ(unknown.status, st::MoveDestinationUnknown);
     // C-GET on the same association.
     net::StorageFolder folder(out.sub("got"), false);
-    net::RetrieveResult g = net::get(*assoc, net::qr_uids::StudyRootGet,
+    net::RetrieveResult g = net::get(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet,
                                      identifier_of({"0008,0052=STUDY", "StudyInstanceUID=1.2.826.0.1.3680043.10.9.1.2"}),
                                      folder);
     EXPECT_EQ(g.status, st::Success) << net::qr_status_text(net::dimse::C_GET_RSP, g.status) << " " << g.error_comment;
@@ -737,7 +737,7 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
                                  }));
     // C-GET cancelled at the first pending response: FE00, the rest not sent (PS3.4 C.4.3.3.1).
     net::StorageFolder folder2(out.sub("got2"), false);
-    net::RetrieveResult c = net::get(*assoc, net::qr_uids::StudyRootGet,
+    net::RetrieveResult c = net::get(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet,
                                      identifier_of({"0008,0052=STUDY", "StudyInstanceUID"}), folder2,
                                      [](const net::RetrieveProgress &) { return false; });
     EXPECT_EQ(c.status, st::Cancel) << net::qr_status_text(net::dimse::C_GET_RSP, c.status);
@@ -750,7 +750,7 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
     a.dest.use(out.sub("moved2"));
     a.dest.delay_ms = 100;
     const auto t0 = std::chrono::steady_clock::now();
-    net::RetrieveResult mc = net::move(*assoc, net::qr_uids::StudyRootMove, "DKDEST",
+    net::RetrieveResult mc = net::move(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, "DKDEST",
                                        identifier_of({"0008,0052=STUDY", "StudyInstanceUID"}),
                                        [](const net::RetrieveProgress &) { return false; });
     a.dest.delay_ms = 0;
@@ -758,7 +758,7 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
     EXPECT_LT(mc.completed, 9);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(800));  // stopped promptly
     // A C-MOVE whose level is not in the model: A900.
-    net::RetrieveResult lvl = net::move(*assoc, net::qr_uids::StudyRootMove, "DKDEST",
+    net::RetrieveResult lvl = net::move(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, "DKDEST",
                                         identifier_of({"0008,0052=PATIENT", "PatientID=PID1"}));
     EXPECT_EQ(lvl.status, st::IdentifierDoesNotMatchSOPClass);
     // A file that cannot be sent: counted as failed, its UID listed, B000 when others went (or A702).
@@ -769,12 +769,12 @@ TEST(OurScuToOurScp, MoveGetAndTheirStatuses) {
 TEST(OurScuToOurScp, NoHandlerIsSopClassNotSupported) {
     REQUIRE_ARCHIVE();
     OurScp scp(false);  // the SOP classes negotiated, no handler
-    auto assoc = net::Association::connect(scu_config({net::qr_uids::StudyRootFind, net::qr_uids::PatientRootMove}),
+    auto assoc = net::Association::connect(scu_config({dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove}),
                                            "127.0.0.1", scp.port(), "DKSCP");
-    net::FindResult f = net::find(*assoc, net::qr_uids::StudyRootFind, identifier_of({"0008,0052=STUDY"}),
+    net::FindResult f = net::find(*assoc, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, identifier_of({"0008,0052=STUDY"}),
                                   [](const Dataset &) { return true; });
     EXPECT_EQ(f.status, st::SOPClassNotSupported);
-    net::RetrieveResult m = net::move(*assoc, net::qr_uids::PatientRootMove, "X", identifier_of({"0008,0052=PATIENT"}));
+    net::RetrieveResult m = net::move(*assoc, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove, "X", identifier_of({"0008,0052=PATIENT"}));
     EXPECT_EQ(m.status, st::SOPClassNotSupported);
     assoc->release();
 }
@@ -795,8 +795,8 @@ TEST(OurScuToOurScp, MoveReportsFailedInstances) {
         std::lock_guard<std::mutex> lock(scp.mu);
         scp.destinations["CTONLY"] = ctonly.port();
     }
-    auto assoc = net::Association::connect(scu_config({net::qr_uids::PatientRootMove}), "127.0.0.1", scp.port(), "DKSCP");
-    net::RetrieveResult r = net::move(*assoc, net::qr_uids::PatientRootMove, "CTONLY",
+    auto assoc = net::Association::connect(scu_config({dcmkit::uids::PatientRootQueryRetrieveInformationModelMove}), "127.0.0.1", scp.port(), "DKSCP");
+    net::RetrieveResult r = net::move(*assoc, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove, "CTONLY",
                                       identifier_of({"0008,0052=PATIENT", "PatientID=PID1"}));
     assoc->release();
     EXPECT_EQ(r.status, st::SuboperationsCompleteWithFailures) << net::qr_status_text(net::dimse::C_MOVE_RSP, r.status);

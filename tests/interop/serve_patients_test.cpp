@@ -174,7 +174,7 @@ TEST_F(ServePatients, OurScuStudyAndPatientLevels) {
     Dataset q;
     q.set_string(kLevel, "STUDY");
     for (Tag t : {kStudyUid, kPatientId, kPatientName, kBirthDate, kSex, kStudyDate}) q.set(Element(t, dict_vr(t)));
-    auto rows = our_find(net::qr_uids::StudyRootFind, q);
+    auto rows = our_find(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, q);
     EXPECT_EQ(by_study(rows), kExpectedStudies) << server.log();
     for (const auto &d : rows) {
         if (d.get_string(kStudyUid) == study_uid(3)) {
@@ -182,16 +182,16 @@ TEST_F(ServePatients, OurScuStudyAndPatientLevels) {
         }
     }
     q.set_string(kStudyDate, "19970424");
-    rows = our_find(net::qr_uids::StudyRootFind, q);
+    rows = our_find(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, q);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].get_string(kStudyDate), "1997.04.24");
 
     Dataset p;
     p.set_string(kLevel, "PATIENT");
     for (Tag t : {kPatientId, kPatientName, kBirthDate, kSex}) p.set(Element(t, dict_vr(t)));
-    EXPECT_EQ(patients_of(our_find(net::qr_uids::PatientRootFind, p)), kExpectedPatients);
+    EXPECT_EQ(patients_of(our_find(dcmkit::uids::PatientRootQueryRetrieveInformationModelFind, p)), kExpectedPatients);
     p.set_string(kPatientId, "P1");
-    EXPECT_EQ(patients_of(our_find(net::qr_uids::PatientRootFind, p)),
+    EXPECT_EQ(patients_of(our_find(dcmkit::uids::PatientRootQueryRetrieveInformationModelFind, p)),
               (std::multiset<Patient>{Patient{"P1", "DOE^JOHN", "19700101", "M"}, Patient{"P1", "ROE^JANE", "19800202", "F"}}));
 }
 

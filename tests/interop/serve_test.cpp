@@ -111,9 +111,9 @@ protected:
         net::AeConfig c;
         c.ae_title = "DKSCU";
         c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 10000;
-        c.add(net::qr_uids::StudyRootFind, {}, false, true);
-        c.add(net::sop::ModalityPerformedProcedureStep, {}, false, true);
-        c.add(net::sop::StorageCommitmentPushModel, {}, false, true);
+        c.add(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, {}, false, true);
+        c.add(dcmkit::uids::ModalityPerformedProcedureStep, {}, false, true);
+        c.add(dcmkit::uids::StorageCommitmentPushModel, {}, false, true);
         return c;
     }
     TempDir tmp{"dcmkit-serve"};
@@ -226,7 +226,7 @@ TEST_F(Serve, WorklistItemsFoundByFindscuAndFollowedByMpps) {
     pps.set_string(Tag(0x0040, 0x0245), "091500", VR::TM);
     pps.set_string(Tag(0x0040, 0x0252), "IN PROGRESS", VR::CS);
     pps.set_string(Tag(0x0008, 0x0060), "CT", VR::CS);
-    const net::NResult created = net::n_create(*a, net::sop::ModalityPerformedProcedureStep, generate_uid(), pps);
+    const net::NResult created = net::n_create(*a, dcmkit::uids::ModalityPerformedProcedureStep, generate_uid(), pps);
     EXPECT_EQ(created.status, 0x0000) << created.error_comment;
     a->release();
     rows = findscu(dir, port, {"-W", "-k", "ScheduledProcedureStepSequence[0].ScheduledProcedureStepID=SPS-9", "-k",
@@ -291,7 +291,7 @@ TEST_F(Serve, SurvivesKillDashNineDuringIngest) {
     q.set_string(Tag(0x0008, 0x0052), "IMAGE", VR::CS);
     q.set_string(tags::SOPInstanceUID, "", VR::UI);
     std::vector<net::CommitItem> items;
-    const net::FindResult fr = net::find(*a, net::qr_uids::StudyRootFind, q, [&](const Dataset &m) {
+    const net::FindResult fr = net::find(*a, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, q, [&](const Dataset &m) {
         items.push_back({kCt, m.get_string_or(tags::SOPInstanceUID, ""), 0});
         return true;
     });
@@ -433,7 +433,7 @@ TEST(WorklistScu, AgainstWlmscpfs) {
     net::AeConfig c;
     c.ae_title = "DKSCU";
     c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 10000;
-    c.add(net::qr_uids::ModalityWorklistFind, {}, false, true);
+    c.add(dcmkit::uids::ModalityWorklistInformationModelFind, {}, false, true);
     auto a = net::Association::connect(c, "127.0.0.1", port, "WLM");
     Dataset q;
     q.set_string(Tag(0x0010, 0x0010), "", VR::PN);
@@ -443,7 +443,7 @@ TEST(WorklistScu, AgainstWlmscpfs) {
     sps.set_string(Tag(0x0040, 0x0009), "", VR::SH);
     q.set_sequence(Tag(0x0040, 0x0100), {sps});
     std::vector<Dataset> rows;
-    const net::FindResult r = net::find(*a, net::qr_uids::ModalityWorklistFind, q, [&](const Dataset &m) {
+    const net::FindResult r = net::find(*a, dcmkit::uids::ModalityWorklistInformationModelFind, q, [&](const Dataset &m) {
         rows.push_back(m);
         return true;
     });

@@ -2,13 +2,15 @@
 """The core's layers, enforced: fails when a layer includes a header of a layer above it (or beside
 it) or links one, or when a public header does not compile with only its layer's allowed include roots.
 
-Usage: check_layers.py CORE_DIR MANIFEST [CXX]
+Usage: check_layers.py CORE_DIR MANIFEST [CXX [GENERATED_DIR]]
 
 CORE_DIR  the source tree's core/ (one folder per layer: <layer>/include, <layer>/src)
 MANIFEST  dcmkit_layers.tsv, written at configure time by core/CMakeLists.txt: per layer, its
           target's LINK_LIBRARIES and INCLUDE_DIRECTORIES
 CXX       a C++ compiler: each public header is compiled alone (-fsyntax-only) with -I for its own
           and its allowed layers' include roots only (skipped when not given)
+GENERATED_DIR  the build tree's core/: headers a layer generates at configure time, under
+          <layer>/include (data's dcmkit/uids.h), belong to that layer like its own
 
 Three checks, each naming the offending file and line:
   1. every #include of a file in core/ from a layer's sources and headers resolves within that layer
@@ -53,10 +55,24 @@ def layer_files(core, layer):
                     yield os.path.join(dirpath, n)
 
 
+GENERATED = None  # the build tree's core/ (GENERATED_DIR), when given
+
+
 def owner(core, path):
-    """The layer a file of core/ belongs to, or None."""
-    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(core)).split(os.sep)
-    return rel[0] if rel and rel[0] in MAY_USE else None
+    """The layer a file of core/ (or of the build tree's core/) belongs to, or None."""
+    for base in [core] + ([GENERATED] if GENERATED else []):
+        rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base)).split(os.sep)
+        if rel and rel[0] in MAY_USE:
+            return rel[0]
+    return None
+
+
+def include_roots(core, layer):
+    """A layer's include roots: its include/ and, in the build tree, the headers it generates."""
+    roots = [os.path.join(core, layer, "include")]
+    if GENERATED:
+        roots.append(os.path.join(GENERATED, layer, "include"))
+    return roots
 
 
 def check_includes(core):
@@ -73,7 +89,7 @@ def check_includes(core):
                     # Where the include could come from: next to the file, the layer's src, any
                     # layer's include root. A file found in core/ must be in an allowed layer.
                     candidates = [os.path.join(os.path.dirname(f), name), os.path.join(core, layer, "src", name)]
-                    candidates += [os.path.join(core, l, "include", name) for l in MAY_USE]
+                    candidates += [os.path.join(r, name) for l in MAY_USE for r in include_roots(core, l)]
                     found = [c for c in candidates if os.path.isfile(c)]
                     owners = {owner(core, c) for c in found} - {None}
                     if owners and not owners & ok:
@@ -119,7 +135,7 @@ def check_links(manifest, core):
                 errors.append(f"dcmkit_{layer} links {item}, a library {layer} may not use "
                               f"(allowed: {', '.join(THIRD_PARTY[layer])})")
         for item in manifest[layer].get("include", []):
-            o = owner(core, item) if os.path.realpath(item).startswith(os.path.realpath(core) + os.sep) else None
+            o = owner(core, item)
             if o and o != layer and o not in allowed:
                 errors.append(f"dcmkit_{layer} compiles with the include root {item}, of {o}; {layer} may use "
                               f"only {', '.join(allowed) or 'no other layer'}")
@@ -130,7 +146,7 @@ def check_headers_compile(core, cxx):
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
         for layer, allowed in MAY_USE.items():
-            flags = [f"-I{os.path.join(core, l, 'include')}" for l in [layer, *allowed]]
+            flags = [f"-I{r}" for l in [layer, *allowed] for r in include_roots(core, l)]
             root = os.path.join(core, layer, "include")
             for f in layer_files(core, layer):
                 if not f.startswith(root + os.sep):
@@ -151,8 +167,10 @@ def main():
     if len(sys.argv) < 3:
         print(__doc__)
         return 2
+    global GENERATED
     core, manifest = sys.argv[1], sys.argv[2]
     cxx = sys.argv[3] if len(sys.argv) > 3 else None
+    GENERATED = sys.argv[4] if len(sys.argv) > 4 else None
     for layer in MAY_USE:
         if not os.path.isdir(os.path.join(core, layer)):
             print(f"no folder {layer} in {core}")

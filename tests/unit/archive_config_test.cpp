@@ -134,19 +134,19 @@ TEST(ArchiveConfig, AeConfigHasTheServicesAndLimits) {
     net::AeConfig ae = c.to_ae_config();
     EXPECT_NE(ae.find("1.2.840.10008.1.1"), nullptr);                  // Verification
     EXPECT_NE(ae.find("1.2.840.10008.5.1.4.1.1.7"), nullptr);          // Secondary Capture storage
-    EXPECT_EQ(ae.find(net::qr_uids::StudyRootFind), nullptr);          // no Query/Retrieve
-    EXPECT_EQ(ae.find(net::qr_uids::ModalityWorklistFind), nullptr);   // no worklist
-    EXPECT_EQ(ae.find(net::sop::StorageCommitmentPushModel), nullptr);
+    EXPECT_EQ(ae.find(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind), nullptr);          // no Query/Retrieve
+    EXPECT_EQ(ae.find(dcmkit::uids::ModalityWorklistInformationModelFind), nullptr);   // no worklist
+    EXPECT_EQ(ae.find(dcmkit::uids::StorageCommitmentPushModel), nullptr);
     EXPECT_EQ(ae.max_associations, 4u);
     EXPECT_TRUE(ae.check_called_ae);
     EXPECT_EQ(ae.allowed_calling_aes, (std::vector<std::string>{"A", "B"}));
 
     ae = archive::Config().to_ae_config();
-    EXPECT_NE(ae.find(net::qr_uids::StudyRootFind), nullptr);
-    EXPECT_NE(ae.find(net::qr_uids::PatientRootGet), nullptr);
-    EXPECT_NE(ae.find(net::qr_uids::ModalityWorklistFind), nullptr);
-    EXPECT_NE(ae.find(net::sop::ModalityPerformedProcedureStep), nullptr);
-    EXPECT_NE(ae.find(net::sop::StorageCommitmentPushModel), nullptr);
+    EXPECT_NE(ae.find(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind), nullptr);
+    EXPECT_NE(ae.find(dcmkit::uids::PatientRootQueryRetrieveInformationModelGet), nullptr);
+    EXPECT_NE(ae.find(dcmkit::uids::ModalityWorklistInformationModelFind), nullptr);
+    EXPECT_NE(ae.find(dcmkit::uids::ModalityPerformedProcedureStep), nullptr);
+    EXPECT_NE(ae.find(dcmkit::uids::StorageCommitmentPushModel), nullptr);
     EXPECT_EQ(ae.timeouts.idle_ms, 60000);
     EXPECT_EQ(ae.timeouts.request_ms, 5000);
 }

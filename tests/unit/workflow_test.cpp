@@ -33,8 +33,8 @@ net::AeConfig config(const std::string &title) {
     net::AeConfig c;
     c.ae_title = title;
     c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 5000;
-    c.add(net::sop::ModalityPerformedProcedureStep, {kImplicit}, true, true);
-    c.add(net::sop::StorageCommitmentPushModel, {kImplicit}, true, true);
+    c.add(dcmkit::uids::ModalityPerformedProcedureStep, {kImplicit}, true, true);
+    c.add(dcmkit::uids::StorageCommitmentPushModel, {kImplicit}, true, true);
     return c;
 }
 
@@ -67,8 +67,8 @@ struct Performer {
 
     explicit Performer(net::CommitReportOptions reports = {}) {
         net::ServiceHandlers h;
-        h.n_handlers[net::sop::ModalityPerformedProcedureStep] = mpps->handler();
-        h.n_handlers[net::sop::StorageCommitmentPushModel] = net::storage_commitment_handler(
+        h.n_handlers[dcmkit::uids::ModalityPerformedProcedureStep] = mpps->handler();
+        h.n_handlers[dcmkit::uids::StorageCommitmentPushModel] = net::storage_commitment_handler(
             [this](const std::string &cls, const std::string &inst) -> uint16_t {
                 if (cls != kCtImage) return 0x0122;
                 auto it = held.find(inst);
@@ -92,19 +92,19 @@ TEST(Mpps, CreateThenCompleteThenNoMoreUpdates) {
     Performer p;
     auto a = p.connect();
     const std::string uid = generate_uid();
-    net::NResult r = net::n_create(*a, net::sop::ModalityPerformedProcedureStep, uid, mpps_create_attributes());
+    net::NResult r = net::n_create(*a, dcmkit::uids::ModalityPerformedProcedureStep, uid, mpps_create_attributes());
     EXPECT_EQ(r.status, 0x0000) << r.error_comment;
     EXPECT_EQ(r.sop_instance_uid, uid);
-    EXPECT_EQ(r.sop_class_uid, net::sop::ModalityPerformedProcedureStep);
+    EXPECT_EQ(r.sop_class_uid, dcmkit::uids::ModalityPerformedProcedureStep);
 
     // The same instance again: Duplicate SOP Instance (PS3.7 C.5.8).
-    r = net::n_create(*a, net::sop::ModalityPerformedProcedureStep, uid, mpps_create_attributes());
+    r = net::n_create(*a, dcmkit::uids::ModalityPerformedProcedureStep, uid, mpps_create_attributes());
     EXPECT_EQ(r.status, 0x0111);
 
     // COMPLETED without the end date and time is refused (F.7.2.2.2) and changes nothing.
     Dataset done;
     done.set_string(Tag(0x0040, 0x0252), "COMPLETED", VR::CS);
-    r = net::n_set(*a, net::sop::ModalityPerformedProcedureStep, uid, done);
+    r = net::n_set(*a, dcmkit::uids::ModalityPerformedProcedureStep, uid, done);
     EXPECT_EQ(r.status, 0x0110);
     EXPECT_EQ(p.mpps->get(uid)->get_string(Tag(0x0040, 0x0252)), "IN PROGRESS");
 
@@ -113,7 +113,7 @@ TEST(Mpps, CreateThenCompleteThenNoMoreUpdates) {
     Dataset series;
     series.set_string(Tag(0x0020, 0x000E), generate_uid(), VR::UI);
     done.set_sequence(Tag(0x0040, 0x0340), {series});  // Performed Series Sequence
-    r = net::n_set(*a, net::sop::ModalityPerformedProcedureStep, uid, done);
+    r = net::n_set(*a, dcmkit::uids::ModalityPerformedProcedureStep, uid, done);
     EXPECT_EQ(r.status, 0x0000) << r.error_comment;
     const Dataset stored = *p.mpps->get(uid);
     EXPECT_EQ(stored.get_string(Tag(0x0040, 0x0252)), "COMPLETED");
@@ -123,7 +123,7 @@ TEST(Mpps, CreateThenCompleteThenNoMoreUpdates) {
     // Final: any further N-SET fails with Processing Failure, "may no longer be updated" (A710).
     Dataset again;
     again.set_string(Tag(0x0040, 0x0252), "DISCONTINUED", VR::CS);
-    r = net::n_set(*a, net::sop::ModalityPerformedProcedureStep, uid, again);
+    r = net::n_set(*a, dcmkit::uids::ModalityPerformedProcedureStep, uid, again);
     EXPECT_EQ(r.status, 0x0110);
     EXPECT_NE(r.error_comment.find("no longer"), std::string::npos) << r.error_comment;
     a->release();
@@ -137,17 +137,17 @@ TEST(Mpps, RequiredAttributesAndUnknownInstances) {
     for (Tag missing : {Tag(0x0040, 0x0270), Tag(0x0040, 0x0252), Tag(0x0008, 0x0060)}) {
         Dataset ds = mpps_create_attributes();
         ds.remove(missing);
-        const net::NResult r = net::n_create(*a, net::sop::ModalityPerformedProcedureStep, generate_uid(), ds);
+        const net::NResult r = net::n_create(*a, dcmkit::uids::ModalityPerformedProcedureStep, generate_uid(), ds);
         EXPECT_EQ(r.status, 0x0120) << missing.str();  // Missing Attribute
     }
     Dataset ds = mpps_create_attributes();
     ds.set_string(Tag(0x0040, 0x0252), "COMPLETED", VR::CS);
-    EXPECT_EQ(net::n_create(*a, net::sop::ModalityPerformedProcedureStep, generate_uid(), ds).status, 0x0106);
+    EXPECT_EQ(net::n_create(*a, dcmkit::uids::ModalityPerformedProcedureStep, generate_uid(), ds).status, 0x0106);
     Dataset set;
     set.set_string(Tag(0x0040, 0x0252), "DISCONTINUED", VR::CS);
-    EXPECT_EQ(net::n_set(*a, net::sop::ModalityPerformedProcedureStep, generate_uid(), set).status, 0x0112);
+    EXPECT_EQ(net::n_set(*a, dcmkit::uids::ModalityPerformedProcedureStep, generate_uid(), set).status, 0x0112);
     // An operation MPPS does not take, and a SOP class without a performer.
-    EXPECT_EQ(net::n_delete(*a, net::sop::ModalityPerformedProcedureStep, generate_uid()).status, 0x0211);
+    EXPECT_EQ(net::n_delete(*a, dcmkit::uids::ModalityPerformedProcedureStep, generate_uid()).status, 0x0211);
     a->release();
 }
 
@@ -199,9 +199,9 @@ struct ReportListener {
         net::AeConfig c;
         c.ae_title = "MODALITY";
         c.timeouts.connect_ms = c.timeouts.artim_ms = c.timeouts.dimse_ms = 5000;
-        c.add(net::sop::StorageCommitmentPushModel, {kImplicit}, false, true);
+        c.add(dcmkit::uids::StorageCommitmentPushModel, {kImplicit}, false, true);
         net::ServiceHandlers h;
-        h.n_handlers[net::sop::StorageCommitmentPushModel] = reports.handler();
+        h.n_handlers[dcmkit::uids::StorageCommitmentPushModel] = reports.handler();
         h.on_associate = [this](const net::AAssociateRq &rq, const std::string &) -> std::optional<net::AAssociateRj> {
             std::lock_guard<std::mutex> l(m);
             proposed_roles.insert(proposed_roles.end(), rq.user.roles.begin(), rq.user.roles.end());
@@ -258,7 +258,7 @@ TEST(StorageCommitment, ReportOnANewAssociationWhenTheScuReleasesAtOnce) {
     std::lock_guard<std::mutex> l(scu.m);
     ASSERT_FALSE(scu.proposed_roles.empty());
     for (const net::RoleSelection &rs : scu.proposed_roles) {
-        EXPECT_EQ(rs.sop_class_uid, net::sop::StorageCommitmentPushModel);
+        EXPECT_EQ(rs.sop_class_uid, dcmkit::uids::StorageCommitmentPushModel);
         EXPECT_FALSE(rs.scu);  // SCU role 0, SCP role 1 (PS3.4 J.3.3.1.3 note)
         EXPECT_TRUE(rs.scp);
     }
@@ -312,20 +312,20 @@ TEST(StorageCommitment, TheScuListenerAnswersMalformedReportsWithPs37Statuses) {
     ReportListener scu;
     net::AeConfig c = config("PERFORMER");
     c.sop_classes.clear();
-    c.add(net::sop::StorageCommitmentPushModel, {kImplicit}, true, false);
+    c.add(dcmkit::uids::StorageCommitmentPushModel, {kImplicit}, true, false);
     auto a = net::Association::connect(c, "127.0.0.1", scu.server->port(), "MODALITY");
     Dataset report;
     report.set_string(Tag(0x0008, 0x1195), generate_uid(), VR::UI);
-    net::NResult r = net::n_event_report(*a, net::sop::StorageCommitmentPushModel,
-                                         net::sop::StorageCommitmentPushModelInstance, 3, &report);
+    net::NResult r = net::n_event_report(*a, dcmkit::uids::StorageCommitmentPushModel,
+                                         dcmkit::uids::StorageCommitmentPushModelInstance, 3, &report);
     EXPECT_EQ(r.status, 0x0113);  // No Such Event Type
     report.set_string(Tag(0x0008, 0x1195), "not a UID", VR::UI);
-    r = net::n_event_report(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance, 1,
+    r = net::n_event_report(*a, dcmkit::uids::StorageCommitmentPushModel, dcmkit::uids::StorageCommitmentPushModelInstance, 1,
                             &report);
     EXPECT_EQ(r.status, 0x0106);  // Invalid Attribute Value
     const std::string transaction = generate_uid();
     report.set_string(Tag(0x0008, 0x1195), transaction, VR::UI);
-    r = net::n_event_report(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance, 1,
+    r = net::n_event_report(*a, dcmkit::uids::StorageCommitmentPushModel, dcmkit::uids::StorageCommitmentPushModelInstance, 1,
                             &report);
     EXPECT_EQ(r.status, 0x0000);
     a->release();
@@ -341,15 +341,15 @@ TEST(StorageCommitment, MisuseGetsTheStatusesOfPs37) {
     // Action type 2 does not exist (No Such Action Type, 0123H).
     Dataset info;
     info.set_string(Tag(0x0008, 0x1195), generate_uid(), VR::UI);
-    net::NResult r = net::n_action(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance,
+    net::NResult r = net::n_action(*a, dcmkit::uids::StorageCommitmentPushModel, dcmkit::uids::StorageCommitmentPushModelInstance,
                                    2, &info);
     EXPECT_EQ(r.status, 0x0123);
     EXPECT_EQ(r.action_or_event_type, 2);
     // No Referenced SOP Sequence: Missing Attribute.
-    r = net::n_action(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance, 1, &info);
+    r = net::n_action(*a, dcmkit::uids::StorageCommitmentPushModel, dcmkit::uids::StorageCommitmentPushModelInstance, 1, &info);
     EXPECT_EQ(r.status, 0x0120);
     // N-GET on a performer that has no N-GET.
-    r = net::n_get(*a, net::sop::StorageCommitmentPushModel, net::sop::StorageCommitmentPushModelInstance, {});
+    r = net::n_get(*a, dcmkit::uids::StorageCommitmentPushModel, dcmkit::uids::StorageCommitmentPushModelInstance, {});
     EXPECT_EQ(r.status, 0x0211);
     a->release();
 
@@ -371,7 +371,7 @@ TEST(QueryScp, AnOperationLongerThanTheIdleTimeoutCompletes) {
     // The association's idle timer must not end it while a C-FIND runs on the SCP's worker thread
     // (the peer waits for responses, it is not idle).
     net::AeConfig c = config("PERFORMER");
-    c.add(net::qr_uids::StudyRootFind, {kImplicit}, true, true);
+    c.add(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, {kImplicit}, true, true);
     c.timeouts.idle_ms = 200;
     net::ServiceHandlers h;
     h.on_find = [](net::QueryRequest &rq) -> uint16_t {
@@ -384,13 +384,13 @@ TEST(QueryScp, AnOperationLongerThanTheIdleTimeoutCompletes) {
     net::Server s(c, std::move(h));
     s.start("127.0.0.1", 0);
     net::AeConfig scu = config("MODALITY");
-    scu.add(net::qr_uids::StudyRootFind, {kImplicit}, true, true);
+    scu.add(dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, {kImplicit}, true, true);
     auto a = net::Association::connect(scu, "127.0.0.1", s.port(), "PERFORMER");
     Dataset q;
     q.set_string(Tag(0x0008, 0x0052), "STUDY", VR::CS);
     q.set_string(Tag(0x0020, 0x000D), "", VR::UI);
     size_t matches = 0;
-    const net::FindResult r = net::find(*a, net::qr_uids::StudyRootFind, q, [&](const Dataset &) { return ++matches, true; });
+    const net::FindResult r = net::find(*a, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, q, [&](const Dataset &) { return ++matches, true; });
     EXPECT_EQ(r.status, 0x0000);
     EXPECT_EQ(matches, 1u);
     a->release();

@@ -162,7 +162,7 @@ int cmd_echo(const std::string &, const Args &args) {
     uint16_t port = 0;
     if (pos.size() != 2 || !parse_port(pos[1], port)) return usage_error("echo: needs HOST PORT");
     net::AeConfig cfg = o.config();
-    cfg.add("1.2.840.10008.1.1", {dcmkit::uids::ExplicitVRLittleEndian, dcmkit::uids::ImplicitVRLittleEndian}, false, true);
+    cfg.add(dcmkit::uids::Verification, {dcmkit::uids::ExplicitVRLittleEndian, dcmkit::uids::ImplicitVRLittleEndian}, false, true);
     try {
         auto t0 = std::chrono::steady_clock::now();
         auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
@@ -262,9 +262,9 @@ int cmd_find(const std::string &, const Args &args) {
     QueryOptions q;
     uint16_t port = 0;
     if (int rc = parse_query_command("find", args, o, q, port)) return rc;
-    const std::string sop = q.model == 'W' ? net::qr_uids::ModalityWorklistFind
-                            : q.model == 'P' ? net::qr_uids::PatientRootFind
-                                             : net::qr_uids::StudyRootFind;
+    const std::string sop = q.model == 'W' ? dcmkit::uids::ModalityWorklistInformationModelFind
+                            : q.model == 'P' ? dcmkit::uids::PatientRootQueryRetrieveInformationModelFind
+                                             : dcmkit::uids::StudyRootQueryRetrieveInformationModelFind;
     net::AeConfig cfg = o.config();
     cfg.add(sop, {}, false, true);
     std::vector<dcmkit::Dataset> json_rows;
@@ -327,7 +327,7 @@ int cmd_move(const std::string &, const Args &args) {
     if (int rc = parse_query_command("move", args, o, q, port)) return rc;
     if (q.dest.empty() || q.dest.size() > 16) return usage_error("move: --dest AE (1 to 16 characters) is required");
     if (q.model == 'W') return usage_error("move: the worklist has no C-MOVE");
-    const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootMove : net::qr_uids::StudyRootMove;
+    const std::string sop = q.model == 'P' ? dcmkit::uids::PatientRootQueryRetrieveInformationModelMove : dcmkit::uids::StudyRootQueryRetrieveInformationModelMove;
     net::AeConfig cfg = o.config();
     cfg.add(sop, {}, false, true);
     const auto t0 = std::chrono::steady_clock::now();
@@ -349,7 +349,7 @@ int cmd_get(const std::string &, const Args &args) {
     if (int rc = parse_query_command("get", args, o, q, port)) return rc;
     if (q.out.empty()) return usage_error("get: --out DIR is required");
     if (q.model == 'W') return usage_error("get: the worklist has no C-GET");
-    const std::string sop = q.model == 'P' ? net::qr_uids::PatientRootGet : net::qr_uids::StudyRootGet;
+    const std::string sop = q.model == 'P' ? dcmkit::uids::PatientRootQueryRetrieveInformationModelGet : dcmkit::uids::StudyRootQueryRetrieveInformationModelGet;
     net::AeConfig cfg = o.config();
     cfg.add(sop, {}, false, true);
     // The C-STORE sub-operations come back with us as SCP (PS3.7 D.3.3.4), in every syntax we can
@@ -401,7 +401,7 @@ int cmd_commit(const std::string &, const Args &args) {
         }
     }
     net::AeConfig cfg = o.config();
-    cfg.add(net::sop::StorageCommitmentPushModel, {}, false, true);
+    cfg.add(dcmkit::uids::StorageCommitmentPushModel, {}, false, true);
     try {
         // With --listen the report comes on an association the archive requests, proposing the
         // SCP role of the class; this AE accepts it in the SCU role. Listening starts before the
@@ -460,12 +460,12 @@ int cmd_mpps(const std::string &, const Args &args) {
         ss << f.rdbuf();
         const dcmkit::Dataset attrs = dcmkit::from_json(ss.str());
         net::AeConfig cfg = o.config();
-        cfg.add(net::sop::ModalityPerformedProcedureStep, {}, false, true);
+        cfg.add(dcmkit::uids::ModalityPerformedProcedureStep, {}, false, true);
         auto assoc = net::Association::connect(cfg, pos[0], port, o.aec);
         if (pos[2] == "create" && uid.empty()) uid = dcmkit::generate_uid();
         const net::NResult r = pos[2] == "create"
-                                   ? net::n_create(*assoc, net::sop::ModalityPerformedProcedureStep, uid, attrs)
-                                   : net::n_set(*assoc, net::sop::ModalityPerformedProcedureStep, uid, attrs);
+                                   ? net::n_create(*assoc, dcmkit::uids::ModalityPerformedProcedureStep, uid, attrs)
+                                   : net::n_set(*assoc, dcmkit::uids::ModalityPerformedProcedureStep, uid, attrs);
         assoc->release();
         if (net::dimse::status_kind(r.status) == net::dimse::StatusKind::Failure) {
             std::fprintf(stderr, "dcmkit: error: mpps %s: %s%s%s\n", pos[2].c_str(), net::dimse::status_text(r.status).c_str(),

@@ -303,6 +303,14 @@ class BindingTest {
   }
 
   @Test
+  void uidConstantsComeFromTheRegistry() {
+    assertEquals("1.2.840.10008.5.1.4.1.1.2", Uid.CTImageStorage);
+    assertEquals("1.2.840.10008.1.2.4.201", Uid.HTJ2KLossless);
+    assertTrue(Uid.COMMON_STORAGE.size() > 30 && Uid.COMMON_STORAGE.contains(Uid.CTImageStorage));
+    assertThrows(UnsupportedOperationException.class, () -> Uid.COMMON_STORAGE.add("1.2.3"));
+  }
+
+  @Test
   void everyCErrorCodeHasItsClass() throws DicomException {
     List<Integer> known = new ArrayList<>();
     for (int code = -1; code > -200; code--)

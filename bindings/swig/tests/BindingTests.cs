@@ -685,6 +685,10 @@ static partial class BindingTests {
     Console.WriteLine("dcmkit " + dcmkit.Version() + ", PatientName tag " + dcmkit.TagOf("PatientName").ToString("x8"));
     Equal(0x00100010u, dcmkit.TagOf("PatientName"), "TagOf");
     Equal("PatientName", dcmkit.KeywordOf(0x00100010u), "KeywordOf");
+    // DcmKit.Uid: generated from the registry (values of PS3.6 Annex A).
+    Equal("1.2.840.10008.5.1.4.1.1.2", Uid.CTImageStorage, "Uid.CTImageStorage");
+    Equal("1.2.840.10008.1.2.4.201", Uid.HTJ2KLossless, "Uid.HTJ2KLossless");
+    Check(Uid.CommonStorage.Length > 30 && Array.IndexOf(Uid.CommonStorage, Uid.CTImageStorage) >= 0, "Uid.CommonStorage");
     var steps = new KeyValuePair<string, Action>[] {
       new KeyValuePair<string, Action>("reading", () => Reading(path)),
       new KeyValuePair<string, Action>("same values as the C ABI", () => SameAsCapi(path, work)),

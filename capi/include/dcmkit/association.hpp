@@ -200,7 +200,7 @@ public:
 
     /// Storage Commitment (dk_assoc_commit): N-ACTION for the (SOP class, SOP instance) pairs, then
     /// up to `report_wait_ms` for the report on this association (0: do not wait, release next; it
-    /// will come on a CommitListener). The AE needs add_sop_class(DK_STORAGE_COMMITMENT_SOP_CLASS, {}, DK_ROLE_SCU).
+    /// will come on a CommitListener). The AE needs add_sop_class(DK_UID_StorageCommitmentPushModel, {}, DK_ROLE_SCU).
     /// A report that does not come in time is no error (report_received false).
     CommitResult commit(const std::vector<std::pair<std::string, std::string>> &instances,
                         int32_t report_wait_ms = 30000) {

@@ -3,6 +3,7 @@
 #define DCMKIT_DCMKIT_H
 
 #include "dcmkit/dk_common.h"
+#include "dcmkit/dk_uids.h"
 #include "dcmkit/dk_dataset.h"
 #include "dcmkit/dk_dictionary.h"
 #include "dcmkit/dk_pixel.h"

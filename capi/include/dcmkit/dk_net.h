@@ -29,6 +29,7 @@
 
 #include "dcmkit/dk_common.h"
 #include "dcmkit/dk_dataset.h"
+#include "dcmkit/dk_uids.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -152,17 +153,9 @@ DK_EXTERN(dk_result) dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *d
 
 /* -- Query/Retrieve as SCU (PS3.4 Annex C) --------------------------------------------------------- */
 
-/** The Query/Retrieve SOP class UIDs (PS3.4 C.6). */
-#define DK_QR_STUDY_ROOT_FIND "1.2.840.10008.5.1.4.1.2.2.1"
-#define DK_QR_STUDY_ROOT_MOVE "1.2.840.10008.5.1.4.1.2.2.2"
-#define DK_QR_STUDY_ROOT_GET "1.2.840.10008.5.1.4.1.2.2.3"
-#define DK_QR_PATIENT_ROOT_FIND "1.2.840.10008.5.1.4.1.2.1.1"
-#define DK_QR_PATIENT_ROOT_MOVE "1.2.840.10008.5.1.4.1.2.1.2"
-#define DK_QR_PATIENT_ROOT_GET "1.2.840.10008.5.1.4.1.2.1.3"
-#define DK_MODALITY_WORKLIST_FIND "1.2.840.10008.5.1.4.31"
-#define DK_MPPS_SOP_CLASS "1.2.840.10008.3.1.2.3.3"
-#define DK_STORAGE_COMMITMENT_SOP_CLASS "1.2.840.10008.1.20.1"
-#define DK_STORAGE_COMMITMENT_SOP_INSTANCE "1.2.840.10008.1.20.1.1"
+/* SOP class UIDs: DK_UID_<keyword> of dcmkit/dk_uids.h (DK_UID_StudyRootQueryRetrieveInformationModelFind,
+ * DK_UID_ModalityWorklistInformationModelFind, DK_UID_ModalityPerformedProcedureStep,
+ * DK_UID_StorageCommitmentPushModel…), generated from the registry. */
 
 /** Called with each C-FIND match (a pending response's identifier), on the caller's thread. The
  *  handle is valid during the call only (copy what you keep: dk_dataset_write_memory…) and
@@ -170,7 +163,7 @@ DK_EXTERN(dk_result) dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *d
  *  the remaining responses are drained: the final status is then usually 0xFE00 Cancel). */
 typedef int (*dk_find_fn)(const dk_dataset *match, void *user_data);
 
-/** C-FIND (PS3.4 C.4.1). `sop_class` NULL = Study Root (DK_QR_STUDY_ROOT_FIND); `identifier` holds
+/** C-FIND (PS3.4 C.4.1). `sop_class` NULL = Study Root (DK_UID_StudyRootQueryRetrieveInformationModelFind); `identifier` holds
  *  the Query/Retrieve Level (0008,0052) ("PATIENT", "STUDY", "SERIES", "IMAGE"; none for the
  *  worklist) and the keys: empty ones are returned, others are matched (wildcards * ?, date ranges,
  *  UID lists). `on_match` may be NULL (matches are counted and dropped). *status receives the final
@@ -204,7 +197,7 @@ typedef int (*dk_retrieve_fn)(const dk_retrieve_result *progress, void *user_dat
 
 /** C-MOVE (PS3.4 C.4.2): the peer C-STOREs what `identifier` selects (Query/Retrieve Level and the
  *  unique keys) to `destination_ae`, which it must know. `sop_class` NULL = Study Root
- *  (DK_QR_STUDY_ROOT_MOVE); `progress` may be NULL. `*result` (its version set) receives the final
+ *  (DK_UID_StudyRootQueryRetrieveInformationModelMove); `progress` may be NULL. `*result` (its version set) receives the final
  *  status and counts. Errors as dk_assoc_find. */
 DK_EXTERN(dk_result) dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *destination_ae,
                                    const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
@@ -214,7 +207,7 @@ DK_EXTERN(dk_result) dk_assoc_move(dk_assoc *assoc, const char *sop_class, const
  *  association, each streamed to `folder` (which must exist) as `<SOP Instance UID>.dcm`, and all
  *  made durable together (one file-system flush) before it returns. The AE
  *  must have proposed their storage SOP classes with the SCP role (dk_ae_add_get_storage).
- *  `sop_class` NULL = Study Root (DK_QR_STUDY_ROOT_GET). Errors as dk_assoc_move. */
+ *  `sop_class` NULL = Study Root (DK_UID_StudyRootQueryRetrieveInformationModelGet). Errors as dk_assoc_move. */
 DK_EXTERN(dk_result) dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
                                   const char *folder, dk_retrieve_fn progress, void *user_data,
                                   dk_retrieve_result *result);
@@ -251,7 +244,7 @@ DK_EXTERN(dk_result) dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, c
 
 /* A modality asks an archive to take over the safekeeping of instances it sent:
  *
- *   dk_ae_add_sop_class(ae, DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU);
+ *   dk_ae_add_sop_class(ae, DK_UID_StorageCommitmentPushModel, NULL, 0, DK_ROLE_SCU);
  *   dk_commit_listener *l = NULL;                       // when the report may come on an
  *   dk_commit_listener_start(&l, ae, NULL, 11113);      // association the archive opens
  *   dk_assoc_connect(&a, ae, "pacs.local", 104, "PACS");
@@ -266,7 +259,7 @@ DK_EXTERN(dk_result) dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, c
  *   dk_commit_listener_free(l);
  *
  * The AE needs the Storage Commitment Push Model as SCU: dk_ae_add_sop_class(ae,
- * DK_STORAGE_COMMITMENT_SOP_CLASS, NULL, 0, DK_ROLE_SCU). The archive sends its report on a new
+ * DK_UID_StorageCommitmentPushModel, NULL, 0, DK_ROLE_SCU). The archive sends its report on a new
  * association to where it knows this AE title listens (its configuration, not the request). */
 
 /** The outcome of a Storage Commitment request: the N-ACTION's status, the Transaction UID, and
@@ -282,7 +275,7 @@ typedef enum dk_commit_list {
 } dk_commit_list;
 
 /** Requests Storage Commitment (PS3.4 J.3.2: N-ACTION, action type 1, on the well-known instance
- *  DK_STORAGE_COMMITMENT_SOP_INSTANCE) for the `n` instances (`sop_class_uids[i]`,
+ *  DK_UID_StorageCommitmentPushModelInstance) for the `n` instances (`sop_class_uids[i]`,
  *  `sop_instance_uids[i]`) under a new Transaction UID, then waits up to `report_wait_ms` for the
  *  performer's N-EVENT-REPORT on this association (answering it). When it does not come in time
  *  (or `report_wait_ms` is 0: do not wait, the report will come on a dk_commit_listener), the call
@@ -294,7 +287,7 @@ typedef enum dk_commit_list {
  *  An N-ACTION failure status (dk_commit_result_action_status) is no failed call either.
  *  DK_EINVAL (nothing sent, the message says which argument): `out` or an array NULL, `n` 0, a
  *  UID that is not one (index named), `report_wait_ms` negative. DK_EREFUSED when no context for
- *  DK_STORAGE_COMMITMENT_SOP_CLASS was accepted (the association stays usable). Network failures
+ *  DK_UID_StorageCommitmentPushModel was accepted (the association stays usable). Network failures
  *  as dk_assoc_find. Caller frees *out with dk_commit_result_free(). */
 DK_EXTERN(dk_result) dk_assoc_commit(dk_assoc *assoc, const char *const *sop_class_uids,
                                      const char *const *sop_instance_uids, size_t n, int32_t report_wait_ms,
@@ -392,7 +385,7 @@ typedef struct dk_find_request dk_find_request;
 /** A C-FIND request as the server's on_find callback sees it. Valid during the callback only. */
 typedef struct dk_find_info {
     const dk_assoc_info *assoc;
-    const char *sop_class_uid;     /**< the information model (DK_QR_STUDY_ROOT_FIND…) */
+    const char *sop_class_uid;     /**< the information model (DK_UID_StudyRootQueryRetrieveInformationModelFind…) */
     const char *level;             /**< Query/Retrieve Level, trimmed ("STUDY"…); "" for the worklist */
     const dk_dataset *identifier;  /**< the request's identifier (read only) */
 } dk_find_info;
@@ -410,7 +403,7 @@ typedef struct dk_retrieve_plan dk_retrieve_plan;
 /** A C-MOVE or C-GET request as on_move/on_get see it. Valid during the callback only. */
 typedef struct dk_retrieve_info {
     const dk_assoc_info *assoc;
-    const char *sop_class_uid;     /**< the information model (DK_QR_STUDY_ROOT_MOVE…) */
+    const char *sop_class_uid;     /**< the information model (DK_UID_StudyRootQueryRetrieveInformationModelMove…) */
     const char *level;             /**< Query/Retrieve Level, trimmed ("STUDY"…) */
     const char *move_destination;  /**< C-MOVE: the Move Destination AE title; "" for C-GET */
     const dk_dataset *identifier;  /**< the request's identifier (read only) */
@@ -475,7 +468,7 @@ typedef struct dk_server_callbacks {
     void *user_data;  /**< passed to every callback */
     /* -- version 2 -- */
     /** A C-FIND (PS3.4 C.4.1) on a Query/Retrieve or worklist SOP class the AE accepts as SCP
-     *  (dk_ae_add_sop_class(ae, DK_QR_STUDY_ROOT_FIND, NULL, 0, DK_ROLE_SCP)…): send each match with
+     *  (dk_ae_add_sop_class(ae, DK_UID_StudyRootQueryRetrieveInformationModelFind, NULL, 0, DK_ROLE_SCP)…): send each match with
      *  dk_find_emit(request, match), then return; *status (0x0000 on entry) is the final status
      *  (0xA700, 0xA900, 0xC000… for failures; 0xFE00 is sent after a cancel whatever it says). A
      *  code other than DK_OK answers 0xC000 (Unable to process). Runs on a thread of the

@@ -184,12 +184,12 @@ net::AeConfig Config::to_ae_config() const {
     // C-STORE in, and out as C-GET sub-operations (SCU role) when Query/Retrieve is served.
     if (serves("storage")) cfg.add_all_storage(storage_transfer_syntaxes, /*scp=*/true, /*scu=*/serves("query-retrieve"));
     if (serves("query-retrieve"))
-        for (const char *uid : {net::qr_uids::PatientRootFind, net::qr_uids::PatientRootMove, net::qr_uids::PatientRootGet,
-                                net::qr_uids::StudyRootFind, net::qr_uids::StudyRootMove, net::qr_uids::StudyRootGet})
+        for (const char *uid : {dcmkit::uids::PatientRootQueryRetrieveInformationModelFind, dcmkit::uids::PatientRootQueryRetrieveInformationModelMove, dcmkit::uids::PatientRootQueryRetrieveInformationModelGet,
+                                dcmkit::uids::StudyRootQueryRetrieveInformationModelFind, dcmkit::uids::StudyRootQueryRetrieveInformationModelMove, dcmkit::uids::StudyRootQueryRetrieveInformationModelGet})
             cfg.add(uid, {}, true, false);
-    if (serves("worklist")) cfg.add(net::qr_uids::ModalityWorklistFind, {}, true, false);
-    if (serves("mpps")) cfg.add(net::sop::ModalityPerformedProcedureStep, {}, true, false);
-    if (serves("commitment")) cfg.add(net::sop::StorageCommitmentPushModel, {}, true, false);
+    if (serves("worklist")) cfg.add(dcmkit::uids::ModalityWorklistInformationModelFind, {}, true, false);
+    if (serves("mpps")) cfg.add(dcmkit::uids::ModalityPerformedProcedureStep, {}, true, false);
+    if (serves("commitment")) cfg.add(dcmkit::uids::StorageCommitmentPushModel, {}, true, false);
     cfg.max_associations = max_associations;
     cfg.max_associations_per_address = max_associations_per_address;
     cfg.max_pending = max_pending;

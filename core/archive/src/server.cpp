@@ -247,7 +247,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             if (!sps.empty()) index->set_procedure_step_status(sps, status);
         }
     };
-    h.n_handlers[net::sop::ModalityPerformedProcedureStep] = mpps->handler();
+    h.n_handlers[dcmkit::uids::ModalityPerformedProcedureStep] = mpps->handler();
     shared_->mpps = mpps;
     // Reports that cannot use the N-ACTION's association go to the requestor's `dest` address.
     net::CommitReportOptions reports;
@@ -258,7 +258,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         if (it == destinations.end()) return std::nullopt;
         return std::make_pair(it->second.host, it->second.port);
     };
-    h.n_handlers[net::sop::StorageCommitmentPushModel] = net::storage_commitment_handler(
+    h.n_handlers[dcmkit::uids::StorageCommitmentPushModel] = net::storage_commitment_handler(
         [index](const std::string &cls, const std::string &inst) { return failure_reason(index->verify(cls, inst)); },
         std::move(reports));
     server_ = std::make_unique<net::Server>(ae_, h);

@@ -6,22 +6,23 @@
 
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
+#include "dcmkit/uids.h"
 
 namespace dcmkit::codecs {
 
-// Transfer syntax UIDs (PS3.6 Annex A).
-inline constexpr const char *kRle = "1.2.840.10008.1.2.5";
-inline constexpr const char *kJpegBaseline = "1.2.840.10008.1.2.4.50";     // Process 1
-inline constexpr const char *kJpegExtended = "1.2.840.10008.1.2.4.51";     // Processes 2 & 4
-inline constexpr const char *kJpegLossless = "1.2.840.10008.1.2.4.57";     // Process 14
-inline constexpr const char *kJpegLosslessSv1 = "1.2.840.10008.1.2.4.70";  // Process 14, SV 1
-inline constexpr const char *kJpegLsLossless = "1.2.840.10008.1.2.4.80";
-inline constexpr const char *kJpegLsNear = "1.2.840.10008.1.2.4.81";
-inline constexpr const char *kJ2kLossless = "1.2.840.10008.1.2.4.90";
-inline constexpr const char *kJ2k = "1.2.840.10008.1.2.4.91";
-inline constexpr const char *kHtj2kLossless = "1.2.840.10008.1.2.4.201";
-inline constexpr const char *kHtj2kLosslessRpcl = "1.2.840.10008.1.2.4.202";
-inline constexpr const char *kHtj2k = "1.2.840.10008.1.2.4.203";
+// Transfer syntax UIDs (PS3.6 Annex A, dcmkit/uids.h), by the short names the codecs use.
+inline constexpr const char *kRle = uids::RLELossless;
+inline constexpr const char *kJpegBaseline = uids::JPEGBaseline8Bit;      // Process 1
+inline constexpr const char *kJpegExtended = uids::JPEGExtended12Bit;     // Processes 2 & 4
+inline constexpr const char *kJpegLossless = uids::JPEGLossless;          // Process 14
+inline constexpr const char *kJpegLosslessSv1 = uids::JPEGLosslessSV1;    // Process 14, SV 1
+inline constexpr const char *kJpegLsLossless = uids::JPEGLSLossless;
+inline constexpr const char *kJpegLsNear = uids::JPEGLSNearLossless;
+inline constexpr const char *kJ2kLossless = uids::JPEG2000Lossless;
+inline constexpr const char *kJ2k = uids::JPEG2000;
+inline constexpr const char *kHtj2kLossless = uids::HTJ2KLossless;
+inline constexpr const char *kHtj2kLosslessRpcl = uids::HTJ2KLosslessRPCL;
+inline constexpr const char *kHtj2k = uids::HTJ2K;
 
 // Factories, one per source file (rle.cpp, jpeg.cpp, jpeg_lossless.cpp, jpegls.cpp, j2k.cpp, htj2k.cpp).
 std::unique_ptr<Codec> make_rle();

@@ -11,10 +11,6 @@
 
 namespace dcmkit::net {
 
-namespace {
-constexpr const char *kVerification = "1.2.840.10008.1.1";
-}  // namespace
-
 const std::vector<std::string> &uncompressed_transfer_syntaxes() {
     // Deflated only with zlib (DCMKIT_WITH_ZLIB): a build without it cannot read or write it.
     static const std::vector<std::string> kList = {uids::ExplicitVRLittleEndian, uids::ImplicitVRLittleEndian,
@@ -52,7 +48,7 @@ SopClassSupport &AeConfig::add(const std::string &uid, std::vector<std::string> 
 }
 
 AeConfig &AeConfig::add_verification() {
-    add(kVerification, {uids::ExplicitVRLittleEndian, uids::ImplicitVRLittleEndian}, true, true);
+    add(uids::Verification, {uids::ExplicitVRLittleEndian, uids::ImplicitVRLittleEndian}, true, true);
     return *this;
 }
 
@@ -76,15 +72,7 @@ AeConfig &AeConfig::add_all_storage(std::vector<std::string> ts, bool scp, bool 
 }
 
 const std::vector<std::string> &common_storage_sop_classes() {
-    static const std::vector<std::string> kList = [] {
-        std::vector<std::string> v;
-        for (const char *s : {"1", "1.1", "1.1.1", "1.2", "1.2.1", "1.3", "2", "2.1", "3.1", "4", "4.1", "6.1", "7",
-                              "7.2", "7.3", "7.4", "9.1.1", "11.1", "12.1", "12.2", "20", "66", "66.4", "77.1.4",
-                              "88.11", "88.22", "88.33", "88.59", "104.1", "128", "130", "481.1", "481.2", "481.3",
-                              "481.5"})
-            v.push_back(std::string("1.2.840.10008.5.1.4.1.1.") + s);
-        return v;
-    }();
+    static const std::vector<std::string> kList(uids::kCommonStorage, uids::kCommonStorage + uids::kCommonStorageCount);
     return kList;
 }
 

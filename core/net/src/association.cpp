@@ -18,7 +18,7 @@ namespace {
 constexpr uint32_t kSendCap = 4u << 20;          // never build PDUs larger than this
 constexpr size_t kMaxControlPdu = 4u << 20;      // A-ASSOCIATE-RQ/AC with every item at its limit fit
 constexpr uint32_t kNoLimitReceive = 64u << 20;  // our max is 0 (unlimited): still refuse absurd PDUs
-constexpr const char *kCommandTs = "1.2.840.10008.1.2";  // PS3.7 6.3.1: commands are implicit VR LE
+constexpr const char *kCommandTs = uids::ImplicitVRLittleEndian;  // PS3.7 6.3.1: commands are implicit VR LE
 
 class VectorSink final : public Sink {
 public:

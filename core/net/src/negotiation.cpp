@@ -11,7 +11,7 @@
 namespace dcmkit::net {
 
 namespace {
-constexpr const char *kDicomApplicationContext = "1.2.840.10008.3.1.1.1";  // PS3.7 A.2.1
+constexpr const char *kDicomApplicationContext = uids::DICOMApplicationContext;  // PS3.7 A.2.1
 constexpr size_t kMaxPresentationContexts = 128;  // odd IDs 1-255 (PS3.8 9.3.2.2)
 }  // namespace
 
@@ -137,18 +137,9 @@ namespace {
 /// archives most often keep first (lossless JPEG 2000 and JPEG, then baseline JPEG…); the rest
 /// (video, JPIP, JPEG XL…) share their class's context.
 constexpr const char *kSplitOrder[] = {
-    "1.2.840.10008.1.2.4.90",   // JPEG 2000 Lossless
-    "1.2.840.10008.1.2.4.70",   // JPEG Lossless SV1
-    "1.2.840.10008.1.2.4.50",   // JPEG Baseline
-    "1.2.840.10008.1.2.4.80",   // JPEG-LS Lossless
-    "1.2.840.10008.1.2.5",      // RLE Lossless
-    "1.2.840.10008.1.2.4.91",   // JPEG 2000
-    "1.2.840.10008.1.2.4.51",   // JPEG Extended
-    "1.2.840.10008.1.2.4.57",   // JPEG Lossless (Process 14)
-    "1.2.840.10008.1.2.4.81",   // JPEG-LS Near-Lossless
-    "1.2.840.10008.1.2.4.201",  // HTJ2K Lossless
-    "1.2.840.10008.1.2.4.202",  // HTJ2K Lossless RPCL
-    "1.2.840.10008.1.2.4.203",  // HTJ2K
+    uids::JPEG2000Lossless,  uids::JPEGLosslessSV1,    uids::JPEGBaseline8Bit, uids::JPEGLSLossless,
+    uids::RLELossless,       uids::JPEG2000,           uids::JPEGExtended12Bit, uids::JPEGLossless,
+    uids::JPEGLSNearLossless, uids::HTJ2KLossless,     uids::HTJ2KLosslessRPCL, uids::HTJ2K,
 };
 
 /// Whether a SOP class's instances carry images an archive may keep compressed (its registry name

@@ -23,12 +23,12 @@ std::string role_text(bool scu, bool scp) {
 
 /// PS3.4 service class of a SOP class, for grouping the overview table.
 std::string service_of(const std::string &uid) {
-    if (uid == "1.2.840.10008.1.1") return "Verification";
+    if (uid == uids::Verification) return "Verification";
     if (is_storage_sop_class(uid)) return "Storage";
-    if (uid.rfind("1.2.840.10008.5.1.4.1.2.", 0) == 0) return "Query/Retrieve";
-    if (uid == "1.2.840.10008.5.1.4.31") return "Basic Worklist Management";
-    if (uid == "1.2.840.10008.3.1.2.3.3") return "Modality Performed Procedure Step";
-    if (uid == "1.2.840.10008.1.20.1") return "Storage Commitment";
+    if (uid.rfind("1.2.840.10008.5.1.4.1.2.", 0) == 0) return "Query/Retrieve";  // PS3.4 C.6: the Q/R models' arc
+    if (uid == uids::ModalityWorklistInformationModelFind) return "Basic Worklist Management";
+    if (uid == uids::ModalityPerformedProcedureStep) return "Modality Performed Procedure Step";
+    if (uid == uids::StorageCommitmentPushModel) return "Storage Commitment";
     return "Other";
 }
 
@@ -87,7 +87,7 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
 
     o << "\n#### 4.2.2 Association policies\n\n";
     o << "| Policy | Value |\n|---|---|\n";
-    o << "| Application Context Name | 1.2.840.10008.3.1.1.1 |\n";
+    o << "| Application Context Name | " << uids::DICOMApplicationContext << " |\n";
     o << "| Maximum PDU size received | " << (config.max_pdu_length ? std::to_string(config.max_pdu_length) + " bytes" : std::string("unlimited")) << " |\n";
     o << "| Maximum number of simultaneous associations | " << config.max_associations << " |\n";
     o << "| Maximum simultaneous associations from one IP address | "

@@ -133,13 +133,13 @@ uint16_t final_retrieve_status(bool cancelled, unsigned completed, unsigned fail
 // models
 
 QueryModel query_model(const std::string &uid) noexcept {
-    if (uid == qr_uids::PatientRootFind || uid == qr_uids::PatientRootMove || uid == qr_uids::PatientRootGet)
+    if (uid == uids::PatientRootQueryRetrieveInformationModelFind || uid == uids::PatientRootQueryRetrieveInformationModelMove || uid == uids::PatientRootQueryRetrieveInformationModelGet)
         return QueryModel::PatientRoot;
-    if (uid == qr_uids::StudyRootFind || uid == qr_uids::StudyRootMove || uid == qr_uids::StudyRootGet)
+    if (uid == uids::StudyRootQueryRetrieveInformationModelFind || uid == uids::StudyRootQueryRetrieveInformationModelMove || uid == uids::StudyRootQueryRetrieveInformationModelGet)
         return QueryModel::StudyRoot;
-    if (uid == qr_uids::PatientStudyOnlyFind || uid == qr_uids::PatientStudyOnlyMove || uid == qr_uids::PatientStudyOnlyGet)
+    if (uid == uids::PatientStudyOnlyQueryRetrieveInformationModelFind || uid == uids::PatientStudyOnlyQueryRetrieveInformationModelMove || uid == uids::PatientStudyOnlyQueryRetrieveInformationModelGet)
         return QueryModel::PatientStudyOnly;
-    if (uid == qr_uids::ModalityWorklistFind) return QueryModel::Worklist;
+    if (uid == uids::ModalityWorklistInformationModelFind) return QueryModel::Worklist;
     return QueryModel::Unknown;
 }
 

@@ -25,8 +25,6 @@ namespace dcmkit::net {
 
 namespace {
 
-constexpr const char *kVerification = "1.2.840.10008.1.1";
-
 /// Waits for the response to message `id`; returns its status (and its Error Comment in `comment`).
 uint16_t await_response(Association &assoc, uint16_t expected_field, uint16_t id, std::string *comment = nullptr) {
     for (;;) {
@@ -50,10 +48,10 @@ uint16_t await_response(Association &assoc, uint16_t expected_field, uint16_t id
 // SCU
 
 uint16_t echo(Association &assoc) {
-    const PresentationContext *pc = assoc.find_accepted(kVerification);
+    const PresentationContext *pc = assoc.find_accepted(uids::Verification);
     if (!pc) throw Error(Errc::refused, "the peer accepted no Verification presentation context");
     const uint16_t id = assoc.next_message_id();
-    assoc.send_command(pc->id, dimse::request(dimse::C_ECHO_RQ, id, kVerification, false));
+    assoc.send_command(pc->id, dimse::request(dimse::C_ECHO_RQ, id, uids::Verification, false));
     return await_response(assoc, dimse::C_ECHO_RSP, id);
 }
 

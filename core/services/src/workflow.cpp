@@ -206,7 +206,7 @@ CommitResult request_commitment(Association &assoc, const std::vector<CommitItem
     for (const auto &c : instances) refs.push_back(reference_item(c, false));
     info.set_sequence(kReferencedSOPSequence, std::move(refs));
     const NResult action =
-        n_action(assoc, sop::StorageCommitmentPushModel, sop::StorageCommitmentPushModelInstance, 1, &info);
+        n_action(assoc, uids::StorageCommitmentPushModel, uids::StorageCommitmentPushModelInstance, 1, &info);
     r.action_status = action.status;
     if (dimse::status_kind(action.status) == dimse::StatusKind::Failure || report_wait_ms <= 0) return r;
 
@@ -265,10 +265,10 @@ namespace {
 /// `ae` with the Storage Commitment Push Model as its only SOP class (its transfer syntaxes kept),
 /// in one role: the SCP's on associations it requests to send reports, the SCU's on those it accepts.
 void commitment_only(AeConfig &ae, bool as_scp) {
-    const SopClassSupport *s = ae.find(sop::StorageCommitmentPushModel);
+    const SopClassSupport *s = ae.find(uids::StorageCommitmentPushModel);
     std::vector<std::string> syntaxes = s ? s->transfer_syntaxes : std::vector<std::string>{};
     ae.sop_classes.clear();
-    ae.add(sop::StorageCommitmentPushModel, std::move(syntaxes), as_scp, !as_scp);
+    ae.add(uids::StorageCommitmentPushModel, std::move(syntaxes), as_scp, !as_scp);
 }
 
 }  // namespace
@@ -276,7 +276,7 @@ void commitment_only(AeConfig &ae, bool as_scp) {
 std::unique_ptr<Server> CommitmentReports::listen(AeConfig ae, const std::string &address, uint16_t port) {
     commitment_only(ae, false);
     ServiceHandlers h;
-    h.n_handlers[sop::StorageCommitmentPushModel] = handler();
+    h.n_handlers[uids::StorageCommitmentPushModel] = handler();
     auto server = std::make_unique<Server>(std::move(ae), std::move(h));
     server->start(address, port);
     return server;
@@ -350,8 +350,8 @@ private:
         }
         try {
             auto assoc = Association::connect(o_.ae, where->first, where->second, p.ae_title);
-            const NResult rsp = n_event_report(*assoc, sop::StorageCommitmentPushModel,
-                                               sop::StorageCommitmentPushModelInstance, p.event_type, &p.report);
+            const NResult rsp = n_event_report(*assoc, uids::StorageCommitmentPushModel,
+                                               uids::StorageCommitmentPushModelInstance, p.event_type, &p.report);
             assoc->release();
             if (dimse::status_kind(rsp.status) == dimse::StatusKind::Failure) {
                 // The SCU received it and said no: sending it again would be refused the same way.
@@ -410,7 +410,7 @@ NHandler storage_commitment_handler(std::function<uint16_t(const std::string &, 
                 return;
             }
             try {
-                n_event_report(assoc, sop::StorageCommitmentPushModel, sop::StorageCommitmentPushModelInstance,
+                n_event_report(assoc, uids::StorageCommitmentPushModel, uids::StorageCommitmentPushModelInstance,
                                p.event_type, &p.report);
             } catch (const Error &e) {
                 // The SCU may release at any time after the N-ACTION response (PS3.4 J.3.2.1.2):

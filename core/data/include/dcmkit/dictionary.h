@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "dcmkit/tag.h"
+#include "dcmkit/uids.h"  // dcmkit::uids::ExplicitVRLittleEndian… (generated from the registry)
 
 namespace dcmkit {
 
@@ -105,11 +106,5 @@ struct TransferSyntax {
     static TransferSyntax parse(std::string_view name_or_uid);
 };
 
-namespace uids {
-constexpr const char *ImplicitVRLittleEndian = "1.2.840.10008.1.2";
-constexpr const char *ExplicitVRLittleEndian = "1.2.840.10008.1.2.1";
-constexpr const char *DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99";
-constexpr const char *ExplicitVRBigEndian = "1.2.840.10008.1.2.2";
-}  // namespace uids
 
 }  // namespace dcmkit

@@ -14,13 +14,6 @@
 
 namespace dcmkit::net {
 
-namespace sop {
-constexpr const char *ModalityPerformedProcedureStep = "1.2.840.10008.3.1.2.3.3";
-constexpr const char *StorageCommitmentPushModel = "1.2.840.10008.1.20.1";
-/// The well-known SOP Instance of Storage Commitment Push Model (PS3.4 J.3.1).
-constexpr const char *StorageCommitmentPushModelInstance = "1.2.840.10008.1.20.1.1";
-}  // namespace sop
-
 /// Command set fields of the N services beyond those of dimse.h (PS3.7 Table E.1-1).
 namespace ntag {
 constexpr Tag EventTypeID{0x0000, 0x1002};

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "dcmkit/uids.h"
+
 namespace dcmkit::net {
 
 /// PS3.8 9.3.1: PDU types.
@@ -96,7 +98,7 @@ struct AAssociateRq {
     uint16_t protocol_version = 1;
     std::string called_ae;   ///< trimmed, at most 16 characters
     std::string calling_ae;
-    std::string application_context = "1.2.840.10008.3.1.1.1";
+    std::string application_context = uids::DICOMApplicationContext;
     std::vector<PresentationContextRq> contexts;
     UserInformation user;
 };
@@ -106,7 +108,7 @@ struct AAssociateAc {
     uint16_t protocol_version = 1;
     std::string called_ae;
     std::string calling_ae;
-    std::string application_context = "1.2.840.10008.3.1.1.1";
+    std::string application_context = uids::DICOMApplicationContext;
     std::vector<PresentationContextAc> contexts;
     UserInformation user;
 };

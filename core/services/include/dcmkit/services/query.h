@@ -26,19 +26,6 @@ namespace dcmkit::net {
 struct StoreRequest;
 class StorageFolder;
 
-/// Query/Retrieve SOP Class UIDs (PS3.4 C.6, K.6; PS3.6 Annex A).
-namespace qr_uids {
-constexpr const char *PatientRootFind = "1.2.840.10008.5.1.4.1.2.1.1";
-constexpr const char *PatientRootMove = "1.2.840.10008.5.1.4.1.2.1.2";
-constexpr const char *PatientRootGet = "1.2.840.10008.5.1.4.1.2.1.3";
-constexpr const char *StudyRootFind = "1.2.840.10008.5.1.4.1.2.2.1";
-constexpr const char *StudyRootMove = "1.2.840.10008.5.1.4.1.2.2.2";
-constexpr const char *StudyRootGet = "1.2.840.10008.5.1.4.1.2.2.3";
-constexpr const char *PatientStudyOnlyFind = "1.2.840.10008.5.1.4.1.2.3.1";  ///< retired
-constexpr const char *PatientStudyOnlyMove = "1.2.840.10008.5.1.4.1.2.3.2";  ///< retired
-constexpr const char *PatientStudyOnlyGet = "1.2.840.10008.5.1.4.1.2.3.3";   ///< retired
-constexpr const char *ModalityWorklistFind = "1.2.840.10008.5.1.4.31";        ///< PS3.4 K.6.1
-}  // namespace qr_uids
 
 namespace dimse {
 namespace tag {

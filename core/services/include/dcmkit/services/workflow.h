@@ -81,7 +81,7 @@ CommitResult request_commitment(Association &assoc, const std::vector<CommitItem
 /// The SCU's end of reports sent on associations the performer opens (PS3.4 J.3.3.1.3: the SCU
 /// accepts an association on which the requestor proposes the SCP role). Register handler() for
 /// the Storage Commitment Push Model on a Server whose AeConfig takes the SCU role of that class
-/// (`add(sop::StorageCommitmentPushModel, {}, false, true)`), then wait() for each transaction.
+/// (`add(uids::StorageCommitmentPushModel, {}, false, true)`), then wait() for each transaction.
 /// Reports that arrive before wait() is called are kept. Thread-safe.
 class CommitmentReports {
 public:
