@@ -107,14 +107,23 @@ struct AssocInfo {
     explicit AssocInfo(const net::Association &a) : AssocInfo(a.calling_ae(), a.called_ae(), a.peer()) {}
 };
 
-/// Calls a C callback; a C++ caller's callback that throws anyway counts as an internal error.
+/// Calls a C callback; a C++ caller's callback that throws anyway counts as an internal error, and
+/// what it threw goes to the AE's log (error level) with the callback's name, not lost.
 template <typename F>
-dk_result call_back(F &&f) noexcept {
+dk_result call_back(const net::AeConfig &cfg, const char *name, F &&f) noexcept {
+    std::string why;
     try {
         return f();
+    } catch (const std::exception &e) {
+        why = e.what();
     } catch (...) {
-        return DK_EINTERNAL;
+        why = "an exception of unknown type";
     }
+    try {
+        cfg.emit(net::LogLevel::error, std::string(name) + " threw (internal error): " + why);
+    } catch (...) {
+    }
+    return DK_EINTERNAL;
 }
 
 }  // namespace
@@ -133,7 +142,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
     if (cb.on_associate) {
         h.on_associate = [this](const net::AAssociateRq &rq, const std::string &peer) -> std::optional<net::AAssociateRj> {
             AssocInfo ai(rq.calling_ae, rq.called_ae, peer);
-            const dk_result r = call_back([&] { return cb.on_associate(&ai.info, cb.user_data); });
+            const dk_result r = call_back(cfg, "on_associate", [&] { return cb.on_associate(&ai.info, cb.user_data); });
             if (r == DK_OK) return std::nullopt;
             cfg.emit(net::LogLevel::info, "on_associate rejected " + rq.calling_ae + " from " + peer + " (" +
                                               dk_result_name(r) + ")");
@@ -144,7 +153,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
         h.on_echo = [this](net::Association &a, const net::Command &) -> uint16_t {
             AssocInfo ai(a);
             uint16_t st = dimse::status::Success;
-            const dk_result r = call_back([&] { return cb.on_echo(&st, &ai.info, cb.user_data); });
+            const dk_result r = call_back(cfg, "on_echo", [&] { return cb.on_echo(&st, &ai.info, cb.user_data); });
             return status_of(r, st, dimse::status::ProcessingFailure);
         };
     }
@@ -158,7 +167,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
             dk_find_request request{&rq};
             const dk_find_info fi{&ai.info, rq.sop_class_uid.c_str(), rq.level.c_str(), &identifier};
             uint16_t st = dimse::status::Success;
-            const dk_result r = call_back([&] { return cb.on_find(&st, &fi, &request, cb.user_data); });
+            const dk_result r = call_back(cfg, "on_find", [&] { return cb.on_find(&st, &fi, &request, cb.user_data); });
             return status_of(r, st, dimse::status::UnableToProcess);
         };
     }
@@ -174,7 +183,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
             const dk_retrieve_info ri{&ai.info, rq.sop_class_uid.c_str(), rq.level.c_str(),
                                       move ? rq.move_destination.c_str() : "", &identifier};
             uint16_t st = dimse::status::Success;
-            const dk_result r = call_back([&] {
+            const dk_result r = call_back(cfg, move ? "on_move" : "on_get", [&] {
                 return (move ? cb.on_move : cb.on_get)(&st, &ri, &handle, cb.user_data);
             });
             handle.plan = nullptr;
@@ -212,7 +221,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
             rsp.sop_instance_uid = rq.sop_instance_uid;
             dk_n_reply reply{&rsp};
             uint16_t st = dimse::status::Success;
-            const dk_result r = call_back([&] { return cb.on_n_request(&st, &ni, &reply, cb.user_data); });
+            const dk_result r = call_back(cfg, "on_n_request", [&] { return cb.on_n_request(&st, &ni, &reply, cb.user_data); });
             reply.rsp = nullptr;
             rsp.status = status_of(r, st, dimse::status::ProcessingFailure);
             if (r != DK_OK) {
@@ -234,7 +243,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
                 const dk_store_info si{&ai.info, rq.sop_class_uid.c_str(), rq.sop_instance_uid.c_str(),
                                        rq.transfer_syntax.c_str(), path.c_str()};
                 uint16_t status = dimse::status::Success;
-                const dk_result r = call_back([&] { return cb.on_store(&status, &si, cb.user_data); });
+                const dk_result r = call_back(cfg, "on_store", [&] { return cb.on_store(&status, &si, cb.user_data); });
                 return status_of(r, status, dimse::status::OutOfResources);
             });
             rq.error_comment = in.error_comment;  // the folder's refusal, if it refused
