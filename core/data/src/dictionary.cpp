@@ -29,13 +29,30 @@ static_assert(sizeof(DictEntry) == 16, "DictEntry grew");
 
 namespace detail {
 
-const unsigned char *blob_bytes(const Blob &b) noexcept {
-    if (!b.inflated) return static_cast<const unsigned char *>(b.data);
-    std::call_once(*b.once, [&b] {
-        // The stream was made by the generator from the sources in this tree: a failure here is a
+namespace {
+
+void inflate_chunk(const Blob &b, size_t chunk) noexcept {
+    std::call_once(b.once[chunk], [&b, chunk] {
+        const auto *z = static_cast<const unsigned char *>(b.data);
+        const size_t begin = chunk ? b.ends[chunk - 1] : 0, at = chunk * kBlobChunk;
+        // The streams were made by the generator from the sources in this tree: a failure here is a
         // build defect, not bad input.
-        if (!inflate_raw(static_cast<const unsigned char *>(b.data), b.size, b.inflated, b.plain_size)) std::abort();
+        if (!inflate_raw(z + begin, b.ends[chunk] - begin, b.inflated + at, std::min(kBlobChunk, b.size - at)))
+            std::abort();
     });
+}
+
+}  // namespace
+
+const unsigned char *blob_at(const Blob &b, size_t offset) noexcept {
+    if (!b.ends) return static_cast<const unsigned char *>(b.data) + offset;
+    inflate_chunk(b, offset / kBlobChunk);
+    return b.inflated + offset;
+}
+
+const unsigned char *blob_all(const Blob &b) noexcept {
+    if (!b.ends) return static_cast<const unsigned char *>(b.data);
+    for (size_t chunk = 0; chunk * kBlobChunk < b.size; ++chunk) inflate_chunk(b, chunk);
     return b.inflated;
 }
 
@@ -43,8 +60,8 @@ const unsigned char *blob_bytes(const Blob &b) noexcept {
 
 namespace {
 
-const PrivateDictEntry *private_entries() noexcept {
-    return reinterpret_cast<const PrivateDictEntry *>(detail::blob_bytes(detail::kPrivateEntries));
+const PrivateDictEntry &private_entry(size_t i) noexcept {
+    return *reinterpret_cast<const PrivateDictEntry *>(detail::blob_at(detail::kPrivateEntries, i * sizeof(PrivateDictEntry)));
 }
 
 const DictEntry &keyword_entry(uint16_t i) noexcept {
@@ -55,7 +72,7 @@ const DictEntry &keyword_entry(uint16_t i) noexcept {
 
 uint32_t DictEntry::mask() const noexcept { return detail::kDictMasks[mask_]; }
 const char *DictEntry::vm() const noexcept { return detail::kVmText + vm_; }
-const char *DictEntry::keyword() const noexcept { return detail::blob_text(detail::kElementText) + text_; }
+const char *DictEntry::keyword() const noexcept { return detail::blob_text(detail::kElementText, text_); }
 const char *DictEntry::name() const noexcept {
     const char *k = keyword();
     return k + std::strlen(k) + 1;
@@ -63,13 +80,13 @@ const char *DictEntry::name() const noexcept {
 
 const char *PrivateDictEntry::creator() const noexcept { return detail::kCreatorText + creator_; }
 const char *PrivateDictEntry::vm() const noexcept { return detail::kVmText + vm_; }
-const char *PrivateDictEntry::keyword() const noexcept { return detail::blob_text(detail::kPrivateText) + text_; }
+const char *PrivateDictEntry::keyword() const noexcept { return detail::blob_text(detail::kPrivateText, text_); }
 const char *PrivateDictEntry::name() const noexcept {
     const char *k = keyword();
     return k + std::strlen(k) + 1;
 }
 
-const char *UidEntry::uid() const noexcept { return detail::blob_text(detail::kUidText) + text_; }
+const char *UidEntry::uid() const noexcept { return detail::blob_text(detail::kUidText, text_); }
 const char *UidEntry::keyword() const noexcept {
     const char *u = uid();
     return u + std::strlen(u) + 1;
@@ -129,22 +146,30 @@ const PrivateDictEntry *private_dict_find(std::string_view creator, Tag tag) noe
     while (!creator.empty() && creator.front() == ' ') creator.remove_prefix(1);
     const uint8_t elem = uint8_t(tag.element() & 0xFF);
     const uint16_t group = tag.group();
-    const PrivateDictEntry *begin = private_entries(), *end = begin + detail::kPrivateDictCount;
-    auto key_less = [](std::string_view ca, uint8_t ea, std::string_view cb, uint8_t eb) {
-        const int c = ca.compare(cb);
-        return c < 0 || (c == 0 && ea < eb);
-    };
-    const PrivateDictEntry *it = std::lower_bound(begin, end, creator, [&](const PrivateDictEntry &e, std::string_view c) {
-        return key_less(e.creator(), e.element, c, elem);
+    // The creator first (a plain table), then its entries, sorted by element byte and first group.
+    const detail::PrivateCreator *cb = detail::kPrivateCreators, *ce = cb + detail::kPrivateCreatorCount;
+    const detail::PrivateCreator *c = std::lower_bound(cb, ce, creator, [](const detail::PrivateCreator &p, std::string_view v) {
+        return std::string_view(detail::kCreatorText + p.text) < v;
     });
-    for (; it != end && it->element == elem && creator == it->creator(); ++it)
-        if (group >= it->group && group <= it->group_last) return it;
+    if (c == ce || creator != detail::kCreatorText + c->text) return nullptr;
+    size_t lo = c->first, hi = c + 1 == ce ? detail::kPrivateDictCount : c[1].first;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (private_entry(mid).element < elem) lo = mid + 1;
+        else hi = mid;
+    }
+    const size_t end = c + 1 == ce ? detail::kPrivateDictCount : c[1].first;
+    for (; lo < end; ++lo) {
+        const PrivateDictEntry &e = private_entry(lo);
+        if (e.element != elem) break;
+        if (group >= e.group && group <= e.group_last) return &e;
+    }
     return nullptr;
 }
 
 const PrivateDictEntry *private_dict_table(size_t &count) noexcept {
     count = detail::kPrivateDictCount;
-    return private_entries();
+    return reinterpret_cast<const PrivateDictEntry *>(detail::blob_all(detail::kPrivateEntries));
 }
 
 const UidEntry *uid_find(std::string_view uid) noexcept {

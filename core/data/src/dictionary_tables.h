@@ -12,17 +12,23 @@
 
 namespace dcmkit::detail {
 
-/// Bytes the generator emitted, plain or as a raw deflate stream.
+/// Bytes the generator emitted: plain, or deflated in chunks of kBlobChunk bytes (one raw deflate
+/// stream each, inflated on first use of a byte in it; no record crosses a chunk boundary).
 struct Blob {
-    const void *data;           ///< the bytes, or their deflate stream when `inflated` is set
-    size_t size;                ///< bytes at `data`
-    size_t plain_size;          ///< bytes once inflated
-    unsigned char *inflated;    ///< storage for plain_size bytes when `data` is deflated, else nullptr
-    std::once_flag *once;       ///< guards the inflation
+    const void *data;           ///< the bytes, or the chunks' deflate streams one after another
+    const uint32_t *ends;       ///< deflated: where chunk i's stream ends in `data`; nullptr when plain
+    size_t size;                ///< bytes once inflated
+    unsigned char *inflated;    ///< deflated: storage for `size` bytes (zero-initialized)
+    std::once_flag *once;       ///< deflated: one per chunk
 };
-/// The plain bytes of `b` (inflated on first use).
-const unsigned char *blob_bytes(const Blob &b) noexcept;
-inline const char *blob_text(const Blob &b) noexcept { return reinterpret_cast<const char *>(blob_bytes(b)); }
+constexpr size_t kBlobChunk = 32768;
+/// Byte `offset` of `b` (its chunk inflated on first use).
+const unsigned char *blob_at(const Blob &b, size_t offset) noexcept;
+inline const char *blob_text(const Blob &b, size_t offset) noexcept {
+    return reinterpret_cast<const char *>(blob_at(b, offset));
+}
+/// All of `b` (every chunk inflated).
+const unsigned char *blob_all(const Blob &b) noexcept;
 
 extern const DictEntry kDictExact[];
 extern const size_t kDictExactCount;
@@ -49,7 +55,15 @@ extern const size_t kStorageSopClassCount;
 extern const Blob kPrivateEntries;  ///< PrivateDictEntry[kPrivateDictCount]
 extern const size_t kPrivateDictCount;
 extern const Blob kPrivateText;     ///< "keyword\0name\0" of every PrivateDictEntry
-extern const char kCreatorText[];   ///< private creators
+extern const char kCreatorText[];   ///< private creators, sorted (bytes)
+/// Each creator, in kCreatorText's order, and the index of its first entry (the entries are sorted
+/// by creator, then element byte, then first group).
+struct PrivateCreator {
+    uint16_t text;
+    uint16_t first;
+};
+extern const PrivateCreator kPrivateCreators[];
+extern const size_t kPrivateCreatorCount;
 
 /// Inflates the raw deflate stream (RFC 1951) `in` into exactly `out_size` bytes at `out`.
 /// Returns false for a malformed stream or one that does not fill `out` exactly.

@@ -1,6 +1,6 @@
-// Raw deflate (RFC 1951) decoder for the dictionary's compressed tables, after Mark Adler's puff.c:
-// canonical Huffman codes decoded a bit at a time, stored, fixed and dynamic blocks. It serves the
-// size-optimized build, which has no zlib.
+// Raw deflate (RFC 1951) decoder for the dictionary's compressed tables, after Mark Adler's puff.c
+// (stored, fixed and dynamic blocks, canonical Huffman codes), with a 64-bit bit buffer and a
+// look-up table for codes up to 10 bits. It serves the size-optimized build, which has no zlib.
 #include <cstring>
 
 #include "dictionary_tables.h"
@@ -10,38 +10,56 @@ namespace dcmkit::detail {
 namespace {
 
 constexpr int kMaxBits = 15;
+constexpr int kFastBits = 10;  // codes up to this long are decoded by one table look-up
 
 struct State {
     const unsigned char *in;
     size_t in_size, in_pos = 0;
     unsigned char *out;
     size_t out_size, out_pos = 0;
-    uint32_t bitbuf = 0;
+    uint64_t bitbuf = 0;   // bits not yet consumed, the next one lowest
     int bitcnt = 0;
+    uint64_t consumed = 0;  // bits consumed; past 8 * in_size the stream was truncated
     bool error = false;
 
-    uint32_t bits(int need) {
-        uint32_t val = bitbuf;
-        while (bitcnt < need) {
-            if (in_pos == in_size) {
-                error = true;
-                return 0;
-            }
-            val |= uint32_t(in[in_pos++]) << bitcnt;
+    // Fills bitbuf to at least 57 bits, with zeros past the end of the input (caught by `consumed`).
+    void refill() {
+        while (bitcnt <= 56) {
+            if (in_pos < in_size) bitbuf |= uint64_t(in[in_pos]) << bitcnt;
+            ++in_pos;
             bitcnt += 8;
         }
-        bitbuf = val >> need;
-        bitcnt -= need;
-        return val & ((1u << need) - 1);
+    }
+    void drop(int n) {
+        bitbuf >>= n;
+        bitcnt -= n;
+        consumed += uint64_t(n);
+        if (consumed > uint64_t(in_size) * 8) error = true;
+    }
+    uint32_t bits(int need) {
+        if (bitcnt < need) refill();
+        const uint32_t val = uint32_t(bitbuf & ((uint64_t(1) << need) - 1));
+        drop(need);
+        return val;
+    }
+    // Drops the bits up to the next byte boundary and empties bitbuf: the input continues at byte
+    // consumed / 8.
+    void align() {
+        drop(int((8 - consumed % 8) % 8));
+        bitbuf = 0;
+        bitcnt = 0;
+        in_pos = size_t(consumed / 8);
     }
 };
 
 struct Huffman {
     uint16_t count[kMaxBits + 1];
     uint16_t symbol[288];
+    uint16_t fast[1 << kFastBits];  // by the next kFastBits bits: length << 9 | symbol, 0 when longer
 };
 
-int decode(State &s, const Huffman &h) {
+// Codes longer than kFastBits, or bits that are no code: canonical decoding a bit at a time.
+int decode_slow(State &s, const Huffman &h) {
     int code = 0, first = 0, index = 0;
     for (int len = 1; len <= kMaxBits; ++len) {
         code |= int(s.bits(1));
@@ -56,9 +74,20 @@ int decode(State &s, const Huffman &h) {
     return -1;
 }
 
+int decode(State &s, const Huffman &h) {
+    if (s.bitcnt < kMaxBits) s.refill();
+    const uint16_t e = h.fast[s.bitbuf & ((1u << kFastBits) - 1)];
+    if (e) {
+        s.drop(e >> 9);
+        return s.error ? -1 : (e & 511);
+    }
+    return decode_slow(s, h);
+}
+
 // Returns false when the lengths over-subscribe the code (an incomplete code is allowed, as in puff).
 bool construct(Huffman &h, const uint16_t *length, int n) {
     std::memset(h.count, 0, sizeof h.count);
+    std::memset(h.fast, 0, sizeof h.fast);
     for (int i = 0; i < n; ++i) h.count[length[i]]++;
     if (h.count[0] == n) return true;
     int left = 1;
@@ -72,6 +101,24 @@ bool construct(Huffman &h, const uint16_t *length, int n) {
     for (int len = 1; len < kMaxBits; ++len) offs[len + 1] = uint16_t(offs[len] + h.count[len]);
     for (int i = 0; i < n; ++i)
         if (length[i] != 0) h.symbol[offs[length[i]]++] = uint16_t(i);
+    // The canonical codes (RFC 1951 3.2.2), sent most significant bit first: the table is indexed
+    // by the bits as they arrive, so each code is entered bit-reversed, for every suffix.
+    uint32_t next[kMaxBits + 2] = {};
+    uint32_t code = 0;
+    for (int len = 1; len <= kMaxBits; ++len) {
+        code = (code + (len == 1 ? 0u : h.count[len - 1])) << 1;
+        next[len] = code;
+    }
+    next[0] = 0;
+    for (int i = 0; i < n; ++i) {
+        const int len = length[i];
+        if (len == 0) continue;
+        const uint32_t c = next[len]++;
+        if (len > kFastBits) continue;
+        uint32_t rev = 0;
+        for (int b = 0; b < len; ++b) rev |= ((c >> b) & 1u) << (len - 1 - b);
+        for (uint32_t k = rev; k < (1u << kFastBits); k += 1u << len) h.fast[k] = uint16_t(len << 9 | i);
+    }
     return true;
 }
 
@@ -105,9 +152,8 @@ bool codes(State &s, const Huffman &lencode, const Huffman &distcode) {
 }
 
 bool stored(State &s) {
-    s.bitbuf = 0;
-    s.bitcnt = 0;
-    if (s.in_size - s.in_pos < 4) return false;
+    s.align();
+    if (s.error || s.in_size - s.in_pos < 4) return false;
     const unsigned char *p = s.in + s.in_pos;
     const size_t len = size_t(p[0]) | size_t(p[1]) << 8;
     if (p[2] != uint8_t(~p[0]) || p[3] != uint8_t(~p[1])) return false;
@@ -116,6 +162,7 @@ bool stored(State &s) {
     std::memcpy(s.out + s.out_pos, s.in + s.in_pos, len);
     s.in_pos += len;
     s.out_pos += len;
+    s.consumed = uint64_t(s.in_pos) * 8;
     return true;
 }
 

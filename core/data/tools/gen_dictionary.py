@@ -53,37 +53,53 @@ def literal(data):
     return "\n    ".join(out)
 
 
-class Pool:
-    """NUL-separated strings, each stored once; add() returns the offset."""
+CHUNK = 32768  # bytes of plain data per deflate stream: kBlobChunk in dictionary_tables.h
 
-    def __init__(self):
+
+class Pool:
+    """NUL-separated strings, each record stored once; add() returns the offset. With `chunked`, no
+    record crosses a CHUNK boundary (zeros pad the chunk), so each chunk can be inflated alone."""
+
+    def __init__(self, chunked=False):
         self.data = bytearray()
         self.offsets = {}
+        self.chunked = chunked
 
     def add(self, *strings):
         key = b"".join(s.encode("utf-8") + b"\0" for s in strings)
         if key not in self.offsets:
+            if self.chunked and len(self.data) // CHUNK != (len(self.data) + len(key) - 1) // CHUNK:
+                self.data += bytes(CHUNK - len(self.data) % CHUNK)
             self.offsets[key] = len(self.data)
             self.data += key
         return self.offsets[key]
 
 
 def blob(out, name, data, compress, ctype="unsigned char"):
-    """Emits `const Blob name` over `data` (bytes), deflated when `compress`."""
+    """Emits `const Blob name` over `data` (bytes): plain, or when `compress` one raw deflate stream
+    per CHUNK bytes, inflated separately on first use."""
     if compress:
-        c = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
-        z = c.compress(bytes(data)) + c.flush()
-        out.append(f"namespace {{")
-        out.append(f"const unsigned char {name}Z[] =\n    {literal(z)};")
+        streams = []
+        for i in range(0, len(data), CHUNK):
+            c = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+            streams.append(c.compress(bytes(data[i:i + CHUNK])) + c.flush())
+        ends, end = [], 0
+        for z in streams:
+            end += len(z)
+            ends.append(end)
+        out.append(f'static_assert(kBlobChunk == {CHUNK}, "gen_dictionary.py chunks the pools differently");')
+        out.append("namespace {")
+        out.append(f"const unsigned char {name}Z[] =\n    {literal(b''.join(streams))};")
+        out.append(f"const uint32_t {name}Ends[] = {{{', '.join(str(e) for e in ends)}}};")
         out.append(f"alignas(8) unsigned char {name}Buf[{len(data)}];")
-        out.append(f"std::once_flag {name}Once;")
-        out.append(f"}}  // namespace")
-        out.append(f"extern const Blob {name}{{{name}Z, {len(z)}, {len(data)}, {name}Buf, &{name}Once}};")
+        out.append(f"std::once_flag {name}Once[{len(streams)}];")
+        out.append("}  // namespace")
+        out.append(f"extern const Blob {name}{{{name}Z, {name}Ends, {len(data)}, {name}Buf, {name}Once}};")
     else:
-        out.append(f"namespace {{")
+        out.append("namespace {")
         out.append(f"const {ctype} {name}Data[] =\n    {literal(data)};")
-        out.append(f"}}  // namespace")
-        out.append(f"extern const Blob {name}{{{name}Data, {len(data)}, {len(data)}, nullptr, nullptr}};")
+        out.append("}  // namespace")
+        out.append(f"extern const Blob {name}{{{name}Data, nullptr, {len(data)}, nullptr, nullptr}};")
 
 
 # Transfer syntax properties that the registry's names alone do not carry (PS3.5 Section 10, Annex A).
@@ -143,7 +159,9 @@ def main(std_dir, out_path, compress=False):
            "namespace dcmkit::detail {", ""]
 
     vm_pool = Pool()
-    text = Pool()
+    text = Pool(compress)
+    for g in generic:  # first, with the common groups 0002-0010, in the first chunk
+        text.add(g[4]["keyword"], g[4]["name"])
 
     def entry(e):
         value, mask, vr, alt, row = e
@@ -222,7 +240,7 @@ def main(std_dir, out_path, compress=False):
             private.append(row)
     private.sort(key=lambda r: (r["creator"].encode("utf-8"), int(r["element"], 16), int(r["group"], 16)))
     creators = Pool()
-    ptext = Pool()
+    ptext = Pool(compress)
     rows = []
     for r in private:
         rows.append((ptext.add(r["keyword"], r["name"]), creators.add(r["creator"]), int(r["group"], 16),
@@ -241,11 +259,21 @@ def main(std_dir, out_path, compress=False):
             out.append(f"    {{{t}u, {c}, 0x{g:04X}, 0x{gl:04X}, VR({vr}), 0x{el:02X}, {vm}}},")
         out.append("};")
         out.append("}  // namespace")
-        out.append("extern const Blob kPrivateEntries{kPrivateTable, sizeof kPrivateTable, sizeof kPrivateTable, "
-                   "nullptr, nullptr};")
+        out.append("extern const Blob kPrivateEntries{kPrivateTable, nullptr, sizeof kPrivateTable, nullptr, nullptr};")
     out.append(f"const size_t kPrivateDictCount = {len(private)};")
     blob(out, "kPrivateText", ptext.data, compress, "char")
     out.append(f"const char kCreatorText[] =\n    {literal(creators.data)};")
+    # Each creator (in creator order, as the entries) and the index of its first entry.
+    firsts = []
+    for i, row in enumerate(rows):
+        if not firsts or firsts[-1][0] != row[1]:
+            firsts.append((row[1], i))
+    assert [f[0] for f in firsts] == sorted(creators.offsets.values()) and len(private) < 65536
+    out.append("const PrivateCreator kPrivateCreators[] = {")
+    for i in range(0, len(firsts), 8):
+        out.append("    " + " ".join(f"{{{c}, {first}}}," for c, first in firsts[i:i + 8]))
+    out.append("};")
+    out.append(f"const size_t kPrivateCreatorCount = {len(firsts)};")
     assert len(vm_pool.data) < 256
     out.append(f"const char kVmText[] =\n    {literal(vm_pool.data)};")
     out += ["", "}  // namespace dcmkit::detail", ""]
