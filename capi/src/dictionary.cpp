@@ -16,7 +16,7 @@ namespace {
 /// The dictionary entry of a tag with a keyword, or DK_ENOTFOUND.
 const dcmkit::DictEntry &known_tag(uint32_t tag) {
     const dcmkit::DictEntry *e = dcmkit::dict_find(Tag(tag));
-    if (!e || !e->keyword || !*e->keyword)
+    if (!e || !*e->keyword())
         fail(DK_ENOTFOUND, Tag(tag).str() + " is not in the data dictionary (a private or unknown tag)");
     return *e;
 }
@@ -39,7 +39,7 @@ dk_result dk_tag_keyword(uint32_t tag, const char **keyword) {
     return dk::guard([&] {
         need(keyword, "keyword");
         *keyword = "";
-        *keyword = known_tag(tag).keyword;
+        *keyword = known_tag(tag).keyword();
     });
 }
 
@@ -47,7 +47,7 @@ dk_result dk_tag_name(uint32_t tag, const char **name) {
     return dk::guard([&] {
         need(name, "name");
         *name = "";
-        *name = known_tag(tag).name;
+        *name = known_tag(tag).name();
     });
 }
 
@@ -66,8 +66,8 @@ dk_result dk_private_tag_lookup(const char *creator, uint32_t tag, char vr[3], c
         if (!e)
             fail(DK_ENOTFOUND, Tag(tag).str() + " of private creator '" + creator + "' is not in the private dictionary");
         if (vr) dk::copy_vr(e->vr, vr);
-        if (keyword) *keyword = e->keyword;
-        if (name) *name = e->name;
+        if (keyword) *keyword = e->keyword();
+        if (name) *name = e->name();
     });
 }
 
@@ -79,9 +79,9 @@ dk_result dk_uid_lookup(const char *uid, const char **name, const char **keyword
         if (type) *type = "";
         const dcmkit::UidEntry *e = dcmkit::uid_find(uid);
         if (!e) fail(DK_ENOTFOUND, "'" + std::string(uid).substr(0, 80) + "' is not in the UID registry");
-        if (name) *name = e->name;
-        if (keyword) *keyword = e->keyword;
-        if (type) *type = e->type;
+        if (name) *name = e->name();
+        if (keyword) *keyword = e->keyword();
+        if (type) *type = e->type();
     });
 }
 

@@ -21,14 +21,14 @@ TEST(Dictionary, MagneticFieldStrength) {
     // PS3.6 Table 6-1: (0018,0087) Magnetic Field Strength, MagneticFieldStrength, DS, 1.
     const DictEntry *e = dict_find(Tag(0x0018, 0x0087));
     ASSERT_NE(e, nullptr);
-    EXPECT_STREQ(e->keyword, "MagneticFieldStrength");
-    EXPECT_STREQ(e->name, "Magnetic Field Strength");
+    EXPECT_STREQ(e->keyword(), "MagneticFieldStrength");
+    EXPECT_STREQ(e->name(), "Magnetic Field Strength");
     EXPECT_EQ(e->vr, VR::DS);
     EXPECT_EQ(e->vr_alt, VR::None);
-    EXPECT_STREQ(e->vm, "1");
+    EXPECT_STREQ(e->vm(), "1");
     EXPECT_FALSE(e->retired);
     EXPECT_EQ(e->tag, 0x00180087u);
-    EXPECT_EQ(e->mask, 0xFFFFFFFFu);
+    EXPECT_EQ(e->mask(), 0xFFFFFFFFu);
     EXPECT_EQ(dict_vr(Tag(0x0018, 0x0087)), VR::DS);
     EXPECT_STREQ(dict_keyword(Tag(0x0018, 0x0087)), "MagneticFieldStrength");
 }
@@ -37,10 +37,10 @@ TEST(Dictionary, PixelDataIsObOrOw) {
     // PS3.6 Table 6-1: (7FE0,0010) Pixel Data, VR "OB or OW", VM 1.
     const DictEntry *e = dict_find(tags::PixelData);
     ASSERT_NE(e, nullptr);
-    EXPECT_STREQ(e->keyword, "PixelData");
+    EXPECT_STREQ(e->keyword(), "PixelData");
     EXPECT_EQ(e->vr, VR::OB);
     EXPECT_EQ(e->vr_alt, VR::OW);
-    EXPECT_STREQ(e->vm, "1");
+    EXPECT_STREQ(e->vm(), "1");
     EXPECT_EQ(dict_vr(tags::PixelData), VR::OB);  // the first choice
 }
 
@@ -71,10 +71,10 @@ TEST(Dictionary, OtherWellKnownEntries) {
         SCOPED_TRACE(r.keyword);
         const DictEntry *e = dict_find(Tag(r.tag));
         ASSERT_NE(e, nullptr);
-        EXPECT_STREQ(e->keyword, r.keyword);
+        EXPECT_STREQ(e->keyword(), r.keyword);
         EXPECT_EQ(e->vr, r.vr);
         EXPECT_EQ(e->vr_alt, r.alt);
-        EXPECT_STREQ(e->vm, r.vm);
+        EXPECT_STREQ(e->vm(), r.vm);
         EXPECT_EQ(e->retired, r.retired);
         // And back from the keyword.
         const DictEntry *k = dict_find(std::string_view(r.keyword));
@@ -102,11 +102,11 @@ TEST(Dictionary, OverlayRepeatingGroup) {
     for (uint16_t g : {uint16_t(0x6000), uint16_t(0x6002), uint16_t(0x601E)}) {
         const DictEntry *e = dict_find(Tag(g, 0x3000));
         ASSERT_NE(e, nullptr) << std::hex << g;
-        EXPECT_STREQ(e->keyword, "OverlayData");
+        EXPECT_STREQ(e->keyword(), "OverlayData");
         EXPECT_EQ(e->vr, VR::OB);
         EXPECT_EQ(e->vr_alt, VR::OW);
         EXPECT_EQ(e->tag, 0x60003000u);
-        EXPECT_NE(e->mask, 0xFFFFFFFFu);
+        EXPECT_NE(e->mask(), 0xFFFFFFFFu);
     }
     // (60xx,0010) Overlay Rows US, (60xx,0040) Overlay Type CS.
     EXPECT_STREQ(dict_keyword(Tag(0x6004, 0x0010)), "OverlayRows");
@@ -123,19 +123,19 @@ TEST(Dictionary, OddOverlayGroupIsPrivateNotAnOverlay) {
     const DictEntry *c = dict_find(Tag(0x6001, 0x0010));
     ASSERT_NE(c, nullptr);
     EXPECT_EQ(c->vr, VR::LO);
-    EXPECT_STRNE(c->keyword, "OverlayRows");
+    EXPECT_STRNE(c->keyword(), "OverlayRows");
 }
 
 TEST(Dictionary, CurveRepeatingGroup) {
     // PS3.6 (retired): (50xx,0010) Number of Points US, (50xx,3000) Curve Data "OB or OW".
     const DictEntry *n = dict_find(Tag(0x5004, 0x0010));
     ASSERT_NE(n, nullptr);
-    EXPECT_STREQ(n->keyword, "NumberOfPoints");
+    EXPECT_STREQ(n->keyword(), "NumberOfPoints");
     EXPECT_EQ(n->vr, VR::US);
     EXPECT_TRUE(n->retired);
     const DictEntry *d = dict_find(Tag(0x5002, 0x3000));
     ASSERT_NE(d, nullptr);
-    EXPECT_STREQ(d->keyword, "CurveData");
+    EXPECT_STREQ(d->keyword(), "CurveData");
     EXPECT_EQ(d->vr, VR::OB);
     EXPECT_EQ(d->vr_alt, VR::OW);
     EXPECT_EQ(dict_find(Tag(0x5003, 0x3000)), nullptr);  // odd: private
@@ -146,9 +146,9 @@ TEST(Dictionary, OtherRepeatingPatterns) {
     // Shift Table Triplet, all US 3; (1010,xxxx) Zonal Map US 1-n; (0020,31xx) Source Image IDs CS.
     const DictEntry *e = dict_find(Tag(0x1000, 0x0010));
     ASSERT_NE(e, nullptr);
-    EXPECT_STREQ(e->keyword, "EscapeTriplet");
+    EXPECT_STREQ(e->keyword(), "EscapeTriplet");
     EXPECT_EQ(e->vr, VR::US);
-    EXPECT_STREQ(e->vm, "3");
+    EXPECT_STREQ(e->vm(), "3");
     EXPECT_STREQ(dict_keyword(Tag(0x1000, 0x0120)), "EscapeTriplet");
     EXPECT_STREQ(dict_keyword(Tag(0x1000, 0x0011)), "RunLengthTriplet");
     EXPECT_STREQ(dict_keyword(Tag(0x1000, 0xABC5)), "ShiftTableTriplet");
@@ -183,7 +183,7 @@ TEST(Dictionary, PrivateCreatorsAndPrivateElements) {
         const DictEntry *e = dict_find(Tag(0x0009, el));
         ASSERT_NE(e, nullptr) << std::hex << el;
         EXPECT_EQ(e->vr, VR::LO);
-        EXPECT_STREQ(e->vm, "1");
+        EXPECT_STREQ(e->vm(), "1");
     }
     // Private data elements are unknown to the standard dictionary.
     EXPECT_EQ(dict_find(Tag(0x0009, 0x1001)), nullptr);
@@ -206,7 +206,7 @@ TEST(Dictionary, KeywordLookup) {
     const DictEntry *o = dict_find(std::string_view("OverlayData"));
     ASSERT_NE(o, nullptr);
     EXPECT_EQ(o->tag, 0x60003000u);
-    EXPECT_NE(o->mask, 0xFFFFFFFFu);
+    EXPECT_NE(o->mask(), 0xFFFFFFFFu);
     EXPECT_EQ(dict_find(std::string_view("NoSuchKeyword")), nullptr);
     EXPECT_EQ(dict_find(std::string_view("")), nullptr);
     EXPECT_EQ(dict_find(std::string_view("magneticfieldstrength")), nullptr);  // case matters
@@ -215,9 +215,9 @@ TEST(Dictionary, KeywordLookup) {
     for (uint32_t t : {0x00100020u, 0x0020000Du, 0x0020000Eu, 0x00280100u, 0x00400275u}) {
         const DictEntry *a = dict_find(Tag(t));
         ASSERT_NE(a, nullptr);
-        const DictEntry *b = dict_find(std::string_view(a->keyword));
+        const DictEntry *b = dict_find(std::string_view(a->keyword()));
         ASSERT_NE(b, nullptr);
-        EXPECT_EQ(b->tag, t) << a->keyword;
+        EXPECT_EQ(b->tag, t) << a->keyword();
     }
 }
 
@@ -227,27 +227,27 @@ TEST(Dictionary, KeywordLookup) {
 TEST(UidRegistry, SpotChecks) {
     const UidEntry *h = uid_find("1.2.840.10008.1.2.4.201");
     ASSERT_NE(h, nullptr);
-    EXPECT_STREQ(h->keyword, "HTJ2KLossless");
-    EXPECT_STREQ(h->type, "Transfer Syntax");
+    EXPECT_STREQ(h->keyword(), "HTJ2KLossless");
+    EXPECT_STREQ(h->type(), "Transfer Syntax");
     EXPECT_FALSE(h->retired);
     const UidEntry *w = uid_find("1.2.840.10008.5.1.4.31");
     ASSERT_NE(w, nullptr);
-    EXPECT_STREQ(w->keyword, "ModalityWorklistInformationModelFind");
-    EXPECT_STREQ(w->type, "SOP Class");
+    EXPECT_STREQ(w->keyword(), "ModalityWorklistInformationModelFind");
+    EXPECT_STREQ(w->type(), "SOP Class");
     EXPECT_EQ(w->flags, 0u);
     const UidEntry *s = uid_find("1.2.840.10008.1.20.1");
     ASSERT_NE(s, nullptr);
-    EXPECT_STREQ(s->keyword, "StorageCommitmentPushModel");
-    EXPECT_STREQ(s->type, "SOP Class");
+    EXPECT_STREQ(s->keyword(), "StorageCommitmentPushModel");
+    EXPECT_STREQ(s->type(), "SOP Class");
     const UidEntry *v = uid_find("1.2.840.10008.1.1");
     ASSERT_NE(v, nullptr);
-    EXPECT_STREQ(v->keyword, "Verification");
+    EXPECT_STREQ(v->keyword(), "Verification");
     const UidEntry *d = uid_find("1.2.840.10008.1.2");
     ASSERT_NE(d, nullptr);
-    EXPECT_STREQ(d->info, "Default Transfer Syntax for DICOM");
+    EXPECT_STREQ(d->info(), "Default Transfer Syntax for DICOM");
     const UidEntry *ct = uid_find_keyword("CTImageStorage");
     ASSERT_NE(ct, nullptr);
-    EXPECT_STREQ(ct->uid, "1.2.840.10008.5.1.4.1.1.2");
+    EXPECT_STREQ(ct->uid(), "1.2.840.10008.5.1.4.1.1.2");
     EXPECT_EQ(uid_find("1.2.3"), nullptr);
     EXPECT_EQ(uid_find(""), nullptr);
     EXPECT_EQ(uid_find("1.2.840.10008.1.2 "), nullptr);
@@ -258,8 +258,8 @@ TEST(UidRegistry, TableIsSortedAndUnique) {
     size_t n = 0;
     const UidEntry *t = uid_table(n);
     ASSERT_GT(n, 400u);
-    for (size_t i = 1; i < n; ++i) EXPECT_LT(std::string_view(t[i - 1].uid), std::string_view(t[i].uid)) << t[i].uid;
-    for (size_t i = 0; i < n; ++i) EXPECT_EQ(uid_find(t[i].uid), &t[i]);
+    for (size_t i = 1; i < n; ++i) EXPECT_LT(std::string_view(t[i - 1].uid()), std::string_view(t[i].uid())) << t[i].uid();
+    for (size_t i = 0; i < n; ++i) EXPECT_EQ(uid_find(t[i].uid()), &t[i]);
 }
 
 // ---------------------------------------------------------------------------------------------------

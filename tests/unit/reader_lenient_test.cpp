@@ -310,8 +310,8 @@ TEST(PrivateDictionary, LooksUpByCreatorAndElementByte) {
     const PrivateDictEntry *e = private_dict_find("SIEMENS CSA HEADER", Tag(0x0029, 0x1010));
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(e->vr, VR::OB);
-    EXPECT_STREQ(e->keyword, "CSAImageHeaderInfo");
-    EXPECT_STREQ(e->vm, "1");
+    EXPECT_STREQ(e->keyword(), "CSAImageHeaderInfo");
+    EXPECT_STREQ(e->vm(), "1");
     // Any block the creator reserved (here 0x11: elements 11xx), padding ignored.
     const PrivateDictEntry *e2 = private_dict_find("SIEMENS CSA HEADER ", Tag(0x0029, 0x1110));
     EXPECT_EQ(e2, e);
@@ -319,7 +319,7 @@ TEST(PrivateDictionary, LooksUpByCreatorAndElementByte) {
     const PrivateDictEntry *ge = private_dict_find("GEMS_ACQU_01", Tag(0x0019, 0x1002));
     ASSERT_NE(ge, nullptr);
     EXPECT_EQ(ge->vr, VR::SL);
-    EXPECT_STREQ(ge->keyword, "NumberOfCellsInDetector");
+    EXPECT_STREQ(ge->keyword(), "NumberOfCellsInDetector");
     // (7001-o-70ff,"DLX_ANNOT_01",04): a range of odd groups.
     EXPECT_NE(private_dict_find("DLX_ANNOT_01", Tag(0x7003, 0x1004)), nullptr);
     // Unknown creator, wrong group, non-private tags, creators themselves.

@@ -59,7 +59,7 @@ size_t Element::count() const noexcept {
 
 Tag tag_from_keyword(std::string_view keyword) {
     if (const DictEntry *e = dict_find(keyword)) {
-        if (e->mask != 0xFFFFFFFFu)
+        if (e->mask() != 0xFFFFFFFFu)
             throw Error(Errc::invalid_argument, "keyword '" + std::string(keyword) + "' names a repeating group; use a tag");
         return Tag(e->tag);
     }

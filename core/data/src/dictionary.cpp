@@ -1,9 +1,11 @@
 #include "dcmkit/dictionary.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
-#include <vector>
 
 #include "dcmkit/error.h"
 #include "dictionary_tables.h"
@@ -17,33 +19,84 @@ using detail::kDictRepeatingCount;
 using detail::kUids;
 using detail::kUidCount;
 
+// The generator writes the private dictionary's entries as bytes in this layout when it compresses them.
+static_assert(sizeof(PrivateDictEntry) == 16 && offsetof(PrivateDictEntry, creator_) == 4 &&
+                  offsetof(PrivateDictEntry, group) == 6 && offsetof(PrivateDictEntry, group_last) == 8 &&
+                  offsetof(PrivateDictEntry, vr) == 10 && offsetof(PrivateDictEntry, element) == 12 &&
+                  offsetof(PrivateDictEntry, vm_) == 13,
+              "PrivateDictEntry no longer matches gen_dictionary.py's packing");
+static_assert(sizeof(DictEntry) == 16, "DictEntry grew");
+
+namespace detail {
+
 namespace {
 
-// Generic entries for tags PS3.6 describes by rule rather than by row.
-constexpr DictEntry kGroupLength{0x00000000u, 0x0000FFFFu, VR::UL, VR::None, "1", "GenericGroupLength",
-                                 "Generic Group Length", true};
-constexpr DictEntry kPrivateCreator{0x00010010u, 0x000100F0u, VR::LO, VR::None, "1", "PrivateCreator",
-                                    "Private Creator", false};
-
-struct KeywordIndex {
-    std::vector<const DictEntry *> entries;  // sorted by keyword
-    KeywordIndex() {
-        entries.reserve(kDictExactCount + kDictRepeatingCount);
-        for (size_t i = 0; i < kDictExactCount; ++i)
-            if (kDictExact[i].keyword[0]) entries.push_back(&kDictExact[i]);
-        for (size_t i = 0; i < kDictRepeatingCount; ++i)
-            if (kDictRepeating[i].keyword[0]) entries.push_back(&kDictRepeating[i]);
-        std::sort(entries.begin(), entries.end(),
-                  [](const DictEntry *a, const DictEntry *b) { return std::strcmp(a->keyword, b->keyword) < 0; });
-    }
-};
-
-const KeywordIndex &keyword_index() {
-    static const KeywordIndex index;  // built once, thread-safe (C++11 magic statics)
-    return index;
+void inflate_chunk(const Blob &b, size_t chunk) noexcept {
+    std::call_once(b.once[chunk], [&b, chunk] {
+        const auto *z = static_cast<const unsigned char *>(b.data);
+        const size_t begin = chunk ? b.ends[chunk - 1] : 0, at = chunk * kBlobChunk;
+        // The streams were made by the generator from the sources in this tree: a failure here is a
+        // build defect, not bad input.
+        if (!inflate_raw(z + begin, b.ends[chunk] - begin, b.inflated + at, std::min(kBlobChunk, b.size - at)))
+            std::abort();
+    });
 }
 
 }  // namespace
+
+const unsigned char *blob_at(const Blob &b, size_t offset) noexcept {
+    if (!b.ends) return static_cast<const unsigned char *>(b.data) + offset;
+    inflate_chunk(b, offset / kBlobChunk);
+    return b.inflated + offset;
+}
+
+const unsigned char *blob_all(const Blob &b) noexcept {
+    if (!b.ends) return static_cast<const unsigned char *>(b.data);
+    for (size_t chunk = 0; chunk * kBlobChunk < b.size; ++chunk) inflate_chunk(b, chunk);
+    return b.inflated;
+}
+
+}  // namespace detail
+
+namespace {
+
+const PrivateDictEntry &private_entry(size_t i) noexcept {
+    return *reinterpret_cast<const PrivateDictEntry *>(detail::blob_at(detail::kPrivateEntries, i * sizeof(PrivateDictEntry)));
+}
+
+const DictEntry &keyword_entry(uint16_t i) noexcept {
+    return i < kDictExactCount ? kDictExact[i] : kDictRepeating[i - kDictExactCount];
+}
+
+}  // namespace
+
+uint32_t DictEntry::mask() const noexcept { return detail::kDictMasks[mask_]; }
+const char *DictEntry::vm() const noexcept { return detail::kVmText + vm_; }
+const char *DictEntry::keyword() const noexcept { return detail::blob_text(detail::kElementText, text_); }
+const char *DictEntry::name() const noexcept {
+    const char *k = keyword();
+    return k + std::strlen(k) + 1;
+}
+
+const char *PrivateDictEntry::creator() const noexcept { return detail::kCreatorText + creator_; }
+const char *PrivateDictEntry::vm() const noexcept { return detail::kVmText + vm_; }
+const char *PrivateDictEntry::keyword() const noexcept { return detail::blob_text(detail::kPrivateText, text_); }
+const char *PrivateDictEntry::name() const noexcept {
+    const char *k = keyword();
+    return k + std::strlen(k) + 1;
+}
+
+const char *UidEntry::uid() const noexcept { return detail::blob_text(detail::kUidText, text_); }
+const char *UidEntry::keyword() const noexcept {
+    const char *u = uid();
+    return u + std::strlen(u) + 1;
+}
+const char *UidEntry::name() const noexcept {
+    const char *k = keyword();
+    return k + std::strlen(k) + 1;
+}
+const char *UidEntry::type() const noexcept { return detail::kUidSmallText + type_; }
+const char *UidEntry::info() const noexcept { return detail::kUidSmallText + info_; }
 
 const DictEntry *dict_find(Tag tag) noexcept {
     const uint32_t t = tag.value;
@@ -53,24 +106,25 @@ const DictEntry *dict_find(Tag tag) noexcept {
     if (it != end && it->tag == t) return it;
     // PS3.5 7.2: element 0000 is the group length in every group, even where a repeating pattern
     // such as (1000,xxx0) or (1010,xxxx) would otherwise cover it.
-    if (tag.is_group_length()) return &kGroupLength;
+    if (tag.is_group_length()) return &detail::kDictGeneric[0];
     const bool private_group = tag.is_private();
     if (!private_group) {
         // PS3.5 7.6: repeating groups (50xx, 60xx) use even groups only.
         for (size_t i = 0; i < kDictRepeatingCount; ++i) {
             const DictEntry &e = kDictRepeating[i];
-            if ((t & e.mask) == e.tag) return &e;
+            if ((t & detail::kDictMasks[e.mask_]) == e.tag) return &e;
         }
     }
-    if (tag.is_private_creator()) return &kPrivateCreator;
+    if (tag.is_private_creator()) return &detail::kDictGeneric[1];
     return nullptr;
 }
 
 const DictEntry *dict_find(std::string_view keyword) noexcept {
-    const auto &idx = keyword_index().entries;
-    auto it = std::lower_bound(idx.begin(), idx.end(), keyword,
-                               [](const DictEntry *e, std::string_view k) { return std::string_view(e->keyword) < k; });
-    if (it != idx.end() && std::string_view((*it)->keyword) == keyword) return *it;
+    const uint16_t *begin = detail::kDictByKeyword, *end = begin + detail::kDictByKeywordCount;
+    auto it = std::lower_bound(begin, end, keyword, [](uint16_t i, std::string_view k) {
+        return std::string_view(keyword_entry(i).keyword()) < k;
+    });
+    if (it != end && std::string_view(keyword_entry(*it).keyword()) == keyword) return &keyword_entry(*it);
     return nullptr;
 }
 
@@ -81,7 +135,7 @@ VR dict_vr(Tag tag) noexcept {
 
 const char *dict_keyword(Tag tag) noexcept {
     const DictEntry *e = dict_find(tag);
-    return e ? e->keyword : "";
+    return e ? e->keyword() : "";
 }
 
 const PrivateDictEntry *private_dict_find(std::string_view creator, Tag tag) noexcept {
@@ -92,35 +146,43 @@ const PrivateDictEntry *private_dict_find(std::string_view creator, Tag tag) noe
     while (!creator.empty() && creator.front() == ' ') creator.remove_prefix(1);
     const uint8_t elem = uint8_t(tag.element() & 0xFF);
     const uint16_t group = tag.group();
-    const PrivateDictEntry *begin = detail::kPrivateDict, *end = begin + detail::kPrivateDictCount;
-    auto key_less = [](std::string_view ca, uint8_t ea, std::string_view cb, uint8_t eb) {
-        const int c = ca.compare(cb);
-        return c < 0 || (c == 0 && ea < eb);
-    };
-    const PrivateDictEntry *it = std::lower_bound(begin, end, creator, [&](const PrivateDictEntry &e, std::string_view c) {
-        return key_less(e.creator, e.element, c, elem);
+    // The creator first (a plain table), then its entries, sorted by element byte and first group.
+    const detail::PrivateCreator *cb = detail::kPrivateCreators, *ce = cb + detail::kPrivateCreatorCount;
+    const detail::PrivateCreator *c = std::lower_bound(cb, ce, creator, [](const detail::PrivateCreator &p, std::string_view v) {
+        return std::string_view(detail::kCreatorText + p.text) < v;
     });
-    for (; it != end && it->element == elem && creator == it->creator; ++it)
-        if (group >= it->group && group <= it->group_last) return it;
+    if (c == ce || creator != detail::kCreatorText + c->text) return nullptr;
+    size_t lo = c->first, hi = c + 1 == ce ? detail::kPrivateDictCount : c[1].first;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (private_entry(mid).element < elem) lo = mid + 1;
+        else hi = mid;
+    }
+    const size_t end = c + 1 == ce ? detail::kPrivateDictCount : c[1].first;
+    for (; lo < end; ++lo) {
+        const PrivateDictEntry &e = private_entry(lo);
+        if (e.element != elem) break;
+        if (group >= e.group && group <= e.group_last) return &e;
+    }
     return nullptr;
 }
 
 const PrivateDictEntry *private_dict_table(size_t &count) noexcept {
     count = detail::kPrivateDictCount;
-    return detail::kPrivateDict;
+    return reinterpret_cast<const PrivateDictEntry *>(detail::blob_all(detail::kPrivateEntries));
 }
 
 const UidEntry *uid_find(std::string_view uid) noexcept {
     const UidEntry *end = kUids + kUidCount;
     const UidEntry *it = std::lower_bound(kUids, end, uid,
-                                          [](const UidEntry &e, std::string_view u) { return std::string_view(e.uid) < u; });
-    if (it != end && std::string_view(it->uid) == uid) return it;
+                                          [](const UidEntry &e, std::string_view u) { return std::string_view(e.uid()) < u; });
+    if (it != end && std::string_view(it->uid()) == uid) return it;
     return nullptr;
 }
 
 const UidEntry *uid_find_keyword(std::string_view keyword) noexcept {
     for (size_t i = 0; i < kUidCount; ++i)
-        if (keyword == kUids[i].keyword) return &kUids[i];
+        if (keyword == kUids[i].keyword()) return &kUids[i];
     return nullptr;
 }
 
@@ -142,8 +204,8 @@ bool is_storage_sop_class(std::string_view uid) noexcept {
 
 static TransferSyntax from_entry(const UidEntry &e) {
     TransferSyntax ts;
-    ts.uid = e.uid;
-    ts.name = e.name;
+    ts.uid = e.uid();
+    ts.name = e.name();
     ts.explicit_vr = e.flags & kTsExplicitVr;
     ts.big_endian = e.flags & kTsBigEndian;
     ts.deflated = e.flags & kTsDeflated;

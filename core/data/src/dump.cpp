@@ -130,7 +130,7 @@ const char *keyword_of(const Dataset &ds, Tag t) {
         // as dcmdump does from its private.dic.
         const Element *creator = ds.find(Tag(t.group(), uint16_t(t.element() >> 8)));
         if (creator)
-            if (const PrivateDictEntry *e = private_dict_find(creator->value.str(), t)) return e->keyword;
+            if (const PrivateDictEntry *e = private_dict_find(creator->value.str(), t)) return e->keyword();
         return "PrivateTag";
     }
     const char *k = dict_keyword(t);

@@ -139,7 +139,7 @@ private:
         // LUT descriptors are the exception: PS3.3 C.11.1.1.1 makes their entry count and bit depth
         // unsigned whatever the pixel representation, so they are read as US.
         if (e->vr == VR::US && e->vr_alt == VR::SS) {
-            if (std::strstr(e->keyword, "LookupTableDescriptor") || std::strcmp(e->keyword, "LUTDescriptor") == 0)
+            if (std::strstr(e->keyword(), "LookupTableDescriptor") || std::strcmp(e->keyword(), "LUTDescriptor") == 0)
                 return VR::US;
             return pixel_rep_signed_ ? VR::SS : VR::US;
         }

@@ -59,7 +59,7 @@ const std::vector<std::string> &storable_transfer_syntaxes() {
         size_t n = 0;
         const UidEntry *u = uid_table(n);
         for (size_t i = 0; i < n; ++i)
-            if ((u[i].flags & kTsIsTransferSyntax) && (u[i].flags & kTsEncapsulated) && !u[i].retired) ts.push_back(u[i].uid);
+            if ((u[i].flags & kTsIsTransferSyntax) && (u[i].flags & kTsEncapsulated) && !u[i].retired) ts.push_back(u[i].uid());
         return ts;
     }();
     return kList;

@@ -146,7 +146,7 @@ constexpr const char *kSplitOrder[] = {
 /// says "Image": CT Image Storage, Ultrasound Multi-frame Image Storage…; not SR, PDF, RT Plan).
 bool image_class(const std::string &sop_class) {
     const UidEntry *u = uid_find(sop_class);
-    return u && std::strstr(u->name, "Image") != nullptr;
+    return u && std::strstr(u->name(), "Image") != nullptr;
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 
 std::string uid_name(const std::string &uid) {
     const UidEntry *e = uid_find(uid);
-    return e ? std::string(e->name) + (e->retired ? " (retired)" : "") : uid;
+    return e ? std::string(e->name()) + (e->retired ? " (retired)" : "") : uid;
 }
 
 std::string role_text(bool scu, bool scp) {

@@ -36,7 +36,7 @@ std::string upper(std::string s) {
 
 std::string sop_name(const std::string &uid) {
     const UidEntry *u = uid_find(uid);
-    return u ? std::string(u->name) : uid;
+    return u ? std::string(u->name()) : uid;
 }
 
 uint16_t status_of(const Command &c) { return uint16_t(c.fields.get_int_opt(tg::Status).value_or(0xFFFF)); }

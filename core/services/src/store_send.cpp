@@ -79,7 +79,7 @@ uint16_t begin_store(Association &assoc, const FileHead &f, uint16_t priority, S
     const PresentationContext *pc = choose_context(assoc, f.sop_class, f.transfer_syntax);
     if (!pc)
         throw Error(Errc::refused, "no accepted presentation context can carry " +
-                                       std::string(uid_find(f.sop_class) ? uid_find(f.sop_class)->name : f.sop_class.c_str()) +
+                                       std::string(uid_find(f.sop_class) ? uid_find(f.sop_class)->name() : f.sop_class.c_str()) +
                                        " in " + std::string(TransferSyntax::from_uid(f.transfer_syntax).name) + " ('" +
                                        f.path + "')");
     if (pc->transfer_syntax == f.transfer_syntax && f.size) {

@@ -10,16 +10,25 @@
 
 namespace dcmkit {
 
-/// One row of PS3.6 Table 6-1 (or 7-1/E.1-1). Strings are static and NUL-terminated.
+/// One row of PS3.6 Table 6-1 (or 7-1/E.1-1), as stored in the library's constant tables: strings
+/// are offsets into one string pool per table (no pointers, so nothing to relocate at load time;
+/// size-optimized builds keep the big pools deflated until first used). The accessors return
+/// static NUL-terminated strings that live as long as the program; the `_` members are internal.
 struct DictEntry {
     uint32_t tag;      ///< tag with the repeating digits set to zero (e.g. 0x60000010 for 60xx,0010)
-    uint32_t mask;     ///< bits of `tag` that are fixed (0xFFFFFFFF for a plain entry)
+    uint32_t text_;    ///< internal: offset of "keyword\0name\0" in the element string pool
     VR vr;             ///< first VR given by PS3.6 ("OB or OW" -> OB), VR::None for items
     VR vr_alt;         ///< second VR when PS3.6 gives a choice ("OB or OW" -> OW), else VR::None
-    const char *vm;    ///< value multiplicity, e.g. "1", "1-n", "2-2n"
-    const char *keyword;
-    const char *name;
+    uint8_t vm_;       ///< internal: offset of the VM in the VM pool
+    uint8_t mask_;     ///< internal: which digits repeat (0 for a plain entry)
     bool retired;
+
+    /// Bits of `tag` that are fixed (0xFFFFFFFF for a plain entry).
+    uint32_t mask() const noexcept;
+    /// Value multiplicity, e.g. "1", "1-n", "2-2n".
+    const char *vm() const noexcept;
+    const char *keyword() const noexcept;
+    const char *name() const noexcept;
 };
 
 /// Looks up a tag: exact entries, then repeating groups (50xx, 60xx, …), then the generic rules for
@@ -37,14 +46,21 @@ const char *dict_keyword(Tag tag) noexcept;
 /// and pydicom's private dictionary): the element at byte `element` of a block reserved by
 /// `creator` in any odd group from `group` to `group_last` (PS3.5 7.8.1).
 struct PrivateDictEntry {
-    const char *creator;   ///< Private Creator value, e.g. "SIEMENS CSA HEADER" (exact, case-sensitive)
+    uint32_t text_;        ///< internal: offset of "keyword\0name\0" in the private string pool
+    uint16_t creator_;     ///< internal: offset of the creator in the creator pool
     uint16_t group;        ///< first group
     uint16_t group_last;   ///< last group (== group for most rows)
-    uint8_t element;       ///< element byte within the block: (gggg,xxEE) -> EE
     VR vr;
-    const char *vm;
-    const char *keyword;   ///< as DCMTK's dcmdump prints it, e.g. "CSAImageHeaderInfo"
-    const char *name;      ///< e.g. "CSA Image Header Info"
+    uint8_t element;       ///< element byte within the block: (gggg,xxEE) -> EE
+    uint8_t vm_;           ///< internal: offset of the VM in the VM pool
+
+    /// Private Creator value, e.g. "SIEMENS CSA HEADER" (exact, case-sensitive).
+    const char *creator() const noexcept;
+    const char *vm() const noexcept;
+    /// As DCMTK's dcmdump prints it, e.g. "CSAImageHeaderInfo".
+    const char *keyword() const noexcept;
+    /// E.g. "CSA Image Header Info".
+    const char *name() const noexcept;
 };
 
 /// Looks up private data element `tag` (gggg,xxEE) in the block of `creator` (the value of
@@ -66,13 +82,19 @@ enum TsFlags : uint32_t {
 
 /// One row of PS3.6 Table A-1.
 struct UidEntry {
-    const char *uid;
-    const char *keyword;
-    const char *name;
-    const char *type;   ///< "SOP Class", "Transfer Syntax", "Well-known SOP Instance", …
-    const char *info;   ///< e.g. "Default Transfer Syntax for DICOM"
-    bool retired;
+    uint32_t text_;     ///< internal: offset of "uid\0keyword\0name\0" in the UID string pool
     uint32_t flags;     ///< TsFlags for transfer syntaxes, 0 otherwise
+    uint16_t type_;     ///< internal: offset of the type in the pool of types and info texts
+    uint16_t info_;     ///< internal: offset of the info text in that pool
+    bool retired;
+
+    const char *uid() const noexcept;
+    const char *keyword() const noexcept;
+    const char *name() const noexcept;
+    /// "SOP Class", "Transfer Syntax", "Well-known SOP Instance", …
+    const char *type() const noexcept;
+    /// E.g. "Default Transfer Syntax for DICOM".
+    const char *info() const noexcept;
 };
 
 const UidEntry *uid_find(std::string_view uid) noexcept;
