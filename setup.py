@@ -54,7 +54,11 @@ class CMakeBuild(build_ext):
                 raise RuntimeError("DCMKIT_BUILD_DIR=%s is not a configured CMake build tree" % tree)
         else:
             tree = os.path.join(build_base, "cmake")
-            run(["cmake", "-S", SRC, "-B", tree, "-DCMAKE_BUILD_TYPE=Release",
+            # Ninja, as dk.sh builds (else CMake's default, or the generator CMAKE_GENERATOR names).
+            generator = [] if os.environ.get("CMAKE_GENERATOR") or not shutil.which("ninja") else ["-G", "Ninja"]
+            if generator and os.path.isfile(os.path.join(tree, "Makefile")):
+                shutil.rmtree(tree)  # configured by an earlier run with another generator
+            run(["cmake", "-S", SRC, "-B", tree] + generator + ["-DCMAKE_BUILD_TYPE=Release",
                  "-DPython3_EXECUTABLE=" + sys.executable, "-DDCMKIT_BUILD_PYTHON=ON",
                  "-DDCMKIT_BUILD_TESTS=OFF", "-DDCMKIT_BUILD_BENCH=OFF", "-DDCMKIT_BUILD_SWIG=OFF"])
         run(["cmake", "--build", tree, "--target", "dcmkit_python"])

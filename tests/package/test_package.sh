@@ -105,11 +105,11 @@ print('ok: python3-dcmkit imports dcmkit and dcmkit.net from', os.path.dirname(d
   echo "ok: samples/python/read_tags.py over python3-dcmkit"
 fi
 
-# libdcmkit-cil and libdcmkit-java (when the build has the SWIG bindings): each depends on
+# libdcmkit-cil and libdcmkit-java (when the build has the SWIG bindings, DcmKit.dll): each depends on
 # libdcmkit0 of this version, and a sample built against the extracted package alone runs, its glue
 # finding libdcmkit0's library through its RPATH (no LD_LIBRARY_PATH).
 version=$(sed -n 's/^project(dcmkit VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
-if grep -q 'CPACK_COMPONENTS_ALL.*cil' "$build/CPackConfig.cmake"; then
+if [ -f "$build/bindings/swig/csharp/DcmKit.dll" ]; then
   for p in libdcmkit-cil libdcmkit-java; do
     deb=$(ls "$tmp"/${p}_*.deb 2>/dev/null | head -1)
     [ -n "$deb" ] || { echo "FAIL: no $p package"; ls "$tmp"; exit 1; }
