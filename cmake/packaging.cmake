@@ -33,6 +33,9 @@ if(DCMKIT_BUILD_SWIG)
   list(APPEND CPACK_COMPONENTS_ALL cil java)
 endif()
 set(CPACK_DEB_COMPONENT_INSTALL ON)
+# Stripped binaries, as Debian ships them (the build tree keeps its debug information, which the ABI
+# check reads).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_ARCHIVE_COMPONENT_INSTALL OFF)  # one tarball with everything
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -78,6 +78,10 @@ done
 grep -q libdcmkit0 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit-dev_*.deb)" Depends)" || { echo "FAIL: libdcmkit-dev does not depend on libdcmkit0"; exit 1; }
 grep -q libc6 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit0_*.deb)" Depends)" || { echo "FAIL: libdcmkit0 has no shared-library dependencies"; exit 1; }
 build_and_run "$tmp/root" "$tmp/root/usr"
+# Stripped, as Debian ships binaries.
+for f in $(find "$tmp/root" -name 'libdcmkit.so.0*' -type f) "$tmp/root/usr/bin/dcmkit"; do
+  ! readelf -S "$f" | grep -q '\.debug_info' || { echo "FAIL: ${f#"$tmp/root"} in the packages is not stripped"; exit 1; }
+done
 echo "ok: dcmkit-tools runs ($("$tmp/root/usr/bin/dcmkit" version))"
 # python3-dcmkit (when the build has the Python module): every file of python/dcmkit, subpackages
 # (dcmkit.net) included, and the package imports from the extracted root alone.
@@ -118,6 +122,7 @@ if [ -f "$build/bindings/swig/csharp/DcmKit.dll" ]; then
   done
   cli=$tmp/root/usr/lib/cli/dcmkit
   [ -f "$cli/DcmKit.dll" ] && [ -f "$cli/libdcmkit_csharp.so" ] || { echo "FAIL: libdcmkit-cil has no DcmKit.dll and glue in /usr/lib/cli/dcmkit"; exit 1; }
+  ! readelf -S "$cli/libdcmkit_csharp.so" | grep -q '\.debug_info' || { echo "FAIL: libdcmkit-cil's glue is not stripped"; exit 1; }
   mcs -nologo -out:"$tmp/ReadTags.exe" -r:"$cli/DcmKit.dll" "$src/samples/csharp/ReadTags.cs"
   (cd "$tmp" && env -u LD_LIBRARY_PATH MONO_PATH="$cli" mono "$tmp/ReadTags.exe" "$tmp/in.dcm") >"$tmp/cs.out" 2>&1
   grep -Eq '^\(0010,0010\) PN PatientName +Package\^Test$' "$tmp/cs.out" || { echo "FAIL: ReadTags.exe over libdcmkit-cil printed:"; cat "$tmp/cs.out"; exit 1; }
