@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes the NuGet package (packaging/nupkg.sh: Debian's `nuget pack`) from BUILD_DIR, checks its layout
 # (lib/net45/DcmKit.dll, runtimes/linux-x64/native/{libdcmkit_csharp.so,libdcmkit.so.0}, the nuspec's
-# id and version, the OPC parts) and consumes it outside the build tree: the C# sample ReadTags.cs is
-# compiled with mcs against the extracted DcmKit.dll, run with mono next to the package's native
-# libraries (no MONO_PATH, no LD_LIBRARY_PATH), and its output compared with dcmdump's.
+# id and version, the OPC parts) and consumes it outside the build tree: `nuget install` from a local
+# feed, the C# sample ReadTags.cs compiled with mcs against the installed DcmKit.dll, run with mono next
+# to the package's native libraries (no MONO_PATH, no LD_LIBRARY_PATH), its output compared with
+# dcmdump's.
 # usage: test_nupkg.sh BUILD_DIR SOURCE_DIR   (exit 77: nuget, mono, mcs or DCMTK missing)
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -32,10 +33,15 @@ case ":$rpath:" in *':$ORIGIN:'*) ;; *) echo "FAIL: the glue's RUNPATH is '$rpat
 case "$rpath" in *"$build"*) echo "FAIL: the glue's RUNPATH names the build tree: $rpath"; exit 1 ;; esac
 readelf -d "$native/libdcmkit.so.0" | grep -q 'SONAME.*\[libdcmkit.so.0\]' || { echo "FAIL: libdcmkit.so.0's SONAME"; exit 1; }
 
-# A consumer: the sample built against the package's assembly, deployed with the natives beside it.
+# A consumer: the package installed by nuget from a local feed (offline), the sample built against
+# its assembly and deployed with its natives beside it.
+HOME=$tmp/home nuget install DcmKit -Version "$version" -Source "$tmp/out" -OutputDirectory "$tmp/packages" \
+  -NonInteractive >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; echo "FAIL: nuget install DcmKit"; exit 1; }
+installed=$tmp/packages/DcmKit.$version
+[ -f "$installed/lib/net45/DcmKit.dll" ] || { echo "FAIL: nuget install made no $installed/lib/net45/DcmKit.dll"; exit 1; }
 mkdir -p "$tmp/app"
-cp "$tmp/x/lib/net45/DcmKit.dll" "$native"/* "$tmp/app/"
-mcs -nologo -out:"$tmp/app/ReadTags.exe" -r:"$tmp/x/lib/net45/DcmKit.dll" "$src/samples/csharp/ReadTags.cs"
+cp "$installed/lib/net45/DcmKit.dll" "$installed"/runtimes/linux-x64/native/* "$tmp/app/"
+mcs -nologo -out:"$tmp/app/ReadTags.exe" -r:"$installed/lib/net45/DcmKit.dll" "$src/samples/csharp/ReadTags.cs"
 cd "$tmp/app"
 printf '(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [1.2.3.4]\n(0010,0010) PN [NuGet^Test]\n(0010,0020) LO [NUPKG-3]\n(0008,0060) CS [OT]\n' >in.txt
 dump2dcm -q in.txt in.dcm
