@@ -17,6 +17,8 @@ PACKAGES=(
   dcmtk libgdcm-tools libopenjp2-tools openjph-tools python3-pydicom python3-pytest python3-numpy
   time
   swig mono-mcs mono-runtime default-jdk-headless junit5
+  python3-build python3-setuptools python3-wheel python3-pip python3-venv nuget unzip
+  maven libmaven-install-plugin-java libmaven-dependency-plugin-java
   crossbuild-essential-arm64 qemu-user googletest
 )
 

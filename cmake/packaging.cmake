@@ -25,8 +25,17 @@ set(CPACK_PACKAGE_CONTACT "dcmkit developers <dev@dcmkit.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_GENERATOR DEB TGZ)
-set(CPACK_COMPONENTS_ALL runtime dev tools python)
+set(CPACK_COMPONENTS_ALL runtime dev tools)
+if(DCMKIT_BUILD_PYTHON AND TARGET dcmkit_python)
+  list(APPEND CPACK_COMPONENTS_ALL python)
+endif()
+if(DCMKIT_BUILD_SWIG)
+  list(APPEND CPACK_COMPONENTS_ALL cil java)
+endif()
 set(CPACK_DEB_COMPONENT_INSTALL ON)
+# Stripped binaries, as Debian ships them (the build tree keeps its debug information, which the ABI
+# check reads).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_ARCHIVE_COMPONENT_INSTALL OFF)  # one tarball with everything
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
@@ -39,6 +48,19 @@ set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-dcmkit)
 # The module links libdcmkit.so.0 of the libdcmkit0 package, which dpkg-shlibdeps cannot see here.
 set(CPACK_DEBIAN_PYTHON_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "libdcmkit0 (= ${PROJECT_VERSION}), python3, python3-numpy")
+# The SWIG bindings (bindings/swig) as GDCM's libgdcm-cil and libgdcm-java: their glue libraries link
+# libdcmkit.so.0 of libdcmkit0, which dpkg-shlibdeps cannot see here.
+set(CPACK_DEBIAN_CIL_PACKAGE_NAME libdcmkit-cil)
+set(CPACK_DEBIAN_CIL_PACKAGE_SHLIBDEPS OFF)
+set(CPACK_DEBIAN_CIL_PACKAGE_DEPENDS "libdcmkit0 (= ${PROJECT_VERSION}), libc6, libstdc++6, mono-runtime")
+set(CPACK_DEBIAN_CIL_PACKAGE_SECTION cli-mono)
+set(CPACK_DEBIAN_JAVA_PACKAGE_NAME libdcmkit-java)
+set(CPACK_DEBIAN_JAVA_PACKAGE_SHLIBDEPS OFF)
+set(CPACK_DEBIAN_JAVA_PACKAGE_DEPENDS
+    "libdcmkit0 (= ${PROJECT_VERSION}), libc6, libstdc++6, default-jre-headless | java11-runtime-headless")
+set(CPACK_DEBIAN_JAVA_PACKAGE_SECTION java)
+set(CPACK_COMPONENT_CIL_DESCRIPTION "dcmkit: the C# binding (DcmKit.dll and its glue library, for mono)")
+set(CPACK_COMPONENT_JAVA_DESCRIPTION "dcmkit: the Java binding (dcmkit.jar and its JNI library)")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "dcmkit: the C ABI shared library (libdcmkit.so.0)")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "dcmkit: headers, CMake package and pkg-config file")
 set(CPACK_COMPONENT_TOOLS_DESCRIPTION "dcmkit: the dcmkit command-line tool (dump, transcode, send, serve…)")

@@ -380,8 +380,12 @@ static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *ki
     }
 %}
 
-// Load the glue library from the jar's directory (where the build and `make install` put it),
-// else from java.library.path.
+// Loading the glue library, first found wins:
+//  1. libdcmkit_java.so in dcmkit.jar's directory (the build tree, `cmake --install`);
+//  2. native/<os>-<arch>/ inside the jar (the Maven artifact: libdcmkit_java.so and libdcmkit.so.0,
+//     extracted together into a temporary directory, removed at exit, the glue's RPATH $ORIGIN
+//     finding the library);
+//  3. java.library.path (Debian's libdcmkit-java: /usr/lib/<triplet>/jni).
 %pragma(java) jniclasscode=%{
   static {
     boolean loaded = false;
@@ -394,9 +398,37 @@ static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *ki
         loaded = true;
       }
     } catch (Exception e) {
-      // not from a jar file: fall back to java.library.path
+      // not from a jar file: the jar's resources, then java.library.path
     }
+    if (!loaded) loaded = loadFromJar();
     if (!loaded) System.loadLibrary("dcmkit_java");
+  }
+
+  private static boolean loadFromJar() {
+    String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux") ? "linux" : "";
+    String arch = System.getProperty("os.arch", "");
+    if (arch.equals("amd64")) arch = "x86_64";  // the JVM's name for it
+    String base = "/native/" + os + "-" + arch + "/";
+    String glue = System.mapLibraryName("dcmkit_java");
+    if (dcmkitJNI.class.getResource(base + glue) == null) return false;
+    try {
+      java.nio.file.Path tmp = java.nio.file.Files.createTempDirectory("dcmkit-native-");
+      tmp.toFile().deleteOnExit();  // registered first: deleted after the files in it
+      for (String name : new String[] {"libdcmkit.so.0", glue}) {
+        try (java.io.InputStream in = dcmkitJNI.class.getResourceAsStream(base + name)) {
+          if (in == null) continue;
+          java.nio.file.Path out = tmp.resolve(name);
+          java.nio.file.Files.copy(in, out);
+          out.toFile().deleteOnExit();
+        }
+      }
+      java.nio.file.Path core = tmp.resolve("libdcmkit.so.0");
+      if (java.nio.file.Files.exists(core)) System.load(core.toString());
+      System.load(tmp.resolve(glue).toString());
+      return true;
+    } catch (java.io.IOException e) {
+      throw new UnsatisfiedLinkError("dcmkit: cannot extract " + base + glue + " from the jar: " + e);
+    }
   }
 %}
 

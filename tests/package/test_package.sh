@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the SDK into a temporary root — from `cmake --install` and from the Debian packages CPack
 # makes — and builds the C sample read_tags.c against it with find_package(dcmkit) and with
-# pkg-config, then runs both on a file DCMTK's dump2dcm makes.
+# pkg-config, then runs both on a file DCMTK's dump2dcm makes; the Python, C# and Java samples run
+# over python3-dcmkit, libdcmkit-cil and libdcmkit-java extracted into the same root.
 # usage: test_package.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -77,6 +78,10 @@ done
 grep -q libdcmkit0 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit-dev_*.deb)" Depends)" || { echo "FAIL: libdcmkit-dev does not depend on libdcmkit0"; exit 1; }
 grep -q libc6 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit0_*.deb)" Depends)" || { echo "FAIL: libdcmkit0 has no shared-library dependencies"; exit 1; }
 build_and_run "$tmp/root" "$tmp/root/usr"
+# Stripped, as Debian ships binaries.
+for f in $(find "$tmp/root" -name 'libdcmkit.so.0*' -type f) "$tmp/root/usr/bin/dcmkit"; do
+  ! readelf -S "$f" | grep -q '\.debug_info' || { echo "FAIL: ${f#"$tmp/root"} in the packages is not stripped"; exit 1; }
+done
 echo "ok: dcmkit-tools runs ($("$tmp/root/usr/bin/dcmkit" version))"
 # python3-dcmkit (when the build has the Python module): every file of python/dcmkit, subpackages
 # (dcmkit.net) included, and the package imports from the extracted root alone.
@@ -97,6 +102,39 @@ for m in (dcmkit, dcmkit.net, sys.modules[dcmkit.AE.__module__]):
 assert dcmkit.AE is dcmkit.net.AE
 print('ok: python3-dcmkit imports dcmkit and dcmkit.net from', os.path.dirname(dcmkit.__file__))
 " "$tmp/root" || { echo "FAIL: python3-dcmkit does not import"; exit 1; }
+  # The sample, run from elsewhere, on the dump2dcm file (its RPATH finds libdcmkit0's library).
+  (cd "$tmp" && env -u PYTHONPATH -u LD_LIBRARY_PATH PYTHONPATH="$(dirname "$pkg")" PYTHONDONTWRITEBYTECODE=1 \
+     /usr/bin/python3 "$src/samples/python/read_tags.py" "$tmp/in.dcm") >"$tmp/py.out" 2>&1
+  grep -q "PatientName *Package^Test" "$tmp/py.out" || { echo "FAIL: read_tags.py over python3-dcmkit printed:"; cat "$tmp/py.out"; exit 1; }
+  echo "ok: samples/python/read_tags.py over python3-dcmkit"
+fi
+
+# libdcmkit-cil and libdcmkit-java (when the build has the SWIG bindings, DcmKit.dll): each depends on
+# libdcmkit0 of this version, and a sample built against the extracted package alone runs, its glue
+# finding libdcmkit0's library through its RPATH (no LD_LIBRARY_PATH).
+version=$(sed -n 's/^project(dcmkit VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+if [ -f "$build/bindings/swig/csharp/DcmKit.dll" ]; then
+  for p in libdcmkit-cil libdcmkit-java; do
+    deb=$(ls "$tmp"/${p}_*.deb 2>/dev/null | head -1)
+    [ -n "$deb" ] || { echo "FAIL: no $p package"; ls "$tmp"; exit 1; }
+    grep -qF "libdcmkit0 (= $version)" <<<"$(dpkg-deb -f "$deb" Depends)" || { echo "FAIL: $p does not depend on libdcmkit0 (= $version)"; exit 1; }
+    dpkg-deb -x "$deb" "$tmp/root"
+  done
+  cli=$tmp/root/usr/lib/cli/dcmkit
+  [ -f "$cli/DcmKit.dll" ] && [ -f "$cli/libdcmkit_csharp.so" ] || { echo "FAIL: libdcmkit-cil has no DcmKit.dll and glue in /usr/lib/cli/dcmkit"; exit 1; }
+  ! readelf -S "$cli/libdcmkit_csharp.so" | grep -q '\.debug_info' || { echo "FAIL: libdcmkit-cil's glue is not stripped"; exit 1; }
+  mcs -nologo -out:"$tmp/ReadTags.exe" -r:"$cli/DcmKit.dll" "$src/samples/csharp/ReadTags.cs"
+  (cd "$tmp" && env -u LD_LIBRARY_PATH MONO_PATH="$cli" mono "$tmp/ReadTags.exe" "$tmp/in.dcm") >"$tmp/cs.out" 2>&1
+  grep -Eq '^\(0010,0010\) PN PatientName +Package\^Test$' "$tmp/cs.out" || { echo "FAIL: ReadTags.exe over libdcmkit-cil printed:"; cat "$tmp/cs.out"; exit 1; }
+  echo "ok: samples/csharp/ReadTags.cs over libdcmkit-cil"
+  jarfile=$tmp/root/usr/share/java/dcmkit.jar
+  jni=$(dirname "$(find "$tmp/root" -path '*/jni/libdcmkit_java.so' | head -1)")
+  [ -f "$jarfile" ] && [ "$jni" != . ] || { echo "FAIL: libdcmkit-java has no /usr/share/java/dcmkit.jar and jni/libdcmkit_java.so"; exit 1; }
+  mkdir -p "$tmp/classes"
+  javac -nowarn -d "$tmp/classes" -cp "$jarfile" "$src/samples/java/ReadEcho.java"
+  (cd "$tmp" && env -u LD_LIBRARY_PATH -u CLASSPATH java -Djava.library.path="$jni" -cp "$jarfile:$tmp/classes" ReadEcho "$tmp/in.dcm") >"$tmp/java.out" 2>&1
+  grep -qx 'PatientName = Package^Test' "$tmp/java.out" || { echo "FAIL: ReadEcho over libdcmkit-java printed:"; cat "$tmp/java.out"; exit 1; }
+  echo "ok: samples/java/ReadEcho.java over libdcmkit-java"
 fi
 
 # 3. The tarball holds the same tree.
