@@ -770,6 +770,67 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, NULL));
     CHECK(status == 0xFE00 || status == 0);
     CHECK(fs.seen >= 1);
+
+    /* The same query read one match at a time: both studies, then the final Success. */
+    {
+        dk_find_query *fq = NULL;
+        dk_dataset *m = NULL;
+        int done = -1, cancelled = -1, n = 0;
+        uint16_t echo_status = 0xFFFF;
+        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        CHECK_OK(dk_find_query_status(fq, &done, &status, &matches, &cancelled));
+        CHECK_INT(done, 0);
+        CHECK_INT(status, 0xFFFF);
+        /* While it is open, the association carries no other request. */
+        CHECK_INT(dk_assoc_echo(a, &echo_status), DK_EINVAL);
+        while (dk_find_query_next(fq, &m) == DK_OK && m) {
+            char level[16];
+            size_t nl = sizeof level;
+            CHECK_OK(dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &nl));
+            CHECK_STR(level, "STUDY");
+            dk_dataset_free(m);
+            m = NULL;
+            REQUIRE(++n <= 2);
+        }
+        CHECK_INT(n, 2);
+        CHECK_OK(dk_find_query_status(fq, &done, &status, &matches, &cancelled));
+        CHECK_INT(done, 1);
+        CHECK_INT(status, 0);
+        CHECK_INT((int)matches, 2);
+        CHECK_INT(cancelled, 0);
+        /* Past its end: no match, no error; the association is free again. */
+        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK(m == NULL);
+        CHECK_OK(dk_assoc_echo(a, &echo_status));
+        CHECK_INT(echo_status, 0);
+        dk_find_query_free(fq);
+
+        /* Cancelled after the first match: a C-CANCEL-RQ, the rest drained, the association usable. */
+        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK(m != NULL);
+        dk_dataset_free(m);
+        m = NULL;
+        CHECK_OK(dk_find_query_cancel(fq));
+        CHECK_OK(dk_find_query_status(fq, &done, &status, NULL, &cancelled));
+        CHECK_INT(done, 1);
+        CHECK_INT(cancelled, 1);
+        CHECK(status == 0xFE00 || status == 0);
+        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK(m == NULL);
+        dk_find_query_free(fq);
+        /* Freed while open: cancelled by dk_find_query_free, the association usable. */
+        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        dk_find_query_free(fq);
+        dk_find_query_free(NULL);
+        CHECK_OK(dk_assoc_echo(a, &echo_status));
+        CHECK_INT(echo_status, 0);
+        /* Bad arguments. */
+        CHECK_INT(dk_assoc_find_start(a, NULL, q, NULL), DK_EINVAL);
+        CHECK_INT(dk_find_query_next(NULL, &m), DK_EINVAL);
+        CHECK_INT(dk_find_query_cancel(NULL), DK_EINVAL);
+        CHECK_INT(dk_find_query_status(NULL, &done, NULL, NULL, NULL), DK_EINVAL);
+    }
     dk_dataset_free(q);
 
     /* C-GET of study 1 into `got`: its two files. */
