@@ -626,12 +626,12 @@ def from_json(text):
 from . import sop  # noqa: E402
 from .net import (  # noqa: E402
     AE, Association, AssociationEvent, FindEvent, FindResult, NResult, PresentationContext, RetrieveResult, Server, StoreEvent,
-    connect, evt, CommitItem, CommitResult, CommitmentListener, NEvent, RetrieveEvent,
+    connect, evt, CommitItem, CommitResult, CommitmentListener, NEvent, RetrieveEvent, FindResponses, Status,
 )
 
 __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Server", "StoreEvent", "connect",
             "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
-            "CommitmentListener", "RetrieveEvent", "NEvent"]
+            "CommitmentListener", "RetrieveEvent", "NEvent", "FindResponses", "Status"]
 
 # -- the embedded archive server (archive.py) -------------------------------------------------------
 

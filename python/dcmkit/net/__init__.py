@@ -39,9 +39,10 @@ from .ae import AE, connect
 from .association import Association
 from .commitment import CommitmentListener
 from .events import AssociationEvent, FindEvent, NEvent, RetrieveEvent, StoreEvent, evt
-from .results import CommitItem, CommitResult, FindResult, NResult, PresentationContext, RetrieveResult
+from .results import (CommitItem, CommitResult, FindResponses, FindResult, NResult, PresentationContext, RetrieveResult,
+                      Status)
 from .server import Server
 
 __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
-           "CommitmentListener", "RetrieveEvent", "NEvent"]
+           "CommitmentListener", "RetrieveEvent", "NEvent", "FindResponses", "Status"]

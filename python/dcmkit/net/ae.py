@@ -201,7 +201,7 @@ def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files
         with dcmkit.connect("pacs", 104, called="PACS") as assoc:
             assoc.echo(); assoc.store(ds)
         with dcmkit.connect("pacs", 104, called="PACS", query=True) as assoc:
-            for ds in assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID=""):
+            for ds in assoc.find_all("STUDY", PatientName="DOE*", StudyInstanceUID=""):
                 assoc.get("out", "STUDY", StudyInstanceUID=ds.StudyInstanceUID)
     """
     kw = {}
