@@ -184,19 +184,30 @@ from . import sop as sop
 
 _Status = Optional[int]  # a handler's answer: a DIMSE status, None = 0x0000 Success
 
+class EventType(str):
+    """A dcmkit.evt member: the handler key, with pynetdicom's attributes."""
+    name: str
+    description: str
+    is_intervention: bool
+    @property
+    def is_notification(self) -> bool: ...
+
 class evt:
-    EVT_REQUESTED: str
-    EVT_C_ECHO: str
-    EVT_C_STORE: str
-    EVT_C_FIND: str  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs
-    EVT_C_MOVE: str  # handler(event: RetrieveEvent) returns ((host, port) | None, [paths]) or a status
-    EVT_C_GET: str   # handler(event: RetrieveEvent) returns [paths] or a status
-    EVT_N_CREATE: str  # handler(event: NEvent) returns status, (status, Dataset | None[, instance UID])
-    EVT_N_SET: str
-    EVT_N_GET: str
-    EVT_N_ACTION: str
-    EVT_N_EVENT_REPORT: str
-    EVT_N_DELETE: str
+    EVT_REQUESTED: EventType
+    EVT_C_ECHO: EventType
+    EVT_C_STORE: EventType
+    EVT_C_FIND: EventType  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs
+    # handler(event: RetrieveEvent) returns ((host, port) | None, [paths]) or a status, or yields
+    # pynetdicom's protocol: (host, port) | (None, None), the count, then (0xFF00, path) pairs
+    EVT_C_MOVE: EventType
+    # handler(event: RetrieveEvent) returns [paths] or a status, or yields the count then (0xFF00, path)
+    EVT_C_GET: EventType
+    EVT_N_CREATE: EventType  # handler(event: NEvent) returns status, (status, Dataset | None[, instance UID])
+    EVT_N_SET: EventType
+    EVT_N_GET: EventType
+    EVT_N_ACTION: EventType
+    EVT_N_EVENT_REPORT: EventType
+    EVT_N_DELETE: EventType
 
 class PresentationContext(Tuple[int, str, str, int]):
     @property
@@ -375,21 +386,48 @@ class Association:
     def __enter__(self) -> "Association": ...
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool: ...
 
+class AEInfo:
+    ae_title: str
+    address: Optional[str]
+    port: Optional[int]
+
+class AssociationInfo:
+    requestor: AEInfo  # the peer
+    acceptor: AEInfo   # this server
+    is_acceptor: bool
+    is_requestor: bool
+
+class EventContext:
+    abstract_syntax: str
+    transfer_syntax: Optional[str]  # None where the server does not say (C-FIND/MOVE/GET, DIMSE-N)
+
 class AssociationEvent:
     calling_ae: str
     called_ae: str
     peer_address: str
+    event: Optional[EventType]
+    timestamp: Any  # datetime.datetime
+    @property
+    def assoc(self) -> AssociationInfo: ...
 
 class FindEvent(AssociationEvent):
     identifier: Dataset  # the handler's own copy
     level: str           # "PATIENT", "STUDY", "SERIES", "IMAGE"; "" for the worklist
     sop_class_uid: str
+    @property
+    def request(self) -> Any: ...  # AffectedSOPClassUID, Identifier
+    @property
+    def context(self) -> EventContext: ...
 
 class RetrieveEvent(AssociationEvent):
     identifier: Dataset    # the handler's own copy
     level: str
     sop_class_uid: str
     move_destination: str  # "" for C-GET
+    @property
+    def request(self) -> Any: ...  # AffectedSOPClassUID, Identifier, MoveDestination (C-MOVE)
+    @property
+    def context(self) -> EventContext: ...
 
 class NEvent(AssociationEvent):
     message: str  # "N-CREATE", "N-SET", "N-GET", "N-ACTION", "N-EVENT-REPORT", "N-DELETE"
@@ -399,6 +437,18 @@ class NEvent(AssociationEvent):
     event_type_id: Optional[int]
     attribute_identifier_list: List[int]
     dataset: Optional[Dataset]  # the handler's own copy
+    # pynetdicom's names
+    action_type: Optional[int]
+    event_type: Optional[int]
+    attribute_identifiers: List[int]
+    action_information: Optional[Dataset]
+    event_information: Optional[Dataset]
+    modification_list: Optional[Dataset]
+    attribute_list: Optional[Dataset]
+    @property
+    def request(self) -> Any: ...  # Affected…/Requested… SOPClassUID, SOPInstanceUID, ActionTypeID, EventTypeID
+    @property
+    def context(self) -> EventContext: ...
 
 class StoreEvent(AssociationEvent):
     path: str
@@ -407,6 +457,12 @@ class StoreEvent(AssociationEvent):
     transfer_syntax: str
     @property
     def dataset(self) -> Dataset: ...
+    @property
+    def file_meta(self) -> FileMetaDataset: ...
+    @property
+    def request(self) -> Any: ...  # AffectedSOPClassUID, AffectedSOPInstanceUID
+    @property
+    def context(self) -> EventContext: ...
     def encoded_dataset(self) -> bytes: ...
     def save_to(self, dest: _Path) -> None: ...
 
