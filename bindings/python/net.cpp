@@ -475,6 +475,9 @@ void register_net(py::module_ &m) {
         .def_readonly("calling_ae", &dk::AssocInfo::calling_ae)
         .def_readonly("called_ae", &dk::AssocInfo::called_ae)
         .def_readonly("peer_address", &dk::AssocInfo::peer_address);
+    m.attr("ASSOC_ACCEPTED") = DK_ASSOC_ACCEPTED;
+    m.attr("ASSOC_RELEASED") = DK_ASSOC_RELEASED;
+    m.attr("ASSOC_ABORTED") = DK_ASSOC_ABORTED;
     py::class_<dk::StoreInfo>(m, "StoreInfo", "An instance received by C-STORE (path valid during the handler).")
         .def_readonly("assoc", &dk::StoreInfo::assoc)
         .def_readonly("sop_class_uid", &dk::StoreInfo::sop_class_uid)
@@ -503,7 +506,8 @@ void register_net(py::module_ &m) {
 
     py::class_<PyServer>(m, "Server", "A DICOM server (dk_server) whose handlers are Python callables.")
         .def(py::init([](const dk::AE &ae, py::object on_associate, py::object on_echo, py::object on_store,
-                         py::object on_find, py::object on_move, py::object on_get, py::object on_n_request) {
+                         py::object on_find, py::object on_move, py::object on_get, py::object on_n_request,
+                         py::object on_association) {
                  dk::Server::Handlers h;
                  // The lambdas own references to the callables; they are copied and destroyed with
                  // the GIL held (here, and in PyServer::close).
@@ -537,13 +541,23 @@ void register_net(py::module_ &m) {
                      h.on_n_request = [fn = on_n_request](const dk::NInfo &i, const dk::Dataset *dataset) {
                          return answer_n(fn, i, dataset);
                      };
+                 if (!on_association.is_none())
+                     h.on_association = [fn = on_association](int event, const dk::AssocInfo &i) {
+                         // A notification: an exception is reported (sys.unraisablehook), nothing fails.
+                         py::gil_scoped_acquire gil;
+                         try {
+                             fn(event, i);
+                         } catch (py::error_already_set &e) {
+                             e.discard_as_unraisable("dcmkit server: on_association handler");
+                         }
+                     };
                  auto s = std::make_unique<PyServer>();
                  s->srv = std::make_unique<dk::Server>(ae, std::move(h));
                  return s;
              }),
              "ae"_a, "on_associate"_a = py::none(), "on_echo"_a = py::none(), "on_store"_a = py::none(),
              "on_find"_a = py::none(), "on_move"_a = py::none(), "on_get"_a = py::none(),
-             "on_n_request"_a = py::none())
+             "on_n_request"_a = py::none(), "on_association"_a = py::none())
         .def("set_storage_folder", [](PyServer &s, const std::string &folder, bool fsync) {
             if (!s.srv) throw dk::InvalidArgumentError(DK_EINVAL, "the server is closed");
             s.srv->set_storage_folder(folder, fsync);

@@ -193,6 +193,10 @@ class EventType(str):
     def is_notification(self) -> bool: ...
 
 class evt:
+    # notifications (several handlers each, return ignored): negotiated, then released or aborted
+    EVT_ACCEPTED: EventType
+    EVT_RELEASED: EventType
+    EVT_ABORTED: EventType
     EVT_REQUESTED: EventType
     EVT_C_ECHO: EventType
     EVT_C_STORE: EventType

@@ -53,6 +53,8 @@ def test_event_types_are_pynetdicoms():
     assert {"EVT_C_ECHO", "EVT_C_STORE", "EVT_C_FIND", "EVT_C_MOVE", "EVT_C_GET", "EVT_N_CREATE", "EVT_N_SET",
             "EVT_N_GET", "EVT_N_ACTION", "EVT_N_EVENT_REPORT", "EVT_N_DELETE"} <= names
     assert all(getattr(dcmkit.evt, n).name == n for n in names)
+    notes = {n for n in names if getattr(dcmkit.evt, n).is_notification}
+    assert notes == {"EVT_ACCEPTED", "EVT_RELEASED", "EVT_ABORTED"}  # what the server really reports
 
 
 @needs("storescu")
@@ -179,3 +181,49 @@ def test_n_event_attributes_with_our_scu():
             info.PatientID = "P1"
             assert assoc.n_action(cls, "1.2.840.10008.1.20.1.1", 7, info).status == 0
     assert seen == [("EVT_N_ACTION", 7, cls, "1.2.840.10008.1.20.1.1", "P1", "NSCU")]
+
+
+@needs("echoscu")
+def test_notification_events_from_echoscu_and_our_scu():
+    """EVT_ACCEPTED then EVT_RELEASED or EVT_ABORTED, for DCMTK's echoscu (released, and with
+    --abort) and our own SCU (release(), abort()); two handlers bound to one notification both run."""
+    import threading
+    import time
+
+    lock, seen, also = threading.Lock(), [], []
+
+    def note(event):
+        with lock:
+            seen.append((event.event.name, event.assoc.requestor.ae_title, event.event.is_notification))
+
+    ae = dcmkit.AE("PYNOTE")
+    ae.add_verification()
+    handlers = [(dcmkit.evt.EVT_ACCEPTED, note), (dcmkit.evt.EVT_RELEASED, note), (dcmkit.evt.EVT_ABORTED, note),
+                (dcmkit.evt.EVT_RELEASED, lambda event, tag: also.append(tag), ["second"])]
+
+    def wait_for(n):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with lock:
+                if len(seen) >= n:
+                    return list(seen)
+            time.sleep(0.02)
+        with lock:
+            return list(seen)
+
+    with ae.start_server(("127.0.0.1", 0), evt_handlers=handlers) as server:
+        rc, out = run_dcmtk(["echoscu", "-aet", "ECHO1", "-aec", "PYNOTE", "127.0.0.1", str(server.port)])
+        assert rc == 0, out
+        assert wait_for(2) == [("EVT_ACCEPTED", "ECHO1", True), ("EVT_RELEASED", "ECHO1", True)]
+        rc, out = run_dcmtk(["echoscu", "--abort", "-aet", "ECHO2", "-aec", "PYNOTE", "127.0.0.1", str(server.port)])
+        assert rc == 0, out
+        assert wait_for(4)[2:] == [("EVT_ACCEPTED", "ECHO2", True), ("EVT_ABORTED", "ECHO2", True)]
+        scu = dcmkit.AE("PYSCU")
+        scu.add_verification()
+        with scu.associate("127.0.0.1", server.port, ae_title="PYNOTE") as assoc:
+            assert assoc.echo() == 0
+        assert wait_for(6)[4:] == [("EVT_ACCEPTED", "PYSCU", True), ("EVT_RELEASED", "PYSCU", True)]
+        assoc = scu.associate("127.0.0.1", server.port, ae_title="PYNOTE")
+        assoc.abort()
+        assert wait_for(8)[6:] == [("EVT_ACCEPTED", "PYSCU", True), ("EVT_ABORTED", "PYSCU", True)]
+    assert also == ["second", "second"]

@@ -178,6 +178,7 @@ typedef struct counts {
     int associate, echo, store, rejected, info_ok, dataset_ok, log_lines;
     int fail_store; /* on_store answers a failure */
     char instance[65];
+    int accepted, released, aborted, aborter_aborted; /* on_association */
 } counts;
 
 static int starts_with(const char *s, const char *prefix) {
@@ -193,6 +194,20 @@ static dk_result on_associate(const dk_assoc_info *info, void *user_data) {
     if (strcmp(info->called_ae, "DKSCP") == 0 && starts_with(info->peer_address, "127.0.0.1:")) ++c->info_ok;
     pthread_mutex_unlock(&c->mu);
     return reject ? DK_EREJECTED : DK_OK;
+}
+
+static void on_association(int event, const dk_assoc_info *info, void *user_data) {
+    counts *c = (counts *)user_data;
+    pthread_mutex_lock(&c->mu);
+    if (event == DK_ASSOC_ACCEPTED) ++c->accepted;
+    if (event == DK_ASSOC_RELEASED) ++c->released;
+    if (event == DK_ASSOC_ABORTED) {
+        ++c->aborted;
+        if (strcmp(info->calling_ae, "ABORTER") == 0 && strcmp(info->called_ae, "DKSCP") == 0 &&
+            starts_with(info->peer_address, "127.0.0.1:"))
+            ++c->aborter_aborted;
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 static dk_result on_echo(uint16_t *status, const dk_assoc_info *info, void *user_data) {
@@ -274,6 +289,7 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
     cb.on_associate = on_associate;
     cb.on_echo = on_echo;
     cb.on_store = on_store;
+    cb.on_association = on_association;
     cb.user_data = &c;
     REQUIRE_OK(dk_server_new(&srv, ae, &cb));
     dk_ae_free(ae);
@@ -287,6 +303,8 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
         char *store_ok[] = {"storescu", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file, NULL};
         char *store_fail[] = {"storescu", "-v", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file2, NULL};
         char *store_err[] = {"storescu", "-v", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file3, NULL};
+        char *echo_abort[] = {"echoscu", "--abort", "-aet", "ABORTER", "-aec", "DKSCP", "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(echo_abort, log), 0);
         CHECK_INT(run(echo_ok, log), 0);
         CHECK(run(echo_bad, log) != 0); /* rejected by on_associate */
         CHECK(file_contains(log, "Association Rejected"));
@@ -303,13 +321,18 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
     dk_server_free(srv);
 
     pthread_mutex_lock(&c.mu);
-    CHECK_INT(c.associate, 5);
+    CHECK_INT(c.associate, 6);
     CHECK_INT(c.rejected, 1);
-    CHECK_INT(c.echo, 1);
+    CHECK_INT(c.echo, 2);
+    /* on_association: every accepted one (not the rejected), released but the echoscu --abort one. */
+    CHECK_INT(c.accepted, 5);
+    CHECK_INT(c.released, 4);
+    CHECK_INT(c.aborted, 1);
+    CHECK_INT(c.aborter_aborted, 1);
     CHECK_INT(c.store, 3);
     CHECK_INT(c.dataset_ok, 3);
-    /* on_associate: called AE and peer of all 5; on_echo: 1; on_store: 3 */
-    CHECK_INT(c.info_ok, 5 + 1 + 3);
+    /* on_associate: called AE and peer of all 6; on_echo: 1 (ECHOSCU); on_store: 3 */
+    CHECK_INT(c.info_ok, 6 + 1 + 3);
     CHECK(c.log_lines > 0);
     pthread_mutex_unlock(&c.mu);
     pthread_mutex_destroy(&c.mu);
@@ -396,6 +419,11 @@ DK_TEST(null_handles_and_bad_options) {
         CHECK_OK(dk_server_callbacks_init(&v1, 1));
         CHECK(v1.version == 1 && v1.on_store == NULL && v1.user_data == NULL);
         CHECK(((const unsigned char *)&v1.on_find)[0] == 0xAB);
+        /* Version 3 stops before on_association. */
+        memset(&v1, 0xAB, sizeof v1);
+        CHECK_OK(dk_server_callbacks_init(&v1, 3));
+        CHECK(v1.version == 3 && v1.on_n_request == NULL);
+        CHECK(((const unsigned char *)&v1.on_association)[0] == 0xAB);
     }
     CHECK_RC(dk_server_new(&srv, NULL, NULL), DK_EINVAL);
     CHECK(srv == NULL);

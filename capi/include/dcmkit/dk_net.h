@@ -533,9 +533,19 @@ typedef struct dk_server_callbacks {
      *  `reply`; *status (0x0000 on entry) is the response status. A code other than DK_OK answers
      *  0x0110 (Processing Failure). NULL: answered 0x0118 (No such SOP class). */
     dk_result (*on_n_request)(uint16_t *status, const dk_n_info *info, dk_n_reply *reply, void *user_data);
+    /* -- version 4 -- */
+    /** What becomes of an association the server serves (a notification: nothing to answer):
+     *  `event` is DK_ASSOC_ACCEPTED once it is negotiated (before its first request), then
+     *  DK_ASSOC_RELEASED (the peer released it) or DK_ASSOC_ABORTED (an A-ABORT either way, a
+     *  failure, a timeout, the server stopping, or an end a handler caused). Runs on the
+     *  association's thread; `info` is valid during the call. NULL: not called. */
+    void (*on_association)(int event, const dk_assoc_info *info, void *user_data);
 } dk_server_callbacks;
-#define DK_SERVER_CALLBACKS_VERSION 3
-#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define DK_ASSOC_ACCEPTED 1 /**< on_association: negotiated */
+#define DK_ASSOC_RELEASED 2 /**< on_association: released by the peer */
+#define DK_ASSOC_ABORTED 3  /**< on_association: aborted, failed or interrupted */
+#define DK_SERVER_CALLBACKS_VERSION 4
+#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 DK_EXTERN(dk_result) dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t version);
 
 /** A server for `ae` (copied): give it Verification and the storage SOP classes it accepts

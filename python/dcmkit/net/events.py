@@ -29,9 +29,16 @@ class _Event(str):
 
 
 class evt:  # noqa: N801  (a namespace, as pynetdicom's module)
-    """Event types for AE.start_server(evt_handlers=[(evt.EVT_C_STORE, handler)]). Every one is an
-    intervention event (the handler's return is the answer): the server reports no notification
-    events (association released/aborted, connection opened/closed) yet."""
+    """Event types for AE.start_server(evt_handlers=[(evt.EVT_C_STORE, handler)]). Intervention
+    events: the handler's return is the answer (one handler each). Notification events (several
+    handlers each, their return ignored): EVT_ACCEPTED (an association negotiated, before its first
+    request), then EVT_RELEASED (the peer released it) or EVT_ABORTED (an A-ABORT either way, a
+    failure, a timeout, the server stopping). The server reports no connection-level events
+    (pynetdicom's EVT_CONN_OPEN/CLOSE) nor rejections."""
+
+    EVT_ACCEPTED = _Event("accepted", "EVT_ACCEPTED", "Association request accepted", False)
+    EVT_RELEASED = _Event("released", "EVT_RELEASED", "Association released", False)
+    EVT_ABORTED = _Event("aborted", "EVT_ABORTED", "Association aborted", False)
 
     EVT_REQUESTED = _Event("on_associate", "EVT_REQUESTED", "Association request received", True)
     EVT_C_ECHO = _Event("on_echo", "EVT_C_ECHO", "C-ECHO request received", True)
@@ -58,6 +65,26 @@ _HANDLER_NAMES = {
     "on_move": "on_move", "move": "on_move", "c_move": "on_move",
     "on_get": "on_get", "get": "on_get", "c_get": "on_get",
 }
+_NOTIFICATIONS = ("accepted", "released", "aborted")
+for _n in _NOTIFICATIONS:
+    _HANDLER_NAMES[_n] = _HANDLER_NAMES["on_" + _n] = _n
+
+
+def _wrap_notifications(table: "dict") -> Any:
+    """One native on_association(event, info) over the notification handlers by name
+    ({"released": [(fn, args)…]…}); each gets an AssociationEvent."""
+    from .. import _dcmkit
+    by_code = {_dcmkit.ASSOC_ACCEPTED: ("accepted", evt.EVT_ACCEPTED),
+               _dcmkit.ASSOC_RELEASED: ("released", evt.EVT_RELEASED),
+               _dcmkit.ASSOC_ABORTED: ("aborted", evt.EVT_ABORTED)}
+
+    def call(code: int, info: Any) -> None:
+        name, event_type = by_code[code]
+        for fn, args in table.get(name, ()):
+            fn(AssociationEvent(info, event_type), *args)
+    return call
+
+
 # The DIMSE-N messages: their request Command Field (PS3.7 E.1) by handler name.
 _N_MESSAGES = {"n_event_report": 0x0100, "n_get": 0x0110, "n_set": 0x0120, "n_action": 0x0130,
                "n_create": 0x0140, "n_delete": 0x0150}
