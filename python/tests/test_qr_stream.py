@@ -10,7 +10,6 @@ wait is bounded.
 import gc
 import re
 import shutil
-import subprocess
 import threading
 import time
 
@@ -151,6 +150,12 @@ def test_lazy_find_against_python_scp_stops_the_handler():
             gen.close()
             assert gen.status == 0xFE00 and gen.cancelled
             assert assoc.echo() == 0
+
+
+def test_find_is_lazy_and_says_so():
+    a = dcmkit.Association(None)
+    with pytest.raises(TypeError, match="find_all"):
+        a.find("STUDY", PatientName="X", limit=1)
 
 
 def test_status_object():

@@ -5,7 +5,7 @@ import os as _os
 import shutil as _shutil
 import tempfile as _tempfile
 import weakref as _weakref
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Optional, Union
 
 from .. import sop as _sop
 from ._common import _handle, _ms, _uid
@@ -99,15 +99,15 @@ class Association:
             q.close()
 
     @property
-    def is_established(self):
+    def is_established(self) -> bool:
         return self._a.established
 
-    def echo(self):
+    def echo(self) -> int:
         """C-ECHO; returns the peer's status (0x0000 Success)."""
         self._settle()
         return self._a.echo()
 
-    def store(self, dataset):
+    def store(self, dataset: "Union[Dataset, str, _os.PathLike]") -> int:
         """C-STORE of a Dataset or of a file (path); returns the peer's status (0x0000 Success,
         0xBxxx warnings, others failures). NetworkError kind "refused" when no accepted context can
         carry it (the association stays usable)."""
@@ -138,6 +138,8 @@ class Association:
                 if status.is_pending:
                     print(ds.StudyInstanceUID)
         """
+        if "limit" in keys:
+            raise TypeError("find() reads lazily: stop iterating to cancel; find_all(..., limit=n) collects n")
         identifier, sop_class = _identifier(level, keys), _model_uid(model, "find")
         self._settle()
         responses = FindResponses(self._a.find_start(identifier._ds, sop_class))
@@ -166,7 +168,8 @@ class Association:
         from .. import Dataset
         return FindResult((Dataset._wrap(h) for h in found), status)
 
-    def move(self, destination, level="STUDY", model="study", **keys):
+    def move(self, destination: str, level: "Union[str, Dataset]" = "STUDY", model: str = "study",
+             **keys: Any) -> RetrieveResult:
         """C-MOVE: the peer sends what `level` and the unique `keys` select (StudyInstanceUID=...,
         or a Dataset as `level`) to the AE titled `destination`, which it must know. Returns a
         RetrieveResult (status, completed, failed, warning, remaining, cancelled, stored); an
@@ -210,18 +213,20 @@ class Association:
 
     # -- DIMSE-N (PS3.7 10): MPPS, Storage Commitment… ------------------------------------------
 
-    def n_create(self, sop_class, dataset=None, instance_uid=None):
+    def n_create(self, sop_class: str, dataset: "Optional[Dataset]" = None,
+                 instance_uid: Optional[str] = None) -> NResult:
         """N-CREATE of an instance of `sop_class` (a UID or a dcmkit.sop keyword) with `dataset`'s
         attributes; instance_uid None lets the performer choose (NResult.sop_instance_uid)."""
         self._settle()
         return NResult(*self._a.n_create(_uid(sop_class), instance_uid or "", _handle(dataset)))
 
-    def n_set(self, sop_class, instance_uid, dataset):
+    def n_set(self, sop_class: str, instance_uid: str, dataset: "Dataset") -> NResult:
         """N-SET of `instance_uid` with the modifications in `dataset`."""
         self._settle()
         return NResult(*self._a.n_set(_uid(sop_class), instance_uid, _handle(dataset)))
 
-    def n_action(self, sop_class, instance_uid, action_type, dataset=None):
+    def n_action(self, sop_class: str, instance_uid: str, action_type: int,
+                 dataset: "Optional[Dataset]" = None) -> NResult:
         """N-ACTION `action_type` on `instance_uid`, with `dataset` as the action information."""
         self._settle()
         return NResult(*self._a.n_action(_uid(sop_class), instance_uid, int(action_type), _handle(dataset)))
@@ -230,7 +235,7 @@ class Association:
     send_n_set = n_set
     send_n_action = n_action
 
-    def commit(self, instances, wait=30.0):
+    def commit(self, instances: Any, wait: float = 30.0) -> CommitResult:
         """Storage Commitment (PS3.4 J): asks the peer to commit `instances` (paths of Part 10
         files, Datasets, or (sop_class, sop_instance) pairs) under a new transaction, then waits up
         to `wait` seconds for its report on this association (0: do not wait; release the
@@ -253,28 +258,28 @@ class Association:
         return CommitResult(self._a.commit(pairs, max(0, _ms(wait))))
 
     @property
-    def contexts(self):
+    def contexts(self) -> List[PresentationContext]:
         """Every negotiated PresentationContext, accepted or not."""
         return [PresentationContext(*c) for c in self._a.contexts()]
 
     @property
-    def accepted_contexts(self):
+    def accepted_contexts(self) -> List[PresentationContext]:
         return [c for c in self.contexts if c.accepted]
 
-    def release(self):
+    def release(self) -> None:
         """A-RELEASE (no-op when no longer established); a C-FIND still being read is cancelled first."""
         if self._a.established:
             self._settle()
             self._a.release()
 
-    def abort(self):
+    def abort(self) -> None:
         """A-ABORT. Idempotent."""
         self._a.abort()
 
-    def __enter__(self):
+    def __enter__(self) -> "Association":
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         if exc_type is None:
             self.release()
         else:

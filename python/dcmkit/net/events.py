@@ -5,7 +5,7 @@ callbacks to the handlers."""
 import datetime as _datetime
 import os as _os
 import shutil as _shutil
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple
 
 __all__ = ["evt", "AssociationEvent", "StoreEvent", "FindEvent", "RetrieveEvent", "NEvent", "AssociationInfo",
            "AEInfo", "Request", "Context"]
