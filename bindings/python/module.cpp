@@ -362,6 +362,12 @@ PYBIND11_MODULE(_dcmkit, m) {
     m.def("uid_name", &dk::uid_name, "uid"_a);
     m.def("generate_uid", &dk::generate_uid);
     m.def("is_valid_uid", &dk::is_valid_uid, "uid"_a);
+    m.def("transfer_syntax_flags", &dk::transfer_syntax_flags, "transfer_syntax"_a,
+          "The DK_TS_* bits of a transfer syntax (UID, keyword or alias).");
+    m.attr("TS_EXPLICIT_VR") = DK_TS_EXPLICIT_VR;
+    m.attr("TS_BIG_ENDIAN") = DK_TS_BIG_ENDIAN;
+    m.attr("TS_DEFLATED") = DK_TS_DEFLATED;
+    m.attr("TS_ENCAPSULATED") = DK_TS_ENCAPSULATED;
 
     // -- reading ---------------------------------------------------------------------------------
     m.def("read_file", [](const std::string &path, bool stop, bool map_file, uint32_t max_depth, bool keep_un) {
@@ -416,6 +422,12 @@ PYBIND11_MODULE(_dcmkit, m) {
             dk::ElementInfo e = s.ds.element_at(i);
             return py::make_tuple(e.tag.value, e.vr);
         }, "index"_a, "(tag, vr) of the element at `index` in tag order.")
+        .def("meta_elements", [](const PyDataset &s) {
+            HeldLock l(s);
+            py::list out;
+            for (const dk::ElementInfo &e : s.ds.meta_elements()) out.append(py::make_tuple(e.tag.value, e.vr));
+            return out;
+        })
         .def("elements", [](const PyDataset &s) {
             HeldLock l(s);
             const size_t n = s.ds.size();

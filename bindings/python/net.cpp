@@ -25,6 +25,20 @@ namespace py = pybind11;
 
 namespace {
 
+/// A C-FIND read one match at a time, its calls serialized (next() runs without the GIL). Its
+/// destructor (the last reference dropped) cancels a query that is not over: it may block on the
+/// network, so the GIL is released for it.
+struct PyFindQuery {
+    dk::FindQuery q;
+    std::mutex mu;
+    ~PyFindQuery() {
+        if (q.handle() && Py_IsInitialized() && PyGILState_Check()) {
+            py::gil_scoped_release unlocked;
+            q.close();
+        }
+    }
+};
+
 /// A handler's answer as a DIMSE status: None is Success, an int must fit 16 bits.
 uint16_t status_of(const py::object &r) {
     if (r.is_none()) return 0x0000;
@@ -283,6 +297,45 @@ void register_net(py::module_ &m) {
         *g_log_sink = std::move(fn);
     }, "fn"_a, "fn(level: int, message: str) receives the log lines of AEs that log_to_python().");
 
+    py::class_<PyFindQuery>(m, "FindQuery",
+                            "A C-FIND read one match at a time (dk_find_query); it keeps its association alive.")
+        .def("next", [](PyFindQuery &f) -> py::object {
+            std::optional<dk::Dataset> match;
+            {
+                py::gil_scoped_release unlocked;
+                std::lock_guard<std::mutex> l(f.mu);
+                match = f.q.next();
+            }
+            if (!match) return py::none();
+            return py::cast(dkpy::PyDataset(std::move(*match)));
+        }, "The next match (a Dataset handle), None once the final response came.")
+        .def("cancel", [](PyFindQuery &f) {
+            py::gil_scoped_release unlocked;
+            std::lock_guard<std::mutex> l(f.mu);
+            f.q.cancel();
+        }, "C-CANCEL-RQ (unless over); the responses on their way are drained.")
+        .def("close", [](PyFindQuery &f) {
+            py::gil_scoped_release unlocked;
+            std::lock_guard<std::mutex> l(f.mu);
+            f.q.close();
+        }, "Frees the query, cancelled first when not over. Idempotent.")
+        .def_property_readonly("done", [](PyFindQuery &f) {
+            std::lock_guard<std::mutex> l(f.mu);
+            return f.q.done();
+        })
+        .def_property_readonly("status", [](PyFindQuery &f) {
+            std::lock_guard<std::mutex> l(f.mu);
+            return f.q.status();
+        })
+        .def_property_readonly("matches", [](PyFindQuery &f) {
+            std::lock_guard<std::mutex> l(f.mu);
+            return f.q.matches();
+        })
+        .def_property_readonly("cancelled", [](PyFindQuery &f) {
+            std::lock_guard<std::mutex> l(f.mu);
+            return f.q.cancelled();
+        });
+
     py::class_<dk::Association>(m, "Association", "An association requested by this AE (dk_assoc).")
         .def_static("connect", &dk::Association::connect, "ae"_a, "host"_a, "port"_a, "called_ae"_a, nogil())
         .def_property_readonly("established", &dk::Association::established)
@@ -313,6 +366,14 @@ void register_net(py::module_ &m) {
             return py::make_tuple(status, out);
         }, "identifier"_a, "sop_class"_a = "", "limit"_a = 0,
            "C-FIND: (final status, [match datasets]); limit > 0 cancels after that many matches.")
+        .def("find_start", [](dk::Association &a, const dkpy::PyDataset &identifier, const std::string &sop_class) {
+            auto q = std::make_unique<PyFindQuery>();
+            py::gil_scoped_release unlocked;
+            std::lock_guard<std::mutex> l(*identifier.mu);
+            q->q = a.find_start(identifier.ds, sop_class);
+            return q;
+        }, "identifier"_a, "sop_class"_a = "", py::keep_alive<0, 1>(),
+           "C-FIND read one match at a time: a FindQuery (next(), cancel(), close()).")
         .def("move", [](dk::Association &a, const std::string &dest, const dkpy::PyDataset &identifier,
                         const std::string &sop_class) {
             dk::RetrieveResult r;
@@ -414,6 +475,9 @@ void register_net(py::module_ &m) {
         .def_readonly("calling_ae", &dk::AssocInfo::calling_ae)
         .def_readonly("called_ae", &dk::AssocInfo::called_ae)
         .def_readonly("peer_address", &dk::AssocInfo::peer_address);
+    m.attr("ASSOC_ACCEPTED") = DK_ASSOC_ACCEPTED;
+    m.attr("ASSOC_RELEASED") = DK_ASSOC_RELEASED;
+    m.attr("ASSOC_ABORTED") = DK_ASSOC_ABORTED;
     py::class_<dk::StoreInfo>(m, "StoreInfo", "An instance received by C-STORE (path valid during the handler).")
         .def_readonly("assoc", &dk::StoreInfo::assoc)
         .def_readonly("sop_class_uid", &dk::StoreInfo::sop_class_uid)
@@ -442,7 +506,8 @@ void register_net(py::module_ &m) {
 
     py::class_<PyServer>(m, "Server", "A DICOM server (dk_server) whose handlers are Python callables.")
         .def(py::init([](const dk::AE &ae, py::object on_associate, py::object on_echo, py::object on_store,
-                         py::object on_find, py::object on_move, py::object on_get, py::object on_n_request) {
+                         py::object on_find, py::object on_move, py::object on_get, py::object on_n_request,
+                         py::object on_association) {
                  dk::Server::Handlers h;
                  // The lambdas own references to the callables; they are copied and destroyed with
                  // the GIL held (here, and in PyServer::close).
@@ -476,13 +541,23 @@ void register_net(py::module_ &m) {
                      h.on_n_request = [fn = on_n_request](const dk::NInfo &i, const dk::Dataset *dataset) {
                          return answer_n(fn, i, dataset);
                      };
+                 if (!on_association.is_none())
+                     h.on_association = [fn = on_association](int event, const dk::AssocInfo &i) {
+                         // A notification: an exception is reported (sys.unraisablehook), nothing fails.
+                         py::gil_scoped_acquire gil;
+                         try {
+                             fn(event, i);
+                         } catch (py::error_already_set &e) {
+                             e.discard_as_unraisable("dcmkit server: on_association handler");
+                         }
+                     };
                  auto s = std::make_unique<PyServer>();
                  s->srv = std::make_unique<dk::Server>(ae, std::move(h));
                  return s;
              }),
              "ae"_a, "on_associate"_a = py::none(), "on_echo"_a = py::none(), "on_store"_a = py::none(),
              "on_find"_a = py::none(), "on_move"_a = py::none(), "on_get"_a = py::none(),
-             "on_n_request"_a = py::none())
+             "on_n_request"_a = py::none(), "on_association"_a = py::none())
         .def("set_storage_folder", [](PyServer &s, const std::string &folder, bool fsync) {
             if (!s.srv) throw dk::InvalidArgumentError(DK_EINVAL, "the server is closed");
             s.srv->set_storage_folder(folder, fsync);

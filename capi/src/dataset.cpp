@@ -408,6 +408,29 @@ dk_result dk_dataset_element_at(const dk_dataset *ds, size_t index, uint32_t *ta
     });
 }
 
+dk_result dk_dataset_meta_count(const dk_dataset *ds, size_t *count) {
+    return dk::guard([&] {
+        (void)resolve(ds);
+        need(count, "count");
+        *count = ds->path.empty() ? ds->root->file.meta.size() : 0;
+    });
+}
+
+dk_result dk_dataset_meta_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]) {
+    return dk::guard([&] {
+        (void)resolve(ds);
+        need(tag, "tag");
+        need(vr, "vr");
+        const size_t n = ds->path.empty() ? ds->root->file.meta.size() : 0;
+        if (index >= n)
+            fail(DK_ENOTFOUND, "no file meta element at index " + std::to_string(index) + ": there are " +
+                                   std::to_string(n));
+        const Element &e = *(ds->root->file.meta.begin() + static_cast<std::ptrdiff_t>(index));
+        *tag = e.tag.value;
+        dk::copy_vr(e.vr, vr);
+    });
+}
+
 int dk_dataset_contains(const dk_dataset *ds, uint32_t tag) {
     int found = 0;
     dk::guard([&] { found = container(ds, Tag(tag)).contains(Tag(tag)) ? 1 : 0; });

@@ -102,4 +102,18 @@ int dk_uid_is_valid(const char *uid) {
     return valid;
 }
 
+dk_result dk_transfer_syntax_flags(const char *transfer_syntax, uint32_t *flags) {
+    return dk::guard([&] {
+        need(flags, "flags");
+        *flags = 0;
+        const std::string name = need(transfer_syntax, "transfer_syntax");
+        // A UID the registry does not know is still a transfer syntax (PS3.5 10.1); names are not.
+        const dcmkit::TransferSyntax ts = dcmkit::is_valid_uid(name) ? dcmkit::TransferSyntax::from_uid(name)
+                                                                    : dcmkit::TransferSyntax::parse(name);
+        *flags = (ts.explicit_vr ? DK_TS_EXPLICIT_VR : 0u) | (ts.big_endian ? DK_TS_BIG_ENDIAN : 0u) |
+                 (ts.deflated ? DK_TS_DEFLATED : 0u) | (ts.encapsulated ? DK_TS_ENCAPSULATED : 0u) |
+                 (ts.lossy ? DK_TS_LOSSY : 0u) | (ts.retired ? DK_TS_RETIRED : 0u) | (ts.known ? DK_TS_KNOWN : 0u);
+    });
+}
+
 }  // extern "C"

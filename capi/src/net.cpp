@@ -69,7 +69,11 @@ const net::Association &established(const dk_assoc *h) {
 }
 
 net::Association &established(dk_assoc *h) {
-    return const_cast<net::Association &>(established(static_cast<const dk_assoc *>(h)));
+    const net::Association &a = established(static_cast<const dk_assoc *>(h));
+    if (h->open_query)
+        fail(DK_EINVAL, "a C-FIND query is still open on this association: read it to its end, or cancel it "
+                        "(dk_find_query_cancel), before another request");
+    return const_cast<net::Association &>(a);
 }
 
 }  // namespace
@@ -404,6 +408,109 @@ dk_result dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset
     });
 }
 
+}  // extern "C"
+
+struct dk_find_query {
+    dk_assoc *assoc = nullptr;  // NULL once the association is freed
+    std::unique_ptr<net::FindQuery> q;
+    bool failed = false;        // the association failed under the query
+
+    /// Leaves the association free for other requests once the query is over.
+    void settle() {
+        if ((failed || q->done()) && assoc && assoc->open_query == this) assoc->open_query = nullptr;
+    }
+};
+
+namespace {
+
+dk_find_query &open_query(dk_find_query *query) {
+    need(query, "query");
+    if (!query->assoc) fail(DK_EINVAL, "the query's association was freed");
+    return *query;
+}
+
+/// Runs a step of `query` (next or cancel); an exception ends it.
+template <typename F>
+void query_step(dk_find_query &query, F &&step) {
+    try {
+        step();
+    } catch (...) {
+        query.failed = true;
+        query.settle();
+        throw;
+    }
+    query.settle();
+}
+
+}  // namespace
+
+extern "C" {
+
+dk_result dk_assoc_find_start(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
+                              dk_find_query **out) {
+    return dk::guard([&] {
+        need(out, "out");
+        *out = nullptr;
+        net::Association &a = established(assoc);
+        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootFind);
+        const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
+        auto query = std::make_unique<dk_find_query>();
+        query->assoc = assoc;
+        query->q = std::make_unique<net::FindQuery>(a, cls, id);
+        assoc->open_query = query.get();
+        *out = query.release();
+    });
+}
+
+dk_result dk_find_query_next(dk_find_query *query, dk_dataset **match) {
+    return dk::guard([&] {
+        need(match, "match");
+        *match = nullptr;
+        dk_find_query &fq = open_query(query);
+        if (fq.failed) return;
+        std::optional<dcmkit::Dataset> m;
+        query_step(fq, [&] { m = fq.q->next(); });
+        if (!m) return;
+        auto root = std::make_shared<dk::Root>();
+        root->file.transfer_syntax = dcmkit::uids::ExplicitVRLittleEndian;
+        root->file.dataset = std::move(*m);
+        *match = new dk_dataset{std::move(root), {}};
+    });
+}
+
+dk_result dk_find_query_cancel(dk_find_query *query) {
+    return dk::guard([&] {
+        dk_find_query &fq = open_query(query);
+        if (fq.failed) return;
+        query_step(fq, [&] { fq.q->cancel(); });
+    });
+}
+
+dk_result dk_find_query_status(const dk_find_query *query, int *done, uint16_t *status, size_t *matches,
+                               int *cancelled) {
+    return dk::guard([&] {
+        need(query, "query");
+        const net::FindResult &r = query->q->result();
+        if (done) *done = (query->failed || query->q->done()) ? 1 : 0;
+        if (status) *status = r.status;
+        if (matches) *matches = r.matches;
+        if (cancelled) *cancelled = r.cancelled ? 1 : 0;
+    });
+}
+
+void dk_find_query_free(dk_find_query *query) {
+    if (!query) return;
+    if (query->assoc && !query->failed && !query->q->done()) {
+        try {
+            query->q->cancel();
+        } catch (...) {
+            if (query->assoc->a) query->assoc->a->abort();
+        }
+    }
+    if (query->assoc && query->assoc->open_query == query) query->assoc->open_query = nullptr;
+    delete query;
+}
+
 dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *destination_ae,
                         const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
                         dk_retrieve_result *result) {
@@ -509,6 +616,7 @@ dk_result dk_assoc_abort(dk_assoc *assoc) {
 }
 
 void dk_assoc_free(dk_assoc *assoc) {
+    if (assoc && assoc->open_query) assoc->open_query->assoc = nullptr;
     delete assoc;  // ~Association aborts an established association; never throws
 }
 

@@ -19,6 +19,9 @@ struct dk_ae {
 
 struct dk_assoc {
     std::unique_ptr<dcmkit::net::Association> a;
+    /// The C-FIND query read one match at a time (dk_assoc_find_start) until it is over; while it
+    /// is open, other requests are refused. Each side clears the other's pointer when freed.
+    dk_find_query *open_query = nullptr;
 };
 
 namespace dk {

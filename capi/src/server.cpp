@@ -41,7 +41,8 @@ namespace {
 
 /// The size of a dk_server_callbacks of `version` (1 ends with user_data).
 size_t callbacks_size(uint32_t version) {
-    return version >= 3   ? sizeof(dk_server_callbacks)
+    return version >= 4   ? sizeof(dk_server_callbacks)
+           : version == 3 ? offsetof(dk_server_callbacks, on_association)
            : version == 2 ? offsetof(dk_server_callbacks, on_move)
                           : offsetof(dk_server_callbacks, on_find);
 }
@@ -147,6 +148,18 @@ void dk_server::start(const std::string &address, uint16_t port) {
             cfg.emit(net::LogLevel::info, "on_associate rejected " + rq.calling_ae + " from " + peer + " (" +
                                               dk_result_name(r) + ")");
             return net::AAssociateRj{1, 1, 1};  // rejected-permanent, service-user, no reason given
+        };
+    }
+    if (cb.on_association) {
+        h.on_association = [this](const net::Association &a, net::ServiceHandlers::AssociationEvent ev) {
+            using Ev = net::ServiceHandlers::AssociationEvent;
+            AssocInfo ai(a);
+            const int e = ev == Ev::accepted ? DK_ASSOC_ACCEPTED : ev == Ev::released ? DK_ASSOC_RELEASED
+                                                                                      : DK_ASSOC_ABORTED;
+            (void)call_back([&] {
+                cb.on_association(e, &ai.info, cb.user_data);
+                return DK_OK;
+            });
         };
     }
     if (cb.on_echo) {

@@ -41,6 +41,7 @@ import json as _json
 import os as _os
 from collections import namedtuple as _namedtuple
 from functools import lru_cache as _lru_cache
+from typing import Callable as _Callable, Iterator as _Iterator, List as _List, Optional as _Optional
 
 from . import _dcmkit
 from ._dcmkit import (  # noqa: F401  (re-exported)
@@ -70,7 +71,7 @@ from ._dcmkit import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "DecodeWarning",
-    "Dataset", "DataElement", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
+    "Dataset", "DataElement", "FileMetaDataset", "Tag", "read", "read_bytes", "from_json", "tag", "keyword", "tag_name",
     "dictionary_vr", "uid_info", "uid_name", "generate_uid", "is_valid_uid", "version", "codec_support",
     "CodecSupport",
     "DicomError", "InvalidArgumentError", "NotFoundError", "IoError", "ParseError", "UnsupportedError",
@@ -361,13 +362,17 @@ class Dataset:
     def __len__(self):
         return len(self._ds)
 
-    def __iter__(self):
-        for t, vr in self._ds.elements():
+    def _elements(self) -> "list":
+        """(tag, VR) of the elements this object shows (FileMetaDataset: group 0002)."""
+        return self._ds.elements()
+
+    def __iter__(self) -> "_Iterator[DataElement]":
+        for t, vr in self._elements():
             yield DataElement(t, vr, _dataset=self)
 
-    def tags(self):
+    def tags(self) -> "_List[Tag]":
         """The tags present, in order."""
-        return [Tag(t) for t, _ in self._ds.elements()]
+        return [Tag(t) for t, _ in self._elements()]
 
     def keys(self):
         return self.tags()
@@ -379,8 +384,34 @@ class Dataset:
         return [(e.tag, e) for e in self]
 
     def __dir__(self):
-        kws = [_dcmkit.keyword(t) for t, _ in self._ds.elements()]
+        kws = [_dcmkit.keyword(t) for t, _ in self._elements()]
         return sorted(set(object.__dir__(self)) | {k for k in kws if k})
+
+    def dir(self, *filters: str) -> "_List[str]":
+        """The keywords of the public elements present, sorted (pydicom's Dataset.dir): with
+        `filters`, those containing any of them, case-insensitively."""
+        kws = sorted({k for k in (_dcmkit.keyword(t) for t, _ in self._elements() if not (t >> 16) & 1) if k})
+        if not filters:
+            return kws
+        low = [f.lower() for f in filters]
+        return [k for k in kws if any(f in k.lower() for f in low)]
+
+    def data_element(self, name: str) -> "_Optional[DataElement]":
+        """The DataElement of keyword `name`, None when absent (pydicom's Dataset.data_element)."""
+        t = _keyword_tag(name)
+        if t is None or not self._ds.contains(t):
+            return None
+        return DataElement(t, self._ds.vr(t), _dataset=self)
+
+    def walk(self, callback: "_Callable[[Dataset, DataElement], None]", recursive: bool = True) -> None:
+        """Calls callback(dataset, element) for every element in tag order, and, when `recursive`,
+        for those of every sequence item after its sequence's element (pydicom's Dataset.walk)."""
+        for element in list(self):
+            if element.tag in self:
+                callback(self, element)
+            if recursive and element.tag in self and element.vr == "SQ":
+                for item in element.value or ():
+                    item.walk(callback, recursive)
 
     def __repr__(self):
         return "\n".join("%s %s %-32s %s" % (e.tag, e.vr, e.keyword, _value_repr(e)) for e in self)
@@ -521,6 +552,37 @@ class Dataset:
     def warning_flags(self):
         return self._ds.warning_flags
 
+    @property
+    def is_little_endian(self) -> bool:
+        """Whether the transfer syntax (as read, or set) is little endian (read only)."""
+        return not _dcmkit.transfer_syntax_flags(self._ds.transfer_syntax) & _dcmkit.TS_BIG_ENDIAN
+
+    @property
+    def is_implicit_VR(self) -> bool:  # noqa: N802  (pydicom's spelling)
+        """Whether the transfer syntax (as read, or set) is implicit VR (read only)."""
+        return not _dcmkit.transfer_syntax_flags(self._ds.transfer_syntax) & _dcmkit.TS_EXPLICIT_VR
+
+    @property
+    def file_meta(self) -> "FileMetaDataset":
+        """The file meta information (group 0002: as read, set, or completed by the last write), a
+        view of this dataset: ds.file_meta.TransferSyntaxUID, iteration, keys(); changes to it are
+        changes to this dataset's meta. Assigning a Dataset of group 0002 elements (or another
+        file_meta) replaces it. An item has none."""
+        return FileMetaDataset._wrap(self._ds)
+
+    @file_meta.setter
+    def file_meta(self, meta: "Dataset") -> None:
+        if not isinstance(meta, Dataset):
+            raise TypeError("file_meta is a Dataset of group 0002 elements, not %s" % type(meta).__name__)
+        elements = [(e.tag, e.vr, e.value) for e in meta]
+        outside = [t for t, _, _ in elements if t >> 16 != 0x0002]
+        if outside:
+            raise InvalidArgumentError("the file meta information holds group 0002 only, not %s" % Tag(outside[0]))
+        for t, _ in self._ds.meta_elements():
+            self._ds.remove(t)
+        for t, vr, value in elements:
+            self._set(t, value, vr)
+
     @transfer_syntax.setter
     def transfer_syntax(self, value):
         try:
@@ -555,6 +617,57 @@ class Dataset:
     def to_json_dict(self):
         """DICOM JSON as parsed Python structures (pydicom's method name)."""
         return _json.loads(self._ds.to_json(False))
+
+    @classmethod
+    def from_json(cls, data) -> "Dataset":
+        """A Dataset from DICOM JSON: text, UTF-8 bytes or the parsed dict (pydicom's
+        Dataset.from_json; dcmkit.from_json)."""
+        return from_json(data)
+
+
+class FileMetaDataset(Dataset):
+    """The file meta information (group 0002) of a dataset, as Dataset.file_meta gives it: a view
+    of that dataset's meta (keywords, tags, iteration, keys(), dir()); its encoding goes with the
+    dataset (ds.save). copy() gives a detached FileMetaDataset."""
+
+    __slots__ = ()
+
+    def _elements(self) -> "list":
+        return self._ds.meta_elements()
+
+    def __len__(self) -> int:
+        return len(self._ds.meta_elements())
+
+    def _set(self, t, value, vr=None):
+        if int(t) >> 16 != 0x0002:
+            raise InvalidArgumentError("the file meta information holds group 0002 only, not %s" % Tag(t))
+        Dataset._set(self, t, value, vr)
+
+    def copy(self) -> "FileMetaDataset":
+        meta = FileMetaDataset()
+        for e in self:
+            meta._set(e.tag, e.value, e.vr)
+        return meta
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __reduce__(self):
+        return (_file_meta_from_list, ([(int(e.tag), e.vr, e.value) for e in self],))
+
+    def _not_alone(self, *args, **kwargs):
+        raise TypeError("the file meta information is encoded with its dataset (Dataset.save, to_bytes)")
+
+    save = save_as = to_bytes = to_json = to_json_dict = transcode = _not_alone
+
+
+def _file_meta_from_list(elements):
+    meta = FileMetaDataset()
+    for t, vr, value in elements:
+        meta._set(t, value, vr)
+    return meta
 
 
 def _in_python_terms(e):
@@ -627,12 +740,12 @@ def from_json(text):
 from . import sop, uid  # noqa: E402
 from .net import (  # noqa: E402
     AE, Association, AssociationEvent, FindEvent, FindResult, NResult, PresentationContext, RetrieveResult, Server, StoreEvent,
-    connect, evt, CommitItem, CommitResult, CommitmentListener, NEvent, RetrieveEvent,
+    connect, evt, CommitItem, CommitResult, CommitmentListener, NEvent, RetrieveEvent, FindResponses, Status,
 )
 
 __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Server", "StoreEvent", "connect",
             "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
-            "CommitmentListener", "RetrieveEvent", "NEvent"]
+            "CommitmentListener", "RetrieveEvent", "NEvent", "FindResponses", "Status"]
 
 # -- the embedded archive server (archive.py) -------------------------------------------------------
 

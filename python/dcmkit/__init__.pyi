@@ -1,7 +1,7 @@
 # Type stubs of the dcmkit package (python/dcmkit/__init__.py).
 import builtins
 import os
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple, Type, Union
 
 import numpy
 
@@ -148,6 +148,26 @@ class Dataset:
     def to_bytes(self, transfer_syntax: Optional[str] = ..., *, part10: bool = ..., deflate_level: int = ...) -> bytes: ...
     def to_json(self, pretty: bool = ...) -> str: ...
     def to_json_dict(self) -> Dict[str, Any]: ...
+    @classmethod
+    def from_json(cls, data: Union[str, bytes, bytearray, Dict[str, Any]]) -> "Dataset": ...
+    # pydicom's names: the encoding as read-only information, the file meta information (group 0002)
+    # as a view of this dataset (assigning a Dataset of group 0002 replaces it), public keywords
+    # (filtered), an element by keyword (None when absent), a visit of every element.
+    @property
+    def is_little_endian(self) -> bool: ...
+    @property
+    def is_implicit_VR(self) -> bool: ...
+    @property
+    def file_meta(self) -> "FileMetaDataset": ...
+    @file_meta.setter
+    def file_meta(self, meta: "Dataset") -> None: ...
+    def dir(self, *filters: str) -> List[str]: ...
+    def data_element(self, name: str) -> Optional[DataElement]: ...
+    def walk(self, callback: Callable[["Dataset", DataElement], None], recursive: bool = ...) -> None: ...
+
+class FileMetaDataset(Dataset):
+    """Group 0002 of a dataset (Dataset.file_meta); encoded with its dataset only."""
+    def copy(self) -> "FileMetaDataset": ...
 
 def read(path: _Path, stop_before_pixels: bool = ..., *, map_file: bool = ..., max_depth: int = ...,
          keep_un: bool = ...) -> Dataset: ...
@@ -165,19 +185,34 @@ from . import uid as uid
 
 _Status = Optional[int]  # a handler's answer: a DIMSE status, None = 0x0000 Success
 
+class EventType(str):
+    """A dcmkit.evt member: the handler key, with pynetdicom's attributes."""
+    name: str
+    description: str
+    is_intervention: bool
+    @property
+    def is_notification(self) -> bool: ...
+
 class evt:
-    EVT_REQUESTED: str
-    EVT_C_ECHO: str
-    EVT_C_STORE: str
-    EVT_C_FIND: str  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs
-    EVT_C_MOVE: str  # handler(event: RetrieveEvent) returns ((host, port) | None, [paths]) or a status
-    EVT_C_GET: str   # handler(event: RetrieveEvent) returns [paths] or a status
-    EVT_N_CREATE: str  # handler(event: NEvent) returns status, (status, Dataset | None[, instance UID])
-    EVT_N_SET: str
-    EVT_N_GET: str
-    EVT_N_ACTION: str
-    EVT_N_EVENT_REPORT: str
-    EVT_N_DELETE: str
+    # notifications (several handlers each, return ignored): negotiated, then released or aborted
+    EVT_ACCEPTED: EventType
+    EVT_RELEASED: EventType
+    EVT_ABORTED: EventType
+    EVT_REQUESTED: EventType
+    EVT_C_ECHO: EventType
+    EVT_C_STORE: EventType
+    EVT_C_FIND: EventType  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs
+    # handler(event: RetrieveEvent) returns ((host, port) | None, [paths]) or a status, or yields
+    # pynetdicom's protocol: (host, port) | (None, None), the count, then (0xFF00, path) pairs
+    EVT_C_MOVE: EventType
+    # handler(event: RetrieveEvent) returns [paths] or a status, or yields the count then (0xFF00, path)
+    EVT_C_GET: EventType
+    EVT_N_CREATE: EventType  # handler(event: NEvent) returns status, (status, Dataset | None[, instance UID])
+    EVT_N_SET: EventType
+    EVT_N_GET: EventType
+    EVT_N_ACTION: EventType
+    EVT_N_EVENT_REPORT: EventType
+    EVT_N_DELETE: EventType
 
 class PresentationContext(Tuple[int, str, str, int]):
     @property
@@ -190,6 +225,44 @@ class PresentationContext(Tuple[int, str, str, int]):
     def result(self) -> int: ...
     @property
     def accepted(self) -> bool: ...
+
+class Status:
+    """A DIMSE response's status as pynetdicom yields it (always true; == its code; int())."""
+    Status: int
+    ErrorComment: Optional[str]
+    NumberOfRemainingSuboperations: Optional[int]
+    NumberOfCompletedSuboperations: Optional[int]
+    NumberOfFailedSuboperations: Optional[int]
+    NumberOfWarningSuboperations: Optional[int]
+    def __init__(self, status: int, error_comment: Optional[str] = ..., remaining: Optional[int] = ...,
+                 completed: Optional[int] = ..., failed: Optional[int] = ..., warning: Optional[int] = ...) -> None: ...
+    @property
+    def is_pending(self) -> bool: ...
+    @property
+    def is_success(self) -> bool: ...
+    @property
+    def is_cancel(self) -> bool: ...
+    def __bool__(self) -> bool: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+
+class FindResponses(Iterator[Tuple[Status, Optional[Dataset]]]):
+    """A C-FIND read lazily: (Status 0xFF00, match) pairs, then (final Status, None). Stopping early
+    (break and drop it, close(), with) sends a C-CANCEL-RQ and drains the rest."""
+    def __iter__(self) -> "FindResponses": ...
+    def __next__(self) -> Tuple[Status, Optional[Dataset]]: ...
+    def datasets(self) -> Iterator[Dataset]: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def status(self) -> Optional[int]: ...
+    @property
+    def matches(self) -> int: ...
+    @property
+    def cancelled(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "FindResponses": ...
+    def __exit__(self, *exc: Any) -> bool: ...
 
 class FindResult(List[Dataset]):
     """The matches of a C-FIND, in arrival order; .status is the final status (0x0000, 0xFE00 after
@@ -210,7 +283,20 @@ class RetrieveResult(Tuple[int, int, int, int, Optional[int], bool, int]):
     @property
     def cancelled(self) -> bool: ...
     @property
-    def stored(self) -> int: ...  # C-GET: files written
+    def stored(self) -> int: ...  # C-GET: instances received
+    # pynetdicom's names of the final status
+    @property
+    def Status(self) -> int: ...
+    @property
+    def NumberOfCompletedSuboperations(self) -> int: ...
+    @property
+    def NumberOfFailedSuboperations(self) -> int: ...
+    @property
+    def NumberOfWarningSuboperations(self) -> int: ...
+    @property
+    def NumberOfRemainingSuboperations(self) -> Optional[int]: ...
+    @property
+    def datasets(self) -> List[Dataset]: ...  # get(None, ...): the received instances
 
 class NResult(Tuple[int, str, str, Optional[Dataset], int]):
     @property
@@ -272,15 +358,18 @@ class Association:
     # "patient" (Patient Root), "worklist" (find only) or a SOP class UID/keyword. Needs the Q/R
     # contexts: dcmkit.connect(..., query=True), or AE.add_query_retrieve() (+ add_get_storage()).
     # A failure status is returned, not raised; NetworkError kind "refused" when no context.
-    def find(self, level: Union[str, Dataset, None] = ..., model: str = ..., limit: Optional[int] = ...,
-             **keys: Any) -> FindResult: ...
-    def send_c_find(self, level: Union[str, Dataset, None] = ..., model: str = ..., limit: Optional[int] = ...,
-                    **keys: Any) -> FindResult: ...
+    # find() reads lazily ((status, identifier) pairs, cancelled when dropped early); find_all() collects.
+    def find(self, level: Union[str, Dataset, None] = ..., model: str = ..., **keys: Any) -> FindResponses: ...
+    def send_c_find(self, dataset: Dataset, query_model: str = ..., **keys: Any) -> FindResponses: ...
+    def find_all(self, level: Union[str, Dataset, None] = ..., model: str = ..., limit: Optional[int] = ...,
+                 **keys: Any) -> FindResult: ...
     def move(self, destination: str, level: Union[str, Dataset] = ..., model: str = ..., **keys: Any) -> RetrieveResult: ...
     def send_c_move(self, destination: str, level: Union[str, Dataset] = ..., model: str = ...,
                     **keys: Any) -> RetrieveResult: ...
-    def get(self, into: _Path, level: Union[str, Dataset] = ..., model: str = ..., **keys: Any) -> RetrieveResult: ...
-    def send_c_get(self, into: _Path, level: Union[str, Dataset] = ..., model: str = ..., **keys: Any) -> RetrieveResult: ...
+    def get(self, into: Optional[_Path], level: Union[str, Dataset] = ..., model: str = ...,
+            **keys: Any) -> RetrieveResult: ...
+    def send_c_get(self, into: Optional[_Path], level: Union[str, Dataset] = ..., model: str = ...,
+                   **keys: Any) -> RetrieveResult: ...
     # DIMSE-N requests (MPPS, Storage Commitment…): sop_class is a UID or a dcmkit.sop keyword.
     def n_create(self, sop_class: str, dataset: Optional[Dataset] = ..., instance_uid: Optional[str] = ...) -> NResult: ...
     def n_set(self, sop_class: str, instance_uid: str, dataset: Dataset) -> NResult: ...
@@ -302,21 +391,48 @@ class Association:
     def __enter__(self) -> "Association": ...
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool: ...
 
+class AEInfo:
+    ae_title: str
+    address: Optional[str]
+    port: Optional[int]
+
+class AssociationInfo:
+    requestor: AEInfo  # the peer
+    acceptor: AEInfo   # this server
+    is_acceptor: bool
+    is_requestor: bool
+
+class EventContext:
+    abstract_syntax: str
+    transfer_syntax: Optional[str]  # None where the server does not say (C-FIND/MOVE/GET, DIMSE-N)
+
 class AssociationEvent:
     calling_ae: str
     called_ae: str
     peer_address: str
+    event: Optional[EventType]
+    timestamp: Any  # datetime.datetime
+    @property
+    def assoc(self) -> AssociationInfo: ...
 
 class FindEvent(AssociationEvent):
     identifier: Dataset  # the handler's own copy
     level: str           # "PATIENT", "STUDY", "SERIES", "IMAGE"; "" for the worklist
     sop_class_uid: str
+    @property
+    def request(self) -> Any: ...  # AffectedSOPClassUID, Identifier
+    @property
+    def context(self) -> EventContext: ...
 
 class RetrieveEvent(AssociationEvent):
     identifier: Dataset    # the handler's own copy
     level: str
     sop_class_uid: str
     move_destination: str  # "" for C-GET
+    @property
+    def request(self) -> Any: ...  # AffectedSOPClassUID, Identifier, MoveDestination (C-MOVE)
+    @property
+    def context(self) -> EventContext: ...
 
 class NEvent(AssociationEvent):
     message: str  # "N-CREATE", "N-SET", "N-GET", "N-ACTION", "N-EVENT-REPORT", "N-DELETE"
@@ -326,6 +442,18 @@ class NEvent(AssociationEvent):
     event_type_id: Optional[int]
     attribute_identifier_list: List[int]
     dataset: Optional[Dataset]  # the handler's own copy
+    # pynetdicom's names
+    action_type: Optional[int]
+    event_type: Optional[int]
+    attribute_identifiers: List[int]
+    action_information: Optional[Dataset]
+    event_information: Optional[Dataset]
+    modification_list: Optional[Dataset]
+    attribute_list: Optional[Dataset]
+    @property
+    def request(self) -> Any: ...  # Affected…/Requested… SOPClassUID, SOPInstanceUID, ActionTypeID, EventTypeID
+    @property
+    def context(self) -> EventContext: ...
 
 class StoreEvent(AssociationEvent):
     path: str
@@ -334,6 +462,12 @@ class StoreEvent(AssociationEvent):
     transfer_syntax: str
     @property
     def dataset(self) -> Dataset: ...
+    @property
+    def file_meta(self) -> FileMetaDataset: ...
+    @property
+    def request(self) -> Any: ...  # AffectedSOPClassUID, AffectedSOPInstanceUID
+    @property
+    def context(self) -> EventContext: ...
     def encoded_dataset(self) -> bytes: ...
     def save_to(self, dest: _Path) -> None: ...
 

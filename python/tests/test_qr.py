@@ -79,7 +79,7 @@ def archive(tmp_path, pydest, start_peer):
 def test_find_studies_by_keys(archive):
     port, datasets, _ = archive
     with dcmkit.connect("127.0.0.1", port, called="ARCH", query=True, timeout=20) as assoc:
-        found = assoc.find("STUDY", PatientName="QR*", StudyInstanceUID="", StudyDate=None)
+        found = assoc.find_all("STUDY", PatientName="QR*", StudyInstanceUID="", StudyDate=None)
         assert isinstance(found, dcmkit.FindResult) and isinstance(found, list)
         assert found.status == 0x0000
         assert sorted(ds.StudyInstanceUID for ds in found) == [STUDY1, STUDY2]
@@ -87,22 +87,22 @@ def test_find_studies_by_keys(archive):
             assert ds.QueryRetrieveLevel == "STUDY"
             assert ds.StudyDate == "20260101"  # asked for with None
         # Lower case level, patient root, series level
-        found = assoc.find("series", model="patient", PatientID="QRPY1", StudyInstanceUID=STUDY1,
+        found = assoc.find_all("series", model="patient", PatientID="QRPY1", StudyInstanceUID=STUDY1,
                            SeriesInstanceUID="")
         assert [ds.SeriesInstanceUID for ds in found] == [STUDY1 + ".1"]
         # IMAGE level: the instances of study 1
-        found = assoc.find("IMAGE", StudyInstanceUID=STUDY1, SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="")
+        found = assoc.find_all("IMAGE", StudyInstanceUID=STUDY1, SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="")
         assert sorted(ds.SOPInstanceUID for ds in found) == sorted(d.SOPInstanceUID for d in datasets[:2])
         # No match; the iteration pynetdicom users write
-        assert list(assoc.find("STUDY", PatientName="NOBODY")) == []
+        assert list(assoc.find_all("STUDY", PatientName="NOBODY")) == []
         # An identifier Dataset as is
         q = dcmkit.Dataset()
         q.QueryRetrieveLevel = "STUDY"
         q.StudyInstanceUID = STUDY2
-        found = assoc.find(q)
+        found = assoc.find_all(q)
         assert len(found) == 1 and found[0].StudyInstanceUID == STUDY2
         # limit: a C-CANCEL after the first match
-        found = assoc.find("IMAGE", StudyInstanceUID=STUDY1, SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="",
+        found = assoc.find_all("IMAGE", StudyInstanceUID=STUDY1, SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="",
                            limit=1)
         assert len(found) >= 1 and found.status in (0xFE00, 0x0000)
         assert assoc.echo() == 0  # still usable
@@ -252,17 +252,17 @@ def test_python_find_scp():
             ae_scu.add_verification()
             ae_scu.add_query_retrieve()
             with ae_scu.associate("127.0.0.1", server.port, ae_title="FINDSCP") as assoc:
-                found = assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID="")
+                found = assoc.find_all("STUDY", PatientName="DOE*", StudyInstanceUID="")
                 assert found.status == 0
                 assert [ds.PatientName for ds in found] == ["DOE^0", "DOE^1", "DOE^2"]
                 assert all(ds.QueryRetrieveLevel == "STUDY" for ds in found)
-                assert assoc.find("STUDY", PatientName="A900").status == 0xA900
-                assert assoc.find("STUDY", PatientName="FAIL").status == 0xC000
-                many = assoc.find("STUDY", PatientName="MANY", limit=2)
+                assert assoc.find_all("STUDY", PatientName="A900").status == 0xA900
+                assert assoc.find_all("STUDY", PatientName="FAIL").status == 0xC000
+                many = assoc.find_all("STUDY", PatientName="MANY", limit=2)
                 assert many.status == 0xFE00 and len(many) == 2
                 # Patient Root is not supported by this SCP
                 with pytest.raises(dcmkit.NetworkError):
-                    assoc.find("STUDY", model="patient", PatientName="X")
+                    assoc.find_all("STUDY", model="patient", PatientName="X")
                 assert assoc.echo() == 0
     finally:
         __import__("sys").unraisablehook = old_hook
@@ -286,10 +286,10 @@ def test_find_get_move_against_dcmqrscp(tmp_path, pydest, start_peer):
     start_peer("dcmqrscp", ["dcmqrscp", "-c", str(cfg), str(port)], port)
     datasets = store_instances(port, "QRSCP")
     with dcmkit.connect("127.0.0.1", port, called="QRSCP", query=True, timeout=20) as assoc:
-        found = assoc.find("STUDY", PatientID="QRPY1", StudyInstanceUID="")
+        found = assoc.find_all("STUDY", PatientID="QRPY1", StudyInstanceUID="")
         assert found.status == 0
         assert sorted(ds.StudyInstanceUID for ds in found) == [STUDY1, STUDY2]
-        found = assoc.find("IMAGE", model="patient", PatientID="QRPY1", StudyInstanceUID=STUDY1,
+        found = assoc.find_all("IMAGE", model="patient", PatientID="QRPY1", StudyInstanceUID=STUDY1,
                            SeriesInstanceUID=STUDY1 + ".1", SOPInstanceUID="")
         assert len(found) == 2
         r = assoc.get(tmp_path / "got", "STUDY", StudyInstanceUID=STUDY1)

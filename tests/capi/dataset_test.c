@@ -553,6 +553,56 @@ DK_TEST(null_arguments) {
     dk_dataset_free(ds);
 }
 
+/* The file meta information of a Part 10 encoding read back: PS3.10 Table 7.1-1's required
+ * elements in tag order, apart from the dataset's own elements; an item has none. */
+DK_TEST(file_meta_elements) {
+    dk_dataset *ds = NULL, *back = NULL, *item = NULL;
+    void *mem = NULL;
+    size_t size = 0, n = 99, i, found = 0;
+    uint32_t tag = 0, prev = 0;
+    char vr[3], ts[65];
+    size_t tsz = sizeof ts;
+    static const uint32_t required[] = {0x00020001u, 0x00020002u, 0x00020003u, 0x00020010u, 0x00020012u};
+    REQUIRE_OK(dk_dataset_new(&ds));
+    CHECK_OK(dk_dataset_meta_count(ds, &n));
+    CHECK_INT(n, 0); /* nothing read nor set yet */
+    CHECK_OK(dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0016), NULL, "1.2.840.10008.5.1.4.1.1.7"));
+    CHECK_OK(dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0018), NULL, "1.2.826.0.1.3680043.2.1125.84.1"));
+    CHECK_OK(dk_dataset_add_item(ds, DK_TAG(0x0040, 0x0275), &item));
+    REQUIRE_OK(dk_dataset_write_memory(ds, &mem, &size, NULL));
+    REQUIRE_OK(dk_dataset_read_memory(&back, mem, size, NULL));
+    CHECK_OK(dk_dataset_meta_count(back, &n));
+    CHECK(n >= 5);
+    for (i = 0; i < n; ++i) {
+        size_t k;
+        CHECK_OK(dk_dataset_meta_element_at(back, i, &tag, vr));
+        CHECK(tag >> 16 == 0x0002);
+        CHECK(tag > prev);
+        prev = tag;
+        for (k = 0; k < sizeof required / sizeof required[0]; ++k)
+            if (tag == required[k]) ++found;
+        if (tag == 0x00020010u) {
+            CHECK_STR(vr, "UI");
+            CHECK_OK(dk_dataset_get_string(back, tag, ts, &tsz));
+            CHECK_STR(ts, "1.2.840.10008.1.2.1");
+        }
+    }
+    CHECK_INT(found, 5);
+    CHECK_INT(dk_dataset_meta_element_at(back, n, &tag, vr), DK_ENOTFOUND);
+    CHECK_OK(dk_dataset_count(back, &n));
+    CHECK_INT(n, 3); /* SOP class, SOP instance, the sequence: no group 0002 */
+    CHECK_OK(dk_dataset_meta_count(item, &n));
+    CHECK_INT(n, 0);
+    CHECK_INT(dk_dataset_meta_element_at(item, 0, &tag, vr), DK_ENOTFOUND);
+    CHECK_INT(dk_dataset_meta_count(NULL, &n), DK_EINVAL);
+    CHECK_INT(dk_dataset_meta_count(back, NULL), DK_EINVAL);
+    CHECK_INT(dk_dataset_meta_element_at(back, 0, NULL, vr), DK_EINVAL);
+    dk_free(mem);
+    dk_dataset_free(item);
+    dk_dataset_free(back);
+    dk_dataset_free(ds);
+}
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(new_dataset_is_empty_explicit_little_endian),
     DK_CASE(strings),
@@ -566,8 +616,10 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(count_element_at_remove),
     DK_CASE(character_sets),
     DK_CASE(file_meta_is_group_0002),
+    DK_CASE(file_meta_elements),
     DK_CASE(transfer_syntax),
     DK_CASE(null_handles),
     DK_CASE(null_arguments),
 };
 DK_TEST_MAIN(dk_tests)
+

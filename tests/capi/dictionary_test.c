@@ -132,6 +132,28 @@ DK_TEST(uid_constants) {
     }
 }
 
+/* PS3.5 Annex A: implicit VR little endian (A.1), explicit little (A.2), explicit big (A.3, retired),
+ * deflated (A.5), JPEG baseline (A.4.1, lossy). */
+DK_TEST(transfer_syntax_flags) {
+    uint32_t f = 99;
+    CHECK_OK(dk_transfer_syntax_flags("1.2.840.10008.1.2", &f));
+    CHECK_INT(f, DK_TS_KNOWN);
+    CHECK_OK(dk_transfer_syntax_flags("ExplicitVRLittleEndian", &f));
+    CHECK_INT(f, DK_TS_KNOWN | DK_TS_EXPLICIT_VR);
+    CHECK_OK(dk_transfer_syntax_flags("1.2.840.10008.1.2.2", &f));
+    CHECK_INT(f, DK_TS_KNOWN | DK_TS_EXPLICIT_VR | DK_TS_BIG_ENDIAN | DK_TS_RETIRED);
+    CHECK_OK(dk_transfer_syntax_flags("deflate", &f));
+    CHECK_INT(f, DK_TS_KNOWN | DK_TS_EXPLICIT_VR | DK_TS_DEFLATED);
+    CHECK_OK(dk_transfer_syntax_flags("1.2.840.10008.1.2.4.50", &f));
+    CHECK_INT(f, DK_TS_KNOWN | DK_TS_EXPLICIT_VR | DK_TS_ENCAPSULATED | DK_TS_LOSSY);
+    CHECK_OK(dk_transfer_syntax_flags("1.2.3.4", &f)); /* unknown UID: PS3.5 10.1 */
+    CHECK_INT(f, DK_TS_EXPLICIT_VR | DK_TS_ENCAPSULATED);
+    CHECK_INT(dk_transfer_syntax_flags("not-a-syntax", &f), DK_EINVAL);
+    CHECK_INT(f, 0);
+    CHECK_INT(dk_transfer_syntax_flags(NULL, &f), DK_EINVAL);
+    CHECK_INT(dk_transfer_syntax_flags("implicit", NULL), DK_EINVAL);
+}
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(uid_constants),
     DK_CASE(tag_from_keyword_and_text),
@@ -141,5 +163,6 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(uid_lookup),
     DK_CASE(uid_generate),
     DK_CASE(uid_is_valid),
+    DK_CASE(transfer_syntax_flags),
 };
 DK_TEST_MAIN(dk_tests)

@@ -178,6 +178,7 @@ typedef struct counts {
     int associate, echo, store, rejected, info_ok, dataset_ok, log_lines;
     int fail_store; /* on_store answers a failure */
     char instance[65];
+    int accepted, released, aborted, aborter_aborted; /* on_association */
 } counts;
 
 static int starts_with(const char *s, const char *prefix) {
@@ -193,6 +194,20 @@ static dk_result on_associate(const dk_assoc_info *info, void *user_data) {
     if (strcmp(info->called_ae, "DKSCP") == 0 && starts_with(info->peer_address, "127.0.0.1:")) ++c->info_ok;
     pthread_mutex_unlock(&c->mu);
     return reject ? DK_EREJECTED : DK_OK;
+}
+
+static void on_association(int event, const dk_assoc_info *info, void *user_data) {
+    counts *c = (counts *)user_data;
+    pthread_mutex_lock(&c->mu);
+    if (event == DK_ASSOC_ACCEPTED) ++c->accepted;
+    if (event == DK_ASSOC_RELEASED) ++c->released;
+    if (event == DK_ASSOC_ABORTED) {
+        ++c->aborted;
+        if (strcmp(info->calling_ae, "ABORTER") == 0 && strcmp(info->called_ae, "DKSCP") == 0 &&
+            starts_with(info->peer_address, "127.0.0.1:"))
+            ++c->aborter_aborted;
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 static dk_result on_echo(uint16_t *status, const dk_assoc_info *info, void *user_data) {
@@ -274,6 +289,7 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
     cb.on_associate = on_associate;
     cb.on_echo = on_echo;
     cb.on_store = on_store;
+    cb.on_association = on_association;
     cb.user_data = &c;
     REQUIRE_OK(dk_server_new(&srv, ae, &cb));
     dk_ae_free(ae);
@@ -287,6 +303,8 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
         char *store_ok[] = {"storescu", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file, NULL};
         char *store_fail[] = {"storescu", "-v", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file2, NULL};
         char *store_err[] = {"storescu", "-v", "-aet", "STORESCU", "-aec", "DKSCP", "127.0.0.1", portbuf, file3, NULL};
+        char *echo_abort[] = {"echoscu", "--abort", "-aet", "ABORTER", "-aec", "DKSCP", "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(echo_abort, log), 0);
         CHECK_INT(run(echo_ok, log), 0);
         CHECK(run(echo_bad, log) != 0); /* rejected by on_associate */
         CHECK(file_contains(log, "Association Rejected"));
@@ -303,13 +321,18 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
     dk_server_free(srv);
 
     pthread_mutex_lock(&c.mu);
-    CHECK_INT(c.associate, 5);
+    CHECK_INT(c.associate, 6);
     CHECK_INT(c.rejected, 1);
-    CHECK_INT(c.echo, 1);
+    CHECK_INT(c.echo, 2);
+    /* on_association: every accepted one (not the rejected), released but the echoscu --abort one. */
+    CHECK_INT(c.accepted, 5);
+    CHECK_INT(c.released, 4);
+    CHECK_INT(c.aborted, 1);
+    CHECK_INT(c.aborter_aborted, 1);
     CHECK_INT(c.store, 3);
     CHECK_INT(c.dataset_ok, 3);
-    /* on_associate: called AE and peer of all 5; on_echo: 1; on_store: 3 */
-    CHECK_INT(c.info_ok, 5 + 1 + 3);
+    /* on_associate: called AE and peer of all 6; on_echo: 1 (ECHOSCU); on_store: 3 */
+    CHECK_INT(c.info_ok, 6 + 1 + 3);
     CHECK(c.log_lines > 0);
     pthread_mutex_unlock(&c.mu);
     pthread_mutex_destroy(&c.mu);
@@ -396,6 +419,11 @@ DK_TEST(null_handles_and_bad_options) {
         CHECK_OK(dk_server_callbacks_init(&v1, 1));
         CHECK(v1.version == 1 && v1.on_store == NULL && v1.user_data == NULL);
         CHECK(((const unsigned char *)&v1.on_find)[0] == 0xAB);
+        /* Version 3 stops before on_association. */
+        memset(&v1, 0xAB, sizeof v1);
+        CHECK_OK(dk_server_callbacks_init(&v1, 3));
+        CHECK(v1.version == 3 && v1.on_n_request == NULL);
+        CHECK(((const unsigned char *)&v1.on_association)[0] == 0xAB);
     }
     CHECK_RC(dk_server_new(&srv, NULL, NULL), DK_EINVAL);
     CHECK(srv == NULL);
@@ -770,6 +798,67 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, NULL));
     CHECK(status == 0xFE00 || status == 0);
     CHECK(fs.seen >= 1);
+
+    /* The same query read one match at a time: both studies, then the final Success. */
+    {
+        dk_find_query *fq = NULL;
+        dk_dataset *m = NULL;
+        int done = -1, cancelled = -1, n = 0;
+        uint16_t echo_status = 0xFFFF;
+        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        CHECK_OK(dk_find_query_status(fq, &done, &status, &matches, &cancelled));
+        CHECK_INT(done, 0);
+        CHECK_INT(status, 0xFFFF);
+        /* While it is open, the association carries no other request. */
+        CHECK_INT(dk_assoc_echo(a, &echo_status), DK_EINVAL);
+        while (dk_find_query_next(fq, &m) == DK_OK && m) {
+            char level[16];
+            size_t nl = sizeof level;
+            CHECK_OK(dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &nl));
+            CHECK_STR(level, "STUDY");
+            dk_dataset_free(m);
+            m = NULL;
+            REQUIRE(++n <= 2);
+        }
+        CHECK_INT(n, 2);
+        CHECK_OK(dk_find_query_status(fq, &done, &status, &matches, &cancelled));
+        CHECK_INT(done, 1);
+        CHECK_INT(status, 0);
+        CHECK_INT((int)matches, 2);
+        CHECK_INT(cancelled, 0);
+        /* Past its end: no match, no error; the association is free again. */
+        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK(m == NULL);
+        CHECK_OK(dk_assoc_echo(a, &echo_status));
+        CHECK_INT(echo_status, 0);
+        dk_find_query_free(fq);
+
+        /* Cancelled after the first match: a C-CANCEL-RQ, the rest drained, the association usable. */
+        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK(m != NULL);
+        dk_dataset_free(m);
+        m = NULL;
+        CHECK_OK(dk_find_query_cancel(fq));
+        CHECK_OK(dk_find_query_status(fq, &done, &status, NULL, &cancelled));
+        CHECK_INT(done, 1);
+        CHECK_INT(cancelled, 1);
+        CHECK(status == 0xFE00 || status == 0);
+        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK(m == NULL);
+        dk_find_query_free(fq);
+        /* Freed while open: cancelled by dk_find_query_free, the association usable. */
+        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        dk_find_query_free(fq);
+        dk_find_query_free(NULL);
+        CHECK_OK(dk_assoc_echo(a, &echo_status));
+        CHECK_INT(echo_status, 0);
+        /* Bad arguments. */
+        CHECK_INT(dk_assoc_find_start(a, NULL, q, NULL), DK_EINVAL);
+        CHECK_INT(dk_find_query_next(NULL, &m), DK_EINVAL);
+        CHECK_INT(dk_find_query_cancel(NULL), DK_EINVAL);
+        CHECK_INT(dk_find_query_status(NULL, &done, NULL, NULL, NULL), DK_EINVAL);
+    }
     dk_dataset_free(q);
 
     /* C-GET of study 1 into `got`: its two files. */

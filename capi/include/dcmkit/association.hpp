@@ -136,6 +136,11 @@ public:
         track(r);
         return status;
     }
+    /// C-FIND read one match at a time (dk_assoc_find_start): the request is sent now, each
+    /// FindQuery::next() waits for the next match. Until the query is over (read to its end,
+    /// cancel()led or destroyed, which cancels), this association carries no other request. The
+    /// Association must outlive the query and stay where it is (not moved) meanwhile.
+    class FindQuery find_start(const Dataset &identifier, const std::string &sop_class = "");
     /// C-FIND collecting every match (each a copy the caller owns) with the final status; at most
     /// `max_matches` (0 = no limit), the query being cancelled past it (status 0xFE00 then).
     FindResult find_all(const Dataset &identifier, const std::string &sop_class = "", size_t max_matches = 0) {
@@ -246,6 +251,7 @@ public:
     }
 
 private:
+    friend class FindQuery;
     void track(dk_result r) {
         if (r == DK_ENETWORK || r == DK_ETIMEOUT || r == DK_EABORTED || r == DK_EPROTOCOL) established_ = false;
         check(r);
@@ -295,6 +301,81 @@ private:
     dk_assoc *h_ = nullptr;
     bool established_ = false;
 };
+
+/// A C-FIND read one match at a time (dk_find_query), made by Association::find_start. Move-only;
+/// the destructor cancels a query that is not over (C-CANCEL-RQ, the rest drained).
+class FindQuery {
+public:
+    FindQuery() = default;
+    FindQuery(Association *assoc, dk_find_query *h) noexcept : assoc_(assoc), h_(h) {}
+    FindQuery(FindQuery &&o) noexcept : assoc_(std::exchange(o.assoc_, nullptr)), h_(std::exchange(o.h_, nullptr)) {}
+    FindQuery &operator=(FindQuery &&o) noexcept {
+        if (this != &o) {
+            dk_find_query_free(h_);
+            assoc_ = std::exchange(o.assoc_, nullptr);
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    FindQuery(const FindQuery &) = delete;
+    FindQuery &operator=(const FindQuery &) = delete;
+    ~FindQuery() { dk_find_query_free(h_); }
+
+    /// The next match (a dataset of the caller's own), or std::nullopt once the final response
+    /// came (status() has it). NetworkError when the association fails (the query is then over).
+    std::optional<Dataset> next() {
+        dk_dataset *m = nullptr;
+        step(dk_find_query_next(h_, &m));
+        if (!m) return std::nullopt;
+        return Dataset(m);
+    }
+    /// Ends the query early: C-CANCEL-RQ, the responses on their way drained. No-op once over.
+    void cancel() { step(dk_find_query_cancel(h_)); }
+    /// Frees the query now (cancelled first when not over), leaving the association free.
+    void close() noexcept {
+        dk_find_query_free(h_);
+        h_ = nullptr;
+    }
+    /// Whether the final response came (or the association failed, or close()d).
+    bool done() const {
+        int d = 1;
+        if (h_) check(dk_find_query_status(h_, &d, nullptr, nullptr, nullptr));
+        return d != 0;
+    }
+    /// The final status (0x0000, 0xFE00 after a cancel, a failure), 0xFFFF before it came.
+    uint16_t status() const {
+        uint16_t s = 0xFFFF;
+        if (h_) check(dk_find_query_status(h_, nullptr, &s, nullptr, nullptr));
+        return s;
+    }
+    /// The pending responses received so far, those drained after a cancel included.
+    size_t matches() const {
+        size_t n = 0;
+        if (h_) check(dk_find_query_status(h_, nullptr, nullptr, &n, nullptr));
+        return n;
+    }
+    /// Whether a C-CANCEL-RQ was sent.
+    bool cancelled() const {
+        int c = 0;
+        if (h_) check(dk_find_query_status(h_, nullptr, nullptr, nullptr, &c));
+        return c != 0;
+    }
+    dk_find_query *handle() const noexcept { return h_; }
+
+private:
+    void step(dk_result r) {
+        if (assoc_) assoc_->track(r);
+        else check(r);
+    }
+    Association *assoc_ = nullptr;
+    dk_find_query *h_ = nullptr;
+};
+
+inline FindQuery Association::find_start(const Dataset &identifier, const std::string &sop_class) {
+    dk_find_query *q = nullptr;
+    track(dk_assoc_find_start(h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(), &q));
+    return FindQuery(this, q);
+}
 
 }  // namespace dk
 

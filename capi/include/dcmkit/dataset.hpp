@@ -280,6 +280,21 @@ public:
         for (size_t i = 0; i < n; ++i) out.push_back(element_at(i));
         return out;
     }
+    /// The file meta information's elements (group 0002; none for an item), in tag order: read
+    /// and set them by tag like any other.
+    std::vector<ElementInfo> meta_elements() const {
+        size_t n = 0;
+        check(dk_dataset_meta_count(h_, &n));
+        std::vector<ElementInfo> out;
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            uint32_t t = 0;
+            char vr[3] = {0, 0, 0};
+            check(dk_dataset_meta_element_at(h_, i, &t, vr));
+            out.push_back(ElementInfo{Tag(t), vr});
+        }
+        return out;
+    }
     bool contains(Tag t) const noexcept { return dk_dataset_contains(h_, t) == 1; }
     /// The element's VR ("PN"). NotFoundError when absent.
     std::string vr(Tag t) const {

@@ -109,6 +109,13 @@ inline std::string generate_uid() {
 }
 /// True when `uid` is a syntactically valid UID (PS3.5 9.1).
 inline bool is_valid_uid(const std::string &uid) { return dk_uid_is_valid(uid.c_str()) == 1; }
+/// The DK_TS_* bits of a transfer syntax (UID, keyword or alias): explicit VR, big endian,
+/// deflated, encapsulated… InvalidArgumentError for an unknown name.
+inline uint32_t transfer_syntax_flags(const std::string &transfer_syntax) {
+    uint32_t flags = 0;
+    check(dk_transfer_syntax_flags(transfer_syntax.c_str(), &flags));
+    return flags;
+}
 
 }  // namespace dk
 

@@ -101,6 +101,12 @@ DK_EXTERN(dk_result) dk_dataset_count(const dk_dataset *ds, size_t *count);
 /** The tag and VR ("PN", NUL-terminated in vr[3]) of the element at `index` in tag order
  *  (DK_ENOTFOUND past the end). */
 DK_EXTERN(dk_result) dk_dataset_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]);
+/** Number of file meta information elements (group 0002) a top-level handle holds (as read, set,
+ *  or completed by a write); 0 for an item handle. */
+DK_EXTERN(dk_result) dk_dataset_meta_count(const dk_dataset *ds, size_t *count);
+/** The tag and VR of the file meta element at `index` in tag order (DK_ENOTFOUND past the end);
+ *  read its value through the ordinary getters with that tag. */
+DK_EXTERN(dk_result) dk_dataset_meta_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]);
 /** 1 when present, 0 when not (also 0 for a NULL handle). */
 DK_EXTERN(int) dk_dataset_contains(const dk_dataset *ds, uint32_t tag);
 /** The element's VR as two letters in vr[3]. */

@@ -35,6 +35,20 @@ DK_EXTERN(dk_result) dk_uid_generate(char *buf, size_t size);
 /** 1 when `uid` is a valid UID (PS3.5 9.1), else 0. */
 DK_EXTERN(int) dk_uid_is_valid(const char *uid);
 
+/** How a transfer syntax encodes (PS3.5 10, Annex A): bits of dk_transfer_syntax_flags. */
+#define DK_TS_EXPLICIT_VR 0x01u   /**< explicit VR (else implicit) */
+#define DK_TS_BIG_ENDIAN 0x02u    /**< big endian (else little endian) */
+#define DK_TS_DEFLATED 0x04u      /**< the dataset is deflated */
+#define DK_TS_ENCAPSULATED 0x08u  /**< pixel data are encapsulated (compressed) */
+#define DK_TS_LOSSY 0x10u         /**< a lossy compression */
+#define DK_TS_RETIRED 0x20u       /**< retired from the standard */
+#define DK_TS_KNOWN 0x40u         /**< in the registry (an unknown UID is taken as explicit VR little
+                                       endian encapsulated, PS3.5 10.1) */
+/** *flags = the DK_TS_* bits of `transfer_syntax`, a UID, a registry keyword
+ *  ("ImplicitVRLittleEndian") or an alias ("implicit", "explicit", "big", "deflate", "jpeg"…).
+ *  DK_EINVAL for a name that is neither a UID nor a known keyword or alias. */
+DK_EXTERN(dk_result) dk_transfer_syntax_flags(const char *transfer_syntax, uint32_t *flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -173,6 +173,41 @@ typedef int (*dk_find_fn)(const dk_dataset *match, void *user_data);
 DK_EXTERN(dk_result) dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
                                    dk_find_fn on_match, void *user_data, uint16_t *status, size_t *matches);
 
+/** A C-FIND read one match at a time (see dk_assoc_find_start). Opaque; one thread at a time. */
+typedef struct dk_find_query dk_find_query;
+
+/** Starts a C-FIND (the request is sent; `sop_class` and `identifier` as dk_assoc_find) and returns
+ *  at once with *out, a query whose matches dk_find_query_next reads as they arrive: nothing runs
+ *  in the background, so a caller that stops reading early cancels with dk_find_query_cancel (or
+ *  dk_find_query_free) and the peer sends no more. While the query is open (not yet at its final
+ *  response) the association carries no other request: those return DK_EINVAL. `out` receives the
+ *  query (NULL on error); free it with dk_find_query_free. Errors as dk_assoc_find. */
+DK_EXTERN(dk_result) dk_assoc_find_start(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
+                                         dk_find_query **out);
+
+/** Waits (up to the AE's DIMSE timeout) for the next response of `query`. A pending response:
+ *  *match receives its identifier, a dataset the caller owns (free it with dk_dataset_free). The
+ *  final one (or a query already over): *match is NULL, and dk_find_query_status has the final
+ *  status. Matches that arrive after a cancel are counted, never returned. DK_ETIMEOUT,
+ *  DK_EABORTED, DK_EPROTOCOL when the association fails (the query is then over); DK_EINVAL when the
+ *  association was freed. */
+DK_EXTERN(dk_result) dk_find_query_next(dk_find_query *query, dk_dataset **match);
+
+/** Ends `query` early: a C-CANCEL-RQ is sent (once) and the responses still on their way are read
+ *  and dropped up to the final one (normally 0xFE00 Cancel); the association is then free for other
+ *  requests. Nothing is sent for a query already over. Errors as dk_find_query_next. */
+DK_EXTERN(dk_result) dk_find_query_cancel(dk_find_query *query);
+
+/** The state of `query`: *done 1 once its final response came (or the association failed), then
+ *  *status the final status (0xFFFF before); *matches the pending responses received, including
+ *  those drained after a cancel; *cancelled 1 when a C-CANCEL-RQ was sent. Each output may be NULL. */
+DK_EXTERN(dk_result) dk_find_query_status(const dk_find_query *query, int *done, uint16_t *status, size_t *matches,
+                                          int *cancelled);
+
+/** Frees `query` (NULL is ignored). A query not over is cancelled first as dk_find_query_cancel
+ *  does; when that fails, the association is aborted (its state is unknown). */
+DK_EXTERN(void) dk_find_query_free(dk_find_query *query);
+
 /** The counts of a C-MOVE or C-GET response (PS3.7 9.3.3.2, 9.3.4.2): the final one when returned
  *  by dk_assoc_move/get, each pending one when passed to a dk_retrieve_fn. An output structure: set
  *  `version` (dk_retrieve_result_init) before the call; the library fills the fields `version` has. */
@@ -491,9 +526,19 @@ typedef struct dk_server_callbacks {
      *  `reply`; *status (0x0000 on entry) is the response status. A code other than DK_OK answers
      *  0x0110 (Processing Failure). NULL: answered 0x0118 (No such SOP class). */
     dk_result (*on_n_request)(uint16_t *status, const dk_n_info *info, dk_n_reply *reply, void *user_data);
+    /* -- version 4 -- */
+    /** What becomes of an association the server serves (a notification: nothing to answer):
+     *  `event` is DK_ASSOC_ACCEPTED once it is negotiated (before its first request), then
+     *  DK_ASSOC_RELEASED (the peer released it) or DK_ASSOC_ABORTED (an A-ABORT either way, a
+     *  failure, a timeout, the server stopping, or an end a handler caused). Runs on the
+     *  association's thread; `info` is valid during the call. NULL: not called. */
+    void (*on_association)(int event, const dk_assoc_info *info, void *user_data);
 } dk_server_callbacks;
-#define DK_SERVER_CALLBACKS_VERSION 3
-#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define DK_ASSOC_ACCEPTED 1 /**< on_association: negotiated */
+#define DK_ASSOC_RELEASED 2 /**< on_association: released by the peer */
+#define DK_ASSOC_ABORTED 3  /**< on_association: aborted, failed or interrupted */
+#define DK_SERVER_CALLBACKS_VERSION 4
+#define DK_SERVER_CALLBACKS_INIT {DK_SERVER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 DK_EXTERN(dk_result) dk_server_callbacks_init(dk_server_callbacks *callbacks, uint32_t version);
 
 /** A server for `ae` (copied): give it Verification and the storage SOP classes it accepts

@@ -87,6 +87,8 @@ public:
     using RetrieveHandler = std::function<RetrievePlan(const RetrieveInfo &, const Dataset &identifier)>;
     /// Answers a DIMSE-N request; `dataset` is the request's (valid during the call), or null.
     using NHandler = std::function<NReply(const NInfo &, const Dataset *dataset)>;
+    /// What becomes of an association: DK_ASSOC_ACCEPTED, then DK_ASSOC_RELEASED or DK_ASSOC_ABORTED.
+    using AssociationHandler = std::function<void(int event, const AssocInfo &)>;
     struct Handlers {
         AssociateHandler on_associate;  ///< empty: accept every association
         EchoHandler on_echo;            ///< empty: Success
@@ -95,6 +97,7 @@ public:
         RetrieveHandler on_move;        ///< empty: C-MOVE refused (0x0122); a throw answers 0xC000
         RetrieveHandler on_get;         ///< empty: C-GET refused (0x0122); a throw answers 0xC000
         NHandler on_n_request;          ///< empty: 0x0118 No such SOP class; a throw answers 0x0110
+        AssociationHandler on_association;  ///< a notification; a throw is ignored
     };
 
     /// A server for `ae` (give it add_verification(), add_all_storage()…).
@@ -107,6 +110,7 @@ public:
         if (hs_->on_move) cb.on_move = &Server::move_cb;
         if (hs_->on_get) cb.on_get = &Server::get_cb;
         if (hs_->on_n_request) cb.on_n_request = &Server::n_cb;
+        if (hs_->on_association) cb.on_association = &Server::association_cb;
         cb.user_data = hs_.get();
         check(dk_server_new(&h_, ae.handle(), &cb));
     }
@@ -162,6 +166,12 @@ private:
             return static_cast<Handlers *>(user_data)->on_associate(info_of(info)) ? DK_OK : DK_EREJECTED;
         } catch (...) {
             return DK_EINTERNAL;
+        }
+    }
+    static void association_cb(int event, const dk_assoc_info *info, void *user_data) noexcept {
+        try {
+            static_cast<Handlers *>(user_data)->on_association(event, info_of(info));
+        } catch (...) {  // a notification has nothing to fail
         }
     }
     static dk_result echo_cb(uint16_t *status, const dk_assoc_info *info, void *user_data) noexcept {

@@ -189,35 +189,70 @@ std::string qr_status_text(uint16_t field, uint16_t s) {
 // ---------------------------------------------------------------------------------------------------
 // SCU
 
-FindResult find(Association &assoc, const std::string &sop_class, const Dataset &identifier,
-                const std::function<bool(const Dataset &)> &on_match, uint16_t priority) {
+FindQuery::FindQuery(Association &assoc, const std::string &sop_class, const Dataset &identifier, uint16_t priority)
+    : assoc_(assoc) {
     const PresentationContext &pc = qr_context(assoc, sop_class);
-    const uint16_t id = assoc.next_message_id();
-    Dataset cmd = dimse::request(dimse::C_FIND_RQ, id, sop_class, true);
+    context_id_ = pc.id;
+    message_id_ = assoc.next_message_id();
+    Dataset cmd = dimse::request(dimse::C_FIND_RQ, message_id_, sop_class, true);
     cmd.set_int(tg::Priority, priority, VR::US);
     assoc.send_command(pc.id, std::move(cmd));
     assoc.send_dataset(pc.id, identifier);
-    FindResult r;
-    for (;;) {
-        Command rsp = next_command(assoc);
-        if (!responds_to(rsp, dimse::C_FIND_RSP, id)) unexpected(assoc, rsp, dimse::C_FIND_RSP, id);
+}
+
+std::optional<Dataset> FindQuery::next() {
+    while (!done_) {
+        Command rsp;
+        try {
+            rsp = next_command(assoc_);
+            if (!responds_to(rsp, dimse::C_FIND_RSP, message_id_))
+                unexpected(assoc_, rsp, dimse::C_FIND_RSP, message_id_);
+        } catch (...) {
+            done_ = true;
+            throw;
+        }
         const uint16_t status = status_of(rsp);
         if (dimse::status_kind(status) == dimse::StatusKind::Pending) {
             Dataset match;
-            if (rsp.has_dataset) match = response_dataset(assoc);
-            ++r.matches;
-            // After a cancel, matches already on their way are drained (PS3.4 C.4.1.2.3).
-            if (!r.cancelled && on_match && !on_match(match)) {
-                send_cancel(assoc, pc.id, id);
-                r.cancelled = true;
+            try {
+                if (rsp.has_dataset) match = response_dataset(assoc_);
+            } catch (...) {
+                done_ = true;
+                throw;
             }
-            continue;
+            ++result_.matches;
+            // After a cancel, matches already on their way are drained (PS3.4 C.4.1.2.3).
+            if (result_.cancelled) continue;
+            return match;
         }
-        if (rsp.has_dataset) (void)response_dataset(assoc);
-        r.status = status;
-        r.error_comment = comment_of(rsp);
-        return r;
+        done_ = true;
+        if (rsp.has_dataset) (void)response_dataset(assoc_);
+        result_.status = status;
+        result_.error_comment = comment_of(rsp);
     }
+    return std::nullopt;
+}
+
+void FindQuery::cancel() {
+    if (done_) return;
+    if (!result_.cancelled) {
+        result_.cancelled = true;
+        try {
+            send_cancel(assoc_, context_id_, message_id_);
+        } catch (...) {
+            done_ = true;
+            throw;
+        }
+    }
+    (void)next();  // drains: matches after the cancel are counted, not returned
+}
+
+FindResult find(Association &assoc, const std::string &sop_class, const Dataset &identifier,
+                const std::function<bool(const Dataset &)> &on_match, uint16_t priority) {
+    FindQuery q(assoc, sop_class, identifier, priority);
+    while (std::optional<Dataset> match = q.next())
+        if (on_match && !on_match(*match)) q.cancel();
+    return q.result();
 }
 
 namespace {

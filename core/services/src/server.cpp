@@ -263,7 +263,23 @@ void Server::worker_loop() {
                 }
             } registration(*this, assoc.get(), release_slot);
             slot_held = false;
-            serve_association(*assoc, handlers_);
+            using Ev = ServiceHandlers::AssociationEvent;
+            const auto notify = [&](Ev ev) noexcept {
+                if (!handlers_.on_association) return;
+                try {
+                    handlers_.on_association(*assoc, ev);
+                } catch (...) {  // a notification cannot fail the association
+                }
+            };
+            notify(Ev::accepted);
+            bool released = false;
+            try {
+                released = serve_association(*assoc, handlers_);
+            } catch (...) {
+                notify(Ev::aborted);
+                throw;
+            }
+            notify(released ? Ev::released : Ev::aborted);
         } catch (const Error &e) {
             config_.emit(e.code() == Errc::rejected ? LogLevel::warning : LogLevel::error, e.what());
         } catch (const std::exception &e) {

@@ -586,7 +586,7 @@ private:
 
 }  // namespace
 
-void serve_association(Association &assoc, ServiceHandlers &h) {
+bool serve_association(Association &assoc, ServiceHandlers &h) {
     const AeConfig &cfg = assoc.config();
     std::unique_ptr<StoreFinisher> finisher;
     if (h.storage && !h.on_store && assoc.max_operations_performed() > 1)
@@ -596,7 +596,7 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
     for (;;) {
         // A handler may have seen the association end (Storage Commitment's report, sent after the
         // N-ACTION response, can meet the SCU's release).
-        if (!assoc.established()) return;
+        if (!assoc.established()) return false;
         std::optional<Command> cmd;
         try {
             cmd = assoc.receive_command(cfg.timeouts.idle_ms);
@@ -606,7 +606,7 @@ void serve_association(Association &assoc, ServiceHandlers &h) {
             if (e.code() == Errc::timeout && queries.busy()) continue;
             throw;
         }
-        if (!cmd) return;  // released
+        if (!cmd) return true;  // released
         const PresentationContext *pc = assoc.context(cmd->context_id);
         const uint16_t field = cmd->command_field;
         if (cfg.logs(LogLevel::debug))

@@ -19,6 +19,15 @@
     ...
     server.shutdown()
 
+    with dcmkit.connect("pacs", 104, called="PACS", query=True) as assoc:
+        for status, identifier in assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID=""):
+            if identifier is not None:        # pending: a match; the last pair is (final status, None)
+                print(identifier.StudyInstanceUID)
+                break                         # stopping early sends a C-CANCEL-RQ; assoc goes on
+        studies = assoc.find_all("STUDY", PatientName="DOE*", StudyInstanceUID="")   # a list
+        result = assoc.get(None, "STUDY", StudyInstanceUID=studies[0].StudyInstanceUID)
+        datasets = result.datasets            # or assoc.get("folder", ...) to write files
+
 A failed call raises dcmkit.NetworkError (also an OSError), whose .kind says why: "network error"
 (connection refused, unknown host), "timeout", "association rejected", "association aborted",
 "protocol error", or "refused" (no accepted presentation context can carry the request: the
@@ -39,9 +48,10 @@ from .ae import AE, connect
 from .association import Association
 from .commitment import CommitmentListener
 from .events import AssociationEvent, FindEvent, NEvent, RetrieveEvent, StoreEvent, evt
-from .results import CommitItem, CommitResult, FindResult, NResult, PresentationContext, RetrieveResult
+from .results import (CommitItem, CommitResult, FindResponses, FindResult, NResult, PresentationContext, RetrieveResult,
+                      Status)
 from .server import Server
 
 __all__ = ["AE", "Association", "Server", "AssociationEvent", "StoreEvent", "PresentationContext", "connect",
            "evt", "FindResult", "RetrieveResult", "NResult", "FindEvent", "CommitItem", "CommitResult",
-           "CommitmentListener", "RetrieveEvent", "NEvent"]
+           "CommitmentListener", "RetrieveEvent", "NEvent", "FindResponses", "Status"]

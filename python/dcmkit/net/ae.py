@@ -7,7 +7,7 @@ from .. import _dcmkit
 from .. import sop as _sop
 from ._common import _LOG_LEVELS, _ms, _uid
 from .association import Association
-from .events import _HANDLER_NAMES, _N_MESSAGES, _WRAPPERS, _wrap_n
+from .events import _HANDLER_NAMES, _N_MESSAGES, _NOTIFICATIONS, _WRAPPERS, _wrap_n, _wrap_notifications
 from .server import Server
 
 __all__ = ["AE", "connect"]
@@ -140,8 +140,10 @@ class AE:
 
         handlers: {"on_associate": fn, "on_echo": fn, "on_store": fn, "on_find": fn, "on_move": fn,
         "on_get": fn, "n_create": fn, "n_set": fn, "n_get": fn, "n_action": fn, "n_event_report": fn,
-        "n_delete": fn}; evt_handlers:
-        pynetdicom's [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]. on_associate(event)
+        "n_delete": fn, "accepted": fn, "released": fn, "aborted": fn}; evt_handlers:
+        pynetdicom's [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]; the notification
+        events (EVT_ACCEPTED, EVT_RELEASED, EVT_ABORTED) may have several handlers, their return
+        ignored, an exception reported through sys.unraisablehook. on_associate(event)
         returns False (or raises) to reject; on_echo(event) and on_store(event) return the status
         (None = 0x0000). on_find(event) (a FindEvent) yields the matches as Datasets or as
         (0xFF00, Dataset) pairs, and may end with a final (status, None) (a failure such as 0xA900);
@@ -162,15 +164,21 @@ class AE:
         Instance UID (0x0117) or another instance than announced (0xA900) is refused.
         """
         table = {}
-        for key, fn in (handlers or {}).items():
-            table[_HANDLER_NAMES[key]] = (fn, ())
-        for entry in evt_handlers or ():
-            name, fn, args = entry[0], entry[1], tuple(entry[2]) if len(entry) > 2 else ()
-            table[_HANDLER_NAMES[name]] = (fn, args)
+        notifications = {}  # several handlers each
+        entries = [(key, fn, ()) for key, fn in (handlers or {}).items()]
+        entries += [(e[0], e[1], tuple(e[2]) if len(e) > 2 else ()) for e in evt_handlers or ()]
+        for key, fn, args in entries:
+            name = _HANDLER_NAMES[key]
+            if name in _NOTIFICATIONS:
+                notifications.setdefault(name, []).append((fn, args))
+            else:
+                table[name] = (fn, args)
         n_table = {name: table.pop(name) for name in list(table) if name in _N_MESSAGES}
         callbacks = {name: _WRAPPERS[name](fn, args) for name, (fn, args) in table.items()}
         if n_table:
             callbacks["on_n_request"] = _wrap_n(n_table)
+        if notifications:
+            callbacks["on_association"] = _wrap_notifications(notifications)
         host, port = address
         native = _dcmkit.Server(self._native(), **callbacks)
         if storage is not None:
@@ -201,7 +209,7 @@ def connect(host, port, calling="DCMKIT", called="ANY-SCP", contexts=None, files
         with dcmkit.connect("pacs", 104, called="PACS") as assoc:
             assoc.echo(); assoc.store(ds)
         with dcmkit.connect("pacs", 104, called="PACS", query=True) as assoc:
-            for ds in assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID=""):
+            for ds in assoc.find_all("STUDY", PatientName="DOE*", StudyInstanceUID=""):
                 assoc.get("out", "STUDY", StudyInstanceUID=ds.StudyInstanceUID)
     """
     kw = {}

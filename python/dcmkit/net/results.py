@@ -1,7 +1,13 @@
 """What associations give back: negotiated presentation contexts, C-FIND matches, C-MOVE/C-GET
 counts, DIMSE-N responses and Storage Commitment reports."""
 
-__all__ = ["PresentationContext", "FindResult", "RetrieveResult", "NResult", "CommitItem", "CommitResult"]
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from .. import Dataset
+
+__all__ = ["PresentationContext", "Status", "FindResponses", "FindResult", "RetrieveResult", "NResult", "CommitItem",
+           "CommitResult"]
 
 
 class PresentationContext(tuple):
@@ -25,6 +31,133 @@ class PresentationContext(tuple):
         return "PresentationContext(id=%d, %s, %r, result=%d)" % self
 
 
+class Status:
+    """A DIMSE response's status as pynetdicom yields it: .Status (the code, 0x0000 Success, 0xFF00
+    Pending, 0xFE00 Cancel…) and, when the response has them, .ErrorComment and the sub-operation
+    counts of C-MOVE/C-GET (NumberOfRemainingSuboperations… ; None when absent). Always true (as a
+    non-empty pydicom Dataset is); compares equal to its code (status == 0xFF00) and converts with
+    int(); .is_pending, .is_success, .is_cancel."""
+
+    __slots__ = ("Status", "ErrorComment", "NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
+                 "NumberOfFailedSuboperations", "NumberOfWarningSuboperations")
+
+    def __init__(self, status: int, error_comment: Optional[str] = None, remaining: Optional[int] = None,
+                 completed: Optional[int] = None, failed: Optional[int] = None, warning: Optional[int] = None) -> None:
+        self.Status = int(status)
+        self.ErrorComment = error_comment
+        self.NumberOfRemainingSuboperations = remaining
+        self.NumberOfCompletedSuboperations = completed
+        self.NumberOfFailedSuboperations = failed
+        self.NumberOfWarningSuboperations = warning
+
+    is_pending = property(lambda self: self.Status in (0xFF00, 0xFF01))
+    is_success = property(lambda self: self.Status == 0x0000)
+    is_cancel = property(lambda self: self.Status == 0xFE00)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __int__(self) -> int:
+        return self.Status
+
+    __index__ = __int__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Status):
+            return self.Status == other.Status
+        if isinstance(other, int):
+            return self.Status == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.Status)
+
+    def __repr__(self) -> str:
+        return "Status(0x%04X)" % self.Status
+
+
+class FindResponses:
+    """The responses of a C-FIND, read lazily (Association.find): iterating yields (Status,
+    Dataset) for each match as it arrives (Status 0xFF00), then (final Status, None). Stopping early
+    (break out of the loop and drop it, close(), or leave its `with` block) cancels the query: a
+    C-CANCEL-RQ is sent and the responses already on their way are drained, so the association is
+    free again. After the end: .status (the final code, None before), .matches (pending responses
+    received, drained ones included), .cancelled.
+
+        for status, identifier in assoc.find("STUDY", PatientName="DOE*", StudyInstanceUID=""):
+            if identifier is not None:
+                print(identifier.StudyInstanceUID)
+    """
+
+    def __init__(self, _query: Any) -> None:
+        self._q = _query
+        self._final_sent = False
+
+    def __iter__(self) -> "FindResponses":
+        return self
+
+    def __next__(self) -> "Tuple[Status, Optional[Dataset]]":
+        if self._q is None or self._final_sent:
+            raise StopIteration
+        handle = self._q.next()
+        if handle is not None:
+            from .. import Dataset
+            return Status(0xFF00), Dataset._wrap(handle)
+        self._final_sent = True
+        return Status(self._q.status), None
+
+    def datasets(self) -> "Iterator[Dataset]":
+        """The matches alone (the final status in .status once over)."""
+        for _status, identifier in self:
+            if identifier is not None:
+                yield identifier
+
+    @property
+    def done(self) -> bool:
+        """Whether the final response came (or the query was closed)."""
+        return self._q is None or self._q.done
+
+    @property
+    def status(self) -> Optional[int]:
+        """The final status (0x0000, 0xFE00 after a cancel, a failure), None before it came."""
+        if self._q is None:
+            return self._status_at_close
+        return self._q.status if self._q.done else None
+
+    @property
+    def matches(self) -> int:
+        return self._matches_at_close if self._q is None else self._q.matches
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled_at_close if self._q is None else self._q.cancelled
+
+    def close(self) -> None:
+        """Ends the query: cancelled (C-CANCEL-RQ, the rest drained) when not over. Idempotent."""
+        q = self._q
+        if q is None:
+            return
+        try:
+            q.cancel()
+        finally:
+            self._status_at_close = q.status if q.done else None
+            self._matches_at_close, self._cancelled_at_close = q.matches, q.cancelled
+            q.close()
+            self._q = None
+
+    def __enter__(self) -> "FindResponses":
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        self.close()
+        return False
+
+    def __repr__(self) -> str:
+        if not self.done:
+            return "<FindResponses: %d matches so far>" % self.matches
+        return "<FindResponses: %d matches, status=0x%04X>" % (self.matches, self.status or 0)
+
+
 class FindResult(list):
     """The matches of a C-FIND (Datasets, in the order they came) and its final .status."""
 
@@ -40,8 +173,6 @@ class RetrieveResult(tuple):
     """The outcome of a C-MOVE or C-GET: (status, completed, failed, warning, remaining, cancelled,
     stored). remaining is None when the final response does not say; stored counts C-GET files."""
 
-    __slots__ = ()
-
     def __new__(cls, status, completed, failed, warning, remaining, cancelled, stored):
         return tuple.__new__(cls, (status, completed, failed, warning, remaining, cancelled, stored))
 
@@ -52,6 +183,19 @@ class RetrieveResult(tuple):
     remaining = property(lambda self: self[4])
     cancelled = property(lambda self: self[5])
     stored = property(lambda self: self[6])
+
+    # pynetdicom's names, as on the final response's status Dataset.
+    Status = status
+    NumberOfCompletedSuboperations = completed
+    NumberOfFailedSuboperations = failed
+    NumberOfWarningSuboperations = warning
+    NumberOfRemainingSuboperations = remaining
+
+    @property
+    def datasets(self) -> "List[Dataset]":
+        """Association.get(None, …): the received instances as Datasets, in the order they came
+        (empty for a C-MOVE, or a C-GET into a folder)."""
+        return list(getattr(self, "_datasets", ()))
 
     def __repr__(self):
         return ("RetrieveResult(status=0x%04X, completed=%d, failed=%d, warning=%d, remaining=%s, "

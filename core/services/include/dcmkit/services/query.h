@@ -77,6 +77,31 @@ struct FindResult {
 FindResult find(Association &assoc, const std::string &sop_class, const Dataset &identifier,
                 const std::function<bool(const Dataset &match)> &on_match, uint16_t priority = 0);
 
+/// A C-FIND read one response at a time (pull-driven, on the caller's thread): the request is
+/// sent by the constructor, next() waits for the next pending response, cancel() ends the query
+/// early (C-CANCEL-RQ, then the responses already on their way are drained to the final one, PS3.4
+/// C.4.1.2.3). Until done(), the association must carry no other request. The destructor sends
+/// nothing: cancel() or read to the end before dropping a query that is not done(), or abort the
+/// association. Throws like find() (the query is then done()).
+class FindQuery {
+public:
+    FindQuery(Association &assoc, const std::string &sop_class, const Dataset &identifier, uint16_t priority = 0);
+    /// The next match, or std::nullopt once the final response came (result() holds it).
+    std::optional<Dataset> next();
+    /// Sends a C-CANCEL-RQ (unless done()) and drains the responses to the final one.
+    void cancel();
+    bool done() const noexcept { return done_; }
+    /// The outcome so far; final once done().
+    const FindResult &result() const noexcept { return result_; }
+
+private:
+    Association &assoc_;
+    uint8_t context_id_ = 0;
+    uint16_t message_id_ = 0;
+    bool done_ = false;
+    FindResult result_;
+};
+
 /// Sub-operation counts of a C-MOVE or C-GET response (PS3.7 9.3.3.2, 9.3.4.2).
 struct RetrieveProgress {
     uint16_t status = 0xFFFF;

@@ -200,10 +200,17 @@ struct ServiceHandlers {
     /// Sees each request before negotiation (e.g. to reject); the server already enforces
     /// max_associations.
     AcceptHook on_associate;
+    /// What becomes of an association the server serves: accepted (negotiated, before its first
+    /// request), then released (A-RELEASE) or aborted (A-ABORT either way, a failure, a timeout, the
+    /// server stopping). Called on the association's worker thread; must not throw.
+    enum class AssociationEvent { accepted, released, aborted };
+    std::function<void(const Association &, AssociationEvent)> on_association;
 };
 
 /// Runs one accepted association until it is released or fails: reads commands and dispatches them.
-void serve_association(Association &assoc, ServiceHandlers &handlers);
+/// Returns true when the peer released it, false when it ended under a handler (an abort, or a
+/// release a handler made); throws on failures (aborted, timeout, protocol).
+bool serve_association(Association &assoc, ServiceHandlers &handlers);
 
 /// A DICOM server: a listener thread and a bounded pool of workers, one association each.
 ///
