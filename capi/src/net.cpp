@@ -452,7 +452,7 @@ dk_result dk_assoc_find_start(dk_assoc *assoc, const char *sop_class, const dk_d
         need(out, "out");
         *out = nullptr;
         net::Association &a = established(assoc);
-        const std::string cls = sop_class_arg(sop_class, net::qr_uids::StudyRootFind);
+        const std::string cls = sop_class_arg(sop_class, dcmkit::uids::StudyRootQueryRetrieveInformationModelFind);
         const dcmkit::Dataset &id = dataset_arg(identifier, "identifier");
         auto query = std::make_unique<dk_find_query>();
         query->assoc = assoc;

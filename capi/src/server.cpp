@@ -156,7 +156,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
             AssocInfo ai(a);
             const int e = ev == Ev::accepted ? DK_ASSOC_ACCEPTED : ev == Ev::released ? DK_ASSOC_RELEASED
                                                                                       : DK_ASSOC_ABORTED;
-            (void)call_back([&] {
+            (void)call_back(cfg, "on_association", [&] {
                 cb.on_association(e, &ai.info, cb.user_data);
                 return DK_OK;
             });
