@@ -25,16 +25,52 @@ constexpr DictEntry kGroupLength{0x00000000u, 0x0000FFFFu, VR::UL, VR::None, "1"
 constexpr DictEntry kPrivateCreator{0x00010010u, 0x000100F0u, VR::LO, VR::None, "1", "PrivateCreator",
                                     "Private Creator", false};
 
+// Keyword -> entry: an open-addressing hash table built once (FNV-1a over the keyword; each slot
+// keeps the hash and length, so a lookup compares one keyword in the common case, without strlen).
+// A keyword listed twice keeps its first entry (the exact table before the repeating one).
 struct KeywordIndex {
-    std::vector<const DictEntry *> entries;  // sorted by keyword
+    struct Slot {
+        const DictEntry *entry = nullptr;
+        uint32_t hash = 0;
+        uint32_t size = 0;
+    };
+    std::vector<Slot> slots;  // a power of two, at most half full
+    size_t mask = 0;
+
+    static uint32_t hash_of(std::string_view k) noexcept {
+        uint32_t h = 2166136261u;
+        for (unsigned char c : k) h = (h ^ c) * 16777619u;
+        return h;
+    }
+    void add(const DictEntry *e) {
+        const std::string_view k(e->keyword);
+        if (k.empty()) return;
+        const uint32_t h = hash_of(k);
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+            Slot &s = slots[i];
+            if (!s.entry) {
+                s = Slot{e, h, uint32_t(k.size())};
+                return;
+            }
+            if (s.hash == h && std::string_view(s.entry->keyword, s.size) == k) return;
+        }
+    }
     KeywordIndex() {
-        entries.reserve(kDictExactCount + kDictRepeatingCount);
-        for (size_t i = 0; i < kDictExactCount; ++i)
-            if (kDictExact[i].keyword[0]) entries.push_back(&kDictExact[i]);
-        for (size_t i = 0; i < kDictRepeatingCount; ++i)
-            if (kDictRepeating[i].keyword[0]) entries.push_back(&kDictRepeating[i]);
-        std::sort(entries.begin(), entries.end(),
-                  [](const DictEntry *a, const DictEntry *b) { return std::strcmp(a->keyword, b->keyword) < 0; });
+        size_t n = 1;
+        while (n < 2 * (kDictExactCount + kDictRepeatingCount)) n *= 2;
+        slots.resize(n);
+        mask = n - 1;
+        for (size_t i = 0; i < kDictExactCount; ++i) add(&kDictExact[i]);
+        for (size_t i = 0; i < kDictRepeatingCount; ++i) add(&kDictRepeating[i]);
+    }
+    const DictEntry *find(std::string_view k) const noexcept {
+        const uint32_t h = hash_of(k);
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+            const Slot &s = slots[i];
+            if (!s.entry) return nullptr;
+            if (s.hash == h && s.size == k.size() && std::memcmp(s.entry->keyword, k.data(), k.size()) == 0)
+                return s.entry;
+        }
     }
 };
 
@@ -67,11 +103,8 @@ const DictEntry *dict_find(Tag tag) noexcept {
 }
 
 const DictEntry *dict_find(std::string_view keyword) noexcept {
-    const auto &idx = keyword_index().entries;
-    auto it = std::lower_bound(idx.begin(), idx.end(), keyword,
-                               [](const DictEntry *e, std::string_view k) { return std::string_view(e->keyword) < k; });
-    if (it != idx.end() && std::string_view((*it)->keyword) == keyword) return *it;
-    return nullptr;
+    if (keyword.empty()) return nullptr;
+    return keyword_index().find(keyword);
 }
 
 VR dict_vr(Tag tag) noexcept {
