@@ -89,8 +89,12 @@ inline size_t utf8_to_utf16(const unsigned char *p, size_t n, uint16_t *u) {
 
 /// `len` UTF-16 units as UTF-8 into `out` (its capacity is kept); unpaired surrogates become U+FFFD.
 inline void utf16_to_utf8(const uint16_t *c, size_t len, std::string &out) {
-    out.clear();
-    for (size_t i = 0; i < len; ++i) {
+    out.resize(len);  // ASCII (keywords, UIDs, most values): one byte a unit, written in place
+    size_t i = 0;
+    for (; i < len && c[i] < 0x80; ++i) out[i] = char(c[i]);
+    if (i == len) return;
+    out.resize(i);
+    for (; i < len; ++i) {
         unsigned cp = c[i];
         if (cp < 0x80) {
             out.push_back(char(cp));
@@ -434,11 +438,24 @@ struct JBytes {
     JNIEnv *jenv;
     jbyteArray array;
 };
-inline jint copy_into(const Utf8 &s, JBytes out) {
+/// Copies `s` into `out` when it fits in its first `capacity` bytes (the array's length, which the
+/// private Java caller passes to save a JNI call); returns the value's size either way.
+inline jint copy_into(const Utf8 &s, JBytes out, int capacity) {
     if (s.size > size_t(INT32_MAX)) throw dk::Error(DK_EBADVALUE, "the value is too long for a Java string");
-    if (s.size > 0 && s.size <= size_t(out.jenv->GetArrayLength(out.array)))
+    if (s.size > 0 && capacity >= 0 && s.size <= size_t(capacity))
         out.jenv->SetByteArrayRegion(out.array, 0, jsize(s.size), reinterpret_cast<const jbyte *>(s.data));
     return jint(s.size);
+}
+/// A keyword argument (Java): a short one is read with one GetStringRegion into the stack (its
+/// bounds are the string's own, so nothing can be pending), a long one as any string argument.
+inline bool keyword_from_jstring(JNIEnv *jenv, jstring js) {
+    if (!js) return utf8_from_jstring(jenv, js, keyword_buffer());  // throws NullPointerException
+    const jsize len = jenv->GetStringLength(js);
+    jchar c[64];
+    if (len < 0 || len > jsize(sizeof c / sizeof c[0])) return utf8_from_jstring(jenv, js, keyword_buffer());
+    jenv->GetStringRegion(js, 0, len, c);
+    utf16_to_utf8(reinterpret_cast<const uint16_t *>(c), size_t(len), keyword_buffer());
+    return true;
 }
 }  // namespace dcmkit_swig
 %}
@@ -446,6 +463,9 @@ inline jint copy_into(const Utf8 &s, JBytes out) {
 %typemap(jtype) dcmkit_swig::JBytes "byte[]"
 %typemap(jstype) dcmkit_swig::JBytes "byte[]"
 %typemap(javain) dcmkit_swig::JBytes "$javainput"
+%typemap(in) const std::string &keyword
+%{ if (!dcmkit_swig::keyword_from_jstring(jenv, $input)) return $null;
+   $1 = &dcmkit_swig::keyword_buffer(); %}
 %typemap(in) dcmkit_swig::JBytes %{
     if (!$input) {
         SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "null byte array");
@@ -453,9 +473,6 @@ inline jint copy_into(const Utf8 &s, JBytes out) {
     }
     $1 = dcmkit_swig::JBytes{jenv, $input};
 %}
-%typemap(in) const std::string &keyword
-%{ if (!dcmkit_swig::utf8_from_jstring(jenv, $input, dcmkit_swig::keyword_buffer())) return $null;
-   $1 = &dcmkit_swig::keyword_buffer(); %}
 // Directors: strings handed to a Java override, and returned by one.
 %typemap(directorin, descriptor="Ljava/lang/String;") std::string, const std::string &
 %{ $input = dcmkit_swig::jstring_from_utf8(jenv, $1);
@@ -578,27 +595,27 @@ DCMKIT_CLOSEABLE(dk::Dataset)
   /** The whole string value (values joined by '\'), padding removed. */
   public String getString(long tag) throws DicomException {
     byte[] b = BUFFER.get();
-    int n = getStringInto(tag, b);
-    if (n > b.length) n = getStringInto(tag, b = larger(n));
+    int n = getStringInto(tag, b, b.length);
+    while (n > b.length) n = getStringInto(tag, b = larger(n), n);
     return utf8(b, n);
   }
   public String getString(String keyword) throws DicomException {
     byte[] b = BUFFER.get();
-    int n = getStringInto(keyword, b);
-    if (n > b.length) n = getStringInto(keyword, b = larger(n));
+    int n = getStringInto(keyword, b, b.length);
+    while (n > b.length) n = getStringInto(keyword, b = larger(n), n);
     return utf8(b, n);
   }
   /** Value {@code index} of a multi-valued string. */
   public String getStringAt(long tag, long index) throws DicomException {
     byte[] b = BUFFER.get();
-    int n = getStringAtInto(tag, index, b);
-    if (n > b.length) n = getStringAtInto(tag, index, b = larger(n));
+    int n = getStringAtInto(tag, index, b, b.length);
+    while (n > b.length) n = getStringAtInto(tag, index, b = larger(n), n);
     return utf8(b, n);
   }
   public String getStringAt(String keyword, long index) throws DicomException {
     byte[] b = BUFFER.get();
-    int n = getStringAtInto(keyword, index, b);
-    if (n > b.length) n = getStringAtInto(keyword, index, b = larger(n));
+    int n = getStringAtInto(keyword, index, b, b.length);
+    while (n > b.length) n = getStringAtInto(keyword, index, b = larger(n), n);
     return utf8(b, n);
   }
 %}
@@ -734,17 +751,18 @@ public:
     // (the values go straight from the C ABI into the thread's buffer: dcmkit_swig::Utf8; Java's
     // getString/getStringAt are written over get_string_into/get_string_at_into, see JBytes)
 #if defined(SWIGJAVA)
-    int get_string_into(uint32_t tag, dcmkit_swig::JBytes out) {
-        return dcmkit_swig::copy_into(dcmkit_swig::get_string(*$self, tag), out);
+    int get_string_into(uint32_t tag, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string(*$self, tag), out, capacity);
     }
-    int get_string_into(const std::string &keyword, dcmkit_swig::JBytes out) {
-        return dcmkit_swig::copy_into(dcmkit_swig::get_string(*$self, dk::tag(keyword).value), out);
+    int get_string_into(const std::string &keyword, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string(*$self, dk::tag(keyword).value), out, capacity);
     }
-    int get_string_at_into(uint32_t tag, size_t index, dcmkit_swig::JBytes out) {
-        return dcmkit_swig::copy_into(dcmkit_swig::get_string_at(*$self, tag, index), out);
+    int get_string_at_into(uint32_t tag, size_t index, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string_at(*$self, tag, index), out, capacity);
     }
-    int get_string_at_into(const std::string &keyword, size_t index, dcmkit_swig::JBytes out) {
-        return dcmkit_swig::copy_into(dcmkit_swig::get_string_at(*$self, dk::tag(keyword).value, index), out);
+    int get_string_at_into(const std::string &keyword, size_t index, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string_at(*$self, dk::tag(keyword).value, index), out,
+                                      capacity);
     }
 #else
     dcmkit_swig::Utf8 get_string(uint32_t tag) { return dcmkit_swig::get_string(*$self, tag); }
