@@ -1,6 +1,7 @@
 #include "dcmkit/dictionary.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ constexpr DictEntry kGroupLength{0x00000000u, 0x0000FFFFu, VR::UL, VR::None, "1"
 constexpr DictEntry kPrivateCreator{0x00010010u, 0x000100F0u, VR::LO, VR::None, "1", "PrivateCreator",
                                     "Private Creator", false};
 
-// Keyword -> entry: an open-addressing hash table built once (FNV-1a over the keyword; each slot
+// Keyword -> entry: an open-addressing hash table built once (the keyword hashed 8 bytes a step; each slot
 // keeps the hash and length, so a lookup compares one keyword in the common case, without strlen).
 // A keyword listed twice keeps its first entry (the exact table before the repeating one).
 struct KeywordIndex {
@@ -37,10 +38,19 @@ struct KeywordIndex {
     std::vector<Slot> slots;  // a power of two, at most half full
     size_t mask = 0;
 
-    static uint32_t hash_of(std::string_view k) noexcept {
-        uint32_t h = 2166136261u;
-        for (unsigned char c : k) h = (h ^ c) * 16777619u;
-        return h;
+    static uint32_t hash_of(std::string_view k) noexcept {  // 8 bytes a step (keywords: ~20 letters)
+        uint64_t h = k.size() * 0x9E3779B97F4A7C15ull;
+        size_t i = 0;
+        for (; i + 8 <= k.size(); i += 8) {
+            uint64_t w;
+            std::memcpy(&w, k.data() + i, 8);
+            h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+            h ^= h >> 29;
+        }
+        uint64_t w = 0;
+        std::memcpy(&w, k.data() + i, k.size() - i);
+        h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+        return uint32_t(h ^ (h >> 32));
     }
     void add(const DictEntry *e) {
         const std::string_view k(e->keyword);
