@@ -87,17 +87,14 @@ inline size_t utf8_to_utf16(const unsigned char *p, size_t n, uint16_t *u) {
     return len;
 }
 
-/// `len` UTF-16 units as UTF-8 into `out` (its capacity is kept); unpaired surrogates become U+FFFD.
-inline void utf16_to_utf8(const uint16_t *c, size_t len, std::string &out) {
-    out.resize(len);  // ASCII (keywords, UIDs, most values): one byte a unit, written in place
-    size_t i = 0;
-    for (; i < len && c[i] < 0x80; ++i) out[i] = char(c[i]);
-    if (i == len) return;
-    out.resize(i);
-    for (; i < len; ++i) {
+/// `len` UTF-16 units as UTF-8 into `out` (at most 3 bytes a unit); returns the byte count. Unpaired
+/// surrogates become U+FFFD.
+inline size_t utf16_to_utf8(const uint16_t *c, size_t len, char *out) {
+    char *o = out;
+    for (size_t i = 0; i < len; ++i) {
         unsigned cp = c[i];
         if (cp < 0x80) {
-            out.push_back(char(cp));
+            *o++ = char(cp);
             continue;
         }
         if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && c[i + 1] >= 0xDC00 && c[i + 1] <= 0xDFFF) {
@@ -107,17 +104,23 @@ inline void utf16_to_utf8(const uint16_t *c, size_t len, std::string &out) {
             cp = 0xFFFD;
         }
         if (cp < 0x800) {
-            out.push_back(char(0xC0 | (cp >> 6)));
+            *o++ = char(0xC0 | (cp >> 6));
         } else if (cp < 0x10000) {
-            out.push_back(char(0xE0 | (cp >> 12)));
-            out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+            *o++ = char(0xE0 | (cp >> 12));
+            *o++ = char(0x80 | ((cp >> 6) & 0x3F));
         } else {
-            out.push_back(char(0xF0 | (cp >> 18)));
-            out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+            *o++ = char(0xF0 | (cp >> 18));
+            *o++ = char(0x80 | ((cp >> 12) & 0x3F));
+            *o++ = char(0x80 | ((cp >> 6) & 0x3F));
         }
-        out.push_back(char(0x80 | (cp & 0x3F)));
+        *o++ = char(0x80 | (cp & 0x3F));
     }
+    return size_t(o - out);
+}
+/// The same into a string (its capacity is kept, so a reused one does not allocate).
+inline void utf16_to_utf8(const uint16_t *c, size_t len, std::string &out) {
+    out.resize(3 * len);
+    out.resize(len ? utf16_to_utf8(c, len, &out[0]) : 0);
 }
 
 /// A keyword argument as UTF-8, in the calling thread's buffer: a keyword is looked up at once
