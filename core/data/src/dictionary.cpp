@@ -47,8 +47,8 @@ struct KeywordIndex {
             h = (h ^ w) * 0xFF51AFD7ED558CCDull;
             h ^= h >> 29;
         }
-        uint64_t w = 0;
-        std::memcpy(&w, k.data() + i, k.size() - i);
+        uint64_t w = 0;  // the last 0-7 bytes (a loop, not a memcpy call of variable size)
+        for (size_t j = 0; i + j < k.size(); ++j) w |= uint64_t(uint8_t(k[i + j])) << (8 * j);
         h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
         return uint32_t(h ^ (h >> 32));
     }
