@@ -1,8 +1,10 @@
 // dcmkit.i — the one SWIG interface of the C# (namespace DcmKit) and Java (package org.dcmkit)
-// bindings. It wraps the header-only C++ wrapper dcmkit.hpp, never the C functions directly: the
-// classes below are re-declared (a subset, with tags as uint32_t and keyword overloads) and the
-// generated code calls the real dk:: classes, whose exceptions are mapped to per-language
-// exception classes by kind.
+// bindings. It wraps the header-only C++ wrapper dcmkit.hpp: the classes below are re-declared (a
+// subset, with tags as uint32_t and keyword overloads) and the generated code calls the real dk::
+// classes, whose exceptions are mapped to per-language exception classes by kind. The one exception
+// is the string getters (Dataset get_string/get_string_at), which call dk_dataset_get_string(_at)
+// on the wrapper's handle into a per-thread buffer (dcmkit_swig::Utf8), failures still going through
+// dk::check.
 //
 //   C#:   using (var ds = Dataset.ReadFile("ct.dcm")) { string n = ds.GetString("PatientName"); }
 //   Java: try (Dataset ds = Dataset.readFile("ct.dcm")) { String n = ds.getString("PatientName"); }
