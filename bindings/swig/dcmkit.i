@@ -1,8 +1,10 @@
 // dcmkit.i — the one SWIG interface of the C# (namespace DcmKit) and Java (package org.dcmkit)
-// bindings. It wraps the header-only C++ wrapper dcmkit.hpp, never the C functions directly: the
-// classes below are re-declared (a subset, with tags as uint32_t and keyword overloads) and the
-// generated code calls the real dk:: classes, whose exceptions are mapped to per-language
-// exception classes by kind.
+// bindings. It wraps the header-only C++ wrapper dcmkit.hpp: the classes below are re-declared (a
+// subset, with tags as uint32_t and keyword overloads) and the generated code calls the real dk::
+// classes, whose exceptions are mapped to per-language exception classes by kind. The one exception
+// is the string getters (Dataset get_string/get_string_at), which call dk_dataset_get_string(_at)
+// on the wrapper's handle into a per-thread buffer (dcmkit_swig::Utf8), failures still going through
+// dk::check.
 //
 //   C#:   using (var ds = Dataset.ReadFile("ct.dcm")) { string n = ds.GetString("PatientName"); }
 //   Java: try (Dataset ds = Dataset.readFile("ct.dcm")) { String n = ds.getString("PatientName"); }
@@ -85,6 +87,78 @@ inline size_t utf8_to_utf16(const unsigned char *p, size_t n, uint16_t *u) {
         }
     }
     return len;
+}
+
+/// `len` UTF-16 units as UTF-8 into `out` (at most 3 bytes a unit); returns the byte count. Unpaired
+/// surrogates become U+FFFD.
+inline size_t utf16_to_utf8(const uint16_t *c, size_t len, char *out) {
+    char *o = out;
+    for (size_t i = 0; i < len; ++i) {
+        unsigned cp = c[i];
+        if (cp < 0x80) {
+            *o++ = char(cp);
+            continue;
+        }
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && c[i + 1] >= 0xDC00 && c[i + 1] <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (c[i + 1] - 0xDC00u);
+            ++i;
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        if (cp < 0x800) {
+            *o++ = char(0xC0 | (cp >> 6));
+        } else if (cp < 0x10000) {
+            *o++ = char(0xE0 | (cp >> 12));
+            *o++ = char(0x80 | ((cp >> 6) & 0x3F));
+        } else {
+            *o++ = char(0xF0 | (cp >> 18));
+            *o++ = char(0x80 | ((cp >> 12) & 0x3F));
+            *o++ = char(0x80 | ((cp >> 6) & 0x3F));
+        }
+        *o++ = char(0x80 | (cp & 0x3F));
+    }
+    return size_t(o - out);
+}
+/// The same into a string (its capacity is kept, so a reused one does not allocate).
+inline void utf16_to_utf8(const uint16_t *c, size_t len, std::string &out) {
+    out.resize(3 * len);
+    out.resize(len ? utf16_to_utf8(c, len, &out[0]) : 0);
+}
+
+/// A keyword argument as UTF-8, in the calling thread's buffer: a keyword is looked up at once
+/// (dk::tag), so one buffer per thread serves every call without a heap allocation.
+inline std::string &keyword_buffer() {
+    static thread_local std::string buffer;
+    return buffer;
+}
+
+/// A string result: UTF-8 bytes (NUL-terminated) in the calling thread's buffer, valid until the
+/// thread's next string result. get_string/get_string_at fill it through the C ABI's size in/out
+/// convention (a retry with the size it asks for when a value does not fit), so reading a value
+/// costs the C ABI's own copy and no std::string on the way; the typemaps below make the target
+/// language's string from it at once.
+struct Utf8 {
+    const char *data = "";
+    size_t size = 0;
+};
+template <class F>
+Utf8 utf8_call(F &&call) {
+    static thread_local std::vector<char> buffer(256);
+    size_t n = buffer.size();
+    dk_result r = call(buffer.data(), &n);
+    while (r == DK_EBUFS && n > buffer.size()) {
+        buffer.resize(n);
+        n = buffer.size();
+        r = call(buffer.data(), &n);
+    }
+    dk::check(r);
+    return Utf8{buffer.data(), strnlen(buffer.data(), n - 1)};  // up to a NUL, as dk::Dataset::get_string
+}
+inline Utf8 get_string(const dk::Dataset &ds, uint32_t tag) {
+    return utf8_call([&](char *b, size_t *n) { return dk_dataset_get_string(ds.handle(), tag, b, n); });
+}
+inline Utf8 get_string_at(const dk::Dataset &ds, uint32_t tag, size_t index) {
+    return utf8_call([&](char *b, size_t *n) { return dk_dataset_get_string_at(ds.handle(), tag, index, b, n); });
 }
 }  // namespace dcmkit_swig
 %}
@@ -172,12 +246,27 @@ static void dcmkit_throw(const char *cls, int code, const char *kind, const char
 %{
 #include <cstring>
 namespace dcmkit_swig {
-inline const void *string_result(const std::string &s) {
-    static thread_local std::vector<uint16_t> buffer;  // [4 units: the length][the UTF-16 units]
-    if (buffer.size() < 4 + s.size()) buffer.resize(4 + s.size());
-    const uint64_t n = utf8_to_utf16(reinterpret_cast<const unsigned char *>(s.data()), s.size(), buffer.data() + 4);
+inline const void *string_result(const char *s, size_t size) {
+    static thread_local std::vector<uint16_t> buffer(4 + 256);  // [4 units: the length][the UTF-16 units]
+    if (buffer.size() < 4 + size) buffer.resize(4 + size);
+    const uint64_t n = utf8_to_utf16(reinterpret_cast<const unsigned char *>(s), size, buffer.data() + 4);
     std::memcpy(buffer.data(), &n, sizeof n);
     return buffer.data();
+}
+inline const void *string_result(const std::string &s) { return string_result(s.data(), s.size()); }
+
+/// A keyword argument: the C# string's own UTF-16 units (pinned by `fixed`, NUL-terminated) as UTF-8
+/// in the thread's keyword buffer; nullptr (ArgumentNullException pending) for a null string.
+inline const std::string *keyword_from_utf16(const uint16_t *s) {
+    if (!s) {
+        SWIG_CSharpSetPendingExceptionArgument(SWIG_CSharpArgumentNullException, "null string", 0);
+        return nullptr;
+    }
+    size_t len = 0;
+    while (s[len]) ++len;
+    std::string &out = keyword_buffer();
+    utf16_to_utf8(s, len, out);
+    return &out;
 }
 }  // namespace dcmkit_swig
 %}
@@ -194,6 +283,28 @@ inline const void *string_result(const std::string &s) {
       global::System.IntPtr p = $imcall;$excode
       return $modulePINVOKE.TakeString(p);
     } %}
+// Value results (Dataset.GetString, GetStringAt): the same, from the thread's UTF-8 buffer; the
+// pending-exception check runs only when the glue returned null, which it does only on failure.
+%typemap(ctype) dcmkit_swig::Utf8 "const void *"
+%typemap(imtype) dcmkit_swig::Utf8 "global::System.IntPtr"
+%typemap(cstype) dcmkit_swig::Utf8 "string"
+%typemap(out) dcmkit_swig::Utf8 %{ $result = dcmkit_swig::string_result($1.data, $1.size); %}
+%typemap(csout, excode=SWIGEXCODE) dcmkit_swig::Utf8 {
+    global::System.IntPtr p = $imcall;
+    if (p == global::System.IntPtr.Zero) {$excode
+    }
+    return $modulePINVOKE.TakeString(p);
+  }
+// Keyword arguments: the string is pinned and its UTF-16 units passed as they are (a blittable
+// pointer: no marshalled copy, no allocation), converted by the glue into the thread's buffer.
+%typemap(ctype) const std::string &keyword "const uint16_t *"
+%typemap(imtype) const std::string &keyword "global::System.IntPtr"
+%typemap(cstype) const std::string &keyword "string"
+%typemap(csin, pre="    unsafe { fixed (char* swig_ptrTo_$csinput = $csinput) {", terminator="    } }")
+    const std::string &keyword "(global::System.IntPtr)swig_ptrTo_$csinput"
+%typemap(in, canthrow=1) const std::string &keyword
+%{ $1 = ($1_ltype)dcmkit_swig::keyword_from_utf16($input);
+   if (!$1) return $null; %}
 %pragma(csharp) imclasscode=%{
   /// A string result of the glue: an 8-byte length then that many UTF-16 units.
   public static unsafe string TakeString(global::System.IntPtr p) {
@@ -308,31 +419,7 @@ inline bool utf8_from_jstring(JNIEnv *jenv, jstring js, std::string &out) {
     }
     jenv->GetStringRegion(js, 0, len, c);
     if (jenv->ExceptionCheck()) return false;
-    out.reserve(size_t(len));
-    for (jsize i = 0; i < len; ++i) {
-        unsigned cp = c[i];
-        if (cp < 0x80) {
-            out.push_back(char(cp));
-            continue;
-        }
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && c[i + 1] >= 0xDC00 && c[i + 1] <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (c[i + 1] - 0xDC00u);
-            ++i;
-        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-            cp = 0xFFFD;
-        }
-        if (cp < 0x800) {
-            out.push_back(char(0xC0 | (cp >> 6)));
-        } else if (cp < 0x10000) {
-            out.push_back(char(0xE0 | (cp >> 12)));
-            out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-        } else {
-            out.push_back(char(0xF0 | (cp >> 18)));
-            out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-        }
-        out.push_back(char(0x80 | (cp & 0x3F)));
-    }
+    utf16_to_utf8(reinterpret_cast<const uint16_t *>(c), size_t(len), out);
     return true;
 }
 }  // namespace dcmkit_swig
@@ -343,6 +430,54 @@ inline bool utf8_from_jstring(JNIEnv *jenv, jstring js, std::string &out) {
    $1 = &temp; %}
 %typemap(out) std::string %{ $result = dcmkit_swig::jstring_from_utf8(jenv, $1); %}
 %typemap(out) const std::string & %{ $result = dcmkit_swig::jstring_from_utf8(jenv, *$1); %}
+// Value results (Dataset.getString, getStringAt) from the thread's UTF-8 buffer, and keyword
+// arguments converted into the thread's keyword buffer: no std::string allocated on the way.
+// Dataset.getString/getStringAt hand the caller's per-thread byte[] to the glue, which copies the
+// value's UTF-8 bytes into it and returns their count (or the size needed, when that is more than
+// the array holds: the Java side then retries with an array of that size); Java decodes them
+// (new String(bytes, 0, n, UTF_8), standard UTF-8, so characters outside the BMP are right). The
+// string is allocated by compiled Java code, not through JNI's NewStringUTF.
+%{
+namespace dcmkit_swig {
+struct JBytes {
+    JNIEnv *jenv;
+    jbyteArray array;
+};
+/// Copies `s` into `out` when it fits in its first `capacity` bytes (the array's length, which the
+/// private Java caller passes to save a JNI call); returns the value's size either way.
+inline jint copy_into(const Utf8 &s, JBytes out, int capacity) {
+    if (s.size > size_t(INT32_MAX)) throw dk::Error(DK_EBADVALUE, "the value is too long for a Java string");
+    if (s.size > 0 && capacity >= 0 && s.size <= size_t(capacity))
+        out.jenv->SetByteArrayRegion(out.array, 0, jsize(s.size), reinterpret_cast<const jbyte *>(s.data));
+    return jint(s.size);
+}
+/// A keyword argument (Java): a short one is read with one GetStringRegion into the stack (its
+/// bounds are the string's own, so nothing can be pending), a long one as any string argument.
+inline bool keyword_from_jstring(JNIEnv *jenv, jstring js) {
+    if (!js) return utf8_from_jstring(jenv, js, keyword_buffer());  // throws NullPointerException
+    const jsize len = jenv->GetStringLength(js);
+    jchar c[64];
+    if (len < 0 || len > jsize(sizeof c / sizeof c[0])) return utf8_from_jstring(jenv, js, keyword_buffer());
+    jenv->GetStringRegion(js, 0, len, c);
+    utf16_to_utf8(reinterpret_cast<const uint16_t *>(c), size_t(len), keyword_buffer());
+    return true;
+}
+}  // namespace dcmkit_swig
+%}
+%typemap(jni) dcmkit_swig::JBytes "jbyteArray"
+%typemap(jtype) dcmkit_swig::JBytes "byte[]"
+%typemap(jstype) dcmkit_swig::JBytes "byte[]"
+%typemap(javain) dcmkit_swig::JBytes "$javainput"
+%typemap(in) const std::string &keyword
+%{ if (!dcmkit_swig::keyword_from_jstring(jenv, $input)) return $null;
+   $1 = &dcmkit_swig::keyword_buffer(); %}
+%typemap(in) dcmkit_swig::JBytes %{
+    if (!$input) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "null byte array");
+        return $null;
+    }
+    $1 = dcmkit_swig::JBytes{jenv, $input};
+%}
 // Directors: strings handed to a Java override, and returned by one.
 %typemap(directorin, descriptor="Ljava/lang/String;") std::string, const std::string &
 %{ $input = dcmkit_swig::jstring_from_utf8(jenv, $1);
@@ -473,6 +608,54 @@ static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *ki
 %}
 %enddef
 DCMKIT_CLOSEABLE(dk::Dataset)
+// Dataset: the string getters over the glue's getStringInto (see JBytes above); this javacode
+// replaces DCMKIT_CLOSEABLE's, so it repeats close().
+%javamethodmodifiers dk::Dataset::get_string_into "private";
+%javamethodmodifiers dk::Dataset::get_string_at_into "private";
+%typemap(javacode) dk::Dataset %{
+  /** Releases the native object (same as delete()). */
+  @Override
+  public void close() { delete(); }
+
+  private static final int BUFFER_KEEP = 1 << 16;  // a thread keeps a larger array no longer than this
+  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[256]);
+
+  private static String utf8(byte[] b, int n) {
+    return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+  }
+  private static byte[] larger(int n) {
+    byte[] b = new byte[n];
+    if (n <= BUFFER_KEEP) BUFFER.set(b);
+    return b;
+  }
+
+  /** The whole string value (values joined by '\'), padding removed. */
+  public String getString(long tag) throws DicomException {
+    byte[] b = BUFFER.get();
+    int n = getStringInto(tag, b, b.length);
+    while (n > b.length) n = getStringInto(tag, b = larger(n), n);
+    return utf8(b, n);
+  }
+  public String getString(String keyword) throws DicomException {
+    byte[] b = BUFFER.get();
+    int n = getStringInto(keyword, b, b.length);
+    while (n > b.length) n = getStringInto(keyword, b = larger(n), n);
+    return utf8(b, n);
+  }
+  /** Value {@code index} of a multi-valued string. */
+  public String getStringAt(long tag, long index) throws DicomException {
+    byte[] b = BUFFER.get();
+    int n = getStringAtInto(tag, index, b, b.length);
+    while (n > b.length) n = getStringAtInto(tag, index, b = larger(n), n);
+    return utf8(b, n);
+  }
+  public String getStringAt(String keyword, long index) throws DicomException {
+    byte[] b = BUFFER.get();
+    int n = getStringAtInto(keyword, index, b, b.length);
+    while (n > b.length) n = getStringAtInto(keyword, index, b = larger(n), n);
+    return utf8(b, n);
+  }
+%}
 DCMKIT_CLOSEABLE(dk::AE)
 DCMKIT_CLOSEABLE(dk::Association)
 %nojavaexception dk::Dataset::~Dataset;
@@ -602,12 +785,34 @@ public:
     void remove(const std::string &keyword) { $self->remove(dk::tag(keyword)); }
 
     // -- typed reading --
-    std::string get_string(uint32_t tag) { return $self->get_string(tag); }
-    std::string get_string(const std::string &keyword) { return $self->get_string(dk::tag(keyword)); }
-    std::string get_string_at(uint32_t tag, size_t index) { return $self->get_string(tag, index); }
-    std::string get_string_at(const std::string &keyword, size_t index) {
-        return $self->get_string(dk::tag(keyword), index);
+    // (the values go straight from the C ABI into the thread's buffer: dcmkit_swig::Utf8; Java's
+    // getString/getStringAt are written over get_string_into/get_string_at_into, see JBytes)
+#if defined(SWIGJAVA)
+    int get_string_into(uint32_t tag, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string(*$self, tag), out, capacity);
     }
+    int get_string_into(const std::string &keyword, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string(*$self, dk::tag(keyword).value), out, capacity);
+    }
+    int get_string_at_into(uint32_t tag, size_t index, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string_at(*$self, tag, index), out, capacity);
+    }
+    int get_string_at_into(const std::string &keyword, size_t index, dcmkit_swig::JBytes out, int capacity) {
+        return dcmkit_swig::copy_into(dcmkit_swig::get_string_at(*$self, dk::tag(keyword).value, index), out,
+                                      capacity);
+    }
+#else
+    dcmkit_swig::Utf8 get_string(uint32_t tag) { return dcmkit_swig::get_string(*$self, tag); }
+    dcmkit_swig::Utf8 get_string(const std::string &keyword) {
+        return dcmkit_swig::get_string(*$self, dk::tag(keyword).value);
+    }
+    dcmkit_swig::Utf8 get_string_at(uint32_t tag, size_t index) {
+        return dcmkit_swig::get_string_at(*$self, tag, index);
+    }
+    dcmkit_swig::Utf8 get_string_at(const std::string &keyword, size_t index) {
+        return dcmkit_swig::get_string_at(*$self, dk::tag(keyword).value, index);
+    }
+#endif
     int64_t get_int(uint32_t tag, size_t index = 0) { return $self->get_int(tag, index); }
     int64_t get_int(const std::string &keyword, size_t index = 0) { return $self->get_int(dk::tag(keyword), index); }
     double get_double(uint32_t tag, size_t index = 0) { return $self->get_double(tag, index); }

@@ -221,6 +221,32 @@ TEST(Dictionary, KeywordLookup) {
     }
 }
 
+TEST(Dictionary, EveryKeywordOfTheMainGroupsLeadsBackToItsEntry) {
+    // The keyword index against the tag table, entry by entry, for the groups that hold most of PS3.6.
+    size_t checked = 0;
+    for (uint32_t g : {0x0000u, 0x0002u, 0x0004u, 0x0008u, 0x0010u, 0x0012u, 0x0014u, 0x0018u, 0x0020u, 0x0022u,
+                       0x0024u, 0x0028u, 0x0032u, 0x0038u, 0x003Au, 0x0040u, 0x0042u, 0x0044u, 0x0046u, 0x0048u,
+                       0x0050u, 0x0052u, 0x0054u, 0x0060u, 0x0062u, 0x0064u, 0x0066u, 0x0068u, 0x0070u, 0x0072u,
+                       0x0074u, 0x0076u, 0x0078u, 0x0080u, 0x0082u, 0x0088u, 0x0100u, 0x0400u, 0x2000u, 0x2010u,
+                       0x2020u, 0x2030u, 0x2040u, 0x2050u, 0x2100u, 0x2110u, 0x2120u, 0x2130u, 0x2200u, 0x3002u,
+                       0x3004u, 0x3006u, 0x3008u, 0x300Au, 0x300Cu, 0x300Eu, 0x4000u, 0x4008u, 0x4010u, 0x4FFEu,
+                       0x5200u, 0x5400u, 0x5600u, 0x7FE0u, 0xFFFAu, 0xFFFCu, 0xFFFEu}) {
+        for (uint32_t el = 1; el <= 0xFFFFu; ++el) {
+            const DictEntry *e = dict_find(Tag(g << 16 | el));
+            if (!e || e->mask() != 0xFFFFFFFFu || !e->keyword()[0]) continue;
+            EXPECT_EQ(dict_find(std::string_view(e->keyword())), e) << e->keyword();
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 4000u);
+    // Lengths around the index's 8-byte steps, and a keyword followed by more bytes.
+    for (const char *k : {"Rows", "Modality", "PatientID", "StudyInstanceUID", "SeriesInstanceUID"})
+        EXPECT_NE(dict_find(std::string_view(k)), nullptr) << k;
+    EXPECT_EQ(dict_find(std::string_view("Modality\0", 9)), nullptr);
+    EXPECT_EQ(dict_find(std::string_view("ModalityX")), nullptr);
+    EXPECT_EQ(dict_find(std::string_view("PatientID").substr(0, 8)), nullptr);  // "PatientI"
+}
+
 // ---------------------------------------------------------------------------------------------------
 // PS3.6 Table A-1: UID registry
 

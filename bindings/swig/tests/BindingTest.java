@@ -267,6 +267,31 @@ class BindingTest {
   }
 
   @Test
+  void longValuesAndKeywords() throws Exception {
+    // A value longer than getString's first array (256 bytes; 4-byte characters across its end),
+    // read by keyword, by tag and with getStringAt, then a short one on the same thread; dcmdump
+    // (+L: the whole value) reads what was written.
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 40; i++) sb.append("Smile\uD83D\uDE00 \u00E9\u5C71 ");  // 16 UTF-8 bytes
+    String longValue = sb.toString().trim();
+    String out = Paths.get(work, "out_java_utf8_long.dcm").toString();
+    try (Dataset ds = Dataset.readFile(path)) {
+      ds.setString("SpecificCharacterSet", "ISO_IR 192");
+      ds.setString("PatientComments", longValue);  // LT
+      assertEquals(longValue, ds.getString("PatientComments"));
+      assertEquals(longValue, ds.getString(0x00104000L));
+      assertEquals(longValue, ds.getStringAt("PatientComments", 0));
+      ds.setString("PatientName", UNICODE[0]);
+      assertEquals(UNICODE[0], ds.getString("PatientName"));
+      ds.writeFile(out);
+      // A keyword with a non-ASCII letter is unknown; a null one is refused.
+      assertThrows(NotFoundException.class, () -> ds.getString("Patient\u00E9Name"));
+      assertThrows(NullPointerException.class, () -> ds.getString((String) null));
+    }
+    assertEquals(longValue, tool("dcmdump", "-q", "+U8", "+L", "+P", "PatientComments", out).out.split("\\[|\\]")[1]);
+  }
+
+  @Test
   void readsFourByteUtf8MadeByDump2dcm() throws Exception {
     // The dump file's values are raw UTF-8 bytes (written here, not through a Java String).
     Path dump = Paths.get(work, "utf8_java.dump");

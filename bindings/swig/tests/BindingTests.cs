@@ -314,6 +314,29 @@ static partial class BindingTests {
       Equal(expected, ds.GetString("PatientName"), "4-byte UTF-8 from dump2dcm");
       Equal(expected, ds.GetStringAt(0x00100010u, 0), "GetStringAt");
     }
+
+    // A value longer than the glue's first buffer (256 bytes; 4-byte characters across its end),
+    // read by keyword, by tag and with GetStringAt, then a short one on the same thread; dcmdump
+    // (+L: the whole value) reads what was written.
+    var sb = new System.Text.StringBuilder();
+    for (int i = 0; i < 40; i++) sb.Append("Smile\uD83D\uDE00 \u00E9\u5C71 ");  // 16 UTF-8 bytes
+    string longValue = sb.ToString().TrimEnd(), longPath = Path.Combine(work, "out_cs_utf8_long.dcm");
+    using (Dataset ds = Dataset.ReadFile(path)) {
+      ds.SetString("SpecificCharacterSet", "ISO_IR 192");
+      ds.SetString("PatientComments", longValue);  // LT
+      Equal(longValue, ds.GetString("PatientComments"), "long value by keyword");
+      Equal(longValue, ds.GetString(0x00104000u), "long value by tag");
+      Equal(longValue, ds.GetStringAt("PatientComments", 0), "long value, GetStringAt");
+      ds.SetString("PatientName", Unicode[0]);
+      Equal(Unicode[0], ds.GetString("PatientName"), "a short value after a long one");
+      ds.WriteFile(longPath);
+      // Keywords are passed as the string's UTF-16 units: one with a non-ASCII letter is unknown.
+      Throws<NotFoundException>(() => ds.GetString("Patient\u00E9Name"), "a keyword with a non-ASCII letter");
+      Throws<ArgumentNullException>(() => ds.GetString((string)null), "a null keyword");
+    }
+    string dumped;
+    Tool(out dumped, "dcmdump", "-q", "+U8", "+L", "+P", "PatientComments", longPath);
+    Equal(longValue, dumped.Split('[', ']')[1], "dcmdump +U8 +L PatientComments of " + longPath);
   }
 
   static int Tool(out string output, string tool, params string[] args) {

@@ -25,8 +25,11 @@
 
 static int is_vr(const char *vr, const char *list) {
     const char *p;
-    for (p = list; p[0] && p[1]; p += 3)
+    for (p = list; p[0] && p[1]; p += 2) {
         if (p[0] == vr[0] && p[1] == vr[1]) return 1;
+        if (!p[2]) break; /* the last VR: stop at the NUL (a step of 3 would read past it) */
+        p++;              /* the space */
+    }
     return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -120,11 +121,26 @@ const DictEntry *dict_find(Tag tag) noexcept {
 }
 
 const DictEntry *dict_find(std::string_view keyword) noexcept {
-    const uint16_t *begin = detail::kDictByKeyword, *end = begin + detail::kDictByKeywordCount;
-    auto it = std::lower_bound(begin, end, keyword, [](uint16_t i, std::string_view k) {
-        return std::string_view(keyword_entry(i).keyword()) < k;
-    });
-    if (it != end && std::string_view(keyword_entry(*it).keyword()) == keyword) return &keyword_entry(*it);
+    // The generated index lists the entries in keyword order: a binary search whose comparisons stop
+    // at the first differing byte, with no strlen of the entry's keyword at each step.
+    if (keyword.empty()) return nullptr;
+    auto compare = [keyword](const char *a) noexcept {  // <0, 0, >0: a before, equal to, after keyword
+        for (size_t i = 0; i < keyword.size(); ++i) {
+            const unsigned char ca = static_cast<unsigned char>(a[i]), ck = static_cast<unsigned char>(keyword[i]);
+            if (ca == 0) return -1;  // a ends first (never read past its NUL)
+            if (ca != ck) return ca < ck ? -1 : 1;
+        }
+        return a[keyword.size()] == '\0' ? 0 : 1;
+    };
+    size_t lo = 0, hi = detail::kDictByKeywordCount;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        const DictEntry &e = keyword_entry(detail::kDictByKeyword[mid]);
+        const int c = compare(e.keyword());
+        if (c == 0) return &e;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
     return nullptr;
 }
 
