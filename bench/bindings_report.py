@@ -16,7 +16,8 @@ the three programs run in turn, 3 times by default (--runs), and the best figure
      cycling through the 10 strings, by tag and by keyword; best of --passes passes.
 Each program prints a checksum (total length of the strings read, plus Rows and Columns), which must be
 equal across the three. Prints a table of the times and the ratios binding/C ABI against the target
-(within 1.5x of the C ABI). Exits non-zero only on errors; a missed target is printed as MISSED.
+(per file within 1.5x of the C ABI, per call within 2x). Exits non-zero only on errors; a missed
+target is printed as MISSED.
 """
 import argparse
 import glob
@@ -27,13 +28,12 @@ import sys
 from common import BenchError, cmake_build_type, log, warm_page_cache
 
 
-TARGET_RATIO = 1.5  # a binding at most 1.5x the C ABI's time
 LANGS = ("c", "csharp", "java")
 LANG_TITLES = {"c": "C ABI", "csharp": "C#", "java": "Java"}
-MEASURES = (  # (name in the programs' output, unit key, title)
-    ("per_file", "us", "per file: open + 12 gets + free"),
-    ("per_call_tag", "ns", "per call: get string by tag"),
-    ("per_call_keyword", "ns", "per call: get string by keyword"),
+MEASURES = (  # (name in the programs' output, unit key, title, target: a binding at most this x the C ABI's time)
+    ("per_file", "us", "per file: open + 12 gets + free", 1.5),
+    ("per_call_tag", "ns", "per call: get string by tag", 2.0),
+    ("per_call_keyword", "ns", "per call: get string by keyword", 2.0),
 )
 
 
@@ -165,21 +165,22 @@ def main():
              best["c"]["runtime"].get("dcmkit", "?")))
     print(("%-33s %10s %10s %10s   %-25s %s" % ("", "C ABI", "C#", "Java", "C# / C", "Java / C")).rstrip())
     missed = 0
-    for name, unit, title in MEASURES:
+    for name, unit, title, target in MEASURES:
         t = {lang: float(best[lang][name]["best_" + unit]) for lang in LANGS}
         shown_unit = "\u00b5s" if unit == "us" else unit
         cells = []
         for lang in ("csharp", "java"):
             ratio = t[lang] / t["c"] if t["c"] > 0 else float("inf")
-            ok = round(ratio, 2) <= TARGET_RATIO  # judged as printed: 1.503 shows, and passes, as 1.50
+            ok = round(ratio, 2) <= target  # judged as printed: 1.503 shows, and passes, as 1.50
             missed += 0 if ok else 1
             cells.append("%5.2fx %-6s (%+.*f %s)" % (ratio, "ok" if ok else "MISSED", 2 if unit == "us" else 0,
                                                      t[lang] - t["c"], shown_unit))
         print("%-33s %7.*f %-2s %7.*f %-2s %7.*f %-2s   %-25s %s"
               % (title, 2 if unit == "us" else 1, t["c"], shown_unit, 2 if unit == "us" else 1, t["csharp"],
                  shown_unit, 2 if unit == "us" else 1, t["java"], shown_unit, cells[0], cells[1].rstrip()))
-    print("target: each binding within %.1fx of the C ABI (ratio <= %.1f); %s"
-          % (TARGET_RATIO, TARGET_RATIO, "all met" if not missed else "%d of %d MISSED" % (missed, 2 * len(MEASURES))))
+    print("target: each binding within %s of the C ABI; %s"
+          % (", ".join("%.1fx %s" % (m[3], m[0].replace("_", " ")) for m in MEASURES),
+             "all met" if not missed else "%d of %d MISSED" % (missed, 2 * len(MEASURES))))
     print("checksums equal across C, C# and Java: per file %s, per call %s"
           % (best["c"]["per_file"]["checksum"], best["c"]["per_call_tag"]["checksum"]))
     return 0
