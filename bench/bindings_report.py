@@ -50,7 +50,7 @@ def parse_output(text, lang):
                 k, v = part.split("=", 1)
                 fields[k] = v
         out[parts[0]] = fields
-    missing = [m for m, _, _ in MEASURES if m not in out]
+    missing = [m[0] for m in MEASURES if m[0] not in out]
     if missing or "runtime" not in out:
         raise BenchError("%s program printed no %s:\n%s" % (lang, ", ".join(missing or ["runtime"]), text[-2000:]))
     return out
@@ -132,19 +132,19 @@ def main():
                 % (LANG_TITLES[lang], " (run %d of %d)" % (r + 1, args.runs) if args.runs > 1 else "",
                    args.passes, len(files), args.calls))
             out = run(lang, *cmds[lang])
-            for name, unit, _ in MEASURES:
+            for name, unit, _, _ in MEASURES:
                 log("  %-17s best %s %s, mean %s %s" % (name, out[name]["best_" + unit], unit,
                                                        out[name]["mean_" + unit], unit))
             if best[lang] is None:
                 best[lang] = out
             else:
-                for name, unit, _ in MEASURES:
+                for name, unit, _, _ in MEASURES:
                     key = "best_" + unit
                     if float(out[name][key]) < float(best[lang][name][key]):
                         best[lang][name][key] = out[name][key]
 
     # The same work on every side: the checksums must agree.
-    for name, _, _ in MEASURES:
+    for name, _, _, _ in MEASURES:
         sums = {lang: best[lang][name].get("checksum") for lang in LANGS}
         if len(set(sums.values())) != 1:
             raise BenchError("%s: the programs read different values (checksums %s)"

@@ -120,28 +120,84 @@ const DictEntry *dict_find(Tag tag) noexcept {
     return nullptr;
 }
 
-const DictEntry *dict_find(std::string_view keyword) noexcept {
-    // The generated index lists the entries in keyword order: a binary search whose comparisons stop
-    // at the first differing byte, with no strlen of the entry's keyword at each step.
-    if (keyword.empty()) return nullptr;
-    auto compare = [keyword](const char *a) noexcept {  // <0, 0, >0: a before, equal to, after keyword
-        for (size_t i = 0; i < keyword.size(); ++i) {
-            const unsigned char ca = static_cast<unsigned char>(a[i]), ck = static_cast<unsigned char>(keyword[i]);
-            if (ca == 0) return -1;  // a ends first (never read past its NUL)
-            if (ca != ck) return ca < ck ? -1 : 1;
-        }
-        return a[keyword.size()] == '\0' ? 0 : 1;
-    };
+namespace {
+
+/// <0, 0, >0: the NUL-terminated `a` sorts before, equals, or sorts after `k` (bytewise, as the
+/// generator sorted the keyword index), never reading past a's NUL and with no strlen.
+int compare_keyword(const char *a, std::string_view k) noexcept {
+    for (size_t i = 0; i < k.size(); ++i) {
+        const unsigned char ca = static_cast<unsigned char>(a[i]), ck = static_cast<unsigned char>(k[i]);
+        if (ca == 0) return -1;  // a ends first
+        if (ca != ck) return ca < ck ? -1 : 1;
+    }
+    return a[k.size()] == '\0' ? 0 : 1;
+}
+
+/// Binary search of the generated keyword index: touches ~12 entries, so in a size-optimized build
+/// only the name chunks on its path are inflated.
+const DictEntry *find_keyword_sorted(std::string_view keyword) noexcept {
     size_t lo = 0, hi = detail::kDictByKeywordCount;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
         const DictEntry &e = keyword_entry(detail::kDictByKeyword[mid]);
-        const int c = compare(e.keyword());
+        const int c = compare_keyword(e.keyword(), keyword);
         if (c == 0) return &e;
         if (c < 0) lo = mid + 1;
         else hi = mid;
     }
     return nullptr;
+}
+
+/// Keyword -> entry when the names are not deflated: open addressing over the generated index,
+/// 16,384 slots of an entry number and 16 bits of the hash (64 KB, built at the first lookup; PS3.6
+/// has ~5,000 keywords, so under a third are taken), so a
+/// lookup compares one keyword in the common case (C keyword access costs a tag access plus ~10 ns).
+class KeywordHash {
+public:
+    KeywordHash() noexcept {
+        for (size_t i = 0; i < detail::kDictByKeywordCount; ++i) {
+            const uint16_t entry = detail::kDictByKeyword[i];
+            const std::string_view k = keyword_entry(entry).keyword();
+            const uint32_t h = hash(k);
+            size_t at = h & (kSlots - 1);
+            while (slots_[at].entry != kEmpty) at = (at + 1) & (kSlots - 1);
+            slots_[at] = Slot{entry, uint16_t(h >> 16)};
+        }
+    }
+    const DictEntry *find(std::string_view k) const noexcept {
+        const uint32_t h = hash(k);
+        for (size_t at = h & (kSlots - 1);; at = (at + 1) & (kSlots - 1)) {
+            const Slot &s = slots_[at];
+            if (s.entry == kEmpty) return nullptr;
+            if (s.tag == uint16_t(h >> 16)) {
+                const DictEntry &e = keyword_entry(s.entry);
+                if (compare_keyword(e.keyword(), k) == 0) return &e;
+            }
+        }
+    }
+
+private:
+    static constexpr size_t kSlots = 16384;
+    static constexpr uint16_t kEmpty = 0xFFFF;
+    struct Slot {
+        uint16_t entry = kEmpty;
+        uint16_t tag = 0;
+    };
+    static uint32_t hash(std::string_view k) noexcept {  // FNV-1a; keywords are ~20 ASCII letters
+        uint32_t h = 2166136261u;
+        for (const char c : k) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        return h ^ (h >> 15);
+    }
+    Slot slots_[kSlots];
+};
+
+}  // namespace
+
+const DictEntry *dict_find(std::string_view keyword) noexcept {
+    if (keyword.empty()) return nullptr;
+    if (detail::kElementText.ends) return find_keyword_sorted(keyword);  // deflated names: stay lazy
+    static const KeywordHash index;  // built once, thread-safe
+    return index.find(keyword);
 }
 
 VR dict_vr(Tag tag) noexcept {
