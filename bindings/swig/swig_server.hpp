@@ -175,7 +175,7 @@ static_assert(NInfo::N_EVENT_REPORT == DK_N_EVENT_REPORT && NInfo::N_GET == DK_N
 
 /// The reply an n handler sets besides its status (dk::NReply): the dataset (Attribute List, Action
 /// Reply…) and the Affected SOP Instance UID. Valid while its handler runs: a copy kept past the
-/// call throws InvalidArgument.
+/// call throws InvalidArgumentError.
 class NReply {
 public:
     /// The reply's dataset (copied).

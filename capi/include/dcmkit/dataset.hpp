@@ -340,7 +340,7 @@ public:
         for (size_t i = 0; i < n; ++i) out.push_back(get_string(t, i));
         return out;
     }
-    /// Integer value `index` (IS, US, SS, UL, SL, UV, SV). ValueError for other VRs.
+    /// Integer value `index` (IS, US, SS, UL, SL, UV, SV). BadValueError for other VRs.
     int64_t get_int(Tag t, size_t index = 0) const {
         int64_t v = 0;
         check(dk_dataset_get_int(h_, t, index, &v));
@@ -516,7 +516,7 @@ public:
 
     // -- sequences --------------------------------------------------------------------------------
 
-    /// Number of items of a sequence. ValueError when the element is not SQ.
+    /// Number of items of a sequence. BadValueError when the element is not SQ.
     size_t item_count(Tag t) const {
         size_t n = 0;
         check(dk_dataset_item_count(h_, t, &n));

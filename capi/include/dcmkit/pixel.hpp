@@ -27,7 +27,7 @@ struct PixelInfo {
     std::string photometric_interpretation;
 };
 
-/// The pixel data's layout. NotFoundError without pixel data, ValueError for missing attributes.
+/// The pixel data's layout. NotFoundError without pixel data, BadValueError for missing attributes.
 inline PixelInfo pixel_info(const Dataset &ds) {
     dk_pixel_info c = DK_PIXEL_INFO_INIT;
     check(dk_dataset_pixel_info(ds.handle(), &c));
