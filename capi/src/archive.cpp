@@ -14,6 +14,7 @@
 #include "dcmkit/archive_server.h"
 
 namespace archive = dcmkit::archive;
+using dk::check_version;
 using dk::fail;
 using dk::need;
 
@@ -24,11 +25,6 @@ struct dk_archive {
 
 namespace {
 
-void check_version(uint32_t version, uint32_t current, const char *what) {
-    if (version == 0 || version > current)
-        fail(DK_EINVAL, std::string("unsupported ") + what + " version " + std::to_string(version) +
-                            " (this library knows 1 to " + std::to_string(current) + ")");
-}
 
 /// Sets `key` from a C string option, failing with the option's name.
 void set_key(archive::Config &c, const char *field, const std::string &key, const std::string &value) {
@@ -203,8 +199,7 @@ extern "C" {
 dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
-        if (version == 0 || version > DK_ARCHIVE_OPTIONS_VERSION)
-            fail(DK_EINVAL, "unsupported dk_archive_options version " + std::to_string(version));
+        dk::check_version(version, DK_ARCHIVE_OPTIONS_VERSION, "dk_archive_options");
         const dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
         *opts = d;
         opts->version = version;

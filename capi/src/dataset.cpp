@@ -121,16 +121,10 @@ char *malloc_copy(const void *data, size_t size) {
     return p;
 }
 
-void check_options_version(uint32_t version, uint32_t current) {
-    if (version == 0 || version > current)
-        fail(DK_EINVAL, "unsupported options version " + std::to_string(version) + " (this library knows 1 to " +
-                            std::to_string(current) + ")");
-}
-
 dcmkit::ReadOptions read_options(const dk_read_options *o) {
     dcmkit::ReadOptions ro;
     if (!o) return ro;
-    check_options_version(o->version, DK_READ_OPTIONS_VERSION);
+    dk::check_version(o->version, DK_READ_OPTIONS_VERSION, "options");
     // Version 1 fields. A later version appends fields, read here only when o->version has them.
     ro.stop_before_pixels = o->stop_before_pixels != 0;
     ro.map_file = o->map_file != 0;
@@ -176,7 +170,7 @@ void check_pixel_syntax(const dk::Root &root, const std::string &ts_uid) {
 dcmkit::WriteOptions write_options(const dk_write_options *o, const dk::Root &root) {
     dcmkit::WriteOptions wo;
     if (o) {
-        check_options_version(o->version, DK_WRITE_OPTIONS_VERSION);
+        dk::check_version(o->version, DK_WRITE_OPTIONS_VERSION, "options");
         if (o->transfer_syntax) wo.transfer_syntax = std::string(TransferSyntax::parse(o->transfer_syntax).uid);
         wo.part10 = o->part10 != 0;
         wo.atomic = o->atomic != 0;
@@ -236,7 +230,7 @@ extern "C" {
 dk_result dk_read_options_init(dk_read_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
-        check_options_version(version, DK_READ_OPTIONS_VERSION);
+        dk::check_version(version, DK_READ_OPTIONS_VERSION, "options");
         // Only the fields `version` has: the caller's struct may be an older, shorter one.
         opts->version = version;
         opts->stop_before_pixels = 0;
@@ -328,7 +322,7 @@ void dk_dataset_free(dk_dataset *ds) { delete ds; }
 dk_result dk_write_options_init(dk_write_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
-        check_options_version(version, DK_WRITE_OPTIONS_VERSION);
+        dk::check_version(version, DK_WRITE_OPTIONS_VERSION, "options");
         opts->version = version;
         opts->transfer_syntax = nullptr;
         opts->part10 = 1;

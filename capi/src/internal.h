@@ -71,6 +71,14 @@ dk_result guard(F &&body) noexcept {
 
 [[noreturn]] void fail(dk_result code, std::string message);
 
+/// DK_EINVAL "unsupported WHAT version N (this library knows 1 to CURRENT)" for a versioned struct's
+/// version of 0 or one newer than this library knows.
+inline void check_version(uint32_t version, uint32_t current, const char *what) {
+    if (version == 0 || version > current)
+        fail(DK_EINVAL, std::string("unsupported ") + what + " version " + std::to_string(version) +
+                            " (this library knows 1 to " + std::to_string(current) + ")");
+}
+
 /// Throws DK_EINVAL "`name` is NULL" when p is NULL.
 template <typename T>
 inline T *need(T *p, const char *name) {

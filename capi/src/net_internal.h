@@ -26,12 +26,6 @@ struct dk_assoc {
 
 namespace dk {
 
-inline void check_version(uint32_t version, uint32_t current, const char *what) {
-    if (version == 0 || version > current)
-        fail(DK_EINVAL, std::string("unsupported ") + what + " version " + std::to_string(version) +
-                            " (this library knows 1 to " + std::to_string(current) + ")");
-}
-
 /// The body of a dk_*_init(out, version): DK_EINVAL for a NULL `out` or an unknown version, else
 /// `*out` = `defaults` (the struct's _INIT) with that version. Only the first `size` bytes are
 /// written: the caller's struct may be an older, shorter one.

@@ -15,6 +15,7 @@ using dcmkit::Dataset;
 using dcmkit::Element;
 using dcmkit::Tag;
 namespace tags = dcmkit::tags;
+using dk::check_version;
 using dk::fail;
 using dk::need;
 
@@ -132,11 +133,6 @@ void copy_photometric(const std::string &pi, char *out) {
     out[n] = '\0';
 }
 
-void check_version(uint32_t version, uint32_t current, const char *what) {
-    if (version == 0 || version > current)
-        fail(DK_EINVAL, "unsupported " + std::string(what) + " version " + std::to_string(version) +
-                            " (this library knows 1 to " + std::to_string(current) + ")");
-}
 
 dcmkit::TranscodeOptions transcode_options(const dk_transcode_options *o, uint64_t frames) {
     dcmkit::TranscodeOptions t;
@@ -221,9 +217,7 @@ dk_result dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info) {
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(info, "info");
-        if (info->version == 0 || info->version > DK_PIXEL_INFO_VERSION)
-            fail(DK_EINVAL, "unsupported dk_pixel_info version " + std::to_string(info->version) +
-                                " (this library knows 1 to " + std::to_string(DK_PIXEL_INFO_VERSION) + ")");
+        check_version(info->version, DK_PIXEL_INFO_VERSION, "dk_pixel_info");
         const Element &px = require_pixels(d);
         const dcmkit::PixelInfo p = layout(d, px);
         // Version 1 fields. A later version appends fields, filled only when info->version has them.
