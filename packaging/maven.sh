@@ -13,18 +13,13 @@ repo=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 command -v jar >/dev/null || { echo "maven.sh: no jar tool (apt install default-jdk-headless)" >&2; exit 77; }
-version=$(sed -n 's/^project(dcmkit VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
-[ -n "$version" ] || { echo "maven.sh: no version in $src/CMakeLists.txt" >&2; exit 1; }
+. "$here/common.sh"
+version=$(dk_version)
 case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=aarch64 ;; *) arch=$(uname -m) ;; esac
 
 work=$(mktemp -d /tmp/dcmkit-maven-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-for c in runtime swig; do
-  cmake --install "$build" --prefix "$work/stage" --component "$c" --strip >/dev/null
-done
-lib=$(find "$work/stage" -name libdcmkit.so.0 | head -1)
-glue=$(find "$work/stage" -path '*/java/libdcmkit_java.so' | head -1)
-[ -n "$lib" ] && [ -n "$glue" ] || { echo "maven.sh: the build has no libdcmkit.so.0 or Java glue" >&2; exit 1; }
+dk_stage_natives "$build" '*/java/libdcmkit_java.so'
 mkdir -p "$work/res/native/linux-$arch" "$work/res/META-INF/maven/org.dcmkit/dcmkit"
 cp "$glue" "$work/res/native/linux-$arch/"
 cp "$(readlink -f "$lib")" "$work/res/native/linux-$arch/libdcmkit.so.0"  # under its SONAME

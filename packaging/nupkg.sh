@@ -12,17 +12,12 @@ out=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 command -v nuget >/dev/null || { echo "nupkg.sh: nuget is not installed (apt install nuget)" >&2; exit 77; }
-version=$(sed -n 's/^project(dcmkit VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
-[ -n "$version" ] || { echo "nupkg.sh: no version in $src/CMakeLists.txt" >&2; exit 1; }
+. "$here/common.sh"
+version=$(dk_version)
 
 work=$(mktemp -d /tmp/dcmkit-nupkg-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-for c in runtime swig; do
-  cmake --install "$build" --prefix "$work/stage" --component "$c" --strip >/dev/null
-done
-lib=$(find "$work/stage" -name libdcmkit.so.0 | head -1)
-glue=$(find "$work/stage" -path '*/csharp/libdcmkit_csharp.so' | head -1)
-[ -n "$lib" ] && [ -n "$glue" ] || { echo "nupkg.sh: the build has no libdcmkit.so.0 or C# glue" >&2; exit 1; }
+dk_stage_natives "$build" '*/csharp/libdcmkit_csharp.so'
 pkg=$work/pkg
 mkdir -p "$pkg/lib/net45" "$pkg/runtimes/linux-x64/native" "$pkg/build/net45"
 cp "$(dirname "$glue")/DcmKit.dll" "$pkg/lib/net45/"
