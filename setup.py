@@ -1,5 +1,5 @@
 """Builds the dcmkit wheel: the CMake build's Python package (python/dcmkit, the generated sop.py and
-the _dcmkit extension) with libdcmkit.so.0 beside the extension, whose RPATH begins with $ORIGIN.
+the _dcmkit extension) with libdcmkit.so.1 beside the extension, whose RPATH begins with $ORIGIN.
 
 Environment:
   DCMKIT_BUILD_DIR   a configured CMake build tree of this source (Python module on) to build the
@@ -67,9 +67,9 @@ class CMakeBuild(build_ext):
         for component in ("runtime", "python"):
             run(["cmake", "--install", tree, "--prefix", stage, "--component", component, "--strip"])
         inits = glob.glob(os.path.join(stage, "lib", "python*", "*-packages", "dcmkit", "__init__.py"))
-        libs = glob.glob(os.path.join(stage, "lib*", "**", "libdcmkit.so.0"), recursive=True)
+        libs = glob.glob(os.path.join(stage, "lib*", "**", "libdcmkit.so.1"), recursive=True)
         if len(inits) != 1 or len(libs) != 1:
-            raise RuntimeError("the CMake install under %s has %d dcmkit packages and %d libdcmkit.so.0"
+            raise RuntimeError("the CMake install under %s has %d dcmkit packages and %d libdcmkit.so.1"
                                % (stage, len(inits), len(libs)))
         package = os.path.dirname(inits[0])
         if not glob.glob(os.path.join(package, "_dcmkit*.so")):
@@ -79,7 +79,7 @@ class CMakeBuild(build_ext):
         shutil.copytree(package, out, ignore=shutil.ignore_patterns("__pycache__"))
         # The library itself under its SONAME (the install's symlink resolved), found through the
         # extension's $ORIGIN.
-        shutil.copyfile(os.path.realpath(libs[0]), os.path.join(out, "libdcmkit.so.0"))
+        shutil.copyfile(os.path.realpath(libs[0]), os.path.join(out, "libdcmkit.so.1"))
 
 
 def build_base():

@@ -40,28 +40,28 @@ set(CPACK_ARCHIVE_COMPONENT_INSTALL OFF)  # one tarball with everything
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libdcmkit0)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libdcmkit1)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libdcmkit-dev)
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libdcmkit0 (= ${PROJECT_VERSION})")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libdcmkit1 (= ${PROJECT_VERSION})")
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME dcmkit-tools)
 set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-dcmkit)
-# The module links libdcmkit.so.0 of the libdcmkit0 package, which dpkg-shlibdeps cannot see here.
+# The module links libdcmkit.so.1 of the libdcmkit1 package, which dpkg-shlibdeps cannot see here.
 set(CPACK_DEBIAN_PYTHON_PACKAGE_SHLIBDEPS OFF)
-set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "libdcmkit0 (= ${PROJECT_VERSION}), python3, python3-numpy")
+set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "libdcmkit1 (= ${PROJECT_VERSION}), python3, python3-numpy")
 # The SWIG bindings (bindings/swig) as GDCM's libgdcm-cil and libgdcm-java: their glue libraries link
-# libdcmkit.so.0 of libdcmkit0, which dpkg-shlibdeps cannot see here.
+# libdcmkit.so.1 of libdcmkit1, which dpkg-shlibdeps cannot see here.
 set(CPACK_DEBIAN_CIL_PACKAGE_NAME libdcmkit-cil)
 set(CPACK_DEBIAN_CIL_PACKAGE_SHLIBDEPS OFF)
-set(CPACK_DEBIAN_CIL_PACKAGE_DEPENDS "libdcmkit0 (= ${PROJECT_VERSION}), libc6, libstdc++6, mono-runtime")
+set(CPACK_DEBIAN_CIL_PACKAGE_DEPENDS "libdcmkit1 (= ${PROJECT_VERSION}), libc6, libstdc++6, mono-runtime")
 set(CPACK_DEBIAN_CIL_PACKAGE_SECTION cli-mono)
 set(CPACK_DEBIAN_JAVA_PACKAGE_NAME libdcmkit-java)
 set(CPACK_DEBIAN_JAVA_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_JAVA_PACKAGE_DEPENDS
-    "libdcmkit0 (= ${PROJECT_VERSION}), libc6, libstdc++6, default-jre-headless | java11-runtime-headless")
+    "libdcmkit1 (= ${PROJECT_VERSION}), libc6, libstdc++6, default-jre-headless | java11-runtime-headless")
 set(CPACK_DEBIAN_JAVA_PACKAGE_SECTION java)
 set(CPACK_COMPONENT_CIL_DESCRIPTION "dcmkit: the C# binding (DcmKit.dll and its glue library, for mono)")
 set(CPACK_COMPONENT_JAVA_DESCRIPTION "dcmkit: the Java binding (dcmkit.jar and its JNI library)")
-set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "dcmkit: the C ABI shared library (libdcmkit.so.0)")
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "dcmkit: the C ABI shared library (libdcmkit.so.1)")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "dcmkit: headers, CMake package and pkg-config file")
 set(CPACK_COMPONENT_TOOLS_DESCRIPTION "dcmkit: the dcmkit command-line tool (dump, transcode, send, serve…)")
 set(CPACK_COMPONENT_PYTHON_DESCRIPTION "dcmkit: the Python package")

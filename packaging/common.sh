@@ -10,13 +10,13 @@ dk_version() {
 }
 
 # dk_stage_natives BUILD_DIR GLUE_PATH_PATTERN: installs the runtime and swig components, stripped,
-# into $work/stage and sets $lib (libdcmkit.so.0) and $glue (the language's glue library).
+# into $work/stage and sets $lib (libdcmkit.so.1) and $glue (the language's glue library).
 dk_stage_natives() {
   local c
   for c in runtime swig; do
     cmake --install "$1" --prefix "$work/stage" --component "$c" --strip >/dev/null
   done
-  lib=$(find "$work/stage" -name libdcmkit.so.0 | head -1)
+  lib=$(find "$work/stage" -name libdcmkit.so.1 | head -1)
   glue=$(find "$work/stage" -path "$2" | head -1)
-  [ -n "$lib" ] && [ -n "$glue" ] || { echo "${0##*/}: the build has no libdcmkit.so.0 or ${2##*/}" >&2; exit 1; }
+  [ -n "$lib" ] && [ -n "$glue" ] || { echo "${0##*/}: the build has no libdcmkit.so.1 or ${2##*/}" >&2; exit 1; }
 }

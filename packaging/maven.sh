@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the Maven artifact org.dcmkit:dcmkit:VERSION from a CMake build tree with the SWIG bindings —
-# dcmkit.jar's classes plus native/linux-x86_64/{libdcmkit_java.so,libdcmkit.so.0} (stripped; the
+# dcmkit.jar's classes plus native/linux-x86_64/{libdcmkit_java.so,libdcmkit.so.1} (stripped; the
 # JNI class extracts and loads them) and META-INF/maven/org.dcmkit/dcmkit/{pom.xml,pom.properties} —
 # and installs it into the local repository REPO (REPO/org/dcmkit/dcmkit/VERSION/dcmkit-VERSION.{jar,pom},
 # maven-metadata-local.xml) with `mvn -o install:install-file`, or, without Debian's Maven and its
@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 dk_stage_natives "$build" '*/java/libdcmkit_java.so'
 mkdir -p "$work/res/native/linux-$arch" "$work/res/META-INF/maven/org.dcmkit/dcmkit"
 cp "$glue" "$work/res/native/linux-$arch/"
-cp "$(readlink -f "$lib")" "$work/res/native/linux-$arch/libdcmkit.so.0"  # under its SONAME
+cp "$(readlink -f "$lib")" "$work/res/native/linux-$arch/libdcmkit.so.1"  # under its SONAME
 sed "s/@VERSION@/$version/" "$here/dcmkit.pom.in" >"$work/dcmkit.pom"
 cp "$work/dcmkit.pom" "$work/res/META-INF/maven/org.dcmkit/dcmkit/pom.xml"
 printf 'groupId=org.dcmkit\nartifactId=dcmkit\nversion=%s\n' "$version" >"$work/res/META-INF/maven/org.dcmkit/dcmkit/pom.properties"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the NuGet package DcmKit.VERSION.nupkg from a CMake build tree with the SWIG bindings:
 #   lib/net45/DcmKit.dll (+ DcmKit.xml)     mcs-built, .NET Framework 4.5 profile (mono)
-#   runtimes/linux-x64/native/libdcmkit_csharp.so, libdcmkit.so.0   stripped; the glue's RPATH $ORIGIN
+#   runtimes/linux-x64/native/libdcmkit_csharp.so, libdcmkit.so.1   stripped; the glue's RPATH $ORIGIN
 #   build/net45/DcmKit.targets              copies the natives next to DcmKit.dll for MSBuild users
 # with Debian's `nuget pack` (mono), offline.
 # usage: nupkg.sh BUILD_DIR OUT_DIR
@@ -23,7 +23,7 @@ mkdir -p "$pkg/lib/net45" "$pkg/runtimes/linux-x64/native" "$pkg/build/net45"
 cp "$(dirname "$glue")/DcmKit.dll" "$pkg/lib/net45/"
 cp "$build/bindings/swig/csharp/DcmKit.xml" "$pkg/lib/net45/"
 cp "$glue" "$pkg/runtimes/linux-x64/native/"
-cp "$(readlink -f "$lib")" "$pkg/runtimes/linux-x64/native/libdcmkit.so.0"  # under its SONAME
+cp "$(readlink -f "$lib")" "$pkg/runtimes/linux-x64/native/libdcmkit.so.1"  # under its SONAME
 cp "$here/DcmKit.targets" "$pkg/build/net45/"
 sed "s/@VERSION@/$version/" "$here/DcmKit.nuspec.in" >"$pkg/DcmKit.nuspec"
 rm -f "$out/DcmKit.$version.nupkg"

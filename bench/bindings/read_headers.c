@@ -43,7 +43,7 @@ static void die(const char *what, const char *detail) {
 
 static uint32_t tag_of(const char *keyword) {
     uint32_t t = 0;
-    if (dk_tag_from_keyword(keyword, &t) != DK_OK) die("unknown keyword", keyword);
+    if (dk_tag_from_keyword(&t, keyword) != DK_OK) die("unknown keyword", keyword);
     return t;
 }
 
@@ -51,7 +51,7 @@ static uint32_t tag_of(const char *keyword) {
 static size_t get_string_len(const dk_dataset *ds, uint32_t tag) {
     char buf[256];
     size_t n = sizeof buf;
-    if (dk_dataset_get_string(ds, tag, buf, &n) != DK_OK) die("dk_dataset_get_string", NULL);
+    if (dk_dataset_get_string(buf, &n, ds, tag) != DK_OK) die("dk_dataset_get_string", NULL);
     return n - 1;
 }
 
@@ -96,7 +96,7 @@ static long long file_pass(char **files, size_t count) {
         for (int i = 0; i < NSTR; ++i) sum += (long long)get_string_len(ds, tag_of(kStrings[i]));
         for (int i = 0; i < NINT; ++i) {
             int64_t v = 0;
-            if (dk_dataset_get_int(ds, tag_of(kInts[i]), 0, &v) != DK_OK) die("dk_dataset_get_int", kInts[i]);
+            if (dk_dataset_get_int(&v, ds, tag_of(kInts[i]), 0) != DK_OK) die("dk_dataset_get_int", kInts[i]);
             sum += v;
         }
         dk_dataset_free(ds);

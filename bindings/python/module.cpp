@@ -342,7 +342,7 @@ PYBIND11_MODULE(_dcmkit, m) {
     using nogil = py::call_guard<py::gil_scoped_release>;
 
     // -- versions, dictionary, UIDs --------------------------------------------------------------
-    m.def("version", &dk::version, "Version of the loaded dcmkit library (\"0.1.0\").");
+    m.def("version", &dk::version, "Version of the loaded dcmkit library (\"1.0.0\").");
     m.def("version_number", &dk::version_number);
     m.attr("HEADER_VERSION") = DK_VERSION_STRING;
     m.def("tag", [](const std::string &k) { return dk::tag(k).value; }, "keyword"_a,

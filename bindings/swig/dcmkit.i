@@ -155,10 +155,10 @@ Utf8 utf8_call(F &&call) {
     return Utf8{buffer.data(), strnlen(buffer.data(), n - 1)};  // up to a NUL, as dk::Dataset::get_string
 }
 inline Utf8 get_string(const dk::Dataset &ds, uint32_t tag) {
-    return utf8_call([&](char *b, size_t *n) { return dk_dataset_get_string(ds.handle(), tag, b, n); });
+    return utf8_call([&](char *b, size_t *n) { return dk_dataset_get_string(b, n, ds.handle(), tag); });
 }
 inline Utf8 get_string_at(const dk::Dataset &ds, uint32_t tag, size_t index) {
-    return utf8_call([&](char *b, size_t *n) { return dk_dataset_get_string_at(ds.handle(), tag, index, b, n); });
+    return utf8_call([&](char *b, size_t *n) { return dk_dataset_get_string_at(b, n, ds.handle(), tag, index); });
 }
 }  // namespace dcmkit_swig
 %}
@@ -517,7 +517,7 @@ static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *ki
 
 // Loading the glue library, first found wins:
 //  1. libdcmkit_java.so in dcmkit.jar's directory (the build tree, `cmake --install`);
-//  2. native/<os>-<arch>/ inside the jar (the Maven artifact: libdcmkit_java.so and libdcmkit.so.0,
+//  2. native/<os>-<arch>/ inside the jar (the Maven artifact: libdcmkit_java.so and libdcmkit.so.1,
 //     extracted together into a temporary directory, removed at exit, the glue's RPATH $ORIGIN
 //     finding the library);
 //  3. java.library.path (Debian's libdcmkit-java: /usr/lib/<triplet>/jni).
@@ -549,7 +549,7 @@ static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *ki
     try {
       java.nio.file.Path tmp = java.nio.file.Files.createTempDirectory("dcmkit-native-");
       tmp.toFile().deleteOnExit();  // registered first: deleted after the files in it
-      for (String name : new String[] {"libdcmkit.so.0", glue}) {
+      for (String name : new String[] {"libdcmkit.so.1", glue}) {
         try (java.io.InputStream in = dcmkitJNI.class.getResourceAsStream(base + name)) {
           if (in == null) continue;
           java.nio.file.Path out = tmp.resolve(name);
@@ -557,7 +557,7 @@ static void dcmkit_throw(JNIEnv *jenv, const char *cls, int code, const char *ki
           out.toFile().deleteOnExit();
         }
       }
-      java.nio.file.Path core = tmp.resolve("libdcmkit.so.0");
+      java.nio.file.Path core = tmp.resolve("libdcmkit.so.1");
       if (java.nio.file.Files.exists(core)) System.load(core.toString());
       System.load(tmp.resolve(glue).toString());
       return true;
@@ -1356,7 +1356,7 @@ DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
 // -- free functions --
 %inline %{
 namespace dcmkit_swig {
-/// The library's version ("0.1.0").
+/// The library's version ("1.0.0").
 inline std::string version() { return dk::version(); }
 /// The tag of a keyword ("PatientName" → 0x00100010).
 inline uint32_t tag_of(const std::string &keyword) { return dk::tag(keyword).value; }

@@ -120,7 +120,7 @@ dk_result dk_archive_start(dk_archive *a, const char *address, uint16_t port) {
     });
 }
 
-dk_result dk_archive_port(const dk_archive *a, uint16_t *port) {
+dk_result dk_archive_port(uint16_t *port, const dk_archive *a) {
     return dk::guard([&] {
         need(port, "port");
         *port = 0;
@@ -149,7 +149,7 @@ dk_result dk_archive_stop(dk_archive *a, int32_t grace_ms) {
     });
 }
 
-dk_result dk_archive_counters_get(const dk_archive *a, dk_archive_counters *counters) {
+dk_result dk_archive_counters_get(dk_archive_counters *counters, const dk_archive *a) {
     return dk::guard([&] {
         need(counters, "counters");
         need(a, "archive");
@@ -222,11 +222,11 @@ dk_result dk_archive_open_config_file(dk_archive **out, const char *) {
 
 dk_result dk_archive_set_on_stored(dk_archive *, dk_archive_stored_fn, void *) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_start(dk_archive *, const char *, uint16_t) { return dk::guard([] { not_in_this_build(); }); }
-dk_result dk_archive_port(const dk_archive *, uint16_t *) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_port(uint16_t *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_wait(dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 void dk_archive_request_stop(dk_archive *) {}
 dk_result dk_archive_stop(dk_archive *, int32_t) { return dk::guard([] { not_in_this_build(); }); }
-dk_result dk_archive_counters_get(const dk_archive *, dk_archive_counters *) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_counters_get(dk_archive_counters *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 void dk_archive_free(dk_archive *a) { delete a; }
 
 }  // extern "C"

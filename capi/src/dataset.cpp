@@ -138,10 +138,9 @@ bool has_encapsulated_pixels(const Dataset &ds) {
     return px && px->is_encapsulated();
 }
 
-/// The core writes elements as they are: compressed fragments in a native syntax (or the reverse)
-/// would make a file no one can decode. Converting pixel data is dk_dataset_transcode's job (it
-/// decodes and encodes with the codecs); writing and set_transfer_syntax never do it implicitly.
-void check_pixel_syntax(const dk::Root &root, const std::string &ts_uid) {
+}  // namespace
+
+void dk::check_pixel_syntax(const dk::Root &root, const std::string &ts_uid) {
     const TransferSyntax ts = TransferSyntax::from_uid(ts_uid);
     if (!ts.known) return;  // the writer refuses it with its own message
     const Element *px = root.file.dataset.find(tags::PixelData);
@@ -166,6 +165,8 @@ void check_pixel_syntax(const dk::Root &root, const std::string &ts_uid) {
                                   " as it is: it needs encoding by that syntax's codec first: call dk_dataset_transcode");
     }
 }
+
+namespace {
 
 dcmkit::WriteOptions write_options(const dk_write_options *o, const dk::Root &root) {
     dcmkit::WriteOptions wo;
@@ -240,7 +241,7 @@ dk_result dk_read_options_init(dk_read_options *opts, uint32_t version) {
     });
 }
 
-dk_result dk_dataset_warnings(const dk_dataset *ds, uint32_t *flags, char *buf, size_t *size) {
+dk_result dk_dataset_warnings(uint32_t *flags, char *buf, size_t *size, const dk_dataset *ds) {
     return dk::guard([&]() -> dk_result {
         resolve(ds);
         const dcmkit::DicomFile &file = ds->root->file;
@@ -348,7 +349,7 @@ dk_result dk_dataset_write_file(const dk_dataset *ds, const char *path, const dk
     });
 }
 
-dk_result dk_dataset_write_memory(const dk_dataset *ds, void **out, size_t *size, const dk_write_options *opts) {
+dk_result dk_dataset_write_memory(void **out, size_t *size, const dk_dataset *ds, const dk_write_options *opts) {
     return dk::guard([&] {
         need(out, "out");
         *out = nullptr;
@@ -362,7 +363,7 @@ dk_result dk_dataset_write_memory(const dk_dataset *ds, void **out, size_t *size
     });
 }
 
-dk_result dk_dataset_transfer_syntax(const dk_dataset *ds, char *buf, size_t *size) {
+dk_result dk_dataset_transfer_syntax(char *buf, size_t *size, const dk_dataset *ds) {
     return dk::guard([&] {
         resolve(ds);
         return dk::copy_string(ds->root->file.transfer_syntax, buf, size);
@@ -381,14 +382,14 @@ dk_result dk_dataset_set_transfer_syntax(dk_dataset *ds, const char *transfer_sy
 
 // -- elements -----------------------------------------------------------------------------------------
 
-dk_result dk_dataset_count(const dk_dataset *ds, size_t *count) {
+dk_result dk_dataset_count(size_t *count, const dk_dataset *ds) {
     return dk::guard([&] {
         const Dataset &d = resolve(ds);
         *need(count, "count") = d.size();
     });
 }
 
-dk_result dk_dataset_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]) {
+dk_result dk_dataset_element_at(uint32_t *tag, char vr[3], const dk_dataset *ds, size_t index) {
     return dk::guard([&] {
         const Dataset &d = resolve(ds);
         need(tag, "tag");
@@ -402,7 +403,7 @@ dk_result dk_dataset_element_at(const dk_dataset *ds, size_t index, uint32_t *ta
     });
 }
 
-dk_result dk_dataset_meta_count(const dk_dataset *ds, size_t *count) {
+dk_result dk_dataset_meta_count(size_t *count, const dk_dataset *ds) {
     return dk::guard([&] {
         (void)resolve(ds);
         need(count, "count");
@@ -410,7 +411,7 @@ dk_result dk_dataset_meta_count(const dk_dataset *ds, size_t *count) {
     });
 }
 
-dk_result dk_dataset_meta_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]) {
+dk_result dk_dataset_meta_element_at(uint32_t *tag, char vr[3], const dk_dataset *ds, size_t index) {
     return dk::guard([&] {
         (void)resolve(ds);
         need(tag, "tag");
@@ -425,20 +426,20 @@ dk_result dk_dataset_meta_element_at(const dk_dataset *ds, size_t index, uint32_
     });
 }
 
-int dk_dataset_contains(const dk_dataset *ds, uint32_t tag) {
+int32_t dk_dataset_contains(const dk_dataset *ds, uint32_t tag) {
     int found = 0;
     dk::guard([&] { found = container(ds, Tag(tag)).contains(Tag(tag)) ? 1 : 0; });
     return found;
 }
 
-dk_result dk_dataset_vr(const dk_dataset *ds, uint32_t tag, char vr[3]) {
+dk_result dk_dataset_vr(char vr[3], const dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
         const Element &e = require(container(ds, Tag(tag)), Tag(tag));
         dk::copy_vr(e.vr, need(vr, "vr"));
     });
 }
 
-dk_result dk_dataset_value_count(const dk_dataset *ds, uint32_t tag, size_t *count) {
+dk_result dk_dataset_value_count(size_t *count, const dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
         const Element &e = require(container(ds, Tag(tag)), Tag(tag));
         *need(count, "count") = e.count();
@@ -452,7 +453,7 @@ dk_result dk_dataset_remove(dk_dataset *ds, uint32_t tag) {
     });
 }
 
-dk_result dk_dataset_get_string(const dk_dataset *ds, uint32_t tag, char *buf, size_t *size) {
+dk_result dk_dataset_get_string(char *buf, size_t *size, const dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
         const Dataset &d = container(ds, Tag(tag));
         need(size, "size");
@@ -460,7 +461,7 @@ dk_result dk_dataset_get_string(const dk_dataset *ds, uint32_t tag, char *buf, s
     });
 }
 
-dk_result dk_dataset_get_string_at(const dk_dataset *ds, uint32_t tag, size_t index, char *buf, size_t *size) {
+dk_result dk_dataset_get_string_at(char *buf, size_t *size, const dk_dataset *ds, uint32_t tag, size_t index) {
     return dk::guard([&] {
         const Dataset &d = container(ds, Tag(tag));
         need(size, "size");
@@ -472,7 +473,7 @@ dk_result dk_dataset_get_string_at(const dk_dataset *ds, uint32_t tag, size_t in
     });
 }
 
-dk_result dk_dataset_get_int(const dk_dataset *ds, uint32_t tag, size_t index, int64_t *out) {
+dk_result dk_dataset_get_int(int64_t *out, const dk_dataset *ds, uint32_t tag, size_t index) {
     return dk::guard([&] {
         const Dataset &d = container(ds, Tag(tag));
         need(out, "out");
@@ -491,7 +492,7 @@ dk_result dk_dataset_get_int(const dk_dataset *ds, uint32_t tag, size_t index, i
     });
 }
 
-dk_result dk_dataset_get_double(const dk_dataset *ds, uint32_t tag, size_t index, double *out) {
+dk_result dk_dataset_get_double(double *out, const dk_dataset *ds, uint32_t tag, size_t index) {
     return dk::guard([&] {
         const Dataset &d = container(ds, Tag(tag));
         need(out, "out");
@@ -504,7 +505,7 @@ dk_result dk_dataset_get_double(const dk_dataset *ds, uint32_t tag, size_t index
     });
 }
 
-dk_result dk_dataset_get_bytes(const dk_dataset *ds, uint32_t tag, void *buf, size_t *size) {
+dk_result dk_dataset_get_bytes(void *buf, size_t *size, const dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
         const Dataset &d = container(ds, Tag(tag));
         need(size, "size");
@@ -619,7 +620,7 @@ dk_result dk_dataset_set_bytes(dk_dataset *ds, uint32_t tag, const char *vr, con
 
 // -- sequences ----------------------------------------------------------------------------------------
 
-dk_result dk_dataset_item_count(const dk_dataset *ds, uint32_t tag, size_t *count) {
+dk_result dk_dataset_item_count(size_t *count, const dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
         const Dataset &d = resolve(ds);
         need(count, "count");
@@ -629,7 +630,7 @@ dk_result dk_dataset_item_count(const dk_dataset *ds, uint32_t tag, size_t *coun
     });
 }
 
-dk_result dk_dataset_get_item(dk_dataset *ds, uint32_t tag, size_t index, dk_dataset **out) {
+dk_result dk_dataset_get_item(dk_dataset **out, dk_dataset *ds, uint32_t tag, size_t index) {
     return dk::guard([&] {
         need(out, "out");
         *out = nullptr;
@@ -645,7 +646,7 @@ dk_result dk_dataset_get_item(dk_dataset *ds, uint32_t tag, size_t index, dk_dat
     });
 }
 
-dk_result dk_dataset_add_item(dk_dataset *ds, uint32_t tag, dk_dataset **out) {
+dk_result dk_dataset_add_item(dk_dataset **out, dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
         need(out, "out");
         *out = nullptr;
@@ -677,13 +678,14 @@ dk_result dk_dataset_add_item(dk_dataset *ds, uint32_t tag, dk_dataset **out) {
 
 // -- DICOM JSON ---------------------------------------------------------------------------------------
 
-dk_result dk_dataset_to_json(const dk_dataset *ds, int pretty, char **out) {
+dk_result dk_dataset_to_json(char **out, const dk_dataset *ds, uint32_t flags) {
     return dk::guard([&] {
         need(out, "out");
         *out = nullptr;
         const Dataset &d = resolve(ds);
+        if (flags & ~DK_JSON_PRETTY) fail(DK_EINVAL, "unknown dk_dataset_to_json flags " + std::to_string(flags));
         dcmkit::JsonWriteOptions opt;
-        opt.pretty = pretty != 0;
+        opt.pretty = (flags & DK_JSON_PRETTY) != 0;
         const std::string json = dcmkit::to_json(d, opt);
         *out = malloc_copy(json.c_str(), json.size() + 1);
     });

@@ -27,7 +27,7 @@ constexpr size_t kUidBufferSize = 65;  // 64 characters (PS3.5 9.1) and a NUL
 
 extern "C" {
 
-dk_result dk_tag_from_keyword(const char *keyword, uint32_t *tag) {
+dk_result dk_tag_from_keyword(uint32_t *tag, const char *keyword) {
     return dk::guard([&] {
         need(keyword, "keyword");
         need(tag, "tag");
@@ -35,7 +35,7 @@ dk_result dk_tag_from_keyword(const char *keyword, uint32_t *tag) {
     });
 }
 
-dk_result dk_tag_keyword(uint32_t tag, const char **keyword) {
+dk_result dk_tag_keyword(const char **keyword, uint32_t tag) {
     return dk::guard([&] {
         need(keyword, "keyword");
         *keyword = "";
@@ -43,7 +43,7 @@ dk_result dk_tag_keyword(uint32_t tag, const char **keyword) {
     });
 }
 
-dk_result dk_tag_name(uint32_t tag, const char **name) {
+dk_result dk_tag_name(const char **name, uint32_t tag) {
     return dk::guard([&] {
         need(name, "name");
         *name = "";
@@ -51,12 +51,12 @@ dk_result dk_tag_name(uint32_t tag, const char **name) {
     });
 }
 
-dk_result dk_tag_vr(uint32_t tag, char vr[3]) {
+dk_result dk_tag_vr(char vr[3], uint32_t tag) {
     return dk::guard([&] { dk::copy_vr(dcmkit::dict_vr(Tag(tag)), need(vr, "vr")); });
 }
 
-dk_result dk_private_tag_lookup(const char *creator, uint32_t tag, char vr[3], const char **keyword,
-                                const char **name) {
+dk_result dk_private_tag_lookup(char vr[3], const char **keyword, const char **name, const char *creator,
+                                uint32_t tag) {
     return dk::guard([&] {
         need(creator, "creator");
         if (vr) dk::copy_vr(dcmkit::VR::UN, vr);
@@ -71,7 +71,7 @@ dk_result dk_private_tag_lookup(const char *creator, uint32_t tag, char vr[3], c
     });
 }
 
-dk_result dk_uid_lookup(const char *uid, const char **name, const char **keyword, const char **type) {
+dk_result dk_uid_lookup(const char **name, const char **keyword, const char **type, const char *uid) {
     return dk::guard([&] {
         need(uid, "uid");
         if (name) *name = "";
@@ -96,13 +96,13 @@ dk_result dk_uid_generate(char *buf, size_t size) {
     });
 }
 
-int dk_uid_is_valid(const char *uid) {
+int32_t dk_uid_is_valid(const char *uid) {
     int valid = 0;
     dk::guard([&] { valid = dcmkit::is_valid_uid(need(uid, "uid")) ? 1 : 0; });
     return valid;
 }
 
-dk_result dk_transfer_syntax_flags(const char *transfer_syntax, uint32_t *flags) {
+dk_result dk_transfer_syntax_flags(uint32_t *flags, const char *transfer_syntax) {
     return dk::guard([&] {
         need(flags, "flags");
         *flags = 0;

@@ -103,6 +103,12 @@ struct Step {
     size_t index;
 };
 
+/// The core writes elements as they are: compressed fragments in a native syntax (or the reverse)
+/// would make a file no one can decode. Converting pixel data is dk_dataset_transcode's job (it
+/// decodes and encodes with the codecs); writing, set_transfer_syntax and sending never do it
+/// implicitly. Fails with DK_EUNSUPPORTED when `root`'s pixel data cannot be encoded as `ts_uid`.
+void check_pixel_syntax(const Root &root, const std::string &ts_uid);
+
 /// The dataset or item a handle addresses (DK_EINVAL for a bad handle, DK_ENOTFOUND for a removed item).
 dcmkit::Dataset &resolve_dataset(const dk_dataset *h);
 /// Copies `s` and its NUL into buf/*size (DK_EBUFS with *size = size needed).

@@ -238,7 +238,7 @@ dk_result dk_assoc_connect(dk_assoc **out, const dk_ae *ae, const char *host, ui
     });
 }
 
-dk_result dk_assoc_echo(dk_assoc *assoc, uint16_t *status) {
+dk_result dk_assoc_echo(uint16_t *status, dk_assoc *assoc) {
     return dk::guard([&] {
         need(status, "status");
         *status = 0;
@@ -247,7 +247,7 @@ dk_result dk_assoc_echo(dk_assoc *assoc, uint16_t *status) {
     });
 }
 
-dk_result dk_assoc_store_file(dk_assoc *assoc, const char *path, uint16_t *status) {
+dk_result dk_assoc_store_file(uint16_t *status, dk_assoc *assoc, const char *path) {
     return dk::guard([&] {
         need(status, "status");
         *status = 0;
@@ -257,7 +257,7 @@ dk_result dk_assoc_store_file(dk_assoc *assoc, const char *path, uint16_t *statu
     });
 }
 
-dk_result dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *ds, uint16_t *status) {
+dk_result dk_assoc_store_dataset(uint16_t *status, dk_assoc *assoc, const dk_dataset *ds) {
     return dk::guard([&] {
         need(status, "status");
         *status = 0;
@@ -385,8 +385,8 @@ dk_result dk_n_result_init(dk_n_result *result, uint32_t version) {
     });
 }
 
-dk_result dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier, dk_find_fn on_match,
-                        void *user_data, uint16_t *status, size_t *matches) {
+dk_result dk_assoc_find(uint16_t *status, size_t *matches, dk_assoc *assoc, const char *sop_class,
+                        const dk_dataset *identifier, dk_find_fn on_match, void *user_data) {
     return dk::guard([&] {
         need(status, "status");
         *status = 0xFFFF;
@@ -446,8 +446,8 @@ void query_step(dk_find_query &query, F &&step) {
 
 extern "C" {
 
-dk_result dk_assoc_find_start(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
-                              dk_find_query **out) {
+dk_result dk_assoc_find_start(dk_find_query **out, dk_assoc *assoc, const char *sop_class,
+                              const dk_dataset *identifier) {
     return dk::guard([&] {
         need(out, "out");
         *out = nullptr;
@@ -462,7 +462,7 @@ dk_result dk_assoc_find_start(dk_assoc *assoc, const char *sop_class, const dk_d
     });
 }
 
-dk_result dk_find_query_next(dk_find_query *query, dk_dataset **match) {
+dk_result dk_find_query_next(dk_dataset **match, dk_find_query *query) {
     return dk::guard([&] {
         need(match, "match");
         *match = nullptr;
@@ -486,8 +486,8 @@ dk_result dk_find_query_cancel(dk_find_query *query) {
     });
 }
 
-dk_result dk_find_query_status(const dk_find_query *query, int *done, uint16_t *status, size_t *matches,
-                               int *cancelled) {
+dk_result dk_find_query_status(int32_t *done, uint16_t *status, size_t *matches, int32_t *cancelled,
+                               const dk_find_query *query) {
     return dk::guard([&] {
         need(query, "query");
         const net::FindResult &r = query->q->result();
@@ -511,9 +511,9 @@ void dk_find_query_free(dk_find_query *query) {
     delete query;
 }
 
-dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *destination_ae,
-                        const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
-                        dk_retrieve_result *result) {
+dk_result dk_assoc_move(dk_retrieve_result *result, dk_assoc *assoc, const char *sop_class,
+                        const char *destination_ae, const dk_dataset *identifier, dk_retrieve_fn progress,
+                        void *user_data) {
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION));
         net::Association &a = established(assoc);
@@ -524,8 +524,8 @@ dk_result dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *dest
     });
 }
 
-dk_result dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier, const char *folder,
-                       dk_retrieve_fn progress, void *user_data, dk_retrieve_result *result) {
+dk_result dk_assoc_get(dk_retrieve_result *result, dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
+                       const char *folder, dk_retrieve_fn progress, void *user_data) {
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_RETRIEVE_RESULT_VERSION));
         net::Association &a = established(assoc);
@@ -544,8 +544,8 @@ dk_result dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset 
     });
 }
 
-dk_result dk_assoc_n_create(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
-                            const dk_dataset *attributes, dk_n_result *result) {
+dk_result dk_assoc_n_create(dk_n_result *result, dk_assoc *assoc, const char *sop_class,
+                            const char *instance_uid, const dk_dataset *attributes) {
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_N_RESULT_VERSION));
         net::Association &a = established(assoc);
@@ -556,8 +556,8 @@ dk_result dk_assoc_n_create(dk_assoc *assoc, const char *sop_class, const char *
     });
 }
 
-dk_result dk_assoc_n_set(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
-                         const dk_dataset *modifications, dk_n_result *result) {
+dk_result dk_assoc_n_set(dk_n_result *result, dk_assoc *assoc, const char *sop_class,
+                         const char *instance_uid, const dk_dataset *modifications) {
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_N_RESULT_VERSION));
         net::Association &a = established(assoc);
@@ -567,8 +567,8 @@ dk_result dk_assoc_n_set(dk_assoc *assoc, const char *sop_class, const char *ins
     });
 }
 
-dk_result dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, const char *instance_uid, uint16_t action_type,
-                            const dk_dataset *information, dk_n_result *result) {
+dk_result dk_assoc_n_action(dk_n_result *result, dk_assoc *assoc, const char *sop_class, const char *instance_uid,
+                            uint16_t action_type, const dk_dataset *information) {
     return dk::guard([&] {
         reset(*result_arg(result, "result", DK_N_RESULT_VERSION));
         net::Association &a = established(assoc);
@@ -579,7 +579,7 @@ dk_result dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, const char *
     });
 }
 
-dk_result dk_assoc_context_count(const dk_assoc *assoc, size_t *count) {
+dk_result dk_assoc_context_count(size_t *count, const dk_assoc *assoc) {
     return dk::guard([&] {
         need(count, "count");
         *count = 0;
@@ -588,8 +588,8 @@ dk_result dk_assoc_context_count(const dk_assoc *assoc, size_t *count) {
     });
 }
 
-dk_result dk_assoc_context(const dk_assoc *assoc, size_t index, uint8_t *id, const char **abstract_syntax,
-                           const char **transfer_syntax, int *result) {
+dk_result dk_assoc_context(uint8_t *id, const char **abstract_syntax, const char **transfer_syntax, int32_t *result,
+                           const dk_assoc *assoc, size_t index) {
     return dk::guard([&] {
         need(assoc, "assoc");
         const size_t n = assoc->a ? assoc->a->contexts().size() : 0;
@@ -659,8 +659,8 @@ const std::vector<net::CommitItem> &commit_list(const dk_commit_result *r, dk_co
 
 extern "C" {
 
-dk_result dk_assoc_commit(dk_assoc *assoc, const char *const *sop_class_uids, const char *const *sop_instance_uids,
-                          size_t n, int32_t report_wait_ms, dk_commit_result **out) {
+dk_result dk_assoc_commit(dk_commit_result **out, dk_assoc *assoc, const char *const *sop_class_uids,
+                          const char *const *sop_instance_uids, size_t n, int32_t report_wait_ms) {
     return dk::guard([&] {
         need(out, "out");
         *out = nullptr;
@@ -681,7 +681,7 @@ dk_result dk_assoc_commit(dk_assoc *assoc, const char *const *sop_class_uids, co
     });
 }
 
-dk_result dk_commit_result_action_status(const dk_commit_result *r, uint16_t *status) {
+dk_result dk_commit_result_action_status(uint16_t *status, const dk_commit_result *r) {
     return dk::guard([&] {
         need(status, "status");
         *status = 0xFFFF;
@@ -689,7 +689,7 @@ dk_result dk_commit_result_action_status(const dk_commit_result *r, uint16_t *st
     });
 }
 
-dk_result dk_commit_result_transaction_uid(const dk_commit_result *r, const char **uid) {
+dk_result dk_commit_result_transaction_uid(const char **uid, const dk_commit_result *r) {
     return dk::guard([&] {
         need(uid, "uid");
         *uid = "";
@@ -697,7 +697,7 @@ dk_result dk_commit_result_transaction_uid(const dk_commit_result *r, const char
     });
 }
 
-dk_result dk_commit_result_report_received(const dk_commit_result *r, int *received) {
+dk_result dk_commit_result_report_received(int32_t *received, const dk_commit_result *r) {
     return dk::guard([&] {
         need(received, "received");
         *received = 0;
@@ -705,7 +705,7 @@ dk_result dk_commit_result_report_received(const dk_commit_result *r, int *recei
     });
 }
 
-dk_result dk_commit_result_event_type(const dk_commit_result *r, uint16_t *event_type) {
+dk_result dk_commit_result_event_type(uint16_t *event_type, const dk_commit_result *r) {
     return dk::guard([&] {
         need(event_type, "event_type");
         *event_type = 0;
@@ -713,7 +713,7 @@ dk_result dk_commit_result_event_type(const dk_commit_result *r, uint16_t *event
     });
 }
 
-dk_result dk_commit_result_count(const dk_commit_result *r, dk_commit_list list, size_t *count) {
+dk_result dk_commit_result_count(size_t *count, const dk_commit_result *r, dk_commit_list list) {
     return dk::guard([&] {
         need(count, "count");
         *count = 0;
@@ -721,8 +721,8 @@ dk_result dk_commit_result_count(const dk_commit_result *r, dk_commit_list list,
     });
 }
 
-dk_result dk_commit_result_item(const dk_commit_result *r, dk_commit_list list, size_t index,
-                                const char **sop_class_uid, const char **sop_instance_uid, uint16_t *failure_reason) {
+dk_result dk_commit_result_item(const char **sop_class_uid, const char **sop_instance_uid, uint16_t *failure_reason,
+                                const dk_commit_result *r, dk_commit_list list, size_t index) {
     return dk::guard([&] {
         const std::vector<net::CommitItem> &items = commit_list(r, list);
         if (index >= items.size())
@@ -750,7 +750,7 @@ dk_result dk_commit_listener_start(dk_commit_listener **out, const dk_ae *ae, co
     });
 }
 
-dk_result dk_commit_listener_port(const dk_commit_listener *l, uint16_t *port) {
+dk_result dk_commit_listener_port(uint16_t *port, const dk_commit_listener *l) {
     return dk::guard([&] {
         need(port, "port");
         *port = 0;
@@ -758,7 +758,7 @@ dk_result dk_commit_listener_port(const dk_commit_listener *l, uint16_t *port) {
     });
 }
 
-dk_result dk_commit_listener_wait(dk_commit_listener *l, dk_commit_result *r, int32_t timeout_ms, int *received) {
+dk_result dk_commit_listener_wait(int32_t *received, dk_commit_listener *l, dk_commit_result *r, int32_t timeout_ms) {
     return dk::guard([&] {
         need(received, "received");
         *received = 0;

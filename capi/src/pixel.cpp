@@ -213,7 +213,7 @@ dcmkit::Image8 render(const dk_dataset *h, uint64_t index, const dcmkit::RenderO
 
 extern "C" {
 
-dk_result dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info) {
+dk_result dk_dataset_pixel_info(dk_pixel_info *info, const dk_dataset *ds) {
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(info, "info");
@@ -239,7 +239,7 @@ dk_result dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info) {
     });
 }
 
-dk_result dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count) {
+dk_result dk_dataset_frame_count(uint64_t *count, const dk_dataset *ds) {
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(count, "count");
@@ -249,7 +249,7 @@ dk_result dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count) {
 
 const char *dk_last_warnings(void) { return t_warnings.c_str(); }
 
-dk_result dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size) {
+dk_result dk_dataset_read_frame(void *buf, size_t *size, const dk_dataset *ds, uint64_t index) {
     t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
@@ -261,7 +261,7 @@ dk_result dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf,
     });
 }
 
-dk_result dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size, char photometric[20]) {
+dk_result dk_dataset_decode_frame(void *buf, size_t *size, char photometric[20], const dk_dataset *ds, uint64_t index) {
     t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
@@ -284,7 +284,7 @@ dk_result dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *bu
     });
 }
 
-dk_result dk_dataset_pixel_data_view(const dk_dataset *ds, const void **data, size_t *size) {
+dk_result dk_dataset_pixel_data_view(const void **data, size_t *size, const dk_dataset *ds) {
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);
         need(data, "data");
@@ -325,7 +325,7 @@ dk_result dk_dataset_pixel_data_view(const dk_dataset *ds, const void **data, si
 
 // -- codecs and transcoding -------------------------------------------------------------------------
 
-int dk_codec_support(const char *transfer_syntax) {
+int32_t dk_codec_support(const char *transfer_syntax) {
     if (!transfer_syntax) return 0;
     try {
         const dcmkit::TransferSyntax ts = dcmkit::TransferSyntax::parse(transfer_syntax);
@@ -423,8 +423,8 @@ dk_result dk_render_options_init(dk_render_options *opts, uint32_t version) {
     });
 }
 
-dk_result dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk_render_options *opts, void *buf,
-                                  size_t *size, uint32_t *width, uint32_t *height, uint32_t *channels) {
+dk_result dk_dataset_render_frame(void *buf, size_t *size, uint32_t *width, uint32_t *height,
+                                  uint32_t *channels, const dk_dataset *ds, uint64_t index, const dk_render_options *opts) {
     t_warnings.clear();
     return dk::guard([&] {
         const Dataset &d = dk::resolve_dataset(ds);

@@ -17,6 +17,8 @@
 #include <thread>
 #include <type_traits>
 
+#define DK_EXPERIMENTAL
+#include "dcmkit/experimental.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/dk_net.h"
 #include "dcmkit/net/association.h"
@@ -203,7 +205,10 @@ void dk_server::start(const std::string &address, uint16_t port) {
             plan.status = status_of(r, st, dimse::status::UnableToProcess);
             if (r != DK_OK) plan.error_comment = std::string(move ? "on_move" : "on_get") + " failed (" +
                                                  dk_result_name(r) + ")";
-            if (plan.status != dimse::status::Success) plan.files.clear();
+            if (plan.status != dimse::status::Success) {
+                plan.files.clear();
+                plan.instances.clear();
+            }
             return plan;
         };
         if (cb.on_move) h.on_move = [retrieve](net::QueryRequest &rq) { return retrieve(rq, true); };
@@ -292,6 +297,21 @@ dk_result dk_retrieve_plan_add_file(dk_retrieve_plan *plan, const char *path) {
     });
 }
 
+dk_result dk_retrieve_plan_add_dataset(dk_retrieve_plan *plan, const dk_dataset *ds) {
+    return dk::guard([&] {
+        need(plan, "plan");
+        need(ds, "ds");
+        if (!plan->plan) fail(DK_EINVAL, "the retrieve request is over (called after on_move/on_get returned)");
+        if (!ds->path.empty()) fail(DK_EINVAL, "ds is an item handle: pass the instance's top-level dataset");
+        const dk::Root &root = *ds->root;
+        const std::string ts = root.pixel_syntax.empty() ? root.file.transfer_syntax : root.pixel_syntax;
+        dk::check_pixel_syntax(root, ts);
+        auto copy = std::make_shared<dcmkit::DicomFile>(root.file);
+        copy->transfer_syntax = ts;
+        plan->plan->instances.push_back(std::move(copy));
+    });
+}
+
 dk_result dk_retrieve_plan_set_destination(dk_retrieve_plan *plan, const char *host, uint16_t port) {
     return dk::guard([&] {
         need(plan, "plan");
@@ -342,17 +362,19 @@ dk_result dk_server_new(dk_server **out, const dk_ae *ae, const dk_server_callba
     });
 }
 
-dk_result dk_server_set_storage_folder(dk_server *srv, const char *folder, int fsync) {
+dk_result dk_server_set_storage_folder(dk_server *srv, const char *folder, uint32_t flags) {
     return dk::guard([&] {
         need(srv, "srv");
         need(folder, "folder");
+        if (flags & ~DK_STORAGE_FSYNC)
+            fail(DK_EINVAL, "unknown dk_server_set_storage_folder flags " + std::to_string(flags));
         if (srv->started) fail(DK_EINVAL, "the server is already started");
         struct stat st {};
         if (::stat(folder, &st) != 0) fail(DK_ENOTFOUND, std::string(folder) + ": " + std::strerror(errno));
         if (!S_ISDIR(st.st_mode)) fail(DK_EINVAL, std::string(folder) + " is not a folder");
         if (::access(folder, W_OK | X_OK) != 0)
             fail(DK_EIO, std::string("cannot write in ") + folder + ": " + std::strerror(errno));
-        srv->storage = std::make_shared<net::StorageFolder>(folder, fsync != 0);
+        srv->storage = std::make_shared<net::StorageFolder>(folder, (flags & DK_STORAGE_FSYNC) != 0);
         srv->scratch = false;
     });
 }
@@ -374,7 +396,7 @@ dk_result dk_server_start(dk_server *srv, const char *address, uint16_t port) {
     });
 }
 
-dk_result dk_server_port(const dk_server *srv, uint16_t *port) {
+dk_result dk_server_port(uint16_t *port, const dk_server *srv) {
     return dk::guard([&] {
         need(port, "port");
         *port = 0;

@@ -84,7 +84,7 @@ __version__ = _dcmkit.HEADER_VERSION
 
 
 def version():
-    """Version of the loaded dcmkit library ("0.1.0")."""
+    """Version of the loaded dcmkit library ("1.0.0")."""
     return _dcmkit.version()
 
 

@@ -137,7 +137,7 @@ def test_uids():
 
 def test_version():
     assert dcmkit.version() == dcmkit.__version__
-    assert dcmkit._dcmkit.version_number() == 100
+    assert dcmkit._dcmkit.version_number() == 10000
 
 
 # -- the mapping protocol -----------------------------------------------------------------------------

@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     dk_archive_set_on_stored(g_archive, on_stored, NULL);
-    if (dk_archive_start(g_archive, NULL, port) != DK_OK || dk_archive_port(g_archive, &port) != DK_OK) {
+    if (dk_archive_start(g_archive, NULL, port) != DK_OK || dk_archive_port(&port, g_archive) != DK_OK) {
         fprintf(stderr, "archive: %s\n", dk_last_error());
         dk_archive_free(g_archive);
         return 1;
@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
     dk_archive_wait(g_archive);
     dk_archive_stop(g_archive, 5000);
-    if (dk_archive_counters_get(g_archive, &c) == DK_OK)
+    if (dk_archive_counters_get(&c, g_archive) == DK_OK)
         printf("%llu instance(s) stored, %llu held, %llu association(s) served\n",
                (unsigned long long)c.instances_stored, (unsigned long long)c.instances_held,
                (unsigned long long)c.associations_served);

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     }
     for (i = 0; i < count; ++i) {
         uint16_t status = 0;
-        if (dk_assoc_echo(assoc, &status) < 0) {
+        if (dk_assoc_echo(&status, assoc) < 0) {
             fprintf(stderr, "echo: %s\n", dk_last_error());
             failed = 1;
             break;

@@ -18,15 +18,15 @@ static int print_string(const dk_dataset *ds, const char *keyword) {
     size_t size = sizeof small;
     uint32_t tag;
     dk_result r;
-    if (dk_tag_from_keyword(keyword, &tag) < 0) {
+    if (dk_tag_from_keyword(&tag, keyword) < 0) {
         fprintf(stderr, "read_tags: %s\n", dk_last_error());
         return -1;
     }
-    r = dk_dataset_get_string(ds, tag, buf, &size);
+    r = dk_dataset_get_string(buf, &size, ds, tag);
     if (r == DK_EBUFS) { /* size now holds the size needed, NUL included */
         buf = malloc(size);
         if (buf == NULL) return -1;
-        r = dk_dataset_get_string(ds, tag, buf, &size);
+        r = dk_dataset_get_string(buf, &size, ds, tag);
     }
     if (r == DK_OK) printf("%-18s %s\n", keyword, buf);
     else if (r == DK_ENOTFOUND) printf("%-18s (absent)\n", keyword);
@@ -39,11 +39,11 @@ static int print_int(const dk_dataset *ds, const char *keyword) {
     uint32_t tag;
     int64_t value;
     dk_result r;
-    if (dk_tag_from_keyword(keyword, &tag) < 0) {
+    if (dk_tag_from_keyword(&tag, keyword) < 0) {
         fprintf(stderr, "read_tags: %s\n", dk_last_error());
         return -1;
     }
-    r = dk_dataset_get_int(ds, tag, 0, &value);
+    r = dk_dataset_get_int(&value, ds, tag, 0);
     if (r == DK_OK) printf("%-18s %" PRId64 "\n", keyword, value);
     else if (r == DK_ENOTFOUND) printf("%-18s (absent)\n", keyword);
     else fprintf(stderr, "read_tags: %s: %s\n", keyword, dk_last_error());
@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "read_tags: %s: %s\n", argv[1], dk_last_error());
         return 1;
     }
-    if (dk_dataset_transfer_syntax(ds, ts, &ts_size) == DK_OK) printf("%-18s %s\n", "TransferSyntaxUID", ts);
+    if (dk_dataset_transfer_syntax(ts, &ts_size, ds) == DK_OK) printf("%-18s %s\n", "TransferSyntaxUID", ts);
     if (print_string(ds, "PatientName") < 0) status = 1;
     if (print_string(ds, "StudyInstanceUID") < 0) status = 1;
     if (print_string(ds, "Modality") < 0) status = 1;

@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
         dk_dataset_free(ds);
         return 1;
     }
-    if (dk_dataset_transfer_syntax(ds, ts, &ts_size) == DK_OK) printf("%s -> %s (%s)\n", in, out, ts);
+    if (dk_dataset_transfer_syntax(ts, &ts_size, ds) == DK_OK) printf("%s -> %s (%s)\n", in, out, ts);
     dk_dataset_free(ds);
     return 0;
 }

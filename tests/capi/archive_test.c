@@ -107,9 +107,9 @@ DK_TEST(storescu_into_archive_then_findscu) {
     REQUIRE_OK(dk_archive_open(&a, &opts));
     CHECK(exists(storage));
     CHECK_OK(dk_archive_set_on_stored(a, on_stored, &seen));
-    CHECK_RC(dk_archive_port(a, &port), DK_EINVAL);
+    CHECK_RC(dk_archive_port(&port, a), DK_EINVAL);
     REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
-    REQUIRE_OK(dk_archive_port(a, &port));
+    REQUIRE_OK(dk_archive_port(&port, a));
     CHECK(port != 0);
     CHECK_ERR(dk_archive_start(a, "127.0.0.1", 0), DK_EINVAL, "already started");
     snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
@@ -154,7 +154,7 @@ DK_TEST(storescu_into_archive_then_findscu) {
 
     /* The counters: one instance stored and held; the associations end shortly after the peers exit. */
     for (;;) {
-        REQUIRE_OK(dk_archive_counters_get(a, &c));
+        REQUIRE_OK(dk_archive_counters_get(&c, a));
         if ((c.associations_served >= 3 && c.active_associations == 0) || waited >= 5000) break;
         sleep_ms(50);
         waited += 50;
@@ -177,7 +177,7 @@ DK_TEST(storescu_into_archive_then_findscu) {
 
     /* Opened again, the archive still holds the instance. */
     REQUIRE_OK(dk_archive_open(&a, &opts));
-    REQUIRE_OK(dk_archive_counters_get(a, &c));
+    REQUIRE_OK(dk_archive_counters_get(&c, a));
     CHECK_INT(c.instances_held, 1);
     CHECK_INT(c.instances_stored, 0);
     dk_archive_free(a);
@@ -203,7 +203,7 @@ DK_TEST(archive_from_config_file) {
     fclose(f);
     REQUIRE_OK(dk_archive_open_config_file(&a, conf));
     REQUIRE_OK(dk_archive_start(a, NULL, 0)); /* the file's bind and port */
-    REQUIRE_OK(dk_archive_port(a, &got));
+    REQUIRE_OK(dk_archive_port(&got, a));
     CHECK_INT(got, port);
     snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
     {
@@ -285,24 +285,24 @@ DK_TEST(archive_misuse) {
     CHECK_ERR(dk_archive_open_config_file(&a, NULL), DK_EINVAL, "path is NULL");
     CHECK_ERR(dk_archive_set_on_stored(NULL, on_stored, NULL), DK_EINVAL, "archive is NULL");
     CHECK_ERR(dk_archive_start(NULL, NULL, 0), DK_EINVAL, "archive is NULL");
-    CHECK_ERR(dk_archive_port(NULL, &port), DK_EINVAL, "archive is NULL");
+    CHECK_ERR(dk_archive_port(&port, NULL), DK_EINVAL, "archive is NULL");
     CHECK_INT(port, 0);
     CHECK_ERR(dk_archive_wait(NULL), DK_EINVAL, "archive is NULL");
     CHECK_ERR(dk_archive_stop(NULL, 0), DK_EINVAL, "archive is NULL");
-    CHECK_ERR(dk_archive_counters_get(NULL, &c), DK_EINVAL, "archive is NULL");
+    CHECK_ERR(dk_archive_counters_get(&c, NULL), DK_EINVAL, "archive is NULL");
     dk_archive_request_stop(NULL);
     dk_archive_free(NULL);
 
     opts.config_text = "max_dataset_size = 10M\nallow = STORESCU, OTHER\n";
     REQUIRE_OK(dk_archive_open(&a, &opts));
-    CHECK_ERR(dk_archive_port(a, NULL), DK_EINVAL, "port is NULL");
-    CHECK_ERR(dk_archive_port(a, &port), DK_EINVAL, "not started");
+    CHECK_ERR(dk_archive_port(NULL, a), DK_EINVAL, "port is NULL");
+    CHECK_ERR(dk_archive_port(&port, a), DK_EINVAL, "not started");
     CHECK_ERR(dk_archive_wait(a), DK_EINVAL, "not started");
-    CHECK_ERR(dk_archive_counters_get(a, NULL), DK_EINVAL, "counters is NULL");
+    CHECK_ERR(dk_archive_counters_get(NULL, a), DK_EINVAL, "counters is NULL");
     c.version = 0;
-    CHECK_ERR(dk_archive_counters_get(a, &c), DK_EINVAL, "unsupported dk_archive_counters version 0");
+    CHECK_ERR(dk_archive_counters_get(&c, a), DK_EINVAL, "unsupported dk_archive_counters version 0");
     c.version = DK_ARCHIVE_COUNTERS_VERSION;
-    CHECK_OK(dk_archive_counters_get(a, &c));
+    CHECK_OK(dk_archive_counters_get(&c, a));
     CHECK_INT(c.instances_held, 0);
     CHECK_OK(dk_archive_set_on_stored(a, NULL, NULL));
     CHECK_OK(dk_archive_stop(a, 0)); /* not started: nothing to stop */
@@ -325,10 +325,10 @@ DK_TEST(archive_not_in_build_answers_unsupported) {
     CHECK_ERR(dk_archive_open_config_file(&a, "serve.conf"), DK_EUNSUPPORTED, "the archive is not in this build");
     CHECK(a == NULL);
     CHECK_ERR(dk_archive_start(NULL, "127.0.0.1", 0), DK_EUNSUPPORTED, "not in this build");
-    CHECK_ERR(dk_archive_port(NULL, &port), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_port(&port, NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_wait(NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_stop(NULL, 0), DK_EUNSUPPORTED, "not in this build");
-    CHECK_ERR(dk_archive_counters_get(NULL, &counters), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_counters_get(&counters, NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_set_on_stored(NULL, NULL, NULL), DK_EUNSUPPORTED, "not in this build");
     dk_archive_request_stop(NULL);
     dk_archive_free(NULL);

@@ -35,11 +35,11 @@ int main() {
     dk_server_callbacks cb = DK_SERVER_CALLBACKS_INIT;
     cb.on_echo = [](uint16_t *, const dk_assoc_info *, void *) -> dk_result { throw std::runtime_error("boom"); };
     uint16_t port = 0, status = 0;
-    if (dk_server_new(&srv, scp, &cb) || dk_server_start(srv, "127.0.0.1", 0) || dk_server_port(srv, &port))
+    if (dk_server_new(&srv, scp, &cb) || dk_server_start(srv, "127.0.0.1", 0) || dk_server_port(&port, srv))
         return fail("server");
     if (dk_ae_new(&scu, "THROWSCU", nullptr) || dk_ae_add_verification(scu)) return fail("SCU AE");
     if (dk_assoc_connect(&assoc, scu, "127.0.0.1", port, "THROWSCP")) return fail("connect");
-    if (dk_assoc_echo(assoc, &status)) return fail("echo");
+    if (dk_assoc_echo(&status, assoc)) return fail("echo");
     dk_assoc_release(assoc);
     dk_assoc_free(assoc);
     dk_server_stop(srv, 5000);

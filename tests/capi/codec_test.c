@@ -37,14 +37,14 @@ static unsigned char *frame_of(const dk_dataset *ds, uint64_t index, int decode,
     unsigned char *buf;
     dk_result r;
     *size = 0;
-    r = decode ? dk_dataset_decode_frame(ds, index, NULL, size, pi) : dk_dataset_read_frame(ds, index, NULL, size);
+    r = decode ? dk_dataset_decode_frame(NULL, size, pi, ds, index) : dk_dataset_read_frame(NULL, size, ds, index);
     if (r != DK_EBUFS) {
         CHECK_RC(r, DK_EBUFS);
         return NULL;
     }
     buf = malloc(*size);
     if (buf == NULL) return NULL;
-    r = decode ? dk_dataset_decode_frame(ds, index, buf, size, pi) : dk_dataset_read_frame(ds, index, buf, size);
+    r = decode ? dk_dataset_decode_frame(buf, size, pi, ds, index) : dk_dataset_read_frame(buf, size, ds, index);
     if (r != DK_OK) {
         CHECK_OK(r);
         free(buf);
@@ -57,8 +57,8 @@ static unsigned char *frame_of(const dk_dataset *ds, uint64_t index, int decode,
 static void check_same_frames(const dk_dataset *a, const dk_dataset *b) {
     uint64_t na = 0, nb = 0, f;
     int decode;
-    CHECK_OK(dk_dataset_frame_count(a, &na));
-    CHECK_OK(dk_dataset_frame_count(b, &nb));
+    CHECK_OK(dk_dataset_frame_count(&na, a));
+    CHECK_OK(dk_dataset_frame_count(&nb, b));
     CHECK_INT(na, nb);
     CHECK(na > 0);
     for (f = 0; f < na && f < nb; ++f) {
@@ -82,13 +82,13 @@ static void check_same_frames(const dk_dataset *a, const dk_dataset *b) {
 static void check_ts(const dk_dataset *ds, const char *want) {
     char buf[80];
     size_t size = sizeof buf;
-    CHECK_OK(dk_dataset_transfer_syntax(ds, buf, &size));
+    CHECK_OK(dk_dataset_transfer_syntax(buf, &size, ds));
     CHECK_STR(buf, want);
 }
 
 static int encapsulated(const dk_dataset *ds) {
     dk_pixel_info info = DK_PIXEL_INFO_INIT;
-    if (dk_dataset_pixel_info(ds, &info) != DK_OK) return -1;
+    if (dk_dataset_pixel_info(&info, ds) != DK_OK) return -1;
     return info.encapsulated;
 }
 
@@ -97,7 +97,7 @@ static dk_dataset *reread(const dk_dataset *ds) {
     void *bytes = NULL;
     size_t n = 0;
     dk_dataset *out = NULL;
-    if (dk_dataset_write_memory(ds, &bytes, &n, NULL) == DK_OK) CHECK_OK(dk_dataset_read_memory(&out, bytes, n, NULL));
+    if (dk_dataset_write_memory(&bytes, &n, ds, NULL) == DK_OK) CHECK_OK(dk_dataset_read_memory(&out, bytes, n, NULL));
     else CHECK(!"write_memory failed");
     dk_free(bytes);
     return out;
@@ -233,7 +233,7 @@ DK_TEST(set_transfer_syntax_suggests_transcode) {
     if (ds == NULL) DK_SKIP("no DCMTK fixtures (make_fixtures.sh)");
     CHECK_ERR(dk_dataset_set_transfer_syntax(ds, "jpegls"), DK_EUNSUPPORTED, "dk_dataset_transcode");
     w.transfer_syntax = "rle";
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EUNSUPPORTED, "dk_dataset_transcode");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EUNSUPPORTED, "dk_dataset_transcode");
     CHECK(mem == NULL);
     check_ts(ds, TS_EXPLICIT); /* unchanged by the refusals */
     CHECK_OK(dk_dataset_set_transfer_syntax(ds, "implicit")); /* native to native is fine */
@@ -249,7 +249,7 @@ DK_TEST(lossy_to_lossless_is_refused) {
     unsigned char *frame;
     if (ds == NULL) DK_SKIP("no DCMTK fixtures (make_fixtures.sh)");
     size = sizeof uid;
-    REQUIRE_OK(dk_dataset_get_string(ds, SOP_INSTANCE_UID, uid, &size));
+    REQUIRE_OK(dk_dataset_get_string(uid, &size, ds, SOP_INSTANCE_UID));
     /* keep_uid: the UID stays. */
     copy = reread(ds);
     REQUIRE(copy != NULL);
@@ -257,17 +257,17 @@ DK_TEST(lossy_to_lossless_is_refused) {
     o.quality = 95;
     REQUIRE_OK(dk_dataset_transcode(copy, "jpeg", &o));
     size = sizeof uid2;
-    CHECK_OK(dk_dataset_get_string(copy, SOP_INSTANCE_UID, uid2, &size));
+    CHECK_OK(dk_dataset_get_string(uid2, &size, copy, SOP_INSTANCE_UID));
     CHECK_STR(uid2, uid);
     dk_dataset_free(copy);
     /* By default, lossy compression makes a new image. */
     REQUIRE_OK(dk_dataset_transcode(ds, "jpeg", NULL));
     check_ts(ds, TS_JPEG_BASELINE);
     size = sizeof uid2;
-    CHECK_OK(dk_dataset_get_string(ds, SOP_INSTANCE_UID, uid2, &size));
+    CHECK_OK(dk_dataset_get_string(uid2, &size, ds, SOP_INSTANCE_UID));
     CHECK(strcmp(uid, uid2) != 0);
     size = sizeof type;
-    CHECK_OK(dk_dataset_get_string(ds, LOSSY, type, &size));
+    CHECK_OK(dk_dataset_get_string(type, &size, ds, LOSSY));
     CHECK_STR(type, "01");
     /* Decoding gives RGB, whatever colour space the JPEG holds. */
     frame = frame_of(ds, 0, 1, &size, pi);
@@ -288,13 +288,13 @@ DK_TEST(lossy_to_lossless_is_refused) {
     CHECK_OK(dk_dataset_transcode(copy, "jpegls", &o));
     check_ts(copy, TS_JPEGLS);
     size = sizeof type;
-    CHECK_OK(dk_dataset_get_string(copy, LOSSY, type, &size));
+    CHECK_OK(dk_dataset_get_string(type, &size, copy, LOSSY));
     CHECK_STR(type, "01"); /* still lossy */
     dk_dataset_free(copy);
     CHECK_OK(dk_dataset_transcode(ds, "explicit", NULL));
     CHECK_INT(encapsulated(ds), 0);
     size = sizeof pi;
-    CHECK_OK(dk_dataset_get_string(ds, PHOTOMETRIC, pi, &size));
+    CHECK_OK(dk_dataset_get_string(pi, &size, ds, PHOTOMETRIC));
     CHECK_STR(pi, "RGB");
     dk_dataset_free(ds);
 }
@@ -315,7 +315,7 @@ DK_TEST(render_to_a_buffer) {
         DK_SKIP("no DCMTK fixtures (make_fixtures.sh)");
     }
     /* Size protocol: ask, then render. */
-    CHECK_ERR(dk_dataset_render_frame(ds, 1, NULL, NULL, &size, &w, &h, &ch), DK_EBUFS, "too small");
+    CHECK_ERR(dk_dataset_render_frame(NULL, &size, &w, &h, &ch, ds, 1, NULL), DK_EBUFS, "too small");
     CHECK_INT(size, 64 * 48);
     CHECK_INT(w, 64);
     CHECK_INT(h, 48);
@@ -325,28 +325,28 @@ DK_TEST(render_to_a_buffer) {
     c = malloc(size);
     REQUIRE(a && b && c);
     n = size - 1;
-    CHECK_ERR(dk_dataset_render_frame(ds, 1, NULL, a, &n, NULL, NULL, NULL), DK_EBUFS, "3072");
+    CHECK_ERR(dk_dataset_render_frame(a, &n, NULL, NULL, NULL, ds, 1, NULL), DK_EBUFS, "3072");
     CHECK_INT(n, size);
     w = h = ch = 0;
-    CHECK_OK(dk_dataset_render_frame(ds, 1, NULL, a, &n, &w, &h, &ch));
+    CHECK_OK(dk_dataset_render_frame(a, &n, &w, &h, &ch, ds, 1, NULL));
     CHECK_INT(n, 64 * 48);
     CHECK_INT(w, 64);
     CHECK_INT(ch, 1);
     /* The same from the RLE file; and the file's window (2048, 4096) given explicitly. */
     n = size;
-    CHECK_OK(dk_dataset_render_frame(rle, 1, &o, b, &n, NULL, NULL, NULL));
+    CHECK_OK(dk_dataset_render_frame(b, &n, NULL, NULL, NULL, rle, 1, &o));
     CHECK(memcmp(a, b, size) == 0);
     o.use_window = 1;
     o.window_center = 2048;
     o.window_width = 4096;
     n = size;
-    CHECK_OK(dk_dataset_render_frame(rle, 1, &o, b, &n, NULL, NULL, NULL));
+    CHECK_OK(dk_dataset_render_frame(b, &n, NULL, NULL, NULL, rle, 1, &o));
     CHECK(memcmp(a, b, size) == 0);
     /* min..max stretches differently: values 0..4095 vs the frame's range. */
     o = (dk_render_options)DK_RENDER_OPTIONS_INIT;
     o.min_max = 1;
     n = size;
-    CHECK_OK(dk_dataset_render_frame(ds, 1, &o, c, &n, NULL, NULL, NULL));
+    CHECK_OK(dk_dataset_render_frame(c, &n, NULL, NULL, NULL, ds, 1, &o));
     for (i = 0; i < size; ++i) differs |= a[i] != c[i];
     CHECK(differs);
     /* A narrow window thresholds. */
@@ -356,7 +356,7 @@ DK_TEST(render_to_a_buffer) {
     o.window_center = 2048;
     o.window_width = 1;
     n = size;
-    CHECK_OK(dk_dataset_render_frame(ds, 0, &o, c, &n, NULL, NULL, NULL));
+    CHECK_OK(dk_dataset_render_frame(c, &n, NULL, NULL, NULL, ds, 0, &o));
     for (i = 0, differs = 0; i < size; ++i) differs |= c[i] != 0 && c[i] != 255;
     CHECK(!differs);
     free(a);
@@ -364,12 +364,12 @@ DK_TEST(render_to_a_buffer) {
     free(c);
     /* RGB 8-bit renders to its own values, three channels. */
     size = 0;
-    CHECK_RC(dk_dataset_render_frame(rgb, 0, NULL, NULL, &size, &w, &h, &ch), DK_EBUFS);
+    CHECK_RC(dk_dataset_render_frame(NULL, &size, &w, &h, &ch, rgb, 0, NULL), DK_EBUFS);
     CHECK_INT(size, 40 * 30 * 3);
     CHECK_INT(ch, 3);
     a = malloc(size);
     REQUIRE(a != NULL);
-    CHECK_OK(dk_dataset_render_frame(rgb, 0, NULL, a, &size, &w, &h, &ch));
+    CHECK_OK(dk_dataset_render_frame(a, &size, &w, &h, &ch, rgb, 0, NULL));
     CHECK_INT(w, 40);
     CHECK_INT(h, 30);
     native = frame_of(rgb, 0, 1, &n, NULL);
@@ -471,7 +471,7 @@ static void check_truncated(const char *ts) {
     dk_result r;
     if (ds == NULL) DK_SKIP("no DCMTK fixtures (make_fixtures.sh)");
     REQUIRE_OK(dk_dataset_transcode(ds, ts, NULL));
-    REQUIRE_OK(dk_dataset_write_memory(ds, &mem, &n, NULL));
+    REQUIRE_OK(dk_dataset_write_memory(&mem, &n, ds, NULL));
     CHECK(cut_last_fragment(mem, &n, 100));
     CHECK_OK(dk_dataset_read_memory(&cut, mem, n, NULL));
     dk_free(mem);
@@ -480,13 +480,13 @@ static void check_truncated(const char *ts) {
     buf = frame_of(cut, 0, 0, &size, NULL); /* frame 0 is intact */
     CHECK(buf != NULL);
     if (buf != NULL) {
-        r = dk_dataset_read_frame(cut, 1, buf, &size);
+        r = dk_dataset_read_frame(buf, &size, cut, 1);
         CHECK(r == DK_ETRUNCATED || r == DK_EMALFORMED);
         CHECK(strstr(dk_last_error(), "frame 1") != NULL);
-        r = dk_dataset_decode_frame(cut, 1, buf, &size, NULL);
+        r = dk_dataset_decode_frame(buf, &size, NULL, cut, 1);
         CHECK(r == DK_ETRUNCATED || r == DK_EMALFORMED);
         CHECK(strstr(dk_last_error(), "frame 1") != NULL);
-        r = dk_dataset_render_frame(cut, 1, NULL, buf, &size, NULL, NULL, NULL);
+        r = dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, cut, 1, NULL);
         CHECK(r == DK_ETRUNCATED || r == DK_EMALFORMED);
         /* Transcoding fails and leaves the dataset as it was. */
         r = dk_dataset_transcode(cut, "explicit", NULL);
@@ -522,7 +522,7 @@ DK_TEST(corrupt_and_unknown_compression) {
     dk_result r;
     /* "abcd" is no JPEG; a build without libjpeg-turbo has no codec for it, and says so. */
     REQUIRE_OK(dk_dataset_from_json(&ds, jpeg, strlen(jpeg)));
-    r = dk_dataset_read_frame(ds, 0, buf, &size);
+    r = dk_dataset_read_frame(buf, &size, ds, 0);
     if (DK_TEST_WITH_JPEG) {
         CHECK(r == DK_ETRUNCATED || r == DK_EMALFORMED);
         CHECK(strstr(dk_last_error(), "frame 0") != NULL);
@@ -531,21 +531,21 @@ DK_TEST(corrupt_and_unknown_compression) {
         CHECK(strstr(dk_last_error(), "no codec to decode it") != NULL);
     }
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_read_frame(ds, 1, buf, &size), DK_EINVAL, "frame 1 of 1");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 1), DK_EINVAL, "frame 1 of 1");
     dk_dataset_free(ds);
     /* No codec for MPEG2: named. */
     REQUIRE_OK(dk_dataset_from_json(&ds, mpeg, strlen(mpeg)));
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EUNSUPPORTED, "1.2.840.10008.1.2.4.100");
-    CHECK_ERR(dk_dataset_decode_frame(ds, 0, buf, &size, NULL), DK_EUNSUPPORTED, "no codec");
-    CHECK_ERR(dk_dataset_render_frame(ds, 0, NULL, buf, &size, NULL, NULL, NULL), DK_EUNSUPPORTED, "no codec");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EUNSUPPORTED, "1.2.840.10008.1.2.4.100");
+    CHECK_ERR(dk_dataset_decode_frame(buf, &size, NULL, ds, 0), DK_EUNSUPPORTED, "no codec");
+    CHECK_ERR(dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, ds, 0, NULL), DK_EUNSUPPORTED, "no codec");
     CHECK_ERR(dk_dataset_transcode(ds, "explicit", NULL), DK_EUNSUPPORTED, "no codec");
     CHECK_ERR(dk_dataset_transcode(ds, "rle", NULL), DK_EUNSUPPORTED, "no codec");
     dk_dataset_free(ds);
     /* Compressed, in a syntax the dataset does not record. */
     REQUIRE_OK(dk_dataset_from_json(&ds, unknown, strlen(unknown)));
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EUNSUPPORTED, "does not record");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EUNSUPPORTED, "does not record");
     CHECK_ERR(dk_dataset_transcode(ds, "explicit", NULL), DK_EUNSUPPORTED, "does not record");
     dk_dataset_free(ds);
 }
@@ -597,20 +597,20 @@ DK_TEST(native_planar_frames_decode_interleaved) {
     CHECK_OK(dk_dataset_set_ints(ds, DK_TAG(0x0028, 0x0100), NULL, &v, 1));
     CHECK_OK(dk_dataset_set_string(ds, PHOTOMETRIC, NULL, "RGB"));
     CHECK_OK(dk_dataset_set_bytes(ds, PIXEL_DATA, "OB", planes, sizeof planes));
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size)); /* as stored */
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0)); /* as stored */
     CHECK(memcmp(buf, planes, 12) == 0);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_decode_frame(ds, 0, buf, &size, pi)); /* interleaved */
+    CHECK_OK(dk_dataset_decode_frame(buf, &size, pi, ds, 0)); /* interleaved */
     CHECK_INT(size, 12);
     CHECK(memcmp(buf, inter, 12) == 0);
     CHECK_STR(pi, "RGB");
     /* Compressed and back: planar configuration 0 afterwards. */
     CHECK_OK(dk_dataset_transcode(ds, "rle", NULL));
     CHECK_OK(dk_dataset_transcode(ds, "explicit", NULL));
-    CHECK_OK(dk_dataset_get_int(ds, DK_TAG(0x0028, 0x0006), 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, DK_TAG(0x0028, 0x0006), 0));
     CHECK_INT(v, 0);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     CHECK(memcmp(buf, inter, 12) == 0);
     dk_dataset_free(ds);
 }
@@ -630,7 +630,7 @@ DK_TEST(tolerated_bitstream_warns) {
     clean = frame_of(ds, 0, 1, &size, NULL);
     CHECK(clean != NULL);
     CHECK_STR(dk_last_warnings(), "");
-    CHECK_OK(dk_dataset_write_memory(ds, &bytes, &n, NULL));
+    CHECK_OK(dk_dataset_write_memory(&bytes, &n, ds, NULL));
     for (i = 0; i + 6 < n; ++i) { /* the SOS segment: FF DA, Ls, Ns, Ns component specs, Ss, Se */
         unsigned char *p = (unsigned char *)bytes + i;
         if (p[0] == 0xFF && p[1] == 0xDA) {
@@ -710,33 +710,33 @@ DK_TEST(misuse) {
     CHECK_ERR(dk_dataset_transcode(ds, "j2k", &t), DK_EINVAL, "ratio");
     check_ts(ds, TS_EXPLICIT); /* all refused before anything changed */
     CHECK_INT(encapsulated(ds), 0);
-    REQUIRE_OK(dk_dataset_add_item(ds, DK_TAG(0x0088, 0x0200), &item));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, DK_TAG(0x0088, 0x0200)));
     CHECK_ERR(dk_dataset_transcode(item, "rle", NULL), DK_EINVAL, "item handle");
 
     /* Decoding. */
-    CHECK_ERR(dk_dataset_decode_frame(NULL, 0, buf, &size, NULL), DK_EINVAL, "NULL");
-    CHECK_ERR(dk_dataset_decode_frame(ds, 0, buf, NULL, NULL), DK_EINVAL, "size is NULL");
+    CHECK_ERR(dk_dataset_decode_frame(buf, &size, NULL, NULL, 0), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_decode_frame(buf, NULL, NULL, ds, 0), DK_EINVAL, "size is NULL");
     size = 4;
-    CHECK_ERR(dk_dataset_decode_frame(ds, 0, NULL, &size, NULL), DK_EINVAL, "buf is NULL");
-    CHECK_ERR(dk_dataset_decode_frame(ds, 1, buf, &size, NULL), DK_EINVAL, "frame 1 of 1");
-    CHECK_ERR(dk_dataset_decode_frame(item, 0, buf, &size, NULL), DK_ENOTFOUND, "no Pixel Data");
+    CHECK_ERR(dk_dataset_decode_frame(NULL, &size, NULL, ds, 0), DK_EINVAL, "buf is NULL");
+    CHECK_ERR(dk_dataset_decode_frame(buf, &size, NULL, ds, 1), DK_EINVAL, "frame 1 of 1");
+    CHECK_ERR(dk_dataset_decode_frame(buf, &size, NULL, item, 0), DK_ENOTFOUND, "no Pixel Data");
 
     /* Rendering. */
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_render_frame(NULL, 0, NULL, buf, &size, NULL, NULL, NULL), DK_EINVAL, "NULL");
-    CHECK_ERR(dk_dataset_render_frame(ds, 0, NULL, buf, NULL, NULL, NULL, NULL), DK_EINVAL, "size is NULL");
-    CHECK_ERR(dk_dataset_render_frame(ds, 0, NULL, NULL, &size, NULL, NULL, NULL), DK_EINVAL, "buf is NULL");
-    CHECK_ERR(dk_dataset_render_frame(ds, 1, NULL, buf, &size, NULL, NULL, NULL), DK_EINVAL, "frame 1 of 1");
+    CHECK_ERR(dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, NULL, 0, NULL), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_render_frame(buf, NULL, NULL, NULL, NULL, ds, 0, NULL), DK_EINVAL, "size is NULL");
+    CHECK_ERR(dk_dataset_render_frame(NULL, &size, NULL, NULL, NULL, ds, 0, NULL), DK_EINVAL, "buf is NULL");
+    CHECK_ERR(dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, ds, 1, NULL), DK_EINVAL, "frame 1 of 1");
     o.version = 0;
-    CHECK_ERR(dk_dataset_render_frame(ds, 0, &o, buf, &size, NULL, NULL, NULL), DK_EINVAL, "version 0");
+    CHECK_ERR(dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, ds, 0, &o), DK_EINVAL, "version 0");
     o = (dk_render_options)DK_RENDER_OPTIONS_INIT;
     o.use_window = 1;
     o.window_center = 10;
     o.window_width = 0;
-    CHECK_ERR(dk_dataset_render_frame(ds, 0, &o, buf, &size, NULL, NULL, NULL), DK_EINVAL, "window_width");
+    CHECK_ERR(dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, ds, 0, &o), DK_EINVAL, "window_width");
     CHECK_ERR(dk_dataset_export_png(ds, 0, &o, "/nonexistent/x.png"), DK_EINVAL, "window_width");
     o.window_width = 1;
-    CHECK_OK(dk_dataset_render_frame(ds, 0, &o, buf, &size, NULL, NULL, NULL));
+    CHECK_OK(dk_dataset_render_frame(buf, &size, NULL, NULL, NULL, ds, 0, &o));
     CHECK_INT(size, 4);
     CHECK_ERR(dk_dataset_export_png(NULL, 0, NULL, "x.png"), DK_EINVAL, "NULL");
     CHECK_ERR(dk_dataset_export_png(ds, 0, NULL, NULL), DK_EINVAL, "path is NULL");

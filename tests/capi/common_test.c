@@ -86,7 +86,7 @@ DK_TEST(a_failure_sets_message_and_offset) {
     /* The message stays until the next failure: the return code says whether a call failed. */
     {
         uint32_t tag;
-        CHECK_OK(dk_tag_from_keyword("PatientName", &tag));
+        CHECK_OK(dk_tag_from_keyword(&tag, "PatientName"));
         CHECK(strstr(dk_last_error(), "truncated") != NULL);
     }
     /* A failure without a position resets the offset. */
@@ -97,7 +97,7 @@ DK_TEST(a_failure_sets_message_and_offset) {
 static void *fail_in_another_thread(void *arg) {
     uint32_t tag;
     (void)arg;
-    if (dk_tag_from_keyword("NoSuchKeywordAnywhere", &tag) != DK_ENOTFOUND) return (void *)1;
+    if (dk_tag_from_keyword(&tag, "NoSuchKeywordAnywhere") != DK_ENOTFOUND) return (void *)1;
     if (strstr(dk_last_error(), "NoSuchKeywordAnywhere") == NULL) return (void *)2;
     return NULL;
 }
@@ -115,8 +115,8 @@ DK_TEST(the_last_error_is_per_thread) {
 
 DK_TEST(messages_name_the_code) {
     uint32_t tag;
-    CHECK_ERR(dk_tag_from_keyword(NULL, &tag), DK_EINVAL, "invalid argument: keyword is NULL");
-    CHECK_ERR(dk_tag_from_keyword("Nonsense", &tag), DK_ENOTFOUND, "not found");
+    CHECK_ERR(dk_tag_from_keyword(&tag, NULL), DK_EINVAL, "invalid argument: keyword is NULL");
+    CHECK_ERR(dk_tag_from_keyword(&tag, "Nonsense"), DK_ENOTFOUND, "not found");
 }
 
 DK_TEST(dk_free_accepts_null) {

@@ -22,37 +22,37 @@ static void check_ct(const dk_dataset *ds, const char *ts_uid) {
     dk_dataset *item = NULL;
 
     size = sizeof buf;
-    CHECK_OK(dk_dataset_transfer_syntax(ds, buf, &size));
+    CHECK_OK(dk_dataset_transfer_syntax(buf, &size, ds));
     CHECK_STR(buf, ts_uid);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, DK_TAG(0x0010, 0x0010), buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, DK_TAG(0x0010, 0x0010)));
     CHECK_STR(buf, "M\xC3\xBCller^J\xC3\xBCrgen=\xE3\x83\x9F\xE3\x83\xA5\xE3\x83\xA9\xE3\x83\xBC^"
                    "\xE3\x83\xA6\xE3\x83\xAB\xE3\x82\xB2\xE3\x83\xB3");
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, DK_TAG(0x0008, 0x0060), buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, DK_TAG(0x0008, 0x0060)));
     CHECK_STR(buf, "CT");
-    CHECK_OK(dk_dataset_get_int(ds, DK_TAG(0x0028, 0x0010), 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, DK_TAG(0x0028, 0x0010), 0));
     CHECK_INT(v, 2);
-    CHECK_OK(dk_dataset_get_int(ds, DK_TAG(0x0028, 0x0101), 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, DK_TAG(0x0028, 0x0101), 0));
     CHECK_INT(v, 12);
-    CHECK_OK(dk_dataset_value_count(ds, DK_TAG(0x0020, 0x0032), &n));
+    CHECK_OK(dk_dataset_value_count(&n, ds, DK_TAG(0x0020, 0x0032)));
     CHECK_INT(n, 3);
-    CHECK_OK(dk_dataset_get_double(ds, DK_TAG(0x0020, 0x0032), 2, &d));
+    CHECK_OK(dk_dataset_get_double(&d, ds, DK_TAG(0x0020, 0x0032), 2));
     CHECK(d == 42.5);
     size = sizeof px;
-    CHECK_OK(dk_dataset_get_bytes(ds, DK_TAG(0x7FE0, 0x0010), px, &size));
+    CHECK_OK(dk_dataset_get_bytes(px, &size, ds, DK_TAG(0x7FE0, 0x0010)));
     CHECK_INT(size, 8);
     CHECK(memcmp(px, want_px, 8) == 0);
     /* The meta information DCMTK wrote. */
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, DK_TAG(0x0002, 0x0010), buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, DK_TAG(0x0002, 0x0010)));
     CHECK_STR(buf, ts_uid);
     /* The sequence of two items of undefined length. */
-    CHECK_OK(dk_dataset_item_count(ds, DK_TAG(0x0008, 0x1115), &n));
+    CHECK_OK(dk_dataset_item_count(&n, ds, DK_TAG(0x0008, 0x1115)));
     CHECK_INT(n, 2);
-    if (dk_dataset_get_item((dk_dataset *)ds, DK_TAG(0x0008, 0x1115), 1, &item) == DK_OK) {
+    if (dk_dataset_get_item(&item, (dk_dataset *)ds, DK_TAG(0x0008, 0x1115), 1) == DK_OK) {
         size = sizeof buf;
-        CHECK_OK(dk_dataset_get_string(item, DK_TAG(0x0020, 0x000E), buf, &size));
+        CHECK_OK(dk_dataset_get_string(buf, &size, item, DK_TAG(0x0020, 0x000E)));
         CHECK_STR(buf, "1.2.826.0.1.3680043.2.1125.1.4");
         dk_dataset_free(item);
     } else {
@@ -100,7 +100,7 @@ DK_TEST(rewrites_a_dcmtk_file_unchanged) {
     REQUIRE(original != NULL);
     CHECK(fread(original, 1, (size_t)size, f) == (size_t)size);
     fclose(f);
-    CHECK_OK(dk_dataset_write_memory(ds, &mem, &mem_size, NULL));
+    CHECK_OK(dk_dataset_write_memory(&mem, &mem_size, ds, NULL));
     CHECK_INT(mem_size, size);
     CHECK(mem != NULL && mem_size == (size_t)size && memcmp(mem, original, mem_size) == 0);
     dk_free(mem);

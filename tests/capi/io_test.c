@@ -60,9 +60,9 @@ static dk_result make_dataset(dk_dataset **out) {
         (r = dk_dataset_set_ints(ds, PRIVATE_SL, "SL", sl, 2)) < 0 ||
         (r = dk_dataset_set_bytes(ds, PRIVATE_AT, "AT", at, 4)) < 0 ||
         (r = dk_dataset_set_bytes(ds, PIXEL_DATA, "OW", pixels, sizeof pixels)) < 0 ||
-        (r = dk_dataset_add_item(ds, REF_SERIES, &series)) < 0 ||
+        (r = dk_dataset_add_item(&series, ds, REF_SERIES)) < 0 ||
         (r = dk_dataset_set_string(series, SERIES_UID, NULL, "1.2.826.0.1.3680043.2.1125.7.3")) < 0 ||
-        (r = dk_dataset_add_item(series, REF_IMAGE, &image)) < 0 ||
+        (r = dk_dataset_add_item(&image, series, REF_IMAGE)) < 0 ||
         (r = dk_dataset_set_string(image, REF_SOP_INSTANCE, NULL, "1.2.826.0.1.3680043.2.1125.7.4")) < 0) {
         dk_dataset_free(image);
         dk_dataset_free(series);
@@ -87,65 +87,65 @@ static void check_dataset_in(const dk_dataset *ds, int implicit_vr) {
     const unsigned char pixels[8] = {0x00, 0x00, 0x00, 0x04, 0x00, 0x08, 0xFF, 0x0F};
 
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, PATIENT_NAME, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, PATIENT_NAME));
     CHECK_STR(buf, "M\xC3\xBCller^J\xC3\xBCrgen");
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, STUDY_UID, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, STUDY_UID));
     CHECK_STR(buf, "1.2.826.0.1.3680043.2.1125.7.2");
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, MODALITY, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, MODALITY));
     CHECK_STR(buf, "CT");
-    CHECK_OK(dk_dataset_get_int(ds, INSTANCE_NUMBER, 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, INSTANCE_NUMBER, 0));
     CHECK_INT(v, 7);
-    CHECK_OK(dk_dataset_get_double(ds, IMAGE_POSITION, 1, &d));
+    CHECK_OK(dk_dataset_get_double(&d, ds, IMAGE_POSITION, 1));
     CHECK(d == -125.5);
-    CHECK_OK(dk_dataset_get_int(ds, ROWS, 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, ROWS, 0));
     CHECK_INT(v, 2);
-    CHECK_OK(dk_dataset_get_int(ds, COLUMNS, 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, COLUMNS, 0));
     CHECK_INT(v, 2);
-    CHECK_OK(dk_dataset_get_int(ds, BITS_ALLOCATED, 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, BITS_ALLOCATED, 0));
     CHECK_INT(v, 16);
     if (implicit_vr) {
         char vr[3];
         const double fd = 3.14159265358979;
         const int32_t sl[] = {-100000, 100000};
-        CHECK_OK(dk_dataset_vr(ds, PRIVATE_FD, vr));
+        CHECK_OK(dk_dataset_vr(vr, ds, PRIVATE_FD));
         CHECK_STR(vr, "UN");
         size = sizeof bytes;
-        CHECK_OK(dk_dataset_get_bytes(ds, PRIVATE_FD, bytes, &size));
+        CHECK_OK(dk_dataset_get_bytes(bytes, &size, ds, PRIVATE_FD));
         CHECK(size == 8 && memcmp(bytes, &fd, 8) == 0); /* hosts are little endian */
         size = sizeof bytes;
-        CHECK_OK(dk_dataset_get_bytes(ds, PRIVATE_SL, bytes, &size));
+        CHECK_OK(dk_dataset_get_bytes(bytes, &size, ds, PRIVATE_SL));
         CHECK(size == 8 && memcmp(bytes, sl, 8) == 0);
-        CHECK_ERR(dk_dataset_get_int(ds, PRIVATE_SL, 0, &v), DK_EBADVALUE, "has VR UN");
+        CHECK_ERR(dk_dataset_get_int(&v, ds, PRIVATE_SL, 0), DK_EBADVALUE, "has VR UN");
     } else {
-        CHECK_OK(dk_dataset_get_double(ds, PRIVATE_FD, 0, &d));
+        CHECK_OK(dk_dataset_get_double(&d, ds, PRIVATE_FD, 0));
         CHECK(d == 3.14159265358979);
-        CHECK_OK(dk_dataset_value_count(ds, PRIVATE_SL, &n));
+        CHECK_OK(dk_dataset_value_count(&n, ds, PRIVATE_SL));
         CHECK_INT(n, 2);
-        CHECK_OK(dk_dataset_get_int(ds, PRIVATE_SL, 0, &v));
+        CHECK_OK(dk_dataset_get_int(&v, ds, PRIVATE_SL, 0));
         CHECK_INT(v, -100000);
-        CHECK_OK(dk_dataset_get_int(ds, PRIVATE_SL, 1, &v));
+        CHECK_OK(dk_dataset_get_int(&v, ds, PRIVATE_SL, 1));
         CHECK_INT(v, 100000);
     }
     size = sizeof bytes;
-    CHECK_OK(dk_dataset_get_bytes(ds, PRIVATE_AT, bytes, &size));
+    CHECK_OK(dk_dataset_get_bytes(bytes, &size, ds, PRIVATE_AT));
     CHECK_INT(size, 4);
     CHECK(memcmp(bytes, "\x10\x00\x10\x00", 4) == 0);
     size = sizeof bytes;
-    CHECK_OK(dk_dataset_get_bytes(ds, PIXEL_DATA, bytes, &size));
+    CHECK_OK(dk_dataset_get_bytes(bytes, &size, ds, PIXEL_DATA));
     CHECK_INT(size, 8);
     CHECK(memcmp(bytes, pixels, 8) == 0);
 
-    CHECK_OK(dk_dataset_item_count(ds, REF_SERIES, &n));
+    CHECK_OK(dk_dataset_item_count(&n, ds, REF_SERIES));
     CHECK_INT(n, 1);
-    if (dk_dataset_get_item((dk_dataset *)ds, REF_SERIES, 0, &series) == DK_OK) {
+    if (dk_dataset_get_item(&series, (dk_dataset *)ds, REF_SERIES, 0) == DK_OK) {
         size = sizeof buf;
-        CHECK_OK(dk_dataset_get_string(series, SERIES_UID, buf, &size));
+        CHECK_OK(dk_dataset_get_string(buf, &size, series, SERIES_UID));
         CHECK_STR(buf, "1.2.826.0.1.3680043.2.1125.7.3");
-        if (dk_dataset_get_item(series, REF_IMAGE, 0, &image) == DK_OK) {
+        if (dk_dataset_get_item(&image, series, REF_IMAGE, 0) == DK_OK) {
             size = sizeof buf;
-            CHECK_OK(dk_dataset_get_string(image, REF_SOP_INSTANCE, buf, &size));
+            CHECK_OK(dk_dataset_get_string(buf, &size, image, REF_SOP_INSTANCE));
             CHECK_STR(buf, "1.2.826.0.1.3680043.2.1125.7.4");
         } else {
             CHECK(!"no nested item");
@@ -162,7 +162,7 @@ static void check_dataset(const dk_dataset *ds) { check_dataset_in(ds, 0); }
 static void check_syntax(const dk_dataset *ds, const char *uid) {
     char ts[65];
     size_t size = sizeof ts;
-    CHECK_OK(dk_dataset_transfer_syntax(ds, ts, &size));
+    CHECK_OK(dk_dataset_transfer_syntax(ts, &size, ds));
     CHECK_STR(ts, uid);
 }
 
@@ -221,11 +221,11 @@ DK_TEST(memory_round_trip_in_each_uncompressed_syntax) {
         dk_dataset *back = NULL;
         w.transfer_syntax = kSyntaxes[i][1];
         if (!DK_TEST_WITH_ZLIB && strcmp(kSyntaxes[i][0], "deflate") == 0) {
-            CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EUNSUPPORTED, "DCMKIT_WITH_ZLIB=OFF");
+            CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EUNSUPPORTED, "DCMKIT_WITH_ZLIB=OFF");
             CHECK(mem == NULL);
             continue;
         }
-        CHECK_OK(dk_dataset_write_memory(ds, &mem, &size, &w));
+        CHECK_OK(dk_dataset_write_memory(&mem, &size, ds, &w));
         if (mem == NULL) continue;
         CHECK(size > 132);
         CHECK(memcmp((char *)mem + 128, "DICM", 4) == 0);
@@ -238,8 +238,8 @@ DK_TEST(memory_round_trip_in_each_uncompressed_syntax) {
         {
             void *again = NULL, *first = NULL;
             size_t again_size = 0, first_size = 0;
-            CHECK_OK(dk_dataset_write_memory(ds, &first, &first_size, &w));
-            CHECK_OK(dk_dataset_write_memory(back, &again, &again_size, NULL));
+            CHECK_OK(dk_dataset_write_memory(&first, &first_size, ds, &w));
+            CHECK_OK(dk_dataset_write_memory(&again, &again_size, back, NULL));
             CHECK_INT(again_size, first_size);
             CHECK(first && again && again_size == first_size && memcmp(first, again, first_size) == 0);
             dk_free(first);
@@ -262,7 +262,7 @@ DK_TEST(bare_datasets) {
         dk_dataset *back = NULL;
         w.transfer_syntax = syntaxes[i][0];
         w.part10 = 0;
-        CHECK_OK(dk_dataset_write_memory(ds, &mem, &size, &w));
+        CHECK_OK(dk_dataset_write_memory(&mem, &size, ds, &w));
         if (!mem) continue;
         CHECK(size < 128 || memcmp((char *)mem + 128, "DICM", 4) != 0);
         /* Read back with the transfer syntax inferred from the first element. */
@@ -340,26 +340,26 @@ DK_TEST(bad_option_versions_are_refused) {
     w.version = 0;
     CHECK_ERR(dk_dataset_write_file(ds, path, &w), DK_EINVAL, "unsupported options version");
     w.version = DK_WRITE_OPTIONS_VERSION + 1;
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EINVAL, "unsupported options version");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EINVAL, "unsupported options version");
     CHECK(mem == NULL);
     CHECK_INT(size, 0);
 
     /* Bad values in a good struct. */
     w.version = DK_WRITE_OPTIONS_VERSION;
     w.deflate_level = 10;
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EINVAL, "deflate_level 10");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EINVAL, "deflate_level 10");
     w.deflate_level = -1;
     w.transfer_syntax = "no such syntax";
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EINVAL, "unknown transfer syntax 'no such syntax'");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EINVAL, "unknown transfer syntax 'no such syntax'");
     /* Native pixel data cannot be written in a compressed syntax without a codec. */
     w.transfer_syntax = "1.2.840.10008.1.2.4.50";
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EUNSUPPORTED, "codec");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EUNSUPPORTED, "codec");
     CHECK(mem == NULL);
     /* The deflate level is used (with zlib). */
     w.transfer_syntax = "deflate";
     w.deflate_level = 9;
     if (DK_TEST_WITH_ZLIB) {
-        CHECK_OK(dk_dataset_write_memory(ds, &mem, &size, &w));
+        CHECK_OK(dk_dataset_write_memory(&mem, &size, ds, &w));
         dk_free(mem);
     }
     dk_dataset_free(ds);
@@ -458,7 +458,7 @@ DK_TEST(truncated_input) {
     char path[512];
     FILE *f;
     REQUIRE_OK(make_dataset(&ds));
-    REQUIRE_OK(dk_dataset_write_memory(ds, &mem, &size, NULL));
+    REQUIRE_OK(dk_dataset_write_memory(&mem, &size, ds, NULL));
     dk_dataset_free(ds);
     /* Every prefix: a clear error or (cut at an element boundary) a shorter dataset; no crash. */
     for (cut = 0; cut < size; ++cut) {

@@ -30,10 +30,10 @@ DK_TEST(round_trip) {
     CHECK_OK(dk_dataset_set_string(ds, PATIENT_NAME, NULL, "\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E"));
     CHECK_OK(dk_dataset_set_ints(ds, ROWS, NULL, &rows, 1));
     CHECK_OK(dk_dataset_set_doubles(ds, IMAGE_POSITION, NULL, pos, 3));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &item));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, REF_SERIES));
     CHECK_OK(dk_dataset_set_string(item, SERIES_UID, NULL, "1.2.3.4"));
 
-    REQUIRE_OK(dk_dataset_to_json(ds, 0, &json));
+    REQUIRE_OK(dk_dataset_to_json(&json, ds, 0));
     REQUIRE(json != NULL);
     CHECK(strstr(json, "\"00100010\":{\"vr\":\"PN\"") != NULL);
     CHECK(strstr(json, "\"Alphabetic\"") != NULL);
@@ -42,24 +42,24 @@ DK_TEST(round_trip) {
 
     REQUIRE_OK(dk_dataset_from_json(&back, json, strlen(json)));
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(back, PATIENT_NAME, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, back, PATIENT_NAME));
     CHECK_STR(buf, "\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E");
-    CHECK_OK(dk_dataset_get_int(back, ROWS, 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, back, ROWS, 0));
     CHECK_INT(v, 512);
-    CHECK_OK(dk_dataset_get_double(back, IMAGE_POSITION, 1, &d));
+    CHECK_OK(dk_dataset_get_double(&d, back, IMAGE_POSITION, 1));
     CHECK(d == 2.25);
-    CHECK_OK(dk_dataset_item_count(back, REF_SERIES, &n));
+    CHECK_OK(dk_dataset_item_count(&n, back, REF_SERIES));
     CHECK_INT(n, 1);
-    REQUIRE_OK(dk_dataset_get_item(back, REF_SERIES, 0, &back_item));
+    REQUIRE_OK(dk_dataset_get_item(&back_item, back, REF_SERIES, 0));
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(back_item, SERIES_UID, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, back_item, SERIES_UID));
     CHECK_STR(buf, "1.2.3.4");
     /* JSON → dataset → JSON is stable. */
-    REQUIRE_OK(dk_dataset_to_json(back, 0, &again));
+    REQUIRE_OK(dk_dataset_to_json(&again, back, 0));
     CHECK_STR(again, json);
     /* A dataset from JSON writes as explicit VR little endian by default. */
     size = sizeof buf;
-    CHECK_OK(dk_dataset_transfer_syntax(back, buf, &size));
+    CHECK_OK(dk_dataset_transfer_syntax(buf, &size, back));
     CHECK_STR(buf, "1.2.840.10008.1.2.1");
 
     dk_free(again);
@@ -74,14 +74,14 @@ DK_TEST(pretty_and_items) {
     dk_dataset *ds = NULL, *item = NULL;
     char *json = NULL;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &item));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, REF_SERIES));
     CHECK_OK(dk_dataset_set_string(item, SERIES_UID, NULL, "1.2.3.4"));
-    REQUIRE_OK(dk_dataset_to_json(ds, 1, &json));
+    REQUIRE_OK(dk_dataset_to_json(&json, ds, 1));
     CHECK(strchr(json, '\n') != NULL);
     dk_free(json);
     json = NULL;
     /* An item handle is a dataset too. */
-    REQUIRE_OK(dk_dataset_to_json(item, 0, &json));
+    REQUIRE_OK(dk_dataset_to_json(&json, item, 0));
     CHECK_STR(json, "{\"0020000E\":{\"vr\":\"UI\",\"Value\":[\"1.2.3.4\"]}}");
     dk_free(json);
     /* An empty dataset. */
@@ -89,7 +89,7 @@ DK_TEST(pretty_and_items) {
     dk_dataset_free(item);
     dk_dataset_free(ds);
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_to_json(ds, 0, &json));
+    REQUIRE_OK(dk_dataset_to_json(&json, ds, 0));
     CHECK_STR(json, "{}");
     dk_free(json);
     dk_dataset_free(ds);
@@ -101,7 +101,7 @@ DK_TEST(size_bounds_the_text) {
     dk_dataset *ds = NULL;
     int64_t v;
     REQUIRE_OK(dk_dataset_from_json(&ds, text, strlen(text) - 7));
-    CHECK_OK(dk_dataset_get_int(ds, ROWS, 0, &v));
+    CHECK_OK(dk_dataset_get_int(&v, ds, ROWS, 0));
     CHECK_INT(v, 7);
     dk_dataset_free(ds);
     CHECK_RC(dk_dataset_from_json(&ds, text, strlen(text)), DK_EMALFORMED);
@@ -161,11 +161,11 @@ DK_TEST(meta_elements_go_to_the_file_meta) {
     char buf[64];
     size_t size = sizeof buf, n;
     REQUIRE(ds != NULL);
-    CHECK_OK(dk_dataset_count(ds, &n));
+    CHECK_OK(dk_dataset_count(&n, ds));
     CHECK_INT(n, 1);
     CHECK(dk_dataset_contains(ds, TRANSFER_SYNTAX) == 1);
     /* Its (0002,0010) is the default transfer syntax for writing. */
-    CHECK_OK(dk_dataset_transfer_syntax(ds, buf, &size));
+    CHECK_OK(dk_dataset_transfer_syntax(buf, &size, ds));
     CHECK_STR(buf, "1.2.840.10008.1.2");
     dk_dataset_free(ds);
 }
@@ -183,9 +183,9 @@ DK_TEST(compressed_pixel_data) {
     unsigned char buf[16];
     REQUIRE(ds != NULL);
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_get_bytes(ds, PIXEL_DATA, buf, &size), DK_EUNSUPPORTED, "fragments");
+    CHECK_ERR(dk_dataset_get_bytes(buf, &size, ds, PIXEL_DATA), DK_EUNSUPPORTED, "fragments");
     /* As it is: fine, and it reads back. */
-    CHECK_OK(dk_dataset_write_memory(ds, &mem, &size, NULL));
+    CHECK_OK(dk_dataset_write_memory(&mem, &size, ds, NULL));
     CHECK_OK(dk_dataset_read_memory(&back, mem, size, NULL));
     CHECK(back != NULL && dk_dataset_contains(back, PIXEL_DATA));
     dk_dataset_free(back);
@@ -193,9 +193,9 @@ DK_TEST(compressed_pixel_data) {
     mem = NULL;
     /* Decompressing or recompressing needs a codec. */
     w.transfer_syntax = "explicit";
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EUNSUPPORTED, "codec");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EUNSUPPORTED, "codec");
     w.transfer_syntax = "1.2.840.10008.1.2.4.90";
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, &w), DK_EUNSUPPORTED, "compressed as");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, &w), DK_EUNSUPPORTED, "compressed as");
     CHECK_ERR(dk_dataset_set_transfer_syntax(ds, "implicit"), DK_EUNSUPPORTED, "codec");
     CHECK(mem == NULL);
     dk_dataset_free(ds);
@@ -203,9 +203,9 @@ DK_TEST(compressed_pixel_data) {
     /* Without a transfer syntax, compressed pixel data has none to be written in by default. */
     ds = from_text(unknown);
     REQUIRE(ds != NULL);
-    CHECK_ERR(dk_dataset_write_memory(ds, &mem, &size, NULL), DK_EUNSUPPORTED, "codec");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, ds, NULL), DK_EUNSUPPORTED, "codec");
     w.transfer_syntax = "1.2.840.10008.1.2.4.50";
-    CHECK_OK(dk_dataset_write_memory(ds, &mem, &size, &w));
+    CHECK_OK(dk_dataset_write_memory(&mem, &size, ds, &w));
     dk_free(mem);
     dk_dataset_free(ds);
 }

@@ -70,22 +70,22 @@ DK_TEST(syntax_mismatch_is_read_with_a_warning) {
     elem(&body, 0, 0x0010, 0x0010, "PN", "DOE^JOHN", 8);
     part10(&file, EXPLICIT_LE, &body);
     REQUIRE_OK(dk_dataset_read_memory(&ds, file.b, file.n, NULL));
-    CHECK_OK(dk_dataset_get_string(ds, DK_TAG(0x0010, 0x0010), text, &size));
+    CHECK_OK(dk_dataset_get_string(text, &size, ds, DK_TAG(0x0010, 0x0010)));
     CHECK_STR(text, "DOE^JOHN");
     size = sizeof text;
-    CHECK_OK(dk_dataset_warnings(ds, &flags, text, &size));
+    CHECK_OK(dk_dataset_warnings(&flags, text, &size, ds));
     CHECK_INT(flags, DK_WARN_SYNTAX_MISMATCH);
     CHECK(strstr(text, "Explicit VR Little Endian") != NULL);
     CHECK(strchr(text, '\n') == NULL); /* one warning */
     size = sizeof text;
-    CHECK_OK(dk_dataset_transfer_syntax(ds, text, &size));
+    CHECK_OK(dk_dataset_transfer_syntax(text, &size, ds));
     CHECK_STR(text, IMPLICIT_LE);
     /* Flags alone, and the size needed. */
     flags = 0;
-    CHECK_OK(dk_dataset_warnings(ds, &flags, NULL, NULL));
+    CHECK_OK(dk_dataset_warnings(&flags, NULL, NULL, ds));
     CHECK_INT(flags, DK_WARN_SYNTAX_MISMATCH);
     size = 0;
-    CHECK_ERR(dk_dataset_warnings(ds, NULL, NULL, &size), DK_EBUFS, "too small");
+    CHECK_ERR(dk_dataset_warnings(NULL, NULL, &size, ds), DK_EBUFS, "too small");
     CHECK(size > 20);
     dk_dataset_free(ds);
 
@@ -96,11 +96,11 @@ DK_TEST(syntax_mismatch_is_read_with_a_warning) {
     REQUIRE_OK(dk_dataset_read_memory(&ds, file.b, file.n, NULL));
     size = sizeof text;
     flags = 99;
-    CHECK_OK(dk_dataset_warnings(ds, &flags, text, &size));
+    CHECK_OK(dk_dataset_warnings(&flags, text, &size, ds));
     CHECK_INT(flags, 0);
     CHECK_STR(text, "");
     dk_dataset_free(ds);
-    CHECK_ERR(dk_dataset_warnings(NULL, &flags, NULL, NULL), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_warnings(&flags, NULL, NULL, NULL), DK_EINVAL, "NULL");
 }
 
 DK_TEST(un_with_a_known_vr_and_keep_un) {
@@ -118,30 +118,30 @@ DK_TEST(un_with_a_known_vr_and_keep_un) {
     part10(&file, EXPLICIT_LE, &body);
 
     REQUIRE_OK(dk_dataset_read_memory(&ds, file.b, file.n, NULL));
-    CHECK_OK(dk_dataset_vr(ds, DK_TAG(0x0010, 0x0010), vr));
+    CHECK_OK(dk_dataset_vr(vr, ds, DK_TAG(0x0010, 0x0010)));
     CHECK_STR(vr, "PN");
-    CHECK_OK(dk_dataset_vr(ds, DK_TAG(0x0029, 0x1008), vr));
+    CHECK_OK(dk_dataset_vr(vr, ds, DK_TAG(0x0029, 0x1008)));
     CHECK_STR(vr, "CS");
-    CHECK_OK(dk_dataset_get_string(ds, DK_TAG(0x0029, 0x1008), text, &size));
+    CHECK_OK(dk_dataset_get_string(text, &size, ds, DK_TAG(0x0029, 0x1008)));
     CHECK_STR(text, "IMAGE NUM 4");
     size = sizeof text;
-    CHECK_OK(dk_dataset_warnings(ds, &flags, text, &size));
+    CHECK_OK(dk_dataset_warnings(&flags, text, &size, ds));
     CHECK_INT(flags, DK_WARN_UN_RETYPED);
     dk_dataset_free(ds);
 
     CHECK_INT(opts.version, 2);
     opts.keep_un = 1;
     REQUIRE_OK(dk_dataset_read_memory(&ds, file.b, file.n, &opts));
-    CHECK_OK(dk_dataset_vr(ds, DK_TAG(0x0010, 0x0010), vr));
+    CHECK_OK(dk_dataset_vr(vr, ds, DK_TAG(0x0010, 0x0010)));
     CHECK_STR(vr, "UN");
-    CHECK_OK(dk_dataset_warnings(ds, &flags, NULL, NULL));
+    CHECK_OK(dk_dataset_warnings(&flags, NULL, NULL, ds));
     CHECK_INT(flags, 0);
     dk_dataset_free(ds);
 
     /* A version 1 caller (no keep_un field) gets the default. */
     opts.version = 1;
     REQUIRE_OK(dk_dataset_read_memory(&ds, file.b, file.n, &opts));
-    CHECK_OK(dk_dataset_vr(ds, DK_TAG(0x0010, 0x0010), vr));
+    CHECK_OK(dk_dataset_vr(vr, ds, DK_TAG(0x0010, 0x0010)));
     CHECK_STR(vr, "PN");
     dk_dataset_free(ds);
     memset(&opts, 0x5A, sizeof opts);
@@ -153,23 +153,23 @@ DK_TEST(private_tag_lookup) {
     char vr[3] = "";
     const char *keyword = NULL, *name = NULL;
     /* DCMTK private.dic: (0029,"SIEMENS CSA HEADER",10) OB CSAImageHeaderInfo. */
-    CHECK_OK(dk_private_tag_lookup("SIEMENS CSA HEADER", DK_TAG(0x0029, 0x1010), vr, &keyword, &name));
+    CHECK_OK(dk_private_tag_lookup(vr, &keyword, &name, "SIEMENS CSA HEADER", DK_TAG(0x0029, 0x1010)));
     CHECK_STR(vr, "OB");
     CHECK_STR(keyword, "CSAImageHeaderInfo");
     CHECK(name != NULL && *name != '\0');
     /* Another block of the same creator; out pointers may be NULL. */
-    CHECK_OK(dk_private_tag_lookup("SIEMENS CSA HEADER", DK_TAG(0x0029, 0x1210), vr, NULL, NULL));
+    CHECK_OK(dk_private_tag_lookup(vr, NULL, NULL, "SIEMENS CSA HEADER", DK_TAG(0x0029, 0x1210)));
     CHECK_STR(vr, "OB");
     /* (0019,"GEMS_ACQU_01",02) SL NumberOfCellsInDetector. */
-    CHECK_OK(dk_private_tag_lookup("GEMS_ACQU_01", DK_TAG(0x0019, 0x1002), vr, &keyword, NULL));
+    CHECK_OK(dk_private_tag_lookup(vr, &keyword, NULL, "GEMS_ACQU_01", DK_TAG(0x0019, 0x1002)));
     CHECK_STR(vr, "SL");
     CHECK_STR(keyword, "NumberOfCellsInDetector");
-    CHECK_ERR(dk_private_tag_lookup("NO SUCH VENDOR", DK_TAG(0x0029, 0x1010), vr, &keyword, NULL), DK_ENOTFOUND,
+    CHECK_ERR(dk_private_tag_lookup(vr, &keyword, NULL, "NO SUCH VENDOR", DK_TAG(0x0029, 0x1010)), DK_ENOTFOUND,
               "not in the private dictionary");
     CHECK_STR(vr, "UN");
     CHECK_STR(keyword, "");
-    CHECK_ERR(dk_private_tag_lookup("SIEMENS CSA HEADER", DK_TAG(0x0010, 0x0010), vr, NULL, NULL), DK_ENOTFOUND, "");
-    CHECK_ERR(dk_private_tag_lookup(NULL, DK_TAG(0x0029, 0x1010), vr, NULL, NULL), DK_EINVAL, "creator is NULL");
+    CHECK_ERR(dk_private_tag_lookup(vr, NULL, NULL, "SIEMENS CSA HEADER", DK_TAG(0x0010, 0x0010)), DK_ENOTFOUND, "");
+    CHECK_ERR(dk_private_tag_lookup(vr, NULL, NULL, NULL, DK_TAG(0x0029, 0x1010)), DK_EINVAL, "creator is NULL");
 }
 
 static const dk_test_case dk_tests[] = {

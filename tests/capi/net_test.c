@@ -53,28 +53,28 @@ static void echo_and_store(uint16_t port, const char *called, const char *file) 
     CHECK_OK(dk_assoc_connect(&a, ae, "127.0.0.1", port, called));
     dk_ae_free(ae); /* the association has its copy */
     REQUIRE(a != NULL);
-    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_echo(&status, a));
     CHECK_INT(status, 0);
-    CHECK_OK(dk_assoc_context_count(a, &n));
+    CHECK_OK(dk_assoc_context_count(&n, a));
     CHECK(n >= 2);
     for (i = 0; i < n; ++i) {
         uint8_t id = 0;
         const char *as = NULL, *ts = NULL;
         int result = -1;
-        CHECK_OK(dk_assoc_context(a, i, &id, &as, &ts, &result));
+        CHECK_OK(dk_assoc_context(&id, &as, &ts, &result, a, i));
         CHECK(id % 2 == 1);
         if (result == 0 && strcmp(as, "1.2.840.10008.1.1") == 0) verification = 1;
         if (result == 0 && strcmp(as, SC_STORAGE) == 0 && ts[0] != '\0') storage = 1;
     }
     CHECK(verification);
     CHECK(storage);
-    CHECK_RC(dk_assoc_context(a, n, NULL, NULL, NULL, NULL), DK_ENOTFOUND);
+    CHECK_RC(dk_assoc_context(NULL, NULL, NULL, NULL, a, n), DK_ENOTFOUND);
     status = 0xFFFF;
-    CHECK_OK(dk_assoc_store_file(a, file, &status));
+    CHECK_OK(dk_assoc_store_file(&status, a, file));
     CHECK_INT(status, 0);
     if (make_instance(&ds, uid)) {
         status = 0xFFFF;
-        CHECK_OK(dk_assoc_store_dataset(a, ds, &status));
+        CHECK_OK(dk_assoc_store_dataset(&status, a, ds));
         CHECK_INT(status, 0);
         dk_dataset_free(ds);
     } else {
@@ -119,7 +119,7 @@ DK_TEST(scu_echo_and_store_to_own_server) {
     dk_ae_free(ae);
     CHECK_OK(dk_server_set_storage_folder(srv, dir, 0));
     REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
     CHECK(port != 0);
     CHECK_RC(dk_server_start(srv, "127.0.0.1", 0), DK_EINVAL);
     CHECK_RC(dk_server_set_storage_folder(srv, dir, 0), DK_EINVAL);
@@ -152,14 +152,14 @@ DK_TEST(own_server_storage_limits) {
         CHECK_OK(dk_server_set_storage_limits(srv, round ? 0 : 64, round ? ((uint64_t)1 << 62) : 0));
         REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
         CHECK_RC(dk_server_set_storage_limits(srv, 0, 0), DK_EINVAL);
-        CHECK_OK(dk_server_port(srv, &port));
+        CHECK_OK(dk_server_port(&port, srv));
         scu = scu_ae(file);
         REQUIRE(scu != NULL);
         CHECK_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
         dk_ae_free(scu);
         REQUIRE(a != NULL);
         status = 0;
-        CHECK_OK(dk_assoc_store_file(a, file, &status));
+        CHECK_OK(dk_assoc_store_file(&status, a, file));
         CHECK_INT(status, 0xA700); /* PS3.4 B.2.3: Refused: Out of Resources */
         CHECK_OK(dk_assoc_release(a));
         dk_assoc_free(a);
@@ -227,7 +227,7 @@ static dk_result on_store(uint16_t *status, const dk_store_info *info, void *use
     int ok = 0, fail;
     /* The file is complete: read it back. */
     if (dk_dataset_read_file(&ds, info->path, NULL) == DK_OK &&
-        dk_dataset_get_string(ds, DK_TAG(0x0008, 0x0018), buf, &size) == DK_OK)
+        dk_dataset_get_string(buf, &size, ds, DK_TAG(0x0008, 0x0018)) == DK_OK)
         ok = strcmp(buf, info->sop_instance_uid) == 0;
     dk_dataset_free(ds);
     pthread_mutex_lock(&c->mu);
@@ -295,7 +295,7 @@ DK_TEST(dcmtk_tools_to_server_with_callbacks) {
     dk_ae_free(ae);
     CHECK_OK(dk_server_set_storage_folder(srv, dir, 1));
     REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
     snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
     {
         char *echo_ok[] = {"echoscu", "-aet", "ECHOSCU", "-aec", "DKSCP", "127.0.0.1", portbuf, NULL};
@@ -400,11 +400,11 @@ DK_TEST(null_handles_and_bad_options) {
     CHECK_ERR(dk_assoc_connect(&a, ae, "127.0.0.1", 104, NULL), DK_EINVAL, "called_ae is NULL");
     CHECK_ERR(dk_assoc_connect(&a, ae, "127.0.0.1", 0, "PEER"), DK_EINVAL, "port");
     CHECK(a == NULL);
-    CHECK_RC(dk_assoc_echo(NULL, &status), DK_EINVAL);
-    CHECK_RC(dk_assoc_store_file(NULL, "x.dcm", &status), DK_EINVAL);
-    CHECK_RC(dk_assoc_store_dataset(NULL, NULL, &status), DK_EINVAL);
-    CHECK_RC(dk_assoc_context_count(NULL, &n), DK_EINVAL);
-    CHECK_RC(dk_assoc_context(NULL, 0, NULL, NULL, NULL, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_echo(&status, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_store_file(&status, NULL, "x.dcm"), DK_EINVAL);
+    CHECK_RC(dk_assoc_store_dataset(&status, NULL, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_context_count(&n, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_context(NULL, NULL, NULL, NULL, NULL, 0), DK_EINVAL);
     CHECK_RC(dk_assoc_release(NULL), DK_EINVAL);
     CHECK_RC(dk_assoc_abort(NULL), DK_EINVAL);
     dk_assoc_free(NULL);
@@ -428,13 +428,13 @@ DK_TEST(null_handles_and_bad_options) {
     CHECK_RC(dk_server_new(&srv, NULL, NULL), DK_EINVAL);
     CHECK(srv == NULL);
     REQUIRE_OK(dk_server_new(&srv, ae, NULL));
-    CHECK_ERR(dk_server_port(srv, &port), DK_EINVAL, "not started");
+    CHECK_ERR(dk_server_port(&port, srv), DK_EINVAL, "not started");
     CHECK_INT(port, 0);
     CHECK_ERR(dk_server_set_storage_folder(srv, DK_TEST_TMPDIR "/no/such/folder", 0), DK_ENOTFOUND, "no/such/folder");
     CHECK_OK(dk_server_stop(srv, 0)); /* never started: nothing to stop */
     dk_server_free(srv);
     CHECK_RC(dk_server_start(NULL, NULL, 0), DK_EINVAL);
-    CHECK_RC(dk_server_port(NULL, &port), DK_EINVAL);
+    CHECK_RC(dk_server_port(&port, NULL), DK_EINVAL);
     CHECK_RC(dk_server_stop(NULL, 0), DK_EINVAL);
     CHECK_RC(dk_server_set_storage_folder(NULL, "/tmp", 0), DK_EINVAL);
     dk_server_free(NULL);
@@ -479,7 +479,7 @@ DK_TEST(server_limits_options) {
     REQUIRE_OK(dk_server_new(&srv, ae, NULL));
     dk_ae_free(ae);
     REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
     fd = socket(AF_INET, SOCK_STREAM, 0);
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -537,35 +537,35 @@ DK_TEST(failures_on_an_association) {
     dk_ae_free(ae);
     CHECK_OK(dk_server_set_storage_folder(srv, dir, 0));
     REQUIRE_OK(dk_server_start(srv, NULL, 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
 
     /* Verification only: the storage of a file is refused by the AE's own negotiation. */
     scu = scu_ae(NULL);
     REQUIRE(scu != NULL);
     CHECK_RC(dk_ae_add_storage_for_files(scu, &junk_path, 1), DK_ENOTDICOM);
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
-    CHECK_RC(dk_assoc_store_file(a, junk, &status), DK_ENOTDICOM);
+    CHECK_RC(dk_assoc_store_file(&status, a, junk), DK_ENOTDICOM);
     printf("message: %s\n", dk_last_error());
-    CHECK_RC(dk_assoc_store_file(a, DK_TEST_TMPDIR "/no-such-file.dcm", &status), DK_ENOTFOUND);
-    CHECK_ERR(dk_assoc_store_file(a, file, &status), DK_EREFUSED, "");
-    CHECK_RC(dk_assoc_store_file(a, NULL, &status), DK_EINVAL);
-    CHECK_RC(dk_assoc_echo(a, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_store_file(&status, a, DK_TEST_TMPDIR "/no-such-file.dcm"), DK_ENOTFOUND);
+    CHECK_ERR(dk_assoc_store_file(&status, a, file), DK_EREFUSED, "");
+    CHECK_RC(dk_assoc_store_file(&status, a, NULL), DK_EINVAL);
+    CHECK_RC(dk_assoc_echo(NULL, a), DK_EINVAL);
     if (make_instance(&ds, uid)) {
-        CHECK_RC(dk_assoc_store_dataset(a, NULL, &status), DK_EINVAL);
-        CHECK_RC(dk_assoc_store_dataset(a, ds, &status), DK_EREFUSED);
-        if (dk_dataset_add_item(ds, DK_TAG(0x0008, 0x1115), &item) == DK_OK) {
-            CHECK_ERR(dk_assoc_store_dataset(a, item, &status), DK_EINVAL, "item");
+        CHECK_RC(dk_assoc_store_dataset(&status, a, NULL), DK_EINVAL);
+        CHECK_RC(dk_assoc_store_dataset(&status, a, ds), DK_EREFUSED);
+        if (dk_dataset_add_item(&item, ds, DK_TAG(0x0008, 0x1115)) == DK_OK) {
+            CHECK_ERR(dk_assoc_store_dataset(&status, a, item), DK_EINVAL, "item");
             dk_dataset_free(item);
         }
         dk_dataset_free(ds);
     }
     /* Still usable. */
     status = 0xFFFF;
-    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_echo(&status, a));
     CHECK_INT(status, 0);
     CHECK_OK(dk_assoc_release(a));
     CHECK_ERR(dk_assoc_release(a), DK_EINVAL, "no longer established");
-    CHECK_ERR(dk_assoc_echo(a, &status), DK_EINVAL, "no longer established");
+    CHECK_ERR(dk_assoc_echo(&status, a), DK_EINVAL, "no longer established");
     dk_assoc_free(a);
     a = NULL;
 
@@ -573,7 +573,7 @@ DK_TEST(failures_on_an_association) {
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
     CHECK_OK(dk_assoc_abort(a));
     CHECK_OK(dk_assoc_abort(a));
-    CHECK_ERR(dk_assoc_echo(a, &status), DK_EINVAL, "no longer established");
+    CHECK_ERR(dk_assoc_echo(&status, a), DK_EINVAL, "no longer established");
     dk_assoc_free(a);
 
     /* Freed while established: aborted, the server goes on. */
@@ -582,7 +582,7 @@ DK_TEST(failures_on_an_association) {
     dk_assoc_free(a);
     a = NULL;
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
-    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_echo(&status, a));
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
 
@@ -613,17 +613,17 @@ DK_TEST(server_scratch_files_and_stop_with_open_association) {
     REQUIRE_OK(dk_server_new(&srv, ae, &cb));
     dk_ae_free(ae);
     REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
     scu = scu_ae(file);
     REQUIRE(scu != NULL);
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "DKSCP"));
-    CHECK_OK(dk_assoc_store_file(a, file, &status));
+    CHECK_OK(dk_assoc_store_file(&status, a, file));
     CHECK_INT(status, 0);
     set_fail_store(&c, -1); /* the callback fails: Out of Resources */
-    CHECK_OK(dk_assoc_store_file(a, file, &status));
+    CHECK_OK(dk_assoc_store_file(&status, a, file));
     CHECK_INT(status, 0xA700);
     CHECK_OK(dk_server_stop(srv, 100)); /* interrupts the open association */
-    CHECK(dk_assoc_echo(a, &status) < 0);
+    CHECK(dk_assoc_echo(&status, a) < 0);
     dk_assoc_free(a);
     dk_server_free(srv);
     dk_ae_free(scu);
@@ -683,11 +683,11 @@ static int on_match(const dk_dataset *m, void *user_data) {
     char buf[80], level[16];
     size_t n = sizeof buf, nl = sizeof level;
     ++st->seen;
-    if (dk_dataset_get_string(m, DK_TAG(0x0020, 0x000D), buf, &n) == DK_OK) {
+    if (dk_dataset_get_string(buf, &n, m, DK_TAG(0x0020, 0x000D)) == DK_OK) {
         if (strcmp(buf, QR_STUDY1) == 0) ++st->study1;
         if (strcmp(buf, QR_STUDY2) == 0) ++st->study2;
     }
-    if (dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &nl) != DK_OK || strcmp(level, "STUDY") != 0)
+    if (dk_dataset_get_string(level, &nl, m, DK_TAG(0x0008, 0x0052)) != DK_OK || strcmp(level, "STUDY") != 0)
         st->seen += 1000; /* each match says its level */
     return st->stop_after == 0 || st->seen < st->stop_after;
 }
@@ -744,7 +744,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     dk_ae_free(dae);
     CHECK_OK(dk_server_set_storage_folder(dest, moved, 0));
     REQUIRE_OK(dk_server_start(dest, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(dest, &dest_port));
+    CHECK_OK(dk_server_port(&dest_port, dest));
     pid = start_serve(&port, archive, dest_port, log);
     if (pid <= 0) {
         print_file(log);
@@ -766,7 +766,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     }
     for (i = 0; i < 3; ++i) {
         status = 0xFFFF;
-        CHECK_OK(dk_assoc_store_file(a, files[i], &status));
+        CHECK_OK(dk_assoc_store_file(&status, a, files[i]));
         CHECK_INT(status, 0);
     }
 
@@ -774,7 +774,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     q = study_identifier("QR*", "");
     REQUIRE(q != NULL);
     memset(&fs, 0, sizeof fs);
-    CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, on_match, &fs));
     CHECK_INT(status, 0);
     CHECK_INT((int)matches, 2);
     CHECK_INT(fs.seen, 2);
@@ -782,20 +782,20 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_INT(fs.study2, 1);
     /* Patient Root, explicit class; no callback (counted only). */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0020), NULL, "QRP1"));
-    CHECK_OK(dk_assoc_find(a, DK_UID_PatientRootQueryRetrieveInformationModelFind, q, NULL, NULL, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, DK_UID_PatientRootQueryRetrieveInformationModelFind, q, NULL, NULL));
     CHECK_INT(status, 0);
     CHECK_INT((int)matches, 2);
     /* No match. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "NOBODY"));
     memset(&fs, 0, sizeof fs);
-    CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, on_match, &fs));
     CHECK_INT(status, 0);
     CHECK_INT((int)matches, 0);
     /* A cancel after the first match: Cancel, or Success when the peer was done already. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "QR*"));
     memset(&fs, 0, sizeof fs);
     fs.stop_after = 1;
-    CHECK_OK(dk_assoc_find(a, NULL, q, on_match, &fs, &status, NULL));
+    CHECK_OK(dk_assoc_find(&status, NULL, a, NULL, q, on_match, &fs));
     CHECK(status == 0xFE00 || status == 0);
     CHECK(fs.seen >= 1);
 
@@ -805,59 +805,59 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
         dk_dataset *m = NULL;
         int done = -1, cancelled = -1, n = 0;
         uint16_t echo_status = 0xFFFF;
-        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
-        CHECK_OK(dk_find_query_status(fq, &done, &status, &matches, &cancelled));
+        REQUIRE_OK(dk_assoc_find_start(&fq, a, NULL, q));
+        CHECK_OK(dk_find_query_status(&done, &status, &matches, &cancelled, fq));
         CHECK_INT(done, 0);
         CHECK_INT(status, 0xFFFF);
         /* While it is open, the association carries no other request. */
-        CHECK_INT(dk_assoc_echo(a, &echo_status), DK_EINVAL);
-        while (dk_find_query_next(fq, &m) == DK_OK && m) {
+        CHECK_INT(dk_assoc_echo(&echo_status, a), DK_EINVAL);
+        while (dk_find_query_next(&m, fq) == DK_OK && m) {
             char level[16];
             size_t nl = sizeof level;
-            CHECK_OK(dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &nl));
+            CHECK_OK(dk_dataset_get_string(level, &nl, m, DK_TAG(0x0008, 0x0052)));
             CHECK_STR(level, "STUDY");
             dk_dataset_free(m);
             m = NULL;
             REQUIRE(++n <= 2);
         }
         CHECK_INT(n, 2);
-        CHECK_OK(dk_find_query_status(fq, &done, &status, &matches, &cancelled));
+        CHECK_OK(dk_find_query_status(&done, &status, &matches, &cancelled, fq));
         CHECK_INT(done, 1);
         CHECK_INT(status, 0);
         CHECK_INT((int)matches, 2);
         CHECK_INT(cancelled, 0);
         /* Past its end: no match, no error; the association is free again. */
-        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK_OK(dk_find_query_next(&m, fq));
         CHECK(m == NULL);
-        CHECK_OK(dk_assoc_echo(a, &echo_status));
+        CHECK_OK(dk_assoc_echo(&echo_status, a));
         CHECK_INT(echo_status, 0);
         dk_find_query_free(fq);
 
         /* Cancelled after the first match: a C-CANCEL-RQ, the rest drained, the association usable. */
-        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
-        CHECK_OK(dk_find_query_next(fq, &m));
+        REQUIRE_OK(dk_assoc_find_start(&fq, a, NULL, q));
+        CHECK_OK(dk_find_query_next(&m, fq));
         CHECK(m != NULL);
         dk_dataset_free(m);
         m = NULL;
         CHECK_OK(dk_find_query_cancel(fq));
-        CHECK_OK(dk_find_query_status(fq, &done, &status, NULL, &cancelled));
+        CHECK_OK(dk_find_query_status(&done, &status, NULL, &cancelled, fq));
         CHECK_INT(done, 1);
         CHECK_INT(cancelled, 1);
         CHECK(status == 0xFE00 || status == 0);
-        CHECK_OK(dk_find_query_next(fq, &m));
+        CHECK_OK(dk_find_query_next(&m, fq));
         CHECK(m == NULL);
         dk_find_query_free(fq);
         /* Freed while open: cancelled by dk_find_query_free, the association usable. */
-        REQUIRE_OK(dk_assoc_find_start(a, NULL, q, &fq));
+        REQUIRE_OK(dk_assoc_find_start(&fq, a, NULL, q));
         dk_find_query_free(fq);
         dk_find_query_free(NULL);
-        CHECK_OK(dk_assoc_echo(a, &echo_status));
+        CHECK_OK(dk_assoc_echo(&echo_status, a));
         CHECK_INT(echo_status, 0);
         /* Bad arguments. */
-        CHECK_INT(dk_assoc_find_start(a, NULL, q, NULL), DK_EINVAL);
-        CHECK_INT(dk_find_query_next(NULL, &m), DK_EINVAL);
+        CHECK_INT(dk_assoc_find_start(NULL, a, NULL, q), DK_EINVAL);
+        CHECK_INT(dk_find_query_next(&m, NULL), DK_EINVAL);
         CHECK_INT(dk_find_query_cancel(NULL), DK_EINVAL);
-        CHECK_INT(dk_find_query_status(NULL, &done, NULL, NULL, NULL), DK_EINVAL);
+        CHECK_INT(dk_find_query_status(&done, NULL, NULL, NULL, NULL), DK_EINVAL);
     }
     dk_dataset_free(q);
 
@@ -865,7 +865,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     q = study_identifier("", QR_STUDY1);
     REQUIRE(q != NULL);
     CHECK_OK(dk_retrieve_result_init(&rr, DK_RETRIEVE_RESULT_VERSION));
-    CHECK_OK(dk_assoc_get(a, NULL, q, got, on_progress, &calls, &rr));
+    CHECK_OK(dk_assoc_get(&rr, a, NULL, q, got, on_progress, &calls));
     CHECK_INT(rr.status, 0);
     CHECK_INT(rr.completed, 2);
     CHECK_INT(rr.failed, 0);
@@ -875,37 +875,37 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     snprintf(path, sizeof path, "%s/%s.dcm", got, uids[0]);
     CHECK(exists(path));
     /* Into a folder that does not exist: nothing sent, the association goes on. */
-    CHECK_ERR(dk_assoc_get(a, NULL, q, DK_TEST_TMPDIR "/no/such/folder", NULL, NULL, &rr), DK_ENOTFOUND, "no/such");
+    CHECK_ERR(dk_assoc_get(&rr, a, NULL, q, DK_TEST_TMPDIR "/no/such/folder", NULL, NULL), DK_ENOTFOUND, "no/such");
     dk_dataset_free(q);
 
     /* C-MOVE of study 2 to DKDEST (the dk_server); to an unknown AE: A801. */
     q = study_identifier("", QR_STUDY2);
     REQUIRE(q != NULL);
     CHECK_OK(dk_retrieve_result_init(&rr, DK_RETRIEVE_RESULT_VERSION));
-    CHECK_OK(dk_assoc_move(a, NULL, "DKDEST", q, NULL, NULL, &rr));
+    CHECK_OK(dk_assoc_move(&rr, a, NULL, "DKDEST", q, NULL, NULL));
     CHECK_INT(rr.status, 0);
     CHECK_INT(rr.completed, 1);
     snprintf(path, sizeof path, "%s/%s.dcm", moved, uids[2]);
     CHECK(exists(path));
-    CHECK_OK(dk_assoc_move(a, DK_UID_StudyRootQueryRetrieveInformationModelMove, "NOWHERE", q, NULL, NULL, &rr));
+    CHECK_OK(dk_assoc_move(&rr, a, DK_UID_StudyRootQueryRetrieveInformationModelMove, "NOWHERE", q, NULL, NULL));
     CHECK_INT(rr.status, 0xA801);
     CHECK_INT(rr.completed, 0);
     dk_dataset_free(q);
 
     /* A class without an accepted context: DK_EREFUSED, and the association goes on. */
     q = study_identifier("", "");
-    CHECK_ERR(dk_assoc_find(a, DK_UID_ModalityWorklistInformationModelFind, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
+    CHECK_ERR(dk_assoc_find(&status, NULL, a, DK_UID_ModalityWorklistInformationModelFind, q, NULL, NULL), DK_EREFUSED, "");
     dk_dataset_free(q);
-    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_echo(&status, a));
     CHECK_INT(status, 0);
 
     /* MPPS: N-CREATE (missing attributes: a failure status, no error), then a complete one, N-SET. */
     REQUIRE_OK(dk_dataset_new(&mpps));
     CHECK_OK(dk_n_result_init(&nr, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, NULL, mpps, &nr));
+    CHECK_OK(dk_assoc_n_create(&nr, a, DK_UID_ModalityPerformedProcedureStep, NULL, mpps));
     CHECK_INT(nr.status, 0x0120); /* Missing Attribute */
     CHECK(nr.dataset == NULL);
-    CHECK_OK(dk_dataset_add_item(mpps, DK_TAG(0x0040, 0x0270), &item));
+    CHECK_OK(dk_dataset_add_item(&item, mpps, DK_TAG(0x0040, 0x0270)));
     CHECK_OK(dk_dataset_set_string(item, DK_TAG(0x0020, 0x000D), NULL, QR_STUDY1));
     dk_dataset_free(item);
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0253), NULL, "PPS-1"));
@@ -914,7 +914,7 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0245), NULL, "101500"));
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0040, 0x0252), NULL, "IN PROGRESS"));
     CHECK_OK(dk_dataset_set_string(mpps, DK_TAG(0x0008, 0x0060), NULL, "OT"));
-    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, "", mpps, &nr));
+    CHECK_OK(dk_assoc_n_create(&nr, a, DK_UID_ModalityPerformedProcedureStep, "", mpps));
     CHECK_INT(nr.status, 0);
     CHECK(strlen(nr.sop_instance_uid) > 0); /* chosen by the performer */
     dk_dataset_free(nr.dataset);
@@ -926,16 +926,16 @@ DK_TEST(qr_find_get_move_mpps_against_dcmkit_serve) {
     {
         char created[65];
         memcpy(created, nr.sop_instance_uid, sizeof created);
-        CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, created, mpps, &nr));
+        CHECK_OK(dk_assoc_n_set(&nr, a, DK_UID_ModalityPerformedProcedureStep, created, mpps));
         CHECK_INT(nr.status, 0);
         dk_dataset_free(nr.dataset);
         /* Completed: no further update (a failure status). */
-        CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, created, mpps, &nr));
+        CHECK_OK(dk_assoc_n_set(&nr, a, DK_UID_ModalityPerformedProcedureStep, created, mpps));
         CHECK(nr.status != 0);
         dk_dataset_free(nr.dataset);
     }
     /* N-ACTION on a class without a context: refused. */
-    CHECK_ERR(dk_assoc_n_action(a, DK_UID_StorageCommitmentPushModel, DK_UID_StorageCommitmentPushModelInstance, 1, NULL, &nr),
+    CHECK_ERR(dk_assoc_n_action(&nr, a, DK_UID_StorageCommitmentPushModel, DK_UID_StorageCommitmentPushModelInstance, 1, NULL),
               DK_EREFUSED, "");
     dk_dataset_free(mpps);
 
@@ -981,33 +981,33 @@ DK_TEST(qr_misuse) {
     dk_ae_free(ae);
     REQUIRE_OK(dk_dataset_new(&q));
     /* NULL association, outputs, identifiers: DK_EINVAL and the outputs reset. */
-    CHECK_ERR(dk_assoc_find(NULL, NULL, q, NULL, NULL, &status, &matches), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_find(&status, &matches, NULL, NULL, q, NULL, NULL), DK_EINVAL, "assoc");
     CHECK_INT(status, 0xFFFF);
     CHECK_INT((int)matches, 0);
-    CHECK_ERR(dk_assoc_find(NULL, NULL, q, NULL, NULL, NULL, NULL), DK_EINVAL, "status");
-    CHECK_ERR(dk_assoc_move(NULL, NULL, "DEST", q, NULL, NULL, &rr), DK_EINVAL, "assoc");
-    CHECK_ERR(dk_assoc_move(NULL, NULL, "DEST", q, NULL, NULL, NULL), DK_EINVAL, "result");
+    CHECK_ERR(dk_assoc_find(NULL, NULL, NULL, NULL, q, NULL, NULL), DK_EINVAL, "status");
+    CHECK_ERR(dk_assoc_move(&rr, NULL, NULL, "DEST", q, NULL, NULL), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_move(NULL, NULL, NULL, "DEST", q, NULL, NULL), DK_EINVAL, "result");
     rr.version = 0;
-    CHECK_ERR(dk_assoc_get(NULL, NULL, q, "/tmp", NULL, NULL, &rr), DK_EINVAL, "version");
+    CHECK_ERR(dk_assoc_get(&rr, NULL, NULL, q, "/tmp", NULL, NULL), DK_EINVAL, "version");
     rr.version = DK_RETRIEVE_RESULT_VERSION;
-    CHECK_ERR(dk_assoc_get(NULL, NULL, q, "/tmp", NULL, NULL, &rr), DK_EINVAL, "assoc");
-    CHECK_ERR(dk_assoc_n_create(NULL, DK_UID_ModalityPerformedProcedureStep, NULL, q, &nr), DK_EINVAL, "assoc");
-    CHECK_ERR(dk_assoc_n_set(NULL, DK_UID_ModalityPerformedProcedureStep, "1.2.3", q, NULL), DK_EINVAL, "result");
+    CHECK_ERR(dk_assoc_get(&rr, NULL, NULL, q, "/tmp", NULL, NULL), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_n_create(&nr, NULL, DK_UID_ModalityPerformedProcedureStep, NULL, q), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_n_set(NULL, NULL, DK_UID_ModalityPerformedProcedureStep, "1.2.3", q), DK_EINVAL, "result");
     nr.version = 2;
-    CHECK_ERR(dk_assoc_n_action(NULL, DK_UID_ModalityPerformedProcedureStep, "1.2.3", 1, NULL, &nr), DK_EINVAL, "version");
+    CHECK_ERR(dk_assoc_n_action(&nr, NULL, DK_UID_ModalityPerformedProcedureStep, "1.2.3", 1, NULL), DK_EINVAL, "version");
     /* A deep copy of a dataset and of an item. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "ORIG"));
     CHECK_OK(dk_dataset_clone(&c, q));
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "CHANGED"));
-    CHECK_OK(dk_dataset_get_string(c, DK_TAG(0x0010, 0x0010), buf, &n));
+    CHECK_OK(dk_dataset_get_string(buf, &n, c, DK_TAG(0x0010, 0x0010)));
     CHECK(strcmp(buf, "ORIG") == 0);
     dk_dataset_free(c);
     c = NULL;
-    CHECK_OK(dk_dataset_add_item(q, DK_TAG(0x0040, 0x0270), &item));
+    CHECK_OK(dk_dataset_add_item(&item, q, DK_TAG(0x0040, 0x0270)));
     CHECK_OK(dk_dataset_set_string(item, DK_TAG(0x0040, 0x0009), NULL, "SPS"));
     CHECK_OK(dk_dataset_clone(&c, item));
     n = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(c, DK_TAG(0x0040, 0x0009), buf, &n));
+    CHECK_OK(dk_dataset_get_string(buf, &n, c, DK_TAG(0x0040, 0x0009)));
     CHECK(strcmp(buf, "SPS") == 0);
     dk_dataset_free(c);
     CHECK_RC(dk_dataset_clone(NULL, q), DK_EINVAL);
@@ -1036,7 +1036,7 @@ static dk_result on_find_cb(uint16_t *status, const dk_find_info *info, dk_find_
     ++st->calls;
     snprintf(st->level, sizeof st->level, "%s", info->level);
     snprintf(st->sop_class, sizeof st->sop_class, "%s", info->sop_class_uid);
-    if (dk_dataset_get_string(info->identifier, DK_TAG(0x0010, 0x0010), name, &n) == DK_OK)
+    if (dk_dataset_get_string(name, &n, info->identifier, DK_TAG(0x0010, 0x0010)) == DK_OK)
         snprintf(st->patient, sizeof st->patient, "%s", name);
     want = st->want;
     pthread_mutex_unlock(&st->mu);
@@ -1072,7 +1072,7 @@ static int client_on_match(const dk_dataset *m, void *user_data) {
     char level[16];
     size_t n = sizeof level;
     ++st->seen;
-    if (dk_dataset_get_string(m, DK_TAG(0x0008, 0x0052), level, &n) == DK_OK && strcmp(level, "STUDY") == 0)
+    if (dk_dataset_get_string(level, &n, m, DK_TAG(0x0008, 0x0052)) == DK_OK && strcmp(level, "STUDY") == 0)
         ++st->level_ok;
     return st->stop_after == 0 || st->seen < st->stop_after;
 }
@@ -1103,7 +1103,7 @@ DK_TEST(find_scp_with_on_find_callback) {
     REQUIRE_OK(dk_server_new(&old, ae, &cb));
     dk_ae_free(ae);
     REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
 
     REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
     CHECK_OK(dk_ae_add_verification(scu));
@@ -1112,7 +1112,7 @@ DK_TEST(find_scp_with_on_find_callback) {
     q = study_identifier("DOE*", "");
     REQUIRE(q != NULL);
     memset(&cs, 0, sizeof cs);
-    CHECK_OK(dk_assoc_find(a, NULL, q, client_on_match, &cs, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, client_on_match, &cs));
     CHECK_INT(status, 0);
     CHECK_INT((int)matches, 3);
     CHECK_INT(cs.level_ok, 3); /* the level added to each match */
@@ -1120,13 +1120,13 @@ DK_TEST(find_scp_with_on_find_callback) {
     CHECK(strcmp(st.sop_class, DK_UID_StudyRootQueryRetrieveInformationModelFind) == 0);
     CHECK(strcmp(st.patient, "DOE*") == 0);
     /* Patient Root was not accepted by this SCP. */
-    CHECK_ERR(dk_assoc_find(a, DK_UID_PatientRootQueryRetrieveInformationModelFind, q, NULL, NULL, &status, NULL), DK_EREFUSED, "");
+    CHECK_ERR(dk_assoc_find(&status, NULL, a, DK_UID_PatientRootQueryRetrieveInformationModelFind, q, NULL, NULL), DK_EREFUSED, "");
     /* The callback's status; a failing callback: 0xC000. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "A900"));
-    CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, NULL, NULL));
     CHECK_INT(status, 0xA900);
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "FAIL"));
-    CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, NULL, NULL));
     CHECK_INT(status, 0xC000);
     /* A cancel while the SCP has many to send: dk_find_emit says so, the final status is Cancel. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0010, 0x0010), NULL, "MANY"));
@@ -1136,14 +1136,14 @@ DK_TEST(find_scp_with_on_find_callback) {
     pthread_mutex_unlock(&st.mu);
     memset(&cs, 0, sizeof cs);
     cs.stop_after = 1;
-    CHECK_OK(dk_assoc_find(a, NULL, q, client_on_match, &cs, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, client_on_match, &cs));
     CHECK_INT(status, 0xFE00);
     CHECK(cs.seen == 1);
     pthread_mutex_lock(&st.mu);
     CHECK_INT(st.refused, 1);
     CHECK(st.emitted < 200000);
     pthread_mutex_unlock(&st.mu);
-    CHECK_OK(dk_assoc_echo(a, &status));
+    CHECK_OK(dk_assoc_echo(&status, a));
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
     a = NULL;
@@ -1151,9 +1151,9 @@ DK_TEST(find_scp_with_on_find_callback) {
 
     /* The version 1 server. */
     REQUIRE_OK(dk_server_start(old, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(old, &port));
+    CHECK_OK(dk_server_port(&port, old));
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "FINDSCP"));
-    CHECK_OK(dk_assoc_find(a, NULL, q, NULL, NULL, &status, &matches));
+    CHECK_OK(dk_assoc_find(&status, &matches, a, NULL, q, NULL, NULL));
     CHECK_INT(status, 0x0122);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -1171,13 +1171,13 @@ DK_TEST(find_scp_with_on_find_callback) {
 static int commit_list_is(const dk_commit_result *r, dk_commit_list list, const char *const *uids, size_t n,
                           uint16_t reason) {
     size_t count = 0, i, j;
-    if (dk_commit_result_count(r, list, &count) != DK_OK || count != n) return 0;
+    if (dk_commit_result_count(&count, r, list) != DK_OK || count != n) return 0;
     for (i = 0; i < n; ++i) {
         int found = 0;
         for (j = 0; j < count; ++j) {
             const char *cls = NULL, *inst = NULL;
             uint16_t why = 0xFFFF;
-            if (dk_commit_result_item(r, list, j, &cls, &inst, &why) != DK_OK) return 0;
+            if (dk_commit_result_item(&cls, &inst, &why, r, list, j) != DK_OK) return 0;
             if (strcmp(inst, uids[i]) == 0 && strcmp(cls, SC_STORAGE) == 0 && why == reason) found = 1;
         }
         if (!found) return 0;
@@ -1228,7 +1228,7 @@ DK_TEST(storage_commitment_against_dcmkit_serve) {
     CHECK_OK(dk_ae_add_storage_for_files(ae, paths, 3));
     CHECK_OK(dk_ae_add_sop_class(ae, DK_UID_StorageCommitmentPushModel, NULL, 0, DK_ROLE_SCU));
     REQUIRE_OK(dk_commit_listener_start(&l, ae, "127.0.0.1", 0));
-    CHECK_OK(dk_commit_listener_port(l, &lport));
+    CHECK_OK(dk_commit_listener_port(&lport, l));
     CHECK(lport != 0);
     pid = start_serve(&port, archive, lport, log);
     if (pid <= 0) {
@@ -1244,27 +1244,27 @@ DK_TEST(storage_commitment_against_dcmkit_serve) {
     }
     for (i = 0; i < 3; ++i) {
         status = 0xFFFF;
-        CHECK_OK(dk_assoc_store_file(a, files[i], &status));
+        CHECK_OK(dk_assoc_store_file(&status, a, files[i]));
         CHECK_INT(status, 0);
     }
 
     /* (a) The report on the same association: all committed, event type 1. */
-    CHECK_OK(dk_assoc_commit(a, classes, insts, 3, 20000, &r));
+    CHECK_OK(dk_assoc_commit(&r, a, classes, insts, 3, 20000));
     if (!r) goto done; /* the peer is stopped below */
-    CHECK_OK(dk_commit_result_action_status(r, &status));
+    CHECK_OK(dk_commit_result_action_status(&status, r));
     CHECK_INT(status, 0);
-    CHECK_OK(dk_commit_result_report_received(r, &received));
+    CHECK_OK(dk_commit_result_report_received(&received, r));
     CHECK_INT(received, 1);
-    CHECK_OK(dk_commit_result_event_type(r, &event));
+    CHECK_OK(dk_commit_result_event_type(&event, r));
     CHECK_INT(event, 1);
-    CHECK_OK(dk_commit_result_transaction_uid(r, &tuid));
+    CHECK_OK(dk_commit_result_transaction_uid(&tuid, r));
     CHECK(tuid != NULL && strlen(tuid) > 0);
     CHECK(commit_list_is(r, DK_COMMIT_COMMITTED, insts, 3, 0));
     CHECK(commit_list_is(r, DK_COMMIT_FAILED, NULL, 0, 0));
-    CHECK_RC(dk_commit_result_item(r, DK_COMMIT_COMMITTED, 3, NULL, NULL, NULL), DK_ENOTFOUND);
-    CHECK_RC(dk_commit_result_item(r, DK_COMMIT_FAILED, 0, NULL, NULL, NULL), DK_ENOTFOUND);
+    CHECK_RC(dk_commit_result_item(NULL, NULL, NULL, r, DK_COMMIT_COMMITTED, 3), DK_ENOTFOUND);
+    CHECK_RC(dk_commit_result_item(NULL, NULL, NULL, r, DK_COMMIT_FAILED, 0), DK_ENOTFOUND);
     /* Already has its report: the listener says so at once. */
-    CHECK_OK(dk_commit_listener_wait(l, r, 0, &received));
+    CHECK_OK(dk_commit_listener_wait(&received, l, r, 0));
     CHECK_INT(received, 1);
     dk_commit_result_free(r);
     r = NULL;
@@ -1280,24 +1280,24 @@ DK_TEST(storage_commitment_against_dcmkit_serve) {
         ask[2] = unknown;
         bad[0] = uids[1];
         gone[0] = unknown;
-        CHECK_OK(dk_assoc_commit(a, classes, ask, 3, 20000, &r));
+        CHECK_OK(dk_assoc_commit(&r, a, classes, ask, 3, 20000));
         if (!r) goto done; /* the peer is stopped below */
-        CHECK_OK(dk_commit_result_action_status(r, &status));
+        CHECK_OK(dk_commit_result_action_status(&status, r));
         CHECK_INT(status, 0);
-        CHECK_OK(dk_commit_result_report_received(r, &received));
+        CHECK_OK(dk_commit_result_report_received(&received, r));
         CHECK_INT(received, 1);
-        CHECK_OK(dk_commit_result_event_type(r, &event));
+        CHECK_OK(dk_commit_result_event_type(&event, r));
         CHECK_INT(event, 2);
         CHECK(commit_list_is(r, DK_COMMIT_COMMITTED, ask, 1, 0));
         {
             size_t nf = 0, j;
             int saw_bad = 0, saw_gone = 0;
-            CHECK_OK(dk_commit_result_count(r, DK_COMMIT_FAILED, &nf));
+            CHECK_OK(dk_commit_result_count(&nf, r, DK_COMMIT_FAILED));
             CHECK_INT((int)nf, 2);
             for (j = 0; j < nf; ++j) {
                 const char *inst = NULL;
                 uint16_t why = 0;
-                CHECK_OK(dk_commit_result_item(r, DK_COMMIT_FAILED, j, NULL, &inst, &why));
+                CHECK_OK(dk_commit_result_item(NULL, &inst, &why, r, DK_COMMIT_FAILED, j));
                 if (inst && strcmp(inst, bad[0]) == 0 && why == 0x0110) saw_bad = 1;
                 if (inst && strcmp(inst, gone[0]) == 0 && why == 0x0112) saw_gone = 1;
             }
@@ -1312,36 +1312,36 @@ DK_TEST(storage_commitment_against_dcmkit_serve) {
     {
         const char *bad_uid[1];
         bad_uid[0] = "1.2.abc";
-        CHECK_ERR(dk_assoc_commit(a, classes, bad_uid, 1, 0, &r), DK_EINVAL, "sop_instance_uids[0]");
+        CHECK_ERR(dk_assoc_commit(&r, a, classes, bad_uid, 1, 0), DK_EINVAL, "sop_instance_uids[0]");
         CHECK(r == NULL);
-        CHECK_ERR(dk_assoc_commit(a, bad_uid, insts, 1, 0, &r), DK_EINVAL, "sop_class_uids[0]");
-        CHECK_ERR(dk_assoc_commit(a, classes, insts, 0, 0, &r), DK_EINVAL, "n is 0");
-        CHECK_ERR(dk_assoc_commit(a, NULL, insts, 1, 0, &r), DK_EINVAL, "sop_class_uids");
-        CHECK_ERR(dk_assoc_commit(a, classes, NULL, 1, 0, &r), DK_EINVAL, "sop_instance_uids");
-        CHECK_ERR(dk_assoc_commit(a, classes, insts, 1, -1, &r), DK_EINVAL, "report_wait_ms");
-        CHECK_ERR(dk_assoc_commit(a, classes, insts, 1, 0, NULL), DK_EINVAL, "out");
+        CHECK_ERR(dk_assoc_commit(&r, a, bad_uid, insts, 1, 0), DK_EINVAL, "sop_class_uids[0]");
+        CHECK_ERR(dk_assoc_commit(&r, a, classes, insts, 0, 0), DK_EINVAL, "n is 0");
+        CHECK_ERR(dk_assoc_commit(&r, a, NULL, insts, 1, 0), DK_EINVAL, "sop_class_uids");
+        CHECK_ERR(dk_assoc_commit(&r, a, classes, NULL, 1, 0), DK_EINVAL, "sop_instance_uids");
+        CHECK_ERR(dk_assoc_commit(&r, a, classes, insts, 1, -1), DK_EINVAL, "report_wait_ms");
+        CHECK_ERR(dk_assoc_commit(NULL, a, classes, insts, 1, 0), DK_EINVAL, "out");
     }
 
     /* (c) No wait: release at once; the archive sends the report on a new association to DKDEST,
      * i.e. to the listener. The two intact instances. */
     insts[1] = uids[2];
-    CHECK_OK(dk_assoc_commit(a, classes, insts, 2, 0, &r));
+    CHECK_OK(dk_assoc_commit(&r, a, classes, insts, 2, 0));
     if (!r) goto done; /* the peer is stopped below */
-    CHECK_OK(dk_commit_result_action_status(r, &status));
+    CHECK_OK(dk_commit_result_action_status(&status, r));
     CHECK_INT(status, 0);
-    CHECK_OK(dk_commit_result_report_received(r, &received));
+    CHECK_OK(dk_commit_result_report_received(&received, r));
     CHECK_INT(received, 0);
-    CHECK_OK(dk_commit_result_event_type(r, &event));
+    CHECK_OK(dk_commit_result_event_type(&event, r));
     CHECK_INT(event, 0);
-    CHECK_OK(dk_commit_result_transaction_uid(r, &tuid2));
+    CHECK_OK(dk_commit_result_transaction_uid(&tuid2, r));
     CHECK(tuid2 != NULL && strlen(tuid2) > 0);
     CHECK_OK(dk_assoc_release(a));
-    CHECK_OK(dk_commit_listener_wait(l, r, 30000, &received));
+    CHECK_OK(dk_commit_listener_wait(&received, l, r, 30000));
     CHECK_INT(received, 1);
     if (!received) print_file(log);
-    CHECK_OK(dk_commit_result_report_received(r, &received));
+    CHECK_OK(dk_commit_result_report_received(&received, r));
     CHECK_INT(received, 1);
-    CHECK_OK(dk_commit_result_event_type(r, &event));
+    CHECK_OK(dk_commit_result_event_type(&event, r));
     CHECK_INT(event, 1);
     CHECK(commit_list_is(r, DK_COMMIT_COMMITTED, insts, 2, 0));
     CHECK(commit_list_is(r, DK_COMMIT_FAILED, NULL, 0, 0));
@@ -1363,25 +1363,25 @@ DK_TEST(storage_commitment_misuse) {
     uint16_t u16 = 7, port = 1;
     size_t n = 7;
     int received = 7;
-    CHECK_ERR(dk_assoc_commit(NULL, NULL, inst, 1, 0, &r), DK_EINVAL, "sop_class_uids is NULL");
+    CHECK_ERR(dk_assoc_commit(&r, NULL, NULL, inst, 1, 0), DK_EINVAL, "sop_class_uids is NULL");
     CHECK(r == NULL);
-    CHECK_ERR(dk_assoc_commit(NULL, cls, NULL, 1, 0, &r), DK_EINVAL, "sop_instance_uids is NULL");
-    CHECK_ERR(dk_assoc_commit(NULL, cls, inst, 0, 0, &r), DK_EINVAL, "no instance to commit");
-    CHECK_ERR(dk_assoc_commit(NULL, cls, bad, 1, 0, &r), DK_EINVAL, "'1..2' is not a UID");
-    CHECK_ERR(dk_assoc_commit(NULL, cls, inst, 1, 0, &r), DK_EINVAL, "assoc");
+    CHECK_ERR(dk_assoc_commit(&r, NULL, cls, NULL, 1, 0), DK_EINVAL, "sop_instance_uids is NULL");
+    CHECK_ERR(dk_assoc_commit(&r, NULL, cls, inst, 0, 0), DK_EINVAL, "no instance to commit");
+    CHECK_ERR(dk_assoc_commit(&r, NULL, cls, bad, 1, 0), DK_EINVAL, "'1..2' is not a UID");
+    CHECK_ERR(dk_assoc_commit(&r, NULL, cls, inst, 1, 0), DK_EINVAL, "assoc");
     /* Accessors with NULL: DK_EINVAL and the outputs reset. */
-    CHECK_ERR(dk_commit_result_action_status(NULL, &u16), DK_EINVAL, "r is NULL");
+    CHECK_ERR(dk_commit_result_action_status(&u16, NULL), DK_EINVAL, "r is NULL");
     CHECK_INT(u16, 0xFFFF);
     CHECK_RC(dk_commit_result_action_status(NULL, NULL), DK_EINVAL);
-    CHECK_RC(dk_commit_result_transaction_uid(NULL, &s), DK_EINVAL);
+    CHECK_RC(dk_commit_result_transaction_uid(&s, NULL), DK_EINVAL);
     CHECK(s != NULL && s[0] == '\0');
-    CHECK_RC(dk_commit_result_report_received(NULL, &received), DK_EINVAL);
+    CHECK_RC(dk_commit_result_report_received(&received, NULL), DK_EINVAL);
     CHECK_INT(received, 0);
-    CHECK_RC(dk_commit_result_event_type(NULL, &u16), DK_EINVAL);
+    CHECK_RC(dk_commit_result_event_type(&u16, NULL), DK_EINVAL);
     CHECK_INT(u16, 0);
-    CHECK_RC(dk_commit_result_count(NULL, DK_COMMIT_FAILED, &n), DK_EINVAL);
+    CHECK_RC(dk_commit_result_count(&n, NULL, DK_COMMIT_FAILED), DK_EINVAL);
     CHECK_INT((int)n, 0);
-    CHECK_RC(dk_commit_result_item(NULL, DK_COMMIT_COMMITTED, 0, NULL, NULL, NULL), DK_EINVAL);
+    CHECK_RC(dk_commit_result_item(NULL, NULL, NULL, NULL, DK_COMMIT_COMMITTED, 0), DK_EINVAL);
     dk_commit_result_free(NULL);
     /* A listener: starts on a free port, nothing comes; NULL arguments. */
     CHECK_RC(dk_commit_listener_start(&l, NULL, NULL, 0), DK_EINVAL);
@@ -1390,13 +1390,13 @@ DK_TEST(storage_commitment_misuse) {
     CHECK_RC(dk_commit_listener_start(NULL, ae, NULL, 0), DK_EINVAL);
     REQUIRE_OK(dk_commit_listener_start(&l, ae, "127.0.0.1", 0));
     dk_ae_free(ae);
-    CHECK_OK(dk_commit_listener_port(l, &port));
+    CHECK_OK(dk_commit_listener_port(&port, l));
     CHECK(port != 0);
-    CHECK_RC(dk_commit_listener_port(NULL, &port), DK_EINVAL);
+    CHECK_RC(dk_commit_listener_port(&port, NULL), DK_EINVAL);
     CHECK_INT(port, 0);
-    CHECK_ERR(dk_commit_listener_wait(l, NULL, 0, &received), DK_EINVAL, "r is NULL");
-    CHECK_ERR(dk_commit_listener_wait(NULL, NULL, 0, &received), DK_EINVAL, "l is NULL");
-    CHECK_RC(dk_commit_listener_wait(l, NULL, 0, NULL), DK_EINVAL);
+    CHECK_ERR(dk_commit_listener_wait(&received, l, NULL, 0), DK_EINVAL, "r is NULL");
+    CHECK_ERR(dk_commit_listener_wait(&received, NULL, NULL, 0), DK_EINVAL, "l is NULL");
+    CHECK_RC(dk_commit_listener_wait(NULL, l, NULL, 0), DK_EINVAL);
     dk_commit_listener_free(l);
     dk_commit_listener_free(NULL);
 }

@@ -23,7 +23,7 @@ static dk_dataset *reread(dk_dataset *ds) {
     void *bytes = NULL;
     size_t n = 0;
     dk_dataset *out = NULL;
-    if (dk_dataset_write_memory(ds, &bytes, &n, NULL) == DK_OK) CHECK_OK(dk_dataset_read_memory(&out, bytes, n, NULL));
+    if (dk_dataset_write_memory(&bytes, &n, ds, NULL) == DK_OK) CHECK_OK(dk_dataset_read_memory(&out, bytes, n, NULL));
     dk_free(bytes);
     dk_dataset_free(ds);
     return out;
@@ -61,16 +61,16 @@ DK_TEST(views_only_of_the_memory_read) {
     CHECK_OK(dk_dataset_set_string(ds, PHOTOMETRIC, NULL, "MONOCHROME2"));
     CHECK_OK(dk_dataset_set_bytes(ds, PIXEL_DATA, "OB", px, sizeof px));
     /* Set in code: the library owns those bytes and may free them, so no view. */
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, &size), DK_EUNSUPPORTED, "dk_dataset_read_frame");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, ds), DK_EUNSUPPORTED, "dk_dataset_read_frame");
     CHECK(view == NULL);
     ds = reread(ds);
     REQUIRE(ds != NULL);
-    REQUIRE_OK(dk_dataset_pixel_data_view(ds, &kept, &size));
+    REQUIRE_OK(dk_dataset_pixel_data_view(&kept, &size, ds));
     CHECK(memcmp(kept, px, 4) == 0);
     /* Replacing the element leaves the lent memory intact until the dataset is freed. */
     CHECK_OK(dk_dataset_set_bytes(ds, PIXEL_DATA, "OB", other, sizeof other));
     CHECK(memcmp(kept, px, 4) == 0);
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, &size), DK_EUNSUPPORTED, "memory of its own");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, ds), DK_EUNSUPPORTED, "memory of its own");
     dk_dataset_free(ds);
 }
 
@@ -83,7 +83,7 @@ DK_TEST(eight_bit_monochrome) {
     uint64_t n = 99;
     dk_dataset *ds = image(2, 3, 1, 8, 0, 0, 0, "MONOCHROME2", px, sizeof px);
     REQUIRE(ds != NULL);
-    REQUIRE_OK(dk_dataset_pixel_info(ds, &info));
+    REQUIRE_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_INT(info.version, DK_PIXEL_INFO_VERSION);
     CHECK_INT(info.rows, 2);
     CHECK_INT(info.columns, 3);
@@ -98,13 +98,13 @@ DK_TEST(eight_bit_monochrome) {
     CHECK_INT(info.frame_size, 6);
     CHECK_INT(info.encapsulated, 0);
     CHECK_STR(info.photometric_interpretation, "MONOCHROME2");
-    CHECK_OK(dk_dataset_frame_count(ds, &n));
+    CHECK_OK(dk_dataset_frame_count(&n, ds));
     CHECK_INT(n, 1);
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     CHECK_INT(size, 6);
     CHECK(memcmp(buf, px, 6) == 0);
     size = 0;
-    CHECK_OK(dk_dataset_pixel_data_view(ds, &view, &size));
+    CHECK_OK(dk_dataset_pixel_data_view(&view, &size, ds));
     CHECK_INT(size, 6);
     CHECK(view != NULL && memcmp(view, px, 6) == 0);
     dk_dataset_free(ds);
@@ -119,19 +119,19 @@ DK_TEST(sixteen_bit_signed) {
     const void *view = NULL;
     dk_dataset *ds = image(3, 2, 1, 16, 1, 0, 0, "MONOCHROME2", px, sizeof px);
     REQUIRE(ds != NULL);
-    REQUIRE_OK(dk_dataset_pixel_info(ds, &info));
+    REQUIRE_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_INT(info.bits_allocated, 16);
     CHECK_INT(info.pixel_representation, 1);
     CHECK_INT(info.frame_size, 12);
     /* Size query: NULL buffer, *size 0. */
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, NULL, &size), DK_EBUFS, "too small");
+    CHECK_ERR(dk_dataset_read_frame(NULL, &size, ds, 0), DK_EBUFS, "too small");
     CHECK_INT(size, 12);
     size = 11;
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EBUFS, "12");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EBUFS, "12");
     CHECK_INT(size, 12);
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     CHECK(memcmp(buf, px, 12) == 0);
-    CHECK_OK(dk_dataset_pixel_data_view(ds, &view, &size));
+    CHECK_OK(dk_dataset_pixel_data_view(&view, &size, ds));
     CHECK_INT(size, 12);
     CHECK(view != NULL && memcmp(view, px, 12) == 0);
     dk_dataset_free(ds);
@@ -147,18 +147,18 @@ DK_TEST(rgb_planar_configurations) {
     dk_dataset *a = image(2, 2, 3, 8, 0, 0, 0, "RGB", inter, sizeof inter);
     dk_dataset *b = image(2, 2, 3, 8, 0, 1, 0, "RGB", planes, sizeof planes);
     REQUIRE(a != NULL && b != NULL);
-    CHECK_OK(dk_dataset_pixel_info(a, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, a));
     CHECK_INT(info.samples_per_pixel, 3);
     CHECK_INT(info.planar_configuration, 0);
     CHECK_INT(info.frame_size, 12);
     CHECK_STR(info.photometric_interpretation, "RGB");
-    CHECK_OK(dk_dataset_read_frame(a, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, a, 0));
     CHECK(memcmp(buf, inter, 12) == 0);
-    CHECK_OK(dk_dataset_pixel_info(b, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, b));
     CHECK_INT(info.planar_configuration, 1);
     CHECK_INT(info.frame_size, 12);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_read_frame(b, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, b, 0));
     CHECK(memcmp(buf, planes, 12) == 0);
     dk_dataset_free(a);
     dk_dataset_free(b);
@@ -180,20 +180,20 @@ DK_TEST(multi_frame) {
     }
     ds = image(2, 2, 1, 16, 0, 0, 3, "MONOCHROME2", px, sizeof px);
     REQUIRE(ds != NULL);
-    CHECK_OK(dk_dataset_frame_count(ds, &n));
+    CHECK_OK(dk_dataset_frame_count(&n, ds));
     CHECK_INT(n, 3);
-    CHECK_OK(dk_dataset_pixel_info(ds, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_INT(info.number_of_frames, 3);
     CHECK_INT(info.frame_size, 8);
     for (f = 0; f < 3; ++f) {
         size = sizeof buf;
-        CHECK_OK(dk_dataset_read_frame(ds, (uint64_t)f, buf, &size));
+        CHECK_OK(dk_dataset_read_frame(buf, &size, ds, (uint64_t)f));
         CHECK_INT(size, 8);
         CHECK(memcmp(buf, px + 8 * f, 8) == 0);
     }
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_read_frame(ds, 3, buf, &size), DK_EINVAL, "frame 3 of 3");
-    CHECK_OK(dk_dataset_pixel_data_view(ds, &view, &size));
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 3), DK_EINVAL, "frame 3 of 3");
+    CHECK_OK(dk_dataset_pixel_data_view(&view, &size, ds));
     CHECK_INT(size, 24);
     CHECK(view != NULL && memcmp(view, px, 24) == 0);
     dk_dataset_free(ds);
@@ -209,19 +209,19 @@ DK_TEST(one_bit_frames_stay_packed) {
     dk_pixel_info info = DK_PIXEL_INFO_INIT;
     dk_dataset *ds = image(2, 3, 1, 1, 0, 0, 3, "MONOCHROME2", px, sizeof px);
     REQUIRE(ds != NULL);
-    CHECK_OK(dk_dataset_pixel_info(ds, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_INT(info.bits_allocated, 1);
     CHECK_INT(info.frame_size, 1); /* 6 bits, rounded up */
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     CHECK_INT(size, 1);
     CHECK_INT(buf[0], 0x15); /* bits 6 and 7, of frame 1, cleared */
     size = sizeof buf;
-    CHECK_OK(dk_dataset_read_frame(ds, 1, buf, &size)); /* starts at bit 6: re-aligned */
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 1)); /* starts at bit 6: re-aligned */
     CHECK_INT(buf[0], 0x3F);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_read_frame(ds, 2, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 2));
     CHECK_INT(buf[0], 0x20);
-    CHECK_OK(dk_dataset_pixel_data_view(ds, &view, &size));
+    CHECK_OK(dk_dataset_pixel_data_view(&view, &size, ds));
     CHECK_INT(size, 3); /* ceil(18 / 8): the padding byte is not included */
     CHECK(view != NULL && memcmp(view, px, 3) == 0);
     dk_dataset_free(ds);
@@ -239,13 +239,13 @@ DK_TEST(float_pixel_data) {
     set_int(ds, BITS_ALLOCATED, 32);
     CHECK_OK(dk_dataset_set_string(ds, PHOTOMETRIC, NULL, "MONOCHROME2"));
     CHECK_OK(dk_dataset_set_bytes(ds, FLOAT_PIXEL_DATA, "OF", px, sizeof px));
-    CHECK_OK(dk_dataset_pixel_info(ds, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_INT(info.pixel_data_tag, FLOAT_PIXEL_DATA);
     CHECK_INT(info.bits_allocated, 32);
     CHECK_INT(info.samples_per_pixel, 1); /* defaults */
     CHECK_INT(info.bits_stored, 32);
     CHECK_INT(info.frame_size, 16);
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     CHECK(memcmp(buf, px, sizeof px) == 0); /* this test assumes a little-endian host */
     dk_dataset_free(ds);
 }
@@ -260,34 +260,34 @@ DK_TEST(missing_attributes) {
     dk_dataset *ds = NULL;
     REQUIRE_OK(dk_dataset_new(&ds));
     /* No pixel data at all: no frames, and the other calls say so. */
-    CHECK_OK(dk_dataset_frame_count(ds, &n));
+    CHECK_OK(dk_dataset_frame_count(&n, ds));
     CHECK_INT(n, 0);
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_ENOTFOUND, "no Pixel Data");
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_ENOTFOUND, "no Pixel Data");
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, &size), DK_ENOTFOUND, "no Pixel Data");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_ENOTFOUND, "no Pixel Data");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_ENOTFOUND, "no Pixel Data");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, ds), DK_ENOTFOUND, "no Pixel Data");
     /* Pixel data without Rows / Bits Allocated. */
     CHECK_OK(dk_dataset_set_bytes(ds, PIXEL_DATA, "OB", px, sizeof px));
     set_int(ds, COLUMNS, 2);
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_EBADVALUE, "Rows");
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EBADVALUE, "Rows");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_EBADVALUE, "Rows");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EBADVALUE, "Rows");
     set_int(ds, ROWS, 2);
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, &size), DK_EBADVALUE, "Bits Allocated");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, ds), DK_EBADVALUE, "Bits Allocated");
     /* Out of range. */
     set_int(ds, BITS_ALLOCATED, 12);
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_EBADVALUE, "Bits Allocated 12");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_EBADVALUE, "Bits Allocated 12");
     set_int(ds, BITS_ALLOCATED, 8);
     set_int(ds, BITS_STORED, 9);
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_EBADVALUE, "Bits Stored");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_EBADVALUE, "Bits Stored");
     set_int(ds, BITS_STORED, 8);
     set_int(ds, SAMPLES, 5);
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_EBADVALUE, "Samples per Pixel");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_EBADVALUE, "Samples per Pixel");
     set_int(ds, SAMPLES, 1);
     /* Now complete: no Photometric Interpretation gives "". */
-    CHECK_OK(dk_dataset_pixel_info(ds, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_STR(info.photometric_interpretation, "");
     CHECK_INT(info.high_bit, 7);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     CHECK_INT(size, 4);
     dk_dataset_free(ds);
 }
@@ -300,15 +300,15 @@ DK_TEST(truncated_pixel_data) {
     /* 2 frames of 2×2 16-bit need 16 bytes; 10 hold frame 0 only. */
     dk_dataset *ds = image(2, 2, 1, 16, 0, 0, 2, "MONOCHROME2", px, sizeof px);
     REQUIRE(ds != NULL);
-    CHECK_OK(dk_dataset_read_frame(ds, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, ds, 0));
     size = sizeof buf;
-    CHECK_ERR(dk_dataset_read_frame(ds, 1, buf, &size), DK_ETRUNCATED, "10 bytes");
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, &size), DK_ETRUNCATED, "10 bytes");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 1), DK_ETRUNCATED, "10 bytes");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, ds), DK_ETRUNCATED, "10 bytes");
     CHECK(view == NULL);
     CHECK_INT(size, 0);
     /* More bytes than needed: the view covers the frames only. */
     set_int(ds, FRAMES, 1);
-    CHECK_OK(dk_dataset_pixel_data_view(ds, &view, &size));
+    CHECK_OK(dk_dataset_pixel_data_view(&view, &size, ds));
     CHECK_INT(size, 8);
     dk_dataset_free(ds);
 }
@@ -330,16 +330,16 @@ DK_TEST(compressed_without_codec_is_unsupported) {
     const void *view = NULL;
     uint64_t n = 0;
     REQUIRE_OK(dk_dataset_from_json(&ds, mpeg, strlen(mpeg)));
-    CHECK_OK(dk_dataset_pixel_info(ds, &info));
+    CHECK_OK(dk_dataset_pixel_info(&info, ds));
     CHECK_INT(info.encapsulated, 1);
     CHECK_INT(info.frame_size, 4); /* what a frame decodes to */
-    CHECK_OK(dk_dataset_frame_count(ds, &n));
+    CHECK_OK(dk_dataset_frame_count(&n, ds));
     CHECK_INT(n, 1);
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EUNSUPPORTED, "1.2.840.10008.1.2.4.100");
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EUNSUPPORTED, "MPEG2");
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, &size), DK_EUNSUPPORTED, "no codec");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EUNSUPPORTED, "1.2.840.10008.1.2.4.100");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EUNSUPPORTED, "MPEG2");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 0), DK_EUNSUPPORTED, "no codec");
     /* Compressed data has no native frames to lend, codec or not. */
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, &size), DK_EUNSUPPORTED, "dk_dataset_decode_frame");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, ds), DK_EUNSUPPORTED, "dk_dataset_decode_frame");
     CHECK(view == NULL);
     dk_dataset_free(ds);
 }
@@ -351,16 +351,16 @@ DK_TEST(pixel_data_in_an_item) {
     size_t size = sizeof buf;
     int64_t v = 2;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, DK_TAG(0x0088, 0x0200), &item)); /* Icon Image Sequence */
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, DK_TAG(0x0088, 0x0200))); /* Icon Image Sequence */
     CHECK_OK(dk_dataset_set_ints(item, ROWS, NULL, &v, 1));
     CHECK_OK(dk_dataset_set_ints(item, COLUMNS, NULL, &v, 1));
     v = 8;
     CHECK_OK(dk_dataset_set_ints(item, BITS_ALLOCATED, NULL, &v, 1));
     CHECK_OK(dk_dataset_set_bytes(item, PIXEL_DATA, "OB", px, sizeof px));
-    CHECK_OK(dk_dataset_read_frame(item, 0, buf, &size));
+    CHECK_OK(dk_dataset_read_frame(buf, &size, item, 0));
     CHECK(memcmp(buf, px, 4) == 0);
     size = sizeof buf;
-    CHECK_RC(dk_dataset_read_frame(ds, 0, buf, &size), DK_ENOTFOUND); /* the top level has none */
+    CHECK_RC(dk_dataset_read_frame(buf, &size, ds, 0), DK_ENOTFOUND); /* the top level has none */
     dk_dataset_free(item);
     dk_dataset_free(ds);
 }
@@ -374,22 +374,22 @@ DK_TEST(misuse) {
     uint64_t n = 0;
     dk_dataset *ds = image(2, 2, 1, 8, 0, 0, 0, "MONOCHROME2", px, sizeof px);
     REQUIRE(ds != NULL);
-    CHECK_ERR(dk_dataset_pixel_info(NULL, &info), DK_EINVAL, "NULL");
-    CHECK_ERR(dk_dataset_pixel_info(ds, NULL), DK_EINVAL, "info is NULL");
+    CHECK_ERR(dk_dataset_pixel_info(&info, NULL), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_pixel_info(NULL, ds), DK_EINVAL, "info is NULL");
     info.version = 0;
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_EINVAL, "version 0");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_EINVAL, "version 0");
     info.version = DK_PIXEL_INFO_VERSION + 1;
-    CHECK_ERR(dk_dataset_pixel_info(ds, &info), DK_EINVAL, "version");
-    CHECK_ERR(dk_dataset_frame_count(NULL, &n), DK_EINVAL, "NULL");
-    CHECK_ERR(dk_dataset_frame_count(ds, NULL), DK_EINVAL, "count is NULL");
-    CHECK_ERR(dk_dataset_read_frame(NULL, 0, buf, &size), DK_EINVAL, "NULL");
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, buf, NULL), DK_EINVAL, "size is NULL");
+    CHECK_ERR(dk_dataset_pixel_info(&info, ds), DK_EINVAL, "version");
+    CHECK_ERR(dk_dataset_frame_count(&n, NULL), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_frame_count(NULL, ds), DK_EINVAL, "count is NULL");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, NULL, 0), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_read_frame(buf, NULL, ds, 0), DK_EINVAL, "size is NULL");
     size = 4;
-    CHECK_ERR(dk_dataset_read_frame(ds, 0, NULL, &size), DK_EINVAL, "buf is NULL");
-    CHECK_ERR(dk_dataset_read_frame(ds, 1, buf, &size), DK_EINVAL, "frame 1 of 1");
-    CHECK_ERR(dk_dataset_pixel_data_view(NULL, &view, &size), DK_EINVAL, "NULL");
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, NULL, &size), DK_EINVAL, "data is NULL");
-    CHECK_ERR(dk_dataset_pixel_data_view(ds, &view, NULL), DK_EINVAL, "size is NULL");
+    CHECK_ERR(dk_dataset_read_frame(NULL, &size, ds, 0), DK_EINVAL, "buf is NULL");
+    CHECK_ERR(dk_dataset_read_frame(buf, &size, ds, 1), DK_EINVAL, "frame 1 of 1");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, &size, NULL), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_pixel_data_view(NULL, &size, ds), DK_EINVAL, "data is NULL");
+    CHECK_ERR(dk_dataset_pixel_data_view(&view, NULL, ds), DK_EINVAL, "size is NULL");
     dk_dataset_free(ds);
 }
 

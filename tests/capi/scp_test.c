@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define DK_EXPERIMENTAL /* dk_retrieve_plan_add_dataset */
 #include "dk_test.h"
 #include "dk_peer.h"
+#include "dcmkit/experimental.h"
 
 #define STUDY_UID "1.2.826.0.1.3680043.2.1125.77.1"
 
@@ -52,6 +54,8 @@ typedef struct retrieve_state {
     uint16_t dest_port;      /* 0: no destination given (the SCP answers A801) */
     int set_dest_on_get;     /* on_get tries dk_retrieve_plan_set_destination: DK_EINVAL */
     dk_result get_dest_rc;
+    dk_dataset *memory[2];   /* study "MEMORY": these instances, sent from memory */
+    dk_result item_rc;       /* dk_retrieve_plan_add_dataset with an item handle: DK_EINVAL */
     char destination[32], level[16], study[80], sop_class[80], calling[32];
 } retrieve_state;
 
@@ -61,7 +65,7 @@ static dk_result on_retrieve(uint16_t *status, const dk_retrieve_info *info, dk_
     char study[80] = "";
     size_t n = sizeof study;
     int i;
-    dk_dataset_get_string(info->identifier, DK_TAG(0x0020, 0x000D), study, &n);
+    dk_dataset_get_string(study, &n, info->identifier, DK_TAG(0x0020, 0x000D));
     pthread_mutex_lock(&st->mu);
     if (move) ++st->moves; else ++st->gets;
     snprintf(st->destination, sizeof st->destination, "%s", info->move_destination);
@@ -74,6 +78,20 @@ static dk_result on_retrieve(uint16_t *status, const dk_retrieve_info *info, dk_
     if (strcmp(study, "A701") == 0) {
         *status = 0xA701;
         dk_retrieve_plan_add_file(plan, st->files[0]); /* dropped: a refusal sends nothing */
+        return DK_OK;
+    }
+    if (strcmp(study, "MEMORY") == 0) {
+        dk_dataset *item = NULL;
+        for (i = 0; i < 2; ++i)
+            if (dk_retrieve_plan_add_dataset(plan, st->memory[i]) != DK_OK) return DK_EINTERNAL;
+        if (dk_dataset_add_item(&item, st->memory[0], DK_TAG(0x0008, 0x1140)) == DK_OK) {
+            st->item_rc = dk_retrieve_plan_add_dataset(plan, item);
+            dk_dataset_free(item);
+            dk_dataset_remove(st->memory[0], DK_TAG(0x0008, 0x1140));
+        }
+        /* The plan holds copies: changing the caller's dataset now changes nothing sent. */
+        dk_dataset_set_string(st->memory[0], DK_TAG(0x0010, 0x0010), NULL, "Changed^After");
+        if (move && dk_retrieve_plan_set_destination(plan, "127.0.0.1", st->dest_port) != DK_OK) return DK_EINTERNAL;
         return DK_OK;
     }
     if (strcmp(study, STUDY_UID) != 0) return DK_OK; /* nothing matches: Success, 0 sub-operations */
@@ -108,7 +126,7 @@ static dk_server *retrieve_server(retrieve_state *st, uint32_t version, uint16_t
     cb.user_data = st;
     cb.version = version; /* a version 2 caller's struct ends at on_find */
     if (dk_server_new(&srv, ae, &cb) != DK_OK || dk_server_start(srv, "127.0.0.1", 0) != DK_OK ||
-        dk_server_port(srv, port) != DK_OK) {
+        dk_server_port(port, srv) != DK_OK) {
         dk_server_free(srv);
         srv = NULL;
     }
@@ -180,28 +198,28 @@ DK_TEST(move_scp_with_on_move_callback) {
     q = study_key(STUDY_UID);
     REQUIRE(q != NULL);
     CHECK_OK(dk_retrieve_result_init(&res, DK_RETRIEVE_RESULT_VERSION));
-    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_move(&res, a, NULL, "STORESCP", q, NULL, NULL));
     CHECK_INT(res.status, 0);
     CHECK_INT(res.completed, 2);
     CHECK_INT(res.failed, 0);
     /* One file gone: that sub-operation fails, the final status is B000. */
     CHECK(unlink(st.files[1]) == 0);
-    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_move(&res, a, NULL, "STORESCP", q, NULL, NULL));
     CHECK_INT(res.status, 0xB000);
     CHECK_INT(res.completed, 1);
     CHECK_INT(res.failed, 1);
     /* No destination from the callback: A801 Move Destination unknown. */
     st.dest_port = 0;
-    CHECK_OK(dk_assoc_move(a, NULL, "ELSEWHERE", q, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_move(&res, a, NULL, "ELSEWHERE", q, NULL, NULL));
     CHECK_INT(res.status, 0xA801);
     CHECK(strcmp(st.destination, "ELSEWHERE") == 0);
     /* The callback's refusal, and a failing callback. */
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, "A701"));
-    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_move(&res, a, NULL, "STORESCP", q, NULL, NULL));
     CHECK_INT(res.status, 0xA701);
     CHECK_INT(res.completed, 0);
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, "FAIL"));
-    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_move(&res, a, NULL, "STORESCP", q, NULL, NULL));
     CHECK_INT(res.status, 0xC000);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -212,7 +230,7 @@ DK_TEST(move_scp_with_on_move_callback) {
     old = retrieve_server(&st, 2, &old_port);
     REQUIRE(old != NULL);
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", old_port, "RETRSCP"));
-    CHECK_OK(dk_assoc_move(a, NULL, "STORESCP", q, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_move(&res, a, NULL, "STORESCP", q, NULL, NULL));
     CHECK_INT(res.status, 0x0122);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -225,6 +243,103 @@ DK_TEST(move_scp_with_on_move_callback) {
     dk_ae_free(scu);
     dk_dataset_free(q);
     stop_process(storescp);
+    pthread_mutex_destroy(&st.mu);
+}
+
+/* Text of a file (at most size - 1 bytes), "" when unreadable. */
+static void read_text(const char *path, char *buf, size_t size) {
+    FILE *f = fopen(path, "rb");
+    size_t n = 0;
+    if (f) {
+        n = fread(buf, 1, size - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+}
+
+/* dcmdump of the one file in `dir` whose name holds `uid`, into `out`. */
+static int dump_received(const char *dir, const char *uid, const char *log, char *out, size_t size) {
+    char path[1200] = "";
+    struct dirent *e;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, uid)) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    closedir(d);
+    if (!*path) return 0;
+    {
+        char *argv[] = {"dcmdump", "+L", path, NULL};
+        if (run(argv, log) != 0) return 0;
+    }
+    read_text(log, out, size);
+    return 1;
+}
+
+DK_TEST(retrieve_scp_sends_datasets_from_memory) {
+    char src[1024], got[1024], moved[1024], log[1024], dump_log[1024], portbuf[16], dump[16384];
+    char uids[2][65], mem_uids[2][65];
+    retrieve_state st;
+    dk_server *srv = NULL;
+    uint16_t port = 0, dest_port = 0;
+    pid_t storescp;
+    int i;
+    if (!have_retrieve_tools()) DK_SKIP("DCMTK (storescp, movescu, getscu) not installed");
+    fresh_dir(src, sizeof src, "scp_mem_src");
+    fresh_dir(got, sizeof got, "scp_mem_get");
+    fresh_dir(moved, sizeof moved, "scp_mem_move");
+    dk_test_path(log, sizeof log, "scp_mem.log");
+    dk_test_path(dump_log, sizeof dump_log, "scp_mem_dump.log");
+    init_retrieve_state(&st, src, uids);
+    /* Two instances that exist only in memory: one native, one RLE compressed (the peers propose
+     * only uncompressed syntaxes, so the SCP decodes it on the way). */
+    for (i = 0; i < 2; ++i) {
+        REQUIRE(make_instance(&st.memory[i], mem_uids[i]));
+        CHECK_OK(dk_dataset_set_string(st.memory[i], DK_TAG(0x0010, 0x0010), NULL, i ? "Memory^Two" : "Memory^One"));
+    }
+    CHECK_OK(dk_dataset_transcode(st.memory[1], "1.2.840.10008.1.2.5", NULL));
+    st.item_rc = DK_OK;
+    storescp = start_storescp(&dest_port, moved, log);
+    REQUIRE(storescp > 0);
+    st.dest_port = dest_port;
+    srv = retrieve_server(&st, DK_SERVER_CALLBACKS_VERSION, &port);
+    REQUIRE(srv != NULL);
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+
+    /* DCMTK's getscu receives both on its association; dcmdump reads what was sent. */
+    {
+        char *argv[] = {"getscu", "-S", "-aet", "GETSCU", "-aec", "RETRSCP", "-od", got, "-k", "0008,0052=STUDY",
+                        "-k", "0020,000D=MEMORY", "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(argv, log), 0);
+    }
+    CHECK_RC(st.item_rc, DK_EINVAL);
+    REQUIRE(dump_received(got, mem_uids[0], dump_log, dump, sizeof dump));
+    CHECK(strstr(dump, "[Memory^One]") != NULL);
+    CHECK(strstr(dump, "01\\02\\03\\04") != NULL); /* the native pixel data, as built */
+    REQUIRE(dump_received(got, mem_uids[1], dump_log, dump, sizeof dump));
+    CHECK(strstr(dump, "[Memory^Two]") != NULL);
+    CHECK(strstr(dump, "01\\02\\03\\04") != NULL); /* RLE decoded back to the same pixels */
+    CHECK(strstr(dump, "LittleEndian") != NULL || strstr(dump, "Little Endian") != NULL);
+
+    /* DCMTK's movescu: the same two arrive at its storescp. The first one's name was changed after it
+     * was added to the first plan: each retrieval copies the dataset as it is when added. */
+    {
+        char *argv[] = {"movescu", "-S", "-aet", "MOVESCU", "-aec", "RETRSCP", "-aem", "STORESCP", "-k",
+                        "0008,0052=STUDY", "-k", "0020,000D=MEMORY", "127.0.0.1", portbuf, NULL};
+        CHECK_INT(run(argv, log), 0);
+    }
+    REQUIRE(dump_received(moved, mem_uids[0], dump_log, dump, sizeof dump));
+    CHECK(strstr(dump, "[Changed^After]") != NULL);
+    REQUIRE(dump_received(moved, mem_uids[1], dump_log, dump, sizeof dump));
+    CHECK(strstr(dump, "[Memory^Two]") != NULL);
+    CHECK_INT(st.gets, 1);
+    CHECK_INT(st.moves, 1);
+
+    /* Bad arguments. */
+    CHECK_RC(dk_retrieve_plan_add_dataset(NULL, st.memory[0]), DK_EINVAL);
+
+    dk_server_free(srv);
+    stop_process(storescp);
+    for (i = 0; i < 2; ++i) dk_dataset_free(st.memory[i]);
     pthread_mutex_destroy(&st.mu);
 }
 
@@ -272,14 +387,14 @@ DK_TEST(get_scp_with_on_get_callback) {
     q = study_key(STUDY_UID);
     REQUIRE(q != NULL);
     CHECK_OK(dk_retrieve_result_init(&res, DK_RETRIEVE_RESULT_VERSION));
-    CHECK_OK(dk_assoc_get(a, NULL, q, mine, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_get(&res, a, NULL, q, mine, NULL, NULL));
     CHECK_INT(res.status, 0);
     CHECK_INT(res.completed, 2);
     CHECK_INT((int)res.stored, 2);
     snprintf(path, sizeof path, "%s/%s.dcm", mine, uids[1]);
     CHECK(exists(path));
     CHECK_OK(dk_dataset_set_string(q, DK_TAG(0x0020, 0x000D), NULL, "FAIL"));
-    CHECK_OK(dk_assoc_get(a, NULL, q, mine, NULL, NULL, &res));
+    CHECK_OK(dk_assoc_get(&res, a, NULL, q, mine, NULL, NULL));
     CHECK_INT(res.status, 0xC000);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -310,7 +425,7 @@ static dk_result on_n_cb(uint16_t *status, const dk_n_info *info, dk_n_reply *re
     size_t n = sizeof name;
     dk_dataset *out = NULL;
     dk_result r = DK_OK;
-    if (info->dataset) dk_dataset_get_string(info->dataset, DK_TAG(0x0010, 0x0010), name, &n);
+    if (info->dataset) dk_dataset_get_string(name, &n, info->dataset, DK_TAG(0x0010, 0x0010));
     pthread_mutex_lock(&st->mu);
     ++st->calls;
     st->message = info->message;
@@ -364,7 +479,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     REQUIRE_OK(dk_server_new(&old, ae, &cb));
     dk_ae_free(ae);
     REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(srv, &port));
+    CHECK_OK(dk_server_port(&port, srv));
 
     REQUIRE_OK(dk_ae_new(&scu, "DKSCU", NULL));
     CHECK_OK(dk_ae_add_sop_class(scu, DK_UID_ModalityPerformedProcedureStep, NULL, 0, DK_ROLE_SCU));
@@ -374,12 +489,12 @@ DK_TEST(n_requests_with_on_n_request_callback) {
 
     /* N-CREATE without an instance UID: the callback assigns one and answers with a dataset. */
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, NULL, attrs, &res));
+    CHECK_OK(dk_assoc_n_create(&res, a, DK_UID_ModalityPerformedProcedureStep, NULL, attrs));
     CHECK_INT(res.status, 0);
     CHECK(strcmp(res.sop_instance_uid, ASSIGNED_UID) == 0);
     REQUIRE(res.dataset != NULL);
     n = sizeof value;
-    CHECK_OK(dk_dataset_get_string(res.dataset, DK_TAG(0x0040, 0x0252), value, &n));
+    CHECK_OK(dk_dataset_get_string(value, &n, res.dataset, DK_TAG(0x0040, 0x0252)));
     CHECK(strcmp(value, "IN PROGRESS") == 0);
     dk_dataset_free(res.dataset);
     CHECK_INT(st.message, DK_N_CREATE);
@@ -390,7 +505,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     /* N-SET of that instance: Success, the instance UID echoed back. */
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "DOE^JOHN"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs, &res));
+    CHECK_OK(dk_assoc_n_set(&res, a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs));
     CHECK_INT(res.status, 0);
     CHECK(strcmp(res.sop_instance_uid, ASSIGNED_UID) == 0);
     CHECK(res.dataset == NULL);
@@ -400,7 +515,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
 
     /* N-ACTION: the Action Type ID reaches the callback; no information dataset. */
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_action(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, 7, NULL, &res));
+    CHECK_OK(dk_assoc_n_action(&res, a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, 7, NULL));
     CHECK_INT(res.status, 0);
     CHECK_INT(st.message, DK_N_ACTION);
     CHECK_INT(st.type_id, 7);
@@ -411,11 +526,11 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     /* The callback's status, and a failing callback (0x0110 Processing Failure). */
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "NO^SUCH"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs, &res));
+    CHECK_OK(dk_assoc_n_set(&res, a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs));
     CHECK_INT(res.status, 0x0112);
     CHECK_OK(dk_dataset_set_string(attrs, DK_TAG(0x0010, 0x0010), NULL, "FAIL^CALLBACK"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_set(a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs, &res));
+    CHECK_OK(dk_assoc_n_set(&res, a, DK_UID_ModalityPerformedProcedureStep, ASSIGNED_UID, attrs));
     CHECK_INT(res.status, 0x0110);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -424,10 +539,10 @@ DK_TEST(n_requests_with_on_n_request_callback) {
 
     /* The version 2 server answers 0x0118 No such SOP class without calling back. */
     REQUIRE_OK(dk_server_start(old, "127.0.0.1", 0));
-    CHECK_OK(dk_server_port(old, &port));
+    CHECK_OK(dk_server_port(&port, old));
     REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "NSCP"));
     CHECK_OK(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-    CHECK_OK(dk_assoc_n_create(a, DK_UID_ModalityPerformedProcedureStep, NULL, attrs, &res));
+    CHECK_OK(dk_assoc_n_create(&res, a, DK_UID_ModalityPerformedProcedureStep, NULL, attrs));
     CHECK_INT(res.status, 0x0118);
     CHECK_OK(dk_assoc_release(a));
     dk_assoc_free(a);
@@ -445,6 +560,7 @@ DK_TEST(n_requests_with_on_n_request_callback) {
 static const dk_test_case dk_tests[] = {
     DK_CASE(move_scp_with_on_move_callback),
     DK_CASE(get_scp_with_on_get_callback),
+    DK_CASE(retrieve_scp_sends_datasets_from_memory),
     DK_CASE(n_requests_with_on_n_request_callback),
 };
 DK_TEST_MAIN(dk_tests)

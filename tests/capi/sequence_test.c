@@ -15,34 +15,34 @@ DK_TEST(add_and_get_items) {
     char buf[64], vr[3];
     size_t size;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &a)); /* creates the sequence */
+    REQUIRE_OK(dk_dataset_add_item(&a, ds, REF_SERIES)); /* creates the sequence */
     REQUIRE(a != NULL);
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &b));
+    REQUIRE_OK(dk_dataset_add_item(&b, ds, REF_SERIES));
     CHECK_OK(dk_dataset_set_string(a, SERIES_UID, NULL, "1.2.3.1"));
     CHECK_OK(dk_dataset_set_string(b, SERIES_UID, NULL, "1.2.3.2"));
-    CHECK_OK(dk_dataset_item_count(ds, REF_SERIES, &n));
+    CHECK_OK(dk_dataset_item_count(&n, ds, REF_SERIES));
     CHECK_INT(n, 2);
-    CHECK_OK(dk_dataset_value_count(ds, REF_SERIES, &n));
+    CHECK_OK(dk_dataset_value_count(&n, ds, REF_SERIES));
     CHECK_INT(n, 2);
-    CHECK_OK(dk_dataset_vr(ds, REF_SERIES, vr));
+    CHECK_OK(dk_dataset_vr(vr, ds, REF_SERIES));
     CHECK_STR(vr, "SQ");
-    CHECK_OK(dk_dataset_count(a, &n));
+    CHECK_OK(dk_dataset_count(&n, a));
     CHECK_INT(n, 1);
 
-    REQUIRE_OK(dk_dataset_get_item(ds, REF_SERIES, 1, &again));
+    REQUIRE_OK(dk_dataset_get_item(&again, ds, REF_SERIES, 1));
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(again, SERIES_UID, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, again, SERIES_UID));
     CHECK_STR(buf, "1.2.3.2");
     /* Two handles on one item see each other's changes. */
     CHECK_OK(dk_dataset_set_string(again, SERIES_UID, NULL, "1.2.3.22"));
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(b, SERIES_UID, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, b, SERIES_UID));
     CHECK_STR(buf, "1.2.3.22");
     dk_dataset_free(again);
 
-    CHECK_ERR(dk_dataset_get_item(ds, REF_SERIES, 2, &again), DK_ENOTFOUND, "no item 2");
+    CHECK_ERR(dk_dataset_get_item(&again, ds, REF_SERIES, 2), DK_ENOTFOUND, "no item 2");
     CHECK(again == NULL);
-    CHECK_ERR(dk_dataset_get_item(ds, REF_IMAGE, 0, &again), DK_ENOTFOUND, "ReferencedImageSequence");
+    CHECK_ERR(dk_dataset_get_item(&again, ds, REF_IMAGE, 0), DK_ENOTFOUND, "ReferencedImageSequence");
     dk_dataset_free(a);
     dk_dataset_free(b);
     dk_dataset_free(ds);
@@ -53,17 +53,17 @@ DK_TEST(nested_items) {
     char buf[64];
     size_t size = sizeof buf, n;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &series));
-    REQUIRE_OK(dk_dataset_add_item(series, REF_IMAGE, &image));
+    REQUIRE_OK(dk_dataset_add_item(&series, ds, REF_SERIES));
+    REQUIRE_OK(dk_dataset_add_item(&image, series, REF_IMAGE));
     CHECK_OK(dk_dataset_set_string(image, SOP_INSTANCE, NULL, "1.2.3.4.5"));
     dk_dataset_free(image);
     dk_dataset_free(series);
 
-    REQUIRE_OK(dk_dataset_get_item(ds, REF_SERIES, 0, &back));
-    CHECK_OK(dk_dataset_item_count(back, REF_IMAGE, &n));
+    REQUIRE_OK(dk_dataset_get_item(&back, ds, REF_SERIES, 0));
+    CHECK_OK(dk_dataset_item_count(&n, back, REF_IMAGE));
     CHECK_INT(n, 1);
-    REQUIRE_OK(dk_dataset_get_item(back, REF_IMAGE, 0, &inner));
-    CHECK_OK(dk_dataset_get_string(inner, SOP_INSTANCE, buf, &size));
+    REQUIRE_OK(dk_dataset_get_item(&inner, back, REF_IMAGE, 0));
+    CHECK_OK(dk_dataset_get_string(buf, &size, inner, SOP_INSTANCE));
     CHECK_STR(buf, "1.2.3.4.5");
     dk_dataset_free(inner);
     dk_dataset_free(back);
@@ -75,10 +75,10 @@ DK_TEST(an_item_handle_keeps_the_dataset_alive) {
     char buf[32];
     size_t size = sizeof buf;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &item));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, REF_SERIES));
     CHECK_OK(dk_dataset_set_string(item, SERIES_UID, NULL, "1.2.3"));
     dk_dataset_free(ds); /* the item handle still works (ASan checks it) */
-    CHECK_OK(dk_dataset_get_string(item, SERIES_UID, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, item, SERIES_UID));
     CHECK_STR(buf, "1.2.3");
     dk_dataset_free(item);
 }
@@ -93,45 +93,45 @@ DK_TEST(item_handles_after_the_sequence_is_removed) {
     void *mem = NULL;
     char *json = NULL;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &item));
-    REQUIRE_OK(dk_dataset_add_item(item, REF_IMAGE, &nested));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, REF_SERIES));
+    REQUIRE_OK(dk_dataset_add_item(&nested, item, REF_IMAGE));
     CHECK_OK(dk_dataset_set_string(item, SERIES_UID, NULL, "1.2.3"));
     CHECK_OK(dk_dataset_remove(ds, REF_SERIES));
 
     /* Every call on a handle whose item is gone: DK_ENOTFOUND, never a crash. */
-    CHECK_ERR(dk_dataset_count(item, &n), DK_ENOTFOUND, "no longer exists");
-    CHECK_ERR(dk_dataset_count(nested, &n), DK_ENOTFOUND, "no longer exists");
-    CHECK_ERR(dk_dataset_element_at(item, 0, &tag, vr), DK_ENOTFOUND, "item 0 of (0008,1115)");
+    CHECK_ERR(dk_dataset_count(&n, item), DK_ENOTFOUND, "no longer exists");
+    CHECK_ERR(dk_dataset_count(&n, nested), DK_ENOTFOUND, "no longer exists");
+    CHECK_ERR(dk_dataset_element_at(&tag, vr, item, 0), DK_ENOTFOUND, "item 0 of (0008,1115)");
     CHECK(dk_dataset_contains(item, SERIES_UID) == 0);
-    CHECK_RC(dk_dataset_vr(item, SERIES_UID, vr), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_value_count(item, SERIES_UID, &n), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_vr(vr, item, SERIES_UID), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_value_count(&n, item, SERIES_UID), DK_ENOTFOUND);
     CHECK_RC(dk_dataset_remove(item, SERIES_UID), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_get_string(item, SERIES_UID, buf, &size), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_get_string_at(item, SERIES_UID, 0, buf, &size), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_get_int(item, ROWS, 0, &v), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_get_double(item, ROWS, 0, &d), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_get_bytes(item, ROWS, buf, &size), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_get_string(buf, &size, item, SERIES_UID), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_get_string_at(buf, &size, item, SERIES_UID, 0), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_get_int(&v, item, ROWS, 0), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_get_double(&d, item, ROWS, 0), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_get_bytes(buf, &size, item, ROWS), DK_ENOTFOUND);
     CHECK_RC(dk_dataset_set_string(item, SERIES_UID, NULL, "1.2"), DK_ENOTFOUND);
     CHECK_RC(dk_dataset_set_ints(nested, ROWS, NULL, &v, 0), DK_ENOTFOUND);
     CHECK_RC(dk_dataset_set_doubles(nested, ROWS, NULL, &d, 0), DK_ENOTFOUND);
     CHECK_RC(dk_dataset_set_bytes(nested, ROWS, "US", buf, 2), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_item_count(item, REF_IMAGE, &n), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_get_item(item, REF_IMAGE, 0, &out), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_add_item(item, REF_IMAGE, &out), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_item_count(&n, item, REF_IMAGE), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_get_item(&out, item, REF_IMAGE, 0), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_add_item(&out, item, REF_IMAGE), DK_ENOTFOUND);
     CHECK(out == NULL);
-    CHECK_RC(dk_dataset_transfer_syntax(item, buf, &size), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_to_json(item, 0, &json), DK_ENOTFOUND);
-    CHECK_RC(dk_dataset_write_memory(item, &mem, &size, NULL), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_transfer_syntax(buf, &size, item), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_to_json(&json, item, 0), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_write_memory(&mem, &size, item, NULL), DK_ENOTFOUND);
 
     /* The top-level dataset is fine. */
-    CHECK_OK(dk_dataset_count(ds, &n));
+    CHECK_OK(dk_dataset_count(&n, ds));
     CHECK_INT(n, 0);
     /* Handles address items by position: a new item 0 of (0008,1115) is what `item` now reaches,
      * without the old content. */
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &out));
-    CHECK_OK(dk_dataset_count(item, &n));
+    REQUIRE_OK(dk_dataset_add_item(&out, ds, REF_SERIES));
+    CHECK_OK(dk_dataset_count(&n, item));
     CHECK_INT(n, 0);
-    CHECK_RC(dk_dataset_count(nested, &n), DK_ENOTFOUND);
+    CHECK_RC(dk_dataset_count(&n, nested), DK_ENOTFOUND);
     dk_dataset_free(out);
     dk_dataset_free(nested);
     dk_dataset_free(item);
@@ -142,15 +142,15 @@ DK_TEST(item_handles_after_the_sequence_is_replaced) {
     dk_dataset *ds = NULL, *item = NULL;
     size_t n;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &item));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, REF_SERIES));
     /* Replaced by an element of another VR: the item is gone. */
     CHECK_OK(dk_dataset_set_bytes(ds, REF_SERIES, "OB", "ab", 2));
-    CHECK_ERR(dk_dataset_count(item, &n), DK_ENOTFOUND, "no longer exists");
-    CHECK_ERR(dk_dataset_item_count(ds, REF_SERIES, &n), DK_EBADVALUE, "not SQ");
+    CHECK_ERR(dk_dataset_count(&n, item), DK_ENOTFOUND, "no longer exists");
+    CHECK_ERR(dk_dataset_item_count(&n, ds, REF_SERIES), DK_EBADVALUE, "not SQ");
     {
         dk_dataset *other = NULL;
-        CHECK_ERR(dk_dataset_add_item(ds, REF_SERIES, &other), DK_EBADVALUE, "not SQ");
-        CHECK_ERR(dk_dataset_get_item(ds, REF_SERIES, 0, &other), DK_EBADVALUE, "not SQ");
+        CHECK_ERR(dk_dataset_add_item(&other, ds, REF_SERIES), DK_EBADVALUE, "not SQ");
+        CHECK_ERR(dk_dataset_get_item(&other, ds, REF_SERIES, 0), DK_EBADVALUE, "not SQ");
         CHECK(other == NULL);
     }
     dk_dataset_free(item);
@@ -160,11 +160,11 @@ DK_TEST(item_handles_after_the_sequence_is_replaced) {
 DK_TEST(add_item_checks_the_dictionary) {
     dk_dataset *ds = NULL, *item = NULL;
     REQUIRE_OK(dk_dataset_new(&ds));
-    CHECK_ERR(dk_dataset_add_item(ds, PATIENT_NAME, &item), DK_EBADVALUE, "is PN in the dictionary");
+    CHECK_ERR(dk_dataset_add_item(&item, ds, PATIENT_NAME), DK_EBADVALUE, "is PN in the dictionary");
     CHECK(item == NULL);
-    CHECK_ERR(dk_dataset_add_item(ds, DK_TAG(0xFFFE, 0xE000), &item), DK_EINVAL, "item or delimitation");
+    CHECK_ERR(dk_dataset_add_item(&item, ds, DK_TAG(0xFFFE, 0xE000)), DK_EINVAL, "item or delimitation");
     /* A private tag may be a sequence. */
-    CHECK_OK(dk_dataset_add_item(ds, DK_TAG(0x0009, 0x1010), &item));
+    CHECK_OK(dk_dataset_add_item(&item, ds, DK_TAG(0x0009, 0x1010)));
     dk_dataset_free(item);
     dk_dataset_free(ds);
 }
@@ -175,16 +175,16 @@ DK_TEST(items_inherit_the_character_set) {
     unsigned char raw[16];
     size_t size;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, DK_TAG(0x0008, 0x1120), &item)); /* ReferencedPatientSequence */
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, DK_TAG(0x0008, 0x1120))); /* ReferencedPatientSequence */
     /* Set after the item was made: the item follows its dataset's (0008,0005). */
     CHECK_OK(dk_dataset_set_string(ds, CHARSET, NULL, "ISO_IR 100"));
     CHECK_OK(dk_dataset_set_string(item, PATIENT_NAME, NULL, "G\xC3\xA9rard"));
     size = sizeof raw;
-    CHECK_OK(dk_dataset_get_bytes(item, PATIENT_NAME, raw, &size));
+    CHECK_OK(dk_dataset_get_bytes(raw, &size, item, PATIENT_NAME));
     CHECK_INT(size, 6);
     CHECK(memcmp(raw, "G\xE9rard", 6) == 0);
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(item, PATIENT_NAME, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, item, PATIENT_NAME));
     CHECK_STR(buf, "G\xC3\xA9rard");
     dk_dataset_free(item);
     dk_dataset_free(ds);
@@ -197,13 +197,13 @@ DK_TEST(item_handles_are_not_files) {
     char ts[65];
     size_t ts_size = sizeof ts;
     REQUIRE_OK(dk_dataset_new(&ds));
-    REQUIRE_OK(dk_dataset_add_item(ds, REF_SERIES, &item));
+    REQUIRE_OK(dk_dataset_add_item(&item, ds, REF_SERIES));
     CHECK_ERR(dk_dataset_write_file(item, DK_TEST_TMPDIR "/item.dcm", NULL), DK_EINVAL, "not an item handle");
-    CHECK_ERR(dk_dataset_write_memory(item, &mem, &size, NULL), DK_EINVAL, "not an item handle");
+    CHECK_ERR(dk_dataset_write_memory(&mem, &size, item, NULL), DK_EINVAL, "not an item handle");
     CHECK(mem == NULL);
     CHECK_ERR(dk_dataset_set_transfer_syntax(item, "implicit"), DK_EINVAL, "not an item handle");
     /* An item is encoded in its file's transfer syntax. */
-    CHECK_OK(dk_dataset_transfer_syntax(item, ts, &ts_size));
+    CHECK_OK(dk_dataset_transfer_syntax(ts, &ts_size, item));
     CHECK_STR(ts, "1.2.840.10008.1.2.1");
     /* Group 0002 inside an item is just an element of the item. */
     CHECK_OK(dk_dataset_set_string(item, DK_TAG(0x0002, 0x0016), "AE", "X"));
@@ -222,13 +222,13 @@ DK_TEST(query_keys_make_items_as_needed) {
     REQUIRE_OK(dk_dataset_new(&ds));
     CHECK_OK(dk_dataset_set_key(ds, "PatientName=SMITH*"));
     CHECK_OK(dk_dataset_set_key(ds, "ScheduledProcedureStepSequence[1].Modality=MR"));
-    CHECK_OK(dk_dataset_item_count(ds, DK_TAG(0x0040, 0x0100), &n));
+    CHECK_OK(dk_dataset_item_count(&n, ds, DK_TAG(0x0040, 0x0100)));
     CHECK_INT(n, 2);
-    REQUIRE_OK(dk_dataset_get_item(ds, DK_TAG(0x0040, 0x0100), 1, &item));
-    CHECK_OK(dk_dataset_get_string(item, DK_TAG(0x0008, 0x0060), buf, &size));
+    REQUIRE_OK(dk_dataset_get_item(&item, ds, DK_TAG(0x0040, 0x0100), 1));
+    CHECK_OK(dk_dataset_get_string(buf, &size, item, DK_TAG(0x0008, 0x0060)));
     CHECK_STR(buf, "MR");
     size = sizeof buf;
-    CHECK_OK(dk_dataset_get_string(ds, PATIENT_NAME, buf, &size));
+    CHECK_OK(dk_dataset_get_string(buf, &size, ds, PATIENT_NAME));
     CHECK_STR(buf, "SMITH*");
     CHECK_ERR(dk_dataset_set_key(ds, "PatientName[0].Modality=CT"), DK_EINVAL, "'PatientName' is not a sequence");
     CHECK_ERR(dk_dataset_set_key(ds, "Rows=big"), DK_EINVAL, "'big' is not an integer (US)");

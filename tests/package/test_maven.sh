@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the Maven artifact org.dcmkit:dcmkit (packaging/maven.sh) from BUILD_DIR into a local
 # repository, checks the repository layout, the pom and the jar (classes, native/linux-<arch>/ with
-# the JNI glue and libdcmkit.so.0, META-INF/maven), then, outside the build tree, compiles the Java
+# the JNI glue and libdcmkit.so.1, META-INF/maven), then, outside the build tree, compiles the Java
 # sample ReadEcho.java against that jar alone and runs it with the jar alone on the class path (no
 # java.library.path, no LD_LIBRARY_PATH: the native code comes out of the jar): it reads a file
 # DCMTK's dump2dcm made (values compared with dcmdump's) and sends a C-ECHO to DCMTK's storescp.
@@ -35,7 +35,7 @@ grep -q '<groupId>org.dcmkit</groupId>' "$pom" && grep -q '<artifactId>dcmkit</a
 grep -q "<version>$version</version>" "$dir/maven-metadata-local.xml" || { echo "FAIL: maven-metadata-local.xml"; exit 1; }
 listing=$(jar tf "$jarfile")
 for f in org/dcmkit/dcmkitJNI.class org/dcmkit/Dataset.class "native/linux-$arch/libdcmkit_java.so" \
-         "native/linux-$arch/libdcmkit.so.0" META-INF/maven/org.dcmkit/dcmkit/pom.xml \
+         "native/linux-$arch/libdcmkit.so.1" META-INF/maven/org.dcmkit/dcmkit/pom.xml \
          META-INF/maven/org.dcmkit/dcmkit/pom.properties; do
   grep -qx "$f" <<<"$listing" || { echo "FAIL: the jar has no $f"; echo "$listing"; exit 1; }
 done

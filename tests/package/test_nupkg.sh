@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the NuGet package (packaging/nupkg.sh: Debian's `nuget pack`) from BUILD_DIR, checks its layout
-# (lib/net45/DcmKit.dll, runtimes/linux-x64/native/{libdcmkit_csharp.so,libdcmkit.so.0}, the nuspec's
+# (lib/net45/DcmKit.dll, runtimes/linux-x64/native/{libdcmkit_csharp.so,libdcmkit.so.1}, the nuspec's
 # id and version, the OPC parts) and consumes it outside the build tree: `nuget install` from a local
 # feed, the C# sample ReadTags.cs compiled with mcs against the installed DcmKit.dll, run with mono next
 # to the package's native libraries (no MONO_PATH, no LD_LIBRARY_PATH), its output compared with
@@ -21,17 +21,17 @@ nupkg=$("$src/packaging/nupkg.sh" "$build" "$tmp/out")
 [ "$nupkg" = "$tmp/out/DcmKit.$version.nupkg" ] || { echo "FAIL: nupkg.sh made $nupkg"; exit 1; }
 unzip -q "$nupkg" -d "$tmp/x"
 for f in lib/net45/DcmKit.dll lib/net45/DcmKit.xml runtimes/linux-x64/native/libdcmkit_csharp.so \
-         runtimes/linux-x64/native/libdcmkit.so.0 build/net45/DcmKit.targets DcmKit.nuspec '[Content_Types].xml' _rels/.rels; do
+         runtimes/linux-x64/native/libdcmkit.so.1 build/net45/DcmKit.targets DcmKit.nuspec '[Content_Types].xml' _rels/.rels; do
   [ -f "$tmp/x/$f" ] || { echo "FAIL: the package has no $f"; (cd "$tmp/x" && find . -type f); exit 1; }
 done
 grep -q "<id>DcmKit</id>" "$tmp/x/DcmKit.nuspec" && grep -q "<version>$version</version>" "$tmp/x/DcmKit.nuspec" ||
   { echo "FAIL: DcmKit.nuspec:"; cat "$tmp/x/DcmKit.nuspec"; exit 1; }
 native=$tmp/x/runtimes/linux-x64/native
-# The glue finds libdcmkit.so.0 beside it ($ORIGIN), never in the build tree.
+# The glue finds libdcmkit.so.1 beside it ($ORIGIN), never in the build tree.
 rpath=$(readelf -d "$native/libdcmkit_csharp.so" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
 case ":$rpath:" in *':$ORIGIN:'*) ;; *) echo "FAIL: the glue's RUNPATH is '$rpath'"; exit 1 ;; esac
 case "$rpath" in *"$build"*) echo "FAIL: the glue's RUNPATH names the build tree: $rpath"; exit 1 ;; esac
-readelf -d "$native/libdcmkit.so.0" | grep -q 'SONAME.*\[libdcmkit.so.0\]' || { echo "FAIL: libdcmkit.so.0's SONAME"; exit 1; }
+readelf -d "$native/libdcmkit.so.1" | grep -q 'SONAME.*\[libdcmkit.so.1\]' || { echo "FAIL: libdcmkit.so.1's SONAME"; exit 1; }
 
 # A consumer: the package installed by nuget from a local feed (offline), the sample built against
 # its assembly and deployed with its natives beside it.

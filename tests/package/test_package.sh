@@ -16,13 +16,13 @@ dump2dcm "$tmp/in.txt" "$tmp/in.dcm"
 # build_and_run ROOT PREFIX: the sample against the SDK installed under ROOT/PREFIX, both ways.
 build_and_run() {
   local root=$1 where=$2 libdir
-  libdir=$(dirname "$(find "$where" -name 'libdcmkit.so.0' | head -1)")
-  [ -n "$libdir" ] || { echo "FAIL: no libdcmkit.so.0 under $where"; exit 1; }
+  libdir=$(dirname "$(find "$where" -name 'libdcmkit.so.1' | head -1)")
+  [ -n "$libdir" ] || { echo "FAIL: no libdcmkit.so.1 under $where"; exit 1; }
   mkdir -p "$root/app"
   cat >"$root/app/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.18)
 project(app C)
-find_package(dcmkit 0.1 REQUIRED)
+find_package(dcmkit 1.0 REQUIRED)
 add_executable(read_tags $src/samples/c/read_tags.c)
 target_link_libraries(read_tags PRIVATE dcmkit::dcmkit)
 CMAKE
@@ -70,16 +70,16 @@ build_and_run "$tmp/inst" "$tmp/inst/usr"
 
 # 2. The Debian packages, extracted into a root of their own.
 (cd "$tmp" && cpack --config "$build/CPackConfig.cmake" -G DEB >/dev/null)
-for p in libdcmkit0 libdcmkit-dev dcmkit-tools; do
+for p in libdcmkit1 libdcmkit-dev dcmkit-tools; do
   deb=$(ls "$tmp"/${p}_*.deb 2>/dev/null | head -1)
   [ -n "$deb" ] || { echo "FAIL: no $p package"; ls "$tmp"; exit 1; }
   dpkg-deb -x "$deb" "$tmp/root"
 done
-grep -q libdcmkit0 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit-dev_*.deb)" Depends)" || { echo "FAIL: libdcmkit-dev does not depend on libdcmkit0"; exit 1; }
-grep -q libc6 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit0_*.deb)" Depends)" || { echo "FAIL: libdcmkit0 has no shared-library dependencies"; exit 1; }
+grep -q libdcmkit1 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit-dev_*.deb)" Depends)" || { echo "FAIL: libdcmkit-dev does not depend on libdcmkit1"; exit 1; }
+grep -q libc6 <<<"$(dpkg-deb -f "$(ls "$tmp"/libdcmkit1_*.deb)" Depends)" || { echo "FAIL: libdcmkit1 has no shared-library dependencies"; exit 1; }
 build_and_run "$tmp/root" "$tmp/root/usr"
 # Stripped, as Debian ships binaries.
-for f in $(find "$tmp/root" -name 'libdcmkit.so.0*' -type f) "$tmp/root/usr/bin/dcmkit"; do
+for f in $(find "$tmp/root" -name 'libdcmkit.so.1*' -type f) "$tmp/root/usr/bin/dcmkit"; do
   ! readelf -S "$f" | grep -q '\.debug_info' || { echo "FAIL: ${f#"$tmp/root"} in the packages is not stripped"; exit 1; }
 done
 echo "ok: dcmkit-tools runs ($("$tmp/root/usr/bin/dcmkit" version))"
@@ -102,7 +102,7 @@ for m in (dcmkit, dcmkit.net, sys.modules[dcmkit.AE.__module__]):
 assert dcmkit.AE is dcmkit.net.AE
 print('ok: python3-dcmkit imports dcmkit and dcmkit.net from', os.path.dirname(dcmkit.__file__))
 " "$tmp/root" || { echo "FAIL: python3-dcmkit does not import"; exit 1; }
-  # The sample, run from elsewhere, on the dump2dcm file (its RPATH finds libdcmkit0's library).
+  # The sample, run from elsewhere, on the dump2dcm file (its RPATH finds libdcmkit1's library).
   (cd "$tmp" && env -u PYTHONPATH -u LD_LIBRARY_PATH PYTHONPATH="$(dirname "$pkg")" PYTHONDONTWRITEBYTECODE=1 \
      /usr/bin/python3 "$src/samples/python/read_tags.py" "$tmp/in.dcm") >"$tmp/py.out" 2>&1
   grep -q "PatientName *Package^Test" "$tmp/py.out" || { echo "FAIL: read_tags.py over python3-dcmkit printed:"; cat "$tmp/py.out"; exit 1; }
@@ -110,14 +110,14 @@ print('ok: python3-dcmkit imports dcmkit and dcmkit.net from', os.path.dirname(d
 fi
 
 # libdcmkit-cil and libdcmkit-java (when the build has the SWIG bindings, DcmKit.dll): each depends on
-# libdcmkit0 of this version, and a sample built against the extracted package alone runs, its glue
-# finding libdcmkit0's library through its RPATH (no LD_LIBRARY_PATH).
+# libdcmkit1 of this version, and a sample built against the extracted package alone runs, its glue
+# finding libdcmkit1's library through its RPATH (no LD_LIBRARY_PATH).
 version=$(sed -n 's/^project(dcmkit VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 if [ -f "$build/bindings/swig/csharp/DcmKit.dll" ]; then
   for p in libdcmkit-cil libdcmkit-java; do
     deb=$(ls "$tmp"/${p}_*.deb 2>/dev/null | head -1)
     [ -n "$deb" ] || { echo "FAIL: no $p package"; ls "$tmp"; exit 1; }
-    grep -qF "libdcmkit0 (= $version)" <<<"$(dpkg-deb -f "$deb" Depends)" || { echo "FAIL: $p does not depend on libdcmkit0 (= $version)"; exit 1; }
+    grep -qF "libdcmkit1 (= $version)" <<<"$(dpkg-deb -f "$deb" Depends)" || { echo "FAIL: $p does not depend on libdcmkit1 (= $version)"; exit 1; }
     dpkg-deb -x "$deb" "$tmp/root"
   done
   cli=$tmp/root/usr/lib/cli/dcmkit
@@ -141,4 +141,4 @@ fi
 (cd "$tmp" && cpack --config "$build/CPackConfig.cmake" -G TGZ >/dev/null)
 listing=$(tar -tzf "$(ls "$tmp"/dcmkit-*.tar.gz)")  # not piped into grep -q: SIGPIPE with pipefail
 grep -q "include/dcmkit/dcmkit.h" <<<"$listing" || { echo "FAIL: tarball without headers"; exit 1; }
-echo "ok: packages libdcmkit0, libdcmkit-dev, dcmkit-tools and the tarball"
+echo "ok: packages libdcmkit1, libdcmkit-dev, dcmkit-tools and the tarball"

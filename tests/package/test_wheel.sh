@@ -2,7 +2,7 @@
 # Builds the Python wheel from the source tree (pyproject.toml, setup.py: `python3 -m build --wheel
 # --no-isolation`, the native parts from the CMake build tree BUILD_DIR), installs it with pip into a
 # fresh venv (offline: --no-index --no-deps) and, from a directory outside both trees, without
-# PYTHONPATH or LD_LIBRARY_PATH: imports the venv's copy (dcmkit, _dcmkit and libdcmkit.so.0 all
+# PYTHONPATH or LD_LIBRARY_PATH: imports the venv's copy (dcmkit, _dcmkit and libdcmkit.so.1 all
 # under the venv), reads a file DCMTK's dump2dcm made and compares with dcmdump, runs the read_tags
 # sample on it and in its demonstration mode.
 # usage: test_wheel.sh BUILD_DIR SOURCE_DIR   (exit 77: python3-build or DCMTK missing)
@@ -31,7 +31,7 @@ tag = "cp%d%d" % sys.version_info[:2]
 plat = sysconfig.get_platform().replace("-", "_").replace(".", "_")
 assert name == "dcmkit-%s-%s-%s-%s.whl" % (version, tag, tag, plat), name
 names = set(zipfile.ZipFile(whl).namelist())
-want = {"dcmkit/libdcmkit.so.0", "dcmkit/sop.py"}
+want = {"dcmkit/libdcmkit.so.1", "dcmkit/sop.py"}
 for root, _, files in os.walk(srcpkg):
     for f in files:
         if f.endswith((".py", ".pyi")) or f == "py.typed":

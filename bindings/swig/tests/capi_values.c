@@ -43,7 +43,7 @@ static unsigned char *fetch(const dk_dataset *ds, uint32_t tag, int string, size
         *rc = DK_ENOMEM;
         return NULL;
     }
-    *rc = string ? dk_dataset_get_string(ds, tag, (char *)buf, &size) : dk_dataset_get_bytes(ds, tag, buf, &size);
+    *rc = string ? dk_dataset_get_string((char *)buf, &size, ds, tag) : dk_dataset_get_bytes(buf, &size, ds, tag);
     if (*rc == DK_EBUFS) {
         unsigned char *bigger = realloc(buf, size);
         if (!bigger) {
@@ -52,7 +52,7 @@ static unsigned char *fetch(const dk_dataset *ds, uint32_t tag, int string, size
             return NULL;
         }
         buf = bigger;
-        *rc = string ? dk_dataset_get_string(ds, tag, (char *)buf, &size) : dk_dataset_get_bytes(ds, tag, buf, &size);
+        *rc = string ? dk_dataset_get_string((char *)buf, &size, ds, tag) : dk_dataset_get_bytes(buf, &size, ds, tag);
     }
     if (*rc != DK_OK) {
         free(buf);
@@ -69,18 +69,18 @@ static dk_result print_value(const dk_dataset *ds, uint32_t tag, const char *vr)
     unsigned char *buf;
     if (strcmp(vr, "SQ") == 0) {
         size_t items = 0;
-        rc = dk_dataset_item_count(ds, tag, &items);
+        rc = dk_dataset_item_count(&items, ds, tag);
         if (rc == DK_OK) printf("items=%lu", (unsigned long)items);
         return rc;
     }
     if (is_vr(vr, "US SS UL SL UV SV")) {
         size_t n = 0;
         int64_t v = 0;
-        rc = dk_dataset_value_count(ds, tag, &n);
+        rc = dk_dataset_value_count(&n, ds, tag);
         /* check every value first: a failure prints error=… alone */
-        for (i = 0; rc == DK_OK && i < n; i++) rc = dk_dataset_get_int(ds, tag, i, &v);
+        for (i = 0; rc == DK_OK && i < n; i++) rc = dk_dataset_get_int(&v, ds, tag, i);
         for (i = 0; rc == DK_OK && i < n; i++) {
-            dk_dataset_get_int(ds, tag, i, &v);
+            dk_dataset_get_int(&v, ds, tag, i);
             printf("%s%lld", i ? "\\" : "", (long long)v);
         }
         return rc;
@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "capi_values: %s: %s\n", argv[1], dk_last_error());
         return 1;
     }
-    if (dk_dataset_transfer_syntax(ds, ts, &size) != DK_OK || dk_dataset_count(ds, &n) != DK_OK) {
+    if (dk_dataset_transfer_syntax(ts, &size, ds) != DK_OK || dk_dataset_count(&n, ds) != DK_OK) {
         fprintf(stderr, "capi_values: %s: %s\n", argv[1], dk_last_error());
         dk_dataset_free(ds);
         return 1;
@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
         uint32_t tag = 0;
         char vr[3] = {0, 0, 0};
         dk_result rc;
-        if (dk_dataset_element_at(ds, i, &tag, vr) != DK_OK) {
+        if (dk_dataset_element_at(&tag, vr, ds, i) != DK_OK) {
             fprintf(stderr, "capi_values: element %lu: %s\n", (unsigned long)i, dk_last_error());
             dk_dataset_free(ds);
             return 1;

@@ -118,7 +118,7 @@ public:
     /// The port listened on (after start()).
     uint16_t port() const {
         uint16_t p = 0;
-        check(dk_archive_port(h_, &p));
+        check(dk_archive_port(&p, h_));
         return p;
     }
     /// Blocks until request_stop() or stop() from another thread.
@@ -131,7 +131,7 @@ public:
 
     ArchiveCounters counters() const {
         dk_archive_counters c = DK_ARCHIVE_COUNTERS_INIT;
-        check(dk_archive_counters_get(h_, &c));
+        check(dk_archive_counters_get(&c, h_));
         ArchiveCounters r;
         r.active_associations = c.active_associations;
         r.instances_stored = c.instances_stored;

@@ -100,19 +100,19 @@ public:
     /// C-ECHO; the peer's DIMSE status (0x0000 Success).
     uint16_t echo() {
         uint16_t status = 0xFFFF;
-        track(dk_assoc_echo(h_, &status));
+        track(dk_assoc_echo(&status, h_));
         return status;
     }
     /// C-STORE of a Part 10 file; the peer's status (0x0000 Success, 0xBxxx warning, else failure).
     uint16_t store_file(const std::string &path) {
         uint16_t status = 0xFFFF;
-        track(dk_assoc_store_file(h_, path.c_str(), &status));
+        track(dk_assoc_store_file(&status, h_, path.c_str()));
         return status;
     }
     /// C-STORE of a top-level dataset in memory.
     uint16_t store_dataset(const Dataset &ds) {
         uint16_t status = 0xFFFF;
-        track(dk_assoc_store_dataset(h_, ds.handle(), &status));
+        track(dk_assoc_store_dataset(&status, h_, ds.handle()));
         return status;
     }
     /// Called with each C-FIND match (valid during the call only: clone() or dk_dataset_clone() what
@@ -130,8 +130,8 @@ public:
         Match ctx{&on_match, nullptr};
         uint16_t status = 0xFFFF;
         const dk_result r = dk_assoc_find(
-            h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(),
-            on_match ? &Association::match_cb : nullptr, &ctx, &status, matches);
+            &status, matches, h_,
+            sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(), on_match ? &Association::match_cb : nullptr, &ctx);
         if (ctx.error) std::rethrow_exception(ctx.error);
         track(r);
         return status;
@@ -159,9 +159,9 @@ public:
                         const std::string &sop_class = "") {
         Progress ctx{&progress, nullptr};
         dk_retrieve_result res = DK_RETRIEVE_RESULT_INIT;
-        const dk_result r = dk_assoc_move(h_, sop_class.empty() ? nullptr : sop_class.c_str(), destination_ae.c_str(),
-                                          identifier.handle(), progress ? &Association::progress_cb : nullptr, &ctx,
-                                          &res);
+        const dk_result r = dk_assoc_move(&res, h_, sop_class.empty() ? nullptr : sop_class.c_str(),
+                                          destination_ae.c_str(), identifier.handle(), progress ? &Association::progress_cb : nullptr,
+                                          &ctx);
         if (ctx.error) std::rethrow_exception(ctx.error);
         track(r);
         return RetrieveResult::from_c(res);
@@ -172,8 +172,8 @@ public:
                        const std::string &sop_class = "") {
         Progress ctx{&progress, nullptr};
         dk_retrieve_result res = DK_RETRIEVE_RESULT_INIT;
-        const dk_result r = dk_assoc_get(h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(),
-                                         folder.c_str(), progress ? &Association::progress_cb : nullptr, &ctx, &res);
+        const dk_result r = dk_assoc_get(&res, h_, sop_class.empty() ? nullptr : sop_class.c_str(),
+                                         identifier.handle(), folder.c_str(), progress ? &Association::progress_cb : nullptr, &ctx);
         if (ctx.error) std::rethrow_exception(ctx.error);
         track(r);
         return RetrieveResult::from_c(res);
@@ -182,15 +182,15 @@ public:
     NResult n_create(const std::string &sop_class, const std::string &instance_uid, const Dataset *attributes) {
         dk_n_result res;
         check(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-        track(dk_assoc_n_create(h_, sop_class.c_str(), instance_uid.c_str(), attributes ? attributes->handle() : nullptr,
-                                &res));
+        track(dk_assoc_n_create(&res, h_, sop_class.c_str(), instance_uid.c_str(),
+                                attributes ? attributes->handle() : nullptr));
         return n_result(res);
     }
     /// N-SET of `instance_uid` with `modifications`.
     NResult n_set(const std::string &sop_class, const std::string &instance_uid, const Dataset &modifications) {
         dk_n_result res;
         check(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-        track(dk_assoc_n_set(h_, sop_class.c_str(), instance_uid.c_str(), modifications.handle(), &res));
+        track(dk_assoc_n_set(&res, h_, sop_class.c_str(), instance_uid.c_str(), modifications.handle()));
         return n_result(res);
     }
     /// N-ACTION `action_type` on `instance_uid`; `information` may be null.
@@ -198,8 +198,8 @@ public:
                      const Dataset *information) {
         dk_n_result res;
         check(dk_n_result_init(&res, DK_N_RESULT_VERSION));
-        track(dk_assoc_n_action(h_, sop_class.c_str(), instance_uid.c_str(), action_type,
-                                information ? information->handle() : nullptr, &res));
+        track(dk_assoc_n_action(&res, h_, sop_class.c_str(), instance_uid.c_str(),
+                                action_type, information ? information->handle() : nullptr));
         return n_result(res);
     }
 
@@ -217,21 +217,21 @@ public:
             uids.push_back(i.second.c_str());
         }
         dk_commit_result *r = nullptr;
-        track(dk_assoc_commit(h_, classes.empty() ? nullptr : classes.data(), uids.empty() ? nullptr : uids.data(),
-                              instances.size(), report_wait_ms, &r));
+        track(dk_assoc_commit(&r, h_, classes.empty() ? nullptr : classes.data(),
+                              uids.empty() ? nullptr : uids.data(), instances.size(), report_wait_ms));
         return CommitResult::from_c(r);
     }
 
     /// The negotiated presentation contexts, accepted or not.
     std::vector<PresentationContext> contexts() const {
         size_t n = 0;
-        check(dk_assoc_context_count(h_, &n));
+        check(dk_assoc_context_count(&n, h_));
         std::vector<PresentationContext> out;
         out.reserve(n);
         for (size_t i = 0; i < n; ++i) {
             PresentationContext c;
             const char *as = nullptr, *ts = nullptr;
-            check(dk_assoc_context(h_, i, &c.id, &as, &ts, &c.result));
+            check(dk_assoc_context(&c.id, &as, &ts, &c.result, h_, i));
             c.abstract_syntax = as ? as : "";
             c.transfer_syntax = ts ? ts : "";
             out.push_back(std::move(c));
@@ -325,7 +325,7 @@ public:
     /// came (status() has it). NetworkError when the association fails (the query is then over).
     std::optional<Dataset> next() {
         dk_dataset *m = nullptr;
-        step(dk_find_query_next(h_, &m));
+        step(dk_find_query_next(&m, h_));
         if (!m) return std::nullopt;
         return Dataset(m);
     }
@@ -339,25 +339,25 @@ public:
     /// Whether the final response came (or the association failed, or close()d).
     bool done() const {
         int d = 1;
-        if (h_) check(dk_find_query_status(h_, &d, nullptr, nullptr, nullptr));
+        if (h_) check(dk_find_query_status(&d, nullptr, nullptr, nullptr, h_));
         return d != 0;
     }
     /// The final status (0x0000, 0xFE00 after a cancel, a failure), 0xFFFF before it came.
     uint16_t status() const {
         uint16_t s = 0xFFFF;
-        if (h_) check(dk_find_query_status(h_, nullptr, &s, nullptr, nullptr));
+        if (h_) check(dk_find_query_status(nullptr, &s, nullptr, nullptr, h_));
         return s;
     }
     /// The pending responses received so far, those drained after a cancel included.
     size_t matches() const {
         size_t n = 0;
-        if (h_) check(dk_find_query_status(h_, nullptr, nullptr, &n, nullptr));
+        if (h_) check(dk_find_query_status(nullptr, nullptr, &n, nullptr, h_));
         return n;
     }
     /// Whether a C-CANCEL-RQ was sent.
     bool cancelled() const {
         int c = 0;
-        if (h_) check(dk_find_query_status(h_, nullptr, nullptr, nullptr, &c));
+        if (h_) check(dk_find_query_status(nullptr, nullptr, nullptr, &c, h_));
         return c != 0;
     }
     dk_find_query *handle() const noexcept { return h_; }
@@ -373,7 +373,7 @@ private:
 
 inline FindQuery Association::find_start(const Dataset &identifier, const std::string &sop_class) {
     dk_find_query *q = nullptr;
-    track(dk_assoc_find_start(h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle(), &q));
+    track(dk_assoc_find_start(&q, h_, sop_class.empty() ? nullptr : sop_class.c_str(), identifier.handle()));
     return FindQuery(this, q);
 }
 

@@ -45,14 +45,14 @@ struct CommitResult {
     void refresh() {
         if (!handle) return;
         const dk_commit_result *r = handle.get();
-        check(dk_commit_result_action_status(r, &action_status));
+        check(dk_commit_result_action_status(&action_status, r));
         const char *uid = nullptr;
-        check(dk_commit_result_transaction_uid(r, &uid));
+        check(dk_commit_result_transaction_uid(&uid, r));
         transaction_uid = uid ? uid : "";
         int received = 0;
-        check(dk_commit_result_report_received(r, &received));
+        check(dk_commit_result_report_received(&received, r));
         report_received = received != 0;
-        check(dk_commit_result_event_type(r, &event_type));
+        check(dk_commit_result_event_type(&event_type, r));
         committed = items(r, DK_COMMIT_COMMITTED);
         failed = items(r, DK_COMMIT_FAILED);
     }
@@ -60,11 +60,11 @@ struct CommitResult {
 private:
     static std::vector<CommitItem> items(const dk_commit_result *r, dk_commit_list list) {
         size_t n = 0;
-        check(dk_commit_result_count(r, list, &n));
+        check(dk_commit_result_count(&n, r, list));
         std::vector<CommitItem> out(n);
         for (size_t i = 0; i < n; ++i) {
             const char *cls = nullptr, *inst = nullptr;
-            check(dk_commit_result_item(r, list, i, &cls, &inst, &out[i].failure_reason));
+            check(dk_commit_result_item(&cls, &inst, &out[i].failure_reason, r, list, i));
             out[i].sop_class_uid = cls ? cls : "";
             out[i].sop_instance_uid = inst ? inst : "";
         }
@@ -96,7 +96,7 @@ public:
     dk_commit_listener *handle() const noexcept { return h_; }
     uint16_t port() const {
         uint16_t p = 0;
-        check(dk_commit_listener_port(h_, &p));
+        check(dk_commit_listener_port(&p, h_));
         return p;
     }
     /// Waits up to `timeout_ms` for the report of `r`'s transaction and fills `r` with it; false
@@ -104,7 +104,7 @@ public:
     bool wait(CommitResult &r, int32_t timeout_ms) {
         if (!r.handle) throw InvalidArgumentError(DK_EINVAL, "the CommitResult has no C result (not from Association::commit)");
         int received = 0;
-        check(dk_commit_listener_wait(h_, r.handle.get(), timeout_ms, &received));
+        check(dk_commit_listener_wait(&received, h_, r.handle.get(), timeout_ms));
         r.refresh();
         return received != 0;
     }

@@ -159,7 +159,7 @@ inline dk_result check(dk_result r) {
 
 // -- versions -------------------------------------------------------------------------------------
 
-/// Version of the loaded library ("0.1.0"); DK_VERSION_STRING is the one compiled against.
+/// Version of the loaded library ("1.0.0"); DK_VERSION_STRING is the one compiled against.
 inline std::string version() { return dk_version(); }
 inline uint32_t version_number() { return dk_version_number(); }
 

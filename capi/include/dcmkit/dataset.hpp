@@ -217,13 +217,13 @@ public:
         const dk_write_options o = opts.to_c();
         void *out = nullptr;
         size_t size = 0;
-        check(dk_dataset_write_memory(h_, &out, &size, &o));
+        check(dk_dataset_write_memory(&out, &size, h_, &o));
         return Buffer(out, size);
     }
     /// DICOM JSON (PS3.18 Annex F).
     std::string to_json(bool pretty = false) const {
         char *out = nullptr;
-        check(dk_dataset_to_json(h_, pretty ? 1 : 0, &out));
+        check(dk_dataset_to_json(&out, h_, pretty ? DK_JSON_PRETTY : 0u));
         std::string s(out ? out : "");
         dk_free(out);
         return s;
@@ -231,18 +231,18 @@ public:
 
     /// The transfer syntax UID the dataset was read in (or will be written in by default).
     std::string transfer_syntax() const {
-        return detail::string_call([&](char *b, size_t *n) { return dk_dataset_transfer_syntax(h_, b, n); });
+        return detail::string_call([&](char *b, size_t *n) { return dk_dataset_transfer_syntax(b, n, h_); });
     }
     /// DK_WARN_* bits of what the reader accepted with a warning (0 for a conforming file).
     uint32_t warning_flags() const {
         uint32_t flags = 0;
-        check(dk_dataset_warnings(h_, &flags, nullptr, nullptr));
+        check(dk_dataset_warnings(&flags, nullptr, nullptr, h_));
         return flags;
     }
     /// The reader's warnings, one message each (empty for a conforming file).
     std::vector<std::string> warnings() const {
         const std::string text =
-            detail::string_call([&](char *b, size_t *n) { return dk_dataset_warnings(h_, nullptr, b, n); });
+            detail::string_call([&](char *b, size_t *n) { return dk_dataset_warnings(nullptr, b, n, h_); });
         std::vector<std::string> out;
         size_t start = 0;
         while (start < text.size()) {
@@ -261,7 +261,7 @@ public:
     /// Number of elements at this level.
     size_t size() const {
         size_t n = 0;
-        check(dk_dataset_count(h_, &n));
+        check(dk_dataset_count(&n, h_));
         return n;
     }
     bool empty() const { return size() == 0; }
@@ -269,7 +269,7 @@ public:
     ElementInfo element_at(size_t index) const {
         uint32_t t = 0;
         char vr[3] = {0, 0, 0};
-        check(dk_dataset_element_at(h_, index, &t, vr));
+        check(dk_dataset_element_at(&t, vr, h_, index));
         return ElementInfo{Tag(t), vr};
     }
     /// Every element's tag and VR, in tag order.
@@ -284,13 +284,13 @@ public:
     /// and set them by tag like any other.
     std::vector<ElementInfo> meta_elements() const {
         size_t n = 0;
-        check(dk_dataset_meta_count(h_, &n));
+        check(dk_dataset_meta_count(&n, h_));
         std::vector<ElementInfo> out;
         out.reserve(n);
         for (size_t i = 0; i < n; ++i) {
             uint32_t t = 0;
             char vr[3] = {0, 0, 0};
-            check(dk_dataset_meta_element_at(h_, i, &t, vr));
+            check(dk_dataset_meta_element_at(&t, vr, h_, i));
             out.push_back(ElementInfo{Tag(t), vr});
         }
         return out;
@@ -299,13 +299,13 @@ public:
     /// The element's VR ("PN"). NotFoundError when absent.
     std::string vr(Tag t) const {
         char v[3] = {0, 0, 0};
-        check(dk_dataset_vr(h_, t, v));
+        check(dk_dataset_vr(v, h_, t));
         return v;
     }
     /// Number of values (strings split on '\', binary values by size, items for SQ).
     size_t value_count(Tag t) const {
         size_t n = 0;
-        check(dk_dataset_value_count(h_, t, &n));
+        check(dk_dataset_value_count(&n, h_, t));
         return n;
     }
     /// Removes an element. NotFoundError when absent.
@@ -321,12 +321,12 @@ public:
 
     /// The whole string value in UTF-8 (values joined by '\'), padding removed.
     std::string get_string(Tag t) const {
-        return detail::string_call([&](char *b, size_t *n) { return dk_dataset_get_string(h_, t, b, n); });
+        return detail::string_call([&](char *b, size_t *n) { return dk_dataset_get_string(b, n, h_, t); });
     }
     /// Value `index` of a multi-valued string, in UTF-8.
     std::string get_string(Tag t, size_t index) const {
         return detail::string_call(
-            [&](char *b, size_t *n) { return dk_dataset_get_string_at(h_, t, index, b, n); });
+            [&](char *b, size_t *n) { return dk_dataset_get_string_at(b, n, h_, t, index); });
     }
     /// The string value, or `fallback` when the element is absent.
     std::string get_string_or(Tag t, const std::string &fallback) const {
@@ -343,7 +343,7 @@ public:
     /// Integer value `index` (IS, US, SS, UL, SL, UV, SV). BadValueError for other VRs.
     int64_t get_int(Tag t, size_t index = 0) const {
         int64_t v = 0;
-        check(dk_dataset_get_int(h_, t, index, &v));
+        check(dk_dataset_get_int(&v, h_, t, index));
         return v;
     }
     /// Every integer value. Binary VRs are decoded from one get_bytes call (a LUT of 4096 values
@@ -384,7 +384,7 @@ public:
     /// Numeric value `index` (DS, IS, or a binary number VR).
     double get_double(Tag t, size_t index = 0) const {
         double v = 0;
-        check(dk_dataset_get_double(h_, t, index, &v));
+        check(dk_dataset_get_double(&v, h_, t, index));
         return v;
     }
     /// Every numeric value. FL and FD are decoded from one get_bytes call.
@@ -419,7 +419,7 @@ public:
     size_t byte_size(Tag t) const {
         uint8_t dummy = 0;
         size_t n = 0;
-        const dk_result r = dk_dataset_get_bytes(h_, t, &dummy, &n);
+        const dk_result r = dk_dataset_get_bytes(&dummy, &n, h_, t);
         if (r == DK_EBUFS || r == DK_OK) return n;
         check(r);
         return 0;
@@ -428,20 +428,20 @@ public:
     /// written. For bindings that fill memory they own (a Python bytes object, a pinned array).
     size_t get_bytes_into(Tag t, void *buf, size_t size) const {
         size_t n = size;
-        check(dk_dataset_get_bytes(h_, t, buf, &n));
+        check(dk_dataset_get_bytes(buf, &n, h_, t));
         return n;
     }
     /// The raw value bytes (binary values little endian, strings in the dataset's character set).
     std::vector<uint8_t> get_bytes(Tag t) const {
         uint8_t stack[256];
         size_t n = sizeof stack;
-        dk_result r = dk_dataset_get_bytes(h_, t, stack, &n);
+        dk_result r = dk_dataset_get_bytes(stack, &n, h_, t);
         if (r == DK_OK) return std::vector<uint8_t>(stack, stack + n);
         std::vector<uint8_t> out;
         while (r == DK_EBUFS) {
             if (n <= out.size()) n = out.size() * 2 + 1;
             out.resize(n);
-            r = dk_dataset_get_bytes(h_, t, out.data(), &n);
+            r = dk_dataset_get_bytes(out.data(), &n, h_, t);
         }
         check(r);
         out.resize(n);
@@ -519,13 +519,13 @@ public:
     /// Number of items of a sequence. BadValueError when the element is not SQ.
     size_t item_count(Tag t) const {
         size_t n = 0;
-        check(dk_dataset_item_count(h_, t, &n));
+        check(dk_dataset_item_count(&n, h_, t));
         return n;
     }
     /// A handle on item `index` of a sequence (it keeps this dataset's top level alive).
     Dataset item(Tag t, size_t index) {
         dk_dataset *out = nullptr;
-        check(dk_dataset_get_item(h_, t, index, &out));
+        check(dk_dataset_get_item(&out, h_, t, index));
         return Dataset(out);
     }
     /// Handles on every item of a sequence.
@@ -539,7 +539,7 @@ public:
     /// Appends an empty item (creating the sequence when absent); returns a handle on it.
     Dataset add_item(Tag t) {
         dk_dataset *out = nullptr;
-        check(dk_dataset_add_item(h_, t, &out));
+        check(dk_dataset_add_item(&out, h_, t));
         return Dataset(out);
     }
 
@@ -653,7 +653,7 @@ public:
 private:
     Dataset item_of(Tag t, size_t index) const {  // the handle is not const in the C ABI
         dk_dataset *out = nullptr;
-        check(dk_dataset_get_item(h_, t, index, &out));
+        check(dk_dataset_get_item(&out, h_, t, index));
         return Dataset(out);
     }
 

@@ -39,30 +39,30 @@ struct Tag {
 /// Throws NotFoundError for an unknown keyword.
 inline Tag tag(const std::string &keyword) {
     uint32_t t = 0;
-    check(dk_tag_from_keyword(keyword.c_str(), &t));
+    check(dk_tag_from_keyword(&t, keyword.c_str()));
     return Tag(t);
 }
 /// Like tag(), but returns false instead of throwing when the keyword is unknown.
 inline bool find_tag(const std::string &keyword, Tag &out) noexcept {
     uint32_t t = 0;
-    if (dk_tag_from_keyword(keyword.c_str(), &t) != DK_OK) return false;
+    if (dk_tag_from_keyword(&t, keyword.c_str()) != DK_OK) return false;
     out = Tag(t);
     return true;
 }
 /// The keyword of a tag ("PatientName"); "" for private and unknown tags (no exception).
 inline std::string keyword(Tag t) {
     const char *k = nullptr;
-    return dk_tag_keyword(t, &k) == DK_OK && k ? k : "";
+    return dk_tag_keyword(&k, t) == DK_OK && k ? k : "";
 }
 /// The name of a tag ("Patient's Name"); "" for private and unknown tags (no exception).
 inline std::string tag_name(Tag t) {
     const char *n = nullptr;
-    return dk_tag_name(t, &n) == DK_OK && n ? n : "";
+    return dk_tag_name(&n, t) == DK_OK && n ? n : "";
 }
 /// The dictionary VR of a tag ("PN"; "UN" when unknown).
 inline std::string dictionary_vr(Tag t) {
     char vr[3] = {0, 0, 0};
-    check(dk_tag_vr(t, vr));
+    check(dk_tag_vr(vr, t));
     return vr;
 }
 
@@ -77,7 +77,7 @@ struct PrivateTagInfo {
 inline bool find_private_tag(const std::string &creator, Tag t, PrivateTagInfo &out) {
     char vr[3] = {0, 0, 0};
     const char *k = nullptr, *n = nullptr;
-    if (dk_private_tag_lookup(creator.c_str(), t, vr, &k, &n) != DK_OK) return false;
+    if (dk_private_tag_lookup(vr, &k, &n, creator.c_str(), t) != DK_OK) return false;
     out.vr = vr;
     out.keyword = k ? k : "";
     out.name = n ? n : "";
@@ -93,13 +93,13 @@ struct UidInfo {
 /// The registry entry of `uid`. Throws NotFoundError when it is not registered.
 inline UidInfo uid_info(const std::string &uid) {
     const char *name = nullptr, *kw = nullptr, *type = nullptr;
-    check(dk_uid_lookup(uid.c_str(), &name, &kw, &type));
+    check(dk_uid_lookup(&name, &kw, &type, uid.c_str()));
     return UidInfo{name ? name : "", kw ? kw : "", type ? type : ""};
 }
 /// The name of a registered UID, or "" (no exception).
 inline std::string uid_name(const std::string &uid) {
     const char *name = nullptr;
-    return dk_uid_lookup(uid.c_str(), &name, nullptr, nullptr) == DK_OK && name ? name : "";
+    return dk_uid_lookup(&name, nullptr, nullptr, uid.c_str()) == DK_OK && name ? name : "";
 }
 /// A new UID under 2.25 (from a random UUID).
 inline std::string generate_uid() {
@@ -113,7 +113,7 @@ inline bool is_valid_uid(const std::string &uid) { return dk_uid_is_valid(uid.c_
 /// deflated, encapsulated… InvalidArgumentError for an unknown name.
 inline uint32_t transfer_syntax_flags(const std::string &transfer_syntax) {
     uint32_t flags = 0;
-    check(dk_transfer_syntax_flags(transfer_syntax.c_str(), &flags));
+    check(dk_transfer_syntax_flags(&flags, transfer_syntax.c_str()));
     return flags;
 }
 

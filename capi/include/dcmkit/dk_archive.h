@@ -34,11 +34,11 @@ typedef struct dk_archive_options {
     const char *storage;       /**< the storage folder (created if needed); required */
     const char *bind;          /**< address dk_archive_start(a, NULL, 0) listens on; NULL = every address */
     uint16_t port;             /**< port dk_archive_start(a, NULL, 0) listens on; 0 = a free one */
-    int check_called_ae;       /**< reject a Called AE Title that is not ae_title (default 1) */
+    int32_t check_called_ae;       /**< reject a Called AE Title that is not ae_title (default 1) */
     uint32_t max_associations; /**< concurrent associations (default 32) */
     uint64_t max_dataset_size; /**< largest dataset stored, bytes (default 0: no limit) */
     uint64_t min_free_space;   /**< free bytes kept on the storage file system (default 0) */
-    int log_level;             /**< a dk_log_level (default DK_LOG_WARNING = 1); lines go to stderr */
+    int32_t log_level;             /**< a dk_log_level (default DK_LOG_WARNING = 1); lines go to stderr */
     /** Served services, separated by spaces or commas: verification storage query-retrieve
      *  worklist mpps commitment. NULL = all of them. */
     const char *services;
@@ -80,7 +80,7 @@ DK_EXTERN(dk_result) dk_archive_set_on_stored(dk_archive *archive, dk_archive_st
  *  the address cannot be bound, DK_EINVAL when already started. */
 DK_EXTERN(dk_result) dk_archive_start(dk_archive *archive, const char *address, uint16_t port);
 /** The port the archive listens on. DK_EINVAL when not started. */
-DK_EXTERN(dk_result) dk_archive_port(const dk_archive *archive, uint16_t *port);
+DK_EXTERN(dk_result) dk_archive_port(uint16_t *port, const dk_archive *archive);
 /** Blocks until dk_archive_request_stop() or dk_archive_stop() from another thread. */
 DK_EXTERN(dk_result) dk_archive_wait(dk_archive *archive);
 /** Asks dk_archive_wait() to return; async-signal-safe (for a SIGINT handler). */
@@ -104,7 +104,7 @@ typedef struct dk_archive_counters {
 #define DK_ARCHIVE_COUNTERS_VERSION 1
 #define DK_ARCHIVE_COUNTERS_INIT {DK_ARCHIVE_COUNTERS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0}
 /** Fills `counters` (its `version` set by the caller, e.g. with DK_ARCHIVE_COUNTERS_INIT). */
-DK_EXTERN(dk_result) dk_archive_counters_get(const dk_archive *archive, dk_archive_counters *counters);
+DK_EXTERN(dk_result) dk_archive_counters_get(dk_archive_counters *counters, const dk_archive *archive);
 
 /** Stops the archive (a grace of 10 s) and frees it (NULL is ignored). */
 DK_EXTERN(void) dk_archive_free(dk_archive *archive);

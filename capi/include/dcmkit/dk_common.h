@@ -30,16 +30,29 @@
 #endif
 #define DK_EXTERN(type) DK_API type
 
+/* DK_DEPRECATED("use dk_x instead") marks a call that a later major removes: it keeps working, and
+ * its symbol stays, for the rest of this major; the compiler warns at each use (define
+ * DK_NO_DEPRECATION_WARNINGS to silence that). */
+#if defined(DK_NO_DEPRECATION_WARNINGS)
+#  define DK_DEPRECATED(message)
+#elif defined(__GNUC__) || defined(__clang__)
+#  define DK_DEPRECATED(message) __attribute__((deprecated(message)))
+#elif defined(_MSC_VER)
+#  define DK_DEPRECATED(message) __declspec(deprecated(message))
+#else
+#  define DK_DEPRECATED(message)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define DK_VERSION_MAJOR 0
-#define DK_VERSION_MINOR 1
+#define DK_VERSION_MAJOR 1
+#define DK_VERSION_MINOR 0
 #define DK_VERSION_PATCH 0
 /** major * 10000 + minor * 100 + patch, as dk_version_number() returns for the loaded library. */
 #define DK_VERSION_NUMBER (DK_VERSION_MAJOR * 10000 + DK_VERSION_MINOR * 100 + DK_VERSION_PATCH)
-#define DK_VERSION_STRING "0.1.0"
+#define DK_VERSION_STRING "1.0.0"
 
 /** Result codes. Bindings map each to an exception type. */
 typedef enum dk_result {
@@ -67,7 +80,7 @@ typedef enum dk_result {
     DK_EINTERNAL = -21     /**< a bug in dcmkit: please report it with the message */
 } dk_result;
 
-/** Version of the loaded library, "0.1.0"; compare with DK_VERSION_STRING. */
+/** Version of the loaded library, "1.0.0"; compare with DK_VERSION_STRING. */
 DK_EXTERN(const char *) dk_version(void);
 /** DK_VERSION_NUMBER of the loaded library. */
 DK_EXTERN(uint32_t) dk_version_number(void);

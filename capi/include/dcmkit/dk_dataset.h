@@ -23,11 +23,11 @@ typedef struct dk_dataset dk_dataset;
 
 typedef struct dk_read_options {
     uint32_t version;           /**< DK_READ_OPTIONS_VERSION */
-    int stop_before_pixels;     /**< do not read Pixel Data nor anything after it (default 0) */
-    int map_file;               /**< borrow values from a memory map: large files open in a few MB (default 1) */
+    int32_t stop_before_pixels;     /**< do not read Pixel Data nor anything after it (default 0) */
+    int32_t map_file;               /**< borrow values from a memory map: large files open in a few MB (default 1) */
     uint32_t max_depth;         /**< deepest sequence nesting accepted (default 64) */
     /* version 2 */
-    int keep_un;                /**< keep elements encoded as UN as UN bytes (default 0: an element encoded
+    int32_t keep_un;                /**< keep elements encoded as UN as UN bytes (default 0: an element encoded
                                      as UN whose VR the public or private dictionary knows is re-read with
                                      that VR, PS3.5 6.2.2, and DK_WARN_UN_RETYPED is set) */
 } dk_read_options;
@@ -45,7 +45,7 @@ DK_EXTERN(dk_result) dk_read_options_init(dk_read_options *opts, uint32_t versio
 /** Warnings of the read that made `ds` (an item handle gives its dataset's): *flags (may be NULL)
  *  receives DK_WARN_* bits, 0 for a conforming file; `buf` of `*size` bytes (both may be NULL)
  *  receives the messages, one per line ("" when none); DK_EBUFS sets *size to the size needed. */
-DK_EXTERN(dk_result) dk_dataset_warnings(const dk_dataset *ds, uint32_t *flags, char *buf, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_warnings(uint32_t *flags, char *buf, size_t *size, const dk_dataset *ds);
 
 /** A new empty dataset (explicit VR little endian). Caller frees with dk_dataset_free(). */
 DK_EXTERN(dk_result) dk_dataset_new(dk_dataset **out);
@@ -66,10 +66,10 @@ DK_EXTERN(void) dk_dataset_free(dk_dataset *ds);
 typedef struct dk_write_options {
     uint32_t version;             /**< DK_WRITE_OPTIONS_VERSION */
     const char *transfer_syntax;  /**< UID, keyword or alias (implicit, explicit, big, deflate); NULL = as read */
-    int part10;                   /**< preamble, DICM and meta (default 1); 0 = the bare dataset */
-    int atomic;                   /**< temporary file, fsync, rename (default 1) */
-    int fsync;                    /**< fsync before returning (default 1) */
-    int deflate_level;            /**< 1-9, -1 = zlib default */
+    int32_t part10;                   /**< preamble, DICM and meta (default 1); 0 = the bare dataset */
+    int32_t atomic;                   /**< temporary file, fsync, rename (default 1) */
+    int32_t fsync;                    /**< fsync before returning (default 1) */
+    int32_t deflate_level;            /**< 1-9, -1 = zlib default */
 } dk_write_options;
 #define DK_WRITE_OPTIONS_VERSION 1
 #define DK_WRITE_OPTIONS_INIT {DK_WRITE_OPTIONS_VERSION, NULL, 1, 1, 1, -1}
@@ -83,11 +83,11 @@ DK_EXTERN(dk_result) dk_write_options_init(dk_write_options *opts, uint32_t vers
 DK_EXTERN(dk_result) dk_dataset_write_file(const dk_dataset *ds, const char *path, const dk_write_options *opts);
 /** Encodes into a library-allocated buffer: *out (free with dk_free) and *size. Errors as for
  *  dk_dataset_write_file. */
-DK_EXTERN(dk_result) dk_dataset_write_memory(const dk_dataset *ds, void **out, size_t *size, const dk_write_options *opts);
+DK_EXTERN(dk_result) dk_dataset_write_memory(void **out, size_t *size, const dk_dataset *ds, const dk_write_options *opts);
 
 /** The transfer syntax UID the dataset was read in (or will be written in by default). Copies into
  *  `buf` of `*size` bytes (NUL included); DK_EBUFS sets *size to the size needed. */
-DK_EXTERN(dk_result) dk_dataset_transfer_syntax(const dk_dataset *ds, char *buf, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_transfer_syntax(char *buf, size_t *size, const dk_dataset *ds);
 /** Sets the default transfer syntax for writing (UID, keyword or alias). DK_EINVAL for an unknown
  *  syntax or an item handle; DK_EUNSUPPORTED when the pixel data would need re-encoding (between
  *  native and compressed, or two compressed syntaxes): dk_dataset_transcode converts the pixel data
@@ -97,40 +97,40 @@ DK_EXTERN(dk_result) dk_dataset_set_transfer_syntax(dk_dataset *ds, const char *
 /* -- elements ------------------------------------------------------------------------------------ */
 
 /** Number of elements (top level of this dataset or item). */
-DK_EXTERN(dk_result) dk_dataset_count(const dk_dataset *ds, size_t *count);
+DK_EXTERN(dk_result) dk_dataset_count(size_t *count, const dk_dataset *ds);
 /** The tag and VR ("PN", NUL-terminated in vr[3]) of the element at `index` in tag order
  *  (DK_ENOTFOUND past the end). */
-DK_EXTERN(dk_result) dk_dataset_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]);
+DK_EXTERN(dk_result) dk_dataset_element_at(uint32_t *tag, char vr[3], const dk_dataset *ds, size_t index);
 /** Number of file meta information elements (group 0002) a top-level handle holds (as read, set,
  *  or completed by a write); 0 for an item handle. */
-DK_EXTERN(dk_result) dk_dataset_meta_count(const dk_dataset *ds, size_t *count);
+DK_EXTERN(dk_result) dk_dataset_meta_count(size_t *count, const dk_dataset *ds);
 /** The tag and VR of the file meta element at `index` in tag order (DK_ENOTFOUND past the end);
  *  read its value through the ordinary getters with that tag. */
-DK_EXTERN(dk_result) dk_dataset_meta_element_at(const dk_dataset *ds, size_t index, uint32_t *tag, char vr[3]);
+DK_EXTERN(dk_result) dk_dataset_meta_element_at(uint32_t *tag, char vr[3], const dk_dataset *ds, size_t index);
 /** 1 when present, 0 when not (also 0 for a NULL handle). */
-DK_EXTERN(int) dk_dataset_contains(const dk_dataset *ds, uint32_t tag);
+DK_EXTERN(int32_t) dk_dataset_contains(const dk_dataset *ds, uint32_t tag);
 /** The element's VR as two letters in vr[3]. */
-DK_EXTERN(dk_result) dk_dataset_vr(const dk_dataset *ds, uint32_t tag, char vr[3]);
+DK_EXTERN(dk_result) dk_dataset_vr(char vr[3], const dk_dataset *ds, uint32_t tag);
 /** Number of values (strings split on '\', binary values by size, items for SQ). */
-DK_EXTERN(dk_result) dk_dataset_value_count(const dk_dataset *ds, uint32_t tag, size_t *count);
+DK_EXTERN(dk_result) dk_dataset_value_count(size_t *count, const dk_dataset *ds, uint32_t tag);
 /** Removes an element; DK_ENOTFOUND when absent. */
 DK_EXTERN(dk_result) dk_dataset_remove(dk_dataset *ds, uint32_t tag);
 
 /** The whole string value decoded to UTF-8 (values joined by '\'), padding removed. DK_EBADVALUE
  *  for a binary VR or a sequence. */
-DK_EXTERN(dk_result) dk_dataset_get_string(const dk_dataset *ds, uint32_t tag, char *buf, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_get_string(char *buf, size_t *size, const dk_dataset *ds, uint32_t tag);
 /** Value `index` of a multi-valued string, decoded to UTF-8 (DK_ENOTFOUND past the last value). */
-DK_EXTERN(dk_result) dk_dataset_get_string_at(const dk_dataset *ds, uint32_t tag, size_t index, char *buf, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_get_string_at(char *buf, size_t *size, const dk_dataset *ds, uint32_t tag, size_t index);
 /** Integer value `index` (IS, or US SS UL SL UV SV). DK_EBADVALUE for other VRs, unparsable text
  *  or a UV over INT64_MAX; DK_ENOTFOUND past the last value. */
-DK_EXTERN(dk_result) dk_dataset_get_int(const dk_dataset *ds, uint32_t tag, size_t index, int64_t *out);
+DK_EXTERN(dk_result) dk_dataset_get_int(int64_t *out, const dk_dataset *ds, uint32_t tag, size_t index);
 /** Numeric value `index` (DS, IS, or a binary number VR: US SS UL SL UV SV FL FD). DK_EBADVALUE for
  *  other VRs or unparsable text; DK_ENOTFOUND past the last value. */
-DK_EXTERN(dk_result) dk_dataset_get_double(const dk_dataset *ds, uint32_t tag, size_t index, double *out);
+DK_EXTERN(dk_result) dk_dataset_get_double(double *out, const dk_dataset *ds, uint32_t tag, size_t index);
 /** The raw value bytes (binary values little endian, text as encoded with its padding). DK_EBUFS
  *  sets *size to the size needed. DK_EBADVALUE for a sequence, DK_EUNSUPPORTED for compressed
  *  (encapsulated) pixel data. */
-DK_EXTERN(dk_result) dk_dataset_get_bytes(const dk_dataset *ds, uint32_t tag, void *buf, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_get_bytes(void *buf, size_t *size, const dk_dataset *ds, uint32_t tag);
 
 /** Sets a string element from UTF-8, encoded in the dataset's Specific Character Set. `vr` NULL =
  *  the dictionary's (DK_EINVAL for a tag the dictionary lacks, such as a private one). Multiple
@@ -157,17 +157,23 @@ DK_EXTERN(dk_result) dk_dataset_set_bytes(dk_dataset *ds, uint32_t tag, const ch
 /* -- sequences ----------------------------------------------------------------------------------- */
 
 /** Number of items of a sequence element (DK_ENOTFOUND when absent, DK_EBADVALUE when not SQ). */
-DK_EXTERN(dk_result) dk_dataset_item_count(const dk_dataset *ds, uint32_t tag, size_t *count);
+DK_EXTERN(dk_result) dk_dataset_item_count(size_t *count, const dk_dataset *ds, uint32_t tag);
 /** A handle on item `index` of a sequence. Caller frees *out with dk_dataset_free(). */
-DK_EXTERN(dk_result) dk_dataset_get_item(dk_dataset *ds, uint32_t tag, size_t index, dk_dataset **out);
+DK_EXTERN(dk_result) dk_dataset_get_item(dk_dataset **out, dk_dataset *ds, uint32_t tag, size_t index);
 /** Appends an empty item (creating the sequence if absent) and returns a handle on it. DK_EBADVALUE
  *  when the element exists and is not SQ, or the dictionary gives the tag another VR. */
-DK_EXTERN(dk_result) dk_dataset_add_item(dk_dataset *ds, uint32_t tag, dk_dataset **out);
+DK_EXTERN(dk_result) dk_dataset_add_item(dk_dataset **out, dk_dataset *ds, uint32_t tag);
 
 /* -- DICOM JSON (PS3.18 Annex F) ----------------------------------------------------------------- */
 
-/** The dataset as DICOM JSON in a library-allocated string: free *out with dk_free(). */
-DK_EXTERN(dk_result) dk_dataset_to_json(const dk_dataset *ds, int pretty, char **out);
+/** dk_dataset_to_json flags. */
+#define DK_JSON_PRETTY 0x1u /**< indent two spaces per level, one attribute per line */
+
+/** The dataset as DICOM JSON in a library-allocated string.
+ *  @param out    receives the NUL-terminated UTF-8 text; free it with dk_free(); NULL on failure
+ *  @param ds     the dataset (or item) to convert
+ *  @param flags  0 for compact output, or DK_JSON_PRETTY; other bits give DK_EINVAL */
+DK_EXTERN(dk_result) dk_dataset_to_json(char **out, const dk_dataset *ds, uint32_t flags);
 /** A dataset from DICOM JSON (`size` bytes of UTF-8, no NUL needed). Caller frees *out. Errors carry
  *  the byte offset in the text (dk_last_error_offset). BulkDataURI values are not resolved
  *  (DK_EUNSUPPORTED): JSON often comes from a peer, and resolving would read files on its behalf.

@@ -9,15 +9,15 @@
  *   dk_assoc *a = NULL;
  *   if (dk_assoc_connect(&a, ae, "pacs.local", 104, "PACS") == DK_OK) {
  *       uint16_t status;
- *       dk_assoc_store_file(a, files[0], &status);     // status 0x0000 = Success
+ *       dk_assoc_store_file(&status, a, files[0]);     // status 0x0000 = Success
  *       dk_assoc_release(a);
  *   }
  *   dk_assoc_free(a);
  *   dk_ae_free(ae);
  *
  * Query/Retrieve: dk_ae_add_query_retrieve(ae) (+ dk_ae_add_get_storage(ae) for C-GET), then
- * dk_assoc_find(a, NULL, identifier, on_match, ctx, &status, &n) with an identifier holding
- * QueryRetrieveLevel "STUDY" and the keys, dk_assoc_get(a, NULL, identifier, "out", NULL, NULL, &r)…
+ * dk_assoc_find(&status, &n, a, NULL, identifier, on_match, ctx) with an identifier holding
+ * QueryRetrieveLevel "STUDY" and the keys, dk_assoc_get(&r, a, NULL, identifier, "out", NULL, NULL)…
  *
  * A DIMSE status that is not Success (a C-STORE refused by the peer) is not a failed call: the call
  * returns DK_OK and the status says what the peer answered. A failed call (DK_ENETWORK, DK_ETIMEOUT,
@@ -61,8 +61,8 @@ typedef struct dk_ae_options {
     uint16_t max_ops_invoked;    /**< asynchronous operations window proposed/accepted (default 1 = synchronous) */
     uint16_t max_ops_performed;  /**< (default 1) */
     uint32_t max_associations;   /**< a server's concurrent associations (default 32) */
-    int check_called_ae;         /**< a server rejects a Called AE Title that is not its own (default 0) */
-    int log_level;               /**< a dk_log_level (default DK_LOG_WARNING) */
+    int32_t check_called_ae;         /**< a server rejects a Called AE Title that is not its own (default 0) */
+    int32_t log_level;               /**< a dk_log_level (default DK_LOG_WARNING) */
     /* -- version 2: a server's defences against slow, idle and hostile peers -- */
     int32_t request_timeout_ms;  /**< a connection's whole A-ASSOCIATE-RQ, else closed (default 5000; the
                                       ARTIM timeout applies too when shorter; 0 = ARTIM alone) */
@@ -142,14 +142,14 @@ DK_EXTERN(dk_result) dk_assoc_connect(dk_assoc **out, const dk_ae *ae, const cha
 
 /** C-ECHO. *status receives the peer's DIMSE status (0x0000 Success). DK_EREFUSED when no
  *  Verification context was accepted. */
-DK_EXTERN(dk_result) dk_assoc_echo(dk_assoc *assoc, uint16_t *status);
+DK_EXTERN(dk_result) dk_assoc_echo(uint16_t *status, dk_assoc *assoc);
 /** C-STORE of a Part 10 file: sent as is when its transfer syntax was accepted, else re-encoded in
  *  an accepted one. *status receives the peer's status (0x0000 Success, 0xBxxx warnings, others
  *  failures). DK_ENOTFOUND/DK_ENOTDICOM… when the file cannot be read (the association stays
  *  usable), DK_EREFUSED when no accepted context can carry it. */
-DK_EXTERN(dk_result) dk_assoc_store_file(dk_assoc *assoc, const char *path, uint16_t *status);
+DK_EXTERN(dk_result) dk_assoc_store_file(uint16_t *status, dk_assoc *assoc, const char *path);
 /** C-STORE of a top-level dataset in memory (DK_EINVAL for an item handle). Errors as above. */
-DK_EXTERN(dk_result) dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *ds, uint16_t *status);
+DK_EXTERN(dk_result) dk_assoc_store_dataset(uint16_t *status, dk_assoc *assoc, const dk_dataset *ds);
 
 /* -- Query/Retrieve as SCU (PS3.4 Annex C) --------------------------------------------------------- */
 
@@ -161,7 +161,7 @@ DK_EXTERN(dk_result) dk_assoc_store_dataset(dk_assoc *assoc, const dk_dataset *d
  *  handle is valid during the call only (copy what you keep: dk_dataset_write_memory…) and
  *  must not be freed. Return nonzero to go on, 0 to cancel the query (a C-CANCEL-RQ is sent and
  *  the remaining responses are drained: the final status is then usually 0xFE00 Cancel). */
-typedef int (*dk_find_fn)(const dk_dataset *match, void *user_data);
+typedef int32_t (*dk_find_fn)(const dk_dataset *match, void *user_data);
 
 /** C-FIND (PS3.4 C.4.1). `sop_class` NULL = Study Root (DK_UID_StudyRootQueryRetrieveInformationModelFind); `identifier` holds
  *  the Query/Retrieve Level (0008,0052) ("PATIENT", "STUDY", "SERIES", "IMAGE"; none for the
@@ -170,8 +170,8 @@ typedef int (*dk_find_fn)(const dk_dataset *match, void *user_data);
  *  status (0x0000 Success, 0xFE00 after a cancel, 0xA700, 0xA900, 0xCxxx…) and *matches, when not
  *  NULL, the number of matches received. DK_EREFUSED when no context for `sop_class` was accepted
  *  (the association stays usable). */
-DK_EXTERN(dk_result) dk_assoc_find(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
-                                   dk_find_fn on_match, void *user_data, uint16_t *status, size_t *matches);
+DK_EXTERN(dk_result) dk_assoc_find(uint16_t *status, size_t *matches, dk_assoc *assoc,
+                                   const char *sop_class, const dk_dataset *identifier, dk_find_fn on_match, void *user_data);
 
 /** A C-FIND read one match at a time (see dk_assoc_find_start). Opaque; one thread at a time. */
 typedef struct dk_find_query dk_find_query;
@@ -182,8 +182,8 @@ typedef struct dk_find_query dk_find_query;
  *  dk_find_query_free) and the peer sends no more. While the query is open (not yet at its final
  *  response) the association carries no other request: those return DK_EINVAL. `out` receives the
  *  query (NULL on error); free it with dk_find_query_free. Errors as dk_assoc_find. */
-DK_EXTERN(dk_result) dk_assoc_find_start(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
-                                         dk_find_query **out);
+DK_EXTERN(dk_result) dk_assoc_find_start(dk_find_query **out, dk_assoc *assoc, const char *sop_class,
+                                         const dk_dataset *identifier);
 
 /** Waits (up to the AE's DIMSE timeout) for the next response of `query`. A pending response:
  *  *match receives its identifier, a dataset the caller owns (free it with dk_dataset_free). The
@@ -191,7 +191,7 @@ DK_EXTERN(dk_result) dk_assoc_find_start(dk_assoc *assoc, const char *sop_class,
  *  status. Matches that arrive after a cancel are counted, never returned. DK_ETIMEOUT,
  *  DK_EABORTED, DK_EPROTOCOL when the association fails (the query is then over); DK_EINVAL when the
  *  association was freed. */
-DK_EXTERN(dk_result) dk_find_query_next(dk_find_query *query, dk_dataset **match);
+DK_EXTERN(dk_result) dk_find_query_next(dk_dataset **match, dk_find_query *query);
 
 /** Ends `query` early: a C-CANCEL-RQ is sent (once) and the responses still on their way are read
  *  and dropped up to the final one (normally 0xFE00 Cancel); the association is then free for other
@@ -201,8 +201,8 @@ DK_EXTERN(dk_result) dk_find_query_cancel(dk_find_query *query);
 /** The state of `query`: *done 1 once its final response came (or the association failed), then
  *  *status the final status (0xFFFF before); *matches the pending responses received, including
  *  those drained after a cancel; *cancelled 1 when a C-CANCEL-RQ was sent. Each output may be NULL. */
-DK_EXTERN(dk_result) dk_find_query_status(const dk_find_query *query, int *done, uint16_t *status, size_t *matches,
-                                          int *cancelled);
+DK_EXTERN(dk_result) dk_find_query_status(int32_t *done, uint16_t *status, size_t *matches, int32_t *cancelled,
+                                          const dk_find_query *query);
 
 /** Frees `query` (NULL is ignored). A query not over is cancelled first as dk_find_query_cancel
  *  does; when that fails, the association is aborted (its state is unknown). */
@@ -218,7 +218,7 @@ typedef struct dk_retrieve_result {
     uint16_t failed;     /**< sub-operations failed */
     uint16_t warning;    /**< sub-operations with a warning */
     int32_t remaining;   /**< sub-operations remaining, -1 when the response does not say */
-    int cancelled;       /**< the retrieval was cancelled (a C-CANCEL-RQ was sent) */
+    int32_t cancelled;       /**< the retrieval was cancelled (a C-CANCEL-RQ was sent) */
     uint32_t stored;     /**< C-GET: instances received and stored into the folder */
 } dk_retrieve_result;
 #define DK_RETRIEVE_RESULT_VERSION 1
@@ -228,24 +228,24 @@ DK_EXTERN(dk_result) dk_retrieve_result_init(dk_retrieve_result *result, uint32_
 
 /** Called with each pending response of a C-MOVE or C-GET (and the final one), on the caller's
  *  thread. Return nonzero to go on, 0 to cancel (C-CANCEL-RQ). */
-typedef int (*dk_retrieve_fn)(const dk_retrieve_result *progress, void *user_data);
+typedef int32_t (*dk_retrieve_fn)(const dk_retrieve_result *progress, void *user_data);
 
 /** C-MOVE (PS3.4 C.4.2): the peer C-STOREs what `identifier` selects (Query/Retrieve Level and the
  *  unique keys) to `destination_ae`, which it must know. `sop_class` NULL = Study Root
  *  (DK_UID_StudyRootQueryRetrieveInformationModelMove); `progress` may be NULL. `*result` (its version set) receives the final
  *  status and counts. Errors as dk_assoc_find. */
-DK_EXTERN(dk_result) dk_assoc_move(dk_assoc *assoc, const char *sop_class, const char *destination_ae,
-                                   const dk_dataset *identifier, dk_retrieve_fn progress, void *user_data,
-                                   dk_retrieve_result *result);
+DK_EXTERN(dk_result) dk_assoc_move(dk_retrieve_result *result, dk_assoc *assoc, const char *sop_class,
+                                   const char *destination_ae, const dk_dataset *identifier, dk_retrieve_fn progress,
+                                   void *user_data);
 
 /** C-GET (PS3.4 C.4.3): the peer sends what `identifier` selects as C-STORE sub-operations on this
  *  association, each streamed to `folder` (which must exist) as `<SOP Instance UID>.dcm`, and all
  *  made durable together (one file-system flush) before it returns. The AE
  *  must have proposed their storage SOP classes with the SCP role (dk_ae_add_get_storage).
  *  `sop_class` NULL = Study Root (DK_UID_StudyRootQueryRetrieveInformationModelGet). Errors as dk_assoc_move. */
-DK_EXTERN(dk_result) dk_assoc_get(dk_assoc *assoc, const char *sop_class, const dk_dataset *identifier,
-                                  const char *folder, dk_retrieve_fn progress, void *user_data,
-                                  dk_retrieve_result *result);
+DK_EXTERN(dk_result) dk_assoc_get(dk_retrieve_result *result, dk_assoc *assoc, const char *sop_class,
+                                  const dk_dataset *identifier, const char *folder, dk_retrieve_fn progress,
+                                  void *user_data);
 
 /* -- DIMSE-N as requester (PS3.7 10): MPPS (PS3.4 F), Storage Commitment (PS3.4 J)… --------------- */
 
@@ -266,14 +266,14 @@ DK_EXTERN(dk_result) dk_n_result_init(dk_n_result *result, uint32_t version);
 /** N-CREATE (PS3.7 10.1.5) of an instance of `sop_class`: `instance_uid` NULL or "" lets the
  *  performer choose one (returned in result->sop_instance_uid); `attributes` may be NULL. DK_EREFUSED
  *  when no context for `sop_class` was accepted. */
-DK_EXTERN(dk_result) dk_assoc_n_create(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
-                                       const dk_dataset *attributes, dk_n_result *result);
+DK_EXTERN(dk_result) dk_assoc_n_create(dk_n_result *result, dk_assoc *assoc, const char *sop_class,
+                                       const char *instance_uid, const dk_dataset *attributes);
 /** N-SET (PS3.7 10.1.3) of `instance_uid` with `modifications`. */
-DK_EXTERN(dk_result) dk_assoc_n_set(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
-                                    const dk_dataset *modifications, dk_n_result *result);
+DK_EXTERN(dk_result) dk_assoc_n_set(dk_n_result *result, dk_assoc *assoc, const char *sop_class,
+                                    const char *instance_uid, const dk_dataset *modifications);
 /** N-ACTION (PS3.7 10.1.4) `action_type` on `instance_uid`, with `information` (may be NULL). */
-DK_EXTERN(dk_result) dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, const char *instance_uid,
-                                       uint16_t action_type, const dk_dataset *information, dk_n_result *result);
+DK_EXTERN(dk_result) dk_assoc_n_action(dk_n_result *result, dk_assoc *assoc, const char *sop_class,
+                                       const char *instance_uid, uint16_t action_type, const dk_dataset *information);
 
 /* -- Storage Commitment Push Model as SCU (PS3.4 Annex J) ----------------------------------------- */
 
@@ -284,12 +284,12 @@ DK_EXTERN(dk_result) dk_assoc_n_action(dk_assoc *assoc, const char *sop_class, c
  *   dk_commit_listener_start(&l, ae, NULL, 11113);      // association the archive opens
  *   dk_assoc_connect(&a, ae, "pacs.local", 104, "PACS");
  *   dk_commit_result *r = NULL;
- *   dk_assoc_commit(a, classes, instances, n, 30000, &r);   // N-ACTION, then the report (30 s)
+ *   dk_assoc_commit(&r, a, classes, instances, n, 30000);   // N-ACTION, then the report (30 s)
  *   dk_assoc_release(a);
- *   int received = 0;
- *   dk_commit_result_report_received(r, &received);
- *   if (!received) dk_commit_listener_wait(l, r, 60000, &received);
- *   ... dk_commit_result_count(r, DK_COMMIT_FAILED, &nfailed), dk_commit_result_item(...) ...
+ *   int32_t received = 0;
+ *   dk_commit_result_report_received(&received, r);
+ *   if (!received) dk_commit_listener_wait(&received, l, r, 60000);
+ *   ... dk_commit_result_count(&nfailed, r, DK_COMMIT_FAILED), dk_commit_result_item(...) ...
  *   dk_commit_result_free(r);
  *   dk_commit_listener_free(l);
  *
@@ -324,29 +324,29 @@ typedef enum dk_commit_list {
  *  UID that is not one (index named), `report_wait_ms` negative. DK_EREFUSED when no context for
  *  DK_UID_StorageCommitmentPushModel was accepted (the association stays usable). Network failures
  *  as dk_assoc_find. Caller frees *out with dk_commit_result_free(). */
-DK_EXTERN(dk_result) dk_assoc_commit(dk_assoc *assoc, const char *const *sop_class_uids,
-                                     const char *const *sop_instance_uids, size_t n, int32_t report_wait_ms,
-                                     dk_commit_result **out);
+DK_EXTERN(dk_result) dk_assoc_commit(dk_commit_result **out, dk_assoc *assoc,
+                                     const char *const *sop_class_uids, const char *const *sop_instance_uids, size_t n,
+                                     int32_t report_wait_ms);
 
 /** The status of the N-ACTION response (0x0000 Success; 0x0110, 0x0112… failures, PS3.4 J.3.2.1.2). */
-DK_EXTERN(dk_result) dk_commit_result_action_status(const dk_commit_result *r, uint16_t *status);
+DK_EXTERN(dk_result) dk_commit_result_action_status(uint16_t *status, const dk_commit_result *r);
 /** The Transaction UID (0008,1195) of the request; borrowed from `r` (valid until it is freed). */
-DK_EXTERN(dk_result) dk_commit_result_transaction_uid(const dk_commit_result *r, const char **uid);
+DK_EXTERN(dk_result) dk_commit_result_transaction_uid(const char **uid, const dk_commit_result *r);
 /** *received = 1 when the N-EVENT-REPORT came (on the association or through a listener), else 0. */
-DK_EXTERN(dk_result) dk_commit_result_report_received(const dk_commit_result *r, int *received);
+DK_EXTERN(dk_result) dk_commit_result_report_received(int32_t *received, const dk_commit_result *r);
 /** The report's Event Type ID (PS3.4 J.3.3.1: 1 all committed, 2 some failed); 0 before the report. */
-DK_EXTERN(dk_result) dk_commit_result_event_type(const dk_commit_result *r, uint16_t *event_type);
+DK_EXTERN(dk_result) dk_commit_result_event_type(uint16_t *event_type, const dk_commit_result *r);
 /** The number of instances in `list` (0 before the report). DK_EINVAL for an unknown list. */
-DK_EXTERN(dk_result) dk_commit_result_count(const dk_commit_result *r, dk_commit_list list, size_t *count);
+DK_EXTERN(dk_result) dk_commit_result_count(size_t *count, const dk_commit_result *r, dk_commit_list list);
 /** Instance `index` of `list` (DK_ENOTFOUND past the end): its SOP class and instance UIDs and, in
  *  the failed list, its Failure Reason (PS3.4 J.3.2.1.1.1: 0x0110 Processing failure, 0x0112 No
  *  such object instance, 0x0119 Class-instance conflict, 0x0122 Referenced SOP Class not
  *  supported, 0x0131 Duplicate transaction UID; 0 in the committed list). Each out pointer may be
  *  NULL; the strings are borrowed from `r` (valid until it is freed or filled by
  *  dk_commit_listener_wait). */
-DK_EXTERN(dk_result) dk_commit_result_item(const dk_commit_result *r, dk_commit_list list, size_t index,
-                                           const char **sop_class_uid, const char **sop_instance_uid,
-                                           uint16_t *failure_reason);
+DK_EXTERN(dk_result) dk_commit_result_item(const char **sop_class_uid, const char **sop_instance_uid, uint16_t *failure_reason,
+                                           const dk_commit_result *r, dk_commit_list list,
+                                           size_t index);
 /** Frees a result (NULL is ignored). */
 DK_EXTERN(void) dk_commit_result_free(dk_commit_result *r);
 
@@ -363,23 +363,23 @@ typedef struct dk_commit_listener dk_commit_listener;
 DK_EXTERN(dk_result) dk_commit_listener_start(dk_commit_listener **out, const dk_ae *ae, const char *address,
                                               uint16_t port);
 /** The port the listener listens on. */
-DK_EXTERN(dk_result) dk_commit_listener_port(const dk_commit_listener *l, uint16_t *port);
+DK_EXTERN(dk_result) dk_commit_listener_port(uint16_t *port, const dk_commit_listener *l);
 /** Waits up to `timeout_ms` (0: only look) for the report of `r`'s Transaction UID and fills `r`
  *  with it (report received, event type, committed and failed lists); *received = 1 when it came
  *  (or `r` already had its report), 0 on timeout (no error). Each report is handed out once. */
-DK_EXTERN(dk_result) dk_commit_listener_wait(dk_commit_listener *l, dk_commit_result *r, int32_t timeout_ms,
-                                             int *received);
+DK_EXTERN(dk_result) dk_commit_listener_wait(int32_t *received, dk_commit_listener *l, dk_commit_result *r,
+                                             int32_t timeout_ms);
 /** Stops the listener (running associations get 2 s) and frees it (NULL is ignored). */
 DK_EXTERN(void) dk_commit_listener_free(dk_commit_listener *l);
 
 /** Number of presentation contexts negotiated (accepted or not). */
-DK_EXTERN(dk_result) dk_assoc_context_count(const dk_assoc *assoc, size_t *count);
+DK_EXTERN(dk_result) dk_assoc_context_count(size_t *count, const dk_assoc *assoc);
 /** Presentation context `index` (DK_ENOTFOUND past the end): its ID, abstract syntax (SOP class UID),
  *  accepted transfer syntax ("" when not accepted) and result (0 acceptance, 1 user rejection,
  *  2 no reason, 3 abstract syntax not supported, 4 transfer syntaxes not supported). Each out
  *  pointer may be NULL; the strings are borrowed from the association (valid until dk_assoc_free). */
-DK_EXTERN(dk_result) dk_assoc_context(const dk_assoc *assoc, size_t index, uint8_t *id, const char **abstract_syntax,
-                                      const char **transfer_syntax, int *result);
+DK_EXTERN(dk_result) dk_assoc_context(uint8_t *id, const char **abstract_syntax, const char **transfer_syntax, int32_t *result,
+                                      const dk_assoc *assoc, size_t index);
 
 /** Releases the association (A-RELEASE). Afterwards the handle only answers queries and is freed.
  *  DK_EINVAL when it is no longer established. */
@@ -532,7 +532,7 @@ typedef struct dk_server_callbacks {
      *  DK_ASSOC_RELEASED (the peer released it) or DK_ASSOC_ABORTED (an A-ABORT either way, a
      *  failure, a timeout, the server stopping, or an end a handler caused). Runs on the
      *  association's thread; `info` is valid during the call. NULL: not called. */
-    void (*on_association)(int event, const dk_assoc_info *info, void *user_data);
+    void (*on_association)(int32_t event, const dk_assoc_info *info, void *user_data);
 } dk_server_callbacks;
 #define DK_ASSOC_ACCEPTED 1 /**< on_association: negotiated */
 #define DK_ASSOC_RELEASED 2 /**< on_association: released by the peer */
@@ -545,10 +545,15 @@ DK_EXTERN(dk_result) dk_server_callbacks_init(dk_server_callbacks *callbacks, ui
  *  (dk_ae_add_verification, dk_ae_add_all_storage). `callbacks` may be NULL (copied). Caller frees
  *  *out with dk_server_free(). */
 DK_EXTERN(dk_result) dk_server_new(dk_server **out, const dk_ae *ae, const dk_server_callbacks *callbacks);
-/** Stores received instances as `<SOP Instance UID>.dcm` files in `folder` (which must exist),
- *  streamed to disk, fsynced when `fsync` is not 0, atomically renamed. Before dk_server_start
- *  only (DK_EINVAL after). */
-DK_EXTERN(dk_result) dk_server_set_storage_folder(dk_server *srv, const char *folder, int fsync);
+/** dk_server_set_storage_folder flags. */
+#define DK_STORAGE_FSYNC 0x1u /**< fsync each file (and its folder) before the C-STORE response */
+
+/** Stores received instances as `<SOP Instance UID>.dcm` files in `folder`, streamed to disk and
+ *  atomically renamed. Before dk_server_start only (DK_EINVAL after).
+ *  @param srv     the server
+ *  @param folder  an existing folder
+ *  @param flags   0 or DK_STORAGE_FSYNC; other bits give DK_EINVAL */
+DK_EXTERN(dk_result) dk_server_set_storage_folder(dk_server *srv, const char *folder, uint32_t flags);
 /** Bounds on each C-STORE the server receives into its storage folder (or into the scratch files
  *  on_store sees); 0 = no bound. A dataset larger than `max_dataset_size` bytes is refused with
  *  0xA700 and its file removed (one going on past twice the limit aborts the association); below
@@ -563,7 +568,7 @@ DK_EXTERN(dk_result) dk_server_set_storage_limits(dk_server *srv, uint64_t max_d
  *  be bound, DK_EINVAL when already started. */
 DK_EXTERN(dk_result) dk_server_start(dk_server *srv, const char *address, uint16_t port);
 /** The port the server listens on. DK_EINVAL when not started. */
-DK_EXTERN(dk_result) dk_server_port(const dk_server *srv, uint16_t *port);
+DK_EXTERN(dk_result) dk_server_port(uint16_t *port, const dk_server *srv);
 /** Stops accepting, lets running associations finish for up to `grace_ms`, then interrupts the rest
  *  and waits for the workers (and so for running callbacks). Idempotent. */
 DK_EXTERN(dk_result) dk_server_stop(dk_server *srv, int32_t grace_ms);

@@ -30,7 +30,7 @@ typedef struct dk_pixel_info {
                                         rows × columns × samples × bits_allocated / 8, rounded up
                                         (native YBR_FULL_422 stores 2 samples a pixel: rows ×
                                         columns × 2 × bits_allocated / 8; it decodes to 3) */
-    int encapsulated;              /**< 1 when the pixel data is compressed (encapsulated), else 0 */
+    int32_t encapsulated;              /**< 1 when the pixel data is compressed (encapsulated), else 0 */
     char photometric_interpretation[20]; /**< (0028,0004) NUL-terminated ("MONOCHROME2", "RGB"…;
                                               "" when absent; a CS value has at most 16 characters,
                                               a longer one is cut) */
@@ -44,7 +44,7 @@ typedef struct dk_pixel_info {
  *  is out of range (Bits Allocated not 1 nor a multiple of 8, Bits Stored over Bits Allocated,
  *  Samples per Pixel not 1 to 4); DK_EINVAL for an unknown `version`. Works for encapsulated
  *  (compressed) data too: `frame_size` is then the size a frame decodes to. */
-DK_EXTERN(dk_result) dk_dataset_pixel_info(const dk_dataset *ds, dk_pixel_info *info);
+DK_EXTERN(dk_result) dk_dataset_pixel_info(dk_pixel_info *info, const dk_dataset *ds);
 
 /** What the decoders tolerated during this thread's last call of dk_dataset_read_frame,
  *  dk_dataset_decode_frame, dk_dataset_transcode, dk_dataset_render_frame or dk_dataset_export_png
@@ -58,7 +58,7 @@ DK_EXTERN(const char *) dk_last_warnings(void);
 
 /** Number of frames: Number of Frames (0028,0008), else 1 when the dataset has pixel data, else 0
  *  (a dataset without pixel data is not an error here). */
-DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *count);
+DK_EXTERN(dk_result) dk_dataset_frame_count(uint64_t *count, const dk_dataset *ds);
 
 /** Copies frame `index` (from 0) into `buf` of `*size` bytes; *size is then the frame's size
  *  (dk_pixel_info.frame_size). DK_EBUFS sets *size to the size needed (`buf` may be NULL with
@@ -81,7 +81,7 @@ DK_EXTERN(dk_result) dk_dataset_frame_count(const dk_dataset *ds, uint64_t *coun
  *  does not record which syntax encodes it, and DK_ETRUNCATED, DK_EMALFORMED or DK_EBADVALUE for a
  *  corrupt frame or one that disagrees with the attributes, the message starting "frame N: ";
  *  the errors of dk_dataset_pixel_info for the attributes. */
-DK_EXTERN(dk_result) dk_dataset_read_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_read_frame(void *buf, size_t *size, const dk_dataset *ds, uint64_t index);
 
 /** A borrowed pointer to all the native pixel data, without a copy: *data and *size cover the
  *  number_of_frames frames, back to back (number_of_frames × frame_size bytes; for 1-bit data the
@@ -95,7 +95,7 @@ DK_EXTERN(dk_result) dk_dataset_read_frame(const dk_dataset *ds, uint64_t index,
  *  frames to lend: decode them with dk_dataset_read_frame or dk_dataset_decode_frame, or convert
  *  the dataset with dk_dataset_transcode), and for pixel data held in memory of its own (set by the caller, or byte-swapped from big endian) — copy frames
  *  with dk_dataset_read_frame then; DK_ETRUNCATED when the value is shorter than the frames need. */
-DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const dk_dataset *ds, const void **data, size_t *size);
+DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const void **data, size_t *size, const dk_dataset *ds);
 
 /** Decodes frame `index` (from 0) into `buf` of `*size` bytes, like dk_dataset_read_frame, but
  *  always interleaved: colour samples come pixel by pixel (R G B R G B…) for native pixel data of
@@ -105,8 +105,8 @@ DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const dk_dataset *ds, const void
  *  two pixels) is upsampled to "YBR_FULL", Y Cb Cr for every pixel (rows × columns × 3 samples,
  *  3/2 of frame_size), as pydicom's pixel_array does. Native 1-bit and float data are copied as
  *  dk_dataset_read_frame copies them. The same size protocol and errors as dk_dataset_read_frame. */
-DK_EXTERN(dk_result) dk_dataset_decode_frame(const dk_dataset *ds, uint64_t index, void *buf, size_t *size,
-                                             char photometric[20]);
+DK_EXTERN(dk_result) dk_dataset_decode_frame(void *buf, size_t *size, char photometric[20], const dk_dataset *ds,
+                                             uint64_t index);
 
 /* -- codecs and transcoding ---------------------------------------------------------------------- */
 
@@ -118,27 +118,27 @@ DK_EXTERN(dk_result) dk_dataset_decode_frame(const dk_dataset *ds, uint64_t inde
  *  endian, deflate) and for each compressed syntax with a codec (whether a given image can be
  *  encoded also depends on its layout: dk_dataset_transcode says why not); 0 for a compressed
  *  syntax without codec, an unknown syntax, and NULL. Never fails. */
-DK_EXTERN(int) dk_codec_support(const char *transfer_syntax);
+DK_EXTERN(int32_t) dk_codec_support(const char *transfer_syntax);
 
 /** Choices for dk_dataset_transcode. Initialise with DK_TRANSCODE_OPTIONS_INIT or
  *  dk_transcode_options_init(); each codec reads the fields that apply to it. */
 typedef struct dk_transcode_options {
     uint32_t version;          /**< DK_TRANSCODE_OPTIONS_VERSION */
-    int quality;               /**< JPEG Baseline / Extended: IJG quality 1..100 (default 90) */
+    int32_t quality;               /**< JPEG Baseline / Extended: IJG quality 1..100 (default 90) */
     double ratio;              /**< JPEG 2000 / HTJ2K lossy: target compression ratio (10 = 10:1), >= 0;
                                     0 = the codec's default (default 0) */
-    int near_lossless;         /**< JPEG-LS near-lossless (.81): NEAR, the largest error per sample,
+    int32_t near_lossless;         /**< JPEG-LS near-lossless (.81): NEAR, the largest error per sample,
                                     0..255 (default 2) */
-    int predictor;             /**< JPEG Lossless Process 14 (.57): selection value 1..7 (default 1) */
-    int lossy_to_lossless;     /**< 1: re-encode pixel data that was lossy compressed (Lossy Image
+    int32_t predictor;             /**< JPEG Lossless Process 14 (.57): selection value 1..7 (default 1) */
+    int32_t lossy_to_lossless;     /**< 1: re-encode pixel data that was lossy compressed (Lossy Image
                                     Compression "01", or JPEG Baseline / Extended) in a lossless
                                     compressed syntax anyway; 0 (default): refused with DK_EINVAL, as
                                     it would present lossy pixels as lossless. Decoding to a native
                                     syntax is always allowed. */
-    int extended_offset_table; /**< 1: an Extended Offset Table (7FE0,0001/0002) and an empty Basic
+    int32_t extended_offset_table; /**< 1: an Extended Offset Table (7FE0,0001/0002) and an empty Basic
                                     Offset Table; 0 (default): a Basic Offset Table (the Extended one
                                     is used anyway past 4 GiB of fragments) */
-    int keep_uid;              /**< 0 (default): lossy compression makes a new image, as DCMTK does —
+    int32_t keep_uid;              /**< 0 (default): lossy compression makes a new image, as DCMTK does —
                                     a new SOP Instance UID and Image Type (0008,0008) value 1 DERIVED;
                                     1: keep both */
     uint32_t threads;          /**< threads used: frames are decoded and encoded in parallel, and the
@@ -176,12 +176,12 @@ DK_EXTERN(dk_result) dk_dataset_transcode(dk_dataset *ds, const char *transfer_s
  *  dk_render_options_init(). */
 typedef struct dk_render_options {
     uint32_t version;     /**< DK_RENDER_OPTIONS_VERSION */
-    int use_window;       /**< 1: the window below, applied with the dataset's VOI LUT Function
+    int32_t use_window;       /**< 1: the window below, applied with the dataset's VOI LUT Function
                                (LINEAR when absent); 0 (default): the dataset's */
     double window_center; /**< with use_window (default 0) */
     double window_width;  /**< with use_window: > 0 (default 0) */
     uint32_t voi_index;   /**< which of the dataset's windows / VOI LUTs when use_window is 0 (default 0) */
-    int min_max;          /**< 1: ignore the dataset's windows and VOI LUTs and stretch the frame's
+    int32_t min_max;          /**< 1: ignore the dataset's windows and VOI LUTs and stretch the frame's
                                minimum..maximum (default 0) */
 } dk_render_options;
 #define DK_RENDER_OPTIONS_VERSION 1
@@ -202,9 +202,9 @@ DK_EXTERN(dk_result) dk_render_options_init(dk_render_options *opts, uint32_t ve
  *  Errors: those of dk_dataset_read_frame; DK_EINVAL for a bad `opts` (version, window width not
  *  above 0); DK_EUNSUPPORTED for what cannot be rendered (segmented palettes, 1-bit or float data,
  *  other photometric interpretations); DK_EBADVALUE for inconsistent LUTs or attributes. */
-DK_EXTERN(dk_result) dk_dataset_render_frame(const dk_dataset *ds, uint64_t index, const dk_render_options *opts,
-                                             void *buf, size_t *size, uint32_t *width, uint32_t *height,
-                                             uint32_t *channels);
+DK_EXTERN(dk_result) dk_dataset_render_frame(void *buf, size_t *size, uint32_t *width,
+                                             uint32_t *height, uint32_t *channels, const dk_dataset *ds, uint64_t index,
+                                             const dk_render_options *opts);
 
 /** Renders frame `index` as dk_dataset_render_frame does and writes it to `path` as a PNG file
  *  (8-bit grayscale or RGB). `opts` may be NULL. The errors of dk_dataset_render_frame, and DK_EIO

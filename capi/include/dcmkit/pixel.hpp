@@ -30,7 +30,7 @@ struct PixelInfo {
 /// The pixel data's layout. NotFoundError without pixel data, BadValueError for missing attributes.
 inline PixelInfo pixel_info(const Dataset &ds) {
     dk_pixel_info c = DK_PIXEL_INFO_INIT;
-    check(dk_dataset_pixel_info(ds.handle(), &c));
+    check(dk_dataset_pixel_info(&c, ds.handle()));
     PixelInfo p;
     p.rows = c.rows;
     p.columns = c.columns;
@@ -51,7 +51,7 @@ inline PixelInfo pixel_info(const Dataset &ds) {
 /// Number of Frames, else 1 with pixel data, else 0.
 inline uint64_t frame_count(const Dataset &ds) {
     uint64_t n = 0;
-    check(dk_dataset_frame_count(ds.handle(), &n));
+    check(dk_dataset_frame_count(&n, ds.handle()));
     return n;
 }
 
@@ -60,10 +60,10 @@ inline uint64_t frame_count(const Dataset &ds) {
 /// build has no codec for the syntax; ParseError for a corrupt frame ("frame N: …").
 inline std::vector<uint8_t> read_frame(const Dataset &ds, uint64_t index) {
     size_t n = 0;
-    const dk_result r = dk_dataset_read_frame(ds.handle(), index, nullptr, &n);
+    const dk_result r = dk_dataset_read_frame(nullptr, &n, ds.handle(), index);
     if (r != DK_EBUFS) check(r);
     std::vector<uint8_t> out(n);
-    if (n) check(dk_dataset_read_frame(ds.handle(), index, out.data(), &n));
+    if (n) check(dk_dataset_read_frame(out.data(), &n, ds.handle(), index));
     out.resize(n);
     return out;
 }
@@ -77,7 +77,7 @@ struct PixelView {
 inline PixelView pixel_data_view(const Dataset &ds) {
     const void *p = nullptr;
     size_t n = 0;
-    check(dk_dataset_pixel_data_view(ds.handle(), &p, &n));
+    check(dk_dataset_pixel_data_view(&p, &n, ds.handle()));
     return PixelView{static_cast<const uint8_t *>(p), n};
 }
 
@@ -94,7 +94,7 @@ struct DecodedFrame {
 inline size_t decode_frame_into(const Dataset &ds, uint64_t index, void *buf, size_t size,
                                 std::string *photometric = nullptr) {
     char pi[20] = {0};
-    check(dk_dataset_decode_frame(ds.handle(), index, buf, &size, pi));
+    check(dk_dataset_decode_frame(buf, &size, pi, ds.handle(), index));
     if (photometric) *photometric = pi;
     return size;
 }
@@ -108,11 +108,11 @@ inline std::string last_warnings() { return dk_last_warnings(); }
 inline DecodedFrame decode_frame(const Dataset &ds, uint64_t index) {
     DecodedFrame out;
     size_t n = 0;
-    const dk_result r = dk_dataset_decode_frame(ds.handle(), index, nullptr, &n, nullptr);
+    const dk_result r = dk_dataset_decode_frame(nullptr, &n, nullptr, ds.handle(), index);
     if (r != DK_EBUFS) check(r);
     out.data.resize(n);
     char pi[20] = {0};
-    check(dk_dataset_decode_frame(ds.handle(), index, out.data.empty() ? nullptr : out.data.data(), &n, pi));
+    check(dk_dataset_decode_frame(out.data.empty() ? nullptr : out.data.data(), &n, pi, ds.handle(), index));
     out.data.resize(n);
     out.photometric = pi;
     return out;
@@ -203,11 +203,11 @@ inline Image8 render_frame(const Dataset &ds, uint64_t index = 0, const RenderOp
     const dk_render_options o = opts.to_c();
     Image8 img;
     size_t n = 0;
-    dk_result r = dk_dataset_render_frame(ds.handle(), index, &o, nullptr, &n, &img.width, &img.height, &img.channels);
+    dk_result r = dk_dataset_render_frame(nullptr, &n, &img.width, &img.height, &img.channels, ds.handle(), index, &o);
     while (r == DK_EBUFS) {  // the size is known without rendering; a second answer only if it grew
         img.pixels.resize(n);
-        r = dk_dataset_render_frame(ds.handle(), index, &o, img.pixels.data(), &n, &img.width, &img.height,
-                                    &img.channels);
+        r = dk_dataset_render_frame(img.pixels.data(), &n, &img.width, &img.height, &img.channels, ds.handle(), index,
+                                    &o);
     }
     check(r);
     img.pixels.resize(n);

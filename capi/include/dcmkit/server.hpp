@@ -131,7 +131,7 @@ public:
 
     /// Stores received instances as <SOP Instance UID>.dcm in `folder` (which must exist). Before start().
     void set_storage_folder(const std::string &folder, bool fsync = true) {
-        check(dk_server_set_storage_folder(h_, folder.c_str(), fsync ? 1 : 0));
+        check(dk_server_set_storage_folder(h_, folder.c_str(), fsync ? DK_STORAGE_FSYNC : 0u));
     }
     /// Largest dataset and free space reserve, in bytes (0 = no bound); refusals are 0xA700. Before start().
     void set_storage_limits(uint64_t max_dataset_size, uint64_t min_free_space = 0) {
@@ -144,7 +144,7 @@ public:
     /// The port listened on (after start()).
     uint16_t port() const {
         uint16_t p = 0;
-        check(dk_server_port(h_, &p));
+        check(dk_server_port(&p, h_));
         return p;
     }
     /// Stops accepting, lets running associations finish for up to `grace_ms`, interrupts the rest

@@ -17,7 +17,7 @@
 namespace dcmkit {
 
 const char *const kImplementationClassUID = "2.25.313602408456590439564928532698244023492";
-const char *const kImplementationVersionName = "DCMKIT_010";
+const char *const kImplementationVersionName = "DCMKIT_100";
 
 namespace {
 

@@ -119,6 +119,13 @@ SubOp read_sub_op(const std::string &path) {
     return op;
 }
 
+SubOp memory_sub_op(const std::shared_ptr<const DicomFile> &instance) {
+    SubOp op;
+    static_cast<FileHead &>(op) = memory_head(instance);
+    if (op.sop_class.empty() || op.sop_instance.empty()) op.error = "no SOP Class UID or SOP Instance UID";
+    return op;
+}
+
 /// PS3.4 C.4.2.3.1 / C.4.3.3.1: the final status of a C-MOVE or C-GET from its counts.
 uint16_t final_retrieve_status(bool cancelled, unsigned completed, unsigned failed, unsigned warning) {
     if (cancelled) return st::Cancel;
@@ -481,8 +488,9 @@ struct Operation {
             return respond(st::MoveDestinationUnknown, "no address for " + req.move_destination);
 
         std::vector<SubOp> ops;
-        ops.reserve(plan.files.size());
+        ops.reserve(plan.files.size() + plan.instances.size());
         for (const auto &f : plan.files) ops.push_back(read_sub_op(f));
+        for (const auto &i : plan.instances) ops.push_back(memory_sub_op(i));
         RetrieveProgress counts;
         counts.remaining = uint16_t(std::min<size_t>(ops.size(), 0xFFFF));
         std::vector<std::string> failed_uids;

@@ -72,16 +72,32 @@ FileHead read_file_head(const std::string &path) {
     return f;
 }
 
+FileHead memory_head(std::shared_ptr<const DicomFile> instance) {
+    FileHead f;
+    f.sop_class = uid_value(instance->dataset, tags::SOPClassUID);
+    f.sop_instance = uid_value(instance->dataset, tags::SOPInstanceUID);
+    f.transfer_syntax = instance->transfer_syntax;
+    f.instance = std::move(instance);
+    return f;
+}
+
 uint16_t begin_store(Association &assoc, const FileHead &f, uint16_t priority, StoreResult &r,
                      const std::string &originator_ae, int originator_id) {
     if (f.sop_class.empty() || f.sop_instance.empty())
-        throw Error(Errc::bad_value, "'" + f.path + "' has no SOP Class UID or SOP Instance UID");
+        throw Error(Errc::bad_value, "'" + f.label() + "' has no SOP Class UID or SOP Instance UID");
     const PresentationContext *pc = choose_context(assoc, f.sop_class, f.transfer_syntax);
     if (!pc)
         throw Error(Errc::refused, "no accepted presentation context can carry " +
                                        std::string(uid_find(f.sop_class) ? uid_find(f.sop_class)->name() : f.sop_class.c_str()) +
                                        " in " + std::string(TransferSyntax::from_uid(f.transfer_syntax).name) + " ('" +
-                                       f.path + "')");
+                                       f.label() + "')");
+    if (f.instance && pc->transfer_syntax == f.transfer_syntax) {
+        const Dataset &ds = f.instance->dataset;
+        return send_store(assoc, *pc, f.sop_class, f.sop_instance, priority, [&] {
+            assoc.send_dataset(pc->id, ds);
+            return encoded_size(ds, TransferSyntax::from_uid(pc->transfer_syntax));
+        }, r, originator_ae, originator_id);
+    }
     if (pc->transfer_syntax == f.transfer_syntax && f.size) {
         // Straight from the file, a PDU at a time: no decode, no re-encode, flat memory.
         return send_store(assoc, *pc, f.sop_class, f.sop_instance, priority, [&] {
@@ -89,7 +105,7 @@ uint16_t begin_store(Association &assoc, const FileHead &f, uint16_t priority, S
             return f.size;
         }, r, originator_ae, originator_id);
     }
-    DicomFile full = read_file(f.path);
+    DicomFile full = f.instance ? *f.instance : read_file(f.path);
     r.transcoded = pc->transfer_syntax != f.transfer_syntax;
     const Dataset &ds = for_context(full, *pc);
     return send_store(assoc, *pc, f.sop_class, f.sop_instance, priority, [&] {

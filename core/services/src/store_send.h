@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "dcmkit/net/association.h"
@@ -29,12 +30,19 @@ const PresentationContext *choose_context(Association &assoc, const std::string 
 /// native). Throws Error(unsupported) when that needs codecs this build lacks.
 const Dataset &for_context(DicomFile &file, const PresentationContext &pc);
 
-/// What sending a file needs from its header (read up to the pixel data).
+/// What sending a file needs from its header (read up to the pixel data), or an instance in memory.
 struct FileHead {
     std::string path, sop_class, sop_instance, transfer_syntax;
     uint64_t offset = 0;  ///< where the dataset starts in the file
     uint64_t size = 0;    ///< its encoded size; 0 when it cannot be sent straight from the file
+    std::shared_ptr<const DicomFile> instance;  ///< set: the instance is in memory (no path)
+
+    /// The path, or "instance <SOP Instance UID>" for one in memory: for messages.
+    std::string label() const { return instance ? "instance " + sop_instance : path; }
 };
+
+/// The head of an instance held in memory.
+FileHead memory_head(std::shared_ptr<const DicomFile> instance);
 
 /// Reads a file's header. Throws Error (parse, io) when the file cannot be read; missing UIDs are
 /// left empty, for begin_store to refuse.

@@ -13,11 +13,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dcmkit/dataset.h"
+#include "dcmkit/file.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/net/dimse.h"
 
@@ -182,6 +184,9 @@ struct RetrievePlan {
     std::string error_comment;
     /// The Part 10 files to send, streamed from disk one after the other.
     std::vector<std::string> files;
+    /// Instances held in memory, sent after the files, each in its own transfer syntax when the
+    /// peer accepted it, else converted as a file would be.
+    std::vector<std::shared_ptr<const DicomFile>> instances;
     /// C-MOVE: where the Move Destination AE listens.
     std::string host;
     uint16_t port = 0;
