@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -60,8 +62,29 @@ bool NetOptions::parse(const std::vector<std::string> &args, const std::vector<s
                 return false;
             }
         }
-        else if (a == "--user") { if (!value(user)) return false; }
-        else if (a == "--password") { if (!value(password)) return false; }
+        else if (a == "--user" || a == "-usr") { if (!value(user)) return false; }
+        else if (a == "--password" || a == "-pwd") { if (!value(password)) return false; }
+        else if (a == "--kerberos" || a == "-kt" || a == "--saml" || a == "--jwt") {
+            if (!value(v)) return false;
+            std::ifstream f(v, std::ios::binary);
+            if (!f) {
+                error = a + ": cannot read " + v;
+                return false;
+            }
+            std::ostringstream ss;
+            ss << f.rdbuf();
+            identity_token = ss.str();
+            if (a == "--jwt") {  // a token file usually ends with a line break; the token does not
+                while (!identity_token.empty() && (identity_token.back() == '\n' || identity_token.back() == '\r'))
+                    identity_token.pop_back();
+            }
+            if (identity_token.empty() || identity_token.size() > 65535) {
+                error = a + ": " + v + " must hold 1 to 65535 bytes";
+                return false;
+            }
+            identity_type = a == "--jwt" ? 5 : a == "--saml" ? 4 : 3;
+        }
+        else if (a == "--pos-response" || a == "-rsp") positive_response = true;
         else if (a == "-to") { if (!value(v)) return false; timeout_s = std::atoi(v.c_str()); }
         else if (a == "-ta") { if (!value(v)) return false; dimse_s = std::atoi(v.c_str()); }
         else if (a == "-v" || a == "--verbose") level = std::max(level, net::LogLevel::info);
@@ -71,6 +94,14 @@ bool NetOptions::parse(const std::vector<std::string> &args, const std::vector<s
             rest.push_back(a);
             rest.push_back(v);
         } else rest.push_back(a);
+    }
+    if (identity_type && !user.empty()) {
+        error = "--user and --kerberos/--saml/--jwt are different identities: give one";
+        return false;
+    }
+    if (!password.empty() && user.empty()) {
+        error = "--password needs --user";
+        return false;
     }
     if (aet.empty() || aet.size() > 16 || aec.empty() || aec.size() > 16) {
         error = "AE titles are 1 to 16 characters";
@@ -91,6 +122,13 @@ net::AeConfig NetOptions::config() const {
         id.type = password.empty() ? 1 : 2;  // username, or username and passcode
         id.primary = user;
         id.secondary = password;
+        id.positive_response_requested = positive_response;
+        c.user_identity = id;
+    } else if (identity_type) {
+        net::UserIdentityRq id;
+        id.type = identity_type;
+        id.primary = identity_token;
+        id.positive_response_requested = positive_response;
         c.user_identity = id;
     }
     return c;

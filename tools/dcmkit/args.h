@@ -31,6 +31,10 @@ inline bool parse_size(const std::string &v, uint64_t &out) { return dcmkit::net
 /// `value_opts` followed by its value.
 struct NetOptions {
     std::string aet = "DCMKIT", aec = "ANY-SCP", user, password;
+    /// A user identity read from a file (--kerberos 3, --saml 4, --jwt 5): its type and bytes.
+    uint8_t identity_type = 0;
+    std::string identity_token;
+    bool positive_response = false;  ///< -rsp: ask the acceptor to confirm the identity
     uint32_t max_pdu = 262144;
     int timeout_s = 30, dimse_s = 60;
     net::LogLevel level = net::LogLevel::warning;

@@ -33,5 +33,6 @@ int cmd_serve(const std::string &name, const Args &args);
 int cmd_conformance(const std::string &name, const Args &args);
 int cmd_worklist(const std::string &name, const Args &args);
 int cmd_archive(const std::string &name, const Args &args);
+int cmd_passwd(const std::string &name, const Args &args);
 
 }  // namespace dcmkit_cli

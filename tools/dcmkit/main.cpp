@@ -137,6 +137,12 @@ const std::vector<Command> &commands() {
          cmd_worklist},
         {"archive", "conflicts --storage DIR", "list the patient conflicts the archive recorded", {},
          "A conflict: the same Patient ID and Issuer stored with another name, birth date or sex.", kNone, cmd_archive},
+        {"passwd", "FILE USER [--password PW]", "add a user to (or change a password in) an archive's password file",
+         {{"--password PW", "the password (default: the first line of standard input)"},
+          {"--pbkdf2", "PBKDF2-HMAC-SHA256 instead of scrypt (for hosts short of memory)"}},
+         "serve's identity_password_file: username+passcode identities (PS3.7 D.3.3.7) are checked\n"
+         "against its salted scrypt hashes; the file is rewritten atomically with mode 0600.",
+         kNone, cmd_passwd},
         {"conformance", "serve [--config FILE] [-aet T]", "the DICOM Conformance Statement of dcmkit serve",
          {{"--format md|html", "Markdown (default) or a standalone HTML page; with these settings,\n"
                                "generated from the configuration it negotiates with (serve's\n"
@@ -154,7 +160,11 @@ const std::vector<Option> kNetworkOptions = {
     {"--max-pdu N, -pdu N", "largest PDU we receive (default 262144)"},
     {"-to SECONDS", "connection and ARTIM timeout (default 30)"},
     {"-ta SECONDS", "DIMSE timeout (default 60)"},
-    {"--user NAME [--password PW]", "user identity negotiation (PS3.7 D.3.3.7)"},
+    {"-usr, --user NAME [-pwd, --password PW]", "user identity negotiation (PS3.7 D.3.3.7): a username,\n"
+                                              "or a username and passcode"},
+    {"--jwt FILE, --saml FILE, -kt FILE", "user identity: a JSON Web Token, a SAML assertion or a\n"
+                                         "Kerberos ticket read from FILE"},
+    {"-rsp, --pos-response", "ask the acceptor to confirm the identity (positive response)"},
     {"-v, --verbose", "progress and association details"},
     {"-d, --debug", "everything, the state machine included"},
 };

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -320,6 +321,31 @@ int cmd_conformance(const std::string &, const Args &args_in) {
                 "committed when the archive holds it and its file still has the SHA-256 recorded when it was "
                 "stored; failure reasons: 0112H (not held), 0119H (held with another SOP class), 0110H (its file "
                 "changed or is gone).");
+    if (s.identity.enabled()) {
+        std::string text = std::string(s.identity.required ? "An association must carry a user identity (PS3.7 D.3.3.7); "
+                                                            "one without is rejected (A-ASSOCIATE-RJ, rejected-permanent, "
+                                                            "service-user, no reason given). "
+                                                          : "A user identity is optional; one that is sent must pass. ");
+        if (!s.identity.password_file.empty())
+            text += "Username and passcode are checked against salted scrypt or PBKDF2-HMAC-SHA256 hashes "
+                    "(`dcmkit passwd`). ";
+        if (s.identity.jwt)
+            text += "JSON Web Tokens must be signed with HS256, RS256 or ES256 by the configured key (never \"none\"), "
+                    "unexpired (\"exp\" required, 60 s of clock skew)" +
+                    std::string(s.identity.jwt_options.audience.empty() ? "" : ", for the audience \"" + s.identity.jwt_options.audience + "\"") +
+                    std::string(s.identity.jwt_options.issuer.empty() ? "" : ", from the issuer \"" + s.identity.jwt_options.issuer + "\"") + ". ";
+        text += "A refused identity is an A-ASSOCIATE-RJ (rejected-permanent, service-user, no reason given) and a log "
+                "line naming the user and the reason, never the passcode.";
+        p.service_notes.emplace_back("User identity", text);
+    }
+    if (!s.access.empty()) {
+        std::string text = "Operations are permitted by rules on the calling AE title and the user (a username, or a "
+                           "token's subject); an operation no rule permits is refused with 0124H (Refused: Not "
+                           "Authorized) and logged. Verification is always permitted. Rules:";
+        for (const auto &rule : s.access) text += " `" + rule.text() + "`;";
+        text.back() = '.';
+        p.service_notes.emplace_back("Access control", text);
+    }
     const net::AeConfig cfg = s.to_ae_config();
     write_all(format == "html" ? net::conformance_statement_html(cfg, p) : net::conformance_statement_md(cfg, p));
     return 0;
@@ -427,6 +453,42 @@ int cmd_archive(const std::string &, const Args &args) {
     return 0;
 }
 
+int cmd_passwd(const std::string &, const Args &args) {
+    std::vector<std::string> pos;
+    std::string password;
+    bool have_password = false;
+    archive::PasswordScheme scheme = archive::PasswordScheme::scrypt;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if ((args[i] == "--password" || args[i] == "-pwd") && i + 1 < args.size()) {
+            password = args[++i];
+            have_password = true;
+        } else if (args[i] == "--pbkdf2") {
+            scheme = archive::PasswordScheme::pbkdf2_sha256;
+        } else if (!args[i].empty() && args[i][0] == '-') {
+            return usage_error("passwd: unexpected '" + args[i] + "'");
+        } else {
+            pos.push_back(args[i]);
+        }
+    }
+    if (pos.size() != 2) return usage_error("passwd: the arguments are FILE USER");
+    if (!have_password) {
+        // The first line of standard input: a password never goes on a command line others can read.
+        if (!std::getline(std::cin, password)) {
+            std::fprintf(stderr, "dcmkit: error: passwd: no password on standard input\n");
+            return 1;
+        }
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+    }
+    if (password.empty()) return usage_error("passwd: the password is empty");
+    try {
+        archive::PasswordFile::set_user(pos[0], pos[1], password, scheme);
+    } catch (const dcmkit::Error &e) {
+        std::fprintf(stderr, "dcmkit: error: passwd: %s\n", e.what());
+        return e.code() == dcmkit::Errc::invalid_argument ? 2 : 1;
+    }
+    std::fprintf(stderr, "dcmkit: %s: password of '%s' set\n", pos[0].c_str(), pos[1].c_str());
+    return 0;
+}
 
 #else  // DCMKIT_HAVE_ARCHIVE
 
@@ -445,6 +507,7 @@ int cmd_conformance(const std::string &, const Args &) { return not_in_this_buil
 int cmd_serve(const std::string &, const Args &) { return not_in_this_build("serve"); }
 int cmd_worklist(const std::string &, const Args &) { return not_in_this_build("worklist"); }
 int cmd_archive(const std::string &, const Args &) { return not_in_this_build("archive"); }
+int cmd_passwd(const std::string &, const Args &) { return not_in_this_build("passwd"); }
 
 #endif  // DCMKIT_HAVE_ARCHIVE
 

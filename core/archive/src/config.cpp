@@ -2,6 +2,7 @@
 // and the association configuration (presentation contexts, limits) the server negotiates with.
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -37,7 +38,75 @@ std::string trim(const std::string &v) {
     return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
 }
 
+/// A key file's bytes (a trailing line break dropped, for secrets written with echo).
+bool read_key_file(const std::string &path, std::string &out, std::string &err) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return err = "cannot read " + path + ": " + std::strerror(errno), false;
+    std::stringstream ss;
+    ss << f.rdbuf();
+    out = ss.str();
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty()) return err = path + " is empty", false;
+    return true;
+}
+
 }  // namespace
+
+const std::set<std::string> &access_operations() {
+    static const std::set<std::string> ops = {"store", "find", "move", "get", "worklist", "mpps", "commitment"};
+    return ops;
+}
+
+bool AccessRule::parse(const std::string &text, AccessRule &out, std::string &err) {
+    const std::vector<std::string> w = words(text);
+    out = AccessRule{};
+    if (w.size() < 2) return err = "a rule is WHO OPERATION... [dest:AE]... (WHO: *, ae:TITLE, user:NAME, ae:TITLE+user:NAME)", false;
+    if (w[0] != "*") {
+        for (const std::string &part : {w[0].substr(0, w[0].find('+')),
+                                        w[0].find('+') == std::string::npos ? std::string() : w[0].substr(w[0].find('+') + 1)}) {
+            if (part.empty()) continue;
+            if (part.rfind("ae:", 0) == 0 && part.size() > 3 && part.size() <= 19) out.ae = part.substr(3);
+            else if (part.rfind("user:", 0) == 0 && part.size() > 5) out.user = part.substr(5);
+            else return err = "'" + w[0] + "' is not *, ae:TITLE, user:NAME or ae:TITLE+user:NAME", false;
+        }
+    }
+    for (size_t i = 1; i < w.size(); ++i) {
+        if (w[i].rfind("dest:", 0) == 0) {
+            if (w[i].size() == 5 || w[i].size() > 21) return err = "'" + w[i] + "' is not dest:AE", false;
+            out.destinations.insert(w[i].substr(5));
+        } else if (access_operations().count(w[i])) {
+            out.operations.insert(w[i]);
+        } else {
+            return err = "unknown operation '" + w[i] + "' (store find move get worklist mpps commitment)", false;
+        }
+    }
+    if (out.operations.empty()) return err = "the rule names no operation", false;
+    if (!out.destinations.empty() && !out.operations.count("move"))
+        return err = "dest: limits move, which the rule does not permit", false;
+    return true;
+}
+
+std::string AccessRule::text() const {
+    std::string who = ae.empty() && user.empty() ? "*" : "";
+    if (!ae.empty()) who += "ae:" + ae;
+    if (!user.empty()) who += (who.empty() ? "" : "+") + std::string("user:") + user;
+    for (const auto &op : operations) who += " " + op;
+    for (const auto &d : destinations) who += " dest:" + d;
+    return who;
+}
+
+bool Config::permits(const std::string &calling_ae, const std::string &user, const std::string &operation,
+                     const std::string &destination) const {
+    if (access.empty()) return true;
+    for (const AccessRule &r : access) {
+        if (!r.ae.empty() && r.ae != calling_ae) continue;
+        if (!r.user.empty() && r.user != user) continue;
+        if (!r.operations.count(operation)) continue;
+        if (operation == "move" && !r.destinations.empty() && !r.destinations.count(destination)) continue;
+        return true;
+    }
+    return false;
+}
 
 bool Config::add_destination(const std::string &d, std::string &err) {
     const size_t eq = d.find('='), colon = d.rfind(':');
@@ -128,6 +197,28 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
                 return err = e.message(), false;
             }
         }
+    } else if (key == "identity") {
+        if (value != "required" && value != "optional") return err = "identity is 'required' or 'optional'", false;
+        identity.required = value == "required";
+    } else if (key == "identity_password_file") {
+        identity.password_file = value;
+    } else if (key == "identity_jwt_secret_file") {
+        if (!read_key_file(value, identity.jwt_options.hs256_secret, err)) return false;
+        identity.jwt = true;
+    } else if (key == "identity_jwt_public_key") {
+        if (!read_key_file(value, identity.jwt_options.public_key_pem, err)) return false;
+        identity.jwt = true;
+    } else if (key == "identity_jwt_audience") {
+        identity.jwt_options.audience = value;
+    } else if (key == "identity_jwt_issuer") {
+        identity.jwt_options.issuer = value;
+    } else if (key == "identity_username_only") {
+        if (value != "yes" && value != "no") return err = "identity_username_only is 'yes' or 'no'", false;
+        identity.trust_username = value == "yes";
+    } else if (key == "permit") {
+        AccessRule r;
+        if (!AccessRule::parse(value, r, err)) return false;
+        access.push_back(std::move(r));
     } else {
         err = "unknown key '" + key + "'";
         return false;
@@ -198,6 +289,7 @@ net::AeConfig Config::to_ae_config() const {
     cfg.timeouts.request_ms = request_timeout_s * 1000;
     cfg.check_called_ae = check_called_ae;
     cfg.allowed_calling_aes = allow;
+    apply_identity_policy(cfg, identity);
     return cfg;
 }
 

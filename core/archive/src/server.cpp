@@ -160,8 +160,28 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
     shared_->recovered = shared_->reindex_orphans(*index, *folder, storage + "/quarantine");
     const auto destinations = config_.destinations;
     auto shared = shared_;
+    // Access control (`permit` rules): an operation no rule permits is refused with 0124H. The
+    // user is the identity negotiation accepted (its username, or its token's subject).
+    auto access = std::make_shared<const Config>(config_);
+    auto permitted = [access, shared](net::Association &a, const std::string &op, const std::string &dest = {}) {
+        if (access->access.empty()) return true;
+        const auto &id = a.request().user.user_identity_rq;
+        const std::string user = id ? identity_user(*id) : std::string();
+        const std::string ae = net::trim_ae(a.calling_ae());
+        if (access->permits(ae, user, op, dest)) return true;
+        shared->ae.emit(net::LogLevel::warning, "refused (not authorized): " + op + (dest.empty() ? "" : " to " + dest) +
+                                                    " by " + ae + (user.empty() ? "" : " (user " + user + ")"));
+        return false;
+    };
+    const int dimse_ms = ae_.timeouts.dimse_ms;
     net::ServiceHandlers h;
-    h.on_store = [index, folder, shared](net::StoreRequest &rq) -> uint16_t {
+    h.on_store = [index, folder, shared, permitted, dimse_ms](net::StoreRequest &rq) -> uint16_t {
+        if (!permitted(rq.assoc, "store")) {
+            rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, dimse_ms);
+            rq.error_comment = "not authorized to store";
+            ++shared->refused;
+            return net::dimse::status::NotAuthorized;
+        }
         const uint16_t st = folder->receive(rq);
         const auto kind = net::dimse::status_kind(st);
         if (kind != net::dimse::StatusKind::Success && kind != net::dimse::StatusKind::Warning) {
@@ -197,7 +217,9 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         return st;
     };
     auto root_of = [](net::QueryModel m) { return m == net::QueryModel::PatientRoot ? Root::patient_root : Root::study_root; };
-    h.on_find = [index, root_of](net::QueryRequest &rq) -> uint16_t {
+    h.on_find = [index, root_of, permitted](net::QueryRequest &rq) -> uint16_t {
+        if (!permitted(rq.assoc, rq.model == net::QueryModel::Worklist ? "worklist" : "find"))
+            return net::dimse::status::NotAuthorized;
         try {
             auto emit = [&](Dataset &&match) { return rq.emit(match); };
             if (rq.model == net::QueryModel::Worklist) {
@@ -212,9 +234,15 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             return e.status();
         }
     };
-    auto retrieve = [index, root_of, destinations](net::QueryRequest &rq) -> net::RetrievePlan {
+    auto retrieve = [index, root_of, destinations, permitted](net::QueryRequest &rq) -> net::RetrievePlan {
         net::RetrievePlan plan;
-        if (rq.command_field == net::dimse::C_MOVE_RQ) {
+        const bool move = rq.command_field == net::dimse::C_MOVE_RQ;
+        if (!permitted(rq.assoc, move ? "move" : "get", move ? rq.move_destination : std::string())) {
+            plan.status = net::dimse::status::NotAuthorized;
+            plan.error_comment = move ? "not authorized to move to " + rq.move_destination : "not authorized to get";
+            return plan;
+        }
+        if (move) {
             auto it = destinations.find(rq.move_destination);
             if (it == destinations.end()) {
                 plan.status = net::dimse::status::MoveDestinationUnknown;
@@ -247,7 +275,17 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             if (!sps.empty()) index->set_procedure_step_status(sps, status);
         }
     };
-    h.n_handlers[dcmkit::uids::ModalityPerformedProcedureStep] = mpps->handler();
+    // N requests pass the same check (mpps, commitment) before their handler.
+    auto guarded = [permitted](net::NHandler inner, std::string op) -> net::NHandler {
+        return [inner = std::move(inner), op = std::move(op), permitted](net::NRequest &rq) -> net::NResponse {
+            if (permitted(rq.assoc, op)) return inner(rq);
+            net::NResponse r;
+            r.status = net::dimse::status::NotAuthorized;
+            r.error_comment = "not authorized: " + op;
+            return r;
+        };
+    };
+    h.n_handlers[dcmkit::uids::ModalityPerformedProcedureStep] = guarded(mpps->handler(), "mpps");
     shared_->mpps = mpps;
     // Reports that cannot use the N-ACTION's association go to the requestor's `dest` address.
     net::CommitReportOptions reports;
@@ -258,9 +296,9 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         if (it == destinations.end()) return std::nullopt;
         return std::make_pair(it->second.host, it->second.port);
     };
-    h.n_handlers[dcmkit::uids::StorageCommitmentPushModel] = net::storage_commitment_handler(
+    h.n_handlers[dcmkit::uids::StorageCommitmentPushModel] = guarded(net::storage_commitment_handler(
         [index](const std::string &cls, const std::string &inst) { return failure_reason(index->verify(cls, inst)); },
-        std::move(reports));
+        std::move(reports)), "commitment");
     server_ = std::make_unique<net::Server>(ae_, h);
 }
 

@@ -62,13 +62,16 @@ Negotiation negotiate(const AeConfig &cfg, const AAssociateRq &rq) {
     ac.user.implementation_version_name = cfg.impl_version_name();
 
     // User identity (PS3.7 D.3.3.7): optional for the acceptor unless it is configured to check.
+    if (!rq.user.user_identity_rq && cfg.user_identity_required)
+        return reject(1, 1, 1, "a user identity is required and '" + rq.calling_ae + "' sent none");
     if (rq.user.user_identity_rq && !cfg.user_identity_types.empty()) {
         const UserIdentityRq &id = *rq.user.user_identity_rq;
         std::string response;
         const bool type_ok = std::find(cfg.user_identity_types.begin(), cfg.user_identity_types.end(), id.type) !=
                              cfg.user_identity_types.end();
         if (!type_ok || (cfg.user_identity_check && !cfg.user_identity_check(id, response)))
-            return reject(1, 1, 1, "user identity not accepted");
+            return reject(1, 1, 1, "user identity (type " + std::to_string(id.type) + ") of '" + rq.calling_ae +
+                                       "' not accepted");
         if (id.positive_response_requested) ac.user.user_identity_ac = response;
     }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dcmkit/archive.h"
+#include "dcmkit/archive_identity.h"
 #include "dcmkit/net/ae_config.h"
 
 namespace dcmkit::net {
@@ -28,6 +29,24 @@ struct Destination {
     std::string host;
     uint16_t port = 0;
 };
+
+/// Who may use which services: a calling AE title, a user, both or anyone, and the operations
+/// (store, find, move, get, worklist, mpps, commitment) and C-MOVE destinations allowed.
+struct AccessRule {
+    std::string ae;    ///< calling AE title; empty: any
+    std::string user;  ///< user (the identity's username, or a JWT's "sub"); empty: any, even none
+    std::set<std::string> operations;
+    std::set<std::string> destinations;  ///< for move: the destinations allowed; empty: any
+
+    /// Parses `WHO OPERATION... [dest:AE]...`, WHO being `*`, `ae:TITLE`, `user:NAME` or
+    /// `ae:TITLE+user:NAME`. false (with `err`) on a bad rule.
+    static bool parse(const std::string &text, AccessRule &out, std::string &err);
+    /// The rule as `parse` reads it.
+    std::string text() const;
+};
+
+/// The operations an access rule can name.
+const std::set<std::string> &access_operations();
 
 /// Everything the archive server runs with. The defaults are `dcmkit serve`'s.
 struct Config {
@@ -52,6 +71,8 @@ struct Config {
     net::LogLevel log_level = net::LogLevel::warning;
     net::LogSink log;                                  ///< where log lines go; empty: stderr
     std::optional<net::UserIdentityRq> user_identity;  ///< sent on the associations the archive opens (reports)
+    IdentityPolicy identity;          ///< user identities accepted (PS3.7 D.3.3.7); default: none checked
+    std::vector<AccessRule> access;   ///< who may use which operation; empty: everyone, everything served
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -60,7 +81,13 @@ struct Config {
     ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
     ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
     ///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one),
-    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T).
+    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T);
+    ///   identity (required or optional), identity_password_file (`dcmkit passwd`'s file: checks
+    ///   username+passcode), identity_jwt_secret_file (HS256 key), identity_jwt_public_key (PEM,
+    ///   RS256 or ES256), identity_jwt_audience, identity_jwt_issuer, identity_username_only (yes: a
+    ///   bare username is accepted);
+    ///   permit (an AccessRule, repeatable: once one is given, an operation no rule permits is
+    ///   refused with 0124H Refused: Not Authorized).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -73,6 +100,10 @@ struct Config {
     /// Adds a destination from "AE=HOST:PORT"; false (with `err`) when it is not one.
     bool add_destination(const std::string &spec, std::string &err);
     bool serves(const std::string &service) const { return services.count(service) != 0; }
+    /// Whether `operation` (store, find, move, get, worklist, mpps, commitment) is permitted to
+    /// `calling_ae` with `user` ("" without an identity), moving to `destination` for move.
+    bool permits(const std::string &calling_ae, const std::string &user, const std::string &operation,
+                 const std::string &destination = {}) const;
 
     /// What the server negotiates: the one configuration its conformance statement is made from.
     net::AeConfig to_ae_config() const;

@@ -72,6 +72,9 @@ struct AeConfig {
     /// User identity types accepted (1 username, 2 username+passcode, …); empty = identity ignored.
     std::vector<uint8_t> user_identity_types;
     UserIdentityCheck user_identity_check;
+    /// As acceptor: reject an A-ASSOCIATE-RQ that carries no user identity (PS3.7 D.3.3.7 lets
+    /// an acceptor require one; the rejection is rejected-permanent, service-user, no reason given).
+    bool user_identity_required = false;
     /// As requestor: the user identity to send (PS3.7 D.3.3.7), if any.
     std::optional<UserIdentityRq> user_identity;
     Timeouts timeouts;

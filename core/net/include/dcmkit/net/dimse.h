@@ -58,6 +58,7 @@ constexpr uint16_t CannotUnderstand = 0xC000;            ///< Storage: error, ca
 constexpr uint16_t SOPClassNotSupported = 0x0122;        ///< PS3.7 C.5.9: refused
 constexpr uint16_t ProcessingFailure = 0x0110;
 constexpr uint16_t InvalidSOPInstance = 0x0117;          ///< PS3.7 C.5: refused, e.g. an invalid UID
+constexpr uint16_t NotAuthorized = 0x0124;               ///< PS3.7 C.5: refused: not authorized
 constexpr uint16_t DuplicateInvocation = 0x0210;
 constexpr uint16_t UnrecognizedOperation = 0x0211;
 constexpr uint16_t MistypedArgument = 0x0212;
