@@ -63,9 +63,10 @@ DK_EXTERN(dk_result) dk_archive_options_init(dk_archive_options *opts, uint32_t 
  *                    failure
  *  @param      opts  the options; required (storage must be set), copied
  *  @return DK_OK; DK_EINVAL when `out` or `opts` is NULL, for a bad version, a NULL or empty
- *          storage, and as above (log_level not a dk_log_level, a bad ae_title, services or
- *          config_text line); DK_EIO as above; DK_EUNSUPPORTED when this build has no archive
- *          (DCMKIT_WITH_ARCHIVE=OFF; every dk_archive_* call but the _init and _free answers so) */
+ *          storage, and as above (log_level not a dk_log_level; a bad ae_title, max_associations,
+ *          services or config_text line); DK_EIO as above; DK_EUNSUPPORTED when this build has no
+ *          archive (DCMKIT_WITH_ARCHIVE=OFF: so does every dk_archive_* call returning a dk_result
+ *          but dk_archive_options_init) */
 DK_EXTERN(dk_result) dk_archive_open(dk_archive **out, const dk_archive_options *opts);
 /** The same from a configuration file of `key = value` lines (`dcmkit serve --config`'s format).
  *  DK_ENOTFOUND when it cannot be read, DK_EINVAL naming FILE:LINE for a bad line.

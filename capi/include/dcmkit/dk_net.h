@@ -681,8 +681,8 @@ DK_EXTERN(dk_result) dk_assoc_release(dk_assoc *assoc);
 DK_EXTERN(dk_result) dk_assoc_abort(dk_assoc *assoc);
 /** Frees the handle, aborting the association if it is still established (NULL is ignored).
  *
- *  @param assoc  the association; a query started on it stays to be freed, and then answers
- *                DK_EINVAL */
+ *  @param assoc  the association; a query started on it must still be freed (dk_find_query_free),
+ *                and its dk_find_query_next and _cancel then give DK_EINVAL */
 DK_EXTERN(void) dk_assoc_free(dk_assoc *assoc);
 
 /* -- server (SCP) -------------------------------------------------------------------------------- */
