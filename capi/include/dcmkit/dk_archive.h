@@ -47,46 +47,94 @@ typedef struct dk_archive_options {
 } dk_archive_options;
 #define DK_ARCHIVE_OPTIONS_VERSION 1
 #define DK_ARCHIVE_OPTIONS_INIT {DK_ARCHIVE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 1, 32, 0, 0, 1, NULL, NULL}
-/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version.
+ *
+ *  @param[out] opts     the caller's struct
+ *  @param      version  DK_ARCHIVE_OPTIONS_VERSION
+ *  @return DK_OK; DK_EINVAL when `opts` is NULL or `version` is 0 or newer than this library knows */
 DK_EXTERN(dk_result) dk_archive_options_init(dk_archive_options *opts, uint32_t version);
 
 /** Opens the archive the options describe: creates the storage folder and its index (or opens
  *  them), and indexes again the files an interruption left unindexed (files that fail the checks a
  *  C-STORE gets are moved to quarantine/). Caller frees *out with dk_archive_free(). DK_EINVAL for a
- *  bad option (the message names it), DK_EIO when the folder or index cannot be created. */
+ *  bad option (the message names it), DK_EIO when the folder or index cannot be created.
+ *
+ *  @param[out] out   receives the archive, not yet serving (free with dk_archive_free); NULL on
+ *                    failure
+ *  @param      opts  the options; required (storage must be set), copied
+ *  @return DK_OK; DK_EINVAL when `out` or `opts` is NULL, for a bad version, a NULL or empty
+ *          storage, and as above (log_level not a dk_log_level; a bad ae_title, max_associations,
+ *          services or config_text line); DK_EIO as above; DK_EUNSUPPORTED when this build has no
+ *          archive (DCMKIT_WITH_ARCHIVE=OFF: so does every dk_archive_* call returning a dk_result
+ *          but dk_archive_options_init) */
 DK_EXTERN(dk_result) dk_archive_open(dk_archive **out, const dk_archive_options *opts);
 /** The same from a configuration file of `key = value` lines (`dcmkit serve --config`'s format).
- *  DK_ENOTFOUND when it cannot be read, DK_EINVAL naming FILE:LINE for a bad line. */
+ *  DK_ENOTFOUND when it cannot be read, DK_EINVAL naming FILE:LINE for a bad line.
+ *
+ *  @param[out] out   receives the archive (free with dk_archive_free); NULL on failure
+ *  @param      path  the configuration file; it must set storage
+ *  @return DK_OK; DK_EINVAL when `out` or `path` is NULL, for a bad line, or a file without
+ *          storage; DK_ENOTFOUND as above; DK_EIO as for dk_archive_open; DK_EUNSUPPORTED without
+ *          the archive in this build */
 DK_EXTERN(dk_result) dk_archive_open_config_file(dk_archive **out, const char *path);
 
 /** An instance the archive stored and indexed. The strings are valid during the callback only. */
 typedef struct dk_archive_stored {
-    const char *sop_class_uid;
-    const char *sop_instance_uid;
+    const char *sop_class_uid;    /**< SOP Class UID (0008,0016) of the instance */
+    const char *sop_instance_uid; /**< SOP Instance UID (0008,0018) of the instance */
     const char *path;             /**< the stored Part 10 file */
     const char *transfer_syntax;  /**< the syntax it was received (and stored) in */
     const char *calling_ae;       /**< the AE title that sent it */
 } dk_archive_stored;
 
 /** Called after each instance is stored and indexed, from the server's worker threads (several at
- *  once: it must be thread-safe; it must not stop or free the archive). */
+ *  once: it must be thread-safe; it must not stop or free the archive).
+ *
+ *  @param info       the instance; it and its strings are valid during the call only
+ *  @param user_data  what dk_archive_set_on_stored was given */
 typedef void (*dk_archive_stored_fn)(const dk_archive_stored *info, void *user_data);
 
-/** Sets (or, with NULL, clears) the callback for stored instances. */
+/** Sets (or, with NULL, clears) the callback for stored instances.
+ *
+ *  @param archive    the archive (started or not)
+ *  @param fn         the callback; NULL clears it
+ *  @param user_data  passed to each call of `fn`; may be NULL
+ *  @return DK_OK; DK_EINVAL when `archive` is NULL; DK_EUNSUPPORTED without the archive */
 DK_EXTERN(dk_result) dk_archive_set_on_stored(dk_archive *archive, dk_archive_stored_fn fn, void *user_data);
 
 /** Binds `address` and `port` (NULL and 0: the options' or configuration's bind and port; port 0
  *  there too = a free one, see dk_archive_port) and serves in background threads. DK_ENETWORK when
- *  the address cannot be bound, DK_EINVAL when already started. */
+ *  the address cannot be bound, DK_EINVAL when already started.
+ *
+ *  @param archive  the archive
+ *  @param address  the address to bind ("127.0.0.1"…); NULL = the options' bind
+ *  @param port     the TCP port; 0 = the options' port
+ *  @return DK_OK; DK_EINVAL when `archive` is NULL or was started before (a stopped archive is not
+ *          restarted); DK_ENETWORK as above; DK_EUNSUPPORTED without the archive */
 DK_EXTERN(dk_result) dk_archive_start(dk_archive *archive, const char *address, uint16_t port);
-/** The port the archive listens on. DK_EINVAL when not started. */
+/** The port the archive listens on. DK_EINVAL when not started.
+ *
+ *  @param[out] port     receives the port; 0 on failure
+ *  @param      archive  the started archive
+ *  @return DK_OK; DK_EINVAL when `port` or `archive` is NULL or the archive is not started;
+ *          DK_EUNSUPPORTED without the archive */
 DK_EXTERN(dk_result) dk_archive_port(uint16_t *port, const dk_archive *archive);
-/** Blocks until dk_archive_request_stop() or dk_archive_stop() from another thread. */
+/** Blocks until dk_archive_request_stop() or dk_archive_stop() from another thread.
+ *
+ *  @param archive  the started archive
+ *  @return DK_OK once stopped; DK_EINVAL when `archive` is NULL or not started; DK_EUNSUPPORTED
+ *          without the archive */
 DK_EXTERN(dk_result) dk_archive_wait(dk_archive *archive);
-/** Asks dk_archive_wait() to return; async-signal-safe (for a SIGINT handler). */
+/** Asks dk_archive_wait() to return; async-signal-safe (for a SIGINT handler).
+ *
+ *  @param archive  the archive; NULL is ignored */
 DK_EXTERN(void) dk_archive_request_stop(dk_archive *archive);
 /** Stops accepting, lets running associations finish for up to `grace_ms`, then interrupts the rest
- *  and waits for the workers (and so for running callbacks). Idempotent. */
+ *  and waits for the workers (and so for running callbacks). Idempotent.
+ *
+ *  @param archive   the archive (not started: nothing to do)
+ *  @param grace_ms  milliseconds running associations get; a negative value counts as 0
+ *  @return DK_OK; DK_EINVAL when `archive` is NULL; DK_EUNSUPPORTED without the archive */
 DK_EXTERN(dk_result) dk_archive_stop(dk_archive *archive, int32_t grace_ms);
 
 /** What the archive did since it was opened. */
@@ -103,10 +151,17 @@ typedef struct dk_archive_counters {
 } dk_archive_counters;
 #define DK_ARCHIVE_COUNTERS_VERSION 1
 #define DK_ARCHIVE_COUNTERS_INIT {DK_ARCHIVE_COUNTERS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0}
-/** Fills `counters` (its `version` set by the caller, e.g. with DK_ARCHIVE_COUNTERS_INIT). */
+/** Fills `counters` (its `version` set by the caller, e.g. with DK_ARCHIVE_COUNTERS_INIT).
+ *
+ *  @param[in,out] counters  the caller's struct with `version` set; the other fields are filled
+ *  @param         archive   the archive (started or not)
+ *  @return DK_OK; DK_EINVAL when `counters` or `archive` is NULL or for an unknown `version`;
+ *          DK_EUNSUPPORTED without the archive */
 DK_EXTERN(dk_result) dk_archive_counters_get(dk_archive_counters *counters, const dk_archive *archive);
 
-/** Stops the archive (a grace of 10 s) and frees it (NULL is ignored). */
+/** Stops the archive (a grace of 10 s) and frees it (NULL is ignored).
+ *
+ *  @param archive  the archive; must not be used afterwards */
 DK_EXTERN(void) dk_archive_free(dk_archive *archive);
 
 #ifdef __cplusplus

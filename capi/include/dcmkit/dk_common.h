@@ -1,18 +1,25 @@
 /* dcmkit — the stable C ABI: versions, result codes, errors.
  *
- * Conventions (see each function's comment):
+ * Conventions (each function's comment documents its parameters and results in these terms):
  *  - every fallible call returns a dk_result; DK_OK (0) on success, a negative code on failure, and
  *    then dk_last_error() describes the failure (per thread, never NULL, owned by the library);
- *  - `out` parameters come first; a `**out` handle is the caller's to free with its dk_*_free; on
- *    failure *out is set to NULL (when `out` itself is not NULL);
+ *  - parameter order: the results first (out-parameters, `@param[out]`; a buffer with its `size_t
+ *    *size` counts as one result), then the object the call works on, then its inputs, then a
+ *    callback and its `void *user_data` last;
+ *  - a `**out` handle is the caller's to free with its dk_*_free; on failure *out is set to NULL
+ *    (when `out` itself is not NULL); other out-parameters say what they hold on failure;
+ *  - a `const char **` result is a borrowed string: static, or owned by the object it came from (the
+ *    comment says which and how long it lives); never free it;
  *  - a NULL handle or pointer argument gives DK_EINVAL (unless its comment says it may be NULL);
  *  - strings are UTF-8 and NUL-terminated;
  *  - buffers the caller passes come with their size in/out: on DK_EBUFS the size is set to what is
  *    needed (NUL included for strings), on success to what was written (NUL included); a NULL buffer
- *    with a size of 0 asks for the size;
+ *    with a size of 0 asks for the size (DK_EBUFS), a NULL buffer with another size is DK_EINVAL;
  *  - option structs start with a `version` field: initialise them with their _INIT macro or
  *    dk_*_options_init() so that fields added later get defaults. A version of 0 or one newer than
- *    the loaded library knows gives DK_EINVAL. */
+ *    the loaded library knows gives DK_EINVAL;
+ *  - any call may also give DK_ENOMEM (out of memory) and DK_EINTERNAL (a bug): the comments do not
+ *    repeat them. */
 #ifndef DCMKIT_DK_COMMON_H
 #define DCMKIT_DK_COMMON_H
 
@@ -80,19 +87,30 @@ typedef enum dk_result {
     DK_EINTERNAL = -21     /**< a bug in dcmkit: please report it with the message */
 } dk_result;
 
-/** Version of the loaded library, "1.0.0"; compare with DK_VERSION_STRING. */
+/** Version of the loaded library, "1.0.0"; compare with DK_VERSION_STRING.
+ *
+ *  @return a static string, never NULL; never fails */
 DK_EXTERN(const char *) dk_version(void);
-/** DK_VERSION_NUMBER of the loaded library. */
+/** DK_VERSION_NUMBER of the loaded library.
+ *
+ *  @return major * 10000 + minor * 100 + patch; never fails */
 DK_EXTERN(uint32_t) dk_version_number(void);
 
 /** Message of the last failed call on this thread ("" if none), e.g. "truncated: item length in
  *  (0008,1115) at byte 812". Never NULL; valid until the next dcmkit call on this thread. A
- *  successful call leaves it as it was: the return code, not the message, says whether a call failed. */
+ *  successful call leaves it as it was: the return code, not the message, says whether a call failed.
+ *
+ *  @return the message, owned by the library (per thread); never NULL; never fails */
 DK_EXTERN(const char *) dk_last_error(void);
 /** Byte offset in the input (file, memory or JSON text) where the last failure on this thread was
- *  found, or -1 when it has none. */
+ *  found, or -1 when it has none.
+ *
+ *  @return the offset in bytes from the start of the input, or -1; never fails */
 DK_EXTERN(int64_t) dk_last_error_offset(void);
-/** Short name of a result code ("truncated"). Never NULL. */
+/** Short name of a result code ("truncated"). Never NULL.
+ *
+ *  @param result  any value: DK_OK gives "ok", a value that is no dk_result "unknown result code"
+ *  @return a static string; never fails */
 DK_EXTERN(const char *) dk_result_name(dk_result result);
 
 /** A tag as 0xGGGGEEEE. */

@@ -43,7 +43,14 @@ typedef struct dk_pixel_info {
  *  Pixel Data element; DK_EBADVALUE when Rows, Columns or Bits Allocated is missing, or an attribute
  *  is out of range (Bits Allocated not 1 nor a multiple of 8, Bits Stored over Bits Allocated,
  *  Samples per Pixel not 1 to 4); DK_EINVAL for an unknown `version`. Works for encapsulated
- *  (compressed) data too: `frame_size` is then the size a frame decodes to. */
+ *  (compressed) data too: `frame_size` is then the size a frame decodes to.
+ *
+ *  @param[in,out] info  the caller's struct with `version` set; the fields of that version are
+ *                       filled (left as they were on failure)
+ *  @param         ds    the dataset or item handle (an item: an icon image)
+ *  @return DK_OK; DK_EINVAL for a NULL `info`, an unknown `version` or a NULL or bad `ds`;
+ *          DK_ENOTFOUND without pixel data, or when the item `ds` addresses was removed;
+ *          DK_EBADVALUE as above */
 DK_EXTERN(dk_result) dk_dataset_pixel_info(dk_pixel_info *info, const dk_dataset *ds);
 
 /** What the decoders tolerated during this thread's last call of dk_dataset_read_frame,
@@ -53,11 +60,18 @@ DK_EXTERN(dk_result) dk_dataset_pixel_info(dk_pixel_info *info, const dk_dataset
  *  sequential scan\n". Such bitstreams (out-of-spec scan headers, a missing EOI marker, stray bytes
  *  before a marker) are decoded as libjpeg, DCMTK and GDCM decode them, with their warning; the
  *  call still returns DK_OK. "" when there was nothing to say. Never NULL; owned by the library,
- *  valid until this thread's next call of one of those functions. */
+ *  valid until this thread's next call of one of those functions.
+ *
+ *  @return the warnings, owned by the library (per thread); never NULL; never fails */
 DK_EXTERN(const char *) dk_last_warnings(void);
 
 /** Number of frames: Number of Frames (0028,0008), else 1 when the dataset has pixel data, else 0
- *  (a dataset without pixel data is not an error here). */
+ *  (a dataset without pixel data is not an error here).
+ *
+ *  @param[out] count  receives the number of frames
+ *  @param      ds     the dataset or item handle
+ *  @return DK_OK; DK_EINVAL for a NULL `count` or a NULL or bad `ds`; DK_ENOTFOUND when the item
+ *          `ds` addresses was removed; DK_EBADVALUE for a Number of Frames that does not parse */
 DK_EXTERN(dk_result) dk_dataset_frame_count(uint64_t *count, const dk_dataset *ds);
 
 /** Copies frame `index` (from 0) into `buf` of `*size` bytes; *size is then the frame's size
@@ -80,7 +94,15 @@ DK_EXTERN(dk_result) dk_dataset_frame_count(uint64_t *count, const dk_dataset *d
  *  DK_EUNSUPPORTED when this build has no codec for its transfer syntax (naming it) or the dataset
  *  does not record which syntax encodes it, and DK_ETRUNCATED, DK_EMALFORMED or DK_EBADVALUE for a
  *  corrupt frame or one that disagrees with the attributes, the message starting "frame N: ";
- *  the errors of dk_dataset_pixel_info for the attributes. */
+ *  the errors of dk_dataset_pixel_info for the attributes.
+ *
+ *  @param[out]    buf    receives the frame; may be NULL with *size 0 to ask for the size
+ *  @param[in,out] size   the size of `buf` in bytes, then the frame's size (written or needed)
+ *  @param         ds     the dataset or item handle
+ *  @param         index  the frame, 0 to number_of_frames - 1
+ *  @return DK_OK; DK_EINVAL for a NULL `size`, a NULL or bad `ds`, a NULL `buf` with a *size other
+ *          than 0, or an `index` past the last frame; DK_EBUFS as above; the others as above
+ *          (DK_ENOTFOUND also when the item `ds` addresses was removed) */
 DK_EXTERN(dk_result) dk_dataset_read_frame(void *buf, size_t *size, const dk_dataset *ds, uint64_t index);
 
 /** A borrowed pointer to all the native pixel data, without a copy: *data and *size cover the
@@ -93,8 +115,16 @@ DK_EXTERN(dk_result) dk_dataset_read_frame(void *buf, size_t *size, const dk_dat
  *  NULL when *size is 0.
  *  Errors as for dk_dataset_read_frame: DK_EUNSUPPORTED for encapsulated data (there are no native
  *  frames to lend: decode them with dk_dataset_read_frame or dk_dataset_decode_frame, or convert
- *  the dataset with dk_dataset_transcode), and for pixel data held in memory of its own (set by the caller, or byte-swapped from big endian) — copy frames
- *  with dk_dataset_read_frame then; DK_ETRUNCATED when the value is shorter than the frames need. */
+ *  the dataset with dk_dataset_transcode), and for pixel data held in memory of its own (set by
+ *  the caller, or byte-swapped from big endian) — copy frames with dk_dataset_read_frame then;
+ *  DK_ETRUNCATED when the value is shorter than the frames need.
+ *
+ *  @param[out] data  receives the borrowed pointer (never free it); NULL on failure
+ *  @param[out] size  receives the number of bytes at *data; 0 on failure
+ *  @param      ds    the dataset or item handle
+ *  @return DK_OK; DK_EINVAL for a NULL `data` or `size`, or a NULL or bad `ds`; DK_ENOTFOUND without
+ *          pixel data, or when the item `ds` addresses was removed; DK_EUNSUPPORTED, DK_ETRUNCATED
+ *          as above; DK_EBADVALUE as for dk_dataset_pixel_info */
 DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const void **data, size_t *size, const dk_dataset *ds);
 
 /** Decodes frame `index` (from 0) into `buf` of `*size` bytes, like dk_dataset_read_frame, but
@@ -104,7 +134,16 @@ DK_EXTERN(dk_result) dk_dataset_pixel_data_view(const void **data, size_t *size,
  *  for JPEG Baseline YBR_FULL_422). Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr for each
  *  two pixels) is upsampled to "YBR_FULL", Y Cb Cr for every pixel (rows × columns × 3 samples,
  *  3/2 of frame_size), as pydicom's pixel_array does. Native 1-bit and float data are copied as
- *  dk_dataset_read_frame copies them. The same size protocol and errors as dk_dataset_read_frame. */
+ *  dk_dataset_read_frame copies them. The same size protocol and errors as dk_dataset_read_frame.
+ *
+ *  @param[out]    buf          receives the decoded frame; may be NULL with *size 0 to ask for the size
+ *  @param[in,out] size         the size of `buf` in bytes, then the decoded frame's size (written or
+ *                              needed)
+ *  @param[out]    photometric  receives the result's Photometric Interpretation (at most 19
+ *                              characters and a NUL) on success; may be NULL
+ *  @param         ds           the dataset or item handle
+ *  @param         index        the frame, 0 to number_of_frames - 1
+ *  @return as dk_dataset_read_frame */
 DK_EXTERN(dk_result) dk_dataset_decode_frame(void *buf, size_t *size, char photometric[20], const dk_dataset *ds,
                                              uint64_t index);
 
@@ -117,7 +156,10 @@ DK_EXTERN(dk_result) dk_dataset_decode_frame(void *buf, size_t *size, char photo
  *  "jpegls"): DK_CODEC_DECODE | DK_CODEC_ENCODE for the native syntaxes (implicit, explicit, big
  *  endian, deflate) and for each compressed syntax with a codec (whether a given image can be
  *  encoded also depends on its layout: dk_dataset_transcode says why not); 0 for a compressed
- *  syntax without codec, an unknown syntax, and NULL. Never fails. */
+ *  syntax without codec, an unknown syntax, and NULL. Never fails.
+ *
+ *  @param transfer_syntax  a UID, keyword or alias; may be NULL (gives 0)
+ *  @return DK_CODEC_DECODE and DK_CODEC_ENCODE bits, or 0; dk_last_error is left as it was */
 DK_EXTERN(int32_t) dk_codec_support(const char *transfer_syntax);
 
 /** Choices for dk_dataset_transcode. Initialise with DK_TRANSCODE_OPTIONS_INIT or
@@ -147,7 +189,11 @@ typedef struct dk_transcode_options {
 } dk_transcode_options;
 #define DK_TRANSCODE_OPTIONS_VERSION 1
 #define DK_TRANSCODE_OPTIONS_INIT {DK_TRANSCODE_OPTIONS_VERSION, 90, 0.0, 2, 1, 0, 0, 0, 0}
-/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version.
+ *
+ *  @param[out] opts     the caller's struct
+ *  @param      version  DK_TRANSCODE_OPTIONS_VERSION
+ *  @return DK_OK; DK_EINVAL when `opts` is NULL or `version` is 0 or newer than this library knows */
 DK_EXTERN(dk_result) dk_transcode_options_init(dk_transcode_options *opts, uint32_t version);
 
 /** Re-encodes the pixel data of a top-level dataset in `transfer_syntax` (a UID, keyword or alias:
@@ -166,7 +212,14 @@ DK_EXTERN(dk_result) dk_transcode_options_init(dk_transcode_options *opts, uint3
  *  this image (the message says why: bit depth, photometric interpretation…), 1-bit or float pixel
  *  data would need to be compressed, or the dataset does not record the syntax its compressed
  *  pixel data is in; the decoding errors of dk_dataset_read_frame ("frame N: …"). On failure the
- *  dataset is unchanged. */
+ *  dataset is unchanged.
+ *
+ *  @param ds               the top-level dataset, changed in place
+ *  @param transfer_syntax  the target: a registered UID, keyword or alias
+ *  @param opts             encoding choices; NULL = the defaults (DK_TRANSCODE_OPTIONS_INIT)
+ *  @return DK_OK; DK_EINVAL for a NULL or bad `ds`, a NULL `transfer_syntax`, and as above;
+ *          DK_ENOTFOUND when the item `ds` addresses was removed; DK_EUNSUPPORTED (also for Float or
+ *          Double Float Pixel Data to a compressed syntax) and the decoding errors as above */
 DK_EXTERN(dk_result) dk_dataset_transcode(dk_dataset *ds, const char *transfer_syntax,
                                           const dk_transcode_options *opts);
 
@@ -186,7 +239,11 @@ typedef struct dk_render_options {
 } dk_render_options;
 #define DK_RENDER_OPTIONS_VERSION 1
 #define DK_RENDER_OPTIONS_INIT {DK_RENDER_OPTIONS_VERSION, 0, 0.0, 0.0, 0, 0}
-/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version. */
+/** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version.
+ *
+ *  @param[out] opts     the caller's struct
+ *  @param      version  DK_RENDER_OPTIONS_VERSION
+ *  @return DK_OK; DK_EINVAL when `opts` is NULL or `version` is 0 or newer than this library knows */
 DK_EXTERN(dk_result) dk_render_options_init(dk_render_options *opts, uint32_t version);
 
 /** Renders frame `index` (any syntax dk_dataset_read_frame decodes) to 8-bit display values in
@@ -201,14 +258,34 @@ DK_EXTERN(dk_result) dk_render_options_init(dk_render_options *opts, uint32_t ve
  *  × channels (`buf` may be NULL with *size 0 to ask for it, which does not decode the frame).
  *  Errors: those of dk_dataset_read_frame; DK_EINVAL for a bad `opts` (version, window width not
  *  above 0); DK_EUNSUPPORTED for what cannot be rendered (segmented palettes, 1-bit or float data,
- *  other photometric interpretations); DK_EBADVALUE for inconsistent LUTs or attributes. */
-DK_EXTERN(dk_result) dk_dataset_render_frame(void *buf, size_t *size, uint32_t *width,
-                                             uint32_t *height, uint32_t *channels, const dk_dataset *ds, uint64_t index,
+ *  other photometric interpretations); DK_EBADVALUE for inconsistent LUTs or attributes.
+ *
+ *  @param[out]    buf       receives the 8-bit pixels; may be NULL with *size 0 to ask for the size
+ *  @param[in,out] size      the size of `buf` in bytes, then the image's size (written or needed)
+ *  @param[out]    width     receives the columns; may be NULL
+ *  @param[out]    height    receives the rows; may be NULL
+ *  @param[out]    channels  receives 1 or 3; may be NULL
+ *  @param         ds        the dataset or item handle (an item: an icon image)
+ *  @param         index     the frame, 0 to number_of_frames - 1
+ *  @param         opts      rendering choices; NULL = the defaults (DK_RENDER_OPTIONS_INIT)
+ *  @return DK_OK; DK_EINVAL for a NULL `size`, a NULL or bad `ds`, a NULL `buf` with a *size other
+ *          than 0, an `index` past the last frame (checked after the size: a too small buffer
+ *          gives DK_EBUFS first), and as above; DK_EBUFS; the others as above */
+DK_EXTERN(dk_result) dk_dataset_render_frame(void *buf, size_t *size, uint32_t *width, uint32_t *height,
+                                             uint32_t *channels, const dk_dataset *ds, uint64_t index,
                                              const dk_render_options *opts);
 
 /** Renders frame `index` as dk_dataset_render_frame does and writes it to `path` as a PNG file
  *  (8-bit grayscale or RGB). `opts` may be NULL. The errors of dk_dataset_render_frame, and DK_EIO
- *  when the file cannot be written. */
+ *  when the file cannot be written.
+ *
+ *  @param ds     the dataset or item handle
+ *  @param index  the frame, 0 to number_of_frames - 1
+ *  @param opts   rendering choices; NULL = the defaults
+ *  @param path   the PNG file to create or replace
+ *  @return DK_OK; DK_EINVAL for a NULL or bad `ds` or a NULL `path`; the errors of
+ *          dk_dataset_render_frame (but DK_EBUFS); DK_EIO as above; DK_EUNSUPPORTED when this
+ *          build has no PNG writer */
 DK_EXTERN(dk_result) dk_dataset_export_png(const dk_dataset *ds, uint64_t index, const dk_render_options *opts,
                                            const char *path);
 
