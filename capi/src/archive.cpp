@@ -47,9 +47,11 @@ dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
         check_version(version, DK_ARCHIVE_OPTIONS_VERSION, "dk_archive_options");
-        const dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
-        *opts = d;
-        opts->version = version;
+        // Version 1 is the whole struct; a version that appends fields writes only the caller's
+        // version's bytes (offsetof the first field it adds) here.
+        dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
+        d.version = version;
+        std::memcpy(opts, &d, sizeof d);
     });
 }
 
@@ -200,9 +202,9 @@ dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
         dk::check_version(version, DK_ARCHIVE_OPTIONS_VERSION, "dk_archive_options");
-        const dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
-        *opts = d;
-        opts->version = version;
+        dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
+        d.version = version;
+        std::memcpy(opts, &d, sizeof d);
     });
 }
 

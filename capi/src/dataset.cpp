@@ -622,7 +622,7 @@ dk_result dk_dataset_set_bytes(dk_dataset *ds, uint32_t tag, const char *vr, con
 
 dk_result dk_dataset_item_count(size_t *count, const dk_dataset *ds, uint32_t tag) {
     return dk::guard([&] {
-        const Dataset &d = resolve(ds);
+        const Dataset &d = container(ds, Tag(tag));  // group 0002 of a top-level handle: the meta information
         need(count, "count");
         const Element &e = require(d, Tag(tag));
         if (!e.is_sequence()) fail(DK_EBADVALUE, describe(Tag(tag)) + " has VR " + vr_text(e.vr) + ", not SQ");

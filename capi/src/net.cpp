@@ -339,19 +339,25 @@ void fill(dk_n_result &out, net::NResult &&r) {
     }
 }
 
-/// Back to its initial values, keeping the caller's version.
+/// The bytes of a caller's result struct of `version`. Version 1 is the whole struct today; a
+/// version that appends fields makes the older ones shorter (offsetof the first field it adds),
+/// and nothing past that may be written into an older caller's struct.
+size_t result_size(const dk_retrieve_result &, uint32_t) { return sizeof(dk_retrieve_result); }
+size_t result_size(const dk_n_result &, uint32_t) { return sizeof(dk_n_result); }
+
+/// Back to its initial values, keeping the caller's version (only the bytes that version has).
 void reset(dk_retrieve_result &out) {
-    const dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
-    const uint32_t v = out.version;
-    out = init;
-    out.version = v;
+    dk_retrieve_result init = DK_RETRIEVE_RESULT_INIT;
+    init.version = out.version;
+    std::memcpy(&out, &init, result_size(out, out.version));
 }
 
 void reset(dk_n_result &out) {
-    const uint32_t v = out.version;
-    std::memset(&out, 0, sizeof out);
-    out.version = v;
-    out.status = 0xFFFF;
+    dk_n_result init;
+    std::memset(&init, 0, sizeof init);
+    init.version = out.version;
+    init.status = 0xFFFF;
+    std::memcpy(&out, &init, result_size(out, out.version));
 }
 
 /// The instance UID argument of an N request (NULL or "" allowed only when `optional`).
@@ -372,7 +378,8 @@ extern "C" {
 dk_result dk_retrieve_result_init(dk_retrieve_result *result, uint32_t version) {
     return dk::guard([&] {
         const dk_retrieve_result d = DK_RETRIEVE_RESULT_INIT;
-        init_versioned(result, "result", version, DK_RETRIEVE_RESULT_VERSION, "dk_retrieve_result", d);
+        init_versioned(result, "result", version, DK_RETRIEVE_RESULT_VERSION, "dk_retrieve_result", d,
+                       result_size(d, version));
     });
 }
 

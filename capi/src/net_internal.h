@@ -28,10 +28,11 @@ namespace dk {
 
 /// The body of a dk_*_init(out, version): DK_EINVAL for a NULL `out` or an unknown version, else
 /// `*out` = `defaults` (the struct's _INIT) with that version. Only the first `size` bytes are
-/// written: the caller's struct may be an older, shorter one.
+/// written — the size of the caller's `version` of the struct, which may be an older, shorter one:
+/// pass offsetof(T, first field the version lacks) for older versions (see ae_options_size).
 template <typename T>
 void init_versioned(T *out, const char *name, uint32_t version, uint32_t current, const char *what, const T &defaults,
-                    size_t size = sizeof(T)) {
+                    size_t size) {
     static_assert(std::is_trivially_copyable_v<T>);
     need(out, name);
     check_version(version, current, what);
