@@ -474,7 +474,14 @@ void register_net(py::module_ &m) {
     py::class_<dk::AssocInfo>(m, "AssocInfo", "What a server knows about an association.")
         .def_readonly("calling_ae", &dk::AssocInfo::calling_ae)
         .def_readonly("called_ae", &dk::AssocInfo::called_ae)
-        .def_readonly("peer_address", &dk::AssocInfo::peer_address);
+        .def_readonly("peer_address", &dk::AssocInfo::peer_address)
+        .def_readonly("identity_type", &dk::AssocInfo::identity_type,
+                      "User identity type (PS3.7 D.3.3.7): 0 none, 1 username, 2 username and passcode, 3 Kerberos, "
+                      "4 SAML, 5 JWT.")
+        .def_property_readonly("identity", [](const dk::AssocInfo &a) { return py::bytes(a.identity); },
+                               "The identity's primary field (username or token) as bytes; b'' when none.")
+        .def_readonly("passcode", &dk::AssocInfo::passcode, "Type 2's passcode; '' otherwise.")
+        .def_readonly("identity_positive_response", &dk::AssocInfo::identity_positive_response);
     m.attr("ASSOC_ACCEPTED") = DK_ASSOC_ACCEPTED;
     m.attr("ASSOC_RELEASED") = DK_ASSOC_RELEASED;
     m.attr("ASSOC_ABORTED") = DK_ASSOC_ABORTED;

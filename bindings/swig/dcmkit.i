@@ -1189,6 +1189,10 @@ DCMKIT_JAVA_HANDLER(on_n_request)
 %nojavaexception dcmkit_swig::AssocInfo::calling_ae;
 %nojavaexception dcmkit_swig::AssocInfo::called_ae;
 %nojavaexception dcmkit_swig::AssocInfo::peer_address;
+%nojavaexception dcmkit_swig::AssocInfo::identity_type;
+%nojavaexception dcmkit_swig::AssocInfo::identity;
+%nojavaexception dcmkit_swig::AssocInfo::passcode;
+%nojavaexception dcmkit_swig::AssocInfo::identity_positive_response;
 %nojavaexception dcmkit_swig::StoreInfo::sop_class_uid;
 %nojavaexception dcmkit_swig::StoreInfo::sop_instance_uid;
 %nojavaexception dcmkit_swig::StoreInfo::transfer_syntax;

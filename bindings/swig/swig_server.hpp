@@ -25,6 +25,13 @@ struct AssocInfo {
     std::string calling_ae;    ///< the peer's AE title
     std::string called_ae;     ///< the AE title the peer asked for
     std::string peer_address;  ///< "host:port" of the peer
+    /// The user identity (PS3.7 D.3.3.7): 0 none, 1 username, 2 username and passcode, 3 Kerberos,
+    /// 4 SAML, 5 JWT; `identity` the username or token, `passcode` type 2's passcode. Check it in
+    /// OnAssociate/onAssociate (return false to reject the association).
+    uint32_t identity_type = 0;
+    std::string identity;
+    std::string passcode;
+    bool identity_positive_response = false;
 };
 
 /// An instance received by C-STORE (with its association's AssocInfo). A flat copy: a handler may
@@ -375,7 +382,10 @@ public:
 
 #ifndef SWIG  // SWIG's parser needs none of this (and not the trailing return type)
 private:
-    static AssocInfo info_of(const dk::AssocInfo &a) { return AssocInfo{a.calling_ae, a.called_ae, a.peer_address}; }
+    static AssocInfo info_of(const dk::AssocInfo &a) {
+        return AssocInfo{a.calling_ae,    a.called_ae, a.peer_address, a.identity_type,
+                         a.identity,      a.passcode,  a.identity_positive_response};
+    }
     /// A C-MOVE (`move`) or C-GET through the handler: its plan, with its status.
     dk::RetrievePlan retrieve(const dk::RetrieveInfo &r, const dk::Dataset &identifier, bool move) {
         RetrieveInfo i;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <type_traits>
 
@@ -103,11 +104,21 @@ uint16_t status_of(dk_result r, uint16_t status, uint16_t failure) { return r ==
 /// The strings dk_assoc_info points to, for one callback.
 struct AssocInfo {
     std::string calling, called, peer;
+    net::UserIdentityRq identity;
     dk_assoc_info info;
-    AssocInfo(std::string calling_ae, std::string called_ae, std::string peer_address)
+    AssocInfo(std::string calling_ae, std::string called_ae, std::string peer_address,
+              const std::optional<net::UserIdentityRq> &id)
         : calling(std::move(calling_ae)), called(std::move(called_ae)), peer(std::move(peer_address)),
-          info{calling.c_str(), called.c_str(), peer.c_str()} {}
-    explicit AssocInfo(const net::Association &a) : AssocInfo(a.calling_ae(), a.called_ae(), a.peer()) {}
+          identity(id.value_or(net::UserIdentityRq{})),
+          info{calling.c_str(), called.c_str(), peer.c_str(), id ? uint32_t(id->type) : 0u, identity.primary.c_str(),
+               identity.primary.size(), identity.secondary.c_str(), id && id->positive_response_requested ? 1u : 0u} {
+        if (!id) {
+            identity.primary.clear();
+            identity.secondary.clear();
+        }
+    }
+    explicit AssocInfo(const net::Association &a)
+        : AssocInfo(a.calling_ae(), a.called_ae(), a.peer(), a.request().user.user_identity_rq) {}
 };
 
 /// Calls a C callback; a C++ caller's callback that throws anyway counts as an internal error, and
@@ -144,7 +155,7 @@ void dk_server::start(const std::string &address, uint16_t port) {
     net::ServiceHandlers h;
     if (cb.on_associate) {
         h.on_associate = [this](const net::AAssociateRq &rq, const std::string &peer) -> std::optional<net::AAssociateRj> {
-            AssocInfo ai(rq.calling_ae, rq.called_ae, peer);
+            AssocInfo ai(rq.calling_ae, rq.called_ae, peer, rq.user.user_identity_rq);
             const dk_result r = call_back(cfg, "on_associate", [&] { return cb.on_associate(&ai.info, cb.user_data); });
             if (r == DK_OK) return std::nullopt;
             cfg.emit(net::LogLevel::info, "on_associate rejected " + rq.calling_ae + " from " + peer + " (" +

@@ -199,6 +199,7 @@ class evt:
     EVT_RELEASED: EventType
     EVT_ABORTED: EventType
     EVT_REQUESTED: EventType
+    EVT_USER_ID: EventType
     EVT_C_ECHO: EventType
     EVT_C_STORE: EventType
     EVT_C_FIND: EventType  # handler(event: FindEvent) yields Datasets or (status, Dataset | None) pairs

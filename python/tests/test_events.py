@@ -50,7 +50,7 @@ def test_event_types_are_pynetdicoms():
     assert e.name == "EVT_C_STORE" and e.is_intervention and not e.is_notification
     assert "C-STORE" in e.description
     names = {k for k in vars(dcmkit.evt) if k.startswith("EVT_")}
-    assert {"EVT_C_ECHO", "EVT_C_STORE", "EVT_C_FIND", "EVT_C_MOVE", "EVT_C_GET", "EVT_N_CREATE", "EVT_N_SET",
+    assert {"EVT_USER_ID", "EVT_C_ECHO", "EVT_C_STORE", "EVT_C_FIND", "EVT_C_MOVE", "EVT_C_GET", "EVT_N_CREATE", "EVT_N_SET",
             "EVT_N_GET", "EVT_N_ACTION", "EVT_N_EVENT_REPORT", "EVT_N_DELETE"} <= names
     assert all(getattr(dcmkit.evt, n).name == n for n in names)
     notes = {n for n in names if getattr(dcmkit.evt, n).is_notification}
@@ -86,6 +86,43 @@ def test_store_event_from_storescu(tmp_path):
     assert (s["cls"], s["inst"]) == (ref.SOPClassUID, ref.SOPInstanceUID)
     assert s["context"] == (SC, IMPLICIT) and s["meta_ts"] == IMPLICIT
     assert s["name"] == str(ref.PatientName)
+
+
+@needs("storescu")
+def test_user_identity_event_from_storescu(tmp_path):
+    """pynetdicom's EVT_USER_ID: the handler sees storescu's --user/--password and --jwt identities and
+    decides; a refused identity rejects the association before any C-STORE."""
+    paths = make_files(tmp_path, 1)
+    seen, stored = [], []
+
+    def handle_user_id(event, user_id_type, primary, secondary):
+        seen.append((event.event.name, event.calling_ae, user_id_type, primary, secondary))
+        return (user_id_type == 2 and primary == b"alice" and secondary == b"s3cret") or user_id_type == 5, None
+
+    def handle_store(event):
+        stored.append((event.identity_type, event.identity, event.passcode))
+        return 0x0000
+
+    ae = dcmkit.AE("PYUSER")
+    ae.add_supported_context(SC, [IMPLICIT])
+    handlers = [(dcmkit.evt.EVT_USER_ID, handle_user_id), (dcmkit.evt.EVT_C_STORE, handle_store)]
+    token = tmp_path / "token.jwt"
+    token.write_text("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYXJvbCJ9.c2lnbmF0dXJl\n")
+    with ae.start_server(("127.0.0.1", 0), evt_handlers=handlers) as server:
+        def store(*identity):
+            return run_dcmtk(["storescu", "-xi", "-aet", "STORESCU", "-aec", "PYUSER", *identity, "127.0.0.1",
+                              str(server.port), paths[0]])
+        rc, out = store("--user", "alice", "--password", "s3cret")
+        assert rc == 0, out
+        rc, out = store("--user", "alice", "--password", "wrong")
+        assert rc != 0 and "Association Rejected" in out, out
+        rc, out = store("--jwt", str(token))
+        assert rc == 0, out
+        rc, out = store()  # no identity: EVT_USER_ID is not called, the association goes on
+        assert rc == 0, out
+    assert seen == [("EVT_USER_ID", "STORESCU", 2, b"alice", b"s3cret"), ("EVT_USER_ID", "STORESCU", 2, b"alice", b"wrong"),
+                    ("EVT_USER_ID", "STORESCU", 5, token.read_bytes(), None)]
+    assert stored == [(2, b"alice", "s3cret"), (5, token.read_bytes(), ""), (0, b"", "")]
 
 
 @needs("findscu")

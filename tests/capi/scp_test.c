@@ -557,10 +557,88 @@ DK_TEST(n_requests_with_on_n_request_callback) {
     pthread_mutex_destroy(&st.mu);
 }
 
+/* -- user identity in on_associate ------------------------------------------------------------------ */
+
+typedef struct identity_state {
+    pthread_mutex_t mu;
+    int calls;
+    uint32_t type;
+    char user[64], passcode[64];
+    size_t size;
+} identity_state;
+
+/* Accepts alice's username+passcode only; records what it saw. */
+static dk_result on_associate_identity(const dk_assoc_info *info, void *user_data) {
+    identity_state *st = (identity_state *)user_data;
+    int ok;
+    pthread_mutex_lock(&st->mu);
+    ++st->calls;
+    st->type = info->identity_type;
+    st->size = info->identity_size;
+    snprintf(st->user, sizeof st->user, "%s", info->identity);
+    snprintf(st->passcode, sizeof st->passcode, "%s", info->passcode);
+    pthread_mutex_unlock(&st->mu);
+    ok = info->identity_type == 2 && strcmp(info->identity, "alice") == 0 && strcmp(info->passcode, "s3cret") == 0;
+    return ok ? DK_OK : DK_EREFUSED;
+}
+
+DK_TEST(on_associate_sees_the_user_identity_of_storescu) {
+    char dir[1024], log[1024], path[1200], portbuf[16], uid[65];
+    identity_state st;
+    dk_ae *ae = NULL;
+    dk_server *srv = NULL;
+    dk_server_callbacks cb;
+    uint16_t port = 0;
+    char tool[1100];
+    if (!find_tool("storescu", tool, sizeof tool)) DK_SKIP("DCMTK (storescu) not installed");
+    memset(&st, 0, sizeof st);
+    pthread_mutex_init(&st.mu, NULL);
+    fresh_dir(dir, sizeof dir, "scp_identity");
+    dk_test_path(log, sizeof log, "scp_identity.log");
+    snprintf(path, sizeof path, "%s/in.dcm", dir);
+    REQUIRE(make_file(path, uid));
+    REQUIRE_OK(dk_ae_new(&ae, "IDSCP", NULL));
+    CHECK_OK(dk_ae_add_all_storage(ae));
+    CHECK_OK(dk_server_callbacks_init(&cb, DK_SERVER_CALLBACKS_VERSION));
+    cb.on_associate = on_associate_identity;
+    cb.user_data = &st;
+    REQUIRE_OK(dk_server_new(&srv, ae, &cb));
+    REQUIRE_OK(dk_server_set_storage_folder(srv, dir, 0));
+    REQUIRE_OK(dk_server_start(srv, "127.0.0.1", 0));
+    REQUIRE_OK(dk_server_port(&port, srv));
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    {
+        char *argv[] = {"storescu", "-aet", "IDSCU", "-aec", "IDSCP", "--user", "alice", "--password", "s3cret",
+                        "127.0.0.1", portbuf, path, NULL};
+        CHECK_INT(run(argv, log), 0);
+    }
+    CHECK_INT((int)st.type, 2);
+    CHECK(strcmp(st.user, "alice") == 0);
+    CHECK_INT((int)st.size, 5);
+    CHECK(strcmp(st.passcode, "s3cret") == 0);
+    {
+        char *argv[] = {"storescu", "-aet", "IDSCU", "-aec", "IDSCP", "--user", "alice", "--password", "guess",
+                        "127.0.0.1", portbuf, path, NULL};
+        CHECK(run(argv, log) != 0); /* rejected */
+    }
+    {
+        char *argv[] = {"storescu", "-aet", "IDSCU", "-aec", "IDSCP", "127.0.0.1", portbuf, path, NULL};
+        CHECK(run(argv, log) != 0); /* no identity: this callback rejects it too */
+    }
+    CHECK_INT((int)st.type, 0);
+    CHECK(strcmp(st.user, "") == 0);
+    CHECK_INT(st.calls, 3);
+    dk_server_free(srv);
+    dk_ae_free(ae);
+    pthread_mutex_destroy(&st.mu);
+}
+
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(move_scp_with_on_move_callback),
     DK_CASE(get_scp_with_on_get_callback),
     DK_CASE(retrieve_scp_sends_datasets_from_memory),
     DK_CASE(n_requests_with_on_n_request_callback),
+    DK_CASE(on_associate_sees_the_user_identity_of_storescu),
 };
 DK_TEST_MAIN(dk_tests)

@@ -444,6 +444,8 @@ class BindingTest {
     public boolean onAssociate(AssocInfo info) {
       associations.add(info.getCallingAe() + "->" + info.getCalledAe());
       if (info.getCallingAe().equals("THROWASSOC")) throw new IllegalStateException("association refused by the test");
+      if (info.getCallingAe().equals("USERCHECK"))  // a user identity policy: alice with her passcode only
+        return info.getIdentityType() == 2 && info.getIdentity().equals("alice") && info.getPasscode().equals("s3cret");
       return !info.getCallingAe().equals("REJECTME");
     }
     @Override
@@ -496,8 +498,17 @@ class BindingTest {
 
         r = tool("storescu", "-aet", "STORER", "-aec", "DKSCP_JAVA", "127.0.0.1", p, path);
         assertEquals(0, r.code, r.out);
+        // The user identity storescu sends reaches onAssociate, which accepts alice's passcode only.
+        Run wrong = tool("storescu", "-aet", "USERCHECK", "-aec", "DKSCP_JAVA", "--user", "alice", "--password", "guess",
+                         "127.0.0.1", p, path);
+        assertTrue(wrong.code != 0 && wrong.out.contains("Rejected"), wrong.out);
         assertEquals(List.of(golden.get("SOPInstanceUID") + "|" + golden.get("PatientName") + "|1.2.840.10008.5.1.4.1.1.7"),
                      handler.stored);
+        r = tool("storescu", "-aet", "USERCHECK", "-aec", "DKSCP_JAVA", "--user", "alice", "--password", "s3cret",
+                 "127.0.0.1", p, path);
+        assertEquals(0, r.code, r.out);
+        assertEquals(2, handler.stored.size(), handler.stored.toString());
+        handler.stored.remove(1);
 
         // Thrown exceptions: failure statuses the peers report, and the server goes on.
         r = tool("storescu", "-v", "-aet", "THROWER", "-aec", "DKSCP_JAVA", "127.0.0.1", p, path);

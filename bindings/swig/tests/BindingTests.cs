@@ -381,6 +381,8 @@ static partial class BindingTests {
     public override bool OnAssociate(AssocInfo info) {
       lock (this) Associations.Add(info.CallingAe + "->" + info.CalledAe);
       if (info.CallingAe == "THROWASSOC") throw new InvalidOperationException("association refused by the test");
+      if (info.CallingAe == "USERCHECK")  // a user identity policy: alice with her passcode only
+        return info.IdentityType == 2 && info.Identity == "alice" && info.Passcode == "s3cret";
       return info.CallingAe != "REJECTME";
     }
     public override int OnEcho(AssocInfo info) {
@@ -428,6 +430,14 @@ static partial class BindingTests {
       if (handler.Stored.Count == 1)
         Equal(golden["SOPInstanceUID"] + "|" + golden["PatientName"] + "|1.2.840.10008.5.1.4.1.1.7", handler.Stored[0],
               "OnStore: SOP Instance UID, PatientName read from info.Path, SOP class");
+      // The user identity storescu sends reaches OnAssociate, which accepts alice's passcode only.
+      int idCode = Tool(out output, "storescu", "-aet", "USERCHECK", "-aec", "DKSCP_CS", "--user", "alice", "--password", "guess",
+                        "127.0.0.1", port, path);
+      Check(idCode != 0 && output.Contains("Rejected"), "storescu with a wrong passcode rejected (exit " + idCode + "): " + output);
+      Equal(0, Tool(out output, "storescu", "-aet", "USERCHECK", "-aec", "DKSCP_CS", "--user", "alice", "--password", "s3cret",
+                    "127.0.0.1", port, path), "storescu with alice's passcode: " + output);
+      Equal(2, handler.Stored.Count, "OnStore calls after the identity checks");
+      handler.Stored.RemoveAt(1);
 
       // Our SCU against our SCP, both through the binding.
       using (AE scu = new AE("DKSCU_CS", 10000)) {

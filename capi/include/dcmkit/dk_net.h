@@ -690,11 +690,21 @@ DK_EXTERN(void) dk_assoc_free(dk_assoc *assoc);
 /** A DICOM server: a listener and a pool of worker threads, one association each. Opaque. */
 typedef struct dk_server dk_server;
 
-/** What the server knows about an association. The strings are valid during the callback only. */
+/** What the server knows about an association. The strings are valid during the callback only.
+ *  The library fills this struct; fields are only ever appended to it. */
 typedef struct dk_assoc_info {
     const char *calling_ae;    /**< the peer's AE title */
     const char *called_ae;     /**< the AE title the peer asked for */
     const char *peer_address;  /**< "host:port" of the peer */
+    /** The user identity of the A-ASSOCIATE-RQ (PS3.7 D.3.3.7): 0 none, 1 username, 2 username and
+     *  passcode, 3 Kerberos ticket, 4 SAML assertion, 5 JSON Web Token. on_associate is the place
+     *  to check it (return an error to reject the association); the later callbacks see the identity
+     *  the association was accepted with. */
+    uint32_t identity_type;
+    const char *identity;      /**< the primary field (username or token), NUL-terminated; "" when none */
+    size_t identity_size;      /**< its length in bytes (a Kerberos ticket may hold NULs) */
+    const char *passcode;      /**< type 2: the passcode; "" otherwise */
+    uint32_t identity_positive_response; /**< 1 when the requestor asked for a positive response */
 } dk_assoc_info;
 
 /** An instance received by C-STORE. The strings are valid during the callback only. */

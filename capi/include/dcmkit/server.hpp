@@ -20,6 +20,12 @@ namespace dk {
 /// What a server knows about an association (copied out of the C callback's dk_assoc_info).
 struct AssocInfo {
     std::string calling_ae, called_ae, peer_address;
+    /// The user identity of the A-ASSOCIATE-RQ (PS3.7 D.3.3.7): 0 none, 1 username, 2 username and
+    /// passcode, 3 Kerberos, 4 SAML, 5 JWT; `identity` is the username or token (bytes), `passcode`
+    /// type 2's passcode. Check it in the associate handler (throw or return an error to reject).
+    uint32_t identity_type = 0;
+    std::string identity, passcode;
+    bool identity_positive_response = false;
 };
 /// An instance received by C-STORE. `path` is a complete Part 10 file, valid during the handler only
 /// (unless the server has a storage folder, where it stays when the handler answers success).
@@ -158,6 +164,10 @@ private:
             a.calling_ae = i->calling_ae ? i->calling_ae : "";
             a.called_ae = i->called_ae ? i->called_ae : "";
             a.peer_address = i->peer_address ? i->peer_address : "";
+            a.identity_type = i->identity_type;
+            if (i->identity) a.identity.assign(i->identity, i->identity_size);
+            a.passcode = i->passcode ? i->passcode : "";
+            a.identity_positive_response = i->identity_positive_response != 0;
         }
         return a;
     }

@@ -7,7 +7,7 @@ from .. import _dcmkit
 from .. import sop as _sop
 from ._common import _LOG_LEVELS, _ms, _uid
 from .association import Association
-from .events import _HANDLER_NAMES, _N_MESSAGES, _NOTIFICATIONS, _WRAPPERS, _wrap_n, _wrap_notifications
+from .events import _HANDLER_NAMES, _N_MESSAGES, _NOTIFICATIONS, _WRAPPERS, _wrap_n, _wrap_notifications, _wrap_user_id
 from .server import Server
 
 __all__ = ["AE", "connect"]
@@ -144,7 +144,9 @@ class AE:
         pynetdicom's [(dcmkit.evt.EVT_C_STORE, fn)] or [(event, fn, [args])]; the notification
         events (EVT_ACCEPTED, EVT_RELEASED, EVT_ABORTED) may have several handlers, their return
         ignored, an exception reported through sys.unraisablehook. on_associate(event)
-        returns False (or raises) to reject; on_echo(event) and on_store(event) return the status
+        returns False (or raises) to reject; on_user_id (pynetdicom's EVT_USER_ID) is called as
+        fn(event, user_id_type, primary_field, secondary_field) for a request carrying a user identity
+        (PS3.7 D.3.3.7) and returns (is_verified, response) — not verified rejects the association; on_echo(event) and on_store(event) return the status
         (None = 0x0000). on_find(event) (a FindEvent) yields the matches as Datasets or as
         (0xFF00, Dataset) pairs, and may end with a final (status, None) (a failure such as 0xA900);
         the generator simply stops after a cancel; raising answers 0xC000. on_move(event) (a
@@ -174,7 +176,10 @@ class AE:
             else:
                 table[name] = (fn, args)
         n_table = {name: table.pop(name) for name in list(table) if name in _N_MESSAGES}
+        user_id = table.pop("on_user_id", None)
         callbacks = {name: _WRAPPERS[name](fn, args) for name, (fn, args) in table.items()}
+        if user_id is not None:
+            callbacks["on_associate"] = _wrap_user_id(user_id[0], user_id[1], callbacks.get("on_associate"))
         if n_table:
             callbacks["on_n_request"] = _wrap_n(n_table)
         if notifications:

@@ -41,6 +41,7 @@ class evt:  # noqa: N801  (a namespace, as pynetdicom's module)
     EVT_ABORTED = _Event("aborted", "EVT_ABORTED", "Association aborted", False)
 
     EVT_REQUESTED = _Event("on_associate", "EVT_REQUESTED", "Association request received", True)
+    EVT_USER_ID = _Event("on_user_id", "EVT_USER_ID", "User identity negotiation received", True)
     EVT_C_ECHO = _Event("on_echo", "EVT_C_ECHO", "C-ECHO request received", True)
     EVT_C_STORE = _Event("on_store", "EVT_C_STORE", "C-STORE request received", True)
     EVT_C_FIND = _Event("on_find", "EVT_C_FIND", "C-FIND request received", True)
@@ -59,6 +60,7 @@ _EVENTS = {e: e for e in vars(evt).values() if isinstance(e, _Event)}
 
 _HANDLER_NAMES = {
     "on_associate": "on_associate", "associate": "on_associate", "requested": "on_associate",
+    "on_user_id": "on_user_id", "user_id": "on_user_id",
     "on_echo": "on_echo", "echo": "on_echo", "c_echo": "on_echo",
     "on_store": "on_store", "store": "on_store", "c_store": "on_store",
     "on_find": "on_find", "find": "on_find", "c_find": "on_find",
@@ -152,14 +154,20 @@ class Context:
 
 class AssociationEvent:
     """What a handler learns about an association: calling_ae, called_ae, peer_address ("host:port"),
-    and pynetdicom's event shape: .assoc (requestor/acceptor), .event (the evt type), .timestamp."""
+    the user identity it was requested with (identity_type: 0 none, 1 username, 2 username and
+    passcode, 3 Kerberos, 4 SAML, 5 JWT; identity: the username or token as bytes; passcode), and
+    pynetdicom's event shape: .assoc (requestor/acceptor), .event (the evt type), .timestamp."""
 
-    __slots__ = ("calling_ae", "called_ae", "peer_address", "event", "timestamp")
+    __slots__ = ("calling_ae", "called_ae", "peer_address", "identity_type", "identity", "passcode", "event",
+                 "timestamp")
 
     def __init__(self, info: Any, event: Optional[_Event] = None) -> None:
         self.calling_ae = info.calling_ae
         self.called_ae = info.called_ae
         self.peer_address = info.peer_address
+        self.identity_type = info.identity_type
+        self.identity = info.identity
+        self.passcode = info.passcode
         self.event = event
         self.timestamp = _datetime.datetime.now()
 
@@ -219,6 +227,22 @@ class StoreEvent(AssociationEvent):
 
 def _wrap_associate(fn, args):
     return lambda info: fn(AssociationEvent(info, evt.EVT_REQUESTED), *args)
+
+
+def _wrap_user_id(fn, args, requested=None):
+    """pynetdicom's EVT_USER_ID: fn(event, user_id_type, primary_field, secondary_field) returns
+    (is_verified, response); called for a request that carries an identity, before the
+    EVT_REQUESTED handler (`requested`, wrapped) if there is one. A request without an identity
+    goes on to `requested` alone."""
+    def call(info):
+        if info.identity_type:
+            r = fn(AssociationEvent(info, evt.EVT_USER_ID), info.identity_type, info.identity,
+                   info.passcode.encode() if info.identity_type == 2 else None, *args)
+            verified = r[0] if isinstance(r, tuple) else r
+            if not verified:
+                return False
+        return True if requested is None else requested(info)
+    return call
 
 
 def _wrap_echo(fn, args):
