@@ -284,6 +284,10 @@ void register_net(py::module_ &m) {
         .def("log_to_python", [](dk::AE &ae) { ae.set_log(log_to_python); },
              "Sends this AE's log lines to the function given to set_log_sink().")
         .def("add_verification", [](dk::AE &ae) { ae.add_verification(); })
+        .def("set_user_identity", [](dk::AE &ae, uint32_t type, const py::bytes &primary, const std::string &passcode,
+                                     bool positive_response) {
+            ae.set_user_identity(type, std::string(primary), passcode, positive_response);
+        }, "type"_a, "primary"_a, "passcode"_a = std::string(), "positive_response"_a = false)
         .def("add_query_retrieve", [](dk::AE &ae) { ae.add_query_retrieve(); })
         .def("add_get_storage", [](dk::AE &ae, bool uncompressed_only) { ae.add_get_storage(uncompressed_only); },
              py::arg("uncompressed_only") = false)
@@ -433,6 +437,8 @@ void register_net(py::module_ &m) {
         }, "instances"_a, "report_wait_ms"_a,
            "Storage Commitment: N-ACTION for [(sop_class, sop_instance)], then up to report_wait_ms for the "
            "report on this association; a CommitResult.")
+        .def("user_identity_response", [](const dk::Association &a) { return py::bytes(a.user_identity_response()); },
+             "The acceptor's user identity response (b'' when none).")
         .def("contexts", [](const dk::Association &a) {
             std::vector<std::tuple<int, std::string, std::string, int>> out;
             for (const dk::PresentationContext &c : a.contexts())

@@ -897,6 +897,13 @@ public:
     /// The common storage SOP classes with the SCP role, to receive a C-GET's instances (in the
     /// syntax the peer holds them, or decoded by the peer when `uncompressed_only`).
     void add_get_storage(bool uncompressed_only = false) { $self->add_get_storage(uncompressed_only); }
+    /// The user identity associations made from this AE send (PS3.7 D.3.3.7): type 1 username,
+    /// 2 username and `passcode`, 3 Kerberos ticket, 4 SAML assertion, 5 JWT (`primary` the token);
+    /// `positive_response` asks the acceptor to answer (Association's user_identity_response). 0 clears it.
+    void set_user_identity(uint32_t type, const std::string &primary, const std::string &passcode = "",
+                           bool positive_response = false) {
+        $self->set_user_identity(type, primary, passcode, positive_response);
+    }
     }
 };
 
@@ -924,6 +931,8 @@ public:
     }
     /// C-ECHO; the peer's DIMSE status (0 = success).
     int echo() { return $self->echo(); }
+    /// The acceptor's user identity response ("" when none).
+    std::string user_identity_response() { return $self->user_identity_response(); }
     /// C-STORE of a Part 10 file; the peer's status.
     int store_file(const std::string &path) { return $self->store_file(path); }
     /// C-STORE of a dataset in memory; the peer's status.

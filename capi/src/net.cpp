@@ -199,6 +199,47 @@ dk_result dk_ae_add_get_storage_uncompressed(dk_ae *ae) {
     return dk::guard([&] { need(ae, "ae")->cfg.add_get_storage(net::uncompressed_transfer_syntaxes()); });
 }
 
+dk_result dk_ae_set_user_identity(dk_ae *ae, uint32_t type, const void *primary, size_t primary_size,
+                                  const char *passcode, uint32_t flags) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        if (type == 0) {
+            ae->cfg.user_identity.reset();
+            return;
+        }
+        if (type > DK_IDENTITY_JWT) fail(DK_EINVAL, "unknown user identity type " + std::to_string(type) + " (1 to 5)");
+        if (flags & ~DK_IDENTITY_POSITIVE_RESPONSE) fail(DK_EINVAL, "unknown dk_ae_set_user_identity flags " + std::to_string(flags));
+        need(primary, "primary");
+        if (primary_size == 0 || primary_size > 65535) fail(DK_EINVAL, "primary_size must be 1 to 65535 (PS3.7 D.3.3.7.1)");
+        if ((type == DK_IDENTITY_USERNAME_PASSCODE) != (passcode != nullptr))
+            fail(DK_EINVAL, type == DK_IDENTITY_USERNAME_PASSCODE ? "a username and passcode identity needs a passcode"
+                                                                  : "only a username and passcode identity has a passcode");
+        if (passcode && (!*passcode || std::strlen(passcode) > 65535)) fail(DK_EINVAL, "the passcode must be 1 to 65535 bytes");
+        net::UserIdentityRq id;
+        id.type = uint8_t(type);
+        id.primary.assign(static_cast<const char *>(primary), primary_size);
+        if (passcode) id.secondary = passcode;
+        id.positive_response_requested = (flags & DK_IDENTITY_POSITIVE_RESPONSE) != 0;
+        ae->cfg.user_identity = std::move(id);
+    });
+}
+
+dk_result dk_assoc_user_identity_response(const void **response, size_t *size, const dk_assoc *assoc) {
+    return dk::guard([&] {
+        need(response, "response");
+        *response = nullptr;
+        need(size, "size");
+        *size = 0;
+        need(assoc, "assoc");
+        if (!assoc->a) fail(DK_EINVAL, "assoc is not an association");
+        const auto &r = assoc->a->acceptance().user.user_identity_ac;
+        if (r && !r->empty()) {
+            *response = r->data();
+            *size = r->size();
+        }
+    });
+}
+
 dk_result dk_ae_set_log(dk_ae *ae, dk_log_fn fn, void *user_data) {
     return dk::guard([&] {
         need(ae, "ae");

@@ -125,6 +125,35 @@ def test_user_identity_event_from_storescu(tmp_path):
     assert stored == [(2, b"alice", "s3cret"), (5, token.read_bytes(), ""), (0, b"", "")]
 
 
+@needs("storescp")
+def test_scu_user_identity_to_storescp_and_to_our_server(tmp_path, start_peer):
+    """AE.set_user_identity: DCMTK's storescp takes the A-ASSOCIATE-RQ carrying it (the item is well
+    formed) and our server's EVT_USER_ID handler sees exactly what was set."""
+    paths = make_files(tmp_path, 1)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    port = free_port()
+    start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(port)], port)
+    scu = dcmkit.AE("PYSCU")
+    scu.add_requested_context(SC, [IMPLICIT])
+    scu.set_user_identity(5, b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYXJvbCJ9.c2ln", positive_response=True)
+    with scu.associate("127.0.0.1", port, "STORESCP") as assoc:
+        assert assoc.store(paths[0]) == 0x0000
+        assert assoc.user_identity_response == b""  # storescp does not answer identities
+    assert len(os.listdir(dest)) == 1
+
+    seen = []
+    ae = dcmkit.AE("PYUSER")
+    ae.add_supported_context(SC, [IMPLICIT])
+    handler = lambda event, kind, primary, secondary: (seen.append((kind, primary, secondary)) or True, None)  # noqa
+    with ae.start_server(("127.0.0.1", 0), evt_handlers=[(dcmkit.evt.EVT_USER_ID, handler),
+                                                         (dcmkit.evt.EVT_C_STORE, lambda e: 0)]) as server:
+        scu.set_user_identity(2, "alice", "s3cret")
+        with scu.associate("127.0.0.1", server.port, "PYUSER") as assoc:
+            assert assoc.store(paths[0]) == 0x0000
+    assert seen == [(2, b"alice", b"s3cret")]
+
+
 @needs("findscu")
 def test_find_event_from_findscu():
     seen = []

@@ -628,6 +628,42 @@ DK_TEST(on_associate_sees_the_user_identity_of_storescu) {
     CHECK_INT((int)st.type, 0);
     CHECK(strcmp(st.user, "") == 0);
     CHECK_INT(st.calls, 3);
+
+    /* Our SCU sends an identity too (dk_ae_set_user_identity): accepted with alice's passcode. */
+    {
+        dk_ae *scu = NULL;
+        dk_assoc *a = NULL;
+        const void *rsp = NULL;
+        size_t rsp_size = 1;
+        uint16_t status = 0xFFFF;
+        REQUIRE_OK(dk_ae_new(&scu, "IDSCU", NULL));
+        CHECK_OK(dk_ae_add_storage_for_files(scu, (const char *const[]){path}, 1));
+        CHECK_RC(dk_ae_set_user_identity(scu, 2, "alice", 5, NULL, 0), DK_EINVAL);      /* no passcode */
+        CHECK_RC(dk_ae_set_user_identity(scu, 1, "alice", 5, "x", 0), DK_EINVAL);       /* passcode for type 1 */
+        CHECK_RC(dk_ae_set_user_identity(scu, 6, "alice", 5, NULL, 0), DK_EINVAL);      /* unknown type */
+        CHECK_RC(dk_ae_set_user_identity(scu, 1, "alice", 0, NULL, 0), DK_EINVAL);      /* empty */
+        CHECK_RC(dk_ae_set_user_identity(scu, 1, "alice", 5, NULL, 0x10), DK_EINVAL);   /* unknown flag */
+        CHECK_OK(dk_ae_set_user_identity(scu, DK_IDENTITY_USERNAME_PASSCODE, "alice", 5, "s3cret",
+                                         DK_IDENTITY_POSITIVE_RESPONSE));
+        REQUIRE_OK(dk_assoc_connect(&a, scu, "127.0.0.1", port, "IDSCP"));
+        CHECK_OK(dk_assoc_store_file(&status, a, path));
+        CHECK_INT(status, 0);
+        CHECK_OK(dk_assoc_user_identity_response(&rsp, &rsp_size, a));
+        CHECK(rsp == NULL && rsp_size == 0); /* this server checks in on_associate and sends no response */
+        CHECK_RC(dk_assoc_user_identity_response(NULL, &rsp_size, a), DK_EINVAL);
+        CHECK_OK(dk_assoc_release(a));
+        dk_assoc_free(a);
+        a = NULL;
+        CHECK_INT((int)st.type, 2);
+        CHECK(strcmp(st.user, "alice") == 0 && strcmp(st.passcode, "s3cret") == 0);
+        CHECK_OK(dk_ae_set_user_identity(scu, DK_IDENTITY_USERNAME_PASSCODE, "alice", 5, "guess", 0));
+        CHECK_RC(dk_assoc_connect(&a, scu, "127.0.0.1", port, "IDSCP"), DK_EREJECTED);
+        CHECK(a == NULL);
+        CHECK_OK(dk_ae_set_user_identity(scu, 0, NULL, 0, NULL, 0)); /* cleared */
+        CHECK_RC(dk_assoc_connect(&a, scu, "127.0.0.1", port, "IDSCP"), DK_EREJECTED);
+        CHECK_INT((int)st.type, 0);
+        dk_ae_free(scu);
+    }
     dk_server_free(srv);
     dk_ae_free(ae);
     pthread_mutex_destroy(&st.mu);

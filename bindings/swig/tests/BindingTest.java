@@ -523,6 +523,20 @@ class BindingTest {
         assertEquals(1, handler.echoes);
         assertEquals(0, tool("echoscu", "-aet", "ECHOER", "-aec", "DKSCP_JAVA", "127.0.0.1", p).code);
         assertEquals(2, handler.echoes);
+        // Our SCU's user identity (setUserIdentity) reaches onAssociate: alice's passcode passes.
+        try (AE scu = new AE("USERCHECK", 10000)) {
+          scu.addVerification();
+          scu.setUserIdentity(2, "alice", "s3cret");
+          try (Association a = Association.connect(scu, "127.0.0.1", server.port(), "DKSCP_JAVA")) {
+            assertEquals(0, a.echo());
+            assertEquals("", a.userIdentityResponse());
+            a.release();
+          }
+          scu.setUserIdentity(2, "alice", "guess");
+          assertThrows(AssociationRejectedException.class,
+                       () -> Association.connect(scu, "127.0.0.1", server.port(), "DKSCP_JAVA"));
+        }
+        assertEquals(3, handler.echoes);
         // Handlers ran on the server's native threads, attached to the JVM for the call.
         assertFalse(handler.threads.contains(Thread.currentThread().getName()), handler.threads.toString());
 

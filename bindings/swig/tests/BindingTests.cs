@@ -448,6 +448,20 @@ static partial class BindingTests {
         }
       }
       Equal(2, handler.Echoes, "OnEcho calls after our own echo");
+      // Our SCU's user identity (SetUserIdentity) reaches OnAssociate: alice's passcode passes.
+      using (AE scu = new AE("USERCHECK", 10000)) {
+        scu.AddVerification();
+        scu.SetUserIdentity(2, "alice", "s3cret");
+        using (Association a = Association.Connect(scu, "127.0.0.1", server.Port(), "DKSCP_CS")) {
+          Equal(0, a.Echo(), "echo with alice's identity");
+          Equal("", a.UserIdentityResponse(), "no identity response from this server");
+          a.Release();
+        }
+        scu.SetUserIdentity(2, "alice", "guess");
+        Throws<AssociationRejectedException>(() => Association.Connect(scu, "127.0.0.1", server.Port(), "DKSCP_CS"),
+                                             "a wrong passcode");
+      }
+      Equal(3, handler.Echoes, "OnEcho calls after the identity checks");
 
       // A handler that throws: a failure status the peer reports, and the server goes on.
       int code = Tool(out output, "storescu", "-v", "-aet", "THROWER", "-aec", "DKSCP_CS", "127.0.0.1", port, path);
@@ -461,7 +475,7 @@ static partial class BindingTests {
       Check(code != 0 && output.Contains("Rejected"), "echoscu rejected by OnAssociate returning false (exit " + code + "): " + output);
       code = Tool(out output, "echoscu", "-aet", "THROWASSOC", "-aec", "DKSCP_CS", "127.0.0.1", port);
       Check(code != 0 && output.Contains("Rejected"), "echoscu rejected by a throwing OnAssociate (exit " + code + "): " + output);
-      Equal(2, handler.Echoes, "no OnEcho for rejected associations");
+      Equal(3, handler.Echoes, "no OnEcho for rejected associations");
       Equal(0, Tool(out output, "echoscu", "-aet", "ECHOER", "-aec", "DKSCP_CS", "127.0.0.1", port), "echoscu after the failures: " + output);
 
       // C-FIND: the matches OnFind emits reach findscu (which writes them out: -X).

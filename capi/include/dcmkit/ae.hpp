@@ -109,6 +109,17 @@ public:
         check(dk_ae_set_log(h_, fn, user_data));
         return *this;
     }
+    /// The user identity associations made from this AE send (PS3.7 D.3.3.7): DK_IDENTITY_USERNAME
+    /// (`primary` the username), DK_IDENTITY_USERNAME_PASSCODE (with `passcode`), DK_IDENTITY_KERBEROS,
+    /// DK_IDENTITY_SAML, DK_IDENTITY_JWT (`primary` the ticket or token); `positive_response` asks
+    /// the acceptor to answer (Association::user_identity_response). Type 0 clears it.
+    AE &set_user_identity(uint32_t type, const std::string &primary, const std::string &passcode = {},
+                          bool positive_response = false) {
+        check(dk_ae_set_user_identity(h_, type, primary.data(), primary.size(),
+                                      type == DK_IDENTITY_USERNAME_PASSCODE ? passcode.c_str() : nullptr,
+                                      positive_response ? DK_IDENTITY_POSITIVE_RESPONSE : 0u));
+        return *this;
+    }
     /// The storage contexts (as SCU) needed to send these files. All or nothing.
     AE &add_storage_for_files(const std::vector<std::string> &paths) {
         std::vector<const char *> p;

@@ -223,6 +223,14 @@ public:
     }
 
     /// The negotiated presentation contexts, accepted or not.
+    /// The acceptor's user identity response (a positive response asked for with
+    /// AE::set_user_identity); "" when none.
+    std::string user_identity_response() const {
+        const void *p = nullptr;
+        size_t n = 0;
+        check(dk_assoc_user_identity_response(&p, &n, h_));
+        return n ? std::string(static_cast<const char *>(p), n) : std::string();
+    }
     std::vector<PresentationContext> contexts() const {
         size_t n = 0;
         check(dk_assoc_context_count(&n, h_));

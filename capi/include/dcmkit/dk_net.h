@@ -187,6 +187,30 @@ typedef void (*dk_log_fn)(dk_log_level level, const char *message, void *user_da
  *  @return DK_OK; DK_EINVAL when `ae` is NULL */
 DK_EXTERN(dk_result) dk_ae_set_log(dk_ae *ae, dk_log_fn fn, void *user_data);
 
+/** User identity types (PS3.7 Table D.3-14), for dk_ae_set_user_identity and dk_assoc_info. */
+#define DK_IDENTITY_USERNAME 1u          /**< a username */
+#define DK_IDENTITY_USERNAME_PASSCODE 2u /**< a username and a passcode */
+#define DK_IDENTITY_KERBEROS 3u          /**< a Kerberos service ticket */
+#define DK_IDENTITY_SAML 4u              /**< a SAML assertion */
+#define DK_IDENTITY_JWT 5u               /**< a JSON Web Token */
+/** dk_ae_set_user_identity flag: ask the acceptor for a positive response (its server response,
+ *  read with dk_assoc_user_identity_response). */
+#define DK_IDENTITY_POSITIVE_RESPONSE 0x1u
+
+/** The user identity the associations made from `ae` afterwards send (PS3.7 D.3.3.7).
+ *
+ *  @param ae            the AE
+ *  @param type          a DK_IDENTITY_* type; 0 clears the identity (then the other arguments are ignored)
+ *  @param primary       the username or the token's bytes (`primary_size` of them; a Kerberos ticket
+ *                       may hold NULs); not NULL unless `type` is 0
+ *  @param primary_size  1 to 65535
+ *  @param passcode      type 2: the passcode (UTF-8, 1 to 65535 bytes); must be NULL for other types
+ *  @param flags         0 or DK_IDENTITY_POSITIVE_RESPONSE; other bits give DK_EINVAL
+ *  @return DK_OK; DK_EINVAL for a NULL `ae`, an unknown type or flag, a size out of range, a passcode
+ *          missing for type 2 or given for another type */
+DK_EXTERN(dk_result) dk_ae_set_user_identity(dk_ae *ae, uint32_t type, const void *primary, size_t primary_size,
+                                             const char *passcode, uint32_t flags);
+
 /* -- associations as SCU ------------------------------------------------------------------------- */
 
 /** An established association, requested by this AE. Opaque. Use it from one thread at a time. */
@@ -650,6 +674,17 @@ DK_EXTERN(void) dk_commit_listener_free(dk_commit_listener *l);
  *  @param      assoc  the association (also once released or aborted)
  *  @return DK_OK; DK_EINVAL when `count` or `assoc` is NULL */
 DK_EXTERN(dk_result) dk_assoc_context_count(size_t *count, const dk_assoc *assoc);
+
+/** The acceptor's answer to a user identity that asked for a positive response (PS3.7 D.3.3.7.2):
+ *  a JWT or SAML response, a Kerberos server ticket, or nothing (an acceptor that does not answer,
+ *  or that accepted an identity the request did not ask to be confirmed).
+ *
+ *  @param[out] response  receives the response bytes, borrowed from `assoc` (valid until it is
+ *                        freed); NULL when there was none
+ *  @param[out] size      receives their number (0 when none)
+ *  @param      assoc     the association
+ *  @return DK_OK; DK_EINVAL when an argument is NULL */
+DK_EXTERN(dk_result) dk_assoc_user_identity_response(const void **response, size_t *size, const dk_assoc *assoc);
 /** Presentation context `index` (DK_ENOTFOUND past the end): its ID, abstract syntax (SOP class UID),
  *  accepted transfer syntax ("" when not accepted) and result (0 acceptance, 1 user rejection,
  *  2 no reason, 3 abstract syntax not supported, 4 transfer syntaxes not supported). Each out

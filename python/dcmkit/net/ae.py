@@ -46,6 +46,7 @@ class AE:
         self._all_storage = False
         self._query_retrieve = False
         self._get_storage = False
+        self._user_identity = None  # (type, primary bytes, passcode str, positive response)
 
     # -- contexts ---------------------------------------------------------------------------
 
@@ -122,7 +123,22 @@ class AE:
             ae.add_get_storage(self._get_storage == "uncompressed")
         if self._files:
             ae.add_storage_for_files(self._files)
+        if self._user_identity:
+            ae.set_user_identity(*self._user_identity)
         return ae
+
+    def set_user_identity(self, user_id_type, primary_field, secondary_field=None, positive_response=False):
+        """The user identity the associations this AE requests send (PS3.7 D.3.3.7), with
+        pynetdicom's names: user_id_type 1 username, 2 username and passcode (secondary_field), 3
+        Kerberos ticket, 4 SAML assertion, 5 JWT; primary_field and secondary_field as str or
+        bytes; positive_response asks the acceptor to answer (Association.user_identity_response).
+        None as user_id_type clears it."""
+        if user_id_type is None:
+            self._user_identity = None
+            return
+        as_bytes = lambda v: v if isinstance(v, bytes) else str(v).encode("utf-8")  # noqa: E731
+        passcode = "" if secondary_field is None else as_bytes(secondary_field).decode("utf-8")
+        self._user_identity = (int(user_id_type), as_bytes(primary_field), passcode, bool(positive_response))
 
     # -- SCU --------------------------------------------------------------------------------
 

@@ -258,6 +258,11 @@ class Association:
         return CommitResult(self._a.commit(pairs, max(0, _ms(wait))))
 
     @property
+    def user_identity_response(self) -> bytes:
+        """The acceptor's answer to a user identity that asked for a positive response (b'' when none)."""
+        return self._a.user_identity_response()
+
+    @property
     def contexts(self) -> List[PresentationContext]:
         """Every negotiated PresentationContext, accepted or not."""
         return [PresentationContext(*c) for c in self._a.contexts()]
