@@ -210,7 +210,7 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     o.dimse_s = c.dimse_timeout_s;
     std::vector<std::string> value_opts = ServerLimits::value_options();
     value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
-                                         "--min-free-space"});
+                                         "--min-free-space", "--audit"});
     if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
@@ -227,6 +227,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
             if (!c.add_destination(o.rest[++i], err)) return false;
         } else if (a == "--bind") {
             c.bind = o.rest[++i];
+        } else if (a == "--audit") {
+            if (!c.set("audit", o.rest[++i], err)) return err = "--audit: " + err, false;
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], c.port)) return err = "--port takes a port number", false;
         } else if (a == "--max-dataset-size" || a == "--min-free-space") {

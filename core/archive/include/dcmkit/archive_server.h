@@ -29,6 +29,20 @@ struct Destination {
     uint16_t port = 0;
 };
 
+/// The audit trail (PS3.15 A.5 DICOM audit messages, IHE ATNA) the server keeps: application
+/// start/stop, C-STOREs received (DICOM Instances Transferred, one message per patient and
+/// association), C-FINDs (Query), C-MOVE/C-GET (Begin Transferring DICOM Instances, then DICOM
+/// Instances Transferred), refused associations (Security Alert). Sent from a background thread
+/// (dcmkit/services/audit.h): no DICOM operation waits for the repository.
+struct AuditSettings {
+    std::string destination;  ///< udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH; "" = none
+    std::string ca_file, cert_file, key_file;  ///< tls: trusted CAs, optional client certificate and key (PEM)
+    std::string spool;        ///< folder for undelivered messages; "" = <storage>/audit-spool
+    std::string source_id;    ///< AuditSourceID; "" = the AE title
+    std::string site;         ///< AuditEnterpriseSiteID; "" = none
+    bool enabled() const { return !destination.empty(); }
+};
+
 /// Everything the archive server runs with. The defaults are `dcmkit serve`'s.
 struct Config {
     std::string ae_title = "DCMKIT";
@@ -52,6 +66,7 @@ struct Config {
     net::LogLevel log_level = net::LogLevel::warning;
     net::LogSink log;                                  ///< where log lines go; empty: stderr
     std::optional<net::UserIdentityRq> user_identity;  ///< sent on the associations the archive opens (reports)
+    AuditSettings audit;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -60,7 +75,10 @@ struct Config {
     ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
     ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
     ///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one),
-    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T).
+    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T);
+    ///   audit (udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH), audit_ca,
+    ///   audit_cert, audit_key (PEM files for tls://), audit_spool (folder), audit_source_id,
+    ///   audit_site (see AuditSettings).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -132,11 +150,14 @@ public:
 
 private:
     struct Shared;
+    class Audit;
     Config config_;
     net::AeConfig ae_;
     std::shared_ptr<SqliteIndex> index_;
     std::shared_ptr<Shared> shared_;
+    std::shared_ptr<Audit> audit_;  // null without an audit destination
     std::unique_ptr<net::Server> server_;
+    bool started_ = false;
 };
 
 }  // namespace dcmkit::archive
