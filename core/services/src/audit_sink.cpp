@@ -271,6 +271,9 @@ private:
         // RFC 5425 4.2 / IHE ATNA: TLS 1.2 or later, the server's certificate checked.
         SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
         SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+        // Session tickets are not resumed; their arrival only tells that the server accepted us.
+        SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(ctx_, on_new_session);
         if (d_.ca_file.empty()) {
             if (SSL_CTX_set_default_verify_paths(ctx_) != 1)
                 throw Error(Errc::invalid_argument, "no CA file for " + where() + " and no system trust store");
@@ -290,6 +293,7 @@ private:
         ssl_ = SSL_new(ctx_);
         if (!ssl_) throw Error(Errc::network, "SSL_new: " + ssl_error());
         SSL_set_fd(ssl_, fd_);
+        SSL_set_app_data(ssl_, this);
         unsigned char buf[16];
         const bool ip = inet_pton(AF_INET, d_.host.c_str(), buf) == 1 || inet_pton(AF_INET6, d_.host.c_str(), buf) == 1;
         if (ip) {
@@ -302,7 +306,7 @@ private:
         for (;;) {
             ERR_clear_error();
             const int r = SSL_connect(ssl_);
-            if (r == 1) return;
+            if (r == 1) return confirm();
             const int e = SSL_get_error(ssl_, r);
             const int left = int(std::max<int64_t>(
                 0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
@@ -319,8 +323,37 @@ private:
         }
     }
 
+    /// TLS 1.3 ends the client's handshake before the server has checked the client's certificate:
+    /// a server that refuses it says so with an alert after our first write, which would count as
+    /// delivered. So wait (up to a second) for the server's first post-handshake message: a session
+    /// ticket (accepted) or an alert (refused). A server that sends neither is trusted after the wait.
+    void confirm() {
+        if (SSL_version(ssl_) != TLS1_3_VERSION) return;  // TLS 1.2: the handshake included the check
+        ticket_ = false;
+        const auto deadline = Clock::now() + std::chrono::milliseconds(std::min(timeout_, 1000));
+        while (!ticket_) {
+            const int left = int(std::max<int64_t>(
+                0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+            pollfd p{fd_, POLLIN, 0};
+            if (left == 0 || ::poll(&p, 1, left) <= 0) return;
+            char c;
+            ERR_clear_error();
+            const int n = SSL_read(ssl_, &c, 1);
+            if (n > 0) continue;
+            const int e = SSL_get_error(ssl_, n);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) continue;
+            std::string why = ssl_error();
+            throw Error(Errc::network, where() + ": the server refused the TLS session: " + why);
+        }
+    }
+    static int on_new_session(SSL *ssl, SSL_SESSION *) {
+        if (auto *self = static_cast<StreamSender *>(SSL_get_app_data(ssl))) self->ticket_ = true;
+        return 0;  // not kept
+    }
+
     SSL_CTX *ctx_ = nullptr;
     SSL *ssl_ = nullptr;
+    bool ticket_ = false;
 #endif
 
     Destination d_;
