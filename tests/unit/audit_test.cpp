@@ -519,8 +519,14 @@ TEST(AuditLogger, UdpOneMessagePerDatagram) {
     o.destination = au::Destination::parse("udp://127.0.0.1:" + std::to_string(ntohs(a.sin_port)));
     au::AuditLogger log(o);
     log.log(numbered(1));
+    // Larger than a UDP datagram can be (65507 bytes): dropped, not retried forever ahead of the rest.
+    au::Instances huge = ct_study();
+    huge.patient_name = std::string(70000, 'x');
+    log.log(au::instances_transferred(source(), 'C', au::peer("MOD", "127.0.0.1", true), archive(), huge));
     log.log(numbered(2));
     ASSERT_TRUE(log.flush(5000));
+    EXPECT_EQ(log.stats().dropped, 1u);
+    EXPECT_EQ(log.stats().delivered, 2u);
     std::vector<std::string> got;
     for (int i = 0; i < 2; ++i) {
         pollfd p{fd, POLLIN, 0};

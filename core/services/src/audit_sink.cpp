@@ -125,6 +125,10 @@ public:
         if (n != ssize_t(msg.size())) {
             const int e = errno;
             close();
+            // A message larger than a datagram can carry never will be: not worth retrying.
+            if (e == EMSGSIZE)
+                throw Error(Errc::invalid_argument, "a " + std::to_string(msg.size()) +
+                                                        "-byte message does not fit in a UDP datagram (use tcp:// or tls://)");
             throw Error(Errc::network, "udp://" + host_ + ":" + std::to_string(port_) + ": " + errno_text(e));
         }
     }
@@ -629,16 +633,36 @@ struct AuditLogger::Impl {
             if (Clock::now() < retry_at) continue;
             while (!pending.empty()) {
                 Item &it = pending.front();
+                std::string why;
+                bool failed = false, permanent = false;
                 try {
                     sender->send(it.message);
+                } catch (const Error &e) {
+                    why = e.what();
+                    failed = true;
+                    permanent = e.code() == Errc::invalid_argument;
                 } catch (const std::exception &e) {
+                    why = e.what();
+                    failed = true;
+                }
+                if (permanent) {
+                    // This message can never be delivered: dropped, so that it does not hold up the rest.
+                    warn("audit: dropped a message: " + why);
+                    if (!it.path.empty()) ::unlink(it.path.c_str());
+                    pending.pop_front();
+                    std::lock_guard<std::mutex> lock(mu);
+                    ++stats.dropped;
+                    pending_n = pending.size();
+                    continue;
+                }
+                if (failed) {
                     sender->close();
                     {
                         std::lock_guard<std::mutex> lock(mu);
                         ++stats.failures;
                     }
                     if (!outage)
-                        warn(std::string("audit: cannot deliver to ") + opt.destination.to_string() + ": " + e.what() +
+                        warn("audit: cannot deliver to " + opt.destination.to_string() + ": " + why +
                              (opt.spool.empty() ? " (held in memory, retrying)" : " (spooled, retrying)"));
                     outage = true;
                     retry_at = Clock::now() + std::chrono::milliseconds(backoff);
