@@ -316,6 +316,8 @@ TEST_F(AuditRsyslog, ArchiveSpoolsWhileTheRepositoryIsDownAndDeliversEachOnceInO
                 EXPECT_EQ(net::store(*a, image(n)).status, 0);
                 a->release();
                 want.push_back("SPOOL-" + std::to_string(n));
+                // Its message is logged before the association counts as served: the next one's comes after.
+                EXPECT_TRUE(dk_test::wait_until([&] { return s.counters().associations_served >= uint64_t(n); }, 5000));
             };
             store_one(1);
             ASSERT_TRUE(rs.wait_for(before + 2)) << rs.log();

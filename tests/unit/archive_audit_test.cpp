@@ -149,6 +149,9 @@ TEST(ArchiveAudit, ServerEmitsTheMessagesOfItsEvents) {
             EXPECT_EQ(net::store(*a, image("1.2.826.0.1.3680043.10.773.61", "PB", "1.2.826.0.1.3680043.10.773.60")).status, 0);
             a->release();
         }
+        // Its messages are logged before the association counts as served: wait, so that the order
+        // of the messages below is the order of the events.
+        EXPECT_TRUE(dk_test::wait_until([&] { return s.counters().associations_served >= 1; }, 5000));
         // A calling AE title the configuration does not allow.
         net::AeConfig evil = scu;
         evil.ae_title = "INTRUDER";
@@ -232,4 +235,65 @@ TEST(ArchiveAudit, ServerEmitsTheMessagesOfItsEvents) {
     EXPECT_EQ(x(6, "/AuditMessage/EventIdentification/@EventOutcomeIndicator"), "0");
     EXPECT_EQ(x(6, sop + "/@NumberOfInstances"), "2");
     EXPECT_EQ(x(6, pa), "PA");
+}
+
+TEST(ArchiveAudit, MoveNamesTheDestinationAndTheRequestor) {
+    // PS3.15 A.5.3.3/A.5.3.7 for a C-MOVE: the archive sends (110153), the move destination
+    // receives (110152), and the C-MOVE's requestor is another participant (UserIsRequestor true).
+    if (!dk_test::have_tools({"xmllint"})) GTEST_SKIP() << "xmllint (libxml2-utils) is not installed";
+    dk_test::TempDir tmp("dcmkit-archive-audit");
+    ::mkdir((tmp / "dest").c_str(), 0755);
+    net::AeConfig dest_ae;
+    dest_ae.ae_title = "DEST";
+    dest_ae.add_all_storage();
+    dest_ae.log = [](net::LogLevel, const std::string &) {};
+    net::ServiceHandlers dh;
+    dh.storage = std::make_shared<net::StorageFolder>(tmp / "dest");
+    net::Server dest(dest_ae, dh);
+    dest.start("127.0.0.1", 0);
+
+    const std::string log = tmp / "audit.log";
+    archive::Config c;
+    c.storage = tmp / "store";
+    c.ae_title = "ARCHIVE";
+    c.destinations["DEST"] = {"127.0.0.1", dest.port()};
+    c.audit.destination = "file:" + log;
+    c.log = [](net::LogLevel, const std::string &) {};
+    {
+        archive::Server s(c);
+        s.start("127.0.0.1", 0);
+        net::AeConfig scu;
+        scu.ae_title = "WORKSTATION";
+        scu.add(kSc, {}, false, true);
+        scu.add("1.2.840.10008.5.1.4.1.2.2.2", {}, false, true);  // Study Root MOVE
+        auto a = net::Association::connect(scu, "127.0.0.1", s.port(), "ARCHIVE");
+        EXPECT_EQ(net::store(*a, image("1.2.826.0.1.3680043.10.773.81", "PM", "1.2.826.0.1.3680043.10.773.80")).status, 0);
+        Dataset study;
+        study.set_string(Tag(0x0008, 0x0052), "STUDY", VR::CS);
+        study.set_string(Tag(0x0020, 0x000D), "1.2.826.0.1.3680043.10.773.80", VR::UI);
+        const net::RetrieveResult r = net::move(*a, "1.2.840.10008.5.1.4.1.2.2.2", "DEST", study);
+        EXPECT_EQ(r.completed, 1) << std::hex << r.status;
+        a->release();
+        dk_test::wait_until([&] { return s.counters().associations_served >= 1; }, 5000);
+        s.stop(2000);
+    }
+    dest.stop(1000);
+    const std::vector<std::string> msgs = messages(log);
+    std::vector<std::string> events;
+    for (const auto &m : msgs) events.push_back(event_of(tmp, m));
+    // Start; begin and end of the move (during the association) and the C-STORE's transfer (at its
+    // end: the move's end runs on a thread of its own, so these two may come in either order); stop.
+    ASSERT_EQ(events, (std::vector<std::string>{"110100", "110102", "110104", "110104", "110100"}));
+    auto x = [&](size_t i, const std::string &e) { return xpath(tmp, msgs[i], e); };
+    const size_t end = x(2, "/AuditMessage/EventIdentification/@EventActionCode") == "R" ? 2 : 3, store = 5 - end;
+    for (size_t i : {size_t(1), end}) {
+        EXPECT_EQ(x(i, "/AuditMessage/ActiveParticipant[RoleIDCode/@csd-code='110153']/@AlternativeUserID"), "AETITLES=ARCHIVE");
+        EXPECT_EQ(x(i, "/AuditMessage/ActiveParticipant[RoleIDCode/@csd-code='110152']/@UserID"), "DEST");
+        EXPECT_EQ(x(i, "/AuditMessage/ActiveParticipant[RoleIDCode/@csd-code='110152']/@UserIsRequestor"), "false");
+        EXPECT_EQ(x(i, "/AuditMessage/ActiveParticipant[not(RoleIDCode)]/@UserID"), "WORKSTATION");
+        EXPECT_EQ(x(i, "/AuditMessage/ActiveParticipant[not(RoleIDCode)]/@UserIsRequestor"), "true");
+    }
+    EXPECT_EQ(x(end, "/AuditMessage/EventIdentification/@EventActionCode"), "R");
+    EXPECT_EQ(x(store, "/AuditMessage/EventIdentification/@EventActionCode"), "C");
+    EXPECT_EQ(x(store, "/AuditMessage/ActiveParticipant[RoleIDCode/@csd-code='110153']/@UserID"), "WORKSTATION");
 }
