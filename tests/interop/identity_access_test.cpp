@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,7 @@ protected:
                                      "identity_jwt_secret_file = " + secret + "\n"
                                      "identity_jwt_public_key = " + ec_pub + "\n"
                                      "identity_jwt_audience = dcmkit-test\n"
+                                     "audit = file:" + tmp.path() + "/audit.log\n"
                                      "dest = GOOD=127.0.0.1:" + std::to_string(dest_port) + "\n"
                                      "dest = BAD=127.0.0.1:" + std::to_string(dest_port) + "\n"
                                      "permit = ae:STORER store\n"
@@ -170,6 +172,31 @@ TEST_F(IdentityAccess, PasswordsFromOurFileAndFromHashlibAreChecked) {
     EXPECT_NE(log.find("wrong password or unknown user 'alice'"), std::string::npos) << log;
     EXPECT_NE(log.find("a user identity is required"), std::string::npos) << log;
     EXPECT_EQ(log.find("alice-pw"), std::string::npos) << "a passcode reached the log";
+
+    // The audit trail (PS3.15 A.5.3.12 User Authentication, EventID 110114, EventTypeCode 110122
+    // Login): alice's accepted logins with outcome 0, the refused ones with outcome 4.
+    server.stop();
+    std::vector<std::string> logins;
+    {
+        std::istringstream in(dk_test::read_bytes(tmp.path() + "/audit.log"));
+        std::string record;
+        while (std::getline(in, record))
+            if (record.find("csd-code=\"110114\"") != std::string::npos) logins.push_back(record);
+    }
+    auto count = [&](const std::string &user, const std::string &outcome) {
+        int n = 0;
+        for (const auto &l : logins)
+            if (l.find("UserID=\"" + user + "\"") != std::string::npos &&
+                l.find("EventOutcomeIndicator=\"" + outcome + "\"") != std::string::npos &&
+                l.find("csd-code=\"110122\"") != std::string::npos)
+                ++n;
+        return n;
+    };
+    EXPECT_EQ(count("alice", "0"), 1) << logins.size();
+    EXPECT_EQ(count("bob", "0"), 1);
+    EXPECT_EQ(count("alice", "4"), 2);  // a wrong passcode, a bare username
+    EXPECT_EQ(count("mallory", "4"), 1);
+    for (const auto &l : logins) EXPECT_EQ(l.find("alice-pw"), std::string::npos) << l;
 }
 
 TEST_F(IdentityAccess, JsonWebTokensAreVerified) {

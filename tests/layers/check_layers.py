@@ -38,7 +38,7 @@ THIRD_PARTY = {
     "data": ["ZLIB::ZLIB"],
     "codecs": ["JPEG::JPEG", "PNG::PNG", "PkgConfig::CHARLS", "PkgConfig::OPENJPEG", "openjph", "Threads::Threads"],
     "net": ["Threads::Threads"],
-    "services": ["Threads::Threads"],
+    "services": ["Threads::Threads", "OpenSSL::SSL"],  # libssl: audit messages over TLS (DCMKIT_WITH_AUDIT_TLS)
     "archive": ["SQLite::SQLite3", "OpenSSL::Crypto", "Threads::Threads"],
 }
 COMMON = ["dcmkit_build_flags"]

@@ -35,4 +35,7 @@ int cmd_worklist(const std::string &name, const Args &args);
 int cmd_archive(const std::string &name, const Args &args);
 int cmd_passwd(const std::string &name, const Args &args);
 
+// audit.cpp: the audit trail
+int cmd_audit_test(const std::string &name, const Args &args);
+
 }  // namespace dcmkit_cli

@@ -123,8 +123,16 @@ const std::vector<Command> &commands() {
                             "storage_transfer_syntaxes, allow, dest, max_associations,\n"
                             "commitment_report = same | new, max_pdu, timeout,\n"
                             "dimse_timeout, max_dataset_size, min_free_space,\n"
-                            "check_called_ae = yes | no, and the server limits below);\n"
+                            "check_called_ae = yes | no, and the server limits below;\n"
+                            "the audit trail: audit = udp://HOST:PORT | tcp://HOST:PORT |\n"
+                            "tls://HOST:PORT | file:PATH, audit_ca, audit_cert, audit_key\n"
+                            "(PEM, for tls://), audit_spool (default DIR/audit-spool),\n"
+                            "audit_source_id (default the AE title), audit_site);\n"
                             "the command line overrides"},
+          {"--audit DEST", "send DICOM audit messages (PS3.15 A.5, IHE ATNA syslog) to DEST,\n"
+                           "as audit = in the configuration file: application start/stop,\n"
+                           "instances received (per association and patient), queries,\n"
+                           "retrievals (begin and end), refused associations"},
           {"--max-associations N", "concurrent associations (default 32)"},
           {"--no-check-called-ae", "answer to any Called AE Title (default: -aet only)"},
           {"--max-dataset-size SIZE, --min-free-space SIZE", "as for recv; at start, files an interruption left\n"
@@ -148,6 +156,16 @@ const std::vector<Command> &commands() {
                                "generated from the configuration it negotiates with (serve's\n"
                                "options: --config, --port, --max-associations, --dest, …)"}},
          "", kNetwork, cmd_conformance},
+        {"audit-test", "DEST", "send one DICOM audit message (PS3.15 A.5) to an audit repository",
+         {{"DEST", "udp://HOST:PORT (RFC 5426), tcp://HOST:PORT (octet counting),\n"
+                   "tls://HOST:PORT (RFC 5425) or file:PATH"},
+          {"--ca FILE", "tls: the CA certificates the repository's certificate is checked with"},
+          {"--cert FILE, --key FILE", "tls: a client certificate and its key (PEM)"},
+          {"--source-id ID", "the AuditSourceID (default dcmkit)"},
+          {"--timeout SECONDS", "how long delivery is tried (default 10)"},
+          {"--print", "also print the message's XML"}},
+         "An Application Activity (Application Start) message as RFC 5424 syslog (MSGID\n"
+         "IHE+RFC-3881); exits 0 once delivered, 1 when it cannot be.", kNone, cmd_audit_test},
         {"version", "", "print the version", {}, "", kNone, nullptr},
         {"help", "[COMMAND]", "this overview, or a command's usage (as dcmkit COMMAND --help)", {}, "", kNone, nullptr},
     };

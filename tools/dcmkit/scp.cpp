@@ -211,7 +211,7 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     o.dimse_s = c.dimse_timeout_s;
     std::vector<std::string> value_opts = ServerLimits::value_options();
     value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
-                                         "--min-free-space"});
+                                         "--min-free-space", "--audit"});
     if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
@@ -228,6 +228,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
             if (!c.add_destination(o.rest[++i], err)) return false;
         } else if (a == "--bind") {
             c.bind = o.rest[++i];
+        } else if (a == "--audit") {
+            if (!c.set("audit", o.rest[++i], err)) return err = "--audit: " + err, false;
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], c.port)) return err = "--port takes a port number", false;
         } else if (a == "--max-dataset-size" || a == "--min-free-space") {
@@ -346,6 +348,23 @@ int cmd_conformance(const std::string &, const Args &args_in) {
         text.back() = '.';
         p.service_notes.emplace_back("Access control", text);
     }
+    if (s.audit.enabled())
+        p.service_notes.emplace_back(
+            "Audit Trail",
+            "DICOM Audit Messages (PS3.15 A.5, the namespace-less schema of A.5.1) are sent as RFC 5424 syslog "
+            "messages (APP-NAME dcmkit, MSGID IHE+RFC-3881) over UDP (RFC 5426), TCP with octet counting or TLS "
+            "(RFC 5425), or written to a file; undelivered ones wait in a spool folder and are sent in order when "
+            "the repository is back. Events: Application Activity (Application Start, Application Stop); DICOM "
+            "Instances Transferred (action C) for the C-STOREs of an association, one message per patient when it "
+            "ends; Query for each C-FIND (the identifier in Explicit VR Little Endian, base64); Begin Transferring "
+            "DICOM Instances before the C-STORE sub-operations of a C-MOVE or C-GET and DICOM Instances Transferred "
+            "(action R) after them, one message for what was sent and one (Minor failure) for what was not; "
+            "Security Alert (Node Authentication, Minor failure) for an association refused for its calling or "
+            "called AE title; User Authentication (Login) for an association accepted with a user identity the "
+            "archive checks, and (Minor failure) for one refused for its identity. Identifiers (A.5.2.1, A.5.2.2): the archive's UserID is its process ID, its "
+            "AlternativeUserID AETITLES= its AE title, its NetworkAccessPointID the host name; a peer's UserID is "
+            "its AE title and its NetworkAccessPointID its IP address; AuditSourceID is `audit_source_id` (default "
+            "the AE title) with AuditSourceTypeCode 4.");
     const net::AeConfig cfg = s.to_ae_config();
     write_all(format == "html" ? net::conformance_statement_html(cfg, p) : net::conformance_statement_md(cfg, p));
     return 0;

@@ -10,6 +10,7 @@
 #include "dcmkit/archive_server.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
+#include "dcmkit/services/audit.h"
 #include "dcmkit/services/query.h"
 #include "dcmkit/services/services.h"
 #include "dcmkit/services/workflow.h"
@@ -219,6 +220,25 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
         AccessRule r;
         if (!AccessRule::parse(value, r, err)) return false;
         access.push_back(std::move(r));
+    } else if (key == "audit") {
+        try {
+            if (!value.empty()) audit::Destination::parse(value);
+        } catch (const Error &e) {
+            return err = e.message(), false;
+        }
+        audit.destination = value;
+    } else if (key == "audit_ca") {
+        audit.ca_file = value;
+    } else if (key == "audit_cert") {
+        audit.cert_file = value;
+    } else if (key == "audit_key") {
+        audit.key_file = value;
+    } else if (key == "audit_spool") {
+        audit.spool = value;
+    } else if (key == "audit_source_id") {
+        audit.source_id = value;
+    } else if (key == "audit_site") {
+        audit.site = value;
     } else {
         err = "unknown key '" + key + "'";
         return false;

@@ -2,6 +2,8 @@
 // (store -> index, find, move/get retrieve plans, worklist, MPPS -> worklist, Storage Commitment).
 #include "dcmkit/archive_server.h"
 
+#include "audit_trail.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,11 +45,13 @@ uint16_t failure_reason(Verification v) {
     }
 }
 
-/// Indexes a stored Part 10 file (header only, plus size and SHA-256).
-void index_file(Index &index, const std::string &path) {
+/// Indexes a stored Part 10 file (header only, plus size and SHA-256); `facts`, when given, gets
+/// what the audit trail records of it.
+void index_file(Index &index, const std::string &path, InstanceFacts *facts = nullptr) {
     ReadOptions ro;
     ro.stop_before_pixels = true;
     DicomFile f = read_file(path, ro);
+    if (facts) *facts = instance_facts(f.dataset);
     struct stat sb {};
     if (::stat(path.c_str(), &sb) != 0) throw Error(Errc::io, "cannot stat " + path);
     InstanceRecord r{std::move(f.dataset), path, uint64_t(sb.st_size), f.transfer_syntax, sha256_file(path)};
@@ -174,8 +178,10 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         return false;
     };
     const int dimse_ms = ae_.timeouts.dimse_ms;
+    if (config_.audit.enabled()) audit_ = std::make_shared<Audit>(config_, ae_);
+    auto audit = audit_;
     net::ServiceHandlers h;
-    h.on_store = [index, folder, shared, permitted, dimse_ms](net::StoreRequest &rq) -> uint16_t {
+    h.on_store = [index, folder, shared, permitted, dimse_ms, audit](net::StoreRequest &rq) -> uint16_t {
         if (!permitted(rq.assoc, "store")) {
             rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, dimse_ms);
             rq.error_comment = "not authorized to store";
@@ -190,8 +196,9 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         }
         // Stored under its (checked) SOP Instance UID.
         const std::string path = folder->path_for(rq.sop_instance_uid);
+        InstanceFacts facts;
         try {
-            index_file(*index, path);
+            index_file(*index, path, audit ? &facts : nullptr);
         } catch (const Error &e) {
             shared->ae.emit(net::LogLevel::error, "cannot index " + path + ": " + e.what());
             std::remove(path.c_str());
@@ -200,6 +207,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             return net::dimse::status::OutOfResources;
         }
         ++shared->stored;
+        if (audit) audit->stored(rq.assoc, std::move(facts));
         std::function<void(const StoredInstance &)> fn;
         {
             std::lock_guard<std::mutex> lock(shared->mu);
@@ -217,7 +225,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         return st;
     };
     auto root_of = [](net::QueryModel m) { return m == net::QueryModel::PatientRoot ? Root::patient_root : Root::study_root; };
-    h.on_find = [index, root_of, permitted](net::QueryRequest &rq) -> uint16_t {
+    auto find = [index, root_of, permitted](net::QueryRequest &rq) -> uint16_t {
         if (!permitted(rq.assoc, rq.model == net::QueryModel::Worklist ? "worklist" : "find"))
             return net::dimse::status::NotAuthorized;
         try {
@@ -234,7 +242,12 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             return e.status();
         }
     };
-    auto retrieve = [index, root_of, destinations, permitted](net::QueryRequest &rq) -> net::RetrievePlan {
+    h.on_find = [find, audit](net::QueryRequest &rq) -> uint16_t {
+        const uint16_t status = find(rq);
+        if (audit) audit->query(rq, status);
+        return status;
+    };
+    auto retrieve = [index, root_of, destinations, permitted, audit](net::QueryRequest &rq) -> net::RetrievePlan {
         net::RetrievePlan plan;
         const bool move = rq.command_field == net::dimse::C_MOVE_RQ;
         if (!permitted(rq.assoc, move ? "move" : "get", move ? rq.move_destination : std::string())) {
@@ -263,6 +276,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             plan.status = e.status();
             plan.error_comment = e.message();
         }
+        if (audit && net::dimse::status_kind(plan.status) != net::dimse::StatusKind::Failure) audit->retrieve(rq, plan);
         return plan;
     };
     h.on_move = retrieve;
@@ -299,10 +313,37 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
     h.n_handlers[dcmkit::uids::StorageCommitmentPushModel] = guarded(net::storage_commitment_handler(
         [index](const std::string &cls, const std::string &inst) { return failure_reason(index->verify(cls, inst)); },
         std::move(reports)), "commitment");
+    if (audit) {
+        // What negotiation refuses (AE titles, user identities) is audited from its decision.
+        ae_.on_rejected = [audit](const net::AAssociateRq &rq, const std::string &peer, const net::AAssociateRj &rj,
+                                  const std::string &reason) { audit->rejected(rq, peer, rj, reason); };
+        h.on_association = [audit](const net::Association &a, net::ServiceHandlers::AssociationEvent ev) {
+            if (ev == net::ServiceHandlers::AssociationEvent::accepted) {
+                const auto &id = a.request().user.user_identity_rq;
+                if (id && !a.config().user_identity_types.empty()) {
+                    const std::string user = identity_user(*id);
+                    if (!user.empty()) audit->authenticated(a, user);
+                }
+                return;
+            }
+            audit->association_ended(a);
+        };
+    }
     server_ = std::make_unique<net::Server>(ae_, h);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+    if (audit_) {
+        if (started_) {
+            try {
+                stop();  // as net::Server's destructor would, then Application Stop
+            } catch (const std::exception &e) {
+                shared_->ae.emit(net::LogLevel::error, std::string("stopping: ") + e.what());
+            }
+        }
+        audit_->stop();
+    }
+}
 
 void Server::on_stored(std::function<void(const StoredInstance &)> fn) {
     std::lock_guard<std::mutex> lock(shared_->mu);
@@ -310,9 +351,17 @@ void Server::on_stored(std::function<void(const StoredInstance &)> fn) {
 }
 
 void Server::start() { start(config_.bind, config_.port); }
-void Server::start(const std::string &address, uint16_t port) { server_->start(address, port); }
+void Server::start(const std::string &address, uint16_t port) {
+    server_->start(address, port);
+    if (audit_ && !started_) audit_->application(true);
+    started_ = true;
+}
 uint16_t Server::port() const noexcept { return server_->port(); }
-void Server::stop(int grace_ms) { server_->stop(grace_ms); }
+void Server::stop(int grace_ms) {
+    server_->stop(grace_ms);
+    if (audit_ && started_) audit_->application(false);
+    started_ = false;
+}
 void Server::wait() { server_->wait(); }
 void Server::request_stop() noexcept { server_->request_stop(); }
 

@@ -315,6 +315,12 @@ void Association::on_request(const AcceptHook &hook) {
         a->close_transport();
         a->state_ = State::Sta1;
         a->log(LogLevel::warning, "association from '" + rq->calling_ae + "' rejected: " + n.reason);
+        if (config_.on_rejected) {
+            try {
+                config_.on_rejected(*rq, a->peer(), n.rj, n.reason);
+            } catch (...) {  // an audit hook's failure must not change what the peer was told
+            }
+        }
         throw Error(Errc::rejected, "association from '" + rq->calling_ae + "' rejected: " + n.reason);
     }
     a->ac_ = n.ac;

@@ -483,15 +483,29 @@ struct Operation {
             plan.error_comment = e.what();
         }
         if (dimse::status_kind(plan.status) == dimse::StatusKind::Failure) return respond(plan.status, plan.error_comment);
-        if (cancelled) return respond(st::Cancel, {}, nullptr);
-        if (is_move && (plan.host.empty() || plan.port == 0))
-            return respond(st::MoveDestinationUnknown, "no address for " + req.move_destination);
+        std::vector<std::string> sent_uids;
+        RetrieveProgress counts;
+        auto done = [&] {
+            if (!plan.on_done) return;
+            try {
+                plan.on_done(sent_uids, counts);
+            } catch (const std::exception &e) {
+                log(LogLevel::warning, std::string("retrieve on_done: ") + e.what());
+            }
+        };
+        if (cancelled) {
+            respond(st::Cancel, {}, nullptr);
+            return done();
+        }
+        if (is_move && (plan.host.empty() || plan.port == 0)) {
+            respond(st::MoveDestinationUnknown, "no address for " + req.move_destination);
+            return done();
+        }
 
         std::vector<SubOp> ops;
         ops.reserve(plan.files.size() + plan.instances.size());
         for (const auto &f : plan.files) ops.push_back(read_sub_op(f));
         for (const auto &i : plan.instances) ops.push_back(memory_sub_op(i));
-        RetrieveProgress counts;
         counts.remaining = uint16_t(std::min<size_t>(ops.size(), 0xFFFF));
         std::vector<std::string> failed_uids;
         auto fail = [&](const SubOp &op, const std::string &why) {
@@ -546,8 +560,8 @@ struct Operation {
                     const uint16_t id = begin_store(*store_assoc, op, req.priority, sent, originator, originator_id);
                     const uint16_t s = await_store(*store_assoc, id, is_move);
                     switch (dimse::status_kind(s)) {
-                    case dimse::StatusKind::Success: ++counts.completed; break;
-                    case dimse::StatusKind::Warning: ++counts.warning; break;
+                    case dimse::StatusKind::Success: ++counts.completed; sent_uids.push_back(op.sop_instance); break;
+                    case dimse::StatusKind::Warning: ++counts.warning; sent_uids.push_back(op.sop_instance); break;
                     default: fail(op, dimse::status_text(s));
                     }
                 } catch (const Error &e) {
@@ -577,6 +591,7 @@ struct Operation {
         } else {
             respond(final_status, connect_error, &counts);
         }
+        done();
     }
 
     /// PS3.7 D.3.3.4: C-STORE sub-operations of a C-GET go only where the requestor took the SCP role.

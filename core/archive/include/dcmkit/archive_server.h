@@ -48,6 +48,20 @@ struct AccessRule {
 /// The operations an access rule can name.
 const std::set<std::string> &access_operations();
 
+/// The audit trail (PS3.15 A.5 DICOM audit messages, IHE ATNA) the server keeps: application
+/// start/stop, C-STOREs received (DICOM Instances Transferred, one message per patient and
+/// association), C-FINDs (Query), C-MOVE/C-GET (Begin Transferring DICOM Instances, then DICOM
+/// Instances Transferred), refused associations (Security Alert). Sent from a background thread
+/// (dcmkit/services/audit.h): no DICOM operation waits for the repository.
+struct AuditSettings {
+    std::string destination;  ///< udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH; "" = none
+    std::string ca_file, cert_file, key_file;  ///< tls: trusted CAs, optional client certificate and key (PEM)
+    std::string spool;        ///< folder for undelivered messages; "" = <storage>/audit-spool
+    std::string source_id;    ///< AuditSourceID; "" = the AE title
+    std::string site;         ///< AuditEnterpriseSiteID; "" = none
+    bool enabled() const { return !destination.empty(); }
+};
+
 /// Everything the archive server runs with. The defaults are `dcmkit serve`'s.
 struct Config {
     std::string ae_title = "DCMKIT";
@@ -73,6 +87,7 @@ struct Config {
     std::optional<net::UserIdentityRq> user_identity;  ///< sent on the associations the archive opens (reports)
     IdentityPolicy identity;          ///< user identities accepted (PS3.7 D.3.3.7); default: none checked
     std::vector<AccessRule> access;   ///< who may use which operation; empty: everyone, everything served
+    AuditSettings audit;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -87,7 +102,10 @@ struct Config {
     ///   RS256 or ES256), identity_jwt_audience, identity_jwt_issuer, identity_username_only (yes: a
     ///   bare username is accepted);
     ///   permit (an AccessRule, repeatable: once one is given, an operation no rule permits is
-    ///   refused with 0124H Refused: Not Authorized).
+    ///   refused with 0124H Refused: Not Authorized);
+    ///   audit (udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH), audit_ca,
+    ///   audit_cert, audit_key (PEM files for tls://), audit_spool (folder), audit_source_id,
+    ///   audit_site (see AuditSettings).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -163,11 +181,14 @@ public:
 
 private:
     struct Shared;
+    class Audit;
     Config config_;
     net::AeConfig ae_;
     std::shared_ptr<SqliteIndex> index_;
     std::shared_ptr<Shared> shared_;
+    std::shared_ptr<Audit> audit_;  // null without an audit destination
     std::unique_ptr<net::Server> server_;
+    bool started_ = false;
 };
 
 }  // namespace dcmkit::archive

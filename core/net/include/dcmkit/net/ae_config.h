@@ -75,6 +75,11 @@ struct AeConfig {
     /// As acceptor: reject an A-ASSOCIATE-RQ that carries no user identity (PS3.7 D.3.3.7 lets
     /// an acceptor require one; the rejection is rejected-permanent, service-user, no reason given).
     bool user_identity_required = false;
+    /// As acceptor: told of each A-ASSOCIATE-RQ negotiation rejected (the request, the peer's
+    /// "host:port", the A-ASSOCIATE-RJ and the reason logged), after the rejection is sent; for an
+    /// audit trail. Must not throw (what it throws is ignored).
+    std::function<void(const AAssociateRq &rq, const std::string &peer, const AAssociateRj &rj, const std::string &reason)>
+        on_rejected;
     /// As requestor: the user identity to send (PS3.7 D.3.3.7), if any.
     std::optional<UserIdentityRq> user_identity;
     Timeouts timeouts;

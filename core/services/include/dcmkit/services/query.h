@@ -190,6 +190,11 @@ struct RetrievePlan {
     /// C-MOVE: where the Move Destination AE listens.
     std::string host;
     uint16_t port = 0;
+    /// Optional: called once the sub-operations are over (after the final response, on the same
+    /// thread) with the SOP Instance UIDs sent with a Success or Warning status, in order, and the
+    /// final counts (an audit trail records what was transferred). Not called when the plan's
+    /// status refuses the request. Exceptions it throws are ignored.
+    std::function<void(const std::vector<std::string> &sent, const RetrieveProgress &counts)> on_done;
 };
 /// Resolves a C-MOVE (destination and files) or a C-GET (files).
 using RetrieveHandler = std::function<RetrievePlan(QueryRequest &)>;

@@ -1,0 +1,79 @@
+// dcmkit — the archive server's audit trail (PS3.15 A.5): what the handlers report, turned into
+// DICOM audit messages and handed to an AuditLogger (dcmkit/services/audit.h).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dcmkit/archive_server.h"
+#include "dcmkit/net/association.h"
+#include "dcmkit/services/audit.h"
+#include "dcmkit/services/query.h"
+
+namespace dcmkit::archive {
+
+/// What the audit trail keeps of a stored or retrieved instance.
+struct InstanceFacts {
+    std::string patient_id, patient_name, study_uid, accession, sop_class_uid, sop_instance_uid;
+};
+
+class Server::Audit : public std::enable_shared_from_this<Server::Audit> {
+public:
+    /// Throws Error when the destination or the spool folder cannot be used.
+    Audit(const Config &config, const net::AeConfig &ae);
+    ~Audit();
+
+    /// Application Activity: Application Start / Application Stop.
+    void application(bool start);
+    /// A request negotiation rejected (AeConfig::on_rejected): one refused by the service-user for
+    /// its AE titles is a Security Alert (Node Authentication); one refused for its user identity
+    /// (or for having none when one is required) a User Authentication failure.
+    void rejected(const net::AAssociateRq &rq, const std::string &peer, const net::AAssociateRj &rj,
+                  const std::string &reason);
+    /// An association accepted with a user identity: User Authentication (Login) of its user.
+    void authenticated(const net::Association &assoc, const std::string &user);
+    /// A C-STORE stored and indexed on `assoc`.
+    void stored(const net::Association &assoc, InstanceFacts facts);
+    /// The association ended: DICOM Instances Transferred (action C) per patient it stored.
+    void association_ended(const net::Association &assoc);
+    /// A C-FIND answered with `status`: Query.
+    void query(const net::QueryRequest &rq, uint16_t status);
+    /// A C-MOVE/C-GET about to send `files`: Begin Transferring DICOM Instances now, DICOM Instances
+    /// Transferred (action R) once done (plan.on_done), one message per patient and outcome.
+    void retrieve(const net::QueryRequest &rq, net::RetrievePlan &plan);
+    /// Stops the sender (what is undelivered stays in the spool).
+    void stop();
+
+    audit::AuditLogger &logger() { return *logger_; }
+
+private:
+    struct Patient {
+        std::string name;
+        // study UID -> (accessions, SOP class -> count)
+        std::map<std::string, std::pair<std::set<std::string>, std::map<std::string, uint64_t>>> studies;
+    };
+    using ByPatient = std::map<std::string, Patient>;
+    static void add(ByPatient &to, const InstanceFacts &f);
+    static audit::Instances instances(const std::string &patient_id, const Patient &p);
+    audit::Participant self(bool requestor) const;
+
+    net::AeConfig ae_;
+    audit::Source source_;
+    std::unique_ptr<audit::AuditLogger> logger_;
+    std::mutex mu_;
+    struct Transfers {
+        std::string calling_ae, peer;
+        ByPatient patients;
+    };
+    std::map<const net::Association *, Transfers> stores_;  // guarded by mu_
+};
+
+/// The facts of a Part 10 file's header (patient, study, SOP class and instance).
+InstanceFacts instance_facts(const Dataset &ds);
+
+}  // namespace dcmkit::archive
