@@ -52,6 +52,8 @@ struct Config {
     net::LogLevel log_level = net::LogLevel::warning;
     net::LogSink log;                                  ///< where log lines go; empty: stderr
     std::optional<net::UserIdentityRq> user_identity;  ///< sent on the associations the archive opens (reports)
+    /// TLS for every association the archive accepts and opens (C-MOVE, reports); unset: plain TCP.
+    std::optional<net::TlsOptions> tls;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -60,7 +62,13 @@ struct Config {
     ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
     ///   query-retrieve worklist mpps commitment), storage_transfer_syntaxes (names or UIDs),
     ///   commitment_report (same: the N-ACTION's association, else a new one; new: always a new one),
-    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T).
+    ///   max_dataset_size, min_free_space (bytes, or with K, M, G, T);
+    ///   TLS (any tls_* key turns it on, `tls = no` off): tls = yes | no, tls_key, tls_certificate,
+    ///   tls_key_password, tls_ca_file, tls_ca_folder, tls_crl (each repeatable),
+    ///   tls_profile = bcp195-nd (default) | bcp195 | bcp195-ex,
+    ///   tls_peer_certificate = require (default) | verify | ignore, tls_check_host_name = yes | no,
+    ///   tls_ae_certificate = AE IDENTITY (repeatable: the certificate identities a Calling AE
+    ///   Title is bound to, see net::tls_identity_matches; once one is given, every calling AE needs one).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -70,6 +78,8 @@ struct Config {
     void load(const std::string &text, const std::string &origin = "configuration");
     /// Sets one key as the file would; false (with `err`, without a location) on a bad key or value.
     bool set(const std::string &key, const std::string &value, std::string &err);
+    /// A tls_* key (set() calls it).
+    bool set_tls(const std::string &key, const std::string &value, std::string &err);
     /// Adds a destination from "AE=HOST:PORT"; false (with `err`) when it is not one.
     bool add_destination(const std::string &spec, std::string &err);
     bool serves(const std::string &service) const { return services.count(service) != 0; }
