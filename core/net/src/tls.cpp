@@ -370,7 +370,7 @@ private:
                 hint = " (the certificate is not signed by a CA this side trusts: add it with +cf/+cd)";
             else if (why.find("certificate has expired") != std::string::npos || why.find("certificate expired") != std::string::npos)
                 hint = " (renew the certificate, or check the clocks)";
-            else if (why.find("Hostname mismatch") != std::string::npos || why.find("IP address mismatch") != std::string::npos)
+            else if (why.find("hostname mismatch") != std::string::npos || why.find("IP address mismatch") != std::string::npos)
                 hint = " (the server's certificate does not name the host connected to: connect by a name it carries, or -hn)";
             throw Error(Errc::network, (done_ ? "TLS connection with " + peer() + " failed: " : "TLS handshake with " + peer() + " failed: ") +
                                            why + hint);
