@@ -606,3 +606,70 @@ TEST(TlsOursToDcmtk, EchoscuToStorescpSetupTime) {
     std::printf("[ figures  ] echoscu +tls -> storescp +tls, whole process run: %.1f ms (mean of %d)\n", total / n, n);
     scp.stop(SIGTERM);
 }
+
+// ================================================================================================
+// The command line
+// ================================================================================================
+
+TEST(TlsCli, EveryNetworkCommandListsTheTlsOptions) {
+    for (const char *cmd : {"echo", "send", "find", "move", "get", "serve", "recv"}) {
+        ProcResult r = run({cli(), cmd, "--help"}, 10000);
+        EXPECT_EQ(r.status, 0) << cmd;
+        for (const char *opt : {"+tls KEY CERT", "-tls, --disable-tls", "+cf FILE", "+cd DIR", "+crl FILE", "+py,", "+px,",
+                                "+pz,", "-rc,", "-vc,", "-ic,", "+hn, -hn"})
+            EXPECT_NE(r.out.find(opt), std::string::npos) << cmd << " --help lacks " << opt << "\n" << r.out;
+    }
+}
+
+TEST(TlsCli, OptionErrors) {
+    // A TLS setting without TLS, and +tls without both files: usage errors (2).
+    ProcResult r = run({cli(), "echo", "127.0.0.1", "104", "+cf", "ca.pem"}, 10000);
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("+cf needs TLS (+tls KEY CERT, or +tla)"), std::string::npos) << r.all();
+    r = run({cli(), "send", "127.0.0.1", "104", "x.dcm", "+pz"}, 10000);
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("+pz needs TLS"), std::string::npos) << r.all();
+    r = run({cli(), "echo", "127.0.0.1", "104", "+tls", "key.pem"}, 10000);
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("+tls needs the private key file and the certificate file"), std::string::npos) << r.all();
+    // -tls after +tls: plain again, so +cf is refused.
+    r = run({cli(), "echo", "127.0.0.1", "104", "+tls", "k", "c", "+cf", "ca.pem", "-tls"}, 10000);
+    EXPECT_EQ(r.status, 2) << r.all();
+    // Files that cannot be read: an error naming the file, before any connection.
+    if (net::tls_available()) {
+        r = run({cli(), "echo", "127.0.0.1", "1", "+tls", "/nonexistent/k.pem", "/nonexistent/c.pem", "+cf", "/nonexistent/ca.pem"},
+                10000);
+        EXPECT_EQ(r.status, 1) << r.all();
+        EXPECT_NE(r.err.find("cannot read the certificate '/nonexistent/c.pem'"), std::string::npos) << r.all();
+    }
+}
+
+TEST(TlsCli, FindAndGetFromServeOverTls) {
+    REQUIRE_TOOLS();
+    TempDir tmp;
+    const auto files = make_files(tmp, 2);
+    Child serve;
+    const uint16_t port = dk_test::start_server(
+        serve,
+        [&](uint16_t p) {
+            return std::vector<std::string>{cli(), "serve", std::to_string(p), "--storage", tmp.sub("archive"), "--no-check-called-ae",
+                                            "+tls", pki().key("server"), pki().cert("server"), "+cf", pki().ca, "+pz"};
+        },
+        tmp / "serve.log");
+    ASSERT_NE(port, 0) << serve.log();
+    const std::vector<std::string> tls = {"+tls", pki().key("client"), pki().cert("client"), "+cf", pki().ca, "+pz"};
+    ProcResult r = run(concat(concat({cli(), "send", "127.0.0.1", std::to_string(port)}, tls), files), 20000);
+    ASSERT_EQ(r.status, 0) << r.all();
+    r = run(concat({cli(), "find", "127.0.0.1", std::to_string(port), "-k", "QueryRetrieveLevel=PATIENT", "-P", "-k", "PatientID=TLS1", "--json"}, tls), 20000);
+    EXPECT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.out.find("TLS1"), std::string::npos) << r.all();
+    const std::string out = tmp.sub("got");
+    r = run(concat({cli(), "get", "127.0.0.1", std::to_string(port), "--out", out, "-P", "-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=TLS1"}, tls), 20000);
+    EXPECT_EQ(r.status, 0) << r.all();
+    EXPECT_EQ(list_dir(out).size(), 2u) << r.all();
+    // The same commands without TLS fail at once, saying why.
+    r = run({cli(), "echo", "127.0.0.1", std::to_string(port)}, 20000);
+    EXPECT_EQ(r.status, 1) << r.all();
+    EXPECT_NE(r.err.find("requires TLS"), std::string::npos) << r.all();
+    serve.stop(SIGTERM);
+}
