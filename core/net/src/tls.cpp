@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -140,7 +141,8 @@ void fill_peer(SSL *ssl, TlsPeerInfo &info) {
 /// A TLS connection over a TCP transport (which keeps the socket, the peer's name and interrupt()).
 class TlsTransport final : public Transport {
 public:
-    TlsTransport(std::unique_ptr<Transport> tcp, std::shared_ptr<TlsContext> context, bool server, const std::string &host)
+    TlsTransport(std::unique_ptr<Transport> tcp, std::shared_ptr<TlsContext> context, bool server, const std::string &host,
+                 bool verify_host = false)
         : tcp_(std::move(tcp)), context_(std::move(context)), server_(server) {
         fd_ = tcp_->native_handle();
         if (fd_ < 0) throw Error(Errc::invalid_argument, "TLS needs a socket transport");
@@ -159,7 +161,7 @@ public:
             SSL_set_connect_state(ssl_);
             const TlsOptions &o = context_->options;
             if (!is_ip_literal(host)) SSL_set_tlsext_host_name(ssl_, host.c_str());
-            if (o.verify_host_name && o.verify_peer != PeerVerification::ignore) {
+            if (verify_host && o.verify_peer != PeerVerification::ignore) {
                 X509_VERIFY_PARAM *param = SSL_get0_param(ssl_);
                 X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
                 const int ok = is_ip_literal(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
@@ -468,12 +470,14 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsOptions &o, bool server) {
     return c;
 }
 
-std::unique_ptr<Transport> tls_connect(const std::string &host, uint16_t port, int timeout_ms,
-                                       const std::shared_ptr<TlsContext> &context) {
+namespace {
+
+std::unique_ptr<Transport> connect_with(const std::string &host, uint16_t port, int timeout_ms,
+                                        const std::shared_ptr<TlsContext> &context, bool verify_host) {
     if (!context || context->server) throw Error(Errc::invalid_argument, "tls_connect needs a client context");
     const auto start = Clock::now();
     auto tcp = tcp_connect(host, port, timeout_ms);
-    auto t = std::make_unique<TlsTransport>(std::move(tcp), context, false, host);
+    auto t = std::make_unique<TlsTransport>(std::move(tcp), context, false, host, verify_host);
     int left = timeout_ms;
     if (timeout_ms > 0) {
         left = timeout_ms - int(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
@@ -483,8 +487,65 @@ std::unique_ptr<Transport> tls_connect(const std::string &host, uint16_t port, i
     return t;
 }
 
+}  // namespace
+
+std::unique_ptr<Transport> tls_connect(const std::string &host, uint16_t port, int timeout_ms,
+                                       const std::shared_ptr<TlsContext> &context) {
+    return connect_with(host, port, timeout_ms, context, context && context->options.verify_host_name);
+}
+
+namespace {
+
+/// What a client context was loaded from: the options and each file's modification time, so that
+/// a renewed certificate or CA file is read again.
+std::string context_key(const TlsOptions &o) {
+    std::string k;
+    auto add = [&](const std::string &v) {
+        k += std::to_string(v.size()) + ":" + v + ";";
+    };
+    auto add_file = [&](const std::string &path) {
+        add(path);
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0)
+            add(std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" + std::to_string(st.st_size));
+    };
+    add_file(o.certificate_file);
+    add_file(o.private_key_file);
+    add(o.private_key_password);
+    for (const auto &f : o.ca_files) add_file(f);
+    add("|");
+    for (const auto &d : o.ca_folders) add_file(d);
+    add("|");
+    for (const auto &f : o.crl_files) add_file(f);
+    add(std::to_string(int(o.verify_peer)) + std::to_string(int(o.profile)));
+    return k;  // host-name checking is set per connection, AE bindings are a server's
+}
+
+}  // namespace
+
 std::unique_ptr<Transport> tls_connect(const std::string &host, uint16_t port, int timeout_ms, const TlsOptions &options) {
-    return tls_connect(host, port, timeout_ms, make_tls_context(options, false));
+    // Loading certificates and keys costs as much as a handshake: an SCU that opens association
+    // after association (a C-MOVE's sub-operations, a store of many studies) loads them once.
+    static std::mutex mu;
+    static std::vector<std::pair<std::string, std::shared_ptr<TlsContext>>> cache;  // most recent last, at most 8
+    const std::string key = context_key(options);
+    std::shared_ptr<TlsContext> context;
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        for (auto it = cache.begin(); it != cache.end(); ++it)
+            if (it->first == key) {
+                context = it->second;
+                cache.erase(it);
+                break;
+            }
+    }
+    if (!context) context = make_tls_context(options, false);
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        cache.emplace_back(key, context);
+        if (cache.size() > 8) cache.erase(cache.begin());
+    }
+    return connect_with(host, port, timeout_ms, context, options.verify_host_name);
 }
 
 std::unique_ptr<Transport> tls_server_transport(std::unique_ptr<Transport> tcp, const std::shared_ptr<TlsContext> &context) {
