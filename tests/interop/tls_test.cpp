@@ -69,8 +69,16 @@ struct Pki {
         issue("client", "modality1", "DNS:modality1.example,URI:urn:dicom:modality1", "ca", 30);
         issue("other", "intruder", "DNS:intruder.example", "ca2", 30);
         issue("expired", "modality1", "DNS:modality1.example", "ca", -1);
+        issue("revoked", "stolen", "DNS:stolen.example", "ca", 30);
         ca = cert("ca");
         ca2 = cert("ca2");
+        // A CRL of the CA revoking "revoked", made by `openssl ca`.
+        dk_test::write_bytes(path("ca.cnf"), "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = " + path("index.txt") +
+                                                 "\ncertificate = " + ca + "\nprivate_key = " + key("ca") +
+                                                 "\ndefault_md = sha256\ndefault_crl_days = 30\n");
+        dk_test::write_bytes(path("index.txt"), "");
+        dk_test::tool({"openssl", "ca", "-config", path("ca.cnf"), "-batch", "-revoke", cert("revoked")});
+        dk_test::tool({"openssl", "ca", "-config", path("ca.cnf"), "-batch", "-gencrl", "-out", path("crl.pem")});
     }
     /// The SHA-256 fingerprint openssl prints ("AB:CD:…").
     std::string fingerprint(const std::string &name) const {
@@ -305,6 +313,28 @@ TEST(TlsDcmtkToOurs, ClientWithoutCertificateOrFromAnotherCaIsRefused) {
         EXPECT_TRUE(s.subjects.empty());
         return 0;
     });
+}
+
+TEST(TlsDcmtkToOurs, RevokedCertificateIsRefusedWhenACrlIsGiven) {
+    REQUIRE_TOOLS();
+    TempDir tmp;
+    net::TlsOptions t = server_tls();
+    t.crl_files = {pki().path("crl.pem")};
+    TlsServer s(tmp.sub("in"), t);
+    ProcResult r = run(concat({"echoscu", "-to", "5", "127.0.0.1", s.port()}, dcmtk_tls("revoked", "")), 20000);
+    EXPECT_NE(r.status, 0) << r.all();
+    r = run(concat({"echoscu", "-to", "5", "127.0.0.1", s.port()}, dcmtk_tls("client", "")), 20000);
+    EXPECT_EQ(r.status, 0) << r.all();
+    ASSERT_TRUE(s.idle());
+    EXPECT_NE(s.log.text(net::LogLevel::warning).find("certificate revoked"), std::string::npos) << s.log.text();
+    s.locked([&] {
+        EXPECT_EQ(s.subjects, std::vector<std::string>{"CN=modality1,O=dcmkit test"});
+        return 0;
+    });
+    // Without the CRL the same certificate is accepted: the refusal above is the CRL's.
+    TlsServer plain_crl(tmp.sub("in2"), server_tls());
+    r = run(concat({"echoscu", "-to", "5", "127.0.0.1", plain_crl.port()}, dcmtk_tls("revoked", "")), 20000);
+    EXPECT_EQ(r.status, 0) << r.all();
 }
 
 TEST(TlsDcmtkToOurs, PlainEchoscuOnTlsPortFailsFastAndIsNamed) {
