@@ -123,7 +123,14 @@ const std::vector<Command> &commands() {
                             "storage_transfer_syntaxes, allow, dest, max_associations,\n"
                             "commitment_report = same | new, max_pdu, timeout,\n"
                             "dimse_timeout, max_dataset_size, min_free_space,\n"
-                            "check_called_ae = yes | no, and the server limits below);\n"
+                            "check_called_ae = yes | no, and the server limits below;\n"
+                            "TLS: tls = yes | no, tls_key, tls_certificate, tls_key_password,\n"
+                            "tls_ca_file, tls_ca_folder, tls_crl, tls_profile = bcp195-nd |\n"
+                            "bcp195 | bcp195-ex, tls_peer_certificate = require | verify |\n"
+                            "ignore, tls_ae_certificate = AE IDENTITY (repeatable; IDENTITY:\n"
+                            "sha256:FINGERPRINT, dns:NAME, uri:URI, cn:NAME; once given, a\n"
+                            "calling AE title whose certificate is not bound to it is\n"
+                            "rejected, reason 3));\n"
                             "the command line overrides"},
           {"--max-associations N", "concurrent associations (default 32)"},
           {"--no-check-called-ae", "answer to any Called AE Title (default: -aet only)"},
