@@ -491,12 +491,15 @@ TEST(TlsOursToDcmtk, HostNameWrongCaExpiredAndPlainPortFailWithReasons) {
     const std::string why = fails(wrong_ca, "127.0.0.1");
     EXPECT_NE(why.find("certificate verify failed"), std::string::npos) << why;
     EXPECT_NE(why.find("not signed by a CA this side trusts"), std::string::npos) << why;
-    // Our expired client certificate: storescp refuses it (TLS 1.3 reports it after the handshake,
-    // and storescp closes without an alert: the message points to its log).
+    // Our expired client certificate: storescp refuses it (TLS 1.3 reports it after the handshake;
+    // storescp's alert often comes after its connection reset, then the message points to its log).
     net::TlsOptions expired_client = client_tls("expired");
     expired_client.verify_host_name = false;
     const std::string expired = fails(expired_client, "127.0.0.1");
-    EXPECT_NE(expired.find("check its log"), std::string::npos) << expired;
+    // Whether its alert arrives before the reset depends on timing: either names where to look.
+    EXPECT_TRUE(expired.find("alert certificate expired (renew the certificate") != std::string::npos ||
+                expired.find("check its log") != std::string::npos)
+        << expired;
     scp.stop(SIGTERM);
     EXPECT_NE(scp.log().find("certificate verify failed"), std::string::npos) << scp.log();
 

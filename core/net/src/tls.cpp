@@ -166,7 +166,11 @@ public:
                 X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
                 const int ok = is_ip_literal(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
                                                    : X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-                if (!ok) config_fail("cannot check the host name '" + host + "'");
+                if (!ok) {
+                    SSL_free(ssl_);
+                    ssl_ = nullptr;
+                    config_fail("cannot check the host name '" + host + "'");
+                }
             }
         }
     }
@@ -465,6 +469,7 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsOptions &o, bool server) {
     if (server) {
         static const unsigned char sid[] = "dcmkit";
         SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
+        SSL_CTX_set_num_tickets(ctx, 0);  // sessions are not resumed: no TLS 1.3 tickets to send
     }
     ERR_clear_error();
     return c;
