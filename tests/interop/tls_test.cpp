@@ -691,15 +691,22 @@ TEST(TlsCli, OptionErrors) {
     }
 }
 
-TEST(TlsCli, FindAndGetFromServeOverTls) {
+TEST(TlsCli, FindMoveAndGetFromServeOverTls) {
     REQUIRE_TOOLS();
     TempDir tmp;
     const auto files = make_files(tmp, 2);
+    // The C-MOVE destination: storescp +tls; the archive's sub-association is TLS too, with its
+    // own certificate as the client's.
+    Child dest;
+    const std::string moved = tmp.sub("moved");
+    const uint16_t dest_port = start_storescp(dest, tmp, moved, dcmtk_tls("server", "+pz"));
+    ASSERT_NE(dest_port, 0) << dest.log();
     Child serve;
     const uint16_t port = dk_test::start_server(
         serve,
         [&](uint16_t p) {
             return std::vector<std::string>{cli(), "serve", std::to_string(p), "--storage", tmp.sub("archive"), "--no-check-called-ae",
+                                            "--dest", "STORESCP=127.0.0.1:" + std::to_string(dest_port),
                                             "+tls", pki().key("server"), pki().cert("server"), "+cf", pki().ca, "+pz"};
         },
         tmp / "serve.log");
@@ -714,6 +721,11 @@ TEST(TlsCli, FindAndGetFromServeOverTls) {
     r = run(concat({cli(), "get", "127.0.0.1", std::to_string(port), "--out", out, "-P", "-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=TLS1"}, tls), 20000);
     EXPECT_EQ(r.status, 0) << r.all();
     EXPECT_EQ(list_dir(out).size(), 2u) << r.all();
+    r = run(concat({cli(), "move", "127.0.0.1", std::to_string(port), "--dest", "STORESCP", "-P", "-k", "QueryRetrieveLevel=PATIENT",
+                    "-k", "PatientID=TLS1"}, tls), 20000);
+    EXPECT_EQ(r.status, 0) << r.all() << serve.log();
+    dest.stop(SIGTERM);
+    EXPECT_EQ(list_dir(moved).size(), 2u) << r.all() << dest.log();
     // The same commands without TLS fail at once, saying why.
     r = run({cli(), "echo", "127.0.0.1", std::to_string(port)}, 20000);
     EXPECT_EQ(r.status, 1) << r.all();
