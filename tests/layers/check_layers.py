@@ -38,10 +38,14 @@ THIRD_PARTY = {
     "data": ["ZLIB::ZLIB"],
     "codecs": ["JPEG::JPEG", "PNG::PNG", "PkgConfig::CHARLS", "PkgConfig::OPENJPEG", "openjph", "Threads::Threads"],
     "net": ["Threads::Threads"],
-    "services": ["Threads::Threads", "OpenSSL::SSL"],  # libssl: audit messages over TLS (DCMKIT_WITH_AUDIT_TLS)
+    "services": ["Threads::Threads", "OpenSSL::SSL"],  # libssl: audit messages over TLS (DCMKIT_WITH_TLS)
     "archive": ["SQLite::SQLite3", "OpenSSL::Crypto", "Threads::Threads"],
 }
 COMMON = ["dcmkit_build_flags"]
+# Libraries a layer may link only when a build option is on (the manifest's "<layer> <option> on").
+OPTIONAL_THIRD_PARTY = {
+    ("net", "tls"): ["OpenSSL::SSL", "OpenSSL::Crypto"],  # DCMKIT_WITH_TLS
+}
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 
@@ -122,9 +126,13 @@ def check_links(manifest, core):
         if "off" in manifest[layer]:
             continue
         ok_layers = {f"dcmkit_{l}" for l in allowed}
+        third_party = list(THIRD_PARTY[layer])
+        for (l, option), libs in OPTIONAL_THIRD_PARTY.items():
+            if l == layer and manifest[layer].get(option) == ["on"]:
+                third_party += libs
         for item in manifest[layer].get("link", []):
             base = os.path.basename(item)
-            if item in ok_layers or item in COMMON or item in THIRD_PARTY[layer]:
+            if item in ok_layers or item in COMMON or item in third_party:
                 continue
             if any(base.startswith(("lib" + t, t)) for t in THIRD_PARTY[layer] if "::" not in t):
                 continue  # a library found by path (OpenJPH)
@@ -133,7 +141,7 @@ def check_links(manifest, core):
                               f"{', '.join(sorted(ok_layers)) or 'no other layer'}")
             else:
                 errors.append(f"dcmkit_{layer} links {item}, a library {layer} may not use "
-                              f"(allowed: {', '.join(THIRD_PARTY[layer])})")
+                              f"(allowed in this build: {', '.join(third_party)})")
         for item in manifest[layer].get("include", []):
             o = owner(core, item)
             if o and o != layer and o not in allowed:

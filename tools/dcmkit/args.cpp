@@ -52,6 +52,10 @@ bool NetOptions::parse(const std::vector<std::string> &args, const std::vector<s
             return true;
         };
         std::string v;
+        if (tls_option(args, i)) {
+            if (!error.empty()) return false;
+            continue;
+        }
         if (a == "-aet" || a == "--aetitle") { if (!value(aet)) return false; }
         else if (a == "-aec" || a == "--call") { if (!value(aec)) return false; }
         else if (a == "--max-pdu" || a == "-pdu") {
@@ -103,8 +107,85 @@ bool NetOptions::parse(const std::vector<std::string> &args, const std::vector<s
         error = "--password needs --user";
         return false;
     }
+    if (!tls_on && !tls_given_.empty()) {
+        error = tls_given_ + " needs TLS (+tls KEY CERT, or +tla)";
+        return false;
+    }
     if (aet.empty() || aet.size() > 16 || aec.empty() || aec.size() > 16) {
         error = "AE titles are 1 to 16 characters";
+        return false;
+    }
+    return true;
+}
+
+bool NetOptions::tls_option(const std::vector<std::string> &args, size_t &i) {
+    const std::string &a = args[i];
+    auto value = [&](std::string &out) {
+        if (i + 1 >= args.size()) {
+            error = a + " needs a value";
+            return false;
+        }
+        out = args[++i];
+        return true;
+    };
+    std::string v;
+    auto given = [&] {
+        if (tls_given_.empty()) tls_given_ = a;
+    };
+    if (a == "+tls" || a == "--enable-tls") {
+        if (i + 2 >= args.size()) {
+            error = a + " needs the private key file and the certificate file";
+            return true;
+        }
+        tls_opts.private_key_file = args[++i];
+        tls_opts.certificate_file = args[++i];
+        tls_on = true;
+    } else if (a == "+tla" || a == "--anonymous-tls") {
+        tls_opts.private_key_file.clear();
+        tls_opts.certificate_file.clear();
+        tls_on = true;
+    } else if (a == "-tls" || a == "--disable-tls") {
+        tls_on = false;
+    } else if (a == "+pw" || a == "--use-passwd") {
+        given();
+        value(tls_opts.private_key_password);
+    } else if (a == "-pw" || a == "--null-passwd") {
+        given();
+        tls_opts.private_key_password.clear();
+    } else if (a == "+cf" || a == "--add-cert-file") {
+        given();
+        if (value(v)) tls_opts.ca_files.push_back(v);
+    } else if (a == "+cd" || a == "--add-cert-dir") {
+        given();
+        if (value(v)) tls_opts.ca_folders.push_back(v);
+    } else if (a == "+crl" || a == "--add-crl-file") {
+        given();
+        if (value(v)) tls_opts.crl_files.push_back(v);
+    } else if (a == "+py" || a == "--profile-bcp195-nd") {
+        given();
+        tls_opts.profile = net::TlsProfile::bcp195_nd;
+    } else if (a == "+px" || a == "--profile-bcp195") {
+        given();
+        tls_opts.profile = net::TlsProfile::bcp195;
+    } else if (a == "+pz" || a == "--profile-bcp195-ex") {
+        given();
+        tls_opts.profile = net::TlsProfile::bcp195_extended;
+    } else if (a == "-rc" || a == "--require-peer-cert") {
+        given();
+        tls_opts.verify_peer = net::PeerVerification::require;
+    } else if (a == "-vc" || a == "--verify-peer-cert") {
+        given();
+        tls_opts.verify_peer = net::PeerVerification::verify_if_presented;
+    } else if (a == "-ic" || a == "--ignore-peer-cert") {
+        given();
+        tls_opts.verify_peer = net::PeerVerification::ignore;
+    } else if (a == "+hn" || a == "--check-host-name") {
+        given();
+        tls_opts.verify_host_name = true;
+    } else if (a == "-hn" || a == "--no-host-name-check") {
+        given();
+        tls_opts.verify_host_name = false;
+    } else {
         return false;
     }
     return true;
@@ -131,6 +212,7 @@ net::AeConfig NetOptions::config() const {
         id.positive_response_requested = positive_response;
         c.user_identity = id;
     }
+    if (tls_on) c.tls = tls_opts;
     return c;
 }
 

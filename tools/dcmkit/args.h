@@ -38,6 +38,10 @@ struct NetOptions {
     uint32_t max_pdu = 262144;
     int timeout_s = 30, dimse_s = 60;
     net::LogLevel level = net::LogLevel::warning;
+    /// TLS (DCMTK's options: +tls KEY CERT, +tla, -tls, +pw, +cf, +cd, +crl, +py/+px/+pz,
+    /// -rc/-vc/-ic, +hn/-hn): on when tls_on; tls_opts holds what was given.
+    bool tls_on = false;
+    net::TlsOptions tls_opts;
     std::vector<std::string> rest;
     std::string error;
 
@@ -45,6 +49,11 @@ struct NetOptions {
     bool parse(const std::vector<std::string> &args, const std::vector<std::string> &value_opts);
     /// The association settings these options make.
     net::AeConfig config() const;
+
+private:
+    /// A TLS option at args[i] (its values consumed): true when it was one (`error` set when bad).
+    bool tls_option(const std::vector<std::string> &args, size_t &i);
+    std::string tls_given_;  ///< the first TLS setting given, for "needs +tls"
 };
 
 }  // namespace dcmkit_cli

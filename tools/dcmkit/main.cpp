@@ -127,7 +127,21 @@ const std::vector<Command> &commands() {
                             "the audit trail: audit = udp://HOST:PORT | tcp://HOST:PORT |\n"
                             "tls://HOST:PORT | file:PATH, audit_ca, audit_cert, audit_key\n"
                             "(PEM, for tls://), audit_spool (default DIR/audit-spool),\n"
-                            "audit_source_id (default the AE title), audit_site);\n"
+                            "audit_source_id (default the AE title), audit_site;\n"
+                            "user identities: identity = required | optional,\n"
+                            "identity_password_file (dcmkit passwd), identity_jwt_secret_file,\n"
+                            "identity_jwt_public_key, identity_jwt_audience,\n"
+                            "identity_jwt_issuer, identity_username_only = yes | no;\n"
+                            "access: permit = WHO OPERATION... [dest:AE]... (WHO: *, ae:TITLE,\n"
+                            "user:NAME, ae:TITLE+user:NAME; OPERATION: store find move get\n"
+                            "worklist mpps commitment; others get 0124H);\n"
+                            "TLS: tls = yes | no, tls_key, tls_certificate, tls_key_password,\n"
+                            "tls_ca_file, tls_ca_folder, tls_crl, tls_profile = bcp195-nd |\n"
+                            "bcp195 | bcp195-ex, tls_peer_certificate = require | verify |\n"
+                            "ignore, tls_ae_certificate = AE IDENTITY (repeatable; IDENTITY:\n"
+                            "sha256:FINGERPRINT, dns:NAME, uri:URI, cn:NAME; once given, a\n"
+                            "calling AE title whose certificate is not bound to it is\n"
+                            "rejected, reason 3));\n"
                             "the command line overrides"},
           {"--audit DEST", "send DICOM audit messages (PS3.15 A.5, IHE ATNA syslog) to DEST,\n"
                            "as audit = in the configuration file: application start/stop,\n"
@@ -187,6 +201,27 @@ const std::vector<Option> kNetworkOptions = {
     {"-d, --debug", "everything, the state machine included"},
 };
 
+const std::vector<Option> kTlsOptions = {
+    {"-tls, --disable-tls", "plain TCP (default)"},
+    {"+tls KEY CERT, --enable-tls", "TLS with this private key and certificate (PEM files)"},
+    {"+tla, --anonymous-tls", "TLS without a certificate of ours (SCUs)"},
+    {"+pw PASSWORD, -pw", "the private key's password; -pw: none"},
+    {"+cf FILE, --add-cert-file", "trust the CA certificate(s) in FILE (repeatable)"},
+    {"+cd DIR, --add-cert-dir", "trust the CA certificates in DIR (hashed names; repeatable)"},
+    {"+crl FILE, --add-crl-file", "check peer certificates against this revocation list"},
+    {"+py, --profile-bcp195-nd", "Non-Downgrading BCP 195 profile (default): TLS 1.2 with\n"
+                                 "ECDHE/DHE AES-GCM suites only, and TLS 1.3"},
+    {"+px, --profile-bcp195", "BCP 195 profile: the same plus TLS_RSA_WITH_AES_128_CBC_SHA"},
+    {"+pz, --profile-bcp195-ex", "Extended BCP 195 profile: TLS 1.2 only, AES-GCM with ECDHE/DHE"},
+    {"-rc, --require-peer-cert", "verify the peer's certificate, fail without one (default;\n"
+                                 "on an SCP: mutual authentication)"},
+    {"-vc, --verify-peer-cert", "verify a certificate the peer presents; an SCP lets a client\n"
+                                "without one in"},
+    {"-ic, --ignore-peer-cert", "do not verify the peer's certificate"},
+    {"+hn, -hn", "SCUs: check that the server's certificate names the host\n"
+                 "(default), or not"},
+};
+
 const std::vector<Option> kServerLimitOptions = {
     {"--request-timeout S", "a connection's A-ASSOCIATE-RQ must arrive whole within S s\n"
                             "(default 5; -to applies too if shorter), else it is closed"},
@@ -224,6 +259,8 @@ void format_sections(std::string &out, unsigned sections) {
     if (sections & kNetwork) {
         out += "\nnetwork options (DCMTK style):\n";
         format_options(out, kNetworkOptions, "  ");
+        out += "\ntransport layer security (TLS, PS3.15 Annex B; TLS 1.0/1.1 never):\n";
+        format_options(out, kTlsOptions, "  ");
     }
     if (sections & kServerLimits) {
         out += "\nserver limits (recv and serve; serve's --config keys are the same with '_' for '-'):\n";

@@ -209,6 +209,10 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     o.max_pdu = c.max_pdu;
     o.timeout_s = c.timeout_s;
     o.dimse_s = c.dimse_timeout_s;
+    if (c.tls) {
+        o.tls_on = true;
+        o.tls_opts = *c.tls;
+    }
     std::vector<std::string> value_opts = ServerLimits::value_options();
     value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
                                          "--min-free-space", "--audit"});
@@ -248,6 +252,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     c.dimse_timeout_s = o.dimse_s;
     c.log_level = o.level;
     c.user_identity = o.config().user_identity;
+    if (o.tls_on) c.tls = o.tls_opts;
+    else c.tls.reset();
     return true;
 }
 

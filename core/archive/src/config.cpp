@@ -239,10 +239,58 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
         audit.source_id = value;
     } else if (key == "audit_site") {
         audit.site = value;
+    } else if (key == "tls") {
+        if (value != "yes" && value != "no") return err = "tls is 'yes' or 'no'", false;
+        if (value == "no") tls.reset();
+        else if (!tls) tls.emplace();
+    } else if (key.rfind("tls_", 0) == 0) {
+        return set_tls(key, value, err);
     } else {
         err = "unknown key '" + key + "'";
         return false;
     }
+    return true;
+}
+
+bool Config::set_tls(const std::string &key, const std::string &value, std::string &err) {
+    net::TlsOptions t = tls ? *tls : net::TlsOptions{};
+    if (key == "tls_key") {
+        t.private_key_file = value;
+    } else if (key == "tls_certificate") {
+        t.certificate_file = value;
+    } else if (key == "tls_key_password") {
+        t.private_key_password = value;
+    } else if (key == "tls_ca_file") {
+        t.ca_files.push_back(value);
+    } else if (key == "tls_ca_folder") {
+        t.ca_folders.push_back(value);
+    } else if (key == "tls_crl") {
+        t.crl_files.push_back(value);
+    } else if (key == "tls_profile") {
+        if (value == "bcp195-nd") t.profile = net::TlsProfile::bcp195_nd;
+        else if (value == "bcp195") t.profile = net::TlsProfile::bcp195;
+        else if (value == "bcp195-ex") t.profile = net::TlsProfile::bcp195_extended;
+        else return err = "tls_profile is bcp195-nd, bcp195 or bcp195-ex", false;
+    } else if (key == "tls_peer_certificate") {
+        if (value == "require") t.verify_peer = net::PeerVerification::require;
+        else if (value == "verify") t.verify_peer = net::PeerVerification::verify_if_presented;
+        else if (value == "ignore") t.verify_peer = net::PeerVerification::ignore;
+        else return err = "tls_peer_certificate is require, verify or ignore", false;
+    } else if (key == "tls_check_host_name") {
+        if (value != "yes" && value != "no") return err = "tls_check_host_name is 'yes' or 'no'", false;
+        t.verify_host_name = value == "yes";
+    } else if (key == "tls_ae_certificate") {
+        const size_t sp = value.find_first_of(" \t");
+        const std::string ae = value.substr(0, sp);
+        const std::string bound = sp == std::string::npos ? std::string() : trim(value.substr(sp));
+        if (ae.empty() || ae.size() > 16 || bound.empty())
+            return err = "tls_ae_certificate is AE IDENTITY (sha256:FINGERPRINT, dns:NAME, uri:URI, cn:NAME or a name)", false;
+        t.ae_certificates[ae].push_back(bound);
+    } else {
+        err = "unknown key '" + key + "'";
+        return false;
+    }
+    tls = std::move(t);
     return true;
 }
 
@@ -310,6 +358,7 @@ net::AeConfig Config::to_ae_config() const {
     cfg.check_called_ae = check_called_ae;
     cfg.allowed_calling_aes = allow;
     apply_identity_policy(cfg, identity);
+    cfg.tls = tls;
     return cfg;
 }
 

@@ -1,4 +1,5 @@
 #include "dcmkit/net/association.h"
+#include "dcmkit/net/tls.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -153,9 +154,15 @@ void Association::protocol_abort(uint8_t reason, const std::string &why) {
 // ---------------------------------------------------------------------------------------------------
 // establishment
 
+namespace {
+/// What a plain requestor is told when the peer drops or aborts its request at once.
+constexpr const char *kPlainHint = " (a peer that requires TLS on this port answers a plain request so: connect with TLS, +tls)";
+}  // namespace
+
 std::unique_ptr<Association> Association::connect(const AeConfig &config, const std::string &host, uint16_t port,
                                                   const std::string &called_ae) {
-    auto t = tcp_connect(host, port, config.timeouts.connect_ms);
+    auto t = config.tls ? tls_connect(host, port, config.timeouts.connect_ms, *config.tls)
+                        : tcp_connect(host, port, config.timeouts.connect_ms);
     return connect(config, std::move(t), make_request(config, called_ae));
 }
 
@@ -172,13 +179,16 @@ std::unique_ptr<Association> Association::connect(const AeConfig &config, std::u
     } catch (const Error &e) {
         if (e.code() == Errc::network) {  // Evt17 in Sta5: AA-4, no A-ABORT on a dead connection
             a->fire(Event::Evt17);
+            const bool plain = a->transport_ && !a->transport_->secure();
             a->close_transport();
+            if (plain) throw Error(Errc::network, e.message() + kPlainHint);
         }
         throw;
     }
     if (!got) {
         a->fire(Event::Evt17);
-        throw Error(Errc::network, "the peer closed the connection instead of answering the association request");
+        throw Error(Errc::network, std::string("the peer closed the connection instead of answering the association request") +
+                                       (a->transport_ && !a->transport_->secure() ? kPlainHint : ""));
     }
     PduError err;
     auto pdu = decode_pdu(a->rbuf_.data(), a->rlen_, err);
@@ -194,7 +204,8 @@ std::unique_ptr<Association> Association::connect(const AeConfig &config, std::u
     if (auto *ab = std::get_if<AAbort>(&*pdu)) {
         a->fire(Event::Evt16);
         a->close_transport();
-        throw Error(Errc::aborted, "association aborted by " + a->peer() + ": " + abort_reason_text(*ab));
+        throw Error(Errc::aborted, "association aborted by " + a->peer() + ": " + abort_reason_text(*ab) +
+                                       (a->transport_ && !a->transport_->secure() ? kPlainHint : ""));
     }
     auto *ac = std::get_if<AAssociateAc>(&*pdu);
     if (!ac) {
@@ -303,8 +314,15 @@ void Association::on_request(const AcceptHook &hook) {
                                         (pdu ? std::string(", got another PDU") : ": " + err.message));
     }
     a->rq_ = *rq;
-    std::optional<AAssociateRj> hooked = hook ? hook(*rq, a->peer()) : std::nullopt;
-    Negotiation n = hooked ? Negotiation{false, {}, *hooked, "refused by the server"} : negotiate(config_, *rq);
+    // TLS: a Calling AE Title must be bound to the peer's certificate (PS3.15 leaves the binding
+    // to the application). PS3.8 Table 9-21: rejected-permanent, service-user, calling AE title
+    // not recognized.
+    std::string unbound = certificate_binding_refusal(rq->calling_ae);
+    std::optional<AAssociateRj> hooked;
+    if (!unbound.empty()) hooked = AAssociateRj{1, 1, 3};
+    else if (hook) hooked = hook(*rq, a->peer());
+    Negotiation n = hooked ? Negotiation{false, {}, *hooked, unbound.empty() ? "refused by the server" : unbound}
+                           : negotiate(config_, *rq);
     a->fire(Event::Evt6);  // AE-6: acceptable by the provider → Sta3
     if (!n.accepted) {
         a->fire(Event::Evt8);  // AE-8
@@ -341,6 +359,22 @@ void Association::on_request(const AcceptHook &hook) {
     a->send_max_ = (peer_max == 0 || peer_max > kSendCap) ? kSendCap : std::max<uint32_t>(peer_max, 8);
     a->log(LogLevel::info, "association from '" + rq->calling_ae + "' accepted");
 }
+
+std::string Association::certificate_binding_refusal(const std::string &calling_ae) const {
+    if (!config_.tls || config_.tls->ae_certificates.empty() || !transport_ || !transport_->secure()) return {};
+    const TlsPeerInfo *peer = transport_->tls_peer();
+    const std::string subject = peer && peer->has_certificate ? "'" + peer->subject + "'" : "none";
+    const auto &bindings = config_.tls->ae_certificates;
+    const auto it = bindings.find(calling_ae);
+    if (it == bindings.end())
+        return "the calling AE title '" + calling_ae + "' is bound to no certificate (peer certificate subject " + subject + ")";
+    if (peer)
+        for (const std::string &identity : it->second)
+            if (tls_identity_matches(*peer, identity)) return {};
+    return "the peer certificate (subject " + subject + ") is not bound to the calling AE title '" + calling_ae + "'";
+}
+
+const TlsPeerInfo *Association::tls_peer() const noexcept { return transport_ ? transport_->tls_peer() : nullptr; }
 
 const PresentationContext *Association::context(uint8_t id) const noexcept {
     for (const auto &c : contexts_)

@@ -23,7 +23,7 @@
 #include "dcmkit/error.h"
 #include "dcmkit/services/audit.h"
 
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -148,16 +148,16 @@ private:
 class StreamSender : public Sender {
 public:
     StreamSender(Destination d, int timeout_ms) : d_(std::move(d)), timeout_(timeout_ms) {
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
         if (d_.kind == Destination::Kind::tls) make_context();
 #else
         if (d_.kind == Destination::Kind::tls)
-            throw Error(Errc::unsupported, "tls:// audit destinations need a build with DCMKIT_WITH_AUDIT_TLS");
+            throw Error(Errc::unsupported, "tls:// audit destinations need a build with DCMKIT_WITH_TLS");
 #endif
     }
     ~StreamSender() override {
         close();
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
         if (ctx_) SSL_CTX_free(ctx_);
 #endif
     }
@@ -173,7 +173,7 @@ public:
         }
     }
     void close() override {
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
         if (ssl_) {
             SSL_shutdown(ssl_);  // close_notify, not waiting for the peer's
             SSL_free(ssl_);
@@ -191,7 +191,7 @@ private:
         fd_ = connect_to(d_.host, d_.port, SOCK_STREAM, timeout_);
         const int one = 1;
         ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
         if (ctx_) {
             try {
                 handshake();
@@ -205,7 +205,7 @@ private:
 
     /// Before a message: has the repository closed the connection (it sends nothing otherwise)?
     bool alive() {
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
         if (ssl_) {
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, 0) <= 0) return true;
@@ -228,7 +228,7 @@ private:
             return int(std::max<int64_t>(
                 0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
         };
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
         if (ssl_) {
             for (;;) {
                 ERR_clear_error();
@@ -257,7 +257,7 @@ private:
         }
     }
 
-#ifdef DCMKIT_WITH_AUDIT_TLS
+#ifdef DCMKIT_WITH_TLS
     static std::string ssl_error() {
         std::string out;
         while (const unsigned long e = ERR_get_error()) {

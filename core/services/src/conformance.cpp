@@ -137,7 +137,33 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
         o << ".\n\n";
     }
 
-    o << "### 4.3 Network interfaces\n\nTCP/IP over IPv4 and IPv6 (PS3.8 9), TCP_NODELAY set. TLS is not offered.\n\n";
+    o << "### 4.3 Network interfaces\n\nTCP/IP over IPv4 and IPv6 (PS3.8 9), TCP_NODELAY set. ";
+    if (!config.tls) {
+        o << "TLS is not offered.\n\n";
+    } else {
+        const TlsOptions &t = *config.tls;
+        o << "Every association is secured by TLS (PS3.15 Annex B); the port takes no plain connection.\n\n";
+        o << "#### 4.3.1 Security profile\n\n";
+        o << "| Item | Value |\n|---|---|\n";
+        o << "| Secure Transport Connection Profile | " << tls_profile_name(t.profile) << " |\n";
+        o << "| TLS versions | " << tls_profile_versions(t.profile) << " (TLS 1.0 and 1.1 are never negotiated) |\n";
+        o << "| TLS 1.2 cipher suites | ";
+        const auto suites = tls_profile_cipher_suites(t.profile);
+        for (size_t i = 0; i < suites.size(); ++i) o << (i ? ", " : "") << suites[i];
+        o << " |\n";
+        if (t.profile != TlsProfile::bcp195_extended) o << "| TLS 1.3 cipher suites | TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256 |\n";
+        o << "| Client certificates | "
+          << (t.verify_peer == PeerVerification::require ? "required, verified against the configured CAs (mutual authentication)"
+              : t.verify_peer == PeerVerification::verify_if_presented ? "optional; verified against the configured CAs when presented"
+                                                                         : "not requested")
+          << " |\n";
+        o << "| Certificate revocation lists | " << (t.crl_files.empty() ? "not checked" : "checked (" + std::to_string(t.crl_files.size()) + " configured)") << " |\n";
+        o << "| Calling AE Titles bound to certificates | "
+          << (t.ae_certificates.empty() ? "no binding" : std::to_string(t.ae_certificates.size()) +
+                                                             " AE title(s); any other, or a certificate not bound to its AE title, is rejected "
+                                                             "(A-ASSOCIATE-RJ rejected-permanent, service-user, calling AE title not recognized)")
+          << " |\n\n";
+    }
     o << "### 4.4 Configuration\n\n| Parameter | Value |\n|---|---|\n";
     o << "| AE title | " << config.ae_title << " |\n";
     o << "| Connection timeout | " << ms(config.timeouts.connect_ms) << " |\n";

@@ -36,6 +36,8 @@ Server::Server(AeConfig config, ServiceHandlers handlers) : config_(std::move(co
 Server::~Server() { stop(); }
 
 void Server::start(const std::string &address, uint16_t port) {
+    // TLS settings are loaded (and their errors reported) before the port opens.
+    if (config_.tls) tls_ = make_tls_context(*config_.tls, true);
     listener_ = std::make_unique<TcpListener>(address, port);
     const unsigned n = std::max(1u, config_.max_associations);
     for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -101,37 +103,43 @@ void Server::accept_loop() {
         for (size_t i = 0; rc > 0 && i < pending.size(); ++i) {
             if (!fds[2 + i].revents) continue;
             Pending &p = pending[i];
-            size_t n = 0;
-            try {
-                n = p.transport->read_some(chunk.data(), std::min(chunk.size(), p.want - p.bytes.size()), 1);
-            } catch (const Error &e) {
-                if (e.code() != Errc::timeout) drop(p, LogLevel::info, e.what());
-                continue;
-            }
-            if (n == 0) {  // Evt17 in Sta2: AA-5, closed
-                drop(p, LogLevel::info, p.bytes.empty() ? "closed the connection before requesting an association"
-                                                        : "closed the connection inside its first PDU");
-                continue;
-            }
-            p.bytes.insert(p.bytes.end(), chunk.data(), chunk.data() + n);
-            if (p.want == 6 && p.bytes.size() == 6) {
-                const uint8_t type = p.bytes[0];
-                const uint32_t length = be32(p.bytes.data() + 2);
-                if (type < 0x01 || type > 0x07) {
-                    refuse(p, 1, "unrecognized PDU type " + std::to_string(type));
+            // TLS decrypts whole records: what it holds beyond this read polls as nothing, so it
+            // is read now (a `continue` below ends this connection's turn).
+            do {
+                size_t n = 0;
+                try {
+                    n = p.transport->read_some(chunk.data(), std::min(chunk.size(), p.want - p.bytes.size()), 1);
+                } catch (const Error &e) {
+                    // A failed TLS handshake (unknown CA, no certificate, plain DICOM on the TLS port)
+                    // is worth a warning; a TCP connection that breaks before its request is not.
+                    if (e.code() != Errc::timeout) drop(p, p.transport->secure() ? LogLevel::warning : LogLevel::info, e.what());
                     continue;
                 }
-                const size_t limit = type == 0x01 ? Association::kMaxAssociateRq : kMaxOtherFirstPdu;
-                if (length > limit) {
-                    refuse(p, 6, "PDU of " + std::to_string(length) + " bytes exceeds the limit of " + std::to_string(limit));
+                if (n == 0) {  // Evt17 in Sta2: AA-5, closed
+                    drop(p, LogLevel::info, p.bytes.empty() ? "closed the connection before requesting an association"
+                                                            : "closed the connection inside its first PDU");
                     continue;
                 }
-                p.want = 6 + size_t(length);
-            }
-            if (p.bytes.size() == p.want) {
-                admit(std::move(p.transport), std::move(p.bytes), p.address);
-                p.done = true;
-            }
+                p.bytes.insert(p.bytes.end(), chunk.data(), chunk.data() + n);
+                if (p.want == 6 && p.bytes.size() == 6) {
+                    const uint8_t type = p.bytes[0];
+                    const uint32_t length = be32(p.bytes.data() + 2);
+                    if (type < 0x01 || type > 0x07) {
+                        refuse(p, 1, "unrecognized PDU type " + std::to_string(type));
+                        continue;
+                    }
+                    const size_t limit = type == 0x01 ? Association::kMaxAssociateRq : kMaxOtherFirstPdu;
+                    if (length > limit) {
+                        refuse(p, 6, "PDU of " + std::to_string(length) + " bytes exceeds the limit of " + std::to_string(limit));
+                        continue;
+                    }
+                    p.want = 6 + size_t(length);
+                }
+                if (p.bytes.size() == p.want) {
+                    admit(std::move(p.transport), std::move(p.bytes), p.address);
+                    p.done = true;
+                }
+            } while (!p.done && p.transport && p.transport->buffered() > 0);
         }
         // ARTIM of Sta2 (PS3.8 9.1.5): Evt18 → AA-2, the connection is closed.
         const auto later = Clock::now();
@@ -149,6 +157,14 @@ void Server::accept_loop() {
             } catch (const Error &e) {
                 config_.emit(LogLevel::error, e.what());
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));  // e.g. out of descriptors
+            }
+            if (t && tls_) {
+                try {
+                    t = tls_server_transport(std::move(t), tls_);  // the handshake runs in the reads above
+                } catch (const Error &e) {
+                    config_.emit(LogLevel::error, e.what());
+                    t.reset();
+                }
             }
             if (t) {
                 const std::string address = t->peer_address();

@@ -88,6 +88,8 @@ struct Config {
     IdentityPolicy identity;          ///< user identities accepted (PS3.7 D.3.3.7); default: none checked
     std::vector<AccessRule> access;   ///< who may use which operation; empty: everyone, everything served
     AuditSettings audit;
+    /// TLS for every association the archive accepts and opens (C-MOVE, reports); unset: plain TCP.
+    std::optional<net::TlsOptions> tls;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -105,7 +107,13 @@ struct Config {
     ///   refused with 0124H Refused: Not Authorized);
     ///   audit (udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH), audit_ca,
     ///   audit_cert, audit_key (PEM files for tls://), audit_spool (folder), audit_source_id,
-    ///   audit_site (see AuditSettings).
+    ///   audit_site (see AuditSettings);
+    ///   TLS (any tls_* key turns it on, `tls = no` off): tls = yes | no, tls_key, tls_certificate,
+    ///   tls_key_password, tls_ca_file, tls_ca_folder, tls_crl (each repeatable),
+    ///   tls_profile = bcp195-nd (default) | bcp195 | bcp195-ex,
+    ///   tls_peer_certificate = require (default) | verify | ignore, tls_check_host_name = yes | no,
+    ///   tls_ae_certificate = AE IDENTITY (repeatable: the certificate identities a Calling AE
+    ///   Title is bound to, see net::tls_identity_matches; once one is given, every calling AE needs one).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -115,6 +123,8 @@ struct Config {
     void load(const std::string &text, const std::string &origin = "configuration");
     /// Sets one key as the file would; false (with `err`, without a location) on a bad key or value.
     bool set(const std::string &key, const std::string &value, std::string &err);
+    /// A tls_* key (set() calls it).
+    bool set_tls(const std::string &key, const std::string &value, std::string &err);
     /// Adds a destination from "AE=HOST:PORT"; false (with `err`) when it is not one.
     bool add_destination(const std::string &spec, std::string &err);
     bool serves(const std::string &service) const { return services.count(service) != 0; }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dcmkit/net/pdu.h"
+#include "dcmkit/net/tls.h"
 
 namespace dcmkit::net {
 
@@ -83,6 +84,9 @@ struct AeConfig {
     /// As requestor: the user identity to send (PS3.7 D.3.3.7), if any.
     std::optional<UserIdentityRq> user_identity;
     Timeouts timeouts;
+    /// TLS (PS3.15 Annex B): set, associations this AE requests (Association::connect) and a
+    /// Server's connections use TLS with these settings; unset, plain TCP.
+    std::optional<TlsOptions> tls;
     LogLevel log_level = LogLevel::warning;
     LogSink log;  ///< empty = stderr
     std::string implementation_class_uid;      ///< empty = dcmkit's

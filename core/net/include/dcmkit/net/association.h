@@ -92,6 +92,9 @@ public:
     const AeConfig &config() const noexcept { return config_; }
     std::string peer() const;
     std::string calling_ae() const { return rq_.calling_ae; }
+    /// TLS: the protocol, cipher suite and the peer's certificate (subject, names, fingerprint)
+    /// the handshake established; nullptr on a TCP association.
+    const TlsPeerInfo *tls_peer() const noexcept;
     std::string called_ae() const { return rq_.called_ae; }
 
     // -- DIMSE messages -----------------------------------------------------------------------------
@@ -138,6 +141,9 @@ private:
     [[noreturn]] void protocol_abort(uint8_t reason, const std::string &why);
     /// AE-6 onwards on the A-ASSOCIATE-RQ in rbuf_ (Sta2).
     void on_request(const AcceptHook &hook);
+    /// TLS with AE bindings (TlsOptions::ae_certificates): why the peer's certificate does not
+    /// vouch for `calling_ae`, or "" when it does (or nothing is bound).
+    std::string certificate_binding_refusal(const std::string &calling_ae) const;
     [[noreturn]] void on_foreign_pdu(int timeout_ms);
     /// Next PDV of an incoming message, reading P-DATA-TF PDUs as needed. nullopt = released.
     std::optional<PdvView> next_pdv(int timeout_ms);

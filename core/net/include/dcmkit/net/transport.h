@@ -1,4 +1,4 @@
-// dcmkit — the byte transport under the upper layer: TCP today, TLS later, behind one interface.
+// dcmkit — the byte transport under the upper layer: TCP, or TLS over TCP (tls.h), behind one interface.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +6,8 @@
 #include <string>
 
 namespace dcmkit::net {
+
+struct TlsPeerInfo;
 
 /// A connected byte stream. Timeouts are in milliseconds; 0 means wait forever. Errors throw
 /// dcmkit::Error(network) or Error(timeout).
@@ -33,6 +35,13 @@ public:
     virtual std::string peer_address() const;
     /// The descriptor to poll for readability, or -1 (then read_some is the only way to wait).
     virtual int native_handle() const noexcept { return -1; }
+    /// Bytes that read_some returns without waiting although native_handle may not poll readable
+    /// (decrypted data held inside TLS). A poller reads again while this is above 0.
+    virtual size_t buffered() const noexcept { return 0; }
+    /// TLS: what the handshake established about the peer (nullptr for TCP, and before the handshake).
+    virtual const TlsPeerInfo *tls_peer() const noexcept { return nullptr; }
+    /// True for a TLS transport (also before its handshake).
+    virtual bool secure() const noexcept { return false; }
 };
 
 /// Opens a TCP connection (IPv4 or IPv6, whatever `host` resolves to first that answers) with

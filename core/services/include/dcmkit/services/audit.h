@@ -233,7 +233,7 @@ public:
     /// Drops the connection (the next send reconnects).
     virtual void close() = 0;
 };
-/// Throws Error(unsupported) for tls:// in a build without DCMKIT_WITH_AUDIT_TLS.
+/// Throws Error(unsupported) for tls:// in a build without DCMKIT_WITH_TLS.
 std::unique_ptr<Sender> make_sender(const Destination &dest, int timeout_ms = 5000);
 
 /// The audit trail of one application: log() enqueues, a background thread delivers.

@@ -262,6 +262,7 @@ private:
     AeConfig config_;
     ServiceHandlers handlers_;
     std::unique_ptr<TcpListener> listener_;
+    std::shared_ptr<TlsContext> tls_;  ///< with AeConfig::tls: the server's certificates and trust store
     std::thread acceptor_;
     std::vector<std::thread> workers_;
     std::mutex mu_;
