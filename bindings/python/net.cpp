@@ -284,6 +284,26 @@ void register_net(py::module_ &m) {
         .def("log_to_python", [](dk::AE &ae) { ae.set_log(log_to_python); },
              "Sends this AE's log lines to the function given to set_log_sink().")
         .def("add_verification", [](dk::AE &ae) { ae.add_verification(); })
+        .def("set_tls", [](dk::AE &ae, const std::string &certificate, const std::string &private_key,
+                           const std::string &private_key_password, const std::string &ca_file,
+                           const std::string &ca_folder, const std::string &crl_file, uint32_t profile, uint32_t peer,
+                           bool check_host_name) {
+            dk::TlsSettings s;
+            s.certificate_file = certificate;
+            s.private_key_file = private_key;
+            s.private_key_password = private_key_password;
+            s.ca_file = ca_file;
+            s.ca_folder = ca_folder;
+            s.crl_file = crl_file;
+            s.profile = static_cast<dk_tls_profile>(profile);
+            s.peer = static_cast<dk_tls_peer>(peer);
+            s.check_host_name = check_host_name;
+            ae.set_tls(s);
+        }, "certificate"_a, "private_key"_a, "private_key_password"_a, "ca_file"_a, "ca_folder"_a, "crl_file"_a,
+           "profile"_a, "peer"_a, "check_host_name"_a)
+        .def("bind_certificate", [](dk::AE &ae, const std::string &calling_ae, const std::string &identity) {
+            ae.bind_certificate(calling_ae, identity);
+        }, "calling_ae"_a, "identity"_a)
         .def("set_user_identity", [](dk::AE &ae, uint32_t type, const py::bytes &primary, const std::string &passcode,
                                      bool positive_response) {
             ae.set_user_identity(type, std::string(primary), passcode, positive_response);
@@ -487,7 +507,10 @@ void register_net(py::module_ &m) {
         .def_property_readonly("identity", [](const dk::AssocInfo &a) { return py::bytes(a.identity); },
                                "The identity's primary field (username or token) as bytes; b'' when none.")
         .def_readonly("passcode", &dk::AssocInfo::passcode, "Type 2's passcode; '' otherwise.")
-        .def_readonly("identity_positive_response", &dk::AssocInfo::identity_positive_response);
+        .def_readonly("identity_positive_response", &dk::AssocInfo::identity_positive_response)
+        .def_readonly("tls_protocol", &dk::AssocInfo::tls_protocol, "\"TLSv1.3\"…; '' on a plain association.")
+        .def_readonly("tls_subject", &dk::AssocInfo::tls_subject, "The peer certificate's subject (RFC 2253); ''.")
+        .def_readonly("tls_fingerprint", &dk::AssocInfo::tls_fingerprint, "Its SHA-256 fingerprint (AB:CD:…); ''.");
     m.attr("ASSOC_ACCEPTED") = DK_ASSOC_ACCEPTED;
     m.attr("ASSOC_RELEASED") = DK_ASSOC_RELEASED;
     m.attr("ASSOC_ABORTED") = DK_ASSOC_ABORTED;

@@ -904,6 +904,33 @@ public:
                            bool positive_response = false) {
         $self->set_user_identity(type, primary, passcode, positive_response);
     }
+    /// TLS (PS3.15 Annex B) for the associations and servers made from this AE afterwards: PEM
+    /// files of our certificate and key (a server needs them; "" for none) and the trusted CAs;
+    /// profile 0 Non-Downgrading BCP 195 (default), 1 BCP 195, 2 Extended BCP 195; peer 0 require
+    /// a certificate (default), 1 verify if presented, 2 ignore; check_host_name: as SCU the
+    /// server's certificate must name the host. The files are read now (InvalidArgument on a bad one).
+    void set_tls(const std::string &certificate, const std::string &private_key, const std::string &ca_file,
+                 const std::string &ca_folder = "", const std::string &crl_file = "", uint32_t profile = 0,
+                 uint32_t peer = 0, bool check_host_name = true, const std::string &private_key_password = "") {
+        dk::TlsSettings s;
+        s.certificate_file = certificate;
+        s.private_key_file = private_key;
+        s.private_key_password = private_key_password;
+        s.ca_file = ca_file;
+        s.ca_folder = ca_folder;
+        s.crl_file = crl_file;
+        s.profile = static_cast<dk_tls_profile>(profile);
+        s.peer = static_cast<dk_tls_peer>(peer);
+        s.check_host_name = check_host_name;
+        $self->set_tls(s);
+    }
+    /// Plain TCP again.
+    void clear_tls() { $self->clear_tls(); }
+    /// As a TLS server: only a peer whose certificate matches `identity` ("sha256:…", "dns:…",
+    /// "uri:…", "cn:…" or a name) may call as `calling_ae`; others are rejected.
+    void bind_certificate(const std::string &calling_ae, const std::string &identity) {
+        $self->bind_certificate(calling_ae, identity);
+    }
     }
 };
 
@@ -1202,6 +1229,9 @@ DCMKIT_JAVA_HANDLER(on_n_request)
 %nojavaexception dcmkit_swig::AssocInfo::identity;
 %nojavaexception dcmkit_swig::AssocInfo::passcode;
 %nojavaexception dcmkit_swig::AssocInfo::identity_positive_response;
+%nojavaexception dcmkit_swig::AssocInfo::tls_protocol;
+%nojavaexception dcmkit_swig::AssocInfo::tls_subject;
+%nojavaexception dcmkit_swig::AssocInfo::tls_fingerprint;
 %nojavaexception dcmkit_swig::StoreInfo::sop_class_uid;
 %nojavaexception dcmkit_swig::StoreInfo::sop_instance_uid;
 %nojavaexception dcmkit_swig::StoreInfo::transfer_syntax;

@@ -32,6 +32,8 @@ struct AssocInfo {
     std::string identity;
     std::string passcode;
     bool identity_positive_response = false;
+    /// TLS: protocol ("TLSv1.3"), the peer certificate's subject and SHA-256 fingerprint ("" when plain).
+    std::string tls_protocol, tls_subject, tls_fingerprint;
 };
 
 /// An instance received by C-STORE (with its association's AssocInfo). A flat copy: a handler may
@@ -383,8 +385,9 @@ public:
 #ifndef SWIG  // SWIG's parser needs none of this (and not the trailing return type)
 private:
     static AssocInfo info_of(const dk::AssocInfo &a) {
-        return AssocInfo{a.calling_ae,    a.called_ae, a.peer_address, a.identity_type,
-                         a.identity,      a.passcode,  a.identity_positive_response};
+        return AssocInfo{a.calling_ae, a.called_ae,      a.peer_address, a.identity_type,
+                         a.identity,   a.passcode,       a.identity_positive_response,
+                         a.tls_protocol, a.tls_subject,  a.tls_fingerprint};
     }
     /// A C-MOVE (`move`) or C-GET through the handler: its plan, with its status.
     dk::RetrievePlan retrieve(const dk::RetrieveInfo &r, const dk::Dataset &identifier, bool move) {

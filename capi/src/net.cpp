@@ -20,6 +20,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/dk_net.h"
 #include "dcmkit/net/association.h"
+#include "dcmkit/net/tls.h"
 #include "dcmkit/net/dimse.h"
 #include "dcmkit/net/normalized.h"
 #include "dcmkit/services/query.h"
@@ -197,6 +198,64 @@ dk_result dk_ae_add_get_storage(dk_ae *ae) {
 
 dk_result dk_ae_add_get_storage_uncompressed(dk_ae *ae) {
     return dk::guard([&] { need(ae, "ae")->cfg.add_get_storage(net::uncompressed_transfer_syntaxes()); });
+}
+
+dk_result dk_tls_options_init(dk_tls_options *opts, uint32_t version) {
+    return dk::guard([&] {
+        const dk_tls_options d = DK_TLS_OPTIONS_INIT;
+        init_versioned(opts, "opts", version, DK_TLS_OPTIONS_VERSION, "dk_tls_options", d, sizeof d);  // version 1: all
+    });
+}
+
+dk_result dk_ae_set_tls(dk_ae *ae, const dk_tls_options *opts) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        if (!opts) {
+            ae->cfg.tls.reset();
+            return;
+        }
+        check_version(opts->version, DK_TLS_OPTIONS_VERSION, "dk_tls_options");
+        if (opts->profile > DK_TLS_BCP195_EXTENDED) fail(DK_EINVAL, "unknown TLS profile " + std::to_string(opts->profile));
+        if (opts->peer > DK_TLS_PEER_IGNORE) fail(DK_EINVAL, "unknown peer verification " + std::to_string(opts->peer));
+        if (!net::tls_available()) fail(DK_EUNSUPPORTED, "this build has no TLS (DCMKIT_WITH_TLS=OFF)");
+        net::TlsOptions t;
+        auto str = [](const char *s) { return s ? std::string(s) : std::string(); };
+        t.certificate_file = str(opts->certificate_file);
+        t.private_key_file = str(opts->private_key_file);
+        t.private_key_password = str(opts->private_key_password);
+        if (opts->ca_file && *opts->ca_file) t.ca_files.push_back(opts->ca_file);
+        if (opts->ca_folder && *opts->ca_folder) t.ca_folders.push_back(opts->ca_folder);
+        if (opts->crl_file && *opts->crl_file) t.crl_files.push_back(opts->crl_file);
+        t.profile = opts->profile == DK_TLS_BCP195 ? net::TlsProfile::bcp195
+                    : opts->profile == DK_TLS_BCP195_EXTENDED ? net::TlsProfile::bcp195_extended
+                                                              : net::TlsProfile::bcp195_nd;
+        t.verify_peer = opts->peer == DK_TLS_PEER_VERIFY   ? net::PeerVerification::verify_if_presented
+                        : opts->peer == DK_TLS_PEER_IGNORE ? net::PeerVerification::ignore
+                                                           : net::PeerVerification::require;
+        t.verify_host_name = opts->check_host_name != 0;
+        // Load the files now, as a client and (when it has a certificate) as a server: a bad file
+        // fails here with its reason rather than at the first connection.
+        try {
+            net::make_tls_context(t, false);
+            if (!t.certificate_file.empty()) net::make_tls_context(t, true);
+        } catch (const dcmkit::Error &e) {
+            fail(e.code() == dcmkit::Errc::unsupported ? DK_EUNSUPPORTED : DK_EINVAL, e.message());
+        }
+        if (ae->cfg.tls) t.ae_certificates = ae->cfg.tls->ae_certificates;  // bindings stay
+        ae->cfg.tls = std::move(t);
+    });
+}
+
+dk_result dk_ae_bind_certificate(dk_ae *ae, const char *calling_ae, const char *identity) {
+    return dk::guard([&] {
+        need(ae, "ae");
+        need(calling_ae, "calling_ae");
+        need(identity, "identity");
+        if (!*calling_ae || std::strlen(calling_ae) > 16) fail(DK_EINVAL, "calling_ae must have 1 to 16 characters");
+        if (!*identity) fail(DK_EINVAL, "identity is empty");
+        if (!ae->cfg.tls) fail(DK_EINVAL, "the AE has no TLS (dk_ae_set_tls first): a binding needs a peer certificate");
+        ae->cfg.tls->ae_certificates[calling_ae].push_back(identity);
+    });
 }
 
 dk_result dk_ae_set_user_identity(dk_ae *ae, uint32_t type, const void *primary, size_t primary_size,

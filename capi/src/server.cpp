@@ -105,20 +105,19 @@ uint16_t status_of(dk_result r, uint16_t status, uint16_t failure) { return r ==
 struct AssocInfo {
     std::string calling, called, peer;
     net::UserIdentityRq identity;
+    std::string tls_protocol, tls_subject, tls_fingerprint;
     dk_assoc_info info;
     AssocInfo(std::string calling_ae, std::string called_ae, std::string peer_address,
-              const std::optional<net::UserIdentityRq> &id)
+              const std::optional<net::UserIdentityRq> &id, const net::TlsPeerInfo *tls = nullptr)
         : calling(std::move(calling_ae)), called(std::move(called_ae)), peer(std::move(peer_address)),
-          identity(id.value_or(net::UserIdentityRq{})),
-          info{calling.c_str(), called.c_str(), peer.c_str(), id ? uint32_t(id->type) : 0u, identity.primary.c_str(),
-               identity.primary.size(), identity.secondary.c_str(), id && id->positive_response_requested ? 1u : 0u} {
-        if (!id) {
-            identity.primary.clear();
-            identity.secondary.clear();
-        }
-    }
+          identity(id.value_or(net::UserIdentityRq{})), tls_protocol(tls ? tls->protocol : std::string()),
+          tls_subject(tls ? tls->subject : std::string()), tls_fingerprint(tls ? tls->sha256_fingerprint : std::string()),
+          info{calling.c_str(),         called.c_str(),           peer.c_str(),
+               id ? uint32_t(id->type) : 0u, identity.primary.c_str(), identity.primary.size(),
+               identity.secondary.c_str(), id && id->positive_response_requested ? 1u : 0u,
+               tls_protocol.c_str(),    tls_subject.c_str(),      tls_fingerprint.c_str()} {}
     explicit AssocInfo(const net::Association &a)
-        : AssocInfo(a.calling_ae(), a.called_ae(), a.peer(), a.request().user.user_identity_rq) {}
+        : AssocInfo(a.calling_ae(), a.called_ae(), a.peer(), a.request().user.user_identity_rq, a.tls_peer()) {}
 };
 
 /// Calls a C callback; a C++ caller's callback that throws anyway counts as an internal error, and

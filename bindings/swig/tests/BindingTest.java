@@ -480,6 +480,53 @@ class BindingTest {
     }
   }
 
+  /** TLS: a binding server bound to the client certificate; storescu +tls and our SCU as peers. */
+  static class TlsHandler extends ServerHandler {
+    final List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    @Override public int onEcho(AssocInfo info) { seen.add("echo|" + info.getCallingAe() + "|" + info.getTlsSubject()); return 0; }
+    @Override public int onStore(StoreInfo info) { seen.add("store|" + info.getCallingAe() + "|" + info.getTlsSubject()); return 0; }
+  }
+
+  @Test
+  void tlsServerAndClient() throws Exception {
+    Path pki = Files.createDirectories(Paths.get(work, "pki_java"));
+    Run r = tool("sh", System.getenv("DK_TEST_PKI_SCRIPT"), pki.toString());
+    assertEquals(0, r.code, r.out);
+    java.util.function.Function<String, String> p = f -> pki.resolve(f).toString();
+    TlsHandler handler = new TlsHandler();
+    try (AE ae = new AE("TLS_JAVA", 10000)) {
+      ae.addVerification();
+      ae.addAllStorage();
+      ae.setTls(p.apply("server.pem"), p.apply("server.key"), p.apply("ca.pem"));
+      ae.bindCertificate("MODALITY1", "dns:modality1.example");
+      assertThrows(InvalidArgumentException.class, () -> ae.setTls(p.apply("server.pem"), p.apply("missing.key"), p.apply("ca.pem")));
+      try (Server server = new Server(ae, handler)) {
+        server.start("127.0.0.1", 0);
+        String port = Integer.toString(server.port());
+        r = tool("storescu", "-aet", "MODALITY1", "-aec", "TLS_JAVA", "+tls", p.apply("client.key"), p.apply("client.pem"),
+                 "+cf", p.apply("ca.pem"), "127.0.0.1", port, path);
+        assertEquals(0, r.code, r.out);
+        r = tool("storescu", "-aet", "INTRUDER", "-aec", "TLS_JAVA", "+tls", p.apply("client.key"), p.apply("client.pem"),
+                 "+cf", p.apply("ca.pem"), "127.0.0.1", port, path);
+        assertTrue(r.code != 0 && r.out.contains("Rejected"), r.out);
+        try (AE scu = new AE("MODALITY1", 10000)) {
+          scu.addVerification();
+          scu.setTls(p.apply("client.pem"), p.apply("client.key"), p.apply("ca.pem"));
+          try (Association a = Association.connect(scu, "127.0.0.1", server.port(), "TLS_JAVA")) {
+            assertEquals(0, a.echo());
+            a.release();
+          }
+          scu.clearTls();
+          assertThrows(DicomException.class, () -> Association.connect(scu, "127.0.0.1", server.port(), "TLS_JAVA"));
+        }
+        server.stop();
+      }
+    }
+    assertEquals(2, handler.seen.size(), handler.seen.toString());
+    assertTrue(handler.seen.contains("store|MODALITY1|CN=modality1,O=dcmkit test"), handler.seen.toString());
+    assertTrue(handler.seen.contains("echo|MODALITY1|CN=modality1,O=dcmkit test"), handler.seen.toString());
+  }
+
   @Test
   void serverWithJavaHandlers() throws Exception {
     TestHandler handler = new TestHandler();

@@ -720,6 +720,54 @@ static partial class BindingTests {
     try { dcmkit.ThrowError(-999, "unknown"); } catch (DicomException e) { Equal("DicomException", e.GetType().Name, "unknown code"); }
   }
 
+  // -- TLS: a binding server bound to the client certificate, storescu +tls and our SCU as peers ------
+  class TlsHandler : ServerHandler {
+    public readonly List<string> Seen = new List<string>();
+    public override int OnEcho(AssocInfo info) { lock (this) Seen.Add("echo|" + info.CallingAe + "|" + info.TlsSubject); return 0; }
+    public override int OnStore(StoreInfo info) { lock (this) Seen.Add("store|" + info.CallingAe + "|" + info.TlsSubject); return 0; }
+  }
+
+  static void Tls(string path, string work) {
+    string pki = Path.Combine(work, "pki_cs");
+    Directory.CreateDirectory(pki);
+    string output;
+    Equal(0, Tool(out output, "sh", Environment.GetEnvironmentVariable("DK_TEST_PKI_SCRIPT"), pki), "make_test_pki.sh: " + output);
+    Func<string, string> P = f => Path.Combine(pki, f);
+    var handler = new TlsHandler();
+    using (AE ae = new AE("TLS_CS", 10000)) {
+      ae.AddVerification();
+      ae.AddAllStorage();
+      ae.SetTls(P("server.pem"), P("server.key"), P("ca.pem"));
+      ae.BindCertificate("MODALITY1", "dns:modality1.example");
+      Throws<InvalidArgumentException>(() => ae.SetTls(P("server.pem"), P("nonexistent.key"), P("ca.pem")), "a missing key file");
+      using (Server server = new Server(ae, handler)) {
+        server.Start("127.0.0.1", 0);
+        string port = server.Port().ToString();
+        Equal(0, Tool(out output, "storescu", "-aet", "MODALITY1", "-aec", "TLS_CS", "+tls", P("client.key"), P("client.pem"),
+                      "+cf", P("ca.pem"), "127.0.0.1", port, path), "storescu +tls: " + output);
+        int code = Tool(out output, "storescu", "-aet", "INTRUDER", "-aec", "TLS_CS", "+tls", P("client.key"), P("client.pem"),
+                        "+cf", P("ca.pem"), "127.0.0.1", port, path);
+        Check(code != 0 && output.Contains("Rejected"), "another AE with the bound certificate rejected (exit " + code + "): " + output);
+        using (AE scu = new AE("MODALITY1", 10000)) {
+          scu.AddVerification();
+          scu.SetTls(P("client.pem"), P("client.key"), P("ca.pem"));
+          using (Association a = Association.Connect(scu, "127.0.0.1", server.Port(), "TLS_CS")) {
+            Equal(0, a.Echo(), "binding SCU -> binding SCP over TLS");
+            a.Release();
+          }
+          scu.ClearTls();
+          Throws<DicomException>(() => Association.Connect(scu, "127.0.0.1", server.Port(), "TLS_CS"), "plain to a TLS port");
+        }
+        server.Stop();
+      }
+    }
+    lock (handler) {
+      Equal(2, handler.Seen.Count, "TLS handler calls: " + string.Join(",", handler.Seen));
+      Check(handler.Seen.Contains("store|MODALITY1|CN=modality1,O=dcmkit test"), "OnStore saw the TLS subject: " + string.Join(",", handler.Seen));
+      Check(handler.Seen.Contains("echo|MODALITY1|CN=modality1,O=dcmkit test"), "OnEcho saw the TLS subject: " + string.Join(",", handler.Seen));
+    }
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -751,6 +799,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("lifetime", Lifetime),
       new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
       new KeyValuePair<string, Action>("move/get/DIMSE-N SCP", () => RetrieveScp(work)),
+      new KeyValuePair<string, Action>("tls", () => Tls(path, work)),
     };
     foreach (var s in steps) {
       try { s.Value(); Console.WriteLine("ran " + s.Key); }

@@ -52,6 +52,15 @@ struct AeOptions {
 
 /// An Application Entity's configuration (dk_ae): title, SOP classes, options. Move-only.
 /// Association::connect and Server copy it, so it may change or go away afterwards.
+/// TLS settings of an AE (PS3.15 Annex B; files are PEM): see dk_tls_options.
+struct TlsSettings {
+    std::string certificate_file, private_key_file, private_key_password;
+    std::string ca_file, ca_folder, crl_file;
+    dk_tls_profile profile = DK_TLS_BCP195_ND;
+    dk_tls_peer peer = DK_TLS_PEER_REQUIRE;  ///< what is asked of the peer's certificate
+    bool check_host_name = true;             ///< as SCU: the server's certificate must name the host
+};
+
 class AE {
 public:
     explicit AE(const std::string &title, const AeOptions &options = {}) {
@@ -118,6 +127,34 @@ public:
         check(dk_ae_set_user_identity(h_, type, primary.data(), primary.size(),
                                       type == DK_IDENTITY_USERNAME_PASSCODE ? passcode.c_str() : nullptr,
                                       positive_response ? DK_IDENTITY_POSITIVE_RESPONSE : 0u));
+        return *this;
+    }
+    /// TLS for the associations and servers made from this AE afterwards (files read now: a bad
+    /// one throws InvalidArgumentError; UnsupportedError in a build without TLS).
+    AE &set_tls(const TlsSettings &s) {
+        dk_tls_options o = DK_TLS_OPTIONS_INIT;
+        auto opt = [](const std::string &v) { return v.empty() ? nullptr : v.c_str(); };
+        o.certificate_file = opt(s.certificate_file);
+        o.private_key_file = opt(s.private_key_file);
+        o.private_key_password = opt(s.private_key_password);
+        o.ca_file = opt(s.ca_file);
+        o.ca_folder = opt(s.ca_folder);
+        o.crl_file = opt(s.crl_file);
+        o.profile = s.profile;
+        o.peer = s.peer;
+        o.check_host_name = s.check_host_name ? 1 : 0;
+        check(dk_ae_set_tls(h_, &o));
+        return *this;
+    }
+    /// Plain TCP again.
+    AE &clear_tls() {
+        check(dk_ae_set_tls(h_, nullptr));
+        return *this;
+    }
+    /// As SCP: binds a Calling AE Title to a certificate identity ("sha256:…", "dns:…", "uri:…",
+    /// "cn:…" or a name); once one exists, other calling AEs and other certificates are rejected.
+    AE &bind_certificate(const std::string &calling_ae, const std::string &identity) {
+        check(dk_ae_bind_certificate(h_, calling_ae.c_str(), identity.c_str()));
         return *this;
     }
     /// The storage contexts (as SCU) needed to send these files. All or nothing.

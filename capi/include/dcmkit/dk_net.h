@@ -187,6 +187,67 @@ typedef void (*dk_log_fn)(dk_log_level level, const char *message, void *user_da
  *  @return DK_OK; DK_EINVAL when `ae` is NULL */
 DK_EXTERN(dk_result) dk_ae_set_log(dk_ae *ae, dk_log_fn fn, void *user_data);
 
+/* -- TLS (PS3.15 Annex B) -------------------------------------------------------------------------- */
+
+/** The Secure Transport Connection Profile (PS3.15 Annex B); TLS 1.0 and 1.1 are never negotiated. */
+typedef enum dk_tls_profile {
+    DK_TLS_BCP195_ND = 0,       /**< B.10 Non-Downgrading BCP 195: TLS 1.2 (AEAD, forward secrecy) and 1.3; the default */
+    DK_TLS_BCP195 = 1,          /**< B.9 BCP 195: the above plus TLS_RSA_WITH_AES_128_CBC_SHA for older peers */
+    DK_TLS_BCP195_EXTENDED = 2  /**< B.11 Extended BCP 195: TLS 1.2 only, AES-GCM with ECDHE or DHE */
+} dk_tls_profile;
+
+/** What is asked of the peer's certificate. */
+typedef enum dk_tls_peer {
+    DK_TLS_PEER_REQUIRE = 0,  /**< it must chain to a trusted CA (mutual authentication on an SCP); the default */
+    DK_TLS_PEER_VERIFY = 1,   /**< one that is presented must chain to a trusted CA */
+    DK_TLS_PEER_IGNORE = 2    /**< no verification */
+} dk_tls_peer;
+
+/** An AE's TLS settings (files are PEM). Initialise with DK_TLS_OPTIONS_INIT or dk_tls_options_init. */
+typedef struct dk_tls_options {
+    uint32_t version;                 /**< DK_TLS_OPTIONS_VERSION */
+    const char *certificate_file;     /**< our certificate (chain); required on an SCP; NULL: none */
+    const char *private_key_file;     /**< its private key */
+    const char *private_key_password; /**< when the key is encrypted; NULL: none */
+    const char *ca_file;              /**< trusted CA certificates (one file may hold several); NULL: none */
+    const char *ca_folder;            /**< a folder of trusted CA certificates (hashed names); NULL: none */
+    const char *crl_file;             /**< a CRL: when given, peer certificates are checked against it */
+    uint32_t profile;                 /**< a dk_tls_profile (default DK_TLS_BCP195_ND) */
+    uint32_t peer;                    /**< a dk_tls_peer (default DK_TLS_PEER_REQUIRE) */
+    int32_t check_host_name;          /**< as SCU: 1 (default) the server's certificate must name the host */
+} dk_tls_options;
+
+#define DK_TLS_OPTIONS_VERSION 1
+#define DK_TLS_OPTIONS_INIT \
+    { DK_TLS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, DK_TLS_BCP195_ND, DK_TLS_PEER_REQUIRE, 1 }
+
+/** Sets `opts` to the defaults of `version`.
+ *  @param[out] opts     the options to initialise
+ *  @param      version  DK_TLS_OPTIONS_VERSION (or an older version)
+ *  @return DK_OK; DK_EINVAL for a NULL `opts` or an unknown version */
+DK_EXTERN(dk_result) dk_tls_options_init(dk_tls_options *opts, uint32_t version);
+
+/** TLS for the associations, servers and listeners made from `ae` afterwards (as SCU: every
+ *  connection; as SCP: every accepted connection; handshake within the connection timeout, a
+ *  plain peer failing at once with "the peer speaks plain DICOM, not TLS"). The files are read
+ *  here, so a bad one fails now.
+ *  @param ae    the AE
+ *  @param opts  the settings; NULL turns TLS off (plain TCP, the default)
+ *  @return DK_OK; DK_EINVAL for a NULL `ae`, a bad version, profile or peer value, or a file that
+ *          cannot be read or a key that does not match its certificate; DK_EUNSUPPORTED in a build
+ *          without TLS (DCMKIT_WITH_TLS=OFF) */
+DK_EXTERN(dk_result) dk_ae_set_tls(dk_ae *ae, const dk_tls_options *opts);
+
+/** As SCP: binds a Calling AE Title to a certificate identity. Once one binding exists, an
+ *  association whose Calling AE Title has none, or whose TLS peer certificate matches none of its
+ *  identities, is rejected (A-ASSOCIATE-RJ, rejected-permanent, service-user, reason 3).
+ *  @param ae          the AE (its TLS is set with dk_ae_set_tls)
+ *  @param calling_ae  the Calling AE Title (1 to 16 characters)
+ *  @param identity    "sha256:AB:CD:…" (the certificate's SHA-256 fingerprint), "dns:NAME", "uri:URI",
+ *                     "cn:NAME", or a name matched against the DNS names, URIs and CN; repeatable
+ *  @return DK_OK; DK_EINVAL for a NULL or empty argument, an AE title too long, or no TLS set on `ae` */
+DK_EXTERN(dk_result) dk_ae_bind_certificate(dk_ae *ae, const char *calling_ae, const char *identity);
+
 /** User identity types (PS3.7 Table D.3-14), for dk_ae_set_user_identity and dk_assoc_info. */
 #define DK_IDENTITY_USERNAME 1u          /**< a username */
 #define DK_IDENTITY_USERNAME_PASSCODE 2u /**< a username and a passcode */
@@ -740,6 +801,11 @@ typedef struct dk_assoc_info {
     size_t identity_size;      /**< its length in bytes (a Kerberos ticket may hold NULs) */
     const char *passcode;      /**< type 2: the passcode; "" otherwise */
     uint32_t identity_positive_response; /**< 1 when the requestor asked for a positive response */
+    /** TLS: the protocol ("TLSv1.3") and the peer certificate's subject (RFC 2253, "CN=modality1,O=…")
+     *  and SHA-256 fingerprint; "" on a plain association, and in on_associate (before negotiation) */
+    const char *tls_protocol;
+    const char *tls_subject;
+    const char *tls_fingerprint;
 } dk_assoc_info;
 
 /** An instance received by C-STORE. The strings are valid during the callback only. */

@@ -26,6 +26,8 @@ struct AssocInfo {
     uint32_t identity_type = 0;
     std::string identity, passcode;
     bool identity_positive_response = false;
+    /// TLS: protocol ("TLSv1.3"), the peer certificate's subject and SHA-256 fingerprint ("" when plain).
+    std::string tls_protocol, tls_subject, tls_fingerprint;
 };
 /// An instance received by C-STORE. `path` is a complete Part 10 file, valid during the handler only
 /// (unless the server has a storage folder, where it stays when the handler answers success).
@@ -168,6 +170,9 @@ private:
             if (i->identity) a.identity.assign(i->identity, i->identity_size);
             a.passcode = i->passcode ? i->passcode : "";
             a.identity_positive_response = i->identity_positive_response != 0;
+            a.tls_protocol = i->tls_protocol ? i->tls_protocol : "";
+            a.tls_subject = i->tls_subject ? i->tls_subject : "";
+            a.tls_fingerprint = i->tls_fingerprint ? i->tls_fingerprint : "";
         }
         return a;
     }

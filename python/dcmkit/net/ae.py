@@ -47,6 +47,8 @@ class AE:
         self._query_retrieve = False
         self._get_storage = False
         self._user_identity = None  # (type, primary bytes, passcode str, positive response)
+        self._tls = None            # set_tls's arguments
+        self._bindings = []         # (calling AE, certificate identity)
 
     # -- contexts ---------------------------------------------------------------------------
 
@@ -125,7 +127,43 @@ class AE:
             ae.add_storage_for_files(self._files)
         if self._user_identity:
             ae.set_user_identity(*self._user_identity)
+        if self._tls:
+            ae.set_tls(**self._tls)
+            for calling, identity in self._bindings:
+                ae.bind_certificate(calling, identity)
         return ae
+
+    _TLS_PROFILES = {"bcp195-nd": 0, "bcp195": 1, "bcp195-ex": 2}
+    _TLS_PEER = {"require": 0, "verify": 1, "ignore": 2}
+
+    def set_tls(self, certificate=None, private_key=None, ca_file=None, *, ca_folder=None, crl_file=None,
+                private_key_password=None, profile="bcp195-nd", peer="require", check_hostname=True):
+        """TLS (PS3.15 Annex B, through OpenSSL 3) for the associations this AE requests and the
+        servers it starts: PEM files of our certificate and key (a server needs them), the trusted
+        CAs (ca_file, ca_folder) and a CRL; profile "bcp195-nd" (Non-Downgrading BCP 195, the
+        default), "bcp195" or "bcp195-ex" (TLS 1.0 and 1.1 never); peer "require" (a server asks
+        for a client certificate and refuses associations without one), "verify" (if presented) or
+        "ignore"; check_hostname: as SCU the server's certificate must name the host connected to.
+        The files are read when an association or server is made (InvalidArgumentError naming the
+        file). set_tls(None) turns TLS off."""
+        if certificate is None and private_key is None and ca_file is None and ca_folder is None:
+            self._tls = None
+            return
+        if profile not in self._TLS_PROFILES:
+            raise _dcmkit.InvalidArgumentError("profile is one of " + ", ".join(self._TLS_PROFILES))
+        if peer not in self._TLS_PEER:
+            raise _dcmkit.InvalidArgumentError("peer is one of " + ", ".join(self._TLS_PEER))
+        s = lambda v: "" if v is None else _os.fspath(v)  # noqa: E731
+        self._tls = dict(certificate=s(certificate), private_key=s(private_key),
+                         private_key_password=s(private_key_password), ca_file=s(ca_file), ca_folder=s(ca_folder),
+                         crl_file=s(crl_file), profile=self._TLS_PROFILES[profile], peer=self._TLS_PEER[peer],
+                         check_host_name=bool(check_hostname))
+
+    def bind_certificate(self, ae_title, identity):
+        """As a TLS server: only a peer whose certificate matches `identity` ("sha256:AB:CD:…",
+        "dns:NAME", "uri:URI", "cn:NAME" or a name) may call as `ae_title`; once one binding
+        exists, calling AE titles without one are rejected too."""
+        self._bindings.append((ae_title, identity))
 
     def set_user_identity(self, user_id_type, primary_field, secondary_field=None, positive_response=False):
         """The user identity the associations this AE requests send (PS3.7 D.3.3.7), with

@@ -155,11 +155,12 @@ class Context:
 class AssociationEvent:
     """What a handler learns about an association: calling_ae, called_ae, peer_address ("host:port"),
     the user identity it was requested with (identity_type: 0 none, 1 username, 2 username and
-    passcode, 3 Kerberos, 4 SAML, 5 JWT; identity: the username or token as bytes; passcode), and
+    passcode, 3 Kerberos, 4 SAML, 5 JWT; identity: the username or token as bytes; passcode), its TLS
+    (tls_protocol, the peer certificate's tls_subject and tls_fingerprint; '' when plain), and
     pynetdicom's event shape: .assoc (requestor/acceptor), .event (the evt type), .timestamp."""
 
-    __slots__ = ("calling_ae", "called_ae", "peer_address", "identity_type", "identity", "passcode", "event",
-                 "timestamp")
+    __slots__ = ("calling_ae", "called_ae", "peer_address", "identity_type", "identity", "passcode", "tls_protocol",
+                 "tls_subject", "tls_fingerprint", "event", "timestamp")
 
     def __init__(self, info: Any, event: Optional[_Event] = None) -> None:
         self.calling_ae = info.calling_ae
@@ -168,6 +169,9 @@ class AssociationEvent:
         self.identity_type = info.identity_type
         self.identity = info.identity
         self.passcode = info.passcode
+        self.tls_protocol = info.tls_protocol
+        self.tls_subject = info.tls_subject
+        self.tls_fingerprint = info.tls_fingerprint
         self.event = event
         self.timestamp = _datetime.datetime.now()
 
