@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -389,7 +390,8 @@ TEST(TlsDcmtkToOurs, ServeWithTlsConfigurationFile) {
     const std::string conf = tmp / "serve.conf";
     dk_test::write_bytes(conf, "tls_key = " + pki().key("server") + "\ntls_certificate = " + pki().cert("server") +
                                    "\ntls_ca_file = " + pki().ca + "\ntls_profile = bcp195\n" +
-                                   "tls_ae_certificate = STORESCU dns:modality1.example\ncheck_called_ae = no\n");
+                                   "tls_ae_certificate = STORESCU dns:modality1.example\ncheck_called_ae = no\n" +
+                                   "audit = file:" + (tmp / "audit.log") + "\n");
     Child serve;
     const uint16_t port = dk_test::start_server(
         serve, [&](uint16_t p) { return std::vector<std::string>{cli(), "serve", std::to_string(p), "--storage", tmp.sub("archive"), "--config", conf}; },
@@ -406,8 +408,25 @@ TEST(TlsDcmtkToOurs, ServeWithTlsConfigurationFile) {
     EXPECT_NE(r.out.find("TLS_RSA_WITH_AES_128_CBC_SHA"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("| Client certificates | required"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("TLS is not offered"), std::string::npos) << r.out;
+    // Plain DICOM on the TLS port: refused, and a Security Alert (PS3.15 A.5.3.11: EventID 110113,
+    // EventTypeCode 110126 Node Authentication) in the audit trail names the TLS failure.
+    r = run({"echoscu", "-aet", "PLAIN", "-to", "5", "127.0.0.1", std::to_string(port)}, 20000);
+    EXPECT_NE(r.status, 0) << r.all();
     serve.stop(SIGTERM);
     EXPECT_NE(serve.log().find("association from 'OTHER' rejected"), std::string::npos) << serve.log();
+    const std::string audit = dk_test::read_bytes(tmp / "audit.log");
+    bool tls_alert = false, ae_alert = false;
+    std::istringstream in(audit);
+    for (std::string record; std::getline(in, record);) {
+        if (record.find("csd-code=\"110113\"") == std::string::npos || record.find("csd-code=\"110126\"") == std::string::npos)
+            continue;
+        if (record.find("TLS handshake failed") != std::string::npos && record.find("plain DICOM") != std::string::npos)
+            tls_alert = true;
+        if (record.find("association refused") != std::string::npos && record.find("OTHER") != std::string::npos)
+            ae_alert = true;
+    }
+    EXPECT_TRUE(tls_alert) << audit;
+    EXPECT_TRUE(ae_alert) << audit;
 }
 
 TEST(TlsDcmtkToOurs, Tls11ClientIsRefused) {

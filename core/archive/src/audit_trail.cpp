@@ -110,6 +110,16 @@ void Server::Audit::rejected(const net::AAssociateRq &rq, const std::string &pee
                                     std::move(subject), "association refused: " + reason));
 }
 
+void Server::Audit::tls_failed(const std::string &peer, const std::string &reason) {
+    au::ParticipantObject subject;
+    subject.id = peer;
+    subject.id_type = au::codes::NodeID;
+    subject.type_code = 2;
+    subject.name = peer;
+    logger_->log(au::security_alert(source_, au::codes::NodeAuthentication, self(false), {au::peer("", peer, true)},
+                                    std::move(subject), "TLS handshake failed: " + reason));
+}
+
 void Server::Audit::authenticated(const net::Association &assoc, const std::string &user) {
     au::Participant who = au::peer(trim(assoc.calling_ae()), assoc.peer(), true);
     who.user_id = user;

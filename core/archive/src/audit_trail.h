@@ -35,6 +35,9 @@ public:
     /// (or for having none when one is required) a User Authentication failure.
     void rejected(const net::AAssociateRq &rq, const std::string &peer, const net::AAssociateRj &rj,
                   const std::string &reason);
+    /// A connection whose TLS handshake failed (AeConfig::on_tls_failure): Security Alert (Node
+    /// Authentication, Minor failure) naming the peer and the reason.
+    void tls_failed(const std::string &peer, const std::string &reason);
     /// An association accepted with a user identity: User Authentication (Login) of its user.
     void authenticated(const net::Association &assoc, const std::string &user);
     /// A C-STORE stored and indexed on `assoc`.

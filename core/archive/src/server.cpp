@@ -317,6 +317,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         // What negotiation refuses (AE titles, user identities) is audited from its decision.
         ae_.on_rejected = [audit](const net::AAssociateRq &rq, const std::string &peer, const net::AAssociateRj &rj,
                                   const std::string &reason) { audit->rejected(rq, peer, rj, reason); };
+        ae_.on_tls_failure = [audit](const std::string &peer, const std::string &reason) { audit->tls_failed(peer, reason); };
         h.on_association = [audit](const net::Association &a, net::ServiceHandlers::AssociationEvent ev) {
             if (ev == net::ServiceHandlers::AssociationEvent::accepted) {
                 const auto &id = a.request().user.user_identity_rq;

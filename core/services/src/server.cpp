@@ -112,7 +112,15 @@ void Server::accept_loop() {
                 } catch (const Error &e) {
                     // A failed TLS handshake (unknown CA, no certificate, plain DICOM on the TLS port)
                     // is worth a warning; a TCP connection that breaks before its request is not.
-                    if (e.code() != Errc::timeout) drop(p, p.transport->secure() ? LogLevel::warning : LogLevel::info, e.what());
+                    if (e.code() != Errc::timeout) {
+                        if (p.transport->secure() && config_.on_tls_failure) {
+                            try {
+                                config_.on_tls_failure(p.transport->peer(), e.what());
+                            } catch (...) {  // an audit hook's failure changes nothing here
+                            }
+                        }
+                        drop(p, p.transport->secure() ? LogLevel::warning : LogLevel::info, e.what());
+                    }
                     continue;
                 }
                 if (n == 0) {  // Evt17 in Sta2: AA-5, closed

@@ -81,6 +81,10 @@ struct AeConfig {
     /// audit trail. Must not throw (what it throws is ignored).
     std::function<void(const AAssociateRq &rq, const std::string &peer, const AAssociateRj &rj, const std::string &reason)>
         on_rejected;
+    /// As acceptor with TLS: told of each connection whose TLS handshake failed (the peer's
+    /// "host:port" and the reason: unknown CA, no certificate, plain DICOM on the TLS port…); for
+    /// an audit trail. Must not throw (what it throws is ignored).
+    std::function<void(const std::string &peer, const std::string &reason)> on_tls_failure;
     /// As requestor: the user identity to send (PS3.7 D.3.3.7), if any.
     std::optional<UserIdentityRq> user_identity;
     Timeouts timeouts;
