@@ -51,6 +51,7 @@
 #pragma GCC diagnostic pop
 
 #include "codecs.h"
+#include "ht/ht.h"
 #include "j2k_common.h"
 
 namespace dcmkit::codecs {
@@ -369,6 +370,11 @@ public:
                        size_t out_size) const override {
         check_frame_size(info, out_size, "HTJ2K decode");
         jpeg2000::check_siz(info, in, in_size, "HTJ2K");
+        try {
+            return ht::decode(info, in, in_size, out, out_size);
+        } catch (const ht::Unsupported &) {
+            // A valid codestream outside the native decoder's scope: OpenJPEG decodes it.
+        }
         std::vector<uint8_t> rewritten;
         if (without_sop_eph(in, in_size, rewritten)) {
             in = rewritten.data();

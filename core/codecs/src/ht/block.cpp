@@ -1,0 +1,350 @@
+// dcmkit — native HTJ2K decoder: the HT cleanup pass of one code-block (ISO/IEC 15444-15 clause 7).
+// The cleanup segment holds three byte-streams: MagSgn (forward from its start), MEL (forward from
+// Pcup = Lcup - Scup) and VLC (backward from Lcup - 2). Quads (2x2 samples) are visited in pairs
+// along each quad row: a CxtVLC codeword (or a MEL event where the context is 0) gives each quad's
+// significance pattern rho and EMB patterns, U-VLC the pair's exponent bound offsets, MagSgn the
+// magnitudes and signs. Readers never look outside the segment: past their ends they read the
+// fill the standard gives (MagSgn and MEL: ones; VLC: zeros).
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "ht.h"
+
+namespace dcmkit::codecs::ht {
+
+namespace {
+
+struct VlcSource {
+    uint8_t c, rho, u_off, e_k, e_1, cwd, len;
+};
+#include "vlc_tables.inc"
+
+/// Look-up entry for (context << 7 | next 7 VLC bits): bits 0-2 codeword length (0: no codeword),
+/// bit 3 u_off, 4-7 rho, 8-11 e_1, 12-15 e_k.
+using VlcTable = std::array<uint16_t, 1024>;
+
+template <size_t N>
+VlcTable build(const VlcSource (&src)[N]) {
+    VlcTable t{};
+    for (size_t i = 0; i < 1024; ++i) {
+        const uint32_t c = uint32_t(i >> 7), bits = uint32_t(i & 0x7F);
+        for (const VlcSource &e : src)
+            if (e.c == c && (bits & ((1u << e.len) - 1)) == e.cwd)
+                t[i] = uint16_t(e.len | (e.u_off << 3) | (e.rho << 4) | (e.e_1 << 8) | (e.e_k << 12));
+    }
+    return t;
+}
+
+const VlcTable &initial_table() {
+    static const VlcTable t = build(kVlcInitial);
+    return t;
+}
+const VlcTable &other_table() {
+    static const VlcTable t = build(kVlcOther);
+    return t;
+}
+
+inline bool has_ff(uint32_t v) {
+    const uint32_t x = ~v;  // a 0xFF byte of v is a zero byte of x
+    return ((x - 0x01010101u) & ~x & 0x80808080u) != 0;
+}
+
+/// MagSgn: forward, LSB first; a byte after 0xFF holds 7 bits. 0xFF past the end.
+class MagSgn {
+public:
+    MagSgn(const uint8_t *d, size_t n) : d_(d), n_(n) {}
+    /// The next `k` bits (k <= 32), consumed.
+    inline uint32_t take(uint32_t k) {
+        if (nb_ < k) refill();
+        const uint32_t v = uint32_t(buf_ & ((uint64_t(1) << k) - 1));
+        buf_ >>= k;
+        nb_ -= k;
+        return v;
+    }
+
+private:
+    void refill() {
+        while (nb_ <= 56) {
+            if (!unstuff_ && nb_ <= 32 && i_ + 4 <= n_) {
+                uint32_t v;
+                std::memcpy(&v, d_ + i_, 4);
+                if (!has_ff(v)) {
+                    buf_ |= uint64_t(v) << nb_;  // little-endian host (x86, ARM)
+                    nb_ += 32;
+                    i_ += 4;
+                    continue;
+                }
+            }
+            const uint32_t b = i_ < n_ ? d_[i_++] : 0xFF;
+            if (unstuff_) {
+                buf_ |= uint64_t(b & 0x7F) << nb_;
+                nb_ += 7;
+            } else {
+                buf_ |= uint64_t(b) << nb_;
+                nb_ += 8;
+            }
+            unstuff_ = b == 0xFF;
+        }
+    }
+    const uint8_t *d_;
+    size_t n_, i_ = 0;
+    uint64_t buf_ = 0;
+    uint32_t nb_ = 0;
+    bool unstuff_ = false;
+};
+
+/// MEL: forward, MSB first; a byte after 0xFF holds 7 bits; the last byte of the segment is
+/// shared with VLC (its low nibble reads as ones); ones past it. Decodes the adaptive run-length
+/// code into one event per call.
+class Mel {
+public:
+    Mel(const uint8_t *d, size_t n) : d_(d), n_(n) {}
+    inline bool event() {
+        if (run_ > 0) {
+            --run_;
+            return false;
+        }
+        if (one_) {
+            one_ = false;
+            return true;
+        }
+        static constexpr uint8_t kExp[13] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5};
+        while (true) {
+            const uint32_t e = kExp[k_];
+            if (bit()) {  // a run of 2^e zero events
+                run_ = (1u << e) - 1;
+                if (k_ < 12) ++k_;
+                return false;
+            }
+            uint32_t r = 0;
+            for (uint32_t i = 0; i < e; ++i) r = (r << 1) | bit();
+            if (k_ > 0) --k_;
+            if (r == 0) return true;
+            run_ = r - 1;
+            one_ = true;
+            return false;
+        }
+    }
+
+private:
+    inline uint32_t bit() {
+        if (nb_ == 0) {
+            uint32_t b = 0xFF;
+            if (i_ < n_) {
+                b = d_[i_];
+                if (i_ + 1 == n_) b |= 0x0F;
+                ++i_;
+            }
+            cur_ = unstuff_ ? (b & 0x7F) : b;
+            nb_ = unstuff_ ? 7 : 8;
+            unstuff_ = b == 0xFF;
+        }
+        --nb_;
+        return (cur_ >> nb_) & 1;
+    }
+    const uint8_t *d_;
+    size_t n_, i_ = 0;
+    uint32_t cur_ = 0, nb_ = 0, k_ = 0, run_ = 0;
+    bool unstuff_ = false, one_ = false;
+};
+
+/// VLC: backward from the byte before the last, LSB first: the first byte gives its upper nibble;
+/// a byte after (in reading order) one above 0x8F whose 7 low bits are all ones holds 7 bits.
+/// Zeros past the start of the segment (Pcup).
+class Vlc {
+public:
+    /// `d`: the MEL+VLC part of the segment (Scup bytes, Scup >= 2).
+    Vlc(const uint8_t *d, size_t scup) : d_(d) {
+        const uint32_t b = d[scup - 2];
+        buf_ = b >> 4;
+        nb_ = 4;
+        if ((buf_ & 7) == 7) {
+            buf_ &= 7;
+            nb_ = 3;
+        }
+        unstuff_ = (b | 0x0F) > 0x8F;
+        i_ = scup - 2;  // bytes d_[0, i_) are left, read from i_ - 1 down
+    }
+    inline uint32_t peek7() {
+        if (nb_ < 32) refill();
+        return uint32_t(buf_ & 0x7F);
+    }
+    inline void skip(uint32_t k) {
+        buf_ >>= k;
+        nb_ -= k;
+    }
+    inline uint32_t take(uint32_t k) {
+        if (nb_ < 32) refill();
+        const uint32_t v = uint32_t(buf_ & ((1u << k) - 1));
+        skip(k);
+        return v;
+    }
+
+private:
+    void refill() {
+        while (nb_ <= 56) {
+            uint32_t b = 0;
+            if (i_ > 0) b = d_[--i_];
+            if (unstuff_ && (b & 0x7F) == 0x7F) {
+                buf_ |= uint64_t(b & 0x7F) << nb_;
+                nb_ += 7;
+            } else {
+                buf_ |= uint64_t(b) << nb_;
+                nb_ += 8;
+            }
+            unstuff_ = b > 0x8F;
+        }
+    }
+    const uint8_t *d_;
+    size_t i_;
+    uint64_t buf_;
+    uint32_t nb_;
+    bool unstuff_;
+};
+
+/// U-VLC prefix (15444-15 Table 3): "1" -> 1, "01" -> 2, "001" -> 3, "000" -> 5.
+inline uint32_t u_prefix(Vlc &v) {
+    const uint32_t b = v.peek7() & 7;
+    if (b & 1) {
+        v.skip(1);
+        return 1;
+    }
+    if (b & 2) {
+        v.skip(2);
+        return 2;
+    }
+    v.skip(3);
+    return (b & 4) ? 3 : 5;
+}
+inline uint32_t u_suffix(Vlc &v, uint32_t pfx) { return pfx < 3 ? 0 : v.take(pfx == 3 ? 1 : 5); }
+inline uint32_t u_ext(Vlc &v, uint32_t pfx, uint32_t sfx) { return (pfx == 5 && sfx >= 28) ? v.take(4) : 0; }
+
+inline uint32_t bit_length(uint32_t v) { return v ? 32 - uint32_t(__builtin_clz(v)) : 0; }
+
+}  // namespace
+
+void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, uint32_t zero_planes, uint32_t mb,
+                    int32_t *out, size_t stride, Scratch &s) {
+    if (lcup < 2) malformed("HT cleanup segment shorter than 2 bytes");
+    const size_t scup = (size_t(data[lcup - 1]) << 4) + (data[lcup - 2] & 0x0F);
+    if (scup < 2 || scup > lcup || scup > 4079) malformed("bad HT cleanup segment suffix length (Scup)");
+    if (zero_planes + 1 > mb) malformed("HT code-block has more missing bit-planes than its subband");
+    const size_t pcup = lcup - scup;
+    const uint32_t umax = zero_planes + 2;  // the exponent bound may not pass the subband's Mb
+
+    MagSgn ms(data, pcup);
+    Mel mel(data + pcup, scup - 1);
+    Vlc vlc(data + pcup, scup);
+    const VlcTable &t0 = initial_table(), &t1 = other_table();
+
+    const uint32_t qw = (w + 1) / 2, qh = (h + 1) / 2;
+    const size_t bw = size_t(qw) * 2;
+    // Quad rows are decoded into a block of 2*qw x 2 samples then copied, so that hostile rho bits
+    // for samples outside the code-block land nowhere.
+    s.block.assign(bw * 2, 0);
+    s.rho0.assign(qw + 2, 0);  // rho of the previous quad row, index q + 1
+    s.rho1.assign(qw + 2, 0);
+    s.e0.assign(bw + 4, 0);  // exponents of the previous row's bottom samples, index x + 1
+    s.e1.assign(bw + 4, 0);
+    uint8_t *rho_prev = s.rho0.data(), *rho_cur = s.rho1.data();
+    uint8_t *e_prev = s.e0.data(), *e_cur = s.e1.data();
+    int32_t *row0 = s.block.data(), *row1 = row0 + bw;
+
+    for (uint32_t qy = 0; qy < qh; ++qy) {
+        const bool first = qy == 0;
+        const VlcTable &tab = first ? t0 : t1;
+        std::fill(rho_cur, rho_cur + qw + 2, uint8_t(0));
+        std::fill(e_cur, e_cur + bw + 4, uint8_t(0));
+        for (uint32_t qx = 0; qx < qw; qx += 2) {
+            uint32_t info[2] = {0, 0};
+            const uint32_t nq = qx + 1 < qw ? 2 : 1;
+            for (uint32_t j = 0; j < nq; ++j) {
+                const uint32_t q = qx + j;
+                const uint32_t left = rho_cur[q];  // rho of quad q - 1 (0 at the start)
+                uint32_t c;
+                if (first) {
+                    c = ((left & 1) | ((left >> 1) & 1)) | (((left >> 2) & 1) << 1) | (((left >> 3) & 1) << 2);
+                } else {
+                    // Bottom samples of the previous quad row at x = 2q - 1 .. 2q + 2.
+                    const uint32_t nw = (rho_prev[q] >> 3) & 1, n = (rho_prev[q + 1] >> 1) & 1;
+                    const uint32_t ne = (rho_prev[q + 1] >> 3) & 1, nf = (rho_prev[q + 2] >> 1) & 1;
+                    const uint32_t wsw = ((left >> 2) | (left >> 3)) & 1;
+                    c = (nw | n) | (wsw << 1) | ((ne | nf) << 2);
+                }
+                if (c == 0 && !mel.event()) continue;  // an insignificant quad
+                const uint32_t e = tab[(c << 7) | vlc.peek7()];
+                if ((e & 7) == 0) malformed("invalid HT VLC codeword");
+                vlc.skip(e & 7);
+                info[j] = e;
+                rho_cur[q + 1] = uint8_t((e >> 4) & 0xF);
+            }
+            // Exponent bound offsets u for the pair (15444-15 7.3.6).
+            uint32_t u[2] = {0, 0};
+            const bool off0 = info[0] & 8, off1 = info[1] & 8;
+            if (off0 && off1) {
+                if (first && mel.event()) {
+                    const uint32_t p0 = u_prefix(vlc), p1 = u_prefix(vlc);
+                    const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
+                    const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
+                    u[0] = 2 + p0 + s0 + 4 * x0;
+                    u[1] = 2 + p1 + s1 + 4 * x1;
+                } else {
+                    const uint32_t p0 = u_prefix(vlc);
+                    if (first && p0 > 2) {
+                        u[1] = vlc.take(1) + 1;
+                        const uint32_t s0 = u_suffix(vlc, p0);
+                        u[0] = p0 + s0 + 4 * u_ext(vlc, p0, s0);
+                    } else {
+                        const uint32_t p1 = u_prefix(vlc);
+                        const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
+                        const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
+                        u[0] = p0 + s0 + 4 * x0;
+                        u[1] = p1 + s1 + 4 * x1;
+                    }
+                }
+            } else if (off0 || off1) {
+                const uint32_t p = u_prefix(vlc), sfx = u_suffix(vlc, p);
+                u[off0 ? 0 : 1] = p + sfx + 4 * u_ext(vlc, p, sfx);
+            }
+            // Magnitudes and signs.
+            for (uint32_t j = 0; j < nq; ++j) {
+                const uint32_t q = qx + j, x = 2 * q;
+                const uint32_t rho = (info[j] >> 4) & 0xF;
+                int32_t *a = row0 + x, *b = row1 + x;
+                if (rho == 0) {
+                    a[0] = a[1] = b[0] = b[1] = 0;
+                    continue;
+                }
+                uint32_t kappa = 1;
+                if (!first && (rho & (rho - 1))) {  // gamma: two or more significant samples
+                    const uint32_t emax = std::max(std::max(e_prev[x], e_prev[x + 1]), std::max(e_prev[x + 2], e_prev[x + 3]));
+                    kappa = std::max<uint32_t>(emax, 2) - 1;
+                }
+                const uint32_t U = u[j] + kappa;
+                if (U > umax || U > 31) malformed("HT exponent bound above the subband's bit-planes");
+                const uint32_t ek = (info[j] >> 12) & 0xF, e1 = (info[j] >> 8) & 0xF;
+                int32_t *dst[4] = {a, b, a + 1, b + 1};
+                for (uint32_t k = 0; k < 4; ++k) {
+                    if (!((rho >> k) & 1)) {
+                        *dst[k] = 0;
+                        continue;
+                    }
+                    const uint32_t m = U - ((ek >> k) & 1);
+                    const uint32_t v = ms.take(m) | (((e1 >> k) & 1) << m);
+                    const uint32_t mu = (v >> 1) + 1;
+                    *dst[k] = (v & 1) ? -int32_t(mu) : int32_t(mu);
+                    if (k & 1) e_cur[x + 1 + (k >> 1)] = uint8_t(bit_length(2 * mu - 1));
+                }
+            }
+        }
+        // Copy the quad row out.
+        const uint32_t y = 2 * qy;
+        std::memcpy(out + size_t(y) * stride, row0, w * sizeof(int32_t));
+        if (y + 1 < h) std::memcpy(out + size_t(y + 1) * stride, row1, w * sizeof(int32_t));
+        std::swap(rho_prev, rho_cur);
+        std::swap(e_prev, e_cur);
+    }
+}
+
+}  // namespace dcmkit::codecs::ht

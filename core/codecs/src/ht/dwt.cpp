@@ -1,0 +1,156 @@
+// dcmkit — native HTJ2K decoder: inverse discrete wavelet transforms (ISO/IEC 15444-1 Annex F):
+// 2D_SR one level at a time, each level HOR_SR on every row then VER_SR on every column, the
+// 1D_SR lifting of the reversible 5/3 filter (integers, F.3.8.1) and of the irreversible 9/7
+// filter (float, F.3.8.2), with periodic symmetric extension (F.3.7) and any start parity.
+// Columns are lifted a strip at a time, a row of the strip per step, to stay in cache.
+#include <algorithm>
+#include <cstring>
+
+#include "ht.h"
+
+namespace dcmkit::codecs::ht {
+
+namespace {
+
+constexpr int64_t kStrip = 32;  // columns per vertical strip
+
+/// Index of the sample that periodic symmetric extension puts at i, for a signal of n >= 2.
+inline int64_t reflect(int64_t i, int64_t n) {
+    const int64_t period = 2 * (n - 1);
+    i %= period;
+    if (i < 0) i += period;
+    return i >= n ? period - i : i;
+}
+
+/// Wrapping int32 arithmetic: hostile coefficients may overflow, which must not be undefined.
+inline int32_t add(int32_t a, int32_t b) { return int32_t(uint32_t(a) + uint32_t(b)); }
+inline int32_t sub(int32_t a, int32_t b) { return int32_t(uint32_t(a) - uint32_t(b)); }
+
+constexpr float kAlpha = -1.586134342059924f, kBeta = -0.052980118572961f, kGamma = 0.882911075530934f,
+                kDelta = 0.443506852043971f, kK = 1.230174104914001f;
+
+/// First j >= from whose absolute position (x[0] has parity odd0) is even (want_odd false) or odd.
+inline int64_t first_of(int64_t from, bool odd0, bool want_odd) {
+    const bool odd = ((from % 2 != 0) != odd0);
+    return odd == want_odd ? from : from + 1;
+}
+
+// ---- Rows ---------------------------------------------------------------------------------------
+
+void lift_row53(int32_t *x, int64_t n, bool odd0) {
+    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2) x[j] = sub(x[j], add(add(x[j - 1], x[j + 1]), 2) >> 2);
+    for (int64_t j = first_of(0, odd0, true); j < n; j += 2) x[j] = add(x[j], add(x[j - 1], x[j + 1]) >> 1);
+}
+
+void lift_row97(float *x, int64_t n, bool odd0) {
+    for (int64_t j = -4; j < n + 4; ++j) x[j] *= (((j % 2 != 0) != odd0) ? 1.0f / kK : kK);
+    for (int64_t j = first_of(-3, odd0, false); j < n + 3; j += 2) x[j] -= kDelta * (x[j - 1] + x[j + 1]);
+    for (int64_t j = first_of(-2, odd0, true); j < n + 2; j += 2) x[j] -= kGamma * (x[j - 1] + x[j + 1]);
+    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2) x[j] -= kBeta * (x[j - 1] + x[j + 1]);
+    for (int64_t j = first_of(0, odd0, true); j < n; j += 2) x[j] -= kAlpha * (x[j - 1] + x[j + 1]);
+}
+
+template <class T>
+void single(T &v, bool odd) {
+    if (odd) {
+        if constexpr (std::is_same_v<T, int32_t>) v /= 2;
+        else v *= 0.5f;
+    }
+}
+
+template <class T, int64_t E, void (*Lift)(T *, int64_t, bool)>
+void horizontal(T *a, size_t stride, int64_t w, int64_t h, int64_t wl, bool odd0, std::vector<T> &line) {
+    line.resize(size_t(w + 2 * E));
+    T *x = line.data() + E;
+    for (int64_t y = 0; y < h; ++y) {
+        T *row = a + size_t(y) * stride;
+        if (w == 1) {
+            single(row[0], odd0);
+            continue;
+        }
+        const T *lo = row, *hi = row + wl;
+        // Interleave: even absolute positions take the low-pass samples.
+        for (int64_t j = 0, l = 0, k = 0; j < w; ++j) x[j] = (((j % 2) != 0) != odd0) ? hi[k++] : lo[l++];
+        for (int64_t k = 1; k <= E; ++k) {
+            x[-k] = x[reflect(-k, w)];
+            x[w - 1 + k] = x[reflect(w - 1 + k, w)];
+        }
+        Lift(x, w, odd0);
+        std::memcpy(row, x, size_t(w) * sizeof(T));
+    }
+}
+
+// ---- Columns ------------------------------------------------------------------------------------
+
+void lift_cols53(int32_t **r, int64_t n, bool odd0, int64_t s) {
+    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2)
+        for (int64_t c = 0; c < s; ++c) r[j][c] = sub(r[j][c], add(add(r[j - 1][c], r[j + 1][c]), 2) >> 2);
+    for (int64_t j = first_of(0, odd0, true); j < n; j += 2)
+        for (int64_t c = 0; c < s; ++c) r[j][c] = add(r[j][c], add(r[j - 1][c], r[j + 1][c]) >> 1);
+}
+
+void lift_cols97(float **r, int64_t n, bool odd0, int64_t s) {
+    for (int64_t j = -4; j < n + 4; ++j) {
+        const float f = (((j % 2 != 0) != odd0) ? 1.0f / kK : kK);
+        for (int64_t c = 0; c < s; ++c) r[j][c] *= f;
+    }
+    auto step = [&](int64_t from, int64_t to, bool odd, float k) {
+        for (int64_t j = first_of(from, odd0, odd); j < to; j += 2)
+            for (int64_t c = 0; c < s; ++c) r[j][c] -= k * (r[j - 1][c] + r[j + 1][c]);
+    };
+    step(-3, n + 3, false, kDelta);
+    step(-2, n + 2, true, kGamma);
+    step(-1, n + 1, false, kBeta);
+    step(0, n, true, kAlpha);
+}
+
+template <class T, int64_t E, void (*Lift)(T **, int64_t, bool, int64_t)>
+void vertical(T *a, size_t stride, int64_t w, int64_t h, int64_t hl, bool odd0, std::vector<T> &buf,
+              std::vector<T *> &rows) {
+    if (h == 1) {
+        for (int64_t x = 0; x < w; ++x) single(a[x], odd0);
+        return;
+    }
+    buf.resize(size_t(h + 2 * E) * kStrip);
+    rows.resize(size_t(h + 2 * E));
+    T **r = rows.data() + E;
+    for (int64_t j = -E; j < h + E; ++j) r[j] = buf.data() + size_t(j + E) * kStrip;
+    for (int64_t x0 = 0; x0 < w; x0 += kStrip) {
+        const int64_t s = std::min(kStrip, w - x0);
+        for (int64_t j = 0, l = 0, k = 0; j < h; ++j) {
+            const int64_t src = (((j % 2) != 0) != odd0) ? hl + k++ : l++;
+            std::memcpy(r[j], a + size_t(src) * stride + x0, size_t(s) * sizeof(T));
+        }
+        for (int64_t k = 1; k <= E; ++k) {
+            std::memcpy(r[-k], r[reflect(-k, h)], size_t(s) * sizeof(T));
+            std::memcpy(r[h - 1 + k], r[reflect(h - 1 + k, h)], size_t(s) * sizeof(T));
+        }
+        Lift(r, h, odd0, s);
+        for (int64_t j = 0; j < h; ++j) std::memcpy(a + size_t(j) * stride + x0, r[j], size_t(s) * sizeof(T));
+    }
+}
+
+template <class T, int64_t E, void (*Row)(T *, int64_t, bool), void (*Cols)(T **, int64_t, bool, int64_t)>
+void idwt(T *a, size_t stride, const std::vector<Rect> &res) {
+    std::vector<T> line, buf;
+    std::vector<T *> rows;
+    for (size_t r = 1; r < res.size(); ++r) {
+        const Rect &cur = res[r], &low = res[r - 1];
+        const int64_t w = cur.w(), h = cur.h();
+        if (w <= 0 || h <= 0) continue;
+        horizontal<T, E, Row>(a, stride, w, h, low.w(), cur.x0 & 1, line);
+        vertical<T, E, Cols>(a, stride, w, h, low.h(), cur.y0 & 1, buf, rows);
+    }
+}
+
+}  // namespace
+
+void idwt53(int32_t *a, size_t stride, const std::vector<Rect> &res) {
+    idwt<int32_t, 2, lift_row53, lift_cols53>(a, stride, res);
+}
+
+void idwt97(float *a, size_t stride, const std::vector<Rect> &res) {
+    idwt<float, 4, lift_row97, lift_cols97>(a, stride, res);
+}
+
+}  // namespace dcmkit::codecs::ht
