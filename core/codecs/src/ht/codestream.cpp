@@ -164,13 +164,13 @@ size_t read_segments(const uint8_t *in, size_t pos, size_t end, bool cut, uint16
         if ((m >> 8) != 0xFF) malformed("expected a marker, found " + hex(m), pos);
         if (pos + 4 > end) {
             if (cut) truncated("a marker segment runs past the end", pos);
-            malformed("a marker segment runs past its tile-part", pos);
+            malformed("a marker segment runs past its header", pos);
         }
         const size_t len = load_u16be(in + pos + 2);
         if (len < 2) malformed("marker segment length below 2", pos);
         if (pos + 2 + len > end) {
             if (cut) truncated("a marker segment runs past the end", pos);
-            malformed("a marker segment runs past its tile-part", pos);
+            malformed("a marker segment runs past its header", pos);
         }
         switch (m) {
         case kCod: case kCoc: case kQcd: case kQcc:

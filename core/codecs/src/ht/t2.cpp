@@ -4,6 +4,7 @@
 // lengths; SOP and EPH) read in the tile's progression order, one quality layer.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <tuple>
 
 #include "dcmkit/bytes.h"
@@ -122,8 +123,9 @@ struct Packet {
 
 /// Reads one packet's header and body at `pos` (B.9, B.10); returns the position after it.
 size_t read_packet(const Header &h, Precinct &prc, const uint8_t *d, size_t pos, size_t end) {
-    if (h.sop && pos + 6 <= end && d[pos] == 0xFF && d[pos + 1] == 0x91) {
-        if (load_u16be(d + pos + 2) != 4) malformed("SOP length is not 4", pos);
+    if (h.sop && pos + 2 <= end && d[pos] == 0xFF && d[pos + 1] == 0x91) {
+        if (pos + 6 > end || load_u16be(d + pos + 2) != 4)
+            malformed("marker code inside packet data (an SOP marker segment whose length is not 4)", pos);
         pos += 6;
     }
     Bits b(d, pos, end);
@@ -171,16 +173,20 @@ size_t read_packet(const Header &h, Precinct &prc, const uint8_t *d, size_t pos,
         }
     }
     pos = b.align();
-    if (h.eph) {
-        if (pos + 2 > end) truncated("the tile's data ends before an EPH marker", pos);
-        if (d[pos] != 0xFF || d[pos + 1] != 0x92) malformed("no EPH marker after a packet header", pos);
-        pos += 2;
-    }
+    // EPH where Scod announces it; like OpenJPEG, a packet header without one is read on.
+    if (h.eph && pos + 2 <= end && d[pos] == 0xFF && d[pos + 1] == 0x92) pos += 2;
+    const size_t body = pos;
     for (Block *blk : included) {
         const uint64_t total = uint64_t(blk->len) + blk->len2;
         if (total > end - pos) truncated("code-block data runs past the tile's data", pos);
         blk->data = d + pos;
         pos += size_t(total);
+    }
+    // Code-block data holds no marker code (15444-1 A.1.1, D.1; 15444-15 keeps the rule).
+    for (const uint8_t *q = d + body, *stop = d + pos; q + 1 < stop; ++q) {
+        q = static_cast<const uint8_t *>(std::memchr(q, 0xFF, size_t(stop - q - 1)));
+        if (!q) break;
+        if (q[1] > 0x8F) malformed("marker code inside packet data", size_t(q - d));
     }
     return pos;
 }
