@@ -45,6 +45,8 @@ const VlcTable &other_table() {
     return t;
 }
 
+#define HT_INLINE inline __attribute__((always_inline))
+
 inline bool has_ff(uint32_t v) {
     const uint32_t x = ~v;  // a 0xFF byte of v is a zero byte of x
     return ((x - 0x01010101u) & ~x & 0x80808080u) != 0;
@@ -55,7 +57,7 @@ class MagSgn {
 public:
     MagSgn(const uint8_t *d, size_t n) : d_(d), n_(n) {}
     /// The next `k` bits (k <= 32), consumed.
-    inline uint32_t take(uint32_t k) {
+    HT_INLINE uint32_t take(uint32_t k) {
         if (nb_ < k) refill();
         const uint32_t v = uint32_t(buf_ & ((uint64_t(1) << k) - 1));
         buf_ >>= k;
@@ -64,18 +66,19 @@ public:
     }
 
 private:
-    void refill() {
-        while (nb_ <= 56) {
-            if (!unstuff_ && nb_ <= 32 && i_ + 4 <= n_) {
-                uint32_t v;
-                std::memcpy(&v, d_ + i_, 4);
-                if (!has_ff(v)) {
-                    buf_ |= uint64_t(v) << nb_;  // little-endian host (x86, ARM)
-                    nb_ += 32;
-                    i_ += 4;
-                    continue;
-                }
+    HT_INLINE void refill() {
+        if (!unstuff_ && nb_ <= 32 && i_ + 4 <= n_) {  // callers need at most 32 bits
+            uint32_t v;
+            std::memcpy(&v, d_ + i_, 4);
+            if (!has_ff(v)) {
+                if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap32(v);
+                buf_ |= uint64_t(v) << nb_;
+                nb_ += 32;
+                i_ += 4;
+                return;
             }
+        }
+        while (nb_ <= 56) {
             const uint32_t b = i_ < n_ ? d_[i_++] : 0xFF;
             if (unstuff_) {
                 buf_ |= uint64_t(b & 0x7F) << nb_;
@@ -100,7 +103,7 @@ private:
 class Mel {
 public:
     Mel(const uint8_t *d, size_t n) : d_(d), n_(n) {}
-    inline bool event() {
+    HT_INLINE bool event() {
         if (run_ > 0) {
             --run_;
             return false;
@@ -128,7 +131,7 @@ public:
     }
 
 private:
-    inline uint32_t bit() {
+    HT_INLINE uint32_t bit() {
         if (nb_ == 0) {
             uint32_t b = 0xFF;
             if (i_ < n_) {
@@ -166,15 +169,15 @@ public:
         unstuff_ = (b | 0x0F) > 0x8F;
         i_ = scup - 2;  // bytes d_[0, i_) are left, read from i_ - 1 down
     }
-    inline uint32_t peek7() {
+    HT_INLINE uint32_t peek7() {
         if (nb_ < 32) refill();
         return uint32_t(buf_ & 0x7F);
     }
-    inline void skip(uint32_t k) {
+    HT_INLINE void skip(uint32_t k) {
         buf_ >>= k;
         nb_ -= k;
     }
-    inline uint32_t take(uint32_t k) {
+    HT_INLINE uint32_t take(uint32_t k) {
         if (nb_ < 32) refill();
         const uint32_t v = uint32_t(buf_ & ((1u << k) - 1));
         skip(k);
@@ -182,7 +185,19 @@ public:
     }
 
 private:
-    void refill() {
+    HT_INLINE void refill() {
+        if (!unstuff_ && nb_ <= 32 && i_ >= 4) {  // callers need at most 32 bits
+            // Four bytes at once when none is above 0x8F (then none is stuffed).
+            uint32_t v;
+            std::memcpy(&v, d_ + i_ - 4, 4);
+            if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap32(v);
+            if ((v & 0x80808080u & ((v & 0x70707070u) + 0x70707070u)) == 0) {
+                buf_ |= uint64_t(__builtin_bswap32(v)) << nb_;  // d_[i_ - 1] first
+                nb_ += 32;
+                i_ -= 4;
+                return;
+            }
+        }
         while (nb_ <= 56) {
             uint32_t b = 0;
             if (i_ > 0) b = d_[--i_];
@@ -203,22 +218,19 @@ private:
     bool unstuff_;
 };
 
-/// U-VLC prefix (15444-15 Table 3): "1" -> 1, "01" -> 2, "001" -> 3, "000" -> 5.
-inline uint32_t u_prefix(Vlc &v) {
-    const uint32_t b = v.peek7() & 7;
-    if (b & 1) {
-        v.skip(1);
-        return 1;
-    }
-    if (b & 2) {
-        v.skip(2);
-        return 2;
-    }
-    v.skip(3);
-    return (b & 4) ? 3 : 5;
+/// U-VLC prefix (15444-15 Table 3): "1" -> 1, "01" -> 2, "001" -> 3, "000" -> 5, by the next 3
+/// bits: (prefix value << 2) | codeword length.
+constexpr uint8_t kPrefix[8] = {5 << 2 | 3, 1 << 2 | 1, 2 << 2 | 2, 1 << 2 | 1, 3 << 2 | 3, 1 << 2 | 1, 2 << 2 | 2, 1 << 2 | 1};
+/// Suffix length by prefix value.
+constexpr uint8_t kSuffixBits[6] = {0, 0, 0, 1, 0, 5};
+
+HT_INLINE uint32_t u_prefix(Vlc &v) {
+    const uint32_t e = kPrefix[v.peek7() & 7];
+    v.skip(e & 3);
+    return e >> 2;
 }
-inline uint32_t u_suffix(Vlc &v, uint32_t pfx) { return pfx < 3 ? 0 : v.take(pfx == 3 ? 1 : 5); }
-inline uint32_t u_ext(Vlc &v, uint32_t pfx, uint32_t sfx) { return (pfx == 5 && sfx >= 28) ? v.take(4) : 0; }
+HT_INLINE uint32_t u_suffix(Vlc &v, uint32_t pfx) { return v.take(kSuffixBits[pfx]); }
+HT_INLINE uint32_t u_ext(Vlc &v, uint32_t pfx, uint32_t sfx) { return (pfx == 5 && sfx >= 28) ? v.take(4) : 0; }
 
 inline uint32_t bit_length(uint32_t v) { return v ? 32 - uint32_t(__builtin_clz(v)) : 0; }
 
@@ -324,18 +336,25 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 const uint32_t U = u[j] + kappa;
                 if (U > umax || U > 31) malformed("HT exponent bound above the subband's bit-planes");
                 const uint32_t ek = (info[j] >> 12) & 0xF, e1 = (info[j] >> 8) & 0xF;
-                int32_t *dst[4] = {a, b, a + 1, b + 1};
+                // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
+                // without branches on rho (an insignificant sample reads 0 bits).
+                int32_t val[4];
+                uint32_t mus[4];
                 for (uint32_t k = 0; k < 4; ++k) {
-                    if (!((rho >> k) & 1)) {
-                        *dst[k] = 0;
-                        continue;
-                    }
-                    const uint32_t m = U - ((ek >> k) & 1);
+                    const uint32_t sig = (rho >> k) & 1;
+                    const uint32_t m = sig ? U - ((ek >> k) & 1) : 0;
                     const uint32_t v = ms.take(m) | (((e1 >> k) & 1) << m);
                     const uint32_t mu = (v >> 1) + 1;
-                    *dst[k] = (v & 1) ? -int32_t(mu) : int32_t(mu);
-                    if (k & 1) e_cur[x + 1 + (k >> 1)] = uint8_t(bit_length(2 * mu - 1));
+                    mus[k] = sig ? 2 * mu - 1 : 0;
+                    const int32_t sv = (v & 1) ? -int32_t(mu) : int32_t(mu);
+                    val[k] = sig ? sv : 0;
                 }
+                a[0] = val[0];
+                b[0] = val[1];
+                a[1] = val[2];
+                b[1] = val[3];
+                e_cur[x + 1] = uint8_t(bit_length(mus[1]));
+                e_cur[x + 2] = uint8_t(bit_length(mus[3]));
             }
         }
         // Copy the quad row out.

@@ -23,10 +23,14 @@ void decode_blocks(TileComp &tc, int32_t *ibuf, float *fbuf, size_t stride, Scra
             if (blk.passes > 1) unsupported("HT SigProp and MagRef passes");
             const uint32_t w = uint32_t(blk.x1 - blk.x0), h = uint32_t(blk.y1 - blk.y0);
             if (w == 0 || h == 0) continue;
+            const uint32_t p = band.mb - 1 - std::min<uint32_t>(blk.zero_planes, band.mb - 1);
+            const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
+            if (ibuf && p == 0) {  // lossless: the magnitudes are the coefficients
+                decode_cleanup(blk.data, blk.len, w, h, blk.zero_planes, band.mb, ibuf + oy * stride + ox, stride, s);
+                continue;
+            }
             cb.resize(size_t(w) * h);
             decode_cleanup(blk.data, blk.len, w, h, blk.zero_planes, band.mb, cb.data(), w, s);
-            const uint32_t p = band.mb - 1 - blk.zero_planes;
-            const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
             if (ibuf) {
                 const int32_t half = p > 0 ? int32_t(1) << (p - 1) : 0;
                 for (uint32_t y = 0; y < h; ++y) {
@@ -56,6 +60,8 @@ void decode_blocks(TileComp &tc, int32_t *ibuf, float *fbuf, size_t stride, Scra
         }
     }
 }
+
+constexpr bool little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 inline int32_t wrap_add(int32_t a, int32_t b) { return int32_t(uint32_t(a) + uint32_t(b)); }
 inline int32_t wrap_sub(int32_t a, int32_t b) { return int32_t(uint32_t(a) - uint32_t(b)); }
@@ -155,24 +161,53 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
         for (size_t c = 0; c < spp; ++c) {
             const TileComp &tc = comps[c];
             const int64_t shift = tc.sgnd ? 0 : int64_t(1) << (tc.prec - 1);
-            const int64_t cmin = tc.sgnd ? -(int64_t(1) << (tc.prec - 1)) : 0;
-            const int64_t cmax = tc.sgnd ? (int64_t(1) << (tc.prec - 1)) - 1 : (int64_t(1) << tc.prec) - 1;
             const uint32_t bits = std::min<uint32_t>(tc.prec, std::max<uint32_t>(info.bits_stored, 1));
+            // The component's range holds the output's (bits <= prec): one clamp, before the shift.
             const int64_t lo = tc.sgnd ? -(int64_t(1) << (bits - 1)) : 0;
             const int64_t hi = tc.sgnd ? (int64_t(1) << (bits - 1)) - 1 : (int64_t(1) << bits) - 1;
+            const int32_t lo_s = int32_t(lo - shift), hi_s = int32_t(hi - shift), sh = int32_t(shift);
+            // apply_pixel_representation() folded in: Bits Stored bits, read as Pixel Representation says.
+            const uint32_t bs = info.bits_stored, ba = info.bits_allocated;
+            const bool narrow = bs > 0 && bs < ba;
+            const uint32_t mask = narrow ? (1u << bs) - 1 : ~0u, sign = narrow ? 1u << (bs - 1) : 0;
+            const bool extend = narrow && info.pixel_representation == 1;
+            auto finish = [&](int32_t v) {
+                uint32_t u = uint32_t(std::clamp(v, lo_s, hi_s) + sh) & mask;
+                if (extend && (u & sign)) u |= ~mask;
+                return u;
+            };
+            const size_t step = spp * bytes;
             for (size_t y = 0; y < th; ++y) {
-                uint8_t *o = out + ((oy + y) * width + ox) * spp * bytes + c * bytes;
-                for (size_t x = 0; x < tw; ++x, o += spp * bytes) {
-                    const size_t i = y * tw + x;
-                    int64_t v = tc.cs.reversible ? int64_t(ibufs[c][i]) : to_int(fbufs[c][i]);
-                    v = std::clamp(std::clamp(v + shift, cmin, cmax), lo, hi);
-                    if (bytes == 1) *o = uint8_t(v);
-                    else store_u16le(o, uint16_t(v));
+                uint8_t *o = out + ((oy + y) * width + ox) * step + c * bytes;
+                if (tc.cs.reversible) {
+                    const int32_t *src = ibufs[c].data() + y * tw;
+                    if (bytes == 1) {
+                        for (size_t x = 0; x < tw; ++x) o[x * step] = uint8_t(finish(src[x]));
+                    } else if (spp == 1 && little_endian) {
+                        for (size_t x = 0; x < tw; ++x) {
+                            const uint16_t u = uint16_t(finish(src[x]));
+                            std::memcpy(o + 2 * x, &u, 2);
+                        }
+                    } else {
+                        for (size_t x = 0; x < tw; ++x) {
+                            const uint32_t u = finish(src[x]);
+                            o[x * step] = uint8_t(u);
+                            o[x * step + 1] = uint8_t(u >> 8);
+                        }
+                    }
+                } else {
+                    const float *src = fbufs[c].data() + y * tw;
+                    for (size_t x = 0; x < tw; ++x) {
+                        const int64_t v = std::clamp<int64_t>(to_int(src[x]), INT32_MIN, INT32_MAX);
+                        const uint32_t u = finish(int32_t(std::clamp<int64_t>(v, lo_s, hi_s)));
+                        o[x * step] = uint8_t(u);
+                        if (bytes == 2) o[x * step + 1] = uint8_t(u >> 8);
+                    }
                 }
             }
         }
     }
-    apply_pixel_representation(info, out, out_size);
+    (void)out_size;
     FrameLayout layout;
     if (spp == 3 && any_mct) layout.photometric = "RGB";
     return layout;

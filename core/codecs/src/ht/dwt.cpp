@@ -36,18 +36,52 @@ inline int64_t first_of(int64_t from, bool odd0, bool want_odd) {
 }
 
 // ---- Rows ---------------------------------------------------------------------------------------
+// A row is lifted as its low-pass half L and high-pass half H, each padded by one sample per side
+// that symmetric extension sets before every step (the mirror of position i0 - 1 is i0 + 1, of i1
+// is i1 - 2: same half, next index in), then interleaved: contiguous loops the compiler vectorizes.
 
-void lift_row53(int32_t *x, int64_t n, bool odd0) {
-    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2) x[j] = sub(x[j], add(add(x[j - 1], x[j + 1]), 2) >> 2);
-    for (int64_t j = first_of(0, odd0, true); j < n; j += 2) x[j] = add(x[j], add(x[j - 1], x[j + 1]) >> 1);
+template <class T>
+struct Halves {
+    T *L, *H;
+    int64_t nl, nh;
+    bool odd0;  // x[0] is a high-pass sample
+    void pad_h() {
+        H[-1] = H[0];
+        H[nh] = H[nh - 1];
+    }
+    void pad_l() {
+        L[-1] = L[0];
+        L[nl] = L[nl - 1];
+    }
+    /// L[k] = f(L[k], left H, right H) for every k.
+    template <class F>
+    void update_l(F f) {
+        pad_h();
+        const T *__restrict h = H + (odd0 ? 0 : -1);
+        T *__restrict l = L;
+        for (int64_t k = 0; k < nl; ++k) l[k] = f(l[k], h[k], h[k + 1]);
+    }
+    template <class F>
+    void update_h(F f) {
+        pad_l();
+        const T *__restrict l = L + (odd0 ? -1 : 0);
+        T *__restrict h = H;
+        for (int64_t k = 0; k < nh; ++k) h[k] = f(h[k], l[k], l[k + 1]);
+    }
+};
+
+void lift_row53(Halves<int32_t> &x) {
+    x.update_l([](int32_t v, int32_t a, int32_t b) { return sub(v, add(add(a, b), 2) >> 2); });
+    x.update_h([](int32_t v, int32_t a, int32_t b) { return add(v, add(a, b) >> 1); });
 }
 
-void lift_row97(float *x, int64_t n, bool odd0) {
-    for (int64_t j = -4; j < n + 4; ++j) x[j] *= (((j % 2 != 0) != odd0) ? 1.0f / kK : kK);
-    for (int64_t j = first_of(-3, odd0, false); j < n + 3; j += 2) x[j] -= kDelta * (x[j - 1] + x[j + 1]);
-    for (int64_t j = first_of(-2, odd0, true); j < n + 2; j += 2) x[j] -= kGamma * (x[j - 1] + x[j + 1]);
-    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2) x[j] -= kBeta * (x[j - 1] + x[j + 1]);
-    for (int64_t j = first_of(0, odd0, true); j < n; j += 2) x[j] -= kAlpha * (x[j - 1] + x[j + 1]);
+void lift_row97(Halves<float> &x) {
+    for (int64_t k = 0; k < x.nl; ++k) x.L[k] *= kK;
+    for (int64_t k = 0; k < x.nh; ++k) x.H[k] *= 1.0f / kK;
+    x.update_l([](float v, float a, float b) { return v - kDelta * (a + b); });
+    x.update_h([](float v, float a, float b) { return v - kGamma * (a + b); });
+    x.update_l([](float v, float a, float b) { return v - kBeta * (a + b); });
+    x.update_h([](float v, float a, float b) { return v - kAlpha * (a + b); });
 }
 
 template <class T>
@@ -58,45 +92,53 @@ void single(T &v, bool odd) {
     }
 }
 
-template <class T, int64_t E, void (*Lift)(T *, int64_t, bool)>
+template <class T, void (*Lift)(Halves<T> &)>
 void horizontal(T *a, size_t stride, int64_t w, int64_t h, int64_t wl, bool odd0, std::vector<T> &line) {
-    line.resize(size_t(w + 2 * E));
-    T *x = line.data() + E;
+    line.resize(size_t(w + 4));
+    T *lb = line.data() + 1, *hb = lb + wl + 2;
     for (int64_t y = 0; y < h; ++y) {
         T *row = a + size_t(y) * stride;
         if (w == 1) {
             single(row[0], odd0);
             continue;
         }
-        const T *lo = row, *hi = row + wl;
-        // Interleave: even absolute positions take the low-pass samples.
-        for (int64_t j = 0, l = 0, k = 0; j < w; ++j) x[j] = (((j % 2) != 0) != odd0) ? hi[k++] : lo[l++];
-        for (int64_t k = 1; k <= E; ++k) {
-            x[-k] = x[reflect(-k, w)];
-            x[w - 1 + k] = x[reflect(w - 1 + k, w)];
-        }
-        Lift(x, w, odd0);
-        std::memcpy(row, x, size_t(w) * sizeof(T));
+        Halves<T> x{lb, hb, wl, w - wl, odd0};
+        std::memcpy(lb, row, size_t(wl) * sizeof(T));
+        std::memcpy(hb, row + wl, size_t(w - wl) * sizeof(T));
+        Lift(x);
+        T *__restrict xl = row + (odd0 ? 1 : 0), *__restrict xh = row + (odd0 ? 0 : 1);
+        for (int64_t k = 0; k < x.nl; ++k) xl[2 * k] = lb[k];
+        for (int64_t k = 0; k < x.nh; ++k) xh[2 * k] = hb[k];
     }
 }
 
 // ---- Columns ------------------------------------------------------------------------------------
 
 void lift_cols53(int32_t **r, int64_t n, bool odd0, int64_t s) {
-    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2)
-        for (int64_t c = 0; c < s; ++c) r[j][c] = sub(r[j][c], add(add(r[j - 1][c], r[j + 1][c]), 2) >> 2);
-    for (int64_t j = first_of(0, odd0, true); j < n; j += 2)
-        for (int64_t c = 0; c < s; ++c) r[j][c] = add(r[j][c], add(r[j - 1][c], r[j + 1][c]) >> 1);
+    for (int64_t j = first_of(-1, odd0, false); j < n + 1; j += 2) {
+        int32_t *__restrict x = r[j];
+        const int32_t *__restrict u = r[j - 1], *__restrict d = r[j + 1];
+        for (int64_t c = 0; c < s; ++c) x[c] = sub(x[c], add(add(u[c], d[c]), 2) >> 2);
+    }
+    for (int64_t j = first_of(0, odd0, true); j < n; j += 2) {
+        int32_t *__restrict x = r[j];
+        const int32_t *__restrict u = r[j - 1], *__restrict d = r[j + 1];
+        for (int64_t c = 0; c < s; ++c) x[c] = add(x[c], add(u[c], d[c]) >> 1);
+    }
 }
 
 void lift_cols97(float **r, int64_t n, bool odd0, int64_t s) {
     for (int64_t j = -4; j < n + 4; ++j) {
         const float f = (((j % 2 != 0) != odd0) ? 1.0f / kK : kK);
-        for (int64_t c = 0; c < s; ++c) r[j][c] *= f;
+        float *__restrict x = r[j];
+        for (int64_t c = 0; c < s; ++c) x[c] *= f;
     }
     auto step = [&](int64_t from, int64_t to, bool odd, float k) {
-        for (int64_t j = first_of(from, odd0, odd); j < to; j += 2)
-            for (int64_t c = 0; c < s; ++c) r[j][c] -= k * (r[j - 1][c] + r[j + 1][c]);
+        for (int64_t j = first_of(from, odd0, odd); j < to; j += 2) {
+            float *__restrict x = r[j];
+            const float *__restrict u = r[j - 1], *__restrict d = r[j + 1];
+            for (int64_t c = 0; c < s; ++c) x[c] -= k * (u[c] + d[c]);
+        }
     };
     step(-3, n + 3, false, kDelta);
     step(-2, n + 2, true, kGamma);
@@ -130,7 +172,7 @@ void vertical(T *a, size_t stride, int64_t w, int64_t h, int64_t hl, bool odd0, 
     }
 }
 
-template <class T, int64_t E, void (*Row)(T *, int64_t, bool), void (*Cols)(T **, int64_t, bool, int64_t)>
+template <class T, int64_t E, void (*Row)(Halves<T> &), void (*Cols)(T **, int64_t, bool, int64_t)>
 void idwt(T *a, size_t stride, const std::vector<Rect> &res) {
     std::vector<T> line, buf;
     std::vector<T *> rows;
@@ -138,7 +180,7 @@ void idwt(T *a, size_t stride, const std::vector<Rect> &res) {
         const Rect &cur = res[r], &low = res[r - 1];
         const int64_t w = cur.w(), h = cur.h();
         if (w <= 0 || h <= 0) continue;
-        horizontal<T, E, Row>(a, stride, w, h, low.w(), cur.x0 & 1, line);
+        horizontal<T, Row>(a, stride, w, h, low.w(), cur.x0 & 1, line);
         vertical<T, E, Cols>(a, stride, w, h, low.h(), cur.y0 & 1, buf, rows);
     }
 }
