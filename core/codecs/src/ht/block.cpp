@@ -59,6 +59,29 @@ public:
     /// The next `k` bits (k <= 32), consumed.
     HT_INLINE uint32_t take(uint32_t k) {
         if (nb_ < k) refill();
+        return take_held(k);
+    }
+    /// Makes 57 or more bits available.
+    HT_INLINE void fill() {
+        if (nb_ > 56) return;
+        if (!unstuff_ && i_ + 8 <= n_) {
+            uint64_t v;
+            std::memcpy(&v, d_ + i_, 8);
+            if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap64(v);
+            const uint32_t k = (63 - nb_) >> 3;  // whole bytes that fit
+            const uint64_t bytes = v & ((uint64_t(1) << (8 * k)) - 1);
+            const uint64_t x = ~bytes & ((uint64_t(1) << (8 * k)) - 1);  // 0xFF bytes become zero bytes
+            if (((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull & ((uint64_t(1) << (8 * k)) - 1)) == 0) {
+                buf_ |= bytes << nb_;
+                nb_ += 8 * k;
+                i_ += k;
+                return;
+            }
+        }
+        bytewise();
+    }
+    /// The next `k` bits, which the caller knows are held (fill()).
+    HT_INLINE uint32_t take_held(uint32_t k) {
         const uint32_t v = uint32_t(buf_ & ((uint64_t(1) << k) - 1));
         buf_ >>= k;
         nb_ -= k;
@@ -66,6 +89,19 @@ public:
     }
 
 private:
+    void bytewise() {
+        while (nb_ <= 56) {
+            const uint32_t b = i_ < n_ ? d_[i_++] : 0xFF;
+            if (unstuff_) {
+                buf_ |= uint64_t(b & 0x7F) << nb_;
+                nb_ += 7;
+            } else {
+                buf_ |= uint64_t(b) << nb_;
+                nb_ += 8;
+            }
+            unstuff_ = b == 0xFF;
+        }
+    }
     HT_INLINE void refill() {
         if (!unstuff_ && nb_ <= 32 && i_ + 4 <= n_) {  // callers need at most 32 bits
             uint32_t v;
@@ -186,15 +222,17 @@ public:
 
 private:
     HT_INLINE void refill() {
-        if (!unstuff_ && nb_ <= 32 && i_ >= 4) {  // callers need at most 32 bits
-            // Four bytes at once when none is above 0x8F (then none is stuffed).
+        if (nb_ <= 32 && i_ >= 4) {  // callers need at most 32 bits
+            // Four bytes at once when none has its 7 low bits all ones (then none is stuffed,
+            // whatever precedes it).
             uint32_t v;
             std::memcpy(&v, d_ + i_ - 4, 4);
             if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap32(v);
-            if ((v & 0x80808080u & ((v & 0x70707070u) + 0x70707070u)) == 0) {
+            if (!has_ff(v | 0x80808080u)) {
                 buf_ |= uint64_t(__builtin_bswap32(v)) << nb_;  // d_[i_ - 1] first
                 nb_ += 32;
                 i_ -= 4;
+                unstuff_ = (v & 0xFF) > 0x8F;  // the last byte read, d_[i_]
                 return;
             }
         }
@@ -259,6 +297,8 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
     s.rho1.assign(qw + 2, 0);
     s.e0.assign(bw + 4, 0);  // exponents of the previous row's bottom samples, index x + 1
     s.e1.assign(bw + 4, 0);
+    s.quads.assign(qw, 0);
+    uint32_t *quads = s.quads.data();
     uint8_t *rho_prev = s.rho0.data(), *rho_cur = s.rho1.data();
     uint8_t *e_prev = s.e0.data(), *e_cur = s.e1.data();
     int32_t *row0 = s.block.data(), *row1 = row0 + bw;
@@ -319,43 +359,51 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 const uint32_t p = u_prefix(vlc), sfx = u_suffix(vlc, p);
                 u[off0 ? 0 : 1] = p + sfx + 4 * u_ext(vlc, p, sfx);
             }
-            // Magnitudes and signs.
+            // Exponent bounds U (15444-15 7.3.7), kept for the MagSgn pass over the row.
             for (uint32_t j = 0; j < nq; ++j) {
                 const uint32_t q = qx + j, x = 2 * q;
                 const uint32_t rho = (info[j] >> 4) & 0xF;
-                int32_t *a = row0 + x, *b = row1 + x;
-                if (rho == 0) {
-                    a[0] = a[1] = b[0] = b[1] = 0;
-                    continue;
-                }
                 uint32_t kappa = 1;
                 if (!first && (rho & (rho - 1))) {  // gamma: two or more significant samples
                     const uint32_t emax = std::max(std::max(e_prev[x], e_prev[x + 1]), std::max(e_prev[x + 2], e_prev[x + 3]));
                     kappa = std::max<uint32_t>(emax, 2) - 1;
                 }
                 const uint32_t U = u[j] + kappa;
-                if (U > umax || U > 31) malformed("HT exponent bound above the subband's bit-planes");
-                const uint32_t ek = (info[j] >> 12) & 0xF, e1 = (info[j] >> 8) & 0xF;
-                // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
-                // without branches on rho (an insignificant sample reads 0 bits).
-                int32_t val[4];
-                uint32_t mus[4];
-                for (uint32_t k = 0; k < 4; ++k) {
-                    const uint32_t sig = (rho >> k) & 1;
-                    const uint32_t m = sig ? U - ((ek >> k) & 1) : 0;
-                    const uint32_t v = ms.take(m) | (((e1 >> k) & 1) << m);
-                    const uint32_t mu = (v >> 1) + 1;
-                    mus[k] = sig ? 2 * mu - 1 : 0;
-                    const int32_t sv = (v & 1) ? -int32_t(mu) : int32_t(mu);
-                    val[k] = sig ? sv : 0;
-                }
-                a[0] = val[0];
-                b[0] = val[1];
-                a[1] = val[2];
-                b[1] = val[3];
-                e_cur[x + 1] = uint8_t(bit_length(mus[1]));
-                e_cur[x + 2] = uint8_t(bit_length(mus[3]));
+                if (rho && (U > umax || U > 31)) malformed("HT exponent bound above the subband's bit-planes");
+                quads[q] = (info[j] & 0xFFF0) | (U << 16);
             }
+        }
+        // Magnitudes and signs (MagSgn), a second pass over the row.
+        for (uint32_t q = 0; q < qw; ++q) {
+            const uint32_t qi = quads[q], x = 2 * q;
+            const uint32_t rho = (qi >> 4) & 0xF;
+            int32_t *a = row0 + x, *b = row1 + x;
+            if (rho == 0) {
+                a[0] = a[1] = b[0] = b[1] = 0;
+                continue;
+            }
+            const uint32_t U = qi >> 16, ek = (qi >> 12) & 0xF, e1 = (qi >> 8) & 0xF;
+            // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
+            // without branches on rho (an insignificant sample reads 0 bits).
+            int32_t val[4];
+            uint32_t mus[4];
+            const bool held = 4 * U <= 57;
+            if (held) ms.fill();
+            for (uint32_t k = 0; k < 4; ++k) {
+                const uint32_t sig = (rho >> k) & 1;
+                const uint32_t m = sig ? U - ((ek >> k) & 1) : 0;
+                const uint32_t v = (held ? ms.take_held(m) : ms.take(m)) | (((e1 >> k) & 1) << m);
+                const uint32_t mu = (v >> 1) + 1;
+                mus[k] = sig ? 2 * mu - 1 : 0;
+                const int32_t sv = (v & 1) ? -int32_t(mu) : int32_t(mu);
+                val[k] = sig ? sv : 0;
+            }
+            a[0] = val[0];
+            b[0] = val[1];
+            a[1] = val[2];
+            b[1] = val[3];
+            e_cur[x + 1] = uint8_t(bit_length(mus[1]));
+            e_cur[x + 2] = uint8_t(bit_length(mus[3]));
         }
         // Copy the quad row out.
         const uint32_t y = 2 * qy;
