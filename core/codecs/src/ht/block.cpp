@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 #include "ht.h"
 
@@ -304,75 +305,81 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
     int32_t *row0 = s.block.data(), *row1 = row0 + bw;
 
     for (uint32_t qy = 0; qy < qh; ++qy) {
-        const bool first = qy == 0;
-        const VlcTable &tab = first ? t0 : t1;
         std::fill(rho_cur, rho_cur + qw + 2, uint8_t(0));
         std::fill(e_cur, e_cur + bw + 4, uint8_t(0));
-        for (uint32_t qx = 0; qx < qw; qx += 2) {
-            uint32_t info[2] = {0, 0};
-            const uint32_t nq = qx + 1 < qw ? 2 : 1;
-            for (uint32_t j = 0; j < nq; ++j) {
-                const uint32_t q = qx + j;
-                const uint32_t left = rho_cur[q];  // rho of quad q - 1 (0 at the start)
-                uint32_t c;
-                if (first) {
-                    c = ((left & 1) | ((left >> 1) & 1)) | (((left >> 2) & 1) << 1) | (((left >> 3) & 1) << 2);
-                } else {
-                    // Bottom samples of the previous quad row at x = 2q - 1 .. 2q + 2.
-                    const uint32_t nw = (rho_prev[q] >> 3) & 1, n = (rho_prev[q + 1] >> 1) & 1;
-                    const uint32_t ne = (rho_prev[q + 1] >> 3) & 1, nf = (rho_prev[q + 2] >> 1) & 1;
-                    const uint32_t wsw = ((left >> 2) | (left >> 3)) & 1;
-                    c = (nw | n) | (wsw << 1) | ((ne | nf) << 2);
-                }
-                if (c == 0 && !mel.event()) continue;  // an insignificant quad
-                const uint32_t e = tab[(c << 7) | vlc.peek7()];
-                if ((e & 7) == 0) malformed("invalid HT VLC codeword");
-                vlc.skip(e & 7);
-                info[j] = e;
-                rho_cur[q + 1] = uint8_t((e >> 4) & 0xF);
-            }
-            // Exponent bound offsets u for the pair (15444-15 7.3.6).
-            uint32_t u[2] = {0, 0};
-            const bool off0 = info[0] & 8, off1 = info[1] & 8;
-            if (off0 && off1) {
-                if (first && mel.event()) {
-                    const uint32_t p0 = u_prefix(vlc), p1 = u_prefix(vlc);
-                    const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
-                    const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
-                    u[0] = 2 + p0 + s0 + 4 * x0;
-                    u[1] = 2 + p1 + s1 + 4 * x1;
-                } else {
-                    const uint32_t p0 = u_prefix(vlc);
-                    if (first && p0 > 2) {
-                        u[1] = vlc.take(1) + 1;
-                        const uint32_t s0 = u_suffix(vlc, p0);
-                        u[0] = p0 + s0 + 4 * u_ext(vlc, p0, s0);
+        // Significance, EMB patterns and exponent bounds of the row's quads (CxtVLC, MEL, U-VLC),
+        // compiled apart for the initial row and the others.
+        auto vlc_pass = [&](auto initial) {
+            constexpr bool first = decltype(initial)::value;
+            const VlcTable &tab = first ? t0 : t1;
+            for (uint32_t qx = 0; qx < qw; qx += 2) {
+                uint32_t info[2] = {0, 0};
+                const uint32_t nq = qx + 1 < qw ? 2 : 1;
+                for (uint32_t j = 0; j < nq; ++j) {
+                    const uint32_t q = qx + j;
+                    const uint32_t left = rho_cur[q];  // rho of quad q - 1 (0 at the start)
+                    uint32_t c;
+                    if (first) {
+                        c = ((left & 1) | ((left >> 1) & 1)) | (((left >> 2) & 1) << 1) | (((left >> 3) & 1) << 2);
                     } else {
-                        const uint32_t p1 = u_prefix(vlc);
+                        // Bottom samples of the previous quad row at x = 2q - 1 .. 2q + 2.
+                        const uint32_t nw = (rho_prev[q] >> 3) & 1, n = (rho_prev[q + 1] >> 1) & 1;
+                        const uint32_t ne = (rho_prev[q + 1] >> 3) & 1, nf = (rho_prev[q + 2] >> 1) & 1;
+                        const uint32_t wsw = ((left >> 2) | (left >> 3)) & 1;
+                        c = (nw | n) | (wsw << 1) | ((ne | nf) << 2);
+                    }
+                    if (c == 0 && !mel.event()) continue;  // an insignificant quad
+                    const uint32_t e = tab[(c << 7) | vlc.peek7()];
+                    if ((e & 7) == 0) malformed("invalid HT VLC codeword");
+                    vlc.skip(e & 7);
+                    info[j] = e;
+                    rho_cur[q + 1] = uint8_t((e >> 4) & 0xF);
+                }
+                // Exponent bound offsets u for the pair (15444-15 7.3.6).
+                uint32_t u[2] = {0, 0};
+                const bool off0 = info[0] & 8, off1 = info[1] & 8;
+                if (off0 && off1) {
+                    if (first && mel.event()) {
+                        const uint32_t p0 = u_prefix(vlc), p1 = u_prefix(vlc);
                         const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
                         const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
-                        u[0] = p0 + s0 + 4 * x0;
-                        u[1] = p1 + s1 + 4 * x1;
+                        u[0] = 2 + p0 + s0 + 4 * x0;
+                        u[1] = 2 + p1 + s1 + 4 * x1;
+                    } else {
+                        const uint32_t p0 = u_prefix(vlc);
+                        if (first && p0 > 2) {
+                            u[1] = vlc.take(1) + 1;
+                            const uint32_t s0 = u_suffix(vlc, p0);
+                            u[0] = p0 + s0 + 4 * u_ext(vlc, p0, s0);
+                        } else {
+                            const uint32_t p1 = u_prefix(vlc);
+                            const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
+                            const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
+                            u[0] = p0 + s0 + 4 * x0;
+                            u[1] = p1 + s1 + 4 * x1;
+                        }
                     }
+                } else if (off0 || off1) {
+                    const uint32_t p = u_prefix(vlc), sfx = u_suffix(vlc, p);
+                    u[off0 ? 0 : 1] = p + sfx + 4 * u_ext(vlc, p, sfx);
                 }
-            } else if (off0 || off1) {
-                const uint32_t p = u_prefix(vlc), sfx = u_suffix(vlc, p);
-                u[off0 ? 0 : 1] = p + sfx + 4 * u_ext(vlc, p, sfx);
-            }
-            // Exponent bounds U (15444-15 7.3.7), kept for the MagSgn pass over the row.
-            for (uint32_t j = 0; j < nq; ++j) {
-                const uint32_t q = qx + j, x = 2 * q;
-                const uint32_t rho = (info[j] >> 4) & 0xF;
-                uint32_t kappa = 1;
-                if (!first && (rho & (rho - 1))) {  // gamma: two or more significant samples
-                    const uint32_t emax = std::max(std::max(e_prev[x], e_prev[x + 1]), std::max(e_prev[x + 2], e_prev[x + 3]));
-                    kappa = std::max<uint32_t>(emax, 2) - 1;
+                // Exponent bounds U (15444-15 7.3.7), kept for the MagSgn pass over the row.
+                for (uint32_t j = 0; j < nq; ++j) {
+                    const uint32_t q = qx + j, x = 2 * q;
+                    const uint32_t rho = (info[j] >> 4) & 0xF;
+                    uint32_t kappa = 1;
+                    if (!first && (rho & (rho - 1))) {  // gamma: two or more significant samples
+                        const uint32_t emax = std::max(std::max(e_prev[x], e_prev[x + 1]), std::max(e_prev[x + 2], e_prev[x + 3]));
+                        kappa = std::max<uint32_t>(emax, 2) - 1;
+                    }
+                    const uint32_t U = u[j] + kappa;
+                    if (rho && (U > umax || U > 31)) malformed("HT exponent bound above the subband's bit-planes");
+                    quads[q] = (info[j] & 0xFFF0) | (U << 16);
                 }
-                const uint32_t U = u[j] + kappa;
-                if (rho && (U > umax || U > 31)) malformed("HT exponent bound above the subband's bit-planes");
-                quads[q] = (info[j] & 0xFFF0) | (U << 16);
             }
-        }
+        };
+        if (qy == 0) vlc_pass(std::true_type{});
+        else vlc_pass(std::false_type{});
         // Magnitudes and signs (MagSgn), a second pass over the row.
         for (uint32_t q = 0; q < qw; ++q) {
             const uint32_t qi = quads[q], x = 2 * q;
