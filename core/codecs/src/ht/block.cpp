@@ -81,6 +81,12 @@ public:
         }
         bytewise();
     }
+    /// The bits held (at least 57 after fill()), next first; consume() drops them.
+    HT_INLINE uint64_t window() const { return buf_; }
+    HT_INLINE void consume(uint32_t k) {
+        buf_ >>= k;
+        nb_ -= k;
+    }
     /// The next `k` bits, which the caller knows are held (fill()).
     HT_INLINE uint32_t take_held(uint32_t k) {
         const uint32_t v = uint32_t(buf_ & ((uint64_t(1) << k) - 1));
@@ -393,13 +399,24 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
             // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
             // without branches on rho (an insignificant sample reads 0 bits).
             int32_t val[4];
-            uint32_t mus[4];
-            const bool held = 4 * U <= 57;
-            if (held) ms.fill();
+            uint32_t mus[4], m[4], raw[4];
+            for (uint32_t k = 0; k < 4; ++k) m[k] = ((rho >> k) & 1) ? U - ((ek >> k) & 1) : 0;
+            if (4 * U <= 57) {
+                // All four fields from one window: independent extractions, one consume.
+                ms.fill();
+                const uint64_t win = ms.window();
+                const uint32_t o1 = m[0], o2 = o1 + m[1], o3 = o2 + m[2];
+                raw[0] = uint32_t(win & ((uint64_t(1) << m[0]) - 1));
+                raw[1] = uint32_t((win >> o1) & ((uint64_t(1) << m[1]) - 1));
+                raw[2] = uint32_t((win >> o2) & ((uint64_t(1) << m[2]) - 1));
+                raw[3] = uint32_t((win >> o3) & ((uint64_t(1) << m[3]) - 1));
+                ms.consume(o3 + m[3]);
+            } else {
+                for (uint32_t k = 0; k < 4; ++k) raw[k] = ms.take(m[k]);
+            }
             for (uint32_t k = 0; k < 4; ++k) {
                 const uint32_t sig = (rho >> k) & 1;
-                const uint32_t m = sig ? U - ((ek >> k) & 1) : 0;
-                const uint32_t v = (held ? ms.take_held(m) : ms.take(m)) | (((e1 >> k) & 1) << m);
+                const uint32_t v = raw[k] | (((e1 >> k) & 1) << m[k]);
                 const uint32_t mu = (v >> 1) + 1;
                 mus[k] = sig ? 2 * mu - 1 : 0;
                 const int32_t sv = (v & 1) ? -int32_t(mu) : int32_t(mu);
