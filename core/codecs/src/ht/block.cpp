@@ -305,6 +305,8 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
     s.e0.assign(bw + 4, 0);  // exponents of the previous row's bottom samples, index x + 1
     s.e1.assign(bw + 4, 0);
     s.quads.assign(qw, 0);
+    s.above.assign(qw, 0);
+    uint8_t *above = s.above.data();
     uint32_t *quads = s.quads.data();
     uint8_t *rho_prev = s.rho0.data(), *rho_cur = s.rho1.data();
     uint8_t *e_prev = s.e0.data(), *e_cur = s.e1.data();
@@ -328,11 +330,8 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                     if (first) {
                         c = ((left & 1) | ((left >> 1) & 1)) | (((left >> 2) & 1) << 1) | (((left >> 3) & 1) << 2);
                     } else {
-                        // Bottom samples of the previous quad row at x = 2q - 1 .. 2q + 2.
-                        const uint32_t nw = (rho_prev[q] >> 3) & 1, n = (rho_prev[q + 1] >> 1) & 1;
-                        const uint32_t ne = (rho_prev[q + 1] >> 3) & 1, nf = (rho_prev[q + 2] >> 1) & 1;
-                        const uint32_t wsw = ((left >> 2) | (left >> 3)) & 1;
-                        c = (nw | n) | (wsw << 1) | ((ne | nf) << 2);
+                        // Above: the previous row's bottom samples at x = 2q - 1 .. 2q + 2 (above[q]).
+                        c = above[q] | ((((left >> 2) | (left >> 3)) & 1) << 1);
                     }
                     if (c == 0 && !mel.event()) continue;  // an insignificant quad
                     const uint32_t e = tab[(c << 7) | vlc.peek7()];
@@ -386,15 +385,15 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
         };
         if (qy == 0) vlc_pass(std::true_type{});
         else vlc_pass(std::false_type{});
+        // The next row's context bits from this one: (nw | n) + 4 (ne | nf) (15444-15 7.3.5).
+        for (uint32_t q = 0; q < qw; ++q)
+            above[q] = uint8_t((((rho_cur[q] >> 3) | (rho_cur[q + 1] >> 1)) & 1) |
+                               ((((rho_cur[q + 1] >> 3) | (rho_cur[q + 2] >> 1)) & 1) << 2));
         // Magnitudes and signs (MagSgn), a second pass over the row.
         for (uint32_t q = 0; q < qw; ++q) {
             const uint32_t qi = quads[q], x = 2 * q;
-            const uint32_t rho = (qi >> 4) & 0xF;
+            const uint32_t rho = (qi >> 4) & 0xF;  // 0: no bits read, zeros written
             int32_t *a = row0 + x, *b = row1 + x;
-            if (rho == 0) {
-                a[0] = a[1] = b[0] = b[1] = 0;
-                continue;
-            }
             const uint32_t U = qi >> 16, ek = (qi >> 12) & 0xF, e1 = (qi >> 8) & 0xF;
             // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
             // without branches on rho (an insignificant sample reads 0 bits).

@@ -87,7 +87,7 @@ void parse_codestream(const uint8_t *in, size_t n, MainHeader &main, std::vector
 /// Reusable buffers of one decode call.
 struct Scratch {
     std::vector<int32_t> block;  ///< decoded code-block samples
-    std::vector<uint8_t> rho0, rho1, e0, e1;
+    std::vector<uint8_t> rho0, rho1, e0, e1, above;
     std::vector<uint32_t> quads;  ///< per quad of a row: rho, EMB patterns, exponent bound
 };
 
