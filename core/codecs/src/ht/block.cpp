@@ -212,6 +212,11 @@ public:
         unstuff_ = (b | 0x0F) > 0x8F;
         i_ = scup - 2;  // bytes d_[0, i_) are left, read from i_ - 1 down
     }
+    /// The next 32 bits, not consumed.
+    HT_INLINE uint32_t peek32() {
+        if (nb_ < 32) refill();
+        return uint32_t(buf_);
+    }
     HT_INLINE uint32_t peek7() {
         if (nb_ < 32) refill();
         return uint32_t(buf_ & 0x7F);
@@ -269,13 +274,23 @@ constexpr uint8_t kPrefix[8] = {5 << 2 | 3, 1 << 2 | 1, 2 << 2 | 2, 1 << 2 | 1, 
 /// Suffix length by prefix value.
 constexpr uint8_t kSuffixBits[6] = {0, 0, 0, 1, 0, 5};
 
-HT_INLINE uint32_t u_prefix(Vlc &v) {
-    const uint32_t e = kPrefix[v.peek7() & 7];
-    v.skip(e & 3);
-    return e >> 2;
-}
-HT_INLINE uint32_t u_suffix(Vlc &v, uint32_t pfx) { return v.take(kSuffixBits[pfx]); }
-HT_INLINE uint32_t u_ext(Vlc &v, uint32_t pfx, uint32_t sfx) { return (pfx == 5 && sfx >= 28) ? v.take(4) : 0; }
+/// The U-VLC codewords of a quad pair (24 bits at most) read from one 32-bit VLC window.
+struct UWord {
+    uint32_t w, used = 0;
+    HT_INLINE uint32_t prefix() {
+        const uint32_t e = kPrefix[(w >> used) & 7];
+        used += e & 3;
+        return e >> 2;
+    }
+    HT_INLINE uint32_t bits(uint32_t n) {
+        const uint32_t v = (w >> used) & ((1u << n) - 1);
+        used += n;
+        return v;
+    }
+    HT_INLINE uint32_t suffix(uint32_t pfx) { return bits(kSuffixBits[pfx]); }
+    /// u_ext (4 bits) after a 5-bit suffix of 28 or more.
+    HT_INLINE uint32_t ext(uint32_t pfx, uint32_t sfx) { return (pfx == 5 && sfx >= 28) ? bits(4) : 0; }
+};
 
 inline uint32_t bit_length(uint32_t v) { return v ? 32 - uint32_t(__builtin_clz(v)) : 0; }
 
@@ -343,30 +358,34 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 // Exponent bound offsets u for the pair (15444-15 7.3.6).
                 uint32_t u[2] = {0, 0};
                 const bool off0 = info[0] & 8, off1 = info[1] & 8;
-                if (off0 && off1) {
-                    if (first && mel.event()) {
-                        const uint32_t p0 = u_prefix(vlc), p1 = u_prefix(vlc);
-                        const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
-                        const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
-                        u[0] = 2 + p0 + s0 + 4 * x0;
-                        u[1] = 2 + p1 + s1 + 4 * x1;
-                    } else {
-                        const uint32_t p0 = u_prefix(vlc);
-                        if (first && p0 > 2) {
-                            u[1] = vlc.take(1) + 1;
-                            const uint32_t s0 = u_suffix(vlc, p0);
-                            u[0] = p0 + s0 + 4 * u_ext(vlc, p0, s0);
+                if (off0 || off1) {
+                    UWord uw{vlc.peek32()};
+                    if (off0 && off1) {
+                        if (first && mel.event()) {
+                            const uint32_t p0 = uw.prefix(), p1 = uw.prefix();
+                            const uint32_t s0 = uw.suffix(p0), s1 = uw.suffix(p1);
+                            const uint32_t x0 = uw.ext(p0, s0), x1 = uw.ext(p1, s1);
+                            u[0] = 2 + p0 + s0 + 4 * x0;
+                            u[1] = 2 + p1 + s1 + 4 * x1;
                         } else {
-                            const uint32_t p1 = u_prefix(vlc);
-                            const uint32_t s0 = u_suffix(vlc, p0), s1 = u_suffix(vlc, p1);
-                            const uint32_t x0 = u_ext(vlc, p0, s0), x1 = u_ext(vlc, p1, s1);
-                            u[0] = p0 + s0 + 4 * x0;
-                            u[1] = p1 + s1 + 4 * x1;
+                            const uint32_t p0 = uw.prefix();
+                            if (first && p0 > 2) {
+                                u[1] = uw.bits(1) + 1;
+                                const uint32_t s0 = uw.suffix(p0);
+                                u[0] = p0 + s0 + 4 * uw.ext(p0, s0);
+                            } else {
+                                const uint32_t p1 = uw.prefix();
+                                const uint32_t s0 = uw.suffix(p0), s1 = uw.suffix(p1);
+                                const uint32_t x0 = uw.ext(p0, s0), x1 = uw.ext(p1, s1);
+                                u[0] = p0 + s0 + 4 * x0;
+                                u[1] = p1 + s1 + 4 * x1;
+                            }
                         }
+                    } else {
+                        const uint32_t p = uw.prefix(), sfx = uw.suffix(p);
+                        u[off0 ? 0 : 1] = p + sfx + 4 * uw.ext(p, sfx);
                     }
-                } else if (off0 || off1) {
-                    const uint32_t p = u_prefix(vlc), sfx = u_suffix(vlc, p);
-                    u[off0 ? 0 : 1] = p + sfx + 4 * u_ext(vlc, p, sfx);
+                    vlc.skip(uw.used);
                 }
                 // Exponent bounds U (15444-15 7.3.7), kept for the MagSgn pass over the row.
                 for (uint32_t j = 0; j < nq; ++j) {
