@@ -338,6 +338,8 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
             for (uint32_t qx = 0; qx < qw; qx += 2) {
                 uint32_t info[2] = {0, 0};
                 const uint32_t nq = qx + 1 < qw ? 2 : 1;
+                const uint32_t window = vlc.peek32();  // both codewords: 14 bits at most
+                uint32_t used = 0;
                 for (uint32_t j = 0; j < nq; ++j) {
                     const uint32_t q = qx + j;
                     const uint32_t left = rho_cur[q];  // rho of quad q - 1 (0 at the start)
@@ -349,12 +351,13 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                         c = above[q] | ((((left >> 2) | (left >> 3)) & 1) << 1);
                     }
                     if (c == 0 && !mel.event()) continue;  // an insignificant quad
-                    const uint32_t e = tab[(c << 7) | vlc.peek7()];
+                    const uint32_t e = tab[(c << 7) | ((window >> used) & 0x7F)];
                     if ((e & 7) == 0) malformed("invalid HT VLC codeword");
-                    vlc.skip(e & 7);
+                    used += e & 7;
                     info[j] = e;
                     rho_cur[q + 1] = uint8_t((e >> 4) & 0xF);
                 }
+                vlc.skip(used);
                 // Exponent bound offsets u for the pair (15444-15 7.3.6).
                 uint32_t u[2] = {0, 0};
                 const bool off0 = info[0] & 8, off1 = info[1] & 8;
