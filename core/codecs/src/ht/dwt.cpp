@@ -12,7 +12,7 @@ namespace dcmkit::codecs::ht {
 
 namespace {
 
-constexpr int64_t kStrip = 32;  // columns per vertical strip
+constexpr int64_t kStrip = 64;  // columns per vertical strip
 
 /// Index of the sample that periodic symmetric extension puts at i, for a signal of n >= 2.
 inline int64_t reflect(int64_t i, int64_t n) {
@@ -159,16 +159,20 @@ void vertical(T *a, size_t stride, int64_t w, int64_t h, int64_t hl, bool odd0, 
     for (int64_t j = -E; j < h + E; ++j) r[j] = buf.data() + size_t(j + E) * kStrip;
     for (int64_t x0 = 0; x0 < w; x0 += kStrip) {
         const int64_t s = std::min(kStrip, w - x0);
-        for (int64_t j = 0, l = 0, k = 0; j < h; ++j) {
-            const int64_t src = (((j % 2) != 0) != odd0) ? hl + k++ : l++;
-            std::memcpy(r[j], a + size_t(src) * stride + x0, size_t(s) * sizeof(T));
-        }
+        // Whole strips copy a constant size, which the compiler turns into vector moves.
+        auto copy = [s](T *to, const T *from) {
+            if (s == kStrip) std::memcpy(to, from, size_t(kStrip) * sizeof(T));
+            else std::memcpy(to, from, size_t(s) * sizeof(T));
+        };
+        const T *lo = a + x0, *hi = a + size_t(hl) * stride + x0;
+        for (int64_t j = odd0 ? 1 : 0, k = 0; j < h; j += 2, ++k) copy(r[j], lo + size_t(k) * stride);
+        for (int64_t j = odd0 ? 0 : 1, k = 0; j < h; j += 2, ++k) copy(r[j], hi + size_t(k) * stride);
         for (int64_t k = 1; k <= E; ++k) {
-            std::memcpy(r[-k], r[reflect(-k, h)], size_t(s) * sizeof(T));
-            std::memcpy(r[h - 1 + k], r[reflect(h - 1 + k, h)], size_t(s) * sizeof(T));
+            copy(r[-k], r[reflect(-k, h)]);
+            copy(r[h - 1 + k], r[reflect(h - 1 + k, h)]);
         }
         Lift(r, h, odd0, s);
-        for (int64_t j = 0; j < h; ++j) std::memcpy(a + size_t(j) * stride + x0, r[j], size_t(s) * sizeof(T));
+        for (int64_t j = 0; j < h; ++j) copy(a + size_t(j) * stride + x0, r[j]);
     }
 }
 
