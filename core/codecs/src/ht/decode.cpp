@@ -183,6 +183,13 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
                     const int32_t *src = ibufs[c].data() + y * tw;
                     if (bytes == 1) {
                         for (size_t x = 0; x < tw; ++x) o[x * step] = uint8_t(finish(src[x]));
+                    } else if (spp == 1 && little_endian && (!narrow || tc.sgnd == extend)) {
+                        // The clamped value already reads as Pixel Representation says: bits
+                        // above Bits Stored are the sign (signed) or zero (unsigned).
+                        for (size_t x = 0; x < tw; ++x) {
+                            const uint16_t u = uint16_t(std::clamp(src[x], lo_s, hi_s) + sh);
+                            std::memcpy(o + 2 * x, &u, 2);
+                        }
                     } else if (spp == 1 && little_endian) {
                         for (size_t x = 0; x < tw; ++x) {
                             const uint16_t u = uint16_t(finish(src[x]));
