@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "codecs.h"
 #include "dcmkit/bytes.h"
@@ -19,10 +20,17 @@ namespace {
 void decode_blocks(TileComp &tc, int32_t *ibuf, float *fbuf, size_t stride, Scratch &s, std::vector<int32_t> &cb) {
     for (Band &band : tc.bands) {
         for (Block &blk : band.blocks) {
-            if (!blk.included) continue;
-            if (blk.passes > 1) unsupported("HT SigProp and MagRef passes");
             const uint32_t w = uint32_t(blk.x1 - blk.x0), h = uint32_t(blk.y1 - blk.y0);
             if (w == 0 || h == 0) continue;
+            if (!blk.included) {  // no contribution: zeros (the buffers are not cleared beforehand)
+                const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
+                for (uint32_t y = 0; y < h; ++y) {
+                    if (ibuf) std::fill_n(ibuf + (oy + y) * stride + ox, w, 0);
+                    else std::fill_n(fbuf + (oy + y) * stride + ox, w, 0.0f);
+                }
+                continue;
+            }
+            if (blk.passes > 1) unsupported("HT SigProp and MagRef passes");
             const uint32_t p = band.mb - 1 - std::min<uint32_t>(blk.zero_planes, band.mb - 1);
             const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
             if (ibuf && p == 0) {  // lossless: the magnitudes are the coefficients
@@ -94,8 +102,25 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
     std::vector<int32_t> cb;
     std::vector<TileComp> comps;
     std::vector<uint8_t> joined;
-    std::vector<std::vector<int32_t>> ibufs(spp);
-    std::vector<std::vector<float>> fbufs(spp);
+    // Tile-component buffers, left uninitialised: every code-block writes (or zeroes) its part.
+    struct IntBuf {
+        std::unique_ptr<int32_t[]> p;
+        size_t n = 0;
+        int32_t *data() { return p.get(); }
+        void reserve(size_t k) {
+            if (k > n) p.reset(new int32_t[k]), n = k;
+        }
+    };
+    struct FloatBuf {
+        std::unique_ptr<float[]> p;
+        size_t n = 0;
+        float *data() { return p.get(); }
+        void reserve(size_t k) {
+            if (k > n) p.reset(new float[k]), n = k;
+        }
+    };
+    std::vector<IntBuf> ibufs(spp);
+    std::vector<FloatBuf> fbufs(spp);
     bool any_mct = false;
     for (uint32_t t = 0; t < tiles.size(); ++t) {
         const TileData &td = tiles[t];
@@ -125,10 +150,10 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
             int32_t *ib = nullptr;
             float *fb = nullptr;
             if (tc.cs.reversible) {
-                ibufs[c].assign(tw * th, 0);
+                ibufs[c].reserve(tw * th);
                 ib = ibufs[c].data();
             } else {
-                fbufs[c].assign(tw * th, 0.0f);
+                fbufs[c].reserve(tw * th);
                 fb = fbufs[c].data();
             }
             decode_blocks(tc, ib, fb, tw, scratch, cb);
