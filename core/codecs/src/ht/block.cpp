@@ -271,6 +271,10 @@ private:
 /// U-VLC prefix (15444-15 Table 3): "1" -> 1, "01" -> 2, "001" -> 3, "000" -> 5, by the next 3
 /// bits: (prefix value << 2) | codeword length.
 constexpr uint8_t kPrefix[8] = {5 << 2 | 3, 1 << 2 | 1, 2 << 2 | 2, 1 << 2 | 1, 3 << 2 | 3, 1 << 2 | 1, 2 << 2 | 2, 1 << 2 | 1};
+/// A 4-bit pattern spread to one byte lane per bit.
+constexpr uint32_t kLanes[16] = {0x00000000, 0x00000001, 0x00000100, 0x00000101, 0x00010000, 0x00010001,
+                                 0x00010100, 0x00010101, 0x01000000, 0x01000001, 0x01000100, 0x01000101,
+                                 0x01010000, 0x01010001, 0x01010100, 0x01010101};
 /// Suffix length by prefix value.
 constexpr uint8_t kSuffixBits[6] = {0, 0, 0, 1, 0, 5};
 
@@ -421,17 +425,17 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
             // without branches on rho (an insignificant sample reads 0 bits).
             int32_t val[4];
             uint32_t mus[4], m[4], raw[4];
-            for (uint32_t k = 0; k < 4; ++k) m[k] = ((rho >> k) & 1) ? U - ((ek >> k) & 1) : 0;
+            // Bit counts m_k = U - e_k bit for significant samples, 0 otherwise, one per byte lane
+            // (no carry: U <= 31), and their running sums: the fields' offsets in the window.
+            const uint32_t lanes = kLanes[rho] * U - kLanes[ek], offsets = lanes * 0x01010100u;
+            for (uint32_t k = 0; k < 4; ++k) m[k] = (lanes >> (8 * k)) & 0xFF;
             if (4 * U <= 57) {
                 // All four fields from one window: independent extractions, one consume.
                 ms.fill();
                 const uint64_t win = ms.window();
-                const uint32_t o1 = m[0], o2 = o1 + m[1], o3 = o2 + m[2];
-                raw[0] = uint32_t(win & ((uint64_t(1) << m[0]) - 1));
-                raw[1] = uint32_t((win >> o1) & ((uint64_t(1) << m[1]) - 1));
-                raw[2] = uint32_t((win >> o2) & ((uint64_t(1) << m[2]) - 1));
-                raw[3] = uint32_t((win >> o3) & ((uint64_t(1) << m[3]) - 1));
-                ms.consume(o3 + m[3]);
+                for (uint32_t k = 0; k < 4; ++k)
+                    raw[k] = uint32_t((win >> ((offsets >> (8 * k)) & 0xFF)) & ((uint64_t(1) << m[k]) - 1));
+                ms.consume((lanes * 0x01010101u) >> 24);
             } else {
                 for (uint32_t k = 0; k < 4; ++k) raw[k] = ms.take(m[k]);
             }
