@@ -326,7 +326,7 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
     s.quads.assign(qw, 0);
     s.above.assign(qw, 0);
     uint8_t *above = s.above.data();
-    uint32_t *quads = s.quads.data();
+    uint64_t *quads = s.quads.data();
     uint8_t *rho_prev = s.rho0.data(), *rho_cur = s.rho1.data();
     uint8_t *e_prev = s.e0.data(), *e_cur = s.e1.data();
     int32_t *row0 = s.block.data(), *row1 = row0 + bw;
@@ -405,7 +405,12 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                     }
                     const uint32_t U = u[j] + kappa;
                     if (rho && (U > umax || U > 31)) malformed("HT exponent bound above the subband's bit-planes");
-                    quads[q] = (info[j] & 0xFFF0) | (U << 16);
+                    // For the MagSgn pass: bit counts per sample in byte lanes (U <= 31: no
+                    // carries), and their sum.
+                    const uint32_t ekq = (info[j] >> 12) & 0xF;
+                    const uint32_t lanes = rho ? kLanes[rho] * U - kLanes[ekq] : 0;
+                    const uint32_t total = (lanes * 0x01010101u) >> 24;
+                    quads[q] = uint64_t(lanes) | uint64_t((info[j] & 0xFFF0) | (std::min(U, 255u) << 16) | (total << 24)) << 32;
                 }
             }
         };
@@ -417,17 +422,18 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                                ((((rho_cur[q + 1] >> 3) | (rho_cur[q + 2] >> 1)) & 1) << 2));
         // Magnitudes and signs (MagSgn), a second pass over the row.
         for (uint32_t q = 0; q < qw; ++q) {
-            const uint32_t qi = quads[q], x = 2 * q;
+            const uint64_t qw64 = quads[q];
+            const uint32_t qi = uint32_t(qw64 >> 32), lanes = uint32_t(qw64), x = 2 * q;
             const uint32_t rho = (qi >> 4) & 0xF;  // 0: no bits read, zeros written
             int32_t *a = row0 + x, *b = row1 + x;
-            const uint32_t U = qi >> 16, ek = (qi >> 12) & 0xF, e1 = (qi >> 8) & 0xF;
+            const uint32_t U = (qi >> 16) & 0xFF, e1 = (qi >> 8) & 0xF;
             // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
             // without branches on rho (an insignificant sample reads 0 bits).
             int32_t val[4];
             uint32_t mus[4], m[4], raw[4];
             // Bit counts m_k = U - e_k bit for significant samples, 0 otherwise, one per byte lane
             // (no carry: U <= 31), and their running sums: the fields' offsets in the window.
-            const uint32_t lanes = kLanes[rho] * U - kLanes[ek], offsets = lanes * 0x01010100u;
+            const uint32_t offsets = lanes * 0x01010100u;
             for (uint32_t k = 0; k < 4; ++k) m[k] = (lanes >> (8 * k)) & 0xFF;
             if (4 * U <= 57) {
                 // All four fields from one window: independent extractions, one consume.
@@ -435,7 +441,7 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 const uint64_t win = ms.window();
                 for (uint32_t k = 0; k < 4; ++k)
                     raw[k] = uint32_t((win >> ((offsets >> (8 * k)) & 0xFF)) & ((uint64_t(1) << m[k]) - 1));
-                ms.consume((lanes * 0x01010101u) >> 24);
+                ms.consume(qi >> 24);
             } else {
                 for (uint32_t k = 0; k < 4; ++k) raw[k] = ms.take(m[k]);
             }

@@ -88,7 +88,7 @@ void parse_codestream(const uint8_t *in, size_t n, MainHeader &main, std::vector
 struct Scratch {
     std::vector<int32_t> block;  ///< decoded code-block samples
     std::vector<uint8_t> rho0, rho1, e0, e1, above;
-    std::vector<uint32_t> quads;  ///< per quad of a row: rho, EMB patterns, exponent bound
+    std::vector<uint64_t> quads;  ///< per quad of a row: what its MagSgn decoding needs
 };
 
 /// Decodes the HT cleanup segment `data[0, lcup)` of a w x h code-block whose cleanup pass sits
