@@ -339,6 +339,7 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
         auto vlc_pass = [&](auto initial) {
             constexpr bool first = decltype(initial)::value;
             const VlcTable &tab = first ? t0 : t1;
+            uint32_t left = 0;  // rho of the quad to the left, kept in a register
             for (uint32_t qx = 0; qx < qw; qx += 2) {
                 uint32_t info[2] = {0, 0};
                 const uint32_t nq = qx + 1 < qw ? 2 : 1;
@@ -346,7 +347,6 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 uint32_t used = 0;
                 for (uint32_t j = 0; j < nq; ++j) {
                     const uint32_t q = qx + j;
-                    const uint32_t left = rho_cur[q];  // rho of quad q - 1 (0 at the start)
                     uint32_t c;
                     if (first) {
                         c = ((left & 1) | ((left >> 1) & 1)) | (((left >> 2) & 1) << 1) | (((left >> 3) & 1) << 2);
@@ -354,12 +354,16 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                         // Above: the previous row's bottom samples at x = 2q - 1 .. 2q + 2 (above[q]).
                         c = above[q] | ((((left >> 2) | (left >> 3)) & 1) << 1);
                     }
-                    if (c == 0 && !mel.event()) continue;  // an insignificant quad
+                    if (c == 0 && !mel.event()) {  // an insignificant quad
+                        left = 0;
+                        continue;
+                    }
                     const uint32_t e = tab[(c << 7) | ((window >> used) & 0x7F)];
                     if ((e & 7) == 0) malformed("invalid HT VLC codeword");
                     used += e & 7;
                     info[j] = e;
-                    rho_cur[q + 1] = uint8_t((e >> 4) & 0xF);
+                    left = (e >> 4) & 0xF;
+                    rho_cur[q + 1] = uint8_t(left);
                 }
                 vlc.skip(used);
                 // Exponent bound offsets u for the pair (15444-15 7.3.6).
