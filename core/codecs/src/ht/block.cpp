@@ -278,9 +278,28 @@ constexpr uint32_t kLanes[16] = {0x00000000, 0x00000001, 0x00000100, 0x00000101,
 /// Suffix length by prefix value.
 constexpr uint8_t kSuffixBits[6] = {0, 0, 0, 1, 0, 5};
 
+/// Both U-VLC prefixes of a quad pair by the next 6 bits: p0 | p1 << 3 | (their total length) << 6.
+constexpr std::array<uint16_t, 64> pair_prefixes() {
+    std::array<uint16_t, 64> t{};
+    for (uint32_t i = 0; i < 64; ++i) {
+        const uint32_t e0 = kPrefix[i & 7], l0 = e0 & 3;
+        const uint32_t e1 = kPrefix[(i >> l0) & 7], l1 = e1 & 3;
+        t[i] = uint16_t((e0 >> 2) | (e1 >> 2) << 3 | (l0 + l1) << 6);
+    }
+    return t;
+}
+constexpr std::array<uint16_t, 64> kPairPrefix = pair_prefixes();
+
 /// The U-VLC codewords of a quad pair (24 bits at most) read from one 32-bit VLC window.
 struct UWord {
     uint32_t w, used = 0;
+    /// Both prefixes at once: p0 and p1.
+    HT_INLINE void prefixes(uint32_t &p0, uint32_t &p1) {
+        const uint32_t e = kPairPrefix[(w >> used) & 63];
+        p0 = e & 7;
+        p1 = (e >> 3) & 7;
+        used += e >> 6;
+    }
     HT_INLINE uint32_t prefix() {
         const uint32_t e = kPrefix[(w >> used) & 7];
         used += e & 3;
@@ -372,25 +391,23 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 if (off0 || off1) {
                     UWord uw{vlc.peek32()};
                     if (off0 && off1) {
-                        if (first && mel.event()) {
-                            const uint32_t p0 = uw.prefix(), p1 = uw.prefix();
+                        // Both prefixes, both suffixes, both extensions; in the initial row a MEL
+                        // event adds 2 to both, or (event 0) a first prefix above 2 leaves the
+                        // second a single bit (15444-15 7.3.6).
+                        const bool both_two = first && mel.event();
+                        uint32_t p0, p1;
+                        if (first && !both_two && (p0 = uw.prefix()) > 2) {
+                            u[1] = uw.bits(1) + 1;
+                            const uint32_t s0 = uw.suffix(p0);
+                            u[0] = p0 + s0 + 4 * uw.ext(p0, s0);
+                        } else {
+                            if (first && !both_two) p1 = uw.prefix();
+                            else uw.prefixes(p0, p1);
                             const uint32_t s0 = uw.suffix(p0), s1 = uw.suffix(p1);
                             const uint32_t x0 = uw.ext(p0, s0), x1 = uw.ext(p1, s1);
-                            u[0] = 2 + p0 + s0 + 4 * x0;
-                            u[1] = 2 + p1 + s1 + 4 * x1;
-                        } else {
-                            const uint32_t p0 = uw.prefix();
-                            if (first && p0 > 2) {
-                                u[1] = uw.bits(1) + 1;
-                                const uint32_t s0 = uw.suffix(p0);
-                                u[0] = p0 + s0 + 4 * uw.ext(p0, s0);
-                            } else {
-                                const uint32_t p1 = uw.prefix();
-                                const uint32_t s0 = uw.suffix(p0), s1 = uw.suffix(p1);
-                                const uint32_t x0 = uw.ext(p0, s0), x1 = uw.ext(p1, s1);
-                                u[0] = p0 + s0 + 4 * x0;
-                                u[1] = p1 + s1 + 4 * x1;
-                            }
+                            const uint32_t add = both_two ? 2 : 0;
+                            u[0] = add + p0 + s0 + 4 * x0;
+                            u[1] = add + p1 + s1 + 4 * x1;
                         }
                     } else {
                         const uint32_t p = uw.prefix(), sfx = uw.suffix(p);
