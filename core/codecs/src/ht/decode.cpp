@@ -59,9 +59,11 @@ void decode_blocks(TileComp &tc, int32_t *ibuf, float *fbuf, size_t stride, Scra
                 for (uint32_t y = 0; y < h; ++y) {
                     const int32_t *src = cb.data() + size_t(y) * w;
                     float *dst = fbuf + (oy + y) * stride + ox;
+                    // sign(v) (|v| + 1/2) 2^p Δb, without branches.
                     for (uint32_t x = 0; x < w; ++x) {
                         const int32_t v = src[x];
-                        dst[x] = v == 0 ? 0.0f : (v < 0 ? -(float(-v) + 0.5f) : (float(v) + 0.5f)) * scale;
+                        const float sign = float((v > 0) - (v < 0));
+                        dst[x] = sign * ((std::fabs(float(v)) + 0.5f) * scale);
                     }
                 }
             }
@@ -74,13 +76,6 @@ constexpr bool little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 inline int32_t wrap_add(int32_t a, int32_t b) { return int32_t(uint32_t(a) + uint32_t(b)); }
 inline int32_t wrap_sub(int32_t a, int32_t b) { return int32_t(uint32_t(a) - uint32_t(b)); }
 
-/// A float sample to an integer as OpenJPEG does (lrintf), saturated.
-inline int64_t to_int(float v) {
-    if (!(v == v)) return 0;
-    if (v >= 2147483647.0f) return INT32_MAX;
-    if (v <= -2147483648.0f) return INT32_MIN;
-    return std::lrintf(v);
-}
 
 }  // namespace
 
@@ -229,9 +224,14 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
                     }
                 } else {
                     const float *src = fbufs[c].data() + y * tw;
+                    const float flo = float(lo_s), fhi = float(hi_s);
                     for (size_t x = 0; x < tw; ++x) {
-                        const int64_t v = std::clamp<int64_t>(to_int(src[x]), INT32_MIN, INT32_MAX);
-                        const uint32_t u = finish(int32_t(std::clamp<int64_t>(v, lo_s, hi_s)));
+                        // Clamped first (NaN too), then rounded half to even as lrintf does:
+                        // adding and taking away 1.5 * 2^23 leaves no fraction bits (|f| <= 2^16).
+                        float f = src[x];
+                        f = f > flo ? f : flo;
+                        f = f < fhi ? f : fhi;
+                        const uint32_t u = finish(int32_t((f + 12582912.0f) - 12582912.0f));
                         o[x * step] = uint8_t(u);
                         if (bytes == 2) o[x * step + 1] = uint8_t(u >> 8);
                     }
