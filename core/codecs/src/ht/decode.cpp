@@ -116,6 +116,7 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
     };
     std::vector<IntBuf> ibufs(spp);
     std::vector<FloatBuf> fbufs(spp);
+    std::vector<int32_t> rounded;  // one row of 9/7 samples as integers
     bool any_mct = false;
     for (uint32_t t = 0; t < tiles.size(); ++t) {
         const TileData &td = tiles[t];
@@ -197,43 +198,44 @@ FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t n, uint8_t *
                 return u;
             };
             const size_t step = spp * bytes;
+            rounded.resize(tw);
             for (size_t y = 0; y < th; ++y) {
                 uint8_t *o = out + ((oy + y) * width + ox) * step + c * bytes;
+                const int32_t *src;
                 if (tc.cs.reversible) {
-                    const int32_t *src = ibufs[c].data() + y * tw;
-                    if (bytes == 1) {
-                        for (size_t x = 0; x < tw; ++x) o[x * step] = uint8_t(finish(src[x]));
-                    } else if (spp == 1 && little_endian && (!narrow || tc.sgnd == extend)) {
-                        // The clamped value already reads as Pixel Representation says: bits
-                        // above Bits Stored are the sign (signed) or zero (unsigned).
-                        for (size_t x = 0; x < tw; ++x) {
-                            const uint16_t u = uint16_t(std::clamp(src[x], lo_s, hi_s) + sh);
-                            std::memcpy(o + 2 * x, &u, 2);
-                        }
-                    } else if (spp == 1 && little_endian) {
-                        for (size_t x = 0; x < tw; ++x) {
-                            const uint16_t u = uint16_t(finish(src[x]));
-                            std::memcpy(o + 2 * x, &u, 2);
-                        }
-                    } else {
-                        for (size_t x = 0; x < tw; ++x) {
-                            const uint32_t u = finish(src[x]);
-                            o[x * step] = uint8_t(u);
-                            o[x * step + 1] = uint8_t(u >> 8);
-                        }
-                    }
+                    src = ibufs[c].data() + y * tw;
                 } else {
-                    const float *src = fbufs[c].data() + y * tw;
+                    const float *f = fbufs[c].data() + y * tw;
                     const float flo = float(lo_s), fhi = float(hi_s);
                     for (size_t x = 0; x < tw; ++x) {
                         // Clamped first (NaN too), then rounded half to even as lrintf does:
-                        // adding and taking away 1.5 * 2^23 leaves no fraction bits (|f| <= 2^16).
-                        float f = src[x];
-                        f = f > flo ? f : flo;
-                        f = f < fhi ? f : fhi;
-                        const uint32_t u = finish(int32_t((f + 12582912.0f) - 12582912.0f));
+                        // adding and taking away 1.5 * 2^23 leaves no fraction bits (|v| <= 2^16).
+                        float v = f[x];
+                        v = v > flo ? v : flo;
+                        v = v < fhi ? v : fhi;
+                        rounded[x] = int32_t((v + 12582912.0f) - 12582912.0f);
+                    }
+                    src = rounded.data();
+                }
+                if (bytes == 1) {
+                    for (size_t x = 0; x < tw; ++x) o[x * step] = uint8_t(finish(src[x]));
+                } else if (spp == 1 && little_endian && (!narrow || tc.sgnd == extend)) {
+                    // The clamped value already reads as Pixel Representation says: bits above
+                    // Bits Stored are the sign (signed) or zero (unsigned).
+                    for (size_t x = 0; x < tw; ++x) {
+                        const uint16_t u = uint16_t(std::clamp(src[x], lo_s, hi_s) + sh);
+                        std::memcpy(o + 2 * x, &u, 2);
+                    }
+                } else if (spp == 1 && little_endian) {
+                    for (size_t x = 0; x < tw; ++x) {
+                        const uint16_t u = uint16_t(finish(src[x]));
+                        std::memcpy(o + 2 * x, &u, 2);
+                    }
+                } else {
+                    for (size_t x = 0; x < tw; ++x) {
+                        const uint32_t u = finish(src[x]);
                         o[x * step] = uint8_t(u);
-                        if (bytes == 2) o[x * step + 1] = uint8_t(u >> 8);
+                        o[x * step + 1] = uint8_t(u >> 8);
                     }
                 }
             }
