@@ -445,8 +445,12 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
         for (uint32_t q = 0; q < qw; ++q) {
             const uint64_t qw64 = quads[q];
             const uint32_t qi = uint32_t(qw64 >> 32), lanes = uint32_t(qw64), x = 2 * q;
-            const uint32_t rho = (qi >> 4) & 0xF;  // 0: no bits read, zeros written
+            const uint32_t rho = (qi >> 4) & 0xF;
             int32_t *a = row0 + x, *b = row1 + x;
+            if (rho == 0) {  // runs of insignificant quads are common in lossy and smooth data
+                a[0] = a[1] = b[0] = b[1] = 0;
+                continue;  // e_cur stays 0
+            }
             const uint32_t U = (qi >> 16) & 0xFF, e1 = (qi >> 8) & 0xF;
             // Samples in order (x, y), (x, y + 1), (x + 1, y), (x + 1, y + 1): rho bits 0..3;
             // without branches on rho (an insignificant sample reads 0 bits).
