@@ -351,6 +351,10 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
     int32_t *row0 = s.block.data(), *row1 = row0 + bw;
 
     for (uint32_t qy = 0; qy < qh; ++qy) {
+        // An even width has no quad column outside the code-block: its rows are written in place.
+        const uint32_t y = 2 * qy;
+        int32_t *r0 = (w % 2 == 0) ? out + size_t(y) * stride : row0;
+        int32_t *r1 = (w % 2 == 0 && y + 1 < h) ? out + size_t(y + 1) * stride : row1;
         std::fill(rho_cur, rho_cur + qw + 2, uint8_t(0));
         std::fill(e_cur, e_cur + bw + 4, uint8_t(0));
         // Significance, EMB patterns and exponent bounds of the row's quads (CxtVLC, MEL, U-VLC),
@@ -446,7 +450,7 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
             const uint64_t qw64 = quads[q];
             const uint32_t qi = uint32_t(qw64 >> 32), lanes = uint32_t(qw64), x = 2 * q;
             const uint32_t rho = (qi >> 4) & 0xF;
-            int32_t *a = row0 + x, *b = row1 + x;
+            int32_t *a = r0 + x, *b = r1 + x;
             if (rho == 0) {  // runs of insignificant quads are common in lossy and smooth data
                 a[0] = a[1] = b[0] = b[1] = 0;
                 continue;  // e_cur stays 0
@@ -485,10 +489,9 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
             e_cur[x + 1] = uint8_t(bit_length(mus[1]));
             e_cur[x + 2] = uint8_t(bit_length(mus[3]));
         }
-        // Copy the quad row out.
-        const uint32_t y = 2 * qy;
-        std::memcpy(out + size_t(y) * stride, row0, w * sizeof(int32_t));
-        if (y + 1 < h) std::memcpy(out + size_t(y + 1) * stride, row1, w * sizeof(int32_t));
+        // Rows decoded into the scratch rows go out now.
+        if (r0 == row0) std::memcpy(out + size_t(y) * stride, row0, w * sizeof(int32_t));
+        if (r1 == row1 && y + 1 < h) std::memcpy(out + size_t(y + 1) * stride, row1, w * sizeof(int32_t));
         std::swap(rho_prev, rho_cur);
         std::swap(e_prev, e_cur);
     }
