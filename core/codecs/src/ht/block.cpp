@@ -156,21 +156,20 @@ public:
             return true;
         }
         static constexpr uint8_t kExp[13] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5};
-        while (true) {
-            const uint32_t e = kExp[k_];
-            if (bit()) {  // a run of 2^e zero events
-                run_ = (1u << e) - 1;
-                if (k_ < 12) ++k_;
-                return false;
-            }
-            uint32_t r = 0;
-            for (uint32_t i = 0; i < e; ++i) r = (r << 1) | bit();
-            if (k_ > 0) --k_;
-            if (r == 0) return true;
-            run_ = r - 1;
-            one_ = true;
+        const uint32_t e = kExp[k_];
+        if (bit()) {  // a run of 2^e zero events
+            run_ = (1u << e) - 1;
+            if (k_ < 12) ++k_;
             return false;
         }
+        // A run of r zero events, then a one.
+        uint32_t r = 0;
+        for (uint32_t i = 0; i < e; ++i) r = (r << 1) | bit();
+        if (k_ > 0) --k_;
+        if (r == 0) return true;
+        run_ = r - 1;
+        one_ = true;
+        return false;
     }
 
 private:
@@ -217,21 +216,10 @@ public:
         if (nb_ < 32) refill();
         return uint32_t(buf_);
     }
-    HT_INLINE uint32_t peek7() {
-        if (nb_ < 32) refill();
-        return uint32_t(buf_ & 0x7F);
-    }
     HT_INLINE void skip(uint32_t k) {
         buf_ >>= k;
         nb_ -= k;
     }
-    HT_INLINE uint32_t take(uint32_t k) {
-        if (nb_ < 32) refill();
-        const uint32_t v = uint32_t(buf_ & ((1u << k) - 1));
-        skip(k);
-        return v;
-    }
-
 private:
     HT_INLINE void refill() {
         if (nb_ <= 32 && i_ >= 4) {  // callers need at most 32 bits
