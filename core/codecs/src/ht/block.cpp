@@ -459,6 +459,18 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
                 for (uint32_t k = 0; k < 4; ++k)
                     raw[k] = uint32_t((win >> ((offsets >> (8 * k)) & 0xFF)) & ((uint64_t(1) << m[k]) - 1));
                 ms.consume(qi >> 24);
+            } else if (2 * U <= 57) {
+                // Two windows of two fields each.
+                ms.fill();
+                uint64_t win = ms.window();
+                raw[0] = uint32_t(win & ((uint64_t(1) << m[0]) - 1));
+                raw[1] = uint32_t((win >> m[0]) & ((uint64_t(1) << m[1]) - 1));
+                ms.consume(m[0] + m[1]);
+                ms.fill();
+                win = ms.window();
+                raw[2] = uint32_t(win & ((uint64_t(1) << m[2]) - 1));
+                raw[3] = uint32_t((win >> m[2]) & ((uint64_t(1) << m[3]) - 1));
+                ms.consume(m[2] + m[3]);
             } else {
                 for (uint32_t k = 0; k < 4; ++k) raw[k] = ms.take(m[k]);
             }
