@@ -3,8 +3,10 @@
 // Pcup = Lcup - Scup) and VLC (backward from Lcup - 2). Quads (2x2 samples) are visited in pairs
 // along each quad row: a CxtVLC codeword (or a MEL event where the context is 0) gives each quad's
 // significance pattern rho and EMB patterns, U-VLC the pair's exponent bound offsets, MagSgn the
-// magnitudes and signs. Readers never look outside the segment: past their ends they read the
-// fill the standard gives (MagSgn and MEL: ones; VLC: zeros).
+// magnitudes and signs. Each quad row is decoded in two passes: CxtVLC, MEL and U-VLC give every
+// quad's pattern and exponent bound, then MagSgn reads the row's samples (bit windows of 57 bits
+// or more, several fields per window). Readers never look outside the segment: past their ends
+// they read the fill the standard gives (MagSgn and MEL: ones; VLC: zeros).
 #include <algorithm>
 #include <array>
 #include <cstring>

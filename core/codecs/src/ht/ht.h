@@ -4,9 +4,13 @@
 //   block.cpp       the HT code-block decoder (cleanup pass: MEL, VLC, U-VLC, MagSgn);
 //   dwt.cpp         inverse 5/3 and 9/7 wavelet transforms (15444-1 Annex F);
 //   decode.cpp      tiles to samples: dequantisation, inverse RCT/ICT, DC level shift, output.
-// Everything read is bounds-checked; malformed input throws dcmkit::Error (Errc::malformed or
-// Errc::truncated, "HTJ2K: ..."); a valid codestream outside what this decoder handles throws
-// Unsupported, on which the caller falls back to OpenJPEG. No global mutable state.
+// Scope: HT code-blocks only (CAP with Part 15 alone, HTONLY or HTDECLARED), one quality layer,
+// cleanup passes (a code-block with SigProp/MagRef or placeholder passes is out of scope), any
+// progression order, tiles, precincts, SOP/EPH, unsubsampled components, RCT/ICT, 5/3 and 9/7,
+// Mb up to 30. Everything read is bounds-checked; malformed input throws dcmkit::Error
+// (Errc::malformed or Errc::truncated, "HTJ2K: ..."); a valid codestream outside that scope throws
+// Unsupported, on which the caller falls back to OpenJPEG. No global mutable state: the look-up
+// tables are constants, each call has its own buffers.
 #pragma once
 
 #include <cstddef>
