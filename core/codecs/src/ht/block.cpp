@@ -4,7 +4,7 @@
 // along each quad row: a CxtVLC codeword (or a MEL event where the context is 0) gives each quad's
 // significance pattern rho and EMB patterns, U-VLC the pair's exponent bound offsets, MagSgn the
 // magnitudes and signs. Each quad row is decoded in two passes: CxtVLC, MEL and U-VLC give every
-// quad's pattern and exponent bound, then MagSgn reads the row's samples (bit windows of 57 bits
+// quad's pattern and exponent bound, then MagSgn reads the row's samples (bit windows of 56 bits
 // or more, several fields per window). Readers never look outside the segment: past their ends
 // they read the fill the standard gives (MagSgn and MEL: ones; VLC: zeros).
 #include <algorithm>
@@ -58,32 +58,29 @@ inline bool has_ff(uint32_t v) {
 /// MagSgn: forward, LSB first; a byte after 0xFF holds 7 bits. 0xFF past the end.
 class MagSgn {
 public:
-    MagSgn(const uint8_t *d, size_t n) : d_(d), n_(n) {}
+    MagSgn(const uint8_t *d, size_t n) : d_(d), n_(n) { next_ff(); }
     /// The next `k` bits (k <= 32), consumed.
     HT_INLINE uint32_t take(uint32_t k) {
         if (nb_ < k) refill();
         return take_held(k);
     }
-    /// Makes 57 or more bits available.
+    /// Makes 56 or more bits available.
     HT_INLINE void fill() {
-        if (nb_ > 56) return;
-        if (!unstuff_ && i_ + 8 <= n_) {
+        if (nb_ >= 56) return;
+        if (!unstuff_ && i_ + 8 <= ff_) {  // eight bytes before the next 0xFF: none is stuffed
             uint64_t v;
             std::memcpy(&v, d_ + i_, 8);
             if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) v = __builtin_bswap64(v);
-            const uint32_t k = (63 - nb_) >> 3;  // whole bytes that fit
-            const uint64_t bytes = v & ((uint64_t(1) << (8 * k)) - 1);
-            const uint64_t x = ~bytes & ((uint64_t(1) << (8 * k)) - 1);  // 0xFF bytes become zero bytes
-            if (((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull & ((uint64_t(1) << (8 * k)) - 1)) == 0) {
-                buf_ |= bytes << nb_;
-                nb_ += 8 * k;
-                i_ += k;
-                return;
-            }
+            const uint32_t k = (63 - nb_) >> 3;  // whole bytes that fit: 1 to 7
+            buf_ |= (v & ((uint64_t(1) << (8 * k)) - 1)) << nb_;
+            nb_ += 8 * k;
+            i_ += k;
+            return;
         }
         bytewise();
+        if (i_ > ff_) next_ff();
     }
-    /// The bits held (at least 57 after fill()), next first; consume() drops them.
+    /// The bits held (at least 56 after fill()), next first; consume() drops them.
     HT_INLINE uint64_t window() const { return buf_; }
     HT_INLINE void consume(uint32_t k) {
         buf_ >>= k;
@@ -98,6 +95,11 @@ public:
     }
 
 private:
+    /// ff_: where the next 0xFF byte at or after i_ is (n_ if none).
+    void next_ff() {
+        const void *f = i_ < n_ ? std::memchr(d_ + i_, 0xFF, n_ - i_) : nullptr;
+        ff_ = f ? size_t(static_cast<const uint8_t *>(f) - d_) : n_;
+    }
     void bytewise() {
         while (nb_ <= 56) {
             const uint32_t b = i_ < n_ ? d_[i_++] : 0xFF;
@@ -136,7 +138,7 @@ private:
         }
     }
     const uint8_t *d_;
-    size_t n_, i_ = 0;
+    size_t n_, i_ = 0, ff_ = 0;
     uint64_t buf_ = 0;
     uint32_t nb_ = 0;
     bool unstuff_ = false;
@@ -454,14 +456,14 @@ void decode_cleanup(const uint8_t *data, size_t lcup, uint32_t w, uint32_t h, ui
             // (no carry: U <= 31), and their running sums: the fields' offsets in the window.
             const uint32_t offsets = lanes * 0x01010100u;
             for (uint32_t k = 0; k < 4; ++k) m[k] = (lanes >> (8 * k)) & 0xFF;
-            if (4 * U <= 57) {
+            if (4 * U <= 56) {
                 // All four fields from one window: independent extractions, one consume.
                 ms.fill();
                 const uint64_t win = ms.window();
                 for (uint32_t k = 0; k < 4; ++k)
                     raw[k] = uint32_t((win >> ((offsets >> (8 * k)) & 0xFF)) & ((uint64_t(1) << m[k]) - 1));
                 ms.consume(qi >> 24);
-            } else if (2 * U <= 57) {
+            } else if (2 * U <= 56) {
                 // Two windows of two fields each.
                 ms.fill();
                 uint64_t win = ms.window();
