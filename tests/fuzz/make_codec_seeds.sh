@@ -169,7 +169,12 @@ case $family in
     # No wavelet level, small code-blocks: short packets whose code-block data (MEL, VLC, MagSgn
     # segments) mutations reach directly.
     codestream ojphnodwt j2c ojph_compress -reversible true -num_decomps 0 -block_size "{16,16}"
-    codestream ojphlossy j2c ojph_compress -qstep 0.01 ;;
+    codestream ojphlossy j2c ojph_compress -qstep 0.01
+    # Tiles, precincts and a position-driven progression order: the native decoder's packet
+    # iteration and tile assembly.
+    codestream ojphtiles j2c ojph_compress -reversible true -tile_size "{24,20}" -precincts "{8,8},{16,16}" \
+      -prog_order CPRL -num_decomps 2 -block_size "{8,8}"
+    codestream ojphpcrl j2c ojph_compress -qstep 0.02 -prog_order PCRL -precincts "{16,16}" -image_offset "{3,5}" ;;
   *)
     echo "unknown codec family: $family" >&2
     exit 2 ;;

@@ -1,7 +1,8 @@
 // HTJ2K (.201, .202, .203) against peer tools. Golden values come from the peers only:
 //   - we encode each frame of every standard image, OpenJPEG 2.5's opj_decompress decodes the
-//     codestream (Part 15 decoding): lossless bit-exact with the original; lossy equal to our decode
-//     (both run OpenJPEG's decoder: tolerance 0) and within a stated error of the original;
+//     codestream (Part 15 decoding): lossless bit-exact with the original; lossy within 2 of our
+//     decode (4 above 12 bits: our native decoder and OpenJPEG compute the 9/7 transform in float
+//     with different operation orders) and within a stated error of the original;
 //   - OpenJPH's ojph_compress encodes .pgm/.ppm files of the unsigned images (8, 12 and 16 bits,
 //     RGB with its colour transform), we decode: bit-exact with the original samples for
 //     reversible coding; for irreversible coding within 2 (up to 12 bits; 4 at 16 bits) of
@@ -112,7 +113,8 @@ TEST_F(Htj2kPeers, OurCodestreamsOpjDecompressDecodes) {
                 } else {
                     PixelInfo stored = im.info;
                     if (!layout.photometric.empty()) stored.photometric_interpretation = layout.photometric;
-                    EXPECT_EQ(dk_test::max_abs_diff(peer, our_decode(uid, stored, cs)), 0) << "frame " << f;
+                    EXPECT_LE(dk_test::max_abs_diff(peer, our_decode(uid, stored, cs)), spec.bits_stored > 12 ? 4 : 2)
+                        << "frame " << f;
                     EXPECT_LT(dk_test::rms_diff(peer, original), 0.02 * double(int64_t(1) << spec.bits_stored)) << "frame " << f;
                 }
             }

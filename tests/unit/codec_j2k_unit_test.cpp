@@ -597,10 +597,10 @@ TEST(Htj2kDecoding, MarkerCodeStartingTheMelSegmentIsRefused) {
     bad[e - 4] = 0xFF;
     bad[e - 3] = 0x90;
     expect_refused(bad, b.im.info, Errc::malformed, "marker code inside packet data", "in one tile-part");
-    // The same bytes with the tile-part split between 0xFF and 0x90: each body is clean, OpenJPEG
-    // joins them into the code-block's data.
+    // The same bytes with the tile-part split between 0xFF and 0x90: each body is clean, but the
+    // tile's data (its bodies joined, as decoders read them) holds the marker code.
     const auto split = split_tile_part(bad, e - 3 - (t.sod + 2));
-    expect_refused(split, b.im.info, Errc::malformed, "across two tile-parts", "split between the two bytes");
+    expect_refused(split, b.im.info, Errc::malformed, "marker code", "split between the two bytes");
 }
 
 TEST(Htj2kDecoding, SopAndEphMarkersAreTakenOutBeforeDecoding) {

@@ -8,17 +8,26 @@
 // multiple component transform: Photometric Interpretation YBR_RCT (reversible) or YBR_ICT
 // (irreversible), as for JPEG 2000 (PS3.3 C.7.6.3.1.2); decoding one gives RGB.
 //
-// Encoding uses OpenJPH. Decoding uses OpenJPEG 2.5 (which reads Part 15 code-blocks, and Part 1
-// ones, which the HTJ2K syntaxes also allow) through the JPEG 2000 codec, in the calling thread:
-// OpenJPH 0.9 is not safe on hostile input (division by zero on a zero tile size, assertions that
-// abort, and wild reads on corrupt code-blocks), while OpenJPEG checks what it reads, with one
-// exception. Debian's OpenJPEG 2.5.0 is built with its assertions on, and ht_dec.c holds four:
+// Encoding uses OpenJPH. Decoding uses our own HT decoder (ht/, see ht/ht.h) in the calling
+// thread: codestreams with HT code-blocks only (CAP with Part 15 capabilities, HTONLY or
+// HTDECLARED), one quality layer, any progression order, tiles, precincts, SOP/EPH, 1 or 3
+// components with or without RCT/ICT, reversible 5/3 and irreversible 9/7, cleanup passes. It
+// checks everything it reads and gives the same bytes as the OpenJPEG path below for every frame
+// both decode (9/7: within the rounding of two float implementations). OpenJPH 0.9's decoder is
+// not used: it is not safe on hostile input (division by zero on a zero tile size, assertions
+// that abort, and wild reads on corrupt code-blocks).
+//
+// A valid codestream outside that scope (Part 1 or MIXED code-blocks, several layers, ROI, POC,
+// PPM/PPT, subsampled components, SigProp/MagRef passes, ...) goes to OpenJPEG 2.5 through the
+// JPEG 2000 codec, as before, with its checks: OpenJPEG checks what it reads, with one exception.
+// Debian's OpenJPEG 2.5.0 is built with its assertions on, and ht_dec.c holds four:
 // three (`num_bits <= vlcp->bits`, `msp->bits`, `mrp->bits`) that its own checks keep out of reach
 // (U_q is bounded by the bit-planes, Mb by 30, and each fetch holds 32 or more bits), and one that a
 // crafted code-block reaches: mel_init asserts `melp->unstuff == OPJ_FALSE || melp->data[0] <= 0x8F`
 // on the first bytes of a MEL segment, i.e. aborts on a 0xFF byte followed by one above 0x8F. That
 // pair is a marker code, which code-block data never holds (15444-1 A.1.1; 15444-15 keeps the rule).
-// check_codestream() makes it unreachable before OpenJPEG sees the codestream; see there.
+// check_codestream() makes it unreachable before OpenJPEG sees the codestream; see there. (Our
+// decoder refuses such a pair too.)
 //
 // EncodeOptions::ratio on .203: OpenJPH has no rate control, only a base quantization step Δ
 // relative to the sample range 2^Bits Stored; qstep_for() maps the ratio to Δ, and 0 picks 10:1.
@@ -51,6 +60,7 @@
 #pragma GCC diagnostic pop
 
 #include "codecs.h"
+#include "ht/ht.h"
 #include "j2k_common.h"
 
 namespace dcmkit::codecs {
@@ -369,6 +379,11 @@ public:
                        size_t out_size) const override {
         check_frame_size(info, out_size, "HTJ2K decode");
         jpeg2000::check_siz(info, in, in_size, "HTJ2K");
+        try {
+            return ht::decode(info, in, in_size, out, out_size);
+        } catch (const ht::Unsupported &) {
+            // A valid codestream outside the native decoder's scope: OpenJPEG decodes it.
+        }
         std::vector<uint8_t> rewritten;
         if (without_sop_eph(in, in_size, rewritten)) {
             in = rewritten.data();
