@@ -89,6 +89,20 @@ TEST(Jwt, UnsignedAndMalformedTokensAreRefused) {
     EXPECT_NE(refusal(std::string(70000, 'a'), o, 0).find("longer"), std::string::npos);
 }
 
+TEST(Jwt, RefusalsQuoteThePeersValuesPrintably) {
+    // {"alg":"x\nW: forged line"}: the refusal reaches the log, where a line break would forge a
+    // line of its own; it is shown as \x0A. A long value is cut at 64 bytes.
+    const std::string forged = refusal("eyJhbGciOiJ4XG5XOiBmb3JnZWQgbGluZSJ9.e30.", rfc_options(), 0);
+    EXPECT_NE(forged.find("algorithm \"x\\x0AW: forged line\" is not accepted"), std::string::npos) << forged;
+    EXPECT_EQ(forged.find('\n'), std::string::npos) << forged;
+    // {"alg":"AAAA…"} (100 bytes)
+    const std::string long_alg = refusal("eyJhbGciOiJBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
+                                         "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBIn0.e30.",
+                                         rfc_options(), 0);
+    EXPECT_NE(long_alg.find("algorithm \"" + std::string(64, 'A') + "... (100 bytes)\" is not accepted"), std::string::npos)
+        << long_alg;
+}
+
 TEST(Password, HashesVerifyAndFormatsAreChecked) {
     const std::string h = hash_password("s3cret", PasswordScheme::pbkdf2_sha256);
     EXPECT_EQ(h.rfind("$pbkdf2-sha256$i=600000$", 0), 0u) << h;
