@@ -209,6 +209,12 @@ TEST(TlsHostile, GarbageInTheHandshakeIsRefusedLoggedAuditedAndTheServerKeepsSer
             record.find("TLS handshake with") != std::string::npos)
             ++alerts;
     EXPECT_EQ(alerts, alerts_expected) << audit;
+    // The conformance statement of the same configuration says so.
+    const ProcResult statement = run({DCMKIT_CLI, "conformance", "serve", "--config", tmp / "serve.cfg"});
+    EXPECT_NE(statement.out.find("Security Alert (Node Authentication, Minor failure) for an association refused for its "
+                                 "calling or called AE title, and for a failed TLS handshake"),
+              std::string::npos)
+        << statement.all();
 }
 
 // ================================================================================================
