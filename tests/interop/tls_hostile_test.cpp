@@ -250,9 +250,9 @@ std::vector<uint8_t> user_identity(uint8_t type, const std::string &primary, con
 }
 
 /// An A-ASSOCIATE-RQ (PS3.8 9.3.2) for Verification with `identity` in its User Information item.
-std::vector<uint8_t> associate_rq(const std::vector<uint8_t> &identity) {
+std::vector<uint8_t> associate_rq(const std::vector<uint8_t> &identity, std::string calling = "HOSTILE") {
     std::vector<uint8_t> body = {0x00, 0x01, 0x00, 0x00};  // protocol version 1, reserved
-    std::string called = "ARCH", calling = "HOSTILE";
+    std::string called = "ARCH";
     called.resize(16, ' ');
     calling.resize(16, ' ');
     put_str(body, called);
@@ -312,6 +312,8 @@ TEST(TlsHostile, MalformedUserIdentitiesGetACleanRefusalAndALogLine) {
         // A user name with a line break must not forge a log line of its own.
         {"a user name with a line break", associate_rq(user_identity(2, "mallory\nW: forged line", "x")),
          "unknown user 'mallory\\x0AW: forged line'"},
+        {"a calling AE title with a line break", associate_rq(user_identity(2, "alice", "alice-pw"), "EVIL\nW: forged"),
+         "the calling AE title holds the control character 0AH"},
     };
     for (const Case &c : cases) {
         SCOPED_TRACE(c.name);
@@ -327,7 +329,7 @@ TEST(TlsHostile, MalformedUserIdentitiesGetACleanRefusalAndALogLine) {
         EXPECT_TRUE(wait_until([&] { return count(server.log(), c.logged) > before; }, 4000)) << server.log();
         ASSERT_TRUE(server.running()) << server.log();
     }
-    EXPECT_EQ(server.log().find("\nW: forged line"), std::string::npos) << server.log();
+    EXPECT_EQ(server.log().find("\nW: forged"), std::string::npos) << server.log();
 
     // Still serving: the same request with a good identity is accepted (A-ASSOCIATE-AC, 02H).
     const int fd = connect_to(port);
