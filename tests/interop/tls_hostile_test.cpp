@@ -311,7 +311,7 @@ TEST(TlsHostile, MalformedUserIdentitiesGetACleanRefusalAndALogLine) {
          "item 58H length 300 runs past its container"},
         // A user name with a line break must not forge a log line of its own.
         {"a user name with a line break", associate_rq(user_identity(2, "mallory\nW: forged line", "x")),
-         "unknown user 'mallory\\x0AW: forged line'"},
+         "the user name 'mallory\\x0AW: forged line' holds control characters"},
         {"a calling AE title with a line break", associate_rq(user_identity(2, "alice", "alice-pw"), "EVIL\nW: forged"),
          "the calling AE title holds the control character 0AH"},
     };

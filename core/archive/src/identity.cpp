@@ -635,6 +635,13 @@ void apply_identity_policy(net::AeConfig &ae, const IdentityPolicy &policy) {
     };
     ae.user_identity_check = [passwords, jwt, log, trust = policy.trust_username](const net::UserIdentityRq &id,
                                                                                   std::string &) -> bool {
+        // A user name is matched by access rules and written to the log and the audit trail: one
+        // with control characters is no one's.
+        if ((id.type == 1 || id.type == 2) &&
+            std::any_of(id.primary.begin(), id.primary.end(), [](char c) { return uint8_t(c) < 0x20 || c == 0x7F; })) {
+            log("user identity refused: the user name '" + printable(id.primary) + "' holds control characters");
+            return false;
+        }
         try {
             switch (id.type) {
             case 1:
