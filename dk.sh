@@ -20,7 +20,7 @@ PACKAGES=(
   python3-build python3-setuptools python3-wheel python3-pip python3-venv nuget unzip
   maven libmaven-install-plugin-java libmaven-dependency-plugin-java
   crossbuild-essential-arm64 qemu-user googletest
-  libxml2-utils trang rsyslog rsyslog-openssl
+  libxml2-utils trang rsyslog rsyslog-openssl testssl.sh faketime
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "dcmkit/archive_identity.h"
 #include "dcmkit/archive_server.h"
@@ -89,6 +90,20 @@ TEST(Jwt, UnsignedAndMalformedTokensAreRefused) {
     EXPECT_NE(refusal(std::string(70000, 'a'), o, 0).find("longer"), std::string::npos);
 }
 
+TEST(Jwt, RefusalsQuoteThePeersValuesPrintably) {
+    // {"alg":"x\nW: forged line"}: the refusal reaches the log, where a line break would forge a
+    // line of its own; it is shown as \x0A. A long value is cut at 64 bytes.
+    const std::string forged = refusal("eyJhbGciOiJ4XG5XOiBmb3JnZWQgbGluZSJ9.e30.", rfc_options(), 0);
+    EXPECT_NE(forged.find("algorithm \"x\\x0AW: forged line\" is not accepted"), std::string::npos) << forged;
+    EXPECT_EQ(forged.find('\n'), std::string::npos) << forged;
+    // {"alg":"AAAA…"} (100 bytes)
+    const std::string long_alg = refusal("eyJhbGciOiJBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
+                                         "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBIn0.e30.",
+                                         rfc_options(), 0);
+    EXPECT_NE(long_alg.find("algorithm \"" + std::string(64, 'A') + "... (100 bytes)\" is not accepted"), std::string::npos)
+        << long_alg;
+}
+
 TEST(Password, HashesVerifyAndFormatsAreChecked) {
     const std::string h = hash_password("s3cret", PasswordScheme::pbkdf2_sha256);
     EXPECT_EQ(h.rfind("$pbkdf2-sha256$i=600000$", 0), 0u) << h;
@@ -166,4 +181,31 @@ TEST(Access, RulesParseAndDecide) {
     EXPECT_FALSE(c.set("identity", "maybe", err));
     EXPECT_FALSE(c.set("identity_jwt_secret_file", "/nonexistent/key", err));
     EXPECT_NE(err.find("/nonexistent/key"), std::string::npos);
+}
+
+TEST(Identity, UserNamesWithControlCharactersAreRefusedAndLoggedPrintably) {
+    // A bare username (type 1) is trusted by this policy, but not one that would forge log lines
+    // (access rules, the log and the audit trail all name the user).
+    IdentityPolicy policy;
+    policy.trust_username = true;
+    net::AeConfig ae;
+    std::vector<std::string> lines;
+    ae.log = [&](net::LogLevel, const std::string &line) { lines.push_back(line); };
+    ae.log_level = net::LogLevel::info;
+    apply_identity_policy(ae, policy);
+    ASSERT_TRUE(ae.user_identity_check);
+    std::string response;
+    net::UserIdentityRq id;
+    id.type = 1;
+    id.primary = "alice";
+    EXPECT_TRUE(ae.user_identity_check(id, response));
+    EXPECT_TRUE(lines.empty());
+    id.primary = "alice\nW: forged line";
+    EXPECT_FALSE(ae.user_identity_check(id, response));
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0], "user identity refused: the user name 'alice\\x0AW: forged line' holds control characters");
+    id.primary = std::string(100, 'a') + "\x1b";
+    EXPECT_FALSE(ae.user_identity_check(id, response));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[1], "user identity refused: the user name '" + std::string(64, 'a') + "... (101 bytes)' holds control characters");
 }

@@ -662,6 +662,28 @@ TEST(PduHostile, UnrecognizedPduType) {
     }
 }
 
+// PS3.8 Table 9-11: AE titles are ISO 646 G0 characters and spaces. One with a control character
+// (a line break would forge a log line wherever the peer is named) is refused with reason 6 and
+// the offset of that byte; NUL padding, which some peers send, is still trimmed and accepted.
+TEST(PduHostile, ControlCharactersInAeTitles) {
+    for (const auto &[offset, byte] : std::vector<std::pair<size_t, uint8_t>>{{10 + 1, 0x0A}, {26 + 7, 0x0D}, {26, 0x1B}, {25, 0x7F}}) {
+        Bytes b = golden_rq();
+        b[offset] = byte;
+        PduError e = decode_err(b);
+        EXPECT_EQ(e.abort_reason, 6) << offset;
+        EXPECT_EQ(e.offset, offset);
+        EXPECT_NE(e.message.find(offset < 26 ? "the called AE title" : "the calling AE title"), std::string::npos) << e.message;
+    }
+    Bytes nul_padded = golden_rq();
+    for (size_t i = 26 + 7; i < 42; ++i) nul_padded[i] = 0x00;  // "ECHOSCU" + 9 NULs
+    EXPECT_EQ(decode_as<AAssociateRq>(nul_padded), value_rq());
+    // An A-ASSOCIATE-AC's titles are not tested (PS3.8 Table 9-17).
+    Bytes ac = encode_pdu(value_ac());
+    ac[11] = 0x0A;
+    PduError e;
+    EXPECT_TRUE(decode(ac, e).has_value()) << e.message;
+}
+
 TEST(PduHostile, PduLengthMismatch) {
     Bytes b = encode_pdu(AReleaseRq{});
     b.push_back(0);  // one byte more than PDU-length says

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -32,6 +33,25 @@ constexpr size_t kSaltBytes = 16, kHashBytes = 32;
 constexpr uint64_t kScryptLogN = 15, kScryptR = 8, kScryptP = 1;
 constexpr uint64_t kPbkdf2Iterations = 600000;
 constexpr size_t kMaxToken = 65535;  // a User Identity field's length is 16 bits (PS3.7 D.3.3.7.1)
+
+/// A value the peer chose, fit for a log line: control characters (a line break would forge a
+/// line of its own) as \xNN, and at most 64 bytes of it, with the length of the rest.
+std::string printable(std::string_view v) {
+    std::string out;
+    const size_t shown = std::min<size_t>(v.size(), 64);
+    for (size_t i = 0; i < shown; ++i) {
+        const uint8_t c = uint8_t(v[i]);
+        if (c < 0x20 || c == 0x7F) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02X", c);
+            out += hex;
+        } else {
+            out += char(c);
+        }
+    }
+    if (shown < v.size()) out += "... (" + std::to_string(v.size()) + " bytes)";
+    return out;
+}
 
 // -- base64 (RFC 4648 section 4, written without padding; section 5 "url" alphabet for JWT) ----------
 
@@ -522,7 +542,7 @@ JwtClaims verify_jwt(std::string_view token, const JwtOptions &options, int64_t 
             throw Error(Errc::unsupported, "JWT: HMAC-SHA256 is not available in this OpenSSL");
         if (signature.size() != n || CRYPTO_memcmp(mac, signature.data(), n) != 0) refuse("bad signature");
     } else if (claims.algorithm == "RS256" || claims.algorithm == "ES256") {
-        if (options.public_key_pem.empty()) refuse(claims.algorithm + " tokens are not accepted (no public key configured)");
+        if (options.public_key_pem.empty()) refuse(printable(claims.algorithm) + " tokens are not accepted (no public key configured)");
         Pkey key = read_public_key(options.public_key_pem);
         const bool rsa = EVP_PKEY_is_a(key.get(), "RSA") == 1;
         const bool ec = EVP_PKEY_is_a(key.get(), "EC") == 1;
@@ -537,7 +557,7 @@ JwtClaims verify_jwt(std::string_view token, const JwtOptions &options, int64_t 
         const std::string sig = claims.algorithm == "ES256" ? es256_to_der(signature) : signature;
         if (!verify_signature(key.get(), input, sig)) refuse("bad signature");
     } else {
-        refuse("algorithm \"" + claims.algorithm + "\" is not accepted (HS256, RS256, ES256)");
+        refuse("algorithm \"" + printable(claims.algorithm) + "\" is not accepted (HS256, RS256, ES256)");
     }
 
     const auto payload = JsonReader(payload_json).object();
@@ -563,7 +583,7 @@ JwtClaims verify_jwt(std::string_view token, const JwtOptions &options, int64_t 
         std::find(claims.audience.begin(), claims.audience.end(), options.audience) == claims.audience.end())
         refuse("the audience is not \"" + options.audience + "\"");
     if (!options.issuer.empty() && claims.issuer != options.issuer)
-        refuse("the issuer is \"" + claims.issuer + "\", not \"" + options.issuer + "\"");
+        refuse("the issuer is \"" + printable(claims.issuer) + "\", not \"" + options.issuer + "\"");
     return claims;
 }
 
@@ -615,6 +635,13 @@ void apply_identity_policy(net::AeConfig &ae, const IdentityPolicy &policy) {
     };
     ae.user_identity_check = [passwords, jwt, log, trust = policy.trust_username](const net::UserIdentityRq &id,
                                                                                   std::string &) -> bool {
+        // A user name is matched by access rules and written to the log and the audit trail: one
+        // with control characters is no one's.
+        if ((id.type == 1 || id.type == 2) &&
+            std::any_of(id.primary.begin(), id.primary.end(), [](char c) { return uint8_t(c) < 0x20 || c == 0x7F; })) {
+            log("user identity refused: the user name '" + printable(id.primary) + "' holds control characters");
+            return false;
+        }
         try {
             switch (id.type) {
             case 1:
@@ -622,7 +649,7 @@ void apply_identity_policy(net::AeConfig &ae, const IdentityPolicy &policy) {
                 break;
             case 2:
                 if (passwords->verify(id.primary, id.secondary)) return true;
-                log("user identity refused: wrong password or unknown user '" + id.primary + "'");
+                log("user identity refused: wrong password or unknown user '" + printable(id.primary) + "'");
                 return false;
             case 5: {
                 const JwtClaims c = verify_jwt(id.primary, jwt);

@@ -22,6 +22,7 @@
 //   when well formed and otherwise ignored.
 #include "dcmkit/net/pdu.h"
 
+#include <cstdio>
 #include <type_traits>
 
 #include "dcmkit/error.h"
@@ -695,6 +696,19 @@ bool Decoder::associate(size_t size, bool rq, Assoc &a) {
     a.protocol_version = be16(d_ + 6);
     a.called_ae = trim_ae(std::string_view(reinterpret_cast<const char *>(d_ + 10), 16));
     a.calling_ae = trim_ae(std::string_view(reinterpret_cast<const char *>(d_ + 26), 16));
+    // PS3.8 Table 9-11: an AE title is ISO 646 G0 characters and spaces (NUL padding is trimmed
+    // above). A control character would reach every log line that names the peer: a line break
+    // forges a line of its own. (An A-ASSOCIATE-AC's titles are not to be tested.)
+    for (size_t i = 10; rq && i < 42; ++i) {
+        const uint8_t c = d_[i];
+        if ((c >= 0x01 && c < 0x20) || c == 0x7F) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "%02XH", c);
+            return fail(kInvalidParameter, i,
+                        std::string(name) + ": the " + (i < 26 ? "called" : "calling") + " AE title holds the control character " +
+                            hex + " (AE titles are ISO 646 characters and spaces)");
+        }
+    }
     a.application_context.clear();
     bool app = false, user = false;
     const uint8_t own_pc = rq ? 0x20 : 0x21, other_pc = rq ? 0x21 : 0x20;

@@ -209,7 +209,15 @@ public:
                     return n;
                 }
                 const int err = SSL_get_error(ssl_, rc);
-                if (err == SSL_ERROR_ZERO_RETURN) return 0;  // close_notify
+                if (err == SSL_ERROR_ZERO_RETURN) {  // close_notify, or (IGNORE_UNEXPECTED_EOF) a plain close
+                    // A peer that began a handshake and closed inside it failed it: not an orderly
+                    // end (a connection closed before its first byte still is one).
+                    if (done_ || !server_ || first_byte_ < 0 || SSL_is_init_finished(ssl_)) return 0;
+                    failed_ = true;
+                    throw Error(Errc::network, "TLS handshake with " + peer() +
+                                                   " failed: the peer closed the connection inside the handshake "
+                                                   "(a truncated ClientHello, or a client that gave up)");
+                }
                 if (err == SSL_ERROR_SSL && done_ && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
                     return 0;
             }

@@ -178,7 +178,12 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
          "GB18030, GBK, and ISO 2022 code extensions (IR 6, 13, 87, 159, 149, 58 and the single-byte sets). Values\n"
          "are decoded to UTF-8 for matching; query responses are returned in ISO_IR 192 unless the query's set\n"
          "can hold them.\n\n";
-    o << "## 7 Security\n\nNo security profiles are supported. Access can be limited to the calling AE titles above.\n";
+    o << "## 7 Security\n\n";
+    if (config.tls)
+        o << "Every association is secured by the " << tls_profile_name(config.tls->profile)
+          << " (section 4.3.1). Access can be limited to the calling AE titles above.\n";
+    else
+        o << "No security profiles are supported. Access can be limited to the calling AE titles above.\n";
     return o.str();
 }
 

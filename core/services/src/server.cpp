@@ -71,6 +71,13 @@ void Server::accept_loop() {
         p.done = true;
         trim_due_ = true;
     };
+    auto tls_failed = [&](Pending &p, const std::string &why) {
+        if (!config_.on_tls_failure) return;
+        try {
+            config_.on_tls_failure(p.transport->peer(), why);
+        } catch (...) {  // an audit hook's failure changes nothing here
+        }
+    };
     // AA-1 before association (PS3.8 Table 9-10, Evt19 in Sta2): A-ABORT, then close.
     auto refuse = [&](Pending &p, uint8_t reason, const std::string &why) {
         try {
@@ -113,12 +120,7 @@ void Server::accept_loop() {
                     // A failed TLS handshake (unknown CA, no certificate, plain DICOM on the TLS port)
                     // is worth a warning; a TCP connection that breaks before its request is not.
                     if (e.code() != Errc::timeout) {
-                        if (p.transport->secure() && config_.on_tls_failure) {
-                            try {
-                                config_.on_tls_failure(p.transport->peer(), e.what());
-                            } catch (...) {  // an audit hook's failure changes nothing here
-                            }
-                        }
+                        if (p.transport->secure()) tls_failed(p, e.what());
                         drop(p, p.transport->secure() ? LogLevel::warning : LogLevel::info, e.what());
                     }
                     continue;
@@ -153,9 +155,16 @@ void Server::accept_loop() {
         const auto later = Clock::now();
         if (timer > 0)
             for (Pending &p : pending)
-                if (!p.done && later >= p.deadline)
-                    drop(p, LogLevel::warning,
-                         "no association request within " + std::to_string(timer) + " ms (ARTIM): closed");
+                if (!p.done && later >= p.deadline) {
+                    // A TLS handshake still unfinished (a stalled or trickled ClientHello) is a
+                    // failed one too.
+                    const bool handshake = p.transport->secure() && !p.transport->tls_peer();
+                    const std::string why = handshake ? "TLS handshake with " + p.transport->peer() + " did not complete within " +
+                                                            std::to_string(timer) + " ms (ARTIM): closed"
+                                                      : "no association request within " + std::to_string(timer) + " ms (ARTIM): closed";
+                    if (handshake) tls_failed(p, why);
+                    drop(p, LogLevel::warning, why);
+                }
         pending.erase(std::remove_if(pending.begin(), pending.end(), [](const Pending &p) { return p.done; }), pending.end());
 
         if (rc > 0 && (fds[0].revents & POLLIN)) {
