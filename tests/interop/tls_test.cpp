@@ -476,6 +476,36 @@ TEST(TlsOursToDcmtk, EchoAndSendWithEveryProfile) {
     }
 }
 
+TEST(TlsOursToDcmtk, APeerThatDiesMidAssociationIsAnErrorNotSigpipe) {
+    // OpenSSL writes with write(2): to a reset connection that raises SIGPIPE, whose default action
+    // would end this test process. Our SCU must turn it into an Error instead.
+    REQUIRE_TOOLS();
+    TempDir tmp;
+    const auto files = make_files(tmp, 1);
+    Child scp;
+    const std::string out = tmp.sub("out");
+    const uint16_t port = start_storescp(scp, tmp, out, dcmtk_tls("server", "+py"));
+    ASSERT_NE(port, 0) << scp.log();
+    auto a = net::Association::connect(scu(client_tls("client", net::TlsProfile::bcp195_nd)), "127.0.0.1", port,
+                                       "STORESCP");
+    scp.stop(SIGKILL);
+    Dataset big = read_file(files[0]).dataset;
+    big.set_bytes(Tag(0x0009, 0x1010), VR::OB, Bytes(std::vector<uint8_t>(4 << 20, 0x55)));  // 4 MB: many records
+    bool failed = false;
+    for (int i = 0; i < 20 && !failed; ++i) {
+        try {
+            net::echo(*a);
+            a->send_dataset(1, big);
+        } catch (const Error &e) {
+            failed = true;
+            EXPECT_TRUE(e.code() == Errc::network || e.code() == Errc::aborted || e.code() == Errc::protocol ||
+                        e.code() == Errc::timeout)
+                << e.what();
+        }
+    }
+    EXPECT_TRUE(failed) << "writing to a dead peer never failed";
+}
+
 TEST(TlsOursToDcmtk, HostNameWrongCaExpiredAndPlainPortFailWithReasons) {
     REQUIRE_TOOLS();
     TempDir tmp;

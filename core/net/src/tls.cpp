@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <ctime>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -41,6 +44,41 @@ public:
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer has reset the
+/// connection, and SIGPIPE's default action ends the process (plain TCP sends with MSG_NOSIGNAL).
+/// A library must not change the process's signal handling, so each OpenSSL call that may write
+/// runs with SIGPIPE blocked in its thread, and a SIGPIPE it raised is taken out of the pending set
+/// before the thread's mask is restored: the write fails with EPIPE, which becomes an Error.
+class SigpipeBlock {
+public:
+    SigpipeBlock() noexcept {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigset_t pending;
+        sigemptyset(&pending);
+        // One already pending (blocked by the application) is the application's, not ours.
+        keep_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+        if (!keep_) blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+    }
+    ~SigpipeBlock() {
+        if (!blocked_) return;
+        sigset_t pending;
+        sigemptyset(&pending);
+        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+            const timespec zero{0, 0};
+            while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SigpipeBlock(const SigpipeBlock &) = delete;
+    SigpipeBlock &operator=(const SigpipeBlock &) = delete;
+
+private:
+    sigset_t pipe_{}, old_{};
+    bool keep_ = false, blocked_ = false;
+};
 
 /// OpenSSL's queued errors as one line ("certificate verify failed; …"), the queue emptied.
 std::string openssl_errors() {
@@ -183,6 +221,7 @@ public:
             {
                 std::lock_guard<std::mutex> lock(mu_);
                 ERR_clear_error();
+                SigpipeBlock no_sigpipe;
                 rc = SSL_do_handshake(ssl_);
                 if (rc == 1) {
                     handshake_done();
@@ -203,6 +242,7 @@ public:
             {
                 std::lock_guard<std::mutex> lock(mu_);
                 ERR_clear_error();
+                SigpipeBlock no_sigpipe;  // a read may write (a key update, an alert)
                 rc = SSL_read_ex(ssl_, data, size, &n);
                 if (rc == 1) {
                     if (!done_) handshake_done();
@@ -235,6 +275,7 @@ public:
                 std::lock_guard<std::mutex> lock(wmu_);
                 std::lock_guard<std::mutex> lock2(mu_);
                 ERR_clear_error();
+                SigpipeBlock no_sigpipe;
                 rc = SSL_write_ex(ssl_, data, size, &n);
                 if (rc == 1) {
                     if (!done_) handshake_done();
@@ -265,6 +306,7 @@ public:
             if (done_ && !failed_) {
                 std::lock_guard<std::mutex> lock(mu_);
                 ERR_clear_error();
+                SigpipeBlock no_sigpipe;
                 SSL_shutdown(ssl_);  // close_notify; the peer's answer is not awaited
                 ERR_clear_error();
             }
