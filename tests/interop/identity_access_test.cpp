@@ -75,13 +75,13 @@ protected:
 
     /// Starts `dcmkit serve` with the users, keys and rules above; `required`: every association
     /// must carry an identity.
-    void start(bool required) {
+    void start(bool required, const std::string &public_key = {}) {
         const std::string config = tmp.path() + "/serve.conf";
         dk_test::write_bytes(config, "ae_title = ARCH\n"
                                      "identity = " + std::string(required ? "required" : "optional") + "\n"
                                      "identity_password_file = " + passwords + "\n"
                                      "identity_jwt_secret_file = " + secret + "\n"
-                                     "identity_jwt_public_key = " + ec_pub + "\n"
+                                     "identity_jwt_public_key = " + (public_key.empty() ? ec_pub : public_key) + "\n"
                                      "identity_jwt_audience = dcmkit-test\n"
                                      "audit = file:" + tmp.path() + "/audit.log\n"
                                      "dest = GOOD=127.0.0.1:" + std::to_string(dest_port) + "\n"
@@ -228,6 +228,27 @@ TEST_F(IdentityAccess, JsonWebTokensAreVerified) {
     r = ours("find", "OTHER", {"--jwt", token("ES256", ec_key, claims("erin", now + 600, "dcmkit-test"))});
     EXPECT_NE(r.status, 0) << r.all();
     EXPECT_TRUE(not_authorized(r.all())) << r.all();
+}
+
+TEST_F(IdentityAccess, RsaSignedTokensAreVerified) {
+    // An RSA key pair made by openssl: RS256 tokens signed by `openssl dgst -sign` pass; an ES256
+    // token is refused by a server that holds an RSA key, and so is one signed by another RSA key.
+    const std::string rsa = tmp.path() + "/rsa.pem", rsa_pub = tmp.path() + "/rsa_pub.pem", other = tmp.path() + "/other.pem";
+    dk_test::tool({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", rsa});
+    dk_test::tool({"openssl", "pkey", "-in", rsa, "-pubout", "-out", rsa_pub});
+    dk_test::tool({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", other});
+    start(/*required=*/true, rsa_pub);
+    const long long now = time(nullptr);
+    const std::string claims = "{\"sub\":\"carol\",\"exp\":" + std::to_string(now + 600) + ",\"aud\":\"dcmkit-test\"}";
+    auto r = store({"--jwt", token("RS256", rsa, claims)});
+    EXPECT_EQ(r.status, 0) << r.all();
+    r = store({"--jwt", token("RS256", other, claims)});
+    EXPECT_NE(r.status, 0) << r.all();
+    r = store({"--jwt", token("ES256", ec_key, claims)});
+    EXPECT_NE(r.status, 0) << r.all();
+    const std::string log = server.log();
+    EXPECT_NE(log.find("JWT: bad signature"), std::string::npos) << log;
+    EXPECT_NE(log.find("an ES256 token, but the configured key is not an EC P-256 key"), std::string::npos) << log;
 }
 
 TEST_F(IdentityAccess, AccessRulesRefuseWithNotAuthorized) {
