@@ -1093,6 +1093,32 @@ TEST(Interrupted, StorescuKilledMidTransfer) {
     EXPECT_EQ(list_dir(in).size(), 1u);
 }
 
+TEST(Interrupted, AMessageHalfSentEndsTheAssociation) {
+    // The relay stops reading after 1 MB of a 32 MB data set, so our write times out in the middle
+    // of a PDU. Nothing sent after that could be framed by the peer: the association must end
+    // there, and the next file must not go out on the same connection (over TLS, OpenSSL would
+    // refuse it with "bad length"; over TCP the peer would read it as the rest of the first).
+    TempDir tmp;
+    OurServer s(tmp.sub("in"));
+    Proxy proxy(s.port(), 1u << 20);
+    net::AeConfig c = scu_config();
+    c.timeouts.dimse_ms = 1000;
+    const std::vector<std::string> paths = {corpus().huge, corpus().syntaxes[1].path};
+    ASSERT_EQ(net::add_storage_contexts(c, paths).size(), 2u);
+    auto assoc = net::Association::connect(c, net::tcp_connect("127.0.0.1", proxy.port(), 5000), net::make_request(c, "DCMKIT"));
+    ASSERT_TRUE(assoc->established());
+    std::vector<size_t> attempted;
+    try {
+        net::store_files(*assoc, paths, [&](size_t i, const net::StoreResult *, const Error *) { attempted.push_back(i); });
+        ADD_FAILURE() << "the half-sent message should end store_files with an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::timeout) << e.what();
+    }
+    EXPECT_FALSE(assoc->established());
+    EXPECT_TRUE(attempted.empty()) << "file " << attempted[0] << " was reported as if the association went on";
+    proxy.stop();
+}
+
 TEST(Interrupted, AAbortInTheMiddleOfADataset) {
     TempDir tmp;
     const std::string in = tmp.sub("in");

@@ -406,14 +406,24 @@ void Association::send_pdv(uint8_t context_id, bool command, bool last, const ui
     h[6] = uint8_t(item_len >> 24); h[7] = uint8_t(item_len >> 16); h[8] = uint8_t(item_len >> 8); h[9] = uint8_t(item_len);
     h[10] = context_id;
     h[11] = uint8_t((command ? 0x01 : 0x00) | (last ? 0x02 : 0x00));  // message control header
-    if (!pad) {
-        // Header and payload in one system call, the payload straight from the caller (a mapped file).
-        transport_->write_all2(h, sizeof h, data, n, config_.timeouts.dimse_ms);
-        return;
+    try {
+        if (!pad) {
+            // Header and payload in one system call, the payload straight from the caller (a mapped file).
+            transport_->write_all2(h, sizeof h, data, n, config_.timeouts.dimse_ms);
+            return;
+        }
+        wbuf_.assign(data, data + n);
+        wbuf_.push_back(0);
+        transport_->write_all2(h, sizeof h, wbuf_.data(), wbuf_.size(), config_.timeouts.dimse_ms);
+    } catch (const Error &e) {
+        // A PDU may be half written (a timeout, a reset): nothing sent after it could be framed,
+        // so the connection is ended (the peer sees Evt17, an A-P-ABORT) and the association
+        // with it. The transport is shut down, not closed: another thread may be reading it.
+        log(LogLevel::error, std::string("sending failed, the association is ended: ") + e.what());
+        transport_->interrupt();
+        state_ = State::Sta1;
+        throw;
     }
-    wbuf_.assign(data, data + n);
-    wbuf_.push_back(0);
-    transport_->write_all2(h, sizeof h, wbuf_.data(), wbuf_.size(), config_.timeouts.dimse_ms);
 }
 
 void Association::send_pdvs(uint8_t context_id, bool command, const uint8_t *data, size_t size) {
