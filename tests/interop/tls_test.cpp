@@ -477,8 +477,8 @@ TEST(TlsOursToDcmtk, EchoAndSendWithEveryProfile) {
 }
 
 TEST(TlsOursToDcmtk, APeerThatDiesMidAssociationIsAnErrorNotSigpipe) {
-    // OpenSSL writes with write(2): to a reset connection that raises SIGPIPE, whose default action
-    // would end this test process. Our SCU must turn it into an Error instead.
+    // OpenSSL's own socket BIO writes with write(2): to a reset connection that raises SIGPIPE, whose
+    // default action would end this test process. Our SCU must turn it into an Error instead.
     REQUIRE_TOOLS();
     TempDir tmp;
     const auto files = make_files(tmp, 1);

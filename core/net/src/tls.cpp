@@ -4,8 +4,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -45,40 +43,90 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer has reset the
-/// connection, and SIGPIPE's default action ends the process (plain TCP sends with MSG_NOSIGNAL).
-/// A library must not change the process's signal handling, so each OpenSSL call that may write
-/// runs with SIGPIPE blocked in its thread, and a SIGPIPE it raised is taken out of the pending set
-/// before the thread's mask is restored: the write fails with EPIPE, which becomes an Error.
-class SigpipeBlock {
-public:
-    SigpipeBlock() noexcept {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        sigset_t pending;
-        sigemptyset(&pending);
-        // One already pending (blocked by the application) is the application's, not ours.
-        keep_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-        if (!keep_) blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
-    }
-    ~SigpipeBlock() {
-        if (!blocked_) return;
-        sigset_t pending;
-        sigemptyset(&pending);
-        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-            const timespec zero{0, 0};
-            while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
-            }
-        }
-        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    }
-    SigpipeBlock(const SigpipeBlock &) = delete;
-    SigpipeBlock &operator=(const SigpipeBlock &) = delete;
-
-private:
-    sigset_t pipe_{}, old_{};
-    bool keep_ = false, blocked_ = false;
+/// The socket BIO under every connection. OpenSSL's own socket BIO writes with write(2), which
+/// raises SIGPIPE when the peer has reset the connection, and SIGPIPE's default action ends the
+/// process; a library must not change the process's signal handling. This BIO sends with
+/// send(MSG_NOSIGNAL), as the plain TCP transport does, so such a write fails with EPIPE (an
+/// Error) at no cost per call. It reads with recv(2) and reports end-of-file as OpenSSL's socket
+/// BIO does (BIO_eof), which SSL_OP_IGNORE_UNEXPECTED_EOF relies on.
+struct SocketBio {
+    int fd = -1;
+    bool eof = false;
 };
+
+int socket_bio_write(BIO *b, const char *data, size_t size, size_t *written) {
+    auto *s = static_cast<SocketBio *>(BIO_get_data(b));
+    BIO_clear_retry_flags(b);
+    ssize_t n;
+    do {
+        n = ::send(s->fd, data, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(b);
+        return 0;
+    }
+    *written = size_t(n);
+    return 1;
+}
+
+int socket_bio_read(BIO *b, char *data, size_t size, size_t *read) {
+    auto *s = static_cast<SocketBio *>(BIO_get_data(b));
+    BIO_clear_retry_flags(b);
+    ssize_t n;
+    do {
+        n = ::recv(s->fd, data, size, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(b);
+        if (n == 0) s->eof = true;
+        return 0;
+    }
+    *read = size_t(n);
+    return 1;
+}
+
+long socket_bio_ctrl(BIO *b, int cmd, long, void *ptr) {
+    auto *s = static_cast<SocketBio *>(BIO_get_data(b));
+    switch (cmd) {
+    case BIO_CTRL_EOF:
+        return s && s->eof ? 1 : 0;
+    case BIO_C_GET_FD:
+        if (!s) return -1;
+        if (ptr) *static_cast<int *>(ptr) = s->fd;
+        return s->fd;
+    case BIO_CTRL_FLUSH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int socket_bio_destroy(BIO *b) {
+    delete static_cast<SocketBio *>(BIO_get_data(b));
+    BIO_set_data(b, nullptr);
+    BIO_set_init(b, 0);
+    return 1;
+}
+
+/// A BIO over `fd` (not closed by the BIO: the TCP transport owns it), or nullptr.
+BIO *new_socket_bio(int fd) {
+    static BIO_METHOD *const method = [] {
+        BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "dcmkit socket");
+        if (m) {
+            BIO_meth_set_write_ex(m, socket_bio_write);
+            BIO_meth_set_read_ex(m, socket_bio_read);
+            BIO_meth_set_ctrl(m, socket_bio_ctrl);
+            BIO_meth_set_destroy(m, socket_bio_destroy);
+        }
+        return m;
+    }();
+    if (!method) return nullptr;
+    BIO *b = BIO_new(method);
+    if (!b) return nullptr;
+    BIO_set_data(b, new SocketBio{fd, false});
+    BIO_set_init(b, 1);
+    return b;
+}
 
 /// OpenSSL's queued errors as one line ("certificate verify failed; …"), the queue emptied.
 std::string openssl_errors() {
@@ -187,7 +235,13 @@ public:
         ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
         ssl_ = SSL_new(context_->ctx);
         if (!ssl_) config_fail("cannot create a connection");
-        SSL_set_fd(ssl_, fd_);
+        BIO *bio = new_socket_bio(fd_);
+        if (!bio) {
+            SSL_free(ssl_);
+            ssl_ = nullptr;
+            config_fail("cannot create a connection");
+        }
+        SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: SSL_set_bio takes its one reference
         // The first byte the peer sends, as OpenSSL reads it: a DICOM PDU type there (instead of a
         // TLS record) says the peer speaks plain DICOM.
         BIO *rbio = SSL_get_rbio(ssl_);
@@ -217,18 +271,18 @@ public:
     void handshake(int timeout_ms) {
         const auto deadline = timeout_ms > 0 ? Clock::now() + std::chrono::milliseconds(timeout_ms) : Clock::time_point::max();
         while (!done_) {
-            int rc;
+            Outcome o;
             {
                 std::lock_guard<std::mutex> lock(mu_);
                 ERR_clear_error();
-                SigpipeBlock no_sigpipe;
-                rc = SSL_do_handshake(ssl_);
+                const int rc = SSL_do_handshake(ssl_);
                 if (rc == 1) {
                     handshake_done();
                     return;
                 }
+                o = outcome(rc);
             }
-            wait(rc, deadline, timeout_ms, "the TLS handshake");
+            wait(o, deadline, timeout_ms, "the TLS handshake");
         }
     }
 
@@ -237,13 +291,12 @@ public:
         const auto deadline = timeout_ms > 0 ? Clock::now() + std::chrono::milliseconds(timeout_ms) : Clock::time_point::max();
         for (;;) {
             if (!ssl_) throw Error(Errc::network, "connection to " + peer() + " is closed");
-            int rc;
+            Outcome o;
             size_t n = 0;
             {
                 std::lock_guard<std::mutex> lock(mu_);
                 ERR_clear_error();
-                SigpipeBlock no_sigpipe;  // a read may write (a key update, an alert)
-                rc = SSL_read_ex(ssl_, data, size, &n);
+                const int rc = SSL_read_ex(ssl_, data, size, &n);
                 if (rc == 1) {
                     if (!done_) handshake_done();
                     return n;
@@ -260,8 +313,9 @@ public:
                 }
                 if (err == SSL_ERROR_SSL && done_ && ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
                     return 0;
+                o = outcome(rc);
             }
-            wait(rc, deadline, timeout_ms, "data");
+            wait(o, deadline, timeout_ms, "data");
         }
     }
 
@@ -269,22 +323,22 @@ public:
         const auto deadline = timeout_ms > 0 ? Clock::now() + std::chrono::milliseconds(timeout_ms) : Clock::time_point::max();
         while (size) {
             if (!ssl_) throw Error(Errc::network, "connection to " + peer() + " is closed");
-            int rc;
+            Outcome o;
             size_t n = 0;
             {
                 std::lock_guard<std::mutex> lock(wmu_);
                 std::lock_guard<std::mutex> lock2(mu_);
                 ERR_clear_error();
-                SigpipeBlock no_sigpipe;
-                rc = SSL_write_ex(ssl_, data, size, &n);
+                const int rc = SSL_write_ex(ssl_, data, size, &n);
                 if (rc == 1) {
                     if (!done_) handshake_done();
                     data += n;
                     size -= n;
                     continue;
                 }
+                o = outcome(rc);
             }
-            wait(rc, deadline, timeout_ms, "sending");
+            wait(o, deadline, timeout_ms, "sending");
         }
     }
 
@@ -306,7 +360,6 @@ public:
             if (done_ && !failed_) {
                 std::lock_guard<std::mutex> lock(mu_);
                 ERR_clear_error();
-                SigpipeBlock no_sigpipe;
                 SSL_shutdown(ssl_);  // close_notify; the peer's answer is not awaited
                 ERR_clear_error();
             }
@@ -383,25 +436,34 @@ private:
         }
     }
 
-    /// After an SSL call that did not complete: waits for the socket as OpenSSL asks, or throws.
-    void wait(int rc, Clock::time_point deadline, int timeout_ms, const char *what) {
-        int err;
-        std::string why;
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            err = SSL_get_error(ssl_, rc);
-            if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-                const int saved_errno = errno;
-                why = openssl_errors();
-                const long vr = SSL_get_verify_result(ssl_);
-                if (vr != X509_V_OK && !done_) {
-                    const std::string v = X509_verify_cert_error_string(vr);
-                    if (why.find(v) == std::string::npos) why = (why.empty() ? "" : why + ": ") + v;
-                }
-                if (why.empty() && err == SSL_ERROR_SYSCALL) why = saved_errno ? std::strerror(saved_errno) : "connection closed";
-                if (why.empty()) why = "OpenSSL error " + std::to_string(err);
+    /// What an SSL call that returned `rc` asks for, taken at once with mu_ held: the BIO's retry
+    /// flags, errno and the error queue belong to the last call, and another thread's read or
+    /// write (one BIO serves both ways) would change them.
+    struct Outcome {
+        int err = SSL_ERROR_NONE;
+        std::string why;  ///< empty while the call only has to wait
+    };
+    Outcome outcome(int rc) const {
+        Outcome o;
+        const int saved_errno = errno;
+        o.err = SSL_get_error(ssl_, rc);
+        if (o.err != SSL_ERROR_WANT_READ && o.err != SSL_ERROR_WANT_WRITE) {
+            o.why = openssl_errors();
+            const long vr = SSL_get_verify_result(ssl_);
+            if (vr != X509_V_OK && !done_) {
+                const std::string v = X509_verify_cert_error_string(vr);
+                if (o.why.find(v) == std::string::npos) o.why = (o.why.empty() ? "" : o.why + ": ") + v;
             }
+            if (o.why.empty() && o.err == SSL_ERROR_SYSCALL) o.why = saved_errno ? std::strerror(saved_errno) : "connection closed";
+            if (o.why.empty()) o.why = "OpenSSL error " + std::to_string(o.err);
         }
+        return o;
+    }
+
+    /// After an SSL call that did not complete: waits for the socket as OpenSSL asks, or throws.
+    void wait(const Outcome &o, Clock::time_point deadline, int timeout_ms, const char *what) {
+        const int err = o.err;
+        const std::string &why = o.why;
         if (!why.empty()) {
             failed_ = true;
             if (!done_) check_first_byte();
