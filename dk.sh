@@ -21,6 +21,7 @@ PACKAGES=(
   maven libmaven-install-plugin-java libmaven-dependency-plugin-java
   crossbuild-essential-arm64 qemu-user googletest
   libxml2-utils trang rsyslog rsyslog-openssl testssl.sh faketime
+  dicom3tools xorriso
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
