@@ -1,9 +1,10 @@
 """Writes a small file-set for the DICOMDIR tests with pydicom (run with /usr/bin/python3).
 
-usage: make_fileset.py DIR [COUNT]
+usage: make_fileset.py DIR [COUNT [SIZE]]
 Without COUNT: two patients (one with a name in ISO_IR 192), CT images, a Basic Text SR, an RT Dose,
 a Grayscale Softcopy Presentation State, a file whose path is no valid File ID (lower/ct-3.dcm) and
-a file that is not DICOM. With COUNT: COUNT CT images of one series, as IMAGES/IMnnnnnn.
+a file that is not DICOM. With COUNT: COUNT CT images (SIZE x SIZE, default 4) of one series of
+one patient, as IMAGES/IMnnnnnn.
 """
 import os
 import sys
@@ -37,12 +38,12 @@ def instance(sop_class, patient, study, series, number, charset=None):
     return ds
 
 
-def image(ds):
+def image(ds, size=4):
     ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.Rows = ds.Columns = 4
+    ds.Rows = ds.Columns = size
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.PixelData = bytes(32)
+    ds.PixelData = bytes(2 * size * size)
     return ds
 
 
@@ -68,8 +69,9 @@ def main():
     if len(sys.argv) > 2:
         p, st = ("BENCH^PATIENT", "B1"), (generate_uid(), "20240101", "101010", "1", "BENCH")
         se = (generate_uid(), "CT", 1)
+        size = int(sys.argv[3]) if len(sys.argv) > 3 else 4
         for i in range(int(sys.argv[2])):
-            save(image(instance(CT, p, st, se, i + 1)), os.path.join(root, "IMAGES", "IM%06d" % i))
+            save(image(instance(CT, p, st, se, i + 1), size), os.path.join(root, "IMAGES", "IM%06d" % i))
         return
     p1 = ("DOE^JOHN", "P1")
     s1 = (generate_uid(), "20240102", "093000", "11", "CHEST CT")
