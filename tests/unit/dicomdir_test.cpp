@@ -184,7 +184,7 @@ TEST(DicomDirRead, ImplicitVrIsRefused) {
     const std::string ts = "1.2.840.10008.1.2.1";
     auto at = std::search(c.bytes.begin(), c.bytes.end(), ts.begin(), ts.end());
     ASSERT_NE(at, c.bytes.end());
-    const std::string implicit = "1.2.840.10008.1.2\0\0\0";
+    const std::string implicit("1.2.840.10008.1.2\0\0", 19);  // same length, NUL-padded (UI)
     std::copy(implicit.begin(), implicit.begin() + long(ts.size()), at);
     EXPECT_NE(code_of(c.bytes), dcmkit::Errc::ok);
 }
