@@ -114,7 +114,8 @@ from pydicom.fileset import FileSet
 fs = FileSet(dcmread(sys.argv[1]))
 for inst in fs:
     ds = inst.load()
-    ok = 'OK' if ds.SOPInstanceUID == inst.SOPInstanceUID else 'MISMATCH'
+    ok = 'OK' if (ds.SOPInstanceUID == inst.SOPInstanceUID and ds.SOPClassUID == inst.SOPClassUID and
+                  ds.file_meta.TransferSyntaxUID == inst.TransferSyntaxUID) else 'MISMATCH'
     print(ok, inst.FileID if hasattr(inst, 'FileID') else '', str(ds.PatientName))
 for rec in dcmread(sys.argv[1]).DirectoryRecordSequence:
     if rec.DirectoryRecordType == 'PATIENT':

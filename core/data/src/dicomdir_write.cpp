@@ -231,7 +231,10 @@ public:
         leaf.item.set_strings(kReferencedFileID, inst.file_id, VR::CS);
         leaf.item.set_string(kReferencedSOPClassUIDInFile, sop_class, VR::UI);
         leaf.item.set_string(kReferencedSOPInstanceUIDInFile, sop_instance, VR::UI);
-        leaf.item.set_string(kReferencedTransferSyntaxUIDInFile, inst.file.transfer_syntax, VR::UI);
+        // The syntax the file's meta declares (a reader of the file-set goes by it), else the one read.
+        std::string ts = trimmed(inst.file.meta.get_string_or(tags::TransferSyntaxUID, ""));
+        if (ts.empty()) ts = inst.file.transfer_syntax;
+        leaf.item.set_string(kReferencedTransferSyntaxUIDInFile, ts, VR::UI);
         copy_keys(leaf.item, type, ds, inst.path, result.warnings);
         series.children.push_back(std::move(leaf));
         present_.insert(sop_instance);
