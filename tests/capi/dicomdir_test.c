@@ -49,6 +49,13 @@ static void make_fileset(char *root, size_t size) {
     mkdir(p, 0755);
     snprintf(p, sizeof p, "%s/P2", root);
     mkdir(p, 0755);
+    /* What an earlier run of the case added (the folder is the case's own, kept between runs). */
+    snprintf(p, sizeof p, "%s/P1/IM3", root);
+    remove(p);
+    snprintf(p, sizeof p, "%s/P1/im-4.dcm", root);
+    remove(p);
+    snprintf(p, sizeof p, "%s/DICOMDIR", root);
+    remove(p);
     snprintf(p, sizeof p, "%s/P1/IM1", root);
     write_instance(p, "P1", "DOE^JOHN", NULL, 1);
     snprintf(p, sizeof p, "%s/P1/IM2", root);
