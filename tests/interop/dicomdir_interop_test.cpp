@@ -261,6 +261,70 @@ TEST(DicomDirInterop, NamesThatAreNoFileIdAreMappedOrRefused) {
     EXPECT_TRUE(errors_in(iod.all()).empty()) << iod.all();
 }
 
+TEST(DicomDirInterop, MissingType1KeysAreInventedAsDcmmkdirDoes) {
+    NEED("dciodvfy", "dcentvfy");
+    TempDir tmp("dcmkit-dicomdir");
+    const std::string root = tmp.sub("media");
+    make_fileset(root);
+    // Two instances of a patient without ID, whose study has no ID, date or time and whose series
+    // has no number (Type 2 or 3 in the CT IOD, Type 1 in their directory records).
+    const std::string strip = R"(
+import os, sys
+from pydicom import dcmread
+from pydicom.uid import generate_uid
+study, series = generate_uid(), generate_uid()
+os.makedirs(sys.argv[2], exist_ok=True)
+for i in (1, 2):
+    ds = dcmread(sys.argv[1])
+    for kw in ('StudyID', 'StudyDate', 'StudyTime', 'SeriesNumber', 'InstanceNumber'):
+        delattr(ds, kw)
+    ds.PatientID, ds.PatientName = '', 'NOID^PATIENT'
+    ds.SeriesDate, ds.SeriesTime = '20230101', '111213'
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.save_as(os.path.join(sys.argv[2], 'CT%d' % i))
+)";
+    dk_test::tool({kPython, "-c", strip, root + "/P1/S1/CT1", root + "/P3"});
+    const dcmkit::DicomDirWriteResult r = dcmkit::create_dicomdir(root);
+    EXPECT_EQ(r.added, 9u);
+    const dk_test::ProcResult iod = dk_test::run({"dciodvfy", root + "/DICOMDIR"});
+    EXPECT_TRUE(errors_in(iod.all()).empty()) << iod.all();
+    const dk_test::ProcResult ent = dk_test::run({"dcentvfy", root + "/DICOMDIR"});
+    EXPECT_TRUE(errors_in(ent.all()).empty()) << ent.all();
+    // The values, as pydicom reads the records.
+    const std::string show = R"(
+import sys
+from pydicom import dcmread
+recs = dcmread(sys.argv[1]).DirectoryRecordSequence
+for r in recs:
+    t = r.DirectoryRecordType
+    if t == 'PATIENT' and str(r.PatientName) == 'NOID^PATIENT':
+        print('PATIENT', r.PatientID != '')
+    if t == 'STUDY' and r.StudyID.startswith('DK'):
+        print('STUDY', r.StudyDate, r.StudyTime)
+)";
+    const std::string out = dk_test::tool({kPython, "-c", show, root + "/DICOMDIR"});
+    EXPECT_NE(out.find("PATIENT True"), std::string::npos) << out;
+    EXPECT_NE(out.find("STUDY 20230101 111213"), std::string::npos) << out;  // from the series' date and time
+    // One patient record for the two instances, with numbered series and instances.
+    const dcmkit::DicomDir d = dcmkit::read_dicomdir(root + "/DICOMDIR");
+    size_t noid = 0;
+    for (size_t p : d.roots) {
+        if (trimmed(d.records[p].keys.get_string_or(dcmkit::Tag{0x0010, 0x0010}, "")) != "NOID^PATIENT") continue;
+        ++noid;
+        const auto &series = d.children(d.children(p).at(0));
+        ASSERT_EQ(series.size(), 1u);
+        EXPECT_EQ(d.records[series[0]].keys.get_int(dcmkit::Tag{0x0020, 0x0011}), 1);
+        const auto &images = d.children(series[0]);
+        ASSERT_EQ(images.size(), 2u);
+        EXPECT_EQ(d.records[images[1]].keys.get_int(dcmkit::Tag{0x0020, 0x0013}), 2);
+    }
+    EXPECT_EQ(noid, 1u);
+    bool said = false;
+    for (const std::string &w : r.warnings) said |= w.find("(0020,0010)") != std::string::npos && w.find("set to 'DKSTUDY") != std::string::npos;
+    EXPECT_TRUE(said) << joined(r.warnings);
+}
+
 TEST(DicomDirInterop, CliCreatesAddsAndLists) {
     if (!have_pydicom()) GTEST_SKIP();
     TempDir tmp("dcmkit-dicomdir");

@@ -78,7 +78,8 @@ const std::vector<Command> &commands() {
          "SR DOCUMENT, PRESENTATION, RT DOSE… by SOP class, with the keys of PS3.3 F.5.\n"
          "A file whose path under DIR is no valid File ID (at most 8 components of 1-8\n"
          "characters from A-Z, 0-9 and _) is copied to DICOM/Dnnnnnnn/Innnnnnn and referenced\n"
-         "there. add keeps the records and adds the files' instances not yet referenced.\n"
+         "there. A Type 1 key an instance leaves empty (Study ID, Series Number…) is invented\n"
+         "and a warning says so. add keeps the records and adds the instances not yet referenced.\n"
          "list prints the record tree.",
          kNone, cmd_dicomdir},
         {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},

@@ -2,6 +2,7 @@
 // file-set, its keys, File IDs, and the record offsets computed on the encoded bytes.
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -150,24 +151,29 @@ Dataset record_item(const std::string &type) {
     return r;
 }
 
-/// Copies the keys of `record_type` from `src` into `rec`; a Type 1 key the instance lacks (or has
-/// empty) is written empty, and said in `warnings`.
+/// Copies the keys of `record_type` from `src` into `rec`. A Type 1 key the instance lacks or has
+/// empty (Study ID and Series Number are Type 2 in most IODs, Type 1 in their records) is given the
+/// value `invent` makes for it, or written empty when it makes none ("" back); either is said in
+/// `warnings`.
 void copy_keys(Dataset &rec, const std::string &record_type, const Dataset &src, const std::string &what,
-               std::vector<std::string> &warnings) {
+               std::vector<std::string> &warnings, const std::function<std::string(Tag)> &invent) {
     for (const Key &k : keys_of(record_type)) {
         const Element *e = src.find(k.tag);
-        if (e) {
+        const bool empty = !e || (e->items.empty() && trim_value(e->value.str(), e->vr).empty());
+        if (e && !(empty && k.type == 1)) {
             rec.set(owned(*e));
-            if (k.type == 1 && e->value.empty() && e->items.empty())
-                warnings.push_back(what + ": Type 1 key " + k.tag.str() + " of its " + record_type + " record is empty");
-        } else if (k.type == 1 || k.type == 2) {
-            const VR vr = dict_vr(k.tag);
-            if (vr == VR::SQ) rec.set_sequence(k.tag);
-            else rec.set_bytes(k.tag, vr, Bytes());
-            if (k.type == 1)
-                warnings.push_back(what + ": Type 1 key " + k.tag.str() + " of its " + record_type +
-                                   " record is missing from the instance: written empty");
+            continue;
         }
+        if (k.type != 1 && k.type != 2) continue;
+        const VR vr = dict_vr(k.tag);
+        const std::string made = k.type == 1 ? invent(k.tag) : std::string();
+        if (!made.empty()) rec.set_string(k.tag, made, vr);
+        else if (vr == VR::SQ) rec.set_sequence(k.tag);
+        else rec.set_bytes(k.tag, vr, Bytes());
+        if (k.type == 1)
+            warnings.push_back(what + ": Type 1 key " + k.tag.str() + " of its " + record_type + " record is " +
+                               (e ? "empty" : "missing") + " in the instance: " +
+                               (made.empty() ? std::string("written empty") : "set to '" + made + "'"));
     }
     // PS3.3 F.5: Specific Character Set (1C) when the record's text is not in the default repertoire.
     const Element *scs = src.find(tags::SpecificCharacterSet);
@@ -235,7 +241,8 @@ public:
         std::string ts = trimmed(inst.file.meta.get_string_or(tags::TransferSyntaxUID, ""));
         if (ts.empty()) ts = inst.file.transfer_syntax;
         leaf.item.set_string(kReferencedTransferSyntaxUIDInFile, ts, VR::UI);
-        copy_keys(leaf.item, type, ds, inst.path, result.warnings);
+        const size_t ordinal = series.children.size() + 1;
+        copy_keys(leaf.item, type, ds, inst.path, result.warnings, [&](Tag t) { return invent(t, ds, ordinal); });
         series.children.push_back(std::move(leaf));
         present_.insert(sop_instance);
         ++result.added;
@@ -248,6 +255,50 @@ public:
 
 private:
     std::set<std::string> present_;
+    size_t invented_patients_ = 0, invented_studies_ = 0;
+
+    /// A value for a Type 1 record key the instance leaves empty, as DCMTK's dcmmkdir +I does:
+    /// Patient ID and Study ID numbered, Study Date/Time from the series, acquisition or content
+    /// date/time (else today, midnight), Series and Instance Number the record's place among its
+    /// siblings, Modality OT. "" for a key with no sensible value (a UID, say).
+    std::string invent(Tag t, const Dataset &ds, size_t ordinal) {
+        char buf[32];
+        auto first_of = [&](std::initializer_list<Tag> tags) {
+            for (Tag x : tags) {
+                const std::string v = trimmed(ds.get_string_or(x, ""));
+                if (!v.empty()) return v;
+            }
+            return std::string();
+        };
+        switch (t.value) {
+        case 0x00100020u:  // Patient ID
+            std::snprintf(buf, sizeof buf, "DKPAT%06zu", ++invented_patients_);
+            return buf;
+        case 0x00200010u:  // Study ID
+            std::snprintf(buf, sizeof buf, "DKSTUDY%06zu", ++invented_studies_);
+            return buf;
+        case 0x00080020u: {  // Study Date
+            std::string v = first_of({Tag{0x0008, 0x0021}, Tag{0x0008, 0x0022}, Tag{0x0008, 0x0023}});
+            if (!v.empty()) return v;
+            const std::time_t now = std::time(nullptr);
+            std::tm tm{};
+            gmtime_r(&now, &tm);
+            std::strftime(buf, sizeof buf, "%Y%m%d", &tm);
+            return buf;
+        }
+        case 0x00080030u: {  // Study Time
+            std::string v = first_of({Tag{0x0008, 0x0031}, Tag{0x0008, 0x0032}, Tag{0x0008, 0x0033}});
+            return v.empty() ? "000000" : v;
+        }
+        case 0x00080060u:  // Modality
+            return "OT";
+        case 0x00200011u:  // Series Number
+        case 0x00200013u:  // Instance Number
+            return std::to_string(ordinal);
+        default:
+            return {};
+        }
+    }
 
     static std::string trimmed(const std::string &s) {
         std::string_view v = s;
@@ -275,7 +326,8 @@ private:
         n.type = type;
         n.match = match;
         n.item = record_item(type);
-        copy_keys(n.item, type, ds, path, result.warnings);
+        const size_t ordinal = siblings.size() + 1;
+        copy_keys(n.item, type, ds, path, result.warnings, [&](Tag t) { return invent(t, ds, ordinal); });
         siblings.push_back(std::move(n));
         return siblings.back();
     }

@@ -99,7 +99,10 @@ struct DicomDirOptions {
 /// (other than a DICOMDIR) is referenced, PATIENT → STUDY → SERIES → the record type of its SOP
 /// class, with the keys of PS3.3 F.5. Patients are matched on Patient ID, studies and series on
 /// their Instance UIDs; a second file with a SOP Instance UID already referenced is counted in
-/// `already_present`. Encoded in Explicit VR Little Endian; the record offsets are those of the
+/// `already_present`. A Type 1 record key the instance leaves empty is invented as DCMTK's
+/// `dcmmkdir +I` does (Patient ID DKPATnnnnnn, Study ID DKSTUDYnnnnnn, Study Date/Time from the
+/// series, acquisition or content date/time, Series/Instance Number by position, Modality OT) and
+/// said in `warnings`. Encoded in Explicit VR Little Endian; the record offsets are those of the
 /// encoded bytes. Throws Error(invalid_argument) for a bad File-set ID (or a non-conforming name
 /// when map_nonconforming is false), Error(io) when the DICOMDIR cannot be written.
 DicomDirWriteResult create_dicomdir(const std::string &root, const DicomDirOptions &options = {});
