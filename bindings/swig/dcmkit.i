@@ -658,6 +658,8 @@ DCMKIT_CLOSEABLE(dk::Dataset)
 %}
 DCMKIT_CLOSEABLE(dk::AE)
 DCMKIT_CLOSEABLE(dk::Association)
+DCMKIT_CLOSEABLE(dk::DicomDir)
+%nojavaexception dk::DicomDir::~DicomDir;
 %nojavaexception dk::Dataset::~Dataset;
 %nojavaexception dk::AE::~AE;
 %nojavaexception dk::Association::~Association;
@@ -997,6 +999,58 @@ public:
     }
     void release() { $self->release(); }
     void abort() { $self->abort(); }
+    }
+};
+
+%newobject DicomDir::record_dataset;
+
+/// A DICOMDIR's record tree (dk_dicomdir). Records are numbered 0 to Size() - 1, depth first; -1
+/// stands for the root directory entity (the parent of the top-level records). Dispose()/close()
+/// frees it.
+class DicomDir {
+public:
+    DicomDir(const std::string &path);
+    ~DicomDir();
+
+    %extend {
+    std::string fileset_id() { return $self->fileset_id(); }
+    /// The number of records.
+    int64_t size() { return int64_t($self->size()); }
+    /// The number of records below `record` (-1: the top-level records).
+    int64_t child_count(int64_t record) {
+        return int64_t($self->children(record < 0 ? dk::DicomDir::root : size_t(record)).size());
+    }
+    /// The `index`-th record below `record` (-1: the top level).
+    int64_t child(int64_t record, int64_t index) {
+        const std::vector<size_t> c = $self->children(record < 0 ? dk::DicomDir::root : size_t(record));
+        if (index < 0 || size_t(index) >= c.size())
+            dk::throw_error(DK_EINVAL, "no record " + std::to_string(index) + " below this one");
+        return int64_t(c[size_t(index)]);
+    }
+    /// The record above `record` (-1 for a top-level record).
+    int64_t parent(int64_t record) {
+        const size_t p = $self->parent(size_t(record));
+        return p == dk::DicomDir::root ? -1 : int64_t(p);
+    }
+    /// "PATIENT", "STUDY", "SERIES", "IMAGE", "SR DOCUMENT"…
+    std::string record_type(int64_t record) { return $self->type(size_t(record)); }
+    bool in_use(int64_t record) { return $self->in_use(size_t(record)); }
+    /// The record's keys, a dataset of its own.
+    dk::Dataset *record_dataset(int64_t record) { return new dk::Dataset($self->dataset(size_t(record))); }
+    /// The path of the referenced file (NotFound when the record references none).
+    std::string file_path(int64_t record) { return $self->file_path(size_t(record)); }
+
+    /// Writes ROOT/DICOMDIR for every Part 10 file under `root`; returns the instances added.
+    static int64_t create(const std::string &root, const std::string &fileset_id = "", bool map_nonconforming = true) {
+        dk::DicomDirOptions o;
+        o.fileset_id = fileset_id;
+        o.map_nonconforming = map_nonconforming;
+        return int64_t(dk::DicomDir::create(root, o).added);
+    }
+    /// Adds a file (or the files under a folder) below the DICOMDIR's folder; returns the instances added.
+    static int64_t add(const std::string &dicomdir, const std::string &path) {
+        return int64_t(dk::DicomDir::add(dicomdir, {path}).added);
+    }
     }
 };
 

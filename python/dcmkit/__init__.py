@@ -752,3 +752,7 @@ __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Ser
 from .archive import Archive, StoredInstance  # noqa: E402
 
 __all__ += ["Archive", "StoredInstance"]
+
+from .dicomdir import DicomDir, DicomDirRecord  # noqa: E402
+
+__all__ += ["DicomDir", "DicomDirRecord"]

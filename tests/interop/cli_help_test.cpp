@@ -16,7 +16,7 @@ using dk_test::ProcResult;
 /// The tool's commands, as the README and the issue name them.
 const std::vector<std::string> kCommands = {"dump",   "transcode", "convert", "export", "echo",     "send",
                                             "recv",   "find",      "mwl",     "move",   "get",      "mpps",
-                                            "commit", "serve",     "conformance", "worklist", "archive", "version",
+                                            "commit", "serve",     "conformance", "worklist", "archive", "dicomdir", "version",
                                             "help"};
 
 ProcResult cli(std::vector<std::string> args) {
@@ -79,6 +79,7 @@ TEST(CliHelp, CommandUsageNamesItsOptions) {
         {"conformance", {"--format", "--config"}},
         {"worklist", {"add", "--storage"}},
         {"archive", {"conflicts", "--storage"}},
+        {"dicomdir", {"create", "add", "list", "--fileset-id", "--out", "--no-map"}},
     };
     for (const Case &c : cases) {
         SCOPED_TRACE(c.cmd);
@@ -122,6 +123,9 @@ TEST(CliHelp, UnknownOptionIsAUsageError) {
         {"serve", "1", "--storage", "/nonexistent"},
         {"conformance", "serve"},
         {"worklist", "add", "--storage", "/nonexistent", "/nonexistent.json"},
+        {"dicomdir", "create", "/nonexistent"},
+        {"dicomdir", "add", "/nonexistent/DICOMDIR", "/nonexistent/A"},
+        {"dicomdir", "list", "/nonexistent/DICOMDIR"},
     };
     for (std::vector<std::string> args : runs) {
         args.push_back("--no-such-option");

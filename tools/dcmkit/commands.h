@@ -17,6 +17,9 @@ int cmd_dump(const std::string &name, const Args &args);
 int cmd_transcode(const std::string &name, const Args &args);
 int cmd_export(const std::string &name, const Args &args);
 
+// dicomdir.cpp: media directories
+int cmd_dicomdir(const std::string &name, const Args &args);
+
 // scu.cpp: requests to a peer
 int cmd_echo(const std::string &name, const Args &args);
 int cmd_send(const std::string &name, const Args &args);

@@ -67,6 +67,21 @@ const std::vector<Command> &commands() {
           {"-w, --window C W", "window centre and width (default: the file's, else min-max)"},
           {"--voi N", "use the file's Nth window or VOI LUT (default 1)"},
           {"--min-max", "stretch the frame's minimum..maximum"}}, "", kNone, cmd_export},
+        {"dicomdir", "create DIR | add DICOMDIR FILE|DIR... | list DICOMDIR",
+         "make, extend or print a DICOMDIR (PS3.10 media directory)",
+         {{"--fileset-id ID, +F ID", "create: the File-set ID (up to 16 of A-Z, 0-9, space, _);\n"
+                                     "add: replaces the DICOMDIR's"},
+          {"--out FILE, +D FILE", "write the DICOMDIR there (default DIR/DICOMDIR, or in place)"},
+          {"--no-map", "fail on a file whose path is no valid File ID instead of copying it"},
+          {"-v, --verbose", "also name the files skipped (not Part 10 DICOM)"}},
+         "create references every Part 10 file under DIR: PATIENT, STUDY, SERIES, then IMAGE,\n"
+         "SR DOCUMENT, PRESENTATION, RT DOSE… by SOP class, with the keys of PS3.3 F.5.\n"
+         "A file whose path under DIR is no valid File ID (at most 8 components of 1-8\n"
+         "characters from A-Z, 0-9 and _) is copied to DICOM/Dnnnnnnn/Innnnnnn and referenced\n"
+         "there. A Type 1 key an instance leaves empty (Study ID, Series Number…) is invented\n"
+         "and a warning says so. add keeps the records and adds the instances not yet referenced.\n"
+         "list prints the record tree.",
+         kNone, cmd_dicomdir},
         {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},
          "", kNetwork, cmd_echo},
         {"send", "HOST PORT FILE|DIR...", "C-STORE files to a peer (Storage SCU)",

@@ -291,6 +291,47 @@ class BindingTest {
     assertEquals(longValue, tool("dcmdump", "-q", "+U8", "+L", "+P", "PatientComments", out).out.split("\\[|\\]")[1]);
   }
 
+  // DICOMDIR: a file-set of the test file (and a copy under a name that is no File ID: the same
+  // instance), its DICOMDIR written and walked; the keys are dcmdump's values.
+  @Test
+  void dicomdir() throws Exception {
+    Path media = Paths.get(work, "media_java");
+    if (Files.exists(media)) {
+      try (Stream<Path> s = Files.walk(media)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Files.createDirectories(media.resolve("P1"));
+    Files.copy(Paths.get(path), media.resolve("P1").resolve("IM1"));
+    Files.copy(Paths.get(path), media.resolve("copy-2.dcm"));
+    assertEquals(1L, DicomDir.create(media.toString(), "JAVA_SET"));
+    try (DicomDir d = new DicomDir(media.resolve("DICOMDIR").toString())) {
+      assertEquals("JAVA_SET", d.filesetId());
+      assertEquals(4L, d.size());
+      assertEquals(1L, d.childCount(-1));
+      long patient = d.child(-1, 0);
+      assertEquals("PATIENT", d.recordType(patient));
+      assertEquals(-1L, d.parent(patient));
+      try (Dataset keys = d.recordDataset(patient)) {
+        assertEquals(golden.get("PatientID"), keys.getString("PatientID"));
+      }
+      long image = d.child(d.child(d.child(patient, 0), 0), 0);
+      assertEquals("IMAGE", d.recordType(image));
+      assertTrue(d.inUse(image));
+      assertEquals(media.resolve("P1").resolve("IM1").toString(), d.filePath(image));
+      try (Dataset f = Dataset.readFile(d.filePath(image))) {
+        assertEquals(golden.get("SOPInstanceUID"), f.getString("SOPInstanceUID"));
+      }
+      try (Dataset keys = d.recordDataset(image)) {
+        assertEquals(golden.get("SOPInstanceUID"), keys.getString("ReferencedSOPInstanceUIDInFile"));
+      }
+      assertThrows(NotFoundException.class, () -> d.filePath(patient));
+      assertThrows(InvalidArgumentException.class, () -> d.child(patient, 5));
+    }
+    assertEquals(0L, DicomDir.add(media.resolve("DICOMDIR").toString(), media.resolve("P1").toString()));
+    assertThrows(ParseException.class, () -> new DicomDir(path).close());
+  }
+
   @Test
   void readsFourByteUtf8MadeByDump2dcm() throws Exception {
     // The dump file's values are raw UTF-8 bytes (written here, not through a Java String).

@@ -768,6 +768,37 @@ static partial class BindingTests {
     }
   }
 
+  // DICOMDIR: a file-set of the test file (twice: a second copy under a name that is no File ID is
+  // the same instance), its DICOMDIR written and walked; the keys are dcmdump's values.
+  static void DicomDirTest(string path, string work) {
+    string media = Path.Combine(work, "media_cs");
+    if (Directory.Exists(media)) Directory.Delete(media, true);
+    Directory.CreateDirectory(Path.Combine(media, "P1"));
+    File.Copy(path, Path.Combine(media, "P1", "IM1"));
+    File.Copy(path, Path.Combine(media, "copy-2.dcm"));
+    Equal(1L, DicomDir.Create(media, "CS_SET"), "DicomDir.Create: instances added");
+    using (DicomDir d = new DicomDir(Path.Combine(media, "DICOMDIR"))) {
+      Equal("CS_SET", d.FilesetId(), "FilesetId");
+      Equal(4L, d.Size(), "PATIENT, STUDY, SERIES, IMAGE");
+      Equal(1L, d.ChildCount(-1), "one patient");
+      long patient = d.Child(-1, 0);
+      Equal("PATIENT", d.RecordType(patient), "RecordType");
+      Equal(-1L, d.Parent(patient), "a patient's parent is the root");
+      using (Dataset keys = d.RecordDataset(patient)) Equal(golden["PatientID"], keys.GetString("PatientID"), "PatientID = dcmdump's");
+      long image = d.Child(d.Child(d.Child(patient, 0), 0), 0);
+      Equal("IMAGE", d.RecordType(image), "leaf RecordType");
+      Check(d.InUse(image), "InUse");
+      Equal(Path.Combine(media, "P1", "IM1"), d.FilePath(image), "FilePath");
+      using (Dataset f = Dataset.ReadFile(d.FilePath(image))) Equal(golden["SOPInstanceUID"], f.GetString("SOPInstanceUID"), "referenced file");
+      using (Dataset keys = d.RecordDataset(image))
+        Equal(golden["SOPInstanceUID"], keys.GetString("ReferencedSOPInstanceUIDInFile"), "ReferencedSOPInstanceUIDInFile = dcmdump's");
+      Throws<NotFoundException>(() => d.FilePath(patient), "a patient references no file");
+      Throws<InvalidArgumentException>(() => d.Child(patient, 5), "child index out of range");
+    }
+    Equal(0L, DicomDir.Add(Path.Combine(media, "DICOMDIR"), Path.Combine(media, "P1")), "Add: already present");
+    Throws<ParseException>(() => new DicomDir(path).Dispose(), "an image is no DICOMDIR");
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -798,6 +829,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),
       new KeyValuePair<string, Action>("lifetime", Lifetime),
       new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
+      new KeyValuePair<string, Action>("DICOMDIR", () => DicomDirTest(path, work)),
       new KeyValuePair<string, Action>("move/get/DIMSE-N SCP", () => RetrieveScp(work)),
       new KeyValuePair<string, Action>("tls", () => Tls(path, work)),
     };

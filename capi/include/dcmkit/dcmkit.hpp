@@ -33,5 +33,6 @@
 #include "dcmkit/pixel.hpp"
 #include "dcmkit/net.hpp"
 #include "dcmkit/archive.hpp"
+#include "dcmkit/dicomdir.hpp"
 
 #endif  // DCMKIT_DCMKIT_HPP
