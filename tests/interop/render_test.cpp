@@ -433,6 +433,58 @@ TEST_F(Render, JpegQualityTradesSizeForError) {
     }
 }
 
+TEST_F(Render, CliExportsEveryFrameToNumberedFiles) {
+    if (!have_tools({"img2dcm"})) GTEST_SKIP() << "img2dcm (DCMTK) not installed";
+    DicomFile mf = make_image(standard_specs()[8]);  // mf16: 3 frames
+    set_window(mf.dataset, 30000, 40000);
+    write_file(tmp / "mf.dcm", mf);
+    ProcResult r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "mf.jpg", "--quality", "95"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    // The names, and that they were said.
+    EXPECT_NE(r.out.find("3 frames written to " + (tmp / "mf_0001.jpg") + " ... " + (tmp / "mf_0003.jpg")),
+              std::string::npos) << r.out;
+    EXPECT_FALSE(std::ifstream(tmp / "mf.jpg").good());
+    EXPECT_FALSE(std::ifstream(tmp / "mf_0004.jpg").good());
+    for (uint64_t fr = 0; fr < 3; ++fr) {
+        const std::string jpg = tmp / ("mf_000" + std::to_string(fr + 1) + ".jpg");
+        expect_baseline_jfif(jpg, 48, 32, 1);
+        const JpegError e = compare(dcmtk_decode_jpeg(tmp, jpg), dcmtk_render(tmp, tmp / "mf.dcm", fr, {"+Wi", "1"}));
+        EXPECT_LE(e.mean, 1.5) << "frame " << fr << " (worst " << e.worst << ")";
+    }
+    // Frames differ, so each file holds its own frame: frame 2's file is far from frame 0's rendering.
+    EXPECT_GT(compare(dcmtk_decode_jpeg(tmp, tmp / "mf_0003.jpg"), dcmtk_render(tmp, tmp / "mf.dcm", 0, {"+Wi", "1"})).mean,
+              compare(dcmtk_decode_jpeg(tmp, tmp / "mf_0003.jpg"), dcmtk_render(tmp, tmp / "mf.dcm", 2, {"+Wi", "1"})).mean + 1);
+
+    // PNG the same way, exact: every frame equals dcmj2pnm's to ±1.
+    r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "all.png"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    for (uint64_t fr = 0; fr < 3; ++fr)
+        expect_same_rendering(read_png(tmp / ("all_000" + std::to_string(fr + 1) + ".png")),
+                              dcmtk_render(tmp, tmp / "mf.dcm", fr, {"+Wi", "1"}), 1, "png frame " + std::to_string(fr));
+
+    // --frame N: that frame only, to OUT itself, silently.
+    r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "one.jpeg", "--frame", "1"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_EQ(r.out, "");
+    EXPECT_FALSE(std::ifstream(tmp / "one_0001.jpeg").good());
+    EXPECT_LE(compare(dcmtk_decode_jpeg(tmp, tmp / "one.jpeg"), dcmtk_render(tmp, tmp / "mf.dcm", 1, {"+Wi", "1"})).mean, 2.0);
+
+    // A name without .jpg/.png takes --format; quality is checked, and only for JPEG.
+    r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "noext", "--format", "jpeg", "--frame", "0"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    expect_baseline_jfif(tmp / "noext", 48, 32, 1);
+    for (const std::vector<std::string> &bad :
+         std::vector<std::vector<std::string>>{{"q.jpg", "--quality", "0"}, {"q.jpg", "--quality", "101"},
+                                               {"q.jpg", "--quality", "9.5"}, {"q.png", "--quality", "50"},
+                                               {"q.gif"}, {"q.jpg", "--format", "gif"}}) {
+        std::vector<std::string> argv = {DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / bad[0]};
+        argv.insert(argv.end(), bad.begin() + 1, bad.end());
+        r = run(argv);
+        EXPECT_EQ(r.status, 2) << shell_words(argv) << "\n" << r.all();
+        EXPECT_FALSE(std::ifstream(tmp / "q_0001.jpg").good());
+    }
+}
+
 TEST_F(Render, FailedJpegExportLeavesNoFile) {
     const DicomFile f = make_image(standard_specs()[3]);
     const Image8 img = render_frame(f, 0);
@@ -452,13 +504,22 @@ TEST_F(Render, FailedJpegExportLeavesNoFile) {
     while (dirent *e = ::readdir(d)) names.push_back(e->d_name);
     ::closedir(d);
     for (const std::string &n : names) EXPECT_EQ(n.find(".dcmkit-"), std::string::npos) << "left behind: " << n;
-    // A folder that does not exist.
+    // A folder that does not exist; a dataset without pixel data, through the CLI.
     try {
         write_jpeg(tmp / "no-such-folder/x.jpg", img, 90);
         ADD_FAILURE() << "wrote into a missing folder";
     } catch (const Error &e) {
         EXPECT_EQ(e.code(), Errc::io) << e.what();
     }
+    DicomFile sr;
+    sr.transfer_syntax = "1.2.840.10008.1.2.1";
+    sr.dataset.set_string(tags::SOPClassUID, "1.2.840.10008.5.1.4.1.1.88.11", VR::UI);
+    sr.dataset.set_string(tags::SOPInstanceUID, generate_uid(), VR::UI);
+    write_file(tmp / "sr.dcm", sr);
+    const ProcResult r = run({DCMKIT_CLI, "export", tmp / "sr.dcm", tmp / "sr.jpg"});
+    EXPECT_EQ(r.status, 1) << r.all();
+    EXPECT_NE(r.err.find("no pixel data"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::ifstream(tmp / "sr.jpg").good());
 }
 
 TEST(RenderErrors, FullDiskIsAnIoError) {
