@@ -261,6 +261,7 @@ Image8 render_frame(const DicomFile &file, uint64_t index, const RenderOptions &
     return img;
 }
 
+#if defined(DCMKIT_HAVE_PNG) || defined(DCMKIT_HAVE_JPEG)
 namespace {
 
 void check_image(const Image8 &image, const char *format) {
@@ -301,6 +302,7 @@ void write_atomically(const std::string &path, const std::vector<uint8_t> &bytes
 }
 
 }  // namespace
+#endif
 
 std::string numbered_path(const std::string &path, uint64_t index) {
     const size_t slash = path.rfind('/');
