@@ -171,6 +171,22 @@ TEST_F(Render, GrayscaleWithRescaleAndWindows) {
     }
 }
 
+TEST_F(Render, LargeFramesRenderThroughATableAlike) {
+    // Frames with more pixels than half the values Bits Stored allows are rendered through a table
+    // of every possible value: signed and unsigned, rescaled, windows and min-max, against DCMTK.
+    for (ImageSpec spec : {standard_specs()[2], standard_specs()[1]}) {  // mono12s, mono12
+        spec.rows = 100;
+        spec.columns = 90;
+        spec.name += "-large";
+        DicomFile f = make_image(spec);
+        f.dataset.set_number(Tag(0x0028, 0x1052), spec.is_signed ? -100 : -1024, VR::DS);
+        f.dataset.set_number(Tag(0x0028, 0x1053), 0.5, VR::DS);
+        f.dataset.set_strings(Tag(0x0028, 0x1050), {"40", "-200"}, VR::DS);
+        f.dataset.set_strings(Tag(0x0028, 0x1051), {"400", "1500"}, VR::DS);
+        check(f, spec.name, kWindowCases);
+    }
+}
+
 TEST_F(Render, Monochrome1AndInversePresentationShape) {
     DicomFile f = make_image(standard_specs()[1]);  // mono12
     f.dataset.set_string(Tag(0x0028, 0x0004), "MONOCHROME1", VR::CS);

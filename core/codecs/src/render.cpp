@@ -134,21 +134,34 @@ Image8 render_gray(const DicomFile &file, const PixelInfo &info, const std::vect
                    const std::string &photometric, const RenderOptions &opt) {
     const Dataset &ds = file.dataset;
     const std::vector<int64_t> stored = stored_values(info, frame);
-    const size_t n = stored.size();
+
+    // The pipeline below is a function of the stored value. When the frame has more pixels than
+    // half the values Bits Stored allows, it runs once per possible value into a table (as DCMTK
+    // does) rather than once per pixel; the results are the same.
+    const uint32_t bits = std::max(1u, std::min(info.bits_stored, info.bits_allocated));
+    const bool table = bits <= 16 && (size_t(1) << bits) <= 2 * stored.size();
+    const int64_t first = table && info.pixel_representation ? -(int64_t(1) << (bits - 1)) : 0;
+    std::vector<int64_t> domain;
+    if (table) {
+        domain.resize(size_t(1) << bits);
+        for (size_t i = 0; i < domain.size(); ++i) domain[i] = first + int64_t(i);
+    }
+    const std::vector<int64_t> &input = table ? domain : stored;
+    const size_t n = input.size();
 
     // Modality LUT: the LUT Sequence, else rescale (PS3.3 C.11.1).
     std::vector<double> value(n);
     const auto &modality_items = ds.get_items(kModalityLutSequence);
     if (!modality_items.empty()) {
         const Lut lut = read_lut(modality_items[0], kLutDescriptor, kLutData, info.pixel_representation != 0);
-        for (size_t i = 0; i < n; ++i) value[i] = lut(double(stored[i]));
+        for (size_t i = 0; i < n; ++i) value[i] = lut(double(input[i]));
     } else {
         double slope = 1, intercept = 0;
         if (const Dataset *d = locate(ds, index, kPixelValueTransformation, kRescaleSlope)) {
             slope = d->get_number(kRescaleSlope);
             if (d->find(kRescaleIntercept)) intercept = d->get_number(kRescaleIntercept);
         }
-        for (size_t i = 0; i < n; ++i) value[i] = double(stored[i]) * slope + intercept;
+        for (size_t i = 0; i < n; ++i) value[i] = double(input[i]) * slope + intercept;
     }
 
     // VOI LUT: an explicit window, the file's window, its VOI LUT, else min..max.
@@ -186,8 +199,19 @@ Image8 render_gray(const DicomFile &file, const PixelInfo &info, const std::vect
         }
     }
     if (!done) {
-        const auto [lo, hi] = std::minmax_element(value.begin(), value.end());
-        const double a = n ? *lo : 0, b = n ? *hi : 0;
+        // The minimum and maximum of the frame's values (not of the table's).
+        double a = 0, b = 0;
+        if (table) {
+            for (size_t i = 0; i < stored.size(); ++i) {
+                const double v = value[size_t(stored[i] - first)];
+                if (i == 0 || v < a) a = v;
+                if (i == 0 || v > b) b = v;
+            }
+        } else if (n) {
+            const auto [lo, hi] = std::minmax_element(value.begin(), value.end());
+            a = *lo;
+            b = *hi;
+        }
         for (size_t i = 0; i < n; ++i) img.pixels[i] = b > a ? to8((value[i] - a) * 255.0 / (b - a)) : 0;
     }
 
@@ -196,6 +220,11 @@ Image8 render_gray(const DicomFile &file, const PixelInfo &info, const std::vect
     if (ds.get_string_or(kPresentationLutShape, "") == "INVERSE") invert = !invert;
     if (invert)
         for (auto &p : img.pixels) p = uint8_t(255 - p);
+    if (table) {
+        std::vector<uint8_t> pixels(stored.size());
+        for (size_t i = 0; i < stored.size(); ++i) pixels[i] = img.pixels[size_t(stored[i] - first)];
+        img.pixels = std::move(pixels);
+    }
     return img;
 }
 
