@@ -478,6 +478,16 @@ TEST_F(Render, CliExportsEveryFrameToNumberedFiles) {
         expect_same_rendering(read_png(tmp / ("all_000" + std::to_string(fr + 1) + ".png")),
                               dcmtk_render(tmp, tmp / "mf.dcm", fr, {"+Wi", "1"}), 1, "png frame " + std::to_string(fr));
 
+    // A frame that cannot be written (its name is taken by a folder) stops the export with an
+    // error naming it and saying which frames were written.
+    ASSERT_EQ(::mkdir((tmp / "part_0002.jpg").c_str(), 0755), 0);
+    r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "part.jpg"});
+    EXPECT_EQ(r.status, 1) << r.all();
+    EXPECT_NE(r.err.find("part_0002.jpg"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("frames 0..0 were written"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::ifstream(tmp / "part_0001.jpg").good());
+    EXPECT_FALSE(std::ifstream(tmp / "part_0003.jpg").good());
+
     // --frame N: that frame only, to OUT itself, silently.
     r = run({DCMKIT_CLI, "export", tmp / "mf.dcm", tmp / "one.jpeg", "--frame", "1"});
     ASSERT_EQ(r.status, 0) << r.all();

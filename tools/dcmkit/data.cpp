@@ -206,6 +206,8 @@ int cmd_export(const std::string &, const Args &args) {
     }
     if (quality && format != "jpeg") return usage_error("export: --quality is for JPEG output");
     const bool jpeg = format == "jpeg";
+    bool numbered = false, progress = false;
+    uint64_t written = 0;
     try {
         const dcmkit::DicomFile f = dcmkit::read_file(pos[0]);
         const uint64_t frames = dcmkit::frame_count(f.dataset);
@@ -215,8 +217,8 @@ int cmd_export(const std::string &, const Args &args) {
                                                                     std::to_string(frames) + " frame(s), numbered from 0");
         // One frame: OUT itself; every frame of a multi-frame image: OUT_0001.ext, OUT_0002.ext, ….
         const uint64_t first = frame ? *frame : 0, last = frame ? *frame + 1 : frames;
-        const bool numbered = !frame && frames > 1;
-        const bool progress = verbose && numbered && ::isatty(2);
+        numbered = !frame && frames > 1;
+        progress = verbose && numbered && ::isatty(2);
         const auto t0 = std::chrono::steady_clock::now();
         for (uint64_t k = first; k < last; ++k) {
             const dcmkit::Image8 img = dcmkit::render_frame(f, k, ropt);
@@ -226,6 +228,7 @@ int cmd_export(const std::string &, const Args &args) {
             const std::string out = numbered ? dcmkit::numbered_path(pos[1], k) : pos[1];
             if (jpeg) dcmkit::write_jpeg(out, img, quality.value_or(90));
             else dcmkit::write_png(out, img);
+            ++written;
             if (progress)
                 std::fprintf(stderr, "\r  frame %llu/%llu", static_cast<unsigned long long>(k + 1),
                              static_cast<unsigned long long>(frames));
@@ -241,7 +244,13 @@ int cmd_export(const std::string &, const Args &args) {
                          static_cast<unsigned long long>(last - first), jpeg ? "JPEG" : "PNG", s);
         }
     } catch (const dcmkit::Error &e) {
+        if (progress) std::fputc('\n', stderr);
         std::fprintf(stderr, "dcmkit: error: %s: %s\n", pos[0].c_str(), e.what());
+        // The frames written before the error stay: say which.
+        if (numbered && written > 0)
+            std::fprintf(stderr, "dcmkit: %s: frames 0..%llu were written (%s ... %s)\n", pos[0].c_str(),
+                         static_cast<unsigned long long>(written - 1), dcmkit::numbered_path(pos[1], 0).c_str(),
+                         dcmkit::numbered_path(pos[1], written - 1).c_str());
         return 1;
     }
     return 0;
