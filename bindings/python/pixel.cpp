@@ -1,6 +1,6 @@
 // The Python extension's pixel data: _dcmkit.pixel_info(ds) and _dcmkit.pixel_array(ds), a numpy
 // array over the native pixel data or of the decoded frames (dcmkit.Dataset.pixel_array in the
-// package); decode_frame, codec_support, transcode, render and export_png over the C ABI's codecs.
+// package); decode_frame, codec_support, transcode, render, export_png and export_jpeg over the C ABI's codecs.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -342,4 +342,18 @@ void register_pixel(py::module_ &m) {
         warn_decoded(warnings);
     }, "dataset"_a, "path"_a, "index"_a = 0, "window"_a = std::nullopt, "voi_index"_a = 0, "min_max"_a = false,
        "Renders frame `index` and writes it as a PNG file.");
+    m.def("export_jpeg", [](const PyDataset &s, const std::string &path, uint64_t index,
+                            std::optional<std::pair<double, double>> window, uint32_t voi_index, bool min_max,
+                            int quality) {
+        const dk::RenderOptions o = render_options(window, voi_index, min_max);
+        std::string warnings;
+        {
+            Lock l(s);
+            py::gil_scoped_release nogil;
+            dk::export_jpeg(s.ds, path, index, o, quality);
+            warnings = dk::last_warnings();
+        }
+        warn_decoded(warnings);
+    }, "dataset"_a, "path"_a, "index"_a = 0, "window"_a = std::nullopt, "voi_index"_a = 0, "min_max"_a = false,
+       "quality"_a = 90, "Renders frame `index` and writes it as a baseline JPEG file of `quality` 1..100.");
 }

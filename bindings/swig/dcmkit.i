@@ -868,6 +868,21 @@ public:
     std::vector<uint8_t> read_frame(uint64_t index) { return dk::read_frame(*$self, index); }
     /// Re-encodes the pixel data in a transfer syntax (UID, keyword or alias).
     void transcode(const std::string &transfer_syntax) { dk::transcode(*$self, transfer_syntax); }
+    /// Renders frame `index` to 8-bit display values (Modality LUT, VOI LUT, palettes) and writes
+    /// it as a PNG file (dk_dataset_export_png): `window_width` > 0 applies that window, else the
+    /// file's first window or VOI LUT, else the frame's minimum..maximum.
+    void export_png(const std::string &path, uint64_t index = 0, double window_center = 0, double window_width = 0) {
+        dk::export_png(*$self, path, index,
+                       window_width > 0 ? dk::RenderOptions::window(window_center, window_width) : dk::RenderOptions{});
+    }
+    /// The same rendering written as a baseline JPEG file of `quality` 1..100 (dk_dataset_export_jpeg).
+    /// A multi-frame image takes one call per frame (frame_count()).
+    void export_jpeg(const std::string &path, uint64_t index = 0, int quality = 90, double window_center = 0,
+                     double window_width = 0) {
+        dk::export_jpeg(*$self, path, index,
+                        window_width > 0 ? dk::RenderOptions::window(window_center, window_width) : dk::RenderOptions{},
+                        quality);
+    }
     }
 };
 

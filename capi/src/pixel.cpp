@@ -468,4 +468,18 @@ dk_result dk_dataset_export_png(const dk_dataset *ds, uint64_t index, const dk_r
     });
 }
 
+dk_result dk_dataset_export_jpeg(const dk_dataset *ds, uint64_t index, const dk_render_options *opts, int32_t quality,
+                                 const char *path) {
+    t_warnings.clear();
+    return dk::guard([&] {
+        dk::resolve_dataset(ds);
+        need(path, "path");
+        if (quality < 1 || quality > 100) fail(DK_EINVAL, "quality must be 1..100, not " + std::to_string(quality));
+        const dcmkit::RenderOptions ro = render_options(opts);
+        const dcmkit::Image8 img = render(ds, index, ro);
+        for (const std::string &w : img.warnings) add_warning(index, w);
+        dcmkit::write_jpeg(path, img, int(quality));
+    });
+}
+
 }  // extern "C"

@@ -31,7 +31,7 @@ The value errors are also built-in ValueErrors. Each has .kind ("truncated"), .c
 Pixels: ds.pixel_array as pydicom shapes it, for native and compressed data alike (RLE, JPEG, JPEG-LS,
 JPEG 2000, HTJ2K: see codec_support()); ds.decoded_photometric is its Photometric Interpretation
 (JPEG YBR_FULL_422 decodes to RGB). ds.transcode("jpegls") re-encodes the pixel data (and sets the
-transfer syntax ds.save() writes); ds.render() and ds.save_png() give 8-bit display images.
+transfer syntax ds.save() writes); ds.render(), ds.save_png() and ds.save_jpeg() give 8-bit display images.
 
 The module is a thin layer over the C ABI (libdcmkit) through dcmkit.hpp; the extension _dcmkit
 releases the GIL while reading, writing and converting to JSON.
@@ -533,6 +533,17 @@ class Dataset:
         """Renders frame `frame` as render() does and writes it to `path` as a PNG file (8-bit
         grayscale or RGB). IoError when the file cannot be written."""
         _dcmkit.export_png(self._ds, _os.fspath(path), frame, _window(window), voi_index, bool(min_max))
+
+    def save_jpeg(self, path, frame=0, *, quality=90, window=None, voi_index=0, min_max=False):
+        """Renders frame `frame` as render() does and writes it to `path` as a baseline JPEG file
+        (JFIF, 8-bit grayscale, or colour coded as YCbCr 4:2:2) of `quality` 1 (smallest) to 100
+        (best). The file is written to a temporary name and renamed into place: a failed export
+        leaves no partial file. One frame per call (for every frame of a multi-frame image, one
+        call per frame of range(ds.pixel_info["number_of_frames"])). InvalidArgumentError for a
+        quality outside 1..100, IoError when the file cannot be written, UnsupportedError in a
+        build without libjpeg-turbo."""
+        _dcmkit.export_jpeg(self._ds, _os.fspath(path), frame, _window(window), voi_index, bool(min_max),
+                            int(quality))
 
     # -- encoding ------------------------------------------------------------------------------
 

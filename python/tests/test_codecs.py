@@ -2,7 +2,8 @@
 and GDCM (gdcmconv --j2k) against pydicom's pixel_array of the file the same tool decompressed
 (dcmdrle, dcmdjpls, dcmdjpeg, gdcmconv --raw); ds.transcode() round trips checked by pydicom after
 the peer decompresses dcmkit's file; render() and save_png() (PNG read back with zlib and struct);
-errors and their exception classes.
+save_jpeg() (the JPEG wrapped by DCMTK's img2dcm, decoded by dcmdjpeg, read by pydicom); errors and
+their exception classes.
 
 The native images are written by pydicom in a session-scoped temporary folder."""
 
@@ -338,6 +339,73 @@ def test_render_and_save_png(images, tmp_path):
     width, height, color, pixels = read_png(tmp_path / "rgb.png")
     assert (width, height, color) == (40, 30, 2)
     assert numpy.array_equal(pixels, img)
+
+
+def jpeg_markers(path):
+    """{marker: segment body} of a JPEG file up to its first scan; SOI first and EOI last checked."""
+    data = path.read_bytes()
+    assert data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9"
+    pos, found = 2, {}
+    while data[pos] == 0xFF and data[pos + 1] != 0xDA:
+        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        found.setdefault(data[pos + 1], data[pos + 4:pos + 2 + length])
+        pos += 2 + length
+    assert data[pos:pos + 2] == b"\xff\xda"
+    return found
+
+
+def dcmtk_decode_jpeg(path, tmp_path):
+    """The pixels of a JPEG file as DCMTK decodes them: img2dcm wraps it (JPEG Baseline, as it is),
+    dcmdjpeg decompresses it (YCbCr to RGB), pydicom reads the native result."""
+    wrapped, plain = tmp_path / "wrapped.dcm", tmp_path / "plain.dcm"
+    run(["img2dcm", "-i", "JPEG", "-jf"], path, wrapped)
+    run(["dcmdjpeg"], wrapped, plain)
+    return pydicom.dcmread(plain).pixel_array
+
+
+@pytest.mark.skipif(not have("img2dcm", "dcmdjpeg"), reason="DCMTK is not installed")
+def test_save_jpeg(images, tmp_path):
+    ds = dcmkit.read(images["mono16"])
+    path = tmp_path / "frame1.jpg"
+    ds.save_jpeg(path, 1, window=(1000, 3000))
+    markers = jpeg_markers(path)
+    assert markers[0xE0][:5] == b"JFIF\0"
+    sof = markers[0xC0]  # baseline: precision, rows, columns, components
+    assert struct.unpack(">BHHB", sof[:6]) == (8, 48, 64, 1)
+    assert not set(markers) & {0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+    decoded = dcmtk_decode_jpeg(path, tmp_path).astype(int)
+    want = ds.render(1, window=(1000, 3000)).astype(int)
+    assert decoded.shape == want.shape == (48, 64)
+    assert numpy.abs(decoded - want).mean() < 3
+    # The frame and the window are the ones asked for: frame 0, or the file's window, are far off.
+    assert numpy.abs(decoded - ds.render(0, window=(1000, 3000)).astype(int)).mean() > 10
+    assert numpy.abs(decoded - ds.render(1).astype(int)).mean() > 10
+    # Colour: three components, the RGB values within JPEG error; quality orders the sizes.
+    rgb = dcmkit.read(images["smooth_rgb8"])
+    sizes = []
+    for q in (10, 50, 95):
+        rgb.save_jpeg(tmp_path / "rgb.jpg", quality=q)
+        sizes.append((tmp_path / "rgb.jpg").stat().st_size)
+    assert sizes == sorted(sizes) and sizes[0] < sizes[2]
+    assert struct.unpack(">BHHB", jpeg_markers(tmp_path / "rgb.jpg")[0xC0][:6]) == (8, 30, 40, 3)
+    decoded = dcmtk_decode_jpeg(tmp_path / "rgb.jpg", tmp_path).astype(int)
+    assert decoded.shape == (30, 40, 3)
+    assert numpy.abs(decoded - rgb.render().astype(int)).mean() < 2
+    # Refusals, typed; the last good file is left as it was.
+    before = (tmp_path / "rgb.jpg").read_bytes()
+    for q in (0, 101):
+        with pytest.raises(dcmkit.InvalidArgumentError, match="1..100"):
+            rgb.save_jpeg(tmp_path / "rgb.jpg", quality=q)
+    assert (tmp_path / "rgb.jpg").read_bytes() == before
+    with pytest.raises(dcmkit.IoError) as e:
+        rgb.save_jpeg(tmp_path / "no-such-folder" / "x.jpg")
+    assert isinstance(e.value, OSError)
+    with pytest.raises(dcmkit.InvalidArgumentError, match="frame 2"):
+        ds.save_jpeg(tmp_path / "x.jpg", 2)
+    with pytest.raises(dcmkit.NotFoundError, match="no Pixel Data"):
+        dcmkit.Dataset().save_jpeg(tmp_path / "x.jpg")
+    assert not (tmp_path / "x.jpg").exists()
+    assert [p.name for p in tmp_path.iterdir() if ".dcmkit-" in p.name] == []
 
 
 JSON_IMAGE = (

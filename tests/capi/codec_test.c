@@ -402,6 +402,101 @@ static void check_png(const char *path, uint32_t width, uint32_t height, int col
     CHECK_INT(head[25], color_type);
 }
 
+static unsigned be16(const unsigned char *p) { return ((unsigned)p[0] << 8) | p[1]; }
+
+/* Walks the markers of the JPEG file at `path` up to its first scan: SOI first, a SOF0 (baseline,
+ * 8-bit) of the given size and components and no other SOFn, EOI last. Returns the file's size. */
+static long check_jpeg(const char *path, unsigned width, unsigned height, unsigned components) {
+    unsigned char buf[1 << 16];
+    size_t n, pos = 2;
+    int sof0 = 0;
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (f == NULL) return 0;
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    CHECK(n > 4 && n < sizeof buf);
+    CHECK_INT(buf[0], 0xFF);
+    CHECK_INT(buf[1], 0xD8); /* SOI */
+    CHECK_INT(buf[n - 2], 0xFF);
+    CHECK_INT(buf[n - 1], 0xD9); /* EOI */
+    while (pos + 4 <= n && buf[pos] == 0xFF && buf[pos + 1] != 0xDA) {
+        const unsigned m = buf[pos + 1], len = (unsigned)be16(buf + pos + 2);
+        if (m == 0xC0 && pos + 10 <= n) {
+            sof0 = 1;
+            CHECK_INT(buf[pos + 4], 8); /* sample precision */
+            CHECK_INT(be16(buf + pos + 5), height);
+            CHECK_INT(be16(buf + pos + 7), width);
+            CHECK_INT(buf[pos + 9], components);
+        }
+        /* SOF1..SOF15 (but DHT C4, JPG C8, DAC CC): no other process than baseline. */
+        CHECK(!(m > 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC));
+        pos += 2 + len;
+    }
+    CHECK(pos + 2 <= n && buf[pos + 1] == 0xDA); /* the markers led to a scan */
+    CHECK(sof0);
+    return (long)n;
+}
+
+DK_TEST(export_jpeg) {
+    dk_dataset *ds = NULL, *rgb = fixture("rgb8-rle.dcm");
+    dk_render_options o = DK_RENDER_OPTIONS_INIT;
+    char path[512], bad[600];
+    long small, large;
+    if (rgb == NULL) DK_SKIP("no DCMTK fixtures (make_fixtures.sh)");
+    dk_test_path(path, sizeof path, "rgb.jpg");
+    remove(path);
+    if (!(dk_codec_support(TS_JPEG_BASELINE) & DK_CODEC_ENCODE)) {
+        /* Built without libjpeg-turbo: a clear refusal, and no file. */
+        CHECK_ERR(dk_dataset_export_jpeg(rgb, 0, NULL, 90, path), DK_EUNSUPPORTED, "JPEG export is not in this build");
+        CHECK(fopen(path, "rb") == NULL);
+        dk_dataset_free(rgb);
+        return;
+    }
+    CHECK_OK(dk_dataset_export_jpeg(rgb, 0, NULL, 90, path));
+    check_jpeg(path, 40, 30, 3);
+    /* Quality is honoured: the same image is smaller at 10 than at 100. */
+    CHECK_OK(dk_dataset_export_jpeg(rgb, 0, NULL, 10, path));
+    small = check_jpeg(path, 40, 30, 3);
+    CHECK_OK(dk_dataset_export_jpeg(rgb, 0, NULL, 100, path));
+    large = check_jpeg(path, 40, 30, 3);
+    CHECK(small < large);
+    /* Refusals: quality out of 1..100 (the file written above is left alone), a frame past the end,
+     * a folder that does not exist, NULL arguments. */
+    CHECK_ERR(dk_dataset_export_jpeg(rgb, 0, NULL, 0, path), DK_EINVAL, "quality must be 1..100, not 0");
+    CHECK_ERR(dk_dataset_export_jpeg(rgb, 0, NULL, 101, path), DK_EINVAL, "not 101");
+    CHECK_INT(check_jpeg(path, 40, 30, 3), large);
+    CHECK_ERR(dk_dataset_export_jpeg(rgb, 1, NULL, 90, path), DK_EINVAL, "frame 1");
+    snprintf(bad, sizeof bad, "%s/no-such-folder/x.jpg", DK_TEST_TMPDIR);
+    CHECK_ERR(dk_dataset_export_jpeg(rgb, 0, NULL, 90, bad), DK_EIO, "no-such-folder");
+    CHECK_ERR(dk_dataset_export_jpeg(NULL, 0, NULL, 90, path), DK_EINVAL, "NULL");
+    CHECK_ERR(dk_dataset_export_jpeg(rgb, 0, NULL, 90, NULL), DK_EINVAL, "path is NULL");
+    /* A dataset without pixel data: nothing to render, nothing written. */
+    REQUIRE_OK(dk_dataset_new(&ds));
+    dk_test_path(bad, sizeof bad, "empty.jpg");
+    remove(bad);
+    CHECK_ERR(dk_dataset_export_jpeg(ds, 0, NULL, 90, bad), DK_ENOTFOUND, "no Pixel Data");
+    CHECK(fopen(bad, "rb") == NULL);
+    dk_dataset_free(ds);
+    ds = NULL;
+    /* Grayscale, 16-bit JPEG-LS frames through a window. */
+    if (dk_codec_support(TS_JPEGLS) & DK_CODEC_DECODE) {
+        ds = fixture("mono16-jls.dcm");
+        CHECK(ds != NULL);
+        dk_test_path(path, sizeof path, "mono.jpg");
+        CHECK_OK(dk_dataset_export_jpeg(ds, 1, NULL, 90, path));
+        check_jpeg(path, 64, 48, 1);
+        o.min_max = 1;
+        CHECK_OK(dk_dataset_export_jpeg(ds, 0, &o, 75, path));
+        check_jpeg(path, 64, 48, 1);
+        o.window_width = -1;
+        o.use_window = 1;
+        CHECK_ERR(dk_dataset_export_jpeg(ds, 0, &o, 75, path), DK_EINVAL, "window_width");
+        dk_dataset_free(ds);
+    }
+    dk_dataset_free(rgb);
+}
+
 DK_TEST(export_png) {
     dk_dataset *ds = NULL, *rgb = fixture("rgb8-rle.dcm");
     dk_render_options o = DK_RENDER_OPTIONS_INIT;
@@ -754,6 +849,7 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(lossy_to_lossless_is_refused),
     DK_CASE(render_to_a_buffer),
     DK_CASE(export_png),
+    DK_CASE(export_jpeg),
     DK_CASE(truncated_compressed_frame),
     DK_CASE(corrupt_and_unknown_compression),
     DK_CASE(what_cannot_be_compressed),

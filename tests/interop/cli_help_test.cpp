@@ -65,7 +65,7 @@ TEST(CliHelp, CommandUsageNamesItsOptions) {
     const std::vector<Case> cases = {
         {"dump", {"--json", "--print-all", "--no-meta", "--stop-before-pixels"}},
         {"transcode", {"--ts", "--quality", "--ratio", "--near", "--predictor", "--threads", "--keep-uid"}},
-        {"export", {"--frame", "--window", "--voi", "--min-max"}},
+        {"export", {"--frame", "--window", "--voi", "--min-max", "--format", "--quality", "--verbose"}},
         {"echo", {"--repeat", "-aet", "-aec", "-pdu", "-to", "-ta", "--user"}},
         {"send", {"--recursive", "-aet", "-aec"}},
         {"recv", {"--out", "--allow", "--no-fsync", "--max-dataset-size", "--min-free-space", "--idle-timeout",

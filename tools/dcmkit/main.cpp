@@ -62,11 +62,19 @@ const std::vector<Command> &commands() {
          kNone,
          cmd_transcode},
         {"convert", "IN OUT --ts SYNTAX", "the same as transcode", kTranscodeOptions, "", kNone, cmd_transcode},
-        {"export", "IN OUT.png", "render a frame to PNG (Modality LUT, VOI LUT, palettes)",
-         {{"-f, --frame N", "frame number, from 0 (default 0)"},
+        {"export", "IN OUT.png|OUT.jpg", "render frames to PNG or JPEG (Modality LUT, VOI LUT, palettes)",
+         {{"-f, --frame N", "only frame N, from 0, written to OUT (default: every frame)"},
           {"-w, --window C W", "window centre and width (default: the file's, else min-max)"},
           {"--voi N", "use the file's Nth window or VOI LUT (default 1)"},
-          {"--min-max", "stretch the frame's minimum..maximum"}}, "", kNone, cmd_export},
+          {"--min-max", "stretch the frame's minimum..maximum"},
+          {"--format jpeg|png", "the output format (default: from OUT's extension, .jpg/.jpeg or .png)"},
+          {"-q, --quality Q", "JPEG quality 1..100 (default 90; baseline JPEG)"},
+          {"-v, --verbose", "progress of a multi-frame export, and the time taken"}},
+         "A multi-frame image without --frame is written one file per frame, numbered from 1:\n"
+         "OUT_0001.jpg for frame 0, OUT_0002.jpg for frame 1, ..., and the names are printed.\n"
+         "A single frame goes to OUT.\n"
+         "The files are written atomically (a temporary file renamed into place).",
+         kNone, cmd_export},
         {"dicomdir", "create DIR | add DICOMDIR FILE|DIR... | list DICOMDIR",
          "make, extend or print a DICOMDIR (PS3.10 media directory)",
          {{"--fileset-id ID, +F ID", "create: the File-set ID (up to 16 of A-Z, 0-9, space, _);\n"

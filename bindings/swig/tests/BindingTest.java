@@ -2,6 +2,8 @@
 // through org.dcmkit are compared with the golden values dcmdump printed for the same file.
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.TimeUnit;
@@ -231,6 +233,63 @@ class BindingTest {
       assertArrayEquals(new byte[] {1, 2, 3, 4}, back.getBytes(0x00091010L));
       assertEquals("1.2.840.10008.1.2.5", back.transferSyntax());
     }
+  }
+
+  /** The marker segments of a JPEG file up to its scan, in order: {marker, offset of the body}. */
+  static List<int[]> jpegMarkers(byte[] b) {
+    List<int[]> found = new ArrayList<>();
+    int pos = 2;
+    while (pos + 4 <= b.length && (b[pos] & 0xFF) == 0xFF && (b[pos + 1] & 0xFF) != 0xDA) {
+      found.add(new int[] {b[pos + 1] & 0xFF, pos + 4});
+      pos += 2 + (((b[pos + 2] & 0xFF) << 8) | (b[pos + 3] & 0xFF));
+    }
+    return found;
+  }
+
+  @Test
+  void renderingToPngAndJpeg() throws Exception {
+    int rows = Integer.parseInt(golden.get("Rows"));
+    String png = Paths.get(work, "frame1_java.png").toString(), jpg = Paths.get(work, "frame1_java.jpg").toString();
+    try (Dataset ds = Dataset.readFile(path)) {
+      ds.exportPng(png, 1);
+      byte[] p = Files.readAllBytes(Paths.get(png));
+      assertEquals("PNG", new String(p, 1, 3, StandardCharsets.US_ASCII));
+      assertEquals(rows, ByteBuffer.wrap(p, 20, 4).getInt());
+      ds.exportJpeg(jpg, 1, 95);
+      byte[] j = Files.readAllBytes(Paths.get(jpg));
+      assertEquals(0xFFD8, ((j[0] & 0xFF) << 8) | (j[1] & 0xFF));
+      assertEquals(0xFFD9, ((j[j.length - 2] & 0xFF) << 8) | (j[j.length - 1] & 0xFF));
+      List<int[]> markers = jpegMarkers(j);
+      assertEquals(0xE0, markers.get(0)[0]);
+      assertEquals("JFIF", new String(j, markers.get(0)[1], 4, StandardCharsets.US_ASCII));
+      int sofs = 0;
+      for (int[] m : markers) {
+        if (m[0] == 0xC0) {
+          sofs++;
+          assertEquals(8, j[m[1]] & 0xFF);
+          assertEquals(rows, ((j[m[1] + 1] & 0xFF) << 8) | (j[m[1] + 2] & 0xFF));
+          assertEquals(1, j[m[1] + 5] & 0xFF);  // one component for MONOCHROME2
+        }
+        assertFalse(m[0] > 0xC0 && m[0] <= 0xCF && m[0] != 0xC4 && m[0] != 0xC8 && m[0] != 0xCC, "SOF" + (m[0] - 0xC0));
+      }
+      assertEquals(1, sofs);
+      // Quality reaches the encoder (its quantization tables); a window changes the picture.
+      String q5 = Paths.get(work, "q5_java.jpg").toString(), w = Paths.get(work, "w_java.jpg").toString();
+      ds.exportJpeg(q5, 1, 5);
+      assertFalse(Arrays.equals(j, Files.readAllBytes(Paths.get(q5))));
+      ds.exportJpeg(w, 1, 95, 0, 1);
+      assertFalse(Arrays.equals(j, Files.readAllBytes(Paths.get(w))));
+      assertThrows(InvalidArgumentException.class, () -> ds.exportJpeg(jpg, 1, 0));
+      assertThrows(InvalidArgumentException.class, () -> ds.exportJpeg(jpg, 1, 101));
+      assertArrayEquals(j, Files.readAllBytes(Paths.get(jpg)));
+      assertThrows(InvalidArgumentException.class, () -> ds.exportJpeg(jpg, 2));
+      assertThrows(IoException.class, () -> ds.exportJpeg(Paths.get(work, "no-such-folder", "x.jpg").toString()));
+    }
+    String empty = Paths.get(work, "empty_java.jpg").toString();
+    try (Dataset ds = new Dataset()) {
+      assertThrows(NotFoundException.class, () -> ds.exportJpeg(empty));
+    }
+    assertFalse(Files.exists(Paths.get(empty)));
   }
 
   // -- UTF-8 (ISO_IR 192): real UTF-8 across JNI, not Java's modified UTF-8 -------------------------

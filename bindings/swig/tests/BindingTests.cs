@@ -226,6 +226,55 @@ static partial class BindingTests {
     }
   }
 
+  // The first marker segments of a JPEG file, up to its scan: (marker, body) in order.
+  static List<KeyValuePair<int, byte[]>> JpegMarkers(byte[] b) {
+    var found = new List<KeyValuePair<int, byte[]>>();
+    int pos = 2;
+    while (pos + 4 <= b.Length && b[pos] == 0xFF && b[pos + 1] != 0xDA) {
+      int len = (b[pos + 2] << 8) | b[pos + 3];
+      found.Add(new KeyValuePair<int, byte[]>(b[pos + 1], b.Skip(pos + 4).Take(len - 2).ToArray()));
+      pos += 2 + len;
+    }
+    return found;
+  }
+
+  static void Rendering(string path, string work) {
+    using (Dataset ds = Dataset.ReadFile(path)) {
+      int rows = int.Parse(golden["Rows"]);
+      string png = Path.Combine(work, "frame1.png"), jpg = Path.Combine(work, "frame1.jpg");
+      ds.ExportPng(png, 1);
+      byte[] p = File.ReadAllBytes(png);
+      Check(p.Length > 24 && p[1] == (byte)'P' && p[2] == (byte)'N' && p[3] == (byte)'G', "a PNG signature");
+      Equal(rows, (p[20] << 24) | (p[21] << 16) | (p[22] << 8) | p[23], "PNG height");
+      ds.ExportJpeg(jpg, 1, 95);
+      byte[] j = File.ReadAllBytes(jpg);
+      Check(j[0] == 0xFF && j[1] == 0xD8 && j[j.Length - 2] == 0xFF && j[j.Length - 1] == 0xD9, "JPEG SOI and EOI");
+      var markers = JpegMarkers(j);
+      Check(markers.Count > 0 && markers[0].Key == 0xE0 && System.Text.Encoding.ASCII.GetString(markers[0].Value, 0, 4) == "JFIF", "JFIF first");
+      var sof = markers.Where(m => m.Key == 0xC0).ToList();
+      Equal(1, sof.Count, "one SOF0 (baseline)");
+      Equal(0, markers.Count(m => m.Key > 0xC0 && m.Key <= 0xCF && m.Key != 0xC4 && m.Key != 0xC8 && m.Key != 0xCC), "no other SOFn");
+      if (sof.Count == 1) {
+        Equal(8, (int)sof[0].Value[0], "precision");
+        Equal(rows, (sof[0].Value[1] << 8) | sof[0].Value[2], "JPEG rows");
+        Equal(1, (int)sof[0].Value[5], "one component for MONOCHROME2");
+      }
+      // Quality reaches the encoder (its quantization tables); a window changes the picture.
+      ds.ExportJpeg(Path.Combine(work, "q5.jpg"), 1, 5);
+      Check(!Same(j, File.ReadAllBytes(Path.Combine(work, "q5.jpg"))), "quality 5 is not quality 95");
+      ds.ExportJpeg(Path.Combine(work, "w.jpg"), 1, 95, 0, 1);
+      Check(!Same(j, File.ReadAllBytes(Path.Combine(work, "w.jpg"))), "a window changes the JPEG");
+      Throws<InvalidArgumentException>(() => ds.ExportJpeg(jpg, 1, 0), "quality 0");
+      Throws<InvalidArgumentException>(() => ds.ExportJpeg(jpg, 1, 101), "quality 101");
+      Check(Same(j, File.ReadAllBytes(jpg)), "a refused export leaves the file as it was");
+      Throws<InvalidArgumentException>(() => ds.ExportJpeg(jpg, 2), "frame past the end");
+      Throws<IoException>(() => ds.ExportJpeg(Path.Combine(work, "no-such-folder", "x.jpg")), "missing folder");
+    }
+    using (Dataset empty = new Dataset())
+      Throws<NotFoundException>(() => empty.ExportJpeg(Path.Combine(work, "empty.jpg")), "no pixel data");
+    Check(!File.Exists(Path.Combine(work, "empty.jpg")), "nothing written without pixel data");
+  }
+
   static void Errors(string work) {
     Throws<ParseException>(() => Dataset.ReadMemory(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }).Dispose(), "garbage");
     Throws<DicomException>(() => Dataset.ReadFile(Path.Combine(work, "missing.dcm")).Dispose(), "missing file");
@@ -820,6 +869,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("same values as the C ABI", () => SameAsCapi(path, work)),
       new KeyValuePair<string, Action>("writing", () => Writing(path, outPath)),
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),
+      new KeyValuePair<string, Action>("rendering", () => Rendering(path, work)),
       new KeyValuePair<string, Action>("unicode", () => UnicodeStrings(path, work)),
       new KeyValuePair<string, Action>("errors", () => Errors(work)),
       new KeyValuePair<string, Action>("error classes", ErrorClasses),

@@ -54,8 +54,8 @@ typedef struct dk_pixel_info {
 DK_EXTERN(dk_result) dk_dataset_pixel_info(dk_pixel_info *info, const dk_dataset *ds);
 
 /** What the decoders tolerated during this thread's last call of dk_dataset_read_frame,
- *  dk_dataset_decode_frame, dk_dataset_transcode, dk_dataset_render_frame or dk_dataset_export_png
- *  (each call starts it afresh): one line per warning, "frame N: " first, '\n' after each, e.g.
+ *  dk_dataset_decode_frame, dk_dataset_transcode, dk_dataset_render_frame, dk_dataset_export_png or
+ *  dk_dataset_export_jpeg (each call starts it afresh): one line per warning, "frame N: " first, '\n' after each, e.g.
  *  "frame 0: JPEG: Invalid SOS parameters for sequential JPEG (Ss 0, Se 0, Ah 0, Al 0): decoded as a
  *  sequential scan\n". Such bitstreams (out-of-spec scan headers, a missing EOI marker, stray bytes
  *  before a marker) are decoded as libjpeg, DCMTK and GDCM decode them, with their warning; the
@@ -288,6 +288,28 @@ DK_EXTERN(dk_result) dk_dataset_render_frame(void *buf, size_t *size, uint32_t *
  *          build has no PNG writer */
 DK_EXTERN(dk_result) dk_dataset_export_png(const dk_dataset *ds, uint64_t index, const dk_render_options *opts,
                                            const char *path);
+
+/** Renders frame `index` as dk_dataset_render_frame does and writes it to `path` as a baseline
+ *  JPEG file (SOF0 with a JFIF marker, as libjpeg-turbo writes it: 8-bit grayscale for MONOCHROME1/2,
+ *  three components for RGB, YBR and PALETTE COLOR, coded as YCbCr 4:2:2 like dcmj2pnm +oj) of
+ *  `quality` 1..100. The file is written to a temporary name in the same folder and renamed into
+ *  place, as dk_dataset_export_png does: a failed export leaves no partial file and an existing
+ *  `path` untouched. One frame per call: a multi-frame image takes one call per frame
+ *  (dk_dataset_frame_count), e.g. to the numbered names `dcmkit export` uses (OUT_0001.jpg…).
+ *
+ *  @param ds       the dataset or item handle
+ *  @param index    the frame, 0 to number_of_frames - 1
+ *  @param opts     rendering choices; NULL = the defaults (DK_RENDER_OPTIONS_INIT)
+ *  @param quality  the libjpeg quality, 1 (smallest file) to 100 (best); the CLI's default is 90
+ *  @param path     the JPEG file to create or replace (UTF-8)
+ *  @return DK_OK; DK_EINVAL for a NULL or bad `ds`, a NULL `path`, a `quality` outside 1..100, a
+ *          bad `opts` or an `index` past the last frame; DK_ENOTFOUND when the dataset has no pixel
+ *          data; DK_EIO when the file cannot be written (no such folder, disk full); DK_EUNSUPPORTED
+ *          for what cannot be rendered (as dk_dataset_render_frame) and when this build has no JPEG
+ *          encoder (DCMKIT_WITH_JPEG=OFF); DK_EBADVALUE for inconsistent attributes or LUTs; the
+ *          errors of dk_dataset_read_frame for a frame that does not decode */
+DK_EXTERN(dk_result) dk_dataset_export_jpeg(const dk_dataset *ds, uint64_t index, const dk_render_options *opts,
+                                            int32_t quality, const char *path);
 
 #ifdef __cplusplus
 }

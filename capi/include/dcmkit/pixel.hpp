@@ -1,5 +1,5 @@
 // dcmkit C++ wrapper: pixel data (dk_pixel.h) — layout, frames, decoding, codecs and transcoding,
-// rendering to 8-bit images and PNG.
+// rendering to 8-bit images, PNG and JPEG.
 #ifndef DCMKIT_PIXEL_HPP
 #define DCMKIT_PIXEL_HPP
 
@@ -218,6 +218,14 @@ inline Image8 render_frame(const Dataset &ds, uint64_t index = 0, const RenderOp
 inline void export_png(const Dataset &ds, const std::string &path, uint64_t index = 0, const RenderOptions &opts = {}) {
     const dk_render_options o = opts.to_c();
     check(dk_dataset_export_png(ds.handle(), index, &o, path.c_str()));
+}
+
+/// Renders frame `index` and writes it as a baseline JPEG file of `quality` 1..100
+/// (dk_dataset_export_jpeg).
+inline void export_jpeg(const Dataset &ds, const std::string &path, uint64_t index = 0, const RenderOptions &opts = {},
+                        int quality = 90) {
+    const dk_render_options o = opts.to_c();
+    check(dk_dataset_export_jpeg(ds.handle(), index, &o, quality, path.c_str()));
 }
 
 }  // namespace dk

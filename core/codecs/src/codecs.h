@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
@@ -32,6 +33,12 @@ std::unique_ptr<Codec> make_jpeg_lossless(bool sv1);    // .57 / .70: our own
 std::unique_ptr<Codec> make_jpegls(bool near_lossless); // .80 / .81: CharLS
 std::unique_ptr<Codec> make_j2k(bool lossless_only);    // .90 / .91: OpenJPEG
 std::unique_ptr<Codec> make_htj2k(const char *uid);     // .201 / .202 / .203: OpenJPH
+
+/// An 8-bit image (`channels` 1 = grey or 3 = RGB, interleaved rows) as a baseline JPEG file's
+/// bytes (SOF0, JFIF, colour as YCbCr 4:2:2), `quality` 1..100 (jpeg.cpp; render.cpp's write_jpeg).
+/// Throws Error(invalid_argument) for a bad size or quality.
+std::vector<uint8_t> jpeg_encode_image(uint32_t width, uint32_t height, uint32_t channels, const uint8_t *pixels,
+                                       int quality);
 
 /// Our own sequential DCT JPEG decoder (Huffman, 8- or 12-bit precision, Processes 1, 2 and 4),
 /// used for the 12-bit frames libjpeg-turbo (8-bit only in Debian) cannot decode. Same contract as

@@ -369,6 +369,35 @@ private:
 
 }  // namespace
 
+std::vector<uint8_t> jpeg_encode_image(uint32_t width, uint32_t height, uint32_t channels, const uint8_t *pixels,
+                                       int quality) {
+    if (channels != 1 && channels != 3) throw Error(Errc::invalid_argument, "JPEG export takes 1 or 3 channels");
+    if (width == 0 || height == 0 || width > kMaxDimension || height > kMaxDimension)
+        throw Error(Errc::invalid_argument, "JPEG images are 1.." + std::to_string(kMaxDimension) +
+                                                " pixels wide and high, not " + std::to_string(width) + " x " +
+                                                std::to_string(height));
+    if (quality < 1 || quality > 100)
+        throw Error(Errc::invalid_argument, "JPEG quality must be 1..100, not " + std::to_string(quality));
+    // The same encoder as the .50 codec: 8-bit samples, a JFIF marker, RGB to YCbCr 4:2:2.
+    PixelInfo info;
+    info.rows = height;
+    info.columns = width;
+    info.samples_per_pixel = channels;
+    info.bits_allocated = info.bits_stored = 8;
+    info.high_bit = 7;
+    info.photometric_interpretation = channels == 3 ? "RGB" : "MONOCHROME2";
+    EncodeJob job;
+    job.info = &info;
+    job.frame = pixels;
+    job.quality = quality;
+    const bool ok = run_encode(job);
+    std::vector<uint8_t> bytes;
+    if (ok) bytes.assign(job.buffer, job.buffer + job.size);
+    std::free(job.buffer);
+    if (!ok) throw Error(Errc::invalid_argument, std::string("JPEG export: ") + job.err.message);
+    return bytes;
+}
+
 std::unique_ptr<Codec> make_jpeg_baseline() { return std::make_unique<JpegCodec>(kJpegBaseline, false); }
 std::unique_ptr<Codec> make_jpeg_extended() { return std::make_unique<JpegCodec>(kJpegExtended, true); }
 

@@ -1,6 +1,10 @@
 // dcmkit — frames to 8-bit display values (PS3.3 C.11: Modality LUT, VOI LUT, Presentation LUT),
-// colour conversion, palettes, and PNG output through libpng.
+// colour conversion, palettes, and PNG (libpng) and JPEG (libjpeg-turbo) output, written atomically.
 #include "dcmkit/render.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef DCMKIT_HAVE_PNG
 #include <png.h>
@@ -11,11 +15,15 @@
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
 #include "dcmkit/codec.h"
 #include "dcmkit/error.h"
+#ifdef DCMKIT_HAVE_JPEG
+#include "codecs.h"
+#endif
 
 namespace dcmkit {
 
@@ -126,21 +134,34 @@ Image8 render_gray(const DicomFile &file, const PixelInfo &info, const std::vect
                    const std::string &photometric, const RenderOptions &opt) {
     const Dataset &ds = file.dataset;
     const std::vector<int64_t> stored = stored_values(info, frame);
-    const size_t n = stored.size();
+
+    // The pipeline below is a function of the stored value. When the frame has more pixels than
+    // half the values Bits Stored allows, it runs once per possible value into a table (as DCMTK
+    // does) rather than once per pixel; the results are the same.
+    const uint32_t bits = std::max(1u, std::min(info.bits_stored, info.bits_allocated));
+    const bool table = bits <= 16 && (size_t(1) << bits) <= 2 * stored.size();
+    const int64_t first = table && info.pixel_representation ? -(int64_t(1) << (bits - 1)) : 0;
+    std::vector<int64_t> domain;
+    if (table) {
+        domain.resize(size_t(1) << bits);
+        for (size_t i = 0; i < domain.size(); ++i) domain[i] = first + int64_t(i);
+    }
+    const std::vector<int64_t> &input = table ? domain : stored;
+    const size_t n = input.size();
 
     // Modality LUT: the LUT Sequence, else rescale (PS3.3 C.11.1).
     std::vector<double> value(n);
     const auto &modality_items = ds.get_items(kModalityLutSequence);
     if (!modality_items.empty()) {
         const Lut lut = read_lut(modality_items[0], kLutDescriptor, kLutData, info.pixel_representation != 0);
-        for (size_t i = 0; i < n; ++i) value[i] = lut(double(stored[i]));
+        for (size_t i = 0; i < n; ++i) value[i] = lut(double(input[i]));
     } else {
         double slope = 1, intercept = 0;
         if (const Dataset *d = locate(ds, index, kPixelValueTransformation, kRescaleSlope)) {
             slope = d->get_number(kRescaleSlope);
             if (d->find(kRescaleIntercept)) intercept = d->get_number(kRescaleIntercept);
         }
-        for (size_t i = 0; i < n; ++i) value[i] = double(stored[i]) * slope + intercept;
+        for (size_t i = 0; i < n; ++i) value[i] = double(input[i]) * slope + intercept;
     }
 
     // VOI LUT: an explicit window, the file's window, its VOI LUT, else min..max.
@@ -178,8 +199,19 @@ Image8 render_gray(const DicomFile &file, const PixelInfo &info, const std::vect
         }
     }
     if (!done) {
-        const auto [lo, hi] = std::minmax_element(value.begin(), value.end());
-        const double a = n ? *lo : 0, b = n ? *hi : 0;
+        // The minimum and maximum of the frame's values (not of the table's).
+        double a = 0, b = 0;
+        if (table) {
+            for (size_t i = 0; i < stored.size(); ++i) {
+                const double v = value[size_t(stored[i] - first)];
+                if (i == 0 || v < a) a = v;
+                if (i == 0 || v > b) b = v;
+            }
+        } else if (n) {
+            const auto [lo, hi] = std::minmax_element(value.begin(), value.end());
+            a = *lo;
+            b = *hi;
+        }
         for (size_t i = 0; i < n; ++i) img.pixels[i] = b > a ? to8((value[i] - a) * 255.0 / (b - a)) : 0;
     }
 
@@ -188,6 +220,11 @@ Image8 render_gray(const DicomFile &file, const PixelInfo &info, const std::vect
     if (ds.get_string_or(kPresentationLutShape, "") == "INVERSE") invert = !invert;
     if (invert)
         for (auto &p : img.pixels) p = uint8_t(255 - p);
+    if (table) {
+        std::vector<uint8_t> pixels(stored.size());
+        for (size_t i = 0; i < stored.size(); ++i) pixels[i] = img.pixels[size_t(stored[i] - first)];
+        img.pixels = std::move(pixels);
+    }
     return img;
 }
 
@@ -253,17 +290,68 @@ Image8 render_frame(const DicomFile &file, uint64_t index, const RenderOptions &
     return img;
 }
 
+#if defined(DCMKIT_HAVE_PNG) || defined(DCMKIT_HAVE_JPEG)
+namespace {
+
+void check_image(const Image8 &image, const char *format) {
+    if (image.channels != 1 && image.channels != 3)
+        throw Error(Errc::invalid_argument, std::string(format) + " export takes 1 or 3 channels");
+    if (image.pixels.size() != size_t(image.width) * image.height * image.channels || image.width == 0 || image.height == 0)
+        throw Error(Errc::invalid_argument, "image buffer does not match its size");
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place: a
+/// reader sees the old file or the whole new one, and a failed export leaves no partial file.
+/// A path that exists and is no regular file (/dev/stdout, a pipe, /dev/full) is written in place,
+/// never replaced or unlinked.
+void write_atomically(const std::string &path, const std::vector<uint8_t> &bytes) {
+    struct stat st {};
+    const bool special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    std::string tmp = path + ".dcmkit-XXXXXX";
+    const int fd = special ? ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC) : ::mkstemp(tmp.data());
+    if (fd < 0) throw Error(Errc::io, "cannot create " + path + ": " + std::strerror(errno));
+    if (!special) ::fchmod(fd, 0644);
+    size_t done = 0;
+    int err = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            err = n < 0 ? errno : EIO;
+            break;
+        }
+        done += size_t(n);
+    }
+    if (::close(fd) != 0 && err == 0) err = errno;
+    if (!special && err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+    if (err != 0) {
+        if (!special) ::unlink(tmp.c_str());
+        throw Error(Errc::io, "writing " + path + ": " + std::strerror(err));
+    }
+}
+
+}  // namespace
+#endif
+
+std::string numbered_path(const std::string &path, uint64_t index) {
+    const size_t slash = path.rfind('/');
+    const size_t dot = path.rfind('.');
+    const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
+    char number[32];
+    std::snprintf(number, sizeof number, "_%04llu", static_cast<unsigned long long>(index + 1));
+    return has_ext ? path.substr(0, dot) + number + path.substr(dot) : path + number;
+}
+
 #ifdef DCMKIT_HAVE_PNG
 namespace {
 
 struct PngWriter {
-    FILE *f = nullptr;
     png_structp png = nullptr;
     png_infop pinfo = nullptr;
+    std::vector<uint8_t> bytes;
     std::string error;
     ~PngWriter() {
         if (png) png_destroy_write_struct(&png, pinfo ? &pinfo : nullptr);
-        if (f) std::fclose(f);
     }
 };
 
@@ -275,22 +363,18 @@ void png_error_handler(png_structp png, png_const_charp msg) {
 
 void png_warning_handler(png_structp, png_const_charp) {}
 
-}  // namespace
+void png_write_data(png_structp png, png_bytep data, png_size_t size) {
+    auto *w = static_cast<PngWriter *>(png_get_io_ptr(png));
+    w->bytes.insert(w->bytes.end(), data, data + size);
+}
 
-void write_png(const std::string &path, const Image8 &image) {
-    if (image.channels != 1 && image.channels != 3)
-        throw Error(Errc::invalid_argument, "PNG export takes 1 or 3 channels");
-    if (image.pixels.size() != size_t(image.width) * image.height * image.channels || image.width == 0 || image.height == 0)
-        throw Error(Errc::invalid_argument, "image buffer does not match its size");
-    PngWriter w;
-    w.f = std::fopen(path.c_str(), "wb");
-    if (!w.f) throw Error(Errc::io, "cannot create " + path + ": " + std::strerror(errno));
-    w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_handler, png_warning_handler);
-    if (!w.png) throw Error(Errc::io, "libpng: out of memory");
-    w.pinfo = png_create_info_struct(w.png);
-    if (!w.pinfo) throw Error(Errc::io, "libpng: out of memory");
-    if (setjmp(png_jmpbuf(w.png))) throw Error(Errc::io, "writing " + path + ": " + w.error);
-    png_init_io(w.png, w.f);
+void png_flush_data(png_structp) {}
+
+/// The PNG encoding, into memory. Holds no object with a destructor between setjmp and libpng's
+/// calls (the writer and its vector live in the caller's frame).
+bool encode_png(PngWriter &w, const Image8 &image) {
+    if (setjmp(png_jmpbuf(w.png))) return false;
+    png_set_write_fn(w.png, &w, png_write_data, png_flush_data);
     png_set_IHDR(w.png, w.pinfo, image.width, image.height, 8, image.channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(w.png, w.pinfo);
@@ -298,18 +382,37 @@ void write_png(const std::string &path, const Image8 &image) {
     for (uint32_t r = 0; r < image.height; ++r)
         png_write_row(w.png, const_cast<png_bytep>(image.pixels.data() + r * stride));
     png_write_end(w.png, nullptr);
-    FILE *f = w.f;
-    w.f = nullptr;
-    if (std::fflush(f) != 0 || std::ferror(f)) {
-        const int err = errno;
-        std::fclose(f);
-        throw Error(Errc::io, "writing " + path + ": " + std::strerror(err));
-    }
-    if (std::fclose(f) != 0) throw Error(Errc::io, "writing " + path + ": " + std::strerror(errno));
+    return true;
+}
+
+}  // namespace
+
+void write_png(const std::string &path, const Image8 &image) {
+    check_image(image, "PNG");
+    PngWriter w;
+    w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_handler, png_warning_handler);
+    if (!w.png) throw Error(Errc::io, "libpng: out of memory");
+    w.pinfo = png_create_info_struct(w.png);
+    if (!w.pinfo) throw Error(Errc::io, "libpng: out of memory");
+    if (!encode_png(w, image)) throw Error(Errc::io, "writing " + path + ": " + w.error);
+    write_atomically(path, w.bytes);
 }
 #else
 void write_png(const std::string &path, const Image8 &) {
     throw Error(Errc::unsupported, "cannot write " + path + ": PNG export is not in this build (built without libpng, DCMKIT_WITH_PNG=OFF)");
+}
+#endif
+
+#ifdef DCMKIT_HAVE_JPEG
+void write_jpeg(const std::string &path, const Image8 &image, int quality) {
+    check_image(image, "JPEG");
+    write_atomically(path, codecs::jpeg_encode_image(image.width, image.height, image.channels, image.pixels.data(), quality));
+}
+#else
+void write_jpeg(const std::string &path, const Image8 &, int quality) {
+    if (quality < 1 || quality > 100)
+        throw Error(Errc::invalid_argument, "JPEG quality must be 1..100, not " + std::to_string(quality));
+    throw Error(Errc::unsupported, "cannot write " + path + ": JPEG export is not in this build (built without libjpeg-turbo, DCMKIT_WITH_JPEG=OFF)");
 }
 #endif
 

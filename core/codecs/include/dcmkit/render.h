@@ -1,4 +1,4 @@
-// dcmkit — rendering a frame to 8-bit display values (PS3.3 C.11 grayscale pipeline) and PNG export.
+// dcmkit — rendering a frame to 8-bit display values (PS3.3 C.11 grayscale pipeline) and PNG / JPEG export.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,20 @@ struct RenderOptions {
 /// Throws Error(unsupported) for what it cannot render (segmented palettes, 1-bit data).
 Image8 render_frame(const DicomFile &file, uint64_t index, const RenderOptions &options = {});
 
-/// Writes an image as PNG (8-bit grayscale or RGB). Throws Error(io) when the file cannot be written.
+/// Writes an image as PNG (8-bit grayscale or RGB), through a temporary file in the same folder
+/// renamed into place. Throws Error(io) when the file cannot be written, Error(unsupported) in a
+/// build without libpng.
 void write_png(const std::string &path, const Image8 &image);
+
+/// Writes an image as a baseline JPEG (JFIF; 8-bit grayscale, or RGB coded as YCbCr 4:2:2) of
+/// `quality` 1..100, atomically as write_png. Throws Error(invalid_argument) for a quality out of
+/// range, Error(io) when the file cannot be written, Error(unsupported) in a build without
+/// libjpeg-turbo (DCMKIT_WITH_JPEG=OFF).
+void write_jpeg(const std::string &path, const Image8 &image, int quality = 90);
+
+/// The file name of frame `index` (from 0) when every frame of a multi-frame image is exported:
+/// OUT.png becomes OUT_0001.png for frame 0, OUT_0002.png for frame 1, … (numbered from 1; at
+/// least four digits). A name without an extension gets the number at its end.
+std::string numbered_path(const std::string &path, uint64_t index);
 
 }  // namespace dcmkit
