@@ -17,6 +17,9 @@ int cmd_dump(const std::string &name, const Args &args);
 int cmd_transcode(const std::string &name, const Args &args);
 int cmd_export(const std::string &name, const Args &args);
 
+// deid.cpp: de-identification
+int cmd_deidentify(const std::string &name, const Args &args);
+
 // scu.cpp: requests to a peer
 int cmd_echo(const std::string &name, const Args &args);
 int cmd_send(const std::string &name, const Args &args);

@@ -67,6 +67,24 @@ const std::vector<Command> &commands() {
           {"-w, --window C W", "window centre and width (default: the file's, else min-max)"},
           {"--voi N", "use the file's Nth window or VOI LUT (default 1)"},
           {"--min-max", "stretch the frame's minimum..maximum"}}, "", kNone, cmd_export},
+        {"deidentify", "IN... --out DIR --key FILE", "de-identify files and folders (PS3.15 Annex E, keyed pseudonyms)",
+         {{"--out DIR", "the folder written: one file per instance, named by its new\n"
+                        "SOP Instance UID (no patient data in file names)"},
+          {"--key FILE", "the secret key (raw bytes, at least 16): the same key gives the\n"
+                         "same UIDs, Patient IDs and date shifts across runs and machines"},
+          {"--new-key FILE", "write a new random 32-byte key to FILE (mode 0600) and exit"},
+          {"--retain LIST", "options of Table E.1-1, comma-separated: safe-private, uids,\n"
+                            "device, institution, patient-chars, full-dates, modified-dates"},
+          {"--clean LIST", "descriptors, structured-content, graphics"},
+          {"--burned-in MODE", "refuse (default): a file whose pixels likely hold text (Burned\n"
+                               "In Annotation YES, US, Secondary Capture, SCREEN SAVE) is not\n"
+                               "written; flag: written with a warning; ignore"},
+          {"-v, --verbose", "one line per file"}},
+         "The Basic Application Level Confidentiality Profile: attributes removed, emptied or\n"
+         "replaced as Table E.1-1 says; UIDs remapped by HMAC-SHA256 of the key (references stay\n"
+         "consistent), Patient ID and Name a keyed pseudonym, private elements removed; Patient\n"
+         "Identity Removed (0012,0062) and the method codes (0012,0064) added. Folders are recursed.",
+         kNone, cmd_deidentify},
         {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},
          "", kNetwork, cmd_echo},
         {"send", "HOST PORT FILE|DIR...", "C-STORE files to a peer (Storage SCU)",
