@@ -322,6 +322,7 @@ dk::WriteOptions write_options(const std::optional<std::string> &ts, bool part10
 void register_net(py::module_ &m);  // net.cpp
 void register_pixel(py::module_ &m);  // pixel.cpp
 void register_archive(py::module_ &m);  // archive.cpp
+void register_deid(py::module_ &m);     // deid.cpp
 
 PYBIND11_MODULE(_dcmkit, m) {
     m.doc() = "dcmkit's C ABI for Python (the low level under the dcmkit package)";
@@ -529,4 +530,5 @@ PYBIND11_MODULE(_dcmkit, m) {
     register_net(m);  // AE, Association, Server (net.cpp)
     register_pixel(m);  // pixel_info, pixel_array (pixel.cpp)
     register_archive(m);  // _Archive, StoredInstance (archive.cpp)
+    register_deid(m);     // deidentify, deid_uid (deid.cpp)
 }

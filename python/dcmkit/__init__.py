@@ -734,6 +734,65 @@ def from_json(text):
     return Dataset._wrap(_dcmkit.from_json(text))
 
 
+# -- de-identification (PS3.15 Annex E) ---------------------------------------------------------------
+
+DeidReport = _namedtuple("DeidReport", "removed emptied replaced kept cleaned uids_remapped burned_in_flagged "
+                                       "date_offset_days patient_pseudonym")
+_RETAIN = {"safe-private": _dcmkit.DEID_RETAIN_SAFE_PRIVATE, "uids": _dcmkit.DEID_RETAIN_UIDS,
+           "device": _dcmkit.DEID_RETAIN_DEVICE, "institution": _dcmkit.DEID_RETAIN_INSTITUTION,
+           "patient-chars": _dcmkit.DEID_RETAIN_PATIENT_CHARS, "full-dates": _dcmkit.DEID_RETAIN_FULL_DATES,
+           "modified-dates": _dcmkit.DEID_RETAIN_MODIFIED_DATES}
+_CLEAN = {"descriptors": _dcmkit.DEID_CLEAN_DESCRIPTORS, "structured-content": _dcmkit.DEID_CLEAN_STRUCTURED_CONTENT,
+          "graphics": _dcmkit.DEID_CLEAN_GRAPHICS}
+_BURNED_IN = {"refuse": 0, "flag": 1, "ignore": 2}
+
+
+def _deid_key(key):
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    with open(_os.fspath(key), "rb") as f:  # a key file's path
+        return f.read()
+
+
+def _deid_flags(names, table, what):
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n]
+    flags = 0
+    for n in names:
+        n = n.replace("_", "-")
+        if n not in table:
+            raise InvalidArgumentError("%s: unknown option %r (known: %s)" % (what, n, ", ".join(table)))
+        flags |= table[n]
+    return flags
+
+
+def deidentify(ds, key, *, retain=(), clean=(), burned_in="refuse"):
+    """De-identifies `ds` in place by PS3.15 Table E.1-1 (the Basic Application Level
+    Confidentiality Profile) and the options named, and returns a DeidReport.
+
+    key: bytes (at least 16) or the path of a key file; the same key gives the same UIDs, Patient
+    IDs and date shifts across files, runs and machines.
+    retain: any of "safe-private", "uids", "device", "institution", "patient-chars", "full-dates",
+    "modified-dates" (a list, or a comma-separated string).
+    clean: any of "descriptors", "structured-content", "graphics".
+    burned_in: "refuse" (UnsupportedError when the pixels likely hold text, ds unchanged), "flag"
+    (report.burned_in_flagged) or "ignore".
+    """
+    if burned_in not in _BURNED_IN:
+        raise InvalidArgumentError("burned_in: %r is not refuse, flag or ignore" % (burned_in,))
+    r = _dcmkit.deidentify(ds._ds, _deid_key(key), _deid_flags(retain, _RETAIN, "retain"),
+                           _deid_flags(clean, _CLEAN, "clean"), _BURNED_IN[burned_in])
+    return DeidReport(**r)
+
+
+def deid_uid(key, uid):
+    """The UID `uid` becomes under `key` (bytes or a key file's path), as deidentify maps it."""
+    return _dcmkit.deid_uid(_deid_key(key), uid)
+
+
+__all__ += ["deidentify", "deid_uid", "DeidReport"]
+
+
 # -- networking (the package net/): AE, associations, servers; UIDs by keyword (uid.py, every UID of
 #    the registry; sop.py, the SOP classes and COMMON_STORAGE), generated from the registry ---------
 
