@@ -47,6 +47,50 @@ struct DeidOptions {
     }
 };
 
+/// Sets the options a comma-separated `retain` list ("safe-private,uids,device,institution,
+/// patient-chars,full-dates,modified-dates"), `clean` list ("descriptors,structured-content,graphics")
+/// and `burned_in` ("refuse", "flag", "ignore"; "" leaves it) name, as `dcmkit deidentify` spells them.
+/// Throws dk::InvalidArgumentError naming an unknown word.
+inline void parse_deid_options(DeidOptions &o, const std::string &retain, const std::string &clean,
+                               const std::string &burned_in = "") {
+    auto each = [](const std::string &list, auto &&fn) {
+        size_t start = 0;
+        while (start <= list.size()) {
+            size_t comma = list.find(',', start);
+            if (comma == std::string::npos) comma = list.size();
+            const std::string w = list.substr(start, comma - start);
+            start = comma + 1;
+            if (!w.empty() && !fn(w)) return w;
+        }
+        return std::string();
+    };
+    std::string bad = each(retain, [&](const std::string &w) {
+        bool *f = w == "safe-private" ? &o.retain_safe_private : w == "uids" ? &o.retain_uids
+                : w == "device" ? &o.retain_device : w == "institution" ? &o.retain_institution
+                : w == "patient-chars" ? &o.retain_patient_chars : w == "full-dates" ? &o.retain_full_dates
+                : w == "modified-dates" ? &o.retain_modified_dates : nullptr;
+        if (f) *f = true;
+        return f != nullptr;
+    });
+    if (!bad.empty())
+        throw InvalidArgumentError(DK_EINVAL, "retain: unknown option '" + bad + "' (known: safe-private, uids, device, "
+                                              "institution, patient-chars, full-dates, modified-dates)");
+    bad = each(clean, [&](const std::string &w) {
+        bool *f = w == "descriptors" ? &o.clean_descriptors : w == "structured-content" ? &o.clean_structured_content
+                : w == "graphics" ? &o.clean_graphics : nullptr;
+        if (f) *f = true;
+        return f != nullptr;
+    });
+    if (!bad.empty())
+        throw InvalidArgumentError(DK_EINVAL, "clean: unknown option '" + bad + "' (known: descriptors, "
+                                              "structured-content, graphics)");
+    if (burned_in == "refuse") o.burned_in = BurnedIn::refuse;
+    else if (burned_in == "flag") o.burned_in = BurnedIn::flag;
+    else if (burned_in == "ignore") o.burned_in = BurnedIn::ignore;
+    else if (!burned_in.empty())
+        throw InvalidArgumentError(DK_EINVAL, "burned_in: '" + burned_in + "' is not refuse, flag or ignore");
+}
+
 /// What a de-identification did.
 struct DeidReport {
     uint32_t removed = 0, emptied = 0, replaced = 0, kept = 0, cleaned = 0, uids_remapped = 0;
