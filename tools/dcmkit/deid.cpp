@@ -70,41 +70,6 @@ int new_key(const std::string &path) {
     return 0;
 }
 
-/// Sets the options one --retain or --clean list names; false (and `err`) on an unknown one.
-bool parse_list(const std::string &opt, const std::string &list, dcmkit::DeidOptions &o, std::string &err) {
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t comma = list.find(',', start);
-        if (comma == std::string::npos) comma = list.size();
-        const std::string w = list.substr(start, comma - start);
-        start = comma + 1;
-        if (w.empty()) continue;
-        if (opt == "--retain") {
-            if (w == "safe-private") o.retain_safe_private = true;
-            else if (w == "uids") o.retain_uids = true;
-            else if (w == "device") o.retain_device_identity = true;
-            else if (w == "institution") o.retain_institution_identity = true;
-            else if (w == "patient-chars") o.retain_patient_characteristics = true;
-            else if (w == "full-dates") o.retain_long_full_dates = true;
-            else if (w == "modified-dates") o.retain_long_modified_dates = true;
-            else {
-                err = "--retain: unknown option '" + w +
-                      "' (known: safe-private, uids, device, institution, patient-chars, full-dates, modified-dates)";
-                return false;
-            }
-        } else {
-            if (w == "descriptors") o.clean_descriptors = true;
-            else if (w == "structured-content") o.clean_structured_content = true;
-            else if (w == "graphics") o.clean_graphics = true;
-            else {
-                err = "--clean: unknown option '" + w + "' (known: descriptors, structured-content, graphics)";
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
 }  // namespace
 
 int cmd_deidentify(const std::string &, const Args &args) {
@@ -119,7 +84,7 @@ int cmd_deidentify(const std::string &, const Args &args) {
             v = args[++i];
             return true;
         };
-        std::string v, err;
+        std::string v;
         if (a == "--out" || a == "-o" || a == "-od") {
             if (!value(out_dir)) return usage_error("deidentify: " + a + " needs a folder");
         } else if (a == "--key") {
@@ -128,13 +93,18 @@ int cmd_deidentify(const std::string &, const Args &args) {
             if (!value(new_key_file)) return usage_error("deidentify: --new-key needs a file");
         } else if (a == "--retain" || a == "--clean") {
             if (!value(v)) return usage_error("deidentify: " + a + " needs a list");
-            if (!parse_list(a, v, opt, err)) return usage_error("deidentify: " + err);
+            try {
+                dcmkit::parse_deid_list(opt, a.substr(2), v);
+            } catch (const dcmkit::Error &e) {
+                return usage_error("deidentify: --" + e.message());
+            }
         } else if (a == "--burned-in") {
             if (!value(v)) return usage_error("deidentify: --burned-in needs refuse, flag or ignore");
-            if (v == "refuse") opt.burned_in = dcmkit::BurnedIn::refuse;
-            else if (v == "flag") opt.burned_in = dcmkit::BurnedIn::flag;
-            else if (v == "ignore") opt.burned_in = dcmkit::BurnedIn::ignore;
-            else return usage_error("deidentify: --burned-in: '" + v + "' is not refuse, flag or ignore");
+            try {
+                opt.burned_in = dcmkit::parse_burned_in(v);
+            } catch (const dcmkit::Error &e) {
+                return usage_error("deidentify: --" + e.message());
+            }
         } else if (a == "-v" || a == "--verbose") {
             verbose = true;
         } else if (a.size() > 1 && a[0] == '-') {

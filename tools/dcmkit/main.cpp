@@ -160,6 +160,10 @@ const std::vector<Command> &commands() {
                             "sha256:FINGERPRINT, dns:NAME, uri:URI, cn:NAME; once given, a\n"
                             "calling AE title whose certificate is not bound to it is\n"
                             "rejected, reason 3));\n"
+                            "a de-identifying gateway: deidentify_on_receipt = KEYFILE\n"
+                            "[retain=LIST] [clean=LIST] [burned_in=MODE] (as dcmkit\n"
+                            "deidentify): instances are de-identified before they are\n"
+                            "indexed, stored under their new UID; refused ones get 0110;\n"
                             "the command line overrides"},
           {"--audit DEST", "send DICOM audit messages (PS3.15 A.5, IHE ATNA syslog) to DEST,\n"
                            "as audit = in the configuration file: application start/stop,\n"

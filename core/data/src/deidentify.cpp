@@ -543,6 +543,44 @@ void deidentify(DicomFile &file, const DeidOptions &options, DeidReport &report)
 
 const std::vector<SafePrivate> &deid_safe_private_list() { return kSafePrivate; }
 
+void parse_deid_list(DeidOptions &o, const std::string &kind, const std::string &list) {
+    if (kind != "retain" && kind != "clean")
+        throw Error(Errc::invalid_argument, "de-identification options are retain or clean, not '" + kind + "'");
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        const std::string w = list.substr(start, comma - start);
+        start = comma + 1;
+        if (w.empty()) continue;
+        bool *f = nullptr;
+        if (kind == "retain") {
+            f = w == "safe-private" ? &o.retain_safe_private : w == "uids" ? &o.retain_uids
+              : w == "device" ? &o.retain_device_identity : w == "institution" ? &o.retain_institution_identity
+              : w == "patient-chars" ? &o.retain_patient_characteristics
+              : w == "full-dates" ? &o.retain_long_full_dates : w == "modified-dates" ? &o.retain_long_modified_dates
+              : nullptr;
+            if (!f)
+                throw Error(Errc::invalid_argument, "retain: unknown option '" + w + "' (known: safe-private, uids, device, "
+                                                    "institution, patient-chars, full-dates, modified-dates)");
+        } else {
+            f = w == "descriptors" ? &o.clean_descriptors : w == "structured-content" ? &o.clean_structured_content
+              : w == "graphics" ? &o.clean_graphics : nullptr;
+            if (!f)
+                throw Error(Errc::invalid_argument,
+                            "clean: unknown option '" + w + "' (known: descriptors, structured-content, graphics)");
+        }
+        *f = true;
+    }
+}
+
+BurnedIn parse_burned_in(const std::string &mode) {
+    if (mode == "refuse") return BurnedIn::refuse;
+    if (mode == "flag") return BurnedIn::flag;
+    if (mode == "ignore") return BurnedIn::ignore;
+    throw Error(Errc::invalid_argument, "burned-in: '" + mode + "' is not refuse, flag or ignore");
+}
+
 std::vector<uint8_t> read_deid_key(const std::string &path) {
     FILE *f = std::fopen(path.c_str(), "rb");
     if (!f) throw Error(Errc::io, "cannot open the key file " + path + ": " + std::strerror(errno));

@@ -69,6 +69,14 @@ void deidentify(Dataset &ds, const DeidOptions &options, DeidReport &report);
 /// (its UIDs follow the dataset when written) and the preamble is zeroed.
 void deidentify(DicomFile &file, const DeidOptions &options, DeidReport &report);
 
+/// Sets the options a comma-separated list names, as `dcmkit deidentify` spells them: `kind`
+/// "retain" (safe-private, uids, device, institution, patient-chars, full-dates, modified-dates) or
+/// "clean" (descriptors, structured-content, graphics). Throws Error(invalid_argument) naming an
+/// unknown word.
+void parse_deid_list(DeidOptions &options, const std::string &kind, const std::string &list);
+/// "refuse", "flag" or "ignore"; throws Error(invalid_argument) otherwise.
+BurnedIn parse_burned_in(const std::string &mode);
+
 /// Why `ds` likely holds burned-in text (empty when nothing says so).
 std::string deid_burned_in_reason(const Dataset &ds);
 
