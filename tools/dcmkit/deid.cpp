@@ -194,7 +194,10 @@ int cmd_deidentify(const std::string &, const Args &args) {
         }
         const std::string path = out_dir + "/" + name, tmp = out_dir + "/." + name + ".part";
         try {
-            dcmkit::write_file(tmp, file);
+            dcmkit::WriteOptions wo;  // our own temporary file and rename; synced together at the end
+            wo.atomic = false;
+            wo.fsync = false;
+            dcmkit::write_file(tmp, file, wo);
             if (::rename(tmp.c_str(), path.c_str()) != 0)
                 throw dcmkit::Error(dcmkit::Errc::io, "cannot rename " + tmp + ": " + std::strerror(errno));
         } catch (const dcmkit::Error &e) {
@@ -216,6 +219,16 @@ int cmd_deidentify(const std::string &, const Args &args) {
             std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "##############################", width - filled, "",
                          i + 1, files.size());
         }
+    }
+    // The files reach the disk together, once (as `dcmkit get` does), before the count is reported.
+    if (done > 0) {
+        const int dfd = ::open(out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || ::syncfs(dfd) != 0 || ::fsync(dfd) != 0) {
+            std::fprintf(stderr, "dcmkit: error: deidentify: cannot flush %s to the disk: %s\n", out_dir.c_str(),
+                         std::strerror(errno));
+            ++failed;
+        }
+        if (dfd >= 0) ::close(dfd);
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (tty) std::fputs("\r\033[K", stderr);
