@@ -79,6 +79,8 @@ const std::vector<Command> &commands() {
           {"--burned-in MODE", "refuse (default): a file whose pixels likely hold text (Burned\n"
                                "In Annotation YES, US, Secondary Capture, SCREEN SAVE) is not\n"
                                "written; flag: written with a warning; ignore"},
+          {"--no-fsync", "do not wait for the files to reach the disk (by default they\n"
+                         "are flushed together, once, at the end) (not durable)"},
           {"-v, --verbose", "one line per file"}},
          "The Basic Application Level Confidentiality Profile: attributes removed, emptied or\n"
          "replaced as Table E.1-1 says; UIDs remapped by HMAC-SHA256 of the key (references stay\n"
