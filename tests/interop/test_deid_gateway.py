@@ -25,13 +25,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture()
-def gateway():
+def start_serve(setting):
     d = tempfile.mkdtemp(prefix="dk_gw_")
     with open(os.path.join(d, "key"), "wb") as f:
         f.write(b"k" * 32)
     with open(os.path.join(d, "serve.conf"), "w") as f:
-        f.write("deidentify_on_receipt = %s retain=modified-dates clean=descriptors\n" % os.path.join(d, "key"))
+        f.write("%s = %s retain=modified-dates clean=descriptors\n" % (setting, os.path.join(d, "key")))
     port = free_port()
     proc = subprocess.Popen([CLI, "serve", str(port), "--storage", os.path.join(d, "store"), "--config",
                              os.path.join(d, "serve.conf"), "-aet", "GATEWAY"],
@@ -44,7 +43,10 @@ def gateway():
         except OSError:
             assert proc.poll() is None, proc.stdout.read().decode()
             time.sleep(0.1)
-    yield d, port
+    return d, port, proc
+
+
+def stop_serve(d, proc):
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -52,6 +54,20 @@ def gateway():
         proc.kill()
         proc.wait()
     shutil.rmtree(d)
+
+
+@pytest.fixture()
+def gateway():
+    d, port, proc = start_serve("deidentify_on_receipt")
+    yield d, port
+    stop_serve(d, proc)
+
+
+@pytest.fixture()
+def exporter():
+    d, port, proc = start_serve("deidentify_on_export")
+    yield d, port
+    stop_serve(d, proc)
 
 
 def storescu(port, *files):
@@ -103,3 +119,33 @@ def test_burned_in_image_refused_and_not_kept(gateway):
     assert r.returncode != 0, r.stdout + r.stderr  # storescu: the store failed
     files = os.path.join(d, "store", "files")
     assert [n for n in os.listdir(files) if not n.startswith(".")] == []
+
+
+def test_retrieved_instances_are_deidentified_on_export(exporter):
+    d, port = exporter
+    files = []
+    for n in (1, 2):
+        p = os.path.join(d, "in%d.dcm" % n)
+        ct(n).save_as(p, write_like_original=False)
+        files.append(p)
+    assert storescu(port, *files).returncode == 0
+    # Stored as received (identified) ...
+    stored = [pydicom.dcmread(os.path.join(d, "store", "files", n)) for n in os.listdir(os.path.join(d, "store", "files"))]
+    assert {s.PatientID for s in stored} == {"MRN-0042"}
+    # ... and de-identified on the way out: getscu (DCMTK) receives pseudonyms, keyed UIDs, the
+    # references consistent.
+    out = os.path.join(d, "got")
+    os.makedirs(out)
+    r = subprocess.run(["getscu", "-aec", "GATEWAY", "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + STUDY,
+                        "-od", out, "127.0.0.1", str(port)], capture_output=True, text=True, timeout=60, env=ENV)
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = {}
+    for n in os.listdir(out):
+        ds = pydicom.dcmread(os.path.join(out, n))
+        got[int(ds.InstanceNumber)] = ds
+    assert sorted(got) == [1, 2]
+    for ds in got.values():
+        assert ds.PatientIdentityRemoved == "YES" and ds.PatientID.startswith("DK")
+        assert ds.SOPInstanceUID.startswith("2.25.") and ds.StudyInstanceUID != STUDY
+        assert not any(e.tag.is_private for e in ds)
+    assert got[2].ReferencedImageSequence[0].ReferencedSOPInstanceUID == got[1].SOPInstanceUID

@@ -169,6 +169,11 @@ TEST(ArchiveConfig, DeidentifyOnReceipt) {
     EXPECT_EQ(o.burned_in, dcmkit::BurnedIn::flag);
     EXPECT_FALSE(archive::Config::parse("deidentify_on_receipt = " + key + "\ndeidentify_on_receipt = no\n")
                      .deidentify_on_receipt.has_value());
+    const archive::Config e = archive::Config::parse("deidentify_on_export = " + key + " retain=full-dates\n");
+    EXPECT_FALSE(e.deidentify_on_receipt.has_value());
+    ASSERT_TRUE(e.deidentify_on_export.has_value());
+    EXPECT_TRUE(e.deidentify_on_export->retain_long_full_dates);
+    EXPECT_EQ(parse_error("deidentify_on_export = " + short_key + "\n").rfind("serve.conf:1: deidentify_on_export: ", 0), 0u);
     EXPECT_NE(parse_error("deidentify_on_receipt = " + short_key + "\n").find("at least 16"), std::string::npos);
     EXPECT_NE(parse_error("deidentify_on_receipt = /nonexistent.key\n").find("cannot open the key file"), std::string::npos);
     EXPECT_NE(parse_error("deidentify_on_receipt = " + key + " retain=everything\n").find("unknown option 'everything'"),

@@ -166,6 +166,7 @@ const std::vector<Command> &commands() {
                             "[retain=LIST] [clean=LIST] [burned_in=MODE] (as dcmkit\n"
                             "deidentify): instances are de-identified before they are\n"
                             "indexed, stored under their new UID; refused ones get 0110;\n"
+                            "deidentify_on_export = the same for what C-MOVE/C-GET send;\n"
                             "the command line overrides"},
           {"--audit DEST", "send DICOM audit messages (PS3.15 A.5, IHE ATNA syslog) to DEST,\n"
                            "as audit = in the configuration file: application start/stop,\n"

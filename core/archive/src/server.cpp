@@ -60,6 +60,24 @@ std::string deidentify_stored(const net::StorageFolder &folder, const std::strin
     return uid;
 }
 
+/// De-identifies what a retrieve sends (Config::deidentify_on_export): each file is read (its pixel
+/// data stays mapped from the disk, not copied), de-identified and sent from memory; the stored
+/// files are left as they are. An instance the options refuse (burned-in text) or that cannot be
+/// read is left out, with a warning in the log.
+void deidentify_plan(net::RetrievePlan &plan, const DeidOptions &options, const net::AeConfig &ae) {
+    for (const std::string &path : plan.files) {
+        try {
+            auto file = std::make_shared<DicomFile>(read_file(path));
+            DeidReport report;
+            deidentify(*file, options, report);
+            plan.instances.push_back(std::move(file));
+        } catch (const Error &e) {
+            ae.emit(net::LogLevel::warning, "not sent (de-identification on export): " + path + ": " + e.message());
+        }
+    }
+    plan.files.clear();
+}
+
 /// Indexes a stored Part 10 file (header only, plus size and SHA-256); `facts`, when given, gets
 /// what the audit trail records of it.
 void index_file(Index &index, const std::string &path, InstanceFacts *facts = nullptr) {
@@ -285,7 +303,10 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         if (audit) audit->query(rq, status);
         return status;
     };
-    auto retrieve = [index, root_of, destinations, permitted, audit](net::QueryRequest &rq) -> net::RetrievePlan {
+    std::shared_ptr<const DeidOptions> export_deid;
+    if (config_.deidentify_on_export) export_deid = std::make_shared<const DeidOptions>(*config_.deidentify_on_export);
+    auto retrieve = [index, root_of, destinations, permitted, audit, export_deid,
+                     shared](net::QueryRequest &rq) -> net::RetrievePlan {
         net::RetrievePlan plan;
         const bool move = rq.command_field == net::dimse::C_MOVE_RQ;
         if (!permitted(rq.assoc, move ? "move" : "get", move ? rq.move_destination : std::string())) {
@@ -315,6 +336,8 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             plan.error_comment = e.message();
         }
         if (audit && net::dimse::status_kind(plan.status) != net::dimse::StatusKind::Failure) audit->retrieve(rq, plan);
+        if (export_deid && net::dimse::status_kind(plan.status) != net::dimse::StatusKind::Failure)
+            deidentify_plan(plan, *export_deid, shared->ae);
         return plan;
     };
     h.on_move = retrieve;
