@@ -53,7 +53,7 @@ def test_basic_profile_read_back_by_pydicom(tmp_path):
     assert p.file_meta.MediaStorageSOPInstanceUID == p.SOPInstanceUID
     assert p.StudyInstanceUID == dcmkit.deid_uid(KEY, "1.2.826.0.1.3680043.8.498.32")
     assert p.ReferencedImageSequence[0].ReferencedSOPInstanceUID == dcmkit.deid_uid(KEY, "1.2.826.0.1.3680043.8.498.33")
-    assert p.PatientID == r.patient_pseudonym and str(p.PatientName) == r.patient_pseudonym
+    assert p.PatientID == r.patient_pseudonym and str(p.PatientName) == r.patient_pseudonym + "^"
     assert p.PatientBirthDate == "" and p.StudyDate == ""
     assert "StudyDescription" not in p
     assert not any(e.tag.is_private for e in p)

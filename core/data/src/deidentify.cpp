@@ -234,7 +234,9 @@ public:
                 continue;
             }
             if (t == kPatientID || t == kPatientName) {
-                e.value = padded(pseudonym_, e.vr);
+                // As a name, the pseudonym is the family name: "DK…^" (a bare single component is
+                // the retired ACR-NEMA form to dicom3tools).
+                e.value = padded(e.vr == VR::PN ? pseudonym_ + "^" : pseudonym_, e.vr);
                 e.items.clear();
                 ++rep_.replaced;
                 continue;

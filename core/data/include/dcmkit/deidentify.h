@@ -59,8 +59,8 @@ struct DeidReport {
 /// pseudonym. Private elements are removed except, with retain_safe_private, those of the safe list.
 /// Adds Patient Identity Removed YES, De-identification Method and its Code Sequence (CID 7050),
 /// and Longitudinal Temporal Information Modified (MODIFIED, UNMODIFIED or REMOVED).
-/// Patient ID and Patient's Name become "DK" + 20 hex digits of HMAC(key, "patient:id:" + Patient ID)
-/// (the name when the ID is empty); the date offset is -(1 + HMAC(key, "date-offset:…") mod 3650) days.
+/// Patient ID becomes "DK" + 20 hex digits of HMAC(key, "patient:id:" + Patient ID) (the name
+/// when the ID is empty), Patient's Name the same as a family name ("DK…^"); the date offset is -(1 + HMAC(key, "date-offset:…") mod 3650) days.
 /// Throws Error(invalid_argument) on a key shorter than kDeidMinKeySize or conflicting options
 /// (full and modified dates), Error(unsupported) when burned-in text is likely and `burned_in` is
 /// refuse (the dataset is then left unchanged).
