@@ -738,13 +738,6 @@ def from_json(text):
 
 DeidReport = _namedtuple("DeidReport", "removed emptied replaced kept cleaned uids_remapped burned_in_flagged "
                                        "date_offset_days patient_pseudonym")
-_RETAIN = {"safe-private": _dcmkit.DEID_RETAIN_SAFE_PRIVATE, "uids": _dcmkit.DEID_RETAIN_UIDS,
-           "device": _dcmkit.DEID_RETAIN_DEVICE, "institution": _dcmkit.DEID_RETAIN_INSTITUTION,
-           "patient-chars": _dcmkit.DEID_RETAIN_PATIENT_CHARS, "full-dates": _dcmkit.DEID_RETAIN_FULL_DATES,
-           "modified-dates": _dcmkit.DEID_RETAIN_MODIFIED_DATES}
-_CLEAN = {"descriptors": _dcmkit.DEID_CLEAN_DESCRIPTORS, "structured-content": _dcmkit.DEID_CLEAN_STRUCTURED_CONTENT,
-          "graphics": _dcmkit.DEID_CLEAN_GRAPHICS}
-_BURNED_IN = {"refuse": 0, "flag": 1, "ignore": 2}
 
 
 def _deid_key(key):
@@ -754,16 +747,8 @@ def _deid_key(key):
         return f.read()
 
 
-def _deid_flags(names, table, what):
-    if isinstance(names, str):
-        names = [n for n in names.split(",") if n]
-    flags = 0
-    for n in names:
-        n = n.replace("_", "-")
-        if n not in table:
-            raise InvalidArgumentError("%s: unknown option %r (known: %s)" % (what, n, ", ".join(table)))
-        flags |= table[n]
-    return flags
+def _deid_list(names):
+    return names if isinstance(names, str) else ",".join(names)
 
 
 def deidentify(ds, key, *, retain=(), clean=(), burned_in="refuse"):
@@ -778,10 +763,7 @@ def deidentify(ds, key, *, retain=(), clean=(), burned_in="refuse"):
     burned_in: "refuse" (UnsupportedError when the pixels likely hold text, ds unchanged), "flag"
     (report.burned_in_flagged) or "ignore".
     """
-    if burned_in not in _BURNED_IN:
-        raise InvalidArgumentError("burned_in: %r is not refuse, flag or ignore" % (burned_in,))
-    r = _dcmkit.deidentify(ds._ds, _deid_key(key), _deid_flags(retain, _RETAIN, "retain"),
-                           _deid_flags(clean, _CLEAN, "clean"), _BURNED_IN[burned_in])
+    r = _dcmkit.deidentify(ds._ds, _deid_key(key), _deid_list(retain), _deid_list(clean), burned_in)
     return DeidReport(**r)
 
 
