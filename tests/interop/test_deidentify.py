@@ -241,3 +241,8 @@ def test_bad_keys_and_usage(work):
     assert run("--new-key", newkey).returncode == 0
     assert os.path.getsize(newkey) == 32 and (os.stat(newkey).st_mode & 0o777) == 0o600
     assert run("--new-key", newkey).returncode == 1  # never overwritten
+    r = run(os.path.join(work, "in"), "--out", os.path.join(work, "out2"), "--key", newkey)
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+    os.chmod(newkey, 0o644)
+    r = run(os.path.join(work, "in"), "--out", os.path.join(work, "out3"), "--key", newkey)
+    assert r.returncode == 0 and "can be read by others (mode 644)" in r.stderr, r.stderr

@@ -131,6 +131,11 @@ int cmd_deidentify(const std::string &, const Args &args) {
         std::fprintf(stderr, "dcmkit: error: deidentify: %s\n", e.message().c_str());
         return 1;
     }
+    struct stat kst {};
+    if (::stat(key_file.c_str(), &kst) == 0 && (kst.st_mode & 077))
+        std::fprintf(stderr, "dcmkit: warning: deidentify: the key file %s can be read by others (mode %03o): whoever "
+                             "holds it can link the pseudonyms back (chmod 600 %s)\n",
+                     key_file.c_str(), unsigned(kst.st_mode & 0777), key_file.c_str());
     if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
         std::fprintf(stderr, "dcmkit: error: deidentify: cannot make the folder %s: %s\n", out_dir.c_str(),
                      std::strerror(errno));
