@@ -1465,6 +1465,22 @@ DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
 %typemap(csdirectorout) int, bool "$cscall"
 #endif
 
+// DeidResult (below): read-only, and neither its getters nor its destructor can fail.
+%immutable dcmkit_swig::DeidResult::patient_pseudonym;
+%immutable dcmkit_swig::DeidResult::date_offset_days;
+%immutable dcmkit_swig::DeidResult::burned_in_flagged;
+%immutable dcmkit_swig::DeidResult::uids_remapped;
+%immutable dcmkit_swig::DeidResult::removed;
+#if defined(SWIGJAVA)
+%nojavaexception dcmkit_swig::DeidResult::patient_pseudonym;
+%nojavaexception dcmkit_swig::DeidResult::date_offset_days;
+%nojavaexception dcmkit_swig::DeidResult::burned_in_flagged;
+%nojavaexception dcmkit_swig::DeidResult::uids_remapped;
+%nojavaexception dcmkit_swig::DeidResult::removed;
+%nojavaexception dcmkit_swig::DeidResult::DeidResult;
+%nojavaexception dcmkit_swig::DeidResult::~DeidResult;
+#endif
+
 // -- free functions --
 %inline %{
 namespace dcmkit_swig {
@@ -1496,5 +1512,35 @@ inline std::string result_name(int code) { return dk_result_name(dk_result(code)
 /// Throws the exception of a dk_result error code (DcmKit.ParseException for DK_ETRUNCATED…): the
 /// binding's classes follow the C++ wrapper's dk::error_class, the one mapping from codes to classes.
 inline void throw_error(int code, const std::string &message) { dk::throw_error(dk_result(code), message); }
+
+/// What deidentify did.
+struct DeidResult {
+    std::string patient_pseudonym;  ///< the new Patient ID and Patient's Name
+    int date_offset_days = 0;       ///< days added to dates (modified-dates), else 0
+    bool burned_in_flagged = false; ///< burned-in text is likely (burned_in "flag")
+    unsigned uids_remapped = 0, removed = 0;
+};
+/// De-identifies `ds` in place (PS3.15 Annex E) with the key read from `key_file` (raw bytes, at
+/// least 16): `retain` and `clean` are comma-separated option lists and `burned_in` is "refuse",
+/// "flag" or "ignore", as `dcmkit deidentify` spells them. Throws UnsupportedException when the
+/// pixels likely hold burned-in text and burned_in is "refuse" (ds unchanged).
+inline DeidResult deidentify(dk::Dataset &ds, const std::string &key_file, const std::string &retain = "",
+                             const std::string &clean = "", const std::string &burned_in = "refuse") {
+    dk::DeidOptions o;
+    o.key = dk::read_key_file(key_file);
+    dk::parse_deid_options(o, retain, clean, burned_in);
+    const dk::DeidReport r = dk::deidentify(ds, o);
+    DeidResult out;
+    out.patient_pseudonym = r.patient_pseudonym;
+    out.date_offset_days = r.date_offset_days;
+    out.burned_in_flagged = r.burned_in_flagged;
+    out.uids_remapped = r.uids_remapped;
+    out.removed = r.removed;
+    return out;
+}
+/// The UID `uid` becomes under the key in `key_file` (as deidentify maps it).
+inline std::string deid_uid(const std::string &key_file, const std::string &uid) {
+    return dk::deid_uid(dk::read_key_file(key_file), uid);
+}
 }  // namespace dcmkit_swig
 %}

@@ -745,6 +745,47 @@ def from_json(text):
     return Dataset._wrap(_dcmkit.from_json(text))
 
 
+# -- de-identification (PS3.15 Annex E) ---------------------------------------------------------------
+
+DeidReport = _namedtuple("DeidReport", "removed emptied replaced kept cleaned uids_remapped burned_in_flagged "
+                                       "date_offset_days patient_pseudonym")
+
+
+def _deid_key(key):
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key)
+    with open(_os.fspath(key), "rb") as f:  # a key file's path
+        return f.read()
+
+
+def _deid_list(names):
+    return names if isinstance(names, str) else ",".join(names)
+
+
+def deidentify(ds, key, *, retain=(), clean=(), burned_in="refuse"):
+    """De-identifies `ds` in place by PS3.15 Table E.1-1 (the Basic Application Level
+    Confidentiality Profile) and the options named, and returns a DeidReport.
+
+    key: bytes (at least 16) or the path of a key file; the same key gives the same UIDs, Patient
+    IDs and date shifts across files, runs and machines.
+    retain: any of "safe-private", "uids", "device", "institution", "patient-chars", "full-dates",
+    "modified-dates" (a list, or a comma-separated string).
+    clean: any of "descriptors", "structured-content", "graphics".
+    burned_in: "refuse" (UnsupportedError when the pixels likely hold text, ds unchanged), "flag"
+    (report.burned_in_flagged) or "ignore".
+    """
+    r = _dcmkit.deidentify(ds._ds, _deid_key(key), _deid_list(retain), _deid_list(clean), burned_in)
+    return DeidReport(**r)
+
+
+def deid_uid(key, uid):
+    """The UID `uid` becomes under `key` (bytes or a key file's path), as deidentify maps it."""
+    return _dcmkit.deid_uid(_deid_key(key), uid)
+
+
+__all__ += ["deidentify", "deid_uid", "DeidReport"]
+
+
 # -- networking (the package net/): AE, associations, servers; UIDs by keyword (uid.py, every UID of
 #    the registry; sop.py, the SOP classes and COMMON_STORAGE), generated from the registry ---------
 

@@ -1,7 +1,7 @@
 # Type stubs of the dcmkit package (python/dcmkit/__init__.py).
 import builtins
 import os
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, Union
 
 import numpy
 
@@ -179,6 +179,21 @@ WARN_SYNTAX_MISMATCH: int
 WARN_UN_RETYPED: int
 def private_tag_info(creator: str, tag: Union[int, str, Tuple[int, int]]) -> Optional[Tuple[str, str, str]]: ...
 def from_json(text: Union[str, bytes, bytearray, Dict[str, Any]]) -> Dataset: ...
+
+class DeidReport(NamedTuple):
+    removed: int
+    emptied: int
+    replaced: int
+    kept: int
+    cleaned: int
+    uids_remapped: int
+    burned_in_flagged: bool
+    date_offset_days: int
+    patient_pseudonym: str
+
+def deidentify(ds: Dataset, key: Union[bytes, _Path], *, retain: Union[str, Sequence[str]] = ...,
+               clean: Union[str, Sequence[str]] = ..., burned_in: str = ...) -> DeidReport: ...
+def deid_uid(key: Union[bytes, _Path], uid: str) -> str: ...
 
 # -- networking (the package net/) --------------------------------------------------------------------
 from typing import Callable, Iterable, Sequence

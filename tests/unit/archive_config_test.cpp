@@ -150,3 +150,38 @@ TEST(ArchiveConfig, AeConfigHasTheServicesAndLimits) {
     EXPECT_EQ(ae.timeouts.idle_ms, 60000);
     EXPECT_EQ(ae.timeouts.request_ms, 5000);
 }
+
+TEST(ArchiveConfig, DeidentifyOnReceipt) {
+    const std::string key = ::testing::TempDir() + "archive_config_test.key";
+    const std::string short_key = ::testing::TempDir() + "archive_config_test.short";
+    {
+        std::ofstream(key) << "0123456789abcdef0123456789abcdef";
+        std::ofstream(short_key) << "fifteen bytes!!";
+    }
+    EXPECT_FALSE(archive::Config().deidentify_on_receipt.has_value());
+    const archive::Config c = archive::Config::parse("deidentify_on_receipt = " + key +
+                                                     " retain=uids,modified-dates clean=descriptors burned_in=flag\n");
+    ASSERT_TRUE(c.deidentify_on_receipt.has_value());
+    const dcmkit::DeidOptions &o = *c.deidentify_on_receipt;
+    EXPECT_EQ(o.key.size(), 32u);
+    EXPECT_TRUE(o.retain_uids && o.retain_long_modified_dates && o.clean_descriptors);
+    EXPECT_FALSE(o.retain_safe_private || o.retain_long_full_dates || o.clean_graphics);
+    EXPECT_EQ(o.burned_in, dcmkit::BurnedIn::flag);
+    EXPECT_FALSE(archive::Config::parse("deidentify_on_receipt = " + key + "\ndeidentify_on_receipt = no\n")
+                     .deidentify_on_receipt.has_value());
+    const archive::Config e = archive::Config::parse("deidentify_on_export = " + key + " retain=full-dates\n");
+    EXPECT_FALSE(e.deidentify_on_receipt.has_value());
+    ASSERT_TRUE(e.deidentify_on_export.has_value());
+    EXPECT_TRUE(e.deidentify_on_export->retain_long_full_dates);
+    EXPECT_EQ(parse_error("deidentify_on_export = " + short_key + "\n").rfind("serve.conf:1: deidentify_on_export: ", 0), 0u);
+    EXPECT_NE(parse_error("deidentify_on_receipt = " + short_key + "\n").find("at least 16"), std::string::npos);
+    EXPECT_NE(parse_error("deidentify_on_receipt = /nonexistent.key\n").find("cannot open the key file"), std::string::npos);
+    EXPECT_NE(parse_error("deidentify_on_receipt = " + key + " retain=everything\n").find("unknown option 'everything'"),
+              std::string::npos);
+    EXPECT_NE(parse_error("deidentify_on_receipt = " + key + " burned_in=maybe\n").find("maybe"), std::string::npos);
+    EXPECT_NE(parse_error("deidentify_on_receipt = " + key + " retain=full-dates,modified-dates\n").find("exclude"),
+              std::string::npos);
+    EXPECT_EQ(parse_error("deidentify_on_receipt = " + key + " retain\n").rfind("serve.conf:1: ", 0), 0u);
+    std::remove(key.c_str());
+    std::remove(short_key.c_str());
+}

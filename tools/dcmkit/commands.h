@@ -19,6 +19,8 @@ int cmd_export(const std::string &name, const Args &args);
 
 // dicomdir.cpp: media directories
 int cmd_dicomdir(const std::string &name, const Args &args);
+// deid.cpp: de-identification
+int cmd_deidentify(const std::string &name, const Args &args);
 
 // scu.cpp: requests to a peer
 int cmd_echo(const std::string &name, const Args &args);

@@ -90,6 +90,26 @@ const std::vector<Command> &commands() {
          "and a warning says so. add keeps the records and adds the instances not yet referenced.\n"
          "list prints the record tree.",
          kNone, cmd_dicomdir},
+        {"deidentify", "IN... --out DIR --key FILE", "de-identify files and folders (PS3.15 Annex E, keyed pseudonyms)",
+         {{"--out DIR", "the folder written: one file per instance, named by its new\n"
+                        "SOP Instance UID (no patient data in file names)"},
+          {"--key FILE", "the secret key (raw bytes, at least 16): the same key gives the\n"
+                         "same UIDs, Patient IDs and date shifts across runs and machines"},
+          {"--new-key FILE", "write a new random 32-byte key to FILE (mode 0600) and exit"},
+          {"--retain LIST", "options of Table E.1-1, comma-separated: safe-private, uids,\n"
+                            "device, institution, patient-chars, full-dates, modified-dates"},
+          {"--clean LIST", "descriptors, structured-content, graphics"},
+          {"--burned-in MODE", "refuse (default): a file whose pixels likely hold text (Burned\n"
+                               "In Annotation YES, US, Secondary Capture, SCREEN SAVE) is not\n"
+                               "written; flag: written with a warning; ignore"},
+          {"--no-fsync", "do not wait for the files to reach the disk (by default they\n"
+                         "are flushed together, once, at the end) (not durable)"},
+          {"-v, --verbose", "one line per file"}},
+         "The Basic Application Level Confidentiality Profile: attributes removed, emptied or\n"
+         "replaced as Table E.1-1 says; UIDs remapped by HMAC-SHA256 of the key (references stay\n"
+         "consistent), Patient ID and Name a keyed pseudonym, private elements removed; Patient\n"
+         "Identity Removed (0012,0062) and the method codes (0012,0064) added. Folders are recursed.",
+         kNone, cmd_deidentify},
         {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},
          "", kNetwork, cmd_echo},
         {"send", "HOST PORT FILE|DIR...", "C-STORE files to a peer (Storage SCU)",
@@ -165,6 +185,11 @@ const std::vector<Command> &commands() {
                             "sha256:FINGERPRINT, dns:NAME, uri:URI, cn:NAME; once given, a\n"
                             "calling AE title whose certificate is not bound to it is\n"
                             "rejected, reason 3));\n"
+                            "a de-identifying gateway: deidentify_on_receipt = KEYFILE\n"
+                            "[retain=LIST] [clean=LIST] [burned_in=MODE] (as dcmkit\n"
+                            "deidentify): instances are de-identified before they are\n"
+                            "indexed, stored under their new UID; refused ones get 0110;\n"
+                            "deidentify_on_export = the same for what C-MOVE/C-GET send;\n"
                             "the command line overrides"},
           {"--audit DEST", "send DICOM audit messages (PS3.15 A.5, IHE ATNA syslog) to DEST,\n"
                            "as audit = in the configuration file: application start/stop,\n"

@@ -102,6 +102,34 @@ class BindingTest {
     assertEquals("", dcmkit.privateKeywordOf("NO SUCH VENDOR", 0x00291010L));
   }
 
+  // De-identification (PS3.15 Annex E): the sample is a Secondary Capture, so burned-in text is
+  // likely and the default refuses it; "flag" de-identifies it.
+  @Test
+  void deidentify() throws Exception {
+    Path key = Paths.get(work, "deid_java.key");
+    Files.write(key, "0123456789abcdef0123456789abcdef".getBytes("US-ASCII"));
+    try (Dataset ds = Dataset.readFile(path)) {
+      assertThrows(UnsupportedException.class, () -> dcmkit.deidentify(ds, key.toString()));
+      assertEquals(golden.get("PatientID"), ds.getString("PatientID"));
+      DeidResult r = dcmkit.deidentify(ds, key.toString(), "safe-private,modified-dates", "descriptors", "flag");
+      assertTrue(r.getBurnedInFlagged());
+      assertTrue(r.getPatientPseudonym().startsWith("DK"));
+      assertEquals(r.getPatientPseudonym(), ds.getString("PatientID"));
+      assertEquals("YES", ds.getString("PatientIdentityRemoved"));
+      assertEquals(dcmkit.deidUid(key.toString(), "1.2.826.0.1.3680043.2.1125.99.1"), ds.getString("SOPInstanceUID"));
+      try (Dataset item = ds.item("ReferencedSOPSequence", 1)) {
+        assertEquals(dcmkit.deidUid(key.toString(), golden.get("RefUID1")), item.getString("ReferencedSOPInstanceUID"));
+      }
+      assertTrue(r.getDateOffsetDays() < 0);
+    }
+    Path shortKey = Paths.get(work, "short_java.key");
+    Files.write(shortKey, new byte[15]);
+    try (Dataset ds = Dataset.readFile(path)) {
+      assertThrows(InvalidArgumentException.class, () -> dcmkit.deidentify(ds, shortKey.toString(), "", "", "ignore"));
+      assertThrows(InvalidArgumentException.class, () -> dcmkit.deidentify(ds, key.toString(), "everything", "", "ignore"));
+    }
+  }
+
   @Test
   void dictionary() throws DicomException {
     assertEquals(0x00100010L, dcmkit.tagOf("PatientName"));

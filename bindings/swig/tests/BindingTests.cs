@@ -848,6 +848,33 @@ static partial class BindingTests {
     Throws<ParseException>(() => new DicomDir(path).Dispose(), "an image is no DICOMDIR");
   }
 
+  // De-identification (PS3.15 Annex E): the sample is a Secondary Capture, so burned-in text is
+  // likely and the default refuses it; "flag" de-identifies it.
+  static void Deidentify(string path, string work) {
+    string key = Path.Combine(work, "deid_cs.key");
+    File.WriteAllBytes(key, System.Text.Encoding.ASCII.GetBytes("0123456789abcdef0123456789abcdef"));
+    using (Dataset ds = Dataset.ReadFile(path)) {
+      Throws<UnsupportedException>(() => dcmkit.Deidentify(ds, key), "a Secondary Capture refused");
+      Equal(golden["PatientID"], ds.GetString("PatientID"), "left unchanged");
+      DeidResult r = dcmkit.Deidentify(ds, key, "safe-private,modified-dates", "descriptors", "flag");
+      Check(r.BurnedInFlagged, "BurnedInFlagged");
+      Check(r.PatientPseudonym.StartsWith("DK"), "PatientPseudonym " + r.PatientPseudonym);
+      Equal(r.PatientPseudonym, ds.GetString("PatientID"), "PatientID is the pseudonym");
+      Equal("YES", ds.GetString("PatientIdentityRemoved"), "PatientIdentityRemoved");
+      Equal(dcmkit.DeidUid(key, "1.2.826.0.1.3680043.2.1125.99.1"), ds.GetString("SOPInstanceUID"), "SOPInstanceUID");
+      using (Dataset item = ds.Item("ReferencedSOPSequence", 1)) {
+        Equal(dcmkit.DeidUid(key, golden["RefUID1"]), item.GetString("ReferencedSOPInstanceUID"), "item UID remapped");
+      }
+      Check(r.DateOffsetDays < 0, "DateOffsetDays");
+    }
+    string shortKey = Path.Combine(work, "short_cs.key");
+    File.WriteAllBytes(shortKey, new byte[15]);
+    using (Dataset ds = Dataset.ReadFile(path)) {
+      Throws<InvalidArgumentException>(() => dcmkit.Deidentify(ds, shortKey, "", "", "ignore"), "a 15-byte key");
+      Throws<InvalidArgumentException>(() => dcmkit.Deidentify(ds, key, "everything", "", "ignore"), "an unknown option");
+    }
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -866,6 +893,7 @@ static partial class BindingTests {
     Check(Uid.CommonStorage.Length > 30 && Array.IndexOf(Uid.CommonStorage, Uid.CTImageStorage) >= 0, "Uid.CommonStorage");
     var steps = new KeyValuePair<string, Action>[] {
       new KeyValuePair<string, Action>("reading", () => Reading(path)),
+      new KeyValuePair<string, Action>("de-identification", () => Deidentify(path, work)),
       new KeyValuePair<string, Action>("same values as the C ABI", () => SameAsCapi(path, work)),
       new KeyValuePair<string, Action>("writing", () => Writing(path, outPath)),
       new KeyValuePair<string, Action>("transcoding", () => Transcoding(path, work)),

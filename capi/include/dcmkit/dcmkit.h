@@ -10,5 +10,6 @@
 #include "dcmkit/dk_net.h"
 #include "dcmkit/dk_archive.h"
 #include "dcmkit/dk_dicomdir.h"
+#include "dcmkit/dk_deid.h"
 
 #endif /* DCMKIT_DCMKIT_H */

@@ -22,6 +22,7 @@
 //   dcmkit/net.hpp         the network: ae.hpp (dk::AE), association.hpp (dk::Association and its
 //                          results), server.hpp (dk::Server), commit.hpp (Storage Commitment)
 //   dcmkit/archive.hpp     dk::Archive, the embedded archive server (what `dcmkit serve` runs)
+//   dcmkit/deid.hpp        dk::deidentify (PS3.15 Annex E, keyed pseudonyms)
 #ifndef DCMKIT_DCMKIT_HPP
 #define DCMKIT_DCMKIT_HPP
 
@@ -34,5 +35,6 @@
 #include "dcmkit/net.hpp"
 #include "dcmkit/archive.hpp"
 #include "dcmkit/dicomdir.hpp"
+#include "dcmkit/deid.hpp"
 
 #endif  // DCMKIT_DCMKIT_HPP

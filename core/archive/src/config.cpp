@@ -121,6 +121,41 @@ bool Config::add_destination(const std::string &d, std::string &err) {
     return true;
 }
 
+bool Config::set_deidentify(std::optional<DeidOptions> &target, const std::string &value, std::string &err) {
+    std::vector<std::string> w;  // split on blanks only: the option lists hold commas
+    {
+        std::istringstream in(value);
+        std::string word;
+        while (in >> word) w.push_back(word);
+    }
+    if (w.empty() || (w.size() == 1 && w[0] == "no")) {
+        target.reset();
+        return true;
+    }
+    DeidOptions o;
+    for (size_t i = 1; i < w.size(); ++i) {
+        const size_t eq = w[i].find('=');
+        const std::string name = w[i].substr(0, eq), list = eq == std::string::npos ? "" : w[i].substr(eq + 1);
+        if (eq == std::string::npos || list.empty())
+            return err = "'" + w[i] + "' is not retain=LIST, clean=LIST or burned_in=MODE", false;
+        try {
+            if (name == "burned_in") o.burned_in = parse_burned_in(list);
+            else parse_deid_list(o, name, list);
+        } catch (const Error &e) {
+            return err = e.message(), false;
+        }
+    }
+    if (o.retain_long_full_dates && o.retain_long_modified_dates)
+        return err = "full-dates and modified-dates exclude each other", false;
+    try {
+        o.key = read_deid_key(w[0]);
+    } catch (const Error &e) {
+        return err = e.message(), false;
+    }
+    target = std::move(o);
+    return true;
+}
+
 bool Config::set(const std::string &key, const std::string &value, std::string &err) {
     long v = 0;
     auto number = [&](long lo, long hi) {
@@ -187,6 +222,12 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
     } else if (key == "max_dataset_size" || key == "min_free_space") {
         if (!net::parse_byte_size(value, key == "max_dataset_size" ? max_dataset_size : min_free_space))
             return err = key + " takes a size in bytes (or with K, M, G, T)", false;
+    } else if (key == "deidentify_on_receipt" || key == "deidentify_on_export") {
+        if (!set_deidentify(key == "deidentify_on_receipt" ? deidentify_on_receipt : deidentify_on_export, value, err)) {
+            err = key + ": " + err;
+            return false;
+        }
+        return true;
     } else if (key == "commitment_report") {
         if (value != "same" && value != "new") return err = "commitment_report is 'same' or 'new'", false;
         commitment_report_same = value == "same";

@@ -45,6 +45,39 @@ uint16_t failure_reason(Verification v) {
     }
 }
 
+/// De-identifies the file `path` of `folder` (the gateway of Config::deidentify_on_receipt): written
+/// under its new SOP Instance UID (atomically), the original removed.
+/// Returns the new UID; throws Error (unsupported when burned-in text is refused).
+std::string deidentify_stored(const net::StorageFolder &folder, const std::string &path, const DeidOptions &options) {
+    DicomFile file = read_file(path, ReadOptions{});
+    DeidReport report;
+    deidentify(file, options, report);
+    const std::string uid = file.dataset.get_string_or(tags::SOPInstanceUID, "");
+    if (!net::is_storable_uid(uid)) throw Error(Errc::bad_value, "the de-identified SOP Instance UID cannot name a file");
+    const std::string out = folder.path_for(uid);
+    write_file(out, file);  // atomic: a temporary file, fsynced, renamed
+    if (out != path) std::remove(path.c_str());
+    return uid;
+}
+
+/// De-identifies what a retrieve sends (Config::deidentify_on_export): each file is read (its pixel
+/// data stays mapped from the disk, not copied), de-identified and sent from memory; the stored
+/// files are left as they are. An instance the options refuse (burned-in text) or that cannot be
+/// read is left out, with a warning in the log.
+void deidentify_plan(net::RetrievePlan &plan, const DeidOptions &options, const net::AeConfig &ae) {
+    for (const std::string &path : plan.files) {
+        try {
+            auto file = std::make_shared<DicomFile>(read_file(path));
+            DeidReport report;
+            deidentify(*file, options, report);
+            plan.instances.push_back(std::move(file));
+        } catch (const Error &e) {
+            ae.emit(net::LogLevel::warning, "not sent (de-identification on export): " + path + ": " + e.message());
+        }
+    }
+    plan.files.clear();
+}
+
 /// Indexes a stored Part 10 file (header only, plus size and SHA-256); `facts`, when given, gets
 /// what the audit trail records of it.
 void index_file(Index &index, const std::string &path, InstanceFacts *facts = nullptr) {
@@ -94,7 +127,8 @@ struct Server::Shared {
     /// files the index does not hold after the checks a C-STORE gets (net::check_received_file, a
     /// storable SOP Instance UID that is the file's name). A file that fails them goes to `quarantine`
     /// and is never indexed. Returns how many were indexed.
-    size_t reindex_orphans(Index &index, net::StorageFolder &folder, const std::string &quarantine) {
+    size_t reindex_orphans(Index &index, net::StorageFolder &folder, const std::string &quarantine,
+                           const DeidOptions *deid) {
         if (const size_t partial = folder.remove_partial_files())
             ae.emit(net::LogLevel::warning, "removed " + std::to_string(partial) + " partial file(s) an interruption left");
         size_t n = 0;
@@ -131,7 +165,12 @@ struct Server::Shared {
                     quarantine_file(path, name, quarantine, check.comment);
                     continue;
                 }
-                index_file(index, path);
+                // The gateway stopped between a file's arrival and its de-identification: do it now
+                // (a file with Patient Identity Removed YES was de-identified before).
+                std::string indexed = path;
+                if (deid && f.dataset.get_string_or(Tag(0x0012, 0x0062), "") != "YES")
+                    indexed = folder.path_for(deidentify_stored(folder, path, *deid));
+                index_file(index, indexed);
                 ++n;
             } catch (const Error &err) {
                 quarantine_file(path, name, quarantine, err.what());
@@ -161,7 +200,8 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
     auto mpps = std::make_shared<net::MppsStore>(storage + "/mpps");
     // A stop between a file's rename and its indexing (a crash, kill -9) leaves a file the index
     // does not know: index those again before serving, checked as a C-STORE is.
-    shared_->recovered = shared_->reindex_orphans(*index, *folder, storage + "/quarantine");
+    shared_->recovered = shared_->reindex_orphans(*index, *folder, storage + "/quarantine",
+                                                  config_.deidentify_on_receipt ? &*config_.deidentify_on_receipt : nullptr);
     const auto destinations = config_.destinations;
     auto shared = shared_;
     // Access control (`permit` rules): an operation no rule permits is refused with 0124H. The
@@ -181,7 +221,9 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
     if (config_.audit.enabled()) audit_ = std::make_shared<Audit>(config_, ae_);
     auto audit = audit_;
     net::ServiceHandlers h;
-    h.on_store = [index, folder, shared, permitted, dimse_ms, audit](net::StoreRequest &rq) -> uint16_t {
+    std::shared_ptr<const DeidOptions> deid;
+    if (config_.deidentify_on_receipt) deid = std::make_shared<const DeidOptions>(*config_.deidentify_on_receipt);
+    h.on_store = [index, folder, shared, permitted, dimse_ms, audit, deid](net::StoreRequest &rq) -> uint16_t {
         if (!permitted(rq.assoc, "store")) {
             rq.assoc.receive_dataset([](const uint8_t *, size_t) {}, dimse_ms);
             rq.error_comment = "not authorized to store";
@@ -195,7 +237,21 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             return st;
         }
         // Stored under its (checked) SOP Instance UID.
-        const std::string path = folder->path_for(rq.sop_instance_uid);
+        std::string path = folder->path_for(rq.sop_instance_uid), stored_uid = rq.sop_instance_uid;
+        if (deid) {  // the de-identifying gateway: de-identified before it is indexed
+            try {
+                stored_uid = deidentify_stored(*folder, path, *deid);
+                path = folder->path_for(stored_uid);
+            } catch (const Error &e) {
+                std::remove(path.c_str());
+                shared->ae.emit(net::LogLevel::warning, "not stored (de-identification): " + rq.sop_instance_uid + ": " +
+                                                            e.message());
+                rq.error_comment = e.code() == Errc::unsupported ? "refused: burned-in text is likely in the pixels"
+                                                                  : "cannot de-identify the instance";
+                ++shared->refused;
+                return net::dimse::status::ProcessingFailure;
+            }
+        }
         InstanceFacts facts;
         try {
             index_file(*index, path, audit ? &facts : nullptr);
@@ -215,7 +271,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         }
         if (fn) {
             try {
-                fn(StoredInstance{rq.sop_class_uid, rq.sop_instance_uid, path, rq.transfer_syntax, rq.assoc.calling_ae()});
+                fn(StoredInstance{rq.sop_class_uid, stored_uid, path, rq.transfer_syntax, rq.assoc.calling_ae()});
             } catch (const std::exception &e) {
                 shared->ae.emit(net::LogLevel::error, std::string("on_stored: ") + e.what());
             } catch (...) {
@@ -247,7 +303,10 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         if (audit) audit->query(rq, status);
         return status;
     };
-    auto retrieve = [index, root_of, destinations, permitted, audit](net::QueryRequest &rq) -> net::RetrievePlan {
+    std::shared_ptr<const DeidOptions> export_deid;
+    if (config_.deidentify_on_export) export_deid = std::make_shared<const DeidOptions>(*config_.deidentify_on_export);
+    auto retrieve = [index, root_of, destinations, permitted, audit, export_deid,
+                     shared](net::QueryRequest &rq) -> net::RetrievePlan {
         net::RetrievePlan plan;
         const bool move = rq.command_field == net::dimse::C_MOVE_RQ;
         if (!permitted(rq.assoc, move ? "move" : "get", move ? rq.move_destination : std::string())) {
@@ -277,6 +336,8 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
             plan.error_comment = e.message();
         }
         if (audit && net::dimse::status_kind(plan.status) != net::dimse::StatusKind::Failure) audit->retrieve(rq, plan);
+        if (export_deid && net::dimse::status_kind(plan.status) != net::dimse::StatusKind::Failure)
+            deidentify_plan(plan, *export_deid, shared->ae);
         return plan;
     };
     h.on_move = retrieve;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "dcmkit/deidentify.h"
 #include "dcmkit/archive.h"
 #include "dcmkit/archive_identity.h"
 #include "dcmkit/net/ae_config.h"
@@ -90,6 +91,13 @@ struct Config {
     AuditSettings audit;
     /// TLS for every association the archive accepts and opens (C-MOVE, reports); unset: plain TCP.
     std::optional<net::TlsOptions> tls;
+    /// A de-identifying gateway: each instance received is de-identified (PS3.15 Annex E, with
+    /// these options and key) before it is indexed, and stored under its new SOP Instance UID;
+    /// one the options refuse (burned-in text) is removed and answered 0110 Processing Failure.
+    std::optional<DeidOptions> deidentify_on_receipt;
+    /// Instances sent by C-MOVE and C-GET are de-identified on the way out (the stored files stay
+    /// as they are); one the options refuse is left out, with a warning in the log.
+    std::optional<DeidOptions> deidentify_on_export;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -113,7 +121,10 @@ struct Config {
     ///   tls_profile = bcp195-nd (default) | bcp195 | bcp195-ex,
     ///   tls_peer_certificate = require (default) | verify | ignore, tls_check_host_name = yes | no,
     ///   tls_ae_certificate = AE IDENTITY (repeatable: the certificate identities a Calling AE
-    ///   Title is bound to, see net::tls_identity_matches; once one is given, every calling AE needs one).
+    ///   Title is bound to, see net::tls_identity_matches; once one is given, every calling AE needs one);
+    ///   deidentify_on_receipt = KEYFILE [retain=LIST] [clean=LIST] [burned_in=refuse|flag|ignore]
+    ///   (LIST as `dcmkit deidentify` takes it, e.g. retain=uids,modified-dates; `no` turns it off);
+    ///   deidentify_on_export, the same for what C-MOVE and C-GET send.
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -123,6 +134,8 @@ struct Config {
     void load(const std::string &text, const std::string &origin = "configuration");
     /// Sets one key as the file would; false (with `err`, without a location) on a bad key or value.
     bool set(const std::string &key, const std::string &value, std::string &err);
+    /// deidentify_on_receipt's or deidentify_on_export's value (set() calls it): reads the key file.
+    bool set_deidentify(std::optional<DeidOptions> &target, const std::string &value, std::string &err);
     /// A tls_* key (set() calls it).
     bool set_tls(const std::string &key, const std::string &value, std::string &err);
     /// Adds a destination from "AE=HOST:PORT"; false (with `err`) when it is not one.

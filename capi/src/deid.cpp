@@ -1,0 +1,92 @@
+// dcmkit C ABI — de-identification (PS3.15 Annex E).
+#include <cstring>
+
+#include "dcmkit/deidentify.h"
+#include "dcmkit/dk_deid.h"
+#include "internal.h"
+
+using dk::fail;
+using dk::need;
+
+namespace {
+
+dcmkit::DeidOptions to_core(const dk_deid_options *o) {
+    need(o, "opts");
+    dk::check_version(o->version, DK_DEID_OPTIONS_VERSION, "dk_deid_options");
+    if (!o->key && o->key_size) fail(DK_EINVAL, "opts->key is NULL but key_size is not 0");
+    dcmkit::DeidOptions d;
+    if (o->key) d.key.assign(o->key, o->key + o->key_size);
+    d.retain_safe_private = (o->retain & DK_DEID_RETAIN_SAFE_PRIVATE) != 0;
+    d.retain_uids = (o->retain & DK_DEID_RETAIN_UIDS) != 0;
+    d.retain_device_identity = (o->retain & DK_DEID_RETAIN_DEVICE) != 0;
+    d.retain_institution_identity = (o->retain & DK_DEID_RETAIN_INSTITUTION) != 0;
+    d.retain_patient_characteristics = (o->retain & DK_DEID_RETAIN_PATIENT_CHARS) != 0;
+    d.retain_long_full_dates = (o->retain & DK_DEID_RETAIN_FULL_DATES) != 0;
+    d.retain_long_modified_dates = (o->retain & DK_DEID_RETAIN_MODIFIED_DATES) != 0;
+    d.clean_descriptors = (o->clean & DK_DEID_CLEAN_DESCRIPTORS) != 0;
+    d.clean_structured_content = (o->clean & DK_DEID_CLEAN_STRUCTURED_CONTENT) != 0;
+    d.clean_graphics = (o->clean & DK_DEID_CLEAN_GRAPHICS) != 0;
+    if (o->retain & ~0x7Fu) fail(DK_EINVAL, "opts->retain has unknown bits " + std::to_string(o->retain & ~0x7Fu));
+    if (o->clean & ~0x7u) fail(DK_EINVAL, "opts->clean has unknown bits " + std::to_string(o->clean & ~0x7u));
+    switch (o->burned_in) {
+    case DK_DEID_BURNED_IN_REFUSE: d.burned_in = dcmkit::BurnedIn::refuse; break;
+    case DK_DEID_BURNED_IN_FLAG: d.burned_in = dcmkit::BurnedIn::flag; break;
+    case DK_DEID_BURNED_IN_IGNORE: d.burned_in = dcmkit::BurnedIn::ignore; break;
+    default: fail(DK_EINVAL, "opts->burned_in " + std::to_string(o->burned_in) + " is not a DK_DEID_BURNED_IN_* value");
+    }
+    return d;
+}
+
+uint32_t clamp32(size_t v) { return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : uint32_t(v); }
+
+}  // namespace
+
+dk_result dk_deid_options_init(dk_deid_options *opts, uint32_t version) {
+    return dk::guard([&] {
+        need(opts, "opts");
+        dk::check_version(version, DK_DEID_OPTIONS_VERSION, "dk_deid_options");
+        opts->version = version;
+        opts->key = nullptr;
+        opts->key_size = 0;
+        opts->retain = 0;
+        opts->clean = 0;
+        opts->burned_in = DK_DEID_BURNED_IN_REFUSE;
+    });
+}
+
+dk_result dk_dataset_deidentify(dk_deid_report *report, dk_dataset *ds, const dk_deid_options *opts) {
+    return dk::guard([&] {
+        if (report) dk::check_version(report->version, DK_DEID_REPORT_VERSION, "dk_deid_report");
+        const dcmkit::DeidOptions o = to_core(opts);
+        need(ds, "ds");
+        dcmkit::DeidReport r;
+        if (ds->path.empty() && ds->root) {
+            dcmkit::deidentify(ds->root->file, o, r);
+        } else {
+            dcmkit::deidentify(dk::resolve_dataset(ds), o, r);
+        }
+        if (report) {
+            report->removed = clamp32(r.removed);
+            report->emptied = clamp32(r.emptied);
+            report->replaced = clamp32(r.replaced);
+            report->kept = clamp32(r.kept);
+            report->cleaned = clamp32(r.cleaned);
+            report->uids_remapped = clamp32(r.uids_remapped);
+            report->burned_in_flagged = r.burned_in_flagged ? 1 : 0;
+            report->date_offset_days = r.date_offset_days;
+            std::memset(report->patient_pseudonym, 0, sizeof report->patient_pseudonym);
+            std::strncpy(report->patient_pseudonym, r.patient_pseudonym.c_str(), sizeof report->patient_pseudonym - 1);
+        }
+    });
+}
+
+dk_result dk_deid_uid(char *buf, size_t *size, const uint8_t *key, size_t key_size, const char *uid) {
+    return dk::guard([&] {
+        need(size, "size");
+        need(key, "key");
+        need(uid, "uid");
+        if (!buf && *size) fail(DK_EINVAL, "buf is NULL but *size is not 0");
+        const std::string out = dcmkit::deid_uid(std::vector<uint8_t>(key, key + key_size), uid);
+        return dk::copy_string(out, buf, size);
+    });
+}

@@ -1,0 +1,26 @@
+// dcmkit — the PS3.15 Table E.1-1 profile table, generated from standard/deid_profile.tsv by
+// tools/gen_deid_profile.py (deid_profile_data.cpp in the build folder).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dcmkit::deid_detail {
+
+/// Action columns of Table E.1-1, in the table's order.
+enum Column : int {
+    kBasic = 0, kRtnSafePriv, kRtnUids, kRtnDevId, kRtnInstId, kRtnPatChars, kRtnLongFullDates,
+    kRtnLongModifDates, kCleanDesc, kCleanStructCont, kCleanGraph, kColumnCount
+};
+
+struct ProfileRow {
+    uint32_t tag;   ///< with the wildcard digits (xx) zero
+    uint32_t mask;  ///< 0xFFFFFFFF, or with the wildcard digits clear
+    const char *name;
+    const char *actions[kColumnCount];  ///< "" where the column says nothing
+};
+
+extern const ProfileRow kProfile[];
+extern const size_t kProfileCount;
+
+}  // namespace dcmkit::deid_detail

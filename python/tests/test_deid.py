@@ -1,0 +1,99 @@
+"""De-identification from Python (PS3.15 Annex E): a file made by pydicom is de-identified by
+dcmkit.deidentify, written, and read back by pydicom."""
+
+import pydicom
+import pytest
+from pydicom.dataset import Dataset as PdDataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian
+
+import dcmkit
+
+KEY = b"0123456789abcdef0123456789abcdef"
+
+
+def make(tmp_path, modality="CT", name="in.dcm"):
+    ds = PdDataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.31"
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.32"
+    ds.Modality = modality
+    ds.PatientName = "Doe^John"
+    ds.PatientID = "MRN-0042"
+    ds.PatientBirthDate = "19700202"
+    ds.StudyDate = "20240115"
+    ds.InstitutionName = "St. Example Hospital"
+    ds.StudyDescription = "CT chest"
+    ref = PdDataset()
+    ref.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ref.ReferencedSOPInstanceUID = "1.2.826.0.1.3680043.8.498.33"
+    ds.ReferencedImageSequence = Sequence([ref])
+    ds.add_new(0x00430010, "LO", "GEMS_PARM_01")
+    ds.add_new(0x00431027, "SH", "1.375:1")
+    ds.add_new(0x00431028, "LO", "secret")
+    path = tmp_path / name
+    ds.save_as(str(path), write_like_original=False)
+    return path
+
+
+def test_basic_profile_read_back_by_pydicom(tmp_path):
+    ds = dcmkit.read(make(tmp_path))
+    r = dcmkit.deidentify(ds, KEY)
+    assert isinstance(r, dcmkit.DeidReport)
+    assert r.patient_pseudonym.startswith("DK") and r.uids_remapped >= 3
+    out = tmp_path / "out.dcm"
+    ds.save_as(out)
+    p = pydicom.dcmread(str(out))
+    assert p.SOPInstanceUID == dcmkit.deid_uid(KEY, "1.2.826.0.1.3680043.8.498.31")
+    assert p.file_meta.MediaStorageSOPInstanceUID == p.SOPInstanceUID
+    assert p.StudyInstanceUID == dcmkit.deid_uid(KEY, "1.2.826.0.1.3680043.8.498.32")
+    assert p.ReferencedImageSequence[0].ReferencedSOPInstanceUID == dcmkit.deid_uid(KEY, "1.2.826.0.1.3680043.8.498.33")
+    assert p.PatientID == r.patient_pseudonym and str(p.PatientName) == r.patient_pseudonym + "^"
+    assert p.PatientBirthDate == "" and p.StudyDate == ""
+    assert "StudyDescription" not in p
+    assert not any(e.tag.is_private for e in p)
+    assert p.PatientIdentityRemoved == "YES"
+    assert [i.CodeValue for i in p.DeidentificationMethodCodeSequence] == ["113100"]
+
+
+def test_options_key_file_and_safe_private(tmp_path):
+    keyfile = tmp_path / "site.key"
+    keyfile.write_bytes(KEY)
+    ds = dcmkit.read(make(tmp_path))
+    r = dcmkit.deidentify(ds, keyfile, retain=["safe-private", "modified-dates", "institution"], clean="descriptors")
+    assert r.date_offset_days < 0
+    assert ds.InstitutionName == "St. Example Hospital"
+    assert ds[0x00431027].value == "1.375:1"
+    assert 0x00431028 not in ds
+    assert ds.StudyDate != "20240115" and len(ds.StudyDate) == 8
+    codes = sorted(i.CodeValue for i in ds.DeidentificationMethodCodeSequence)
+    assert codes == ["113100", "113105", "113107", "113111", "113112"]
+
+
+def test_same_key_same_output_other_key_other_uids(tmp_path):
+    a, b, c = (dcmkit.read(make(tmp_path)) for _ in range(3))
+    dcmkit.deidentify(a, KEY)
+    dcmkit.deidentify(b, KEY)
+    dcmkit.deidentify(c, b"another key of 16+ bytes")
+    assert a.to_bytes() == b.to_bytes()
+    assert c.SOPInstanceUID != a.SOPInstanceUID
+
+
+def test_refusals(tmp_path):
+    ds = dcmkit.read(make(tmp_path, modality="US"))
+    with pytest.raises(dcmkit.UnsupportedError) as info:
+        dcmkit.deidentify(ds, KEY)
+    assert "burned-in" in str(info.value)
+    assert ds.PatientID == "MRN-0042"
+    assert dcmkit.deidentify(ds, KEY, burned_in="flag").burned_in_flagged
+    with pytest.raises(dcmkit.InvalidArgumentError):
+        dcmkit.deidentify(dcmkit.read(make(tmp_path)), b"short")
+    with pytest.raises(dcmkit.InvalidArgumentError):
+        dcmkit.deidentify(dcmkit.read(make(tmp_path)), KEY, retain="everything")
+    with pytest.raises(dcmkit.InvalidArgumentError):
+        dcmkit.deidentify(dcmkit.read(make(tmp_path)), KEY, retain="full-dates,modified-dates")

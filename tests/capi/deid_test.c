@@ -1,0 +1,154 @@
+/* C ABI: de-identification (PS3.15 Annex E) with keyed pseudonyms. */
+#include "dk_test.h"
+
+static const uint8_t kKey[32] = "0123456789abcdef0123456789abcde";
+
+static dk_dataset *make_ct(const char *modality) {
+    dk_dataset *ds = NULL, *item = NULL;
+    if (dk_dataset_new(&ds) != DK_OK) return NULL;
+    dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0016), "UI", "1.2.840.10008.5.1.4.1.1.2");
+    dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0018), "UI", "1.2.826.0.1.3680043.8.498.11");
+    dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0060), "CS", modality);
+    dk_dataset_set_string(ds, DK_TAG(0x0008, 0x0080), "LO", "St. Example Hospital");
+    dk_dataset_set_string(ds, DK_TAG(0x0008, 0x1030), "LO", "CT chest");
+    dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0010), "PN", "Doe^John");
+    dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0020), "LO", "MRN-0042");
+    dk_dataset_set_string(ds, DK_TAG(0x0010, 0x0030), "DA", "19700202");
+    dk_dataset_set_string(ds, DK_TAG(0x0020, 0x000D), "UI", "1.2.826.0.1.3680043.8.498.12");
+    dk_dataset_set_string(ds, DK_TAG(0x0029, 0x0010), "LO", "ACME PRIVATE");
+    dk_dataset_set_string(ds, DK_TAG(0x0029, 0x1001), "LO", "MRN-0042");
+    if (dk_dataset_add_item(&item, ds, DK_TAG(0x0008, 0x1140)) == DK_OK) {
+        dk_dataset_set_string(item, DK_TAG(0x0008, 0x1150), "UI", "1.2.840.10008.5.1.4.1.1.2");
+        dk_dataset_set_string(item, DK_TAG(0x0008, 0x1155), "UI", "1.2.826.0.1.3680043.8.498.13");
+        dk_dataset_free(item);
+    }
+    return ds;
+}
+
+static void get(char *buf, size_t n, const dk_dataset *ds, uint32_t tag) {
+    size_t size = n;
+    buf[0] = '\0';
+    if (dk_dataset_get_string(buf, &size, ds, tag) != DK_OK) buf[0] = '\0';
+}
+
+DK_TEST(options_init_and_versions) {
+    dk_deid_options o = DK_DEID_OPTIONS_INIT;
+    dk_deid_options p;
+    CHECK_INT(o.version, DK_DEID_OPTIONS_VERSION);
+    CHECK_OK(dk_deid_options_init(&p, DK_DEID_OPTIONS_VERSION));
+    CHECK_INT(p.version, 1);
+    CHECK(p.key == NULL && p.key_size == 0 && p.retain == 0 && p.clean == 0);
+    CHECK_INT(p.burned_in, DK_DEID_BURNED_IN_REFUSE);
+    CHECK_ERR(dk_deid_options_init(&p, 0), DK_EINVAL, "version");
+    CHECK_ERR(dk_deid_options_init(&p, DK_DEID_OPTIONS_VERSION + 1), DK_EINVAL, "version");
+    CHECK_ERR(dk_deid_options_init(NULL, DK_DEID_OPTIONS_VERSION), DK_EINVAL, "opts");
+}
+
+DK_TEST(basic_profile_with_keyed_uids) {
+    dk_dataset *ds = make_ct("CT"), *item = NULL;
+    dk_deid_options o = DK_DEID_OPTIONS_INIT;
+    dk_deid_report r;
+    char buf[128], want[128];
+    size_t n = sizeof want, count = 0;
+    REQUIRE(ds != NULL);
+    o.key = kKey;
+    o.key_size = sizeof kKey;
+    memset(&r, 0, sizeof r);
+    r.version = DK_DEID_REPORT_VERSION;
+    CHECK_OK(dk_dataset_deidentify(&r, ds, &o));
+    /* U: the SOP Instance UID and the one a sequence item references map as dk_deid_uid says. */
+    CHECK_OK(dk_deid_uid(want, &n, kKey, sizeof kKey, "1.2.826.0.1.3680043.8.498.11"));
+    CHECK(strncmp(want, "2.25.", 5) == 0);
+    get(buf, sizeof buf, ds, DK_TAG(0x0008, 0x0018));
+    CHECK_STR(buf, want);
+    CHECK_OK(dk_dataset_get_item(&item, ds, DK_TAG(0x0008, 0x1140), 0));
+    n = sizeof want;
+    CHECK_OK(dk_deid_uid(want, &n, kKey, sizeof kKey, "1.2.826.0.1.3680043.8.498.13"));
+    get(buf, sizeof buf, item, DK_TAG(0x0008, 0x1155));
+    CHECK_STR(buf, want);
+    get(buf, sizeof buf, item, DK_TAG(0x0008, 0x1150));
+    CHECK_STR(buf, "1.2.840.10008.5.1.4.1.1.2"); /* a SOP class is no identifier */
+    dk_dataset_free(item);
+    /* Patient ID and Name: the pseudonym; Z, X, D of Table E.1-1. */
+    get(buf, sizeof buf, ds, DK_TAG(0x0010, 0x0020));
+    CHECK_STR(buf, r.patient_pseudonym);
+    CHECK(strncmp(r.patient_pseudonym, "DK", 2) == 0);
+    get(buf, sizeof buf, ds, DK_TAG(0x0010, 0x0030));
+    CHECK_STR(buf, "");                                          /* Patient's Birth Date: Z */
+    CHECK_INT(dk_dataset_contains(ds, DK_TAG(0x0008, 0x1030)), 0); /* Study Description: X */
+    get(buf, sizeof buf, ds, DK_TAG(0x0008, 0x0080));
+    CHECK(buf[0] != '\0' && strcmp(buf, "St. Example Hospital") != 0); /* Institution Name: X/Z/D */
+    CHECK_INT(dk_dataset_contains(ds, DK_TAG(0x0029, 0x1001)), 0);
+    CHECK_INT(dk_dataset_contains(ds, DK_TAG(0x0029, 0x0010)), 0);
+    get(buf, sizeof buf, ds, DK_TAG(0x0012, 0x0062));
+    CHECK_STR(buf, "YES");
+    CHECK_OK(dk_dataset_item_count(&count, ds, DK_TAG(0x0012, 0x0064)));
+    CHECK_INT(count, 1);
+    CHECK_OK(dk_dataset_get_item(&item, ds, DK_TAG(0x0012, 0x0064), 0));
+    get(buf, sizeof buf, item, DK_TAG(0x0008, 0x0100));
+    CHECK_STR(buf, "113100"); /* PS3.16 CID 7050: Basic Application Confidentiality Profile */
+    dk_dataset_free(item);
+    CHECK(r.uids_remapped >= 3);
+    CHECK(r.removed >= 2);
+    dk_dataset_free(ds);
+}
+
+DK_TEST(options_change_the_actions) {
+    dk_dataset *ds = make_ct("CT");
+    dk_deid_options o = DK_DEID_OPTIONS_INIT;
+    char buf[128];
+    REQUIRE(ds != NULL);
+    o.key = kKey;
+    o.key_size = sizeof kKey;
+    o.retain = DK_DEID_RETAIN_UIDS | DK_DEID_RETAIN_INSTITUTION;
+    CHECK_OK(dk_dataset_deidentify(NULL, ds, &o));
+    get(buf, sizeof buf, ds, DK_TAG(0x0008, 0x0018));
+    CHECK_STR(buf, "1.2.826.0.1.3680043.8.498.11");
+    get(buf, sizeof buf, ds, DK_TAG(0x0008, 0x0080));
+    CHECK_STR(buf, "St. Example Hospital");
+    dk_dataset_free(ds);
+}
+
+DK_TEST(burned_in_refused_and_bad_options) {
+    dk_dataset *ds = make_ct("US");
+    dk_deid_options o = DK_DEID_OPTIONS_INIT;
+    dk_deid_report r;
+    char buf[128];
+    size_t n = sizeof buf;
+    static const uint8_t short_key[15] = "fifteen bytes!";
+    REQUIRE(ds != NULL);
+    o.key = kKey;
+    o.key_size = sizeof kKey;
+    CHECK_ERR(dk_dataset_deidentify(NULL, ds, &o), DK_EUNSUPPORTED, "burned-in");
+    get(buf, sizeof buf, ds, DK_TAG(0x0010, 0x0020));
+    CHECK_STR(buf, "MRN-0042"); /* unchanged */
+    o.burned_in = DK_DEID_BURNED_IN_FLAG;
+    memset(&r, 0, sizeof r);
+    r.version = DK_DEID_REPORT_VERSION;
+    CHECK_OK(dk_dataset_deidentify(&r, ds, &o));
+    CHECK_INT(r.burned_in_flagged, 1);
+    o.burned_in = 7;
+    CHECK_ERR(dk_dataset_deidentify(NULL, ds, &o), DK_EINVAL, "burned_in");
+    o.burned_in = DK_DEID_BURNED_IN_IGNORE;
+    o.key = short_key;
+    o.key_size = sizeof short_key;
+    CHECK_ERR(dk_dataset_deidentify(NULL, ds, &o), DK_EINVAL, "at least 16");
+    CHECK_ERR(dk_deid_uid(buf, &n, short_key, sizeof short_key, "1.2.3"), DK_EINVAL, "at least 16");
+    o.key = kKey;
+    o.key_size = sizeof kKey;
+    o.retain = DK_DEID_RETAIN_FULL_DATES | DK_DEID_RETAIN_MODIFIED_DATES;
+    CHECK_ERR(dk_dataset_deidentify(NULL, ds, &o), DK_EINVAL, "Full Dates or Modified Dates");
+    CHECK_ERR(dk_dataset_deidentify(NULL, NULL, &o), DK_EINVAL, "ds");
+    n = 3;
+    CHECK_RC(dk_deid_uid(buf, &n, kKey, sizeof kKey, "1.2.3"), DK_EBUFS);
+    CHECK(n > 6 && n <= 65);
+    dk_dataset_free(ds);
+}
+
+static const dk_test_case dk_tests[] = {
+    DK_CASE(options_init_and_versions),
+    DK_CASE(basic_profile_with_keyed_uids),
+    DK_CASE(options_change_the_actions),
+    DK_CASE(burned_in_refused_and_bad_options),
+};
+DK_TEST_MAIN(dk_tests)
