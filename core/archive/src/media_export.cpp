@@ -248,8 +248,8 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
 
     std::map<std::string, PatientDir> patients;               // patient key (after de-identification) -> folder
     std::map<std::string, Identity> identities;               // the same key -> the identity first seen
-    std::map<std::string, std::string> series_dirs;           // series UID -> its folder (relative)
-    std::map<std::string, size_t> series_counts;              // series UID -> instances written
+    std::map<std::string, std::string> series_dirs;           // patient, study, series -> its folder (relative)
+    std::map<std::string, size_t> series_counts;              // the same -> instances written
     std::map<std::string, std::string> written_sop;           // SOP Instance UID -> its source
     std::map<std::string, std::string> folder_patient;        // Pnnnnnnn -> patient key
     for (size_t n = 0; n < selected.size(); ++n) {
@@ -276,8 +276,7 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
         const std::string key = pid.empty() ? "name:" + text(file.dataset, kPatientName) : pid;
         const std::string study = text(file.dataset, kStudyUID), series = text(file.dataset, kSeriesUID);
         const std::string sop = text(file.dataset, tags::SOPInstanceUID);
-        if (study.empty() || series.empty() || sop.empty())
-            throw Error(Errc::invalid_argument, src + ": no Study, Series or SOP Instance UID (a DICOMDIR needs them)");
+        if (sop.empty()) throw Error(Errc::invalid_argument, src + ": no SOP Instance UID (a DICOMDIR needs it)");
         if (auto w = written_sop.find(sop); w != written_sop.end()) {
             result.warnings.push_back(src + ": the same instance as " + w->second + ", exported once");
             continue;
@@ -303,7 +302,9 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
         }
         auto &sd = pd.study_dirs[study];
         if (sd.first.empty()) sd.first = numbered('S', ++pd.studies);
-        std::string &rel_series = series_dirs[series];
+        // Keyed by patient and study too: instances without a Series Instance UID stay apart.
+        const std::string series_key = key + '\n' + study + '\n' + series;
+        std::string &rel_series = series_dirs[series_key];
         if (rel_series.empty()) {
             rel_series = "DICOM/" + pd.component + "/" + sd.first + "/" + numbered('R', ++sd.second);
             undo.mkdir(root + "/DICOM/" + pd.component);
@@ -311,7 +312,7 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
             undo.mkdir(root + "/" + rel_series);
             ++result.series;
         }
-        const std::string file_id = rel_series + "/" + numbered('I', ++series_counts[series]);
+        const std::string file_id = rel_series + "/" + numbered('I', ++series_counts[series_key]);
         WriteOptions wo;
         wo.transfer_syntax = file.transfer_syntax == kImplicitLE ? kExplicitLE : file.transfer_syntax;
         wo.atomic = false;  // a new name; the export as a whole is undone on failure

@@ -68,7 +68,8 @@ using MediaExportProgress = std::function<bool(size_t done, size_t total, const 
 /// its own patient. On any failure what the export wrote is removed (the folder is left empty, no
 /// DICOMDIR), and the error is thrown:
 ///   Error(invalid_argument): no input, a non-empty output folder, a bad File-set ID or volume label,
-///     an archive without a selection, an instance without a Patient ID nor Patient's Name;
+///     an archive without a selection, an instance without a SOP Instance UID, two identities
+///     (name, birth date, sex) under one Patient ID;
 ///   Error(not_found): a Patient ID or Study UID that selects nothing, no instance to export, no
 ///     index.sqlite in archive_storage, xorriso not on PATH when an ISO was asked for;
 ///   Error(unsupported): an instance refused by the de-identification with refusal_is_fatal;
