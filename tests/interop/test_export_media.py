@@ -234,6 +234,43 @@ def test_studies_picked_from_an_archive(work):
     fs = check_media(out)
     assert fs.find_values("PatientID") == ["MRN-0042"]
     assert {i.SOPInstanceUID for i in fs} == {"1.2.826.0.1.3680043.8.498.2%03d" % n for n in (1, 2, 3)}
+    # The same archive named by a dcmkit serve configuration file, another patient picked.
+    conf = os.path.join(work, "serve.conf")
+    with open(conf, "w") as f:
+        f.write("storage = %s\n" % store)
+    out2 = os.path.join(work, "out2")
+    r = run("export-media", out2, "--archive", conf, "--patient", "MRN-0777")
+    assert r.returncode == 0, r.stderr
+    fs = check_media(out2)
+    assert fs.find_values("PatientID") == ["MRN-0777"] and len(list(fs)) == 1
     r = run("export-media", os.path.join(work, "none"), "--archive", store, "--patient", "NOBODY")
     assert r.returncode == 1 and "NOBODY" in r.stderr, r.stderr
     assert_nothing_written(os.path.join(work, "none"))
+
+
+def test_two_people_under_one_patient_id_are_refused(work):
+    src = two_patients(work)
+    clash = ct(5)
+    clash.PatientName = "Other^Person"  # MRN-0042, as Doe^Jonathan's images, but someone else
+    clash.SOPInstanceUID = clash.file_meta.MediaStorageSOPInstanceUID = STUDY + ".55"
+    del clash.ReferencedImageSequence
+    clash.save_as(os.path.join(src, "clash.dcm"), write_like_original=False)
+    for extra in ([], ["--deidentify", "--key", os.path.join(work, "key")]):  # also when both get one pseudonym
+        out = os.path.join(work, "out")
+        r = run("export-media", out, src, *extra)
+        assert r.returncode == 2 and "two patients under one Patient ID" in r.stderr, r.stderr
+        assert "Patient's Name" in r.stderr
+        assert_nothing_written(out)
+
+
+def test_archive_named_by_its_configuration_file(work):
+    src = two_patients(work)
+    store = os.path.join(work, "store")
+    conf = os.path.join(work, "serve.conf")
+    with open(conf, "w") as f:
+        f.write("storage = %s\n" % store)
+    r = run("export-media", os.path.join(work, "out"), "--archive", conf, "--patient", "MRN-0042")
+    assert r.returncode == 1 and "no archive index in " + store in r.stderr, r.stderr
+    r = run("export-media", os.path.join(work, "out"), "--archive", store)
+    assert r.returncode == 2 and "needs the patients or studies" in r.stderr, r.stderr
+    del src
