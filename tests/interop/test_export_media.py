@@ -235,14 +235,20 @@ def test_studies_picked_from_an_archive(work):
     assert fs.find_values("PatientID") == ["MRN-0042"]
     assert {i.SOPInstanceUID for i in fs} == {"1.2.826.0.1.3680043.8.498.2%03d" % n for n in (1, 2, 3)}
     # The same archive named by a dcmkit serve configuration file, another patient picked.
-    conf = os.path.join(work, "serve.conf")
+    # Its audit trail gets one PS3.15 A.5.3.4 Data Export message (EventID 110106 "Export", the
+    # media with RoleIDCode 110154 "Destination Media") naming the patient exported.
+    conf, audit = os.path.join(work, "serve.conf"), os.path.join(work, "audit.log")
     with open(conf, "w") as f:
-        f.write("storage = %s\n" % store)
+        f.write("storage = %s\naudit = file:%s\n" % (store, audit))
     out2 = os.path.join(work, "out2")
     r = run("export-media", out2, "--archive", conf, "--patient", "MRN-0777")
     assert r.returncode == 0, r.stderr
     fs = check_media(out2)
     assert fs.find_values("PatientID") == ["MRN-0777"] and len(list(fs)) == 1
+    log = open(audit).read()
+    assert log.count("<AuditMessage") == 1 and 'csd-code="110106"' in log and 'csd-code="110154"' in log, log
+    assert 'ParticipantObjectID="MRN-0777"' in log and "MRN-0042" not in log, log
+    assert ("file://" + out2) in log
     r = run("export-media", os.path.join(work, "none"), "--archive", store, "--patient", "NOBODY")
     assert r.returncode == 1 and "NOBODY" in r.stderr, r.stderr
     assert_nothing_written(os.path.join(work, "none"))

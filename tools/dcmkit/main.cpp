@@ -115,7 +115,8 @@ const std::vector<Command> &commands() {
          "[--deidentify --key FILE ...] [--iso OUT.iso]",
          "write patients or studies to a media folder with its DICOMDIR (and an ISO image)",
          {{"--archive STORAGE|CONFIG", "take instances from an archive: its storage folder, or the\n"
-                                       "dcmkit serve configuration file naming it"},
+                                       "dcmkit serve configuration file naming it (its audit\n"
+                                       "trail then gets a Data Export message per patient)"},
           {"--patient ID", "export this Patient ID (repeatable)"},
           {"--study UID", "export this Study Instance UID (repeatable)"},
           {"--deidentify", "de-identify each instance on its way (PS3.15 Annex E); then:"},

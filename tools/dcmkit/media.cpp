@@ -24,16 +24,20 @@ namespace dcmkit_cli {
 
 namespace {
 
-/// --archive takes the storage folder, or a `dcmkit serve` configuration file naming it.
-std::string storage_of(const std::string &arg) {
+/// --archive takes the storage folder, or a `dcmkit serve` configuration file naming it (whose
+/// audit trail, when it has one, then gets the Data Export messages).
+void archive_of(const std::string &arg, dcmkit::archive::MediaExportOptions &opt) {
     struct stat st {};
     if (::stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
         const auto config = dcmkit::archive::Config::parse_file(arg);
         if (config.storage.empty())
             throw dcmkit::Error(dcmkit::Errc::invalid_argument, "the configuration " + arg + " names no storage folder");
-        return config.storage;
+        opt.archive_storage = config.storage;
+        opt.audit = config.audit;
+        opt.audit_source_id = config.ae_title;
+        return;
     }
-    return arg;  // export_media says there is no index there
+    opt.archive_storage = arg;  // export_media says so when there is no index there
 }
 
 }  // namespace
@@ -102,7 +106,7 @@ int cmd_export_media(const std::string &, const Args &args) {
     const bool tty = ::isatty(2);
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        if (!archive_arg.empty()) opt.archive_storage = storage_of(archive_arg);
+        if (!archive_arg.empty()) archive_of(archive_arg, opt);
         auto progress = [&](size_t done, size_t total, const std::string &path) {
             if (tty) std::fprintf(stderr, "\r\033[Kdcmkit: export-media: %zu/%zu", done + 1, total);
             else if (verbose) std::fprintf(stderr, "dcmkit: export-media: %zu/%zu %s\n", done + 1, total, path.c_str());

@@ -17,6 +17,7 @@
 #include "dcmkit/dicomdir.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "dcmkit/services/audit.h"
 #include "iso_image.h"
 
 namespace dcmkit::archive {
@@ -108,6 +109,50 @@ struct PatientDir {
     size_t studies = 0;
     std::map<std::string, std::pair<std::string, size_t>> study_dirs;  // study UID -> (Snnnnnnn, series count)
 };
+
+/// What the audit message names of the instances exported: per original Patient ID, its name and,
+/// per study, the SOP classes and their counts.
+struct AuditPatient {
+    std::string name;
+    std::map<std::string, std::map<std::string, uint64_t>> studies;
+};
+
+void send_audit(const MediaExportOptions &options, const std::map<std::string, AuditPatient> &patients,
+                const std::string &root, std::vector<std::string> &warnings) {
+    namespace au = dcmkit::audit;
+    const AuditSettings &s = options.audit;
+    au::Source source;
+    source.id = s.source_id.empty() ? options.audit_source_id : s.source_id;
+    source.enterprise_site = s.site;
+    au::AuditLogger::Options o;
+    o.destination = au::Destination::parse(s.destination);
+    o.destination.ca_file = s.ca_file;
+    o.destination.cert_file = s.cert_file;
+    o.destination.key_file = s.key_file;
+    o.spool = !s.spool.empty() ? s.spool : options.archive_storage.empty() ? "" : options.archive_storage + "/audit-spool";
+    o.log = [&warnings](const std::string &line) { warnings.push_back("audit: " + line); };
+    au::AuditLogger logger(std::move(o));
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+    au::Participant exporter = au::application(std::to_string(::getpid()), {source.id}, host, true);
+    au::Participant media;
+    media.user_id = options.iso_path.empty() ? "file://" + root : "file://" + absolute(options.iso_path);
+    media.roles = {au::codes::DestinationMedia};
+    media.media_type = options.iso_path.empty() ? au::Code{"110037", "DCM", "URI"} : au::Code{"110032", "DCM", "CD"};
+    for (const auto &[id, p] : patients) {
+        au::Instances what;
+        what.patient_id = id;
+        what.patient_name = p.name;
+        for (const auto &[study, classes] : p.studies) {
+            std::vector<au::SopClassCount> counts;
+            for (const auto &[uid, n] : classes) counts.push_back({uid, n, {}});
+            what.studies.push_back(au::study(study, counts));
+        }
+        logger.log(au::data_export(source, exporter, media, what));
+    }
+    if (!logger.flush(5000)) warnings.push_back("audit: the Data Export messages are not delivered yet (kept in the spool when one is set)");
+    logger.stop(0);
+}
 
 }  // namespace
 
@@ -252,12 +297,15 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
     std::map<std::string, size_t> series_counts;              // the same -> instances written
     std::map<std::string, std::string> written_sop;           // SOP Instance UID -> its source
     std::map<std::string, std::string> folder_patient;        // Pnnnnnnn -> patient key
+    std::map<std::string, AuditPatient> audited;              // original Patient ID -> what was exported
     for (size_t n = 0; n < selected.size(); ++n) {
         const std::string &src = selected[n];
         if (progress && !progress(n, selected.size(), src)) throw Error(Errc::io, "the export was cancelled");
         DicomFile file = read_file(src);
         const Identity original{text(file.dataset, kPatientName), text(file.dataset, kBirthDate),
                                 text(file.dataset, kSex), src};
+        const std::string original_id = text(file.dataset, kPatientID), original_study = text(file.dataset, kStudyUID),
+                          sop_class = text(file.dataset, tags::SOPClassUID);
         if (options.deidentify) {
             DeidReport report;
             try {
@@ -320,6 +368,9 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
         undo.files.push_back(root + "/" + file_id);
         write_file(root + "/" + file_id, file, wo);
         written_sop[sop] = src;
+        AuditPatient &ap = audited[original_id];
+        if (ap.name.empty()) ap.name = original.name;
+        ++ap.studies[original_study][sop_class];
         result.files.emplace_back(src, file_id);
         ++result.exported;
     }
@@ -365,6 +416,13 @@ MediaExportResult export_media(const MediaExportOptions &options, const MediaExp
         result.iso = options.iso_path;
     }
     undo.armed = false;
+    if (options.audit.enabled()) {
+        try {
+            send_audit(options, audited, root, result.warnings);
+        } catch (const Error &e) {
+            result.warnings.push_back("audit: no Data Export message: " + e.message());
+        }
+    }
     return result;
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "dcmkit/archive_server.h"
 #include "dcmkit/deidentify.h"
 
 namespace dcmkit::archive {
@@ -40,6 +41,12 @@ struct MediaExportOptions {
     std::string volume_label;
     /// Flush each file to the disk (the DICOMDIR always is).
     bool fsync = true;
+    /// The archive's audit trail (Config::audit): when it has a destination, a successful export
+    /// sends one PS3.15 A.5.3.4 Data Export message per patient exported (the patient and studies as
+    /// the sources held them, the SOP classes and counts; the media a URI of the folder, or a CD for
+    /// an ISO image). AuditSourceID: audit.source_id, else `audit_source_id`.
+    AuditSettings audit;
+    std::string audit_source_id = "DCMKIT";
 };
 
 struct MediaExportResult {
