@@ -128,7 +128,8 @@ const std::vector<Command> &commands() {
           {"--iso FILE", "also write an ISO 9660 image of the folder (needs xorriso)"},
           {"--volume LABEL", "the ISO volume label (A-Z, 0-9, _; default DICOM)"},
           {"--fileset-id ID, +F ID", "the File-set ID (up to 16 of A-Z, 0-9, space, _)"},
-          {"--no-fsync", "do not flush each file to the disk"},
+          {"--no-fsync", "do not wait for the files to reach the disk (by default they are\n"
+                         "flushed together, once, before the DICOMDIR is written)"},
           {"-v, --verbose", "one line per file, and the files skipped"}},
          "OUT_DIR must be new or empty. Instances are selected by Patient ID or Study Instance UID\n"
          "(from the archive, and among FILEs and DIRs; without --patient/--study every input file),\n"

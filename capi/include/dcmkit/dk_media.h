@@ -14,7 +14,8 @@ extern "C" {
 /** dk_media_export_options.flags */
 #define DK_MEDIA_REFUSAL_FATAL 0x01u /**< an instance the de-identification refuses fails the export
                                           (DK_EUNSUPPORTED) instead of being left out */
-#define DK_MEDIA_NO_FSYNC 0x02u      /**< do not flush each file to the disk (the DICOMDIR always is) */
+#define DK_MEDIA_NO_FSYNC 0x02u      /**< do not flush the files to the disk (by default: together, once,
+                                          before the DICOMDIR, which is always flushed) */
 
 /** Called before each instance. Return 1 to go on, 0 to cancel (the export then fails with DK_EIO
  *  and removes what it wrote).

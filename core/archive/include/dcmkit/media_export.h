@@ -39,7 +39,8 @@ struct MediaExportOptions {
     /// `xorriso -as mkisofs` (found on PATH); `volume_label` (default "DICOM") is its volume ID.
     std::string iso_path;
     std::string volume_label;
-    /// Flush each file to the disk (the DICOMDIR always is).
+    /// Flush the files to the disk (together, once, before the DICOMDIR is written; the DICOMDIR
+    /// always is).
     bool fsync = true;
     /// The archive's audit trail (Config::audit): when it has a destination, a successful export
     /// sends one PS3.15 A.5.3.4 Data Export message per patient exported (the patient and studies as
