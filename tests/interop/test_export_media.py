@@ -280,3 +280,12 @@ def test_archive_named_by_its_configuration_file(work):
     r = run("export-media", os.path.join(work, "out"), "--archive", store)
     assert r.returncode == 2 and "needs the patients or studies" in r.stderr, r.stderr
     del src
+
+
+def test_xorriso_failing_is_reported_with_its_message_and_writes_nothing(work):
+    src = two_patients(work)
+    out = os.path.join(work, "out")
+    r = run("export-media", out, src, "--iso", os.path.join(work, "no-such-dir", "x.iso"))
+    assert r.returncode == 1 and "xorriso could not write the ISO image" in r.stderr, r.stderr
+    assert "Cannot acquire drive" in r.stderr  # xorriso's own words, from its standard error
+    assert_nothing_written(out)
