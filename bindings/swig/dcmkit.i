@@ -1542,5 +1542,45 @@ inline DeidResult deidentify(dk::Dataset &ds, const std::string &key_file, const
 inline std::string deid_uid(const std::string &key_file, const std::string &uid) {
     return dk::deid_uid(dk::read_key_file(key_file), uid);
 }
+/// Exports to the media folder `output` (new or empty): DICOM/Pnnnnnnn/…/Innnnnnn and its DICOMDIR.
+/// `inputs` (files and folders), `patients` (Patient IDs) and `studies` (Study Instance UIDs) are
+/// lists with one entry per line ('\n'); `archive` an archive's storage folder; with `key_file` each
+/// instance is de-identified (`retain`, `clean`, `burned_in` as for deidentify); with `iso` an ISO
+/// image is written too (xorriso on PATH). Returns the instances written. Throws the typed exceptions
+/// (InvalidArgument for a folder that is not empty, NotFound for a patient that selects nothing…).
+inline int64_t export_media(const std::string &output, const std::string &inputs, const std::string &patients = "",
+                            const std::string &studies = "", const std::string &key_file = "",
+                            const std::string &retain = "", const std::string &clean = "",
+                            const std::string &burned_in = "refuse", const std::string &iso = "",
+                            const std::string &volume_label = "", const std::string &fileset_id = "",
+                            const std::string &archive = "") {
+    auto lines = [](const std::string &text) {
+        std::vector<std::string> out;
+        size_t b = 0;
+        while (b < text.size()) {
+            size_t e = text.find('\n', b);
+            if (e == std::string::npos) e = text.size();
+            if (e > b) out.push_back(text.substr(b, e - b));
+            b = e + 1;
+        }
+        return out;
+    };
+    dk::MediaExportOptions o;
+    o.output = output;
+    o.inputs = lines(inputs);
+    o.patient_ids = lines(patients);
+    o.study_uids = lines(studies);
+    o.archive_storage = archive;
+    if (!key_file.empty()) {
+        dk::DeidOptions d;
+        d.key = dk::read_key_file(key_file);
+        dk::parse_deid_options(d, retain, clean, burned_in);
+        o.deidentify = d;
+    }
+    o.iso_path = iso;
+    o.volume_label = volume_label;
+    o.fileset_id = fileset_id;
+    return int64_t(dk::export_media(o).exported);
+}
 }  // namespace dcmkit_swig
 %}

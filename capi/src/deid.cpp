@@ -41,6 +41,11 @@ uint32_t clamp32(size_t v) { return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : uint32_t(v);
 
 }  // namespace
 
+namespace dk {
+/// The core options of a dk_deid_options (for the calls that de-identify on the way, e.g. media export).
+dcmkit::DeidOptions deid_options(const dk_deid_options *o) { return to_core(o); }
+}  // namespace dk
+
 dk_result dk_deid_options_init(dk_deid_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");

@@ -786,6 +786,37 @@ def deid_uid(key, uid):
 __all__ += ["deidentify", "deid_uid", "DeidReport"]
 
 
+MediaExportResult = _namedtuple("MediaExportResult", "exported patients studies series skipped refused")
+
+
+def export_media(output, inputs=(), *, archive=None, patients=(), studies=(), key=None, retain=(), clean=(),
+                 burned_in="refuse", refusal_is_fatal=False, fileset_id="", iso=None, volume_label="", fsync=True,
+                 progress=None):
+    """Writes the instances picked to the media folder `output` (new or empty) as
+    DICOM/Pnnnnnnn/Snnnnnnn/Rnnnnnnn/Innnnnnn with its DICOMDIR, and an ISO image when `iso` is given
+    (xorriso on PATH). Returns a MediaExportResult.
+
+    inputs: files and folders; archive: an archive's storage folder (index.sqlite);
+    patients, studies: Patient IDs and Study Instance UIDs to export (none: every input file).
+    key: bytes or a key file's path: de-identify each instance (retain, clean, burned_in as for
+    deidentify); an instance refused is left out (counted in .refused) unless refusal_is_fatal.
+    progress(done, total, path): called before each instance; returning False cancels.
+    A failure (InvalidArgumentError for a folder that is not empty, NotFoundError for a patient
+    that selects nothing or no xorriso, …) removes what was written.
+    """
+    if isinstance(inputs, (str, _os.PathLike)):
+        inputs = [inputs]
+    r = _dcmkit.export_media(_os.fspath(output), [_os.fspath(p) for p in inputs],
+                             _os.fspath(archive) if archive is not None else "", list(patients), list(studies),
+                             _deid_key(key) if key is not None else None, _deid_list(retain), _deid_list(clean),
+                             burned_in, bool(refusal_is_fatal), fileset_id, _os.fspath(iso) if iso is not None else "",
+                             volume_label, bool(fsync), progress)
+    return MediaExportResult(**r)
+
+
+__all__ += ["export_media", "MediaExportResult"]
+
+
 # -- networking (the package net/): AE, associations, servers; UIDs by keyword (uid.py, every UID of
 #    the registry; sop.py, the SOP classes and COMMON_STORAGE), generated from the registry ---------
 

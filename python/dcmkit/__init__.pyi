@@ -195,6 +195,21 @@ def deidentify(ds: Dataset, key: Union[bytes, _Path], *, retain: Union[str, Sequ
                clean: Union[str, Sequence[str]] = ..., burned_in: str = ...) -> DeidReport: ...
 def deid_uid(key: Union[bytes, _Path], uid: str) -> str: ...
 
+class MediaExportResult(NamedTuple):
+    exported: int
+    patients: int
+    studies: int
+    series: int
+    skipped: int
+    refused: int
+
+def export_media(output: _Path, inputs: Union[_Path, Sequence[_Path]] = ..., *, archive: Optional[_Path] = ...,
+                 patients: Sequence[str] = ..., studies: Sequence[str] = ..., key: Union[bytes, _Path, None] = ...,
+                 retain: Union[str, Sequence[str]] = ..., clean: Union[str, Sequence[str]] = ...,
+                 burned_in: str = ..., refusal_is_fatal: bool = ..., fileset_id: str = ...,
+                 iso: Optional[_Path] = ..., volume_label: str = ..., fsync: bool = ...,
+                 progress: Optional[Callable[[int, int, str], Optional[bool]]] = ...) -> MediaExportResult: ...
+
 # -- networking (the package net/) --------------------------------------------------------------------
 from typing import Callable, Iterable, Sequence
 from . import sop as sop

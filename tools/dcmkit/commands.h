@@ -21,6 +21,8 @@ int cmd_export(const std::string &name, const Args &args);
 int cmd_dicomdir(const std::string &name, const Args &args);
 // deid.cpp: de-identification
 int cmd_deidentify(const std::string &name, const Args &args);
+// media.cpp: export to media (DICOMDIR, de-identification, ISO image)
+int cmd_export_media(const std::string &name, const Args &args);
 
 // scu.cpp: requests to a peer
 int cmd_echo(const std::string &name, const Args &args);

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "deid_args.h"
 #include "dcmkit/deidentify.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
@@ -74,9 +75,11 @@ int new_key(const std::string &path) {
 
 int cmd_deidentify(const std::string &, const Args &args) {
     std::vector<std::string> inputs;
-    std::string out_dir, key_file, new_key_file;
+    std::string out_dir, new_key_file;
     bool verbose = false, durable = true;
-    dcmkit::DeidOptions opt;
+    DeidArgs deid;
+    dcmkit::DeidOptions &opt = deid.options;
+    int rc = 0;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
         auto value = [&](std::string &v) {
@@ -84,27 +87,12 @@ int cmd_deidentify(const std::string &, const Args &args) {
             v = args[++i];
             return true;
         };
-        std::string v;
         if (a == "--out" || a == "-o" || a == "-od") {
             if (!value(out_dir)) return usage_error("deidentify: " + a + " needs a folder");
-        } else if (a == "--key") {
-            if (!value(key_file)) return usage_error("deidentify: --key needs a file");
+        } else if (parse_deid_arg("deidentify", args, i, deid, rc)) {
+            if (rc != 0) return rc;
         } else if (a == "--new-key") {
             if (!value(new_key_file)) return usage_error("deidentify: --new-key needs a file");
-        } else if (a == "--retain" || a == "--clean") {
-            if (!value(v)) return usage_error("deidentify: " + a + " needs a list");
-            try {
-                dcmkit::parse_deid_list(opt, a.substr(2), v);
-            } catch (const dcmkit::Error &e) {
-                return usage_error("deidentify: --" + e.message());
-            }
-        } else if (a == "--burned-in") {
-            if (!value(v)) return usage_error("deidentify: --burned-in needs refuse, flag or ignore");
-            try {
-                opt.burned_in = dcmkit::parse_burned_in(v);
-            } catch (const dcmkit::Error &e) {
-                return usage_error("deidentify: --" + e.message());
-            }
         } else if (a == "-v" || a == "--verbose") {
             verbose = true;
         } else if (a == "--no-fsync") {
@@ -121,21 +109,7 @@ int cmd_deidentify(const std::string &, const Args &args) {
     }
     if (inputs.empty()) return usage_error("deidentify: needs the files or folders to de-identify");
     if (out_dir.empty()) return usage_error("deidentify: --out DIR is required");
-    if (key_file.empty())
-        return usage_error("deidentify: --key FILE is required (make one with: dcmkit deidentify --new-key FILE)");
-    if (opt.retain_long_full_dates && opt.retain_long_modified_dates)
-        return usage_error("deidentify: --retain full-dates and modified-dates exclude each other");
-    try {
-        opt.key = dcmkit::read_deid_key(key_file);
-    } catch (const dcmkit::Error &e) {
-        std::fprintf(stderr, "dcmkit: error: deidentify: %s\n", e.message().c_str());
-        return 1;
-    }
-    struct stat kst {};
-    if (::stat(key_file.c_str(), &kst) == 0 && (kst.st_mode & 077))
-        std::fprintf(stderr, "dcmkit: warning: deidentify: the key file %s can be read by others (mode %03o): whoever "
-                             "holds it can link the pseudonyms back (chmod 600 %s)\n",
-                     key_file.c_str(), unsigned(kst.st_mode & 0777), key_file.c_str());
+    if (const int status = load_deid_key("deidentify", deid)) return status;
     if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
         std::fprintf(stderr, "dcmkit: error: deidentify: cannot make the folder %s: %s\n", out_dir.c_str(),
                      std::strerror(errno));

@@ -110,6 +110,33 @@ const std::vector<Command> &commands() {
          "consistent), Patient ID and Name a keyed pseudonym, private elements removed; Patient\n"
          "Identity Removed (0012,0062) and the method codes (0012,0064) added. Folders are recursed.",
          kNone, cmd_deidentify},
+        {"export-media",
+         "OUT_DIR [FILE|DIR...] [--archive STORAGE|CONFIG --patient ID... --study UID...] "
+         "[--deidentify --key FILE ...] [--iso OUT.iso]",
+         "write patients or studies to a media folder with its DICOMDIR (and an ISO image)",
+         {{"--archive STORAGE|CONFIG", "take instances from an archive: its storage folder, or the\n"
+                                       "dcmkit serve configuration file naming it (its audit\n"
+                                       "trail then gets a Data Export message per patient)"},
+          {"--patient ID", "export this Patient ID (repeatable)"},
+          {"--study UID", "export this Study Instance UID (repeatable)"},
+          {"--deidentify", "de-identify each instance on its way (PS3.15 Annex E); then:"},
+          {"--key FILE", "the secret key, as dcmkit deidentify takes it"},
+          {"--retain LIST, --clean LIST", "the profile's options, as dcmkit deidentify takes them"},
+          {"--burned-in MODE", "refuse (default: such an instance is left out, with a warning),\n"
+                               "flag or ignore"},
+          {"--refusal-fatal", "an instance the de-identification refuses fails the export"},
+          {"--iso FILE", "also write an ISO 9660 image of the folder (needs xorriso)"},
+          {"--volume LABEL", "the ISO volume label (A-Z, 0-9, _; default DICOM)"},
+          {"--fileset-id ID, +F ID", "the File-set ID (up to 16 of A-Z, 0-9, space, _)"},
+          {"--no-fsync", "do not wait for the files to reach the disk (by default they are\n"
+                         "flushed together, once, before the DICOMDIR is written)"},
+          {"-v, --verbose", "one line per file, and the files skipped"}},
+         "OUT_DIR must be new or empty. Instances are selected by Patient ID or Study Instance UID\n"
+         "(from the archive, and among FILEs and DIRs; without --patient/--study every input file),\n"
+         "written as DICOM/Pnnnnnnn/Snnnnnnn/Rnnnnnnn/Innnnnnn (one P per patient, after\n"
+         "de-identification per pseudonym), then OUT_DIR/DICOMDIR. A failed export removes what it\n"
+         "wrote; it never leaves a partial DICOMDIR. Two patients under one Patient ID are refused.",
+         kNone, cmd_export_media},
         {"echo", "HOST PORT", "C-ECHO a peer (Verification SCU)", {{"--repeat N", "send N echoes on the association"}},
          "", kNetwork, cmd_echo},
         {"send", "HOST PORT FILE|DIR...", "C-STORE files to a peer (Storage SCU)",

@@ -419,6 +419,34 @@ class BindingTest {
     assertThrows(ParseException.class, () -> new DicomDir(path).close());
   }
 
+  // Export to media: the test file exported to a new folder, its DICOMDIR walked (the SOP Instance
+  // UID dcmdump's); a second export into the same folder is refused, an unknown patient NotFound.
+  @Test
+  void exportMedia() throws Exception {
+    Path src = Paths.get(work, "media_src_java"), out = Paths.get(work, "media_out_java");
+    for (Path d : new Path[] {src, out}) {
+      if (Files.exists(d)) {
+        try (Stream<Path> s = Files.walk(d)) {
+          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+    Files.createDirectories(src);
+    Files.copy(Paths.get(path), src.resolve("in.dcm"));
+    assertEquals(1L, dcmkit.exportMedia(out.toString(), src.toString(), "", "", "", "", "", "refuse", "", "", "JAVA_MEDIA"));
+    try (DicomDir d = new DicomDir(out.resolve("DICOMDIR").toString())) {
+      assertEquals("JAVA_MEDIA", d.filesetId());
+      long image = d.child(d.child(d.child(d.child(-1, 0), 0), 0), 0);
+      assertEquals(out.resolve("DICOM/P0000001/S0000001/R0000001/I0000001").toString(), d.filePath(image));
+      try (Dataset keys = d.recordDataset(image)) {
+        assertEquals(golden.get("SOPInstanceUID"), keys.getString("ReferencedSOPInstanceUIDInFile"));
+      }
+    }
+    assertThrows(InvalidArgumentException.class, () -> dcmkit.exportMedia(out.toString(), src.toString()));
+    assertThrows(NotFoundException.class,
+                 () -> dcmkit.exportMedia(Paths.get(work, "media_none_java").toString(), src.toString(), "NOBODY"));
+  }
+
   @Test
   void readsFourByteUtf8MadeByDump2dcm() throws Exception {
     // The dump file's values are raw UTF-8 bytes (written here, not through a Java String).

@@ -875,6 +875,26 @@ static partial class BindingTests {
     }
   }
 
+  // Export to media: the test file exported to a new folder; pydicom-independent check through
+  // DicomDir: one patient, the file's SOP Instance UID dcmdump's; a second export into the same
+  // folder is refused (not empty), an unknown patient is NotFound.
+  static void ExportMediaTest(string path, string work) {
+    string src = Path.Combine(work, "media_src_cs"), outDir = Path.Combine(work, "media_out_cs");
+    foreach (string d in new[] { src, outDir }) if (Directory.Exists(d)) Directory.Delete(d, true);
+    Directory.CreateDirectory(src);
+    File.Copy(path, Path.Combine(src, "in.dcm"));
+    Equal(1L, dcmkit.ExportMedia(outDir, src, "", "", "", "", "", "refuse", "", "", "CS_MEDIA"), "ExportMedia: instances written");
+    using (DicomDir d = new DicomDir(Path.Combine(outDir, "DICOMDIR"))) {
+      Equal("CS_MEDIA", d.FilesetId(), "FilesetId");
+      long image = d.Child(d.Child(d.Child(d.Child(-1, 0), 0), 0), 0);
+      Equal(Path.Combine(outDir, "DICOM", "P0000001", "S0000001", "R0000001", "I0000001"), d.FilePath(image), "File ID");
+      using (Dataset keys = d.RecordDataset(image))
+        Equal(golden["SOPInstanceUID"], keys.GetString("ReferencedSOPInstanceUIDInFile"), "ReferencedSOPInstanceUIDInFile = dcmdump's");
+    }
+    Throws<InvalidArgumentException>(() => dcmkit.ExportMedia(outDir, src), "a folder that is not empty");
+    Throws<NotFoundException>(() => dcmkit.ExportMedia(Path.Combine(work, "media_none_cs"), src, "NOBODY"), "an unknown patient");
+  }
+
   static int Main() {
     string path = Environment.GetEnvironmentVariable("DK_TEST_FILE");
     string work = Environment.GetEnvironmentVariable("DK_TEST_WORK");
@@ -908,6 +928,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("lifetime", Lifetime),
       new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
       new KeyValuePair<string, Action>("DICOMDIR", () => DicomDirTest(path, work)),
+      new KeyValuePair<string, Action>("export to media", () => ExportMediaTest(path, work)),
       new KeyValuePair<string, Action>("move/get/DIMSE-N SCP", () => RetrieveScp(work)),
       new KeyValuePair<string, Action>("tls", () => Tls(path, work)),
     };

@@ -11,5 +11,6 @@
 #include "dcmkit/dk_archive.h"
 #include "dcmkit/dk_dicomdir.h"
 #include "dcmkit/dk_deid.h"
+#include "dcmkit/dk_media.h"
 
 #endif /* DCMKIT_DCMKIT_H */

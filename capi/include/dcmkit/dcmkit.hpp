@@ -36,5 +36,6 @@
 #include "dcmkit/archive.hpp"
 #include "dcmkit/dicomdir.hpp"
 #include "dcmkit/deid.hpp"
+#include "dcmkit/media.hpp"
 
 #endif  // DCMKIT_DCMKIT_HPP
