@@ -32,6 +32,7 @@ static void get(char *buf, size_t n, const dk_dataset *ds, uint32_t tag) {
 }
 
 DK_TEST(options_init_and_versions) {
+    DK_NEED_MEDIA();
     dk_deid_options o = DK_DEID_OPTIONS_INIT;
     dk_deid_options p;
     CHECK_INT(o.version, DK_DEID_OPTIONS_VERSION);
@@ -45,6 +46,7 @@ DK_TEST(options_init_and_versions) {
 }
 
 DK_TEST(basic_profile_with_keyed_uids) {
+    DK_NEED_MEDIA();
     dk_dataset *ds = make_ct("CT"), *item = NULL;
     dk_deid_options o = DK_DEID_OPTIONS_INIT;
     dk_deid_report r;
@@ -94,6 +96,7 @@ DK_TEST(basic_profile_with_keyed_uids) {
 }
 
 DK_TEST(options_change_the_actions) {
+    DK_NEED_MEDIA();
     dk_dataset *ds = make_ct("CT");
     dk_deid_options o = DK_DEID_OPTIONS_INIT;
     char buf[128];
@@ -110,6 +113,7 @@ DK_TEST(options_change_the_actions) {
 }
 
 DK_TEST(burned_in_refused_and_bad_options) {
+    DK_NEED_MEDIA();
     dk_dataset *ds = make_ct("US");
     dk_deid_options o = DK_DEID_OPTIONS_INIT;
     dk_deid_report r;
@@ -145,7 +149,32 @@ DK_TEST(burned_in_refused_and_bad_options) {
     dk_dataset_free(ds);
 }
 
+/* A build without DICOMDIR and de-identification (DCMKIT_WITH_MEDIA=OFF, the firmware preset)
+ * keeps their calls, each answering DK_EUNSUPPORTED with a message naming the option. */
+DK_TEST(not_in_build_answers_unsupported) {
+    dk_deid_options o = DK_DEID_OPTIONS_INIT;
+    dk_dataset *ds;
+    dk_dicomdir *dir = NULL;
+    dk_dicomdir_options d = DK_DICOMDIR_OPTIONS_INIT;
+    size_t added = 0, present = 0, n = 0;
+    char buf[128];
+    if (DK_TEST_WITH_MEDIA) DK_SKIP("DICOMDIR and de-identification are in this build");
+    ds = make_ct("CT");
+    CHECK(ds != NULL);
+    CHECK_ERR(dk_deid_options_init(&o, DK_DEID_OPTIONS_VERSION), DK_EUNSUPPORTED, "DCMKIT_WITH_MEDIA=OFF");
+    o.key = kKey;
+    o.key_size = sizeof kKey;
+    CHECK_ERR(dk_dataset_deidentify(NULL, ds, &o), DK_EUNSUPPORTED, "DCMKIT_WITH_MEDIA=OFF");
+    n = sizeof buf;
+    CHECK_ERR(dk_deid_uid(buf, &n, kKey, sizeof kKey, "1.2.3"), DK_EUNSUPPORTED, "DCMKIT_WITH_MEDIA=OFF");
+    CHECK_ERR(dk_dicomdir_open(&dir, "/nonexistent/DICOMDIR"), DK_EUNSUPPORTED, "DCMKIT_WITH_MEDIA=OFF");
+    CHECK(dir == NULL);
+    CHECK_ERR(dk_dicomdir_create(&added, &present, DK_TEST_TMPDIR, &d), DK_EUNSUPPORTED, "DCMKIT_WITH_MEDIA=OFF");
+    dk_dataset_free(ds);
+}
+
 static const dk_test_case dk_tests[] = {
+    DK_CASE(not_in_build_answers_unsupported),
     DK_CASE(options_init_and_versions),
     DK_CASE(basic_profile_with_keyed_uids),
     DK_CASE(options_change_the_actions),

@@ -65,6 +65,7 @@ static void make_fileset(char *root, size_t size) {
 }
 
 DK_TEST(creates_and_navigates) {
+    DK_NEED_MEDIA();
     char root[256], path[300], buf[128], p[300];
     size_t added = 99, present = 99, n = 0, patient = 0, study = 0, series = 0, image = 0, parent = 0, size;
     dk_dicomdir *dir = NULL;
@@ -133,6 +134,7 @@ DK_TEST(creates_and_navigates) {
 }
 
 DK_TEST(adds_to_an_existing_dicomdir) {
+    DK_NEED_MEDIA();
     char root[256], path[512], im3[512], buf[64];
     const char *files[2];
     size_t added = 0, present = 0, n = 0;
@@ -166,6 +168,7 @@ DK_TEST(adds_to_an_existing_dicomdir) {
 }
 
 DK_TEST(options_and_bad_input) {
+    DK_NEED_MEDIA();
     char root[256], p[512];
     dk_dicomdir_options opts = DK_DICOMDIR_OPTIONS_INIT;
     dk_dicomdir *dir = NULL;

@@ -132,6 +132,16 @@ static inline int dk_test_archive_in_build(void) {
         if (!dk_test_archive_in_build()) DK_SKIP("the archive is not in this build");                \
     } while (0)
 
+/* Whether this build has DICOMDIR and de-identification (DCMKIT_WITH_MEDIA): without them their
+ * calls answer DK_EUNSUPPORTED. */
+#ifndef DK_TEST_WITH_MEDIA
+#define DK_TEST_WITH_MEDIA 1
+#endif
+#define DK_NEED_MEDIA()                                                                              \
+    do {                                                                                             \
+        if (!DK_TEST_WITH_MEDIA) DK_SKIP("DICOMDIR and de-identification are not in this build");    \
+    } while (0)
+
 /* A path in this build's scratch folder, unique to the test case (ctest runs cases in parallel). */
 static const char *dk_test_current = "";
 static inline const char *dk_test_path(char *buf, size_t size, const char *suffix) {
