@@ -213,6 +213,7 @@ void Server::accept_loop() {
 }
 
 void Server::admit(std::unique_ptr<Transport> t, std::vector<uint8_t> pdu, const std::string &address) {
+    t->read_ahead();  // no longer polled here: only its association's thread reads it now
     std::string refusal;
     if (pdu[0] == 0x01) {
         std::lock_guard<std::mutex> lock(mu_);

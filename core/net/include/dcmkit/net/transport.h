@@ -38,6 +38,11 @@ public:
     /// Bytes that read_some returns without waiting although native_handle may not poll readable
     /// (decrypted data held inside TLS). A poller reads again while this is above 0.
     virtual size_t buffered() const noexcept { return 0; }
+    /// From now on the connection is read only through read_some, by one reader (nobody polls
+    /// native_handle): the transport may read ahead of what it is asked for, in larger chunks (TLS
+    /// reads many records per system call). A server calls it when it hands the connection to the
+    /// association's thread; a requestor's transport does it from the start.
+    virtual void read_ahead() noexcept {}
     /// TLS: what the handshake established about the peer (nullptr for TCP, and before the handshake).
     virtual const TlsPeerInfo *tls_peer() const noexcept { return nullptr; }
     /// True for a TLS transport (also before its handshake).
