@@ -283,10 +283,17 @@ for i in (1, 2):
     ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     ds.save_as(os.path.join(sys.argv[2], 'CT%d' % i))
+# A presentation state without its creation date and time (as de-identification leaves one).
+pr = dcmread(sys.argv[3])
+del pr.PresentationCreationDate, pr.PresentationCreationTime
+pr.ContentDate, pr.ContentTime = '20230202', '101010'
+pr.SOPInstanceUID = pr.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+pr.SeriesInstanceUID = generate_uid()
+pr.save_as(os.path.join(sys.argv[2], 'PR1'))
 )";
-    dk_test::tool({kPython, "-c", strip, root + "/P1/S1/CT1", root + "/P3"});
+    dk_test::tool({kPython, "-c", strip, root + "/P1/S1/CT1", root + "/P3", root + "/P1/S1/PR1"});
     const dcmkit::DicomDirWriteResult r = dcmkit::create_dicomdir(root);
-    EXPECT_EQ(r.added, 9u);
+    EXPECT_EQ(r.added, 10u);
     const dk_test::ProcResult iod = dk_test::run({"dciodvfy", root + "/DICOMDIR"});
     EXPECT_TRUE(errors_in(iod.all()).empty()) << iod.all();
     const dk_test::ProcResult ent = dk_test::run({"dcentvfy", root + "/DICOMDIR"});
@@ -302,10 +309,13 @@ for r in recs:
         print('PATIENT', r.PatientID != '')
     if t == 'STUDY' and r.StudyID.startswith('DK'):
         print('STUDY', r.StudyDate, r.StudyTime)
+    if t == 'PRESENTATION':
+        print('PRESENTATION', r.PresentationCreationDate, r.PresentationCreationTime)
 )";
     const std::string out = dk_test::tool({kPython, "-c", show, root + "/DICOMDIR"});
     EXPECT_NE(out.find("PATIENT True"), std::string::npos) << out;
     EXPECT_NE(out.find("STUDY 20230101 111213"), std::string::npos) << out;  // from the series' date and time
+    EXPECT_NE(out.find("PRESENTATION 20230202 101010"), std::string::npos) << out;  // from the content's
     // One patient record for the two instances, with numbered series and instances.
     const dcmkit::DicomDir d = dcmkit::read_dicomdir(root + "/DICOMDIR");
     size_t noid = 0;

@@ -259,7 +259,8 @@ private:
 
     /// A value for a Type 1 record key the instance leaves empty, as DCMTK's dcmmkdir +I does:
     /// Patient ID and Study ID numbered, Study Date/Time from the series, acquisition or content
-    /// date/time (else today, midnight), Series and Instance Number the record's place among its
+    /// date/time (else today, midnight), Presentation Creation Date/Time from the content, series
+    /// or study date/time (likewise), Series and Instance Number the record's place among its
     /// siblings, Modality OT. "" for a key with no sensible value (a UID, say).
     std::string invent(Tag t, const Dataset &ds, size_t ordinal) {
         char buf[32];
@@ -288,6 +289,19 @@ private:
         }
         case 0x00080030u: {  // Study Time
             std::string v = first_of({Tag{0x0008, 0x0031}, Tag{0x0008, 0x0032}, Tag{0x0008, 0x0033}});
+            return v.empty() ? "000000" : v;
+        }
+        case 0x00700082u: {  // Presentation Creation Date (a de-identified presentation state lacks it)
+            std::string v = first_of({Tag{0x0008, 0x0023}, Tag{0x0008, 0x0021}, Tag{0x0008, 0x0020}});
+            if (!v.empty()) return v;
+            const std::time_t now = std::time(nullptr);
+            std::tm tm{};
+            gmtime_r(&now, &tm);
+            std::strftime(buf, sizeof buf, "%Y%m%d", &tm);
+            return buf;
+        }
+        case 0x00700083u: {  // Presentation Creation Time
+            std::string v = first_of({Tag{0x0008, 0x0033}, Tag{0x0008, 0x0031}, Tag{0x0008, 0x0030}});
             return v.empty() ? "000000" : v;
         }
         case 0x00080060u:  // Modality
