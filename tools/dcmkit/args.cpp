@@ -1,6 +1,8 @@
 // dcmkit — the command-line tool: the argument parsing every command shares.
 #include "args.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -214,6 +216,30 @@ net::AeConfig NetOptions::config() const {
     }
     if (tls_on) c.tls = tls_opts;
     return c;
+}
+
+void collect_files(const std::string &path, bool recursive, bool top, std::vector<std::string> &out) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        out.push_back(path);  // reported as unreadable later
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        out.push_back(path);
+        return;
+    }
+    if (!top && !recursive) return;
+    DIR *d = ::opendir(path.c_str());
+    if (!d) {
+        out.push_back(path);
+        return;
+    }
+    std::vector<std::string> names;
+    while (dirent *e = ::readdir(d))
+        if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const auto &n : names) collect_files(path + "/" + n, recursive, false, out);
 }
 
 }  // namespace dcmkit_cli

@@ -17,6 +17,11 @@ int usage_error(const std::string &msg);
 /// Writes `s` to stdout whole (a closed pipe, as with `| head`, ends it quietly).
 void write_all(const std::string &s);
 
+/// The files a command reads: each path, or the files in a folder (sorted, hidden names skipped;
+/// its sub-folders too when `recursive`, or always for `top` = false); a path that cannot be read
+/// stays, to be reported as unreadable.
+void collect_files(const std::string &path, bool recursive, bool top, std::vector<std::string> &out);
+
 /// True when the arguments ask for the command's usage: `--help` or `-h` among them.
 bool wants_help(const std::vector<std::string> &args);
 

@@ -1,5 +1,4 @@
 // dcmkit — the command-line tool: deidentify (PS3.15 Annex E, with keyed pseudonyms).
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,26 +23,6 @@
 namespace dcmkit_cli {
 
 namespace {
-
-/// The files under `path` (folders recursed, sorted; hidden names skipped).
-void collect(const std::string &path, std::vector<std::string> &out) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        out.push_back(path);  // a file, or a path reported as unreadable later
-        return;
-    }
-    DIR *d = ::opendir(path.c_str());
-    if (!d) {
-        out.push_back(path);
-        return;
-    }
-    std::vector<std::string> names;
-    while (dirent *e = ::readdir(d))
-        if (e->d_name[0] != '.') names.push_back(e->d_name);
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    for (const auto &n : names) collect(path + "/" + n, out);
-}
 
 int new_key(const std::string &path) {
     uint8_t key[32];
@@ -116,7 +95,7 @@ int cmd_deidentify(const std::string &, const Args &args) {
         return 1;
     }
     std::vector<std::string> files;
-    for (const auto &in : inputs) collect(in, files);
+    for (const auto &in : inputs) collect_files(in, true, true, files);
     const bool tty = ::isatty(2);
     size_t done = 0, refused = 0, failed = 0, skipped = 0, flagged = 0;
     std::map<std::string, std::string> written;  // output name -> the input it came from

@@ -1,7 +1,5 @@
 // dcmkit — the command-line tool: the requests to a peer (echo, send, find, mwl, move, get, mpps,
 // commit).
-#include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,32 +26,6 @@
 namespace dcmkit_cli {
 
 namespace {
-
-/// The files to send: each path, or the files in a folder (sorted; its sub-folders too when
-/// `recursive`); a path that cannot be read stays, to be reported as unreadable.
-void collect_files(const std::string &path, bool recursive, bool top, std::vector<std::string> &out) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-        out.push_back(path);  // reported as unreadable later
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        out.push_back(path);
-        return;
-    }
-    if (!top && !recursive) return;
-    DIR *d = ::opendir(path.c_str());
-    if (!d) {
-        out.push_back(path);
-        return;
-    }
-    std::vector<std::string> names;
-    while (dirent *e = ::readdir(d))
-        if (e->d_name[0] != '.') names.push_back(e->d_name);
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    for (const auto &n : names) collect_files(path + "/" + n, recursive, false, out);
-}
 
 /// Adds one -k key to `ds` (dcmkit::set_key) and its top-level tag to the output columns.
 bool add_key(dcmkit::Dataset &ds, const std::string &spec, std::vector<dcmkit::Tag> *columns, std::string &err) {
