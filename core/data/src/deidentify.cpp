@@ -1,7 +1,9 @@
 // dcmkit — de-identification by PS3.15 Annex E (Table E.1-1 and its options), with keyed pseudonyms.
 #include "dcmkit/deidentify.h"
+#include "dcmkit/uid.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -80,28 +82,11 @@ const ProfileRow *find_row(uint32_t tag) {
 }
 
 std::string digest_decimal_uid(const Sha256Digest &d) {
-    uint8_t b[16];
-    std::memcpy(b, d.data(), 16);
+    std::array<uint8_t, 16> b;
+    std::memcpy(b.data(), d.data(), b.size());
     b[6] = uint8_t((b[6] & 0x0F) | 0x80);  // RFC 9562 version 8 (a name-based, custom UUID)
     b[8] = uint8_t((b[8] & 0x3F) | 0x80);  // RFC 9562 variant
-    uint32_t limbs[4];
-    for (int i = 0; i < 4; ++i)
-        limbs[i] = (uint32_t(b[4 * i]) << 24) | (uint32_t(b[4 * i + 1]) << 16) | (uint32_t(b[4 * i + 2]) << 8) | b[4 * i + 3];
-    std::string digits;
-    for (;;) {
-        bool zero = true;
-        uint64_t rem = 0;
-        for (auto &l : limbs) {
-            const uint64_t cur = (rem << 32) | l;
-            l = uint32_t(cur / 10);
-            rem = cur % 10;
-            if (l) zero = false;
-        }
-        digits += char('0' + rem);
-        if (zero) break;
-    }
-    std::reverse(digits.begin(), digits.end());
-    return "2.25." + digits;
+    return uuid_to_uid(b);
 }
 
 // Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms).

@@ -34,6 +34,10 @@ std::string generate_uid() {
     auto b = random_bytes();
     b[6] = uint8_t((b[6] & 0x0F) | 0x40);  // RFC 4122 version 4
     b[8] = uint8_t((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+    return uuid_to_uid(b);
+}
+
+std::string uuid_to_uid(const std::array<uint8_t, 16> &b) {
     // 128-bit big-endian integer to decimal by repeated division of 32-bit limbs.
     uint32_t limbs[4];
     for (int i = 0; i < 4; ++i)
