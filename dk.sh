@@ -22,6 +22,7 @@ PACKAGES=(
   crossbuild-essential-arm64 qemu-user googletest
   libxml2-utils trang rsyslog rsyslog-openssl testssl.sh faketime
   dicom3tools xorriso
+  libcivetweb-dev libcurl4-openssl-dev orthanc orthanc-dicomweb python3-hl7 postgresql-15 libpq-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
