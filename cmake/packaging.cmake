@@ -39,6 +39,12 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_ARCHIVE_COMPONENT_INSTALL OFF)  # one tarball with everything
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The libraries loaded on first use (cmake/lazy_load.cmake) are no NEEDED entry dpkg-shlibdeps
+# could see: the library and the tool depend on their packages by name.
+if(DCMKIT_LAZY_DEB_DEPENDS)
+  set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "${DCMKIT_LAZY_DEB_DEPENDS}")
+  set(CPACK_DEBIAN_TOOLS_PACKAGE_DEPENDS "${DCMKIT_LAZY_DEB_DEPENDS}")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libdcmkit1)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libdcmkit-dev)

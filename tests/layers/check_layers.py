@@ -130,7 +130,7 @@ def check_links(manifest, core):
         for (l, option), libs in OPTIONAL_THIRD_PARTY.items():
             if l == layer and manifest[layer].get(option) == ["on"]:
                 third_party += libs
-        for item in manifest[layer].get("link", []):
+        for item in manifest[layer].get("link", []) + manifest[layer].get("lazy", []):
             base = os.path.basename(item)
             if item in ok_layers or item in COMMON or item in third_party:
                 continue

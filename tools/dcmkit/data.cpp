@@ -63,6 +63,7 @@ int cmd_transcode(const std::string &name, const Args &args) {
     std::vector<std::string> pos;
     std::string ts, err;
     dcmkit::TranscodeOptions topt;
+    dcmkit::WriteOptions wopt;
     bool verbose = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
@@ -98,6 +99,8 @@ int cmd_transcode(const std::string &name, const Args &args) {
             topt.extended_offset_table = true;
         } else if (a == "--keep-uid") {
             topt.new_uid_when_lossy = false;
+        } else if (a == "--no-fsync") {
+            wopt.fsync = false;
         } else if (a == "-v" || a == "--verbose") {
             verbose = true;
         } else if (a.size() > 1 && a[0] == '-') {
@@ -128,7 +131,7 @@ int cmd_transcode(const std::string &name, const Args &args) {
         dcmkit::DicomFile f = dcmkit::read_file(pos[0]);
         const std::string from(f.syntax().name);
         dcmkit::transcode(f, target.uid, topt);
-        dcmkit::write_file(pos[1], f);
+        dcmkit::write_file(pos[1], f, wopt);
         if (verbose) {
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             std::fprintf(stderr, "dcmkit: %s: %s -> %s in %.3f s\n", pos[0].c_str(), from.c_str(),

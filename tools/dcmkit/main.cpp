@@ -43,6 +43,8 @@ const std::vector<Option> kTranscodeOptions = {
     {"--extended-offset-table", "write an Extended Offset Table"},
     {"--keep-uid", "keep the SOP Instance UID after lossy compression"},
     {"--threads N", "frames coded at once (default: one per core)"},
+    {"--no-fsync", "do not wait for OUT to reach the disk (by default it is flushed\n"
+                   "before the command returns, then renamed into place)"},
     {"-v, --verbose", "the syntaxes and the time taken (and, on a terminal, the frames done)"},
 };
 

@@ -1,5 +1,6 @@
 // dcmkit — user identities an SCP accepts: password hashes (scrypt, PBKDF2) and JSON Web Tokens,
 // on OpenSSL's libcrypto.
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/archive_identity.h"
 
 #include <fcntl.h>
@@ -119,6 +120,7 @@ bool parse_u64(const std::string &s, uint64_t &v) {
 
 void derive_scrypt(const std::string &password, const std::string &salt, uint64_t log_n, uint64_t r, uint64_t p,
                    uint8_t *out, size_t n) {
+    lazy::require("crypto", "scrypt password hashes");
     const uint64_t N = uint64_t(1) << log_n;
     const uint64_t maxmem = 128 * N * r * p + 1024 * r * p + (uint64_t(1) << 20);
     if (EVP_PBE_scrypt(password.data(), password.size(), reinterpret_cast<const unsigned char *>(salt.data()),
@@ -127,6 +129,7 @@ void derive_scrypt(const std::string &password, const std::string &salt, uint64_
 }
 
 void derive_pbkdf2(const std::string &password, const std::string &salt, uint64_t iterations, uint8_t *out, size_t n) {
+    lazy::require("crypto", "PBKDF2 password hashes");
     if (PKCS5_PBKDF2_HMAC(password.data(), int(password.size()), reinterpret_cast<const unsigned char *>(salt.data()),
                           int(salt.size()), int(iterations), EVP_sha256(), int(n), out) != 1)
         throw Error(Errc::unsupported, "PBKDF2-HMAC-SHA256 is not available in this OpenSSL");
@@ -314,6 +317,7 @@ struct PkeyFree {
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 Pkey read_public_key(const std::string &pem) {
+    lazy::require("crypto", "JWT signatures");
     BIO *bio = BIO_new_mem_buf(pem.data(), int(pem.size()));
     if (!bio) throw std::bad_alloc();
     Pkey key(PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr));
@@ -367,6 +371,7 @@ std::string read_text_file(const std::string &path, const char *what) {
 
 std::string hash_password(const std::string &password, PasswordScheme scheme) {
     uint8_t salt[kSaltBytes], hash[kHashBytes];
+    lazy::require("crypto", "Password hashing");
     if (RAND_bytes(salt, sizeof salt) != 1) throw Error(Errc::io, "no random bytes for a salt (OpenSSL RAND_bytes failed)");
     const std::string salt_s(reinterpret_cast<const char *>(salt), sizeof salt);
     if (scheme == PasswordScheme::scrypt) {
@@ -514,6 +519,7 @@ void PasswordFile::set_user(const std::string &path, const std::string &user, co
 
 JwtClaims verify_jwt(std::string_view token, const JwtOptions &options, int64_t now) {
     if (token.size() > kMaxToken) refuse("longer than a User Identity field can be");
+    lazy::require("crypto", "JWT verification");
     // Tools send a token file as it is, often with its final line break: white space around the
     // token is not part of it (it cannot be: base64url has none).
     auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };

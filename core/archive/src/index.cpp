@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/archive.h"
 #include "dcmkit/dictionary.h"
 #include "dcmkit/file.h"
@@ -399,6 +400,7 @@ void check_identifier_level(Level level, const Dataset &identifier) {
 
 std::unique_ptr<Conn> SqliteIndex::Impl::open() {
     auto c = std::make_unique<Conn>();
+    lazy::require("sqlite3", "The archive index");
     int rc = sqlite3_open_v2(path.c_str(), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              nullptr);
     if (rc != SQLITE_OK) fail(c->db, "open " + path);

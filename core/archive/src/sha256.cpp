@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/archive.h"
 
 namespace dcmkit::archive {
@@ -41,12 +42,14 @@ struct Digest {
 }  // namespace
 
 std::string sha256_hex(const void *data, size_t size) {
+    lazy::require("crypto", "SHA-256 digests");
     Digest d;
     d.update(data, size);
     return d.hex();
 }
 
 std::string sha256_file(const std::string &path) {
+    lazy::require("crypto", "SHA-256 digests");
     std::FILE *f = std::fopen(path.c_str(), "rb");
     if (!f) throw Error(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
     Digest d;

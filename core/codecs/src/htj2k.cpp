@@ -59,6 +59,7 @@
 #include <openjph/ojph_params.h>
 #pragma GCC diagnostic pop
 
+#include "dcmkit/lazy_library.h"
 #include "codecs.h"
 #include "ht/ht.h"
 #include "j2k_common.h"
@@ -406,6 +407,7 @@ public:
         std::string why;
         if (!can_encode(info, options, &why)) throw Error(Errc::unsupported, why);
         check_frame_size(info, size, "HTJ2K encode");
+        lazy::require("openjph", "HTJ2K encoding");
         configure_openjph();
         t_ojph_message.clear();
         const uint32_t spp = info.samples_per_pixel;

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "dcmkit/lazy_library.h"
 #include "codecs.h"
 #include "j2k_common.h"
 
@@ -207,6 +208,7 @@ public:
         const bool jp2 = in_size >= sizeof kJp2Signature && std::memcmp(in, kJp2Signature, sizeof kJp2Signature) == 0;
         if (!jp2) jpeg2000::check_siz(info, in, in_size, "JPEG 2000");
 
+        lazy::require("openjp2", "JPEG 2000 decoding");
         Handles h;
         InStream src{in, in_size, 0, false};
         h.codec = opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
@@ -267,6 +269,7 @@ public:
 
     std::vector<uint8_t> encode(const PixelInfo &info, const uint8_t *frame, size_t size, const EncodeOptions &options,
                                 FrameLayout &layout) const override {
+        lazy::require("openjp2", "JPEG 2000 encoding");
         std::string why;
         if (!can_encode(info, options, &why)) throw Error(Errc::unsupported, why);
         check_frame_size(info, size, "JPEG 2000 encode");

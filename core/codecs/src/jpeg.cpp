@@ -19,6 +19,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "dcmkit/lazy_library.h"
 #include "codecs.h"
 
 namespace dcmkit::codecs {
@@ -324,6 +325,7 @@ public:
     FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out,
                        size_t out_size) const override {
         check_frame_size(info, out_size, "JPEG decode");
+        lazy::require("jpeg", "JPEG decoding");
         DecodeJob job;
         job.info = &info;
         job.in = in;
@@ -346,6 +348,7 @@ public:
         std::string why;
         if (!can_encode(info, options, &why)) throw Error(Errc::unsupported, "JPEG encode: " + why);
         check_frame_size(info, size, "JPEG encode");
+        lazy::require("jpeg", "JPEG encoding");
         EncodeJob job;
         job.info = &info;
         job.frame = frame;
@@ -372,6 +375,7 @@ private:
 std::vector<uint8_t> jpeg_encode_image(uint32_t width, uint32_t height, uint32_t channels, const uint8_t *pixels,
                                        int quality) {
     if (channels != 1 && channels != 3) throw Error(Errc::invalid_argument, "JPEG export takes 1 or 3 channels");
+    lazy::require("jpeg", "JPEG export");
     if (width == 0 || height == 0 || width > kMaxDimension || height > kMaxDimension)
         throw Error(Errc::invalid_argument, "JPEG images are 1.." + std::to_string(kMaxDimension) +
                                                 " pixels wide and high, not " + std::to_string(width) + " x " +

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "dcmkit/lazy_library.h"
 #include "codecs.h"
 
 namespace dcmkit::codecs {
@@ -103,6 +104,7 @@ public:
     FrameLayout decode(const PixelInfo &info, const uint8_t *in, size_t in_size, uint8_t *out,
                        size_t out_size) const override {
         check_frame_size(info, out_size, "JPEG-LS decode");
+        lazy::require("charls", "JPEG-LS decoding");
         // The stream ends with EOI (T.87 C.4; T.81 B.2.1), perhaps followed by bytes that pad the
         // fragment to even length (PS3.5 A.4; dcmcjpls 3.6.7 leaves one stray byte after the EOI
         // of some near-lossless frames). Checked here because CharLS 2.4 takes seconds per frame
@@ -198,6 +200,7 @@ public:
             source = masked.data();
         }
 
+        lazy::require("charls", "JPEG-LS encoding");
         std::unique_ptr<charls_jpegls_encoder, EncoderDeleter> enc(charls_jpegls_encoder_create());
         if (!enc) throw Error(Errc::unsupported, "JPEG-LS: cannot create a CharLS encoder");
         auto ok = [](jpegls_errc ec, const char *what) { check(ec, what, Errc::invalid_argument); };

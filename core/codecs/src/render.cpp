@@ -1,5 +1,6 @@
 // dcmkit — frames to 8-bit display values (PS3.3 C.11: Modality LUT, VOI LUT, Presentation LUT),
 // colour conversion, palettes, and PNG (libpng) and JPEG (libjpeg-turbo) output, written atomically.
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/render.h"
 
 #include <fcntl.h>
@@ -389,6 +390,7 @@ bool encode_png(PngWriter &w, const Image8 &image) {
 
 void write_png(const std::string &path, const Image8 &image) {
     check_image(image, "PNG");
+    lazy::require("png16", "PNG export");
     PngWriter w;
     w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_handler, png_warning_handler);
     if (!w.png) throw Error(Errc::io, "libpng: out of memory");

@@ -192,8 +192,10 @@ void transcode(DicomFile &file, std::string_view target_uid, const TranscodeOpti
 
     // Encoding needs the decoded photometric interpretation first (JPEG baseline YBR_FULL_422 becomes
     // RGB): decode frame 0 on its own, then the rest in parallel.
-    std::vector<uint8_t> first(frame_size);
-    decoded_layout[0] = decode_into(file.dataset, from, info, 0, first.data());
+    // Decoding only: frame 0 goes straight to its place in the new Pixel Data.
+    std::vector<uint8_t> first(encoder ? frame_size : 0);
+    uint8_t *const first_dst = encoder ? first.data() : raw.data();
+    decoded_layout[0] = decode_into(file.dataset, from, info, 0, first_dst);
     if (!decoded_layout[0].photometric.empty()) native.photometric_interpretation = decoded_layout[0].photometric;
     if (encoder) {
         std::string why;
@@ -213,7 +215,6 @@ void transcode(DicomFile &file, std::string_view target_uid, const TranscodeOpti
             }
         } else {
             dst = raw.data() + size_t(i) * frame_size;
-            if (i == 0) std::memcpy(dst, first.data(), frame_size);
         }
         if (i != 0) {
             decoded_layout[i] = decode_into(file.dataset, from, info, i, dst);

@@ -1,4 +1,5 @@
 // dcmkit — TLS transport over OpenSSL 3 (PS3.15 Annex B BCP 195 profiles).
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/net/tls.h"
 
 #include <arpa/inet.h>
@@ -541,6 +542,7 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsOptions &o, bool server) {
     auto c = std::make_shared<TlsContext>();
     c->server = server;
     c->options = o;
+    lazy::require("ssl", "TLS");
     c->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!c->ctx) config_fail("cannot create a context");
     SSL_CTX *ctx = c->ctx;

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/error.h"
 #include "dcmkit/services/audit.h"
 
@@ -270,6 +271,7 @@ private:
     }
 
     void make_context() {
+        lazy::require("ssl", "Audit messages over TLS");
         ctx_ = SSL_CTX_new(TLS_client_method());
         if (!ctx_) throw Error(Errc::unsupported, "cannot create a TLS context: " + ssl_error());
         // RFC 5425 4.2 / IHE ATNA: TLS 1.2 or later, the server's certificate checked.
