@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../core/codecs/src/ht/ht.h"
@@ -150,6 +151,37 @@ TEST(HtNativeDecoder, FlippedBitsAndBytesGiveFramesOrErrors) {
             }
             EXPECT_GT(errors, 0u);
         }
+    }
+}
+
+// Frames of 256 x 256 samples and more have their code-blocks decoded on several threads (when the
+// machine has several cores): the result must be the one thread's, errors too, and concurrent
+// calls (each with its own workers) must not disturb each other.
+TEST(HtNativeDecoder, LargeFramesAreExactAndHostileOnesErrorsOnSeveralThreads) {
+    const std::vector<dk_test::ImageSpec> large = {
+        {"ct512", 512, 512, 1, 1, 16, 12, false, "MONOCHROME2", 0},
+        {"rgb300", 300, 310, 1, 3, 8, 8, false, "RGB", 0},
+    };
+    for (const auto &spec : large) {
+        SCOPED_TRACE(spec.name);
+        const Encoded e = encode(kHtj2kLossless, spec);
+        EXPECT_EQ(native(e.info, e.cs), e.frame);
+        EXPECT_EQ(native(e.info, e.cs), openjpeg(e.info, e.cs)) << "byte-identical with the OpenJPEG path";
+        // Several calls at once, each splitting its frame.
+        std::vector<std::vector<uint8_t>> outs(4);
+        std::vector<std::thread> callers;
+        for (auto &o : outs) callers.emplace_back([&] { o = native(e.info, e.cs); });
+        for (auto &t : callers) t.join();
+        for (const auto &o : outs) EXPECT_EQ(o, e.frame);
+        // Hostile bytes in the code-block data (past the headers): a frame or an Error, never a crash.
+        std::mt19937 rng(1234);
+        size_t errors = 0;
+        for (int i = 0; i < 40; ++i) {
+            auto bad = e.cs;
+            for (int f = 0; f < 8; ++f) bad[bad.size() / 4 + rng() % (bad.size() * 3 / 4 - 2)] = uint8_t(rng());
+            hostile(e.info, bad.data(), bad.size(), errors);
+        }
+        EXPECT_GT(errors, 0u);
     }
 }
 

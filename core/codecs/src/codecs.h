@@ -25,6 +25,10 @@ inline constexpr const char *kHtj2kLossless = uids::HTJ2KLossless;
 inline constexpr const char *kHtj2kLosslessRpcl = uids::HTJ2KLosslessRPCL;
 inline constexpr const char *kHtj2k = uids::HTJ2K;
 
+/// True on a thread that codes one of several frames at once (transcode's frame workers): a codec
+/// then keeps a frame to that thread instead of splitting it over the cores.
+inline thread_local bool t_frame_worker = false;
+
 // Factories, one per source file (rle.cpp, jpeg.cpp, jpeg_lossless.cpp, jpegls.cpp, j2k.cpp, htj2k.cpp).
 std::unique_ptr<Codec> make_rle();
 std::unique_ptr<Codec> make_jpeg_baseline();            // .50: libjpeg-turbo

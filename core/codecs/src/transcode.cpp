@@ -50,6 +50,10 @@ void parallel_for(uint64_t n, unsigned threads, Job job) {
     std::exception_ptr first;
     std::mutex m;
     auto worker = [&] {
+        codecs::t_frame_worker = true;  // the frames are the unit of work: no codec splits one
+        struct Reset {
+            ~Reset() { codecs::t_frame_worker = false; }
+        } reset;
         for (;;) {
             const uint64_t i = next++;
             if (i >= n || i > lowest_failure) return;

@@ -4,9 +4,14 @@
 // level shift (G.1), then the samples go to the frame exactly as the OpenJPEG path writes them
 // (j2k.cpp): clamped to the component's range, then to Bits Stored, little-endian, interleaved.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "codecs.h"
 #include "dcmkit/bytes.h"
@@ -16,59 +21,105 @@ namespace dcmkit::codecs::ht {
 
 namespace {
 
-/// Decodes every code-block of a tile-component into `ibuf` (reversible) or `fbuf` (irreversible).
-void decode_blocks(TileComp &tc, int32_t *ibuf, float *fbuf, size_t stride, Scratch &s, std::vector<int32_t> &cb) {
-    for (Band &band : tc.bands) {
-        for (Block &blk : band.blocks) {
-            const uint32_t w = uint32_t(blk.x1 - blk.x0), h = uint32_t(blk.y1 - blk.y0);
-            if (w == 0 || h == 0) continue;
-            if (!blk.included) {  // no contribution: zeros (the buffers are not cleared beforehand)
-                const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
-                for (uint32_t y = 0; y < h; ++y) {
-                    if (ibuf) std::fill_n(ibuf + (oy + y) * stride + ox, w, 0);
-                    else std::fill_n(fbuf + (oy + y) * stride + ox, w, 0.0f);
-                }
-                continue;
-            }
-            if (blk.passes > 1) unsupported("HT SigProp and MagRef passes");
-            const uint32_t p = band.mb - 1 - std::min<uint32_t>(blk.zero_planes, band.mb - 1);
-            const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
-            if (ibuf && p == 0) {  // lossless: the magnitudes are the coefficients
-                decode_cleanup(blk.data, blk.len, w, h, blk.zero_planes, band.mb, ibuf + oy * stride + ox, stride, s);
-                continue;
-            }
-            cb.resize(size_t(w) * h);
-            decode_cleanup(blk.data, blk.len, w, h, blk.zero_planes, band.mb, cb.data(), w, s);
-            if (ibuf) {
-                const int32_t half = p > 0 ? int32_t(1) << (p - 1) : 0;
-                for (uint32_t y = 0; y < h; ++y) {
-                    const int32_t *src = cb.data() + size_t(y) * w;
-                    int32_t *dst = ibuf + (oy + y) * stride + ox;
-                    if (p == 0) {
-                        std::memcpy(dst, src, w * sizeof(int32_t));
-                    } else {
-                        for (uint32_t x = 0; x < w; ++x) {
-                            const int32_t v = src[x];
-                            const int32_t m = v == 0 ? 0 : ((v < 0 ? -v : v) << p) | half;
-                            dst[x] = v < 0 ? -m : m;
-                        }
-                    }
-                }
+/// Decodes code-block `blk` of `band` into `ibuf` (reversible) or `fbuf` (irreversible): it writes
+/// its own rectangle of the buffer only.
+void decode_block(const Band &band, const Block &blk, int32_t *ibuf, float *fbuf, size_t stride, Scratch &s,
+          std::vector<int32_t> &cb) {
+    const uint32_t w = uint32_t(blk.x1 - blk.x0), h = uint32_t(blk.y1 - blk.y0);
+    if (w == 0 || h == 0) return;
+    if (!blk.included) {  // no contribution: zeros (the buffers are not cleared beforehand)
+        const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
+        for (uint32_t y = 0; y < h; ++y) {
+            if (ibuf) std::fill_n(ibuf + (oy + y) * stride + ox, w, 0);
+            else std::fill_n(fbuf + (oy + y) * stride + ox, w, 0.0f);
+        }
+        return;
+    }
+    if (blk.passes > 1) unsupported("HT SigProp and MagRef passes");
+    const uint32_t p = band.mb - 1 - std::min<uint32_t>(blk.zero_planes, band.mb - 1);
+    const size_t ox = size_t(band.ox + blk.x0 - band.rect.x0), oy = size_t(band.oy + blk.y0 - band.rect.y0);
+    if (ibuf && p == 0) {  // lossless: the magnitudes are the coefficients
+        decode_cleanup(blk.data, blk.len, w, h, blk.zero_planes, band.mb, ibuf + oy * stride + ox, stride, s);
+        return;
+    }
+    cb.resize(size_t(w) * h);
+    decode_cleanup(blk.data, blk.len, w, h, blk.zero_planes, band.mb, cb.data(), w, s);
+    if (ibuf) {
+        const int32_t half = p > 0 ? int32_t(1) << (p - 1) : 0;
+        for (uint32_t y = 0; y < h; ++y) {
+            const int32_t *src = cb.data() + size_t(y) * w;
+            int32_t *dst = ibuf + (oy + y) * stride + ox;
+            if (p == 0) {
+                std::memcpy(dst, src, w * sizeof(int32_t));
             } else {
-                const float scale = std::ldexp(band.delta, int(p));
-                for (uint32_t y = 0; y < h; ++y) {
-                    const int32_t *src = cb.data() + size_t(y) * w;
-                    float *dst = fbuf + (oy + y) * stride + ox;
-                    // sign(v) (|v| + 1/2) 2^p Δb, without branches.
-                    for (uint32_t x = 0; x < w; ++x) {
-                        const int32_t v = src[x];
-                        const float sign = float((v > 0) - (v < 0));
-                        dst[x] = sign * ((std::fabs(float(v)) + 0.5f) * scale);
-                    }
+                for (uint32_t x = 0; x < w; ++x) {
+                    const int32_t v = src[x];
+                    const int32_t m = v == 0 ? 0 : ((v < 0 ? -v : v) << p) | half;
+                    dst[x] = v < 0 ? -m : m;
                 }
             }
         }
+    } else {
+        const float scale = std::ldexp(band.delta, int(p));
+        for (uint32_t y = 0; y < h; ++y) {
+            const int32_t *src = cb.data() + size_t(y) * w;
+            float *dst = fbuf + (oy + y) * stride + ox;
+            // sign(v) (|v| + 1/2) 2^p Δb, without branches.
+            for (uint32_t x = 0; x < w; ++x) {
+                const int32_t v = src[x];
+                const float sign = float((v > 0) - (v < 0));
+                dst[x] = sign * ((std::fabs(float(v)) + 0.5f) * scale);
+            }
+        }
     }
+}
+
+/// Decodes every code-block of a tile-component. Code-blocks are independent (each writes its own
+/// rectangle), so a large tile-component is split over the cores, each thread with its own scratch
+/// buffers, unless the caller is already one of several frame workers; the first failure (in
+/// code-block order) is the one rethrown, as one thread would have reported it.
+void decode_blocks(TileComp &tc, int32_t *ibuf, float *fbuf, size_t stride, Scratch &s, std::vector<int32_t> &cb) {
+    std::vector<std::pair<const Band *, const Block *>> work;
+    size_t samples = 0;
+    for (const Band &band : tc.bands)
+        for (const Block &blk : band.blocks) {
+            work.emplace_back(&band, &blk);
+            samples += size_t(blk.x1 - blk.x0) * size_t(blk.y1 - blk.y0);
+        }
+    unsigned threads = t_frame_worker ? 1 : std::max(1u, std::thread::hardware_concurrency());
+    // Below 256 x 256 samples a thread costs about what it saves.
+    if (samples < 256u * 256u || work.size() < 8) threads = 1;
+    threads = std::min<unsigned>({threads, 8u, unsigned(work.size() / 4)});
+    if (threads <= 1) {
+        for (const auto &[band, blk] : work) decode_block(*band, *blk, ibuf, fbuf, stride, s, cb);
+        return;
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<size_t> lowest_failure{work.size()};
+    std::exception_ptr first;
+    std::mutex m;
+    auto worker = [&](Scratch &scratch, std::vector<int32_t> &block) {
+        for (;;) {
+            const size_t i = next++;
+            if (i >= work.size() || i > lowest_failure) return;
+            try {
+                decode_block(*work[i].first, *work[i].second, ibuf, fbuf, stride, scratch, block);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(m);
+                if (i < lowest_failure) {
+                    first = std::current_exception();
+                    lowest_failure = i;
+                }
+            }
+        }
+    };
+    std::vector<Scratch> scratches(threads - 1);
+    std::vector<std::vector<int32_t>> blocks(threads - 1);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t + 1 < threads; ++t) pool.emplace_back(worker, std::ref(scratches[t]), std::ref(blocks[t]));
+    worker(s, cb);
+    for (auto &t : pool) t.join();
+    if (first) std::rethrow_exception(first);
 }
 
 constexpr bool little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
