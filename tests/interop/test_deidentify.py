@@ -154,10 +154,19 @@ def test_references_consistent_and_runs_reproducible(work):
     assert run(os.path.join(work, "in"), "--out", out1, "--key", os.path.join(work, "key")).returncode == 0
     assert run(os.path.join(work, "in"), "--out", out2, "--key", os.path.join(work, "key")).returncode == 0
     assert run(os.path.join(work, "in"), "--out", out3, "--key", os.path.join(work, "key2")).returncode == 0
+    # One thread or several, pixel data copied by the kernel or not: the same files.
+    out4, out5 = os.path.join(work, "o4"), os.path.join(work, "o5")
+    assert run(os.path.join(work, "in"), "--out", out4, "--key", os.path.join(work, "key"), "--jobs", "1").returncode == 0
+    assert run(os.path.join(work, "in"), "--out", out5, "--key", os.path.join(work, "key"), "-j", "3",
+               "--copy-range", "--no-fsync").returncode == 0
     f1, f2, f3 = outputs(out1), outputs(out2), outputs(out3)
     assert [os.path.basename(p) for p in f1] == [os.path.basename(p) for p in f2]
-    for a, b in zip(f1, f2):
-        assert open(a, "rb").read() == open(b, "rb").read()
+    for other in (f2, outputs(out4), outputs(out5)):
+        assert [os.path.basename(p) for p in f1] == [os.path.basename(p) for p in other]
+        for a, b in zip(f1, other):
+            assert open(a, "rb").read() == open(b, "rb").read()
+    r = run(os.path.join(work, "in"), "--out", out4, "--key", os.path.join(work, "key"), "--jobs", "0")
+    assert r.returncode == 2 and "--jobs" in r.stderr
     assert not set(os.path.basename(p) for p in f1) & set(os.path.basename(p) for p in f3)
     ds = {pydicom.dcmread(p).InstanceNumber: pydicom.dcmread(p) for p in f1}
     assert len({d.FrameOfReferenceUID for d in ds.values()}) == 1
