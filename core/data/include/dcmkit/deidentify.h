@@ -138,11 +138,15 @@ std::vector<uint8_t> read_deid_key(const std::string &path);
 /// PS3.6 (SOP classes, transfer syntaxes…) and the empty string map to themselves.
 std::string deid_uid(const std::vector<uint8_t> &key, const std::string &uid);
 
-/// The private elements kept by retain_safe_private: {creator, group, element offset}.
+/// The private elements kept by retain_safe_private, PS3.15 Table E.3.10-1 "Safe Private Attributes"
+/// (core/data/standard/safe_private.tsv): the element (group, xx + offset) in the block whose Private
+/// Creator is `creator`, with the table's VR ("" where it gives none) and meaning.
 struct SafePrivate {
     const char *creator;
     uint16_t group;
     uint8_t offset;
+    const char *vr;
+    const char *name;
 };
 const std::vector<SafePrivate> &deid_safe_private_list();
 
