@@ -787,6 +787,7 @@ __all__ += ["deidentify", "deid_uid", "DeidReport"]
 
 
 MediaExportResult = _namedtuple("MediaExportResult", "exported patients studies series skipped refused")
+MediaExportReport = _namedtuple("MediaExportReport", "counts files skipped refused warnings dicomdir iso")
 
 
 def export_media(output, inputs=(), *, archive=None, patients=(), studies=(), key=None, retain=(), clean=(),
@@ -814,7 +815,26 @@ def export_media(output, inputs=(), *, archive=None, patients=(), studies=(), ke
     return MediaExportResult(**r)
 
 
-__all__ += ["export_media", "MediaExportResult"]
+def export_media_report(output, inputs=(), *, archive=None, patients=(), studies=(), key=None, retain=(), clean=(),
+                        burned_in="refuse", refusal_is_fatal=False, fileset_id="", iso=None, volume_label="",
+                        fsync=True, progress=None):
+    """Exports as export_media (same arguments, same errors) and says what happened to each file:
+    returns a MediaExportReport, whose .files lists (source path, File ID written) for each instance,
+    .skipped the inputs left out with why (not DICOM, unreadable), .refused the instances the
+    de-identification refused with its reason, .warnings the DICOMDIR's warnings; .counts is the
+    MediaExportResult export_media returns."""
+    if isinstance(inputs, (str, _os.PathLike)):
+        inputs = [inputs]
+    r = _dcmkit.export_media_report(_os.fspath(output), [_os.fspath(p) for p in inputs],
+                                    _os.fspath(archive) if archive is not None else "", list(patients), list(studies),
+                                    _deid_key(key) if key is not None else None, _deid_list(retain), _deid_list(clean),
+                                    burned_in, bool(refusal_is_fatal), fileset_id,
+                                    _os.fspath(iso) if iso is not None else "", volume_label, bool(fsync), progress)
+    return MediaExportReport(counts=MediaExportResult(**r["counts"]), files=r["files"], skipped=r["skipped"],
+                             refused=r["refused"], warnings=r["warnings"], dicomdir=r["dicomdir"], iso=r["iso"])
+
+
+__all__ += ["export_media", "export_media_report", "MediaExportResult", "MediaExportReport"]
 
 
 # -- networking (the package net/): AE, associations, servers; UIDs by keyword (uid.py, every UID of
