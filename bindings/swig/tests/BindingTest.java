@@ -445,6 +445,29 @@ class BindingTest {
     assertThrows(InvalidArgumentException.class, () -> dcmkit.exportMedia(out.toString(), src.toString()));
     assertThrows(NotFoundException.class,
                  () -> dcmkit.exportMedia(Paths.get(work, "media_none_java").toString(), src.toString(), "NOBODY"));
+    // The report: the instance with its File ID, the text file skipped with why.
+    Path rout = Paths.get(work, "media_report_java");
+    if (Files.exists(rout)) {
+      try (Stream<Path> s = Files.walk(rout)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Path notes = src.resolve("notes.txt");
+    Files.write(notes, "not a DICOM file, but long enough for the reader to look at it\n".getBytes("UTF-8"));
+    MediaExportReport r = dcmkit.exportMediaReport(rout.toString(), src.toString());
+    assertEquals(1L, r.exported());
+    assertEquals(1L, r.fileCount());
+    assertEquals(src.resolve("in.dcm").toString(), r.fileSource(0));
+    assertEquals("DICOM/P0000001/S0000001/R0000001/I0000001", r.fileId(0));
+    assertTrue(Files.isRegularFile(rout.resolve(r.fileId(0))));
+    assertEquals(1L, r.skippedCount());
+    assertEquals(notes.toString(), r.skippedPath(0));
+    assertFalse(r.skippedReason(0).isEmpty());
+    assertEquals(0L, r.refusedCount());
+    assertEquals(rout.resolve("DICOMDIR").toString(), r.dicomdir());
+    assertEquals("", r.iso());
+    assertThrows(InvalidArgumentException.class, () -> r.skippedPath(1));
+    Files.delete(notes);
   }
 
   @Test

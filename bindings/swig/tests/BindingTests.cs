@@ -893,6 +893,25 @@ static partial class BindingTests {
     }
     Throws<InvalidArgumentException>(() => dcmkit.ExportMedia(outDir, src), "a folder that is not empty");
     Throws<NotFoundException>(() => dcmkit.ExportMedia(Path.Combine(work, "media_none_cs"), src, "NOBODY"), "an unknown patient");
+    // The report: the instance with its File ID, the text file skipped with why.
+    string rout = Path.Combine(work, "media_report_cs"), notes = Path.Combine(src, "notes.txt");
+    if (Directory.Exists(rout)) Directory.Delete(rout, true);
+    File.WriteAllText(notes, "not a DICOM file, but long enough for the reader to look at it\n");
+    using (MediaExportReport r = dcmkit.ExportMediaReport(rout, src)) {
+      Equal(1L, r.Exported(), "report: exported");
+      Equal(1L, r.FileCount(), "report: files");
+      Equal(Path.Combine(src, "in.dcm"), r.FileSource(0), "report: the source");
+      Equal("DICOM/P0000001/S0000001/R0000001/I0000001", r.FileId(0), "report: the File ID");
+      Equal(true, File.Exists(Path.Combine(rout, r.FileId(0))), "report: the file is there");
+      Equal(1L, r.SkippedCount(), "report: skipped");
+      Equal(notes, r.SkippedPath(0), "report: the file skipped");
+      Equal(true, r.SkippedReason(0).Length > 0, "report: why");
+      Equal(0L, r.RefusedCount(), "report: refused");
+      Equal(Path.Combine(rout, "DICOMDIR"), r.Dicomdir(), "report: DICOMDIR");
+      Equal("", r.Iso(), "report: no ISO");
+      Throws<InvalidArgumentException>(() => r.SkippedPath(1), "an index out of range");
+    }
+    File.Delete(notes);
   }
 
   static int Main() {
