@@ -195,6 +195,19 @@ def deidentify(ds: Dataset, key: Union[bytes, _Path], *, retain: Union[str, Sequ
                clean: Union[str, Sequence[str]] = ..., burned_in: str = ...) -> DeidReport: ...
 def deid_uid(key: Union[bytes, _Path], uid: str) -> str: ...
 
+class DeidFileResult(NamedTuple):
+    input: str
+    output: str       # the file written ("" unless written)
+    status: str       # "written", "skipped", "refused" or "failed"
+    message: str
+    burned_in_flagged: bool
+    burned_in_reason: str
+
+def deidentify_files(inputs: Union[_Path, Sequence[_Path]], output: _Path, key: Union[bytes, _Path], *,
+                     retain: Union[str, Sequence[str]] = ..., clean: Union[str, Sequence[str]] = ...,
+                     burned_in: str = ..., jobs: int = ..., fsync: bool = ..., copy_range: bool = ...,
+                     progress: Optional[Callable[[int, int, str, str], None]] = ...) -> List[DeidFileResult]: ...
+
 class MediaExportResult(NamedTuple):
     exported: int
     patients: int
