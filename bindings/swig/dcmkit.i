@@ -1481,6 +1481,15 @@ DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
 %nojavaexception dcmkit_swig::DeidResult::~DeidResult;
 #endif
 
+// DeidFilesReport (below): made only by deidentify_files; count() cannot fail, the accessors with an
+// index can (out of range).
+%nodefaultctor dcmkit_swig::DeidFilesReport;
+%feature("valuewrapper") dcmkit_swig::DeidFilesReport;  // no default constructor
+#if defined(SWIGJAVA)
+%nojavaexception dcmkit_swig::DeidFilesReport::count;
+%nojavaexception dcmkit_swig::DeidFilesReport::~DeidFilesReport;
+#endif
+
 // MediaExportReport (below): made only by export_media_report; its counts, the lists' sizes and its
 // paths cannot fail, the accessors with an index can (out of range); media_options is the glue's own.
 %nodefaultctor dcmkit_swig::MediaExportReport;
@@ -1560,6 +1569,64 @@ inline DeidResult deidentify(dk::Dataset &ds, const std::string &key_file, const
 /// The UID `uid` becomes under the key in `key_file` (as deidentify maps it).
 inline std::string deid_uid(const std::string &key_file, const std::string &uid) {
     return dk::deid_uid(dk::read_key_file(key_file), uid);
+}
+/// What deidentify_files did, one entry per input in input order (read-only). An index out of
+/// range throws InvalidArgument.
+class DeidFilesReport {
+public:
+    int64_t count() const { return int64_t(r_.size()); }
+    std::string input(int64_t i) const { return at(i).input; }
+    /// The file written ("" unless written).
+    std::string output(int64_t i) const { return at(i).output; }
+    /// "written", "skipped" (not DICOM), "refused" (burned-in text likely) or "failed".
+    std::string status(int64_t i) const {
+        switch (at(i).status) {
+        case DK_DEID_FILE_WRITTEN: return "written";
+        case DK_DEID_FILE_SKIPPED: return "skipped";
+        case DK_DEID_FILE_REFUSED: return "refused";
+        default: return "failed";
+        }
+    }
+    /// Why it was skipped, refused or failed ("" when written).
+    std::string message(int64_t i) const { return at(i).message; }
+    bool burned_in_flagged(int64_t i) const { return at(i).burned_in_flagged; }
+#ifndef SWIG
+    explicit DeidFilesReport(std::vector<dk::DeidFileResult> r) : r_(std::move(r)) {}
+#endif
+
+private:
+    const dk::DeidFileResult &at(int64_t i) const {
+        if (i < 0 || uint64_t(i) >= r_.size())
+            dk::throw_error(DK_EINVAL, "index " + std::to_string(i) + " is out of range (" + std::to_string(r_.size()) +
+                                           " files)");
+        return r_[size_t(i)];
+    }
+    std::vector<dk::DeidFileResult> r_;
+};
+/// De-identifies files (`inputs`: one path per line, '\n'; not folders) into the folder `output` as
+/// `dcmkit deidentify` does, `jobs` at once on threads (0 = the hardware threads), with the key in
+/// `key_file` (`retain`, `clean`, `burned_in` as for deidentify). Per-file failures are in the
+/// report; throws InvalidArgument for a bad key or options, Io when the folder cannot be made.
+inline DeidFilesReport deidentify_files(const std::string &inputs, const std::string &output,
+                                        const std::string &key_file, const std::string &retain = "",
+                                        const std::string &clean = "", const std::string &burned_in = "refuse",
+                                        int32_t jobs = 0, bool fsync = true) {
+    std::vector<std::string> files;
+    size_t b = 0;
+    while (b < inputs.size()) {
+        size_t e = inputs.find('\n', b);
+        if (e == std::string::npos) e = inputs.size();
+        if (e > b) files.push_back(inputs.substr(b, e - b));
+        b = e + 1;
+    }
+    dk::DeidOptions o;
+    o.key = dk::read_key_file(key_file);
+    dk::parse_deid_options(o, retain, clean, burned_in);
+    dk::DeidFilesOptions f;
+    f.output = output;
+    f.jobs = jobs > 0 ? unsigned(jobs) : 0u;
+    f.fsync = fsync;
+    return DeidFilesReport(dk::deidentify_files(files, o, f));
 }
 /// The options of export_media and export_media_report (lists of one entry per line, '\n').
 inline dk::MediaExportOptions media_options(const std::string &output, const std::string &inputs,

@@ -128,6 +128,22 @@ class BindingTest {
       assertThrows(InvalidArgumentException.class, () -> dcmkit.deidentify(ds, shortKey.toString(), "", "", "ignore"));
       assertThrows(InvalidArgumentException.class, () -> dcmkit.deidentify(ds, key.toString(), "everything", "", "ignore"));
     }
+    // Files into a folder: the sample (flagged), a text file (skipped); refused without "flag".
+    Path notes = Paths.get(work, "deid_notes_java.txt"), out = Paths.get(work, "deid_files_java");
+    Files.write(notes, "not a DICOM file, but long enough for the reader to look at it\n".getBytes("UTF-8"));
+    DeidFilesReport f = dcmkit.deidentifyFiles(path + "\n" + notes, out.toString(), key.toString(), "", "", "flag", 2, false);
+    assertEquals(2L, f.count());
+    assertEquals(path, f.input(0));
+    assertEquals("written", f.status(0));
+    assertTrue(f.burnedInFlagged(0));
+    assertEquals(out.resolve(dcmkit.deidUid(key.toString(), "1.2.826.0.1.3680043.2.1125.99.1") + ".dcm").toString(), f.output(0));
+    assertTrue(Files.isRegularFile(Paths.get(f.output(0))));
+    assertEquals("skipped", f.status(1));
+    assertEquals("not DICOM", f.message(1));
+    assertThrows(InvalidArgumentException.class, () -> f.status(2));
+    DeidFilesReport refused = dcmkit.deidentifyFiles(path, out.toString(), key.toString());
+    assertEquals("refused", refused.status(0));
+    assertEquals("", refused.output(0));
   }
 
   @Test

@@ -873,6 +873,24 @@ static partial class BindingTests {
       Throws<InvalidArgumentException>(() => dcmkit.Deidentify(ds, shortKey, "", "", "ignore"), "a 15-byte key");
       Throws<InvalidArgumentException>(() => dcmkit.Deidentify(ds, key, "everything", "", "ignore"), "an unknown option");
     }
+    // Files into a folder: the sample (flagged), a text file (skipped); refused without "flag".
+    string notes = Path.Combine(work, "deid_notes_cs.txt"), outDir = Path.Combine(work, "deid_files_cs");
+    File.WriteAllText(notes, "not a DICOM file, but long enough for the reader to look at it\n");
+    using (DeidFilesReport f = dcmkit.DeidentifyFiles(path + "\n" + notes, outDir, key, "", "", "flag", 2, false)) {
+      Equal(2L, f.Count(), "DeidentifyFiles: one entry per input");
+      Equal(path, f.Input(0), "the input");
+      Equal("written", f.Status(0), "the sample written");
+      Check(f.BurnedInFlagged(0), "and flagged");
+      Equal(Path.Combine(outDir, dcmkit.DeidUid(key, "1.2.826.0.1.3680043.2.1125.99.1") + ".dcm"), f.Output(0), "named by its new UID");
+      Check(File.Exists(f.Output(0)), "the file is there");
+      Equal("skipped", f.Status(1), "the text file skipped");
+      Equal("not DICOM", f.Message(1), "why");
+      Throws<InvalidArgumentException>(() => f.Status(2), "an index out of range");
+    }
+    using (DeidFilesReport refused = dcmkit.DeidentifyFiles(path, outDir, key)) {
+      Equal("refused", refused.Status(0), "refused without flag");
+      Equal("", refused.Output(0), "not written");
+    }
   }
 
   // Export to media: the test file exported to a new folder; pydicom-independent check through
