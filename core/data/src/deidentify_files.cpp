@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,14 +39,14 @@ public:
         if (!map || !S_ISREG(st.st_mode) || st.st_size == 0) {
             // Without copy_file_range, plain reads beat page faults on a map. Pipes, devices,
             // empty files: read whole, no copying from the file later.
-            owned_ = read_all();
+            owned_ = read_all(S_ISREG(st.st_mode) ? size_t(st.st_size) + 1 : 65536);
             p_ = owned_.data();
             n_ = owned_.size();
             return;
         }
         void *p = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd_, 0);
         if (p == MAP_FAILED) {
-            owned_ = read_all();
+            owned_ = read_all(size_t(st.st_size) + 1);
             p_ = owned_.data();
             n_ = owned_.size();
             return;
@@ -67,10 +68,10 @@ public:
     bool mapped() const noexcept { return map_ != nullptr; }
 
 private:
-    std::vector<uint8_t> read_all() {
+    // Reads to the end, `want` bytes at first (the size + 1 of a regular file: one read, and one
+    // that finds the end).
+    std::vector<uint8_t> read_all(size_t want) {
         std::vector<uint8_t> bytes;
-        struct stat st {};
-        size_t want = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) ? size_t(st.st_size) + 1 : 65536;
         for (;;) {
             const size_t have = bytes.size();
             bytes.resize(have + want);
@@ -126,8 +127,23 @@ public:
             buf_.insert(buf_.end(), data, data + size);
             return;
         }
-        flush();
-        put(data, size);
+        // What is buffered and a large value (Pixel Data) in one call.
+        iovec iov[2] = {{buf_.data(), buf_.size()}, {const_cast<uint8_t *>(data), size}};
+        int first = buf_.empty() ? 1 : 0;
+        while (first < 2) {
+            const ssize_t n = ::writev(out_, iov + first, 2 - first);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw Error(Errc::io, "cannot write '" + path_ + "': " + std::strerror(errno));
+            }
+            size_t done = size_t(n);
+            while (first < 2 && done >= iov[first].iov_len) done -= iov[first++].iov_len;
+            if (first < 2) {
+                iov[first].iov_base = static_cast<uint8_t *>(iov[first].iov_base) + done;
+                iov[first].iov_len -= done;
+            }
+        }
+        buf_.clear();
     }
     /// Writes what is buffered (call before closing).
     void flush() {
