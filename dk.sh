@@ -203,10 +203,12 @@ cmd_bench() {
     qr) bench/qr.sh build-release "${@:2}" ;;
     bindings) bench/bindings.sh build-release "${@:2}" ;;
     tls) bench/tls.sh build-release "${@:2}" ;;
-    media) bench/media_dicomdir.sh build-release "${@:2}" && bench/media_deid.sh build-release "${@:2}" ;;
+    media) bench/media_dicomdir.sh build-release "${@:2}" && bench/media_deid.sh build-release "${@:2}" &&
+      bench/media_jpeg.sh build-release "${@:2}" && bench/media_export.sh build-release "${@:2}" ;;
     all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release &&
       bench/codecs.sh build-release && bench/qr.sh build-release && bench/bindings.sh build-release &&
-      bench/tls.sh build-release && bench/media_dicomdir.sh build-release && bench/media_deid.sh build-release ;;
+      bench/tls.sh build-release && bench/media_dicomdir.sh build-release && bench/media_deid.sh build-release &&
+      bench/media_jpeg.sh build-release && bench/media_export.sh build-release ;;
     *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs, qr, bindings, tls, media)" >&2; exit 2 ;;
   esac
 }

@@ -6,7 +6,8 @@
 # generates the corpus once into BUILD_DIR/bench-corpus (or $DCMKIT_BENCH_CORPUS; shared with the
 # other benchmarks), then de-identifies its 500 CT files (512x512x16-bit, ~250 MB) with the Basic
 # Application Level Confidentiality Profile, whole process, folder in, folder out:
-#   ours:   dcmkit deidentify CT_DIR --out OUT --key KEY --no-fsync   (like gdcmanon, the files are
+#   ours:   dcmkit deidentify CT_DIR --out OUT --key KEY --no-fsync   (one thread per hardware thread,
+#           the default; like gdcmanon, the files are
 #           left to the page cache; without --no-fsync, the default, they are flushed to the disk
 #           at the end: that time is printed too)
 #   theirs: gdcmanon -e -c CERT -i CT_DIR -o OUT            (GDCM; its Basic Profile needs a
@@ -21,7 +22,7 @@ set -euo pipefail
 usage="usage: $0 BUILD_DIR [--rounds N]"
 if [[ $# -ge 1 && ( $1 == -h || $1 == --help ) ]]; then
   echo "$usage"
-  sed -n '3,16s/^# \{0,1\}//p' "$0"
+  sed -n '3,17s/^# \{0,1\}//p' "$0"
   exit 0
 fi
 if [[ $# -lt 1 ]]; then

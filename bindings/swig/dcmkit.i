@@ -1481,6 +1481,34 @@ DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
 %nojavaexception dcmkit_swig::DeidResult::~DeidResult;
 #endif
 
+// DeidFilesReport (below): made only by deidentify_files; count() cannot fail, the accessors with an
+// index can (out of range).
+%nodefaultctor dcmkit_swig::DeidFilesReport;
+%feature("valuewrapper") dcmkit_swig::DeidFilesReport;  // no default constructor
+#if defined(SWIGJAVA)
+%nojavaexception dcmkit_swig::DeidFilesReport::count;
+%nojavaexception dcmkit_swig::DeidFilesReport::~DeidFilesReport;
+#endif
+
+// MediaExportReport (below): made only by export_media_report; its counts, the lists' sizes and its
+// paths cannot fail, the accessors with an index can (out of range); media_options is the glue's own.
+%nodefaultctor dcmkit_swig::MediaExportReport;
+%feature("valuewrapper") dcmkit_swig::MediaExportReport;  // no default constructor
+%ignore dcmkit_swig::media_options;
+#if defined(SWIGJAVA)
+%nojavaexception dcmkit_swig::MediaExportReport::exported;
+%nojavaexception dcmkit_swig::MediaExportReport::patients;
+%nojavaexception dcmkit_swig::MediaExportReport::studies;
+%nojavaexception dcmkit_swig::MediaExportReport::series;
+%nojavaexception dcmkit_swig::MediaExportReport::file_count;
+%nojavaexception dcmkit_swig::MediaExportReport::skipped_count;
+%nojavaexception dcmkit_swig::MediaExportReport::refused_count;
+%nojavaexception dcmkit_swig::MediaExportReport::warning_count;
+%nojavaexception dcmkit_swig::MediaExportReport::dicomdir;
+%nojavaexception dcmkit_swig::MediaExportReport::iso;
+%nojavaexception dcmkit_swig::MediaExportReport::~MediaExportReport;
+#endif
+
 // -- free functions --
 %inline %{
 namespace dcmkit_swig {
@@ -1542,18 +1570,71 @@ inline DeidResult deidentify(dk::Dataset &ds, const std::string &key_file, const
 inline std::string deid_uid(const std::string &key_file, const std::string &uid) {
     return dk::deid_uid(dk::read_key_file(key_file), uid);
 }
-/// Exports to the media folder `output` (new or empty): DICOM/Pnnnnnnn/…/Innnnnnn and its DICOMDIR.
-/// `inputs` (files and folders), `patients` (Patient IDs) and `studies` (Study Instance UIDs) are
-/// lists with one entry per line ('\n'); `archive` an archive's storage folder; with `key_file` each
-/// instance is de-identified (`retain`, `clean`, `burned_in` as for deidentify); with `iso` an ISO
-/// image is written too (xorriso on PATH). Returns the instances written. Throws the typed exceptions
-/// (InvalidArgument for a folder that is not empty, NotFound for a patient that selects nothing…).
-inline int64_t export_media(const std::string &output, const std::string &inputs, const std::string &patients = "",
-                            const std::string &studies = "", const std::string &key_file = "",
-                            const std::string &retain = "", const std::string &clean = "",
-                            const std::string &burned_in = "refuse", const std::string &iso = "",
-                            const std::string &volume_label = "", const std::string &fileset_id = "",
-                            const std::string &archive = "") {
+/// What deidentify_files did, one entry per input in input order (read-only). An index out of
+/// range throws InvalidArgument.
+class DeidFilesReport {
+public:
+    int64_t count() const { return int64_t(r_.size()); }
+    std::string input(int64_t i) const { return at(i).input; }
+    /// The file written ("" unless written).
+    std::string output(int64_t i) const { return at(i).output; }
+    /// "written", "skipped" (not DICOM), "refused" (burned-in text likely) or "failed".
+    std::string status(int64_t i) const {
+        switch (at(i).status) {
+        case DK_DEID_FILE_WRITTEN: return "written";
+        case DK_DEID_FILE_SKIPPED: return "skipped";
+        case DK_DEID_FILE_REFUSED: return "refused";
+        default: return "failed";
+        }
+    }
+    /// Why it was skipped, refused or failed ("" when written).
+    std::string message(int64_t i) const { return at(i).message; }
+    bool burned_in_flagged(int64_t i) const { return at(i).burned_in_flagged; }
+#ifndef SWIG
+    explicit DeidFilesReport(std::vector<dk::DeidFileResult> r) : r_(std::move(r)) {}
+#endif
+
+private:
+    const dk::DeidFileResult &at(int64_t i) const {
+        if (i < 0 || uint64_t(i) >= r_.size())
+            dk::throw_error(DK_EINVAL, "index " + std::to_string(i) + " is out of range (" + std::to_string(r_.size()) +
+                                           " files)");
+        return r_[size_t(i)];
+    }
+    std::vector<dk::DeidFileResult> r_;
+};
+/// De-identifies files (`inputs`: one path per line, '\n'; not folders) into the folder `output` as
+/// `dcmkit deidentify` does, `jobs` at once on threads (0 = the hardware threads), with the key in
+/// `key_file` (`retain`, `clean`, `burned_in` as for deidentify). Per-file failures are in the
+/// report; throws InvalidArgument for a bad key or options, Io when the folder cannot be made.
+inline DeidFilesReport deidentify_files(const std::string &inputs, const std::string &output,
+                                        const std::string &key_file, const std::string &retain = "",
+                                        const std::string &clean = "", const std::string &burned_in = "refuse",
+                                        int32_t jobs = 0, bool fsync = true) {
+    std::vector<std::string> files;
+    size_t b = 0;
+    while (b < inputs.size()) {
+        size_t e = inputs.find('\n', b);
+        if (e == std::string::npos) e = inputs.size();
+        if (e > b) files.push_back(inputs.substr(b, e - b));
+        b = e + 1;
+    }
+    dk::DeidOptions o;
+    o.key = dk::read_key_file(key_file);
+    dk::parse_deid_options(o, retain, clean, burned_in);
+    dk::DeidFilesOptions f;
+    f.output = output;
+    f.jobs = jobs > 0 ? unsigned(jobs) : 0u;
+    f.fsync = fsync;
+    return DeidFilesReport(dk::deidentify_files(files, o, f));
+}
+/// The options of export_media and export_media_report (lists of one entry per line, '\n').
+inline dk::MediaExportOptions media_options(const std::string &output, const std::string &inputs,
+                                            const std::string &patients, const std::string &studies,
+                                            const std::string &key_file, const std::string &retain,
+                                            const std::string &clean, const std::string &burned_in,
+                                            const std::string &iso, const std::string &volume_label,
+                                            const std::string &fileset_id, const std::string &archive) {
     auto lines = [](const std::string &text) {
         std::vector<std::string> out;
         size_t b = 0;
@@ -1580,7 +1661,73 @@ inline int64_t export_media(const std::string &output, const std::string &inputs
     o.iso_path = iso;
     o.volume_label = volume_label;
     o.fileset_id = fileset_id;
-    return int64_t(dk::export_media(o).exported);
+    return o;
+}
+/// Exports to the media folder `output` (new or empty): DICOM/Pnnnnnnn/…/Innnnnnn and its DICOMDIR.
+/// `inputs` (files and folders), `patients` (Patient IDs) and `studies` (Study Instance UIDs) are
+/// lists with one entry per line ('\n'); `archive` an archive's storage folder; with `key_file` each
+/// instance is de-identified (`retain`, `clean`, `burned_in` as for deidentify); with `iso` an ISO
+/// image is written too (xorriso on PATH). Returns the instances written. Throws the typed exceptions
+/// (InvalidArgument for a folder that is not empty, NotFound for a patient that selects nothing…).
+inline int64_t export_media(const std::string &output, const std::string &inputs, const std::string &patients = "",
+                            const std::string &studies = "", const std::string &key_file = "",
+                            const std::string &retain = "", const std::string &clean = "",
+                            const std::string &burned_in = "refuse", const std::string &iso = "",
+                            const std::string &volume_label = "", const std::string &fileset_id = "",
+                            const std::string &archive = "") {
+    return int64_t(dk::export_media(media_options(output, inputs, patients, studies, key_file, retain, clean, burned_in,
+                                                  iso, volume_label, fileset_id, archive))
+                       .exported);
+}
+/// What export_media_report did, file by file (read-only). An index out of range throws
+/// InvalidArgument.
+class MediaExportReport {
+public:
+    int64_t exported() const { return int64_t(r_.counts.exported); }
+    int64_t patients() const { return int64_t(r_.counts.patients); }
+    int64_t studies() const { return int64_t(r_.counts.studies); }
+    int64_t series() const { return int64_t(r_.counts.series); }
+    /// The instances exported, in order: the source file and the File ID written ("DICOM/P0000001/…").
+    int64_t file_count() const { return int64_t(r_.files.size()); }
+    std::string file_source(int64_t i) const { return at(r_.files, i).path; }
+    std::string file_id(int64_t i) const { return at(r_.files, i).detail; }
+    /// The inputs left out (not Part 10 DICOM, unreadable), and why.
+    int64_t skipped_count() const { return int64_t(r_.skipped.size()); }
+    std::string skipped_path(int64_t i) const { return at(r_.skipped, i).path; }
+    std::string skipped_reason(int64_t i) const { return at(r_.skipped, i).detail; }
+    /// The instances the de-identification refused (burned-in text likely), and its reason.
+    int64_t refused_count() const { return int64_t(r_.refused.size()); }
+    std::string refused_path(int64_t i) const { return at(r_.refused, i).path; }
+    std::string refused_reason(int64_t i) const { return at(r_.refused, i).detail; }
+    int64_t warning_count() const { return int64_t(r_.warnings.size()); }
+    std::string warning(int64_t i) const { return at(r_.warnings, i); }
+    /// The DICOMDIR written, and the ISO image ("" when none was asked for).
+    std::string dicomdir() const { return r_.dicomdir; }
+    std::string iso() const { return r_.iso; }
+#ifndef SWIG
+    explicit MediaExportReport(dk::MediaExportReport r) : r_(std::move(r)) {}
+#endif
+
+private:
+    template <typename T>
+    static const T &at(const std::vector<T> &v, int64_t i) {
+        if (i < 0 || uint64_t(i) >= v.size())
+            dk::throw_error(DK_EINVAL, "index " + std::to_string(i) + " is out of range (" + std::to_string(v.size()) +
+                                           " entries)");
+        return v[size_t(i)];
+    }
+    dk::MediaExportReport r_;
+};
+/// Exports as export_media (same arguments, same exceptions) and says what happened to each file.
+inline MediaExportReport export_media_report(const std::string &output, const std::string &inputs,
+                                             const std::string &patients = "", const std::string &studies = "",
+                                             const std::string &key_file = "", const std::string &retain = "",
+                                             const std::string &clean = "", const std::string &burned_in = "refuse",
+                                             const std::string &iso = "", const std::string &volume_label = "",
+                                             const std::string &fileset_id = "", const std::string &archive = "") {
+    return MediaExportReport(dk::export_media_report(media_options(output, inputs, patients, studies, key_file, retain,
+                                                                   clean, burned_in, iso, volume_label, fileset_id,
+                                                                   archive)));
 }
 }  // namespace dcmkit_swig
 %}

@@ -1,5 +1,8 @@
 // dcmkit C ABI — de-identification (PS3.15 Annex E).
 #include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "dcmkit/deidentify.h"
 #include "dcmkit/dk_deid.h"
@@ -95,3 +98,109 @@ dk_result dk_deid_uid(char *buf, size_t *size, const uint8_t *key, size_t key_si
         return dk::copy_string(out, buf, size);
     });
 }
+
+struct dk_deid_files_report {
+    std::vector<dcmkit::DeidFileResult> results;
+};
+
+namespace {
+
+const dcmkit::DeidFileResult &files_entry(const dk_deid_files_report *report, size_t index) {
+    const auto &v = need(report, "report")->results;
+    if (index >= v.size())
+        fail(DK_EINVAL, "index " + std::to_string(index) + " is out of range (" + std::to_string(v.size()) + " files)");
+    return v[index];
+}
+
+int32_t status_code(dcmkit::DeidFileStatus s) {
+    switch (s) {
+    case dcmkit::DeidFileStatus::written: return DK_DEID_FILE_WRITTEN;
+    case dcmkit::DeidFileStatus::skipped: return DK_DEID_FILE_SKIPPED;
+    case dcmkit::DeidFileStatus::refused: return DK_DEID_FILE_REFUSED;
+    case dcmkit::DeidFileStatus::failed: break;
+    }
+    return DK_DEID_FILE_FAILED;
+}
+
+}  // namespace
+
+extern "C" {
+
+dk_result dk_deid_files_options_init(dk_deid_files_options *opts, uint32_t version) {
+    return dk::guard([&] {
+        need(opts, "opts");
+        dk::check_version(version, DK_DEID_FILES_OPTIONS_VERSION, "dk_deid_files_options");
+        *opts = dk_deid_files_options DK_DEID_FILES_OPTIONS_INIT;
+        opts->version = version;
+    });
+}
+
+dk_result dk_deidentify_files(dk_deid_files_report **out, const char *const *inputs, size_t count,
+                              const dk_deid_options *deid, const dk_deid_files_options *opts) {
+    if (out) *out = nullptr;
+    return dk::guard([&] {
+        need(out, "out");
+        const dcmkit::DeidOptions d = to_core(deid);
+        need(opts, "opts");
+        dk::check_version(opts->version, DK_DEID_FILES_OPTIONS_VERSION, "dk_deid_files_options");
+        need(opts->output, "opts->output");
+        if (opts->flags & ~(DK_DEID_FILES_NO_FSYNC | DK_DEID_FILES_COPY_RANGE))
+            fail(DK_EINVAL, "opts->flags has unknown bits " + std::to_string(opts->flags));
+        if (count && !inputs) fail(DK_EINVAL, "inputs is NULL but count is not 0");
+        std::vector<std::string> files;
+        files.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            if (!inputs[i]) fail(DK_EINVAL, "inputs[" + std::to_string(i) + "] is NULL");
+            files.emplace_back(inputs[i]);
+        }
+        dcmkit::DeidFilesOptions fo;
+        fo.output = opts->output;
+        fo.jobs = opts->jobs;
+        fo.fsync = (opts->flags & DK_DEID_FILES_NO_FSYNC) == 0;
+        fo.copy_file_range = (opts->flags & DK_DEID_FILES_COPY_RANGE) != 0;
+        dcmkit::DeidFilesProgress progress;
+        if (opts->progress) {
+            const dk_deid_files_progress_fn fn = opts->progress;
+            void *user = opts->progress_user;
+            progress = [fn, user](size_t done, size_t total, const dcmkit::DeidFileResult &r) {
+                fn(user, done, total, r.input.c_str(), status_code(r.status));
+            };
+        }
+        auto report = std::make_unique<dk_deid_files_report>();
+        report->results = dcmkit::deidentify_files(files, d, fo, progress);
+        *out = report.release();
+    });
+}
+
+void dk_deid_files_report_free(dk_deid_files_report *report) { delete report; }
+
+dk_result dk_deid_files_report_count(size_t *count, const dk_deid_files_report *report) {
+    return dk::guard([&] { *need(count, "count") = need(report, "report")->results.size(); });
+}
+
+dk_result dk_deid_files_report_status(int32_t *status, int32_t *burned_in_flagged, const dk_deid_files_report *report,
+                                      size_t index) {
+    return dk::guard([&] {
+        need(status, "status");
+        need(burned_in_flagged, "burned_in_flagged");
+        const dcmkit::DeidFileResult &r = files_entry(report, index);
+        *status = status_code(r.status);
+        *burned_in_flagged = r.burned_in_flagged ? 1 : 0;
+    });
+}
+
+dk_result dk_deid_files_report_string(char *buf, size_t *size, const dk_deid_files_report *report, size_t index,
+                                      uint32_t what) {
+    return dk::guard([&] {
+        const dcmkit::DeidFileResult &r = files_entry(report, index);
+        switch (what) {
+        case DK_DEID_FILES_INPUT: return dk::copy_string(r.input, buf, size);
+        case DK_DEID_FILES_OUTPUT: return dk::copy_string(r.output, buf, size);
+        case DK_DEID_FILES_MESSAGE: return dk::copy_string(r.message, buf, size);
+        case DK_DEID_FILES_BURNED_IN_REASON: return dk::copy_string(r.burned_in_reason, buf, size);
+        default: fail(DK_EINVAL, "what " + std::to_string(what) + " is not a DK_DEID_FILES_* string");
+        }
+    });
+}
+
+}  // extern "C"

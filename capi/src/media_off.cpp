@@ -50,5 +50,19 @@ dk_result dk_dicomdir_add(size_t *, size_t *, const char *, const char *const *,
 dk_result dk_deid_options_init(dk_deid_options *, uint32_t) { return not_in_build(); }
 dk_result dk_dataset_deidentify(dk_deid_report *, dk_dataset *, const dk_deid_options *) { return not_in_build(); }
 dk_result dk_deid_uid(char *, size_t *, const uint8_t *, size_t, const char *) { return not_in_build(); }
+dk_result dk_deid_files_options_init(dk_deid_files_options *, uint32_t) { return not_in_build(); }
+dk_result dk_deidentify_files(dk_deid_files_report **out, const char *const *, size_t, const dk_deid_options *,
+                              const dk_deid_files_options *) {
+    if (out) *out = nullptr;
+    return not_in_build();
+}
+void dk_deid_files_report_free(dk_deid_files_report *) {}
+dk_result dk_deid_files_report_count(size_t *, const dk_deid_files_report *) { return not_in_build(); }
+dk_result dk_deid_files_report_status(int32_t *, int32_t *, const dk_deid_files_report *, size_t) {
+    return not_in_build();
+}
+dk_result dk_deid_files_report_string(char *, size_t *, const dk_deid_files_report *, size_t, uint32_t) {
+    return not_in_build();
+}
 
 }  // extern "C"

@@ -783,10 +783,41 @@ def deid_uid(key, uid):
     return _dcmkit.deid_uid(_deid_key(key), uid)
 
 
-__all__ += ["deidentify", "deid_uid", "DeidReport"]
+DeidFileResult = _namedtuple("DeidFileResult", "input output status message burned_in_flagged burned_in_reason")
+_DEID_FILE_STATUS = ("written", "skipped", "refused", "failed")
+
+
+def deidentify_files(inputs, output, key, *, retain=(), clean=(), burned_in="refuse", jobs=0, fsync=True,
+                     copy_range=False, progress=None):
+    """De-identifies files (not folders) into the folder `output` as `dcmkit deidentify` does, several
+    at once on threads (jobs: 0 = the hardware threads), and returns a DeidFileResult per input, in
+    input order: .status is "written" (as .output, "<new SOP Instance UID>.dcm"), "skipped" (not
+    DICOM), "refused" (burned-in text likely) or "failed", with .message saying why. The files and
+    results do not depend on the threads; of two inputs that are the same instance the first is
+    written. key, retain, clean, burned_in as for deidentify. fsync=False leaves the files to the
+    page cache; copy_range=True copies the pixel data with copy_file_range (a clone on XFS or Btrfs).
+    progress(done, total, input, status) is called once per input, in input order, from a worker
+    thread; an exception it raises is raised when all files are done.
+    Raises InvalidArgumentError for a bad key or options (before any file is read), IoError when the
+    output folder cannot be made or flushed."""
+    if isinstance(inputs, (str, _os.PathLike)):
+        inputs = [inputs]
+    cb = None
+    if progress is not None:
+        def cb(done, total, path, status):
+            progress(done, total, path, _DEID_FILE_STATUS[status])
+    rs = _dcmkit.deidentify_files([_os.fspath(p) for p in inputs], _os.fspath(output), _deid_key(key),
+                                  _deid_list(retain), _deid_list(clean), burned_in, int(jobs), bool(fsync),
+                                  bool(copy_range), cb)
+    return [DeidFileResult(r["input"], r["output"], _DEID_FILE_STATUS[r["status"]], r["message"],
+                           r["burned_in_flagged"], r["burned_in_reason"]) for r in rs]
+
+
+__all__ += ["deidentify", "deidentify_files", "deid_uid", "DeidReport", "DeidFileResult"]
 
 
 MediaExportResult = _namedtuple("MediaExportResult", "exported patients studies series skipped refused")
+MediaExportReport = _namedtuple("MediaExportReport", "counts files skipped refused warnings dicomdir iso")
 
 
 def export_media(output, inputs=(), *, archive=None, patients=(), studies=(), key=None, retain=(), clean=(),
@@ -814,7 +845,26 @@ def export_media(output, inputs=(), *, archive=None, patients=(), studies=(), ke
     return MediaExportResult(**r)
 
 
-__all__ += ["export_media", "MediaExportResult"]
+def export_media_report(output, inputs=(), *, archive=None, patients=(), studies=(), key=None, retain=(), clean=(),
+                        burned_in="refuse", refusal_is_fatal=False, fileset_id="", iso=None, volume_label="",
+                        fsync=True, progress=None):
+    """Exports as export_media (same arguments, same errors) and says what happened to each file:
+    returns a MediaExportReport, whose .files lists (source path, File ID written) for each instance,
+    .skipped the inputs left out with why (not DICOM, unreadable), .refused the instances the
+    de-identification refused with its reason, .warnings the DICOMDIR's warnings; .counts is the
+    MediaExportResult export_media returns."""
+    if isinstance(inputs, (str, _os.PathLike)):
+        inputs = [inputs]
+    r = _dcmkit.export_media_report(_os.fspath(output), [_os.fspath(p) for p in inputs],
+                                    _os.fspath(archive) if archive is not None else "", list(patients), list(studies),
+                                    _deid_key(key) if key is not None else None, _deid_list(retain), _deid_list(clean),
+                                    burned_in, bool(refusal_is_fatal), fileset_id,
+                                    _os.fspath(iso) if iso is not None else "", volume_label, bool(fsync), progress)
+    return MediaExportReport(counts=MediaExportResult(**r["counts"]), files=r["files"], skipped=r["skipped"],
+                             refused=r["refused"], warnings=r["warnings"], dicomdir=r["dicomdir"], iso=r["iso"])
+
+
+__all__ += ["export_media", "export_media_report", "MediaExportResult", "MediaExportReport"]
 
 
 # -- networking (the package net/): AE, associations, servers; UIDs by keyword (uid.py, every UID of

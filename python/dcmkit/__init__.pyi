@@ -195,6 +195,19 @@ def deidentify(ds: Dataset, key: Union[bytes, _Path], *, retain: Union[str, Sequ
                clean: Union[str, Sequence[str]] = ..., burned_in: str = ...) -> DeidReport: ...
 def deid_uid(key: Union[bytes, _Path], uid: str) -> str: ...
 
+class DeidFileResult(NamedTuple):
+    input: str
+    output: str       # the file written ("" unless written)
+    status: str       # "written", "skipped", "refused" or "failed"
+    message: str
+    burned_in_flagged: bool
+    burned_in_reason: str
+
+def deidentify_files(inputs: Union[_Path, Sequence[_Path]], output: _Path, key: Union[bytes, _Path], *,
+                     retain: Union[str, Sequence[str]] = ..., clean: Union[str, Sequence[str]] = ...,
+                     burned_in: str = ..., jobs: int = ..., fsync: bool = ..., copy_range: bool = ...,
+                     progress: Optional[Callable[[int, int, str, str], None]] = ...) -> List[DeidFileResult]: ...
+
 class MediaExportResult(NamedTuple):
     exported: int
     patients: int
@@ -209,6 +222,23 @@ def export_media(output: _Path, inputs: Union[_Path, Sequence[_Path]] = ..., *, 
                  burned_in: str = ..., refusal_is_fatal: bool = ..., fileset_id: str = ...,
                  iso: Optional[_Path] = ..., volume_label: str = ..., fsync: bool = ...,
                  progress: Optional[Callable[[int, int, str], Optional[bool]]] = ...) -> MediaExportResult: ...
+
+class MediaExportReport(NamedTuple):
+    counts: MediaExportResult
+    files: List[Tuple[str, str]]     # (source path, File ID written)
+    skipped: List[Tuple[str, str]]   # (input path, why)
+    refused: List[Tuple[str, str]]   # (source path, the de-identification's reason)
+    warnings: List[str]
+    dicomdir: str
+    iso: str
+
+def export_media_report(output: _Path, inputs: Union[_Path, Sequence[_Path]] = ..., *,
+                        archive: Optional[_Path] = ..., patients: Sequence[str] = ..., studies: Sequence[str] = ...,
+                        key: Union[bytes, _Path, None] = ..., retain: Union[str, Sequence[str]] = ...,
+                        clean: Union[str, Sequence[str]] = ..., burned_in: str = ..., refusal_is_fatal: bool = ...,
+                        fileset_id: str = ..., iso: Optional[_Path] = ..., volume_label: str = ...,
+                        fsync: bool = ...,
+                        progress: Optional[Callable[[int, int, str], Optional[bool]]] = ...) -> MediaExportReport: ...
 
 # -- networking (the package net/) --------------------------------------------------------------------
 from typing import Callable, Iterable, Sequence

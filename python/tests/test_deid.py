@@ -97,3 +97,44 @@ def test_refusals(tmp_path):
         dcmkit.deidentify(dcmkit.read(make(tmp_path)), KEY, retain="everything")
     with pytest.raises(dcmkit.InvalidArgumentError):
         dcmkit.deidentify(dcmkit.read(make(tmp_path)), KEY, retain="full-dates,modified-dates")
+
+
+def test_files_into_a_folder_on_threads(tmp_path):
+    """deidentify_files: the same files whatever the threads, pydicom reads each under its keyed new
+    SOP Instance UID; the text file skipped, the ultrasound refused, a copy of an instance failed."""
+    inputs = []
+    for n in range(6):
+        ds = pydicom.dcmread(str(make(tmp_path, name="ct%d.dcm" % n)))
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.31%d" % n
+        ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.SamplesPerPixel = 256, 256, 16, 16, 15, 1
+        ds.add_new(0x7FE00010, "OW", bytes((i * 7 + n) % 256 for i in range(256 * 256 * 2)))
+        ds.PixelRepresentation, ds.PhotometricInterpretation = 0, "MONOCHROME2"
+        ds.save_as(str(tmp_path / ("ct%d.dcm" % n)), write_like_original=False)
+        inputs.append(str(tmp_path / ("ct%d.dcm" % n)))
+    (tmp_path / "notes.txt").write_text("not a DICOM file, but long enough for the reader to look at it\n")
+    inputs.insert(2, str(tmp_path / "notes.txt"))
+    inputs.insert(4, str(make(tmp_path, modality="US", name="us.dcm")))
+    inputs.append(inputs[0])
+    seen = []
+    one = dcmkit.deidentify_files(inputs, tmp_path / "one", KEY, jobs=1, fsync=False)
+    many = dcmkit.deidentify_files(inputs, tmp_path / "many", KEY, jobs=4, fsync=False, copy_range=True,
+                                   progress=lambda done, total, path, status: seen.append((done, path, status)))
+    assert [r.status for r in one] == ["written", "written", "skipped", "written", "refused", "written", "written",
+                                       "written", "failed"]
+    assert [(r.status, r.message) for r in one] == [(r.status, r.message) for r in many]
+    assert seen == [(i + 1, r.input, r.status) for i, r in enumerate(many)]
+    assert "same instance" in one[-1].message and "US" in one[4].message
+    for a, b in zip(one, many):
+        assert a.input == b.input
+        if a.status != "written":
+            assert a.output == b.output == ""
+            continue
+        assert open(a.output, "rb").read() == open(b.output, "rb").read()
+        src = pydicom.dcmread(a.input)
+        out = pydicom.dcmread(b.output)
+        assert b.output.endswith("/" + dcmkit.deid_uid(KEY, src.SOPInstanceUID) + ".dcm")
+        assert out.SOPInstanceUID == dcmkit.deid_uid(KEY, src.SOPInstanceUID)
+        assert out.PixelData == src.PixelData and str(out.PatientName) != "Doe^John"
+    with pytest.raises(dcmkit.InvalidArgumentError):
+        dcmkit.deidentify_files(inputs, tmp_path / "short", b"too short")
+    assert not (tmp_path / "short").exists()

@@ -67,3 +67,34 @@ def test_bad_input_raises_and_writes_nothing(tmp_path):
     (out / "x").write_text("x")
     with pytest.raises(dcmkit.InvalidArgumentError, match="not empty"):
         dcmkit.export_media(out, src)
+
+
+def test_report_lists_files_skipped_and_refused(tmp_path):
+    """export_media_report says what happened to each input: the instances exported with their File
+    IDs (pydicom finds the same instance under each), the file that is not DICOM with why, the
+    ultrasound image the de-identification refused (burned-in text likely) with its reason."""
+    src = str(tmp_path / "src")
+    make(src, "PA", 1)
+    make(src, "PA", 2)
+    notes = os.path.join(src, "notes.txt")
+    with open(notes, "w") as f:
+        f.write("not a DICOM file, but long enough for the reader to look at it\n")
+    us = os.path.join(src, "us.dcm")
+    ds = pydicom.dcmread(os.path.join(src, "PA_1.dcm"))
+    ds.Modality = "US"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.499"
+    ds.save_as(us, write_like_original=False)
+    out = tmp_path / "out"
+    r = dcmkit.export_media_report(out, [src], key=KEY, fsync=False)
+    assert r.counts == dcmkit.MediaExportResult(exported=2, patients=1, studies=1, series=1, skipped=1, refused=1)
+    assert sorted(os.path.basename(p) for p, _ in r.files) == ["PA_1.dcm", "PA_2.dcm"]
+    for source, file_id in r.files:
+        assert file_id.startswith("DICOM/P0000001/S0000001/R0000001/I000000")
+        written = pydicom.dcmread(str(out / file_id))
+        assert written.SOPInstanceUID == dcmkit.deid_uid(KEY, pydicom.dcmread(source).SOPInstanceUID)
+    assert [p for p, _ in r.skipped] == [notes] and r.skipped[0][1]
+    assert [p for p, _ in r.refused] == [us] and "US" in r.refused[0][1]
+    assert r.dicomdir == str(out / "DICOMDIR") and r.iso == ""
+    assert isinstance(r.warnings, list)
+    with pytest.raises(dcmkit.InvalidArgumentError, match="not empty"):
+        dcmkit.export_media_report(out, [src], key=KEY)

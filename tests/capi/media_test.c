@@ -14,7 +14,7 @@
 
 static const uint8_t key[32] = "media-export-capi-test-key-01234";
 
-static void write_instance(const char *path, const char *pid, int number) {
+static void write_instance_of(const char *path, const char *pid, int number, const char *modality) {
     dk_dataset *ds = NULL;
     char uid[80], kv[120];
     const int64_t n = number;
@@ -32,12 +32,17 @@ static void write_instance(const char *path, const char *pid, int number) {
     CHECK_OK(dk_dataset_set_key(ds, "StudyDate=20240101"));
     CHECK_OK(dk_dataset_set_key(ds, "StudyTime=101010"));
     CHECK_OK(dk_dataset_set_key(ds, "StudyID=1"));
-    CHECK_OK(dk_dataset_set_key(ds, "Modality=CT"));
+    snprintf(kv, sizeof kv, "Modality=%s", modality);
+    CHECK_OK(dk_dataset_set_key(ds, kv));
     CHECK_OK(dk_dataset_set_key(ds, "SeriesNumber=1"));
     CHECK_OK(dk_dataset_set_ints(ds, DK_TAG(0x0020, 0x0013), NULL, &n, 1));
     CHECK_OK(dk_dataset_set_transfer_syntax(ds, "1.2.840.10008.1.2.1"));
     CHECK_OK(dk_dataset_write_file(ds, path, NULL));
     dk_dataset_free(ds);
+}
+
+static void write_instance(const char *path, const char *pid, int number) {
+    write_instance_of(path, pid, number, "CT");
 }
 
 /* Removes what an earlier run left in `dir` (a media folder: DICOM/P.../S.../R.../I...). */
@@ -210,8 +215,123 @@ DK_TEST(options_and_bad_input) {
     CHECK(empty_or_missing(out));
 }
 
+/* The report of an export, file by file: each instance exported with the File ID it was written
+ * under (and the file is there), the input that is not DICOM with why it was skipped, the instance
+ * the de-identification refused (ultrasound: burned-in text likely) with its reason. */
+DK_TEST(report_lists_files_skipped_and_refused) {
+    DK_NEED_ARCHIVE();
+    char src[256], out[256], p[600], notes[300], us[300], buf[300], detail[300], small[4];
+    const char *inputs[1];
+    dk_media_export_options opts;
+    dk_deid_options deid = DK_DEID_OPTIONS_INIT;
+    dk_media_export_result c;
+    dk_media_export_report *rep = NULL;
+    size_t n = 0, i, sz;
+    int seen_a1 = 0, seen_a2 = 0, seen_b1 = 0;
+    FILE *fp;
+    make_sources(src, sizeof src);
+    snprintf(notes, sizeof notes, "%s/notes.txt", src);
+    fp = fopen(notes, "w");
+    REQUIRE(fp != NULL);
+    fputs("not a DICOM file, but long enough to be looked at by the reader of the export\n", fp);
+    fclose(fp);
+    snprintf(us, sizeof us, "%s/us1.dcm", src);
+    write_instance_of(us, "P3", 1, "US");
+    dk_test_path(out, sizeof out, "out_report");
+    remove_tree(out);
+    inputs[0] = src;
+    REQUIRE_OK(dk_media_export_options_init(&opts, DK_MEDIA_EXPORT_OPTIONS_VERSION));
+    deid.key = key;
+    deid.key_size = sizeof key;
+    opts.output = out;
+    opts.inputs = inputs;
+    opts.input_count = 1;
+    opts.deidentify = &deid;
+    opts.flags = DK_MEDIA_NO_FSYNC;
+    REQUIRE_OK(dk_export_media_report(&rep, &opts));
+    REQUIRE(rep != NULL);
+    memset(&c, 0, sizeof c);
+    c.version = DK_MEDIA_EXPORT_RESULT_VERSION;
+    CHECK_OK(dk_media_export_report_counts(&c, rep));
+    CHECK_INT(c.exported, 3);
+    CHECK_INT(c.patients, 2);
+    CHECK_INT(c.skipped, 1);
+    CHECK_INT(c.refused, 1);
+
+    CHECK_OK(dk_media_export_report_count(&n, rep, DK_MEDIA_LIST_FILES));
+    CHECK_INT(n, 3);
+    for (i = 0; i < n; ++i) {
+        struct stat st;
+        sz = sizeof buf;
+        CHECK_OK(dk_media_export_report_path(buf, &sz, rep, DK_MEDIA_LIST_FILES, i));
+        CHECK_INT(sz, strlen(buf) + 1);
+        seen_a1 += strstr(buf, "/a1.dcm") != NULL;
+        seen_a2 += strstr(buf, "/a2.dcm") != NULL;
+        seen_b1 += strstr(buf, "/b1.dcm") != NULL;
+        sz = sizeof detail;
+        CHECK_OK(dk_media_export_report_detail(detail, &sz, rep, DK_MEDIA_LIST_FILES, i));
+        CHECK(strncmp(detail, "DICOM/P000000", 13) == 0);
+        snprintf(p, sizeof p, "%s/%s", out, detail);
+        CHECK(stat(p, &st) == 0 && S_ISREG(st.st_mode));
+    }
+    CHECK(seen_a1 == 1 && seen_a2 == 1 && seen_b1 == 1);
+
+    CHECK_OK(dk_media_export_report_count(&n, rep, DK_MEDIA_LIST_SKIPPED));
+    REQUIRE(n == 1);
+    sz = sizeof buf;
+    CHECK_OK(dk_media_export_report_path(buf, &sz, rep, DK_MEDIA_LIST_SKIPPED, 0));
+    CHECK_STR(buf, notes);
+    sz = sizeof detail;
+    CHECK_OK(dk_media_export_report_detail(detail, &sz, rep, DK_MEDIA_LIST_SKIPPED, 0));
+    CHECK(strlen(detail) > 0);
+
+    CHECK_OK(dk_media_export_report_count(&n, rep, DK_MEDIA_LIST_REFUSED));
+    REQUIRE(n == 1);
+    sz = sizeof buf;
+    CHECK_OK(dk_media_export_report_path(buf, &sz, rep, DK_MEDIA_LIST_REFUSED, 0));
+    CHECK_STR(buf, us);
+    sz = sizeof detail;
+    CHECK_OK(dk_media_export_report_detail(detail, &sz, rep, DK_MEDIA_LIST_REFUSED, 0));
+    CHECK(strstr(detail, "US") != NULL);
+
+    sz = sizeof buf;
+    CHECK_OK(dk_media_export_report_dicomdir(buf, &sz, rep));
+    snprintf(p, sizeof p, "%s/DICOMDIR", out);
+    CHECK_STR(buf, p);
+    sz = sizeof buf;
+    CHECK_OK(dk_media_export_report_iso(buf, &sz, rep));
+    CHECK_STR(buf, "");
+    CHECK_OK(dk_media_export_report_count(&n, rep, DK_MEDIA_LIST_WARNINGS));
+    if (n > 0) {
+        sz = sizeof detail;
+        CHECK_OK(dk_media_export_report_detail(detail, &sz, rep, DK_MEDIA_LIST_WARNINGS, 0));
+        CHECK_STR(detail, "");
+    }
+
+    /* A small buffer: DK_EBUFS with the size needed; bad lists and indexes; NULLs. */
+    sz = sizeof small;
+    CHECK_RC(dk_media_export_report_path(small, &sz, rep, DK_MEDIA_LIST_SKIPPED, 0), DK_EBUFS);
+    CHECK_INT(sz, strlen(notes) + 1);
+    CHECK_ERR(dk_media_export_report_count(&n, rep, 7u), DK_EINVAL, "unknown list");
+    sz = sizeof buf;
+    CHECK_ERR(dk_media_export_report_path(buf, &sz, rep, DK_MEDIA_LIST_REFUSED, 1), DK_EINVAL, "out of range");
+    CHECK_RC(dk_media_export_report_count(NULL, rep, DK_MEDIA_LIST_FILES), DK_EINVAL);
+    CHECK_RC(dk_media_export_report_count(&n, NULL, DK_MEDIA_LIST_FILES), DK_EINVAL);
+    c.version = 99;
+    CHECK_RC(dk_media_export_report_counts(&c, rep), DK_EINVAL);
+    dk_media_export_report_free(rep);
+    dk_media_export_report_free(NULL);
+
+    /* A failed export makes no report: the folder is not empty now. */
+    rep = (dk_media_export_report *)&c; /* not NULL, to see it cleared */
+    CHECK_ERR(dk_export_media_report(&rep, &opts), DK_EINVAL, "not empty");
+    CHECK(rep == NULL);
+    CHECK_RC(dk_export_media_report(NULL, &opts), DK_EINVAL);
+}
+
 static const dk_test_case dk_tests[] = {
     DK_CASE(exports_one_patient_deidentified),
     DK_CASE(options_and_bad_input),
+    DK_CASE(report_lists_files_skipped_and_refused),
 };
 DK_TEST_MAIN(dk_tests)

@@ -154,10 +154,19 @@ def test_references_consistent_and_runs_reproducible(work):
     assert run(os.path.join(work, "in"), "--out", out1, "--key", os.path.join(work, "key")).returncode == 0
     assert run(os.path.join(work, "in"), "--out", out2, "--key", os.path.join(work, "key")).returncode == 0
     assert run(os.path.join(work, "in"), "--out", out3, "--key", os.path.join(work, "key2")).returncode == 0
+    # One thread or several, pixel data copied by the kernel or not: the same files.
+    out4, out5 = os.path.join(work, "o4"), os.path.join(work, "o5")
+    assert run(os.path.join(work, "in"), "--out", out4, "--key", os.path.join(work, "key"), "--jobs", "1").returncode == 0
+    assert run(os.path.join(work, "in"), "--out", out5, "--key", os.path.join(work, "key"), "-j", "3",
+               "--copy-range", "--no-fsync").returncode == 0
     f1, f2, f3 = outputs(out1), outputs(out2), outputs(out3)
     assert [os.path.basename(p) for p in f1] == [os.path.basename(p) for p in f2]
-    for a, b in zip(f1, f2):
-        assert open(a, "rb").read() == open(b, "rb").read()
+    for other in (f2, outputs(out4), outputs(out5)):
+        assert [os.path.basename(p) for p in f1] == [os.path.basename(p) for p in other]
+        for a, b in zip(f1, other):
+            assert open(a, "rb").read() == open(b, "rb").read()
+    r = run(os.path.join(work, "in"), "--out", out4, "--key", os.path.join(work, "key"), "--jobs", "0")
+    assert r.returncode == 2 and "--jobs" in r.stderr
     assert not set(os.path.basename(p) for p in f1) & set(os.path.basename(p) for p in f3)
     ds = {pydicom.dcmread(p).InstanceNumber: pydicom.dcmread(p) for p in f1}
     assert len({d.FrameOfReferenceUID for d in ds.values()}) == 1
@@ -246,3 +255,89 @@ def test_bad_keys_and_usage(work):
     os.chmod(newkey, 0o644)
     r = run(os.path.join(work, "in"), "--out", os.path.join(work, "out3"), "--key", newkey)
     assert r.returncode == 0 and "can be read by others (mode 644)" in r.stderr, r.stderr
+
+
+SAFE_PRIVATE_TSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "data", "standard",
+                                "safe_private.tsv")
+
+
+def safe_private_rows():
+    """PS3.15 Table E.3.10-1 as the standard gives it: (creator, group, offset, vr)."""
+    rows = []
+    with open(SAFE_PRIVATE_TSV, encoding="utf-8") as f:
+        lines = [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+    head = lines[0].split("\t")
+    for line in lines[1:]:
+        r = dict(zip(head, line.split("\t")))
+        rows.append((r["creator"], int(r["group"], 16), int(r["element"], 16), r["vr"]))
+    return rows
+
+
+def private_value(vr, n):
+    """A value of the VR (a plain one: what matters is which elements survive)."""
+    if vr == "SQ":
+        item = Dataset()
+        item.SliceThickness = "1.0"
+        return Sequence([item])
+    return {"DS": "%d.5" % n, "IS": str(n), "CS": "VAL%d" % n, "LO": "value %d" % n, "SH": "v%d" % n,
+            "LT": "text %d" % n, "UI": "1.2.3.%d" % n, "SS": -n, "US": n, "SL": -n, "UL": n, "FL": n + 0.5,
+            "FD": n + 0.25}.get(vr, bytes([n % 256, 1]))
+
+
+def test_retain_safe_private_keeps_exactly_table_e3101(work):
+    """Every row of Table E.3.10-1 in its creator's block, beside decoys: the same offsets under a wrong
+    creator (in another block of the group), and offsets of a listed creator that the table does not
+    list. With Retain Safe Private exactly the table's elements (and their creators) remain; without
+    it, no private element."""
+    rows = safe_private_rows()
+    assert len(rows) > 100
+    listed = {(c, g, o) for c, g, o, _ in rows}
+    ds = ct(1)
+    for tag in [t for t in ds.keys() if t.is_private]:
+        del ds[tag]
+    blocks = {}
+
+    def block(group, creator):
+        if (group, creator) not in blocks:
+            blocks[(group, creator)] = ds.private_block(group, creator, create=True)
+        return blocks[(group, creator)]
+
+    for n, (creator, group, offset, vr) in enumerate(rows):
+        block(group, creator).add_new(offset, vr or "UN", private_value(vr or "UN", n))
+        # The same offset in a block of another creator: not safe.
+        block(group, "DCMKIT DECOY").add_new(offset, vr or "UN", private_value(vr or "UN", n))
+    decoys_unlisted = set()
+    for creator, group, offset, _ in rows:
+        for other in range(0xF0, 0x100):  # offsets of a listed creator the table does not list
+            if (creator, group, other) not in listed:
+                block(group, creator).add_new(other, "LO", "Doe^John")
+                decoys_unlisted.add((creator, group, other))
+                break
+    assert decoys_unlisted
+    path = os.path.join(work, "private.dcm")
+    ds.save_as(path, write_like_original=False)
+
+    def private_triples(out_path):
+        d = pydicom.dcmread(out_path)
+        got, creators = set(), set()
+        for e in d:
+            if not e.tag.is_private:
+                continue
+            if e.tag.is_private_creator:
+                creators.add((e.value, e.tag.group))
+                continue
+            creator = d[(e.tag.group << 16) | (e.tag.element >> 8)].value
+            got.add((creator, e.tag.group, e.tag.element & 0xFF))
+        return got, creators
+
+    out = os.path.join(work, "kept")
+    r = run(path, "--out", out, "--key", os.path.join(work, "key"), "--retain", "safe-private")
+    assert r.returncode == 0, r.stderr
+    got, creators = private_triples(outputs(out)[0])
+    assert got == listed, ("missing", sorted(listed - got), "extra", sorted(got - listed))
+    assert creators == {(c, g) for c, g, _ in listed}  # the decoy creator went with its elements
+    out = os.path.join(work, "removed")
+    r = run(path, "--out", out, "--key", os.path.join(work, "key"))
+    assert r.returncode == 0, r.stderr
+    got, creators = private_triples(outputs(out)[0])
+    assert got == set() and creators == set()

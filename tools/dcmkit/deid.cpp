@@ -55,7 +55,8 @@ int new_key(const std::string &path) {
 int cmd_deidentify(const std::string &, const Args &args) {
     std::vector<std::string> inputs;
     std::string out_dir, new_key_file;
-    bool verbose = false, durable = true;
+    bool verbose = false, durable = true, copy_range = false;
+    unsigned jobs = 0;  // the hardware threads
     DeidArgs deid;
     dcmkit::DeidOptions &opt = deid.options;
     int rc = 0;
@@ -76,6 +77,14 @@ int cmd_deidentify(const std::string &, const Args &args) {
             verbose = true;
         } else if (a == "--no-fsync") {
             durable = false;
+        } else if (a == "--copy-range") {
+            copy_range = true;
+        } else if (a == "--jobs" || a == "-j") {
+            std::string v;
+            if (!value(v) || v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoul(v) == 0)
+                return usage_error("deidentify: " + a + " needs a number of threads (1 or more)");
+            jobs = unsigned(std::stoul(v));
         } else if (a.size() > 1 && a[0] == '-') {
             return usage_error("deidentify: unknown option '" + a + "'");
         } else {
@@ -89,108 +98,58 @@ int cmd_deidentify(const std::string &, const Args &args) {
     if (inputs.empty()) return usage_error("deidentify: needs the files or folders to de-identify");
     if (out_dir.empty()) return usage_error("deidentify: --out DIR is required");
     if (const int status = load_deid_key("deidentify", deid)) return status;
-    if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-        std::fprintf(stderr, "dcmkit: error: deidentify: cannot make the folder %s: %s\n", out_dir.c_str(),
-                     std::strerror(errno));
-        return 1;
-    }
     std::vector<std::string> files;
     for (const auto &in : inputs) collect_files(in, true, true, files);
+    dcmkit::DeidFilesOptions fo;
+    fo.output = out_dir;
+    fo.jobs = jobs;
+    fo.fsync = durable;
+    fo.copy_file_range = copy_range;
     const bool tty = ::isatty(2);
     size_t done = 0, refused = 0, failed = 0, skipped = 0, flagged = 0;
-    std::map<std::string, std::string> written;  // output name -> the input it came from
     const auto t0 = std::chrono::steady_clock::now();
     auto say = [&](const std::string &f, const std::string &what) {
         if (tty) std::fputs("\r\033[K", stderr);
         std::fprintf(stderr, "dcmkit: %s: %s\n", f.c_str(), what.c_str());
     };
-    for (size_t i = 0; i < files.size(); ++i) {
-        const std::string &f = files[i];
-        dcmkit::DicomFile file;
-        try {
-            dcmkit::ReadOptions ro;
-            ro.map_file = false;  // each file is read whole, once: plain reads beat page faults
-            file = dcmkit::read_file(f, ro);
-        } catch (const dcmkit::Error &e) {
-            if (e.code() == dcmkit::Errc::not_dicom) {
-                ++skipped;
-                if (verbose) say(f, "skipped: not DICOM");
-            } else {
-                ++failed;
-                say(f, std::string("cannot be read: ") + e.what());
+    // Called in input order, whatever the threads: the messages come out as the files are listed.
+    auto on_file = [&](size_t n, size_t total, const dcmkit::DeidFileResult &r) {
+        const std::string name = r.output.substr(r.output.rfind('/') + 1);
+        switch (r.status) {
+        case dcmkit::DeidFileStatus::written:
+            ++done;
+            if (r.burned_in_flagged) {
+                ++flagged;
+                say(r.input, "warning: burned-in text is likely in the pixels (" + r.burned_in_reason + "); written as " + name);
             }
-            continue;
-        }
-        const std::string sop_class = file.dataset.get_string_or(dcmkit::tags::SOPClassUID, "");
-        if (sop_class == "1.2.840.10008.1.3.10" || file.meta.get_string_or(dcmkit::tags::MediaStorageSOPClassUID, "") ==
-                                                        "1.2.840.10008.1.3.10") {
+            if (verbose) say(r.input, "-> " + name);
+            break;
+        case dcmkit::DeidFileStatus::skipped:
             ++skipped;
-            say(f, "skipped: a DICOMDIR (it names patients; make a new one for the output)");
-            continue;
-        }
-        dcmkit::DeidReport rep;
-        try {
-            dcmkit::deidentify(file, opt, rep);
-        } catch (const dcmkit::Error &e) {
-            if (e.code() == dcmkit::Errc::unsupported) {
-                ++refused;
-                say(f, "refused: " + e.message() + "; not written (--burned-in flag writes it, with a warning)");
-            } else {
-                ++failed;
-                say(f, e.what());
-            }
-            continue;
-        }
-        const std::string uid = file.dataset.get_string_or(dcmkit::tags::SOPInstanceUID, "");
-        if (uid.empty()) {
+            // A DICOMDIR is always said; files that are not DICOM only with --verbose.
+            if (verbose || r.message != "not DICOM") say(r.input, "skipped: " + r.message);
+            break;
+        case dcmkit::DeidFileStatus::refused:
+            ++refused;
+            say(r.input, "refused: " + r.message + "; not written (--burned-in flag writes it, with a warning)");
+            break;
+        case dcmkit::DeidFileStatus::failed:
             ++failed;
-            say(f, "has no SOP Instance UID (0008,0018): not written");
-            continue;
+            say(r.input, r.message);
+            break;
         }
-        const std::string name = uid + ".dcm";
-        auto it = written.find(name);
-        if (it != written.end()) {
-            ++failed;
-            say(f, "is the same instance as " + it->second + " (same SOP Instance UID): not written twice");
-            continue;
+        if (!verbose && tty) {
+            const int width = 30, filled = int(width * double(n) / double(total));
+            std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "##############################", width - filled, "", n,
+                         total);
         }
-        const std::string path = out_dir + "/" + name, tmp = out_dir + "/." + name + ".part";
-        try {
-            dcmkit::WriteOptions wo;  // our own temporary file and rename; synced together at the end
-            wo.atomic = false;
-            wo.fsync = false;
-            dcmkit::write_file(tmp, file, wo);
-            if (::rename(tmp.c_str(), path.c_str()) != 0)
-                throw dcmkit::Error(dcmkit::Errc::io, "cannot rename " + tmp + ": " + std::strerror(errno));
-        } catch (const dcmkit::Error &e) {
-            ::unlink(tmp.c_str());
-            ++failed;
-            say(f, std::string("cannot be written: ") + e.what());
-            continue;
-        }
-        written[name] = f;
-        ++done;
-        if (rep.burned_in_flagged) {
-            ++flagged;
-            say(f, "warning: burned-in text is likely in the pixels (" + rep.burned_in_reason + "); written as " + name);
-        }
-        if (verbose) {
-            say(f, "-> " + name);
-        } else if (tty) {
-            const int width = 30, filled = int(width * double(i + 1) / double(files.size()));
-            std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "##############################", width - filled, "",
-                         i + 1, files.size());
-        }
-    }
-    // The files reach the disk together, once (as `dcmkit get` does), before the count is reported.
-    if (done > 0 && durable) {
-        const int dfd = ::open(out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || ::syncfs(dfd) != 0 || ::fsync(dfd) != 0) {
-            std::fprintf(stderr, "dcmkit: error: deidentify: cannot flush %s to the disk: %s\n", out_dir.c_str(),
-                         std::strerror(errno));
-            ++failed;
-        }
-        if (dfd >= 0) ::close(dfd);
+    };
+    try {
+        dcmkit::deidentify_files(files, opt, fo, on_file);
+    } catch (const dcmkit::Error &e) {
+        if (tty) std::fputs("\r\033[K", stderr);
+        std::fprintf(stderr, "dcmkit: error: deidentify: %s\n", e.what());
+        return 1;
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (tty) std::fputs("\r\033[K", stderr);

@@ -106,6 +106,10 @@ const std::vector<Command> &commands() {
                                "written; flag: written with a warning; ignore"},
           {"--no-fsync", "do not wait for the files to reach the disk (by default they\n"
                          "are flushed together, once, at the end) (not durable)"},
+          {"-j, --jobs N", "files de-identified at once, one thread each (default: the\n"
+                           "hardware threads); the output does not depend on it"},
+          {"--copy-range", "copy the pixel data from the input with copy_file_range: a\n"
+                           "clone on XFS or Btrfs, a server-side copy on NFS"},
           {"-v, --verbose", "one line per file"}},
          "The Basic Application Level Confidentiality Profile: attributes removed, emptied or\n"
          "replaced as Table E.1-1 says; UIDs remapped by HMAC-SHA256 of the key (references stay\n"

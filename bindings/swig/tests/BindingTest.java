@@ -128,6 +128,22 @@ class BindingTest {
       assertThrows(InvalidArgumentException.class, () -> dcmkit.deidentify(ds, shortKey.toString(), "", "", "ignore"));
       assertThrows(InvalidArgumentException.class, () -> dcmkit.deidentify(ds, key.toString(), "everything", "", "ignore"));
     }
+    // Files into a folder: the sample (flagged), a text file (skipped); refused without "flag".
+    Path notes = Paths.get(work, "deid_notes_java.txt"), out = Paths.get(work, "deid_files_java");
+    Files.write(notes, "not a DICOM file, but long enough for the reader to look at it\n".getBytes("UTF-8"));
+    DeidFilesReport f = dcmkit.deidentifyFiles(path + "\n" + notes, out.toString(), key.toString(), "", "", "flag", 2, false);
+    assertEquals(2L, f.count());
+    assertEquals(path, f.input(0));
+    assertEquals("written", f.status(0));
+    assertTrue(f.burnedInFlagged(0));
+    assertEquals(out.resolve(dcmkit.deidUid(key.toString(), "1.2.826.0.1.3680043.2.1125.99.1") + ".dcm").toString(), f.output(0));
+    assertTrue(Files.isRegularFile(Paths.get(f.output(0))));
+    assertEquals("skipped", f.status(1));
+    assertEquals("not DICOM", f.message(1));
+    assertThrows(InvalidArgumentException.class, () -> f.status(2));
+    DeidFilesReport refused = dcmkit.deidentifyFiles(path, out.toString(), key.toString());
+    assertEquals("refused", refused.status(0));
+    assertEquals("", refused.output(0));
   }
 
   @Test
@@ -445,6 +461,29 @@ class BindingTest {
     assertThrows(InvalidArgumentException.class, () -> dcmkit.exportMedia(out.toString(), src.toString()));
     assertThrows(NotFoundException.class,
                  () -> dcmkit.exportMedia(Paths.get(work, "media_none_java").toString(), src.toString(), "NOBODY"));
+    // The report: the instance with its File ID, the text file skipped with why.
+    Path rout = Paths.get(work, "media_report_java");
+    if (Files.exists(rout)) {
+      try (Stream<Path> s = Files.walk(rout)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Path notes = src.resolve("notes.txt");
+    Files.write(notes, "not a DICOM file, but long enough for the reader to look at it\n".getBytes("UTF-8"));
+    MediaExportReport r = dcmkit.exportMediaReport(rout.toString(), src.toString());
+    assertEquals(1L, r.exported());
+    assertEquals(1L, r.fileCount());
+    assertEquals(src.resolve("in.dcm").toString(), r.fileSource(0));
+    assertEquals("DICOM/P0000001/S0000001/R0000001/I0000001", r.fileId(0));
+    assertTrue(Files.isRegularFile(rout.resolve(r.fileId(0))));
+    assertEquals(1L, r.skippedCount());
+    assertEquals(notes.toString(), r.skippedPath(0));
+    assertFalse(r.skippedReason(0).isEmpty());
+    assertEquals(0L, r.refusedCount());
+    assertEquals(rout.resolve("DICOMDIR").toString(), r.dicomdir());
+    assertEquals("", r.iso());
+    assertThrows(InvalidArgumentException.class, () -> r.skippedPath(1));
+    Files.delete(notes);
   }
 
   @Test

@@ -873,6 +873,24 @@ static partial class BindingTests {
       Throws<InvalidArgumentException>(() => dcmkit.Deidentify(ds, shortKey, "", "", "ignore"), "a 15-byte key");
       Throws<InvalidArgumentException>(() => dcmkit.Deidentify(ds, key, "everything", "", "ignore"), "an unknown option");
     }
+    // Files into a folder: the sample (flagged), a text file (skipped); refused without "flag".
+    string notes = Path.Combine(work, "deid_notes_cs.txt"), outDir = Path.Combine(work, "deid_files_cs");
+    File.WriteAllText(notes, "not a DICOM file, but long enough for the reader to look at it\n");
+    using (DeidFilesReport f = dcmkit.DeidentifyFiles(path + "\n" + notes, outDir, key, "", "", "flag", 2, false)) {
+      Equal(2L, f.Count(), "DeidentifyFiles: one entry per input");
+      Equal(path, f.Input(0), "the input");
+      Equal("written", f.Status(0), "the sample written");
+      Check(f.BurnedInFlagged(0), "and flagged");
+      Equal(Path.Combine(outDir, dcmkit.DeidUid(key, "1.2.826.0.1.3680043.2.1125.99.1") + ".dcm"), f.Output(0), "named by its new UID");
+      Check(File.Exists(f.Output(0)), "the file is there");
+      Equal("skipped", f.Status(1), "the text file skipped");
+      Equal("not DICOM", f.Message(1), "why");
+      Throws<InvalidArgumentException>(() => f.Status(2), "an index out of range");
+    }
+    using (DeidFilesReport refused = dcmkit.DeidentifyFiles(path, outDir, key)) {
+      Equal("refused", refused.Status(0), "refused without flag");
+      Equal("", refused.Output(0), "not written");
+    }
   }
 
   // Export to media: the test file exported to a new folder; pydicom-independent check through
@@ -893,6 +911,25 @@ static partial class BindingTests {
     }
     Throws<InvalidArgumentException>(() => dcmkit.ExportMedia(outDir, src), "a folder that is not empty");
     Throws<NotFoundException>(() => dcmkit.ExportMedia(Path.Combine(work, "media_none_cs"), src, "NOBODY"), "an unknown patient");
+    // The report: the instance with its File ID, the text file skipped with why.
+    string rout = Path.Combine(work, "media_report_cs"), notes = Path.Combine(src, "notes.txt");
+    if (Directory.Exists(rout)) Directory.Delete(rout, true);
+    File.WriteAllText(notes, "not a DICOM file, but long enough for the reader to look at it\n");
+    using (MediaExportReport r = dcmkit.ExportMediaReport(rout, src)) {
+      Equal(1L, r.Exported(), "report: exported");
+      Equal(1L, r.FileCount(), "report: files");
+      Equal(Path.Combine(src, "in.dcm"), r.FileSource(0), "report: the source");
+      Equal("DICOM/P0000001/S0000001/R0000001/I0000001", r.FileId(0), "report: the File ID");
+      Equal(true, File.Exists(Path.Combine(rout, r.FileId(0))), "report: the file is there");
+      Equal(1L, r.SkippedCount(), "report: skipped");
+      Equal(notes, r.SkippedPath(0), "report: the file skipped");
+      Equal(true, r.SkippedReason(0).Length > 0, "report: why");
+      Equal(0L, r.RefusedCount(), "report: refused");
+      Equal(Path.Combine(rout, "DICOMDIR"), r.Dicomdir(), "report: DICOMDIR");
+      Equal("", r.Iso(), "report: no ISO");
+      Throws<InvalidArgumentException>(() => r.SkippedPath(1), "an index out of range");
+    }
+    File.Delete(notes);
   }
 
   static int Main() {

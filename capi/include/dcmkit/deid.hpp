@@ -4,11 +4,16 @@
 //   o.key = dk::read_key_file("site.key");       // raw bytes, at least 16
 //   o.retain_modified_dates = true;
 //   dk::DeidReport r = dk::deidentify(ds, o);     // throws dk::UnsupportedError on burned-in text
+//   dk::DeidFilesOptions f;
+//   f.output = "out";                             // files in, "<new SOP Instance UID>.dcm" out, on threads
+//   for (const dk::DeidFileResult &x : dk::deidentify_files({"a.dcm", "b.dcm"}, o, f)) ...
 #ifndef DCMKIT_DEID_HPP
 #define DCMKIT_DEID_HPP
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -121,6 +126,67 @@ inline DeidReport deidentify(Dataset &ds, const DeidOptions &options) {
 /// The UID `uid` becomes under `key` (dk_deid_uid).
 inline std::string deid_uid(const std::vector<uint8_t> &key, const std::string &uid) {
     return detail::string_call([&](char *buf, size_t *n) { return dk_deid_uid(buf, n, key.data(), key.size(), uid.c_str()); });
+}
+
+/// How deidentify_files runs (dk_deid_files_options).
+struct DeidFilesOptions {
+    std::string output;          ///< the output folder (created when missing)
+    unsigned jobs = 0;           ///< files at once, one thread each; 0 = the hardware threads
+    bool fsync = true;           ///< false: DK_DEID_FILES_NO_FSYNC
+    bool copy_file_range = false;  ///< DK_DEID_FILES_COPY_RANGE
+    /// (done, total, input, DK_DEID_FILE_* status) once per input, in input order, from a worker
+    /// thread (one call at a time). May throw nothing.
+    std::function<void(size_t, size_t, const std::string &, int32_t)> progress;
+};
+
+/// The outcome for one input file.
+struct DeidFileResult {
+    std::string input, output;   ///< output: the file written ("" unless written)
+    int32_t status = DK_DEID_FILE_FAILED;  ///< DK_DEID_FILE_WRITTEN, _SKIPPED, _REFUSED or _FAILED
+    std::string message;         ///< why it was skipped, refused or failed
+    bool burned_in_flagged = false;
+    std::string burned_in_reason;
+};
+
+/// De-identifies files into a folder on several threads (dk_deidentify_files); one result per input,
+/// in input order. Per-file failures are in the results; throws dk::Error for a bad key or options
+/// (before any file is read) or an output folder that cannot be made or flushed.
+inline std::vector<DeidFileResult> deidentify_files(const std::vector<std::string> &inputs, const DeidOptions &options,
+                                                    const DeidFilesOptions &files_options) {
+    std::vector<const char *> paths;
+    for (const auto &p : inputs) paths.push_back(p.c_str());
+    const dk_deid_options d = options.to_c();
+    dk_deid_files_options o = DK_DEID_FILES_OPTIONS_INIT;
+    o.output = files_options.output.c_str();
+    o.jobs = files_options.jobs;
+    o.flags = (files_options.fsync ? 0u : DK_DEID_FILES_NO_FSYNC) |
+              (files_options.copy_file_range ? DK_DEID_FILES_COPY_RANGE : 0u);
+    if (files_options.progress) {
+        o.progress = [](void *user, size_t done, size_t total, const char *input, int32_t status) {
+            (*static_cast<const std::function<void(size_t, size_t, const std::string &, int32_t)> *>(user))(
+                done, total, input, status);
+        };
+        o.progress_user = const_cast<void *>(static_cast<const void *>(&files_options.progress));
+    }
+    dk_deid_files_report *h = nullptr;
+    check(dk_deidentify_files(&h, paths.data(), paths.size(), &d, &o));
+    const std::unique_ptr<dk_deid_files_report, void (*)(dk_deid_files_report *)> owner(h, dk_deid_files_report_free);
+    size_t count = 0;
+    check(dk_deid_files_report_count(&count, h));
+    std::vector<DeidFileResult> out(count);
+    for (size_t i = 0; i < count; ++i) {
+        auto text = [&](uint32_t what) {
+            return detail::string_call([&](char *b, size_t *n) { return dk_deid_files_report_string(b, n, h, i, what); });
+        };
+        int32_t flagged = 0;
+        check(dk_deid_files_report_status(&out[i].status, &flagged, h, i));
+        out[i].burned_in_flagged = flagged != 0;
+        out[i].input = text(DK_DEID_FILES_INPUT);
+        out[i].output = text(DK_DEID_FILES_OUTPUT);
+        out[i].message = text(DK_DEID_FILES_MESSAGE);
+        out[i].burned_in_reason = text(DK_DEID_FILES_BURNED_IN_REASON);
+    }
+    return out;
 }
 
 /// A key file's bytes (throws dk::IoError when it cannot be read; the length is checked on use).

@@ -89,6 +89,89 @@ DK_EXTERN(dk_result) dk_dataset_deidentify(dk_deid_report *report, dk_dataset *d
  *          *size set to the size needed */
 DK_EXTERN(dk_result) dk_deid_uid(char *buf, size_t *size, const uint8_t *key, size_t key_size, const char *uid);
 
+/** dk_deid_files_options.flags */
+#define DK_DEID_FILES_NO_FSYNC 0x01u   /**< leave the files to the page cache (by default the output is
+                                            flushed to the disk once, at the end) */
+#define DK_DEID_FILES_COPY_RANGE 0x02u /**< copy the unchanged Pixel Data from the input with
+                                            copy_file_range(2): a clone on XFS or Btrfs, a server-side
+                                            copy on NFS (no faster than plain writes on ext4) */
+
+/** The status of one file (dk_deid_files_report_status). */
+#define DK_DEID_FILE_WRITTEN 0 /**< de-identified and written */
+#define DK_DEID_FILE_SKIPPED 1 /**< not DICOM, or a DICOMDIR */
+#define DK_DEID_FILE_REFUSED 2 /**< burned-in text likely (DK_DEID_BURNED_IN_REFUSE): not written */
+#define DK_DEID_FILE_FAILED 3  /**< unreadable, no SOP Instance UID, the same instance as an earlier
+                                    input, or a write error */
+
+/** Called once per input, in input order, as its result is final; from a worker thread, one call at
+ *  a time. It must not call back into a dk_deidentify_files in progress.
+ *  @param user    dk_deid_files_options.progress_user
+ *  @param done    results so far (1 for the first)
+ *  @param total   inputs in all
+ *  @param input   the input file (UTF-8)
+ *  @param status  DK_DEID_FILE_* */
+typedef void (*dk_deid_files_progress_fn)(void *user, size_t done, size_t total, const char *input, int32_t status);
+
+/** How dk_deidentify_files() runs. Initialise with DK_DEID_FILES_OPTIONS_INIT or
+ *  dk_deid_files_options_init(). */
+typedef struct dk_deid_files_options {
+    uint32_t version;                   /**< DK_DEID_FILES_OPTIONS_VERSION */
+    const char *output;                 /**< the output folder, created when missing (required) */
+    uint32_t jobs;                      /**< files at once, one thread each; 0 = the hardware threads */
+    uint32_t flags;                     /**< DK_DEID_FILES_* bits (default 0) */
+    dk_deid_files_progress_fn progress; /**< NULL = none */
+    void *progress_user;                /**< passed to `progress` */
+} dk_deid_files_options;
+#define DK_DEID_FILES_OPTIONS_VERSION 1
+#define DK_DEID_FILES_OPTIONS_INIT {DK_DEID_FILES_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL}
+/** Fills `opts` with the defaults of `version` (no output folder: one must be set).
+ *  @return DK_OK; DK_EINVAL for a NULL `opts` or an unknown version */
+DK_EXTERN(dk_result) dk_deid_files_options_init(dk_deid_files_options *opts, uint32_t version);
+
+/** What dk_deidentify_files() did, one entry per input in input order: made by it, freed with
+ *  dk_deid_files_report_free(). Read-only. */
+typedef struct dk_deid_files_report dk_deid_files_report;
+
+/** De-identifies files (not folders) into a folder, as `dcmkit deidentify` does: each is written as
+ *  "<new SOP Instance UID>.dcm" (through a temporary name renamed into place), several at once on
+ *  threads; the files, their names and the report do not depend on the threads. A file that cannot
+ *  be read, is refused or cannot be written is reported and the others go on; of two inputs that are
+ *  the same instance the first in input order is written.
+ *  @param[out] out       the report, caller frees with dk_deid_files_report_free(); NULL on failure
+ *  @param      inputs    the files (UTF-8 paths); may be NULL when count is 0
+ *  @param      count     files at `inputs`
+ *  @param      deid      the de-identification options (a key is required)
+ *  @param      opts      how it runs
+ *  @return DK_OK (also when some files failed: see the report); DK_EINVAL for a NULL argument, a bad
+ *          version or flag, a bad key or options (before any file is read); DK_EIO when the output
+ *          folder cannot be made or flushed; DK_EUNSUPPORTED in a build without de-identification */
+DK_EXTERN(dk_result) dk_deidentify_files(dk_deid_files_report **out, const char *const *inputs, size_t count,
+                                         const dk_deid_options *deid, const dk_deid_files_options *opts);
+
+/** Frees a report (NULL is accepted). */
+DK_EXTERN(void) dk_deid_files_report_free(dk_deid_files_report *report);
+
+/** The entries of the report (the inputs given). */
+DK_EXTERN(dk_result) dk_deid_files_report_count(size_t *count, const dk_deid_files_report *report);
+
+/** Entry `index`: its status (DK_DEID_FILE_*) and whether it was written although burned-in text is
+ *  likely (DK_DEID_BURNED_IN_FLAG; 1 or 0).
+ *  @return DK_OK; DK_EINVAL for a NULL argument or an index out of range */
+DK_EXTERN(dk_result) dk_deid_files_report_status(int32_t *status, int32_t *burned_in_flagged,
+                                                 const dk_deid_files_report *report, size_t index);
+
+/** Entry `index`'s strings (UTF-8): the input, the file written ("" unless written), the message
+ *  (why it was skipped, refused or failed; "" when written), the burned-in reason ("" unless
+ *  flagged). Buffers as everywhere (DK_EBUFS with *size the size needed).
+ *  @param what  DK_DEID_FILES_INPUT, _OUTPUT, _MESSAGE or _BURNED_IN_REASON
+ *  @return DK_OK; DK_EBUFS; DK_EINVAL for a NULL argument, an index out of range or an unknown `what` */
+DK_EXTERN(dk_result) dk_deid_files_report_string(char *buf, size_t *size, const dk_deid_files_report *report,
+                                                 size_t index, uint32_t what);
+#define DK_DEID_FILES_INPUT 0u
+#define DK_DEID_FILES_OUTPUT 1u
+#define DK_DEID_FILES_MESSAGE 2u
+#define DK_DEID_FILES_BURNED_IN_REASON 3u
+
 #ifdef __cplusplus
 }
 #endif

@@ -86,6 +86,60 @@ typedef struct dk_media_export_result {
  *          DICOMDIR check fails (a bug) */
 DK_EXTERN(dk_result) dk_export_media(dk_media_export_result *result, const dk_media_export_options *opts);
 
+/** What an export did, file by file: made by dk_export_media_report(), freed with
+ *  dk_media_export_report_free(). Read-only; it may be read from several threads at once. */
+typedef struct dk_media_export_report dk_media_export_report;
+
+/** The lists of a dk_media_export_report (the `list` argument of its accessors). Each entry has a
+ *  path and a detail: */
+#define DK_MEDIA_LIST_FILES 0u    /**< each instance exported, in order: the source file, and the File ID
+                                       written under the output folder ("DICOM/P0000001/...", '/'-separated) */
+#define DK_MEDIA_LIST_SKIPPED 1u  /**< input files left out: the file, and why (not Part 10 DICOM, unreadable) */
+#define DK_MEDIA_LIST_REFUSED 2u  /**< instances the de-identification refused and left out (burned-in text
+                                       likely): the source file, and the de-identification's reason */
+#define DK_MEDIA_LIST_WARNINGS 3u /**< warnings (a Type 1 key invented in the DICOMDIR...): the text, and "" */
+
+/** Exports to media as dk_export_media() does, and returns what it did file by file.
+ *  @param[out] out   the report, caller frees with dk_media_export_report_free(); NULL on failure
+ *  @param      opts  the options
+ *  @return as dk_export_media(); DK_EINVAL for a NULL `out` */
+DK_EXTERN(dk_result) dk_export_media_report(dk_media_export_report **out, const dk_media_export_options *opts);
+
+/** Frees a report (NULL is accepted). */
+DK_EXTERN(void) dk_media_export_report_free(dk_media_export_report *report);
+
+/** The counts of the export, as dk_export_media() returns them.
+ *  @param[out] counts  its `version` set by the caller (DK_MEDIA_EXPORT_RESULT_VERSION)
+ *  @return DK_OK; DK_EINVAL for a NULL argument or a bad version */
+DK_EXTERN(dk_result) dk_media_export_report_counts(dk_media_export_result *counts,
+                                                   const dk_media_export_report *report);
+
+/** The number of entries in one list.
+ *  @param[out] count  entries
+ *  @param      list   DK_MEDIA_LIST_*
+ *  @return DK_OK; DK_EINVAL for a NULL argument or an unknown list */
+DK_EXTERN(dk_result) dk_media_export_report_count(size_t *count, const dk_media_export_report *report,
+                                                  uint32_t list);
+
+/** The path of entry `index` of `list` (for DK_MEDIA_LIST_WARNINGS: the warning's text), UTF-8.
+ *  @param[out]    buf   receives the string and its NUL
+ *  @param[in,out] size  in: the size of buf; out: the bytes written, or needed (DK_EBUFS)
+ *  @return DK_OK; DK_EBUFS when buf is too small; DK_EINVAL for a NULL argument, an unknown list or
+ *          an index out of range */
+DK_EXTERN(dk_result) dk_media_export_report_path(char *buf, size_t *size, const dk_media_export_report *report,
+                                                 uint32_t list, size_t index);
+
+/** The detail of entry `index` of `list`: the File ID written (DK_MEDIA_LIST_FILES), the reason
+ *  (DK_MEDIA_LIST_SKIPPED, DK_MEDIA_LIST_REFUSED), "" (DK_MEDIA_LIST_WARNINGS). Buffers and errors as
+ *  dk_media_export_report_path(). */
+DK_EXTERN(dk_result) dk_media_export_report_detail(char *buf, size_t *size, const dk_media_export_report *report,
+                                                   uint32_t list, size_t index);
+
+/** The DICOMDIR written, and the ISO image ("" when none was asked for). Buffers and errors as
+ *  dk_media_export_report_path(). */
+DK_EXTERN(dk_result) dk_media_export_report_dicomdir(char *buf, size_t *size, const dk_media_export_report *report);
+DK_EXTERN(dk_result) dk_media_export_report_iso(char *buf, size_t *size, const dk_media_export_report *report);
+
 #ifdef __cplusplus
 }
 #endif

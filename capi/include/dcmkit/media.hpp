@@ -8,15 +8,19 @@
 //   o.deidentify = dk::DeidOptions{dk::read_key_file("site.key")};
 //   o.iso_path = "cd.iso";
 //   dk::MediaExportResult r = dk::export_media(o);  // throws dk::Error (InvalidArgumentError, NotFoundError…)
+//   dk::MediaExportReport rep = dk::export_media_report(o);  // the same, with what happened file by file
+//   for (const auto &[file, why] : rep.skipped) std::cerr << file << ": " << why << "\n";
 #ifndef DCMKIT_MEDIA_HPP
 #define DCMKIT_MEDIA_HPP
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dcmkit/common.hpp"
+#include "dcmkit/dataset.hpp"  // detail::string_call
 #include "dcmkit/deid.hpp"
 #include "dcmkit/dk_media.h"
 
@@ -39,8 +43,26 @@ struct MediaExportResult {
     size_t exported = 0, patients = 0, studies = 0, series = 0, skipped = 0, refused = 0;
 };
 
-/// Exports to media (dk_export_media). Throws the dk::Error of its code.
-inline MediaExportResult export_media(const MediaExportOptions &options) {
+/// One entry of a report list: a path and its detail (see MediaExportReport).
+struct MediaExportEntry {
+    std::string path, detail;
+};
+
+/// What an export did file by file (dk_export_media_report).
+struct MediaExportReport {
+    MediaExportResult counts;
+    std::vector<MediaExportEntry> files;     ///< (source file, File ID written: "DICOM/P0000001/...")
+    std::vector<MediaExportEntry> skipped;   ///< (input file, why: not Part 10 DICOM, unreadable)
+    std::vector<MediaExportEntry> refused;   ///< (source file, the de-identification's reason)
+    std::vector<std::string> warnings;
+    std::string dicomdir, iso;               ///< paths written (iso "" when none was asked for)
+};
+
+namespace detail {
+
+/// Calls `export_call(const dk_media_export_options &)` with the C form of `options`.
+template <typename F>
+auto with_media_options(const MediaExportOptions &options, F &&export_call) {
     auto cstrs = [](const std::vector<std::string> &v) {
         std::vector<const char *> out;
         for (const auto &s : v) out.push_back(s.c_str());
@@ -72,10 +94,54 @@ inline MediaExportResult export_media(const MediaExportOptions &options) {
         };
         o.progress_user = const_cast<void *>(static_cast<const void *>(&options.progress));
     }
-    dk_media_export_result r{};
-    r.version = DK_MEDIA_EXPORT_RESULT_VERSION;
-    check(dk_export_media(&r, &o));
-    return MediaExportResult{r.exported, r.patients, r.studies, r.series, r.skipped, r.refused};
+    return export_call(o);
+}
+
+}  // namespace detail
+
+/// Exports to media (dk_export_media). Throws the dk::Error of its code.
+inline MediaExportResult export_media(const MediaExportOptions &options) {
+    return detail::with_media_options(options, [](const dk_media_export_options &o) {
+        dk_media_export_result r{};
+        r.version = DK_MEDIA_EXPORT_RESULT_VERSION;
+        check(dk_export_media(&r, &o));
+        return MediaExportResult{r.exported, r.patients, r.studies, r.series, r.skipped, r.refused};
+    });
+}
+
+/// Exports to media and says what happened to each file (dk_export_media_report). Throws the
+/// dk::Error of its code.
+inline MediaExportReport export_media_report(const MediaExportOptions &options) {
+    dk_media_export_report *h = nullptr;
+    detail::with_media_options(options, [&](const dk_media_export_options &o) {
+        check(dk_export_media_report(&h, &o));
+        return 0;
+    });
+    const std::unique_ptr<dk_media_export_report, void (*)(dk_media_export_report *)> owner(h, dk_media_export_report_free);
+    auto text = [](auto &&fn) { return detail::string_call(fn); };
+    MediaExportReport rep;
+    dk_media_export_result c{};
+    c.version = DK_MEDIA_EXPORT_RESULT_VERSION;
+    check(dk_media_export_report_counts(&c, h));
+    rep.counts = MediaExportResult{c.exported, c.patients, c.studies, c.series, c.skipped, c.refused};
+    auto entries = [&](uint32_t list, std::vector<MediaExportEntry> &out) {
+        size_t count = 0;
+        check(dk_media_export_report_count(&count, h, list));
+        for (size_t i = 0; i < count; ++i)
+            out.push_back({text([&](char *b, size_t *n) { return dk_media_export_report_path(b, n, h, list, i); }),
+                           text([&](char *b, size_t *n) { return dk_media_export_report_detail(b, n, h, list, i); })});
+    };
+    entries(DK_MEDIA_LIST_FILES, rep.files);
+    entries(DK_MEDIA_LIST_SKIPPED, rep.skipped);
+    entries(DK_MEDIA_LIST_REFUSED, rep.refused);
+    size_t warnings = 0;
+    check(dk_media_export_report_count(&warnings, h, DK_MEDIA_LIST_WARNINGS));
+    for (size_t i = 0; i < warnings; ++i)
+        rep.warnings.push_back(
+            text([&](char *b, size_t *n) { return dk_media_export_report_path(b, n, h, DK_MEDIA_LIST_WARNINGS, i); }));
+    rep.dicomdir = text([&](char *b, size_t *n) { return dk_media_export_report_dicomdir(b, n, h); });
+    rep.iso = text([&](char *b, size_t *n) { return dk_media_export_report_iso(b, n, h); });
+    return rep;
 }
 
 }  // namespace dk

@@ -39,22 +39,20 @@ struct MethodCode {
 };
 constexpr MethodCode kBasicCode{"113100", "Basic Application Confidentiality Profile"};
 
-// Safe private attributes (a subset of PS3.15 Table E.3.10-1), kept by Retain Safe Private.
-const std::vector<SafePrivate> kSafePrivate = {
-    {"GEMS_ACQU_01", 0x0019, 0x23},          // Table Speed
-    {"GEMS_ACQU_01", 0x0019, 0x24},          // Mid Scan Time
-    {"GEMS_ACQU_01", 0x0019, 0x27},          // Rotation Speed
-    {"GEMS_PARM_01", 0x0043, 0x27},          // Scan Pitch Ratio
-    {"GEMS_PARM_01", 0x0043, 0x39},          // Slop_int_6...9 (diffusion b value)
-    {"SIEMENS MR HEADER", 0x0019, 0x0B},     // SliceMeasurementDuration
-    {"SIEMENS MR HEADER", 0x0019, 0x0C},     // B_value
-    {"SIEMENS MR HEADER", 0x0019, 0x0D},     // DiffusionDirectionality
-    {"SIEMENS MR HEADER", 0x0019, 0x0E},     // DiffusionGradientDirection
-    {"SIEMENS MR HEADER", 0x0019, 0x27},     // B_matrix
-    {"ELSCINT1", 0x00E1, 0x21},              // DLP
-    {"Philips PET Private Group", 0x7053, 0x00},  // SUV Factor
-    {"Philips PET Private Group", 0x7053, 0x09},  // Activity Concentration Scale Factor
-};
+// Safe private attributes (PS3.15 Table E.3.10-1, generated from standard/safe_private.tsv), kept by
+// Retain Safe Private.
+const std::vector<SafePrivate> &safe_private() {
+    static const std::vector<SafePrivate> list = [] {
+        std::vector<SafePrivate> v;
+        v.reserve(kSafePrivateCount);
+        for (size_t i = 0; i < kSafePrivateCount; ++i) {
+            const SafePrivateRow &r = kSafePrivateRows[i];
+            v.push_back({r.creator, r.group, r.offset, r.vr, r.name});
+        }
+        return v;
+    }();
+    return list;
+}
 
 bool is_text_vr(VR vr) {
     switch (vr) {
@@ -302,7 +300,7 @@ private:
     bool keep_private(const Dataset &ds, Tag t) const {
         if (!opt_.retain_safe_private || t.element() < 0x1000) return false;
         const std::string creator = ds.private_creator_of(t);
-        for (const SafePrivate &s : kSafePrivate)
+        for (const SafePrivate &s : safe_private())
             if (s.group == t.group() && s.offset == (t.element() & 0xFF) && creator == s.creator) return true;
         return false;
     }
@@ -528,7 +526,7 @@ void deidentify(DicomFile &file, const DeidOptions &options, DeidReport &report)
     file.preamble.fill(0);
 }
 
-const std::vector<SafePrivate> &deid_safe_private_list() { return kSafePrivate; }
+const std::vector<SafePrivate> &deid_safe_private_list() { return safe_private(); }
 
 void parse_deid_list(DeidOptions &o, const std::string &kind, const std::string &list) {
     if (kind != "retain" && kind != "clean")

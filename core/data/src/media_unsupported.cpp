@@ -40,5 +40,9 @@ std::string deid_burned_in_reason(const Dataset &) { not_in_build("de-identifica
 std::vector<uint8_t> read_deid_key(const std::string &) { not_in_build("de-identification"); }
 std::string deid_uid(const std::vector<uint8_t> &, const std::string &) { not_in_build("de-identification"); }
 const std::vector<SafePrivate> &deid_safe_private_list() { not_in_build("de-identification"); }
+std::vector<DeidFileResult> deidentify_files(const std::vector<std::string> &, const DeidOptions &,
+                                             const DeidFilesOptions &, const DeidFilesProgress &) {
+    not_in_build("de-identification");
+}
 
 }  // namespace dcmkit

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,54 @@ void deidentify(Dataset &ds, const DeidOptions &options, DeidReport &report);
 /// (its UIDs follow the dataset when written) and the preamble is zeroed.
 void deidentify(DicomFile &file, const DeidOptions &options, DeidReport &report);
 
+/// How deidentify_files runs (the folder-to-folder de-identification `dcmkit deidentify` does).
+struct DeidFilesOptions {
+    /// The output folder (created when missing). Each file is written as "<new SOP Instance
+    /// UID>.dcm" through a temporary ".<n>.part" name renamed into place.
+    std::string output;
+    /// Files de-identified at once, each on its own thread; 0 = the hardware threads. The files
+    /// written, their names and the results do not depend on it.
+    unsigned jobs = 0;
+    /// Flush the output to the disk once, at the end (syncfs of its file system, then the folder).
+    bool fsync = true;
+    /// Copy large values the de-identification leaves unchanged (Pixel Data) from the input file to
+    /// the output with copy_file_range(2) instead of reading the file whole: a clone on file systems
+    /// that share extents (XFS, Btrfs) or a server-side copy (NFS 4.2); falls back to plain writes
+    /// where the kernel or file systems refuse it. Off by default: on ext4 (no sharing) the kernel's
+    /// splice copy measured no faster than read and write.
+    bool copy_file_range = false;
+};
+
+enum class DeidFileStatus {
+    written,  ///< de-identified and written as `output`
+    skipped,  ///< not DICOM, or a DICOMDIR (it names patients; make a new one for the output)
+    refused,  ///< burned-in text likely and BurnedIn::refuse: not written
+    failed,   ///< unreadable, no SOP Instance UID, the same instance as an earlier input, a write error
+};
+
+/// The outcome for one input file.
+struct DeidFileResult {
+    std::string input;
+    std::string output;   ///< the path written ("" unless written)
+    DeidFileStatus status = DeidFileStatus::failed;
+    std::string message;  ///< why it was skipped, refused or failed ("" when written)
+    bool burned_in_flagged = false;  ///< written although burned-in text is likely (BurnedIn::flag)
+    std::string burned_in_reason;
+};
+
+/// Called once per input, in input order, as each result is final (from a worker thread, one call
+/// at a time): (results so far, inputs in all, the result).
+using DeidFilesProgress = std::function<void(size_t done, size_t total, const DeidFileResult &result)>;
+
+/// De-identifies files (not folders) into `files_options.output` with `options`, on several threads,
+/// and returns one result per input, in input order. Read errors, refusals and write errors are per
+/// file: the others go on. When two inputs are the same instance, the first in input order is
+/// written and the later one fails. Throws Error(io) only when the output folder cannot be made or
+/// (fsync) flushed, Error(invalid_argument) on a bad key or options (before any file is read).
+std::vector<DeidFileResult> deidentify_files(const std::vector<std::string> &inputs, const DeidOptions &options,
+                                             const DeidFilesOptions &files_options,
+                                             const DeidFilesProgress &progress = {});
+
 /// Sets the options a comma-separated list names, as `dcmkit deidentify` spells them: `kind`
 /// "retain" (safe-private, uids, device, institution, patient-chars, full-dates, modified-dates) or
 /// "clean" (descriptors, structured-content, graphics). Throws Error(invalid_argument) naming an
@@ -89,11 +138,15 @@ std::vector<uint8_t> read_deid_key(const std::string &path);
 /// PS3.6 (SOP classes, transfer syntaxes…) and the empty string map to themselves.
 std::string deid_uid(const std::vector<uint8_t> &key, const std::string &uid);
 
-/// The private elements kept by retain_safe_private: {creator, group, element offset}.
+/// The private elements kept by retain_safe_private, PS3.15 Table E.3.10-1 "Safe Private Attributes"
+/// (core/data/standard/safe_private.tsv): the element (group, xx + offset) in the block whose Private
+/// Creator is `creator`, with the table's VR ("" where it gives none) and meaning.
 struct SafePrivate {
     const char *creator;
     uint16_t group;
     uint8_t offset;
+    const char *vr;
+    const char *name;
 };
 const std::vector<SafePrivate> &deid_safe_private_list();
 
