@@ -215,7 +215,7 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     }
     std::vector<std::string> value_opts = ServerLimits::value_options();
     value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
-                                         "--min-free-space", "--audit"});
+                                         "--min-free-space", "--audit", "--hl7"});
     if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
@@ -234,6 +234,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
             c.bind = o.rest[++i];
         } else if (a == "--audit") {
             if (!c.set("audit", o.rest[++i], err)) return err = "--audit: " + err, false;
+        } else if (a == "--hl7") {
+            if (!c.set("hl7_port", o.rest[++i], err)) return err = "--hl7: " + err, false;
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], c.port)) return err = "--port takes a port number", false;
         } else if (a == "--max-dataset-size" || a == "--min-free-space") {
@@ -402,6 +404,8 @@ int cmd_serve(const std::string &, const Args &args) {
                      "Worklist, MPPS, Storage Commitment (Ctrl-C stops)\n",
                      c.ae_title.c_str(), server.port(), c.storage.c_str(),
                      static_cast<unsigned long long>(server.index().stats().instances));
+        if (server.hl7_port())
+            std::fprintf(stderr, "dcmkit: HL7 orders (MLLP) to the worklist on port %u\n", server.hl7_port());
         server.wait();
         server.stop();
         g_archive = nullptr;
