@@ -630,7 +630,16 @@ Message build_ack(const Encoding &enc, const Segment *req_msh, AckCode code, con
     std::string version = req_msh ? req_msh->get(12, 1) : std::string();
     if (version.empty()) version = "2.5.1";
     msh.set(12, version);
-    if (req_msh && req_msh->has(18)) msh.set_raw(18, req(18));
+    if (req_msh && req_msh->has(18)) {
+        // The request's character set, when it is one we read (an ACK refusing MSH-18 is in ASCII).
+        try {
+            std::vector<std::string> sets;
+            for (size_t r = 1; r <= req_msh->repetitions(18); ++r) sets.push_back(req_msh->get(18, 1, 1, r));
+            (void)dicom_character_set(sets);
+            msh.set_raw(18, req(18));
+        } catch (const ParseError &) {
+        }
+    }
     Segment &msa = ack.add("MSA");
     msa.set(1, ack_code_name(code));
     msa.set(2, req_msh ? req_msh->get(10) : std::string());
