@@ -268,6 +268,11 @@ TEST(Hl7Ack, MsaEchoesMsh10AndErrNamesTheError) {
         hl7::make_ack_unparsed("MSH|^^\\&|RIS|H|PACS|R|2026||ORM^O01|X-9|P|2.3.1\r", hl7::AckCode::AR, "A4", "2026", bad).encode());
     EXPECT_EQ(ar.get("MSA", 1), "AR");
     EXPECT_EQ(ar.get("MSA", 2), "X-9");
+    // A version of many digits (found by hl7_fuzzer: an int overflow under UBSan) is read as 2.x.
+    const hl7::Message odd = hl7::Message::parse(hl7::make_ack_unparsed(
+        "MSH|^^\\&|RIS|H|PACS|R|2026||ORM^O01|X-10|P|2.3261207120000\r", hl7::AckCode::AR, "A5", "2026", bad).encode());
+    EXPECT_EQ(odd.get("MSA", 2), "X-10");
+    EXPECT_EQ(odd.get("ERR", 3, 1), "102");
 }
 
 TEST(Hl7Mllp, FramesAcrossReadsBoundedAndChecked) {

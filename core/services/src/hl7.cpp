@@ -609,7 +609,7 @@ namespace {
 bool version_at_least_25(const std::string &v) {
     if (v.size() < 3 || v[0] != '2' || v[1] != '.') return true;
     int minor = 0;
-    for (size_t i = 2; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) minor = minor * 10 + (v[i] - '0');
+    for (size_t i = 2; i < v.size() && i < 6 && v[i] >= '0' && v[i] <= '9'; ++i) minor = minor * 10 + (v[i] - '0');
     return minor >= 5;
 }
 
