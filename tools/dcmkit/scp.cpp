@@ -317,6 +317,17 @@ int cmd_conformance(const std::string &, const Args &args_in) {
             "Patient ID and Issuer with a different Patient's Name, Birth Date or Sex are separate PATIENT-level "
             "answers, each study answering with the values it was stored with; each such conflict is logged and "
             "listed by `dcmkit archive conflicts`.");
+    if (s.hl7.enabled())
+        p.service_notes.emplace_back(
+            "HL7 orders",
+            "An HL7 v2 listener (MLLP, port " + (s.hl7.port ? std::to_string(s.hl7.port) : std::string("chosen at start")) +
+                ", messages up to " + std::to_string(s.hl7.max_message_size) + " bytes, " +
+                std::to_string(s.hl7.max_connections) + " connections) fills the Modality Worklist: ORM^O01 (v2.3.1) "
+                "and OMI^O23 (v2.5.1) create (ORC-1 NW), replace (XO), remove (CA), discontinue (DC) and set the "
+                "status of (SC) the items of an order, mapped as IHE RAD TF-2 Appendix B does; ADT^A08 updates the "
+                "patient of scheduled items. Each message is answered with an ACK: AA, AE (with ERR) when its "
+                "content cannot be applied, AR for a message type, version, processing ID, character set or "
+                "delimiters it does not take; a refused message changes nothing.");
     const net::CommitReportOptions report_defaults;
     if (s.serves("commitment"))
         p.service_notes.emplace_back(

@@ -111,6 +111,9 @@ struct Hl7Listener::Impl {
             }
             if (!ok) break;
         }
+        // Counted out before the peer can see the close: a client that reconnects at once finds
+        // the slot free.
+        --active;
         ::shutdown(fd, SHUT_RDWR);
     }
 
@@ -144,7 +147,6 @@ struct Hl7Listener::Impl {
             connections.push_back(Connection{fd, {}, done});
             connections.back().thread = std::thread([this, fd, peer, done] {
                 serve(fd, peer);
-                --active;
                 *done = true;
             });
         }
