@@ -272,6 +272,21 @@ TEST(ArchiveHl7Apply, Latin1NamesAndAdtA08) {
     EXPECT_EQ(index.worklist_order("filler:F1^PACS").at(0).get_string(kName), "Doe^Jane");
 }
 
+TEST(ArchiveHl7Apply, JapaneseNamesThroughIso2022Escapes) {
+    // MSH-18 "ASCII~ISO IR87": JIS X 0208 reached with \M2442\ (ESC $ B), left with \C2842\ (ESC
+    // ( B); the second PID-5 repetition, XPN-8 "I", is the ideographic group. The name is
+    // PS3.5 Annex H's example, Yamada^Tarou=山田^太郎 (JIS 3B33 4544, 4240 4F3A).
+    dk_test::TempDir tmp("dcmkit-hl7-jis");
+    SqliteIndex index(tmp.path());
+    std::string m = order("1", "NW", "F1", "S1");
+    m.replace(0, m.find('\r'), msh("ORM^O01", "1", "ASCII~ISO IR87").substr(0, msh("ORM^O01", "1", "ASCII~ISO IR87").size() - 1));
+    m.replace(m.find("Doe^John"), 8, "Yamada^Tarou~\\M2442\\;3ED\\C2842\\^\\M2442\\B@O:\\C2842\\^^^^^^I");
+    const Hl7Outcome o = apply_text(index, m);
+    ASSERT_EQ(o.code, hl7::AckCode::AA) << o.description;
+    const Dataset d = index.worklist_order("filler:F1^PACS").at(0);
+    EXPECT_EQ(d.get_string(kName), "Yamada^Tarou=\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E");
+}
+
 TEST(ArchiveHl7Listener, AnswersSeveralConnectionsAndEnforcesItsBounds) {
     dk_test::TempDir tmp("dcmkit-hl7-listener");
     auto index = std::make_shared<SqliteIndex>(tmp.path());
