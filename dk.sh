@@ -74,7 +74,7 @@ build_checked() {
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
-  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer dicomdir_fuzzer rle_fuzzer jpeg_baseline_fuzzer \
+  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer dicomdir_fuzzer hl7_fuzzer rle_fuzzer jpeg_baseline_fuzzer \
     jpeg_extended_fuzzer jpeg_lossless_fuzzer jpegls_fuzzer j2k_fuzzer htj2k_fuzzer
 }
 

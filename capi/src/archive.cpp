@@ -47,11 +47,11 @@ dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
         check_version(version, DK_ARCHIVE_OPTIONS_VERSION, "dk_archive_options");
-        // Version 1 is the whole struct; a version that appends fields writes only the caller's
-        // version's bytes (offsetof the first field it adds) here.
+        // A version that appended fields writes only the caller's version's bytes (offsetof the
+        // first field it added): version 1 ends before hl7_port.
         dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
         d.version = version;
-        std::memcpy(opts, &d, sizeof d);
+        std::memcpy(opts, &d, version == 1 ? offsetof(dk_archive_options, hl7_port) : sizeof d);
     });
 }
 
@@ -75,6 +75,11 @@ dk_result dk_archive_open(dk_archive **out, const dk_archive_options *opts) {
             fail(DK_EINVAL, "dk_archive_options.log_level " + std::to_string(opts->log_level) + " is not a dk_log_level");
         c.log_level = static_cast<dcmkit::net::LogLevel>(opts->log_level);
         if (opts->services) set_key(c, "services", "services", opts->services);
+        if (opts->version >= 2) {
+            if (opts->hl7_port < -1 || opts->hl7_port > 65535)
+                fail(DK_EINVAL, "dk_archive_options.hl7_port " + std::to_string(opts->hl7_port) + " is not -1 or a port");
+            c.hl7.port = opts->hl7_port;
+        }
         if (opts->config_text) {
             try {
                 c.load(opts->config_text, "dk_archive_options.config_text");
@@ -129,6 +134,16 @@ dk_result dk_archive_port(uint16_t *port, const dk_archive *a) {
         need(a, "archive");
         if (!a->started) fail(DK_EINVAL, "the archive is not started");
         *port = a->server->port();
+    });
+}
+
+dk_result dk_archive_hl7_port(uint16_t *port, const dk_archive *a) {
+    return dk::guard([&] {
+        need(port, "port");
+        *port = 0;
+        need(a, "archive");
+        if (!a->started) fail(DK_EINVAL, "the archive is not started");
+        *port = a->server->hl7_port();
     });
 }
 
@@ -204,7 +219,7 @@ dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
         dk::check_version(version, DK_ARCHIVE_OPTIONS_VERSION, "dk_archive_options");
         dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
         d.version = version;
-        std::memcpy(opts, &d, sizeof d);
+        std::memcpy(opts, &d, version == 1 ? offsetof(dk_archive_options, hl7_port) : sizeof d);
     });
 }
 
@@ -225,6 +240,7 @@ dk_result dk_archive_open_config_file(dk_archive **out, const char *) {
 dk_result dk_archive_set_on_stored(dk_archive *, dk_archive_stored_fn, void *) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_start(dk_archive *, const char *, uint16_t) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_port(uint16_t *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_hl7_port(uint16_t *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_wait(dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 void dk_archive_request_stop(dk_archive *) {}
 dk_result dk_archive_stop(dk_archive *, int32_t) { return dk::guard([] { not_in_this_build(); }); }

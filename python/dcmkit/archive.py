@@ -95,6 +95,12 @@ class Archive:
         return self._a.port
 
     @property
+    def hl7_port(self):
+        """The port of the HL7 v2 order listener (after start(); the hl7_port setting, 0 a free one),
+        0 without one."""
+        return self._a.hl7_port
+
+    @property
     def is_running(self):
         return self._started and not self._a.closed
 

@@ -5,6 +5,7 @@ opened from a configuration file; bad settings raise with a message naming them.
 
 import os
 import shutil
+import socket
 import subprocess
 import threading
 
@@ -149,3 +150,24 @@ def test_archive_settings_errors(tmp_path):
     archive.shutdown()  # idempotent
     with pytest.raises(dcmkit.InvalidArgumentError, match="closed"):
         archive.counters
+
+
+def test_archive_hl7_listener_takes_an_order(tmp_path):
+    """hl7_port=0 (a configuration key passed as a keyword): an HL7 listener on a free port; an
+    ORM^O01 over MLLP is acknowledged AA with MSA-2 its MSH-10."""
+    orm = ("MSH|^~\\&|RIS|HOSP|PACS|RAD|20261207120000||ORM^O01|PY-1|P|2.3.1\r"
+           "PID|||P1^^^HOSP||Doe^Jane||19800101|F\r"
+           "ORC|NW|PL1|FL1\r"
+           "OBR|1|PL1|FL1|CT^CT Chest||||||||||||||ACC1|RP1|SPS1|CT01|||CT\r")
+    with dcmkit.Archive(storage=tmp_path / "archive", bind="127.0.0.1", hl7_port=0) as archive:
+        assert archive.hl7_port != 0
+        with socket.create_connection(("127.0.0.1", archive.hl7_port), timeout=10) as s:
+            s.sendall(b"\x0b" + orm.encode() + b"\x1c\r")
+            reply = b""
+            while not reply.endswith(b"\x1c\r"):
+                chunk = s.recv(4096)
+                assert chunk, reply
+                reply += chunk
+    assert b"\rMSA|AA|PY-1" in reply, reply
+    with dcmkit.Archive(storage=tmp_path / "archive2", bind="127.0.0.1") as archive:
+        assert archive.hl7_port == 0

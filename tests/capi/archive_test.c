@@ -309,6 +309,67 @@ DK_TEST(archive_misuse) {
     dk_archive_free(a);
 }
 
+/* The HL7 v2 order listener from the C ABI: hl7_port 0 picks a free port; an ORM^O01 sent over MLLP
+ * on a plain socket is acknowledged AA (MSA-2 = its MSH-10) and becomes a worklist item. */
+DK_TEST(archive_hl7_listener) {
+    char dir[1024], storage[1100], reply[4096];
+    static const char orm[] =
+        "\x0b" "MSH|^~\\&|RIS|HOSP|PACS|RAD|20261207120000||ORM^O01|C-ABI-1|P|2.3.1\r"
+        "PID|||P1^^^HOSP||Doe^Jane||19800101|F\r"
+        "ORC|NW|PL1|FL1\r"
+        "OBR|1|PL1|FL1|CT^CT Chest||||||||||||||ACC1|RP1|SPS1|CT01|||CT\r" "\x1c\r";
+    dk_archive_options opts = DK_ARCHIVE_OPTIONS_INIT, v1;
+    dk_archive *a = NULL;
+    uint16_t hl7 = 7;
+    struct sockaddr_in sa;
+    size_t got = 0;
+    int fd;
+    fresh_dir(dir, sizeof dir, "hl7");
+    snprintf(storage, sizeof storage, "%s/archive", dir);
+    CHECK_INT(opts.hl7_port, -1);
+    /* A version-1 caller's struct ends before hl7_port: init leaves what follows alone. */
+    memset(&v1, 0x5A, sizeof v1);
+    CHECK_OK(dk_archive_options_init(&v1, 1));
+    CHECK_INT(v1.hl7_port, 0x5A5A5A5A);
+    opts.storage = storage;
+    opts.hl7_port = 70000;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "hl7_port 70000");
+    opts.hl7_port = 0;
+    REQUIRE_OK(dk_archive_open(&a, &opts));
+    CHECK_ERR(dk_archive_hl7_port(&hl7, a), DK_EINVAL, "not started");
+    CHECK_INT(hl7, 0);
+    REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
+    REQUIRE_OK(dk_archive_hl7_port(&hl7, a));
+    CHECK(hl7 != 0);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(hl7);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    REQUIRE(send(fd, orm, sizeof orm - 1, 0) == (ssize_t)(sizeof orm - 1));
+    while (got < sizeof reply - 1) {
+        ssize_t n = recv(fd, reply + got, sizeof reply - 1 - got, 0);
+        if (n <= 0) break;
+        got += (size_t)n;
+        if (got >= 2 && reply[got - 2] == '\x1c' && reply[got - 1] == '\r') break;
+    }
+    reply[got] = '\0';
+    close(fd);
+    CHECK(strstr(reply, "\rMSA|AA|C-ABI-1") != NULL);
+    CHECK(reply[0] == '\x0b');
+    CHECK_OK(dk_archive_stop(a, 0));
+    dk_archive_free(a);
+    /* A version-2 caller that wants no listener: -1. */
+    opts.hl7_port = -1;
+    REQUIRE_OK(dk_archive_open(&a, &opts));
+    REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
+    REQUIRE_OK(dk_archive_hl7_port(&hl7, a));
+    CHECK_INT(hl7, 0);
+    dk_archive_free(a);
+}
+
 /* A build without the archive (DCMKIT_WITH_ARCHIVE=OFF) keeps every dk_archive_* function, each
  * answering DK_EUNSUPPORTED with a message naming the missing archive. */
 DK_TEST(archive_not_in_build_answers_unsupported) {
@@ -326,6 +387,7 @@ DK_TEST(archive_not_in_build_answers_unsupported) {
     CHECK(a == NULL);
     CHECK_ERR(dk_archive_start(NULL, "127.0.0.1", 0), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_port(&port, NULL), DK_EUNSUPPORTED, "not in this build");
+    CHECK_ERR(dk_archive_hl7_port(&port, NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_wait(NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_stop(NULL, 0), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_counters_get(&counters, NULL), DK_EUNSUPPORTED, "not in this build");
@@ -338,6 +400,7 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(storescu_into_archive_then_findscu),
     DK_CASE(archive_from_config_file),
     DK_CASE(archive_misuse),
+    DK_CASE(archive_hl7_listener),
     DK_CASE(archive_not_in_build_answers_unsupported),
 };
 DK_TEST_MAIN(dk_tests)

@@ -16,7 +16,7 @@ using dk_test::ProcResult;
 /// The tool's commands, as the README and the issue name them.
 const std::vector<std::string> kCommands = {"dump",   "transcode", "convert", "export", "echo",     "send",
                                             "recv",   "find",      "mwl",     "move",   "get",      "mpps",
-                                            "commit", "serve",     "conformance", "worklist", "archive", "dicomdir", "deidentify", "export-media", "version",
+                                            "commit", "serve",     "conformance", "worklist", "hl7", "archive", "dicomdir", "deidentify", "export-media", "version",
                                             "help"};
 
 ProcResult cli(std::vector<std::string> args) {
@@ -78,6 +78,8 @@ TEST(CliHelp, CommandUsageNamesItsOptions) {
         {"serve", {"--storage", "--dest", "--config", "--no-check-called-ae", "--request-timeout", "-aet"}},
         {"conformance", {"--format", "--config"}},
         {"worklist", {"add", "--storage"}},
+        {"hl7", {"send", "--timeout"}},
+        {"serve", {"--hl7"}},
         {"archive", {"conflicts", "--storage"}},
         {"dicomdir", {"create", "add", "list", "--fileset-id", "--out", "--no-map"}},
     };
@@ -123,6 +125,7 @@ TEST(CliHelp, UnknownOptionIsAUsageError) {
         {"serve", "1", "--storage", "/nonexistent"},
         {"conformance", "serve"},
         {"worklist", "add", "--storage", "/nonexistent", "/nonexistent.json"},
+        {"hl7", "send", "127.0.0.1", "1", "/nonexistent.hl7"},
         {"dicomdir", "create", "/nonexistent"},
         {"dicomdir", "add", "/nonexistent/DICOMDIR", "/nonexistent/A"},
         {"dicomdir", "list", "/nonexistent/DICOMDIR"},

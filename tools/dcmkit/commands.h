@@ -42,6 +42,9 @@ int cmd_worklist(const std::string &name, const Args &args);
 int cmd_archive(const std::string &name, const Args &args);
 int cmd_passwd(const std::string &name, const Args &args);
 
+// hl7.cpp: HL7 v2 over MLLP
+int cmd_hl7(const std::string &name, const Args &args);
+
 // audit.cpp: the audit trail
 int cmd_audit_test(const std::string &name, const Args &args);
 

@@ -223,7 +223,13 @@ const std::vector<Command> &commands() {
                             "deidentify): instances are de-identified before they are\n"
                             "indexed, stored under their new UID; refused ones get 0110;\n"
                             "deidentify_on_export = the same for what C-MOVE/C-GET send;\n"
+                            "HL7 orders: hl7_port, hl7_max_message_size, hl7_max_connections,\n"
+                            "hl7_timeout;\n"
                             "the command line overrides"},
+          {"--hl7 PORT", "an HL7 v2 listener (MLLP) on PORT (0: a free one): ORM^O01 and\n"
+                         "OMI^O23 orders create, change (XO), cancel (CA), discontinue (DC)\n"
+                         "and set the status (SC) of worklist items, ADT^A08 updates their\n"
+                         "patient; each message answered with an ACK (AA, AE or AR)"},
           {"--audit DEST", "send DICOM audit messages (PS3.15 A.5, IHE ATNA syslog) to DEST,\n"
                            "as audit = in the configuration file: application start/stop,\n"
                            "instances received (per association and patient), queries,\n"
@@ -238,6 +244,13 @@ const std::vector<Command> &commands() {
          kNetwork | kServerLimits, cmd_serve},
         {"worklist", "add --storage DIR ITEM.json...", "add worklist items (DICOM JSON) to an archive", {}, "", kNone,
          cmd_worklist},
+        {"hl7", "send HOST PORT FILE...", "send HL7 v2 messages over MLLP and print the acknowledgements",
+         {{"FILE", "one or more messages (each starting with MSH; segments on lines\n"
+                   "ended by CR, LF or CR LF, sent ended by CR)"},
+          {"--timeout SECONDS", "how long each acknowledgement is awaited (default 30)"}},
+         "A test client for HL7 listeners such as serve --hl7. Exit status by the worst MSA-1:\n"
+         "0 AA, 3 AE, 4 AR; 1 when a file cannot be read or the peer gives no acknowledgement.",
+         kNone, cmd_hl7},
         {"archive", "conflicts --storage DIR", "list the patient conflicts the archive recorded", {},
          "A conflict: the same Patient ID and Issuer stored with another name, birth date or sex.", kNone, cmd_archive},
         {"passwd", "FILE USER [--password PW]", "add a user to (or change a password in) an archive's password file",

@@ -215,7 +215,7 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     }
     std::vector<std::string> value_opts = ServerLimits::value_options();
     value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
-                                         "--min-free-space", "--audit"});
+                                         "--min-free-space", "--audit", "--hl7"});
     if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
@@ -234,6 +234,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
             c.bind = o.rest[++i];
         } else if (a == "--audit") {
             if (!c.set("audit", o.rest[++i], err)) return err = "--audit: " + err, false;
+        } else if (a == "--hl7") {
+            if (!c.set("hl7_port", o.rest[++i], err)) return err = "--hl7: " + err, false;
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], c.port)) return err = "--port takes a port number", false;
         } else if (a == "--max-dataset-size" || a == "--min-free-space") {
@@ -315,6 +317,17 @@ int cmd_conformance(const std::string &, const Args &args_in) {
             "Patient ID and Issuer with a different Patient's Name, Birth Date or Sex are separate PATIENT-level "
             "answers, each study answering with the values it was stored with; each such conflict is logged and "
             "listed by `dcmkit archive conflicts`.");
+    if (s.hl7.enabled())
+        p.service_notes.emplace_back(
+            "HL7 orders",
+            "An HL7 v2 listener (MLLP, port " + (s.hl7.port ? std::to_string(s.hl7.port) : std::string("chosen at start")) +
+                ", messages up to " + std::to_string(s.hl7.max_message_size) + " bytes, " +
+                std::to_string(s.hl7.max_connections) + " connections) fills the Modality Worklist: ORM^O01 (v2.3.1) "
+                "and OMI^O23 (v2.5.1) create (ORC-1 NW), replace (XO), remove (CA), discontinue (DC) and set the "
+                "status of (SC) the items of an order, mapped as IHE RAD TF-2 Appendix B does; ADT^A08 updates the "
+                "patient of scheduled items. Each message is answered with an ACK: AA, AE (with ERR) when its "
+                "content cannot be applied, AR for a message type, version, processing ID, character set or "
+                "delimiters it does not take; a refused message changes nothing.");
     const net::CommitReportOptions report_defaults;
     if (s.serves("commitment"))
         p.service_notes.emplace_back(
@@ -402,6 +415,8 @@ int cmd_serve(const std::string &, const Args &args) {
                      "Worklist, MPPS, Storage Commitment (Ctrl-C stops)\n",
                      c.ae_title.c_str(), server.port(), c.storage.c_str(),
                      static_cast<unsigned long long>(server.index().stats().instances));
+        if (server.hl7_port())
+            std::fprintf(stderr, "dcmkit: HL7 orders (MLLP) to the worklist on port %u\n", server.hl7_port());
         server.wait();
         server.stop();
         g_archive = nullptr;

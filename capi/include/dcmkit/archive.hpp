@@ -39,6 +39,7 @@ struct ArchiveOptions {
     int log_level = DK_LOG_WARNING;  ///< a dk_log_level; lines go to stderr
     std::string services;            ///< "" = all: verification storage query-retrieve worklist mpps commitment
     std::string config_text;         ///< further `key = value` lines
+    int32_t hl7_port = -1;           ///< the HL7 v2 order listener: -1 none, 0 a free port, else the port
 };
 
 /// An instance the archive stored and indexed.
@@ -76,6 +77,7 @@ public:
         c.log_level = o.log_level;
         c.services = o.services.empty() ? nullptr : o.services.c_str();
         c.config_text = o.config_text.empty() ? nullptr : o.config_text.c_str();
+        c.hl7_port = o.hl7_port;
         check(dk_archive_open(&h_, &c));
     }
     /// Opens the archive a configuration file (`dcmkit serve --config`'s format) describes.
@@ -119,6 +121,12 @@ public:
     uint16_t port() const {
         uint16_t p = 0;
         check(dk_archive_port(&p, h_));
+        return p;
+    }
+    /// The HL7 listener's port (after start()); 0 without one.
+    uint16_t hl7_port() const {
+        uint16_t p = 0;
+        check(dk_archive_hl7_port(&p, h_));
         return p;
     }
     /// Blocks until request_stop() or stop() from another thread.

@@ -44,9 +44,14 @@ typedef struct dk_archive_options {
     const char *services;
     /** Further `key = value` lines, as in the configuration file, applied after the fields above. NULL = none. */
     const char *config_text;
+    /* version 2 */
+    /** The HL7 v2 order listener (MLLP, on the same address): ORM^O01 and OMI^O23 orders create,
+     *  change and cancel worklist items, ADT^A08 updates their patient. -1 = none (default), 0 = a
+     *  free port (dk_archive_hl7_port), else the port. config_text's hl7_* keys set its limits. */
+    int32_t hl7_port;
 } dk_archive_options;
-#define DK_ARCHIVE_OPTIONS_VERSION 1
-#define DK_ARCHIVE_OPTIONS_INIT {DK_ARCHIVE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 1, 32, 0, 0, 1, NULL, NULL}
+#define DK_ARCHIVE_OPTIONS_VERSION 2
+#define DK_ARCHIVE_OPTIONS_INIT {DK_ARCHIVE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 1, 32, 0, 0, 1, NULL, NULL, -1}
 /** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version.
  *
  *  @param[out] opts     the caller's struct
@@ -119,6 +124,13 @@ DK_EXTERN(dk_result) dk_archive_start(dk_archive *archive, const char *address, 
  *  @return DK_OK; DK_EINVAL when `port` or `archive` is NULL or the archive is not started;
  *          DK_EUNSUPPORTED without the archive */
 DK_EXTERN(dk_result) dk_archive_port(uint16_t *port, const dk_archive *archive);
+/** The port the HL7 v2 order listener (dk_archive_options.hl7_port, or the hl7_port key) listens on.
+ *
+ *  @param[out] port     receives the port; 0 when the archive has no HL7 listener
+ *  @param      archive  a started archive
+ *  @return DK_OK; DK_EINVAL when `port` or `archive` is NULL or the archive is not started;
+ *          DK_EUNSUPPORTED without the archive in this build */
+DK_EXTERN(dk_result) dk_archive_hl7_port(uint16_t *port, const dk_archive *archive);
 /** Blocks until dk_archive_request_stop() or dk_archive_stop() from another thread.
  *
  *  @param archive  the started archive

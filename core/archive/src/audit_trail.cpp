@@ -173,6 +173,36 @@ void Server::Audit::association_ended(const net::Association &assoc) {
                                                instances(id, p)));
 }
 
+void Server::Audit::hl7(const Hl7Outcome &outcome, const std::string &peer) {
+    static const au::Code kOrderRecord{"110109", "DCM", "Order Record"}, kPatientRecord{"110110", "DCM", "Patient Record"};
+    const bool adt = outcome.message_type.rfind("ADT", 0) == 0;
+    auto record = [&](char action, const std::string &description) {
+        au::Message m;
+        m.event_id = adt ? kPatientRecord : kOrderRecord;
+        m.action = action;
+        m.source = source_;
+        m.outcome = outcome.code == hl7::AckCode::AA ? au::Outcome::success : au::Outcome::minor_failure;
+        m.outcome_description = description;
+        au::Participant sender = au::peer(outcome.sending_application.empty() ? std::string("HL7") : outcome.sending_application,
+                                          peer, true);
+        m.participants.push_back(std::move(sender));
+        m.participants.push_back(self(false));
+        m.objects.push_back(au::patient(outcome.patient_id.empty() ? std::string("unknown") : outcome.patient_id,
+                                        outcome.patient_name));
+        logger_->log(m);
+    };
+    if (outcome.code != hl7::AckCode::AA || outcome.orders.empty()) {
+        record(adt ? 'U' : 'C', outcome.description);
+        return;
+    }
+    for (const auto &o : outcome.orders) {
+        const char action = adt ? 'U' : o.control == "NW" ? 'C' : (o.control == "CA" || o.control == "OC") ? 'D' : 'U';
+        record(action, outcome.message_type + " " + o.control + (o.order_key.empty() ? "" : " " + o.order_key) +
+                           (o.accession.empty() ? "" : " accession " + o.accession) + ": " + std::to_string(o.items) +
+                           " worklist item(s)");
+    }
+}
+
 void Server::Audit::query(const net::QueryRequest &rq, uint16_t status) {
     StringSink sink;
     try {

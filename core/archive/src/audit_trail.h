@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dcmkit/archive_hl7.h"
 #include "dcmkit/archive_server.h"
 #include "dcmkit/net/association.h"
 #include "dcmkit/services/audit.h"
@@ -49,6 +50,10 @@ public:
     /// A C-MOVE/C-GET about to send `files`: Begin Transferring DICOM Instances now, DICOM Instances
     /// Transferred (action R) once done (plan.on_done), one message per patient and outcome.
     void retrieve(const net::QueryRequest &rq, net::RetrievePlan &plan);
+    /// An HL7 message the listener answered, from `peer` ("host:port"): Order Record (PS3.15
+    /// A.5.3.9; action C for NW, U for XO, DC and SC, D for CA) per order, or Patient Record
+    /// (A.5.3.10, action U) for ADT^A08; a refused message is one record with a failure outcome.
+    void hl7(const Hl7Outcome &outcome, const std::string &peer);
     /// Stops the sender (what is undelivered stays in the spool).
     void stop();
 

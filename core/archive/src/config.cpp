@@ -286,6 +286,24 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
         else if (!tls) tls.emplace();
     } else if (key.rfind("tls_", 0) == 0) {
         return set_tls(key, value, err);
+    } else if (key == "hl7_port") {
+        if (value == "no") {
+            hl7.port = -1;
+            return true;
+        }
+        if (!number(0, 65535)) return false;
+        hl7.port = int(v);
+    } else if (key == "hl7_max_message_size") {
+        uint64_t n = 0;
+        if (!net::parse_byte_size(value, n) || n == 0 || n > (uint64_t(1) << 30))
+            return err = "hl7_max_message_size takes a size from 1 byte to 1G", false;
+        hl7.max_message_size = size_t(n);
+    } else if (key == "hl7_max_connections") {
+        if (!number(1, 4096)) return false;
+        hl7.max_connections = unsigned(v);
+    } else if (key == "hl7_timeout") {
+        if (!number(1, 86400)) return false;
+        hl7.timeout_s = int(v);
     } else {
         err = "unknown key '" + key + "'";
         return false;

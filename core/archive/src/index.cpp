@@ -656,7 +656,10 @@ Verification SqliteIndex::verify(const std::string &sop_class_uid, const std::st
 
 // -- Modality Worklist ----------------------------------------------------------------------------------
 
-int64_t SqliteIndex::add_worklist_item(const Dataset &item) {
+namespace {
+
+/// Inserts a worklist row for `item` (in the caller's transaction); returns its pk.
+int64_t insert_worklist_row(Conn &c, const Dataset &item) {
     std::string sps_ids;
     for (const auto &sps : item.get_items(kSpsSequence)) {
         std::string id = str_of(sps, kSpsId.value);
@@ -664,20 +667,22 @@ int64_t SqliteIndex::add_worklist_item(const Dataset &item) {
         if (!sps_ids.empty()) sps_ids += '\\';
         sps_ids += id;
     }
-    std::vector<uint8_t> blob = encode_item(item);
+    Stmt s(c, "INSERT INTO worklist(patient_id, accession, requested_procedure_id, sps_ids, item) "
+              "VALUES(?,?,?,?,?) RETURNING pk");
+    s.bind(1, str_of(item, 0x00100020))
+        .bind(2, str_of(item, 0x00080050))
+        .bind(3, str_of(item, kRequestedProcedureId.value))
+        .bind(4, sps_ids)
+        .bind_blob(5, encode_item(item));
+    return s.returned_pk("insert worklist");
+}
+
+}  // namespace
+
+int64_t SqliteIndex::add_worklist_item(const Dataset &item) {
     auto c = impl_->acquire();
     Impl::WriteTxn txn(*impl_, *c);
-    int64_t pk;
-    {
-        Stmt s(*c, "INSERT INTO worklist(patient_id, accession, requested_procedure_id, sps_ids, item) "
-                   "VALUES(?,?,?,?,?) RETURNING pk");
-        s.bind(1, str_of(item, 0x00100020))
-            .bind(2, str_of(item, 0x00080050))
-            .bind(3, str_of(item, kRequestedProcedureId.value))
-            .bind(4, sps_ids)
-            .bind_blob(5, blob);
-        pk = s.returned_pk("insert worklist");
-    }
+    const int64_t pk = insert_worklist_row(*c, item);
     txn.commit();
     return pk;
 }
@@ -687,8 +692,79 @@ bool SqliteIndex::remove_worklist_item(int64_t id) {
     Impl::WriteTxn txn(*impl_, *c);
     Stmt(*c, "DELETE FROM worklist WHERE pk=?").bind(1, id).step();
     bool removed = sqlite3_changes(c->db) > 0;
+    Stmt(*c, "DELETE FROM worklist_order WHERE worklist_pk=?").bind(1, id).step();
     txn.commit();
     return removed;
+}
+
+std::vector<int64_t> SqliteIndex::put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) {
+    if (order_key.empty()) throw Error(Errc::invalid_argument, "index: empty order key");
+    auto c = impl_->acquire();
+    Impl::WriteTxn txn(*impl_, *c);
+    Stmt(*c, "DELETE FROM worklist WHERE pk IN (SELECT worklist_pk FROM worklist_order WHERE order_key=?)")
+        .bind(1, order_key)
+        .step();
+    Stmt(*c, "DELETE FROM worklist_order WHERE order_key=?").bind(1, order_key).step();
+    std::vector<int64_t> ids;
+    for (const Dataset &item : items) {
+        const int64_t pk = insert_worklist_row(*c, item);
+        Stmt(*c, "INSERT INTO worklist_order(worklist_pk, order_key) VALUES(?,?)").bind(1, pk).bind(2, order_key).step();
+        ids.push_back(pk);
+    }
+    txn.commit();
+    return ids;
+}
+
+std::vector<Dataset> SqliteIndex::worklist_order(const std::string &order_key) {
+    std::vector<std::vector<uint8_t>> blobs;
+    {
+        auto c = impl_->acquire();
+        Stmt s(*c, "SELECT w.item FROM worklist w JOIN worklist_order o ON o.worklist_pk = w.pk WHERE o.order_key=? "
+                   "ORDER BY w.pk");
+        s.bind(1, order_key);
+        while (s.step()) blobs.push_back(s.blob(0));
+    }
+    std::vector<Dataset> out;
+    for (auto &b : blobs) out.push_back(decode_item(std::move(b)));
+    return out;
+}
+
+size_t SqliteIndex::update_worklist_patient(const std::string &patient_id, const std::string &issuer,
+                                            const Dataset &demographics) {
+    if (patient_id.empty()) throw Error(Errc::invalid_argument, "index: empty Patient ID");
+    auto c = impl_->acquire();
+    Impl::WriteTxn txn(*impl_, *c);
+    std::vector<std::pair<int64_t, std::vector<uint8_t>>> rows;
+    {
+        Stmt s(*c, "SELECT pk, item FROM worklist WHERE patient_id=? ORDER BY pk");
+        s.bind(1, patient_id);
+        while (s.step()) rows.emplace_back(s.i64(0), s.blob(1));
+    }
+    size_t updated = 0;
+    for (auto &row : rows) {
+        Dataset entry = decode_item(std::move(row.second));
+        if (!issuer.empty() && str_of(entry, 0x00100021) != issuer) continue;
+        // Performed procedures keep the demographics they were performed with.
+        const auto &steps = entry.get_items(kSpsSequence);
+        const bool done = !steps.empty() && std::all_of(steps.begin(), steps.end(), [](const Dataset &sps) {
+            const std::string st = str_of(sps, kSpsStatus.value);
+            return st == "COMPLETED" || st == "DISCONTINUED";
+        });
+        if (done) continue;
+        for (const Element &e : demographics) {
+            if (e.tag == tags::SpecificCharacterSet || e.is_sequence()) continue;
+            if (e.value.empty()) entry.set(Element(e.tag, e.vr));
+            else entry.set_string(e.tag, demographics.get_string(e.tag), e.vr);
+        }
+        Stmt(*c, "UPDATE worklist SET patient_id=?, item=? WHERE pk=?")
+            .bind(1, str_of(entry, 0x00100020))
+            .bind_blob(2, encode_item(entry))
+            .bind(3, row.first)
+            .step();
+        ++updated;
+    }
+    txn.commit();
+    return updated;
 }
 
 void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,

@@ -93,6 +93,10 @@ CREATE TABLE IF NOT EXISTS worklist(
   requested_procedure_id TEXT NOT NULL,
   sps_ids TEXT NOT NULL,               -- Scheduled Procedure Step IDs, backslash-separated
   item BLOB NOT NULL);                 -- the whole entry, explicit VR little endian
+CREATE TABLE IF NOT EXISTS worklist_order(  -- worklist entries made from orders (HL7), by order
+  worklist_pk INTEGER PRIMARY KEY,
+  order_key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS worklist_order_key ON worklist_order(order_key);
 PRAGMA user_version = 2;
 )SQL";
 

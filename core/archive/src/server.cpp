@@ -13,6 +13,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "dcmkit/archive_hl7.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/services/query.h"
@@ -415,11 +416,44 @@ void Server::on_stored(std::function<void(const StoredInstance &)> fn) {
 void Server::start() { start(config_.bind, config_.port); }
 void Server::start(const std::string &address, uint16_t port) {
     server_->start(address, port);
+    if (config_.hl7.enabled() && !hl7_) {
+        // HL7 v2 orders into the worklist, on the same address (dcmkit/archive_hl7.h).
+        Hl7ListenerOptions o;
+        o.bind = address;
+        o.port = uint16_t(config_.hl7.port);
+        o.max_message_size = config_.hl7.max_message_size;
+        o.max_connections = config_.hl7.max_connections;
+        o.timeout_s = config_.hl7.timeout_s;
+        o.application = config_.ae_title;
+        auto audit = audit_;
+        std::weak_ptr<Shared> weak = shared_;
+        auto listener = std::make_unique<Hl7Listener>(
+            index_, o,
+            [audit, weak](const Hl7Outcome &out, const std::string &peer) {
+                if (auto shared = weak.lock()) shared->ae.emit(net::LogLevel::info, "HL7 from " + peer + ": " + out.description);
+                if (audit) audit->hl7(out, peer);
+            },
+            [weak](const std::string &line) {
+                if (auto shared = weak.lock()) shared->ae.emit(net::LogLevel::warning, line);
+            });
+        try {
+            listener->start();
+        } catch (...) {
+            server_->stop(0);
+            throw;
+        }
+        hl7_ = std::move(listener);
+    }
     if (audit_ && !started_) audit_->application(true);
     started_ = true;
 }
 uint16_t Server::port() const noexcept { return server_->port(); }
+uint16_t Server::hl7_port() const noexcept { return hl7_ ? hl7_->port() : 0; }
 void Server::stop(int grace_ms) {
+    if (hl7_) {
+        hl7_->stop();
+        hl7_.reset();
+    }
     server_->stop(grace_ms);
     if (audit_ && started_) audit_->application(false);
     started_ = false;
@@ -437,6 +471,7 @@ Counters Server::counters() const {
     c.files_quarantined = shared_->quarantined;
     c.instances_held = index_->stats().instances;
     c.patient_conflicts = index_->conflicts().size();
+    c.hl7_messages = hl7_ ? hl7_->messages() : 0;
     return c;
 }
 

@@ -195,6 +195,26 @@ public:
     virtual size_t set_procedure_step_status(const std::string &scheduled_procedure_step_id, const std::string &status,
                                              const std::string &requested_procedure_id = {}) = 0;
 
+    // -- Worklist items of orders (HL7 v2 ORM^O01 / OMI^O23, dcmkit/archive_hl7.h) -----------------
+    /// Files worklist items under an order: the items `order_key` held before are removed and
+    /// `items` stored (each as add_worklist_item stores it) under that key, in one transaction (all
+    /// or nothing). `items` empty removes the order. The key is opaque to the index (the HL7 mapping
+    /// makes it from the filler or placer order number). Returns the new items' ids, in order.
+    /// Throws Error(invalid_argument) for an empty key, Error(io) when the store fails.
+    virtual std::vector<int64_t> put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) = 0;
+    /// The worklist items filed under `order_key`, in the order they were put; empty when none
+    /// (an unknown order, or one removed). remove_worklist_item() takes an item out of its order.
+    virtual std::vector<Dataset> worklist_order(const std::string &order_key) = 0;
+    /// Updates the patient of scheduled worklist items (HL7 ADT^A08): every item whose Patient ID
+    /// (0010,0020) is `patient_id` and, when `issuer` is not empty, whose Issuer of Patient ID
+    /// (0010,0021) is `issuer`, unless every step of it is COMPLETED or DISCONTINUED, gets each
+    /// top-level element of `demographics` (text values decoded with its character set and stored
+    /// in the item's; a zero-length element empties the item's). In one transaction. Returns the
+    /// number of items updated. Throws Error(invalid_argument) for an empty ID, Error(charset) when
+    /// a value cannot be encoded in an item's character set.
+    virtual size_t update_worklist_patient(const std::string &patient_id, const std::string &issuer,
+                                           const Dataset &demographics) = 0;
+
     virtual IndexStats stats() = 0;
 
     /// Every patient conflict recorded so far, oldest first (see PatientConflict). Conflicts stay
@@ -220,7 +240,8 @@ struct SqliteIndexOptions {
 /// (StudyInstanceUID; StudyDate, StudyTime, AccessionNumber, StudyID, StudyDescription,
 /// ReferringPhysicianName), series (SeriesInstanceUID; Modality, SeriesNumber, SeriesDescription,
 /// SeriesDate, SeriesTime, BodyPartExamined), instance (SOPInstanceUID; SOPClassUID, InstanceNumber,
-/// path, size, transfer syntax, SHA-256), patient_conflict, worklist. Values are returned as stored
+/// path, size, transfer syntax, SHA-256), patient_conflict, worklist, worklist_order (entry -> order
+/// key; created in an index of version 2 when opened). Values are returned as stored
 /// (a legacy date "1997.04.24" comes back so) and matched on normalised copies (19970424).
 /// Computed: ModalitiesInStudy, SOPClassesInStudy, NumberOfPatientRelatedStudies/Series/Instances,
 /// NumberOfStudyRelatedSeries/Instances, NumberOfSeriesRelatedInstances.
@@ -252,6 +273,10 @@ public:
                        const FindOptions &options = {}) override;
     size_t set_procedure_step_status(const std::string &scheduled_procedure_step_id, const std::string &status,
                                      const std::string &requested_procedure_id = {}) override;
+    std::vector<int64_t> put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) override;
+    std::vector<Dataset> worklist_order(const std::string &order_key) override;
+    size_t update_worklist_patient(const std::string &patient_id, const std::string &issuer,
+                                   const Dataset &demographics) override;
     IndexStats stats() override;
     std::vector<PatientConflict> conflicts() override;
 

@@ -25,6 +25,8 @@ class StorageFolder;
 
 namespace dcmkit::archive {
 
+class Hl7Listener;
+
 /// A C-MOVE destination, or where Storage Commitment reports for an AE title go.
 struct Destination {
     std::string host;
@@ -63,6 +65,16 @@ struct AuditSettings {
     bool enabled() const { return !destination.empty(); }
 };
 
+/// The HL7 v2 order listener (MLLP; dcmkit/archive_hl7.h): ORM^O01, OMI^O23 and ADT^A08 into the
+/// Modality Worklist. Listens on the configuration's bind address.
+struct Hl7Settings {
+    int port = -1;                       ///< -1: no listener; 0: a free port (Server::hl7_port())
+    size_t max_message_size = 1 << 20;   ///< bytes per message
+    unsigned max_connections = 16;
+    int timeout_s = 30;                  ///< a silent connection is closed after this long
+    bool enabled() const { return port >= 0; }
+};
+
 /// Everything the archive server runs with. The defaults are `dcmkit serve`'s.
 struct Config {
     std::string ae_title = "DCMKIT";
@@ -98,6 +110,7 @@ struct Config {
     /// Instances sent by C-MOVE and C-GET are de-identified on the way out (the stored files stay
     /// as they are); one the options refuse is left out, with a warning in the log.
     std::optional<DeidOptions> deidentify_on_export;
+    Hl7Settings hl7;  ///< HL7 v2 orders into the worklist; off by default
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -124,7 +137,9 @@ struct Config {
     ///   Title is bound to, see net::tls_identity_matches; once one is given, every calling AE needs one);
     ///   deidentify_on_receipt = KEYFILE [retain=LIST] [clean=LIST] [burned_in=refuse|flag|ignore]
     ///   (LIST as `dcmkit deidentify` takes it, e.g. retain=uids,modified-dates; `no` turns it off);
-    ///   deidentify_on_export, the same for what C-MOVE and C-GET send.
+    ///   deidentify_on_export, the same for what C-MOVE and C-GET send;
+    ///   hl7_port (the HL7 v2 MLLP listener's port, 0 a free one, `no` none), hl7_max_message_size
+    ///   (bytes, or with K, M, G), hl7_max_connections, hl7_timeout (seconds; see Hl7Settings).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -165,6 +180,7 @@ struct Counters {
     uint64_t files_quarantined = 0;     ///< files moved to quarantine/ when opened
     uint64_t instances_held = 0;        ///< instances in the index now
     uint64_t patient_conflicts = 0;     ///< patient conflicts the index recorded (`dcmkit archive conflicts`)
+    uint64_t hl7_messages = 0;          ///< HL7 messages acknowledged (any code)
 };
 
 /// Creates `dir`/files and opens (or creates) the index `dir`/index.sqlite.
@@ -190,6 +206,8 @@ public:
     /// Binds `address` ("" = every address) and `port` (0 = a free one).
     void start(const std::string &address, uint16_t port);
     uint16_t port() const noexcept;
+    /// The HL7 listener's port once started (0 without one: Config::hl7).
+    uint16_t hl7_port() const noexcept;
     /// Stops accepting, lets running associations finish for up to `grace_ms`, then aborts them.
     void stop(int grace_ms = 10000);
     /// Blocks until stop() or request_stop().
@@ -211,6 +229,7 @@ private:
     std::shared_ptr<Shared> shared_;
     std::shared_ptr<Audit> audit_;  // null without an audit destination
     std::unique_ptr<net::Server> server_;
+    std::unique_ptr<Hl7Listener> hl7_;  // null without Config::hl7
     bool started_ = false;
 };
 
