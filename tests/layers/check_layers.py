@@ -45,6 +45,7 @@ COMMON = ["dcmkit_build_flags"]
 # Libraries a layer may link only when a build option is on (the manifest's "<layer> <option> on").
 OPTIONAL_THIRD_PARTY = {
     ("net", "tls"): ["OpenSSL::SSL", "OpenSSL::Crypto"],  # DCMKIT_WITH_TLS
+    ("archive", "postgresql"): ["PostgreSQL::PostgreSQL"],  # DCMKIT_WITH_POSTGRESQL
 }
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
