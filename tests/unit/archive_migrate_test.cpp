@@ -198,4 +198,41 @@ TEST_P(ArchiveNodes, ConcurrentIngestOfTheSameStudiesLosesAndDuplicatesNothing) 
     EXPECT_EQ(conflicts[0].patient_id, "P2");
 }
 
+TEST_P(ArchiveNodes, TwoFirstInstancesOfAStudyAtOnceAreFiledAsIfOneCameFirst) {
+    // The first two instances of a new study reach two nodes at the same moment, with different
+    // Patient's Names: one is filed first, the other finds the study holding it (a within-study
+    // conflict, PatientConflict) — never two patient records for one study, nor a lost conflict.
+    DK_SKIP_UNLESS_BACKEND(GetParam());
+    TempDir dir;
+    const std::string spec = new_index_spec(GetParam(), dir.str());
+    auto first = open_index(spec), second = open_index(spec);
+    constexpr int kStudies = 40;
+    for (int s = 0; s < kStudies; ++s) {
+        const std::string study = "1.2.9." + std::to_string(s), pid = "R" + std::to_string(s);
+        std::atomic<int> ready{0};
+        auto go = [&](Index &node, const char *name, int n) {
+            ++ready;
+            while (ready.load() < 2) {
+            }
+            node.add(record(pid, name, "19700101", study, "20240101", 1, n));
+        };
+        std::thread a([&] { go(*first, "ROE^ANN", 1); }), b([&] { go(*second, "ROE^ANNA", 2); });
+        a.join();
+        b.join();
+    }
+    const IndexStats st = first->stats();
+    EXPECT_EQ(st.studies, uint64_t(kStudies));
+    EXPECT_EQ(st.instances, uint64_t(2 * kStudies));
+    EXPECT_EQ(st.patients, uint64_t(kStudies));  // one record per study: no orphan left by the loser
+    const auto conflicts = second->conflicts();
+    EXPECT_EQ(conflicts.size(), size_t(kStudies));
+    std::set<std::string> studies;
+    for (const auto &c : conflicts) {
+        EXPECT_EQ(c.attribute, kPatientName);
+        EXPECT_EQ(c.stored_study_uid, c.study_uid);
+        studies.insert(c.study_uid);
+    }
+    EXPECT_EQ(studies.size(), size_t(kStudies));
+}
+
 }  // namespace
