@@ -453,8 +453,10 @@ void SqlCore::find(Level level, const Dataset &identifier, Root root, const std:
     std::vector<std::string> columns;
     Sql sql;
     sql.dialect = c->dialect();
-    // PN keys where the database cannot call the matcher (PostgreSQL): matched on the rows it returns.
-    std::vector<std::pair<int, KeyMatcher>> post_match;
+    // PN keys where the database cannot call the matcher (PostgreSQL): matched in a first query on
+    // the rows the other keys select (their PN columns only); the second query returns the keys of
+    // those that match (so that computed keys are not counted for rows that do not).
+    std::vector<std::pair<std::string, KeyMatcher>> post_match;
     Dataset header_keys;  // IMAGE level: keys matched against / filled from the stored file
     std::vector<Tag> consumed;
 
@@ -505,8 +507,7 @@ void SqlCore::find(Level level, const Dataset &identifier, Root root, const std:
                 KeyMatcher m = KeyMatcher::compile(dict_vr(e.tag), text, options, e.tag);
                 if (m.universal()) continue;
                 if (def->kind == Kind::pn && sql.dialect != Dialect::sqlite) {
-                    post_match.emplace_back(int(columns.size()), std::move(m));
-                    columns.push_back(def->match);
+                    post_match.emplace_back(def->match, std::move(m));
                 } else {
                     sql.and_(key_condition(*def, m, sql, e.tag));
                 }
@@ -527,6 +528,25 @@ void SqlCore::find(Level level, const Dataset &identifier, Root root, const std:
     CompiledKeys header_match = CompiledKeys::compile(header_keys, options);
     const bool need_header = !header_keys.empty();
 
+    if (!post_match.empty()) {
+        std::string first = std::string("SELECT ") + kLevelPk[q];
+        for (const auto &pm : post_match) first += ", " + pm.first;
+        first += kFrom[q] + sql.where + " ORDER BY " + kLevelPk[q];
+        std::string pks;
+        {
+            Stmt s(*c, first);
+            s.bind_all(sql.binds);
+            while (s.step()) {
+                bool all = true;
+                for (size_t k = 0; k < post_match.size() && all; ++k) all = post_match[k].second.matches(s.text(int(k) + 1));
+                if (all) pks += (pks.empty() ? "" : ",") + std::to_string(s.i64(0));
+            }
+        }
+        if (pks.empty()) return;
+        sql.and_(std::string(kLevelPk[q]) + " = ANY(?::bigint[])");
+        sql.text("{" + pks + "}");
+    }
+
     std::string text = std::string("SELECT ") + kLevelPk[q];
     if (need_header) text += ", i.path";
     const int first_col = need_header ? 2 : 1;
@@ -541,9 +561,6 @@ void SqlCore::find(Level level, const Dataset &identifier, Root root, const std:
     s.bind_all(sql.binds);
     size_t emitted = 0;
     while (s.step()) {
-        if (!std::all_of(post_match.begin(), post_match.end(),
-                         [&](const auto &pm) { return pm.second.matches(s.text(first_col + pm.first)); }))
-            continue;
         std::unique_ptr<DicomFile> header;
         if (need_header) {
             ReadOptions ro;
