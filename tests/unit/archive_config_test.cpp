@@ -73,6 +73,8 @@ TEST(ArchiveConfig, ParsesEveryKey) {
     EXPECT_TRUE(archive::is_postgresql_spec("host=/run/postgresql dbname=pacs"));
     EXPECT_FALSE(archive::is_postgresql_spec("/srv/archive"));
     EXPECT_FALSE(archive::is_postgresql_spec("sqlite:/srv/a=b"));
+    EXPECT_FALSE(archive::is_postgresql_spec("/srv/a=b"));
+    EXPECT_TRUE(archive::is_postgresql_spec("dbname = pacs"));
     EXPECT_EQ(c.services, (std::set<std::string>{"verification", "storage", "query-retrieve"}));
     EXPECT_EQ(c.storage_transfer_syntaxes, (std::vector<std::string>{"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"}));
     EXPECT_EQ(c.allow, (std::vector<std::string>{"MODALITY", "VIEWER"}));

@@ -435,6 +435,11 @@ PostgresIndex::~PostgresIndex() = default;
 
 int PostgresIndex::schema_version() const noexcept { return impl_->schema_version; }
 
+void PostgresIndex::analyze() {
+    auto c = impl_->acquire();
+    c->exec("ANALYZE patient, study, series, instance, patient_conflict, worklist");
+}
+
 void PostgresIndex::add(const InstanceRecord &record) { impl_->add({record}); }
 void PostgresIndex::add(const std::vector<InstanceRecord> &records) { impl_->add(records); }
 bool PostgresIndex::remove(const std::string &sop_instance_uid) { return impl_->remove(sop_instance_uid); }

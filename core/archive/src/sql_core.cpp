@@ -182,8 +182,15 @@ std::vector<PatientConflict> SqliteIndex::conflicts() { return impl_->conflicts(
 // -- choosing and copying indexes ----------------------------------------------------------------------
 
 bool is_postgresql_spec(const std::string &spec) noexcept {
-    return spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0 ||
-           (spec.rfind("sqlite:", 0) != 0 && spec.find('=') != std::string::npos);
+    if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) return true;
+    // libpq's "keyword=value ..." form: it starts with a keyword (lowercase letters and '_').
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) return false;
+    size_t end = eq;
+    while (end > 0 && spec[end - 1] == ' ') --end;
+    for (size_t i = 0; i < end; ++i)
+        if (!((spec[i] >= 'a' && spec[i] <= 'z') || spec[i] == '_')) return false;
+    return end > 0;
 }
 
 bool postgresql_available() noexcept {
@@ -200,9 +207,10 @@ std::shared_ptr<Index> open_index(const std::string &spec, const IndexOptions &o
 #ifdef DCMKIT_HAVE_POSTGRESQL
         return std::make_shared<PostgresIndex>(spec, options);
 #else
+        // (the spec is not repeated: it may hold a password)
         throw Error(Errc::unsupported,
-                    "index: this dcmkit was built without PostgreSQL (DCMKIT_WITH_POSTGRESQL=OFF): cannot open '" +
-                        spec.substr(0, spec.find('@') == std::string::npos ? spec.size() : 0) + "'");
+                    "index: this dcmkit was built without PostgreSQL (DCMKIT_WITH_POSTGRESQL=OFF): cannot open a "
+                    "PostgreSQL index");
 #endif
     }
     SqliteIndexOptions so;
@@ -239,6 +247,10 @@ MigrateCounts migrate_index(const std::string &from, const std::string &to, cons
             ++counts.worklist_items;
         }
     }
+#ifdef DCMKIT_HAVE_POSTGRESQL
+    // A bulk load: the planner gets statistics now rather than when autovacuum comes by.
+    if (auto *pg = dynamic_cast<PostgresIndex *>(target.get())) pg->analyze();
+#endif
     return counts;
 }
 

@@ -282,7 +282,7 @@ struct IndexOptions {
 };
 
 /// True when `spec` names a PostgreSQL database: a "postgresql://" or "postgres://" URI, or a libpq
-/// "key=value ..." connection string (a folder name has no '=').
+/// "keyword=value ..." connection string (it starts with a keyword: lowercase letters and '_').
 bool is_postgresql_spec(const std::string &spec) noexcept;
 /// True when this dcmkit was built with PostgreSQL (DCMKIT_WITH_POSTGRESQL).
 bool postgresql_available() noexcept;

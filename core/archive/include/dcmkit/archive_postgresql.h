@@ -52,6 +52,10 @@ public:
 
     /// The schema version the database is at.
     int schema_version() const noexcept;
+    /// Refreshes the query planner's statistics of the index's tables (ANALYZE), as autovacuum
+    /// does a minute or so after they change much: after a bulk load (migrate_index calls it),
+    /// before the first queries. Throws Error(io).
+    void analyze();
 
     struct Impl;
 
