@@ -78,6 +78,9 @@ class ServeNodes : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!dk_test::have_tools({"storescu", "findscu", "getscu", "dump2dcm"})) GTEST_SKIP() << "DCMTK tools not installed";
+#ifndef DCMKIT_HAVE_POSTGRESQL
+        GTEST_SKIP() << "built without PostgreSQL (DCMKIT_WITH_POSTGRESQL=OFF)";
+#endif
         PgCluster &pg = PgCluster::get();
         if (!pg.ok()) GTEST_SKIP() << "PostgreSQL: " << pg.why();
         conninfo = pg.create_database();

@@ -3,6 +3,7 @@
 // off, started once per test process on first use and stopped by its PID (SIGINT, fast shutdown)
 // at exit. PostgreSQL refuses to run as root: as root (CI), initdb and postgres run as `nobody`
 // (setuid in the forked child; the temporary folder is given to it), else as the current user.
+// DK_KEEP_PG=1 keeps the folder (data, postgres.log) after the run.
 //
 //   PgCluster &pg = PgCluster::get();
 //   if (!pg.ok()) GTEST_SKIP() << pg.why();     // only when postgresql-15 is not installed
@@ -80,7 +81,8 @@ private:
                    "/postgres; Debian's postgresql-15, installed by ./dk.sh setup)";
             return;
         }
-        std::string tmpl = (std::filesystem::temp_directory_path() / "dkpg-XXXXXX").string();
+        // In /tmp whatever TMPDIR says: `nobody` must reach it, and a unix socket path is short.
+        std::string tmpl = "/tmp/dkpg-XXXXXX";
         if (!::mkdtemp(tmpl.data())) {
             why_ = "cannot create a temporary folder";
             return;
