@@ -1,5 +1,6 @@
-// dcmkit archive — the SQLite index's lookups: C-FIND (PS3.4 keys as SQL), C-MOVE/C-GET file lists,
-// Storage Commitment checks and the Modality Worklist. The schema and ingest are in index_store.cpp.
+// dcmkit archive — the SQL index's lookups (SqlCore, for SQLite and PostgreSQL alike): C-FIND (PS3.4
+// keys as SQL), C-MOVE/C-GET file lists, Storage Commitment checks and the Modality Worklist; and
+// SQLite's connections. Ingest is in index_store.cpp, PostgreSQL's side in pg_index.cpp.
 #include <algorithm>
 #include <cstring>
 

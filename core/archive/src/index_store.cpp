@@ -1,5 +1,6 @@
-// dcmkit archive — the SQLite index's schema (and its upgrade from version 1), ingest (add, remove,
-// patient records and the conflicts between them) and the conflict list.
+// dcmkit archive — the SQLite index's schema (and its upgrade from version 1); the SQL index's ingest
+// (SqlCore, for SQLite and PostgreSQL alike: add, remove, patient records and the conflicts between
+// them) and the conflict list.
 #include <string>
 #include <sys/stat.h>
 #include <vector>

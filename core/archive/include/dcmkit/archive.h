@@ -1,7 +1,8 @@
 // dcmkit — the embedded archive's index: what `dcmkit serve` answers C-FIND, C-MOVE/C-GET, Storage
 // Commitment and Modality Worklist queries from.
 //
-// `Index` is abstract so that a server database can replace the embedded SQLite one (`SqliteIndex`).
+// `Index` is abstract so that a server database can replace the embedded SQLite one (`SqliteIndex`):
+// `PostgresIndex` (dcmkit/archive_postgresql.h) behaves the same; open_index() picks by name.
 // It knows nothing of the network: the SCP turns a QueryError into a C-FIND/C-MOVE/C-GET failure
 // status (QueryError::status()), and streams the matches find() produces as Pending responses.
 //
