@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import BenchError, Server, log, run_client, tail  # noqa: E402
+from common import BenchError, Server, log, run_client, tail, warm_page_cache  # noqa: E402
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -200,6 +200,7 @@ def main():
     rows = []
     try:
         if not args.skip_ingest:
+            warm_page_cache(ct)  # every configuration reads the files from memory, the first one too
             for name, nodes, index_for in (("1 node, SQLite", 1, lambda: None),
                                            ("1 node, PostgreSQL", 1, pg.create_database),
                                            ("2 nodes, PostgreSQL, shared folder", 2, pg.create_database)):
