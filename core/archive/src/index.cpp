@@ -536,7 +536,7 @@ void SqlCore::find(Level level, const Dataset &identifier, Root root, const std:
         std::string pks;
         {
             Stmt s(*c, first);
-            s.bind_all(sql.binds);
+            s.stream().bind_all(sql.binds);
             while (s.step()) {
                 bool all = true;
                 for (size_t k = 0; k < post_match.size() && all; ++k) all = post_match[k].second.matches(s.text(int(k) + 1));
@@ -559,7 +559,7 @@ void SqlCore::find(Level level, const Dataset &identifier, Root root, const std:
     const std::string query_cs = str_of(identifier, tags::SpecificCharacterSet.value);
 
     Stmt s(*c, text);
-    s.bind_all(sql.binds);
+    s.stream().bind_all(sql.binds);
     size_t emitted = 0;
     while (s.step()) {
         std::unique_ptr<DicomFile> header;

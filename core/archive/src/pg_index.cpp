@@ -123,9 +123,12 @@ public:
         return out;
     }
     void reset() override {
+        if (active_) finish();  // the rest of a streamed result is read and dropped
         clear();
+        done_ = false;
         std::fill(set_.begin(), set_.end(), 0);
     }
+    void set_streaming(bool on) override { streaming_ = on; }
 
 private:
     void check_index(int i) const {
@@ -151,6 +154,11 @@ private:
     std::vector<int> formats_;
     PGresult *res_ = nullptr;
     int row_ = -1;
+    bool streaming_ = false, active_ = false, done_ = false;
+
+    std::vector<const char *> params(std::vector<int> &lens) const;
+    bool step_streaming();
+    void finish();
 };
 
 class Conn final : public db::Conn {
@@ -204,16 +212,23 @@ private:
     uint64_t serial_ = 0;
 };
 
+std::vector<const char *> Cursor::params(std::vector<int> &lens) const {
+    std::vector<const char *> vals(values_.size());
+    lens.assign(values_.size(), 0);
+    for (size_t k = 0; k < values_.size(); ++k) {
+        if (set_[k] == 0)
+            throw Error(Errc::invalid_argument, "index: parameter " + std::to_string(k + 1) + " unbound in " + sql_);
+        vals[k] = set_[k] == 2 ? nullptr : values_[k].c_str();
+        lens[k] = int(values_[k].size());
+    }
+    return vals;
+}
+
 bool Cursor::step() {
+    if (streaming_) return step_streaming();
     if (row_ < 0 && !res_) {
-        std::vector<const char *> vals(values_.size());
-        std::vector<int> lens(values_.size());
-        for (size_t k = 0; k < values_.size(); ++k) {
-            if (set_[k] == 0)
-                throw Error(Errc::invalid_argument, "index: parameter " + std::to_string(k + 1) + " unbound in " + sql_);
-            vals[k] = set_[k] == 2 ? nullptr : values_[k].c_str();
-            lens[k] = int(values_[k].size());
-        }
+        std::vector<int> lens;
+        const std::vector<const char *> vals = params(lens);
         PGresult *r = PQexecPrepared(c_.pg(), name_.c_str(), int(vals.size()), vals.data(), lens.data(),
                                      formats_.data(), 0);
         const ExecStatusType st = PQresultStatus(r);
@@ -223,6 +238,39 @@ bool Cursor::step() {
     if (++row_ < PQntuples(res_)) return true;
     row_ = PQntuples(res_);
     return false;
+}
+
+bool Cursor::step_streaming() {
+    if (done_) return false;
+    if (!active_) {
+        std::vector<int> lens;
+        const std::vector<const char *> vals = params(lens);
+        if (!PQsendQueryPrepared(c_.pg(), name_.c_str(), int(vals.size()), vals.data(), lens.data(), formats_.data(), 0))
+            c_.check(nullptr, PGRES_TUPLES_OK, sql_);
+        active_ = true;
+        PQsetSingleRowMode(c_.pg());
+    }
+    clear();
+    PGresult *r = PQgetResult(c_.pg());
+    const ExecStatusType st = r ? PQresultStatus(r) : PGRES_TUPLES_OK;
+    if (st == PGRES_SINGLE_TUPLE) {
+        res_ = r;
+        row_ = 0;
+        return true;
+    }
+    finish();
+    done_ = true;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        if (r) PQclear(r);
+        return false;
+    }
+    c_.check(r, PGRES_TUPLES_OK, sql_);  // throws
+    return false;
+}
+
+void Cursor::finish() {
+    while (PGresult *r = PQgetResult(c_.pg())) PQclear(r);
+    active_ = false;
 }
 
 void quiet(void *, const char *) {}  // NOTICEs ("relation already exists, skipping") are not errors

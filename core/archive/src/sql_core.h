@@ -49,6 +49,10 @@ public:
     virtual std::vector<uint8_t> blob(int col) const = 0;
     /// Back to unexecuted, bindings cleared.
     virtual void reset() = 0;
+    /// Rows are fetched as step() asks for them rather than all at once (PostgreSQL's single-row
+    /// mode: memory does not grow with a large C-FIND). No other statement may run on the
+    /// connection until this one has ended (stepped to its end or reset).
+    virtual void set_streaming(bool) {}
 };
 
 class Conn {
@@ -71,7 +75,10 @@ struct Bind {
 class Stmt {
 public:
     Stmt(Conn &c, const std::string &sql) : c_(c.prepare(sql)) {}
-    ~Stmt() { c_.reset(); }
+    ~Stmt() {
+        c_.reset();
+        c_.set_streaming(false);
+    }
     Stmt(const Stmt &) = delete;
     Stmt &operator=(const Stmt &) = delete;
 
@@ -101,6 +108,11 @@ public:
             }
             ++i;
         }
+    }
+    /// See Cursor::set_streaming.
+    Stmt &stream() {
+        c_.set_streaming(true);
+        return *this;
     }
     bool step() { return c_.step(); }
     std::string text(int col) const { return c_.text(col); }
