@@ -57,7 +57,8 @@ const std::set<std::string> &access_operations();
 struct AuditSettings {
     std::string destination;  ///< udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH; "" = none
     std::string ca_file, cert_file, key_file;  ///< tls: trusted CAs, optional client certificate and key (PEM)
-    std::string spool;        ///< folder for undelivered messages; "" = <storage>/audit-spool
+    std::string spool;        ///< folder for undelivered messages; "" = <storage>/audit-spool (with a
+                              ///< PostgreSQL index: <storage>/audit-spool-<host>-<port>, one per server)
     std::string source_id;    ///< AuditSourceID; "" = the AE title
     std::string site;         ///< AuditEnterpriseSiteID; "" = none
     bool enabled() const { return !destination.empty(); }
