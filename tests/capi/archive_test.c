@@ -280,6 +280,16 @@ DK_TEST(archive_misuse) {
     opts.storage = file;
     CHECK_ERR(dk_archive_open(&a, &opts), DK_EIO, "cannot create");
     opts.storage = storage;
+    /* The index on a PostgreSQL server, named through config_text: one that cannot be reached is
+     * an I/O error (unsupported in a build without PostgreSQL), never a silent SQLite index. */
+    opts.config_text = "index = host=/nonexistent-dcmkit-socket port=5432 dbname=x connect_timeout=2\n";
+    {
+        const dk_result r = dk_archive_open(&a, &opts);
+        CHECK(r == DK_EIO || r == DK_EUNSUPPORTED);
+        CHECK(a == NULL);
+        if (r == DK_EIO) CHECK(strstr(dk_last_error(), "PostgreSQL") != NULL);
+    }
+    opts.config_text = NULL;
 
     CHECK_ERR(dk_archive_open_config_file(NULL, "x.conf"), DK_EINVAL, "out is NULL");
     CHECK_ERR(dk_archive_open_config_file(&a, NULL), DK_EINVAL, "path is NULL");

@@ -46,6 +46,7 @@ COMMON = ["dcmkit_build_flags"]
 OPTIONAL_THIRD_PARTY = {
     ("net", "tls"): ["OpenSSL::SSL", "OpenSSL::Crypto"],  # DCMKIT_WITH_TLS
     ("data", "media"): ["Threads::Threads"],  # DCMKIT_WITH_MEDIA: de-identification of files on threads
+    ("archive", "postgresql"): ["PostgreSQL::PostgreSQL"],  # DCMKIT_WITH_POSTGRESQL
 }
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')

@@ -15,6 +15,7 @@
 #include "dcmkit/net/association.h"
 #include "dcmkit/services/query.h"
 #include "dcmkit/services/services.h"
+#include "index_backends.h"
 #include "peer.h"
 
 using namespace dcmkit;
@@ -122,6 +123,32 @@ TEST(ArchiveAudit, ConfigurationKeys) {
         EXPECT_EQ(e.code(), Errc::invalid_argument);
         EXPECT_NE(std::string(e.what()).find("cfg:1"), std::string::npos) << e.what();
     }
+}
+
+TEST(ArchiveAudit, ServersSharingAStorageFolderSpoolApart) {
+    // Two servers on one PostgreSQL index and one storage folder: each has its audit spool (the
+    // messages of a spool are numbered, and a server resumes and empties its own).
+    DK_SKIP_UNLESS_BACKEND("postgresql");
+    dk_test::TempDir tmp("dcmkit-archive-audit");
+    const std::string conninfo = PgCluster::get().create_database();
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::vector<std::string> spools;
+    std::vector<std::unique_ptr<archive::Server>> servers;
+    for (int n = 0; n < 2; ++n) {
+        archive::Config c;
+        c.storage = tmp / "store";
+        c.index = conninfo;
+        c.port = dk_test::pick_free_port();
+        c.audit.destination = "file:" + (tmp / ("audit" + std::to_string(n) + ".log"));
+        c.log = [](net::LogLevel, const std::string &) {};
+        servers.push_back(std::make_unique<archive::Server>(c));
+        spools.push_back(c.storage + "/audit-spool-" + host + "-" + std::to_string(c.port));
+    }
+    ASSERT_NE(spools[0], spools[1]);
+    struct stat sb {};
+    for (const auto &s : spools) EXPECT_EQ(::stat(s.c_str(), &sb), 0) << s;
+    EXPECT_NE(::stat((tmp / "store/audit-spool").c_str(), &sb), 0);
 }
 
 TEST(ArchiveAudit, ServerEmitsTheMessagesOfItsEvents) {

@@ -45,6 +45,7 @@ TEST(ArchiveConfig, ParsesEveryKey) {
         "port = 11112\n"
         "bind = 127.0.0.1\n"
         "storage = /srv/archive\n"
+        "index = postgresql://archive@db.example/pacs?sslmode=require\n"
         "services = verification, storage query-retrieve\n"
         "storage_transfer_syntaxes = ExplicitVRLittleEndian 1.2.840.10008.1.2\n"
         "allow = MODALITY, VIEWER\n"
@@ -67,6 +68,13 @@ TEST(ArchiveConfig, ParsesEveryKey) {
     EXPECT_EQ(c.port, 11112);
     EXPECT_EQ(c.bind, "127.0.0.1");
     EXPECT_EQ(c.storage, "/srv/archive");
+    EXPECT_EQ(c.index, "postgresql://archive@db.example/pacs?sslmode=require");
+    EXPECT_TRUE(archive::is_postgresql_spec(c.index));
+    EXPECT_TRUE(archive::is_postgresql_spec("host=/run/postgresql dbname=pacs"));
+    EXPECT_FALSE(archive::is_postgresql_spec("/srv/archive"));
+    EXPECT_FALSE(archive::is_postgresql_spec("sqlite:/srv/a=b"));
+    EXPECT_FALSE(archive::is_postgresql_spec("/srv/a=b"));
+    EXPECT_TRUE(archive::is_postgresql_spec("dbname = pacs"));
     EXPECT_EQ(c.services, (std::set<std::string>{"verification", "storage", "query-retrieve"}));
     EXPECT_EQ(c.storage_transfer_syntaxes, (std::vector<std::string>{"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"}));
     EXPECT_EQ(c.allow, (std::vector<std::string>{"MODALITY", "VIEWER"}));

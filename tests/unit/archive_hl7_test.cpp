@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "index_backends.h"
 #include "dcmkit/archive_hl7.h"
 #include "dcmkit/archive_server.h"
 #include "dcmkit/dataset.h"
@@ -103,9 +104,16 @@ bool closed_within(int fd, int ms) {
 
 }  // namespace
 
-TEST(ArchiveHl7Index, OrdersFileReplaceAndRemoveTheirItems) {
+// The order calls on both index backends (SQLite, and PostgreSQL in the test cluster).
+class ArchiveHl7Index : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Backends, ArchiveHl7Index, ::testing::ValuesIn(index_backends()), backend_name);
+
+TEST_P(ArchiveHl7Index, OrdersFileReplaceAndRemoveTheirItems) {
+    DK_SKIP_UNLESS_BACKEND(GetParam());
     dk_test::TempDir tmp("dcmkit-hl7-index");
-    SqliteIndex index(tmp.path());
+    const std::string spec = new_index_spec(GetParam(), tmp.path());
+    const auto owned = open_index(spec);
+    Index &index = *owned;
     EXPECT_TRUE(index.worklist_order("filler:F1").empty());
     const auto ids = index.put_worklist_order("filler:F1", {item("P1", "H", "S1", "SCHEDULED"), item("P1", "H", "S2", "SCHEDULED")});
     ASSERT_EQ(ids.size(), 2u);
@@ -130,13 +138,15 @@ TEST(ArchiveHl7Index, OrdersFileReplaceAndRemoveTheirItems) {
     EXPECT_THROW(index.put_worklist_order("", {}), Error);
     // An order outlives the process: a reopened index holds it.
     index.put_worklist_order("filler:F2", {item("P3", "", "S5", "SCHEDULED")});
-    SqliteIndex reopened(tmp.path());
-    EXPECT_EQ(reopened.worklist_order("filler:F2").size(), 1u);
+    const auto reopened = open_index(spec);
+    EXPECT_EQ(reopened->worklist_order("filler:F2").size(), 1u);
 }
 
-TEST(ArchiveHl7Index, PatientUpdateSkipsOtherIssuersAndPerformedItems) {
+TEST_P(ArchiveHl7Index, PatientUpdateSkipsOtherIssuersAndPerformedItems) {
+    DK_SKIP_UNLESS_BACKEND(GetParam());
     dk_test::TempDir tmp("dcmkit-hl7-patient");
-    SqliteIndex index(tmp.path());
+    const auto owned = open_backend(GetParam(), tmp.path());
+    Index &index = *owned;
     index.add_worklist_item(item("P1", "H", "S1", "SCHEDULED"));
     index.add_worklist_item(item("P1", "OTHER", "S2", "SCHEDULED"));
     index.add_worklist_item(item("P1", "H", "S3", "COMPLETED"));

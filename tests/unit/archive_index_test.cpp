@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +25,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "index_backends.h"
 
 using namespace dcmkit;
 using namespace dcmkit::archive;
@@ -208,23 +211,42 @@ QueryError::Kind query_error(F &&f, Tag *offending = nullptr) {
     return QueryError::Kind::unable_to_process;
 }
 
-class ArchiveIndex : public ::testing::Test {
+// One synthetic archive per backend, shared by the tests of the suite.
+class ArchiveIndex : public ::testing::TestWithParam<std::string> {
 protected:
-    static void SetUpTestSuite() {
-        dir_ = new TempDir;
-        fs::create_directories(dir_->path / "files");
-        index_ = new SqliteIndex((dir_->path / "db").string());
-        for (const auto &in : corpus()) index_->add(write_instance((dir_->path / "files").string(), in));
+    void SetUp() override {
+        DK_SKIP_UNLESS_BACKEND(GetParam());
+        auto &slot = archives()[GetParam()];
+        if (!slot.index) {
+            slot.dir = std::make_unique<TempDir>();
+            fs::create_directories(slot.dir->path / "files");
+            slot.index = open_backend(GetParam(), (slot.dir->path / "db").string());
+            for (const auto &in : corpus()) slot.index->add(write_instance((slot.dir->path / "files").string(), in));
+        }
+        index_ = slot.index.get();
     }
-    static void TearDownTestSuite() {
-        delete index_;
-        delete dir_;
+    static void TearDownTestSuite() { archives().clear(); }
+    struct Archive {
+        std::unique_ptr<TempDir> dir;
+        std::unique_ptr<Index> index;
+    };
+    static std::map<std::string, Archive> &archives() {
+        static std::map<std::string, Archive> m;
+        return m;
     }
-    static TempDir *dir_;
-    static SqliteIndex *index_;
+    Index *index_ = nullptr;
 };
-TempDir *ArchiveIndex::dir_ = nullptr;
-SqliteIndex *ArchiveIndex::index_ = nullptr;
+INSTANTIATE_TEST_SUITE_P(Backends, ArchiveIndex, ::testing::ValuesIn(index_backends()), backend_name);
+
+// Tests with an index of their own, per backend.
+class ArchiveIndexStore : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override { DK_SKIP_UNLESS_BACKEND(GetParam()); }
+    std::unique_ptr<Index> open(const std::string &dir) { return open_backend(GetParam(), dir); }
+};
+INSTANTIATE_TEST_SUITE_P(Backends, ArchiveIndexStore, ::testing::ValuesIn(index_backends()), backend_name);
+class ArchiveWorklist : public ArchiveIndexStore {};
+INSTANTIATE_TEST_SUITE_P(Backends, ArchiveWorklist, ::testing::ValuesIn(index_backends()), backend_name);
 
 // ---------------------------------------------------------------------------------------------------
 // Matching rules, at STUDY level of the Study Root model (patient keys are study keys there, C.6.2.1).
@@ -236,7 +258,7 @@ struct MatchRow {
     Set expected;  // Study Instance UIDs
 };
 
-TEST_F(ArchiveIndex, MatchingRulesStudyLevel) {
+TEST_P(ArchiveIndex, MatchingRulesStudyLevel) {
     const Set all{"1.2.3.1", "1.2.3.2", "1.2.3.3", "1.2.3.4", "1.2.3.5", "1.2.3.6", "1.2.3.7"};
     const std::vector<MatchRow> rows = {
         // C.2.2.2.1 Single Value Matching: exact, case-sensitive except PN.
@@ -311,7 +333,7 @@ TEST_F(ArchiveIndex, MatchingRulesStudyLevel) {
     }
 }
 
-TEST_F(ArchiveIndex, CombinedDateTimeAndEmptyValueMatching) {
+TEST_P(ArchiveIndex, CombinedDateTimeAndEmptyValueMatching) {
     // C.2.2.2.5: with combined date-time matching, "20240105-20240110" + "1000-0830" is one DT range
     // from 2024-01-05 10:00 to 2024-01-10 08:30; without it the TM range (lo > hi) matches nothing.
     Dataset q = study_query(kStudyDate, "20240105-20240110");
@@ -330,7 +352,7 @@ TEST_F(ArchiveIndex, CombinedDateTimeAndEmptyValueMatching) {
               Set{"1.2.3.5"});
 }
 
-TEST_F(ArchiveIndex, DateTimeRangesAndHeaderKeysAtImageLevel) {
+TEST_P(ArchiveIndex, DateTimeRangesAndHeaderKeysAtImageLevel) {
     // DT keys are not in the index: at IMAGE level they are matched against the stored file's header.
     struct Row {
         const char *rule, *value;
@@ -371,7 +393,7 @@ TEST_F(ArchiveIndex, DateTimeRangesAndHeaderKeysAtImageLevel) {
 // ---------------------------------------------------------------------------------------------------
 // Hierarchy: one match per entity of the query level, computed keys, the two information models.
 
-TEST_F(ArchiveIndex, StudyLevelReturnsOneRowPerStudyWithComputedKeys) {
+TEST_P(ArchiveIndex, StudyLevelReturnsOneRowPerStudyWithComputedKeys) {
     Dataset q = study_query(kPatientID, "PID1");
     q.set_string(kModalitiesInStudy, "");
     q.set_string(kNumStudySeries, "");
@@ -397,7 +419,7 @@ TEST_F(ArchiveIndex, StudyLevelReturnsOneRowPerStudyWithComputedKeys) {
     EXPECT_EQ(s1.size(), q.size());
 }
 
-TEST_F(ArchiveIndex, PatientRootAndStudyRoot) {
+TEST_P(ArchiveIndex, PatientRootAndStudyRoot) {
     // C.6.1.1.2 Patient level (Patient Root): one match per patient, computed counts.
     Dataset q;
     q.set_string(tags::SpecificCharacterSet, "ISO_IR 192");
@@ -451,7 +473,7 @@ TEST_F(ArchiveIndex, PatientRootAndStudyRoot) {
     EXPECT_EQ(m[0].get_string(kSeriesUID), "1.2.3.1.2");
 }
 
-TEST_F(ArchiveIndex, IdentifierErrors) {
+TEST_P(ArchiveIndex, IdentifierErrors) {
     Tag offending;
     // C.4.1.2.1: a key of a level below the query level — "Identifier does not match SOP Class".
     Dataset q = study_query(kSeriesUID, "1.2.3.1.1");
@@ -492,7 +514,7 @@ TEST_F(ArchiveIndex, IdentifierErrors) {
     }
 }
 
-TEST_F(ArchiveIndex, CharacterSets) {
+TEST_P(ArchiveIndex, CharacterSets) {
     // The identifier in ISO 8859-1: keys are decoded before matching; the answer is UTF-8.
     Dataset q;
     q.set_string(tags::SpecificCharacterSet, "ISO_IR 100");
@@ -521,7 +543,7 @@ TEST_F(ArchiveIndex, CharacterSets) {
     EXPECT_EQ(m[0].get_string(kPatientName), "山田^太郎");
 }
 
-TEST_F(ArchiveIndex, CancelAndLimit) {
+TEST_P(ArchiveIndex, CancelAndLimit) {
     Dataset q = study_query(kPatientName, "");
     int calls = 0;
     index_->find(Level::study, q, Root::study_root, [&](Dataset &&) { return ++calls < 3; });
@@ -537,7 +559,7 @@ TEST_F(ArchiveIndex, CancelAndLimit) {
 // ---------------------------------------------------------------------------------------------------
 // C-MOVE / C-GET
 
-TEST_F(ArchiveIndex, FilesForEachLevel) {
+TEST_P(ArchiveIndex, FilesForEachLevel) {
     auto sops = [](const std::vector<FileRef> &files) {
         Set s;
         for (const auto &f : files) {
@@ -588,9 +610,10 @@ TEST_F(ArchiveIndex, FilesForEachLevel) {
 // ---------------------------------------------------------------------------------------------------
 // Replacement, removal, Storage Commitment: on an index of their own.
 
-TEST(ArchiveIndexStore, ReplaceOnReAddAndRemove) {
+TEST_P(ArchiveIndexStore, ReplaceOnReAddAndRemove) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     std::vector<InstanceRecord> records;
     for (const auto &in : corpus()) records.push_back(write_instance(dir.str(), in));
     index.add(records);
@@ -650,9 +673,10 @@ TEST(ArchiveIndexStore, ReplaceOnReAddAndRemove) {
     EXPECT_THROW(index.add(bad), Error);
 }
 
-TEST(ArchiveIndexStore, VerifyDetectsChangedFiles) {
+TEST_P(ArchiveIndexStore, VerifyDetectsChangedFiles) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     auto all = corpus();
     InstanceRecord r = write_instance(dir.str(), all[0]);
     index.add(r);
@@ -674,7 +698,7 @@ TEST(ArchiveIndexStore, VerifyDetectsChangedFiles) {
     EXPECT_STREQ(verification_name(Verification::digest_mismatch), "digest_mismatch");
 }
 
-TEST(ArchiveIndexStore, Sha256) {
+TEST(ArchiveDigest, Sha256) {
     // FIPS 180-4 examples (NIST CSRC SHA-256 example values).
     EXPECT_EQ(sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -727,9 +751,10 @@ Steps steps_of(const std::vector<Dataset> &matches) {
     return s;
 }
 
-TEST(ArchiveWorklist, SequenceMatchingAndStatus) {
+TEST_P(ArchiveWorklist, SequenceMatchingAndStatus) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     index.add_worklist_item(worklist_entry(
         "Müller^Jürgen", "PID1", "WACC1", "RP1",
         {sps_item("CT_SCANNER", "20240105", "0900", "CT", "SPS1", "Doe^Jane"),
@@ -846,9 +871,10 @@ TEST(ArchiveMatching, MatchDatasetDirectly) {
 // ---------------------------------------------------------------------------------------------------
 // Concurrency: several associations adding and querying at once.
 
-TEST(ArchiveIndexStore, ConcurrentAddAndQuery) {
+TEST_P(ArchiveIndexStore, ConcurrentAddAndQuery) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     constexpr int kThreads = 4, kPerThread = 40;
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
@@ -907,9 +933,10 @@ std::string sql_one(sqlite3 *db, const char *sql) {
     return out;
 }
 
-TEST(ArchiveIndexStore, SurvivesSigkillMidIngest) {
+TEST_P(ArchiveIndexStore, SurvivesSigkillMidIngest) {
     TempDir dir;
     fs::create_directories(dir.path / "files");
+    const std::string spec = new_index_spec(GetParam(), (dir.path / "db").string());
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     pid_t pid = fork();
@@ -917,7 +944,8 @@ TEST(ArchiveIndexStore, SurvivesSigkillMidIngest) {
     if (pid == 0) {
         close(fds[0]);
         try {
-            SqliteIndex index((dir.path / "db").string());
+            auto opened = open_index(spec);
+            Index &index = *opened;
             for (int i = 0;; ++i) {
                 Inst in{"K" + std::to_string(i % 7), "Kill^Test", "", "O", "1.2.5." + std::to_string(i / 50),
                         "20240101", "", "K", "", ""};
@@ -960,6 +988,7 @@ TEST(ArchiveIndexStore, SurvivesSigkillMidIngest) {
     ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
     ASSERT_GE(committed, 300);
 
+    if (GetParam() == "sqlite") {
     // The index reopens (WAL recovery) and is consistent.
     std::string db_path = (dir.path / "db" / "index.sqlite").string();
     sqlite3 *db = nullptr;
@@ -974,7 +1003,24 @@ TEST(ArchiveIndexStore, SurvivesSigkillMidIngest) {
     EXPECT_EQ(sql_one(db, "SELECT COUNT(*) FROM patient s WHERE NOT EXISTS (SELECT 1 FROM study i WHERE i.patient_pk=s.pk)"), "0");
     sqlite3_close(db);
 
-    SqliteIndex index((dir.path / "db").string());
+    } else {
+        // PostgreSQL keeps its foreign keys; no row is left without what it belongs to.
+        const std::string db = spec.substr(spec.find("dbname=") + 7, spec.find(' ', spec.find("dbname=")) - spec.find("dbname=") - 7);
+        auto one = [&](const std::string &sql) {
+            std::string out;
+            EXPECT_EQ(PgCluster::get().psql(db, sql, out), 0) << out;
+            return out;
+        };
+        EXPECT_EQ(one("SELECT COUNT(*) FROM instance WHERE path='' OR sha256 !~ '^[0-9a-f]{64}$' OR size<=0 OR "
+                      "transfer_syntax='' OR sop_class_uid=''"),
+                  "0");
+        EXPECT_EQ(one("SELECT COUNT(*) FROM series s WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_pk=s.pk)"), "0");
+        EXPECT_EQ(one("SELECT COUNT(*) FROM study s WHERE NOT EXISTS (SELECT 1 FROM series i WHERE i.study_pk=s.pk)"), "0");
+        EXPECT_EQ(one("SELECT COUNT(*) FROM patient s WHERE NOT EXISTS (SELECT 1 FROM study i WHERE i.patient_pk=s.pk)"), "0");
+    }
+
+    auto reopened = open_index(spec);
+    Index &index = *reopened;
     IndexStats st = index.stats();
     EXPECT_GE(st.instances, uint64_t(committed));  // nothing acknowledged was lost
     // Every indexed row points at its intact file.

@@ -18,6 +18,7 @@
 #include "dcmkit/archive.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "index_backends.h"
 
 using namespace dcmkit;
 using namespace dcmkit::archive;
@@ -114,9 +115,19 @@ std::map<std::string, std::string> names_by_study(Index &index, const std::strin
     return out;
 }
 
-TEST(ArchivePatients, InstancesWithoutPatientIdNeverMerge) {
+class ArchivePatients : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override { DK_SKIP_UNLESS_BACKEND(GetParam()); }
+    std::unique_ptr<Index> open(const std::string &dir, const IndexOptions &options = {}) {
+        return open_backend(GetParam(), dir, options);
+    }
+};
+INSTANTIATE_TEST_SUITE_P(Backends, ArchivePatients, ::testing::ValuesIn(index_backends()), backend_name);
+
+TEST_P(ArchivePatients, InstancesWithoutPatientIdNeverMerge) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     // Three studies without Patient ID: two named, one without a name stored last.
     index.add(write_instance(dir.str(), Inst{"", "ALPHA^ANN", "19500101", "F", "", 1}));
     index.add(write_instance(dir.str(), Inst{"", "BETA^BOB", "19600202", "M", "", 2}));
@@ -154,12 +165,13 @@ TEST(ArchivePatients, InstancesWithoutPatientIdNeverMerge) {
     EXPECT_EQ(names_by_study(index).at("1.2.9.1"), "ALPHA^ANN");
 }
 
-TEST(ArchivePatients, SameIdOtherDemographicsIsRecordedNeverOverwritten) {
+TEST_P(ArchivePatients, SameIdOtherDemographicsIsRecordedNeverOverwritten) {
     TempDir dir;
     std::vector<std::string> log;
-    SqliteIndexOptions opt;
+    IndexOptions opt;
     opt.log = [&](const std::string &line) { log.push_back(line); };
-    SqliteIndex index(dir.str(), opt);
+    auto owned = open(dir.str(), opt);
+    Index &index = *owned;
     index.add(write_instance(dir.str(), Inst{"P1", "DOE^JOHN", "19700101", "M", "", 1}));
     index.add(write_instance(dir.str(), Inst{"P1", "DOE^JOHN", "19700101", "M", "", 1, 2}));
     EXPECT_TRUE(log.empty());
@@ -238,9 +250,10 @@ TEST(ArchivePatients, SameIdOtherDemographicsIsRecordedNeverOverwritten) {
     EXPECT_EQ(index.files_for(Level::patient, r, Root::patient_root).size(), 6u);
 }
 
-TEST(ArchivePatients, WithinAStudyTheFirstValueStaysAndEmptyOnesAreFilledIn) {
+TEST_P(ArchivePatients, WithinAStudyTheFirstValueStaysAndEmptyOnesAreFilledIn) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     // The first instance has no sex: a later one fills it in, without a conflict.
     index.add(write_instance(dir.str(), Inst{"P7", "DOE^JOHN", "19700101", "", "", 1}));
     index.add(write_instance(dir.str(), Inst{"P7", "DOE^JOHN", "", "M", "", 1, 2}));
@@ -282,9 +295,10 @@ TEST(ArchivePatients, WithinAStudyTheFirstValueStaysAndEmptyOnesAreFilledIn) {
     EXPECT_EQ(index.conflicts().size(), 2u);
 }
 
-TEST(ArchivePatients, ValuesAreReturnedAsStoredAndMatchedNormalised) {
+TEST_P(ArchivePatients, ValuesAreReturnedAsStoredAndMatchedNormalised) {
     TempDir dir;
-    SqliteIndex index(dir.str());
+    auto owned = open(dir.str());
+    Index &index = *owned;
     Inst in{"P1", "DOE^JOHN", "1960.02.29", "M", "", 1};
     in.study_date = "1997.04.24";  // ACR-NEMA style, as older modalities still send it
     in.series_date = "1997.04.25";
@@ -345,7 +359,7 @@ std::string sql_one(const std::string &path, const char *sql) {
     return out;
 }
 
-TEST(ArchivePatients, AVersion1IndexIsUpgradedFromItsFiles) {
+TEST(ArchivePatientsSqlite, AVersion1IndexIsUpgradedFromItsFiles) {
     TempDir dir;
     const std::string files = (dir.path / "files").string(), db_dir = (dir.path / "db").string();
     fs::create_directories(files);

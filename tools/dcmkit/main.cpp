@@ -191,6 +191,8 @@ const std::vector<Command> &commands() {
                             "archive opens to PORT (as -aet; PS3.4 J.3.3.1.3)"}}, "", kNetwork, cmd_commit},
         {"serve", "PORT --storage DIR", "the embedded archive (files and a SQLite index under DIR)",
          {{"--storage DIR", "the archive's folder (index.sqlite, files, mpps, quarantine)"},
+          {"--index SPEC", "the index on PostgreSQL (postgresql://… or a libpq connection string):\n"
+                           "several serve processes may share it and one --storage folder"},
           {"--port PORT", "the port, as PORT"},
           {"--bind ADDRESS", "the address to listen on (default: all)"},
           {"--dest AE=HOST:PORT", "a C-MOVE destination, and where Storage Commitment reports go\n"
@@ -251,8 +253,14 @@ const std::vector<Command> &commands() {
          "A test client for HL7 listeners such as serve --hl7. Exit status by the worst MSA-1:\n"
          "0 AA, 3 AE, 4 AR; 1 when a file cannot be read or the peer gives no acknowledgement.",
          kNone, cmd_hl7},
-        {"archive", "conflicts --storage DIR", "list the patient conflicts the archive recorded", {},
-         "A conflict: the same Patient ID and Issuer stored with another name, birth date or sex.", kNone, cmd_archive},
+        {"archive", "conflicts --storage DIR | migrate --from SPEC --to SPEC",
+         "list the patient conflicts the archive recorded; copy an index (SQLite to PostgreSQL)",
+         {{"--index SPEC", "conflicts of another index: postgresql://… or a libpq connection string"},
+          {"--from SPEC, --to SPEC", "migrate: sqlite:DIR (DIR/index.sqlite) or postgresql://…"}},
+         "A conflict: the same Patient ID and Issuer stored with another name, birth date or sex.\n"
+         "migrate copies every instance (recorded path, size, SHA-256), the patient records and\n"
+         "conflicts and the worklist; run again, it copies what changed.",
+         kNone, cmd_archive},
         {"passwd", "FILE USER [--password PW]", "add a user to (or change a password in) an archive's password file",
          {{"--password PW", "the password (default: the first line of standard input)"},
           {"--pbkdf2", "PBKDF2-HMAC-SHA256 instead of scrypt (for hosts short of memory)"}},

@@ -214,7 +214,7 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
         o.tls_opts = *c.tls;
     }
     std::vector<std::string> value_opts = ServerLimits::value_options();
-    value_opts.insert(value_opts.end(), {"--storage", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
+    value_opts.insert(value_opts.end(), {"--storage", "--index", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
                                          "--min-free-space", "--audit", "--hl7"});
     if (!o.parse(args, value_opts)) {
         err = o.error;
@@ -228,6 +228,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
             ++i;
         } else if (a == "--storage") {
             c.storage = o.rest[++i];
+        } else if (a == "--index") {
+            c.index = o.rest[++i];
         } else if (a == "--dest") {
             if (!c.add_destination(o.rest[++i], err)) return false;
         } else if (a == "--bind") {
@@ -465,28 +467,51 @@ int cmd_worklist(const std::string &, const Args &args) {
     return rc;
 }
 
-/// `dcmkit archive conflicts --storage DIR`: the patient conflicts the archive's index recorded.
+/// `dcmkit archive conflicts --storage DIR | --index SPEC`: the patient conflicts the archive's
+/// index recorded. `dcmkit archive migrate --from sqlite:DIR --to postgresql://…`: copies an index.
 int cmd_archive(const std::string &, const Args &args) {
-    if (args.empty() || args[0] != "conflicts")
-        return usage_error("archive: the command is 'archive conflicts --storage DIR'");
-    std::string storage;
+    if (args.empty() || (args[0] != "conflicts" && args[0] != "migrate"))
+        return usage_error("archive: the commands are 'archive conflicts --storage DIR|--index SPEC' and "
+                           "'archive migrate --from SPEC --to SPEC'");
+    std::string storage, index, from, to;
     for (size_t i = 1; i < args.size(); ++i) {
         if (args[i] == "--storage" && i + 1 < args.size()) storage = args[++i];
-        else return usage_error("archive conflicts: unexpected '" + args[i] + "'");
+        else if (args[i] == "--index" && i + 1 < args.size()) index = args[++i];
+        else if (args[i] == "--from" && i + 1 < args.size()) from = args[++i];
+        else if (args[i] == "--to" && i + 1 < args.size()) to = args[++i];
+        else return usage_error("archive " + args[0] + ": unexpected '" + args[i] + "'");
     }
-    if (storage.empty()) return usage_error("archive conflicts: needs --storage DIR");
-    struct stat sb {};
-    if (::stat((storage + "/index.sqlite").c_str(), &sb) != 0) {
-        std::fprintf(stderr, "dcmkit: error: archive: no index in %s (dcmkit serve --storage creates one)\n",
-                     storage.c_str());
-        return 1;
+    archive::IndexOptions options;
+    options.log = [](const std::string &line) { std::fprintf(stderr, "dcmkit: %s\n", line.c_str()); };
+    if (args[0] == "migrate") {
+        if (from.empty() || to.empty())
+            return usage_error("archive migrate: needs --from SPEC and --to SPEC (sqlite:DIR, postgresql://…)");
+        try {
+            const auto n = archive::migrate_index(from, to, options);
+            std::fprintf(stderr, "dcmkit: copied %llu instance(s), %llu patient conflict(s), %llu worklist item(s)\n",
+                         static_cast<unsigned long long>(n.instances), static_cast<unsigned long long>(n.conflicts),
+                         static_cast<unsigned long long>(n.worklist_items));
+        } catch (const dcmkit::Error &e) {
+            std::fprintf(stderr, "dcmkit: error: archive migrate: %s\n", e.what());
+            return 1;
+        }
+        return 0;
+    }
+    if (storage.empty() && index.empty()) return usage_error("archive conflicts: needs --storage DIR or --index SPEC");
+    if (index.empty()) {
+        struct stat sb {};
+        if (::stat((storage + "/index.sqlite").c_str(), &sb) != 0) {
+            std::fprintf(stderr, "dcmkit: error: archive: no index in %s (dcmkit serve --storage creates one)\n",
+                         storage.c_str());
+            return 1;
+        }
+        index = storage;
     }
     try {
-        archive::SqliteIndexOptions options;
-        options.log = [](const std::string &line) { std::fprintf(stderr, "dcmkit: %s\n", line.c_str()); };
-        const auto conflicts = archive::SqliteIndex(storage, options).conflicts();
+        const auto conflicts = archive::open_index(index, options)->conflicts();
         for (const auto &c : conflicts) std::printf("%s %s\n", c.recorded_at.c_str(), archive::describe(c).c_str());
-        std::fprintf(stderr, "dcmkit: %zu patient conflict(s) in %s\n", conflicts.size(), storage.c_str());
+        std::fprintf(stderr, "dcmkit: %zu patient conflict(s) in %s\n", conflicts.size(),
+                     storage.empty() ? "the index" : storage.c_str());
     } catch (const dcmkit::Error &e) {
         std::fprintf(stderr, "dcmkit: error: archive: %s\n", e.what());
         return 1;

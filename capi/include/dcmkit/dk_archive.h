@@ -27,7 +27,8 @@ typedef struct dk_archive dk_archive;
 
 /** The common settings; every other one can be given in the configuration file's format through
  *  `config_text` (the keys `dcmkit serve --config` takes: dest, allow, storage_transfer_syntaxes,
- *  commitment_report, max_pdu, timeouts, limits…). */
+ *  commitment_report, max_pdu, timeouts, limits…; `index = postgresql://…` puts the index on a
+ *  PostgreSQL server, which several archives sharing one storage folder may use). */
 typedef struct dk_archive_options {
     uint32_t version;          /**< DK_ARCHIVE_OPTIONS_VERSION */
     const char *ae_title;      /**< NULL = "DCMKIT" */

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <cctype>
+
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
@@ -50,6 +52,20 @@ InstanceFacts instance_facts(const Dataset &ds) {
     return f;
 }
 
+std::string default_audit_spool(const Config &config) {
+    if (config.index.empty() || !is_postgresql_spec(config.index)) return config.storage + "/audit-spool";
+    // Servers sharing the storage folder (and the index) each keep a spool of their own: spooled
+    // messages are numbered per spool, and a server resumes (and empties) only its own.
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::string name = host;
+    for (char &ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') ch = '_';
+    // (a server without a configured port, which the C ABI allows, spools per process)
+    return config.storage + "/audit-spool-" + name + "-" +
+           (config.port ? std::to_string(config.port) : "pid" + std::to_string(::getpid()));
+}
+
 Server::Audit::Audit(const Config &config, const net::AeConfig &ae) : ae_(ae) {
     const AuditSettings &s = config.audit;
     source_.id = s.source_id.empty() ? config.ae_title : s.source_id;
@@ -59,7 +75,7 @@ Server::Audit::Audit(const Config &config, const net::AeConfig &ae) : ae_(ae) {
     o.destination.ca_file = s.ca_file;
     o.destination.cert_file = s.cert_file;
     o.destination.key_file = s.key_file;
-    o.spool = s.spool.empty() ? config.storage + "/audit-spool" : s.spool;
+    o.spool = s.spool.empty() ? default_audit_spool(config) : s.spool;
     o.app_name = "dcmkit";
     o.log = [ae](const std::string &line) { ae.emit(net::LogLevel::warning, line); };
     logger_ = std::make_unique<au::AuditLogger>(std::move(o));

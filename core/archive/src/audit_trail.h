@@ -18,6 +18,10 @@
 
 namespace dcmkit::archive {
 
+/// Where undelivered audit messages wait when AuditSettings::spool is not set: <storage>/audit-spool,
+/// or, with a shared (PostgreSQL) index, <storage>/audit-spool-<host>-<port>: one per server.
+std::string default_audit_spool(const Config &config);
+
 /// What the audit trail keeps of a stored or retrieved instance.
 struct InstanceFacts {
     std::string patient_id, patient_name, study_uid, accession, sop_class_uid, sop_instance_uid;

@@ -175,6 +175,8 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
         port = uint16_t(v);
     } else if (key == "storage") {
         storage = value;
+    } else if (key == "index") {
+        index = value;
     } else if (key == "bind") {
         bind = value;
     } else if (key == "max_associations") {

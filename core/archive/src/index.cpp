@@ -1,5 +1,6 @@
-// dcmkit archive — the SQLite index's lookups: C-FIND (PS3.4 keys as SQL), C-MOVE/C-GET file lists,
-// Storage Commitment checks and the Modality Worklist. The schema and ingest are in index_store.cpp.
+// dcmkit archive — the SQL index's lookups (SqlCore, for SQLite and PostgreSQL alike): C-FIND (PS3.4
+// keys as SQL), C-MOVE/C-GET file lists, Storage Commitment checks and the Modality Worklist; and
+// SQLite's connections. Ingest is in index_store.cpp, PostgreSQL's side in pg_index.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -8,6 +9,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/file.h"
 #include "dcmkit/services/matching_detail.h"
+#include "sql_core.h"
 #include "sqlite_index.h"
 
 namespace dcmkit::archive {
@@ -75,9 +77,10 @@ std::vector<Dataset> Index::find_worklist(const Dataset &identifier, const FindO
     return out;
 }
 
-// -- SQLite plumbing ----------------------------------------------------------------------------------
+// -- SQL plumbing ----------------------------------------------------------------------------------
 
-using namespace sqlite;
+using namespace db;
+using sqlite::kMatcherPointerType;
 
 namespace {
 
@@ -194,6 +197,18 @@ const char *const kFrom[4] = {
 };
 const char *const kLevelPk[4] = {"p.pk", "st.pk", "se.pk", "i.pk"};
 
+// PostgreSQL: LIKE with '\\' as its escape; "?" is one character (the database is UTF-8).
+std::string like_escape(std::string_view dicom_pattern) {
+    std::string out;
+    for (char c : dicom_pattern) {
+        if (c == '*') out += '%';
+        else if (c == '?') out += '_';
+        else if (c == '%' || c == '_' || c == '\\') (out += '\\') += c;
+        else out += c;
+    }
+    return out;
+}
+
 std::string glob_escape(std::string_view dicom_pattern) {
     // DICOM's "*" and "?" are GLOB's; "[" is the only other GLOB special and is matched literally.
     std::string out;
@@ -205,6 +220,7 @@ std::string glob_escape(std::string_view dicom_pattern) {
 }
 
 struct Sql {
+    Dialect dialect = Dialect::sqlite;
     std::string where;
     std::vector<Bind> binds;
     std::vector<std::unique_ptr<KeyMatcher>> matchers;  // bound by pointer: alive while the query runs
@@ -237,11 +253,16 @@ std::string text_condition(const std::string &expr, const KeyMatcher &m, Sql &sq
             sql.text(a.value);
             break;
         case matching::detail::Alternative::wildcard:
-            out += expr + " GLOB ?";
-            sql.text(glob_escape(a.value));
+            if (sql.dialect == Dialect::postgresql) {
+                out += expr + " LIKE ? ESCAPE '\\'";
+                sql.text(like_escape(a.value));
+            } else {
+                out += expr + " GLOB ?";
+                sql.text(glob_escape(a.value));
+            }
             break;
         case matching::detail::Alternative::empty: out += expr + "=''"; break;
-        case matching::detail::Alternative::range: out += "0"; break;
+        case matching::detail::Alternative::range: out += "1=0"; break;
         }
     }
     return "(" + out + ")";
@@ -283,7 +304,7 @@ std::string key_condition(const KeyDef &d, const KeyMatcher &m, Sql &sql, Tag ta
         }
         bool has_empty = std::any_of(m.alternatives().begin(), m.alternatives().end(),
                                      [](const auto &a) { return a.type == matching::detail::Alternative::empty; });
-        if (first) return has_empty ? "(" + expr + "='')" : "0";
+        if (first) return has_empty ? "(" + expr + "='')" : "1=0";
         out += ")";
         return has_empty ? "(" + out + " OR " + expr + "='')" : out;
     }
@@ -322,7 +343,7 @@ std::string key_condition(const KeyDef &d, const KeyMatcher &m, Sql &sql, Tag ta
     case Kind::computed:
     case Kind::computed_list: break;
     }
-    return "1";
+    return "1=1";
 }
 
 class VectorSink : public Sink {
@@ -398,29 +419,30 @@ void check_identifier_level(Level level, const Dataset &identifier) {
 
 // -- SqliteIndex ------------------------------------------------------------------------------------
 
-std::unique_ptr<Conn> SqliteIndex::Impl::open() {
-    auto c = std::make_unique<Conn>();
+std::unique_ptr<db::Conn> SqliteIndex::Impl::open() {
     lazy::require("sqlite3", "The archive index");
+    auto c = std::make_unique<sqlite::Conn>();
     int rc = sqlite3_open_v2(path.c_str(), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              nullptr);
-    if (rc != SQLITE_OK) fail(c->db, "open " + path);
+    if (rc != SQLITE_OK) sqlite::fail(c->db, "open " + path);
     sqlite3_busy_timeout(c->db, options.busy_timeout_ms);
     c->exec("PRAGMA journal_mode=WAL");
     c->exec("PRAGMA synchronous=NORMAL");
     c->exec("PRAGMA foreign_keys=ON");
     if (sqlite3_create_function_v2(c->db, "dk_match", 2, SQLITE_UTF8, nullptr, dk_match_fn, nullptr, nullptr,
                                    nullptr) != SQLITE_OK)
-        fail(c->db, "create function");
+        sqlite::fail(c->db, "create function");
     return c;
 }
 
 // -- C-FIND ---------------------------------------------------------------------------------------------
 
-void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
-                       const std::function<bool(Dataset &&)> &on_match, const FindOptions &options) {
+void SqlCore::find(Level level, const Dataset &identifier, Root root, const std::function<bool(Dataset &&)> &on_match,
+                   const FindOptions &options) {
     check_level(level, root);
     check_identifier_level(level, identifier);
     const int q = int(level);
+    auto c = acquire();
 
     // Where each returned key comes from.
     struct Ret {
@@ -433,6 +455,11 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
     std::vector<Ret> rets;
     std::vector<std::string> columns;
     Sql sql;
+    sql.dialect = c->dialect();
+    // PN keys where the database cannot call the matcher (PostgreSQL): matched in a first query on
+    // the rows the other keys select (their PN columns only); the second query returns the keys of
+    // those that match (so that computed keys are not counted for rows that do not).
+    std::vector<std::pair<std::string, KeyMatcher>> post_match;
     Dataset header_keys;  // IMAGE level: keys matched against / filled from the stored file
     std::vector<Tag> consumed;
 
@@ -481,7 +508,12 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
                     throw QueryError(QueryError::Kind::unable_to_process, "cannot decode key: " + err.message(), e.tag);
                 }
                 KeyMatcher m = KeyMatcher::compile(dict_vr(e.tag), text, options, e.tag);
-                if (!m.universal()) sql.and_(key_condition(*def, m, sql, e.tag));
+                if (m.universal()) continue;
+                if (def->kind == Kind::pn && sql.dialect != Dialect::sqlite) {
+                    post_match.emplace_back(def->match, std::move(m));
+                } else {
+                    sql.and_(key_condition(*def, m, sql, e.tag));
+                }
             }
             continue;
         }
@@ -499,19 +531,37 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
     CompiledKeys header_match = CompiledKeys::compile(header_keys, options);
     const bool need_header = !header_keys.empty();
 
+    if (!post_match.empty()) {
+        std::string first = std::string("SELECT ") + kLevelPk[q];
+        for (const auto &pm : post_match) first += ", " + pm.first;
+        first += kFrom[q] + sql.where + " ORDER BY " + kLevelPk[q];
+        std::string pks;
+        {
+            Stmt s(*c, first);
+            s.stream().bind_all(sql.binds);
+            while (s.step()) {
+                bool all = true;
+                for (size_t k = 0; k < post_match.size() && all; ++k) all = post_match[k].second.matches(s.text(int(k) + 1));
+                if (all) pks += (pks.empty() ? "" : ",") + std::to_string(s.i64(0));
+            }
+        }
+        if (pks.empty()) return;
+        sql.and_(std::string(kLevelPk[q]) + " = ANY(?::bigint[])");
+        sql.text("{" + pks + "}");
+    }
+
     std::string text = std::string("SELECT ") + kLevelPk[q];
     if (need_header) text += ", i.path";
     const int first_col = need_header ? 2 : 1;
-    for (const auto &c : columns) text += ", " + c;
+    for (const auto &col : columns) text += ", " + col;
     text += kFrom[q];
     text += sql.where;
     text += std::string(" ORDER BY ") + kLevelPk[q];
 
     const std::string query_cs = str_of(identifier, tags::SpecificCharacterSet.value);
 
-    auto c = impl_->acquire();
     Stmt s(*c, text);
-    s.bind_all(sql.binds);
+    s.stream().bind_all(sql.binds);
     size_t emitted = 0;
     while (s.step()) {
         std::unique_ptr<DicomFile> header;
@@ -559,7 +609,7 @@ void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
 
 // -- C-MOVE / C-GET -------------------------------------------------------------------------------------
 
-std::vector<FileRef> SqliteIndex::files_for(Level level, const Dataset &identifier, Root root) {
+std::vector<FileRef> SqlCore::files_for(Level level, const Dataset &identifier, Root root) {
     check_level(level, root);
     check_identifier_level(level, identifier);
     static const struct {
@@ -601,7 +651,7 @@ std::vector<FileRef> SqliteIndex::files_for(Level level, const Dataset &identifi
             sql.text(v);
         }
         cond += ")";
-        if (first) cond = "0";
+        if (first) cond = "1=0";
         sql.and_(cond);
         if (lv == 0) {
             std::string issuer = str_of(identifier, 0x00100021);
@@ -614,8 +664,8 @@ std::vector<FileRef> SqliteIndex::files_for(Level level, const Dataset &identifi
     std::string text = "SELECT i.path, i.sop_class_uid, i.sop_instance_uid, i.transfer_syntax, i.size";
     text += kFrom[3];
     text += sql.where;
-    text += " ORDER BY st.pk, se.pk, i.instance_number, i.pk";
-    auto c = impl_->acquire();
+    text += " ORDER BY st.pk, se.pk, i.instance_number NULLS FIRST, i.pk";
+    auto c = acquire();
     Stmt s(*c, text);
     s.bind_all(sql.binds);
     std::vector<FileRef> out;
@@ -633,10 +683,10 @@ std::vector<FileRef> SqliteIndex::files_for(Level level, const Dataset &identifi
 
 // -- Storage Commitment -----------------------------------------------------------------------------
 
-Verification SqliteIndex::verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) {
+Verification SqlCore::verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) {
     std::string cls, path, digest;
     {
-        auto c = impl_->acquire();
+        auto c = acquire();
         Stmt s(*c, "SELECT sop_class_uid, path, sha256 FROM instance WHERE sop_instance_uid=?");
         s.bind(1, sop_instance_uid);
         if (!s.step()) return Verification::not_found;
@@ -679,46 +729,50 @@ int64_t insert_worklist_row(Conn &c, const Dataset &item) {
 
 }  // namespace
 
-int64_t SqliteIndex::add_worklist_item(const Dataset &item) {
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    const int64_t pk = insert_worklist_row(*c, item);
-    txn.commit();
+int64_t SqlCore::add_worklist_item(const Dataset &item) {
+    int64_t pk = 0;
+    write([&](Conn &c, LogLines &) { pk = insert_worklist_row(c, item); });
     return pk;
 }
 
-bool SqliteIndex::remove_worklist_item(int64_t id) {
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    Stmt(*c, "DELETE FROM worklist WHERE pk=?").bind(1, id).step();
-    bool removed = sqlite3_changes(c->db) > 0;
-    Stmt(*c, "DELETE FROM worklist_order WHERE worklist_pk=?").bind(1, id).step();
-    txn.commit();
+bool SqlCore::remove_worklist_item(int64_t id) {
+    bool removed = false;
+    write([&](Conn &c, LogLines &) {
+        {
+            Stmt s(c, "DELETE FROM worklist WHERE pk=? RETURNING pk");
+            s.bind(1, id);
+            removed = s.step();
+            while (s.step()) {
+            }
+        }
+        Stmt(c, "DELETE FROM worklist_order WHERE worklist_pk=?").bind(1, id).step();
+    });
     return removed;
 }
 
-std::vector<int64_t> SqliteIndex::put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) {
+std::vector<int64_t> SqlCore::put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) {
     if (order_key.empty()) throw Error(Errc::invalid_argument, "index: empty order key");
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    Stmt(*c, "DELETE FROM worklist WHERE pk IN (SELECT worklist_pk FROM worklist_order WHERE order_key=?)")
-        .bind(1, order_key)
-        .step();
-    Stmt(*c, "DELETE FROM worklist_order WHERE order_key=?").bind(1, order_key).step();
     std::vector<int64_t> ids;
-    for (const Dataset &item : items) {
-        const int64_t pk = insert_worklist_row(*c, item);
-        Stmt(*c, "INSERT INTO worklist_order(worklist_pk, order_key) VALUES(?,?)").bind(1, pk).bind(2, order_key).step();
-        ids.push_back(pk);
-    }
-    txn.commit();
+    write([&](Conn &c, LogLines &) {
+        ids.clear();
+        lock_keys(c, {"order\n" + order_key});  // two nodes taking the same order: one after the other
+        Stmt(c, "DELETE FROM worklist WHERE pk IN (SELECT worklist_pk FROM worklist_order WHERE order_key=?)")
+            .bind(1, order_key)
+            .step();
+        Stmt(c, "DELETE FROM worklist_order WHERE order_key=?").bind(1, order_key).step();
+        for (const Dataset &item : items) {
+            const int64_t pk = insert_worklist_row(c, item);
+            Stmt(c, "INSERT INTO worklist_order(worklist_pk, order_key) VALUES(?,?)").bind(1, pk).bind(2, order_key).step();
+            ids.push_back(pk);
+        }
+    });
     return ids;
 }
 
-std::vector<Dataset> SqliteIndex::worklist_order(const std::string &order_key) {
+std::vector<Dataset> SqlCore::worklist_order(const std::string &order_key) {
     std::vector<std::vector<uint8_t>> blobs;
     {
-        auto c = impl_->acquire();
+        auto c = acquire();
         Stmt s(*c, "SELECT w.item FROM worklist w JOIN worklist_order o ON o.worklist_pk = w.pk WHERE o.order_key=? "
                    "ORDER BY w.pk");
         s.bind(1, order_key);
@@ -729,46 +783,48 @@ std::vector<Dataset> SqliteIndex::worklist_order(const std::string &order_key) {
     return out;
 }
 
-size_t SqliteIndex::update_worklist_patient(const std::string &patient_id, const std::string &issuer,
-                                            const Dataset &demographics) {
+size_t SqlCore::update_worklist_patient(const std::string &patient_id, const std::string &issuer,
+                                        const Dataset &demographics) {
     if (patient_id.empty()) throw Error(Errc::invalid_argument, "index: empty Patient ID");
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    std::vector<std::pair<int64_t, std::vector<uint8_t>>> rows;
-    {
-        Stmt s(*c, "SELECT pk, item FROM worklist WHERE patient_id=? ORDER BY pk");
-        s.bind(1, patient_id);
-        while (s.step()) rows.emplace_back(s.i64(0), s.blob(1));
-    }
     size_t updated = 0;
-    for (auto &row : rows) {
-        Dataset entry = decode_item(std::move(row.second));
-        if (!issuer.empty() && str_of(entry, 0x00100021) != issuer) continue;
-        // Performed procedures keep the demographics they were performed with.
-        const auto &steps = entry.get_items(kSpsSequence);
-        const bool done = !steps.empty() && std::all_of(steps.begin(), steps.end(), [](const Dataset &sps) {
-            const std::string st = str_of(sps, kSpsStatus.value);
-            return st == "COMPLETED" || st == "DISCONTINUED";
-        });
-        if (done) continue;
-        for (const Element &e : demographics) {
-            if (e.tag == tags::SpecificCharacterSet || e.is_sequence()) continue;
-            if (e.value.empty()) entry.set(Element(e.tag, e.vr));
-            else entry.set_string(e.tag, demographics.get_string(e.tag), e.vr);
+    write([&](Conn &c, LogLines &) {
+        updated = 0;
+        std::vector<std::pair<int64_t, std::vector<uint8_t>>> rows;
+        {
+            std::string sql = "SELECT pk, item FROM worklist WHERE patient_id=? ORDER BY pk";
+            if (c.dialect() == Dialect::postgresql) sql += " FOR UPDATE";
+            Stmt s(c, sql);
+            s.bind(1, patient_id);
+            while (s.step()) rows.emplace_back(s.i64(0), s.blob(1));
         }
-        Stmt(*c, "UPDATE worklist SET patient_id=?, item=? WHERE pk=?")
-            .bind(1, str_of(entry, 0x00100020))
-            .bind_blob(2, encode_item(entry))
-            .bind(3, row.first)
-            .step();
-        ++updated;
-    }
-    txn.commit();
+        for (auto &row : rows) {
+            Dataset entry = decode_item(std::move(row.second));
+            if (!issuer.empty() && str_of(entry, 0x00100021) != issuer) continue;
+            // Performed procedures keep the demographics they were performed with.
+            const auto &steps = entry.get_items(kSpsSequence);
+            const bool done = !steps.empty() && std::all_of(steps.begin(), steps.end(), [](const Dataset &sps) {
+                const std::string st = str_of(sps, kSpsStatus.value);
+                return st == "COMPLETED" || st == "DISCONTINUED";
+            });
+            if (done) continue;
+            for (const Element &e : demographics) {
+                if (e.tag == tags::SpecificCharacterSet || e.is_sequence()) continue;
+                if (e.value.empty()) entry.set(Element(e.tag, e.vr));
+                else entry.set_string(e.tag, demographics.get_string(e.tag), e.vr);
+            }
+            Stmt(c, "UPDATE worklist SET patient_id=?, item=? WHERE pk=?")
+                .bind(1, str_of(entry, 0x00100020))
+                .bind_blob(2, encode_item(entry))
+                .bind(3, row.first)
+                .step();
+            ++updated;
+        }
+    });
     return updated;
 }
 
-void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
-                                const FindOptions &options) {
+void SqlCore::find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
+                            const FindOptions &options) {
     CompiledKeys keys = CompiledKeys::compile(identifier, options);
     const Element *sps_key = identifier.find(kSpsSequence);
     const CompiledKeys *sps_match = keys.item_keys(kSpsSequence);
@@ -776,7 +832,7 @@ void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<b
 
     std::vector<std::vector<uint8_t>> blobs;
     {
-        auto c = impl_->acquire();
+        auto c = acquire();
         Stmt s(*c, "SELECT item FROM worklist ORDER BY pk");
         while (s.step()) blobs.push_back(s.blob(0));
     }
@@ -812,44 +868,58 @@ void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<b
     }
 }
 
-size_t SqliteIndex::set_procedure_step_status(const std::string &sps_id, const std::string &status,
-                                              const std::string &requested_procedure_id) {
+size_t SqlCore::set_procedure_step_status(const std::string &sps_id, const std::string &status,
+                                          const std::string &requested_procedure_id) {
     if (sps_id.empty()) throw Error(Errc::invalid_argument, "index: empty Scheduled Procedure Step ID");
     if (status.empty() || status.size() > 16 ||
         !std::all_of(status.begin(), status.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == ' ' || ch == '_'; }))
         throw Error(Errc::invalid_argument, "index: '" + status + "' is not a CS value");
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    std::vector<std::pair<int64_t, std::vector<uint8_t>>> rows;
-    {
-        std::string sql = "SELECT pk, item FROM worklist WHERE instr('\\' || sps_ids || '\\', ?) > 0";
-        if (!requested_procedure_id.empty()) sql += " AND requested_procedure_id=?";
-        Stmt s(*c, sql);
-        s.bind(1, "\\" + sps_id + "\\");
-        if (!requested_procedure_id.empty()) s.bind(2, requested_procedure_id);
-        while (s.step()) rows.emplace_back(s.i64(0), s.blob(1));
-    }
     size_t updated = 0;
-    for (auto &row : rows) {
-        Dataset entry = decode_item(std::move(row.second));
-        Element *seq = entry.find(kSpsSequence);
-        if (!seq) continue;
-        size_t n = 0;
-        for (auto &it : seq->items) {
-            if (str_of(it, kSpsId.value) != sps_id) continue;
-            it.set_string(kSpsStatus, status, VR::CS);
-            ++n;
+    write([&](Conn &c, LogLines &) {
+        updated = 0;
+        std::vector<std::pair<int64_t, std::vector<uint8_t>>> rows;
+        {
+            std::string sql = "SELECT pk, item FROM worklist WHERE instr('\\' || sps_ids || '\\', ?) > 0";
+            if (!requested_procedure_id.empty()) sql += " AND requested_procedure_id=?";
+            if (c.dialect() == Dialect::postgresql) sql += " ORDER BY pk FOR UPDATE";
+            Stmt s(c, sql);
+            s.bind(1, "\\" + sps_id + "\\");
+            if (!requested_procedure_id.empty()) s.bind(2, requested_procedure_id);
+            while (s.step()) rows.emplace_back(s.i64(0), s.blob(1));
         }
-        if (!n) continue;
-        Stmt(*c, "UPDATE worklist SET item=? WHERE pk=?").bind_blob(1, encode_item(entry)).bind(2, row.first).step();
-        updated += n;
-    }
-    txn.commit();
+        for (auto &row : rows) {
+            Dataset entry = decode_item(std::move(row.second));
+            Element *seq = entry.find(kSpsSequence);
+            if (!seq) continue;
+            size_t n = 0;
+            for (auto &it : seq->items) {
+                if (str_of(it, kSpsId.value) != sps_id) continue;
+                it.set_string(kSpsStatus, status, VR::CS);
+                ++n;
+            }
+            if (!n) continue;
+            Stmt(c, "UPDATE worklist SET item=? WHERE pk=?").bind_blob(1, encode_item(entry)).bind(2, row.first).step();
+            updated += n;
+        }
+    });
     return updated;
 }
 
-IndexStats SqliteIndex::stats() {
-    auto c = impl_->acquire();
+std::vector<std::pair<std::string, Dataset>> SqlCore::export_worklist() {
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> rows;
+    {
+        auto c = acquire();
+        Stmt s(*c, "SELECT COALESCE(o.order_key, ''), w.item FROM worklist w "
+                   "LEFT JOIN worklist_order o ON o.worklist_pk = w.pk ORDER BY w.pk");
+        while (s.step()) rows.emplace_back(s.text(0), s.blob(1));
+    }
+    std::vector<std::pair<std::string, Dataset>> out;
+    for (auto &r : rows) out.emplace_back(std::move(r.first), decode_item(std::move(r.second)));
+    return out;
+}
+
+IndexStats SqlCore::stats() {
+    auto c = acquire();
     Stmt s(*c, "SELECT (SELECT COUNT(*) FROM patient), (SELECT COUNT(*) FROM study), (SELECT COUNT(*) FROM series), "
                "(SELECT COUNT(*) FROM instance), (SELECT COUNT(*) FROM worklist)");
     IndexStats st;

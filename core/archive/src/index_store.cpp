@@ -1,5 +1,6 @@
-// dcmkit archive — the SQLite index's schema (and its upgrade from version 1), ingest (add, remove,
-// patient records and the conflicts between them) and the conflict list.
+// dcmkit archive — the SQLite index's schema (and its upgrade from version 1); the SQL index's ingest
+// (SqlCore, for SQLite and PostgreSQL alike: add, remove, patient records and the conflicts between
+// them) and the conflict list.
 #include <string>
 #include <sys/stat.h>
 #include <vector>
@@ -8,11 +9,12 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/file.h"
 #include "dcmkit/services/matching_detail.h"
+#include "sql_core.h"
 #include "sqlite_index.h"
 
 namespace dcmkit::archive {
 
-using namespace sqlite;
+using namespace db;
 
 namespace {
 
@@ -120,19 +122,12 @@ SqliteIndex::SqliteIndex(const std::string &directory, const SqliteIndexOptions 
     impl_->dir = directory;
     impl_->path = directory + "/index.sqlite";
     impl_->options = options;
+    impl_->on_log = options.log;
     ::mkdir(directory.c_str(), 0755);
-    std::vector<std::string> lines;
-    {
-        auto c = impl_->acquire();
-        Impl::WriteTxn txn(*impl_, *c);
-        impl_->create_or_upgrade(*c);
-        txn.commit();
-        lines.swap(impl_->pending_log);
-    }
-    impl_->flush_log(lines);
+    impl_->write([&](Conn &c, LogLines &log) { impl_->create_or_upgrade(c, log); });
 }
 
-void SqliteIndex::Impl::create_or_upgrade(Conn &c) {
+void SqliteIndex::Impl::create_or_upgrade(Conn &c, LogLines &log) {
     int64_t version = 0;
     bool has_instances = false;
     {
@@ -171,13 +166,14 @@ void SqliteIndex::Impl::create_or_upgrade(Conn &c) {
             ReadOptions ro;
             ro.stop_before_pixels = true;
             DicomFile f = read_file(o.path, ro);
-            add_one(c, InstanceRecord{std::move(f.dataset), o.path, uint64_t(o.size), o.transfer_syntax, o.sha256});
+            add_one(c, InstanceRecord{std::move(f.dataset), o.path, uint64_t(o.size), o.transfer_syntax, o.sha256},
+                    log);
         } catch (const Error &err) {
             ++dropped;
-            pending_log.push_back("index upgrade: instance " + o.sop_uid + " dropped: " + err.message());
+            log.push_back("index upgrade: instance " + o.sop_uid + " dropped: " + err.message());
         }
     }
-    pending_log.push_back("index upgraded from schema version " + std::to_string(version) + " to " +
+    log.push_back("index upgraded from schema version " + std::to_string(version) + " to " +
                           std::to_string(kSchemaVersion) + ": " + std::to_string(old.size() - dropped) +
                           " instance(s) indexed again from their files, " + std::to_string(dropped) + " dropped");
 }
@@ -186,7 +182,7 @@ SqliteIndex::~SqliteIndex() = default;
 
 const std::string &SqliteIndex::path() const noexcept { return impl_->path; }
 
-void SqliteIndex::Impl::prune(Conn &c, const std::vector<int64_t> &series, const std::vector<int64_t> &studies,
+void SqlCore::prune(Conn &c, const std::vector<int64_t> &series, const std::vector<int64_t> &studies,
                               const std::vector<int64_t> &patients) {
     for (int64_t pk : series)
         Stmt(c, "DELETE FROM series WHERE pk=?1 AND NOT EXISTS (SELECT 1 FROM instance WHERE series_pk=?1)")
@@ -202,7 +198,7 @@ void SqliteIndex::Impl::prune(Conn &c, const std::vector<int64_t> &series, const
             .step();
 }
 
-void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
+void SqlCore::add_one(Conn &c, const InstanceRecord &r, LogLines &log) {
     const Dataset &ds = r.dataset;
     const std::string sop_uid = require_uid(ds, 0x00080018, "SOP Instance UID (0008,0018)");
     const std::string sop_class = require_uid(ds, 0x00080016, "SOP Class UID (0008,0016)");
@@ -239,8 +235,8 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
     {
         // A study whose only instance is the one being replaced holds nothing another instance carries.
         Stmt s(c, "SELECT st.patient_pk, p.patient_id, p.issuer, p.patient_name, p.birth_date, p.sex, "
-                  "EXISTS (SELECT 1 FROM series se JOIN instance i ON i.series_pk=se.pk WHERE se.study_pk=st.pk "
-                  "AND i.sop_instance_uid<>?2) FROM study st JOIN patient p ON p.pk=st.patient_pk WHERE st.study_uid=?1");
+                  "CASE WHEN EXISTS (SELECT 1 FROM series se JOIN instance i ON i.series_pk=se.pk WHERE se.study_pk=st.pk "
+                  "AND i.sop_instance_uid<>?2) THEN 1 ELSE 0 END FROM study st JOIN patient p ON p.pk=st.patient_pk WHERE st.study_uid=?1");
         s.bind(1, study_uid).bind(2, sop_uid);
         if (s.step()) {
             old_patients.push_back(s.i64(0));
@@ -261,23 +257,28 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
             const std::string &was = (*held).*fields[k], &now = carried.*fields[k];
             if (now.empty() || was == now) continue;
             if (was.empty()) merged.*fields[k] = now;
-            else record_conflict(c, *held, kDemographicTags[k], was, now, study_uid, study_uid, sop_uid);
+            else record_conflict(c, *held, kDemographicTags[k], was, now, study_uid, study_uid, sop_uid, log);
         }
     }
     if (!held || !(merged == *held)) {
         // The study's record: shared by the studies of the same Patient ID, Issuer and demographics;
         // a study without a Patient ID has a record of its own.
         const std::string anon = merged.id.empty() ? study_uid : std::string();
+        // Another node may file a study under the same record meanwhile: its key is locked
+        // (lock_keys), and the insert leaves a concurrent one standing.
+        if (!merged.id.empty() && merged.id != carried.id) lock_keys(c, {"p:" + merged.id + "\\" + merged.issuer});
+        const char *const kSelect = "SELECT pk FROM patient WHERE patient_id=? AND issuer=? AND study_uid=? AND "
+                                    "patient_name=? AND birth_date=? AND sex=?";
         {
-            Stmt s(c, "SELECT pk FROM patient WHERE patient_id=? AND issuer=? AND study_uid=? AND patient_name=? "
-                      "AND birth_date=? AND sex=?");
+            Stmt s(c, kSelect);
             s.bind(1, merged.id).bind(2, merged.issuer).bind(3, anon).bind(4, merged.name).bind(5, merged.birth).bind(
                 6, merged.sex);
             patient_pk = s.step() ? s.i64(0) : 0;
         }
         if (!patient_pk) {
             Stmt s(c, "INSERT INTO patient(patient_id, issuer, patient_name, birth_date, birth_date_key, sex, study_uid) "
-                      "VALUES(?,?,?,?,?,?,?) RETURNING pk");
+                      "VALUES(?,?,?,?,?,?,?) ON CONFLICT(patient_id, issuer, study_uid, patient_name, birth_date, sex) "
+                      "DO NOTHING RETURNING pk");
             s.bind(1, merged.id)
                 .bind(2, merged.issuer)
                 .bind(3, merged.name)
@@ -285,23 +286,32 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
                 .bind(5, matching::detail::da_key(merged.birth))
                 .bind(6, merged.sex)
                 .bind(7, anon);
-            patient_pk = s.returned_pk("insert patient");
+            if (s.step()) patient_pk = s.i64(0);
+            while (s.step()) {
+            }
         }
-        if (!merged.id.empty()) check_patient_conflicts(c, merged, patient_pk, study_uid, sop_uid);
+        if (!patient_pk) {
+            Stmt s(c, kSelect);
+            s.bind(1, merged.id).bind(2, merged.issuer).bind(3, anon).bind(4, merged.name).bind(5, merged.birth).bind(
+                6, merged.sex);
+            if (!s.step()) throw Retry("index: the patient record went while it was being filed under");
+            patient_pk = s.i64(0);
+        }
+        if (!merged.id.empty()) check_patient_conflicts(c, merged, patient_pk, study_uid, sop_uid, log);
     }
     {
         std::string time = str_of(ds, 0x00080030);
         Stmt s(c, "INSERT INTO study(patient_pk, study_uid, study_date, study_date_key, study_time, study_time_key, "
                   "accession, study_id, description, referring) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(study_uid) "
                   "DO UPDATE SET patient_pk=excluded.patient_pk, "
-                  "study_date=CASE WHEN excluded.study_date<>'' THEN excluded.study_date ELSE study_date END, "
-                  "study_date_key=CASE WHEN excluded.study_date<>'' THEN excluded.study_date_key ELSE study_date_key END, "
-                  "study_time=CASE WHEN excluded.study_time<>'' THEN excluded.study_time ELSE study_time END, "
-                  "study_time_key=CASE WHEN excluded.study_time<>'' THEN excluded.study_time_key ELSE study_time_key END, "
-                  "accession=CASE WHEN excluded.accession<>'' THEN excluded.accession ELSE accession END, "
-                  "study_id=CASE WHEN excluded.study_id<>'' THEN excluded.study_id ELSE study_id END, "
-                  "description=CASE WHEN excluded.description<>'' THEN excluded.description ELSE description END, "
-                  "referring=CASE WHEN excluded.referring<>'' THEN excluded.referring ELSE referring END RETURNING pk");
+                  "study_date=CASE WHEN excluded.study_date<>'' THEN excluded.study_date ELSE study.study_date END, "
+                  "study_date_key=CASE WHEN excluded.study_date<>'' THEN excluded.study_date_key ELSE study.study_date_key END, "
+                  "study_time=CASE WHEN excluded.study_time<>'' THEN excluded.study_time ELSE study.study_time END, "
+                  "study_time_key=CASE WHEN excluded.study_time<>'' THEN excluded.study_time_key ELSE study.study_time_key END, "
+                  "accession=CASE WHEN excluded.accession<>'' THEN excluded.accession ELSE study.accession END, "
+                  "study_id=CASE WHEN excluded.study_id<>'' THEN excluded.study_id ELSE study.study_id END, "
+                  "description=CASE WHEN excluded.description<>'' THEN excluded.description ELSE study.description END, "
+                  "referring=CASE WHEN excluded.referring<>'' THEN excluded.referring ELSE study.referring END RETURNING pk");
         const std::string date = str_of(ds, 0x00080020);
         s.bind(1, patient_pk)
             .bind(2, study_uid)
@@ -321,19 +331,19 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
         Stmt s(c, "INSERT INTO series(study_pk, series_uid, modality, series_number, series_number_text, description, "
                   "series_date, series_date_key, series_time, series_time_key, body_part) VALUES(?,?,?,?,?,?,?,?,?,?,?) "
                   "ON CONFLICT(series_uid) DO UPDATE SET study_pk=excluded.study_pk, "
-                  "modality=CASE WHEN excluded.modality<>'' THEN excluded.modality ELSE modality END, "
+                  "modality=CASE WHEN excluded.modality<>'' THEN excluded.modality ELSE series.modality END, "
                   "series_number=CASE WHEN excluded.series_number_text<>'' THEN excluded.series_number "
-                  "ELSE series_number END, "
+                  "ELSE series.series_number END, "
                   "series_number_text=CASE WHEN excluded.series_number_text<>'' THEN excluded.series_number_text "
-                  "ELSE series_number_text END, "
-                  "description=CASE WHEN excluded.description<>'' THEN excluded.description ELSE description END, "
-                  "series_date=CASE WHEN excluded.series_date<>'' THEN excluded.series_date ELSE series_date END, "
+                  "ELSE series.series_number_text END, "
+                  "description=CASE WHEN excluded.description<>'' THEN excluded.description ELSE series.description END, "
+                  "series_date=CASE WHEN excluded.series_date<>'' THEN excluded.series_date ELSE series.series_date END, "
                   "series_date_key=CASE WHEN excluded.series_date<>'' THEN excluded.series_date_key "
-                  "ELSE series_date_key END, "
-                  "series_time=CASE WHEN excluded.series_time<>'' THEN excluded.series_time ELSE series_time END, "
+                  "ELSE series.series_date_key END, "
+                  "series_time=CASE WHEN excluded.series_time<>'' THEN excluded.series_time ELSE series.series_time END, "
                   "series_time_key=CASE WHEN excluded.series_time<>'' THEN excluded.series_time_key "
-                  "ELSE series_time_key END, "
-                  "body_part=CASE WHEN excluded.body_part<>'' THEN excluded.body_part ELSE body_part END RETURNING pk");
+                  "ELSE series.series_time_key END, "
+                  "body_part=CASE WHEN excluded.body_part<>'' THEN excluded.body_part ELSE series.body_part END RETURNING pk");
         s.bind(1, study_pk).bind(2, series_uid).bind(3, str_of(ds, 0x00080060));
         if (auto n = int_of(number)) s.bind(4, *n);
         else s.bind_null(4);
@@ -367,12 +377,13 @@ void SqliteIndex::Impl::add_one(Conn &c, const InstanceRecord &r) {
     prune(c, old_series, old_studies, old_patients);
 }
 
-void SqliteIndex::Impl::record_conflict(Conn &c, const Demographics &holder, Tag attribute, const std::string &stored,
-                                        const std::string &now, const std::string &stored_study,
-                                        const std::string &study_uid, const std::string &sop_uid) {
+void SqlCore::record_conflict(Conn &c, const Demographics &holder, Tag attribute, const std::string &stored,
+                              const std::string &now, const std::string &stored_study, const std::string &study_uid,
+                              const std::string &sop_uid, LogLines &log) {
     // Once per study and disagreement: the study's other instances carry the same values.
-    Stmt s(c, "INSERT OR IGNORE INTO patient_conflict(patient_id, issuer, attribute, stored_value, new_value, "
-              "stored_study_uid, study_uid, sop_instance_uid) VALUES(?,?,?,?,?,?,?,?)");
+    Stmt s(c, "INSERT INTO patient_conflict(patient_id, issuer, attribute, stored_value, new_value, "
+              "stored_study_uid, study_uid, sop_instance_uid) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING "
+              "RETURNING pk");
     s.bind(1, holder.id)
         .bind(2, holder.issuer)
         .bind(3, int64_t(attribute.value))
@@ -381,8 +392,10 @@ void SqliteIndex::Impl::record_conflict(Conn &c, const Demographics &holder, Tag
         .bind(6, stored_study)
         .bind(7, study_uid)
         .bind(8, sop_uid);
-    s.step();
-    if (sqlite3_changes(c.db) == 0) return;
+    const bool recorded = s.step();
+    while (s.step()) {
+    }
+    if (!recorded) return;
     PatientConflict pc;
     pc.patient_id = holder.id;
     pc.issuer = holder.issuer;
@@ -392,72 +405,80 @@ void SqliteIndex::Impl::record_conflict(Conn &c, const Demographics &holder, Tag
     pc.stored_study_uid = stored_study;
     pc.study_uid = study_uid;
     pc.sop_instance_uid = sop_uid;
-    pending_log.push_back("patient conflict: " + describe(pc));
+    log.push_back("patient conflict: " + describe(pc));
 }
 
-void SqliteIndex::Impl::check_patient_conflicts(Conn &c, const Demographics &d, int64_t patient_pk,
-                                                const std::string &study_uid, const std::string &sop_uid) {
+void SqlCore::check_patient_conflicts(Conn &c, const Demographics &d, int64_t patient_pk, const std::string &study_uid,
+                                      const std::string &sop_uid, LogLines &log) {
     // The first-stored record of this Patient ID and Issuer that some other study is filed under.
-    Stmt s(c, "SELECT p.pk, p.patient_name, p.birth_date, p.sex, (SELECT st.study_uid FROM study st WHERE "
-              "st.patient_pk=p.pk AND st.study_uid<>?3 ORDER BY st.pk LIMIT 1) AS other FROM patient p "
-              "WHERE p.patient_id=?1 AND p.issuer=?2 AND p.study_uid='' AND other IS NOT NULL ORDER BY p.pk LIMIT 1");
+    Stmt s(c, "SELECT pk, patient_name, birth_date, sex, other FROM (SELECT p.pk, p.patient_name, p.birth_date, "
+              "p.sex, (SELECT st.study_uid FROM study st WHERE st.patient_pk=p.pk AND st.study_uid<>?3 ORDER BY st.pk "
+              "LIMIT 1) AS other FROM patient p WHERE p.patient_id=?1 AND p.issuer=?2 AND p.study_uid='') f "
+              "WHERE other IS NOT NULL ORDER BY pk LIMIT 1");
     s.bind(1, d.id).bind(2, d.issuer).bind(3, study_uid);
     if (!s.step() || s.i64(0) == patient_pk) return;
     const Demographics first{d.id, d.issuer, s.text(1), s.text(2), s.text(3)};
     const std::string other = s.text(4);
-    if (first.name != d.name) record_conflict(c, first, kDemographicTags[2], first.name, d.name, other, study_uid, sop_uid);
+    if (first.name != d.name)
+        record_conflict(c, first, kDemographicTags[2], first.name, d.name, other, study_uid, sop_uid, log);
     if (first.birth != d.birth)
-        record_conflict(c, first, kDemographicTags[3], first.birth, d.birth, other, study_uid, sop_uid);
-    if (first.sex != d.sex) record_conflict(c, first, kDemographicTags[4], first.sex, d.sex, other, study_uid, sop_uid);
+        record_conflict(c, first, kDemographicTags[3], first.birth, d.birth, other, study_uid, sop_uid, log);
+    if (first.sex != d.sex) record_conflict(c, first, kDemographicTags[4], first.sex, d.sex, other, study_uid, sop_uid, log);
 }
 
-void SqliteIndex::add(const InstanceRecord &record) {
-    std::vector<std::string> lines;
-    {
-        auto c = impl_->acquire();
-        Impl::WriteTxn txn(*impl_, *c);
-        impl_->pending_log.clear();
-        impl_->add_one(*c, record);
-        txn.commit();
-        lines.swap(impl_->pending_log);
-    }
-    impl_->flush_log(lines);
+std::vector<std::string> db::lock_keys_of(const InstanceRecord &r) {
+    std::vector<std::string> keys{"s:" + str_of(r.dataset, 0x0020000D), "i:" + str_of(r.dataset, 0x00080018)};
+    const std::string id = str_of(r.dataset, 0x00100020);
+    if (!id.empty()) keys.push_back("p:" + id + "\\" + str_of(r.dataset, 0x00100021));
+    return keys;
 }
 
-void SqliteIndex::add(const std::vector<InstanceRecord> &records) {
-    std::vector<std::string> lines;
-    {
-        auto c = impl_->acquire();
-        Impl::WriteTxn txn(*impl_, *c);
-        impl_->pending_log.clear();
-        for (const auto &r : records) impl_->add_one(*c, r);
-        txn.commit();
-        lines.swap(impl_->pending_log);
-    }
-    impl_->flush_log(lines);
+void SqlCore::lock_keys(Conn &, std::vector<std::string>) {}
+
+void SqlCore::add(const std::vector<InstanceRecord> &records) {
+    std::vector<std::string> keys;
+    for (const auto &r : records)
+        for (auto &k : lock_keys_of(r)) keys.push_back(std::move(k));
+    write([&](Conn &c, LogLines &log) {
+        lock_keys(c, keys);
+        for (const auto &r : records) add_one(c, r, log);
+    });
 }
 
-bool SqliteIndex::remove(const std::string &sop_instance_uid) {
-    auto c = impl_->acquire();
-    Impl::WriteTxn txn(*impl_, *c);
-    int64_t series_pk, study_pk, patient_pk;
-    {
-        Stmt s(*c, "SELECT i.series_pk, se.study_pk, st.patient_pk FROM instance i JOIN series se ON se.pk=i.series_pk "
-                   "JOIN study st ON st.pk=se.study_pk WHERE i.sop_instance_uid=?");
-        s.bind(1, sop_instance_uid);
-        if (!s.step()) return false;
-        series_pk = s.i64(0);
-        study_pk = s.i64(1);
-        patient_pk = s.i64(2);
-    }
-    Stmt(*c, "DELETE FROM instance WHERE sop_instance_uid=?").bind(1, sop_instance_uid).step();
-    impl_->prune(*c, {series_pk}, {study_pk}, {patient_pk});
-    txn.commit();
-    return true;
+bool SqlCore::remove(const std::string &sop_instance_uid) {
+    bool removed = false;
+    write([&](Conn &c, LogLines &) {
+        removed = false;
+        int64_t series_pk, study_pk, patient_pk;
+        std::string study_uid, patient_key;
+        {
+            Stmt s(c, "SELECT i.series_pk, se.study_pk, st.patient_pk, st.study_uid, p.patient_id, p.issuer "
+                      "FROM instance i JOIN series se ON se.pk=i.series_pk JOIN study st ON st.pk=se.study_pk "
+                      "JOIN patient p ON p.pk=st.patient_pk WHERE i.sop_instance_uid=?");
+            s.bind(1, sop_instance_uid);
+            if (!s.step()) return;
+            series_pk = s.i64(0);
+            study_pk = s.i64(1);
+            patient_pk = s.i64(2);
+            study_uid = s.text(3);
+            if (!s.text(4).empty()) patient_key = "p:" + s.text(4) + "\\" + s.text(5);
+        }
+        std::vector<std::string> keys{"s:" + study_uid, "i:" + sop_instance_uid};
+        if (!patient_key.empty()) keys.push_back(patient_key);
+        lock_keys(c, keys);
+        Stmt d(c, "DELETE FROM instance WHERE sop_instance_uid=? RETURNING pk");
+        d.bind(1, sop_instance_uid);
+        if (!d.step()) return;  // removed meanwhile by another node
+        while (d.step()) {
+        }
+        prune(c, {series_pk}, {study_pk}, {patient_pk});
+        removed = true;
+    });
+    return removed;
 }
 
-std::vector<PatientConflict> SqliteIndex::conflicts() {
-    auto c = impl_->acquire();
+std::vector<PatientConflict> SqlCore::conflicts() {
+    auto c = acquire();
     Stmt s(*c, "SELECT patient_id, issuer, attribute, stored_value, new_value, stored_study_uid, study_uid, "
                "sop_instance_uid, recorded_at FROM patient_conflict ORDER BY pk");
     std::vector<PatientConflict> out;

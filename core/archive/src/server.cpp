@@ -4,6 +4,7 @@
 
 #include "audit_trail.h"
 
+#include <algorithm>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,6 +109,7 @@ struct Server::Shared {
     std::function<void(const StoredInstance &)> on_stored;  // guarded by mu
     std::atomic<uint64_t> stored{0}, refused{0};
     uint64_t recovered = 0, quarantined = 0;
+    bool shared_folder = false;  // other servers store into the folder too (a shared index)
     std::shared_ptr<net::MppsStore> mpps;  // its handler refers to it
 
     /// Moves a stored file that fails the checks out of the served folder, into `quarantine`.
@@ -130,7 +132,8 @@ struct Server::Shared {
     /// and is never indexed. Returns how many were indexed.
     size_t reindex_orphans(Index &index, net::StorageFolder &folder, const std::string &quarantine,
                            const DeidOptions *deid) {
-        if (const size_t partial = folder.remove_partial_files())
+        if (const size_t partial = folder.remove_partial_files(shared_folder ? std::chrono::seconds(3600)
+                                                                               : std::chrono::seconds(0)))
             ae.emit(net::LogLevel::warning, "removed " + std::to_string(partial) + " partial file(s) an interruption left");
         size_t n = 0;
         DIR *d = ::opendir(folder.folder().c_str());
@@ -186,12 +189,26 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
     const std::string &storage = config_.storage;
     // Patient conflicts found at ingest and index upgrades are logged as warnings (listed later
     // with `dcmkit archive conflicts`).
-    SqliteIndexOptions options;
+    IndexOptions options;
     // (weakly: the index must not own what owns it through the MPPS store)
     options.log = [weak = std::weak_ptr<Shared>(shared_)](const std::string &line) {
         if (auto shared = weak.lock()) shared->ae.emit(net::LogLevel::warning, line);
     };
-    index_ = open_storage(storage, options);
+    // Enough connections for every association thread that may query at once.
+    options.max_connections = int(std::max(4u, std::min(config_.max_associations, 64u)));
+    if (config_.index.empty()) {
+        SqliteIndexOptions so;
+        so.log = options.log;
+        index_ = open_storage(storage, so);
+    } else {
+        if (storage.empty()) throw Error(Errc::invalid_argument, "the archive needs a storage folder");
+        if (!make_dirs(storage + "/files"))
+            throw Error(Errc::io, "cannot create " + storage + "/files: " + std::strerror(errno));
+        index_ = open_index(config_.index, options);
+    }
+    // With a shared index, other servers may be storing into the same folder: only their
+    // temporary files old enough to be abandoned are removed.
+    shared_->shared_folder = !config_.index.empty() && is_postgresql_spec(config_.index);
     auto index = index_;
     auto folder = std::make_shared<net::StorageFolder>(storage + "/files");
     net::StorageFolder::Limits limits;

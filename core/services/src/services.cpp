@@ -459,13 +459,18 @@ uint64_t StorageFolder::free_space() const {
     return uint64_t(sv.f_bavail) * uint64_t(sv.f_frsize);
 }
 
-size_t StorageFolder::remove_partial_files() {
+size_t StorageFolder::remove_partial_files(std::chrono::seconds older_than) {
     size_t n = 0;
     DIR *d = ::opendir(folder_.c_str());
     if (!d) return 0;
+    const time_t now = ::time(nullptr);
     while (const dirent *e = ::readdir(d)) {
-        const std::string name = e->d_name;
-        if (name.rfind(".incoming-", 0) == 0 && ::unlink((folder_ + "/" + name).c_str()) == 0) ++n;
+        const std::string name = e->d_name, path = folder_ + "/" + name;
+        if (name.rfind(".incoming-", 0) != 0) continue;
+        struct stat sb {};
+        if (older_than.count() > 0 && (::stat(path.c_str(), &sb) != 0 || now - sb.st_mtime < older_than.count()))
+            continue;
+        if (::unlink(path.c_str()) == 0) ++n;
     }
     ::closedir(d);
     return n;

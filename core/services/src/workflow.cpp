@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <deque>
@@ -72,10 +73,21 @@ std::string MppsStore::path_of(const std::string &uid) const { return folder_ + 
 
 void MppsStore::save(const std::string &uid, const Dataset &ds) const {
     // Written to a temporary file, flushed and renamed: a crash leaves the old or the new state.
-    const std::string path = path_of(uid), tmp = path + ".tmp";
+    // The temporary name is unique: servers sharing the folder may save the same instance at once.
+    const std::string path = path_of(uid);
+    std::string tmp = path + ".tmp-XXXXXX";
     const std::string text = to_json(ds);
-    FILE *f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw Error(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
+    const int fd = ::mkstemp(tmp.data());
+    FILE *f = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
+    if (!f) {
+        const int err = errno;
+        if (fd >= 0) {
+            ::close(fd);
+            ::unlink(tmp.c_str());
+        }
+        throw Error(Errc::io, "cannot write " + tmp + ": " + std::strerror(err));
+    }
+    ::fchmod(fd, 0644);
     const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
                     ::fsync(::fileno(f)) == 0;
     const int err = errno;

@@ -1,7 +1,8 @@
 // dcmkit — the embedded archive's index: what `dcmkit serve` answers C-FIND, C-MOVE/C-GET, Storage
 // Commitment and Modality Worklist queries from.
 //
-// `Index` is abstract so that a server database can replace the embedded SQLite one (`SqliteIndex`).
+// `Index` is abstract so that a server database can replace the embedded SQLite one (`SqliteIndex`):
+// `PostgresIndex` (dcmkit/archive_postgresql.h) behaves the same; open_index() picks by name.
 // It knows nothing of the network: the SCP turns a QueryError into a C-FIND/C-MOVE/C-GET failure
 // status (QueryError::status()), and streams the matches find() produces as Pending responses.
 //
@@ -222,6 +223,11 @@ public:
     virtual std::vector<PatientConflict> conflicts() = 0;
 };
 
+namespace db {
+class SqlCore;
+SqlCore *core_of(Index &index) noexcept;
+}  // namespace db
+
 struct SqliteIndexOptions {
     /// Milliseconds a writer waits for another process's write transaction before failing.
     int busy_timeout_ms = 30000;
@@ -286,8 +292,44 @@ public:
     struct Impl;
 
 private:
+    friend db::SqlCore *db::core_of(Index &index) noexcept;
     std::unique_ptr<Impl> impl_;
 };
+
+/// Options of open_index() and of PostgresIndex (dcmkit/archive_postgresql.h).
+struct IndexOptions {
+    /// Receives a line for each patient conflict recorded (after its transaction commits) and for
+    /// schema upgrades; may be empty.
+    std::function<void(const std::string &message)> log;
+    /// PostgreSQL: connections kept open at most (the server's association threads share them).
+    int max_connections = 8;
+    /// SQLite: milliseconds a writer waits for another process's write transaction.
+    int busy_timeout_ms = 30000;
+};
+
+/// True when `spec` names a PostgreSQL database: a "postgresql://" or "postgres://" URI, or a libpq
+/// "keyword=value ..." connection string (it starts with a keyword: lowercase letters and '_').
+bool is_postgresql_spec(const std::string &spec) noexcept;
+/// True when this dcmkit was built with PostgreSQL (DCMKIT_WITH_POSTGRESQL).
+bool postgresql_available() noexcept;
+
+/// Opens the index `spec` names: a PostgreSQL database (is_postgresql_spec; PostgresIndex), else a
+/// folder holding index.sqlite (SqliteIndex; "sqlite:" before the folder is accepted). Throws
+/// Error(unsupported) for PostgreSQL in a build without it, Error(io) when it cannot be opened.
+std::shared_ptr<Index> open_index(const std::string &spec, const IndexOptions &options = {});
+
+/// What migrate_index() copied.
+struct MigrateCounts {
+    uint64_t instances = 0, worklist_items = 0, conflicts = 0;
+};
+/// Copies an index into another (open_index specs, e.g. "sqlite:/srv/archive" to
+/// "postgresql://host/archive"): every instance with its recorded path, size, transfer syntax and
+/// SHA-256, filed under the same patient records (each study with the patient attributes it
+/// holds), the recorded patient conflicts with their times, and the worklist entries (with new ids,
+/// and only into a target without any). Instances already in the target are replaced, so running it
+/// again copies what changed since. The source is only read.
+/// Throws Error(invalid_argument) when both name the same index, Error(io) on a database failure.
+MigrateCounts migrate_index(const std::string &from, const std::string &to, const IndexOptions &options = {});
 
 /// SHA-256 (FIPS 180-4) as 64 lowercase hex digits.
 std::string sha256_hex(const void *data, size_t size);

@@ -59,7 +59,8 @@ const std::set<std::string> &access_operations();
 struct AuditSettings {
     std::string destination;  ///< udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH; "" = none
     std::string ca_file, cert_file, key_file;  ///< tls: trusted CAs, optional client certificate and key (PEM)
-    std::string spool;        ///< folder for undelivered messages; "" = <storage>/audit-spool
+    std::string spool;        ///< folder for undelivered messages; "" = <storage>/audit-spool (with a
+                              ///< PostgreSQL index: <storage>/audit-spool-<host>-<port>, one per server)
     std::string source_id;    ///< AuditSourceID; "" = the AE title
     std::string site;         ///< AuditEnterpriseSiteID; "" = none
     bool enabled() const { return !destination.empty(); }
@@ -81,6 +82,10 @@ struct Config {
     uint16_t port = 0;        ///< 0: none configured (start() then needs one, or picks a free one)
     std::string bind;         ///< address to listen on; "" = every address
     std::string storage;      ///< folder: index.sqlite, files/, mpps/, quarantine/
+    /// The index (open_index): "" = `storage`/index.sqlite; a "postgresql://…" URI or a libpq
+    /// "key=value" string = a PostgreSQL database, which several servers with the same (shared)
+    /// `storage` folder may use at once.
+    std::string index;
     /// Served: verification storage query-retrieve worklist mpps commitment.
     std::set<std::string> services = {"verification", "storage", "query-retrieve", "worklist", "mpps", "commitment"};
     std::vector<std::string> storage_transfer_syntaxes;  ///< UIDs accepted for storage; empty: every one, kept as received
@@ -113,7 +118,8 @@ struct Config {
     Hl7Settings hl7;  ///< HL7 v2 orders into the worklist; off by default
 
     /// Reads a configuration file of `key = value` lines (# comments):
-    ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
+    ///   ae_title, port, storage, index (postgresql://… or a libpq connection string; default
+    ///   the storage folder's index.sqlite), bind, max_associations, max_pdu, timeout, dimse_timeout,
     ///   max_associations_per_address, max_pending, max_pending_per_address, idle_timeout,
     ///   request_timeout (seconds), check_called_ae (yes, the default, or no),
     ///   allow (calling AE titles), dest (AE=HOST:PORT, repeatable), services (verification storage
@@ -218,14 +224,14 @@ public:
     Counters counters() const;
     const Config &config() const noexcept { return config_; }
     const net::AeConfig &ae_config() const noexcept { return ae_; }
-    SqliteIndex &index() noexcept { return *index_; }
+    Index &index() noexcept { return *index_; }
 
 private:
     struct Shared;
     class Audit;
     Config config_;
     net::AeConfig ae_;
-    std::shared_ptr<SqliteIndex> index_;
+    std::shared_ptr<Index> index_;
     std::shared_ptr<Shared> shared_;
     std::shared_ptr<Audit> audit_;  // null without an audit destination
     std::unique_ptr<net::Server> server_;

@@ -162,8 +162,10 @@ public:
     /// Where complete() puts the instance `sop_instance_uid` (a storable UID).
     std::string path_for(const std::string &sop_instance_uid) const { return folder_ + "/" + sop_instance_uid + ".dcm"; }
     /// Removes the temporary `.incoming-*` files an interrupted process left in the folder (never
-    /// while a server stores into it); returns how many.
-    size_t remove_partial_files();
+    /// while a server stores into it); returns how many. With `older_than`, only those not written
+    /// to for that long: a folder other processes store into at the same time (several servers on
+    /// shared storage) keeps their transfers in progress.
+    size_t remove_partial_files(std::chrono::seconds older_than = std::chrono::seconds(0));
     /// fsyncs the folder, making completed renames durable (each_file only).
     void sync_folder();
     /// Makes every file completed so far durable, names included: with at_end, one syncfs(2) of the
