@@ -4,10 +4,11 @@
 # (dcm2json) for the JSON fuzzer; with --pdu, upper layer PDUs for the PDU fuzzer; with
 # --codec=FAMILY, peer-compressed frames for that codec's fuzzer (make_codec_seeds.sh); with
 # --dicomdir, DICOMDIRs made by DCMTK's dcmmkdir (make_dicomdir_seeds.sh).
-# Usage: make_seeds.sh [--json|--pdu|--dicomdir|--codec=FAMILY] OUT_DIR
+# Usage: make_seeds.sh [--json|--pdu|--dicomdir|--multipart|--codec=FAMILY] OUT_DIR
 set -euo pipefail
 if [ "$1" = --pdu ]; then exec "$(dirname "$0")/make_pdu_seeds.sh" "$2"; fi
 if [ "$1" = --dicomdir ]; then exec "$(dirname "$0")/make_dicomdir_seeds.sh" "$2"; fi
+if [ "$1" = --multipart ]; then exec "$(dirname "$0")/make_multipart_seeds.sh" "$2"; fi
 case $1 in --codec=*) exec "$(dirname "$0")/make_codec_seeds.sh" "${1#--codec=}" "$2" ;; esac
 json=0
 if [ "$1" = --json ]; then json=1; shift; fi
