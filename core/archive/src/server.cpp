@@ -91,6 +91,56 @@ void index_file(Index &index, const std::string &path, InstanceFacts *facts = nu
     index.add(r);
 }
 
+/// STOW-RS: the complete temporary file `tmp` (in `folder`) goes the way of a C-STORE: parsed
+/// completely (check_received_file), named by its storable SOP Instance UID, renamed into place,
+/// de-identified when the gateway is on, indexed. What is refused is removed and answered with the
+/// status a C-STORE would get.
+IngestResult ingest_web_file(Index &index, net::StorageFolder &folder, const std::string &tmp, const DeidOptions *deid,
+                             const net::AeConfig &ae, const std::string &peer) {
+    IngestResult r;
+    auto refuse = [&](uint16_t status, const std::string &why) {
+        std::remove(tmp.c_str());
+        r.status = status;
+        r.comment = why;
+        ae.emit(net::LogLevel::warning, "STOW-RS from " + peer + ": not stored: " + why);
+        return r;
+    };
+    try {
+        ReadOptions ro;
+        ro.stop_before_pixels = true;
+        const DicomFile f = read_file(tmp, ro);
+        r.sop_class_uid = f.dataset.get_string_or(tags::SOPClassUID, "");
+        r.sop_instance_uid = f.dataset.get_string_or(tags::SOPInstanceUID, "");
+        r.study_uid = f.dataset.get_string_or(Tag(0x0020, 0x000D), "");
+        r.series_uid = f.dataset.get_string_or(Tag(0x0020, 0x000E), "");
+        r.transfer_syntax = f.transfer_syntax;
+    } catch (const Error &e) {
+        return refuse(0xC000, "not a DICOM instance: " + e.message());
+    }
+    std::string why;
+    if (!net::is_storable_uid(r.sop_instance_uid, &why)) return refuse(0x0117, "invalid SOP Instance UID: " + why);
+    if (r.sop_class_uid.empty() || r.study_uid.empty() || r.series_uid.empty())
+        return refuse(0xC000, "no SOP Class, Study or Series Instance UID");
+    const net::StoreCheck check = net::check_received_file(tmp, r.sop_class_uid, r.sop_instance_uid);
+    if (!check.ok()) return refuse(check.status, check.comment);
+    std::string path = folder.path_for(r.sop_instance_uid);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return refuse(0xA700, std::string("cannot store: ") + std::strerror(errno));
+    try {
+        folder.sync_folder();
+        if (deid) {
+            r.sop_instance_uid = deidentify_stored(folder, path, *deid);
+            path = folder.path_for(r.sop_instance_uid);
+        }
+        index_file(index, path);
+    } catch (const Error &e) {
+        std::remove(path.c_str());
+        r.status = e.code() == Errc::unsupported ? 0x0110 : 0xA700;
+        r.comment = e.code() == Errc::unsupported ? "refused: burned-in text is likely in the pixels" : e.message();
+        ae.emit(net::LogLevel::warning, "STOW-RS from " + peer + ": not stored: " + r.comment);
+    }
+    return r;
+}
+
 }  // namespace
 
 std::shared_ptr<SqliteIndex> open_storage(const std::string &dir, const SqliteIndexOptions &options) {
@@ -108,6 +158,7 @@ struct Server::Shared {
     std::atomic<uint64_t> stored{0}, refused{0};
     uint64_t recovered = 0, quarantined = 0;
     std::shared_ptr<net::MppsStore> mpps;  // its handler refers to it
+    Renderer renderer;                      // guarded by mu (DICOMweb rendered images)
 
     /// Moves a stored file that fails the checks out of the served folder, into `quarantine`.
     void quarantine_file(const std::string &path, const std::string &name, const std::string &quarantine,
@@ -392,7 +443,62 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         };
     }
     server_ = std::make_unique<net::Server>(ae_, h);
+    if (config_.http_port) web_ = make_web_server(index, folder, deid, access);
 }
+
+/// DICOMweb over the same index and folder: STOW-RS parts are checked, stored, de-identified and
+/// indexed as C-STOREs are (ingest_web_file), the access rules apply to the HTTP client as to an
+/// association without AE title or user.
+std::unique_ptr<WebServer> Server::make_web_server(std::shared_ptr<SqliteIndex> index,
+                                                   std::shared_ptr<net::StorageFolder> folder,
+                                                   std::shared_ptr<const DeidOptions> deid,
+                                                   std::shared_ptr<const Config> access) {
+    WebOptions o;
+    o.temp_folder = folder->folder();
+    o.max_part_size = config_.max_dataset_size;
+    auto shared = shared_;
+    o.ingest = [index, folder, deid, shared](const std::string &tmp, const std::string &peer) {
+        IngestResult r = ingest_web_file(*index, *folder, tmp, deid.get(), shared->ae, peer);
+        if (r.status != 0) {
+            ++shared->refused;
+            return r;
+        }
+        ++shared->stored;
+        std::function<void(const StoredInstance &)> fn;
+        {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            fn = shared->on_stored;
+        }
+        if (fn) {
+            try {
+                fn(StoredInstance{r.sop_class_uid, r.sop_instance_uid, folder->path_for(r.sop_instance_uid),
+                                  r.transfer_syntax, ""});
+            } catch (const std::exception &e) {
+                shared->ae.emit(net::LogLevel::error, std::string("on_stored: ") + e.what());
+            }
+        }
+        return r;
+    };
+    if (!access->access.empty())
+        o.permits = [access](const std::string &op) { return access->permits("", "", op); };
+    o.render = [shared](const DicomFile &file, const RenderRequest &rq) {
+        Renderer fn;
+        {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            fn = shared->renderer;
+        }
+        if (!fn) throw Error(Errc::unsupported, "this server renders no images (no renderer set)");
+        return fn(file, rq);
+    };
+    return std::make_unique<WebServer>(index, std::move(o));
+}
+
+void Server::set_web_renderer(Renderer renderer) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->renderer = std::move(renderer);
+}
+
+uint16_t Server::http_port() const noexcept { return web_ ? web_->port() : 0; }
 
 Server::~Server() {
     if (audit_) {
@@ -415,11 +521,20 @@ void Server::on_stored(std::function<void(const StoredInstance &)> fn) {
 void Server::start() { start(config_.bind, config_.port); }
 void Server::start(const std::string &address, uint16_t port) {
     server_->start(address, port);
+    if (web_) {
+        try {
+            web_->start(address, *config_.http_port);
+        } catch (...) {
+            server_->stop(0);
+            throw;
+        }
+    }
     if (audit_ && !started_) audit_->application(true);
     started_ = true;
 }
 uint16_t Server::port() const noexcept { return server_->port(); }
 void Server::stop(int grace_ms) {
+    if (web_) web_->stop();
     server_->stop(grace_ms);
     if (audit_ && started_) audit_->application(false);
     started_ = false;

@@ -145,8 +145,9 @@ MultipartReader::MultipartReader(std::string boundary, Callbacks callbacks)
 
 MultipartReader::MultipartReader(std::string boundary, Callbacks callbacks, Limits limits)
     : delim_("\r\n--" + boundary), cb_(std::move(callbacks)), limits_(limits) {
-    if (boundary.empty() || boundary.size() > 70)
-        throw Error(Errc::invalid_argument, "a multipart boundary has 1 to 70 characters (RFC 2046 5.1.1)");
+    // RFC 2046 5.1.1 allows 70 characters; Orthanc's DICOMweb client sends 73: up to 256 are read.
+    if (boundary.empty() || boundary.size() > 256)
+        throw Error(Errc::invalid_argument, "a multipart boundary has 1 to 256 characters (70 in RFC 2046 5.1.1)");
     buf_ = "\r\n";  // the first delimiter may open the body without a CRLF before it
 }
 

@@ -16,6 +16,7 @@
 #include "dcmkit/deidentify.h"
 #include "dcmkit/archive.h"
 #include "dcmkit/archive_identity.h"
+#include "dcmkit/archive_web.h"
 #include "dcmkit/net/ae_config.h"
 
 namespace dcmkit::net {
@@ -98,6 +99,9 @@ struct Config {
     /// Instances sent by C-MOVE and C-GET are de-identified on the way out (the stored files stay
     /// as they are); one the options refuse is left out, with a warning in the log.
     std::optional<DeidOptions> deidentify_on_export;
+    /// DICOMweb (archive_web.h) on this HTTP port, at the same bind address (0: a free one); unset:
+    /// none. `http_port` in the file, `dcmkit serve --http PORT`.
+    std::optional<uint16_t> http_port;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, bind, max_associations, max_pdu, timeout, dimse_timeout,
@@ -124,7 +128,8 @@ struct Config {
     ///   Title is bound to, see net::tls_identity_matches; once one is given, every calling AE needs one);
     ///   deidentify_on_receipt = KEYFILE [retain=LIST] [clean=LIST] [burned_in=refuse|flag|ignore]
     ///   (LIST as `dcmkit deidentify` takes it, e.g. retain=uids,modified-dates; `no` turns it off);
-    ///   deidentify_on_export, the same for what C-MOVE and C-GET send.
+    ///   deidentify_on_export, the same for what C-MOVE and C-GET send;
+    ///   http_port (DICOMweb on that port: QIDO-RS, WADO-RS, STOW-RS, WADO-URI under /dicomweb).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -198,6 +203,11 @@ public:
     void request_stop() noexcept;
 
     Counters counters() const;
+    /// The port DICOMweb listens on once started (Config::http_port), else 0.
+    uint16_t http_port() const noexcept;
+    /// Renders frames for DICOMweb's rendered resources and WADO-URI images (the codecs do it:
+    /// the CLI and the C ABI set it). Before start().
+    void set_web_renderer(Renderer renderer);
     const Config &config() const noexcept { return config_; }
     const net::AeConfig &ae_config() const noexcept { return ae_; }
     SqliteIndex &index() noexcept { return *index_; }
@@ -205,12 +215,15 @@ public:
 private:
     struct Shared;
     class Audit;
+    std::unique_ptr<WebServer> make_web_server(std::shared_ptr<SqliteIndex> index, std::shared_ptr<net::StorageFolder> folder,
+                                               std::shared_ptr<const DeidOptions> deid, std::shared_ptr<const Config> access);
     Config config_;
     net::AeConfig ae_;
     std::shared_ptr<SqliteIndex> index_;
     std::shared_ptr<Shared> shared_;
     std::shared_ptr<Audit> audit_;  // null without an audit destination
     std::unique_ptr<net::Server> server_;
+    std::unique_ptr<WebServer> web_;  // with Config::http_port
     bool started_ = false;
 };
 
