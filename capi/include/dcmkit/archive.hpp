@@ -121,6 +121,12 @@ public:
         check(dk_archive_port(&p, h_));
         return p;
     }
+    /// The port DICOMweb listens on (after start(), with dk_archive_options.http_port or http_port =).
+    uint16_t http_port() const {
+        uint16_t p = 0;
+        check(dk_archive_http_port(&p, h_));
+        return p;
+    }
     /// Blocks until request_stop() or stop() from another thread.
     void wait() { check(dk_archive_wait(h_)); }
     /// Makes wait() return; async-signal-safe.
