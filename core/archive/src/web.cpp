@@ -540,7 +540,7 @@ void route(Context &ctx, Request &rq) {
         }
         throw HttpError{405, "POST is for BASE/studies (STOW-RS)"};
     }
-    if (rq.method != "GET" && rq.method != "HEAD") throw HttpError{405, rq.method + " is not served"};
+    if (rq.method != "GET") throw HttpError{405, rq.method + " is not served"};
     if (qido_path) {
         permit("find");
         qido(ctx, rq);
