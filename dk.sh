@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs|qr|bindings|tls|media]
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs|qr|bindings|tls|media|web]
 # Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
 # Debian 12 machine (as root).
 set -euo pipefail
@@ -204,10 +204,11 @@ cmd_bench() {
     bindings) bench/bindings.sh build-release "${@:2}" ;;
     tls) bench/tls.sh build-release "${@:2}" ;;
     media) bench/media_dicomdir.sh build-release "${@:2}" && bench/media_deid.sh build-release "${@:2}" ;;
+    web) bench/web.sh build-release "${@:2}" ;;
     all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release &&
       bench/codecs.sh build-release && bench/qr.sh build-release && bench/bindings.sh build-release &&
       bench/tls.sh build-release && bench/media_dicomdir.sh build-release && bench/media_deid.sh build-release ;;
-    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs, qr, bindings, tls, media)" >&2; exit 2 ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs, qr, bindings, tls, media, web)" >&2; exit 2 ;;
   esac
 }
 
@@ -217,5 +218,5 @@ case "${1:-}" in
   test) cmd_test ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs|qr|bindings|tls|media]" >&2; exit 2 ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs|qr|bindings|tls|media|web]" >&2; exit 2 ;;
 esac

@@ -95,13 +95,17 @@ protected:
         archive::WebOptions o;
         o.temp_folder = dir + "/files";
         o.max_part_size = 1 << 20;
-        o.ingest = [this](const std::string &path, const std::string &) {
-            ingested.push_back(path);
-            std::remove(path.c_str());
-            archive::IngestResult r;
-            r.status = 0xC000;
-            r.comment = "test";
-            return r;
+        o.ingest = [this](const std::vector<std::string> &paths, const std::string &) {
+            std::vector<archive::IngestResult> out;
+            for (const std::string &path : paths) {
+                ingested.push_back(path);
+                std::remove(path.c_str());
+                archive::IngestResult r;
+                r.status = 0xC000;
+                r.comment = "test";
+                out.push_back(r);
+            }
+            return out;
         };
         server = std::make_unique<archive::WebServer>(index, o);
         server->start("127.0.0.1", 0);
@@ -191,6 +195,10 @@ TEST_F(Web, StowRefusesBadBodiesAndHandsPartsToIngest) {
     r = roundtrip(port, post("/dicomweb/studies", mp, "--X\r\n\r\nabc"));
     EXPECT_EQ(r.status, 400);
     EXPECT_NE(r.body.find("ends inside part 1"), std::string::npos);
+    // A malformed body stores nothing, not even its complete parts.
+    r = roundtrip(port, post("/dicomweb/studies", mp, "--X\r\n\r\nabc\r\n--X\r\n\r\ndef"));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("nothing was stored"), std::string::npos);
     EXPECT_EQ(roundtrip(port, post("/dicomweb/studies", "multipart/related; type=application/dicom", "--X--")).status, 400);
     EXPECT_EQ(roundtrip(port, post("/dicomweb/studies", "application/dicom+json", "[]")).status, 415);
     EXPECT_EQ(roundtrip(port, post("/dicomweb/studies", mp, "--X\r\nA: " + std::string(20000, 'a') + "\r\n\r\nx\r\n--X--\r\n")).status, 413);

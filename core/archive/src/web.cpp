@@ -7,6 +7,7 @@
 #include <civetweb.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -128,6 +129,10 @@ Stream::Stream(mg_connection *c, int status, const std::string &content_type,
 
 void Stream::write(const char *data, size_t n) {
     // Small pieces (part headers) are gathered; large ones go out as they come.
+    if (pending_.empty() && n >= 65536) {
+        if (mg_send_chunk(c_, data, unsigned(n)) <= 0) throw Error(Errc::network, "the client closed the connection");
+        return;
+    }
     pending_.append(data, n);
     if (pending_.size() >= 65536) {
         if (mg_send_chunk(c_, pending_.data(), unsigned(pending_.size())) <= 0)
@@ -389,6 +394,15 @@ void stow(Context &ctx, Request &rq) {
     Dataset response;
     std::vector<Dataset> referenced, failed;
     PartFile part;
+    // Complete parts wait on disk for the end of the body: a body that turns out malformed stores
+    // nothing; a whole one is stored together (one file system sync, one index transaction).
+    std::vector<std::string> complete;
+    struct Cleanup {
+        std::vector<std::string> &paths;
+        ~Cleanup() {
+            for (const std::string &p : paths) ::unlink(p.c_str());
+        }
+    } cleanup{complete};
     bool part_ok = true;
     std::string part_type;
     uint64_t max = ctx.options.max_part_size;
@@ -443,7 +457,7 @@ void stow(Context &ctx, Request &rq) {
             part.discard();
             return;
         }
-        if (::fsync(part.fd) != 0 || ::close(part.fd) != 0) {
+        if (::close(part.fd) != 0) {  // made durable by ingest, all parts at once
             part.fd = -1;
             fail("", "", 0xA700);
             part.discard();
@@ -466,23 +480,16 @@ void stow(Context &ctx, Request &rq) {
                 // left to ingest, which answers C000 as a C-STORE would
             }
         }
-        IngestResult r = ctx.options.ingest(part.path, rq.peer);
-        part.path.clear();  // ingest moved or removed it
-        if (r.status != 0) {
-            fail(r.sop_class_uid, r.sop_instance_uid, r.status);
-            return;
-        }
-        Dataset item;
-        item.set_string(Tag(0x0008, 0x1150), r.sop_class_uid, VR::UI);
-        item.set_string(Tag(0x0008, 0x1155), r.sop_instance_uid, VR::UI);
-        const std::string study_url = rq.base_url + "/studies/" + r.study_uid;
-        item.set_string(Tag(0x0008, 0x1190), study_url + "/series/" + r.series_uid + "/instances/" + r.sop_instance_uid,
-                        VR::UR);
-        referenced.push_back(std::move(item));
-        if (!study.empty() || !response.contains(Tag(0x0008, 0x1190))) response.set_string(Tag(0x0008, 0x1190), study_url, VR::UR);
+        complete.push_back(part.path);
+        part.path.clear();  // now complete's
     };
     http::MultipartReader::Limits limits;
     http::MultipartReader reader(boundary, cb, limits);
+    // A client that waits for it (curl, libcurl clients such as Orthanc's, for large bodies) would
+    // otherwise hold the body back for a second (RFC 9110 10.1.1).
+    const std::string expect = rq.header("Expect");
+    if (expect.size() == 12 && ::strncasecmp(expect.c_str(), "100-continue", 12) == 0)
+        mg_write(rq.conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
     char buf[65536];
     try {
         for (;;) {
@@ -495,10 +502,23 @@ void stow(Context &ctx, Request &rq) {
     } catch (const Error &e) {
         part.discard();
         const int status = e.code() == Errc::bad_length ? 413 : 400;
-        std::string what = "malformed multipart body: " + e.message();
-        if (!referenced.empty())
-            what += " (" + std::to_string(referenced.size()) + " complete instance(s) before it were stored)";
-        throw HttpError{status, what};
+        throw HttpError{status, "malformed multipart body: " + e.message() + " (nothing was stored)"};
+    }
+    std::vector<std::string> paths;
+    paths.swap(complete);  // ingest moves or removes each
+    for (const IngestResult &r : ctx.options.ingest(paths, rq.peer)) {
+        if (r.status != 0) {
+            fail(r.sop_class_uid, r.sop_instance_uid, r.status);
+            continue;
+        }
+        Dataset item;
+        item.set_string(Tag(0x0008, 0x1150), r.sop_class_uid, VR::UI);
+        item.set_string(Tag(0x0008, 0x1155), r.sop_instance_uid, VR::UI);
+        const std::string study_url = rq.base_url + "/studies/" + r.study_uid;
+        item.set_string(Tag(0x0008, 0x1190), study_url + "/series/" + r.series_uid + "/instances/" + r.sop_instance_uid,
+                        VR::UR);
+        referenced.push_back(std::move(item));
+        if (!study.empty() || !response.contains(Tag(0x0008, 0x1190))) response.set_string(Tag(0x0008, 0x1190), study_url, VR::UR);
     }
     if (!failed.empty()) response.set_sequence(Tag(0x0008, 0x1198), std::move(failed));
     const bool none_stored = referenced.empty();
@@ -676,7 +696,7 @@ void WebServer::start(const std::string &address, uint16_t port) {
     const std::string threads = std::to_string(impl_->ctx.options.threads ? impl_->ctx.options.threads : 8);
     const char *opts[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
                           "request_timeout_ms", "600000", "enable_keep_alive", "yes",
-                          "keep_alive_timeout_ms", "30000", nullptr};
+                          "keep_alive_timeout_ms", "30000", "tcp_nodelay", "1", nullptr};
     mg_callbacks callbacks{};
     callbacks.log_message = [](const mg_connection *, const char *) { return 1; };  // no stderr lines
     char errbuf[256] = {0};

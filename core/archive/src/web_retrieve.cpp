@@ -64,7 +64,7 @@ void stream_file(const std::string &path, uint64_t first, uint64_t count,
                  const std::function<void(const char *, size_t)> &out) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
-    std::vector<char> buf(1 << 16);
+    std::vector<char> buf(1 << 18);
     uint64_t pos = first;
     while (count) {
         const ssize_t n = ::pread(fd, buf.data(), size_t(std::min<uint64_t>(count, buf.size())), off_t(pos));

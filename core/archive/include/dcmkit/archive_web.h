@@ -17,7 +17,9 @@
 //            Endian); .../instances/{i}[/frames/{n}]/rendered and /thumbnail (image/jpeg, image/png;
 //            window=C,W,FUNCTION, viewport=W,H, quality) when a renderer is set.
 //   STOW-RS  POST BASE/studies[/{s}]: multipart/related; type="application/dicom", each part streamed
-//            to a temporary file and stored as a C-STORE is (the same checks, index, de-identification);
+//            to a temporary file; once the body is whole (a malformed one stores nothing) each is
+//            stored as a C-STORE is (the same checks, index, de-identification), made durable
+//            together (one file system sync) and indexed in one transaction;
 //            the response lists ReferencedSOPSequence and FailedSOPSequence: 200 all stored, 202 some,
 //            409 none.
 //   WADO-URI GET BASE/wado and /wado?requestType=WADO&studyUID=&seriesUID=&objectUID=
@@ -34,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dcmkit/archive.h"
 #include "dcmkit/file.h"
@@ -66,9 +69,10 @@ struct WebOptions {
     std::string base = "/dicomweb";  ///< path prefix of the DICOMweb resources
     unsigned threads = 8;            ///< request worker threads
     uint64_t max_part_size = 0;      ///< STOW: largest instance, bytes; 0: no limit (413 past it)
-    /// STOW: stores the complete temporary file `path` (in the files folder) as a C-STORE would,
-    /// moving or removing it. Required for STOW (without it POST answers 405).
-    std::function<IngestResult(const std::string &path, const std::string &peer)> ingest;
+    /// STOW: stores the complete temporary files `paths` (in temp_folder) of one request as C-STOREs
+    /// would be, moving or removing each; one result per path, in order. Required for STOW
+    /// (without it POST answers 405).
+    std::function<std::vector<IngestResult>(const std::vector<std::string> &paths, const std::string &peer)> ingest;
     /// Whether `operation` (find, get, store) is permitted to an HTTP client; empty: everything.
     std::function<bool(const std::string &operation)> permits;
     Renderer render;  ///< rendered/thumbnail/WADO-URI images; empty: 406 for them
