@@ -383,6 +383,48 @@ TEST_F(DicomWeb, BadStowBodiesStoreNothing) {
     EXPECT_EQ(files_count(), "1\n");
 }
 
+TEST_F(DicomWeb, StowOfDicomJsonWithBulkDataParts) {
+    // pydicom writes a2 as DICOM JSON, its Pixel Data as a BulkDataURI; the body carries the JSON
+    // and the pixel bytes in a part with that Content-Location.
+    const char *script = R"PY(
+import sys, json, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+ds.SOPInstanceUID = pydicom.uid.generate_uid()
+def bulk(elem):
+    return 'http://client/bulk/' + ('%08X' % elem.tag)
+obj = ds.to_json_dict(bulk_data_threshold=1024, bulk_data_element_handler=bulk)
+px = ds.PixelData
+body = b'--J\r\nContent-Type: application/dicom+json\r\n\r\n' + json.dumps([obj]).encode()
+body += b'\r\n--J\r\nContent-Type: application/octet-stream\r\nContent-Location: http://client/bulk/7FE00010\r\n\r\n' + px
+body += b'\r\n--J--\r\n'
+open(sys.argv[2], 'wb').write(body)
+print(ds.SOPInstanceUID)
+)PY";
+    const dk_test::ProcResult made = dk_test::run({kPython, "-c", script, instances["a2"].path, tmp / "json.body"});
+    ASSERT_EQ(made.status, 0) << made.all();
+    const std::string uid = made.out.substr(0, made.out.find('\n'));
+    Response r = fetch(tmp, base + "/studies",
+                       {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom+json\"; boundary=J",
+                        "--data-binary", "@" + tmp / "json.body"});
+    ASSERT_EQ(r.status, 200) << r.body << server.log();
+    EXPECT_EQ(from_json(r.body).get_items(Tag(0x0008, 0x1199)).at(0).get_string_or(Tag(0x0008, 0x1155), ""), uid);
+    const Instance &a2 = instances["a2"];
+    r = fetch(tmp, base + "/studies/" + a2.study + "/series/" + a2.series + "/instances/" + uid + "/frames/1");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(parts_of(r).at(0).second, dk_test::read_bytes(data + "/a2.frame1"));
+    r = fetch(tmp, base + "/instances?SOPInstanceUID=" + uid + "&includefield=PatientName");
+    EXPECT_NE(r.body.find("DOE^JANE"), std::string::npos) << r.body;
+    // A BulkDataURI no part carries: the dataset fails (409), nothing stored.
+    std::string body = dk_test::read_bytes(tmp / "json.body");
+    body.replace(body.find("Content-Location: http://client/bulk/7FE00010"), 45, "Content-Location: http://client/bulk/other000");
+    dk_test::write_bytes(tmp / "json2.body", body);
+    r = fetch(tmp, base + "/studies",
+              {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom+json\"; boundary=J",
+               "--data-binary", "@" + tmp / "json2.body"});
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_EQ(files_count(), "1\n");
+}
+
 TEST_F(DicomWeb, OrthancDicomWebClientSearchesRetrievesAndStores) {
     const char *orthanc = "/usr/sbin/Orthanc", *plugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
     struct stat sb {};

@@ -18,11 +18,13 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
+#include "dcmkit/file.h"
 #include "dcmkit/json.h"
 
 namespace dcmkit::archive {
@@ -376,6 +378,55 @@ struct PartFile {
 
 }  // namespace
 
+/// The objects of a DICOM JSON array (or the one object), as text: split at the top level, strings
+/// respected. Throws Error(malformed) when it is neither.
+static std::vector<std::string> json_objects(const std::string &text) {
+    std::vector<std::string> out;
+    size_t i = text.find_first_not_of(" \t\r\n");
+    if (i == std::string::npos) throw Error(Errc::malformed, "empty DICOM JSON");
+    if (text[i] == '{') return {text};
+    if (text[i] != '[') throw Error(Errc::malformed, "DICOM JSON is an array of objects");
+    int depth = 0;
+    bool in_string = false;
+    size_t start = 0;
+    for (++i; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '"') in_string = true;
+        else if (c == '{' || c == '[') {
+            if (depth++ == 0) start = i;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) return out;  // the array's end
+            if (--depth == 0) out.push_back(text.substr(start, i - start + 1));
+        }
+    }
+    throw Error(Errc::truncated, "the DICOM JSON array is not closed");
+}
+
+/// A temporary file's bytes, at most `max`.
+static std::string read_text(const std::string &path, uint64_t max) {
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) != 0) throw Error(Errc::io, "cannot stat " + path);
+    if (uint64_t(sb.st_size) > max) throw Error(Errc::bad_length, "a part larger than " + std::to_string(max) + " bytes");
+    std::string out(size_t(sb.st_size), '\0');
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(Errc::io, "cannot open " + path);
+    size_t got = 0;
+    while (got < out.size()) {
+        const ssize_t n = ::read(fd, &out[got], out.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += size_t(n);
+    }
+    ::close(fd);
+    out.resize(got);
+    return out;
+}
+
 void stow(Context &ctx, Request &rq) {
     if (!ctx.options.ingest) throw HttpError{405, "this server does not store (no STOW-RS)"};
     http::MediaType ct;
@@ -385,8 +436,13 @@ void stow(Context &ctx, Request &rq) {
         throw HttpError{415, "STOW-RS takes multipart/related; type=\"application/dicom\", not " + ct.type};
     const std::string type = ct.param("type", "application/dicom");
     http::MediaType root;
-    if (!http::parse_media_type(type, root) || root.type != "application/dicom")
-        throw HttpError{415, "STOW-RS here takes parts of type application/dicom, not " + type};
+    if (!http::parse_media_type(type, root) || (root.type != "application/dicom" && root.type != "application/dicom+json"))
+        throw HttpError{415, "STOW-RS takes parts of type application/dicom or application/dicom+json, not " + type};
+    // application/dicom+json: the metadata parts, and bulk data parts named by Content-Location.
+    const bool json_mode = root.type == "application/dicom+json";
+    std::vector<std::string> json_parts;
+    std::map<std::string, std::string> bulk_parts;  // Content-Location -> temporary file
+    std::string part_location;
     const std::string boundary = ct.param("boundary");
     if (boundary.empty() || boundary.size() > 256) throw HttpError{400, "multipart/related without a valid boundary"};
     const std::string study = rq.path.size() >= 2 ? rq.path[1] : "";
@@ -418,8 +474,13 @@ void stow(Context &ctx, Request &rq) {
         auto it = h.find("content-type");
         part_type = it == h.end() ? type : it->second;
         http::MediaType pt;
-        part_ok = http::parse_media_type(part_type, pt) && pt.type == "application/dicom";
+        part_ok = http::parse_media_type(part_type, pt) && (json_mode || pt.type == "application/dicom");
         if (!part_ok) return;
+        auto loc = h.find("content-location");
+        part_location = loc == h.end() ? std::string() : loc->second;
+        if (json_mode && pt.type != "application/dicom+json" && part_location.empty())
+            throw HttpError{400, "a bulk data part without Content-Location"};
+        part_type = pt.type;
         part.path = ctx.options.temp_folder + "/.incoming-stow-XXXXXX";
         part.fd = ::mkstemp(&part.path[0]);
         if (part.fd < 0) {
@@ -464,6 +525,13 @@ void stow(Context &ctx, Request &rq) {
             return;
         }
         part.fd = -1;
+        if (json_mode) {
+            if (part_type == "application/dicom+json") json_parts.push_back(part.path);
+            else bulk_parts[part_location] = part.path;
+            complete.push_back(part.path);  // removed at the end either way
+            part.path.clear();
+            return;
+        }
         // A study's resource takes only that study's instances (PS3.18 10.5.1: A900 otherwise).
         if (!study.empty()) {
             try {
@@ -505,7 +573,55 @@ void stow(Context &ctx, Request &rq) {
         throw HttpError{status, "malformed multipart body: " + e.message() + " (nothing was stored)"};
     }
     std::vector<std::string> paths;
-    paths.swap(complete);  // ingest moves or removes each
+    if (json_mode) {
+        // Each dataset of the metadata becomes a Part 10 file (Explicit VR Little Endian), its bulk
+        // data read from the parts its BulkDataURIs name; the parts themselves go at the end.
+        for (const std::string &jp : json_parts) {
+            std::vector<std::string> objects;
+            try {
+                objects = json_objects(read_text(jp, 256u << 20));
+            } catch (const Error &e) {
+                fail("", "", 0xC000);
+                continue;
+            }
+            for (const std::string &obj : objects) {
+                JsonReadOptions jo;
+                jo.bulk_loader = [&](std::string_view uri, Tag, VR) {
+                    auto it = bulk_parts.find(std::string(uri));
+                    if (it == bulk_parts.end())
+                        throw Error(Errc::not_found, "no part has Content-Location " + std::string(uri));
+                    const std::string bytes = read_text(it->second, max ? max : uint64_t(4) << 30);
+                    return Bytes::copy(bytes.data(), bytes.size());
+                };
+                DicomFile f;
+                try {
+                    f.dataset = from_json(obj, jo);
+                } catch (const Error &e) {
+                    fail("", "", 0xC000);
+                    continue;
+                }
+                f.transfer_syntax = "1.2.840.10008.1.2.1";
+                std::string tmp = ctx.options.temp_folder + "/.incoming-stow-XXXXXX";
+                const int fd = ::mkstemp(&tmp[0]);
+                if (fd < 0) {
+                    fail("", "", 0xA700);
+                    continue;
+                }
+                ::close(fd);
+                try {
+                    write_file(tmp, f);
+                } catch (const Error &) {
+                    ::unlink(tmp.c_str());
+                    fail(f.dataset.get_string_or(tags::SOPClassUID, ""), f.dataset.get_string_or(tags::SOPInstanceUID, ""),
+                         0xA700);
+                    continue;
+                }
+                paths.push_back(tmp);
+            }
+        }
+    } else {
+        paths.swap(complete);  // ingest moves or removes each
+    }
     for (const IngestResult &r : ctx.options.ingest(paths, rq.peer)) {
         if (r.status != 0) {
             fail(r.sop_class_uid, r.sop_instance_uid, r.status);

@@ -26,10 +26,11 @@ void describe_web(uint16_t http_port, bool renders, net::ConformanceProduct &pro
               std::string(renders ? ", image/jpeg, image/png (window, viewport, quality)" : ""),
           "Instances are streamed from their files, one at a time."},
         W{"STOW-RS (Store, PS3.18 10.5)", "POST /studies, /studies/{study}",
-          "multipart/related; type=\"application/dicom\"; response application/dicom+json",
-          "Each part is checked, stored and indexed as a C-STORE is; the response lists ReferencedSOPSequence and "
-          "FailedSOPSequence (Failure Reason as the C-STORE status): 200 all stored, 202 some, 409 none. "
-          "application/dicom+json bodies are not accepted (415)."},
+          "multipart/related; type=\"application/dicom\", or type=\"application/dicom+json\" with bulk data parts "
+          "named by Content-Location (stored in Explicit VR Little Endian); response application/dicom+json",
+          "Each instance is checked, stored and indexed as a C-STORE is, once the whole body has arrived (a malformed "
+          "body stores nothing); the response lists ReferencedSOPSequence and FailedSOPSequence (Failure Reason as "
+          "the C-STORE status): 200 all stored, 202 some, 409 none."},
         W{"WADO-URI (PS3.18 9)", "GET /wado?requestType=WADO&studyUID=&seriesUID=&objectUID=",
           "application/dicom (transferSyntax)" + std::string(renders ? ", image/jpeg, image/png" : ""),
           "frameNumber, rows, columns, windowCenter, windowWidth, imageQuality."},

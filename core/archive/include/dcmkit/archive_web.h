@@ -21,7 +21,8 @@
 //            stored as a C-STORE is (the same checks, index, de-identification), made durable
 //            together (one file system sync) and indexed in one transaction;
 //            the response lists ReferencedSOPSequence and FailedSOPSequence: 200 all stored, 202 some,
-//            409 none.
+//            409 none. type="application/dicom+json": DICOM JSON parts whose BulkDataURIs name the
+//            Content-Location of other parts, each dataset stored in Explicit VR Little Endian.
 //   WADO-URI GET BASE/wado and /wado?requestType=WADO&studyUID=&seriesUID=&objectUID=
 //            [&contentType=application/dicom|image/jpeg|image/png][&transferSyntax=][&frameNumber=]
 //            [&rows=&columns=&windowCenter=&windowWidth=&imageQuality=].
