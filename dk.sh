@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs|qr|bindings|tls|media|scale]
+# dcmkit developer entry point: ./dk.sh setup | build | test | demo | bench [parse|store|python|codecs|qr|bindings|tls|media|scale|web]
 # Each command does whatever set-up it needs, so `./dk.sh demo` and `./dk.sh test` work on a fresh
 # Debian 12 machine (as root).
 set -euo pipefail
@@ -74,7 +74,7 @@ build_checked() {
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCMKIT_FUZZ=ON -DDCMKIT_BUILD_BENCH=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   log "building the libFuzzer targets (build-fuzz/)"
-  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer dicomdir_fuzzer hl7_fuzzer rle_fuzzer jpeg_baseline_fuzzer \
+  cmake --build build-fuzz -j"$JOBS" --target read_fuzzer json_fuzzer pdu_fuzzer dicomdir_fuzzer hl7_fuzzer multipart_fuzzer rle_fuzzer jpeg_baseline_fuzzer \
     jpeg_extended_fuzzer jpeg_lossless_fuzzer jpegls_fuzzer j2k_fuzzer htj2k_fuzzer
 }
 
@@ -206,11 +206,12 @@ cmd_bench() {
     media) bench/media_dicomdir.sh build-release "${@:2}" && bench/media_deid.sh build-release "${@:2}" &&
       bench/media_jpeg.sh build-release "${@:2}" && bench/media_export.sh build-release "${@:2}" ;;
     scale) bench/scale.sh build-release "${@:2}" ;;
+    web) bench/web.sh build-release "${@:2}" ;;
     all) bench/parse.sh build-release && bench/store.sh build-release && bench/python.sh build-release &&
       bench/codecs.sh build-release && bench/qr.sh build-release && bench/bindings.sh build-release &&
       bench/tls.sh build-release && bench/media_dicomdir.sh build-release && bench/media_deid.sh build-release &&
       bench/media_jpeg.sh build-release && bench/media_export.sh build-release ;;
-    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs, qr, bindings, tls, media)" >&2; exit 2 ;;
+    *) echo "dk.sh bench: unknown benchmark '$what' (known: parse, store, python, codecs, qr, bindings, tls, media, scale, web)" >&2; exit 2 ;;
   esac
 }
 
@@ -220,5 +221,5 @@ case "${1:-}" in
   test) cmd_test ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs|qr|bindings|tls|media|scale]" >&2; exit 2 ;;
+  *) echo "usage: ./dk.sh setup|build|test|demo|bench [parse|store|python|codecs|qr|bindings|tls|media|scale|web]" >&2; exit 2 ;;
 esac

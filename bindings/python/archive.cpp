@@ -108,6 +108,7 @@ void register_archive(py::module_ &m) {
         }, "address"_a = "", "port"_a = 0)
         .def_property_readonly("port", [](const PyArchive &p) { return p.get().port(); })
         .def_property_readonly("hl7_port", [](const PyArchive &p) { return p.get().hl7_port(); })
+        .def_property_readonly("http_port", [](const PyArchive &p) { return p.get().http_port(); })
         .def_property_readonly("closed", [](const PyArchive &p) { return !p.a; })
         .def("wait", [](PyArchive &p) {
             dk::Archive &a = p.get();

@@ -75,6 +75,8 @@ public:
     void start(const std::string &address = "", uint16_t port = 0) { a_->start(address, port); }
     /// The port listened on (after start()).
     uint16_t port() const { return a_->port(); }
+    /// The port DICOMweb listens on (after start(), with http_port = in the configuration).
+    uint16_t http_port() const { return a_->http_port(); }
     /// Stops accepting, lets running associations finish for up to `grace_ms`, interrupts the rest
     /// and waits for the workers (and so for running handlers). Idempotent.
     void stop(int32_t grace_ms = 10000) { a_->stop(grace_ms); }

@@ -12,6 +12,7 @@
 
 #ifdef DCMKIT_HAVE_ARCHIVE
 #include "dcmkit/archive_server.h"
+#include "dcmkit/render.h"
 
 namespace archive = dcmkit::archive;
 using dk::check_version;
@@ -35,6 +36,15 @@ void set_key(archive::Config &c, const char *field, const std::string &key, cons
 dk_archive *open_archive(dk_archive **out, archive::Config config) {
     auto a = std::make_unique<dk_archive>();
     a->server = std::make_unique<archive::Server>(std::move(config));
+    // DICOMweb's rendered images come from the codecs, which this library links.
+    a->server->set_web_renderer([](const dcmkit::DicomFile &file, const archive::RenderRequest &r) {
+        dcmkit::RenderOptions ro;
+        ro.window_center = r.window_center;
+        ro.window_width = r.window_width;
+        const std::vector<uint8_t> b =
+            dcmkit::render_encoded(file, r.frame, ro, r.media_type, r.quality, r.viewport_width, r.viewport_height);
+        return std::string(b.begin(), b.end());
+    });
     *out = a.release();
     return *out;
 }
@@ -47,8 +57,8 @@ dk_result dk_archive_options_init(dk_archive_options *opts, uint32_t version) {
     return dk::guard([&] {
         need(opts, "opts");
         check_version(version, DK_ARCHIVE_OPTIONS_VERSION, "dk_archive_options");
-        // A version that appended fields writes only the caller's version's bytes (offsetof the
-        // first field it added): version 1 ends before hl7_port.
+        // Only the caller's version's bytes are written (offsetof the first field a later version
+        // added): a version 1 struct ends before hl7_port.
         dk_archive_options d = DK_ARCHIVE_OPTIONS_INIT;
         d.version = version;
         std::memcpy(opts, &d, version == 1 ? offsetof(dk_archive_options, hl7_port) : sizeof d);
@@ -79,6 +89,12 @@ dk_result dk_archive_open(dk_archive **out, const dk_archive_options *opts) {
             if (opts->hl7_port < -1 || opts->hl7_port > 65535)
                 fail(DK_EINVAL, "dk_archive_options.hl7_port " + std::to_string(opts->hl7_port) + " is not -1 or a port");
             c.hl7.port = opts->hl7_port;
+        }
+        if (opts->version >= 2 && opts->http_port != -1) {
+            if (opts->http_port < 0 || opts->http_port > 65535)
+                fail(DK_EINVAL, "dk_archive_options.http_port " + std::to_string(opts->http_port) +
+                                    " is not a port (0 = a free one, -1 = none)");
+            c.http_port = uint16_t(opts->http_port);
         }
         if (opts->config_text) {
             try {
@@ -144,6 +160,17 @@ dk_result dk_archive_hl7_port(uint16_t *port, const dk_archive *a) {
         need(a, "archive");
         if (!a->started) fail(DK_EINVAL, "the archive is not started");
         *port = a->server->hl7_port();
+    });
+}
+
+dk_result dk_archive_http_port(uint16_t *port, const dk_archive *a) {
+    return dk::guard([&] {
+        need(port, "port");
+        *port = 0;
+        need(a, "archive");
+        if (!a->started) fail(DK_EINVAL, "the archive is not started");
+        if (!a->server->config().http_port) fail(DK_EINVAL, "the archive serves no DICOMweb (no http_port)");
+        *port = a->server->http_port();
     });
 }
 
@@ -241,6 +268,7 @@ dk_result dk_archive_set_on_stored(dk_archive *, dk_archive_stored_fn, void *) {
 dk_result dk_archive_start(dk_archive *, const char *, uint16_t) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_port(uint16_t *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_hl7_port(uint16_t *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
+dk_result dk_archive_http_port(uint16_t *, const dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 dk_result dk_archive_wait(dk_archive *) { return dk::guard([] { not_in_this_build(); }); }
 void dk_archive_request_stop(dk_archive *) {}
 dk_result dk_archive_stop(dk_archive *, int32_t) { return dk::guard([] { not_in_this_build(); }); }

@@ -101,6 +101,12 @@ class Archive:
         return self._a.hl7_port
 
     @property
+    def http_port(self):
+        """The port DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI under /dicomweb) listens on, after
+        start(), when the archive was opened with http_port= (0: a free one) or `http_port =`."""
+        return self._a.http_port
+
+    @property
     def is_running(self):
         return self._started and not self._a.closed
 

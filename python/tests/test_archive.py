@@ -171,3 +171,38 @@ def test_archive_hl7_listener_takes_an_order(tmp_path):
     assert b"\rMSA|AA|PY-1" in reply, reply
     with dcmkit.Archive(storage=tmp_path / "archive2", bind="127.0.0.1") as archive:
         assert archive.hl7_port == 0
+
+
+@needs_dcmtk
+def test_archive_serves_dicomweb(tmp_path):
+    """http_port=0 turns DICOMweb on: a STOW-RS of the file (urllib), then QIDO-RS finds it with the
+    values pydicom reads from it and WADO-RS gives the file back byte for byte (transfer-syntax=*)."""
+    import json
+    import urllib.request
+
+    import pydicom
+
+    path = make_file(tmp_path)
+    ref = pydicom.dcmread(str(path))
+    with dcmkit.Archive(storage=tmp_path / "archive", bind="127.0.0.1", http_port=0) as archive:
+        assert archive.http_port not in (0, archive.port)
+        base = "http://127.0.0.1:%d/dicomweb" % archive.http_port
+        body = b"--B\r\nContent-Type: application/dicom\r\n\r\n" + path.read_bytes() + b"\r\n--B--\r\n"
+        rq = urllib.request.Request(base + "/studies", data=body, method="POST", headers={
+            "Content-Type": 'multipart/related; type="application/dicom"; boundary=B'})
+        with urllib.request.urlopen(rq, timeout=30) as r:
+            assert r.status == 200
+            stored = json.load(r)
+        assert stored["00081199"]["Value"][0]["00081155"]["Value"] == [ref.SOPInstanceUID]
+        with urllib.request.urlopen(base + "/studies?PatientID=PYARCH-1", timeout=30) as r:
+            found = json.load(r)
+        assert len(found) == 1
+        assert found[0]["0020000D"]["Value"] == [ref.StudyInstanceUID]
+        assert found[0]["00100010"]["Value"][0]["Alphabetic"] == str(ref.PatientName)
+        rq = urllib.request.Request(base + "/studies/" + STUDY, headers={
+            "Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
+        with urllib.request.urlopen(rq, timeout=30) as r:
+            assert r.headers.get_content_type() == "multipart/related"
+            payload = r.read()
+        assert path.read_bytes() in payload
+        assert archive.counters["instances_stored"] == 1

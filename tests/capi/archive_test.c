@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -377,6 +378,84 @@ DK_TEST(archive_hl7_listener) {
     REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
     REQUIRE_OK(dk_archive_hl7_port(&hl7, a));
     CHECK_INT(hl7, 0);
+
+/* One HTTP/1.0 request to 127.0.0.1:port (5 s bound); the whole response in out (NUL-terminated). */
+static int http_get(uint16_t port, const char *request, char *out, size_t cap) {
+    struct sockaddr_in sa;
+    struct timeval tv = {5, 0};
+    size_t n = 0;
+    ssize_t r;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || write(fd, request, strlen(request)) < 0) {
+        close(fd);
+        return 0;
+    }
+    while (n + 1 < cap && (r = read(fd, out + n, cap - 1 - n)) > 0) n += (size_t)r;
+    out[n] = '\0';
+    close(fd);
+    return n > 0;
+}
+
+/* DICOMweb from the C ABI (dk_archive_options v2 http_port): the instance stored by C-STORE is found
+ * by QIDO-RS and retrieved by WADO-URI byte for byte; a version 1 struct leaves http_port alone. */
+DK_TEST(archive_serves_dicomweb) {
+    char dir[1024], storage[1100], file[1100], log[1100], portbuf[16], uid[65], req[512];
+    static char resp[65536];
+    dk_archive_options opts;
+    dk_archive *a = NULL;
+    uint16_t port = 0, http = 0;
+    if (!dk_test_archive_in_build()) DK_SKIP("the archive is not in this build");
+    if (!have_archive_tools()) DK_SKIP("DCMTK not installed");
+    fresh_dir(dir, sizeof dir, "dicomweb");
+    snprintf(storage, sizeof storage, "%s/archive", dir);
+    snprintf(file, sizeof file, "%s/sc.dcm", dir);
+    snprintf(log, sizeof log, "%s/peers.log", dir);
+    REQUIRE(make_archive_file(file, uid));
+    opts.http_port = 1234;
+    REQUIRE_OK(dk_archive_options_init(&opts, 1));
+    CHECK_INT(opts.http_port, 1234); /* not a field of version 1 */
+    REQUIRE_OK(dk_archive_options_init(&opts, DK_ARCHIVE_OPTIONS_VERSION));
+    CHECK_INT(opts.http_port, -1);
+    opts.storage = storage;
+    opts.ae_title = "DKARCHIVE";
+    opts.http_port = 70000;
+    CHECK_ERR(dk_archive_open(&a, &opts), DK_EINVAL, "http_port 70000 is not a port");
+    opts.http_port = 0;
+    REQUIRE_OK(dk_archive_open(&a, &opts));
+    CHECK_ERR(dk_archive_http_port(&http, a), DK_EINVAL, "not started");
+    REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
+    REQUIRE_OK(dk_archive_port(&port, a));
+    REQUIRE_OK(dk_archive_http_port(&http, a));
+    CHECK(http != 0 && http != port);
+    snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
+    {
+        char *store[] = {"storescu", "-aec", "DKARCHIVE", "127.0.0.1", portbuf, file, NULL};
+        CHECK_INT(run(store, log), 0);
+    }
+    REQUIRE(http_get(http, "GET /dicomweb/studies?PatientID=ARCH-1 HTTP/1.0\r\n\r\n", resp, sizeof resp));
+    CHECK(strncmp(resp, "HTTP/1.1 200", 12) == 0);
+    CHECK(strstr(resp, STUDY_UID) != NULL);
+    CHECK(strstr(resp, "Archive^Test") != NULL);
+    snprintf(req, sizeof req,
+             "GET /dicomweb/wado?requestType=WADO&studyUID=%s&seriesUID=1.2.826.0.1.3680043.2.1125.78.2&objectUID=%s"
+             "&contentType=application/dicom HTTP/1.0\r\n\r\n",
+             STUDY_UID, uid);
+    REQUIRE(http_get(http, req, resp, sizeof resp));
+    CHECK(strncmp(resp, "HTTP/1.1 200", 12) == 0);
+    CHECK(strstr(resp, "Content-Type: application/dicom\r\n") != NULL);
+    {
+        /* the Part 10 file as stored: "DICM" after the 128-byte preamble that follows the header */
+        const char *body = strstr(resp, "\r\n\r\n");
+        REQUIRE(body != NULL);
+        CHECK(memcmp(body + 4 + 128, "DICM", 4) == 0);
+    }
+    CHECK_OK(dk_archive_stop(a, 1000));
     dk_archive_free(a);
 }
 
@@ -398,6 +477,8 @@ DK_TEST(archive_not_in_build_answers_unsupported) {
     CHECK_ERR(dk_archive_start(NULL, "127.0.0.1", 0), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_port(&port, NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_hl7_port(&port, NULL), DK_EUNSUPPORTED, "not in this build");
+
+    CHECK_ERR(dk_archive_http_port(&port, NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_wait(NULL), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_stop(NULL, 0), DK_EUNSUPPORTED, "not in this build");
     CHECK_ERR(dk_archive_counters_get(&counters, NULL), DK_EUNSUPPORTED, "not in this build");
@@ -411,6 +492,8 @@ static const dk_test_case dk_tests[] = {
     DK_CASE(archive_from_config_file),
     DK_CASE(archive_misuse),
     DK_CASE(archive_hl7_listener),
+
+    DK_CASE(archive_serves_dicomweb),
     DK_CASE(archive_not_in_build_answers_unsupported),
 };
 DK_TEST_MAIN(dk_tests)

@@ -4,12 +4,13 @@
 # (dcm2json) for the JSON fuzzer; with --pdu, upper layer PDUs for the PDU fuzzer; with
 # --codec=FAMILY, peer-compressed frames for that codec's fuzzer (make_codec_seeds.sh); with
 # --dicomdir, DICOMDIRs made by DCMTK's dcmmkdir (make_dicomdir_seeds.sh); with --hl7, HL7 v2
-# messages and MLLP frames (make_hl7_seeds.sh).
-# Usage: make_seeds.sh [--json|--pdu|--dicomdir|--hl7|--codec=FAMILY] OUT_DIR
+# messages and MLLP frames (make_hl7_seeds.sh); with --multipart, multipart bodies (make_multipart_seeds.sh).
+# Usage: make_seeds.sh [--json|--pdu|--dicomdir|--hl7|--multipart|--codec=FAMILY] OUT_DIR
 set -euo pipefail
 if [ "$1" = --pdu ]; then exec "$(dirname "$0")/make_pdu_seeds.sh" "$2"; fi
 if [ "$1" = --dicomdir ]; then exec "$(dirname "$0")/make_dicomdir_seeds.sh" "$2"; fi
 if [ "$1" = --hl7 ]; then exec "$(dirname "$0")/make_hl7_seeds.sh" "$2"; fi
+if [ "$1" = --multipart ]; then exec "$(dirname "$0")/make_multipart_seeds.sh" "$2"; fi
 case $1 in --codec=*) exec "$(dirname "$0")/make_codec_seeds.sh" "${1#--codec=}" "$2" ;; esac
 json=0
 if [ "$1" = --json ]; then json=1; shift; fi

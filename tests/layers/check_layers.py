@@ -39,7 +39,7 @@ THIRD_PARTY = {
     "codecs": ["JPEG::JPEG", "PNG::PNG", "PkgConfig::CHARLS", "PkgConfig::OPENJPEG", "openjph", "Threads::Threads"],
     "net": ["Threads::Threads"],
     "services": ["Threads::Threads", "OpenSSL::SSL"],  # libssl: audit messages over TLS (DCMKIT_WITH_TLS)
-    "archive": ["SQLite::SQLite3", "OpenSSL::Crypto", "Threads::Threads"],
+    "archive": ["SQLite::SQLite3", "OpenSSL::Crypto", "Threads::Threads", "civetweb::civetweb"],  # CivetWeb: DICOMweb
 }
 COMMON = ["dcmkit_build_flags"]
 # Libraries a layer may link only when a build option is on (the manifest's "<layer> <option> on").

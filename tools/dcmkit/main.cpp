@@ -195,6 +195,9 @@ const std::vector<Command> &commands() {
                            "several serve processes may share it and one --storage folder"},
           {"--port PORT", "the port, as PORT"},
           {"--bind ADDRESS", "the address to listen on (default: all)"},
+          {"--http PORT", "serve DICOMweb on PORT too (http_port = in the configuration file):\n"
+                          "QIDO-RS, WADO-RS (instances, metadata, bulk data, frames, rendered),\n"
+                          "STOW-RS and WADO-URI under http://HOST:PORT/dicomweb"},
           {"--dest AE=HOST:PORT", "a C-MOVE destination, and where Storage Commitment reports go\n"
                                   "when they cannot use the request's association (repeatable)"},
           {"--config FILE", "key = value settings (ae_title, port, storage, services,\n"

@@ -26,6 +26,7 @@
 #include "dcmkit/archive_server.h"
 #endif
 #include "dcmkit/codec.h"
+#include "dcmkit/render.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
 #include "dcmkit/json.h"
@@ -215,7 +216,7 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
     }
     std::vector<std::string> value_opts = ServerLimits::value_options();
     value_opts.insert(value_opts.end(), {"--storage", "--index", "--dest", "--bind", "--config", "--port", "--max-dataset-size",
-                                         "--min-free-space", "--audit", "--hl7"});
+                                         "--min-free-space", "--audit", "--hl7", "--http"});
     if (!o.parse(args, value_opts)) {
         err = o.error;
         return false;
@@ -240,6 +241,8 @@ bool serve_settings(const std::vector<std::string> &args, NetOptions &o, archive
             if (!c.set("hl7_port", o.rest[++i], err)) return err = "--hl7: " + err, false;
         } else if (a == "--port") {
             if (!parse_port(o.rest[++i], c.port)) return err = "--port takes a port number", false;
+        } else if (a == "--http") {
+            if (!c.set("http_port", o.rest[++i], err)) return err = "--http: " + err, false;
         } else if (a == "--max-dataset-size" || a == "--min-free-space") {
             if (!parse_size(o.rest[++i], a == "--max-dataset-size" ? c.max_dataset_size : c.min_free_space))
                 return err = a + " takes a size in bytes (or with K, M, G, T)", false;
@@ -387,6 +390,7 @@ int cmd_conformance(const std::string &, const Args &args_in) {
             "AlternativeUserID AETITLES= its AE title, its NetworkAccessPointID the host name; a peer's UserID is "
             "its AE title and its NetworkAccessPointID its IP address; AuditSourceID is `audit_source_id` (default "
             "the AE title) with AuditSourceTypeCode 4.");
+    if (s.http_port) archive::describe_web(*s.http_port, true, p);
     const net::AeConfig cfg = s.to_ae_config();
     write_all(format == "html" ? net::conformance_statement_html(cfg, p) : net::conformance_statement_md(cfg, p));
     return 0;
@@ -406,8 +410,19 @@ int cmd_serve(const std::string &, const Args &args) {
         if (const uint64_t recovered = server.counters().instances_recovered)
             std::fprintf(stderr, "dcmkit: indexed %llu file(s) stored before an interruption\n",
                          static_cast<unsigned long long>(recovered));
+        server.set_web_renderer([](const dcmkit::DicomFile &file, const archive::RenderRequest &r) {
+            dcmkit::RenderOptions ro;
+            ro.window_center = r.window_center;
+            ro.window_width = r.window_width;
+            const std::vector<uint8_t> b =
+                dcmkit::render_encoded(file, r.frame, ro, r.media_type, r.quality, r.viewport_width, r.viewport_height);
+            return std::string(b.begin(), b.end());
+        });
         server.start();
         g_archive = &server;
+        if (c.http_port)
+            std::fprintf(stderr, "dcmkit: DICOMweb on http://%s:%u/dicomweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI)\n",
+                         c.bind.empty() ? "0.0.0.0" : c.bind.c_str(), server.http_port());
         struct sigaction sa {};
         sa.sa_handler = on_archive_signal;
         ::sigaction(SIGINT, &sa, nullptr);

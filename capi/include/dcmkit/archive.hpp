@@ -40,6 +40,7 @@ struct ArchiveOptions {
     std::string services;            ///< "" = all: verification storage query-retrieve worklist mpps commitment
     std::string config_text;         ///< further `key = value` lines
     int32_t hl7_port = -1;           ///< the HL7 v2 order listener: -1 none, 0 a free port, else the port
+    int32_t http_port = -1;          ///< DICOMweb: -1 none, 0 a free port, else the port
 };
 
 /// An instance the archive stored and indexed.
@@ -78,6 +79,7 @@ public:
         c.services = o.services.empty() ? nullptr : o.services.c_str();
         c.config_text = o.config_text.empty() ? nullptr : o.config_text.c_str();
         c.hl7_port = o.hl7_port;
+        c.http_port = o.http_port;
         check(dk_archive_open(&h_, &c));
     }
     /// Opens the archive a configuration file (`dcmkit serve --config`'s format) describes.
@@ -127,6 +129,12 @@ public:
     uint16_t hl7_port() const {
         uint16_t p = 0;
         check(dk_archive_hl7_port(&p, h_));
+        return p;
+    }
+    /// The port DICOMweb listens on (after start(), with dk_archive_options.http_port or http_port =).
+    uint16_t http_port() const {
+        uint16_t p = 0;
+        check(dk_archive_http_port(&p, h_));
         return p;
     }
     /// Blocks until request_stop() or stop() from another thread.

@@ -50,9 +50,13 @@ typedef struct dk_archive_options {
      *  change and cancel worklist items, ADT^A08 updates their patient. -1 = none (default), 0 = a
      *  free port (dk_archive_hl7_port), else the port. config_text's hl7_* keys set its limits. */
     int32_t hl7_port;
+    /** DICOMweb (PS3.18: QIDO-RS, WADO-RS, STOW-RS, WADO-URI under /dicomweb) on this HTTP port, at
+     *  the same address as DICOM (see dk_archive_http_port); 0 = a free one; -1 = none (default).
+     *  `http_port` in config_text does the same. */
+    int32_t http_port;
 } dk_archive_options;
 #define DK_ARCHIVE_OPTIONS_VERSION 2
-#define DK_ARCHIVE_OPTIONS_INIT {DK_ARCHIVE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 1, 32, 0, 0, 1, NULL, NULL, -1}
+#define DK_ARCHIVE_OPTIONS_INIT {DK_ARCHIVE_OPTIONS_VERSION, NULL, NULL, NULL, 0, 1, 32, 0, 0, 1, NULL, NULL, -1, -1}
 /** Fills `opts` with defaults for `version`. DK_EINVAL for an unknown version.
  *
  *  @param[out] opts     the caller's struct
@@ -132,6 +136,14 @@ DK_EXTERN(dk_result) dk_archive_port(uint16_t *port, const dk_archive *archive);
  *  @return DK_OK; DK_EINVAL when `port` or `archive` is NULL or the archive is not started;
  *          DK_EUNSUPPORTED without the archive in this build */
 DK_EXTERN(dk_result) dk_archive_hl7_port(uint16_t *port, const dk_archive *archive);
+/** The port DICOMweb listens on (dk_archive_options.http_port, or `http_port` in the configuration).
+ *  DK_EINVAL when not started or without DICOMweb configured.
+ *
+ *  @param[out] port     receives the HTTP port; 0 on failure
+ *  @param      archive  the started archive
+ *  @return DK_OK; DK_EINVAL when `port` or `archive` is NULL, the archive is not started or serves
+ *          no DICOMweb; DK_EUNSUPPORTED without the archive */
+DK_EXTERN(dk_result) dk_archive_http_port(uint16_t *port, const dk_archive *archive);
 /** Blocks until dk_archive_request_stop() or dk_archive_stop() from another thread.
  *
  *  @param archive  the started archive

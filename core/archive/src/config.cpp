@@ -173,6 +173,13 @@ bool Config::set(const std::string &key, const std::string &value, std::string &
     } else if (key == "port") {
         if (!number(1, 65535)) return false;
         port = uint16_t(v);
+    } else if (key == "http_port") {
+        if (value == "no" || value == "none") {
+            http_port.reset();
+        } else {
+            if (!number(0, 65535)) return false;
+            http_port = uint16_t(v);
+        }
     } else if (key == "storage") {
         storage = value;
     } else if (key == "index") {

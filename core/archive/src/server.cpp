@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +94,103 @@ void index_file(Index &index, const std::string &path, InstanceFacts *facts = nu
     index.add(r);
 }
 
+/// STOW-RS: the complete temporary files of one request go the way of C-STOREs: each parsed
+/// completely (check_received_file) and named by its storable SOP Instance UID; those accepted are
+/// made durable together (one syncfs of the storage's file system), renamed into place (one fsync
+/// of the folder), de-identified when the gateway is on, and indexed in one transaction. What is
+/// refused is removed and answered with the status a C-STORE would get.
+std::vector<IngestResult> ingest_web_files(Index &index, net::StorageFolder &folder, const std::vector<std::string> &tmps,
+                                           const DeidOptions *deid, const net::AeConfig &ae, const std::string &peer) {
+    std::vector<IngestResult> out(tmps.size());
+    auto refuse = [&](size_t i, const std::string &path, uint16_t status, const std::string &why) {
+        std::remove(path.c_str());
+        out[i].status = status;
+        out[i].comment = why;
+        ae.emit(net::LogLevel::warning, "STOW-RS from " + peer + ": not stored: " + why);
+    };
+    std::vector<size_t> kept;
+    for (size_t i = 0; i < tmps.size(); ++i) {
+        IngestResult &r = out[i];
+        try {
+            ReadOptions ro;
+            ro.stop_before_pixels = true;
+            const DicomFile f = read_file(tmps[i], ro);
+            r.sop_class_uid = f.dataset.get_string_or(tags::SOPClassUID, "");
+            r.sop_instance_uid = f.dataset.get_string_or(tags::SOPInstanceUID, "");
+            r.study_uid = f.dataset.get_string_or(Tag(0x0020, 0x000D), "");
+            r.series_uid = f.dataset.get_string_or(Tag(0x0020, 0x000E), "");
+            r.transfer_syntax = f.transfer_syntax;
+        } catch (const Error &e) {
+            refuse(i, tmps[i], 0xC000, "not a DICOM instance: " + e.message());
+            continue;
+        }
+        std::string why;
+        if (!net::is_storable_uid(r.sop_instance_uid, &why)) {
+            refuse(i, tmps[i], 0x0117, "invalid SOP Instance UID: " + why);
+            continue;
+        }
+        if (r.sop_class_uid.empty() || r.study_uid.empty() || r.series_uid.empty()) {
+            refuse(i, tmps[i], 0xC000, "no SOP Class, Study or Series Instance UID");
+            continue;
+        }
+        const net::StoreCheck check = net::check_received_file(tmps[i], r.sop_class_uid, r.sop_instance_uid);
+        if (!check.ok()) {
+            refuse(i, tmps[i], check.status, check.comment);
+            continue;
+        }
+        kept.push_back(i);
+    }
+    if (kept.empty()) return out;
+    // Durable before they are named (a crash leaves whole files or temporaries), named before indexed.
+    const int dfd = ::open(folder.folder().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool synced = dfd >= 0 && ::syncfs(dfd) == 0;
+    if (dfd >= 0) ::close(dfd);
+    if (!synced) {
+        for (size_t i : kept) refuse(i, tmps[i], 0xA700, std::string("cannot make the files durable: ") + std::strerror(errno));
+        return out;
+    }
+    std::vector<std::pair<size_t, std::string>> placed;
+    for (size_t i : kept) {
+        const std::string path = folder.path_for(out[i].sop_instance_uid);
+        if (::rename(tmps[i].c_str(), path.c_str()) != 0) {
+            refuse(i, tmps[i], 0xA700, std::string("cannot store: ") + std::strerror(errno));
+            continue;
+        }
+        placed.emplace_back(i, path);
+    }
+    std::vector<InstanceRecord> records;
+    std::vector<std::pair<size_t, std::string>> indexed;
+    try {
+        folder.sync_folder();
+    } catch (const Error &) {
+    }
+    for (auto &[i, path] : placed) {
+        try {
+            if (deid) {
+                out[i].sop_instance_uid = deidentify_stored(folder, path, *deid);
+                path = folder.path_for(out[i].sop_instance_uid);
+            }
+            ReadOptions ro;
+            ro.stop_before_pixels = true;
+            DicomFile f = read_file(path, ro);
+            struct stat sb {};
+            if (::stat(path.c_str(), &sb) != 0) throw Error(Errc::io, "cannot stat " + path);
+            records.push_back(InstanceRecord{std::move(f.dataset), path, uint64_t(sb.st_size), f.transfer_syntax, sha256_file(path)});
+            indexed.emplace_back(i, path);
+        } catch (const Error &e) {
+            refuse(i, path, e.code() == Errc::unsupported ? 0x0110 : 0xA700,
+                   e.code() == Errc::unsupported ? "refused: burned-in text is likely in the pixels" : e.message());
+        }
+    }
+    if (records.empty()) return out;
+    try {
+        index.add(records);  // one transaction: all or none
+    } catch (const Error &e) {
+        for (const auto &[i, path] : indexed) refuse(i, path, 0xA700, std::string("cannot index: ") + e.what());
+    }
+    return out;
+}
+
 }  // namespace
 
 std::shared_ptr<SqliteIndex> open_storage(const std::string &dir, const SqliteIndexOptions &options) {
@@ -111,6 +209,7 @@ struct Server::Shared {
     uint64_t recovered = 0, quarantined = 0;
     bool shared_folder = false;  // other servers store into the folder too (a shared index)
     std::shared_ptr<net::MppsStore> mpps;  // its handler refers to it
+    Renderer renderer;                      // guarded by mu (DICOMweb rendered images)
 
     /// Moves a stored file that fails the checks out of the served folder, into `quarantine`.
     void quarantine_file(const std::string &path, const std::string &name, const std::string &quarantine,
@@ -410,7 +509,63 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
         };
     }
     server_ = std::make_unique<net::Server>(ae_, h);
+    if (config_.http_port) web_ = make_web_server(index, folder, deid, access);
 }
+
+/// DICOMweb over the same index and folder: STOW-RS parts are checked, stored, de-identified and
+/// indexed as C-STOREs are (ingest_web_files), the access rules apply to the HTTP client as to an
+/// association without AE title or user.
+std::unique_ptr<WebServer> Server::make_web_server(std::shared_ptr<SqliteIndex> index,
+                                                   std::shared_ptr<net::StorageFolder> folder,
+                                                   std::shared_ptr<const DeidOptions> deid,
+                                                   std::shared_ptr<const Config> access) {
+    WebOptions o;
+    o.temp_folder = folder->folder();
+    o.max_part_size = config_.max_dataset_size;
+    auto shared = shared_;
+    o.ingest = [index, folder, deid, shared](const std::vector<std::string> &tmps, const std::string &peer) {
+        std::vector<IngestResult> results = ingest_web_files(*index, *folder, tmps, deid.get(), shared->ae, peer);
+        std::function<void(const StoredInstance &)> fn;
+        {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            fn = shared->on_stored;
+        }
+        for (const IngestResult &r : results) {
+            if (r.status != 0) {
+                ++shared->refused;
+                continue;
+            }
+            ++shared->stored;
+            if (!fn) continue;
+            try {
+                fn(StoredInstance{r.sop_class_uid, r.sop_instance_uid, folder->path_for(r.sop_instance_uid),
+                                  r.transfer_syntax, ""});
+            } catch (const std::exception &e) {
+                shared->ae.emit(net::LogLevel::error, std::string("on_stored: ") + e.what());
+            }
+        }
+        return results;
+    };
+    if (!access->access.empty())
+        o.permits = [access](const std::string &op) { return access->permits("", "", op); };
+    o.render = [shared](const DicomFile &file, const RenderRequest &rq) {
+        Renderer fn;
+        {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            fn = shared->renderer;
+        }
+        if (!fn) throw Error(Errc::unsupported, "this server renders no images (no renderer set)");
+        return fn(file, rq);
+    };
+    return std::make_unique<WebServer>(index, std::move(o));
+}
+
+void Server::set_web_renderer(Renderer renderer) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->renderer = std::move(renderer);
+}
+
+uint16_t Server::http_port() const noexcept { return web_ ? web_->port() : 0; }
 
 Server::~Server() {
     if (audit_) {
@@ -461,12 +616,25 @@ void Server::start(const std::string &address, uint16_t port) {
         }
         hl7_ = std::move(listener);
     }
+    if (web_) {
+        try {
+            web_->start(address, *config_.http_port);
+        } catch (...) {
+            if (hl7_) {
+                hl7_->stop();
+                hl7_.reset();
+            }
+            server_->stop(0);
+            throw;
+        }
+    }
     if (audit_ && !started_) audit_->application(true);
     started_ = true;
 }
 uint16_t Server::port() const noexcept { return server_->port(); }
 uint16_t Server::hl7_port() const noexcept { return hl7_ ? hl7_->port() : 0; }
 void Server::stop(int grace_ms) {
+    if (web_) web_->stop();
     if (hl7_) {
         hl7_->stop();
         hl7_.reset();

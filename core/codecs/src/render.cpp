@@ -399,11 +399,77 @@ void write_png(const std::string &path, const Image8 &image) {
     if (!encode_png(w, image)) throw Error(Errc::io, "writing " + path + ": " + w.error);
     write_atomically(path, w.bytes);
 }
+
+namespace {
+std::vector<uint8_t> png_bytes(const Image8 &image) {
+    check_image(image, "PNG");
+    PngWriter w;
+    w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_handler, png_warning_handler);
+    if (!w.png) throw Error(Errc::io, "libpng: out of memory");
+    w.pinfo = png_create_info_struct(w.png);
+    if (!w.pinfo) throw Error(Errc::io, "libpng: out of memory");
+    if (!encode_png(w, image)) throw Error(Errc::io, "PNG: " + w.error);
+    return std::move(w.bytes);
+}
+}  // namespace
 #else
+namespace {
+std::vector<uint8_t> png_bytes(const Image8 &) {
+    throw Error(Errc::unsupported, "PNG export is not in this build (built without libpng, DCMKIT_WITH_PNG=OFF)");
+}
+}  // namespace
 void write_png(const std::string &path, const Image8 &) {
     throw Error(Errc::unsupported, "cannot write " + path + ": PNG export is not in this build (built without libpng, DCMKIT_WITH_PNG=OFF)");
 }
 #endif
+
+namespace {
+
+/// Box-filter downscale to fit max_w x max_h (aspect kept); the image itself when it fits.
+Image8 fit(const Image8 &in, uint32_t max_w, uint32_t max_h) {
+    if ((max_w == 0 || in.width <= max_w) && (max_h == 0 || in.height <= max_h)) return in;
+    double scale = 1.0;
+    if (max_w) scale = std::min(scale, double(max_w) / in.width);
+    if (max_h) scale = std::min(scale, double(max_h) / in.height);
+    Image8 out;
+    out.channels = in.channels;
+    out.width = std::max<uint32_t>(1, uint32_t(in.width * scale + 0.5));
+    out.height = std::max<uint32_t>(1, uint32_t(in.height * scale + 0.5));
+    out.pixels.resize(size_t(out.width) * out.height * out.channels);
+    for (uint32_t y = 0; y < out.height; ++y) {
+        const uint32_t y0 = uint32_t(uint64_t(y) * in.height / out.height),
+                       y1 = std::max(y0 + 1, uint32_t(uint64_t(y + 1) * in.height / out.height));
+        for (uint32_t x = 0; x < out.width; ++x) {
+            const uint32_t x0 = uint32_t(uint64_t(x) * in.width / out.width),
+                           x1 = std::max(x0 + 1, uint32_t(uint64_t(x + 1) * in.width / out.width));
+            for (uint32_t c = 0; c < in.channels; ++c) {
+                uint64_t sum = 0;
+                for (uint32_t yy = y0; yy < y1; ++yy)
+                    for (uint32_t xx = x0; xx < x1; ++xx) sum += in.pixels[(size_t(yy) * in.width + xx) * in.channels + c];
+                out.pixels[(size_t(y) * out.width + x) * out.channels + c] = uint8_t(sum / (uint64_t(y1 - y0) * (x1 - x0)));
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<uint8_t> render_encoded(const DicomFile &file, uint64_t index, const RenderOptions &options,
+                                    const std::string &media_type, int quality, uint32_t max_width, uint32_t max_height) {
+    if (media_type != "image/jpeg" && media_type != "image/png")
+        throw Error(Errc::invalid_argument, "images are rendered as image/jpeg or image/png, not " + media_type);
+    if (quality < 1 || quality > 100)
+        throw Error(Errc::invalid_argument, "JPEG quality must be 1..100, not " + std::to_string(quality));
+    const Image8 image = fit(render_frame(file, index, options), max_width, max_height);
+    if (media_type == "image/png") return png_bytes(image);
+#ifdef DCMKIT_HAVE_JPEG
+    check_image(image, "JPEG");
+    return codecs::jpeg_encode_image(image.width, image.height, image.channels, image.pixels.data(), quality);
+#else
+    throw Error(Errc::unsupported, "JPEG export is not in this build (built without libjpeg-turbo, DCMKIT_WITH_JPEG=OFF)");
+#endif
+}
 
 #ifdef DCMKIT_HAVE_JPEG
 void write_jpeg(const std::string &path, const Image8 &image, int quality) {

@@ -172,6 +172,17 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
     o << "| DIMSE timeout | " << ms(config.timeouts.dimse_ms) << " |\n";
     o << "| Idle association timeout | " << ms(config.timeouts.idle_ms) << " |\n\n";
 
+    if (!product.web_services.empty()) {
+        o << "### 4.5 Web services (DICOMweb, PS3.18)\n\n"
+             "The application is a DICOMweb origin server over HTTP/1.1 at `"
+          << product.web_base << "` on port "
+          << (product.http_port ? std::to_string(product.http_port) : std::string("(configurable)"))
+          << ". Errors are answered with the status codes PS3.18 defines and the reason as text/plain.\n\n";
+        o << "| Service | Resources | Media types | Notes |\n|---|---|---|---|\n";
+        for (const auto &w : product.web_services)
+            o << "| " << w.name << " | " << w.resources << " | " << w.media_types << " | " << w.notes << " |\n";
+        o << "\n";
+    }
     o << "## 5 Media interchange\n\nNone.\n\n";
     o << "## 6 Support of character sets\n\n"
          "ISO_IR 6 (default), ISO_IR 100, 101, 109, 110, 126, 127, 138, 144, 148, 166, 203, ISO_IR 13, ISO_IR 192 (UTF-8),\n"

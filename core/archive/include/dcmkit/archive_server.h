@@ -16,6 +16,7 @@
 #include "dcmkit/deidentify.h"
 #include "dcmkit/archive.h"
 #include "dcmkit/archive_identity.h"
+#include "dcmkit/archive_web.h"
 #include "dcmkit/net/ae_config.h"
 
 namespace dcmkit::net {
@@ -116,6 +117,9 @@ struct Config {
     /// as they are); one the options refuse is left out, with a warning in the log.
     std::optional<DeidOptions> deidentify_on_export;
     Hl7Settings hl7;  ///< HL7 v2 orders into the worklist; off by default
+    /// DICOMweb (archive_web.h) on this HTTP port, at the same bind address (0: a free one); unset:
+    /// none. `http_port` in the file, `dcmkit serve --http PORT`.
+    std::optional<uint16_t> http_port;
 
     /// Reads a configuration file of `key = value` lines (# comments):
     ///   ae_title, port, storage, index (postgresql://… or a libpq connection string; default
@@ -146,6 +150,7 @@ struct Config {
     ///   deidentify_on_export, the same for what C-MOVE and C-GET send;
     ///   hl7_port (the HL7 v2 MLLP listener's port, 0 a free one, `no` none), hl7_max_message_size
     ///   (bytes, or with K, M, G), hl7_max_connections, hl7_timeout (seconds; see Hl7Settings).
+    ///   http_port (DICOMweb on that port: QIDO-RS, WADO-RS, STOW-RS, WADO-URI under /dicomweb).
     /// Throws Error (not_found when the file cannot be read, invalid_argument naming FILE:LINE).
     static Config parse_file(const std::string &path);
     /// The same from text; `origin` names it in messages ("origin:LINE: ...").
@@ -222,6 +227,11 @@ public:
     void request_stop() noexcept;
 
     Counters counters() const;
+    /// The port DICOMweb listens on once started (Config::http_port), else 0.
+    uint16_t http_port() const noexcept;
+    /// Renders frames for DICOMweb's rendered resources and WADO-URI images (the codecs do it:
+    /// the CLI and the C ABI set it). Before start().
+    void set_web_renderer(Renderer renderer);
     const Config &config() const noexcept { return config_; }
     const net::AeConfig &ae_config() const noexcept { return ae_; }
     Index &index() noexcept { return *index_; }
@@ -229,6 +239,8 @@ public:
 private:
     struct Shared;
     class Audit;
+    std::unique_ptr<WebServer> make_web_server(std::shared_ptr<SqliteIndex> index, std::shared_ptr<net::StorageFolder> folder,
+                                               std::shared_ptr<const DeidOptions> deid, std::shared_ptr<const Config> access);
     Config config_;
     net::AeConfig ae_;
     std::shared_ptr<Index> index_;
@@ -236,6 +248,7 @@ private:
     std::shared_ptr<Audit> audit_;  // null without an audit destination
     std::unique_ptr<net::Server> server_;
     std::unique_ptr<Hl7Listener> hl7_;  // null without Config::hl7
+    std::unique_ptr<WebServer> web_;  // with Config::http_port
     bool started_ = false;
 };
 

@@ -47,6 +47,14 @@ void write_png(const std::string &path, const Image8 &image);
 /// libjpeg-turbo (DCMKIT_WITH_JPEG=OFF).
 void write_jpeg(const std::string &path, const Image8 &image, int quality = 90);
 
+/// Renders frame `index` and encodes it in memory as `media_type` ("image/jpeg" of `quality`
+/// 1..100, or "image/png"), scaled down (box filter, aspect kept) to fit `max_width` x `max_height`
+/// when those are non-zero and smaller (DICOMweb's rendered viewport, thumbnails). Throws as
+/// render_frame, Error(invalid_argument) for another media type, Error(unsupported) without the encoder.
+std::vector<uint8_t> render_encoded(const DicomFile &file, uint64_t index, const RenderOptions &options,
+                                    const std::string &media_type, int quality = 90, uint32_t max_width = 0,
+                                    uint32_t max_height = 0);
+
 /// The file name of frame `index` (from 0) when every frame of a multi-frame image is exported:
 /// OUT.png becomes OUT_0001.png for frame 0, OUT_0002.png for frame 1, … (numbered from 1; at
 /// least four digits). A name without an extension gets the number at its end.

@@ -21,6 +21,17 @@ struct ConformanceProduct {
     /// How the application behaves in services beyond what negotiation shows (PS3.2 A.4.2.x
     /// "SOP specific conformance"), as (service, paragraph) pairs, in order.
     std::vector<std::pair<std::string, std::string>> service_notes;
+    /// DICOMweb services (PS3.18) the application provides as origin server: listed in the
+    /// statement's web services section when any is given.
+    struct WebService {
+        std::string name;         ///< "QIDO-RS (Search)"
+        std::string resources;    ///< "GET /studies, /series, ..."
+        std::string media_types;  ///< what is produced or accepted
+        std::string notes;        ///< behaviour beyond the standard's defaults
+    };
+    std::vector<WebService> web_services;
+    uint16_t http_port = 0;  ///< 0: configurable
+    std::string web_base;    ///< the services' base path, "/dicomweb"
 };
 
 /// One row of the statement's presentation context tables (PS3.2 A.4.2.x): what an association

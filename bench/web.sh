@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The DICOMweb benchmark (`./dk.sh bench web`): bench/web.sh BUILD_DIR [--studies N] [--queries N] [--rounds N]
+#
+# Builds the CLI, the corpus generator and bench/qr_client in BUILD_DIR (skipped when
+# DCMKIT_BENCH_NO_BUILD is set), generates the CT corpus once into BUILD_DIR/bench-corpus (or
+# $DCMKIT_BENCH_CORPUS; shared with the other benchmarks), then runs bench/web_report.py: `dcmkit
+# serve --http` against Orthanc with its DICOMweb plugin (Debian's orthanc and orthanc-dicomweb) on
+# the same data: STOW-RS of the 500 CT files (images/s), QIDO-RS study searches over 4,000 studies
+# (queries/s), WADO-RS retrieval of the CT studies (images/s and the server's peak RSS).
+#
+# Exit status: 0 when every measurement ran (missed targets are printed as MISSED), 1 on an error,
+# 2 on a usage error.
+set -euo pipefail
+
+if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
+  echo "usage: $0 BUILD_DIR [--studies N] [--queries N] [--rounds N]" >&2
+  exit 2
+fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [[ ! -f $1/CMakeCache.txt ]]; then
+  echo "bench web: error: '$1' is not a configured CMake build folder" >&2
+  exit 1
+fi
+build=$(cd "$1" && pwd)
+shift
+
+if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
+  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
+    echo "bench web: error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
+    exit 1
+  fi
+  cmake --build "$build" --target dcmkit_cli bench_make_corpus bench_qr_client >&2
+fi
+
+for tool in curl dcmdump /usr/sbin/Orthanc /usr/share/orthanc/plugins/libOrthancDicomWeb.so; do
+  if ! command -v "$tool" >/dev/null && [[ ! -e $tool ]]; then
+    echo "bench web: error: $tool is missing (./dk.sh setup installs curl, dcmtk, orthanc and orthanc-dicomweb)" >&2
+    exit 1
+  fi
+done
+
+corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
+"$build/bench/make_corpus" "$corpus"
+
+exec /usr/bin/python3 "$here/web_report.py" --build "$build" --corpus "$corpus" "$@"
