@@ -378,6 +378,8 @@ DK_TEST(archive_hl7_listener) {
     REQUIRE_OK(dk_archive_start(a, "127.0.0.1", 0));
     REQUIRE_OK(dk_archive_hl7_port(&hl7, a));
     CHECK_INT(hl7, 0);
+    dk_archive_free(a);
+}
 
 /* One HTTP/1.0 request to 127.0.0.1:port (5 s bound); the whole response in out (NUL-terminated). */
 static int http_get(uint16_t port, const char *request, char *out, size_t cap) {

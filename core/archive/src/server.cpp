@@ -515,7 +515,7 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
 /// DICOMweb over the same index and folder: STOW-RS parts are checked, stored, de-identified and
 /// indexed as C-STOREs are (ingest_web_files), the access rules apply to the HTTP client as to an
 /// association without AE title or user.
-std::unique_ptr<WebServer> Server::make_web_server(std::shared_ptr<SqliteIndex> index,
+std::unique_ptr<WebServer> Server::make_web_server(std::shared_ptr<Index> index,
                                                    std::shared_ptr<net::StorageFolder> folder,
                                                    std::shared_ptr<const DeidOptions> deid,
                                                    std::shared_ptr<const Config> access) {

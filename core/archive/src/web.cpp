@@ -1,5 +1,6 @@
 // dcmkit — DICOMweb over the archive (archive_web.h): the CivetWeb server and its routing, QIDO-RS
 // and STOW-RS. WADO-RS and WADO-URI are in web_retrieve.cpp.
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/archive_web.h"
 
 #include "web_http.h"
@@ -806,6 +807,7 @@ WebServer::~WebServer() { stop(); }
 
 void WebServer::start(const std::string &address, uint16_t port) {
     if (impl_->mg) throw Error(Errc::invalid_argument, "the DICOMweb server is already started");
+    lazy::require("civetweb", "DICOMweb");
     static std::once_flag once;
     std::call_once(once, [] { mg_init_library(0); });
     const std::string ports = (address.empty() ? std::string() : address + ":") + std::to_string(port);

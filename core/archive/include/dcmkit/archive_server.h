@@ -239,7 +239,7 @@ public:
 private:
     struct Shared;
     class Audit;
-    std::unique_ptr<WebServer> make_web_server(std::shared_ptr<SqliteIndex> index, std::shared_ptr<net::StorageFolder> folder,
+    std::unique_ptr<WebServer> make_web_server(std::shared_ptr<Index> index, std::shared_ptr<net::StorageFolder> folder,
                                                std::shared_ptr<const DeidOptions> deid, std::shared_ptr<const Config> access);
     Config config_;
     net::AeConfig ae_;
