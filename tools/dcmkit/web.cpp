@@ -114,7 +114,25 @@ int web_store(const Args &args) {
     if (!parse_web(args, {"--study"}, {}, w)) return usage_error("web store: " + w.error);
     if (w.positional.size() < 2) return usage_error("web store: needs FILE or DIR after the URL");
     std::vector<std::string> files;
-    for (size_t i = 1; i < w.positional.size(); ++i) collect_files(w.positional[i], w.recursive, true, files);
+    for (size_t i = 1; i < w.positional.size(); ++i) {
+        std::vector<std::string> found;
+        collect_files(w.positional[i], w.recursive, true, found);
+        const bool folder = found.size() != 1 || found[0] != w.positional[i];
+        for (const std::string &f : found) {
+            // A folder's files that are not Part 10 (no "DICM" at 128) are skipped; a file named is sent
+            // as given (the client refuses it with its reason).
+            char magic[4] = {};
+            std::ifstream in(f, std::ios::binary);
+            in.seekg(128);
+            in.read(magic, 4);
+            if (folder && (!in || std::string(magic, 4) != "DICM")) std::fprintf(stderr, "dcmkit: web store: skipped %s: not a DICOM Part 10 file\n", f.c_str());
+            else files.push_back(f);
+        }
+    }
+    if (files.empty()) {
+        std::fprintf(stderr, "dcmkit: web store: no DICOM file to send\n");
+        return 1;
+    }
     try {
         web::Client client(w.client);
         web::Progress progress;
