@@ -11,6 +11,18 @@
 #include "dk_test.h"
 #include "dk_peer.h"
 
+/* Whether this build has the DICOMweb client (DCMKIT_WITH_WEB_CLIENT): without it dk_web_client_open
+ * answers DK_EUNSUPPORTED. */
+static int web_client_in_build(void) {
+    dk_web_client_options opts = DK_WEB_CLIENT_OPTIONS_INIT;
+    dk_web_client *c = NULL;
+    dk_result r;
+    opts.base_url = "http://127.0.0.1:9";
+    r = dk_web_client_open(&c, &opts);
+    dk_web_client_free(c);
+    return r != DK_EUNSUPPORTED;
+}
+
 #define WEB_STUDY "1.2.826.0.1.3680043.2.1125.77.1"
 #define WEB_SERIES "1.2.826.0.1.3680043.2.1125.77.2"
 
@@ -88,6 +100,7 @@ DK_TEST(stores_searches_and_retrieves) {
     uint64_t size = 0;
     struct stat st;
     if (!dk_test_archive_in_build()) DK_SKIP("the archive is not in this build");
+    if (!web_client_in_build()) DK_SKIP("the DICOMweb client is not in this build");
     fresh_dir(dir, sizeof dir, "web");
     snprintf(storage, sizeof storage, "%s/archive", dir);
     snprintf(f1, sizeof f1, "%s/one.dcm", dir);
@@ -202,6 +215,7 @@ DK_TEST(closed_port_is_a_network_error) {
     dk_web_client *c = NULL;
     dk_web_query q = DK_WEB_QUERY_INIT;
     size_t n = 7;
+    if (!web_client_in_build()) DK_SKIP("the DICOMweb client is not in this build");
     snprintf(url, sizeof url, "http://127.0.0.1:%u/dicom-web", (unsigned)free_port());
     opts.base_url = url;
     REQUIRE_OK(dk_web_client_open(&c, &opts));

@@ -137,6 +137,12 @@ class DicomWebClient : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!dk_test::have_tools({"dcmdump"})) GTEST_SKIP() << "DCMTK not installed";
+        try {
+            web::Client probe(web::ClientOptions{"http://127.0.0.1:9"});
+        } catch (const Error &e) {
+            if (e.code() == Errc::unsupported) GTEST_SKIP() << e.what();  // DCMKIT_WITH_WEB_CLIENT=OFF
+            throw;
+        }
         const dk_test::ProcResult made = dk_test::run({kPython, "-c", kMaker, data});
         ASSERT_EQ(made.status, 0) << made.all();
         std::istringstream lines(made.out);

@@ -46,7 +46,7 @@ std::string percent_encode(std::string_view s) {
     return out;
 }
 
-void check_uid(const std::string &uid, const char *what) {
+[[maybe_unused]] void check_uid(const std::string &uid, const char *what) {
     bool ok = !uid.empty() && uid.size() <= 64;
     for (char c : uid) ok = ok && ((c >= '0' && c <= '9') || c == '.');
     if (!ok) throw Error(Errc::invalid_argument, std::string("'") + uid + "' is not a " + what + " UID (digits and dots, at most 64)");
@@ -73,7 +73,7 @@ std::string attribute_name(const std::string &name) {
     return name;
 }
 
-std::string human_size(uint64_t n) {
+[[maybe_unused]] std::string human_size(uint64_t n) {
     char buf[32];
     if (n >= (uint64_t(1) << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", double(n) / (1 << 20));
     else if (n >= 1024) std::snprintf(buf, sizeof buf, "%.1f KB", double(n) / 1024);
@@ -82,7 +82,7 @@ std::string human_size(uint64_t n) {
 }
 
 /// The file's size when it is a Part 10 file (128-byte preamble and "DICM"); throws otherwise.
-uint64_t part10_size(const std::string &path) {
+[[maybe_unused]] uint64_t part10_size(const std::string &path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + std::strerror(errno));
     struct stat st {};
