@@ -110,6 +110,37 @@ open(sys.argv[1], 'w').write(str(s.server_address[1]))
 s.serve_forever()
 )PY";
 
+// An HTTPS server that wants a client certificate signed by the test CA (argv[3]) and either
+// "Authorization: Bearer secret" or Basic "user:pw"; it answers QIDO-RS with one study. argv[1] the
+// port file, argv[2] its certificate and key prefix.
+const char *kTlsServer = R"PY(
+import sys, ssl, base64, http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.0'
+    def log_message(self, *a): pass
+    def do_GET(self):
+        auth = self.headers.get('Authorization', '')
+        if auth not in ('Bearer secret', 'Basic ' + base64.b64encode(b'user:pw').decode()):
+            self.send_response(401, 'Unauthorized'); self.send_header('Content-Type', 'text/plain'); self.end_headers()
+            self.wfile.write(b'who are you?'); return
+        body = b'[{"0020000D": {"vr": "UI", "Value": ["1.2.840.99"]}}]'
+        self.send_response(200); self.send_header('Content-Type', 'application/dicom+json')
+        self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2] + '.pem', sys.argv[2] + '.key')
+ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.load_verify_locations(sys.argv[3])
+class S(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    def get_request(self):
+        sock, addr = super().get_request()
+        return ctx.wrap_socket(sock, server_side=True), addr
+    def handle_error(self, request, client_address): pass
+s = S(('127.0.0.1', 0), H)
+open(sys.argv[1], 'w').write(str(s.server_address[1]))
+s.serve_forever()
+)PY";
+
 struct Instance {
     std::string name, path, study, series, sop, cls, patient, date;
 };
@@ -333,6 +364,7 @@ protected:
     std::map<std::string, Instance> instances;
     Child orthanc, server;
     int round = 0;
+    std::string last;  // the last error's text
 };
 
 TEST_F(DicomWebClient, StoresSearchesAndRetrievesWithOrthanc) {
@@ -406,6 +438,66 @@ TEST_F(DicomWebClient, RefusedConnectionIsANetworkError) {
         EXPECT_EQ(e.code(), Errc::not_dicom) << e.what();
     }
     EXPECT_THROW(web::Client(web::ClientOptions{"ftp://host/x"}), Error);
+}
+
+TEST_F(DicomWebClient, TlsVerificationClientCertificateAndCredentials) {
+    if (!dk_test::have_tools({"openssl"})) GTEST_SKIP() << "openssl not installed";
+    const std::string pki = tmp.sub("pki");
+    ASSERT_EQ(dk_test::run({"sh", std::string(DCMKIT_TEST_DATA_DIR) + "/../support/make_test_pki.sh", pki}).status, 0);
+    Child tls;
+    const std::string port_file = tmp / "tls.port";
+    ASSERT_TRUE(tls.start({kPython, "-c", kTlsServer, port_file, pki + "/server", pki + "/ca.pem"}, tmp / "tls.log"));
+    ASSERT_TRUE(dk_test::wait_until([&] {
+        struct stat sb {};
+        return ::stat(port_file.c_str(), &sb) == 0 && sb.st_size > 0;
+    }, 10000)) << tls.log();
+    web::ClientOptions o;
+    o.base_url = "https://127.0.0.1:" + dk_test::read_bytes(port_file) + "/dicom-web";
+    o.timeout_ms = 30000;
+    o.ca_file = pki + "/ca.pem";
+    o.client_cert = pki + "/client.pem";
+    o.client_key = pki + "/client.key";
+    o.bearer_token = "secret";
+    auto search = [&](const web::ClientOptions &opts) -> Errc {
+        try {
+            const std::vector<Dataset> found = web::Client(opts).search({});
+            EXPECT_EQ(found.size(), 1u);
+            if (!found.empty()) {
+                EXPECT_EQ(found[0].get_string(Tag(0x0020, 0x000D)), "1.2.840.99");
+            }
+            return Errc::ok;
+        } catch (const Error &e) {
+            last = e.what();
+            return e.code();
+        }
+    };
+    EXPECT_EQ(search(o), Errc::ok) << last;
+    web::ClientOptions basic = o;
+    basic.bearer_token.clear();
+    basic.username = "user";
+    basic.password = "pw";
+    EXPECT_EQ(search(basic), Errc::ok) << last;
+    // Without the test CA, the server's certificate is refused, and the message says what to do.
+    web::ClientOptions no_ca = o;
+    no_ca.ca_file.clear();
+    no_ca.ca_path = pki;  // a folder without hashed names: no CA found there
+    EXPECT_EQ(search(no_ca), Errc::network);
+    EXPECT_NE(last.find("certificate was not accepted"), std::string::npos) << last;
+    // ... unless verification is off.
+    no_ca.verify_peer = no_ca.verify_host = false;
+    EXPECT_EQ(search(no_ca), Errc::ok) << last;
+    // Without a client certificate the server ends the handshake.
+    web::ClientOptions no_cert = o;
+    no_cert.client_cert.clear();
+    no_cert.client_key.clear();
+    EXPECT_NE(search(no_cert), Errc::ok);
+    // A wrong token: 401 with the server's reason and a hint.
+    web::ClientOptions wrong = o;
+    wrong.bearer_token = "guess";
+    EXPECT_EQ(search(wrong), Errc::refused);
+    EXPECT_NE(last.find("HTTP 401 Unauthorized: who are you?"), std::string::npos) << last;
+    EXPECT_NE(last.find("check the credentials"), std::string::npos) << last;
+    tls.stop();
 }
 
 TEST_F(DicomWebClient, GarbageAnswersAreTypedErrorsAndLeaveNoPartialFile) {
