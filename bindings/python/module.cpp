@@ -325,6 +325,7 @@ void register_archive(py::module_ &m);  // archive.cpp
 void register_dicomdir(py::module_ &m);  // dicomdir.cpp
 void register_deid(py::module_ &m);     // deid.cpp
 void register_media(py::module_ &m);    // media.cpp
+void register_web(py::module_ &m);      // web.cpp
 
 PYBIND11_MODULE(_dcmkit, m) {
     m.doc() = "dcmkit's C ABI for Python (the low level under the dcmkit package)";
@@ -535,4 +536,5 @@ PYBIND11_MODULE(_dcmkit, m) {
     register_dicomdir(m);  // _DicomDir (dicomdir.cpp)
     register_deid(m);     // deidentify, deid_uid (deid.cpp)
     register_media(m);    // export_media (media.cpp)
+    register_web(m);      // WebClient, the DICOMweb client (web.cpp)
 }

@@ -21,6 +21,7 @@
 #include "dcmkit/dcmkit.hpp"
 #include "swig_server.hpp"
 #include "swig_archive.hpp"
+#include "swig_web.hpp"
 %}
 
 %include <stdint.i>
@@ -1460,6 +1461,14 @@ DCMKIT_CLOSEABLE(dcmkit_swig::NResult)
 %include "swig_server.hpp"
 %include "swig_archive.hpp"
 %mutable;
+
+// The DICOMweb client (swig_web.hpp): Result() hands over a new dataset; Java: AutoCloseable.
+%newobject dcmkit_swig::WebClient::result;
+#if defined(SWIGJAVA)
+DCMKIT_CLOSEABLE(dcmkit_swig::WebClient)
+%nojavaexception dcmkit_swig::WebClient::~WebClient;
+#endif
+%include "swig_web.hpp"
 
 #if defined(SWIGCSHARP)
 %typemap(csdirectorout) int, bool "$cscall"

@@ -622,6 +622,47 @@ class Archive:
     def __enter__(self) -> "Archive": ...
     def __exit__(self, *exc: Any) -> bool: ...
 
+# -- DICOMweb client (web.py) -------------------------------------------------------------------------
+
+class WebStored:
+    sop_class_uid: str
+    sop_instance_uid: str
+    retrieve_url: str
+    failure_reason: int
+    warning_reason: int
+
+class WebStoreResult:
+    http_status: int
+    stored: List[WebStored]
+    failed: List[WebStored]
+
+class WebFile:
+    path: str
+    sop_instance_uid: str
+    transfer_syntax: str
+    size: int
+    def __fspath__(self) -> str: ...
+
+class WebClient:
+    def __init__(self, base_url: str, *, token: Optional[str] = ..., user: Optional[str] = ...,
+                 password: Optional[str] = ..., timeout: Optional[float] = ..., connect_timeout: float = ...,
+                 stall_timeout: int = ..., verify: bool = ..., ca_file: Optional[_Path] = ...,
+                 ca_path: Optional[_Path] = ..., cert: Optional[_Path] = ..., key: Optional[_Path] = ...,
+                 key_password: Optional[str] = ...) -> None: ...
+    def store(self, paths: Union[_Path, Sequence[_Path]], study_uid: Optional[str] = ...) -> WebStoreResult: ...
+    def search(self, level: str = ..., *, study_uid: Optional[str] = ..., series_uid: Optional[str] = ...,
+               includefield: Union[str, Sequence[str]] = ..., limit: Optional[int] = ..., offset: int = ...,
+               fuzzy: bool = ..., **keys: Any) -> List[Dataset]: ...
+    def retrieve(self, study_uid: str, series_uid: Optional[str] = ..., instance_uid: Optional[str] = ..., *,
+                 out: _Path, transfer_syntax: Optional[str] = ...,
+                 on_file: Optional[Callable[[WebFile], Any]] = ...) -> List[WebFile]: ...
+    def metadata(self, study_uid: str, series_uid: Optional[str] = ...,
+                 instance_uid: Optional[str] = ...) -> List[Dataset]: ...
+    def frames(self, study_uid: str, series_uid: str, instance_uid: str, numbers: Union[int, Sequence[int]],
+               transfer_syntax: Optional[str] = ...) -> List[bytes]: ...
+    def rendered(self, study_uid: str, series_uid: str, instance_uid: str, path: _Path, *, frame: int = ...,
+                 media_type: Optional[str] = ..., params: str = ...) -> int: ...
+
 # -- DICOMDIR (dicomdir.py) ---------------------------------------------------------------------------
 
 class DicomDirRecord:

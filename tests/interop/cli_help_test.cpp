@@ -16,7 +16,7 @@ using dk_test::ProcResult;
 /// The tool's commands, as the README and the issue name them.
 const std::vector<std::string> kCommands = {"dump",   "transcode", "convert", "export", "echo",     "send",
                                             "recv",   "find",      "mwl",     "move",   "get",      "mpps",
-                                            "commit", "serve",     "conformance", "worklist", "hl7", "archive", "dicomdir", "deidentify", "export-media", "version",
+                                            "commit", "serve",     "conformance", "worklist", "hl7", "archive", "dicomdir", "deidentify", "export-media", "web", "version",
                                             "help"};
 
 ProcResult cli(std::vector<std::string> args) {

@@ -38,7 +38,8 @@ THIRD_PARTY = {
     "data": ["ZLIB::ZLIB"],
     "codecs": ["JPEG::JPEG", "PNG::PNG", "PkgConfig::CHARLS", "PkgConfig::OPENJPEG", "openjph", "Threads::Threads"],
     "net": ["Threads::Threads"],
-    "services": ["Threads::Threads", "OpenSSL::SSL"],  # libssl: audit messages over TLS (DCMKIT_WITH_TLS)
+    "services": ["Threads::Threads", "OpenSSL::SSL",  # libssl: audit messages over TLS (DCMKIT_WITH_TLS)
+                 "CURL::libcurl"],  # the DICOMweb client (DCMKIT_WITH_WEB_CLIENT)
     "archive": ["SQLite::SQLite3", "OpenSSL::Crypto", "Threads::Threads", "civetweb::civetweb"],  # CivetWeb: DICOMweb
 }
 COMMON = ["dcmkit_build_flags"]

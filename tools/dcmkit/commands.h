@@ -48,4 +48,7 @@ int cmd_hl7(const std::string &name, const Args &args);
 // audit.cpp: the audit trail
 int cmd_audit_test(const std::string &name, const Args &args);
 
+// web.cpp: the DICOMweb client (STOW-RS, QIDO-RS, WADO-RS)
+int cmd_web(const std::string &name, const Args &args);
+
 }  // namespace dcmkit_cli

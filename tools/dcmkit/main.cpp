@@ -285,6 +285,34 @@ const std::vector<Command> &commands() {
           {"--print", "also print the message's XML"}},
          "An Application Activity (Application Start) message as RFC 5424 syslog (MSGID\n"
          "IHE+RFC-3881); exits 0 once delivered, 1 when it cannot be.", kNone, cmd_audit_test},
+        {"web", "store|search|retrieve URL ...", "a DICOMweb client: STOW-RS, QIDO-RS, WADO-RS (PS3.18)",
+         {{"store URL FILE|DIR...", "send Part 10 files (a folder's files; -r its sub-folders too)\n"
+                                    "in one streamed multipart/related request; --study UID\n"
+                                    "posts to /studies/UID"},
+          {"search URL", "QIDO-RS; prints each result's elements (--json: DICOM JSON)"},
+          {"  --level study|series|instance", "the level (default study; series under --study,\n"
+                                              "instance under --series)"},
+          {"  --study UID, --series UID", "search under this study (and series)"},
+          {"  -k KEY=VALUE, -k KEY", "a match key (PatientName=DOE*, StudyDate=2024-, 0010,0020=P1),\n"
+                                     "or without a value a field to include"},
+          {"  --include FIELD", "includefield (a keyword, ggggeeee, or all)"},
+          {"  --limit N, --offset N, --fuzzy", "paging; fuzzymatching=true"},
+          {"retrieve URL --study UID", "WADO-RS: the study (--series UID, --instance UID: a series\n"
+                                       "or an instance) written to --out DIR as SOPInstanceUID.dcm,\n"
+                                       "streamed; a file appears only once complete"},
+          {"  --ts UID|keyword", "ask for this transfer syntax (* for the stored one)"},
+          {"  --metadata", "print the metadata (DICOM JSON) instead"},
+          {"  --frames 1,2", "these frames of --instance into --out DIR as frameN.raw"},
+          {"  --rendered OUT.jpg|OUT.png", "--instance rendered by the server (a frame with --frames N)"},
+          {"--token T", "an OAuth bearer token (Authorization: Bearer)"},
+          {"--user NAME --password PW", "HTTP Basic authentication"},
+          {"--ca FILE, --cert FILE, --key FILE", "https: trust this CA (PEM); a client certificate and key"},
+          {"--insecure", "https: do not verify the server's certificate or host name"},
+          {"--timeout S", "give up on a transfer that stalls for S s (default 60)"},
+          {"-v, --verbose", "each file sent or received"}},
+         "Errors name the HTTP status and the server's reason; exit status 1 when a request fails or\n"
+         "an instance is refused.",
+         kNone, cmd_web},
         {"version", "", "print the version", {}, "", kNone, nullptr},
         {"help", "[COMMAND]", "this overview, or a command's usage (as dcmkit COMMAND --help)", {}, "", kNone, nullptr},
     };

@@ -977,4 +977,42 @@ class BindingTest {
     InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> new Archive(conf.toString(), null));
     assertTrue(e.getMessage().contains("archive_java_bad.conf:2: unknown service 'fax'"), e.getMessage());
   }
+
+  // -- the DICOMweb client against the archive's DICOMweb server (http_port = 0) -------------------
+
+  @Test
+  void webClientStoresSearchesRetrieves() throws Exception {
+    String study = "1.2.826.0.1.3680043.2.1125.84.1";
+    String file = Paths.get(work, "web_in_java.dcm").toString(), storage = Paths.get(work, "web_java").toString();
+    String out = Paths.get(work, "web_out_java").toString();
+    try (Dataset ds = Dataset.readFile(path)) {
+      ds.setString("StudyInstanceUID", study);
+      ds.setString("SeriesInstanceUID", study + ".1");
+      ds.writeFile(file);
+    }
+    try (Archive archive = new Archive(storage, "DKWEB_JAVA", "http_port = 0\n", new StoredHandler())) {
+      archive.start("127.0.0.1", 0);
+      try (WebClient web = new WebClient("http://127.0.0.1:" + archive.httpPort() + "/dicomweb")) {
+        web.addFile(file);
+        assertEquals(1, web.store());
+        assertEquals(200, web.httpStatus());
+        assertEquals(golden.get("SOPInstanceUID"), web.storedUid(0));
+        web.addMatch("PatientID", golden.get("PatientID"));
+        web.addInclude("PatientName");
+        assertEquals(1, web.search(2, study));
+        try (Dataset m = web.result(0)) {
+          assertEquals(golden.get("SOPInstanceUID"), m.getString("SOPInstanceUID"));
+          assertEquals(golden.get("PatientName"), m.getString("PatientName"));
+        }
+        assertEquals(1, web.retrieve(study, "", "", out));
+        try (Dataset back = Dataset.readFile(web.filePath(0))) {
+          assertEquals(golden.get("PatientName"), back.getString("PatientName"));
+        }
+        assertEquals(1, web.metadata(study));
+        assertThrows(NotFoundException.class, () -> web.retrieve("1.2.3.4.5.6.7.8.9", "", "", out));
+        assertThrows(InvalidArgumentException.class, () -> web.result(5));
+      }
+      archive.stop(5000);
+    }
+  }
 }

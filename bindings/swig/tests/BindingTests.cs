@@ -740,6 +740,41 @@ static partial class BindingTests {
     try { new Archive(conf, null); } catch (InvalidArgumentException e) { Check(e.Message.Contains("archive_cs_bad.conf:2: unknown service 'fax'"), e.Message); }
   }
 
+  // -- the DICOMweb client against the archive's DICOMweb server (http_port = 0) -------------------
+
+  static void WebClientTest(string path, string work) {
+    const string Study = "1.2.826.0.1.3680043.2.1125.83.1";
+    string file = Path.Combine(work, "web_in_cs.dcm"), storage = Path.Combine(work, "web_cs"), outDir = Path.Combine(work, "web_out_cs");
+    using (Dataset ds = Dataset.ReadFile(path)) {
+      ds.SetString("StudyInstanceUID", Study);
+      ds.SetString("SeriesInstanceUID", Study + ".1");
+      ds.WriteFile(file, "explicit");
+    }
+    using (Archive archive = new Archive(storage, "DKWEB_CS", "http_port = 0\n", new StoredHandler())) {
+      archive.Start("127.0.0.1", 0);
+      using (WebClient web = new WebClient("http://127.0.0.1:" + archive.HttpPort() + "/dicomweb")) {
+        web.AddFile(file);
+        Equal(1L, web.Store(), "STOW-RS: stored");
+        Equal(200, web.HttpStatus(), "STOW-RS: HTTP status");
+        Equal(golden["SOPInstanceUID"], web.StoredUid(0), "STOW-RS: the stored instance");
+        web.AddMatch("PatientID", golden["PatientID"]);
+        web.AddInclude("PatientName");
+        Equal(1L, web.Search(2, Study), "QIDO-RS: instances of the study");
+        using (Dataset m = web.Result(0)) {
+          Equal(golden["SOPInstanceUID"], m.GetString("SOPInstanceUID"), "QIDO-RS: SOP Instance UID");
+          Equal(golden["PatientName"], m.GetString("PatientName"), "QIDO-RS: PatientName");
+        }
+        Equal(1L, web.Retrieve(Study, "", "", outDir), "WADO-RS: files");
+        using (Dataset back = Dataset.ReadFile(web.FilePath(0)))
+          Equal(golden["PatientName"], back.GetString("PatientName"), "WADO-RS: the file's PatientName");
+        Equal(1L, web.Metadata(Study), "WADO-RS metadata");
+        Throws<NotFoundException>(() => web.Retrieve("1.2.3.4.5.6.7.8.9", "", "", outDir), "an unknown study");
+        Throws<InvalidArgumentException>(() => web.Result(5), "no such answer");
+      }
+      archive.Stop(5000);
+    }
+  }
+
   // The error classes of every C ABI code (dk_common.h): the same classes in C++, Python, C# and Java.
   static readonly Dictionary<int, string> CodeClasses = new Dictionary<int, string> {
     {-1, "InvalidArgument"}, {-2, "NotFound"}, {-3, "Io"}, {-4, "Parse"}, {-5, "Parse"}, {-6, "Parse"},
@@ -964,6 +999,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),
       new KeyValuePair<string, Action>("lifetime", Lifetime),
       new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
+      new KeyValuePair<string, Action>("DICOMweb client", () => WebClientTest(path, work)),
       new KeyValuePair<string, Action>("DICOMDIR", () => DicomDirTest(path, work)),
       new KeyValuePair<string, Action>("export to media", () => ExportMediaTest(path, work)),
       new KeyValuePair<string, Action>("move/get/DIMSE-N SCP", () => RetrieveScp(work)),

@@ -12,5 +12,6 @@
 #include "dcmkit/dk_dicomdir.h"
 #include "dcmkit/dk_deid.h"
 #include "dcmkit/dk_media.h"
+#include "dcmkit/dk_web.h"
 
 #endif /* DCMKIT_DCMKIT_H */

@@ -23,6 +23,7 @@
 //                          results), server.hpp (dk::Server), commit.hpp (Storage Commitment)
 //   dcmkit/archive.hpp     dk::Archive, the embedded archive server (what `dcmkit serve` runs)
 //   dcmkit/deid.hpp        dk::deidentify (PS3.15 Annex E, keyed pseudonyms)
+//   dcmkit/web.hpp         dk::WebClient, the DICOMweb client (STOW-RS, QIDO-RS, WADO-RS)
 #ifndef DCMKIT_DCMKIT_HPP
 #define DCMKIT_DCMKIT_HPP
 
@@ -37,5 +38,6 @@
 #include "dcmkit/dicomdir.hpp"
 #include "dcmkit/deid.hpp"
 #include "dcmkit/media.hpp"
+#include "dcmkit/web.hpp"
 
 #endif  // DCMKIT_DCMKIT_HPP
