@@ -1,4 +1,5 @@
 // dcmkit — the DICOMweb client through libcurl (see web_client.h).
+#include "dcmkit/lazy_library.h"
 #include "dcmkit/services/web_client.h"
 
 #include <fcntl.h>
@@ -351,6 +352,7 @@ struct Client::Impl {
     CURL *curl = nullptr;
 
     explicit Impl(ClientOptions opts) : o(std::move(opts)) {
+        lazy::require("curl", "The DICOMweb client");
         static CurlGlobal global;
         while (!o.base_url.empty() && o.base_url.back() == '/') o.base_url.pop_back();
         const std::string scheme = lower(o.base_url.substr(0, o.base_url.find("://")));
