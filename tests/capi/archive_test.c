@@ -335,6 +335,7 @@ DK_TEST(archive_hl7_listener) {
     struct sockaddr_in sa;
     size_t got = 0;
     int fd;
+    if (!dk_test_archive_in_build()) DK_SKIP("the archive is not in this build");
     fresh_dir(dir, sizeof dir, "hl7");
     snprintf(storage, sizeof storage, "%s/archive", dir);
     CHECK_INT(opts.hl7_port, -1);
