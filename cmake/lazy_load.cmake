@@ -161,6 +161,7 @@ function(dcmkit_lazy_finish)
     configure_file(${dir}/lazy_stubs.S.new ${dir}/lazy_stubs.S COPYONLY)
     target_sources(dcmkit_data PRIVATE ${dir}/lazy_stubs.S)
   endif()
+  list(REMOVE_DUPLICATES debs)  # libssl and libcrypto are one package
   list(JOIN debs ", " deps)
   set(DCMKIT_LAZY_DEB_DEPENDS "${deps}" PARENT_SCOPE)
 endfunction()
