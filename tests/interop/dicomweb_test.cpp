@@ -19,6 +19,7 @@
 #include "dcmkit/json.h"
 #include "dcmkit/services/multipart.h"
 #include "peer.h"
+#include "web_study.h"
 
 using namespace dcmkit;
 using dk_test::Child;
@@ -28,54 +29,11 @@ namespace {
 
 constexpr const char *kPython = "/usr/bin/python3";
 
-// Two patients: study A (CT, 3 single-frame instances, 16-bit 64x48 and a 3-frame 32x32
-// secondary capture), study B (MR, one instance, compressed to JPEG-LS lossless by dcmcjpls).
-// Writes manifest.txt lines: "name study series sop class patientname" and frameN files: the raw
-// little endian frames pydicom reads.
-const char *kMaker = R"PY(
-import sys, struct, pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-out = sys.argv[1]
-studies = {'A': generate_uid(), 'B': generate_uid()}
-series = {'A1': generate_uid(), 'A2': generate_uid(), 'B1': generate_uid()}
-def make(name, st, se, cls, pname, pid, mod, rows, cols, frames, seed):
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = cls
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.SOPClassUID = cls
-    ds.StudyInstanceUID = studies[st]; ds.SeriesInstanceUID = series[se]
-    ds.PatientName = pname; ds.PatientID = pid; ds.PatientBirthDate = '19700101'; ds.PatientSex = 'O'
-    ds.StudyDate = '20240102' if st == 'A' else '20230506'; ds.StudyTime = '101010'
-    ds.AccessionNumber = 'ACC' + st; ds.StudyID = st; ds.Modality = mod
-    ds.SeriesNumber = int(se[1]); ds.InstanceNumber = seed
-    ds.SamplesPerPixel = 1; ds.PhotometricInterpretation = 'MONOCHROME2'
-    ds.Rows = rows; ds.Columns = cols; ds.BitsAllocated = 16; ds.BitsStored = 12; ds.HighBit = 11
-    ds.PixelRepresentation = 0
-    if frames > 1: ds.NumberOfFrames = frames
-    ds.WindowCenter = 2048; ds.WindowWidth = 4096
-    px = bytearray()
-    for f in range(frames):
-        fb = b''.join(struct.pack('<H', (seed * 97 + f * 500 + r * 13 + c * 7) % 4096) for r in range(rows) for c in range(cols))
-        open('%s/%s.frame%d' % (out, name, f + 1), 'wb').write(fb)
-        px += fb
-    ds.PixelData = bytes(px)
-    ds.save_as('%s/%s.dcm' % (out, name), write_like_original=False)
-    print(name, studies[st], series[se], ds.SOPInstanceUID, cls, pname)
-ct = '1.2.840.10008.5.1.4.1.1.2'; mr = '1.2.840.10008.5.1.4.1.1.4'; sc = '1.2.840.10008.5.1.4.1.1.7.3'
-make('a1', 'A', 'A1', ct, 'DOE^JANE', 'P1', 'CT', 48, 64, 1, 1)
-make('a2', 'A', 'A1', ct, 'DOE^JANE', 'P1', 'CT', 48, 64, 1, 2)
-make('a3', 'A', 'A1', ct, 'DOE^JANE', 'P1', 'CT', 48, 64, 1, 3)
-make('mf', 'A', 'A2', sc, 'DOE^JANE', 'P1', 'OT', 32, 32, 3, 4)
-make('b1', 'B', 'B1', mr, 'ROE^RICHARD', 'P2', 'MR', 40, 40, 1, 5)
-)PY";
+// Two patients (tests/support/web_study.h): study A (CT, 3 single-frame 16-bit 64x48 instances and a
+// 3-frame 32x32 secondary capture), study B (MR, one instance, compressed to JPEG-LS lossless by
+// dcmcjpls below); each frame's raw little endian bytes as pydicom reads them in NAME.frameN.
 
-struct Instance {
-    std::string name, path, study, series, sop, cls, patient;
-};
+using Instance = dk_test::WebInstance;
 
 struct Response {
     int status = 0;
@@ -139,18 +97,9 @@ class DicomWeb : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!dk_test::have_tools({"curl", "dcmcjpls", "dcmdump"})) GTEST_SKIP() << "curl or DCMTK not installed";
-        const dk_test::ProcResult made = dk_test::run({kPython, "-c", kMaker, data});
-        ASSERT_EQ(made.status, 0) << made.all();
-        std::istringstream lines(made.out);
-        std::string line;
-        while (std::getline(lines, line)) {
-            std::istringstream w(line);
-            Instance i;
-            w >> i.name >> i.study >> i.series >> i.sop >> i.cls >> i.patient;
-            i.path = data + "/" + i.name + ".dcm";
-            instances[i.name] = i;
-        }
-        ASSERT_EQ(instances.size(), 5u);
+        std::string error;
+        instances = dk_test::make_web_study(data, error);
+        ASSERT_EQ(instances.size(), 5u) << error;
         // b1 stored JPEG-LS lossless, compressed by DCMTK.
         const std::string b1 = instances["b1"].path;
         ASSERT_EQ(dk_test::run({"dcmcjpls", b1, b1 + ".jls"}).status, 0);
