@@ -125,6 +125,7 @@ SqliteIndex::SqliteIndex(const std::string &directory, const SqliteIndexOptions 
     impl_->on_log = options.log;
     ::mkdir(directory.c_str(), 0755);
     impl_->write([&](Conn &c, LogLines &log) { impl_->create_or_upgrade(c, log); });
+    core_ = impl_.get();
 }
 
 void SqliteIndex::Impl::create_or_upgrade(Conn &c, LogLines &log) {

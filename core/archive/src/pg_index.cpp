@@ -489,6 +489,7 @@ PostgresIndex::PostgresIndex(const std::string &conninfo, const IndexOptions &op
     impl_->on_log = options.log;
     impl_->set_max_connections(size_t(std::max(1, options.max_connections)));
     impl_->write([&](db::Conn &c, db::LogLines &log) { impl_->migrate(c, log); });
+    core_ = impl_.get();
 }
 
 PostgresIndex::~PostgresIndex() = default;
@@ -499,39 +500,5 @@ void PostgresIndex::analyze() {
     auto c = impl_->acquire();
     c->exec("ANALYZE patient, study, series, instance, patient_conflict, worklist");
 }
-
-void PostgresIndex::add(const InstanceRecord &record) { impl_->add({record}); }
-void PostgresIndex::add(const std::vector<InstanceRecord> &records) { impl_->add(records); }
-bool PostgresIndex::remove(const std::string &sop_instance_uid) { return impl_->remove(sop_instance_uid); }
-void PostgresIndex::find(Level level, const Dataset &identifier, Root root,
-                         const std::function<bool(Dataset &&)> &on_match, const FindOptions &options) {
-    impl_->find(level, identifier, root, on_match, options);
-}
-std::vector<FileRef> PostgresIndex::files_for(Level level, const Dataset &identifier, Root root) {
-    return impl_->files_for(level, identifier, root);
-}
-Verification PostgresIndex::verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) {
-    return impl_->verify(sop_class_uid, sop_instance_uid);
-}
-int64_t PostgresIndex::add_worklist_item(const Dataset &item) { return impl_->add_worklist_item(item); }
-bool PostgresIndex::remove_worklist_item(int64_t id) { return impl_->remove_worklist_item(id); }
-void PostgresIndex::find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
-                                  const FindOptions &options) {
-    impl_->find_worklist(identifier, on_match, options);
-}
-size_t PostgresIndex::set_procedure_step_status(const std::string &scheduled_procedure_step_id,
-                                                const std::string &status, const std::string &requested_procedure_id) {
-    return impl_->set_procedure_step_status(scheduled_procedure_step_id, status, requested_procedure_id);
-}
-std::vector<int64_t> PostgresIndex::put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) {
-    return impl_->put_worklist_order(order_key, items);
-}
-std::vector<Dataset> PostgresIndex::worklist_order(const std::string &order_key) { return impl_->worklist_order(order_key); }
-size_t PostgresIndex::update_worklist_patient(const std::string &patient_id, const std::string &issuer,
-                                              const Dataset &demographics) {
-    return impl_->update_worklist_patient(patient_id, issuer, demographics);
-}
-IndexStats PostgresIndex::stats() { return impl_->stats(); }
-std::vector<PatientConflict> PostgresIndex::conflicts() { return impl_->conflicts(); }
 
 }  // namespace dcmkit::archive

@@ -143,50 +143,47 @@ void SqlCore::import_conflicts(const std::vector<PatientConflict> &list) {
 }
 
 SqlCore *core_of(Index &index) noexcept {
-    if (auto *s = dynamic_cast<SqliteIndex *>(&index)) return s->impl_.get();
-#ifdef DCMKIT_HAVE_POSTGRESQL
-    if (auto *p = dynamic_cast<PostgresIndex *>(&index)) return p->impl_.get();
-#endif
-    return nullptr;
+    auto *s = dynamic_cast<SqlIndex *>(&index);
+    return s ? s->core_ : nullptr;
 }
 
 }  // namespace db
 
-// -- SqliteIndex: SqlCore's calls ----------------------------------------------------------------------
+// -- SqlIndex: SqlCore's calls, for SQLite and PostgreSQL alike -----------------------------------------
 
-void SqliteIndex::add(const InstanceRecord &record) { impl_->add({record}); }
-void SqliteIndex::add(const std::vector<InstanceRecord> &records) { impl_->add(records); }
-bool SqliteIndex::remove(const std::string &sop_instance_uid) { return impl_->remove(sop_instance_uid); }
-void SqliteIndex::find(Level level, const Dataset &identifier, Root root,
-                       const std::function<bool(Dataset &&)> &on_match, const FindOptions &options) {
-    impl_->find(level, identifier, root, on_match, options);
+void SqlIndex::add(const InstanceRecord &record) { core_->add({record}); }
+void SqlIndex::add(const std::vector<InstanceRecord> &records) { core_->add(records); }
+bool SqlIndex::remove(const std::string &sop_instance_uid) { return core_->remove(sop_instance_uid); }
+void SqlIndex::find(Level level, const Dataset &identifier, Root root,
+                    const std::function<bool(Dataset &&)> &on_match, const FindOptions &options) {
+    core_->find(level, identifier, root, on_match, options);
 }
-std::vector<FileRef> SqliteIndex::files_for(Level level, const Dataset &identifier, Root root) {
-    return impl_->files_for(level, identifier, root);
+std::vector<FileRef> SqlIndex::files_for(Level level, const Dataset &identifier, Root root) {
+    return core_->files_for(level, identifier, root);
 }
-Verification SqliteIndex::verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) {
-    return impl_->verify(sop_class_uid, sop_instance_uid);
+Verification SqlIndex::verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) {
+    return core_->verify(sop_class_uid, sop_instance_uid);
 }
-int64_t SqliteIndex::add_worklist_item(const Dataset &item) { return impl_->add_worklist_item(item); }
-bool SqliteIndex::remove_worklist_item(int64_t id) { return impl_->remove_worklist_item(id); }
-void SqliteIndex::find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
-                                const FindOptions &options) {
-    impl_->find_worklist(identifier, on_match, options);
+int64_t SqlIndex::add_worklist_item(const Dataset &item) { return core_->add_worklist_item(item); }
+bool SqlIndex::remove_worklist_item(int64_t id) { return core_->remove_worklist_item(id); }
+void SqlIndex::find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
+                             const FindOptions &options) {
+    core_->find_worklist(identifier, on_match, options);
 }
-size_t SqliteIndex::set_procedure_step_status(const std::string &scheduled_procedure_step_id,
-                                              const std::string &status, const std::string &requested_procedure_id) {
-    return impl_->set_procedure_step_status(scheduled_procedure_step_id, status, requested_procedure_id);
+size_t SqlIndex::set_procedure_step_status(const std::string &scheduled_procedure_step_id,
+                                           const std::string &status, const std::string &requested_procedure_id) {
+    return core_->set_procedure_step_status(scheduled_procedure_step_id, status, requested_procedure_id);
 }
-std::vector<int64_t> SqliteIndex::put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) {
-    return impl_->put_worklist_order(order_key, items);
+std::vector<int64_t> SqlIndex::put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) {
+    return core_->put_worklist_order(order_key, items);
 }
-std::vector<Dataset> SqliteIndex::worklist_order(const std::string &order_key) { return impl_->worklist_order(order_key); }
-size_t SqliteIndex::update_worklist_patient(const std::string &patient_id, const std::string &issuer,
-                                            const Dataset &demographics) {
-    return impl_->update_worklist_patient(patient_id, issuer, demographics);
+std::vector<Dataset> SqlIndex::worklist_order(const std::string &order_key) { return core_->worklist_order(order_key); }
+size_t SqlIndex::update_worklist_patient(const std::string &patient_id, const std::string &issuer,
+                                         const Dataset &demographics) {
+    return core_->update_worklist_patient(patient_id, issuer, demographics);
 }
-IndexStats SqliteIndex::stats() { return impl_->stats(); }
-std::vector<PatientConflict> SqliteIndex::conflicts() { return impl_->conflicts(); }
+IndexStats SqlIndex::stats() { return core_->stats(); }
+std::vector<PatientConflict> SqlIndex::conflicts() { return core_->conflicts(); }
 
 // -- choosing and copying indexes ----------------------------------------------------------------------
 

@@ -228,6 +228,42 @@ class SqlCore;
 SqlCore *core_of(Index &index) noexcept;
 }  // namespace db
 
+/// An Index over SQL — SqliteIndex, or PostgresIndex (dcmkit/archive_postgresql.h): every call goes
+/// to the index logic both share (written once, against either database's connections).
+class SqlIndex : public Index {
+public:
+    using Index::add;
+    using Index::find;
+    using Index::find_worklist;
+    void add(const InstanceRecord &record) override;
+    void add(const std::vector<InstanceRecord> &records) override;
+    bool remove(const std::string &sop_instance_uid) override;
+    void find(Level level, const Dataset &identifier, Root root, const std::function<bool(Dataset &&)> &on_match,
+              const FindOptions &options = {}) override;
+    std::vector<FileRef> files_for(Level level, const Dataset &identifier, Root root) override;
+    Verification verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) override;
+    int64_t add_worklist_item(const Dataset &item) override;
+    bool remove_worklist_item(int64_t id) override;
+    void find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
+                       const FindOptions &options = {}) override;
+    size_t set_procedure_step_status(const std::string &scheduled_procedure_step_id, const std::string &status,
+                                     const std::string &requested_procedure_id = {}) override;
+    std::vector<int64_t> put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) override;
+    std::vector<Dataset> worklist_order(const std::string &order_key) override;
+    size_t update_worklist_patient(const std::string &patient_id, const std::string &issuer,
+                                   const Dataset &demographics) override;
+    IndexStats stats() override;
+    std::vector<PatientConflict> conflicts() override;
+
+protected:
+    SqlIndex() = default;
+    /// The shared logic: the derived class's Impl, set by its constructor.
+    db::SqlCore *core_ = nullptr;
+
+private:
+    friend db::SqlCore *db::core_of(Index &index) noexcept;
+};
+
 struct SqliteIndexOptions {
     /// Milliseconds a writer waits for another process's write transaction before failing.
     int busy_timeout_ms = 30000;
@@ -255,7 +291,7 @@ struct SqliteIndexOptions {
 /// Schema version 2 (PRAGMA user_version). An index of version 1 is upgraded when opened: its
 /// instances are indexed again from their files' headers (recorded paths, sizes and SHA-256 kept,
 /// in one transaction); instances whose file cannot be read are dropped (and logged).
-class SqliteIndex final : public Index {
+class SqliteIndex final : public SqlIndex {
 public:
     /// Opens (creating when needed) `directory`/index.sqlite. Throws Error(io).
     explicit SqliteIndex(const std::string &directory, const SqliteIndexOptions &options = {});
@@ -263,28 +299,6 @@ public:
     SqliteIndex(const SqliteIndex &) = delete;
     SqliteIndex &operator=(const SqliteIndex &) = delete;
 
-    using Index::add;
-    using Index::find;
-    using Index::find_worklist;
-    void add(const InstanceRecord &record) override;
-    void add(const std::vector<InstanceRecord> &records) override;
-    bool remove(const std::string &sop_instance_uid) override;
-    void find(Level level, const Dataset &identifier, Root root, const std::function<bool(Dataset &&)> &on_match,
-              const FindOptions &options = {}) override;
-    std::vector<FileRef> files_for(Level level, const Dataset &identifier, Root root) override;
-    Verification verify(const std::string &sop_class_uid, const std::string &sop_instance_uid) override;
-    int64_t add_worklist_item(const Dataset &item) override;
-    bool remove_worklist_item(int64_t id) override;
-    void find_worklist(const Dataset &identifier, const std::function<bool(Dataset &&)> &on_match,
-                       const FindOptions &options = {}) override;
-    size_t set_procedure_step_status(const std::string &scheduled_procedure_step_id, const std::string &status,
-                                     const std::string &requested_procedure_id = {}) override;
-    std::vector<int64_t> put_worklist_order(const std::string &order_key, const std::vector<Dataset> &items) override;
-    std::vector<Dataset> worklist_order(const std::string &order_key) override;
-    size_t update_worklist_patient(const std::string &patient_id, const std::string &issuer,
-                                   const Dataset &demographics) override;
-    IndexStats stats() override;
-    std::vector<PatientConflict> conflicts() override;
 
     /// Path of the database file.
     const std::string &path() const noexcept;
@@ -292,7 +306,6 @@ public:
     struct Impl;
 
 private:
-    friend db::SqlCore *db::core_of(Index &index) noexcept;
     std::unique_ptr<Impl> impl_;
 };
 
