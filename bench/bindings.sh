@@ -11,29 +11,19 @@
 # Exit status: 0 when every measurement ran (missed targets are printed as MISSED), 1 on an error,
 # 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench bindings"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
   echo "usage: $0 BUILD_DIR [--passes N] [--calls N] [--runs N]" >&2
   exit 2
 fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench bindings: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  for option in DCMKIT_BUILD_BENCH DCMKIT_BUILD_SWIG; do
-    if ! grep -q "^$option:BOOL=ON" "$build/CMakeCache.txt"; then
-      echo "bench bindings: error: $build was configured with $option=OFF (the SWIG bindings need swig, mcs, mono and a JDK)" >&2
-      exit 1
-    fi
-  done
-  cmake --build "$build" --target bench_make_corpus bench_bindings_read_headers bench_bindings_programs >&2
-fi
+bench_build "DCMKIT_BUILD_BENCH DCMKIT_BUILD_SWIG" bench_make_corpus bench_bindings_read_headers bench_bindings_programs
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-"$build/bench/make_corpus" "$corpus"
+bench_corpus
 
 exec /usr/bin/python3 "$here/bindings_report.py" --build "$build" --corpus "$corpus" "${@:2}"

@@ -22,40 +22,24 @@
 # still missing from the build as "n/a (no codec)"), 1 on an error or when a lossless round trip
 # does not give back the input pixels (MISMATCH), 2 on a usage error.
 set -euo pipefail
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench codecs"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
+
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
   echo "usage: $0 BUILD_DIR [--count N] [--count8 N] [--only CODEC,...] [--no-multiframe] [--mf-rounds N] [--keep]" >&2
   if [[ $# -ge 1 ]]; then /usr/bin/python3 "$here/codecs_report.py" --help >&2 || true; fi
   exit 2
 fi
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench codecs: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
 
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "bench codecs: error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
-    exit 1
-  fi
-  cmake --build "$build" --target dcmkit_cli bench_make_corpus >&2
-fi
+bench_build DCMKIT_BUILD_BENCH dcmkit_cli bench_make_corpus
 
-missing=()
-for tool in dcmcrle dcmdrle dcmcjpeg dcmdjpeg dcmcjpls dcmdjpls gdcmconv ojph_compress ojph_expand; do
-  command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "bench codecs: error: peer tools not installed: ${missing[*]} (./dk.sh setup installs dcmtk," \
-    "libgdcm-tools and openjph-tools)" >&2
-  exit 1
-fi
+bench_need "./dk.sh setup installs dcmtk, libgdcm-tools and openjph-tools" dcmcrle dcmdrle dcmcjpeg dcmdjpeg dcmcjpls dcmdjpls gdcmconv ojph_compress ojph_expand
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-"$build/bench/make_corpus" "$corpus"
+bench_corpus
 
 # Debian's interpreter (not whichever python3 comes first on PATH); the report uses the stdlib only.
 exec /usr/bin/python3 "$here/codecs_report.py" --build "$build" --corpus "$corpus" "$@"

@@ -11,6 +11,10 @@
 # Exit status: 0 when every measurement ran (a missed target is printed as MISSED), 1 on an error,
 # 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench media"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 usage="usage: $0 BUILD_DIR [--count N] [--size S] [--rounds N]"
 if [[ $# -ge 1 && ( $1 == -h || $1 == --help ) ]]; then
@@ -22,21 +26,9 @@ if [[ $# -lt 1 ]]; then
   echo "$usage" >&2
   exit 2
 fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench media: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  cmake --build "$build" --target dcmkit_cli >&2
-fi
-for tool in dcmmkdir dcmdump; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench media: error: $tool is not installed (./dk.sh setup installs the dcmtk package)" >&2
-    exit 1
-  fi
-done
+bench_build "" dcmkit_cli
+bench_need "./dk.sh setup installs the dcmtk package" dcmmkdir dcmdump
 exec /usr/bin/python3 "$here/media_dicomdir_report.py" --dcmkit "$build/bin/dcmkit" \
   --make-fileset "$here/../tests/interop/make_fileset.py" "$@"

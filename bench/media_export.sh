@@ -21,6 +21,10 @@
 # Exit status: 0 when every measurement ran, 1 on an error (a tool failing or losing files), 2 on a
 # usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench media (export)"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 usage="usage: $0 BUILD_DIR [--rounds N]"
 if [[ $# -ge 1 && ( $1 == -h || $1 == --help ) ]]; then
@@ -32,11 +36,7 @@ if [[ $# -lt 1 ]]; then
   echo "$usage" >&2
   exit 2
 fi
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench media (export): error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
 rounds=3
 while [[ $# -gt 0 ]]; do
@@ -46,27 +46,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "bench media (export): error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
-    exit 1
-  fi
-  cmake --build "$build" --target dcmkit_cli bench_make_corpus >&2
-fi
-for tool in dcmmkdir gdcmanon openssl; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench media (export): error: $tool is not installed (./dk.sh setup installs dcmtk, libgdcm-tools and openssl)" >&2
-    exit 1
-  fi
-done
+bench_build DCMKIT_BUILD_BENCH dcmkit_cli bench_make_corpus
+bench_need "./dk.sh setup installs dcmtk, libgdcm-tools and openssl" dcmmkdir gdcmanon openssl
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-if [[ -x $build/bench/make_corpus ]]; then
-  "$build/bench/make_corpus" "$corpus" >&2
-elif [[ ! -f $corpus/corpus.ok ]]; then
-  echo "bench media (export): error: no corpus in $corpus and no $build/bench/make_corpus to make one" >&2
-  exit 1
-fi
+bench_corpus
 work=$(mktemp -d "$build/bench-export.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 src=$work/src

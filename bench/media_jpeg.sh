@@ -20,6 +20,10 @@
 # Exit status: 0 when every measurement ran, 1 on an error (a tool failing, a file missing, the
 # pictures differing), 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench media (jpeg)"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 usage="usage: $0 BUILD_DIR [--files N] [--rounds N]"
 if [[ $# -ge 1 && ( $1 == -h || $1 == --help ) ]]; then
@@ -31,11 +35,7 @@ if [[ $# -lt 1 ]]; then
   echo "$usage" >&2
   exit 2
 fi
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench media (jpeg): error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
 rounds=3 files=100
 while [[ $# -gt 0 ]]; do
@@ -46,27 +46,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "bench media (jpeg): error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
-    exit 1
-  fi
-  cmake --build "$build" --target dcmkit_cli bench_make_corpus >&2
-fi
-for tool in dcmj2pnm img2dcm dcmdjpeg; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench media (jpeg): error: $tool is not installed (./dk.sh setup installs the dcmtk package)" >&2
-    exit 1
-  fi
-done
+bench_build DCMKIT_BUILD_BENCH dcmkit_cli bench_make_corpus
+bench_need "./dk.sh setup installs the dcmtk package" dcmj2pnm img2dcm dcmdjpeg
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-if [[ -x $build/bench/make_corpus ]]; then
-  "$build/bench/make_corpus" "$corpus" >&2
-elif [[ ! -f $corpus/corpus.ok ]]; then
-  echo "bench media (jpeg): error: no corpus in $corpus and no $build/bench/make_corpus to make one" >&2
-  exit 1
-fi
+bench_corpus
 mapfile -t inputs < <(find "$corpus/ct" -name '*.dcm' | sort | head -n "$files")
 multi=$corpus/multiframe.dcm
 [[ ${#inputs[@]} -gt 0 && -f $multi ]] || { echo "bench media (jpeg): error: the corpus has no CT files or no multiframe.dcm" >&2; exit 1; }

@@ -9,30 +9,20 @@
 # Exit status: 0 when every measurement ran (missed targets are printed as MISSED), 1 on an error,
 # 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench python"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then
   echo "usage: $0 BUILD_DIR" >&2
   exit 2
 fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench python: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  for option in DCMKIT_BUILD_BENCH DCMKIT_BUILD_PYTHON; do
-    if ! grep -q "^$option:BOOL=ON" "$build/CMakeCache.txt"; then
-      echo "bench python: error: $build was configured with $option=OFF" >&2
-      exit 1
-    fi
-  done
-  cmake --build "$build" --target dcmkit_python bench_make_corpus >&2
-fi
+bench_build "DCMKIT_BUILD_BENCH DCMKIT_BUILD_PYTHON" dcmkit_python bench_make_corpus
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-"$build/bench/make_corpus" "$corpus"
+bench_corpus
 
 # Debian's interpreter, which has pydicom and for which the module is built (not whichever python3
 # comes first on PATH).

@@ -12,36 +12,23 @@
 #
 # Exit status: 0 when every measurement ran, 1 on an error, 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench scale"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
   echo "usage: $0 BUILD_DIR [--instances N] [--skip-find] [--skip-ingest]" >&2
   exit 2
 fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench scale: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
 
-if ! grep -q '^DCMKIT_WITH_POSTGRESQL:BOOL=ON' "$build/CMakeCache.txt"; then
-  echo "bench scale: error: $build was configured without PostgreSQL (DCMKIT_WITH_POSTGRESQL=OFF; libpq-dev missing?)" >&2
-  exit 1
-fi
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "bench scale: error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
-    exit 1
-  fi
-  cmake --build "$build" --target dcmkit_cli bench_make_corpus bench_archive_bench >&2
-fi
-if [[ ! -x /usr/lib/postgresql/15/bin/postgres ]]; then
-  echo "bench scale: error: PostgreSQL 15 is not installed (./dk.sh setup installs postgresql-15)" >&2
-  exit 1
-fi
+grep -q '^DCMKIT_WITH_POSTGRESQL:BOOL=ON' "$build/CMakeCache.txt" ||
+  bench_fail "$build was configured without PostgreSQL (DCMKIT_WITH_POSTGRESQL=OFF; libpq-dev missing?)"
+bench_build DCMKIT_BUILD_BENCH dcmkit_cli bench_make_corpus bench_archive_bench
+bench_need "./dk.sh setup installs postgresql-15" /usr/lib/postgresql/15/bin/postgres
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-"$build/bench/make_corpus" "$corpus"
+bench_corpus
 
 exec /usr/bin/python3 "$here/scale_report.py" --build "$build" --corpus "$corpus" "$@"

@@ -13,6 +13,10 @@
 # Exit status: 0 when every measurement ran (missed targets are printed as MISSED), 1 on an error
 # (a tool failing, a run that loses files), 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench tls"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 usage="usage: $0 BUILD_DIR [--count N] [--rounds N] [--echo-rounds N]"
 if [[ $# -ge 1 && ( $1 == -h || $1 == --help ) ]]; then
@@ -24,30 +28,13 @@ if [[ $# -lt 1 ]]; then
   echo "$usage" >&2
   exit 2
 fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench tls: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
 
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "bench tls: error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
-    exit 1
-  fi
-  cmake --build "$build" --target dcmkit_cli bench_make_corpus bench_tls_setup >&2
-fi
+bench_build DCMKIT_BUILD_BENCH dcmkit_cli bench_make_corpus bench_tls_setup
 
-for tool in storescu storescp echoscu openssl; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench tls: error: $tool is not installed (./dk.sh setup installs the dcmtk and openssl packages)" >&2
-    exit 1
-  fi
-done
+bench_need "./dk.sh setup installs the dcmtk and openssl packages" storescu storescp echoscu openssl
 
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-"$build/bench/make_corpus" "$corpus"
+bench_corpus
 
 exec /usr/bin/python3 "$here/tls_report.py" --build "$build" --corpus "$corpus" "$@"
