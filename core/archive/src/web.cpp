@@ -324,6 +324,12 @@ void qido(Context &ctx, Request &rq) {
     if (!study.empty()) set_key(id, "StudyInstanceUID", study, false);
     if (!series.empty()) set_key(id, "SeriesInstanceUID", series, false);
     for (const char *k : include_all ? all_keys(level) : default_keys(level)) set_key(id, k, "", true);
+    // PS3.18 10.6.3.3.2/.3: all series also carry the study's attributes, all instances the study's
+    // and the series', a study's instances the series'.
+    if (!include_all && level != Level::study && study.empty())
+        for (const char *k : default_keys(Level::study)) set_key(id, k, "", true);
+    if (!include_all && level == Level::image && series.empty())
+        for (const char *k : default_keys(Level::series)) set_key(id, k, "", true);
     for (const std::string &k : include) set_key(id, k, "", true);
 
     // Accept: application/dicom+json (or application/json, */*).

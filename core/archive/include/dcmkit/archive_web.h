@@ -8,7 +8,9 @@
 //            /studies/{s}/series/{se}/instances: matching keys by keyword or tag (GGGGEEEE), matched as
 //            the archive's C-FIND (Index::find); includefield (repeatable, comma-separated, or `all`),
 //            limit, offset; fuzzymatching=true is answered with a Warning (not supported: literal
-//            matching). application/dicom+json.
+//            matching). The attributes of PS3.18 Tables 10.6.3-3/-4/-5, with the study's for all
+//            series and all instances and the series' for instances (10.6.3.3.2/.3).
+//            application/dicom+json.
 //   WADO-RS  GET BASE/studies/{s}[/series/{se}[/instances/{i}]]: multipart/related;
 //            type="application/dicom", each instance streamed from its file (transfer-syntax=* or the
 //            stored syntax), or transcoded to the syntax Accept asks for; /metadata (DICOM JSON, bulk
