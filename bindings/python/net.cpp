@@ -614,4 +614,14 @@ void register_net(py::module_ &m) {
         .def_property_readonly("closed", [](const PyServer &s) { return !s.srv; })
         .def("stop", [](PyServer &s, int32_t grace_ms) { s.close(grace_ms); }, "grace_ms"_a = 2000,
              "Stops (running associations get grace_ms to finish) and frees the server. Idempotent.");
+
+    m.def("hl7_send", [](const std::string &host, uint16_t port, const py::bytes &message, int32_t timeout_ms) {
+        const std::string bytes = message;
+        std::string reply;
+        {
+            py::gil_scoped_release unlocked;
+            reply = dk::hl7_send(host, port, bytes, timeout_ms);
+        }
+        return py::bytes(reply);
+    }, "host"_a, "port"_a, "message"_a, "timeout_ms"_a, "One HL7 v2 message over MLLP; the reply's bytes (dk_hl7_send).");
 }

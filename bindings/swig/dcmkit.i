@@ -1532,6 +1532,12 @@ inline std::string generate_uid() { return dk::generate_uid(); }
 /// What the decoders tolerated in this thread's last decode_frame, read_frame or transcode (a
 /// bitstream DCMTK and GDCM also decode with a warning): "frame N: …" lines; "" when nothing.
 inline std::string last_warnings() { return dk::last_warnings(); }
+/// Sends one HL7 v2 message (segments ended by "\r") over MLLP to host:port and returns the reply,
+/// the acknowledgement, without its framing (dk_hl7_send; `dcmkit hl7 send` as a call).
+inline std::string hl7_send(const std::string &host, int port, const std::string &message, int timeout_ms = 30000) {
+    if (port < 1 || port > 65535) dk::throw_error(DK_EINVAL, "port " + std::to_string(port) + " is not 1 to 65535");
+    return dk::hl7_send(host, uint16_t(port), message, timeout_ms);
+}
 /// The keyword of private data element `tag` in the block of `creator` from the vendors' private
 /// dictionary ("CSAImageHeaderInfo"), "" when unknown.
 inline std::string private_keyword_of(const std::string &creator, uint32_t tag) {

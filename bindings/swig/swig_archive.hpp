@@ -77,6 +77,8 @@ public:
     uint16_t port() const { return a_->port(); }
     /// The port DICOMweb listens on (after start(), with http_port = in the configuration).
     uint16_t http_port() const { return a_->http_port(); }
+    /// The port the HL7 v2 order listener listens on (after start(), with hl7_port = in the configuration).
+    uint16_t hl7_port() const { return a_->hl7_port(); }
     /// Stops accepting, lets running associations finish for up to `grace_ms`, interrupts the rest
     /// and waits for the workers (and so for running handlers). Idempotent.
     void stop(int32_t grace_ms = 10000) { a_->stop(grace_ms); }

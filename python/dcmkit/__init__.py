@@ -888,6 +888,26 @@ from .web import WebClient, WebFile, WebStored, WebStoreResult  # noqa: E402
 __all__ += ["Archive", "StoredInstance"]
 __all__ += ["WebClient", "WebFile", "WebStored", "WebStoreResult"]
 
+
+# -- HL7 v2 over MLLP --------------------------------------------------------------------------------
+
+def hl7_send(host, port, message, *, timeout=30.0, encoding="utf-8"):
+    """Sends one HL7 v2 message over MLLP to host:port (a new connection) and returns the reply, the
+    acknowledgement, without its framing: `dcmkit hl7 send` as a call.
+
+    message: bytes, sent as they are, or str, encoded with `encoding` (which should be the character
+    set the message's MSH-18 names; UTF-8 by default); segments end with "\r". The reply is bytes
+    for bytes, str (decoded with `encoding`) for str. Raises NetworkError when the connection fails
+    or closes before a reply, NetworkTimeoutError after `timeout` seconds without one, ProtocolError for
+    a reply that is not an MLLP frame."""
+    as_text = isinstance(message, str)
+    data = message.encode(encoding) if as_text else bytes(message)
+    reply = _dcmkit.hl7_send(host, int(port), data, max(1, int(timeout * 1000)))
+    return reply.decode(encoding) if as_text else reply
+
+
+__all__ += ["hl7_send"]
+
 from .dicomdir import DicomDir, DicomDirRecord  # noqa: E402
 
 __all__ += ["DicomDir", "DicomDirRecord"]

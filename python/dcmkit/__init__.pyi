@@ -1,7 +1,7 @@
 # Type stubs of the dcmkit package (python/dcmkit/__init__.py).
 import builtins
 import os
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, overload, Sequence, Tuple, Type, Union
 
 import numpy
 
@@ -203,6 +203,10 @@ class DeidFileResult(NamedTuple):
     burned_in_flagged: bool
     burned_in_reason: str
 
+@overload
+def hl7_send(host: str, port: int, message: str, *, timeout: float = ..., encoding: str = ...) -> str: ...
+@overload
+def hl7_send(host: str, port: int, message: bytes, *, timeout: float = ..., encoding: str = ...) -> bytes: ...
 def deidentify_files(inputs: Union[_Path, Sequence[_Path]], output: _Path, key: Union[bytes, _Path], *,
                      retain: Union[str, Sequence[str]] = ..., clean: Union[str, Sequence[str]] = ...,
                      burned_in: str = ..., jobs: int = ..., fsync: bool = ..., copy_range: bool = ...,

@@ -371,6 +371,22 @@ DK_TEST(archive_hl7_listener) {
     close(fd);
     CHECK(strstr(reply, "\rMSA|AA|C-ABI-1") != NULL);
     CHECK(reply[0] == '\x0b');
+    /* dk_hl7_send: a change of that order (ORC-1 XO) under another MSH-10, its reply unframed. */
+    {
+        char msg[sizeof orm], *ack = NULL;
+        memcpy(msg, orm + 1, sizeof orm - 4); /* without the framing */
+        msg[sizeof orm - 4] = '\0';
+        memcpy(strstr(msg, "C-ABI-1"), "C-ABI-2", 7);
+        memcpy(strstr(msg, "ORC|NW"), "ORC|XO", 6);
+        CHECK_ERR(dk_hl7_send(&ack, "127.0.0.1", 0, msg, strlen(msg), 5000), DK_EINVAL, "port 0");
+        CHECK(ack == NULL);
+        CHECK_ERR(dk_hl7_send(&ack, "127.0.0.1", hl7, msg, 0, 5000), DK_EINVAL, "empty");
+        CHECK_ERR(dk_hl7_send(&ack, "127.0.0.1", hl7, msg, strlen(msg), 0), DK_EINVAL, "timeout_ms");
+        REQUIRE_OK(dk_hl7_send(&ack, "127.0.0.1", hl7, msg, strlen(msg), 10000));
+        CHECK(strncmp(ack, "MSH|", 4) == 0);
+        CHECK(strstr(ack, "\rMSA|AA|C-ABI-2") != NULL);
+        dk_free(ack);
+    }
     CHECK_OK(dk_archive_stop(a, 0));
     dk_archive_free(a);
     /* A version-2 caller that wants no listener: -1. */

@@ -978,6 +978,21 @@ class BindingTest {
     assertTrue(e.getMessage().contains("archive_java_bad.conf:2: unknown service 'fax'"), e.getMessage());
   }
 
+  // -- HL7 v2 over MLLP: an ORM^O01 to the archive's order listener (hl7_port = 0) ---------------------
+
+  @Test
+  void hl7SendIsAcknowledgedByTheOrderListener() throws Exception {
+    try (Archive archive = new Archive(Paths.get(work, "hl7_java").toString(), "DKHL7_JAVA", "hl7_port = 0\n", null)) {
+      archive.start("127.0.0.1", 0);
+      String ack = dcmkit.hl7Send("127.0.0.1", archive.hl7Port(), "MSH|^~\\&|RIS|HOSP|PACS|RAD|20261207120000||ORM^O01|JAVA-1|P|2.3.1\rPID|||P7^^^HOSP||Doe^Jane||19800101|F\rORC|NW|PL7|FL7\rOBR|1|PL7|FL7|CT^CT Chest||||||||||||||ACC7|RP7|SPS7|CT01|||CT\r", 10000);
+      assertTrue(ack.startsWith("MSH|"), ack);
+      assertTrue(ack.contains("\rMSA|AA|JAVA-1"), ack);
+      archive.stop(5000);
+    }
+    assertThrows(NetworkException.class,
+                 () -> dcmkit.hl7Send("127.0.0.1", 1, "MSH|^~\\&|A|B|C|D|20261207||ADT^A08|X|P|2.5\r", 2000));
+  }
+
   // -- the DICOMweb client against the archive's DICOMweb server (http_port = 0) -------------------
 
   @Test

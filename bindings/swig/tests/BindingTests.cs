@@ -775,6 +775,19 @@ static partial class BindingTests {
     }
   }
 
+  // HL7 v2 over MLLP: an ORM^O01 to the archive's order listener is acknowledged AA with MSA-2 = its
+  // MSH-10; nothing listening is a NetworkException.
+  static void Hl7Test(string work) {
+    using (Archive archive = new Archive(Path.Combine(work, "hl7_cs"), "DKHL7_CS", "hl7_port = 0\n", null)) {
+      archive.Start("127.0.0.1", 0);
+      string ack = dcmkit.Hl7Send("127.0.0.1", archive.Hl7Port(), "MSH|^~\\&|RIS|HOSP|PACS|RAD|20261207120000||ORM^O01|CS-1|P|2.3.1\rPID|||P7^^^HOSP||Doe^Jane||19800101|F\rORC|NW|PL7|FL7\rOBR|1|PL7|FL7|CT^CT Chest||||||||||||||ACC7|RP7|SPS7|CT01|||CT\r", 10000);
+      Check(ack.StartsWith("MSH|"), ack);
+      Check(ack.Contains("\rMSA|AA|CS-1"), ack);
+      archive.Stop(5000);
+    }
+    Throws<NetworkException>(() => dcmkit.Hl7Send("127.0.0.1", 1, "MSH|^~\\&|A|B|C|D|20261207||ADT^A08|X|P|2.5\r", 2000), "nothing listening");
+  }
+
   // The error classes of every C ABI code (dk_common.h): the same classes in C++, Python, C# and Java.
   static readonly Dictionary<int, string> CodeClasses = new Dictionary<int, string> {
     {-1, "InvalidArgument"}, {-2, "NotFound"}, {-3, "Io"}, {-4, "Parse"}, {-5, "Parse"}, {-6, "Parse"},
@@ -999,6 +1012,7 @@ static partial class BindingTests {
       new KeyValuePair<string, Action>("query/retrieve", () => QueryRetrieve(work)),
       new KeyValuePair<string, Action>("lifetime", Lifetime),
       new KeyValuePair<string, Action>("archive", () => ArchiveTest(path, work)),
+      new KeyValuePair<string, Action>("hl7", () => Hl7Test(work)),
       new KeyValuePair<string, Action>("DICOMweb client", () => WebClientTest(path, work)),
       new KeyValuePair<string, Action>("DICOMDIR", () => DicomDirTest(path, work)),
       new KeyValuePair<string, Action>("export to media", () => ExportMediaTest(path, work)),

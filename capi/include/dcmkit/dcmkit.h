@@ -13,5 +13,6 @@
 #include "dcmkit/dk_deid.h"
 #include "dcmkit/dk_media.h"
 #include "dcmkit/dk_web.h"
+#include "dcmkit/dk_hl7.h"
 
 #endif /* DCMKIT_DCMKIT_H */

@@ -39,5 +39,6 @@
 #include "dcmkit/deid.hpp"
 #include "dcmkit/media.hpp"
 #include "dcmkit/web.hpp"
+#include "dcmkit/hl7.hpp"
 
 #endif  // DCMKIT_DCMKIT_HPP
