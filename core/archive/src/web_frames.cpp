@@ -5,7 +5,7 @@
 #include "web_http.h"
 
 #include <algorithm>
-#include <climits>
+#include <cstdint>
 #include <cstdlib>
 
 #include "dcmkit/error.h"
