@@ -19,12 +19,27 @@ void describe_web(uint16_t http_port, bool renders, net::ConformanceProduct &pro
         W{"WADO-RS (Retrieve, PS3.18 10.4)",
           "GET /studies/{study}[/series/{series}[/instances/{instance}]], .../metadata, "
           ".../instances/{instance}/bulkdata/{tag}, .../instances/{instance}/frames/{list}" +
-              std::string(renders ? ", .../rendered, .../thumbnail, .../frames/{n}/rendered" : ""),
+              std::string(renders ? ", /studies/{study}[/series/{series}[/instances/{instance}[/frames/{n}]]]"
+                                    "/rendered and /thumbnail"
+                                  : ""),
           "multipart/related; type=\"application/dicom\" (transfer-syntax=* as stored, or any syntax the codecs "
-          "encode; default Explicit VR Little Endian), application/dicom+json, application/octet-stream (frames "
-          "decoded to Explicit VR Little Endian; bulk data with Range)" +
-              std::string(renders ? ", image/jpeg, image/png (window, viewport, quality)" : ""),
-          "Instances are streamed from their files, one at a time."},
+          "encode; default Explicit VR Little Endian), application/dicom+json, application/octet-stream (bulk data "
+          "with Range). Frames: multipart/related (or the media type alone for one frame) of application/octet-stream "
+          "(default: decoded, Explicit VR Little Endian), image/jpeg (1.2.840.10008.1.2.4.70 default, .50, .51, .57), "
+          "image/jls (.80 default, .81), image/jp2 (.90 default, .91), image/jphc (.201 default, .202, .203), "
+          "image/dicom-rle (.5); type=\"*\" or transfer-syntax=* as stored" +
+              std::string(renders ? "; rendered: image/jpeg, image/png (window, viewport, quality), multipart/related "
+                                    "for a study or series"
+                                  : ""),
+          "Instances are streamed from their files, one at a time. A frame stored in the asked syntax is sent as "
+          "stored; any other is decoded and encoded alone while the response is written. Without a transfer-syntax "
+          "parameter the media type's lossless default is used (the stored syntax when the pixel data is lossy "
+          "already); lossy syntaxes only when named; lossy pixels are not re-encoded in a lossless syntax (406). "
+          "Accept ranges are tried best q first; none producible: 406 with the reasons." +
+              std::string(renders ? " A rendered study or series has one image per frame of each instance with "
+                                    "pixel data, by Series and Instance Number; its thumbnail is the middle frame of "
+                                    "the middle image."
+                                  : "")},
         W{"STOW-RS (Store, PS3.18 10.5)", "POST /studies, /studies/{study}",
           "multipart/related; type=\"application/dicom\", or type=\"application/dicom+json\" with bulk data parts "
           "named by Content-Location (stored in Explicit VR Little Endian); response application/dicom+json",

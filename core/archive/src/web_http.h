@@ -1,5 +1,6 @@
 // dcmkit — what the DICOMweb handlers share (web.cpp: the server, QIDO-RS, STOW-RS; web_retrieve.cpp:
-// WADO-RS and WADO-URI): a request as parsed from CivetWeb's, and the responses.
+// WADO-RS and WADO-URI; web_frames.cpp: frames and rendered resources): a request as parsed from
+// CivetWeb's, and the responses.
 #pragma once
 
 #include <cstdint>
@@ -77,5 +78,28 @@ void wado_uri(Context &ctx, Request &rq);
 /// The files of a study, series or instance (404 when none).
 std::vector<FileRef> files_of(Context &ctx, const std::string &study, const std::string &series,
                               const std::string &instance);
+
+// -- Retrieval helpers (web_retrieve.cpp, web_frames.cpp) --
+
+/// Reads a stored instance (values borrowed from a map of the file: pixel data is not read); 500
+/// when it cannot be read.
+DicomFile load(const FileRef &f);
+/// Frame numbers from "1,2,3" (from 1); 400 for anything else (0, not a number).
+std::vector<uint64_t> frame_list(const std::string &text);
+/// A query parameter's number in [lo, hi], or 400 naming `what`.
+int to_int(const std::string &s, int lo, int hi, const char *what);
+double to_double(const std::string &s, const char *what);
+
+/// WADO-RS .../frames/{list}: each frame in the best media type and transfer syntax Accept names
+/// that can be produced (PS3.18 8.7.3.3); 404 for a frame past the end, 406 when none can be.
+void retrieve_frames(Request &rq, const FileRef &f, const std::string &list);
+/// An instance's frame (from 0) rendered (PS3.18 10.4.1.1.3) or as a thumbnail.
+void retrieve_rendered(Context &ctx, Request &rq, const FileRef &f, uint64_t frame, bool thumbnail);
+/// A study's or series' instances rendered: multipart/related, one part per frame of each image in
+/// Series and Instance Number order (instances without pixel data skipped; 406 when none has any);
+/// `thumbnail`: one image, the middle frame of the middle image.
+void retrieve_rendered_set(Context &ctx, Request &rq, const std::vector<FileRef> &files, bool thumbnail);
+/// Renders and sends frame `r.frame` of an instance (404 without pixel data or past its frames).
+void send_rendered(Context &ctx, Request &rq, const FileRef &f, RenderRequest r);
 
 }  // namespace dcmkit::archive::web

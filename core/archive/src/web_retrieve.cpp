@@ -1,5 +1,6 @@
-// dcmkit — DICOMweb retrieval (archive_web.h): WADO-RS (PS3.18 10.4) instances, metadata, bulk data,
-// frames, rendered images and thumbnails, and WADO-URI (PS3.18 Chapter 9).
+// dcmkit — DICOMweb retrieval (archive_web.h): WADO-RS (PS3.18 10.4) instances, metadata and bulk
+// data, the routing of WADO-RS requests (frames and rendered resources are in web_frames.cpp), and
+// WADO-URI (PS3.18 Chapter 9).
 #include "web_http.h"
 
 #include <civetweb.h>
@@ -18,6 +19,14 @@
 #include "dcmkit/transcoder.h"
 
 namespace dcmkit::archive::web {
+
+DicomFile load(const FileRef &f) {
+    try {
+        return read_file(f.path);
+    } catch (const Error &e) {
+        throw HttpError{500, "cannot read the stored instance " + f.sop_instance_uid + ": " + e.message()};
+    }
+}
 
 namespace {
 
@@ -41,15 +50,6 @@ std::string dicom_syntax_from_accept(const std::string &accept) {
         if (m.type == "*/*" || m.type == "multipart/*") return kExplicitLE;
     }
     return {};
-}
-
-/// Reads a whole file for transcoding or rendering.
-DicomFile load(const FileRef &f) {
-    try {
-        return read_file(f.path);
-    } catch (const Error &e) {
-        throw HttpError{500, "cannot read the stored instance " + f.sop_instance_uid + ": " + e.message()};
-    }
 }
 
 /// The multipart writer's bytes into a chunked response.
@@ -227,147 +227,6 @@ void retrieve_bulk(Request &rq, const FileRef &f, const std::string &tag_text) {
     throw HttpError{406, "bulk data is served as application/octet-stream"};
 }
 
-/// Frame numbers from "1,2,3" (from 1), each checked against the instance's frames.
-std::vector<uint64_t> frame_list(const std::string &text) {
-    std::vector<uint64_t> out;
-    size_t start = 0;
-    for (size_t i = 0; i <= text.size(); ++i) {
-        if (i < text.size() && text[i] != ',' && text[i] != '%') continue;
-        const std::string n = text.substr(start, i - start);
-        start = i + 1;
-        if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos || std::stoul(n) == 0)
-            throw HttpError{400, "a frame list is numbers from 1, separated by commas: '" + text + "'"};
-        out.push_back(std::stoul(n));
-    }
-    return out;
-}
-
-uint64_t frame_count(const Dataset &ds) {
-    const auto n = ds.get_int_opt(Tag(0x0028, 0x0008));
-    return n && *n > 0 ? uint64_t(*n) : 1;
-}
-
-/// Frames decoded to native little endian (application/octet-stream; transfer-syntax Explicit VR
-/// Little Endian), one part each.
-void retrieve_frames(Request &rq, const FileRef &f, const std::string &list) {
-    const std::vector<uint64_t> frames = frame_list(list);
-    bool ok = false;
-    for (const http::MediaType &m : http::parse_accept(rq.header("Accept"))) {
-        if (m.type == "*/*" || m.type == "multipart/*") ok = true;
-        if (m.type == "multipart/related") {
-            http::MediaType t;
-            if (http::parse_media_type(m.param("type", "application/octet-stream"), t) &&
-                t.type == "application/octet-stream") {
-                const std::string ts = m.param("transfer-syntax", t.param("transfer-syntax", kExplicitLE));
-                if (ts == kExplicitLE || ts == "*") ok = true;
-            }
-        }
-        if (ok) break;
-    }
-    if (!ok)
-        throw HttpError{406, "frames are served decoded: multipart/related; type=\"application/octet-stream\"; "
-                             "transfer-syntax=1.2.840.10008.1.2.1"};
-    DicomFile file = load(f);
-    const uint64_t count = frame_count(file.dataset);
-    for (uint64_t n : frames)
-        if (n > count)
-            throw HttpError{404, "frame " + std::to_string(n) + " is past the " + std::to_string(count) +
-                                     " frame(s) of " + f.sop_instance_uid};
-    if (file.syntax().encapsulated) {
-        try {
-            transcode_pixels(file, kExplicitLE);
-        } catch (const Error &e) {
-            throw HttpError{406, "cannot decode the frames of " + f.sop_instance_uid + ": " + e.message()};
-        }
-    }
-    const Dataset &ds = file.dataset;
-    const Element *px = ds.find(Tag(0x7FE0, 0x0010));
-    if (!px) throw HttpError{404, f.sop_instance_uid + " has no pixel data"};
-    const uint64_t rows = uint64_t(ds.get_int_opt(Tag(0x0028, 0x0010)).value_or(0)),
-                   cols = uint64_t(ds.get_int_opt(Tag(0x0028, 0x0011)).value_or(0)),
-                   spp = uint64_t(ds.get_int_opt(Tag(0x0028, 0x0002)).value_or(1)),
-                   ba = uint64_t(ds.get_int_opt(Tag(0x0028, 0x0100)).value_or(0));
-    if (ba == 0 || ba % 8 != 0) throw HttpError{406, "frames of Bits Allocated " + std::to_string(ba) + " are not served"};
-    const uint64_t frame_bytes = rows * cols * spp * (ba / 8);
-    const std::string boundary = http::make_boundary();
-    Stream out(rq.conn, 200, "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary);
-    http::MultipartWriter w(boundary, [&](const char *d, size_t n) { out.write(d, n); });
-    for (uint64_t n : frames) {
-        const uint64_t off = (n - 1) * frame_bytes;
-        if (off + frame_bytes > px->value.size()) throw Error(Errc::truncated, "the pixel data ends before frame " + std::to_string(n));
-        w.begin_part({{"Content-Type", std::string("application/octet-stream; transfer-syntax=") + kExplicitLE}});
-        w.write(reinterpret_cast<const char *>(px->value.data()) + off, size_t(frame_bytes));
-    }
-    w.finish();
-    out.finish();
-}
-
-int to_int(const std::string &s, int lo, int hi, const char *what) {
-    char *end = nullptr;
-    const long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end || v < lo || v > hi)
-        throw HttpError{400, std::string(what) + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi)};
-    return int(v);
-}
-
-double to_double(const std::string &s, const char *what) {
-    char *end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end) throw HttpError{400, std::string(what) + " takes a number"};
-    return v;
-}
-
-/// Renders and sends one frame.
-void send_rendered(Context &ctx, Request &rq, const FileRef &f, RenderRequest r) {
-    if (!ctx.options.render) throw HttpError{406, "this server renders no images"};
-    DicomFile file = load(f);
-    if (!file.dataset.contains(Tag(0x7FE0, 0x0010))) throw HttpError{404, f.sop_instance_uid + " has no pixel data"};
-    const uint64_t count = frame_count(file.dataset);
-    if (r.frame >= count)
-        throw HttpError{404, "frame " + std::to_string(r.frame + 1) + " is past the " + std::to_string(count) + " frame(s)"};
-    std::string image;
-    try {
-        image = ctx.options.render(file, r);
-    } catch (const Error &e) {
-        throw HttpError{e.code() == Errc::unsupported ? 406 : 500, "cannot render " + f.sop_instance_uid + ": " + e.message()};
-    }
-    send(rq.conn, 200, r.media_type, image);
-}
-
-/// Rendered media type from Accept: image/jpeg (default, also for */* and image/*) or image/png.
-std::string rendered_type(const std::string &accept) {
-    for (const http::MediaType &m : http::parse_accept(accept)) {
-        if (m.type == "image/png") return "image/png";
-        if (m.covers("image/jpeg")) return "image/jpeg";
-    }
-    throw HttpError{406, "rendered images are image/jpeg or image/png"};
-}
-
-void retrieve_rendered(Context &ctx, Request &rq, const FileRef &f, uint64_t frame, bool thumbnail) {
-    RenderRequest r;
-    r.media_type = rendered_type(rq.header("Accept"));
-    r.frame = frame;
-    if (thumbnail) r.viewport_width = r.viewport_height = 128;
-    if (rq.has("quality")) r.quality = to_int(rq.value("quality"), 1, 100, "quality");
-    if (rq.has("viewport")) {
-        const std::string v = rq.value("viewport");
-        const size_t c = v.find(',');
-        if (c == std::string::npos) throw HttpError{400, "viewport takes WIDTH,HEIGHT"};
-        r.viewport_width = uint32_t(to_int(v.substr(0, c), 1, 16384, "viewport"));
-        r.viewport_height = uint32_t(to_int(v.substr(c + 1), 1, 16384, "viewport"));
-    }
-    if (rq.has("window")) {
-        const std::string v = rq.value("window");
-        const size_t c = v.find(',');
-        if (c == std::string::npos) throw HttpError{400, "window takes CENTER,WIDTH[,FUNCTION]"};
-        const size_t c2 = v.find(',', c + 1);
-        r.window_center = to_double(v.substr(0, c), "window");
-        r.window_width = to_double(v.substr(c + 1, c2 == std::string::npos ? std::string::npos : c2 - c - 1), "window");
-        if (*r.window_width <= 0) throw HttpError{400, "the window width must be positive"};
-    }
-    send_rendered(ctx, rq, f, r);
-}
-
 }  // namespace
 
 void wado(Context &ctx, Request &rq) {
@@ -394,8 +253,8 @@ void wado(Context &ctx, Request &rq) {
         return;
     }
     if (instance.empty()) {
-        if (what == "rendered" || what == "thumbnail")
-            throw HttpError{404, "rendered studies and series are not served: ask for an instance or its frames"};
+        if ((what == "rendered" || what == "thumbnail") && next + 1 == p.size())
+            return retrieve_rendered_set(ctx, rq, files_of(ctx, study, series, instance), what == "thumbnail");
         throw HttpError{404, "no such resource: " + what};
     }
     const std::vector<FileRef> files = files_of(ctx, study, series, instance);

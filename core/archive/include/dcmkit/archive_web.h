@@ -15,9 +15,22 @@
 //            type="application/dicom", each instance streamed from its file (transfer-syntax=* or the
 //            stored syntax), or transcoded to the syntax Accept asks for; /metadata (DICOM JSON, bulk
 //            data over 1 KiB as BulkDataURI); .../instances/{i}/bulkdata/{GGGGEEEE} (Range: bytes=);
-//            .../instances/{i}/frames/{n,...} (decoded: application/octet-stream, Explicit VR Little
-//            Endian); .../instances/{i}[/frames/{n}]/rendered and /thumbnail (image/jpeg, image/png;
-//            window=C,W,FUNCTION, viewport=W,H, quality) when a renderer is set.
+//            .../instances/{i}/frames/{n,...}: multipart/related; type= one of PS3.18 Table 8.7.3-5's
+//            frame media types (or that media type alone for one frame): application/octet-stream
+//            (decoded, Explicit VR Little Endian: the default), image/jpeg (1.2.840.10008.1.2.4.70
+//            by default, .50, .51, .57), image/jls (.80, .81), image/jp2 (.90, .91), image/jphc
+//            (.201, .202, .203), image/dicom-rle (.5), as the transfer-syntax parameter says;
+//            type="*" or transfer-syntax=*: as stored. A frame stored in the syntax is sent as its
+//            stored bitstream, else that frame alone is decoded and encoded while the response is
+//            written; without transfer-syntax the media type's lossless default (the stored syntax
+//            when the pixels are lossy already and it is one of the media type's); lossy syntaxes
+//            only when named. Accept's ranges are tried best q first: the first whose first frame
+//            can be produced is served;
+//            rendered and thumbnail (image/jpeg, image/png; window=C,W,FUNCTION, viewport=W,H,
+//            quality) when a renderer is set: .../instances/{i}[/frames/{n}]/rendered, /thumbnail;
+//            BASE/studies/{s}[/series/{se}]/rendered: multipart/related, one image per frame of each
+//            instance with pixel data (Series, then Instance Number order; others left out), one in
+//            memory at a time; their /thumbnail: the middle frame of the middle image.
 //   STOW-RS  POST BASE/studies[/{s}]: multipart/related; type="application/dicom", each part streamed
 //            to a temporary file; once the body is whole (a malformed one stores nothing) each is
 //            stored as a C-STORE is (the same checks, index, de-identification), made durable
@@ -29,7 +42,9 @@
 //            [&contentType=application/dicom|image/jpeg|image/png][&transferSyntax=][&frameNumber=]
 //            [&rows=&columns=&windowCenter=&windowWidth=&imageQuality=].
 // Errors: 400 (bad query, malformed multipart, bad frame list), 403 (access rules), 404 (unknown
-// UIDs, resources), 406 (nothing Accept names can be produced), 409 (STOW: nothing stored), 413
+// UIDs, resources, a frame past the last), 406 (nothing Accept names can be produced: a syntax no
+// codec encodes the image in, lossy pixels asked for in a lossless syntax, a study or series
+// without images to render), 409 (STOW: nothing stored), 413
 // (part larger than the archive's max_dataset_size, header fields too large), 415 (STOW body type),
 // 416 (Range past the end); each with its reason as text/plain.
 #pragma once
