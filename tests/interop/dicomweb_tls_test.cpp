@@ -309,3 +309,69 @@ TEST_F(WebSecurity, ConformanceStatementSaysHttps) {
     r = dk_test::run({DCMKIT_CLI, "conformance", "serve", "--config", conf}, 20000);
     EXPECT_TRUE(has(r.out, "DICOMweb origin server over HTTP/1.1")) << r.out;
 }
+
+TEST_F(WebSecurity, OrthancDicomWebClientOverHttpsWithACertificateAndAPassword) {
+    const char *orthanc = "/usr/sbin/Orthanc", *plugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
+    struct stat sb {};
+    if (::stat(orthanc, &sb) != 0 || ::stat(plugin, &sb) != 0) GTEST_SKIP() << "Orthanc or its DICOMweb plugin not installed";
+    const std::string passwords = tmp / "passwd";
+    ASSERT_EQ(dk_test::run({DCMKIT_CLI, "passwd", passwords, "orthanc", "--password", "s3cret"}).status, 0);
+    serve(tls_config("identity = required\nidentity_password_file = " + passwords +
+                     "\npermit = user:orthanc find get store\n"));
+    // Study A stored by curl; Orthanc searches it, retrieves it, and sends b1 back.
+    Reply r = curl(tmp, url("https", "/studies"), [&] {
+        auto a = client_cert("client");
+        for (const char *s : {"-u", "orthanc:s3cret"}) a.push_back(s);
+        for (auto &s : stow_args({"a1", "a2", "a3", "mf"})) a.push_back(s);
+        return a;
+    }());
+    ASSERT_EQ(r.status, 200) << r.err << r.body << server.log();
+    Child orth;
+    uint16_t oport = 0;
+    const std::string odir = tmp.sub("orthanc");
+    for (int attempt = 0; attempt < 5 && !oport; ++attempt) {
+        const uint16_t hp = dk_test::pick_free_port(), dp = dk_test::pick_free_port();
+        const std::string cfg = odir + "/orthanc.json";
+        dk_test::write_bytes(
+            cfg, "{\"Name\": \"dktest\", \"StorageDirectory\": \"" + odir + "/db\", \"IndexDirectory\": \"" + odir +
+                     "/db\", \"HttpPort\": " + std::to_string(hp) + ", \"DicomPort\": " + std::to_string(dp) +
+                     ", \"RemoteAccessAllowed\": false, \"AuthenticationEnabled\": false, \"HttpsCACertificates\": \"" +
+                     pki().ca + "\", \"Plugins\": [\"" + plugin + "\"], \"DicomWeb\": {\"Enable\": true, \"Servers\": {\"ours\": " +
+                     "{\"Url\": \"" + url("https", "/") + "\", \"Username\": \"orthanc\", \"Password\": \"s3cret\", " +
+                     "\"CertificateFile\": \"" + pki().cert("client") + "\", \"CertificateKeyFile\": \"" + pki().key("client") +
+                     "\"}}}}");
+        ASSERT_TRUE(orth.start({orthanc, cfg}, odir + "/orthanc.log"));
+        if (dk_test::wait_until([&] { return dk_test::port_listening(hp) || !orth.running(); }, 20000) && orth.running())
+            oport = hp;
+        else
+            orth.stop(SIGKILL);
+    }
+    ASSERT_NE(oport, 0) << orth.log();
+    const std::string o = "http://127.0.0.1:" + std::to_string(oport);
+    auto post = [&](const std::string &path, const std::string &json) {
+        return curl(tmp, o + path, {"-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json});
+    };
+    r = post("/dicom-web/servers/ours/qido", "{\"Uri\": \"/studies\", \"Arguments\": {\"PatientName\": \"DOE*\"}}");
+    ASSERT_EQ(r.status, 200) << r.body << orth.log() << server.log();
+    EXPECT_TRUE(has(r.body, instances["a1"].study)) << r.body;
+    r = post("/dicom-web/servers/ours/retrieve", "{\"Resources\": [{\"Study\": \"" + instances["a1"].study + "\"}]}");
+    ASSERT_EQ(r.status, 200) << r.body << orth.log();
+    r = curl(tmp, o + "/instances?expand");
+    for (const char *n : {"a1", "a2", "a3", "mf"}) EXPECT_TRUE(has(r.body, instances[n].sop)) << n;
+    r = curl(tmp, o + "/instances", {"-X", "POST", "--data-binary", "@" + instances["b1"].path});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const size_t b_at = r.body.find("\"ID\" : \"");
+    ASSERT_NE(b_at, std::string::npos) << r.body;
+    const std::string b_id = r.body.substr(b_at + 8, r.body.find('"', b_at + 8) - b_at - 8);
+    r = post("/dicom-web/servers/ours/stow", "{\"Resources\": [\"" + b_id + "\"]}");
+    ASSERT_EQ(r.status, 200) << r.body << orth.log() << server.log();
+    r = curl(tmp, url("https", "/instances?SOPInstanceUID=" + instances["b1"].sop),
+             [&] {
+                 auto a = client_cert("client");
+                 for (const char *s : {"-u", "orthanc:s3cret"}) a.push_back(s);
+                 return a;
+             }());
+    ASSERT_EQ(r.status, 200) << r.err;
+    EXPECT_TRUE(has(r.body, instances["b1"].sop)) << r.body;
+    orth.stop();
+}
