@@ -29,8 +29,9 @@
 // Security (web_security.cpp): with WebOptions::tls (archive::Server: Config::tls) the port serves
 // HTTPS only, through dcmkit's own TLS context (net::make_tls_context: the PS3.15 BCP 195 profile's
 // versions and ciphers, CA files and folders, CRLs, key password, client certificates required,
-// verified when presented, or ignored) handed to CivetWeb as its SSL_CTX; base URLs in responses
-// are then https://. Each request's client is its address, its user (`Authorization: Basic`
+// verified when presented, or ignored) handed to CivetWeb as its SSL_CTX (Debian's CivetWeb reaches
+// OpenSSL 3 through two adapters dcmkit installs in lib/dcmkit, civetweb_openssl_shim.c); base
+// URLs in responses are then https://. Each request's client is its address, its user (`Authorization: Basic`
 // checked against the identity policy's password file, `Authorization: Bearer` a JSON Web Token
 // checked as a DIMSE type 5 identity: WebOptions::identity) and the AE title its client
 // certificate is bound to (TlsOptions::ae_certificates, net::tls_bound_ae_title). Wrong
@@ -38,8 +39,9 @@
 // WWW-Authenticate. WebOptions::permits then decides (archive::Server: Config::permits(ae, user,
 // op), as for an association), and WebOptions::on_event hears what was done (archive::Server:
 // the PS3.15 A.5 audit trail).
-// Errors: 400 (bad query, malformed multipart, bad frame list), 401 (authentication), 403 (access rules), 404 (unknown
-// UIDs, resources), 406 (nothing Accept names can be produced), 409 (STOW: nothing stored), 413
+// Basic credentials accepted are remembered for a minute (a password check costs 32 MiB of scrypt).
+// Errors: 400 (bad query, malformed multipart, bad frame list), 401 (credentials), 403 (access
+// rules), 404 (unknown UIDs, resources), 406 (nothing Accept names can be produced), 409 (STOW: nothing stored), 413
 // (part larger than the archive's max_dataset_size, header fields too large), 415 (STOW body type),
 // 416 (Range past the end); each with its reason as text/plain.
 #pragma once
