@@ -225,10 +225,17 @@ TEST_F(WebSecurityUnit, HttpsWithOurContextAndACertificateBoundToAnAeTitle) {
     client.ca_files = {pki.ca};
     Reply r = tls_roundtrip(server->port(), get("/dicomweb/studies?PatientID=X"), client);
     EXPECT_EQ(r.status, 200) << r.head << r.body;
-    // A client without a certificate fails the handshake (required); plain HTTP gets no answer.
+    // A client without a certificate is refused at the handshake (required: with TLS 1.3 the
+    // client may finish its side first, and then reads the server's alert): no answer; neither
+    // does plain HTTP get one.
     net::TlsOptions anonymous;
     anonymous.ca_files = {pki.ca};
-    EXPECT_THROW(tls_roundtrip(server->port(), get("/dicomweb/studies"), anonymous), dcmkit::Error);
+    Reply refused;
+    try {
+        refused = tls_roundtrip(server->port(), get("/dicomweb/studies"), anonymous);
+    } catch (const dcmkit::Error &) {
+    }
+    EXPECT_EQ(refused.status, 0) << refused.head;
     EXPECT_EQ(roundtrip(server->port(), get("/dicomweb/studies")).status, 0);
     server->stop();
     std::lock_guard<std::mutex> lock(seen.mu);
