@@ -386,11 +386,14 @@ int cmd_conformance(const std::string &, const Args &args_in) {
             "Security Alert (Node Authentication, Minor failure) for an association refused for its calling or "
             "called AE title, and for a failed TLS handshake (refused, malformed, abandoned, or unfinished within "
             "the request timeout); User Authentication (Login) for an association accepted with a user identity the "
-            "archive checks, and (Minor failure) for one refused for its identity. Identifiers (A.5.2.1, A.5.2.2): the archive's UserID is its process ID, its "
+            "archive checks, and (Minor failure) for one refused for its identity. DICOMweb: Query for each QIDO-RS search, DICOM "
+            "Instances Transferred (action R) for each WADO-RS or WADO-URI retrieve and (action C, per patient) for each "
+            "STOW-RS, User Authentication (Minor failure) for refused credentials; the client's UserID is its user, "
+            "its bound AE title or its address. Identifiers (A.5.2.1, A.5.2.2): the archive's UserID is its process ID, its "
             "AlternativeUserID AETITLES= its AE title, its NetworkAccessPointID the host name; a peer's UserID is "
             "its AE title and its NetworkAccessPointID its IP address; AuditSourceID is `audit_source_id` (default "
             "the AE title) with AuditSourceTypeCode 4.");
-    if (s.http_port) archive::describe_web(*s.http_port, true, p);
+    if (s.http_port) archive::describe_web(*s.http_port, true, p, s.tls.has_value());
     const net::AeConfig cfg = s.to_ae_config();
     write_all(format == "html" ? net::conformance_statement_html(cfg, p) : net::conformance_statement_md(cfg, p));
     return 0;
@@ -421,8 +424,8 @@ int cmd_serve(const std::string &, const Args &args) {
         server.start();
         g_archive = &server;
         if (c.http_port)
-            std::fprintf(stderr, "dcmkit: DICOMweb on http://%s:%u/dicomweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI)\n",
-                         c.bind.empty() ? "0.0.0.0" : c.bind.c_str(), server.http_port());
+            std::fprintf(stderr, "dcmkit: DICOMweb on %s://%s:%u/dicomweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI)\n",
+                         c.tls ? "https" : "http", c.bind.empty() ? "0.0.0.0" : c.bind.c_str(), server.http_port());
         struct sigaction sa {};
         sa.sa_handler = on_archive_signal;
         ::sigaction(SIGINT, &sa, nullptr);

@@ -9,6 +9,7 @@
 #include "dcmkit/dictionary.h"
 #include "dcmkit/error.h"
 #include "dcmkit/file.h"
+#include "dcmkit/services/services.h"
 
 namespace dcmkit::archive {
 
@@ -272,6 +273,85 @@ void Server::Audit::retrieve(const net::QueryRequest &rq, net::RetrievePlan &pla
                                                              au::Outcome::minor_failure,
                                                              "sub-operations failed or were not performed"));
     };
+}
+
+namespace {
+
+/// An HTTP client as an audit participant: its user (AlternativeUserID the AE title its
+/// certificate is bound to), else that AE title, else its address; NetworkAccessPointID its address.
+au::Participant web_client(const WebClient &c, bool requestor) {
+    au::Participant p = au::peer(c.ae_title, c.address, requestor);
+    if (!c.user.empty()) p.user_id = c.user;
+    else if (c.ae_title.empty()) p.user_id = c.address;
+    p.alternative_user_id = c.ae_title.empty() ? std::string() : "AETITLES=" + c.ae_title;
+    return p;
+}
+
+}  // namespace
+
+void Server::Audit::web(const WebEvent &e, const net::StorageFolder &folder) {
+    static const WebClient nobody;
+    const WebClient &client = e.client ? *e.client : nobody;
+    const bool ok = e.status >= 200 && e.status < 300;
+    switch (e.kind) {
+    case WebEvent::Kind::authentication_failed:
+    {
+        // A.5.3.12 as for an association refused for its identity: the user it named.
+        au::Participant who = web_client(client, true);
+        if (!client.claimed_user.empty()) who.user_id = client.claimed_user;
+        logger_->log(au::user_authentication(true, source_, std::move(who), self(false), au::Outcome::minor_failure,
+                                             "HTTP " + e.method + " " + e.resource + " refused: " + e.reason));
+    }
+        return;
+    case WebEvent::Kind::query: {
+        // A.5.3.10: the matching and return keys as a C-FIND identifier (Study Root FIND, the model
+        // QIDO-RS matches as).
+        StringSink sink;
+        if (e.identifier) {
+            try {
+                write_dataset(sink, *e.identifier, kExplicitVRLittleEndian);
+            } catch (const Error &) {
+                sink.out.clear();
+            }
+        }
+        logger_->log(au::query(source_, web_client(client, true), self(false), "1.2.840.10008.5.1.4.1.2.2.1", sink.out,
+                               kExplicitVRLittleEndian, ok ? au::Outcome::success : au::Outcome::minor_failure));
+        return;
+    }
+    case WebEvent::Kind::retrieve: {
+        // A.5.3.7: the archive sent (action R) to the client, the requestor.
+        ByPatient sent;
+        for (const std::string &path : e.files) {
+            try {
+                ReadOptions ro;
+                ro.stop_before_pixels = true;
+                add(sent, instance_facts(read_file(path, ro).dataset));
+            } catch (const Error &) {
+            }
+        }
+        for (const auto &[id, p] : sent)
+            logger_->log(au::instances_transferred(source_, 'R', self(false), web_client(client, true), instances(id, p), {},
+                                                   ok ? au::Outcome::success : au::Outcome::minor_failure,
+                                                   ok ? std::string() : "HTTP " + std::to_string(e.status) + " " + e.reason));
+        return;
+    }
+    case WebEvent::Kind::store: {
+        // A.5.3.7: the client sent, the archive created them (action C), one message per patient.
+        ByPatient stored;
+        for (const IngestResult &r : e.stored) {
+            if (r.status != 0) continue;
+            try {
+                ReadOptions ro;
+                ro.stop_before_pixels = true;
+                add(stored, instance_facts(read_file(folder.path_for(r.sop_instance_uid), ro).dataset));
+            } catch (const Error &) {
+            }
+        }
+        for (const auto &[id, p] : stored)
+            logger_->log(au::instances_transferred(source_, 'C', web_client(client, true), self(false), instances(id, p)));
+        return;
+    }
+    }
 }
 
 }  // namespace dcmkit::archive

@@ -58,6 +58,10 @@ public:
     /// A.5.3.9; action C for NW, U for XO, DC and SC, D for CA) per order, or Patient Record
     /// (A.5.3.10, action U) for ADT^A08; a refused message is one record with a failure outcome.
     void hl7(const Hl7Outcome &outcome, const std::string &peer);
+    /// A DICOMweb request (WebOptions::on_event): Query (QIDO-RS), DICOM Instances Transferred
+    /// (WADO: action R, the client receiving; STOW-RS: action C per patient, the client sending),
+    /// User Authentication failure (credentials refused). Stored instances are read from `folder`.
+    void web(const WebEvent &event, const net::StorageFolder &folder);
     /// Stops the sender (what is undelivered stays in the spool).
     void stop();
 

@@ -513,8 +513,9 @@ Server::Server(Config config) : config_(std::move(config)), ae_(config_.to_ae_co
 }
 
 /// DICOMweb over the same index and folder: STOW-RS parts are checked, stored, de-identified and
-/// indexed as C-STOREs are (ingest_web_files), the access rules apply to the HTTP client as to an
-/// association without AE title or user.
+/// indexed as C-STOREs are (ingest_web_files), over HTTPS when the associations use TLS; the access
+/// rules apply to the HTTP client's user and certificate-bound AE title as to an association's, and
+/// what it does is audited.
 std::unique_ptr<WebServer> Server::make_web_server(std::shared_ptr<Index> index,
                                                    std::shared_ptr<net::StorageFolder> folder,
                                                    std::shared_ptr<const DeidOptions> deid,
@@ -546,8 +547,23 @@ std::unique_ptr<WebServer> Server::make_web_server(std::shared_ptr<Index> index,
         }
         return results;
     };
+    // HTTPS with the associations' TLS settings; the client's user (Basic, Bearer) checked by the
+    // same identity policy, its AE title the one its certificate is bound to (tls_ae_certificate).
+    o.tls = config_.tls;
+    o.identity = config_.identity;
+    o.log = [shared](net::LogLevel level, const std::string &line) { shared->ae.emit(level, "DICOMweb: " + line); };
     if (!access->access.empty())
-        o.permits = [access](const std::string &op) { return access->permits("", "", op); };
+        o.permits = [access, shared](const std::string &op, const WebClient &c) {
+            if (access->permits(c.ae_title, c.user, op)) return true;
+            shared->ae.emit(net::LogLevel::warning, "DICOMweb: refused (not authorized): " + op + " by " + c.address +
+                                                        (c.ae_title.empty() ? "" : " (AE " + c.ae_title + ")") +
+                                                        (c.user.empty() ? "" : " (user " + c.user + ")"));
+            return false;
+        };
+    if (audit_) {
+        auto audit = audit_;
+        o.on_event = [audit, folder](const WebEvent &e) { audit->web(e, *folder); };
+    }
     o.render = [shared](const DicomFile &file, const RenderRequest &rq) {
         Renderer fn;
         {

@@ -41,6 +41,7 @@ const char *reason_phrase(int status) {
     case 204: return "No Content";
     case 206: return "Partial Content";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
@@ -118,7 +119,9 @@ void send(mg_connection *c, int status, const std::string &content_type, const s
     if (!body.empty()) mg_write(c, body.data(), body.size());
 }
 
-void send_error(mg_connection *c, const HttpError &e) { send(c, e.status, "text/plain; charset=utf-8", e.reason + "\n"); }
+void send_error(mg_connection *c, const HttpError &e) {
+    send(c, e.status, "text/plain; charset=utf-8", e.reason + "\n", e.headers);
+}
 
 Stream::Stream(mg_connection *c, int status, const std::string &content_type,
                const std::vector<std::pair<std::string, std::string>> &headers)
@@ -157,7 +160,7 @@ Stream::~Stream() {
     // An unfinished stream (an error midway) is cut: the client sees the chunked body end early.
 }
 
-std::vector<FileRef> files_of(Context &ctx, const std::string &study, const std::string &series,
+std::vector<FileRef> files_of(Context &ctx, Request &rq, const std::string &study, const std::string &series,
                               const std::string &instance) {
     Dataset id;
     id.set_string(tags::StudyInstanceUID, study);
@@ -179,6 +182,8 @@ std::vector<FileRef> files_of(Context &ctx, const std::string &study, const std:
     if (files.empty())
         throw HttpError{404, std::string("no such ") + (level == Level::study ? "study " : level == Level::series ? "series " : "instance ") +
                                  (level == Level::study ? study : level == Level::series ? series : instance)};
+    for (const FileRef &f : files) rq.files.push_back(f.path);
+    rq.level = level;
     return files;
 }
 
@@ -332,6 +337,8 @@ void qido(Context &ctx, Request &rq) {
         for (const char *k : default_keys(Level::series)) set_key(id, k, "", true);
     for (const std::string &k : include) set_key(id, k, "", true);
 
+    rq.level = level;
+    rq.identifier = id;  // what the audit trail records of the query
     // Accept: application/dicom+json (or application/json, */*).
     bool acceptable = false;
     for (const http::MediaType &m : http::parse_accept(rq.header("Accept")))
@@ -629,7 +636,8 @@ void stow(Context &ctx, Request &rq) {
     } else {
         paths.swap(complete);  // ingest moves or removes each
     }
-    for (const IngestResult &r : ctx.options.ingest(paths, rq.peer)) {
+    rq.stored = ctx.options.ingest(paths, rq.peer);
+    for (const IngestResult &r : rq.stored) {
         if (r.status != 0) {
             fail(r.sop_class_uid, r.sop_instance_uid, r.status);
             continue;
@@ -662,12 +670,13 @@ bool is_uid(const std::string &s) { return !s.empty() && s.size() <= 64 && s.fin
 void route(Context &ctx, Request &rq) {
     const auto &p = rq.path;
     auto permit = [&](const char *op) {
-        if (ctx.options.permits && !ctx.options.permits(op))
+        if (ctx.options.permits && !ctx.options.permits(op, rq.client))
             throw HttpError{403, std::string("not authorized: ") + op};
     };
     if (!p.empty() && p[0] == "wado") {
         if (rq.method != "GET") throw HttpError{405, "WADO-URI takes GET"};
         permit("get");
+        rq.event = WebEvent::Kind::retrieve;
         wado_uri(ctx, rq);
         return;
     }
@@ -678,6 +687,7 @@ void route(Context &ctx, Request &rq) {
         if ((p.size() == 1 && p[0] == "studies") || (p.size() == 2 && p[0] == "studies")) {
             if (p.size() == 2 && !is_uid(p[1])) throw HttpError{400, "'" + p[1] + "' is not a UID"};
             permit("store");
+            rq.event = WebEvent::Kind::store;
             stow(ctx, rq);
             return;
         }
@@ -686,11 +696,13 @@ void route(Context &ctx, Request &rq) {
     if (rq.method != "GET") throw HttpError{405, rq.method + " is not served"};
     if (qido_path) {
         permit("find");
+        rq.event = WebEvent::Kind::query;
         qido(ctx, rq);
         return;
     }
     if (p.size() >= 2 && p[0] == "studies") {
         permit("get");
+        rq.event = WebEvent::Kind::retrieve;
         wado(ctx, rq);
         return;
     }
@@ -784,21 +796,33 @@ struct WebServer::Impl {
             }
         }
         const char *host = mg_get_header(conn, "Host");
-        rq.base_url = std::string("http://") + (host ? host : "127.0.0.1:" + std::to_string(self->port)) + base;
+        rq.base_url = std::string(self->ctx.security.tls ? "https://" : "http://") +
+                      (host ? host : "127.0.0.1:" + std::to_string(self->port)) + base;
         int status = 200;
+        std::string reason;
         try {
+            try {
+                web::identify(self->ctx, rq);
+            } catch (const web::HttpError &e) {
+                if (e.status == 401) web::report(self->ctx, rq, WebEvent::Kind::authentication_failed, 401, e.reason);
+                throw;
+            }
             web::route(self->ctx, rq);
         } catch (const web::HttpError &e) {
             status = e.status;
+            reason = e.reason;
             web::send_error(conn, e);
         } catch (const Error &e) {
             // Mid-stream failures (the client left, a file vanished) end the response here.
             status = e.code() == Errc::network ? 499 : 500;
+            reason = e.message();
             if (e.code() != Errc::network) web::send_error(conn, web::HttpError{500, e.message()});
         } catch (const std::exception &e) {
             status = 500;
+            reason = e.what();
             web::send_error(conn, web::HttpError{500, e.what()});
         }
+        if (rq.event) web::report(self->ctx, rq, *rq.event, status, reason);
         return status;
     }
 };
@@ -818,15 +842,22 @@ void WebServer::start(const std::string &address, uint16_t port) {
     std::call_once(once, [] { mg_init_library(0); });
     const std::string ports = (address.empty() ? std::string() : address + ":") + std::to_string(port);
     const std::string threads = std::to_string(impl_->ctx.options.threads ? impl_->ctx.options.threads : 8);
-    const char *opts[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
+    // TLS (web_security.cpp): our context, with the profile's versions and ciphers, the CAs, CRLs
+    // and peer verification, is CivetWeb's; the port takes the "s" suffix (HTTPS only).
+    web::prepare_security(impl_->ctx);
+    const bool tls = impl_->ctx.security.tls != nullptr;
+    if (tls) web::check_civetweb_tls();
+    const std::string listening = ports + (tls ? "s" : "");
+    const char *opts[] = {"listening_ports", listening.c_str(), "num_threads", threads.c_str(),
                           "request_timeout_ms", "600000", "enable_keep_alive", "yes",
                           "keep_alive_timeout_ms", "30000", "tcp_nodelay", "1", nullptr};
     mg_callbacks callbacks{};
     callbacks.log_message = [](const mg_connection *, const char *) { return 1; };  // no stderr lines
+    if (tls) callbacks.external_ssl_ctx = &web::external_ssl_ctx;
     char errbuf[256] = {0};
     mg_init_data init{};
     init.callbacks = &callbacks;
-    init.user_data = nullptr;
+    init.user_data = &impl_->ctx;
     init.configuration_options = opts;
     mg_error_data error{};
     error.text = errbuf;
@@ -834,6 +865,9 @@ void WebServer::start(const std::string &address, uint16_t port) {
     impl_->run_workers(impl_->ctx.options.threads ? impl_->ctx.options.threads : 8);
     impl_->mg = mg_start2(&init, &error);
     if (!impl_->mg) impl_->stop_workers();
+    if (!impl_->mg && tls && std::strstr(errbuf, "SSL"))  // CivetWeb's own OpenSSL set-up failed
+        throw Error(Errc::unsupported, "cannot serve DICOMweb over HTTPS on " + ports + ": " + errbuf +
+                                           " (CivetWeb loads OpenSSL as libssl.so and libcrypto.so: install libssl-dev)");
     if (!impl_->mg)
         throw Error(Errc::io, "cannot serve DICOMweb on " + ports + (errbuf[0] ? std::string(": ") + errbuf : std::string()));
     const std::string &base = impl_->ctx.options.base;
@@ -845,6 +879,7 @@ void WebServer::start(const std::string &address, uint16_t port) {
 }
 
 uint16_t WebServer::port() const noexcept { return impl_->port; }
+bool WebServer::secure() const noexcept { return impl_->ctx.security.tls != nullptr; }
 
 void WebServer::stop() {
     if (!impl_->mg) return;

@@ -3,9 +3,10 @@
 
 namespace dcmkit::archive {
 
-void describe_web(uint16_t http_port, bool renders, net::ConformanceProduct &product) {
+void describe_web(uint16_t http_port, bool renders, net::ConformanceProduct &product, bool https) {
     if (!web_available()) return;
     product.http_port = http_port;
+    product.web_https = https;
     product.web_base = WebOptions{}.base;
     using W = net::ConformanceProduct::WebService;
     product.web_services = {

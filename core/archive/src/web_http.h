@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,7 @@ constexpr Tag SeriesInstanceUID{0x0020, 0x000E};
 struct HttpError {
     int status;
     std::string reason;
+    std::vector<std::pair<std::string, std::string>> headers = {};  ///< WWW-Authenticate for 401
 };
 
 struct Request {
@@ -34,8 +36,15 @@ struct Request {
     std::string method;
     std::vector<std::string> path;  ///< segments after the base
     std::vector<std::pair<std::string, std::string>> query;  ///< decoded, in order
-    std::string base_url;           ///< "http://HOST:PORT/dicomweb"
+    std::string base_url;           ///< "http://HOST:PORT/dicomweb" (https:// over TLS)
     std::string peer;               ///< client address
+    WebClient client;               ///< who asks (web_security.cpp: identify)
+    // What the handlers did, for WebOptions::on_event.
+    std::optional<WebEvent::Kind> event;
+    Level level = Level::study;
+    std::optional<Dataset> identifier;
+    std::vector<std::string> files;
+    std::vector<IngestResult> stored;
     std::string header(const char *name) const;
     /// Every value of a query parameter (also comma-separated lists split when `split`).
     std::vector<std::string> values(const std::string &key, bool split = false) const;
@@ -64,19 +73,46 @@ private:
     bool finished_ = false;
 };
 
+class CredentialCache;
+
+/// What start() prepared from WebOptions::tls and WebOptions::identity (web_security.cpp).
+struct Security {
+    std::shared_ptr<net::TlsContext> tls;  ///< null: plain HTTP
+    std::vector<uint8_t> identity_types;   ///< 2: Basic, 5: Bearer (PS3.7 Table D.3-14 numbers)
+    net::UserIdentityCheck check;          ///< apply_identity_policy's check
+    bool required = false;
+    std::shared_ptr<CredentialCache> cache;  ///< Basic credentials accepted lately
+};
+
 /// The server's state the handlers use.
 struct Context {
     std::shared_ptr<Index> index;
     WebOptions options;
+    Security security;
 };
+
+// -- web_security.cpp ---------------------------------------------------------------------------
+
+/// Prepares ctx.security from the options: loads the TLS context and the identity policy. Throws Error.
+void prepare_security(Context &ctx);
+/// With TLS: makes sure the OpenSSL CivetWeb loads (libssl.so) is dcmkit's, loaded. Throws
+/// Error(unsupported) saying what to install.
+void check_civetweb_tls();
+/// CivetWeb's external_ssl_ctx callback: `user_data` is the Context.
+int external_ssl_ctx(void **ssl_ctx, void *user_data);
+/// Fills rq.client from the connection (address, client certificate and its AE title) and the
+/// Authorization header; throws HttpError 401 (with WWW-Authenticate) for refused credentials.
+void identify(Context &ctx, Request &rq);
+/// Reports what `rq` did to WebOptions::on_event (nothing when unset); never throws.
+void report(Context &ctx, const Request &rq, WebEvent::Kind kind, int status, const std::string &reason = {});
 
 void qido(Context &ctx, Request &rq);
 void stow(Context &ctx, Request &rq);
 void wado(Context &ctx, Request &rq);
 void wado_uri(Context &ctx, Request &rq);
 
-/// The files of a study, series or instance (404 when none).
-std::vector<FileRef> files_of(Context &ctx, const std::string &study, const std::string &series,
+/// The files of a study, series or instance (404 when none), noted in `rq` (for WebOptions::on_event).
+std::vector<FileRef> files_of(Context &ctx, Request &rq, const std::string &study, const std::string &series,
                               const std::string &instance);
 
 // -- Retrieval helpers (web_retrieve.cpp, web_frames.cpp) --

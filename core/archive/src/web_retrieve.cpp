@@ -245,11 +245,11 @@ void wado(Context &ctx, Request &rq) {
     const std::string what = next < p.size() ? p[next] : "";
     if (what.empty()) {
         if (next != p.size()) throw HttpError{404, "no such resource"};
-        retrieve_instances(rq, files_of(ctx, study, series, instance));
+        retrieve_instances(rq, files_of(ctx, rq, study, series, instance));
         return;
     }
     if (what == "metadata" && next + 1 == p.size()) {
-        retrieve_metadata(rq, files_of(ctx, study, series, instance));
+        retrieve_metadata(rq, files_of(ctx, rq, study, series, instance));
         return;
     }
     if (instance.empty()) {
@@ -257,7 +257,7 @@ void wado(Context &ctx, Request &rq) {
             return retrieve_rendered_set(ctx, rq, files_of(ctx, study, series, instance), what == "thumbnail");
         throw HttpError{404, "no such resource: " + what};
     }
-    const std::vector<FileRef> files = files_of(ctx, study, series, instance);
+    const std::vector<FileRef> files = files_of(ctx, rq, study, series, instance);
     const FileRef &f = files.front();
     if (what == "bulkdata" && next + 2 == p.size()) return retrieve_bulk(rq, f, p[next + 1]);
     if ((what == "rendered" || what == "thumbnail") && next + 1 == p.size())
@@ -276,7 +276,7 @@ void wado_uri(Context &ctx, Request &rq) {
     const std::string study = rq.value("studyUID"), series = rq.value("seriesUID"), object = rq.value("objectUID");
     if (study.empty() || series.empty() || object.empty())
         throw HttpError{400, "studyUID, seriesUID and objectUID are required"};
-    const FileRef f = files_of(ctx, study, series, object).front();
+    const FileRef f = files_of(ctx, rq, study, series, object).front();
     // contentType: a list in order of preference (PS3.18 9.2.2.2); image/jpeg by default.
     std::string type;
     const std::vector<std::string> types = rq.values("contentType", true);

@@ -13,6 +13,7 @@ void WebServer::start(const std::string &, uint16_t) {
     throw Error(Errc::unsupported, "DICOMweb is not in this build (DCMKIT_WITH_WEB=OFF)");
 }
 uint16_t WebServer::port() const noexcept { return 0; }
+bool WebServer::secure() const noexcept { return false; }
 void WebServer::stop() {}
 bool web_available() noexcept { return false; }
 

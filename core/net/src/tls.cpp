@@ -186,11 +186,7 @@ std::string name_text(const X509_NAME *name) {
     return out;
 }
 
-void fill_peer(SSL *ssl, TlsPeerInfo &info) {
-    info.protocol = SSL_get_version(ssl);
-    info.cipher = SSL_get_cipher_name(ssl);
-    X509 *cert = SSL_get1_peer_certificate(ssl);
-    if (!cert) return;
+void fill_certificate(X509 *cert, TlsPeerInfo &info) {
     info.has_certificate = true;
     info.subject = name_text(X509_get_subject_name(cert));
     info.issuer = name_text(X509_get_issuer_name(cert));
@@ -222,6 +218,14 @@ void fill_peer(SSL *ssl, TlsPeerInfo &info) {
             info.sha256_fingerprint += hex[md[i] & 15];
         }
     }
+}
+
+void fill_peer(SSL *ssl, TlsPeerInfo &info) {
+    info.protocol = SSL_get_version(ssl);
+    info.cipher = SSL_get_cipher_name(ssl);
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return;
+    fill_certificate(cert, info);
     X509_free(cert);
 }
 
@@ -537,6 +541,16 @@ private:
 };
 
 }  // namespace
+
+void *tls_native_context(const TlsContext &context) noexcept { return context.ctx; }
+
+TlsPeerInfo tls_certificate_info(const void *x509) {
+    TlsPeerInfo info;
+    if (!x509) return info;
+    lazy::require("ssl", "TLS");
+    fill_certificate(static_cast<X509 *>(const_cast<void *>(x509)), info);
+    return info;
+}
 
 std::shared_ptr<TlsContext> make_tls_context(const TlsOptions &o, bool server) {
     auto c = std::make_shared<TlsContext>();

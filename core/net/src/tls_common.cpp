@@ -87,4 +87,12 @@ bool tls_identity_matches(const TlsPeerInfo &peer, const std::string &identity) 
            (!peer.common_name.empty() && iequal(peer.common_name, identity));
 }
 
+std::string tls_bound_ae_title(const std::map<std::string, std::vector<std::string>> &ae_certificates,
+                               const TlsPeerInfo &peer) {
+    for (const auto &[ae, identities] : ae_certificates)
+        for (const std::string &identity : identities)
+            if (tls_identity_matches(peer, identity)) return ae;
+    return {};
+}
+
 }  // namespace dcmkit::net

@@ -17,6 +17,8 @@ std::shared_ptr<TlsContext> make_tls_context(const TlsOptions &, bool) { no_tls(
 std::unique_ptr<Transport> tls_connect(const std::string &, uint16_t, int, const TlsOptions &) { no_tls(); }
 std::unique_ptr<Transport> tls_connect(const std::string &, uint16_t, int, const std::shared_ptr<TlsContext> &) { no_tls(); }
 std::unique_ptr<Transport> tls_accept(std::unique_ptr<Transport>, const std::shared_ptr<TlsContext> &, int) { no_tls(); }
+void *tls_native_context(const TlsContext &) noexcept { return nullptr; }
+TlsPeerInfo tls_certificate_info(const void *) { no_tls(); }
 std::unique_ptr<Transport> tls_server_transport(std::unique_ptr<Transport>, const std::shared_ptr<TlsContext> &) { no_tls(); }
 
 }  // namespace dcmkit::net

@@ -174,8 +174,12 @@ std::string conformance_statement_md(const AeConfig &config, const ConformancePr
 
     if (!product.web_services.empty()) {
         o << "### 4.5 Web services (DICOMweb, PS3.18)\n\n"
-             "The application is a DICOMweb origin server over HTTP/1.1 at `"
-          << product.web_base << "` on port "
+             "The application is a DICOMweb origin server over "
+          << (product.web_https ? "HTTPS (HTTP/1.1 over TLS, with the profile, certificates and client certificate "
+                                  "requirement of section 4.3.1; Basic and Bearer credentials are checked as user "
+                                  "identities are)"
+                                : "HTTP/1.1")
+          << " at `" << product.web_base << "` on port "
           << (product.http_port ? std::to_string(product.http_port) : std::string("(configurable)"))
           << ". Errors are answered with the status codes PS3.18 defines and the reason as text/plain.\n\n";
         o << "| Service | Resources | Media types | Notes |\n|---|---|---|---|\n";

@@ -55,7 +55,9 @@ const std::set<std::string> &access_operations();
 /// The audit trail (PS3.15 A.5 DICOM audit messages, IHE ATNA) the server keeps: application
 /// start/stop, C-STOREs received (DICOM Instances Transferred, one message per patient and
 /// association), C-FINDs (Query), C-MOVE/C-GET (Begin Transferring DICOM Instances, then DICOM
-/// Instances Transferred), refused associations (Security Alert). Sent from a background thread
+/// Instances Transferred), refused associations (Security Alert); DICOMweb searches (Query),
+/// retrievals and stores (DICOM Instances Transferred) and refused credentials (User
+/// Authentication). Sent from a background thread
 /// (dcmkit/services/audit.h): no DICOM operation waits for the repository.
 struct AuditSettings {
     std::string destination;  ///< udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or file:PATH; "" = none
@@ -118,7 +120,9 @@ struct Config {
     std::optional<DeidOptions> deidentify_on_export;
     Hl7Settings hl7;  ///< HL7 v2 orders into the worklist; off by default
     /// DICOMweb (archive_web.h) on this HTTP port, at the same bind address (0: a free one); unset:
-    /// none. `http_port` in the file, `dcmkit serve --http PORT`.
+    /// none. `http_port` in the file, `dcmkit serve --http PORT`. With `tls` it serves HTTPS only,
+    /// with the same settings; `identity` checks its Basic and Bearer credentials, `access` applies
+    /// to its clients' users and certificate-bound AE titles, `audit` records its requests.
     std::optional<uint16_t> http_port;
 
     /// Reads a configuration file of `key = value` lines (# comments):

@@ -41,10 +41,24 @@
 //   WADO-URI GET BASE/wado and /wado?requestType=WADO&studyUID=&seriesUID=&objectUID=
 //            [&contentType=application/dicom|image/jpeg|image/png][&transferSyntax=][&frameNumber=]
 //            [&rows=&columns=&windowCenter=&windowWidth=&imageQuality=].
-// Errors: 400 (bad query, malformed multipart, bad frame list), 403 (access rules), 404 (unknown
-// UIDs, resources, a frame past the last), 406 (nothing Accept names can be produced: a syntax no
-// codec encodes the image in, lossy pixels asked for in a lossless syntax, a study or series
-// without images to render), 409 (STOW: nothing stored), 413
+// Security (web_security.cpp): with WebOptions::tls (archive::Server: Config::tls) the port serves
+// HTTPS only, through dcmkit's own TLS context (net::make_tls_context: the PS3.15 BCP 195 profile's
+// versions and ciphers, CA files and folders, CRLs, key password, client certificates required,
+// verified when presented, or ignored) handed to CivetWeb as its SSL_CTX (Debian's CivetWeb reaches
+// OpenSSL 3 through two adapters dcmkit installs in lib/dcmkit, civetweb_openssl_shim.c); base
+// URLs in responses are then https://. Each request's client is its address, its user (`Authorization: Basic`
+// checked against the identity policy's password file, `Authorization: Bearer` a JSON Web Token
+// checked as a DIMSE type 5 identity: WebOptions::identity) and the AE title its client
+// certificate is bound to (TlsOptions::ae_certificates, net::tls_bound_ae_title). Wrong
+// credentials, a scheme the policy does not accept, or none when the policy requires one: 401 with
+// WWW-Authenticate. WebOptions::permits then decides (archive::Server: Config::permits(ae, user,
+// op), as for an association), and WebOptions::on_event hears what was done (archive::Server:
+// the PS3.15 A.5 audit trail).
+// Basic credentials accepted are remembered for a minute (a password check costs 32 MiB of scrypt).
+// Errors: 400 (bad query, malformed multipart, bad frame list), 401 (credentials), 403 (access
+// rules), 404 (unknown UIDs, resources, a frame past the last), 406 (nothing Accept names can be
+// produced: a syntax no codec encodes the image in, lossy pixels asked for in a lossless syntax, a
+// study or series without images to render), 409 (STOW: nothing stored), 413
 // (part larger than the archive's max_dataset_size, header fields too large), 415 (STOW body type),
 // 416 (Range past the end); each with its reason as text/plain.
 #pragma once
@@ -57,7 +71,9 @@
 #include <vector>
 
 #include "dcmkit/archive.h"
+#include "dcmkit/archive_identity.h"
 #include "dcmkit/file.h"
+#include "dcmkit/net/tls.h"
 #include "dcmkit/services/conformance.h"
 
 namespace dcmkit::archive {
@@ -83,6 +99,36 @@ struct RenderRequest {
 /// layer sits below the codecs, so whoever links them sets it). Throws Error (unsupported…).
 using Renderer = std::function<std::string(const DicomFile &file, const RenderRequest &request)>;
 
+/// Who made an HTTP request, as the server established it.
+struct WebClient {
+    std::string address;  ///< the client's IP address
+    std::string user;     ///< the authenticated user (Basic's user name, a token's "sub"); "" without one
+    std::string claimed_user;  ///< the user the credentials name, accepted or not (for the audit trail)
+    std::string ae_title;  ///< the AE title its client certificate is bound to (TlsOptions::ae_certificates); ""
+    bool secure = false;   ///< over HTTPS
+    std::optional<net::TlsPeerInfo> certificate;  ///< the client certificate it presented, if any
+};
+
+/// What a request did, for an audit trail (WebOptions::on_event). Called on the request's thread
+/// once its response is sent: keep it short, never wait on a network.
+struct WebEvent {
+    enum class Kind : uint8_t {
+        authentication_failed,  ///< credentials refused (401): `reason` says why
+        query,                  ///< QIDO-RS: `level`, `identifier` (the matching keys and return keys)
+        retrieve,               ///< WADO-RS/WADO-URI: `files` sent (`status` 200/206), or not (else)
+        store,                  ///< STOW-RS: `stored` (each IngestResult, stored or refused)
+    };
+    Kind kind = Kind::query;
+    const WebClient *client = nullptr;
+    std::string method, resource;  ///< "GET", the path below the base
+    int status = 0;                ///< the HTTP status answered (499: the client left midway)
+    std::string reason;            ///< authentication_failed: why (never the password)
+    Level level = Level::study;
+    const Dataset *identifier = nullptr;
+    std::vector<std::string> files;       ///< retrieve: the files' paths
+    std::vector<IngestResult> stored;      ///< store
+};
+
 struct WebOptions {
     std::string base = "/dicomweb";  ///< path prefix of the DICOMweb resources
     unsigned threads = 8;            ///< request worker threads
@@ -91,8 +137,22 @@ struct WebOptions {
     /// would be, moving or removing each; one result per path, in order. Required for STOW
     /// (without it POST answers 405).
     std::function<std::vector<IngestResult>(const std::vector<std::string> &paths, const std::string &peer)> ingest;
-    /// Whether `operation` (find, get, store) is permitted to an HTTP client; empty: everything.
-    std::function<bool(const std::string &operation)> permits;
+    /// Whether `operation` (find, get, store) is permitted to `client`; empty: everything (403
+    /// when false).
+    std::function<bool(const std::string &operation, const WebClient &client)> permits;
+    /// HTTPS with these settings (a server certificate and key are required; verify_peer says what
+    /// is asked of clients; ae_certificates binds client certificates to AE titles); unset: HTTP.
+    std::optional<net::TlsOptions> tls;
+    /// Who may make requests (apply_identity_policy's checks): `password_file` checks
+    /// `Authorization: Basic` (`trust_username` without one: its user name only), `jwt` checks
+    /// `Authorization: Bearer`; `required` answers 401 to a request without credentials. The
+    /// password file is read once, at start(). Default: none checked, Authorization ignored (as
+    /// an SCP ignores a user identity it does not negotiate).
+    IdentityPolicy identity;
+    /// What each request did (see WebEvent); empty: nothing is reported.
+    std::function<void(const WebEvent &event)> on_event;
+    /// Warnings (refused credentials); empty: stderr.
+    net::LogSink log;
     Renderer render;  ///< rendered/thumbnail/WADO-URI images; empty: 406 for them
     /// Folder for STOW's temporary files (the storage's files/ folder, so a rename completes them).
     std::string temp_folder;
@@ -107,10 +167,14 @@ public:
     WebServer &operator=(const WebServer &) = delete;
     /// Listens on `address` ("" = every IPv4 address) and `port` (0 = a free one). Throws
     /// Error(io) when it cannot bind, Error(unsupported) in a build without DICOMweb
-    /// (DCMKIT_WITH_WEB=OFF).
+    /// (DCMKIT_WITH_WEB=OFF) and, with `tls`, when CivetWeb cannot load OpenSSL (libssl.so, from
+    /// libssl-dev) or TLS is not in this build; Error(invalid_argument) for TLS files that cannot be
+    /// used, a password file that cannot be read.
     void start(const std::string &address, uint16_t port);
     /// The port listened on (0 before start).
     uint16_t port() const noexcept;
+    /// Whether it serves HTTPS (WebOptions::tls).
+    bool secure() const noexcept;
     /// Stops accepting and waits for running requests.
     void stop();
 
@@ -124,7 +188,8 @@ private:
 bool web_available() noexcept;
 
 /// Adds the DICOMweb services to a conformance statement's product (nothing without DICOMweb in
-/// this build); `renders`: rendered resources are served (a renderer is set).
-void describe_web(uint16_t http_port, bool renders, net::ConformanceProduct &product);
+/// this build); `renders`: rendered resources are served (a renderer is set); `https`: over TLS
+/// (the profile of the DICOM associations).
+void describe_web(uint16_t http_port, bool renders, net::ConformanceProduct &product, bool https = false);
 
 }  // namespace dcmkit::archive

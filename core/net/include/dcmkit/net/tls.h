@@ -91,6 +91,19 @@ class TlsContext;
 /// a file cannot be read or the key does not match the certificate, Error(unsupported) without TLS.
 std::shared_ptr<TlsContext> make_tls_context(const TlsOptions &options, bool server);
 
+/// The context's OpenSSL SSL_CTX* (as void *: OpenSSL's headers stay out of dcmkit's), for a
+/// server that runs its own TLS connections with our settings (the DICOMweb server hands it to
+/// CivetWeb). It stays owned by `context`. nullptr in a build without TLS.
+void *tls_native_context(const TlsContext &context) noexcept;
+/// What a peer certificate (an OpenSSL X509 *, e.g. one a TLS library reports of its connection)
+/// says, as TlsPeerInfo (protocol and cipher left empty; has_certificate false for nullptr).
+/// Throws Error(unsupported) in a build without TLS.
+TlsPeerInfo tls_certificate_info(const void *x509);
+/// The Calling AE Title `ae_certificates` (TlsOptions::ae_certificates) binds to `peer`'s
+/// certificate: the first title, in order, one of whose identities it matches; "" when none does.
+std::string tls_bound_ae_title(const std::map<std::string, std::vector<std::string>> &ae_certificates,
+                               const TlsPeerInfo &peer);
+
 /// Connects (TCP, as tcp_connect) and completes the TLS handshake within `timeout_ms` in all.
 /// Throws Error(network) naming the reason (unknown CA, expired certificate, host name mismatch,
 /// no shared cipher, protocol version, a peer that answers in plain DICOM) or Error(timeout).

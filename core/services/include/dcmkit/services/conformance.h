@@ -32,6 +32,7 @@ struct ConformanceProduct {
     std::vector<WebService> web_services;
     uint16_t http_port = 0;  ///< 0: configurable
     std::string web_base;    ///< the services' base path, "/dicomweb"
+    bool web_https = false;  ///< served over HTTPS (the TLS profile of section 4.3.1), not HTTP
 };
 
 /// One row of the statement's presentation context tables (PS3.2 A.4.2.x): what an association
