@@ -254,7 +254,7 @@ void wado(Context &ctx, Request &rq) {
     }
     if (instance.empty()) {
         if ((what == "rendered" || what == "thumbnail") && next + 1 == p.size())
-            return retrieve_rendered_set(ctx, rq, files_of(ctx, study, series, instance), what == "thumbnail");
+            return retrieve_rendered_set(ctx, rq, files_of(ctx, rq, study, series, instance), what == "thumbnail");
         throw HttpError{404, "no such resource: " + what};
     }
     const std::vector<FileRef> files = files_of(ctx, rq, study, series, instance);
