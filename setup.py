@@ -80,6 +80,13 @@ class CMakeBuild(build_ext):
         # The library itself under its SONAME (the install's symlink resolved), found through the
         # extension's $ORIGIN.
         shutil.copyfile(os.path.realpath(libs[0]), os.path.join(out, "libdcmkit.so.1"))
+        # CivetWeb's OpenSSL 3 adapters (DICOMweb over HTTPS, lib/dcmkit of an installation), in
+        # dcmkit/ beside the library, where it looks for them.
+        adapters = glob.glob(os.path.join(stage, "lib*", "**", "dcmkit", "libdcmkit-civetweb-*.so"), recursive=True)
+        if adapters:
+            os.makedirs(os.path.join(out, "dcmkit"), exist_ok=True)
+            for adapter in adapters:
+                shutil.copyfile(adapter, os.path.join(out, "dcmkit", os.path.basename(adapter)))
 
 
 def build_base():

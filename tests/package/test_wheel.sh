@@ -31,7 +31,9 @@ tag = "cp%d%d" % sys.version_info[:2]
 plat = sysconfig.get_platform().replace("-", "_").replace(".", "_")
 assert name == "dcmkit-%s-%s-%s-%s.whl" % (version, tag, tag, plat), name
 names = set(zipfile.ZipFile(whl).namelist())
-want = {"dcmkit/libdcmkit.so.1", "dcmkit/sop.py"}
+want = {"dcmkit/libdcmkit.so.1", "dcmkit/sop.py",
+        # CivetWeb's OpenSSL 3 adapters (DICOMweb over HTTPS), beside the library
+        "dcmkit/dcmkit/libdcmkit-civetweb-ssl.so", "dcmkit/dcmkit/libdcmkit-civetweb-crypto.so"}
 for root, _, files in os.walk(srcpkg):
     for f in files:
         if f.endswith((".py", ".pyi")) or f == "py.typed":
