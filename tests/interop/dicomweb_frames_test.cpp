@@ -153,13 +153,7 @@ protected:
     }
     /// STOW-RS of files.
     void stow(const std::vector<std::string> &paths) {
-        std::string body;
-        for (const std::string &p : paths)
-            body += "--BND\r\nContent-Type: application/dicom\r\n\r\n" + dk_test::read_bytes(p) + "\r\n";
-        dk_test::write_bytes(tmp / "stow.body", body + "--BND--\r\n");
-        const WebResponse r = fetch(base + "/studies", {"-X", "POST", "-H",
-                                                        "Content-Type: multipart/related; type=\"application/dicom\"; boundary=BND",
-                                                        "--data-binary", "@" + tmp / "stow.body"});
+        const WebResponse r = fetch(base + "/studies", dk_test::stow_args(tmp, paths));
         ASSERT_EQ(r.status, 200) << r.body << server.log();
     }
     WebResponse fetch(const std::string &url, std::vector<std::string> args = {}) {

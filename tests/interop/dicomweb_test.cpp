@@ -4,7 +4,6 @@
 // (and their frames), and DCMTK's dcmcjpls, which compresses one.
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -19,11 +18,16 @@
 #include "dcmkit/json.h"
 #include "dcmkit/services/multipart.h"
 #include "peer.h"
+#include "web_fetch.h"
 #include "web_study.h"
 
 using namespace dcmkit;
 using dk_test::Child;
 using dk_test::TempDir;
+using dk_test::WebResponse;
+using dk_test::stow_body;
+using dk_test::web_fetch;
+using dk_test::web_parts;
 
 namespace {
 
@@ -34,64 +38,6 @@ constexpr const char *kPython = "/usr/bin/python3";
 // dcmcjpls below); each frame's raw little endian bytes as pydicom reads them in NAME.frameN.
 
 using Instance = dk_test::WebInstance;
-
-struct Response {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lowercased names
-    std::string body;
-};
-
-/// curl with a bounded time: `args` are extra options (-H, -X, --data-binary…).
-Response fetch(const TempDir &tmp, const std::string &url, std::vector<std::string> args = {}) {
-    const std::string body = tmp / "curl.body", head = tmp / "curl.head";
-    std::vector<std::string> argv = {"curl", "-s", "-m", "60", "-o", body, "-D", head};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back(url);
-    const dk_test::ProcResult r = dk_test::run(argv, 90000);
-    Response out;
-    if (r.status != 0) return out;
-    out.body = dk_test::read_bytes(body);
-    const std::string h = dk_test::read_bytes(head);
-    size_t pos = 0;
-    while (pos < h.size()) {
-        size_t eol = h.find("\r\n", pos);
-        if (eol == std::string::npos) eol = h.size();
-        const std::string line = h.substr(pos, eol - pos);
-        pos = eol + 2;
-        if (line.rfind("HTTP/", 0) == 0) {
-            out.status = std::stoi(line.substr(9, 3));
-            out.headers.clear();
-            continue;
-        }
-        const size_t colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string name = line.substr(0, colon);
-        for (char &c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-        out.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-    return out;
-}
-
-/// The parts of a multipart/related response (read with our reader; the boundary from its header).
-std::vector<std::pair<http::PartHeaders, std::string>> parts_of(const Response &r) {
-    http::MediaType ct;
-    if (!http::parse_media_type(r.headers.count("content-type") ? r.headers.at("content-type") : "", ct)) return {};
-    std::vector<std::pair<http::PartHeaders, std::string>> out;
-    http::MultipartReader::Callbacks cb;
-    cb.begin = [&](const http::PartHeaders &h) { out.push_back({h, {}}); };
-    cb.data = [&](const char *d, size_t n) { out.back().second.append(d, n); };
-    http::MultipartReader reader(ct.param("boundary"), cb);
-    reader.feed(r.body.data(), r.body.size());
-    reader.finish();
-    return out;
-}
-
-/// A STOW body of these files' bytes (or raw texts), boundary "BND".
-std::string stow_body(const std::vector<std::string> &contents) {
-    std::string b;
-    for (const std::string &c : contents) b += "--BND\r\nContent-Type: application/dicom\r\n\r\n" + c + "\r\n";
-    return b + "--BND--\r\n";
-}
 
 class DicomWeb : public ::testing::Test {
 protected:
@@ -119,12 +65,9 @@ protected:
     }
     /// STOW-RS of every instance (a multipart body in a file).
     void store_all() {
-        std::vector<std::string> bodies;
-        for (const auto &kv : instances) bodies.push_back(dk_test::read_bytes(kv.second.path));
-        dk_test::write_bytes(tmp / "stow.body", stow_body(bodies));
-        const Response r = fetch(tmp, base + "/studies",
-                                {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom\"; boundary=BND",
-                                 "--data-binary", "@" + tmp / "stow.body"});
+        std::vector<std::string> files;
+        for (const auto &kv : instances) files.push_back(kv.second.path);
+        const WebResponse r = web_fetch(tmp, base + "/studies", dk_test::stow_args(tmp, files));
         ASSERT_EQ(r.status, 200) << r.body << server.log();
         const Dataset ds = from_json(r.body);
         std::set<std::string> referenced;
@@ -154,11 +97,11 @@ protected:
 
 TEST_F(DicomWeb, StowThenQidoMatchesAsCFind) {
     store_all();
-    Response r = fetch(tmp, base + "/studies");
+    WebResponse r = web_fetch(tmp, base + "/studies");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.headers["content-type"], "application/dicom+json");
     // PN wildcard and case-insensitive PN matching, as the archive's C-FIND.
-    r = fetch(tmp, base + "/studies?PatientName=doe*");
+    r = web_fetch(tmp, base + "/studies?PatientName=doe*");
     ASSERT_EQ(r.status, 200);
     Dataset one = from_json(r.body);  // a one-object array is accepted (F.2.1)
     EXPECT_EQ(one.get_string_or(Tag(0x0020, 0x000D), ""), instances["a1"].study);
@@ -166,53 +109,53 @@ TEST_F(DicomWeb, StowThenQidoMatchesAsCFind) {
     EXPECT_EQ(one.get_string_or(Tag(0x0020, 0x1208), ""), "4");  // NumberOfStudyRelatedInstances
     EXPECT_EQ(one.get_string_or(Tag(0x0008, 0x1190), ""), base + "/studies/" + instances["a1"].study);
     // By tag, date range, includefield, limit/offset.
-    r = fetch(tmp, base + "/studies?00080020=20240101-20241231&includefield=00080050");
+    r = web_fetch(tmp, base + "/studies?00080020=20240101-20241231&includefield=00080050");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(from_json(r.body).get_string_or(Tag(0x0008, 0x0050), ""), "ACCA");
-    r = fetch(tmp, base + "/studies/" + instances["a1"].study + "/series/" + instances["a1"].series + "/instances?limit=2");
+    r = web_fetch(tmp, base + "/studies/" + instances["a1"].study + "/series/" + instances["a1"].series + "/instances?limit=2");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '{') > 0, true);
     size_t objects = 0;
     for (size_t p = r.body.find("\"00080018\""); p != std::string::npos; p = r.body.find("\"00080018\"", p + 1)) ++objects;
     EXPECT_EQ(objects, 2u);
-    r = fetch(tmp, base + "/studies/" + instances["a1"].study + "/series/" + instances["a1"].series + "/instances?offset=3");
+    r = web_fetch(tmp, base + "/studies/" + instances["a1"].study + "/series/" + instances["a1"].series + "/instances?offset=3");
     EXPECT_EQ(r.body, "[]");
-    r = fetch(tmp, base + "/series?Modality=MR&includefield=all");
+    r = web_fetch(tmp, base + "/series?Modality=MR&includefield=all");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(from_json(r.body).get_string_or(Tag(0x0020, 0x000E), ""), instances["b1"].series);
-    r = fetch(tmp, base + "/instances?SOPInstanceUID=" + instances["mf"].sop);
+    r = web_fetch(tmp, base + "/instances?SOPInstanceUID=" + instances["mf"].sop);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(from_json(r.body).get_string_or(Tag(0x0028, 0x0008), ""), "3");
     // fuzzymatching is stated honestly.
-    r = fetch(tmp, base + "/studies?PatientName=DOE&fuzzymatching=true");
+    r = web_fetch(tmp, base + "/studies?PatientName=DOE&fuzzymatching=true");
     ASSERT_EQ(r.status, 200);
     EXPECT_NE(r.headers["warning"].find("fuzzymatching"), std::string::npos);
     EXPECT_EQ(r.body, "[]");
     // Errors.
-    EXPECT_EQ(fetch(tmp, base + "/studies?NoSuchKeyword=1").status, 400);
-    EXPECT_EQ(fetch(tmp, base + "/studies?StudyDate=2024x").status, 400);
-    EXPECT_EQ(fetch(tmp, base + "/studies?limit=-1").status, 400);
-    EXPECT_EQ(fetch(tmp, base + "/studies", {"-H", "Accept: text/html"}).status, 406);
+    EXPECT_EQ(web_fetch(tmp, base + "/studies?NoSuchKeyword=1").status, 400);
+    EXPECT_EQ(web_fetch(tmp, base + "/studies?StudyDate=2024x").status, 400);
+    EXPECT_EQ(web_fetch(tmp, base + "/studies?limit=-1").status, 400);
+    EXPECT_EQ(web_fetch(tmp, base + "/studies", {"-H", "Accept: text/html"}).status, 406);
 }
 
 TEST_F(DicomWeb, WadoRsRetrievesStreamsTranscodesAndServesFrames) {
     store_all();
     const Instance &a1 = instances["a1"], &b1 = instances["b1"], &mf = instances["mf"];
     // As stored: the parts are the files, byte for byte.
-    Response r = fetch(tmp, base + "/studies/" + a1.study,
+    WebResponse r = web_fetch(tmp, base + "/studies/" + a1.study,
                       {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=*"});
     ASSERT_EQ(r.status, 200) << r.body;
-    auto parts = parts_of(r);
+    auto parts = web_parts(r);
     ASSERT_EQ(parts.size(), 4u);
     std::set<std::string> got, want;
     for (const auto &p : parts) got.insert(p.second);
     for (const char *n : {"a1", "a2", "a3", "mf"}) want.insert(dk_test::read_bytes(instances[n].path));
     EXPECT_TRUE(got == want);
     // The JPEG-LS instance, asked for in Explicit VR Little Endian: decoded to pydicom's pixels.
-    r = fetch(tmp, instance_url(b1),
+    r = web_fetch(tmp, instance_url(b1),
              {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.1"});
     ASSERT_EQ(r.status, 200) << r.body;
-    parts = parts_of(r);
+    parts = web_parts(r);
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_NE(parts[0].first["content-type"].find("1.2.840.10008.1.2.1"), std::string::npos);
     const DicomFile decoded = read_memory(reinterpret_cast<const uint8_t *>(parts[0].second.data()), parts[0].second.size());
@@ -220,33 +163,33 @@ TEST_F(DicomWeb, WadoRsRetrievesStreamsTranscodesAndServesFrames) {
     EXPECT_EQ(std::string(decoded.dataset.find(Tag(0x7FE0, 0x0010))->value.str()),
               dk_test::read_bytes(data + "/b1.frame1"));
     // ...and as stored, still JPEG-LS.
-    r = fetch(tmp, instance_url(b1), {"-H", "Accept: multipart/related; type=application/dicom; transfer-syntax=*"});
+    r = web_fetch(tmp, instance_url(b1), {"-H", "Accept: multipart/related; type=application/dicom; transfer-syntax=*"});
     ASSERT_EQ(r.status, 200);
-    EXPECT_EQ(parts_of(r).at(0).second, dk_test::read_bytes(b1.path));
+    EXPECT_EQ(web_parts(r).at(0).second, dk_test::read_bytes(b1.path));
     // Frames, decoded: pydicom's frame 3 and 1 of the multi-frame instance, and b1's only frame.
-    r = fetch(tmp, instance_url(mf) + "/frames/3,1");
+    r = web_fetch(tmp, instance_url(mf) + "/frames/3,1");
     ASSERT_EQ(r.status, 200) << r.body;
-    parts = parts_of(r);
+    parts = web_parts(r);
     ASSERT_EQ(parts.size(), 2u);
     EXPECT_EQ(parts[0].second, dk_test::read_bytes(data + "/mf.frame3"));
     EXPECT_EQ(parts[1].second, dk_test::read_bytes(data + "/mf.frame1"));
-    r = fetch(tmp, instance_url(b1) + "/frames/1");
+    r = web_fetch(tmp, instance_url(b1) + "/frames/1");
     ASSERT_EQ(r.status, 200);
-    EXPECT_EQ(parts_of(r).at(0).second, dk_test::read_bytes(data + "/b1.frame1"));
+    EXPECT_EQ(web_parts(r).at(0).second, dk_test::read_bytes(data + "/b1.frame1"));
     // Errors PS3.18 defines, each with a reason.
-    r = fetch(tmp, instance_url(mf) + "/frames/4");
+    r = web_fetch(tmp, instance_url(mf) + "/frames/4");
     EXPECT_EQ(r.status, 404);
     EXPECT_NE(r.body.find("frame 4"), std::string::npos);
-    EXPECT_EQ(fetch(tmp, instance_url(mf) + "/frames/0,x").status, 400);
-    EXPECT_EQ(fetch(tmp, base + "/studies/1.2.3.4").status, 404);
-    EXPECT_EQ(fetch(tmp, base + "/studies/" + a1.study, {"-H", "Accept: text/html"}).status, 406);
-    EXPECT_EQ(fetch(tmp, instance_url(b1), {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.3"}).status, 406);
+    EXPECT_EQ(web_fetch(tmp, instance_url(mf) + "/frames/0,x").status, 400);
+    EXPECT_EQ(web_fetch(tmp, base + "/studies/1.2.3.4").status, 404);
+    EXPECT_EQ(web_fetch(tmp, base + "/studies/" + a1.study, {"-H", "Accept: text/html"}).status, 406);
+    EXPECT_EQ(web_fetch(tmp, instance_url(b1), {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.3"}).status, 406);
 }
 
 TEST_F(DicomWeb, MetadataBulkDataRangeRenderedAndWadoUri) {
     store_all();
     const Instance &a2 = instances["a2"];
-    Response r = fetch(tmp, instance_url(a2) + "/metadata");
+    WebResponse r = web_fetch(tmp, instance_url(a2) + "/metadata");
     ASSERT_EQ(r.status, 200) << r.body;
     // Pixel data (6144 bytes) is a BulkDataURI; the rest as dcmdump reads it.
     const std::string uri = instance_url(a2) + "/bulkdata/7FE00010";
@@ -255,53 +198,53 @@ TEST_F(DicomWeb, MetadataBulkDataRangeRenderedAndWadoUri) {
     EXPECT_NE(dump.find("[DOE^JANE]"), std::string::npos);
     EXPECT_NE(r.body.find("\"Alphabetic\":\"DOE^JANE\""), std::string::npos);
     const std::string pixels = dk_test::read_bytes(data + "/a2.frame1");
-    r = fetch(tmp, uri, {"-H", "Accept: application/octet-stream"});
+    r = web_fetch(tmp, uri, {"-H", "Accept: application/octet-stream"});
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.body, pixels);
-    r = fetch(tmp, uri, {"-H", "Range: bytes=100-199"});
+    r = web_fetch(tmp, uri, {"-H", "Range: bytes=100-199"});
     ASSERT_EQ(r.status, 206);
     EXPECT_EQ(r.body, pixels.substr(100, 100));
     EXPECT_EQ(r.headers["content-range"], "bytes 100-199/" + std::to_string(pixels.size()));
-    r = fetch(tmp, uri, {"-H", "Range: bytes=-10"});
+    r = web_fetch(tmp, uri, {"-H", "Range: bytes=-10"});
     ASSERT_EQ(r.status, 206);
     EXPECT_EQ(r.body, pixels.substr(pixels.size() - 10));
-    r = fetch(tmp, uri, {"-H", "Range: bytes=" + std::to_string(pixels.size()) + "-"});
+    r = web_fetch(tmp, uri, {"-H", "Range: bytes=" + std::to_string(pixels.size()) + "-"});
     EXPECT_EQ(r.status, 416);
     EXPECT_EQ(r.headers["content-range"], "bytes */" + std::to_string(pixels.size()));
     // Rendered: a JPEG of the viewport's size (64x48 fitted into 32x32 -> 32x24), a PNG on request.
-    r = fetch(tmp, instance_url(a2) + "/rendered?viewport=32,32&quality=80", {"-H", "Accept: image/jpeg"});
+    r = web_fetch(tmp, instance_url(a2) + "/rendered?viewport=32,32&quality=80", {"-H", "Accept: image/jpeg"});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.headers["content-type"], "image/jpeg");
     dk_test::write_bytes(tmp / "r.jpg", r.body);
     EXPECT_NE(dk_test::tool({"file", tmp / "r.jpg"}).find("32x24"), std::string::npos);
-    r = fetch(tmp, instance_url(a2) + "/rendered", {"-H", "Accept: image/png"});
+    r = web_fetch(tmp, instance_url(a2) + "/rendered", {"-H", "Accept: image/png"});
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.body.substr(1, 3), "PNG");
-    r = fetch(tmp, instance_url(a2) + "/thumbnail");
+    r = web_fetch(tmp, instance_url(a2) + "/thumbnail");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.headers["content-type"], "image/jpeg");
-    EXPECT_EQ(fetch(tmp, instance_url(a2) + "/rendered?window=abc").status, 400);
+    EXPECT_EQ(web_fetch(tmp, instance_url(a2) + "/rendered?window=abc").status, 400);
     // WADO-URI: the file as stored, or a JPEG.
     const std::string q = "?requestType=WADO&studyUID=" + a2.study + "&seriesUID=" + a2.series + "&objectUID=" + a2.sop;
-    r = fetch(tmp, base + "/wado" + q + "&contentType=application/dicom");
+    r = web_fetch(tmp, base + "/wado" + q + "&contentType=application/dicom");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.body, dk_test::read_bytes(a2.path));
-    r = fetch(tmp, "http://127.0.0.1:" + std::to_string(http_port) + "/wado" + q);
+    r = web_fetch(tmp, "http://127.0.0.1:" + std::to_string(http_port) + "/wado" + q);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.headers["content-type"], "image/jpeg");
-    EXPECT_EQ(fetch(tmp, base + "/wado?requestType=WADO&studyUID=1").status, 400);
-    EXPECT_EQ(fetch(tmp, base + "/wado?requestType=WADO&studyUID=1&seriesUID=2&objectUID=3").status, 404);
+    EXPECT_EQ(web_fetch(tmp, base + "/wado?requestType=WADO&studyUID=1").status, 400);
+    EXPECT_EQ(web_fetch(tmp, base + "/wado?requestType=WADO&studyUID=1&seriesUID=2&objectUID=3").status, 404);
 }
 
 TEST_F(DicomWeb, BadStowBodiesStoreNothing) {
     const std::string ct = "Content-Type: multipart/related; type=\"application/dicom\"; boundary=BND";
     auto post = [&](const std::string &body, const std::string &content_type) {
         dk_test::write_bytes(tmp / "bad.body", body);
-        return fetch(tmp, base + "/studies", {"-X", "POST", "-H", content_type, "--data-binary", "@" + tmp / "bad.body"});
+        return web_fetch(tmp, base + "/studies", {"-X", "POST", "-H", content_type, "--data-binary", "@" + tmp / "bad.body"});
     };
     const std::string a1 = dk_test::read_bytes(instances["a1"].path);
     // Garbage: 409, Failure Reason C000 (cannot understand) for the part.
-    Response r = post(stow_body({"not DICOM at all"}), ct);
+    WebResponse r = post(stow_body({"not DICOM at all"}), ct);
     ASSERT_EQ(r.status, 409) << r.body;
     const Dataset ds = from_json(r.body);
     ASSERT_EQ(ds.get_items(Tag(0x0008, 0x1198)).size(), 1u);
@@ -318,14 +261,14 @@ TEST_F(DicomWeb, BadStowBodiesStoreNothing) {
     EXPECT_EQ(post(stow_body({a1}), "Content-Type: multipart/related; type=\"application/dicom\"").status, 400);
     EXPECT_EQ(post(stow_body({a1}), "Content-Type: application/octet-stream").status, 415);
     // A study's resource refuses another study's instance (A900) and stores nothing.
-    r = fetch(tmp, base + "/studies/" + instances["b1"].study,
+    r = web_fetch(tmp, base + "/studies/" + instances["b1"].study,
              {"-X", "POST", "-H", "Content-Type: multipart/related; type=application/dicom; boundary=BND", "--data-binary",
               "@" + (dk_test::write_bytes(tmp / "other.body", stow_body({a1})), tmp / "other.body")});
     ASSERT_EQ(r.status, 409) << r.body;
     EXPECT_EQ(from_json(r.body).get_items(Tag(0x0008, 0x1198)).at(0).get_int(Tag(0x0008, 0x1197)), 0xA900);
     // Nothing reached the archive: no file, no temporary file, no index entry.
     EXPECT_EQ(files_count(), "0\n");
-    EXPECT_EQ(fetch(tmp, base + "/studies").body, "[]");
+    EXPECT_EQ(web_fetch(tmp, base + "/studies").body, "[]");
     // A good one with a garbage one: 202, one of each.
     r = post(stow_body({a1, "garbage"}), ct);
     ASSERT_EQ(r.status, 202) << r.body;
@@ -352,22 +295,22 @@ print(ds.SOPInstanceUID)
     const dk_test::ProcResult made = dk_test::run({kPython, "-c", script, instances["a2"].path, tmp / "json.body"});
     ASSERT_EQ(made.status, 0) << made.all();
     const std::string uid = made.out.substr(0, made.out.find('\n'));
-    Response r = fetch(tmp, base + "/studies",
+    WebResponse r = web_fetch(tmp, base + "/studies",
                        {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom+json\"; boundary=J",
                         "--data-binary", "@" + tmp / "json.body"});
     ASSERT_EQ(r.status, 200) << r.body << server.log();
     EXPECT_EQ(from_json(r.body).get_items(Tag(0x0008, 0x1199)).at(0).get_string_or(Tag(0x0008, 0x1155), ""), uid);
     const Instance &a2 = instances["a2"];
-    r = fetch(tmp, base + "/studies/" + a2.study + "/series/" + a2.series + "/instances/" + uid + "/frames/1");
+    r = web_fetch(tmp, base + "/studies/" + a2.study + "/series/" + a2.series + "/instances/" + uid + "/frames/1");
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(parts_of(r).at(0).second, dk_test::read_bytes(data + "/a2.frame1"));
-    r = fetch(tmp, base + "/instances?SOPInstanceUID=" + uid + "&includefield=PatientName");
+    EXPECT_EQ(web_parts(r).at(0).second, dk_test::read_bytes(data + "/a2.frame1"));
+    r = web_fetch(tmp, base + "/instances?SOPInstanceUID=" + uid + "&includefield=PatientName");
     EXPECT_NE(r.body.find("DOE^JANE"), std::string::npos) << r.body;
     // A BulkDataURI no part carries: the dataset fails (409), nothing stored.
     std::string body = dk_test::read_bytes(tmp / "json.body");
     body.replace(body.find("Content-Location: http://client/bulk/7FE00010"), 45, "Content-Location: http://client/bulk/other000");
     dk_test::write_bytes(tmp / "json2.body", body);
-    r = fetch(tmp, base + "/studies",
+    r = web_fetch(tmp, base + "/studies",
               {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom+json\"; boundary=J",
                "--data-binary", "@" + tmp / "json2.body"});
     EXPECT_EQ(r.status, 409) << r.body;
@@ -375,42 +318,20 @@ print(ds.SOPInstanceUID)
 }
 
 TEST_F(DicomWeb, OrthancDicomWebClientSearchesRetrievesAndStores) {
-    const char *orthanc = "/usr/sbin/Orthanc", *plugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
-    struct stat sb {};
-    if (::stat(orthanc, &sb) != 0 || ::stat(plugin, &sb) != 0) GTEST_SKIP() << "Orthanc or its DICOMweb plugin not installed";
+    if (!dk_test::have_orthanc()) GTEST_SKIP() << "Orthanc or its DICOMweb plugin not installed";
     // Store a, not b1: Orthanc will STOW b1 to us.
-    std::vector<std::string> bodies;
-    for (const char *n : {"a1", "a2", "a3", "mf"}) bodies.push_back(dk_test::read_bytes(instances[n].path));
-    dk_test::write_bytes(tmp / "stow.body", stow_body(bodies));
-    ASSERT_EQ(fetch(tmp, base + "/studies",
-                   {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom\"; boundary=BND",
-                    "--data-binary", "@" + tmp / "stow.body"})
-                  .status,
-              200);
+    std::vector<std::string> files;
+    for (const char *n : {"a1", "a2", "a3", "mf"}) files.push_back(instances[n].path);
+    ASSERT_EQ(web_fetch(tmp, base + "/studies", dk_test::stow_args(tmp, files)).status, 200);
     Child orth;
-    uint16_t oport = 0;
-    const std::string odir = tmp.sub("orthanc");
-    for (int attempt = 0; attempt < 5 && !oport; ++attempt) {
-        const uint16_t hp = dk_test::pick_free_port(), dp = dk_test::pick_free_port();
-        const std::string cfg = odir + "/orthanc.json";
-        dk_test::write_bytes(cfg, "{\"Name\": \"dktest\", \"StorageDirectory\": \"" + odir + "/db\", \"IndexDirectory\": \"" + odir +
-                                      "/db\", \"HttpPort\": " + std::to_string(hp) + ", \"DicomPort\": " + std::to_string(dp) +
-                                      ", \"RemoteAccessAllowed\": false, \"AuthenticationEnabled\": false, \"Plugins\": [\"" +
-                                      plugin + "\"], \"DicomWeb\": {\"Enable\": true, \"Servers\": {\"ours\": [\"" + base +
-                                      "/\"]}}}");
-        ASSERT_TRUE(orth.start({orthanc, cfg}, odir + "/orthanc.log"));
-        if (dk_test::wait_until([&] { return dk_test::port_listening(hp) || !orth.running(); }, 20000) && orth.running())
-            oport = hp;
-        else
-            orth.stop(SIGKILL);
-    }
+    const uint16_t oport = dk_test::start_orthanc(orth, tmp.sub("orthanc"), "\"Servers\": {\"ours\": [\"" + base + "/\"]}");
     ASSERT_NE(oport, 0) << orth.log();
     const std::string o = "http://127.0.0.1:" + std::to_string(oport);
     auto post = [&](const std::string &path, const std::string &json) {
-        return fetch(tmp, o + path, {"-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json});
+        return web_fetch(tmp, o + path, {"-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json});
     };
     // QIDO through Orthanc: our study, with pydicom's values.
-    Response r = post("/dicom-web/servers/ours/qido", "{\"Uri\": \"/studies\", \"Arguments\": {\"PatientName\": \"DOE*\"}}");
+    WebResponse r = post("/dicom-web/servers/ours/qido", "{\"Uri\": \"/studies\", \"Arguments\": {\"PatientName\": \"DOE*\"}}");
     ASSERT_EQ(r.status, 200) << r.body << orth.log();
     EXPECT_NE(r.body.find(instances["a1"].study), std::string::npos);
     EXPECT_NE(r.body.find("DOE^JANE"), std::string::npos);
@@ -418,27 +339,25 @@ TEST_F(DicomWeb, OrthancDicomWebClientSearchesRetrievesAndStores) {
     // WADO-RS retrieve of study A into Orthanc: its 4 instances, byte for byte the files' datasets.
     r = post("/dicom-web/servers/ours/retrieve", "{\"Resources\": [{\"Study\": \"" + instances["a1"].study + "\"}]}");
     ASSERT_EQ(r.status, 200) << r.body << orth.log();
-    r = fetch(tmp, o + "/instances?expand");
+    r = web_fetch(tmp, o + "/instances?expand");
     ASSERT_EQ(r.status, 200);
     for (const char *n : {"a1", "a2", "a3", "mf"}) EXPECT_NE(r.body.find(instances[n].sop), std::string::npos) << n;
-    r = fetch(tmp, o + "/tools/lookup", {"-X", "POST", "--data-binary", instances["mf"].sop});
-    const size_t id_at = r.body.find("\"ID\" : \"");
-    ASSERT_NE(id_at, std::string::npos) << r.body;
-    const std::string mf_id = r.body.substr(id_at + 8, r.body.find('"', id_at + 8) - id_at - 8);
-    r = fetch(tmp, o + "/instances/" + mf_id + "/file");
+    r = web_fetch(tmp, o + "/tools/lookup", {"-X", "POST", "--data-binary", instances["mf"].sop});
+    const std::string mf_id = dk_test::orthanc_id(r.body);
+    ASSERT_FALSE(mf_id.empty()) << r.body;
+    r = web_fetch(tmp, o + "/instances/" + mf_id + "/file");
     ASSERT_EQ(r.status, 200);
     const DicomFile back = read_memory(reinterpret_cast<const uint8_t *>(r.body.data()), r.body.size());
     const DicomFile orig = read_file(instances["mf"].path);
     std::string why;
     EXPECT_TRUE(back.dataset.equals(orig.dataset, &why)) << why;
     // STOW from Orthanc: b1 uploaded to it, then sent to us; our QIDO then finds it.
-    r = fetch(tmp, o + "/instances", {"-X", "POST", "--data-binary", "@" + instances["b1"].path});
+    r = web_fetch(tmp, o + "/instances", {"-X", "POST", "--data-binary", "@" + instances["b1"].path});
     ASSERT_EQ(r.status, 200) << r.body;
-    const size_t b_at = r.body.find("\"ID\" : \"");
-    const std::string b_id = r.body.substr(b_at + 8, r.body.find('"', b_at + 8) - b_at - 8);
+    const std::string b_id = dk_test::orthanc_id(r.body);
     r = post("/dicom-web/servers/ours/stow", "{\"Resources\": [\"" + b_id + "\"]}");
     ASSERT_EQ(r.status, 200) << r.body << orth.log() << server.log();
-    r = fetch(tmp, base + "/instances?SOPInstanceUID=" + instances["b1"].sop);
+    r = web_fetch(tmp, base + "/instances?SOPInstanceUID=" + instances["b1"].sop);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(from_json(r.body).get_string_or(Tag(0x0008, 0x0016), ""), instances["b1"].cls);
     orth.stop();

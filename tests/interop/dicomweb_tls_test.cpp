@@ -7,7 +7,6 @@
 // (tests/support/web_study.h), the password file by `dcmkit passwd`, the token by Python's hmac.
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
 
 #include <map>
 #include <sstream>
@@ -18,12 +17,14 @@
 #include "dcmkit/json.h"
 #include "peer.h"
 #include "test_pki.h"
+#include "web_fetch.h"
 #include "web_study.h"
 
 using namespace dcmkit;
 using dk_test::Child;
 using dk_test::ProcResult;
 using dk_test::TempDir;
+using dk_test::WebResponse;
 
 namespace {
 
@@ -32,33 +33,9 @@ const dk_test::Pki &pki() {
     return p;
 }
 
-struct Reply {
-    int curl_status = -1;  ///< curl's exit status (0: an HTTP exchange happened)
-    int status = 0;        ///< the HTTP status
-    std::string head, body, err;
-};
-
-/// curl with a bounded time; `args` are its options.
-Reply curl(const TempDir &tmp, const std::string &url, std::vector<std::string> args = {}) {
-    const std::string body = tmp / "curl.body", head = tmp / "curl.head";
-    std::remove(body.c_str());
-    std::remove(head.c_str());
-    std::vector<std::string> argv = {"curl", "-sS", "-m", "30", "-o", body, "-D", head};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back(url);
-    const ProcResult r = dk_test::run(argv, 60000);
-    Reply out;
-    out.curl_status = r.status;
-    out.err = r.all();
-    auto read = [](const std::string &path) {
-        struct stat st {};
-        return ::stat(path.c_str(), &st) == 0 ? dk_test::read_bytes(path) : std::string();
-    };
-    out.body = read(body);
-    out.head = read(head);
-    const size_t last = out.head.rfind("HTTP/");
-    if (last != std::string::npos && out.head.size() > last + 12) out.status = std::atoi(out.head.c_str() + last + 9);
-    return out;
+/// curl with a 30 s bound; `args` are its options.
+WebResponse curl(const TempDir &tmp, const std::string &url, std::vector<std::string> args = {}) {
+    return dk_test::web_fetch(tmp, url, std::move(args), 30);
 }
 
 std::vector<std::string> client_cert(const std::string &name) {
@@ -94,17 +71,11 @@ protected:
                pki().ca + "\n" + extra;
     }
     std::string audit_path() const { return tmp / "audit.log"; }
-    /// A STOW-RS body of the instances named.
-    std::string stow_body(const std::vector<std::string> &names) {
-        std::string b;
-        for (const std::string &n : names)
-            b += "--BND\r\nContent-Type: application/dicom\r\n\r\n" + dk_test::read_bytes(instances[n].path) + "\r\n";
-        dk_test::write_bytes(tmp / "stow.body", b + "--BND--\r\n");
-        return "@" + tmp / "stow.body";
-    }
+    /// curl options POSTing the instances named as one STOW-RS body.
     std::vector<std::string> stow_args(const std::vector<std::string> &names) {
-        return {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom\"; boundary=BND",
-                "--data-binary", stow_body(names)};
+        std::vector<std::string> files;
+        for (const std::string &n : names) files.push_back(instances[n].path);
+        return dk_test::stow_args(tmp, files);
     }
     /// The audit records (one syslog line each) once the server has stopped and flushed them.
     std::vector<std::string> audit_records() {
@@ -141,7 +112,7 @@ TEST_F(WebSecurity, HttpsWithClientCertificatesServesQidoWadoStowAndAuditsThem) 
     serve(tls_config());
     EXPECT_TRUE(has(server.log(), "DICOMweb on https://127.0.0.1:")) << server.log();
     // STOW, QIDO, WADO over HTTPS with the client certificate of the trusted CA.
-    Reply r = curl(tmp, url("https", "/studies"), [&] {
+    WebResponse r = curl(tmp, url("https", "/studies"), [&] {
         auto a = client_cert("client");
         for (auto &s : stow_args({"a1", "a2"})) a.push_back(s);
         return a;
@@ -181,7 +152,7 @@ TEST_F(WebSecurity, HttpsWithClientCertificatesServesQidoWadoStowAndAuditsThem) 
 
 TEST_F(WebSecurity, PeerVerificationIgnoreAdmitsAClientWithoutCertificate) {
     serve(tls_config("tls_peer_certificate = ignore\n"));
-    Reply r = curl(tmp, url("https", "/studies"), {"--cacert", pki().ca});
+    WebResponse r = curl(tmp, url("https", "/studies"), {"--cacert", pki().ca});
     EXPECT_EQ(r.status, 200) << r.err << server.log();
     r = curl(tmp, url("http", "/studies"));
     EXPECT_EQ(r.status, 0) << r.head;
@@ -190,7 +161,7 @@ TEST_F(WebSecurity, PeerVerificationIgnoreAdmitsAClientWithoutCertificate) {
 TEST_F(WebSecurity, TheProfileDecidesTheTlsVersions) {
     // Non-downgrading BCP 195 (the default): TLS 1.1 refused by the server (an alert), TLS 1.3 served.
     serve(tls_config("tls_peer_certificate = ignore\n"));
-    Reply r = curl(tmp, url("https", "/studies"), {"--cacert", pki().ca, "--tlsv1.1", "--tls-max", "1.1", "--ciphers",
+    WebResponse r = curl(tmp, url("https", "/studies"), {"--cacert", pki().ca, "--tlsv1.1", "--tls-max", "1.1", "--ciphers",
                                                    "DEFAULT@SECLEVEL=0"});
     if (has(r.err, "no protocols available") || (has(r.err, "unsupported protocol") && !has(r.err, "alert")))
         GTEST_SKIP() << "this curl cannot offer TLS 1.1: " << r.err;
@@ -216,7 +187,7 @@ TEST_F(WebSecurity, BasicCredentialsFromThePasswordFileAndTheAccessRules) {
     ASSERT_EQ(dk_test::run({DCMKIT_CLI, "passwd", passwords, "alice", "--password", "wonderland"}).status, 0);
     ASSERT_EQ(dk_test::run({DCMKIT_CLI, "passwd", passwords, "bob", "--password", "builder"}).status, 0);
     serve("identity_password_file = " + passwords + "\npermit = user:alice find\npermit = user:bob find store\n");
-    Reply r = curl(tmp, url("http", "/studies"), {"-u", "alice:wonderland"});
+    WebResponse r = curl(tmp, url("http", "/studies"), {"-u", "alice:wonderland"});
     EXPECT_EQ(r.status, 200) << r.body << server.log();
     r = curl(tmp, url("http", "/studies"), {"-u", "alice:wrong"});
     EXPECT_EQ(r.status, 401) << r.body;
@@ -263,7 +234,7 @@ TEST_F(WebSecurity, RequiredIdentityAndBearerTokens) {
                               "print(h+'.'+p+'.'+s,end='')",
                               sub, key});
     };
-    Reply r = curl(tmp, url("http", "/studies"));
+    WebResponse r = curl(tmp, url("http", "/studies"));
     EXPECT_EQ(r.status, 401) << r.body;
     EXPECT_TRUE(has(r.head, "WWW-Authenticate: Bearer realm=")) << r.head;
     r = curl(tmp, url("http", "/studies"), {"-H", "Authorization: Bearer " + token("carol", secret)});
@@ -284,7 +255,7 @@ TEST_F(WebSecurity, ACertificateBoundToAnAeTitleGetsThatAesRules) {
     // "client" (DNS modality1.example) is bound to MODALITY1, which may store and search; "revoked"
     // (stolen.example, of the same CA, no CRL given) is valid but bound to nothing.
     serve(tls_config("tls_ae_certificate = MODALITY1 dns:modality1.example\npermit = ae:MODALITY1 store find\n"));
-    Reply r = curl(tmp, url("https", "/studies"), [&] {
+    WebResponse r = curl(tmp, url("https", "/studies"), [&] {
         auto a = client_cert("client");
         for (auto &s : stow_args({"a3"})) a.push_back(s);
         return a;
@@ -311,15 +282,13 @@ TEST_F(WebSecurity, ConformanceStatementSaysHttps) {
 }
 
 TEST_F(WebSecurity, OrthancDicomWebClientOverHttpsWithACertificateAndAPassword) {
-    const char *orthanc = "/usr/sbin/Orthanc", *plugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
-    struct stat sb {};
-    if (::stat(orthanc, &sb) != 0 || ::stat(plugin, &sb) != 0) GTEST_SKIP() << "Orthanc or its DICOMweb plugin not installed";
+    if (!dk_test::have_orthanc()) GTEST_SKIP() << "Orthanc or its DICOMweb plugin not installed";
     const std::string passwords = tmp / "passwd";
     ASSERT_EQ(dk_test::run({DCMKIT_CLI, "passwd", passwords, "orthanc", "--password", "s3cret"}).status, 0);
     serve(tls_config("identity = required\nidentity_password_file = " + passwords +
                      "\npermit = user:orthanc find get store\n"));
     // Study A stored by curl; Orthanc searches it, retrieves it, and sends b1 back.
-    Reply r = curl(tmp, url("https", "/studies"), [&] {
+    WebResponse r = curl(tmp, url("https", "/studies"), [&] {
         auto a = client_cert("client");
         for (const char *s : {"-u", "orthanc:s3cret"}) a.push_back(s);
         for (auto &s : stow_args({"a1", "a2", "a3", "mf"})) a.push_back(s);
@@ -327,25 +296,11 @@ TEST_F(WebSecurity, OrthancDicomWebClientOverHttpsWithACertificateAndAPassword) 
     }());
     ASSERT_EQ(r.status, 200) << r.err << r.body << server.log();
     Child orth;
-    uint16_t oport = 0;
-    const std::string odir = tmp.sub("orthanc");
-    for (int attempt = 0; attempt < 5 && !oport; ++attempt) {
-        const uint16_t hp = dk_test::pick_free_port(), dp = dk_test::pick_free_port();
-        const std::string cfg = odir + "/orthanc.json";
-        dk_test::write_bytes(
-            cfg, "{\"Name\": \"dktest\", \"StorageDirectory\": \"" + odir + "/db\", \"IndexDirectory\": \"" + odir +
-                     "/db\", \"HttpPort\": " + std::to_string(hp) + ", \"DicomPort\": " + std::to_string(dp) +
-                     ", \"RemoteAccessAllowed\": false, \"AuthenticationEnabled\": false, \"HttpsCACertificates\": \"" +
-                     pki().ca + "\", \"Plugins\": [\"" + plugin + "\"], \"DicomWeb\": {\"Enable\": true, \"Servers\": {\"ours\": " +
-                     "{\"Url\": \"" + url("https", "/") + "\", \"Username\": \"orthanc\", \"Password\": \"s3cret\", " +
-                     "\"CertificateFile\": \"" + pki().cert("client") + "\", \"CertificateKeyFile\": \"" + pki().key("client") +
-                     "\"}}}}");
-        ASSERT_TRUE(orth.start({orthanc, cfg}, odir + "/orthanc.log"));
-        if (dk_test::wait_until([&] { return dk_test::port_listening(hp) || !orth.running(); }, 20000) && orth.running())
-            oport = hp;
-        else
-            orth.stop(SIGKILL);
-    }
+    const uint16_t oport = dk_test::start_orthanc(
+        orth, tmp.sub("orthanc"),
+        "\"Servers\": {\"ours\": {\"Url\": \"" + url("https", "/") + "\", \"Username\": \"orthanc\", \"Password\": \"s3cret\", " +
+            "\"CertificateFile\": \"" + pki().cert("client") + "\", \"CertificateKeyFile\": \"" + pki().key("client") + "\"}}",
+        "\"HttpsCACertificates\": \"" + pki().ca + "\"");
     ASSERT_NE(oport, 0) << orth.log();
     const std::string o = "http://127.0.0.1:" + std::to_string(oport);
     auto post = [&](const std::string &path, const std::string &json) {
@@ -360,9 +315,8 @@ TEST_F(WebSecurity, OrthancDicomWebClientOverHttpsWithACertificateAndAPassword) 
     for (const char *n : {"a1", "a2", "a3", "mf"}) EXPECT_TRUE(has(r.body, instances[n].sop)) << n;
     r = curl(tmp, o + "/instances", {"-X", "POST", "--data-binary", "@" + instances["b1"].path});
     ASSERT_EQ(r.status, 200) << r.body;
-    const size_t b_at = r.body.find("\"ID\" : \"");
-    ASSERT_NE(b_at, std::string::npos) << r.body;
-    const std::string b_id = r.body.substr(b_at + 8, r.body.find('"', b_at + 8) - b_at - 8);
+    const std::string b_id = dk_test::orthanc_id(r.body);
+    ASSERT_FALSE(b_id.empty()) << r.body;
     r = post("/dicom-web/servers/ours/stow", "{\"Resources\": [\"" + b_id + "\"]}");
     ASSERT_EQ(r.status, 200) << r.body << orth.log() << server.log();
     r = curl(tmp, url("https", "/instances?SOPInstanceUID=" + instances["b1"].sop),

@@ -1,8 +1,15 @@
-// The DICOMweb tests' HTTP side: curl with a bounded time for a request, and the parts of a
-// multipart/related response (tests/interop/dicomweb_frames_test.cpp).
+// What the DICOMweb tests share (tests/interop/dicomweb*_test.cpp): curl as the HTTP client with a
+// bounded time (status, headers, body, curl's own errors), the parts of a multipart/related
+// response, a STOW-RS body, and Orthanc with its DICOMweb plugin (Debian's orthanc and
+// orthanc-dicomweb) started on free ports.
 #pragma once
 
+#include <signal.h>
+#include <sys/stat.h>
+
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <utility>
@@ -14,30 +21,40 @@
 namespace dk_test {
 
 struct WebResponse {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lowercased names
+    int curl_status = -1;  ///< curl's exit status (0: an HTTP exchange happened)
+    int status = 0;        ///< the (last) HTTP status; 0 without one
+    std::map<std::string, std::string> headers;  ///< of the last response, lowercased names
+    std::string head;  ///< every response header line as received
     std::string body;
+    std::string err;  ///< what curl printed (why a connection or TLS handshake failed)
 };
 
-/// curl with a bounded time: `args` are extra options (-H, -X, --data-binary…).
-inline WebResponse web_fetch(const TempDir &tmp, const std::string &url, std::vector<std::string> args = {}) {
+/// curl with a bounded time (`timeout_s`, within a process bound twice that): `args` are extra
+/// options (-H, -X, --data-binary, --cacert…); the body and headers pass through files in `tmp`.
+inline WebResponse web_fetch(const TempDir &tmp, const std::string &url, std::vector<std::string> args = {},
+                             int timeout_s = 60) {
     const std::string body = tmp / "curl.body", head = tmp / "curl.head";
-    std::vector<std::string> argv = {"curl", "-s", "-m", "60", "-o", body, "-D", head};
+    std::remove(body.c_str());
+    std::remove(head.c_str());
+    std::vector<std::string> argv = {"curl", "-sS", "-m", std::to_string(timeout_s), "-o", body, "-D", head};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back(url);
-    const ProcResult r = run(argv, 90000);
+    const ProcResult r = run(argv, timeout_s * 2000);
     WebResponse out;
-    if (r.status != 0) return out;
-    out.body = read_bytes(body);
-    const std::string h = read_bytes(head);
+    out.curl_status = r.status;
+    out.err = r.all();
+    struct stat st {};
+    if (::stat(body.c_str(), &st) == 0) out.body = read_bytes(body);
+    if (::stat(head.c_str(), &st) == 0) out.head = read_bytes(head);
     size_t pos = 0;
-    while (pos < h.size()) {
-        size_t eol = h.find("\r\n", pos);
-        if (eol == std::string::npos) eol = h.size();
-        const std::string line = h.substr(pos, eol - pos);
+    while (pos < out.head.size()) {
+        size_t eol = out.head.find("\r\n", pos);
+        if (eol == std::string::npos) eol = out.head.size();
+        const std::string line = out.head.substr(pos, eol - pos);
         pos = eol + 2;
         if (line.rfind("HTTP/", 0) == 0) {
-            out.status = std::stoi(line.substr(9, 3));
+            const size_t sp = line.find(' ');
+            out.status = sp == std::string::npos ? 0 : std::atoi(line.c_str() + sp + 1);
             out.headers.clear();
             continue;
         }
@@ -45,7 +62,8 @@ inline WebResponse web_fetch(const TempDir &tmp, const std::string &url, std::ve
         if (colon == std::string::npos) continue;
         std::string name = line.substr(0, colon);
         for (char &c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-        out.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+        const size_t value = line.find_first_not_of(' ', colon + 1);
+        out.headers[name] = value == std::string::npos ? std::string() : line.substr(value);
     }
     return out;
 }
@@ -64,6 +82,58 @@ inline std::vector<std::pair<dcmkit::http::PartHeaders, std::string>> web_parts(
     reader.feed(r.body.data(), r.body.size());
     reader.finish();
     return out;
+}
+
+/// A STOW-RS body of these contents (files' bytes, or any text) as application/dicom parts, boundary "BND".
+inline std::string stow_body(const std::vector<std::string> &contents) {
+    std::string b;
+    for (const std::string &c : contents) b += "--BND\r\nContent-Type: application/dicom\r\n\r\n" + c + "\r\n";
+    return b + "--BND--\r\n";
+}
+
+/// curl options POSTing these files as one STOW-RS body (written to `tmp`/stow.body).
+inline std::vector<std::string> stow_args(const TempDir &tmp, const std::vector<std::string> &files) {
+    std::vector<std::string> contents;
+    for (const std::string &f : files) contents.push_back(read_bytes(f));
+    write_bytes(tmp / "stow.body", stow_body(contents));
+    return {"-X", "POST", "-H", "Content-Type: multipart/related; type=\"application/dicom\"; boundary=BND",
+            "--data-binary", "@" + tmp / "stow.body"};
+}
+
+inline constexpr const char *kOrthanc = "/usr/sbin/Orthanc";
+inline constexpr const char *kOrthancDicomWeb = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
+
+/// Whether Orthanc and its DICOMweb plugin are installed.
+inline bool have_orthanc() {
+    struct stat sb {};
+    return ::stat(kOrthanc, &sb) == 0 && ::stat(kOrthancDicomWeb, &sb) == 0;
+}
+
+/// Starts Orthanc with its DICOMweb plugin at /dicom-web/, its files in `dir`: `dicomweb` are more
+/// members of the plugin's configuration ("\"Servers\": {…}"), `extra` more top-level ones. Returns
+/// its HTTP port, 0 when it did not start (its log: orthanc.log()).
+inline uint16_t start_orthanc(Child &orthanc, const std::string &dir, const std::string &dicomweb = {},
+                              const std::string &extra = {}) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const uint16_t hp = pick_free_port(), dp = pick_free_port();
+        const std::string cfg = dir + "/orthanc.json";
+        write_bytes(cfg, "{\"Name\": \"dktest\", \"StorageDirectory\": \"" + dir + "/db\", \"IndexDirectory\": \"" + dir +
+                             "/db\", \"HttpPort\": " + std::to_string(hp) + ", \"DicomPort\": " + std::to_string(dp) +
+                             ", \"RemoteAccessAllowed\": true, \"AuthenticationEnabled\": false, \"Plugins\": [\"" +
+                             kOrthancDicomWeb + "\"], \"DicomWeb\": {\"Enable\": true, \"Root\": \"/dicom-web/\"" +
+                             (dicomweb.empty() ? "" : ", " + dicomweb) + "}" + (extra.empty() ? "" : ", " + extra) + "}");
+        if (!orthanc.start({kOrthanc, cfg}, dir + "/orthanc.log")) continue;
+        if (wait_until([&] { return port_listening(hp) || !orthanc.running(); }, 20000) && orthanc.running()) return hp;
+        orthanc.stop(SIGKILL);
+    }
+    return 0;
+}
+
+/// The "ID" Orthanc's REST API gives in an answer (/tools/lookup, POST /instances); "" when none.
+inline std::string orthanc_id(const std::string &answer) {
+    const size_t at = answer.find("\"ID\" : \"");
+    if (at == std::string::npos) return {};
+    return answer.substr(at + 8, answer.find('"', at + 8) - at - 8);
 }
 
 }  // namespace dk_test
