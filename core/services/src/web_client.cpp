@@ -20,6 +20,7 @@
 #include "dcmkit/json.h"
 #include "dcmkit/services/multipart.h"
 #include "dcmkit/uid.h"
+#include "web_stow_json.h"
 
 #ifdef DCMKIT_WITH_WEB_CLIENT
 #include <curl/curl.h>
@@ -111,6 +112,54 @@ std::string Client::query_string(const SearchQuery &q) {
     return out;
 }
 
+namespace {
+// PS3.18 8.7.3.5 (Table 8.7.3-5): the media types of frames and bulk data, and our short names.
+struct FrameType {
+    const char *name, *media_type, *ext;
+};
+constexpr FrameType kFrameTypes[] = {
+    {"raw", "application/octet-stream", ".raw"}, {"jpeg", "image/jpeg", ".jpg"},  {"jpg", "image/jpeg", ".jpg"},
+    {"jls", "image/jls", ".jls"},                {"jp2", "image/jp2", ".jp2"},     {"jpx", "image/jpx", ".jpx"},
+    {"jph", "image/jph", ".jph"},                {"jphc", "image/jphc", ".jhc"},   {"jhc", "image/jphc", ".jhc"},
+    {"rle", "image/dicom-rle", ".rle"},          {"png", "image/png", ".png"},     {"gif", "image/gif", ".gif"},
+    {"mpeg", "video/mpeg", ".mpg"},              {"mp4", "video/mp4", ".mp4"},     {"h265", "video/h265", ".mp4"},
+    {"json", "application/dicom+json", ".json"}, {"xml", "application/dicom+xml", ".xml"},
+};
+
+std::string lowered(std::string s) {
+    for (char &c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+}  // namespace
+
+std::string Client::frame_accept(const std::string &type, const std::string &transfer_syntax) {
+    std::string t = lowered(type);
+    while (!t.empty() && t.front() == '.') t.erase(0, 1);
+    if (t.rfind("multipart/", 0) == 0 || t.find(',') != std::string::npos) return type;  // a whole Accept header
+    std::string media = t.empty() ? std::string("application/octet-stream") : t;
+    if (media.find('/') == std::string::npos) {
+        media.clear();
+        for (const FrameType &f : kFrameTypes)
+            if (t == f.name) media = f.media_type;
+        if (media.empty())
+            throw Error(Errc::invalid_argument, "'" + type + "' is not a frame type (raw, jpeg, jls, jp2, jpx, jph, jphc, rle, or a media type)");
+    }
+    std::string a = "multipart/related; type=\"" + media + "\"";
+    if (!transfer_syntax.empty())
+        a += "; transfer-syntax=" + (transfer_syntax == "*" ? transfer_syntax : std::string(TransferSyntax::parse(transfer_syntax).uid));
+    return a;
+}
+
+std::string Client::extension_for(const std::string &media_type) {
+    const std::string t = lowered(media_type.substr(0, media_type.find(';')));
+    std::string trimmed = t;
+    while (!trimmed.empty() && trimmed.back() == ' ') trimmed.pop_back();
+    for (const FrameType &f : kFrameTypes)
+        if (trimmed == f.media_type) return f.ext;
+    if (trimmed == "image/x-dicom-rle") return ".rle";
+    return ".bin";
+}
+
 #ifndef DCMKIT_WITH_WEB_CLIENT
 
 struct Client::Impl {
@@ -134,6 +183,17 @@ std::vector<std::vector<uint8_t>> Client::frames(const Target &, const std::vect
 std::vector<uint8_t> Client::rendered(const Target &, const std::string &, uint32_t, const std::string &) { return {}; }
 uint64_t Client::rendered_to_file(const Target &, const std::string &, const std::string &, uint32_t, const std::string &) { return 0; }
 std::string Client::url_of(const Target &) const { return {}; }
+size_t Client::metadata_to_file(const Target &, const std::string &) { return 0; }
+std::vector<PartFile> Client::frames_to_dir(const Target &, const std::vector<uint32_t> &, const std::string &, const std::string &,
+                                            const std::function<void(const PartFile &)> &) {
+    return {};
+}
+std::vector<PartFile> Client::rendered_to_dir(const Target &, const std::string &, const std::string &, uint32_t, const std::string &,
+                                              const std::function<void(const PartFile &)> &) {
+    return {};
+}
+uint64_t Client::bulkdata_to_file(const std::string &, const std::string &, uint64_t, uint64_t) { return 0; }
+StoreResult Client::store_json(const std::vector<std::string> &, const std::string &, const Progress &, size_t) { return {}; }
 
 #else
 
@@ -345,6 +405,39 @@ std::string accept_for(const std::string &type, const std::string &transfer_synt
     return a;
 }
 
+StoreResult store_result(long status, const std::string &content_type, const std::string &body) {
+    StoreResult out;
+    out.http_status = int(status);
+    const std::string ct = lower(content_type);
+    if (!body.empty() && ct.find("json") != std::string::npos) {
+        JsonReadOptions opt;
+        opt.bulk_loader = [](std::string_view, Tag, VR) { return Bytes(); };
+        std::string_view text = body;
+        std::vector<std::string_view> one;
+        const size_t first = text.find_first_not_of(" \t\r\n");
+        if (first != std::string_view::npos && text[first] == '[') one = split_json_array(text);
+        else one.push_back(text);
+        if (!one.empty()) out.response = from_json(one.front(), opt);
+        auto items = [&](uint32_t tag, std::vector<StoredInstance> &dst) {
+            const Element *e = out.response.find(Tag(tag));
+            if (!e) return;
+            for (const Dataset &item : e->items) {
+                StoredInstance s;
+                s.sop_class_uid = item.get_string_or(Tag(0x0008, 0x1150), "");
+                s.sop_instance_uid = item.get_string_or(Tag(0x0008, 0x1155), "");
+                s.retrieve_url = item.get_string_or(Tag(0x0008, 0x1190), "");
+                if (item.contains(Tag(0x0008, 0x1197))) s.failure_reason = int(item.get_int(Tag(0x0008, 0x1197)));
+                if (item.contains(Tag(0x0008, 0x1196))) s.warning_reason = int(item.get_int(Tag(0x0008, 0x1196)));
+                dst.push_back(std::move(s));
+            }
+        };
+        items(0x00081199, out.referenced);
+        items(0x00081198, out.failed);
+        out.retrieve_url = out.response.get_string_or(Tag(0x0008, 0x1190), "");
+    }
+    return out;
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -520,6 +613,46 @@ struct Client::Impl {
             throw Error(e.code(), "GET " + url + ": " + e.message());
         }
     }
+
+    /// Streams a (multipart or single-part) 2xx answer into files of `out_dir`, one per part, each
+    /// under a temporary name until complete; `name(n, media_type)` gives part n's file name (from 1)
+    /// and its number, or throws to refuse it.
+    std::vector<PartFile> parts_to_files(const std::string &url, const std::string &accept, const std::string &out_dir,
+                                         const std::function<std::pair<std::string, uint32_t>(size_t, const std::string &)> &name,
+                                         const std::function<void(const PartFile &)> &on_file) {
+        make_dirs(out_dir);
+        std::vector<PartFile> out;
+        std::unique_ptr<TempFile> part;
+        PartFile current;
+        size_t count = 0;
+        http::MultipartReader::Callbacks cb;
+        cb.begin = [&](const http::PartHeaders &h) {
+            ++count;
+            auto it = h.find("content-type");
+            http::MediaType mt;
+            current = PartFile{};
+            if (it != h.end() && http::parse_media_type(it->second, mt)) current.media_type = mt.type;
+            else current.media_type = "application/octet-stream";  // RFC 2046 5.1: a part without one is text/plain,
+                                                                   // but DICOMweb parts are binary
+            const auto nm = name(count, current.media_type);
+            current.path = out_dir + "/" + nm.first;
+            current.number = nm.second;
+            part = std::make_unique<TempFile>(out_dir);
+        };
+        cb.data = [&](const char *d, size_t n) {
+            if (part) part->write(d, n);
+        };
+        cb.end = [&] {
+            if (!part) return;
+            current.size = part->size();
+            part->keep_as(current.path);
+            part.reset();
+            out.push_back(current);
+            if (on_file) on_file(out.back());
+        };
+        get_multipart(url, accept, cb);
+        return out;
+    }
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -627,36 +760,7 @@ StoreResult Client::store(const std::vector<std::string> &files, const std::stri
     x.upload_size = int64_t(total);
     impl_->perform(x, {"Content-Type: multipart/related; type=\"application/dicom\"; boundary=" + boundary,
                        "Accept: application/dicom+json", "Expect:"});
-    StoreResult out;
-    out.http_status = int(x.status);
-    std::string ct = lower(x.header("content-type"));
-    if (!body.empty() && ct.find("json") != std::string::npos) {
-        JsonReadOptions opt;
-        opt.bulk_loader = [](std::string_view, Tag, VR) { return Bytes(); };
-        std::string_view text = body;
-        std::vector<std::string_view> one;
-        const size_t first = text.find_first_not_of(" \t\r\n");
-        if (first != std::string_view::npos && text[first] == '[') one = split_json_array(text);
-        else one.push_back(text);
-        if (!one.empty()) out.response = from_json(one.front(), opt);
-        auto items = [&](uint32_t tag, std::vector<StoredInstance> &dst) {
-            const Element *e = out.response.find(Tag(tag));
-            if (!e) return;
-            for (const Dataset &item : e->items) {
-                StoredInstance s;
-                s.sop_class_uid = item.get_string_or(Tag(0x0008, 0x1150), "");
-                s.sop_instance_uid = item.get_string_or(Tag(0x0008, 0x1155), "");
-                s.retrieve_url = item.get_string_or(Tag(0x0008, 0x1190), "");
-                if (item.contains(Tag(0x0008, 0x1197))) s.failure_reason = int(item.get_int(Tag(0x0008, 0x1197)));
-                if (item.contains(Tag(0x0008, 0x1196))) s.warning_reason = int(item.get_int(Tag(0x0008, 0x1196)));
-                dst.push_back(std::move(s));
-            }
-        };
-        items(0x00081199, out.referenced);
-        items(0x00081198, out.failed);
-        out.retrieve_url = out.response.get_string_or(Tag(0x0008, 0x1190), "");
-    }
-    return out;
+    return store_result(x.status, x.header("content-type"), body);
 }
 
 std::vector<Dataset> Client::search(const SearchQuery &q) {
@@ -797,6 +901,223 @@ uint64_t Client::rendered_to_file(const Target &target, const std::string &path,
     impl_->perform(x, {"Accept: " + media_type});
     tmp.keep_as(path);
     return tmp.size();
+}
+
+size_t Client::metadata_to_file(const Target &target, const std::string &path) {
+    const std::string url = url_of(target) + "/metadata";
+    const size_t slash = path.rfind('/');
+    TempFile tmp(slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash));
+    JsonArrayScanner scan;
+    Exchange x;
+    x.method = "GET";
+    x.url = url;
+    x.on_body = [&](const char *d, size_t n) {
+        scan.feed(d, n);
+        tmp.write(d, n);
+    };
+    impl_->perform(x, {"Accept: application/dicom+json"});
+    try {
+        scan.finish();
+    } catch (const Error &e) {
+        throw Error(e.code(), "GET " + url + ": " + e.message(), e.offset());
+    }
+    tmp.keep_as(path);
+    return scan.values();
+}
+
+std::vector<PartFile> Client::frames_to_dir(const Target &instance, const std::vector<uint32_t> &numbers, const std::string &out_dir,
+                                            const std::string &accept, const std::function<void(const PartFile &)> &on_file) {
+    if (instance.instance.empty()) throw Error(Errc::invalid_argument, "frames need an instance (study, series and SOP Instance UIDs)");
+    if (numbers.empty()) throw Error(Errc::invalid_argument, "no frame numbers (they start at 1)");
+    std::string list;
+    for (uint32_t n : numbers) {
+        if (n == 0) throw Error(Errc::invalid_argument, "frame numbers start at 1");
+        list += (list.empty() ? "" : ",") + std::to_string(n);
+    }
+    const std::string url = url_of(instance) + "/frames/" + list;
+    const std::string header = frame_accept(accept);
+    auto out = impl_->parts_to_files(url, header, out_dir, [&](size_t n, const std::string &type) {
+        if (n > numbers.size())
+            throw Error(Errc::malformed, "more parts in the answer than the " + std::to_string(numbers.size()) + " frame(s) asked for");
+        return std::make_pair("frame_" + std::to_string(numbers[n - 1]) + extension_for(type), numbers[n - 1]);
+    }, on_file);
+    if (out.size() != numbers.size())
+        throw Error(Errc::malformed, "GET " + url + ": " + std::to_string(out.size()) + " frame(s) in the answer, " +
+                                         std::to_string(numbers.size()) + " asked for");
+    return out;
+}
+
+std::vector<PartFile> Client::rendered_to_dir(const Target &target, const std::string &out_dir, const std::string &media_type,
+                                              uint32_t frame, const std::string &params,
+                                              const std::function<void(const PartFile &)> &on_file) {
+    if (frame && target.instance.empty()) throw Error(Errc::invalid_argument, "a rendered frame needs its instance");
+    std::string base = url_of(target) + (frame ? "/frames/" + std::to_string(frame) : std::string()) + "/rendered";
+    if (!params.empty()) base += "?" + params;
+    // An instance is one image; a series or a study is a multipart/related answer of images.
+    const std::string accept = target.instance.empty() ? "multipart/related; type=\"" + media_type + "\"" : media_type;
+    return impl_->parts_to_files(base, accept, out_dir, [&](size_t n, const std::string &type) {
+        return std::make_pair("rendered_" + std::to_string(n) + extension_for(type), uint32_t(n));
+    }, on_file);
+}
+
+uint64_t Client::bulkdata_to_file(const std::string &uri, const std::string &path, uint64_t first, uint64_t length) {
+    if (uri.empty()) throw Error(Errc::invalid_argument, "no BulkDataURI");
+    std::string url = uri;
+    if (uri.find("://") == std::string::npos) {
+        size_t s = 0;
+        while (s < uri.size() && uri[s] == '/') ++s;
+        url = impl_->o.base_url + "/" + uri.substr(s);
+    }
+    if (length && first + length < first) throw Error(Errc::invalid_argument, "the range overflows");
+    std::vector<std::string> headers = {"Accept: multipart/related; type=\"application/octet-stream\", application/octet-stream"};
+    const bool ranged = first > 0 || length > 0;
+    if (ranged)
+        headers.push_back("Range: bytes=" + std::to_string(first) + "-" + (length ? std::to_string(first + length - 1) : std::string()));
+    const size_t slash = path.rfind('/');
+    TempFile tmp(slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash));
+    // A server that ignores Range answers 200 with the whole value: the asked bytes are cut from it.
+    uint64_t skip = 0, keep = UINT64_MAX, seen_parts = 0;
+    bool whole = false;
+    auto write = [&](const char *d, size_t n) {
+        if (whole && skip) {
+            const size_t k = size_t(std::min<uint64_t>(skip, n));
+            d += k;
+            n -= k;
+            skip -= k;
+        }
+        if (whole && keep != UINT64_MAX) {
+            n = size_t(std::min<uint64_t>(keep, n));
+            keep -= n;
+        }
+        if (n) tmp.write(d, n);
+    };
+    std::unique_ptr<http::MultipartReader> reader;
+    Exchange x;
+    x.method = "GET";
+    x.url = url;
+    x.on_headers = [&] {
+        if (ranged && x.status == 200) {
+            whole = true;
+            skip = first;
+            if (length) keep = length;
+        } else if (ranged && x.status == 206) {
+            // "bytes FIRST-LAST/SIZE" must start where we asked.
+            const std::string cr = x.header("content-range");
+            const size_t sp = cr.find(' ');
+            if (sp != std::string::npos && std::strtoull(cr.c_str() + sp + 1, nullptr, 10) != first)
+                throw Error(Errc::malformed, "Content-Range '" + cr + "' does not start at byte " + std::to_string(first));
+        }
+        http::MediaType mt;
+        const std::string ct = x.header("content-type");
+        if (http::parse_media_type(ct, mt) && mt.type == "multipart/related") {
+            const std::string boundary = mt.param("boundary");
+            if (boundary.empty()) throw Error(Errc::malformed, "multipart/related answer without a boundary parameter");
+            http::MultipartReader::Callbacks cb;
+            cb.begin = [&](const http::PartHeaders &) {
+                if (++seen_parts > 1) throw Error(Errc::malformed, "a bulk data answer with more than one part");
+            };
+            cb.data = write;
+            reader = std::make_unique<http::MultipartReader>(boundary, cb);
+        }
+    };
+    x.on_body = [&](const char *d, size_t n) {
+        if (reader) reader->feed(d, n);
+        else write(d, n);
+    };
+    impl_->perform(x, headers);
+    if (x.on_headers) x.on_headers();
+    if (reader) {
+        try {
+            reader->finish();
+        } catch (const Error &e) {
+            throw Error(e.code(), "GET " + url + ": " + e.message());
+        }
+        if (seen_parts == 0) throw Error(Errc::malformed, "GET " + url + ": a multipart answer without a part");
+    }
+    tmp.keep_as(path);
+    return tmp.size();
+}
+
+StoreResult Client::store_json(const std::vector<std::string> &files, const std::string &study_uid, const Progress &progress,
+                               size_t bulk_data_threshold) {
+    if (files.empty()) throw Error(Errc::invalid_argument, "STOW-RS: no files to store");
+    std::string url = impl_->o.base_url + "/studies";
+    if (!study_uid.empty()) {
+        check_uid(study_uid, "Study Instance");
+        url += "/" + study_uid;
+    }
+    const std::string boundary = http::make_boundary();
+    // First pass: each file read and turned into parts (refusing a bad one before anything is sent),
+    // only their sizes kept; the second pass makes them again as curl pulls the body.
+    uint64_t total = 0;
+    {
+        http::MultipartWriter dry(boundary, [&](const char *, size_t n) { total += n; });
+        for (const std::string &f : files) {
+            const detail::StowItem item = detail::stow_json_item(f, impl_->o.base_url, bulk_data_threshold);
+            for (const detail::StowPart &p : item.parts) dry.begin_part(p.headers);
+            total += item.bytes();
+        }
+        dry.finish();
+    }
+    std::string pending;
+    size_t pending_pos = 0;
+    http::MultipartWriter writer(boundary, [&](const char *d, size_t n) { pending.append(d, n); });
+    size_t index = 0, part = 0;
+    size_t part_pos = 0;
+    bool finished = false, in_part = false;
+    detail::StowItem item;
+    Exchange x;
+    x.method = "POST";
+    x.url = url;
+    x.read_body = [&](char *buf, size_t cap) -> size_t {
+        while (pending_pos == pending.size()) {
+            pending.clear();
+            pending_pos = 0;
+            if (in_part && part < item.parts.size()) {
+                const std::string_view b = item.parts[part].bytes;
+                if (part_pos < b.size()) {
+                    const size_t n = std::min<size_t>(b.size() - part_pos, 64 * 1024);
+                    writer.write(b.data() + part_pos, n);
+                    part_pos += n;
+                    continue;
+                }
+                ++part;
+                in_part = false;
+            }
+            if (part < item.parts.size()) {
+                writer.begin_part(item.parts[part].headers);
+                part_pos = 0;
+                in_part = true;
+                continue;
+            }
+            if (!item.parts.empty() && progress)
+                progress("sent " + files[index - 1] + " as DICOM JSON (" + std::to_string(item.parts.size() - item.sop_instance_uids.size()) +
+                         " bulk data part(s), " + human_size(item.bytes()) + ")");
+            if (index < files.size()) {
+                item = detail::stow_json_item(files[index++], impl_->o.base_url, bulk_data_threshold);
+                part = 0;
+                in_part = false;
+                continue;
+            }
+            item = detail::StowItem{};
+            if (finished) return 0;
+            writer.finish();
+            finished = true;
+        }
+        const size_t n = std::min(cap, pending.size() - pending_pos);
+        std::memcpy(buf, pending.data() + pending_pos, n);
+        pending_pos += n;
+        return n;
+    };
+    std::string body;
+    x.on_body = [&](const char *d, size_t n) {
+        if (body.size() + n > (size_t(64) << 20)) throw Error(Errc::bad_length, "the STOW-RS answer is larger than 64 MB");
+        body.append(d, n);
+    };
+    x.upload_size = int64_t(total);
+    impl_->perform(x, {"Content-Type: multipart/related; type=\"application/dicom+json\"; boundary=" + boundary,
+                       "Accept: application/dicom+json", "Expect:"});
+    return store_result(x.status, x.header("content-type"), body);
 }
 
 #endif  // DCMKIT_WITH_WEB_CLIENT
