@@ -1,7 +1,7 @@
 # Type stubs of the dcmkit package (python/dcmkit/__init__.py).
 import builtins
 import os
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, overload, Sequence, Tuple, Type, Union
 
 import numpy
 
@@ -643,23 +643,42 @@ class WebFile:
     size: int
     def __fspath__(self) -> str: ...
 
+class WebPart:
+    path: str
+    media_type: str
+    number: int
+    size: int
+    def __fspath__(self) -> str: ...
+
 class WebClient:
     def __init__(self, base_url: str, *, token: Optional[str] = ..., user: Optional[str] = ...,
                  password: Optional[str] = ..., timeout: Optional[float] = ..., connect_timeout: float = ...,
                  stall_timeout: int = ..., verify: bool = ..., ca_file: Optional[_Path] = ...,
                  ca_path: Optional[_Path] = ..., cert: Optional[_Path] = ..., key: Optional[_Path] = ...,
                  key_password: Optional[str] = ...) -> None: ...
-    def store(self, paths: Union[_Path, Sequence[_Path]], study_uid: Optional[str] = ...) -> WebStoreResult: ...
+    def store(self, paths: Union[_Path, Sequence[_Path]], study_uid: Optional[str] = ..., *, json: bool = ...,
+              bulk_data_threshold: int = ...) -> WebStoreResult: ...
     def search(self, level: str = ..., *, study_uid: Optional[str] = ..., series_uid: Optional[str] = ...,
                includefield: Union[str, Sequence[str]] = ..., limit: Optional[int] = ..., offset: int = ...,
                fuzzy: bool = ..., **keys: Any) -> List[Dataset]: ...
     def retrieve(self, study_uid: str, series_uid: Optional[str] = ..., instance_uid: Optional[str] = ..., *,
                  out: _Path, transfer_syntax: Optional[str] = ...,
                  on_file: Optional[Callable[[WebFile], Any]] = ...) -> List[WebFile]: ...
+    @overload
     def metadata(self, study_uid: str, series_uid: Optional[str] = ...,
                  instance_uid: Optional[str] = ...) -> List[Dataset]: ...
+    @overload
+    def metadata(self, study_uid: str, series_uid: Optional[str] = ..., instance_uid: Optional[str] = ..., *,
+                 out: _Path) -> int: ...
+    @overload
     def frames(self, study_uid: str, series_uid: str, instance_uid: str, numbers: Union[int, Sequence[int]],
                transfer_syntax: Optional[str] = ...) -> List[bytes]: ...
+    @overload
+    def frames(self, study_uid: str, series_uid: str, instance_uid: str, numbers: Union[int, Sequence[int]],
+               transfer_syntax: Optional[str] = ..., *, out: _Path, frame_type: Optional[str] = ...) -> List[WebPart]: ...
+    def rendered_images(self, study_uid: str, series_uid: Optional[str] = ..., instance_uid: Optional[str] = ..., *,
+                        out: _Path, frame: int = ..., media_type: str = ..., params: str = ...) -> List[WebPart]: ...
+    def bulkdata(self, uri: str, path: _Path, *, first: int = ..., length: int = ...) -> int: ...
     def rendered(self, study_uid: str, series_uid: str, instance_uid: str, path: _Path, *, frame: int = ...,
                  media_type: Optional[str] = ..., params: str = ...) -> int: ...
 
