@@ -173,7 +173,8 @@ std::pair<int, int> jpeg_size(const std::string &j) {
 }
 
 // A new instance for STOW of DICOM JSON: 16-bit 40x30 pixels, a sequence, a person name and a
-// decimal string; argv[1] the file to write. Prints its study, series and SOP Instance UIDs.
+// decimal string; argv[1] the file to write, argv[2] (optional) its DICOM JSON as pydicom writes it.
+// Prints its study, series and SOP Instance UIDs.
 const char *kJsonInstanceMaker = R"PY(
 import sys, struct, pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -195,6 +196,7 @@ ds.SamplesPerPixel = 1; ds.PhotometricInterpretation = 'MONOCHROME2'; ds.Rows = 
 ds.BitsAllocated = 16; ds.BitsStored = 16; ds.HighBit = 15; ds.PixelRepresentation = 0
 ds.PixelData = b''.join(struct.pack('<H', (r * 301 + c * 17) % 65536) for r in range(30) for c in range(40))
 ds.save_as(sys.argv[1], write_like_original=False)
+if len(sys.argv) > 2: open(sys.argv[2], 'w').write(ds.to_json())
 print(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
 )PY";
 
@@ -515,6 +517,39 @@ TEST_F(DicomWebClient, CommandLineStoresSearchesAndRetrieves) {
     EXPECT_EQ(list_dir(out).size(), 3u);
     EXPECT_EQ(dcmdump_value(out + "/" + a1.sop + ".dcm", "0020,0013"), dcmdump_value(a1.path, "0020,0013"));
     EXPECT_NE(r.err.find("received"), std::string::npos) << r.err;
+    // Metadata streamed to a file (a folder given: metadata.json in it), as the server's JSON.
+    const std::string mdir = tmp.sub("cli-md");
+    r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", a1.study, "--metadata", "--out", mdir});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.err.find("metadata of 4 instance(s) written to " + mdir + "/metadata.json"), std::string::npos) << r.err;
+    EXPECT_EQ(web::datasets_from_json_array(dk_test::read_bytes(mdir + "/metadata.json")).size(), 4u);
+    // Frames into a folder: pydicom's frame 2 of the multi-frame instance.
+    const Instance &mf = instances["mf"];
+    const std::string fdir = tmp.sub("cli-frames");
+    r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", mf.study, "--series", mf.series, "--instance", mf.sop,
+                      "--frames", "2", "--frame-type", "raw", "--out", fdir, "-v"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_EQ(dk_test::read_bytes(fdir + "/frame_2.raw"), dk_test::read_bytes(data + "/mf.frame2"));
+    EXPECT_NE(r.err.find("frame_2.raw (application/octet-stream"), std::string::npos) << r.err;
+    // STOW of the DICOM JSON pydicom writes (a .json file: sent as DICOM JSON without --json), then
+    // retrieved: every element as pydicom made it.
+    const std::string jdir = tmp.sub("cli-json");
+    const dk_test::ProcResult made = dk_test::run({kPython, "-c", kJsonInstanceMaker, jdir + "/j.dcm", jdir + "/j.json"});
+    ASSERT_EQ(made.status, 0) << made.all();
+    std::istringstream uids(made.out);
+    std::string js, jr, ji;
+    uids >> js >> jr >> ji;
+    r = dk_test::run({DCMKIT_CLI, "web", "store", base, jdir + "/j.json", "-v"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.out.find("stored " + ji), std::string::npos) << r.all();
+    EXPECT_NE(r.err.find("as DICOM JSON (1 bulk data part(s)"), std::string::npos) << r.err;
+    r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", js, "--out", jdir + "/back"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    const dk_test::ProcResult cmp = dk_test::run({kPython, "-c", kDicomCompare, jdir + "/j.dcm", jdir + "/back/" + ji + ".dcm"});
+    EXPECT_EQ(cmp.out, "same\n") << cmp.all();
+    // A .json file among Part 10 ones needs --json.
+    r = dk_test::run({DCMKIT_CLI, "web", "store", base, jdir + "/j.json", a1.path});
+    EXPECT_EQ(r.status, 2) << r.all();
     r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", "1.2.3.4.5.6.7.8.9.10", "--out", tmp.sub("cli-none")});
     EXPECT_EQ(r.status, 1) << r.all();
     EXPECT_NE(r.err.find("HTTP 404"), std::string::npos) << r.err;
