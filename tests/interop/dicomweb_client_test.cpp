@@ -122,6 +122,31 @@ open(sys.argv[1], 'w').write(str(s.server_address[1]))
 s.serve_forever()
 )PY";
 
+// A server whose metadata answer is a JSON array of argv[2] objects of ~1.5 KB each, made as it is
+// sent (a large study's metadata without the study); argv[1] the port file.
+const char *kBigMetadataServer = R"PY(
+import sys, http.server, socketserver
+N = int(sys.argv[2])
+obj = b'{"00080018": {"vr": "UI", "Value": ["1.2.3.%d"]}, "00081030": {"vr": "LO", "Value": ["' + b'x' * 1400 + b'"]}}'
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.0'
+    def log_message(self, *a): pass
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/dicom+json')
+        self.end_headers()
+        self.wfile.write(b'[')
+        chunk = []
+        for i in range(N):
+            chunk.append((b',' if i else b'') + obj.replace(b'%d', str(i).encode()))
+            if len(chunk) == 1000:
+                self.wfile.write(b''.join(chunk)); chunk = []
+        self.wfile.write(b''.join(chunk) + b']')
+s = socketserver.TCPServer(('127.0.0.1', 0), H)
+open(sys.argv[1], 'w').write(str(s.server_address[1]))
+s.serve_forever()
+)PY";
+
 using Instance = dk_test::WebInstance;
 
 /// The files in a folder (hidden ones too), sorted.
@@ -743,6 +768,30 @@ TEST_F(DicomWebClient, GarbageAnswersAreTypedErrorsAndLeaveNoPartialFile) {
         EXPECT_NE(std::string(e.what()).find("nothing here"), std::string::npos) << e.what();
     }
     bad.stop();
+}
+
+TEST_F(DicomWebClient, MetadataOfALargeStudyGoesToAFileInBoundedMemory) {
+    struct stat sb {};
+    if (::stat("/usr/bin/time", &sb) != 0) GTEST_SKIP() << "/usr/bin/time not installed";
+    Child big;
+    const std::string port_file = tmp / "big.port";
+    ASSERT_TRUE(big.start({kPython, "-c", kBigMetadataServer, port_file, "150000"}, tmp / "big.log"));
+    ASSERT_TRUE(dk_test::wait_until([&] { return ::stat(port_file.c_str(), &sb) == 0 && sb.st_size > 0; }, 10000)) << big.log();
+    const std::string base = "http://127.0.0.1:" + dk_test::read_bytes(port_file) + "/dicom-web";
+    // ~220 MB of JSON: the whole array checked and written, the client's peak RSS under 64 MB.
+    const dk_test::ProcResult r = dk_test::run({"/usr/bin/time", "-f", "maxrss=%M", DCMKIT_CLI, "web", "retrieve", base, "--study",
+                                                "1.2.3", "--metadata", "--out", tmp / "big.json"},
+                                               300000);
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.err.find("metadata of 150000 instance(s)"), std::string::npos) << r.err;
+    ASSERT_EQ(::stat((tmp / "big.json").c_str(), &sb), 0);
+    EXPECT_GT(sb.st_size, 200 << 20);
+    const size_t at = r.err.find("maxrss=");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const long kb = std::atol(r.err.c_str() + at + 7);
+    EXPECT_GT(kb, 0);
+    EXPECT_LT(kb, 64 * 1024) << "peak RSS " << kb << " KB for " << sb.st_size << " bytes of metadata";
+    big.stop();
 }
 
 }  // namespace
