@@ -44,6 +44,7 @@ constexpr const char *kPlugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.s
 //   .../instances/1.2.7/frames/1,2      frame 1 whole, frame 2 cut (application/octet-stream)
 //   .../instances/1.2.7/frames/3        one part of the type the Accept header asks for, its body
 //                                       that Accept header
+//   .../instances/1.2.7/frames/4        an HTML page (200, text/html), as a failing proxy sends
 //   /dicom-web/studies/1.2.5/series/1.2.6/rendered   two image/jpeg parts ("JPEG-ONE", "JPEG-TWO")
 //   /dicom-web/studies/1.2.9/series/1.2.6/rendered   the first part whole, the second cut
 const char *kBadServer = R"PY(
@@ -80,6 +81,7 @@ class H(http.server.BaseHTTPRequestHandler):
             t = acc.split('type="')[1].split('"')[0] if 'type="' in acc else 'application/octet-stream'
             self.send(b'--XB\r\nContent-Type: ' + t.encode() + b'\r\n\r\n' + acc.encode() + b'\r\n--XB--\r\n',
                       'multipart/related; type="' + t + '"; boundary=XB')
+        elif p.endswith('/instances/1.2.7/frames/4'): self.send(b'<html>please log in</html>', 'text/html')
         elif p in ('/dicom-web/studies/1.2.5/series/1.2.6/rendered', '/dicom-web/studies/1.2.9/series/1.2.6/rendered'):
             jp = b'--XB\r\nContent-Type: image/jpeg\r\n\r\n'
             body = jp + b'JPEG-ONE\r\n' + jp + b'JPEG-TWO\r\n--XB--\r\n'
@@ -750,6 +752,16 @@ TEST_F(DicomWebClient, GarbageAnswersAreTypedErrorsAndLeaveNoPartialFile) {
     ASSERT_EQ(j2.size(), 1u);
     EXPECT_EQ(j2[0].path, jls + "/frame_3.jph");
     EXPECT_THROW(client.frames_to_dir(inst, {3}, jls, "gif87"), Error);
+    // A page instead of a frame: malformed, no file.
+    const std::string page = tmp.sub("page");
+    try {
+        client.frames_to_dir(inst, {4}, page);
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::malformed) << e.what();
+        EXPECT_NE(std::string(e.what()).find("text/html, not a frame"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(list_dir(page).empty());
     // A rendered series answered as multipart: each image to its numbered file; cut: the first only.
     const std::string rs = tmp.sub("rendered-series");
     const auto imgs = client.rendered_to_dir({"1.2.5", "1.2.6", {}}, rs);

@@ -111,6 +111,11 @@ std::vector<PartFile> Client::frames_to_dir(const Target &instance, const std::v
     auto out = impl_->parts_to_files(url, header, out_dir, [&](size_t n, const std::string &type) {
         if (n > numbers.size())
             throw Error(Errc::malformed, "more parts in the answer than the " + std::to_string(numbers.size()) + " frame(s) asked for");
+        // Frames are pixels (PS3.18 8.7.3.5: application/octet-stream, image/..., video/...), never a
+        // page or a document, which is what a proxy or a portal answers with when it fails.
+        if (type.rfind("text/", 0) == 0 || type.find("html") != std::string::npos || type.find("json") != std::string::npos ||
+            type.find("xml") != std::string::npos)
+            throw Error(Errc::malformed, "part " + std::to_string(n) + " is " + type + ", not a frame");
         return std::make_pair("frame_" + std::to_string(numbers[n - 1]) + extension_for(type), numbers[n - 1]);
     }, on_file);
     if (out.size() != numbers.size())
