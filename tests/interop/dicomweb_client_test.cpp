@@ -45,6 +45,7 @@ constexpr const char *kPlugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.s
 //   .../instances/1.2.7/frames/3        one part of the type the Accept header asks for, its body
 //                                       that Accept header
 //   .../instances/1.2.7/frames/4        an HTML page (200, text/html), as a failing proxy sends
+//   /dicom-web/bulk/256                 bytes 0..255 whole (200), whatever Range asks
 //   /dicom-web/studies/1.2.5/series/1.2.6/rendered   two image/jpeg parts ("JPEG-ONE", "JPEG-TWO")
 //   /dicom-web/studies/1.2.9/series/1.2.6/rendered   the first part whole, the second cut
 const char *kBadServer = R"PY(
@@ -81,6 +82,7 @@ class H(http.server.BaseHTTPRequestHandler):
             t = acc.split('type="')[1].split('"')[0] if 'type="' in acc else 'application/octet-stream'
             self.send(b'--XB\r\nContent-Type: ' + t.encode() + b'\r\n\r\n' + acc.encode() + b'\r\n--XB--\r\n',
                       'multipart/related; type="' + t + '"; boundary=XB')
+        elif p == '/dicom-web/bulk/256': self.send(bytes(range(256)), 'application/octet-stream', 256)
         elif p.endswith('/instances/1.2.7/frames/4'): self.send(b'<html>please log in</html>', 'text/html')
         elif p in ('/dicom-web/studies/1.2.5/series/1.2.6/rendered', '/dicom-web/studies/1.2.9/series/1.2.6/rendered'):
             jp = b'--XB\r\nContent-Type: image/jpeg\r\n\r\n'
@@ -762,6 +764,24 @@ TEST_F(DicomWebClient, GarbageAnswersAreTypedErrorsAndLeaveNoPartialFile) {
         EXPECT_NE(std::string(e.what()).find("text/html, not a frame"), std::string::npos) << e.what();
     }
     EXPECT_TRUE(list_dir(page).empty());
+    // Bulk data from a server that ignores Range: the bytes asked are cut from the whole value; a
+    // range past its end is an error, and no file.
+    std::string all;
+    for (int i = 0; i < 256; ++i) all += char(i);
+    EXPECT_EQ(client.bulkdata_to_file("bulk/256", tmp / "b1.bin", 10, 20), 20u);
+    EXPECT_EQ(dk_test::read_bytes(tmp / "b1.bin"), all.substr(10, 20));
+    EXPECT_EQ(client.bulkdata_to_file(o.base_url + "/bulk/256", tmp / "b2.bin", 250), 6u);
+    EXPECT_EQ(dk_test::read_bytes(tmp / "b2.bin"), all.substr(250));
+    EXPECT_EQ(client.bulkdata_to_file("/bulk/256", tmp / "b3.bin"), 256u);
+    EXPECT_EQ(dk_test::read_bytes(tmp / "b3.bin"), all);
+    try {
+        client.bulkdata_to_file("bulk/256", tmp / "b4.bin", 300, 5);
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::bad_length) << e.what();
+    }
+    struct stat sb {};
+    EXPECT_NE(::stat((tmp / "b4.bin").c_str(), &sb), 0);
     // A rendered series answered as multipart: each image to its numbered file; cut: the first only.
     const std::string rs = tmp.sub("rendered-series");
     const auto imgs = client.rendered_to_dir({"1.2.5", "1.2.6", {}}, rs);

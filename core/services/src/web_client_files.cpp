@@ -211,6 +211,9 @@ uint64_t Client::bulkdata_to_file(const std::string &uri, const std::string &pat
         }
         if (seen_parts == 0) throw Error(Errc::malformed, "GET " + url + ": a multipart answer without a part");
     }
+    if (whole && skip > 0)
+        throw Error(Errc::bad_length, "GET " + url + ": the value has fewer than the " + std::to_string(first + 1) +
+                                          " bytes the range starts at (the server ignored Range and sent it whole)");
     tmp.keep_as(path);
     return tmp.size();
 }
