@@ -44,6 +44,14 @@ void register_web(py::module_ &m) {
         .def("__fspath__", [](const dk::WebFile &f) { return f.path; })
         .def("__repr__", [](const dk::WebFile &f) { return "<dcmkit.WebFile " + f.path + ">"; });
 
+    py::class_<dk::WebPart>(m, "WebPart", "A file written from a part of an answer: a frame, a rendered image.")
+        .def_readonly("path", &dk::WebPart::path)
+        .def_readonly("media_type", &dk::WebPart::media_type)
+        .def_readonly("number", &dk::WebPart::number)
+        .def_readonly("size", &dk::WebPart::size)
+        .def("__fspath__", [](const dk::WebPart &f) { return f.path; })
+        .def("__repr__", [](const dk::WebPart &f) { return "<dcmkit.WebPart " + f.path + " " + f.media_type + ">"; });
+
     py::class_<dk::WebClient>(m, "_WebClient", "A DICOMweb client (dk_web_client).")
         .def(py::init([](const std::string &base_url, int32_t connect_timeout_ms, int32_t timeout_ms, int32_t stall_timeout_s,
                          bool verify_peer, bool verify_host, const std::string &ca_file, const std::string &ca_path,
@@ -70,6 +78,13 @@ void register_web(py::module_ &m) {
              "verify_host"_a = true, "ca_file"_a = "", "ca_path"_a = "", "client_cert"_a = "", "client_key"_a = "",
              "key_password"_a = "", "bearer_token"_a = "", "username"_a = "", "password"_a = "")
         .def("store", &dk::WebClient::store, "paths"_a, "study_uid"_a = "", nogil())
+        .def("store_json", &dk::WebClient::store_json, "paths"_a, "study_uid"_a = "", "bulk_data_threshold"_a = 1024, nogil())
+        .def("metadata_file", &dk::WebClient::metadata_file, "study_uid"_a, "series_uid"_a, "instance_uid"_a, "path"_a, nogil())
+        .def("frames_dir", &dk::WebClient::frames_dir, "study_uid"_a, "series_uid"_a, "instance_uid"_a, "numbers"_a, "out_dir"_a,
+             "accept"_a = "", nogil())
+        .def("rendered_dir", &dk::WebClient::rendered_dir, "study_uid"_a, "series_uid"_a, "instance_uid"_a, "out_dir"_a,
+             "media_type"_a = "image/jpeg", "frame"_a = 0, "params"_a = "", nogil())
+        .def("bulkdata_file", &dk::WebClient::bulkdata_file, "uri"_a, "path"_a, "first"_a = 0, "length"_a = 0, nogil())
         .def("search", [](dk::WebClient &c, int level, const std::string &study_uid, const std::string &series_uid,
                           const std::vector<std::string> &match, const std::vector<std::string> &include_fields, int32_t limit,
                           int32_t offset, bool fuzzy) {

@@ -4,6 +4,7 @@
 #ifndef DCMKIT_SWIG_WEB_HPP
 #define DCMKIT_SWIG_WEB_HPP
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,6 +43,15 @@ public:
         std::vector<std::string> files;
         files.swap(files_);
         stored_ = c_->store(files, study_uid);
+        return int64_t(stored_.stored.size());
+    }
+    /// Sends the files added as DICOM JSON (application/dicom+json; binary values over
+    /// `bulk_data_threshold` bytes as bulk data parts) and forgets them; returns how many were stored.
+    int64_t store_json(const std::string &study_uid = "", int64_t bulk_data_threshold = 1024) {
+        if (bulk_data_threshold < 0) dk::throw_error(DK_EINVAL, "bulk_data_threshold is negative");
+        std::vector<std::string> files;
+        files.swap(files_);
+        stored_ = c_->store_json(files, study_uid, uint64_t(bulk_data_threshold));
         return int64_t(stored_.stored.size());
     }
     /// The last Store()'s HTTP status (200 all stored, 202 some failed).
@@ -100,6 +110,46 @@ public:
         return int64_t(c_->rendered_file(study_uid, series_uid, instance_uid, path, media_type));
     }
 
+    /// The metadata streamed into the file `path` (DICOM JSON as the server sends it); returns the
+    /// number of instances.
+    int64_t metadata_file(const std::string &study_uid, const std::string &series_uid, const std::string &instance_uid,
+                          const std::string &path) {
+        return int64_t(c_->metadata_file(study_uid, series_uid, instance_uid, path));
+    }
+    /// Frames `numbers` ("1" or "3,1") of an instance streamed into `out_dir` as frame_N.EXT; `accept`
+    /// "" = uncompressed, else "jls", "jpeg", "jp2", "jph", "rle", a media type or an Accept header.
+    /// Returns the number of files (PartPath(i)).
+    int64_t frames_dir(const std::string &study_uid, const std::string &series_uid, const std::string &instance_uid,
+                       const std::string &numbers, const std::string &out_dir, const std::string &accept = "") {
+        std::vector<uint32_t> n;
+        size_t pos = 0;
+        while (pos <= numbers.size()) {
+            const size_t comma = std::min(numbers.find(',', pos), numbers.size());
+            const std::string one = numbers.substr(pos, comma - pos);
+            if (one.empty() || one.size() > 9 || one.find_first_not_of("0123456789") != std::string::npos)
+                dk::throw_error(DK_EINVAL, "'" + numbers + "' is not a list of frame numbers (\"1,2\")");
+            n.push_back(uint32_t(std::stoul(one)));
+            pos = comma + 1;
+        }
+        parts_ = c_->frames_dir(study_uid, series_uid, instance_uid, n, out_dir, accept);
+        return int64_t(parts_.size());
+    }
+    /// Rendered images of an instance, a series or a study ("" UIDs) into `out_dir` as rendered_N.EXT;
+    /// returns their number (PartPath(i)).
+    int64_t rendered_dir(const std::string &study_uid, const std::string &series_uid, const std::string &instance_uid,
+                         const std::string &out_dir, const std::string &media_type = "image/jpeg") {
+        parts_ = c_->rendered_dir(study_uid, series_uid, instance_uid, out_dir, media_type);
+        return int64_t(parts_.size());
+    }
+    std::string part_path(int64_t i) const { return at(parts_, i).path; }
+    std::string part_media_type(int64_t i) const { return at(parts_, i).media_type; }
+    /// A BulkDataURI (absolute or under the base URL) into `path`: `length` bytes from `first` (0 = to
+    /// the end); returns the file's size.
+    int64_t bulkdata_file(const std::string &uri, const std::string &path, int64_t first = 0, int64_t length = 0) {
+        if (first < 0 || length < 0) dk::throw_error(DK_EINVAL, "a negative byte range");
+        return int64_t(c_->bulkdata_file(uri, path, uint64_t(first), uint64_t(length)));
+    }
+
 private:
     template <typename T>
     static const T &at(const std::vector<T> &v, int64_t i) {
@@ -112,6 +162,7 @@ private:
     dk::WebQuery query_;
     std::vector<dk::Dataset> results_;
     std::vector<dk::WebFile> files_written_;
+    std::vector<dk::WebPart> parts_;
 };
 
 }  // namespace dcmkit_swig

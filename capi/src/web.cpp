@@ -2,6 +2,7 @@
 // the client's constructor throws Error(unsupported): dk_web_client_open answers DK_EUNSUPPORTED.
 #include "dcmkit/dk_web.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,29 @@ void with_handle(const dcmkit::Dataset &ds, F &&f) {
 web::Target target_arg(const char *study, const char *series, const char *instance) {
     need(study, "study_uid");
     return web::Target{study, str(series), str(instance)};
+}
+
+void report_store(const web::StoreResult &r, int32_t *http_status, size_t *stored, size_t *failed, dk_web_stored_fn on_instance,
+                  void *user_data) {
+    if (http_status) *http_status = r.http_status;
+    if (stored) *stored = r.referenced.size();
+    if (failed) *failed = r.failed.size();
+    if (!on_instance) return;
+    for (int f = 0; f < 2; ++f)
+        for (const web::StoredInstance &s : f ? r.failed : r.referenced) {
+            dk_web_stored info{s.sop_class_uid.c_str(), s.sop_instance_uid.c_str(), s.retrieve_url.c_str(), f,
+                               uint16_t(s.failure_reason), uint16_t(s.warning_reason)};
+            on_instance(&info, user_data);
+        }
+}
+
+std::function<void(const web::PartFile &)> part_callback(size_t *count, dk_web_part_fn on_part, void *user_data) {
+    return [=](const web::PartFile &f) {
+        if (count) ++*count;
+        if (!on_part) return;
+        const dk_web_part info{f.path.c_str(), f.media_type.c_str(), f.number, f.size};
+        on_part(&info, user_data);
+    };
 }
 
 }  // namespace
@@ -107,17 +131,39 @@ dk_result dk_web_client_store(int32_t *http_status, size_t *stored, size_t *fail
         if (count == 0) fail(DK_EINVAL, "no files to store (count is 0)");
         std::vector<std::string> files;
         for (size_t i = 0; i < count; ++i) files.push_back(need(paths[i], "a path"));
-        const web::StoreResult r = c.store(files, str(study_uid));
-        if (http_status) *http_status = r.http_status;
-        if (stored) *stored = r.referenced.size();
-        if (failed) *failed = r.failed.size();
-        if (!on_instance) return;
-        for (int f = 0; f < 2; ++f)
-            for (const web::StoredInstance &s : f ? r.failed : r.referenced) {
-                dk_web_stored info{s.sop_class_uid.c_str(), s.sop_instance_uid.c_str(), s.retrieve_url.c_str(), f,
-                                   uint16_t(s.failure_reason), uint16_t(s.warning_reason)};
-                on_instance(&info, user_data);
-            }
+        report_store(c.store(files, str(study_uid)), http_status, stored, failed, on_instance, user_data);
+    });
+}
+
+dk_result dk_web_store_options_init(dk_web_store_options *opts, uint32_t version) {
+    return dk::guard([&] {
+        need(opts, "opts");
+        dk::check_version(version, DK_WEB_STORE_OPTIONS_VERSION, "dk_web_store_options");
+        *opts = DK_WEB_STORE_OPTIONS_INIT;
+        opts->version = version;
+    });
+}
+
+dk_result dk_web_client_store_with(int32_t *http_status, size_t *stored, size_t *failed, dk_web_client *client,
+                                   const char *const *paths, size_t count, const char *study_uid, const dk_web_store_options *opts,
+                                   dk_web_stored_fn on_instance, void *user_data) {
+    return dk::guard([&] {
+        if (http_status) *http_status = 0;
+        if (stored) *stored = 0;
+        if (failed) *failed = 0;
+        dk_web_store_options o = DK_WEB_STORE_OPTIONS_INIT;
+        if (opts) {
+            dk::check_version(opts->version, DK_WEB_STORE_OPTIONS_VERSION, "dk_web_store_options");
+            o = *opts;
+        }
+        web::Client &c = client_arg(client);
+        need(paths, "paths");
+        if (count == 0) fail(DK_EINVAL, "no files to store (count is 0)");
+        std::vector<std::string> files;
+        for (size_t i = 0; i < count; ++i) files.push_back(need(paths[i], "a path"));
+        const web::StoreResult r = o.json ? c.store_json(files, str(study_uid), {}, size_t(o.bulk_data_threshold))
+                                          : c.store(files, str(study_uid));
+        report_store(r, http_status, stored, failed, on_instance, user_data);
     });
 }
 
@@ -215,6 +261,57 @@ dk_result dk_web_client_rendered_file(uint64_t *size, dk_web_client *client, con
         need(path, "path");
         const uint64_t n = c.rendered_to_file(target_arg(study_uid, series_uid, instance_uid), path,
                                               media_type ? media_type : "image/jpeg", frame, str(params));
+        if (size) *size = n;
+    });
+}
+
+dk_result dk_web_client_metadata_file(size_t *count, dk_web_client *client, const char *study_uid, const char *series_uid,
+                                      const char *instance_uid, const char *path) {
+    return dk::guard([&] {
+        if (count) *count = 0;
+        web::Client &c = client_arg(client);
+        need(path, "path");
+        const size_t n = c.metadata_to_file(target_arg(study_uid, series_uid, instance_uid), path);
+        if (count) *count = n;
+    });
+}
+
+dk_result dk_web_client_frames_dir(size_t *count, dk_web_client *client, const char *study_uid, const char *series_uid,
+                                   const char *instance_uid, const uint32_t *numbers, size_t number_count, const char *accept,
+                                   const char *out_dir, dk_web_part_fn on_part, void *user_data) {
+    return dk::guard([&] {
+        if (count) *count = 0;
+        web::Client &c = client_arg(client);
+        need(series_uid, "series_uid");
+        need(instance_uid, "instance_uid");
+        need(numbers, "numbers");
+        need(out_dir, "out_dir");
+        const std::vector<uint32_t> want(numbers, numbers + number_count);
+        c.frames_to_dir(target_arg(study_uid, series_uid, instance_uid), want, out_dir, str(accept),
+                        part_callback(count, on_part, user_data));
+    });
+}
+
+dk_result dk_web_client_rendered_dir(size_t *count, dk_web_client *client, const char *study_uid, const char *series_uid,
+                                     const char *instance_uid, uint32_t frame, const char *media_type, const char *params,
+                                     const char *out_dir, dk_web_part_fn on_part, void *user_data) {
+    return dk::guard([&] {
+        if (count) *count = 0;
+        web::Client &c = client_arg(client);
+        need(out_dir, "out_dir");
+        c.rendered_to_dir(target_arg(study_uid, series_uid, instance_uid), out_dir, media_type ? media_type : "image/jpeg", frame,
+                          str(params), part_callback(count, on_part, user_data));
+    });
+}
+
+dk_result dk_web_client_bulkdata_file(uint64_t *size, dk_web_client *client, const char *uri, uint64_t first, uint64_t length,
+                                      const char *path) {
+    return dk::guard([&] {
+        if (size) *size = 0;
+        web::Client &c = client_arg(client);
+        need(uri, "uri");
+        need(path, "path");
+        const uint64_t n = c.bulkdata_to_file(uri, path, first, length);
         if (size) *size = n;
     });
 }

@@ -883,10 +883,10 @@ __all__ += ["AE", "Association", "AssociationEvent", "PresentationContext", "Ser
 # -- the embedded archive server (archive.py) -------------------------------------------------------
 
 from .archive import Archive, StoredInstance  # noqa: E402
-from .web import WebClient, WebFile, WebStored, WebStoreResult  # noqa: E402
+from .web import WebClient, WebFile, WebPart, WebStored, WebStoreResult  # noqa: E402
 
 __all__ += ["Archive", "StoredInstance"]
-__all__ += ["WebClient", "WebFile", "WebStored", "WebStoreResult"]
+__all__ += ["WebClient", "WebFile", "WebPart", "WebStored", "WebStoreResult"]
 
 
 # -- HL7 v2 over MLLP --------------------------------------------------------------------------------

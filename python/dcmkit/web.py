@@ -20,16 +20,20 @@ import os as _os
 
 from . import _dcmkit
 
-__all__ = ["WebClient", "WebStored", "WebStoreResult", "WebFile"]
+__all__ = ["WebClient", "WebStored", "WebStoreResult", "WebFile", "WebPart"]
 
 WebStored = _dcmkit.WebStored
 WebStoreResult = _dcmkit.WebStoreResult
 WebFile = _dcmkit.WebFile
+WebPart = _dcmkit.WebPart
 
 def _datasets(handles):
     from . import Dataset  # the package's class (defined before this module is imported)
     return [Dataset._wrap(h) for h in handles]
 
+
+_FRAME_TYPES = {"raw": "application/octet-stream", "jpeg": "image/jpeg", "jls": "image/jls", "jp2": "image/jp2",
+                "jpx": "image/jpx", "jph": "image/jph", "jphc": "image/jphc", "rle": "image/dicom-rle"}
 
 _LEVELS = {"study": 0, "studies": 0, "series": 1, "instance": 2, "instances": 2, "image": 2}
 
@@ -48,12 +52,16 @@ class WebClient:
             client_cert=_os.fspath(cert) if cert else "", client_key=_os.fspath(key) if key else "",
             key_password=key_password or "", bearer_token=token or "", username=user or "", password=password or "")
 
-    def store(self, paths, study_uid=None):
+    def store(self, paths, study_uid=None, *, json=False, bulk_data_threshold=1024):
         """STOW-RS of these Part 10 files (a path or a list of paths), streamed; returns a WebStoreResult
-        (http_status, stored, failed)."""
+        (http_status, stored, failed). json=True (or every path a .json file) sends DICOM JSON
+        (application/dicom+json), binary values over bulk_data_threshold bytes as bulk data parts."""
         if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
             paths = [paths]
-        return self._c.store([_os.fspath(p) for p in paths], study_uid or "")
+        paths = [_os.fspath(p) for p in paths]
+        if json or (paths and all(p.lower().endswith(".json") for p in paths)):
+            return self._c.store_json(paths, study_uid or "", int(bulk_data_threshold))
+        return self._c.store(paths, study_uid or "")
 
     def search(self, level="study", *, study_uid=None, series_uid=None, includefield=(), limit=None, offset=0,
                fuzzy=False, **keys):
@@ -74,15 +82,43 @@ class WebClient:
         return self._c.retrieve(study_uid, series_uid or "", instance_uid or "", _os.fspath(out), transfer_syntax or "",
                                 on_file)
 
-    def metadata(self, study_uid, series_uid=None, instance_uid=None):
-        """WADO-RS metadata: a dataset per instance (bulk data left empty)."""
+    def metadata(self, study_uid, series_uid=None, instance_uid=None, *, out=None):
+        """WADO-RS metadata: a dataset per instance (bulk data left empty); with `out`, the DICOM JSON is
+        streamed into that file as the server sends it, and the number of instances returned."""
+        if out is not None:
+            return self._c.metadata_file(study_uid, series_uid or "", instance_uid or "", _os.fspath(out))
         return _datasets(self._c.metadata(study_uid, series_uid or "", instance_uid or ""))
 
-    def frames(self, study_uid, series_uid, instance_uid, numbers, transfer_syntax=None):
-        """WADO-RS frames (numbers from 1) as bytes, in the order asked."""
+    def frames(self, study_uid, series_uid, instance_uid, numbers, transfer_syntax=None, *, out=None, frame_type=None):
+        """WADO-RS frames (numbers from 1) as bytes, in the order asked. With `out` (a folder), each frame
+        is streamed to out/frame_N.EXT and a WebPart list returned; `frame_type` asks for a compressed
+        syntax ("jls", "jpeg", "jp2", "jph", "rle", a media type or a whole Accept header)."""
         if isinstance(numbers, int):
             numbers = [numbers]
-        return self._c.frames(study_uid, series_uid, instance_uid, [int(n) for n in numbers], transfer_syntax or "")
+        numbers = [int(n) for n in numbers]
+        if out is not None:
+            accept = frame_type or ""
+            if transfer_syntax:
+                if "multipart/" in accept:
+                    raise ValueError("give the transfer syntax inside the Accept header")
+                accept = 'multipart/related; type="%s"; transfer-syntax=%s' % (
+                    _FRAME_TYPES.get(accept or "raw", accept), transfer_syntax)
+            return self._c.frames_dir(study_uid, series_uid, instance_uid, numbers, _os.fspath(out), accept)
+        if frame_type:
+            raise TypeError("frame_type needs out= (frames in a compressed syntax are written to files)")
+        return self._c.frames(study_uid, series_uid, instance_uid, numbers, transfer_syntax or "")
+
+    def rendered_images(self, study_uid, series_uid=None, instance_uid=None, *, out, frame=0, media_type="image/jpeg",
+                        params=""):
+        """WADO-RS rendered: an instance, a series or a study (a multipart answer), each image streamed
+        to out/rendered_N.EXT; returns the WebPart list."""
+        return self._c.rendered_dir(study_uid, series_uid or "", instance_uid or "", _os.fspath(out), media_type, int(frame),
+                                    params)
+
+    def bulkdata(self, uri, path, *, first=0, length=0):
+        """A BulkDataURI (absolute, or relative to the base URL) streamed to `path`: `length` bytes from
+        `first` (a Range request; 0 = to the end). Returns the file's size."""
+        return self._c.bulkdata_file(uri, _os.fspath(path), int(first), int(length))
 
     def rendered(self, study_uid, series_uid, instance_uid, path, *, frame=0, media_type=None, params=""):
         """WADO-RS rendered image written to `path` (PNG for a .png path, else JPEG); returns its size."""

@@ -130,3 +130,40 @@ def test_errors(tmp_path, archive):
         closed.search()
     with pytest.raises(dcmkit.InvalidArgumentError):
         dcmkit.WebClient("ftp://example/x")
+
+
+def test_to_files_and_stow_of_dicom_json(tmp_path, archive):
+    """Metadata, frames and bulk data streamed to files; STOW of DICOM JSON, read back by pydicom."""
+    paths = make_study(tmp_path, 1, frames=2)
+    ref = pydicom.dcmread(paths[0])
+    study, series, sop = ref.StudyInstanceUID, ref.SeriesInstanceUID, ref.SOPInstanceUID
+    web = client_for(archive)
+    # DICOM JSON: the Part 10 file converted, its pixels (384 bytes) a bulk data part.
+    result = web.store(paths, json=True, bulk_data_threshold=100)
+    assert result.http_status == 200
+    assert [s.sop_instance_uid for s in result.stored] == [sop]
+    back = web.retrieve(study, out=tmp_path / "back")
+    got = pydicom.dcmread(back[0].path)
+    for elem in ref:
+        assert got[elem.tag].value == elem.value, elem.tag
+    # Metadata to a file: the JSON the server sent, one object.
+    import json
+    assert web.metadata(study, out=tmp_path / "md.json") == 1
+    md = json.load(open(str(tmp_path / "md.json")))
+    assert md[0]["00080018"]["Value"] == [sop]
+    # Frames to files: pydicom's bytes of frame 2, then frame 1.
+    frame_bytes = len(ref.PixelData) // 2
+    parts = web.frames(study, series, sop, [2, 1], out=tmp_path / "frames")
+    assert [os.path.basename(p.path) for p in parts] == ["frame_2.raw", "frame_1.raw"]
+    assert [p.media_type for p in parts] == ["application/octet-stream"] * 2
+    assert open(parts[0].path, "rb").read() == ref.PixelData[frame_bytes:]
+    assert open(parts[1].path, "rb").read() == ref.PixelData[:frame_bytes]
+    # Bulk data: the Pixel Data's URI (relative to the base URL), a range of it.
+    uri = "studies/%s/series/%s/instances/%s/bulkdata/7FE00010" % (study, series, sop)
+    assert web.bulkdata(uri, tmp_path / "px.bin", first=10, length=20) == 20
+    assert open(str(tmp_path / "px.bin"), "rb").read() == ref.PixelData[10:30]
+    with pytest.raises(dcmkit.InvalidArgumentError):
+        web.frames(study, series, sop, [1], out=tmp_path / "frames", frame_type="gif87")
+    with pytest.raises(dcmkit.NotFoundError):
+        web.metadata("1.2.3.4.5.6.7.8.9", out=tmp_path / "none.json")
+    assert not os.path.exists(str(tmp_path / "none.json"))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs a DICOMweb client sample (samples/c/web or samples/python/web.py) against `dcmkit serve --http`
 # (started here on free ports, killed by PID): stores two files pydicom makes, finds their study,
-# retrieves it (the files' SOP Instance UIDs compared with pydicom's), then a 404 and a closed port.
+# retrieves it (the files' SOP Instance UIDs compared with pydicom's), writes its metadata to a file
+# (the same UIDs in its JSON), then a 404 and a closed port.
 # usage: test_web.sh WORKDIR DCMKIT_CLI PROGRAM [ARGS...]    (exit 77 = skipped: no pydicom)
 set -u
 dir=$1/sample-web-$$
@@ -48,6 +49,11 @@ out=$("$@" "$url" retrieve "$study" "$dir/out") || { echo "retrieve failed"; fai
 echo "$out"
 want=$("$py" -c 'import pydicom,sys; print("\n".join(sorted(pydicom.dcmread(p).SOPInstanceUID + ".dcm" for p in sys.argv[1:])))' "$dir/in/0.dcm" "$dir/in/1.dcm")
 [ "$(ls "$dir/out" | sort)" = "$want" ] || { echo "retrieved files differ from the stored ones"; fail=1; }
+out=$("$@" "$url" metadata "$study" "$dir/md.json") || { echo "metadata failed: $out"; fail=1; }
+echo "$out"
+printf '%s\n' "$out" | grep -q "metadata of 2 instances in $dir/md.json" || { echo "expected the metadata of 2 instances"; fail=1; }
+"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if sorted(x["00080018"]["Value"][0] + ".dcm" for x in d) == sys.argv[2].split() else 1)' \
+  "$dir/md.json" "$want" || { echo "the metadata file does not name the stored instances"; fail=1; }
 if err=$("$@" "$url" retrieve 1.2.3.4.5.6.7.8.9 "$dir/none" 2>&1); then echo "an unknown study was retrieved"; fail=1; fi
 echo "$err"
 printf '%s\n' "$err" | grep -q "not found.*HTTP 404" || { echo "no clear message for a 404"; fail=1; }

@@ -3,6 +3,7 @@
  *   web URL store FILE...               send Part 10 files (one streamed request)
  *   web URL search [KEY=VALUE]...       find studies (PatientName=DOE*, StudyDate=2024-)
  *   web URL retrieve STUDY_UID DIR      write the study's instances to DIR
+ *   web URL metadata STUDY_UID FILE     write the study's metadata (DICOM JSON) to FILE, streamed
  *
  * Shows dk_web_client_open with its options, the calls that pass each answer's instances, datasets
  * and files to a callback, and dk_last_error() for every failure (the HTTP status and the server's
@@ -13,7 +14,7 @@
 #include "dcmkit/dcmkit.h"
 
 static int usage(void) {
-    fprintf(stderr, "usage: web URL store FILE... | web URL search [KEY=VALUE]... | web URL retrieve STUDY_UID DIR\n");
+    fprintf(stderr, "usage: web URL store FILE... | web URL search [KEY=VALUE]... | web URL retrieve STUDY_UID DIR | web URL metadata STUDY_UID FILE\n");
     return 2;
 }
 
@@ -66,6 +67,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[2], "retrieve") == 0 && argc == 5) {
         r = dk_web_client_retrieve(&n, client, argv[3], NULL, NULL, argv[4], NULL, on_file, NULL);
         if (r == DK_OK) printf("%zu instances\n", n);
+    } else if (strcmp(argv[2], "metadata") == 0 && argc == 5) {
+        r = dk_web_client_metadata_file(&n, client, argv[3], NULL, NULL, argv[4]);
+        if (r == DK_OK) printf("metadata of %zu instances in %s\n", n, argv[4]);
     } else {
         dk_web_client_free(client);
         return usage();

@@ -70,6 +70,25 @@ static void on_bytes(const uint8_t *data, size_t size, uint32_t number, void *us
     ++v->count;
 }
 
+static void on_part(const dk_web_part *p, void *user_data) {
+    seen *v = (seen *)user_data;
+    if (v->count < 4) {
+        snprintf(v->paths[v->count], sizeof v->paths[0], "%s", p->path);
+        snprintf(v->text[v->count], sizeof v->text[0], "%s", p->media_type);
+    }
+    v->number = p->number;
+    ++v->count;
+}
+
+static size_t file_bytes(const char *path, unsigned char *buf, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (!f) return (size_t)-1;
+    n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
 /* A Secondary Capture file of WEB_STUDY/WEB_SERIES (pixels 1 2 3 4); its SOP Instance UID in uid. */
 static int make_web_file(const char *path, char uid[65]) {
     dk_dataset *ds = NULL;
@@ -83,7 +102,10 @@ static int make_web_file(const char *path, char uid[65]) {
 }
 
 DK_TEST(stores_searches_and_retrieves) {
-    char dir[1024], storage[1100], f1[1100], f2[1100], out[1100], png[1100], uid1[65], uid2[65], url[128];
+    char dir[1024], storage[1100], f1[1100], f2[1100], f3[1100], out[1100], out2[1100], png[1100], path[1200], uri[300];
+    char uid1[65], uid2[65], uid3[65], url[128];
+    unsigned char buf[64];
+    dk_web_store_options sopts;
     const char *files[2];
     const char *keys[] = {"PatientID=WEB-1"};
     const char *include[] = {"PatientName"};
@@ -107,6 +129,8 @@ DK_TEST(stores_searches_and_retrieves) {
     snprintf(f2, sizeof f2, "%s/two.dcm", dir);
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(png, sizeof png, "%s/one.png", dir);
+    snprintf(f3, sizeof f3, "%s/three.dcm", dir);
+    snprintf(out2, sizeof out2, "%s/out2", dir);
     REQUIRE(make_web_file(f1, uid1) && make_web_file(f2, uid2));
     REQUIRE_OK(dk_archive_options_init(&aopts, DK_ARCHIVE_OPTIONS_VERSION));
     aopts.storage = storage;
@@ -202,7 +226,52 @@ DK_TEST(stores_searches_and_retrieves) {
     if (DK_TEST_WITH_PNG) {
         REQUIRE_OK(dk_web_client_rendered_file(&size, c, WEB_STUDY, WEB_SERIES, uid1, 0, "image/png", NULL, png));
         CHECK(stat(png, &st) == 0 && (uint64_t)st.st_size == size && size > 8);
+        memset(&v, 0, sizeof v);
+        REQUIRE_OK(dk_web_client_rendered_dir(&n, c, WEB_STUDY, WEB_SERIES, uid1, 0, "image/png", NULL, out2, on_part, &v));
+        CHECK_INT(n, 1);
+        CHECK(strstr(v.paths[0], "/rendered_1.png") != NULL);
+        CHECK_STR(v.text[0], "image/png");
     }
+
+    /* to files: metadata as it streams, frames, a bulk data range */
+    snprintf(path, sizeof path, "%s/md.json", out2);
+    REQUIRE_OK(dk_web_client_metadata_file(&n, c, WEB_STUDY, NULL, NULL, path));
+    CHECK_INT(n, 2);
+    CHECK(file_bytes(path, buf, sizeof buf) > 10 && buf[0] == '[');
+    memset(&v, 0, sizeof v);
+    REQUIRE_OK(dk_web_client_frames_dir(&n, c, WEB_STUDY, WEB_SERIES, uid1, &frame1, 1, NULL, out2, on_part, &v));
+    CHECK_INT(n, 1);
+    CHECK_INT(v.number, 1);
+    CHECK_STR(v.text[0], "application/octet-stream");
+    CHECK(strstr(v.paths[0], "/frame_1.raw") != NULL);
+    CHECK_INT(file_bytes(v.paths[0], buf, sizeof buf), 4);
+    CHECK(memcmp(buf, "\1\2\3\4", 4) == 0);
+    CHECK_ERR(dk_web_client_frames_dir(&n, c, WEB_STUDY, WEB_SERIES, uid1, &frame1, 1, "gif87", out2, NULL, NULL), DK_EINVAL,
+              "not a frame type");
+    snprintf(path, sizeof path, "%s/px.bin", out2);
+    snprintf(uri, sizeof uri, "studies/%s/series/%s/instances/%s/bulkdata/7FE00010", WEB_STUDY, WEB_SERIES, uid1);
+    REQUIRE_OK(dk_web_client_bulkdata_file(&size, c, uri, 1, 2, path));
+    CHECK_INT(size, 2);
+    CHECK_INT(file_bytes(path, buf, sizeof buf), 2);
+    CHECK(memcmp(buf, "\2\3", 2) == 0);
+
+    /* STOW of DICOM JSON: a third instance, then found by its SOP Instance UID */
+    REQUIRE(make_web_file(f3, uid3));
+    files[0] = f3;
+    REQUIRE_OK(dk_web_store_options_init(&sopts, DK_WEB_STORE_OPTIONS_VERSION));
+    sopts.json = 1;
+    sopts.bulk_data_threshold = 2;
+    memset(&v, 0, sizeof v);
+    REQUIRE_OK(dk_web_client_store_with(&status, &stored, &failed, c, files, 1, NULL, &sopts, on_stored, &v));
+    CHECK_INT(status, 200);
+    CHECK_INT(stored, 1);
+    CHECK_STR(v.uids[0], uid3);
+    memset(&v, 0, sizeof v);
+    REQUIRE_OK(dk_web_client_frames(&n, c, WEB_STUDY, WEB_SERIES, uid3, &frame1, 1, NULL, on_bytes, &v));
+    CHECK_INT(v.nbytes, 4);
+    CHECK(memcmp(v.bytes, "\1\2\3\4", 4) == 0);
+    sopts.version = 99;
+    CHECK_ERR(dk_web_client_store_with(&status, NULL, NULL, c, files, 1, NULL, &sopts, NULL, NULL), DK_EINVAL, "version");
 
     dk_web_client_free(c);
     CHECK_OK(dk_archive_stop(a, 1000));

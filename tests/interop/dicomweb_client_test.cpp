@@ -39,6 +39,15 @@ constexpr const char *kPlugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.s
 //   /dicom-web/studies/1.2.3  a complete part that is not DICOM
 //   /dicom-web/studies/1.2.4  Content-Length larger than the body sent
 //   /dicom-web/studies        QIDO: JSON cut in the middle
+//   /dicom-web/studies/1.2.5/metadata   a JSON array cut in its second object
+//   /dicom-web/studies/1.2.8/metadata   an HTML page said to be application/dicom+json
+//   .../instances/1.2.7/frames/1,2      frame 1 whole, frame 2 cut (application/octet-stream)
+//   .../instances/1.2.7/frames/3        one part of the type the Accept header asks for, its body
+//                                       that Accept header
+//   .../instances/1.2.7/frames/4        an HTML page (200, text/html), as a failing proxy sends
+//   /dicom-web/bulk/256                 bytes 0..255 whole (200), whatever Range asks
+//   /dicom-web/studies/1.2.5/series/1.2.6/rendered   two image/jpeg parts ("JPEG-ONE", "JPEG-TWO")
+//   /dicom-web/studies/1.2.9/series/1.2.6/rendered   the first part whole, the second cut
 const char *kBadServer = R"PY(
 import sys, http.server, socketserver
 dcm = open(sys.argv[2], 'rb').read()
@@ -62,6 +71,24 @@ class H(http.server.BaseHTTPRequestHandler):
             body = part + dcm + b'\r\n--XB--\r\n'
             self.send(body[:len(body) - 400], mp, len(body))
         elif p == '/dicom-web/studies': self.send(b'[{"0020000D": {"vr": "UI", "Value": ["1.2', 'application/dicom+json')
+        elif p == '/dicom-web/studies/1.2.5/metadata':
+            self.send(b'[{"00080018": {"vr": "UI", "Value": ["1.2.3"]}}, {"00080018": {"vr": "UI", "Val', 'application/dicom+json')
+        elif p == '/dicom-web/studies/1.2.8/metadata': self.send(b'<html>busy</html>', 'application/dicom+json')
+        elif p.endswith('/instances/1.2.7/frames/1,2'):
+            op = b'--XB\r\nContent-Type: application/octet-stream\r\n\r\n'
+            self.send(op + b'F1' * 500 + b'\r\n' + op + b'F2' * 100, 'multipart/related; type="application/octet-stream"; boundary=XB')
+        elif p.endswith('/instances/1.2.7/frames/3'):
+            acc = self.headers.get('Accept', '')
+            t = acc.split('type="')[1].split('"')[0] if 'type="' in acc else 'application/octet-stream'
+            self.send(b'--XB\r\nContent-Type: ' + t.encode() + b'\r\n\r\n' + acc.encode() + b'\r\n--XB--\r\n',
+                      'multipart/related; type="' + t + '"; boundary=XB')
+        elif p == '/dicom-web/bulk/256': self.send(bytes(range(256)), 'application/octet-stream', 256)
+        elif p.endswith('/instances/1.2.7/frames/4'): self.send(b'<html>please log in</html>', 'text/html')
+        elif p in ('/dicom-web/studies/1.2.5/series/1.2.6/rendered', '/dicom-web/studies/1.2.9/series/1.2.6/rendered'):
+            jp = b'--XB\r\nContent-Type: image/jpeg\r\n\r\n'
+            body = jp + b'JPEG-ONE\r\n' + jp + b'JPEG-TWO\r\n--XB--\r\n'
+            if '1.2.9' in p: body = body[:len(body) - 16]
+            self.send(body, 'multipart/related; type="image/jpeg"; boundary=XB')
         else: self.send_error(404, 'nothing here')
 s = socketserver.TCPServer(('127.0.0.1', 0), H)
 open(sys.argv[1], 'w').write(str(s.server_address[1]))
@@ -99,6 +126,31 @@ open(sys.argv[1], 'w').write(str(s.server_address[1]))
 s.serve_forever()
 )PY";
 
+// A server whose metadata answer is a JSON array of argv[2] objects of ~1.5 KB each, made as it is
+// sent (a large study's metadata without the study); argv[1] the port file.
+const char *kBigMetadataServer = R"PY(
+import sys, http.server, socketserver
+N = int(sys.argv[2])
+obj = b'{"00080018": {"vr": "UI", "Value": ["1.2.3.%d"]}, "00081030": {"vr": "LO", "Value": ["' + b'x' * 1400 + b'"]}}'
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.0'
+    def log_message(self, *a): pass
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/dicom+json')
+        self.end_headers()
+        self.wfile.write(b'[')
+        chunk = []
+        for i in range(N):
+            chunk.append((b',' if i else b'') + obj.replace(b'%d', str(i).encode()))
+            if len(chunk) == 1000:
+                self.wfile.write(b''.join(chunk)); chunk = []
+        self.wfile.write(b''.join(chunk) + b']')
+s = socketserver.TCPServer(('127.0.0.1', 0), H)
+open(sys.argv[1], 'w').write(str(s.server_address[1]))
+s.serve_forever()
+)PY";
+
 using Instance = dk_test::WebInstance;
 
 /// The files in a folder (hidden ones too), sorted.
@@ -119,6 +171,74 @@ std::string dcmdump_value(const std::string &path, const std::string &tag) {
     const size_t open = out.find('['), close = out.find(']', open);
     return open == std::string::npos || close == std::string::npos ? std::string() : out.substr(open + 1, close - open - 1);
 }
+
+/// Whether two DICOM JSON files hold the same JSON (parsed by Python's json module), the datasets of
+/// an array compared in SOP Instance UID order; prints why not.
+std::string same_json(const std::string &a, const std::string &b) {
+    const dk_test::ProcResult r = dk_test::run({kPython, "-c", R"PY(
+import json, sys
+def load(p):
+    v = json.load(open(p))
+    return sorted(v, key=lambda d: d.get('00080018', {}).get('Value', [''])[0]) if isinstance(v, list) else v
+a, b = load(sys.argv[1]), load(sys.argv[2])
+print('same' if a == b else 'different: %d vs %d values' % (len(a), len(b)))
+)PY", a, b});
+    return r.status == 0 ? r.out.substr(0, r.out.find('\n')) : r.all();
+}
+
+/// The width and height of a baseline or progressive JPEG (its SOFn segment, ITU-T T.81 B.2.2).
+std::pair<int, int> jpeg_size(const std::string &j) {
+    if (j.size() < 4 || uint8_t(j[0]) != 0xFF || uint8_t(j[1]) != 0xD8) return {-1, -1};
+    size_t i = 2;
+    while (i + 9 < j.size()) {
+        if (uint8_t(j[i]) != 0xFF) return {-2, -2};
+        const uint8_t m = uint8_t(j[i + 1]);
+        const size_t len = uint8_t(j[i + 2]) * 256u + uint8_t(j[i + 3]);
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC)
+            return {uint8_t(j[i + 7]) * 256 + uint8_t(j[i + 8]), uint8_t(j[i + 5]) * 256 + uint8_t(j[i + 6])};
+        i += 2 + len;
+    }
+    return {-3, -3};
+}
+
+// A new instance for STOW of DICOM JSON: 16-bit 40x30 pixels, a sequence, a person name and a
+// decimal string; argv[1] the file to write, argv[2] (optional) its DICOM JSON as pydicom writes it.
+// Prints its study, series and SOP Instance UIDs.
+const char *kJsonInstanceMaker = R"PY(
+import sys, struct, pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+ds = Dataset()
+ds.file_meta = FileMetaDataset()
+ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+ds.SOPClassUID = '1.2.840.10008.5.1.4.1.1.7'
+ds.SOPInstanceUID = generate_uid()
+ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+ds.StudyInstanceUID = generate_uid(); ds.SeriesInstanceUID = generate_uid()
+ds.PatientName = 'JSON^STOW'; ds.PatientID = 'J1'; ds.StudyDate = '20250102'; ds.Modality = 'OT'
+ds.SeriesNumber = 7; ds.InstanceNumber = 1; ds.StudyID = 'J'; ds.AccessionNumber = 'ACCJ'
+ds.SliceThickness = '2.5'; ds.ConversionType = 'WSD'
+code = Dataset(); code.CodeValue = 'T-A0100'; code.CodingSchemeDesignator = 'SRT'; code.CodeMeaning = 'Brain'
+ds.AnatomicRegionSequence = [code]
+ds.SamplesPerPixel = 1; ds.PhotometricInterpretation = 'MONOCHROME2'; ds.Rows = 30; ds.Columns = 40
+ds.BitsAllocated = 16; ds.BitsStored = 16; ds.HighBit = 15; ds.PixelRepresentation = 0
+ds.PixelData = b''.join(struct.pack('<H', (r * 301 + c * 17) % 65536) for r in range(30) for c in range(40))
+ds.save_as(sys.argv[1], write_like_original=False)
+if len(sys.argv) > 2: open(sys.argv[2], 'w').write(ds.to_json())
+print(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+)PY";
+
+// Compares every element of argv[1] (pydicom's file) with argv[2] (the one retrieved): prints
+// "same", or the first difference.
+const char *kDicomCompare = R"PY(
+import sys, pydicom
+a, b = pydicom.dcmread(sys.argv[1]), pydicom.dcmread(sys.argv[2])
+for e in a:
+    if e.tag not in b: print('missing', e.tag); sys.exit(0)
+    if b[e.tag].value != e.value: print('differs', e.tag, repr(e.value)[:60], repr(b[e.tag].value)[:60]); sys.exit(0)
+print('same')
+)PY";
 
 class DicomWebClient : public ::testing::Test {
 protected:
@@ -172,7 +292,9 @@ protected:
     }
 
     /// Store, search, retrieve (instances, metadata, frames, rendered) against the server at `base`.
-    void round_trip(const std::string &base) {
+    /// `json_stow`: the server takes STOW-RS of DICOM JSON (Orthanc's DICOMweb plugin takes only
+    /// application/dicom parts and answers 415).
+    void round_trip(const std::string &base, bool json_stow = true) {
         web::ClientOptions o;
         o.base_url = base;
         o.timeout_ms = 120000;
@@ -294,6 +416,77 @@ protected:
         EXPECT_EQ(uint8_t(png[18]) * 256 + uint8_t(png[19]), 64);  // width
         EXPECT_EQ(uint8_t(png[22]) * 256 + uint8_t(png[23]), 48);  // height
 
+        // To disk: metadata as the server sent it (what curl gets, as parsed JSON), no temporary file left.
+        const std::string disk = tmp.sub("disk-" + std::to_string(round));
+        EXPECT_EQ(client.metadata_to_file({a1.study, {}, {}}, disk + "/md.json"), 4u);
+        const dk_test::ProcResult c = dk_test::run({"curl", "-sS", "-H", "Accept: application/dicom+json", "-o", disk + "/curl.json",
+                                                    base + "/studies/" + a1.study + "/metadata"});
+        ASSERT_EQ(c.status, 0) << c.all();
+        EXPECT_EQ(same_json(disk + "/md.json", disk + "/curl.json"), "same");
+        // Frames 3 and 1 of the multi-frame instance, each to its file: pydicom's raw frames.
+        const std::string fdir = disk + "/frames";
+        const std::vector<web::PartFile> fr = client.frames_to_dir({mf.study, mf.series, mf.sop}, {3, 1}, fdir);
+        ASSERT_EQ(fr.size(), 2u);
+        EXPECT_EQ(fr[0].path, fdir + "/frame_3.raw");
+        EXPECT_EQ(fr[0].number, 3u);
+        EXPECT_EQ(fr[0].media_type, "application/octet-stream");
+        EXPECT_EQ(dk_test::read_bytes(fdir + "/frame_3.raw"), dk_test::read_bytes(data + "/mf.frame3"));
+        EXPECT_EQ(dk_test::read_bytes(fdir + "/frame_1.raw"), dk_test::read_bytes(data + "/mf.frame1"));
+        EXPECT_EQ(list_dir(fdir), (std::vector<std::string>{"frame_1.raw", "frame_3.raw"}));
+        // Rendered into a folder: one JPEG of the instance's Columns x Rows (pydicom's 64 x 48).
+        const std::vector<web::PartFile> rd = client.rendered_to_dir({a1.study, a1.series, a1.sop}, disk + "/rendered");
+        ASSERT_EQ(rd.size(), 1u);
+        EXPECT_EQ(rd[0].path, disk + "/rendered/rendered_1.jpg");
+        EXPECT_EQ(jpeg_size(dk_test::read_bytes(rd[0].path)), std::make_pair(64, 48));
+        // Bulk data: the BulkDataURI of a1's Pixel Data in its metadata, whole and a range of it.
+        std::string pixel_uri;
+        JsonReadOptions jo;
+        jo.bulk_loader = [&](std::string_view uri, Tag tag, VR) {
+            if (tag == Tag(0x7FE0, 0x0010)) pixel_uri = std::string(uri);
+            return Bytes();
+        };
+        ASSERT_EQ(client.metadata_to_file({a1.study, a1.series, a1.sop}, disk + "/a1.json"), 1u);
+        from_json(dk_test::read_bytes(disk + "/a1.json"), jo);
+        if (pixel_uri.empty()) {
+            ADD_FAILURE() << "no BulkDataURI for Pixel Data in " << dk_test::read_bytes(disk + "/a1.json").substr(0, 300);
+        } else {
+            const std::string frame1 = dk_test::read_bytes(data + "/a1.frame1");
+            EXPECT_EQ(client.bulkdata_to_file(pixel_uri, disk + "/px.bin"), frame1.size());
+            EXPECT_EQ(dk_test::read_bytes(disk + "/px.bin"), frame1);
+            EXPECT_EQ(client.bulkdata_to_file(pixel_uri, disk + "/px-range.bin", 100, 50), 50u);
+            EXPECT_EQ(dk_test::read_bytes(disk + "/px-range.bin"), frame1.substr(100, 50));
+        }
+
+        // STOW of DICOM JSON: pydicom's instance, its pixels a bulk data part; retrieved back, every
+        // element as pydicom made it.
+        const std::string jdir = tmp.sub("json-" + std::to_string(round));
+        const dk_test::ProcResult made = dk_test::run({kPython, "-c", kJsonInstanceMaker, jdir + "/j.dcm"});
+        ASSERT_EQ(made.status, 0) << made.all();
+        std::istringstream uids(made.out);
+        std::string js, jr, ji;
+        uids >> js >> jr >> ji;
+        std::vector<std::string> lines;
+        if (!json_stow) {
+            try {
+                client.store_json({jdir + "/j.dcm"});
+                ADD_FAILURE() << "Orthanc took DICOM JSON";
+            } catch (const Error &e) {
+                EXPECT_EQ(e.code(), Errc::unsupported) << e.what();
+                EXPECT_NE(std::string(e.what()).find("HTTP 415"), std::string::npos) << e.what();
+            }
+        } else {
+            const web::StoreResult sj = client.store_json({jdir + "/j.dcm"}, {}, [&](const std::string &l) { lines.push_back(l); });
+            EXPECT_EQ(sj.http_status, 200);
+            ASSERT_EQ(sj.referenced.size(), 1u);
+            EXPECT_EQ(sj.referenced[0].sop_instance_uid, ji);
+            ASSERT_EQ(lines.size(), 1u);
+            EXPECT_NE(lines[0].find("1 bulk data part(s)"), std::string::npos) << lines[0];
+            const auto back = client.retrieve({js, jr, ji}, jdir + "/back");
+            ASSERT_EQ(back.size(), 1u);
+            const dk_test::ProcResult cmp = dk_test::run({kPython, "-c", kDicomCompare, jdir + "/j.dcm", back[0].path});
+            EXPECT_EQ(cmp.out, "same\n") << cmp.all();
+        }
+
         // An unknown study: not_found naming the status, no file made.
         const std::string none = tmp.sub("none-" + std::to_string(round));
         try {
@@ -317,7 +510,7 @@ protected:
 TEST_F(DicomWebClient, StoresSearchesAndRetrievesWithOrthanc) {
     const std::string base = start_orthanc();
     if (base.empty()) GTEST_SKIP() << "Orthanc or its DICOMweb plugin not installed";
-    round_trip(base);
+    round_trip(base, false);
     orthanc.stop();
 }
 
@@ -353,6 +546,39 @@ TEST_F(DicomWebClient, CommandLineStoresSearchesAndRetrieves) {
     EXPECT_EQ(list_dir(out).size(), 3u);
     EXPECT_EQ(dcmdump_value(out + "/" + a1.sop + ".dcm", "0020,0013"), dcmdump_value(a1.path, "0020,0013"));
     EXPECT_NE(r.err.find("received"), std::string::npos) << r.err;
+    // Metadata streamed to a file (a folder given: metadata.json in it), as the server's JSON.
+    const std::string mdir = tmp.sub("cli-md");
+    r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", a1.study, "--metadata", "--out", mdir});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.err.find("metadata of 4 instance(s) written to " + mdir + "/metadata.json"), std::string::npos) << r.err;
+    EXPECT_EQ(web::datasets_from_json_array(dk_test::read_bytes(mdir + "/metadata.json")).size(), 4u);
+    // Frames into a folder: pydicom's frame 2 of the multi-frame instance.
+    const Instance &mf = instances["mf"];
+    const std::string fdir = tmp.sub("cli-frames");
+    r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", mf.study, "--series", mf.series, "--instance", mf.sop,
+                      "--frames", "2", "--frame-type", "raw", "--out", fdir, "-v"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_EQ(dk_test::read_bytes(fdir + "/frame_2.raw"), dk_test::read_bytes(data + "/mf.frame2"));
+    EXPECT_NE(r.err.find("frame_2.raw (application/octet-stream"), std::string::npos) << r.err;
+    // STOW of the DICOM JSON pydicom writes (a .json file: sent as DICOM JSON without --json), then
+    // retrieved: every element as pydicom made it.
+    const std::string jdir = tmp.sub("cli-json");
+    const dk_test::ProcResult made = dk_test::run({kPython, "-c", kJsonInstanceMaker, jdir + "/j.dcm", jdir + "/j.json"});
+    ASSERT_EQ(made.status, 0) << made.all();
+    std::istringstream uids(made.out);
+    std::string js, jr, ji;
+    uids >> js >> jr >> ji;
+    r = dk_test::run({DCMKIT_CLI, "web", "store", base, jdir + "/j.json", "-v"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.out.find("stored " + ji), std::string::npos) << r.all();
+    EXPECT_NE(r.err.find("as DICOM JSON (1 bulk data part(s)"), std::string::npos) << r.err;
+    r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", js, "--out", jdir + "/back"});
+    ASSERT_EQ(r.status, 0) << r.all();
+    const dk_test::ProcResult cmp = dk_test::run({kPython, "-c", kDicomCompare, jdir + "/j.dcm", jdir + "/back/" + ji + ".dcm"});
+    EXPECT_EQ(cmp.out, "same\n") << cmp.all();
+    // A .json file among Part 10 ones needs --json.
+    r = dk_test::run({DCMKIT_CLI, "web", "store", base, jdir + "/j.json", a1.path});
+    EXPECT_EQ(r.status, 2) << r.all();
     r = dk_test::run({DCMKIT_CLI, "web", "retrieve", base, "--study", "1.2.3.4.5.6.7.8.9.10", "--out", tmp.sub("cli-none")});
     EXPECT_EQ(r.status, 1) << r.all();
     EXPECT_NE(r.err.find("HTTP 404"), std::string::npos) << r.err;
@@ -487,6 +713,84 @@ TEST_F(DicomWebClient, GarbageAnswersAreTypedErrorsAndLeaveNoPartialFile) {
     } catch (const Error &e) {
         EXPECT_EQ(e.code(), Errc::truncated) << e.what();
     }
+    // Metadata cut inside its second object, or not JSON at all: typed errors, no file.
+    const std::string md = tmp.sub("bad-md");
+    try {
+        client.metadata_to_file({"1.2.5", {}, {}}, md + "/m.json");
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::truncated) << e.what();
+        EXPECT_NE(std::string(e.what()).find("/studies/1.2.5/metadata"), std::string::npos) << e.what();
+    }
+    try {
+        client.metadata_to_file({"1.2.8", {}, {}}, md + "/m.json");
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::malformed) << e.what();
+    }
+    EXPECT_TRUE(list_dir(md).empty());
+    // Frames: the first whole, the second cut: frame_1.raw only, nothing under frame 2's name.
+    const web::Target inst{"1.2.5", "1.2.6", "1.2.7"};
+    const std::string fr = tmp.sub("bad-frames");
+    try {
+        client.frames_to_dir(inst, {1, 2}, fr);
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::truncated) << e.what();
+    }
+    EXPECT_EQ(list_dir(fr), std::vector<std::string>{"frame_1.raw"});
+    std::string f1;
+    for (int i = 0; i < 500; ++i) f1 += "F1";
+    EXPECT_EQ(dk_test::read_bytes(fr + "/frame_1.raw"), f1);
+    // A compressed frame syntax asked by name: the Accept header PS3.18 8.7.3.5 writes, the file
+    // named by the part's type.
+    const std::string jls = tmp.sub("jls");
+    const auto got = client.frames_to_dir(inst, {3}, jls, "jls");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].path, jls + "/frame_3.jls");
+    EXPECT_EQ(got[0].media_type, "image/jls");
+    EXPECT_EQ(dk_test::read_bytes(jls + "/frame_3.jls"), "multipart/related; type=\"image/jls\"");
+    const auto j2 = client.frames_to_dir(inst, {3}, jls, "multipart/related; type=\"image/jph\"");
+    ASSERT_EQ(j2.size(), 1u);
+    EXPECT_EQ(j2[0].path, jls + "/frame_3.jph");
+    EXPECT_THROW(client.frames_to_dir(inst, {3}, jls, "gif87"), Error);
+    // A page instead of a frame: malformed, no file.
+    const std::string page = tmp.sub("page");
+    try {
+        client.frames_to_dir(inst, {4}, page);
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::malformed) << e.what();
+        EXPECT_NE(std::string(e.what()).find("text/html, not a frame"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(list_dir(page).empty());
+    // Bulk data from a server that ignores Range: the bytes asked are cut from the whole value; a
+    // range past its end is an error, and no file.
+    std::string all;
+    for (int i = 0; i < 256; ++i) all += char(i);
+    EXPECT_EQ(client.bulkdata_to_file("bulk/256", tmp / "b1.bin", 10, 20), 20u);
+    EXPECT_EQ(dk_test::read_bytes(tmp / "b1.bin"), all.substr(10, 20));
+    EXPECT_EQ(client.bulkdata_to_file(o.base_url + "/bulk/256", tmp / "b2.bin", 250), 6u);
+    EXPECT_EQ(dk_test::read_bytes(tmp / "b2.bin"), all.substr(250));
+    EXPECT_EQ(client.bulkdata_to_file("/bulk/256", tmp / "b3.bin"), 256u);
+    EXPECT_EQ(dk_test::read_bytes(tmp / "b3.bin"), all);
+    try {
+        client.bulkdata_to_file("bulk/256", tmp / "b4.bin", 300, 5);
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Errc::bad_length) << e.what();
+    }
+    struct stat sb {};
+    EXPECT_NE(::stat((tmp / "b4.bin").c_str(), &sb), 0);
+    // A rendered series answered as multipart: each image to its numbered file; cut: the first only.
+    const std::string rs = tmp.sub("rendered-series");
+    const auto imgs = client.rendered_to_dir({"1.2.5", "1.2.6", {}}, rs);
+    ASSERT_EQ(imgs.size(), 2u);
+    EXPECT_EQ(dk_test::read_bytes(rs + "/rendered_1.jpg"), "JPEG-ONE");
+    EXPECT_EQ(dk_test::read_bytes(rs + "/rendered_2.jpg"), "JPEG-TWO");
+    const std::string rc = tmp.sub("rendered-cut");
+    EXPECT_THROW(client.rendered_to_dir({"1.2.9", "1.2.6", {}}, rc), Error);
+    EXPECT_EQ(list_dir(rc), std::vector<std::string>{"rendered_1.jpg"});
     // The server's 404 reason reaches the message.
     try {
         client.metadata({"1.2.9", {}, {}});
@@ -496,6 +800,30 @@ TEST_F(DicomWebClient, GarbageAnswersAreTypedErrorsAndLeaveNoPartialFile) {
         EXPECT_NE(std::string(e.what()).find("nothing here"), std::string::npos) << e.what();
     }
     bad.stop();
+}
+
+TEST_F(DicomWebClient, MetadataOfALargeStudyGoesToAFileInBoundedMemory) {
+    struct stat sb {};
+    if (::stat("/usr/bin/time", &sb) != 0) GTEST_SKIP() << "/usr/bin/time not installed";
+    Child big;
+    const std::string port_file = tmp / "big.port";
+    ASSERT_TRUE(big.start({kPython, "-c", kBigMetadataServer, port_file, "150000"}, tmp / "big.log"));
+    ASSERT_TRUE(dk_test::wait_until([&] { return ::stat(port_file.c_str(), &sb) == 0 && sb.st_size > 0; }, 10000)) << big.log();
+    const std::string base = "http://127.0.0.1:" + dk_test::read_bytes(port_file) + "/dicom-web";
+    // ~220 MB of JSON: the whole array checked and written, the client's peak RSS under 64 MB.
+    const dk_test::ProcResult r = dk_test::run({"/usr/bin/time", "-f", "maxrss=%M", DCMKIT_CLI, "web", "retrieve", base, "--study",
+                                                "1.2.3", "--metadata", "--out", tmp / "big.json"},
+                                               300000);
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.err.find("metadata of 150000 instance(s)"), std::string::npos) << r.err;
+    ASSERT_EQ(::stat((tmp / "big.json").c_str(), &sb), 0);
+    EXPECT_GT(sb.st_size, 200 << 20);
+    const size_t at = r.err.find("maxrss=");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const long kb = std::atol(r.err.c_str() + at + 7);
+    EXPECT_GT(kb, 0);
+    EXPECT_LT(kb, 64 * 1024) << "peak RSS " << kb << " KB for " << sb.st_size << " bytes of metadata";
+    big.stop();
 }
 
 }  // namespace

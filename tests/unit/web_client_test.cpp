@@ -99,6 +99,70 @@ TEST(WebQuery, QueryStringIsPercentEncoded) {
               Errc::invalid_argument);
 }
 
+/// Feeds `text` to a scanner one byte at a time (the worst split a network can make), then finishes.
+web::JsonArrayScanner scan_bytewise(const std::string &text) {
+    web::JsonArrayScanner s;
+    for (char c : text) s.feed(&c, 1);
+    s.finish();
+    return s;
+}
+
+TEST(WebJsonScanner, CountsObjectsWhateverTheSplits) {
+    const std::string text = " [ {\"a\": \"x,]}\\\"{\"}, {\"b\": [1, {\"c\": []}]} ,{} ] \n";
+    EXPECT_EQ(scan_bytewise(text).values(), 3u);
+    web::JsonArrayScanner whole;
+    whole.feed(text.data(), text.size());
+    whole.finish();
+    EXPECT_EQ(whole.values(), 3u);
+    EXPECT_EQ(scan_bytewise("[]").values(), 0u);
+}
+
+TEST(WebJsonScanner, CutOrForeignAnswersAreTypedErrors) {
+    auto code = [](const std::string &text) {
+        try {
+            scan_bytewise(text);
+        } catch (const Error &e) {
+            return e.code();
+        }
+        return Errc::ok;
+    };
+    EXPECT_EQ(code(""), Errc::truncated);
+    EXPECT_EQ(code("[{\"a\": 1}"), Errc::truncated);
+    EXPECT_EQ(code("[{\"a\": 1}, {\"b\": \"]}"), Errc::truncated);  // cut inside a string
+    EXPECT_EQ(code("<html>busy</html>"), Errc::malformed);
+    EXPECT_EQ(code("{\"a\": 1}"), Errc::malformed);
+    EXPECT_EQ(code("[1, 2]"), Errc::malformed);      // DICOM JSON datasets are objects
+    EXPECT_EQ(code("[{},,{}]"), Errc::malformed);
+    EXPECT_EQ(code("[{},]"), Errc::malformed);
+    EXPECT_EQ(code("[{} {}]"), Errc::malformed);
+    EXPECT_EQ(code("[{}] x"), Errc::malformed);
+    EXPECT_EQ(code("[{}}"), Errc::malformed);
+    EXPECT_EQ(code("[" + std::string(600, '[')), Errc::malformed);  // an array is not a dataset
+    EXPECT_EQ(code("[{\"a\":" + std::string(600, '[')), Errc::too_deep);
+}
+
+TEST(WebFrames, AcceptHeadersAndExtensionsOfPs3_18MediaTypes) {
+    // PS3.18 8.7.3.5: frames are asked as multipart/related; type="<media type>".
+    EXPECT_EQ(web::Client::frame_accept(""), "multipart/related; type=\"application/octet-stream\"");
+    EXPECT_EQ(web::Client::frame_accept("jls"), "multipart/related; type=\"image/jls\"");
+    EXPECT_EQ(web::Client::frame_accept("JPH"), "multipart/related; type=\"image/jph\"");
+    EXPECT_EQ(web::Client::frame_accept("rle"), "multipart/related; type=\"image/dicom-rle\"");
+    EXPECT_EQ(web::Client::frame_accept("image/jp2"), "multipart/related; type=\"image/jp2\"");
+    EXPECT_EQ(web::Client::frame_accept("raw", "explicit"),
+              "multipart/related; type=\"application/octet-stream\"; transfer-syntax=1.2.840.10008.1.2.1");
+    EXPECT_EQ(web::Client::frame_accept("jpeg", "*"), "multipart/related; type=\"image/jpeg\"; transfer-syntax=*");
+    const std::string whole = "multipart/related; type=\"image/jls\"; transfer-syntax=1.2.840.10008.1.2.4.80";
+    EXPECT_EQ(web::Client::frame_accept(whole), whole);
+    EXPECT_EQ(code_of([] { web::Client::frame_accept("gif87"); }), Errc::invalid_argument);
+    EXPECT_EQ(web::Client::extension_for("application/octet-stream"), ".raw");
+    EXPECT_EQ(web::Client::extension_for("image/jpeg"), ".jpg");
+    EXPECT_EQ(web::Client::extension_for("image/jls; transfer-syntax=1.2.840.10008.1.2.4.80"), ".jls");
+    EXPECT_EQ(web::Client::extension_for("Image/JP2"), ".jp2");
+    EXPECT_EQ(web::Client::extension_for("image/jphc"), ".jhc");
+    EXPECT_EQ(web::Client::extension_for("image/dicom-rle"), ".rle");
+    EXPECT_EQ(web::Client::extension_for("application/x-something"), ".bin");
+}
+
 TEST(WebClient, UrlsOfTargetsAndArgumentChecks) {
     web::ClientOptions o;
     o.base_url = "http://127.0.0.1:9/dicom-web//";

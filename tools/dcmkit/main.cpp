@@ -289,6 +289,8 @@ const std::vector<Command> &commands() {
          {{"store URL FILE|DIR...", "send Part 10 files (a folder's files; -r its sub-folders too)\n"
                                     "in one streamed multipart/related request; --study UID\n"
                                     "posts to /studies/UID"},
+          {"  --json", "send DICOM JSON (application/dicom+json) with bulk data parts\n"
+                       "(also when every FILE is .json); --bulk-threshold N bytes (1024)"},
           {"search URL", "QIDO-RS; prints each result's elements (--json: DICOM JSON)"},
           {"  --level study|series|instance", "the level (default study; series under --study,\n"
                                               "instance under --series)"},
@@ -301,9 +303,17 @@ const std::vector<Command> &commands() {
                                        "or an instance) written to --out DIR as SOPInstanceUID.dcm,\n"
                                        "streamed; a file appears only once complete"},
           {"  --ts UID|keyword", "ask for this transfer syntax (* for the stored one)"},
-          {"  --metadata", "print the metadata (DICOM JSON) instead"},
-          {"  --frames 1,2", "these frames of --instance into --out DIR as frameN.raw"},
-          {"  --rendered OUT.jpg|OUT.png", "--instance rendered by the server (a frame with --frames N)"},
+          {"  --metadata", "print the metadata (DICOM JSON) instead; with --out FILE|DIR\n"
+                           "streamed to FILE (DIR/metadata.json) as it arrives"},
+          {"  --frames 1,2", "these frames of --instance into --out DIR as frame_N.EXT\n"
+                             "(.raw, .jpg, .jls, .jp2, .jph, .rle... from each part's type)"},
+          {"  --frame-type T, --accept A", "ask for frames as jls, jpeg, jp2, jph, rle... (T), or\n"
+                                           "with this Accept header (A); --ts adds a transfer syntax"},
+          {"  --rendered OUT.jpg|OUT.png", "--instance rendered by the server (a frame with --frames N);\n"
+                                           "without --instance: the series or study into folder OUT\n"
+                                           "as rendered_N.jpg (--media-type image/png)"},
+          {"  --bulkdata URI --out FILE", "a BulkDataURI (absolute or under URL) to FILE;\n"
+                                          "--range FIRST-LAST for some of its bytes"},
           {"--token T", "an OAuth bearer token (Authorization: Bearer)"},
           {"--user NAME --password PW", "HTTP Basic authentication"},
           {"--ca FILE, --cert FILE, --key FILE", "https: trust this CA (PEM); a client certificate and key"},

@@ -1,5 +1,7 @@
 // dcmkit — the command-line tool: `dcmkit web store|search|retrieve URL ...`, a DICOMweb client
 // (STOW-RS, QIDO-RS, WADO-RS) over dcmkit::web::Client.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -111,7 +113,16 @@ int report(const std::string &what, const dcmkit::Error &e) {
 
 int web_store(const Args &args) {
     WebArgs w;
-    if (!parse_web(args, {"--study"}, {}, w)) return usage_error("web store: " + w.error);
+    if (!parse_web(args, {"--study", "--bulk-threshold"}, {"--json"}, w)) return usage_error("web store: " + w.error);
+    // --json, or every file named *.json: STOW-RS of DICOM JSON with bulk data parts (PS3.18 10.5.1.2.2).
+    bool json = w.has("--json");
+    size_t threshold = 1024;
+    if (!w.value("--bulk-threshold").empty()) {
+        double n = 0;
+        std::string err;
+        if (!number_arg("--bulk-threshold", w.value("--bulk-threshold"), 0, 1e15, n, err)) return usage_error("web store: " + err);
+        threshold = size_t(n);
+    }
     if (w.positional.size() < 2) return usage_error("web store: needs FILE or DIR after the URL");
     std::vector<std::string> files;
     for (size_t i = 1; i < w.positional.size(); ++i) {
@@ -121,11 +132,13 @@ int web_store(const Args &args) {
         for (const std::string &f : found) {
             // A folder's files that are not Part 10 (no "DICM" at 128) are skipped; a file named is sent
             // as given (the client refuses it with its reason).
+            const bool is_json = f.size() > 5 && f.compare(f.size() - 5, 5, ".json") == 0;
             char magic[4] = {};
             std::ifstream in(f, std::ios::binary);
             in.seekg(128);
             in.read(magic, 4);
-            if (folder && (!in || std::string(magic, 4) != "DICM")) std::fprintf(stderr, "dcmkit: web store: skipped %s: not a DICOM Part 10 file\n", f.c_str());
+            if (is_json && (json || !folder)) files.push_back(f);
+            else if (folder && (!in || std::string(magic, 4) != "DICM")) std::fprintf(stderr, "dcmkit: web store: skipped %s: not a DICOM Part 10 file\n", f.c_str());
             else files.push_back(f);
         }
     }
@@ -133,11 +146,18 @@ int web_store(const Args &args) {
         std::fprintf(stderr, "dcmkit: web store: no DICOM file to send\n");
         return 1;
     }
+    if (!json) {
+        size_t n_json = 0;
+        for (const std::string &f : files) n_json += f.size() > 5 && f.compare(f.size() - 5, 5, ".json") == 0;
+        if (n_json == files.size()) json = true;
+        else if (n_json) return usage_error("web store: .json files are sent as DICOM JSON: add --json to send the others so too");
+    }
     try {
         web::Client client(w.client);
         web::Progress progress;
         if (w.verbose) progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-        const web::StoreResult r = client.store(files, w.value("--study"), progress);
+        const web::StoreResult r = json ? client.store_json(files, w.value("--study"), progress, threshold)
+                                        : client.store(files, w.value("--study"), progress);
         for (const web::StoredInstance &s : r.referenced) {
             if (s.warning_reason) std::printf("stored %s (warning 0x%04X)\n", s.sop_instance_uid.c_str(), unsigned(s.warning_reason));
             else std::printf("stored %s\n", s.sop_instance_uid.c_str());
@@ -221,12 +241,41 @@ bool parse_frames(const std::string &text, std::vector<uint32_t> &out) {
     return !out.empty();
 }
 
+/// `--bulkdata URI --out FILE [--range FIRST-LAST]`: one bulk data value (or a byte range of it).
+int web_bulkdata(const WebArgs &w, const std::string &uri) {
+    const std::string out = w.value("--out"), range = w.value("--range");
+    if (out.empty()) return usage_error("web retrieve: --bulkdata needs --out FILE");
+    uint64_t first = 0, length = 0;
+    if (!range.empty()) {
+        const size_t dash = range.find('-');
+        const std::string a = range.substr(0, dash), b = dash == std::string::npos ? std::string() : range.substr(dash + 1);
+        if (dash == std::string::npos || a.empty() || a.find_first_not_of("0123456789") != std::string::npos ||
+            b.find_first_not_of("0123456789") != std::string::npos || a.size() > 18 || b.size() > 18 ||
+            (!b.empty() && std::stoull(b) < std::stoull(a)))
+            return usage_error("web retrieve: --range is FIRST-LAST or FIRST- (bytes, from 0)");
+        first = std::stoull(a);
+        if (!b.empty()) length = std::stoull(b) - first + 1;
+    }
+    try {
+        web::Client client(w.client);
+        const uint64_t n = client.bulkdata_to_file(uri, out, first, length);
+        std::fprintf(stderr, "%llu byte(s) written to %s\n", static_cast<unsigned long long>(n), out.c_str());
+        return 0;
+    } catch (const dcmkit::Error &e) {
+        return report("retrieve", e);
+    }
+}
+
 int web_retrieve(const Args &args) {
     WebArgs w;
-    if (!parse_web(args, {"--study", "--series", "--instance", "--out", "--ts", "--frames", "--rendered"}, {"--metadata"}, w))
+    if (!parse_web(args, {"--study", "--series", "--instance", "--out", "--ts", "--frames", "--rendered", "--frame-type", "--accept",
+                          "--bulkdata", "--range", "--media-type"},
+                   {"--metadata"}, w))
         return usage_error("web retrieve: " + w.error);
     if (w.positional.size() != 1) return usage_error("web retrieve: one URL only");
     web::Target t{w.value("--study"), w.value("--series"), w.value("--instance")};
+    const std::string bulk = w.value("--bulkdata");
+    if (!bulk.empty()) return web_bulkdata(w, bulk);
     if (t.study.empty()) return usage_error("web retrieve: needs --study UID");
     if (!t.instance.empty() && t.series.empty()) return usage_error("web retrieve: --instance needs --series");
     const std::string out = w.value("--out"), rendered = w.value("--rendered"), frames_text = w.value("--frames");
@@ -236,31 +285,47 @@ int web_retrieve(const Args &args) {
         return usage_error("web retrieve: --frames takes frame numbers from 1, e.g. 1,2");
     if (!frames.empty() && (t.instance.empty() || out.empty()))
         return usage_error("web retrieve: --frames needs --instance and --out DIR");
-    if (!rendered.empty() && t.instance.empty()) return usage_error("web retrieve: --rendered needs --instance");
+    if (!w.value("--frame-type").empty() && !w.value("--accept").empty())
+        return usage_error("web retrieve: --frame-type and --accept exclude each other");
     if (out.empty() && !metadata && rendered.empty()) return usage_error("web retrieve: needs --out DIR (or --metadata, --rendered FILE)");
     try {
         web::Client client(w.client);
         web::Progress progress;
         if (w.verbose) progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+        auto report_part = [&](const web::PartFile &f) {
+            if (w.verbose)
+                std::fprintf(stderr, "received %s (%s, %llu bytes)\n", f.path.c_str(), f.media_type.c_str(),
+                             static_cast<unsigned long long>(f.size));
+        };
+        if (metadata && !out.empty()) {
+            // Streamed to the file as it arrives (OUT, or OUT/metadata.json for a folder).
+            struct stat st {};
+            const std::string path = ::stat(out.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? out + "/metadata.json" : out;
+            const size_t n = client.metadata_to_file(t, path);
+            std::fprintf(stderr, "metadata of %zu instance(s) written to %s\n", n, path.c_str());
+            return 0;
+        }
         if (metadata) {
             const std::vector<dcmkit::Dataset> md = client.metadata(t);
             std::string text = "[";
             for (size_t i = 0; i < md.size(); ++i) text += (i ? "," : "") + dcmkit::to_json(md[i]);
             write_all(text + "]\n");
         }
-        if (!rendered.empty()) {
+        const std::string media = w.value("--media-type");
+        if (!rendered.empty() && !t.instance.empty()) {
             const bool png = rendered.size() > 4 && rendered.compare(rendered.size() - 4, 4, ".png") == 0;
-            const uint64_t n = client.rendered_to_file(t, rendered, png ? "image/png" : "image/jpeg", frames.size() == 1 ? frames[0] : 0);
+            const uint64_t n = client.rendered_to_file(t, rendered, !media.empty() ? media : png ? "image/png" : "image/jpeg",
+                                                       frames.size() == 1 ? frames[0] : 0);
             if (w.verbose) std::fprintf(stderr, "rendered %s (%llu bytes)\n", rendered.c_str(), static_cast<unsigned long long>(n));
+        } else if (!rendered.empty()) {
+            // A series or a study: a multipart answer, each image to RENDERED/rendered_N.EXT.
+            const auto got = client.rendered_to_dir(t, rendered, media.empty() ? "image/jpeg" : media, 0, {}, report_part);
+            std::fprintf(stderr, "%zu rendered image(s) written to %s\n", got.size(), rendered.c_str());
         } else if (!frames.empty()) {
-            const auto got = client.frames(t, frames, w.value("--ts"));
-            for (size_t i = 0; i < got.size(); ++i) {
-                const std::string path = out + "/frame" + std::to_string(frames[i]) + ".raw";
-                std::ofstream f(path, std::ios::binary | std::ios::trunc);
-                f.write(reinterpret_cast<const char *>(got[i].data()), std::streamsize(got[i].size()));
-                if (!f) throw dcmkit::Error(dcmkit::Errc::io, "cannot write " + path);
-                if (w.verbose) std::fprintf(stderr, "received %s (%zu bytes)\n", path.c_str(), got[i].size());
-            }
+            const std::string accept = web::Client::frame_accept(
+                !w.value("--accept").empty() ? w.value("--accept") : w.value("--frame-type"), w.value("--ts"));
+            const auto got = client.frames_to_dir(t, frames, out, accept, report_part);
+            std::fprintf(stderr, "%zu frame(s) written to %s\n", got.size(), out.c_str());
         } else if (!out.empty()) {
             const auto files = client.retrieve(t, out, w.value("--ts"), {}, progress);
             std::fprintf(stderr, "%zu instance(s) written to %s\n", files.size(), out.c_str());

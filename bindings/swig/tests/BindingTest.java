@@ -1024,6 +1024,19 @@ class BindingTest {
           assertEquals(golden.get("PatientName"), back.getString("PatientName"));
         }
         assertEquals(1, web.metadata(study));
+        String md = Paths.get(work, "web_md_java.json").toString();
+        assertEquals(1, web.metadataFile(study, "", "", md));
+        assertTrue(new String(java.nio.file.Files.readAllBytes(Paths.get(md)), "UTF-8").contains(golden.get("SOPInstanceUID")));
+        // STOW of DICOM JSON: a second instance of the study, then two in its metadata.
+        String file2 = Paths.get(work, "web_in_java2.dcm").toString();
+        try (Dataset ds = Dataset.readFile(file)) {
+          ds.setString("SOPInstanceUID", study + ".2.1");
+          ds.writeFile(file2);
+        }
+        web.addFile(file2);
+        assertEquals(1, web.storeJson());
+        assertEquals(study + ".2.1", web.storedUid(0));
+        assertEquals(2, web.metadata(study));
         assertThrows(NotFoundException.class, () -> web.retrieve("1.2.3.4.5.6.7.8.9", "", "", out));
         assertThrows(InvalidArgumentException.class, () -> web.result(5));
       }

@@ -768,6 +768,18 @@ static partial class BindingTests {
         using (Dataset back = Dataset.ReadFile(web.FilePath(0)))
           Equal(golden["PatientName"], back.GetString("PatientName"), "WADO-RS: the file's PatientName");
         Equal(1L, web.Metadata(Study), "WADO-RS metadata");
+        string md = Path.Combine(work, "web_md_cs.json");
+        Equal(1L, web.MetadataFile(Study, "", "", md), "WADO-RS metadata to a file");
+        Equal(true, File.ReadAllText(md).Contains(golden["SOPInstanceUID"]), "the metadata file names the instance");
+        string file2 = Path.Combine(work, "web_in_cs2.dcm");
+        using (Dataset ds = Dataset.ReadFile(file)) {
+          ds.SetString("SOPInstanceUID", Study + ".2.1");
+          ds.WriteFile(file2, "explicit");
+        }
+        web.AddFile(file2);
+        Equal(1L, web.StoreJson(), "STOW-RS of DICOM JSON: stored");
+        Equal(Study + ".2.1", web.StoredUid(0), "STOW-RS of DICOM JSON: the stored instance");
+        Equal(2L, web.Metadata(Study), "WADO-RS metadata after STOW of DICOM JSON");
         Throws<NotFoundException>(() => web.Retrieve("1.2.3.4.5.6.7.8.9", "", "", outDir), "an unknown study");
         Throws<InvalidArgumentException>(() => web.Result(5), "no such answer");
       }

@@ -110,6 +110,36 @@ DK_EXTERN(dk_result) dk_web_client_store(int32_t *http_status, size_t *stored, s
                                          const char *const *paths, size_t count, const char *study_uid,
                                          dk_web_stored_fn on_instance, void *user_data);
 
+/** Options of dk_web_client_store_with (versioned: new fields are appended and bump the version). */
+typedef struct dk_web_store_options {
+    uint32_t version;              /**< DK_WEB_STORE_OPTIONS_VERSION */
+    int32_t json;                  /**< 1: send DICOM JSON (multipart/related; type="application/dicom+json",
+                                        PS3.18 10.5.1.2.2) with bulk data parts; 0: Part 10 (default).
+                                        Files named *.json are read as DICOM JSON (one object or an array) */
+    uint64_t bulk_data_threshold;  /**< json: binary values larger than this many bytes go in bulk data
+                                        parts named by BulkDataURI/Content-Location (default 1024) */
+} dk_web_store_options;
+#define DK_WEB_STORE_OPTIONS_VERSION 1
+#define DK_WEB_STORE_OPTIONS_INIT {DK_WEB_STORE_OPTIONS_VERSION, 0, 1024}
+
+/** Fills `opts` with defaults for `version`.
+ *
+ *  @param[out] opts     the caller's struct
+ *  @param      version  DK_WEB_STORE_OPTIONS_VERSION
+ *  @return DK_OK; DK_EINVAL when `opts` is NULL or `version` is 0 or newer than this library knows */
+DK_EXTERN(dk_result) dk_web_store_options_init(dk_web_store_options *opts, uint32_t version);
+
+/** STOW-RS as dk_web_client_store, with options: `opts->json` sends each dataset as DICOM JSON, its
+ *  binary values over the threshold as bulk data parts (Part 10 files are read one at a time; a file
+ *  with encapsulated pixel data gives DK_EUNSUPPORTED before anything is sent). NULL `opts` = defaults
+ *  (the same request as dk_web_client_store).
+ *
+ *  @return as dk_web_client_store; DK_EINVAL also for a bad `opts` version */
+DK_EXTERN(dk_result) dk_web_client_store_with(int32_t *http_status, size_t *stored, size_t *failed, dk_web_client *client,
+                                              const char *const *paths, size_t count, const char *study_uid,
+                                              const dk_web_store_options *opts, dk_web_stored_fn on_instance,
+                                              void *user_data);
+
 /** The level of a QIDO-RS search. */
 typedef enum dk_web_level { DK_WEB_STUDY = 0, DK_WEB_SERIES = 1, DK_WEB_INSTANCE = 2 } dk_web_level;
 
@@ -247,6 +277,95 @@ DK_EXTERN(dk_result) dk_web_client_frames(size_t *count, dk_web_client *client, 
 DK_EXTERN(dk_result) dk_web_client_rendered_file(uint64_t *size, dk_web_client *client, const char *study_uid,
                                                  const char *series_uid, const char *instance_uid, uint32_t frame,
                                                  const char *media_type, const char *params, const char *path);
+
+/** WADO-RS metadata written to `path` as the server sends it (DICOM JSON, streamed: constant memory
+ *  whatever the study's size), under a temporary name renamed once the array is complete.
+ *
+ *  @param[out] count         receives the number of datasets in the array; may be NULL
+ *  @param      client        the client
+ *  @param      study_uid     the study; required
+ *  @param      series_uid    NULL = the whole study
+ *  @param      instance_uid  NULL = the whole series
+ *  @param      path          the file to write
+ *  @return DK_OK; DK_EINVAL for a NULL `client`, `study_uid` or `path`; DK_ETRUNCATED when the array
+ *          is cut short, DK_EMALFORMED when the answer is not a JSON array of objects (no file is
+ *          left in either case); DK_EIO; the HTTP and network errors above */
+DK_EXTERN(dk_result) dk_web_client_metadata_file(size_t *count, dk_web_client *client, const char *study_uid,
+                                                 const char *series_uid, const char *instance_uid, const char *path);
+
+/** A file written from a part of an answer (a frame, a rendered image). Strings valid during the callback only. */
+typedef struct dk_web_part {
+    const char *path;        /**< OUT_DIR/frame_N.EXT or OUT_DIR/rendered_N.EXT */
+    const char *media_type;  /**< the part's type: "application/octet-stream", "image/jls", "image/jpeg"... */
+    uint32_t number;         /**< the frame number, else the part's position from 1 */
+    uint64_t size;           /**< bytes */
+} dk_web_part;
+
+/** Called as each part's file is complete (renamed to its name), on the caller's thread.
+ *
+ *  @param part       the file; valid during the call only
+ *  @param user_data  what the call was given */
+typedef void (*dk_web_part_fn)(const dk_web_part *part, void *user_data);
+
+/** WADO-RS frames of an instance streamed to files: each part of the answer to OUT_DIR/frame_N.EXT
+ *  (made when missing; N the frame number, EXT from the part's media type: .raw, .jpg, .jls, .jp2,
+ *  .jph, .rle...), under a temporary name until complete.
+ *
+ *  @param[out] count         receives the number of frames written; may be NULL
+ *  @param      client        the client
+ *  @param      study_uid     the instance's study
+ *  @param      series_uid    its series
+ *  @param      instance_uid  the instance
+ *  @param      numbers       `number_count` frame numbers, from 1
+ *  @param      number_count  at least 1
+ *  @param      accept        NULL or "" = uncompressed (application/octet-stream); a short name ("jls",
+ *                            "jpeg", "jp2", "jpx", "jph", "jphc", "rle"), a media type ("image/jls"), or
+ *                            a whole Accept header ("multipart/related; type=\"image/jls\"")
+ *  @param      out_dir       the folder
+ *  @param      on_part       called as each frame's file is complete; may be NULL
+ *  @param      user_data     passed to `on_part`; may be NULL
+ *  @return DK_OK; DK_EINVAL for a NULL argument, a frame number of 0, an unknown short name;
+ *          DK_EMALFORMED when the answer holds another number of frames; DK_ETRUNCATED when a part is
+ *          cut (its file is not left; frames completed before stay); DK_EIO; the HTTP and network errors */
+DK_EXTERN(dk_result) dk_web_client_frames_dir(size_t *count, dk_web_client *client, const char *study_uid,
+                                              const char *series_uid, const char *instance_uid, const uint32_t *numbers,
+                                              size_t number_count, const char *accept, const char *out_dir,
+                                              dk_web_part_fn on_part, void *user_data);
+
+/** WADO-RS rendered images streamed to files: an instance (or frame `frame` of it), a series or a study
+ *  (a multipart answer of images), each image to OUT_DIR/rendered_N.EXT (N from 1).
+ *
+ *  @param[out] count         receives the number of images written; may be NULL
+ *  @param      client        the client
+ *  @param      study_uid     the study; required
+ *  @param      series_uid    NULL = the whole study
+ *  @param      instance_uid  NULL = the whole series
+ *  @param      frame         a frame number of the instance; 0 = none
+ *  @param      media_type    "image/jpeg", "image/png"...; NULL = "image/jpeg"
+ *  @param      params        a query string to append ("window=40,400,linear"); NULL = none
+ *  @param      out_dir       the folder
+ *  @param      on_part       called as each image's file is complete; may be NULL
+ *  @param      user_data     passed to `on_part`; may be NULL
+ *  @return DK_OK; errors as dk_web_client_frames_dir */
+DK_EXTERN(dk_result) dk_web_client_rendered_dir(size_t *count, dk_web_client *client, const char *study_uid,
+                                                const char *series_uid, const char *instance_uid, uint32_t frame,
+                                                const char *media_type, const char *params, const char *out_dir,
+                                                dk_web_part_fn on_part, void *user_data);
+
+/** A BulkDataURI (absolute, or relative to the client's base URL) written to `path`: `length` bytes
+ *  from byte `first` (a Range request; a server that ignores Range has the bytes cut from its whole
+ *  answer), or the whole value (`first` 0, `length` 0). Streamed; a temporary file renamed when complete.
+ *
+ *  @param[out] size    receives the file's size; may be NULL
+ *  @param      client  the client
+ *  @param      uri     the BulkDataURI
+ *  @param      first   the first byte (from 0)
+ *  @param      length  how many bytes; 0 = to the end
+ *  @param      path    the file to write
+ *  @return DK_OK; DK_EINVAL for a NULL argument; DK_EMALFORMED for a multipart answer of several parts
+ *          or a Content-Range elsewhere than asked; DK_ETRUNCATED; DK_EIO; the HTTP and network errors */
+DK_EXTERN(dk_result) dk_web_client_bulkdata_file(uint64_t *size, dk_web_client *client, const char *uri, uint64_t first,
+                                                 uint64_t length, const char *path);
 
 #ifdef __cplusplus
 }

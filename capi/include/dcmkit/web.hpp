@@ -64,6 +64,13 @@ struct WebFile {
     uint64_t size = 0;
 };
 
+/// A file written from a part of an answer (a frame, a rendered image).
+struct WebPart {
+    std::string path, media_type;
+    uint32_t number = 0;  ///< the frame number, else the part's position from 1
+    uint64_t size = 0;
+};
+
 /// A DICOMweb client. Move-only; one thread at a time.
 class WebClient {
 public:
@@ -105,6 +112,22 @@ public:
         WebStoreResult r;
         size_t stored = 0, failed = 0;
         check(dk_web_client_store(&r.http_status, &stored, &failed, h_, p.data(), p.size(), opt(study_uid), &store_cb, &r));
+        return r;
+    }
+
+    /// STOW-RS of DICOM JSON (dk_web_client_store_with, json = 1): each dataset of these files (Part 10,
+    /// or .json DICOM JSON) as application/dicom+json, binary values over `bulk_data_threshold` bytes
+    /// as bulk data parts.
+    WebStoreResult store_json(const std::vector<std::string> &paths, const std::string &study_uid = "",
+                              uint64_t bulk_data_threshold = 1024) {
+        std::vector<const char *> p;
+        for (const std::string &s : paths) p.push_back(s.c_str());
+        dk_web_store_options o = DK_WEB_STORE_OPTIONS_INIT;
+        o.json = 1;
+        o.bulk_data_threshold = bulk_data_threshold;
+        WebStoreResult r;
+        size_t stored = 0, failed = 0;
+        check(dk_web_client_store_with(&r.http_status, &stored, &failed, h_, p.data(), p.size(), opt(study_uid), &o, &store_cb, &r));
         return r;
     }
 
@@ -176,6 +199,44 @@ public:
         return size;
     }
 
+    /// WADO-RS metadata streamed to `path` as the server sends it; returns the number of datasets.
+    size_t metadata_file(const std::string &study_uid, const std::string &series_uid, const std::string &instance_uid,
+                         const std::string &path) {
+        size_t n = 0;
+        check(dk_web_client_metadata_file(&n, h_, study_uid.c_str(), opt(series_uid), opt(instance_uid), path.c_str()));
+        return n;
+    }
+
+    /// WADO-RS frames streamed to `out_dir` as frame_N.EXT. `accept`: "" uncompressed, a short name
+    /// ("jls", "jpeg", "jp2", "jph", "rle"...), a media type, or a whole Accept header.
+    std::vector<WebPart> frames_dir(const std::string &study_uid, const std::string &series_uid, const std::string &instance_uid,
+                                    const std::vector<uint32_t> &numbers, const std::string &out_dir, const std::string &accept = "") {
+        Collect<WebPart> c;
+        size_t n = 0;
+        check(dk_web_client_frames_dir(&n, h_, study_uid.c_str(), series_uid.c_str(), instance_uid.c_str(), numbers.data(),
+                                       numbers.size(), opt(accept), out_dir.c_str(), &part_cb, &c));
+        return c.finish();
+    }
+
+    /// WADO-RS rendered images of an instance (a frame of it when `frame` > 0), a series or a study
+    /// ("" UIDs), each to `out_dir` as rendered_N.EXT.
+    std::vector<WebPart> rendered_dir(const std::string &study_uid, const std::string &series_uid, const std::string &instance_uid,
+                                      const std::string &out_dir, const std::string &media_type = "image/jpeg", uint32_t frame = 0,
+                                      const std::string &params = "") {
+        Collect<WebPart> c;
+        size_t n = 0;
+        check(dk_web_client_rendered_dir(&n, h_, study_uid.c_str(), opt(series_uid), opt(instance_uid), frame, media_type.c_str(),
+                                         opt(params), out_dir.c_str(), &part_cb, &c));
+        return c.finish();
+    }
+
+    /// A BulkDataURI to `path` (`length` bytes from `first`; 0 = to the end); returns the file's size.
+    uint64_t bulkdata_file(const std::string &uri, const std::string &path, uint64_t first = 0, uint64_t length = 0) {
+        uint64_t size = 0;
+        check(dk_web_client_bulkdata_file(&size, h_, uri.c_str(), first, length, path.c_str()));
+        return size;
+    }
+
 private:
     static const char *opt(const std::string &s) noexcept { return s.empty() ? nullptr : s.c_str(); }
 
@@ -219,6 +280,14 @@ private:
         auto *c = static_cast<Collect<std::vector<uint8_t>> *>(user_data);
         try {
             c->items.emplace_back(data, data + size);
+        } catch (...) {
+            c->error = std::current_exception();
+        }
+    }
+    static void part_cb(const dk_web_part *p, void *user_data) noexcept {
+        auto *c = static_cast<Collect<WebPart> *>(user_data);
+        try {
+            c->items.push_back(WebPart{p->path, p->media_type, p->number, p->size});
         } catch (...) {
             c->error = std::current_exception();
         }

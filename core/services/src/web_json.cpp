@@ -68,6 +68,60 @@ std::vector<std::string_view> split_json_array(std::string_view json) {
     }
 }
 
+void JsonArrayScanner::feed(const char *data, size_t n) {
+    for (size_t k = 0; k < n; ++k, ++offset_) {
+        const char c = data[k];
+        if (in_string_) {
+            if (escape_) escape_ = false;
+            else if (c == '\\') escape_ = true;
+            else if (c == '"') in_string_ = false;
+            continue;
+        }
+        if (is_space(c)) continue;
+        if (done_) throw Error(Errc::malformed, "text after the JSON array", int64_t(offset_));
+        if (!started_) {
+            if (c != '[') throw Error(Errc::malformed, "the JSON answer is not an array (it starts with '" + std::string(1, c) + "')", int64_t(offset_));
+            started_ = true;
+            depth_ = 1;
+            continue;
+        }
+        if (depth_ == 1) {
+            // Between the array's values: a value starts, a comma, or the closing bracket.
+            if (c == ',') {
+                if (!value_open_) throw Error(Errc::malformed, "a comma without a value before it in the JSON array", int64_t(offset_));
+                value_open_ = false;
+                need_value_ = true;
+                continue;
+            }
+            if (c == ']') {
+                if (need_value_) throw Error(Errc::malformed, "a trailing comma in the JSON array", int64_t(offset_));
+                depth_ = 0;
+                done_ = true;
+                continue;
+            }
+            if (value_open_) throw Error(Errc::malformed, "two values without a comma in the JSON array", int64_t(offset_));
+            if (c != '{')
+                throw Error(Errc::malformed, "value " + std::to_string(values_ + 1) + " of the JSON array is not a DICOM JSON object",
+                            int64_t(offset_));
+            value_open_ = true;
+            need_value_ = false;
+            ++values_;
+            ++depth_;
+            continue;
+        }
+        if (c == '"') in_string_ = true;
+        else if (c == '{' || c == '[') {
+            if (++depth_ > 512) throw Error(Errc::too_deep, "the JSON answer nests deeper than 512 levels", int64_t(offset_));
+        } else if (c == '}' || c == ']')
+            --depth_;  // at least 1 left: the array's own level
+    }
+}
+
+void JsonArrayScanner::finish() const {
+    if (!started_) throw Error(Errc::truncated, "the JSON answer is empty, not an array", int64_t(offset_));
+    if (!done_) throw Error(Errc::truncated, "the JSON array ends before its closing ']'", int64_t(offset_));
+}
+
 std::vector<Dataset> datasets_from_json_array(std::string_view json) {
     JsonReadOptions opt;
     // A server's BulkDataURI is never followed here (a "file:" URI would read our own disk).
