@@ -20,6 +20,7 @@
 #include "dcmkit/json.h"
 #include "dcmkit/services/web_client.h"
 #include "peer.h"
+#include "web_fetch.h"
 #include "web_study.h"
 
 using namespace dcmkit;
@@ -29,8 +30,6 @@ using dk_test::TempDir;
 namespace {
 
 constexpr const char *kPython = "/usr/bin/python3";
-constexpr const char *kOrthanc = "/usr/sbin/Orthanc";
-constexpr const char *kPlugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
 
 
 // A server that answers badly: argv[1] a file the port is written to, argv[2] a DICOM file to send.
@@ -257,23 +256,13 @@ protected:
 
     /// Starts Orthanc with its DICOMweb plugin on free ports; returns the DICOMweb root ("" when absent).
     std::string start_orthanc() {
-        struct stat sb {};
-        if (::stat(kOrthanc, &sb) != 0 || ::stat(kPlugin, &sb) != 0) return {};
-        const std::string odir = tmp.sub("orthanc");
-        for (int attempt = 0; attempt < 5; ++attempt) {
-            const uint16_t hp = dk_test::pick_free_port(), dp = dk_test::pick_free_port();
-            const std::string cfg = odir + "/orthanc.json";
-            dk_test::write_bytes(cfg, "{\"Name\": \"dkclient\", \"StorageDirectory\": \"" + odir + "/db\", \"IndexDirectory\": \"" + odir +
-                                          "/db\", \"HttpPort\": " + std::to_string(hp) + ", \"DicomPort\": " + std::to_string(dp) +
-                                          ", \"RemoteAccessAllowed\": true, \"AuthenticationEnabled\": false, \"Plugins\": [\"" +
-                                          kPlugin + "\"], \"DicomWeb\": {\"Enable\": true, \"Root\": \"/dicom-web/\"}}");
-            if (!orthanc.start({kOrthanc, cfg}, odir + "/orthanc.log")) continue;
-            if (dk_test::wait_until([&] { return dk_test::port_listening(hp) || !orthanc.running(); }, 20000) && orthanc.running())
-                return "http://127.0.0.1:" + std::to_string(hp) + "/dicom-web";
-            orthanc.stop(SIGKILL);
+        if (!dk_test::have_orthanc()) return {};
+        const uint16_t port = dk_test::start_orthanc(orthanc, tmp.sub("orthanc"));
+        if (!port) {
+            ADD_FAILURE() << "Orthanc did not start: " << orthanc.log();
+            return {};
         }
-        ADD_FAILURE() << "Orthanc did not start: " << orthanc.log();
-        return {};
+        return "http://127.0.0.1:" + std::to_string(port) + "/dicom-web";
     }
 
     /// Starts `dcmkit serve --http`; returns its DICOMweb root.
@@ -518,6 +507,45 @@ TEST_F(DicomWebClient, StoresSearchesAndRetrievesWithOurServer) {
     const std::string base = start_ours();
     ASSERT_FALSE(base.empty());
     round_trip(base);
+    server.stop();
+}
+
+// Frames in a compressed syntax and a rendered series from our server: the files the client writes
+// are what PS3.18 says the media types hold (a JPEG-LS SOI and SOF55 marker; JPEGs whose SOF gives
+// the instances' Rows and Columns, one per instance of the series).
+TEST_F(DicomWebClient, CompressedFramesAndRenderedSeriesFromOurServer) {
+    const std::string base = start_ours();
+    ASSERT_FALSE(base.empty());
+    web::ClientOptions o;
+    o.base_url = base;
+    o.timeout_ms = 120000;
+    web::Client client(o);
+    std::vector<std::string> files;
+    for (const auto &kv : instances) files.push_back(kv.second.path);
+    ASSERT_EQ(client.store(files).http_status, 200);
+    const Instance &mf = instances["mf"], &a1 = instances["a1"];
+    const std::string fdir = tmp.sub("jls-frames");
+    const std::vector<web::PartFile> fr = client.frames_to_dir({mf.study, mf.series, mf.sop}, {3, 1}, fdir, "jls");
+    ASSERT_EQ(fr.size(), 2u);
+    for (const web::PartFile &f : fr) {
+        EXPECT_EQ(f.media_type, "image/jls");
+        EXPECT_EQ(f.path.substr(f.path.size() - 4), ".jls") << f.path;
+        const std::string b = dk_test::read_bytes(f.path);
+        ASSERT_GT(b.size(), 4u);
+        EXPECT_EQ(b.substr(0, 4), std::string("\xFF\xD8\xFF\xF7", 4)) << f.path;  // SOI, SOF55 (T.87)
+    }
+    EXPECT_EQ(fr[0].number, 3u);
+    EXPECT_EQ(fr[1].number, 1u);
+    const std::vector<web::PartFile> rd = client.rendered_to_dir({a1.study, a1.series, {}}, tmp.sub("rendered-series"));
+    ASSERT_EQ(rd.size(), 3u);  // a1, a2, a3
+    for (const web::PartFile &f : rd) {
+        EXPECT_EQ(f.media_type, "image/jpeg");
+        const std::string b = dk_test::read_bytes(f.path);
+        const size_t sof = b.find("\xFF\xC0");
+        ASSERT_NE(sof, std::string::npos) << f.path;
+        EXPECT_EQ(uint8_t(b[sof + 5]) * 256 + uint8_t(b[sof + 6]), 48);  // lines
+        EXPECT_EQ(uint8_t(b[sof + 7]) * 256 + uint8_t(b[sof + 8]), 64);  // samples per line
+    }
     server.stop();
 }
 
