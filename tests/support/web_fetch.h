@@ -1,11 +1,17 @@
-// What the DICOMweb tests share (tests/interop/dicomweb*_test.cpp): curl as the HTTP client with a
-// bounded time (status, headers, body, curl's own errors), the parts of a multipart/related
-// response, a STOW-RS body, and Orthanc with its DICOMweb plugin (Debian's orthanc and
-// orthanc-dicomweb) started on free ports.
+// What the DICOMweb tests share (tests/interop/dicomweb*_test.cpp, tests/unit/archive_web*_test.cpp):
+// curl as the HTTP client with a bounded time (status, headers, body, curl's own errors), one
+// exchange written by hand over a socket (for requests curl would not send), the parts of a
+// multipart/related response, a STOW-RS body, and Orthanc with its DICOMweb plugin (Debian's orthanc
+// and orthanc-dicomweb) started on free ports.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
@@ -28,6 +34,75 @@ struct WebResponse {
     std::string body;
     std::string err;  ///< what curl printed (why a connection or TLS handshake failed)
 };
+
+/// Splits what a server sent into status, header block, headers (lowercased names) and body (a
+/// chunked body joined).
+inline WebResponse parse_http_response(const std::string &all) {
+    WebResponse r;
+    const size_t end = all.find("\r\n\r\n");
+    if (all.size() < 12 || end == std::string::npos) return r;
+    r.curl_status = 0;
+    r.status = std::atoi(all.c_str() + 9);
+    r.head = all.substr(0, end);
+    for (size_t pos = all.find("\r\n") + 2; pos < end;) {
+        size_t eol = all.find("\r\n", pos);
+        if (eol == std::string::npos || eol > end) eol = end;
+        const std::string line = all.substr(pos, eol - pos);
+        pos = eol + 2;
+        const size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        for (char &c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+        const size_t value = line.find_first_not_of(' ', colon + 1);
+        r.headers[name] = value == std::string::npos ? std::string() : line.substr(value);
+    }
+    std::string body = all.substr(end + 4);
+    if (r.headers["transfer-encoding"] == "chunked") {
+        std::string plain;
+        for (size_t pos = 0; pos < body.size();) {
+            const size_t eol = body.find("\r\n", pos);
+            if (eol == std::string::npos) break;
+            const size_t n = std::strtoul(body.substr(pos, eol - pos).c_str(), nullptr, 16);
+            if (n == 0) break;
+            plain += body.substr(eol + 2, n);
+            pos = eol + 2 + n + 2;
+        }
+        body = plain;
+    }
+    r.body = body;
+    return r;
+}
+
+/// One exchange with 127.0.0.1:port over plain TCP, `request` sent as it is (then the sending side
+/// shut), the answer read until the server closes; each step bounded by `timeout_s`. An empty
+/// WebResponse (status 0) when no answer came.
+inline WebResponse http_exchange(uint16_t port, const std::string &request, int timeout_s = 10) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return {};
+    timeval tv{timeout_s, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return {};
+    }
+    size_t sent = 0;
+    while (sent < request.size()) {
+        const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += size_t(n);
+    }
+    ::shutdown(fd, SHUT_WR);
+    std::string all;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) all.append(buf, size_t(n));
+    ::close(fd);
+    return parse_http_response(all);
+}
 
 /// curl with a bounded time (`timeout_s`, within a process bound twice that): `args` are extra
 /// options (-H, -X, --data-binary, --cacert…); the body and headers pass through files in `tmp`.

@@ -3,10 +3,6 @@
 // of the images of a rendered study, series and thumbnail (through a renderer that names what it drew).
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -19,6 +15,7 @@
 #include "dcmkit/archive_web.h"
 #include "dcmkit/file.h"
 #include "dcmkit/services/multipart.h"
+#include "web_fetch.h"
 
 namespace archive = dcmkit::archive;
 namespace http = dcmkit::http;
@@ -28,80 +25,12 @@ using dcmkit::VR;
 
 namespace {
 
-struct Reply {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lowercased names
-    std::string body;                            // de-chunked
-};
+using Reply = dk_test::WebResponse;
 
 /// One HTTP/1.1 GET (Connection: close) to 127.0.0.1:port, bounded by 10 s.
 Reply get(uint16_t port, const std::string &path, const std::string &accept = {}) {
-    Reply r;
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return r;
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return r;
-    }
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-                                (accept.empty() ? "" : "Accept: " + accept + "\r\n") + "\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size())) {
-        ::close(fd);
-        return r;
-    }
-    std::string all;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) all.append(buf, size_t(n));
-    ::close(fd);
-    const size_t end = all.find("\r\n\r\n");
-    if (all.size() < 12 || end == std::string::npos) return r;
-    r.status = std::atoi(all.c_str() + 9);
-    for (size_t pos = all.find("\r\n") + 2; pos < end;) {
-        const size_t eol = all.find("\r\n", pos);
-        const std::string line = all.substr(pos, eol - pos);
-        pos = eol + 2;
-        const size_t colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string name = line.substr(0, colon);
-        for (char &c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-    std::string body = all.substr(end + 4);
-    if (r.headers["transfer-encoding"] == "chunked") {
-        std::string plain;
-        size_t pos = 0;
-        while (pos < body.size()) {
-            const size_t eol = body.find("\r\n", pos);
-            if (eol == std::string::npos) break;
-            const size_t n = std::strtoul(body.substr(pos, eol - pos).c_str(), nullptr, 16);
-            if (n == 0) break;
-            plain += body.substr(eol + 2, n);
-            pos = eol + 2 + n + 2;
-        }
-        body = plain;
-    }
-    r.body = body;
-    return r;
-}
-
-std::vector<std::pair<http::PartHeaders, std::string>> parts_of(const Reply &r) {
-    http::MediaType ct;
-    if (!http::parse_media_type(r.headers.count("content-type") ? r.headers.at("content-type") : "", ct)) return {};
-    std::vector<std::pair<http::PartHeaders, std::string>> out;
-    http::MultipartReader::Callbacks cb;
-    cb.begin = [&](const http::PartHeaders &h) { out.push_back({h, {}}); };
-    cb.data = [&](const char *d, size_t n) { out.back().second.append(d, n); };
-    http::MultipartReader reader(ct.param("boundary"), cb);
-    reader.feed(r.body.data(), r.body.size());
-    reader.finish();
-    return out;
+    return dk_test::http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                                            (accept.empty() ? "" : "Accept: " + accept + "\r\n") + "\r\n");
 }
 
 const std::string kStudy = "1.2.3.9", kSeries1 = "1.2.3.9.1", kSeries2 = "1.2.3.9.2";
@@ -182,7 +111,7 @@ TEST_F(WebFrames, FramesInTheAskedMediaType) {
     // Native frames as stored: the bytes of frames 3 and 1, in that order.
     Reply r = get(port, frames(kSeries2, "s2i1", "3,1"), "multipart/related; type=\"*\"; transfer-syntax=*");
     ASSERT_EQ(r.status, 200) << r.body;
-    auto parts = parts_of(r);
+    auto parts = dk_test::web_parts(r);
     ASSERT_EQ(parts.size(), 2u);
     EXPECT_EQ(parts[0].first["content-type"], "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1");
     EXPECT_EQ(parts[0].second, std::string(16, char(32)));
@@ -191,7 +120,7 @@ TEST_F(WebFrames, FramesInTheAskedMediaType) {
     // equal bytes as one replicate run (-7, value).
     r = get(port, frames(kSeries2, "s2i1", "2"), "multipart/related; type=\"image/dicom-rle\"");
     ASSERT_EQ(r.status, 200) << r.body;
-    parts = parts_of(r);
+    parts = dk_test::web_parts(r);
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_EQ(parts[0].first["content-type"], "image/dicom-rle; transfer-syntax=1.2.840.10008.1.2.5");
     std::string want(64, '\0');
@@ -223,7 +152,7 @@ TEST_F(WebFrames, RenderedStudySeriesAndThumbnails) {
     Reply r = get(port, "/dicomweb/studies/" + kStudy + "/rendered?viewport=64,32", "image/png");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.headers["content-type"].rfind("multipart/related; type=\"image/png\"", 0), 0u);
-    auto parts = parts_of(r);
+    auto parts = dk_test::web_parts(r);
     std::vector<std::string> got;
     for (const auto &p : parts) {
         EXPECT_EQ(p.first.at("content-type"), "image/png");
@@ -235,7 +164,7 @@ TEST_F(WebFrames, RenderedStudySeriesAndThumbnails) {
     r = get(port, "/dicomweb/studies/" + kStudy + "/series/" + kSeries1 + "/rendered",
             "multipart/related; type=\"image/jpeg\"");
     ASSERT_EQ(r.status, 200) << r.body;
-    parts = parts_of(r);
+    parts = dk_test::web_parts(r);
     ASSERT_EQ(parts.size(), 2u);
     EXPECT_EQ(parts[0].second, "s1i1#0 image/jpeg 0x0");
     EXPECT_EQ(parts[1].second, "s1i2#0 image/jpeg 0x0");

@@ -4,10 +4,6 @@
 // title, reached with our own TLS client.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,52 +18,17 @@
 #include "dcmkit/net/tls.h"
 #include "peer.h"
 #include "test_pki.h"
+#include "web_fetch.h"
 
 namespace archive = dcmkit::archive;
 namespace net = dcmkit::net;
 
 namespace {
 
-struct Reply {
-    int status = 0;
-    std::string head, body;
-};
-
-Reply parse(const std::string &all) {
-    Reply r;
-    const size_t end = all.find("\r\n\r\n");
-    if (all.size() < 12 || end == std::string::npos) return r;
-    r.status = std::atoi(all.c_str() + 9);
-    r.head = all.substr(0, end);
-    r.body = all.substr(end + 4);
-    return r;
-}
+using Reply = dk_test::WebResponse;
 
 /// One HTTP/1.0 exchange over plain TCP with 127.0.0.1:port, bounded by 10 s.
-Reply roundtrip(uint16_t port, const std::string &request) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return {};
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return {};
-    }
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size())) {
-        ::close(fd);
-        return {};
-    }
-    std::string all;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) all.append(buf, size_t(n));
-    ::close(fd);
-    return parse(all);
-}
+Reply roundtrip(uint16_t port, const std::string &request) { return dk_test::http_exchange(port, request); }
 
 /// The same over TLS with our client.
 Reply tls_roundtrip(uint16_t port, const std::string &request, const net::TlsOptions &client) {
@@ -79,7 +40,7 @@ Reply tls_roundtrip(uint16_t port, const std::string &request, const net::TlsOpt
         for (size_t n; (n = t->read_some(buf, sizeof buf, 10000)) > 0;) all.append(reinterpret_cast<char *>(buf), n);
     } catch (const dcmkit::Error &) {  // the server closed the connection (HTTP/1.0)
     }
-    return parse(all);
+    return dk_test::parse_http_response(all);
 }
 
 std::string get(const std::string &path, const std::string &authorization = {}) {
