@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "dcmkit/base64.h"
 #include "dcmkit/error.h"
 
 namespace dcmkit::archive {
@@ -54,48 +55,12 @@ std::string printable(std::string_view v) {
     return out;
 }
 
-// -- base64 (RFC 4648 section 4, written without padding; section 5 "url" alphabet for JWT) ----------
+// -- base64 (base64.h): password hashes without padding, JSON Web Tokens in the URL alphabet ------------
 
-const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+std::string b64_encode(const uint8_t *p, size_t n) { return base64_encode({reinterpret_cast<const char *>(p), n}, Base64::standard, false); }
 
-std::string b64_encode(const uint8_t *p, size_t n) {
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; ++i) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out += kB64[(acc >> bits) & 63];
-        }
-    }
-    if (bits > 0) out += kB64[(acc << (6 - bits)) & 63];
-    return out;
-}
-
-/// Decodes base64 (url = the "-_" alphabet), padding optional; false on any other character.
 bool b64_decode(std::string_view s, std::string &out, bool url) {
-    while (!s.empty() && s.back() == '=') s.remove_suffix(1);
-    out.clear();
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char c : s) {
-        int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == (url ? '-' : '+')) v = 62;
-        else if (c == (url ? '_' : '/')) v = 63;
-        else return false;
-        acc = (acc << 6) | uint32_t(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += char((acc >> bits) & 0xFF);
-        }
-    }
-    return bits < 6;  // one leftover symbol (6 bits) cannot end a valid encoding
+    return base64_decode(s, out, url ? Base64::url : Base64::standard) == std::string_view::npos;
 }
 
 [[noreturn]] void bad_hash(const std::string &why) { throw Error(Errc::bad_value, "password hash: " + why); }

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "dcmkit/base64.h"
 #include "dcmkit/error.h"
 
 namespace dcmkit::archive::web {
@@ -47,33 +48,6 @@ private:
 };
 
 namespace {
-
-/// RFC 4648 base64 (the standard alphabet, padding optional); false on anything else.
-bool base64_decode(const std::string &in, std::string &out) {
-    out.clear();
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t i = 0;
-    for (; i < in.size() && in[i] != '='; ++i) {
-        const char c = in[i];
-        int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+') v = 62;
-        else if (c == '/') v = 63;
-        else return false;
-        acc = (acc << 6) | uint32_t(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += char((acc >> bits) & 0xFF);
-        }
-    }
-    for (; i < in.size(); ++i)
-        if (in[i] != '=') return false;
-    return true;
-}
 
 std::string trim(const std::string &s) {
     const size_t b = s.find_first_not_of(" \t");
@@ -213,7 +187,7 @@ void identify(Context &ctx, Request &rq) {
     net::UserIdentityRq id;
     if (::strcasecmp(scheme.c_str(), "Basic") == 0) {
         std::string decoded;
-        const size_t colon = base64_decode(value, decoded) ? decoded.find(':') : std::string::npos;
+        const size_t colon = base64_decode(value, decoded) == std::string_view::npos ? decoded.find(':') : std::string::npos;
         if (colon == std::string::npos) throw unauthorized(ctx, "malformed Basic credentials");
         id.primary = decoded.substr(0, colon);
         id.secondary = decoded.substr(colon + 1);

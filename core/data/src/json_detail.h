@@ -1,5 +1,5 @@
 // dcmkit — the DICOM JSON Model (PS3.18 Annex F): what the reader (json_read.cpp) and the writer
-// (json_write.cpp) share — text and number checks, base64, encapsulated pixel data as one Value Field,
+// (json_write.cpp) share — text and number checks, encapsulated pixel data as one Value Field,
 // the VR classes of the model and the character sets in force. Internal to the data layer.
 #pragma once
 
@@ -81,14 +81,6 @@ void store_le(std::string &out, T v) {
 
 bool is_bulk_binary_vr(VR vr);
 bool is_number_vr(VR vr);
-
-// -- base64 (RFC 4648 section 4) ------------------------------------------------------------------------
-
-void append_base64(std::string &out, const uint8_t *p, size_t n);
-
-/// Decodes base64; line breaks and spaces are skipped, padding may be omitted. Returns the index of
-/// the first bad character, or npos on success.
-size_t decode_base64(std::string_view s, std::vector<uint8_t> &out);
 
 // -- encapsulated pixel data (PS3.5 A.4) ----------------------------------------------------------------
 

@@ -17,6 +17,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "dcmkit/base64.h"
 #include "dcmkit/charset.h"
 #include "dcmkit/error.h"
 #include "json_detail.h"
@@ -820,7 +821,7 @@ private:
             fail(Errc::malformed, "\"InlineBinary\" must be a base64 string (PS3.18 F.2.7)", pos_, el.tag);
         }
         std::vector<uint8_t> bytes;
-        const size_t bad = decode_base64(text, bytes);
+        const size_t bad = base64_decode(text, bytes, Base64::standard, true);
         if (bad != std::string_view::npos)
             fail(Errc::bad_value, "\"InlineBinary\" is not valid base64", at + 1 + std::min(bad, text.size()), el.tag);
         set_binary(el, std::move(bytes));

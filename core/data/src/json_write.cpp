@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "dcmkit/base64.h"
 #include "dcmkit/error.h"
 #include "json_detail.h"
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "dcmkit/base64.h"
 #include "dcmkit/error.h"
 #include "dcmkit/services/audit.h"
 
@@ -125,32 +126,6 @@ std::string xml_escape(const std::string &text) {
     return out;
 }
 
-std::string base64(const std::string &bytes) {
-    static const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
-        out += t[v >> 18];
-        out += t[(v >> 12) & 63];
-        out += t[(v >> 6) & 63];
-        out += t[v & 63];
-    }
-    if (i + 1 == bytes.size()) {
-        const uint32_t v = uint32_t(uint8_t(bytes[i])) << 16;
-        out += t[v >> 18];
-        out += t[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == bytes.size()) {
-        const uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8;
-        out += t[v >> 18];
-        out += t[(v >> 12) & 63];
-        out += t[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
 
 std::string format_time(std::chrono::system_clock::time_point t) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -260,7 +235,7 @@ std::string Message::to_xml() const {
         x.code("ParticipantObjectIDTypeCode", o.id_type);
         if (o.query) {
             x.open("ParticipantObjectQuery");
-            x.text(base64(*o.query));
+            x.text(base64_encode(*o.query));
             x.close();
         } else {
             x.open("ParticipantObjectName");
@@ -270,7 +245,7 @@ std::string Message::to_xml() const {
         for (const auto &d : o.details) {
             x.open("ParticipantObjectDetail");
             x.attr("type", d.first);
-            x.attr("value", base64(d.second));
+            x.attr("value", base64_encode(d.second));
             x.close();
         }
         if (!o.mpps.empty() || !o.accessions.empty() || !o.sop_classes.empty() || !o.contains_studies.empty() ||

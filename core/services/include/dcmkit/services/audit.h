@@ -152,8 +152,6 @@ struct Message {
 
 /// An xsd:dateTime in UTC with milliseconds and the "Z" zone (PS3.15 A.5.2.5).
 std::string format_time(std::chrono::system_clock::time_point t);
-/// Base64 (RFC 4648) of `bytes`.
-std::string base64(const std::string &bytes);
 /// `text` escaped for XML text and attribute values (& < > " ' and control characters).
 std::string xml_escape(const std::string &text);
 
