@@ -177,15 +177,17 @@ void Stream::write_file(const std::string &path) {
     pending_.insert(0, line);
     send_raw(pending_.data(), pending_.size());
     pending_.clear();
-    // CivetWeb's mg_send_file_body sends a file with sendfile(2) when the connection is plain (it
-    // reads and writes through TLS otherwise). It opens a path: /proc/self/fd/N is the file opened
-    // above, whose size the chunk announces, even if the archive has since renamed a new version
-    // over `path` (stored files are replaced by rename, never rewritten in place). A client that
-    // left shows in the writes that follow (sendfile's SIGPIPE is ignored: CivetWeb's mg_start
-    // sets SIGPIPE to SIG_IGN). When the path cannot be opened (no /proc), nothing has been sent
-    // and the bytes are read here instead.
+    // On a plain connection CivetWeb's mg_send_file_body sends the file with sendfile(2) (on TLS it
+    // would read and write it in small pieces: there the file is read here, 256 KB at a time). It
+    // opens a path: /proc/self/fd/N is the file opened above, whose size the chunk announces, even
+    // if the archive has since renamed a new version over `path` (stored files are replaced by
+    // rename, never rewritten in place). A client that left shows in the writes that follow
+    // (sendfile's SIGPIPE is ignored: CivetWeb's mg_start sets SIGPIPE to SIG_IGN). When the path
+    // cannot be opened (no /proc), nothing has been sent and the bytes are read here instead.
+    const mg_request_info *ri = mg_get_request_info(c_);
+    const bool plain = ri && !ri->is_ssl;
     const std::string self_path = "/proc/self/fd/" + std::to_string(fd);
-    if (size && mg_send_file_body(c_, self_path.c_str()) < 0) {
+    if (size && !(plain && mg_send_file_body(c_, self_path.c_str()) >= 0)) {
         std::vector<char> buf(size_t(std::min<uint64_t>(size, 1 << 18)));
         for (uint64_t pos = 0; pos < size;) {
             const ssize_t n = ::pread(fd, buf.data(), size_t(std::min<uint64_t>(size - pos, buf.size())), off_t(pos));
