@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The DICOMweb benchmark (`./dk.sh bench web`): bench/web.sh BUILD_DIR [--studies N] [--queries N] [--rounds N]
+#                                                  [--only stow,qido,wado] [--client discard|curl]
 #
 # Builds the CLI, the corpus generator and bench/qr_client in BUILD_DIR (skipped when
 # DCMKIT_BENCH_NO_BUILD is set), generates the CT corpus once into BUILD_DIR/bench-corpus (or
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  echo "usage: $0 BUILD_DIR [--studies N] [--queries N] [--rounds N]" >&2
+  echo "usage: $0 BUILD_DIR [--studies N] [--queries N] [--rounds N] [--only stow,qido,wado] [--client discard|curl]" >&2
   exit 2
 fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

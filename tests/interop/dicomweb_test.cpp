@@ -186,6 +186,67 @@ TEST_F(DicomWeb, WadoRsRetrievesStreamsTranscodesAndServesFrames) {
     EXPECT_EQ(web_fetch(tmp, instance_url(b1), {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.3"}).status, 406);
 }
 
+TEST_F(DicomWeb, WadoRsMixesStoredAndTranscodedPartsAndOutlivesAClientThatLeaves) {
+    // a2 stored in Implicit VR Little Endian by DCMTK's dcmconv: a study asked for in Explicit VR
+    // Little Endian has three parts sent as stored (from the page cache) and a2's transcoded.
+    const Instance &a1 = instances["a1"], &a2 = instances["a2"];
+    ASSERT_EQ(dk_test::run({"dcmconv", "+ti", a2.path, a2.path + ".ti"}).status, 0);
+    ::rename((a2.path + ".ti").c_str(), a2.path.c_str());
+    store_all();
+    const std::string explicit_le = "1.2.840.10008.1.2.1";
+    Response r = fetch(tmp, base + "/studies/" + a1.study,
+                       {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=" + explicit_le});
+    ASSERT_EQ(r.status, 200) << r.body;  // curl decodes the chunked body, or fails on bad framing
+    const auto parts = parts_of(r);
+    ASSERT_EQ(parts.size(), 4u);
+    std::set<std::string> as_stored;
+    for (const char *n : {"a1", "a3", "mf"}) as_stored.insert(dk_test::read_bytes(instances[n].path));
+    size_t stored = 0, transcoded = 0;
+    for (const auto &p : parts) {
+        EXPECT_EQ(p.first.at("content-type"), "application/dicom; transfer-syntax=" + explicit_le);
+        if (as_stored.count(p.second)) {
+            ++stored;
+            continue;
+        }
+        const DicomFile f = read_memory(reinterpret_cast<const uint8_t *>(p.second.data()), p.second.size());
+        EXPECT_EQ(f.transfer_syntax, explicit_le);
+        EXPECT_EQ(f.dataset.get_string_or(Tag(0x0008, 0x0018), ""), a2.sop);
+        EXPECT_EQ(std::string(f.dataset.find(Tag(0x7FE0, 0x0010))->value.str()), dk_test::read_bytes(data + "/a2.frame1"));
+        ++transcoded;
+    }
+    EXPECT_EQ(stored, 3u);
+    EXPECT_EQ(transcoded, 1u);
+
+    // A client that reads a little of a response and resets the connection (a small receive
+    // buffer, so that the server is still sending): the server goes on answering.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT_GE(fd, 0);
+        const int small = 2048;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(http_port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a), 0);
+        const std::string req = "GET /dicomweb/studies/" + a1.study + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=*\r\n\r\n";
+        ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), ssize_t(req.size()));
+        char buf[512];
+        EXPECT_GT(::recv(fd, buf, sizeof buf, 0), 0);
+        const linger reset{1, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        ::close(fd);
+    }
+    r = fetch(tmp, base + "/studies/" + a1.study,
+              {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=*"});
+    ASSERT_EQ(r.status, 200) << server.log();
+    EXPECT_EQ(parts_of(r).size(), 4u);
+    EXPECT_TRUE(server.running());
+}
+
 TEST_F(DicomWeb, MetadataBulkDataRangeRenderedAndWadoUri) {
     store_all();
     const Instance &a2 = instances["a2"];

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -136,24 +137,88 @@ Stream::Stream(mg_connection *c, int status, const std::string &content_type,
 void Stream::write(const char *data, size_t n) {
     // Small pieces (part headers) are gathered; large ones go out as they come.
     if (pending_.empty() && n >= 65536) {
+        settle();
         if (mg_send_chunk(c_, data, unsigned(n)) <= 0) throw Error(Errc::network, "the client closed the connection");
         return;
     }
     pending_.append(data, n);
     if (pending_.size() >= 65536) {
+        settle();
         if (mg_send_chunk(c_, pending_.data(), unsigned(pending_.size())) <= 0)
             throw Error(Errc::network, "the client closed the connection");
         pending_.clear();
     }
 }
 
+void Stream::send_raw(const char *data, size_t n) {
+    if (n && mg_write(c_, data, n) <= 0) throw Error(Errc::network, "the client closed the connection");
+}
+
+void Stream::settle() {
+    if (!crlf_owed_) return;
+    crlf_owed_ = false;
+    send_raw("\r\n", 2);
+}
+
+void Stream::write_file(const std::string &path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat sb {};
+    if (::fstat(fd, &sb) != 0) throw Error(Errc::io, "cannot stat " + path + ": " + std::strerror(errno));
+    const uint64_t size = uint64_t(sb.st_size);
+    // One chunk: its size line, the gathered bytes, the file; its closing CRLF goes out with what
+    // follows (the next chunk's size line), one write less per file.
+    if (pending_.size() + size == 0) return;  // an empty chunk would end the body
+    char line[32];
+    std::snprintf(line, sizeof line, "%s%llx\r\n", crlf_owed_ ? "\r\n" : "",
+                  static_cast<unsigned long long>(pending_.size() + size));
+    crlf_owed_ = false;
+    pending_.insert(0, line);
+    send_raw(pending_.data(), pending_.size());
+    pending_.clear();
+    // On a plain connection CivetWeb's mg_send_file_body sends the file with sendfile(2) (on TLS it
+    // would read and write it in small pieces: there the file is read here, 256 KB at a time). It
+    // opens a path: /proc/self/fd/N is the file opened above, whose size the chunk announces, even
+    // if the archive has since renamed a new version over `path` (stored files are replaced by
+    // rename, never rewritten in place). A client that left shows in the writes that follow
+    // (sendfile's SIGPIPE is ignored: CivetWeb's mg_start sets SIGPIPE to SIG_IGN). When the path
+    // cannot be opened (no /proc), nothing has been sent and the bytes are read here instead.
+    const mg_request_info *ri = mg_get_request_info(c_);
+    const bool plain = ri && !ri->is_ssl;
+    const std::string self_path = "/proc/self/fd/" + std::to_string(fd);
+    if (size && !(plain && mg_send_file_body(c_, self_path.c_str()) >= 0)) {
+        std::vector<char> buf(size_t(std::min<uint64_t>(size, 1 << 18)));
+        for (uint64_t pos = 0; pos < size;) {
+            const ssize_t n = ::pread(fd, buf.data(), size_t(std::min<uint64_t>(size - pos, buf.size())), off_t(pos));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) throw Error(Errc::io, "cannot read " + path);  // the chunk is cut: so is the response
+            send_raw(buf.data(), size_t(n));
+            pos += uint64_t(n);
+        }
+    }
+    crlf_owed_ = true;
+}
+
 void Stream::finish() {
     if (finished_) return;
     finished_ = true;
-    if (!pending_.empty() && mg_send_chunk(c_, pending_.data(), unsigned(pending_.size())) <= 0)
-        throw Error(Errc::network, "the client closed the connection");
-    pending_.clear();
-    mg_send_chunk(c_, "", 0);
+    // In one write: a CRLF owed, the gathered bytes as a chunk, the last chunk (size 0).
+    std::string tail = crlf_owed_ ? "\r\n" : "";
+    crlf_owed_ = false;
+    if (!pending_.empty()) {
+        char line[24];
+        std::snprintf(line, sizeof line, "%zx\r\n", pending_.size());
+        tail += line;
+        tail += pending_;
+        tail += "\r\n";
+        pending_.clear();
+    }
+    tail += "0\r\n\r\n";
+    send_raw(tail.data(), tail.size());
 }
 
 Stream::~Stream() {

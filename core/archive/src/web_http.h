@@ -64,12 +64,20 @@ public:
            const std::vector<std::pair<std::string, std::string>> &headers = {});
     void write(const char *data, size_t n);
     void write(const std::string &s) { write(s.data(), s.size()); }
+    /// A stored file's bytes as they are, in one chunk with what was written before it (a part's
+    /// header): sent by the kernel from the page cache (sendfile(2)) on a plain connection, without
+    /// a buffer here. Throws Error(io) when the file cannot be opened (nothing of it sent), or
+    /// Error(network) when the client has left.
+    void write_file(const std::string &path);
     void finish();
     ~Stream();
 
 private:
+    void send_raw(const char *data, size_t n);
+    void settle();
     mg_connection *c_;
     std::string pending_;
+    bool crlf_owed_ = false;  // write_file's chunk still needs its closing CRLF
     bool finished_ = false;
 };
 
