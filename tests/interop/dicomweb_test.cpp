@@ -194,10 +194,10 @@ TEST_F(DicomWeb, WadoRsMixesStoredAndTranscodedPartsAndOutlivesAClientThatLeaves
     ::rename((a2.path + ".ti").c_str(), a2.path.c_str());
     store_all();
     const std::string explicit_le = "1.2.840.10008.1.2.1";
-    Response r = fetch(tmp, base + "/studies/" + a1.study,
+    WebResponse r = web_fetch(tmp, base + "/studies/" + a1.study,
                        {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=" + explicit_le});
     ASSERT_EQ(r.status, 200) << r.body;  // curl decodes the chunked body, or fails on bad framing
-    const auto parts = parts_of(r);
+    const auto parts = web_parts(r);
     ASSERT_EQ(parts.size(), 4u);
     std::set<std::string> as_stored;
     for (const char *n : {"a1", "a3", "mf"}) as_stored.insert(dk_test::read_bytes(instances[n].path));
@@ -240,10 +240,10 @@ TEST_F(DicomWeb, WadoRsMixesStoredAndTranscodedPartsAndOutlivesAClientThatLeaves
         ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         ::close(fd);
     }
-    r = fetch(tmp, base + "/studies/" + a1.study,
+    r = web_fetch(tmp, base + "/studies/" + a1.study,
               {"-H", "Accept: multipart/related; type=\"application/dicom\"; transfer-syntax=*"});
     ASSERT_EQ(r.status, 200) << server.log();
-    EXPECT_EQ(parts_of(r).size(), 4u);
+    EXPECT_EQ(web_parts(r).size(), 4u);
     EXPECT_TRUE(server.running());
 }
 
