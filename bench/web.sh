@@ -12,35 +12,20 @@
 # Exit status: 0 when every measurement ran (missed targets are printed as MISSED), 1 on an error,
 # 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_name="bench web"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
   echo "usage: $0 BUILD_DIR [--studies N] [--queries N] [--rounds N] [--only stow,qido,wado] [--client discard|curl]" >&2
   exit 2
 fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [[ ! -f $1/CMakeCache.txt ]]; then
-  echo "bench web: error: '$1' is not a configured CMake build folder" >&2
-  exit 1
-fi
-build=$(cd "$1" && pwd)
+bench_build_dir "$1"
 shift
-
-if [[ -z ${DCMKIT_BENCH_NO_BUILD:-} ]]; then
-  if ! grep -q '^DCMKIT_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "bench web: error: $build was configured with DCMKIT_BUILD_BENCH=OFF" >&2
-    exit 1
-  fi
-  cmake --build "$build" --target dcmkit_cli bench_make_corpus bench_qr_client >&2
-fi
-
-for tool in curl dcmdump /usr/sbin/Orthanc /usr/share/orthanc/plugins/libOrthancDicomWeb.so; do
-  if ! command -v "$tool" >/dev/null && [[ ! -e $tool ]]; then
-    echo "bench web: error: $tool is missing (./dk.sh setup installs curl, dcmtk, orthanc and orthanc-dicomweb)" >&2
-    exit 1
-  fi
-done
-
-corpus=${DCMKIT_BENCH_CORPUS:-$build/bench-corpus}
-"$build/bench/make_corpus" "$corpus"
+bench_build DCMKIT_BUILD_BENCH dcmkit_cli bench_make_corpus bench_qr_client
+bench_need "./dk.sh setup installs curl, dcmtk, orthanc and orthanc-dicomweb" curl dcmdump /usr/sbin/Orthanc \
+  /usr/share/orthanc/plugins/libOrthancDicomWeb.so
+bench_corpus
 
 exec /usr/bin/python3 "$here/web_report.py" --build "$build" --corpus "$corpus" "$@"
