@@ -1037,6 +1037,18 @@ class BindingTest {
         assertEquals(1, web.storeJson());
         assertEquals(study + ".2.1", web.storedUid(0));
         assertEquals(2, web.metadata(study));
+        // Frames 2 and 1 in RLE (PS3.5 G.5: a 64-byte header whose first word is the number of
+        // segments, two for 16-bit samples), and the series (two instances of two frames) rendered as one JPEG per frame.
+        String fdir = Paths.get(work, "web_frames_java").toString();
+        assertEquals(2, web.framesDir(study, study + ".1", golden.get("SOPInstanceUID"), "2,1", fdir, "rle"));
+        assertEquals("image/dicom-rle", web.partMediaType(0));
+        assertTrue(web.partPath(0).endsWith(".rle"), web.partPath(0));
+        byte[] rle = Files.readAllBytes(Paths.get(web.partPath(0)));
+        assertTrue(rle.length > 64);
+        assertArrayEquals(new byte[] {2, 0, 0, 0}, Arrays.copyOf(rle, 4));
+        assertEquals(4, web.renderedDir(study, study + ".1", "", Paths.get(work, "web_rendered_java").toString()));  // 2 instances of 2 frames
+        byte[] jpeg = Files.readAllBytes(Paths.get(web.partPath(1)));
+        assertArrayEquals(new byte[] {(byte) 0xFF, (byte) 0xD8}, Arrays.copyOf(jpeg, 2));
         assertThrows(NotFoundException.class, () -> web.retrieve("1.2.3.4.5.6.7.8.9", "", "", out));
         assertThrows(InvalidArgumentException.class, () -> web.result(5));
       }

@@ -780,6 +780,17 @@ static partial class BindingTests {
         Equal(1L, web.StoreJson(), "STOW-RS of DICOM JSON: stored");
         Equal(Study + ".2.1", web.StoredUid(0), "STOW-RS of DICOM JSON: the stored instance");
         Equal(2L, web.Metadata(Study), "WADO-RS metadata after STOW of DICOM JSON");
+        // Frames 2 and 1 in RLE (PS3.5 G.5: a 64-byte header whose first word is the number of
+        // segments, two for 16-bit samples), and the series (two instances of two frames) rendered as one JPEG per frame.
+        string fdir = Path.Combine(work, "web_frames_cs");
+        Equal(2L, web.FramesDir(Study, Study + ".1", golden["SOPInstanceUID"], "2,1", fdir, "rle"), "frames in RLE");
+        Equal("image/dicom-rle", web.PartMediaType(0), "the frame's media type");
+        Check(web.PartPath(0).EndsWith(".rle"), web.PartPath(0));
+        byte[] rle = File.ReadAllBytes(web.PartPath(0));
+        Check(rle.Length > 64 && rle[0] == 2 && rle[1] == 0 && rle[2] == 0 && rle[3] == 0, "an RLE header of two segments");
+        Equal(4L, web.RenderedDir(Study, Study + ".1", "", Path.Combine(work, "web_rendered_cs")), "the series rendered: 2 instances of 2 frames");
+        byte[] jpeg = File.ReadAllBytes(web.PartPath(1));
+        Check(jpeg.Length > 2 && jpeg[0] == 0xFF && jpeg[1] == 0xD8, "a JPEG");
         Throws<NotFoundException>(() => web.Retrieve("1.2.3.4.5.6.7.8.9", "", "", outDir), "an unknown study");
         Throws<InvalidArgumentException>(() => web.Result(5), "no such answer");
       }
