@@ -205,18 +205,28 @@ def wait_listening(port, proc, seconds=15):
 @pytest.fixture
 def start_peer(tmp_path):
     """start_peer(name, argv, port) runs a server process (a DCMTK peer, the dcmkit CLI) that listens
-    on 127.0.0.1:port, with TCP_NODELAY=1 and its output in tmp_path/NAME.log, and returns its Popen
-    once it listens. Each is stopped by its PID after the test (SIGTERM, then SIGKILL); every wait is
-    bounded."""
+    on 127.0.0.1:port, with TCP_NODELAY=1 and its output in tmp_path/NAME.log, and returns the port
+    once it listens. A port taken between free_port() and the server's bind (tests run in parallel,
+    and outgoing connections draw from the same range) is replaced in argv by another free one, up to
+    five times: use the port returned. Each server is stopped by its PID after the test (SIGTERM,
+    then SIGKILL); every wait is bounded."""
     running = []
 
     def start(name, argv, port):
         log_path = tmp_path / (name + ".log")
-        log = open(log_path, "wb")
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, TCP_NODELAY="1"))
-        running.append((proc, log))
-        assert wait_listening(port, proc), log_path.read_text()
-        return proc
+        for _ in range(5):
+            log = open(log_path, "wb")
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, TCP_NODELAY="1"))
+            running.append((proc, log))
+            if wait_listening(port, proc):
+                return port
+            text = log_path.read_text(errors="replace")
+            if proc.poll() is None or "in use" not in text:
+                raise AssertionError(text)
+            new = free_port()
+            argv = [str(new) if a == str(port) else a for a in argv]
+            port = new
+        raise AssertionError(log_path.read_text(errors="replace"))
 
     yield start
     for proc, log in reversed(running):

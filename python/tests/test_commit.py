@@ -50,8 +50,8 @@ def archive(tmp_path, listener, start_peer):
     store_dir = tmp_path / "archive"
     store_dir.mkdir()
     port = free_port()
-    start_peer("serve", [CLI, "serve", str(port), "--storage", str(store_dir), "-aet", "ARCH",
-                         "--dest", "%s=127.0.0.1:%d" % (SCU_AE, listener.port)], port)
+    port = start_peer("serve", [CLI, "serve", str(port), "--storage", str(store_dir), "-aet", "ARCH",
+                                "--dest", "%s=127.0.0.1:%d" % (SCU_AE, listener.port)], port)
     datasets = [instance(n) for n in (1, 2, 3)]
     paths = []
     for n, ds in enumerate(datasets):

@@ -133,7 +133,7 @@ def test_scu_user_identity_to_storescp_and_to_our_server(tmp_path, start_peer):
     dest = tmp_path / "dest"
     dest.mkdir()
     port = free_port()
-    start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(port)], port)
+    port = start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(port)], port)
     scu = dcmkit.AE("PYSCU")
     scu.add_requested_context(SC, [IMPLICIT])
     scu.set_user_identity(5, b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYXJvbCJ9.c2ln", positive_response=True)
@@ -183,7 +183,7 @@ def test_move_and_get_handlers_in_pynetdicoms_protocol(tmp_path, start_peer):
     paths = make_files(src, 2)
     uids = [pydicom.dcmread(p).SOPInstanceUID for p in paths]
     dest_port = free_port()
-    start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(dest_port)], dest_port)
+    dest_port = start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(dest_port)], dest_port)
     seen = []
 
     def handle_move(event):

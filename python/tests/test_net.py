@@ -44,7 +44,7 @@ def storescp(tmp_path, start_peer):
     out = tmp_path / "storescp"
     out.mkdir()
     port = free_port()
-    start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(out), str(port)], port)
+    port = start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(out), str(port)], port)
     return port, out
 
 

@@ -70,8 +70,8 @@ def archive(tmp_path, pydest, start_peer):
     store_dir = tmp_path / "archive"
     store_dir.mkdir()
     port = free_port()
-    start_peer("serve", [CLI, "serve", str(port), "--storage", str(store_dir), "-aet", "ARCH",
-                         "--dest", "PYDEST=127.0.0.1:%d" % dest.port], port)
+    port = start_peer("serve", [CLI, "serve", str(port), "--storage", str(store_dir), "-aet", "ARCH",
+                                "--dest", "PYDEST=127.0.0.1:%d" % dest.port], port)
     return port, store_instances(port, "ARCH"), moved
 
 
@@ -283,7 +283,7 @@ def test_find_get_move_against_dcmqrscp(tmp_path, pydest, start_peer):
                    "HostTable BEGIN\ndest = (PYDEST, 127.0.0.1, %d)\nHostTable END\n"
                    "VendorTable BEGIN\nVendorTable END\n"
                    "AETable BEGIN\nQRSCP %s RW (100, 64mb) ANY\nAETable END\n" % (port, dest.port, db))
-    start_peer("dcmqrscp", ["dcmqrscp", "-c", str(cfg), str(port)], port)
+    port = start_peer("dcmqrscp", ["dcmqrscp", "-c", str(cfg), str(port)], port)
     datasets = store_instances(port, "QRSCP")
     with dcmkit.connect("127.0.0.1", port, called="QRSCP", query=True, timeout=20) as assoc:
         found = assoc.find_all("STUDY", PatientID="QRPY1", StudyInstanceUID="")

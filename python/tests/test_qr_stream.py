@@ -62,7 +62,7 @@ def dcmqrscp(tmp_path, start_peer):
     cfg.write_text("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
                    "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
                    "AETable BEGIN\nQRSCP %s RW (200, 64mb) ANY\nAETable END\n" % (port, db))
-    start_peer("dcmqrscp", ["dcmqrscp", "-d", "-c", str(cfg), str(port)], port)
+    port = start_peer("dcmqrscp", ["dcmqrscp", "-d", "-c", str(cfg), str(port)], port)
     datasets = [instance(ROOT + str(i + 1), i) for i in range(40)] + [instance(ROOT + "1", 99)]
     with dcmkit.connect("127.0.0.1", port, called="QRSCP", contexts=[SC], timeout=20) as assoc:
         for ds in datasets:

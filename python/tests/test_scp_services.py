@@ -62,7 +62,7 @@ def test_move_scp_to_storescp(tmp_path, start_peer):
     dest.mkdir()
     paths, uids = make_files(src)
     dest_port = free_port()
-    start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(dest_port)], dest_port)
+    dest_port = start_peer("storescp", ["storescp", "-aet", "STORESCP", "-od", str(dest), str(dest_port)], dest_port)
     seen = []
 
     def on_move(event):

@@ -50,8 +50,8 @@ def test_our_scu_to_storescp_over_tls(tmp_path, pki, start_peer):
     dest = tmp_path / "dest"
     dest.mkdir()
     port = free_port()
-    start_peer("storescp", ["storescp", "-aet", "TLSSCP", "+tls", str(pki / "server.key"), str(pki / "server.pem"),
-                            "+cf", str(pki / "ca.pem"), "-od", str(dest), str(port)], port)
+    port = start_peer("storescp", ["storescp", "-aet", "TLSSCP", "+tls", str(pki / "server.key"), str(pki / "server.pem"),
+                                   "+cf", str(pki / "ca.pem"), "-od", str(dest), str(port)], port)
     ae = dcmkit.AE("PYTLS")
     ae.add_requested_context(SC)
     ae.set_tls(pki / "client.pem", pki / "client.key", pki / "ca.pem")
