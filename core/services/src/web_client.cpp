@@ -151,6 +151,21 @@ StoreResult store_result(long status, const std::string &content_type, const std
     }
     return out;
 }
+
+/// Sends the STOW-RS body `x.read_body` produces (`total` bytes) as multipart/related of `type` and
+/// reads the answer (at most 64 MB).
+template <typename Impl>
+StoreResult post_stow(Impl &impl, Exchange &x, uint64_t total, const char *type, const std::string &boundary) {
+    std::string body;
+    x.on_body = [&](const char *d, size_t n) {
+        if (body.size() + n > (size_t(64) << 20)) throw Error(Errc::bad_length, "the STOW-RS answer is larger than 64 MB");
+        body.append(d, n);
+    };
+    x.upload_size = int64_t(total);
+    impl.perform(x, {std::string("Content-Type: multipart/related; type=\"") + type + "\"; boundary=" + boundary,
+                     "Accept: application/dicom+json", "Expect:"});
+    return store_result(x.status, x.header("content-type"), body);
+}
 }  // namespace
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -250,15 +265,7 @@ StoreResult Client::store(const std::vector<std::string> &files, const std::stri
         pending_pos += n;
         return n;
     };
-    std::string body;
-    x.on_body = [&](const char *d, size_t n) {
-        if (body.size() + n > (size_t(64) << 20)) throw Error(Errc::bad_length, "the STOW-RS answer is larger than 64 MB");
-        body.append(d, n);
-    };
-    x.upload_size = int64_t(total);
-    impl_->perform(x, {"Content-Type: multipart/related; type=\"application/dicom\"; boundary=" + boundary,
-                       "Accept: application/dicom+json", "Expect:"});
-    return store_result(x.status, x.header("content-type"), body);
+    return post_stow(*impl_, x, total, "application/dicom", boundary);
 }
 
 std::vector<Dataset> Client::search(const SearchQuery &q) {
@@ -349,14 +356,7 @@ std::vector<Dataset> Client::metadata(const Target &target) {
 
 std::vector<std::vector<uint8_t>> Client::frames(const Target &instance, const std::vector<uint32_t> &numbers,
                                                  const std::string &transfer_syntax) {
-    if (instance.instance.empty()) throw Error(Errc::invalid_argument, "frames need an instance (study, series and SOP Instance UIDs)");
-    if (numbers.empty()) throw Error(Errc::invalid_argument, "no frame numbers (they start at 1)");
-    std::string list;
-    for (uint32_t n : numbers) {
-        if (n == 0) throw Error(Errc::invalid_argument, "frame numbers start at 1");
-        list += (list.empty() ? "" : ",") + std::to_string(n);
-    }
-    const std::string url = url_of(instance) + "/frames/" + list;
+    const std::string url = url_of(instance) + "/frames/" + detail::frame_list(instance, numbers);
     std::vector<std::vector<uint8_t>> out;
     http::MultipartReader::Callbacks cb;
     size_t total = 0;
@@ -472,15 +472,7 @@ StoreResult Client::store_json(const std::vector<std::string> &files, const std:
         pending_pos += n;
         return n;
     };
-    std::string body;
-    x.on_body = [&](const char *d, size_t n) {
-        if (body.size() + n > (size_t(64) << 20)) throw Error(Errc::bad_length, "the STOW-RS answer is larger than 64 MB");
-        body.append(d, n);
-    };
-    x.upload_size = int64_t(total);
-    impl_->perform(x, {"Content-Type: multipart/related; type=\"application/dicom+json\"; boundary=" + boundary,
-                       "Accept: application/dicom+json", "Expect:"});
-    return store_result(x.status, x.header("content-type"), body);
+    return post_stow(*impl_, x, total, "application/dicom+json", boundary);
 }
 
 #endif  // DCMKIT_WITH_WEB_CLIENT

@@ -99,14 +99,7 @@ size_t Client::metadata_to_file(const Target &target, const std::string &path) {
 
 std::vector<PartFile> Client::frames_to_dir(const Target &instance, const std::vector<uint32_t> &numbers, const std::string &out_dir,
                                             const std::string &accept, const std::function<void(const PartFile &)> &on_file) {
-    if (instance.instance.empty()) throw Error(Errc::invalid_argument, "frames need an instance (study, series and SOP Instance UIDs)");
-    if (numbers.empty()) throw Error(Errc::invalid_argument, "no frame numbers (they start at 1)");
-    std::string list;
-    for (uint32_t n : numbers) {
-        if (n == 0) throw Error(Errc::invalid_argument, "frame numbers start at 1");
-        list += (list.empty() ? "" : ",") + std::to_string(n);
-    }
-    const std::string url = url_of(instance) + "/frames/" + list;
+    const std::string url = url_of(instance) + "/frames/" + detail::frame_list(instance, numbers);
     const std::string header = frame_accept(accept);
     auto out = impl_->parts_to_files(url, header, out_dir, [&](size_t n, const std::string &type) {
         if (n > numbers.size())

@@ -256,6 +256,19 @@ inline std::string accept_for(const std::string &type, const std::string &transf
     return a;
 }
 
+/// The frame list of a frames request ("3,1"); Error(invalid_argument) without an instance, without
+/// numbers, or for frame 0.
+inline std::string frame_list(const Target &instance, const std::vector<uint32_t> &numbers) {
+    if (instance.instance.empty()) throw Error(Errc::invalid_argument, "frames need an instance (study, series and SOP Instance UIDs)");
+    if (numbers.empty()) throw Error(Errc::invalid_argument, "no frame numbers (they start at 1)");
+    std::string list;
+    for (uint32_t n : numbers) {
+        if (n == 0) throw Error(Errc::invalid_argument, "frame numbers start at 1");
+        list += (list.empty() ? "" : ",") + std::to_string(n);
+    }
+    return list;
+}
+
 }  // namespace dcmkit::web::detail
 
 namespace dcmkit::web {
