@@ -3,10 +3,6 @@
 // limit/offset, fuzzymatching's Warning, STOW-RS bodies, the PS3.18 error statuses).
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,6 +13,7 @@
 #include "dcmkit/archive_web.h"
 #include "dcmkit/error.h"
 #include "dcmkit/services/conformance.h"
+#include "web_fetch.h"
 
 namespace archive = dcmkit::archive;
 using dcmkit::Dataset;
@@ -25,45 +22,10 @@ using dcmkit::VR;
 
 namespace {
 
-struct Reply {
-    int status = 0;
-    std::string head, body;
-};
+using Reply = dk_test::WebResponse;
 
 /// One HTTP/1.0 exchange with 127.0.0.1:port, bounded by 10 s.
-Reply roundtrip(uint16_t port, const std::string &request) {
-    Reply r;
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return r;
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return r;
-    }
-    size_t sent = 0;
-    while (sent < request.size()) {
-        const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += size_t(n);
-    }
-    ::shutdown(fd, SHUT_WR);
-    std::string all;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) all.append(buf, size_t(n));
-    ::close(fd);
-    const size_t end = all.find("\r\n\r\n");
-    if (all.size() < 12 || end == std::string::npos) return r;
-    r.status = std::atoi(all.c_str() + 9);
-    r.head = all.substr(0, end);
-    r.body = all.substr(end + 4);
-    return r;
-}
+Reply roundtrip(uint16_t port, const std::string &request) { return dk_test::http_exchange(port, request); }
 
 std::string get(const std::string &path) { return "GET " + path + " HTTP/1.0\r\n\r\n"; }
 
