@@ -35,28 +35,6 @@ namespace web {
 
 namespace {
 
-const char *reason_phrase(int status) {
-    switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "";
-    }
-}
-
 std::string url_decode(const std::string &s) {
     std::string out(s.size() + 1, '\0');
     const int n = mg_url_decode(s.c_str(), int(s.size()), &out[0], int(out.size()), 0);
@@ -111,7 +89,7 @@ std::string Request::value(const std::string &key, const std::string &def) const
 
 void send(mg_connection *c, int status, const std::string &content_type, const std::string &body,
           const std::vector<std::pair<std::string, std::string>> &headers) {
-    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
+    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + http::reason_phrase(status) + "\r\n";
     if (!content_type.empty()) h += "Content-Type: " + content_type + "\r\n";
     h += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     for (const auto &kv : headers) h += kv.first + ": " + kv.second + "\r\n";
@@ -127,7 +105,7 @@ void send_error(mg_connection *c, const HttpError &e) {
 Stream::Stream(mg_connection *c, int status, const std::string &content_type,
                const std::vector<std::pair<std::string, std::string>> &headers)
     : c_(c) {
-    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
+    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + http::reason_phrase(status) + "\r\n";
     h += "Content-Type: " + content_type + "\r\nTransfer-Encoding: chunked\r\n";
     for (const auto &kv : headers) h += kv.first + ": " + kv.second + "\r\n";
     h += "\r\n";

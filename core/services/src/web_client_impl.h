@@ -50,28 +50,6 @@ inline std::string human_size(uint64_t n) {
     return buf;
 }
 
-inline const char *reason_phrase(long status) {
-    switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
-    }
-}
-
 inline Errc errc_of_status(long status) {
     switch (status) {
     case 404: return Errc::not_found;
@@ -385,7 +363,7 @@ struct Client::Impl {
             const size_t sp1 = x.status_line.find(' ');
             const size_t sp2 = sp1 == std::string::npos ? sp1 : x.status_line.find(' ', sp1 + 1);
             if (sp2 != std::string::npos) reason = x.status_line.substr(sp2 + 1);
-            if (reason.empty()) reason = reason_phrase(x.status);
+            if (reason.empty()) reason = http::reason_phrase(x.status);
             std::string msg = what + ": HTTP " + std::to_string(x.status) + (reason.empty() ? "" : " " + reason);
             const std::string warning = x.header("warning");
             if (!warning.empty()) msg += " (Warning: " + printable(warning) + ")";

@@ -111,4 +111,8 @@ private:
 /// cannot be satisfied (RFC 9110 14.1.2: 416).
 bool parse_range(std::string_view header, uint64_t size, uint64_t &first, uint64_t &last);
 
+/// The reason phrase RFC 9110 section 15 gives a status code ("Not Acceptable"), "" for one not
+/// listed here (the phrase is informative only: clients act on the code).
+const char *reason_phrase(long status) noexcept;
+
 }  // namespace dcmkit::http
