@@ -1,6 +1,8 @@
 """Helpers shared by the benchmark drivers (*_report.py): errors and log lines, the build's type, a
-warm page cache, servers on free loopback ports started and stopped by PID, and timed client runs."""
+warm page cache, the corpus files' studies, servers on free loopback ports started and stopped by PID,
+and timed client runs."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,6 +40,19 @@ def warm_page_cache(paths):
         with open(p, "rb", buffering=0) as f:
             while f.readinto(buf):
                 pass
+
+
+def study_groups(paths):
+    """The files by Study Instance UID (read by one dcmdump run), studies in first-seen order."""
+    out = subprocess.run(["dcmdump", "+P", "0020,000d"] + paths, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT).stdout.decode(errors="replace")
+    uids = re.findall(r"UI \[([0-9.]+)\]", out)
+    if len(uids) != len(paths):
+        raise BenchError("cannot read the Study Instance UIDs of the corpus:\n%s" % out[-2000:])
+    groups = {}
+    for uid, path in zip(uids, paths):
+        groups.setdefault(uid, []).append(path)
+    return groups
 
 
 def tail(path, n=2000):

@@ -41,7 +41,7 @@ import subprocess
 import sys
 import time
 
-from common import BenchError, Server, free_port, log, run_client, tail
+from common import BenchError, Server, free_port, log, run_client, study_groups, tail
 
 FIND_TARGET_RATIO = 5.0  # dcmkit serve C-FIND queries/s at least 5x dcmqrscp
 GET_TARGET_RATIO = 1.5   # C-GET images/s at least 1.5x getscu <- dcmqrscp
@@ -121,16 +121,6 @@ def dcmqrscp_config(path, port, areas, client_port):
         f.write("\n".join(lines))
 
 
-def study_uids(paths):
-    """The distinct Study Instance UIDs of the files, in first-seen order (one dcmdump run)."""
-    out = subprocess.run(["dcmdump", "+P", "0020,000d"] + paths, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT).stdout.decode(errors="replace")
-    uids = re.findall(r"UI \[([0-9.]+)\]", out)
-    if len(uids) != len(paths):
-        raise BenchError("cannot read the Study Instance UIDs of the corpus:\n%s" % out[-2000:])
-    return list(dict.fromkeys(uids))
-
-
 def check_dcmqrscp_log(path, what):
     text = tail(path, 20000)
     for bad in ("DB ALERT", "Deleting file", "too large", "E: "):
@@ -178,7 +168,7 @@ def main():
         raise BenchError("corpus %s has no ct/*.dcm (run make_corpus)" % args.corpus)
     # The corpus has several studies (10 patients): one C-GET asks for all of them with a List of UID
     # (PS3.4 C.2.2.2.2) at STUDY level.
-    ct_studies = study_uids(ct_files)
+    ct_studies = list(study_groups(ct_files))
     ct_study = "\\".join(ct_studies)
     ct_bytes = sum(os.path.getsize(f) for f in ct_files)
     dcmtk_version = "?"

@@ -35,15 +35,13 @@ import argparse
 import glob
 import json
 import os
-import re
 import shutil
 import socket
 import struct
-import subprocess
 import sys
 import time
 
-from common import BenchError, Server, free_port, log, run_client, tail
+from common import BenchError, Server, free_port, log, run_client, study_groups
 
 QIDO_TARGET = 5.0  # queries/s, ours / Orthanc
 WADO_TARGET = 2.0  # images/s
@@ -56,18 +54,6 @@ PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
 def curl(args, errfile, what, capture=False):
     wall, _, out = run_client(["curl", "-s", "-S", "-f", "-m", "3600"] + args, None, errfile, what, 3700, capture=capture)
     return wall, out
-
-
-def study_uids(paths):
-    out = subprocess.run(["dcmdump", "+P", "0020,000d"] + paths, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT).stdout.decode(errors="replace")
-    uids = re.findall(r"UI \[([0-9.]+)\]", out)
-    if len(uids) != len(paths):
-        raise BenchError("cannot read the Study Instance UIDs of the corpus:\n%s" % out[-2000:])
-    groups = {}
-    for uid, path in zip(uids, paths):
-        groups.setdefault(uid, []).append(path)
-    return groups
 
 
 def stow_body(paths, out_path, boundary):
@@ -168,7 +154,7 @@ def main():
     ct_files = sorted(glob.glob(os.path.join(args.corpus, "ct", "*.dcm")))
     if not ct_files:
         raise BenchError("corpus %s has no ct/*.dcm (run make_corpus)" % args.corpus)
-    studies = study_uids(ct_files)
+    studies = study_groups(ct_files)
     root = os.path.join(args.build, "bench-web")
     work = os.path.join(root, "run")
     if os.path.isdir(work):
